@@ -1,0 +1,23 @@
+// The accounts of the local cloud (src/emulator): the development defaults of the platform-managed
+// credentials, and what a person pastes into Settings to try "your own account" locally.
+// Nothing here is a secret of any real platform.
+
+export const LOCAL_CLOUD_PORT = 8787;
+
+export const LOCAL_CLOUDFLARE = {
+  accountId: '0c1f1a2b3c4d5e6f708192a3b4c5d6e7',
+  accountName: 'Huskit Local',
+  subdomain: 'huskit-local',
+  platformToken: 'local-cf-platform-token-0000000000000000',
+  userAccountId: '9e8d7c6b5a4938271605f4e3d2c1b0a9',
+  userAccountName: 'Local User',
+  userSubdomain: 'local-user',
+  userToken: 'local-cf-user-token-00000000000000000000',
+} as const;
+
+export const LOCAL_AWS = {
+  region: 'us-east-1',
+  platform: { accessKeyId: 'AKIAHUSKITPLATFORM00', secretAccessKey: 'local/platform/secret/key/0000000000000000' },
+  user: { accessKeyId: 'AKIAHUSKITLOCALUSER0', secretAccessKey: 'local/user/secret/key/00000000000000000000' },
+  platformAppId: 'd1huskitlocal01',
+} as const;

@@ -1,0 +1,121 @@
+// Who may call which procedure: every procedure of the router is listed here, so a new one without
+// an access test fails this file.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TRPCError } from '@trpc/server';
+import { GET as trpcGet, POST as trpcPost } from '@/app/api/trpc/[trpc]/route';
+import { signUp, type SessionUser } from '@/server/auth/accounts';
+import { createApiKey, listApiKeys } from '@/server/auth/api-keys';
+import { headerCookieStore, startSession } from '@/server/auth/session';
+import { saveConnection } from '@/server/connections/store';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { APP_ORIGIN } from '@/testing/http';
+import { appRouter, createCaller } from './root';
+
+const getDb = useTestDb();
+const PASSWORD = 'a long enough password';
+
+let alice: SessionUser;
+let bob: SessionUser;
+let aliceKeyId: string;
+let aliceConnectionId: string;
+
+beforeAll(async () => {
+  const db = await getDb();
+  alice = await signUp(db, { email: uniqueEmail('alice'), password: PASSWORD });
+  bob = await signUp(db, { email: uniqueEmail('bob'), password: PASSWORD });
+  aliceKeyId = (await createApiKey(db, alice.id, 'alice-ci')).id;
+  aliceConnectionId = (
+    await saveConnection(db, {
+      userId: alice.id,
+      platform: 'cloudflare',
+      credentials: { apiToken: 'alice-token-0000' },
+      hintOf: 'alice-token-0000',
+      accountFacts: { accountName: 'Alice Co' },
+    })
+  ).id;
+});
+
+const callerFor = async (user: SessionUser | null) => createCaller({ db: await getDb(), user });
+const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : String(e)));
+
+type Caller = Awaited<ReturnType<typeof callerFor>>;
+/** For each procedure: what Bob does with Alice's rows in reach, and what Bob must get. */
+const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
+  'account.me': async (c) => expect((await c.account.me()).id).toBe(bob.id),
+  'apiKeys.list': async (c) => expect(await c.apiKeys.list()).toEqual([]),
+  'apiKeys.create': async (c) => expect((await c.apiKeys.create({ name: 'bob' })).name).toBe('bob'),
+  'apiKeys.revoke': async (c) => expect(await codeOf(c.apiKeys.revoke({ id: aliceKeyId }))).toBe('NOT_FOUND'),
+  'connections.list': async (c) => expect(JSON.stringify(await c.connections.list())).not.toContain('Alice Co'),
+  'connections.remove': async (c) => expect(await codeOf(c.connections.remove({ id: aliceConnectionId }))).toBe('NOT_FOUND'),
+  'admin.overview': async (c) => expect(await codeOf(c.admin.overview())).toBe('FORBIDDEN'),
+  'admin.users': async (c) => expect(await codeOf(c.admin.users())).toBe('FORBIDDEN'),
+};
+
+describe('access', () => {
+  it('has a cross-user case for every procedure of the router', () => {
+    expect(Object.keys(crossUserCases).sort()).toEqual(Object.keys(appRouter._def.procedures).sort());
+  });
+
+  it.each(Object.keys(crossUserCases))('user B cannot reach user A rows through %s', async (path) => {
+    await crossUserCases[path]!(await callerFor(bob));
+  });
+
+  it("leaves Alice's rows untouched after Bob's attempts", async () => {
+    const a = await callerFor(alice);
+    expect((await a.apiKeys.list()).map((k) => k.id)).toContain(aliceKeyId);
+    expect((await a.connections.list()).map((c) => c.id)).toEqual([aliceConnectionId]);
+  });
+
+  it.each(Object.keys(crossUserCases))('an anonymous caller gets UNAUTHORIZED from %s', async (path) => {
+    const [router, procedure] = path.split('.') as [string, string];
+    const anonymous = (await callerFor(null)) as unknown as Record<string, Record<string, (i?: unknown) => Promise<unknown>>>;
+    expect(await codeOf(anonymous[router]![procedure]!({ id: aliceKeyId, name: 'x' }))).toBe('UNAUTHORIZED');
+  });
+
+  it('lets an admin read the operator procedures', async () => {
+    const db = await getDb();
+    const admin = { ...(await signUp(db, { email: uniqueEmail('ops'), password: PASSWORD })), role: 'admin' as const };
+    const overview = await (await callerFor(admin)).admin.overview();
+    expect(overview.users).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('tRPC over HTTP', () => {
+  async function cookieFor(user: SessionUser) {
+    const headers = new Headers();
+    await startSession(headerCookieStore(new Headers(), headers), user);
+    return headers.getSetCookie()[0]!.split(';')[0]!;
+  }
+  const post = (path: string, body: unknown, headers: Record<string, string>) =>
+    trpcPost(
+      new Request(`${APP_ORIGIN}/api/trpc/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', host: '127.0.0.1:3000', ...headers },
+        body: JSON.stringify({ json: body }),
+      }),
+    );
+
+  it('answers 401 without a session and 403 to a non-admin on an admin procedure', async () => {
+    const anon = await trpcGet(new Request(`${APP_ORIGIN}/api/trpc/account.me`));
+    expect(anon.status).toBe(401);
+    const forbidden = await trpcGet(new Request(`${APP_ORIGIN}/api/trpc/admin.overview`, { headers: { cookie: await cookieFor(bob) } }));
+    expect(forbidden.status).toBe(403);
+  });
+
+  it('refuses a cross-site mutation that carries a valid cookie, and creates nothing', async () => {
+    const cookie = await cookieFor(bob);
+    const before = (await listApiKeys(await getDb(), bob.id)).length;
+    const res = await post('apiKeys.create', { name: 'evil' }, { cookie, origin: 'https://evil.example' });
+    expect(res.status).toBe(403);
+    expect((await listApiKeys(await getDb(), bob.id)).length).toBe(before);
+    const ok = await post('apiKeys.create', { name: 'mine' }, { cookie, origin: APP_ORIGIN });
+    expect(ok.status).toBe(200);
+  });
+
+  it('surfaces input errors as field errors with 400', async () => {
+    const res = await post('apiKeys.create', { name: '' }, { cookie: await cookieFor(bob), origin: APP_ORIGIN });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.json.data.fieldErrors.name).toEqual(['Give the key a name.']);
+  });
+});

@@ -1,0 +1,15 @@
+import { accountRouter } from './routers/account';
+import { adminRouter } from './routers/admin';
+import { apiKeysRouter } from './routers/api-keys';
+import { connectionsRouter } from './routers/connections';
+import { createCallerFactory, createTRPCRouter } from './trpc';
+
+export const appRouter = createTRPCRouter({
+  account: accountRouter,
+  apiKeys: apiKeysRouter,
+  connections: connectionsRouter,
+  admin: adminRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,80 @@
+// tRPC: the context (database and the signed-in user), the error format, and the procedure tiers.
+// Who may call what is decided here, on the server, never by the page that shows the button.
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { z, ZodError } from 'zod';
+import type { Db } from '../db/client';
+import { getDb } from '../db/client';
+import type { SessionUser } from '../auth/accounts';
+import { authenticateRequest } from '../auth/request';
+import { AppError, type AppErrorCode } from '../errors';
+
+export interface TRPCContext {
+  db: Db;
+  user: SessionUser | null;
+}
+
+/** Builds the context from the request headers: a session cookie or an API key. */
+export async function createTRPCContext(opts: { headers: Headers; method?: string }): Promise<TRPCContext> {
+  const db = await getDb();
+  const request = new Request('http://trpc.local/', { method: opts.method ?? 'GET', headers: opts.headers });
+  const user = await authenticateRequest(db, request).catch((err) => {
+    // A cross-site POST is refused outright; an anonymous caller is simply anonymous.
+    if (err instanceof AppError && err.code === 'FORBIDDEN') throw new TRPCError({ code: 'FORBIDDEN', message: err.message });
+    return null;
+  });
+  return { db, user };
+}
+
+const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+};
+
+const t = initTRPC.context<TRPCContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const fieldErrors =
+      cause instanceof ZodError
+        ? (z.flattenError(cause).fieldErrors as Record<string, string[]>)
+        : cause instanceof AppError
+          ? (cause.fieldErrors ?? null)
+          : null;
+    // Never leak the internals of an unexpected error to the browser.
+    const message = shape.data.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError) ? 'Something went wrong on our side. Try again in a moment.' : shape.message;
+    return { ...shape, message, data: { ...shape.data, stack: undefined, fieldErrors } };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain errors (AppError) become tRPC errors with the same code and message. */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: TRPC_CODE[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapDomainErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'This page is for operators only.' });
+  return next();
+});

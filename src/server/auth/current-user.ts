@@ -1,0 +1,16 @@
+// The signed-in user for Server Components and Server Actions (Next's cookie store).
+import 'server-only';
+import { cache } from 'react';
+import { cookies } from 'next/headers';
+import { redirect } from 'next/navigation';
+import { getDb } from '../db/client';
+import { readSessionUser } from './session';
+import type { SessionUser } from './accounts';
+
+export const getCurrentUser = cache(async (): Promise<SessionUser | null> => readSessionUser(await getDb(), await cookies()));
+
+export async function requireUser(): Promise<SessionUser> {
+  const user = await getCurrentUser();
+  if (!user) redirect('/sign-in');
+  return user;
+}

@@ -1,0 +1,120 @@
+// The database, with the driver chosen by environment:
+// - no DATABASE_URL: embedded PGlite under .data/ (nothing to install);
+// - DATABASE_URL: the Neon serverless driver (Pool over WebSockets), as in production. Against a plain
+//   local PostgreSQL, which has no WebSocket endpoint, an in-process relay bridges the two.
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import * as schema from './schema';
+import { getEnv } from '../env';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction handle; domain functions that accept `Db` accept it too. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface DbHandle {
+  db: Db;
+  driver: 'pglite' | 'neon';
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_FOLDER = path.join(process.cwd(), 'drizzle');
+/** Any constant: serialises concurrent migrators (two servers starting on one database). */
+const MIGRATION_LOCK_ID = 7_406_231_001;
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+export async function openDb(options: { databaseUrl?: string; pgliteDataDir?: string; migrate?: boolean } = {}): Promise<DbHandle> {
+  const env = getEnv();
+  const databaseUrl = 'databaseUrl' in options ? options.databaseUrl : env.databaseUrl;
+  const migrate = options.migrate ?? !env.isProduction;
+  return databaseUrl ? openNeon(databaseUrl, env.neonWsProxy, migrate) : openPglite(options.pgliteDataDir ?? env.pgliteDataDir);
+}
+
+async function openPglite(dataDir: string): Promise<DbHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzle(client, { schema });
+  // The embedded database belongs to this process alone: it is always migrated on open.
+  await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  return { db: db as unknown as Db, driver: 'pglite', close: () => client.close() };
+}
+
+async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMigrations: boolean): Promise<DbHandle> {
+  const { Pool, neonConfig } = await import('@neondatabase/serverless');
+  const { drizzle } = await import('drizzle-orm/neon-serverless');
+  const { default: ws } = await import('ws');
+  neonConfig.webSocketConstructor = ws; // Node 20 has no global WebSocket.
+
+  const target = new URL(databaseUrl);
+  let closeRelay = async () => {};
+  if (!wsProxy && LOCAL_HOSTS.has(target.hostname)) {
+    const { startWsRelay } = await import('./ws-relay');
+    const host = target.hostname === 'localhost' ? '127.0.0.1' : target.hostname.replace(/^\[|\]$/g, '');
+    const relay = await startWsRelay({ allow: [`${host}:${target.port || '5432'}`] });
+    closeRelay = relay.close;
+    wsProxy = `127.0.0.1:${relay.port}/v1`;
+    target.hostname = host;
+  }
+  if (wsProxy) {
+    const proxy = wsProxy;
+    neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineConnect = false; // pipelining only works with cleartext auth, not SCRAM
+  }
+
+  const pool = new Pool({ connectionString: target.toString(), max: 10 });
+  pool.on('error', (err: Error) => console.error('[db] idle connection error:', err.message));
+  const db = drizzle(pool, { schema });
+  if (runMigrations) await migrateNeon(pool);
+  return {
+    db: db as unknown as Db,
+    driver: 'neon',
+    close: async () => {
+      await pool.end();
+      await closeRelay();
+    },
+  };
+}
+
+/** Applies drizzle/ migrations under an advisory lock, so concurrent starters do not collide. */
+export async function migrateNeon(pool: import('@neondatabase/serverless').Pool): Promise<void> {
+  const { drizzle } = await import('drizzle-orm/neon-serverless');
+  const { migrate } = await import('drizzle-orm/neon-serverless/migrator');
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await migrate(drizzle(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => {});
+    client.release();
+  }
+}
+
+const holder = globalThis as unknown as { __huskitDb?: Promise<DbHandle> };
+
+/** The process-wide database (kept on globalThis so dev reloads reuse it). */
+export function getDbHandle(): Promise<DbHandle> {
+  holder.__huskitDb ??= openDb().catch((err) => {
+    holder.__huskitDb = undefined;
+    throw err;
+  });
+  return holder.__huskitDb;
+}
+
+export const getDb = (): Promise<Db> => getDbHandle().then((h) => h.db);
+
+export async function closeDb(): Promise<void> {
+  const handle = holder.__huskitDb;
+  holder.__huskitDb = undefined;
+  if (handle) await (await handle).close();
+}
+
+export async function pingDb(db: Db): Promise<boolean> {
+  await db.execute(sql`SELECT 1`);
+  return true;
+}

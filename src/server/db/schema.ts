@@ -1,0 +1,193 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { AuthMode, DeploymentPlatform, DeploymentStatus } from '@/lib/deployment';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => value,
+  fromDriver: (value) => Buffer.from(value),
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** Stored lowercased and trimmed; unique. */
+  email: text('email').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  /** Bumped to invalidate every session of the user (sign out everywhere, password change). */
+  sessionVersion: integer('session_version').notNull().default(1),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The first characters of the key, shown in lists so a person can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 of the whole key (hex). The key itself is shown once and never stored. */
+    keyHash: text('key_hash').notNull().unique(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('api_keys_user_id_idx').on(t.userId)],
+);
+
+export const connections = pgTable(
+  'connections',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    platform: text('platform').$type<DeploymentPlatform>().notNull(),
+    /** Vault envelope of the platform credentials (see src/server/vault). */
+    secretCiphertext: text('secret_ciphertext').notNull(),
+    keyId: text('key_id').notNull(),
+    /** Non-secret facts read from the platform: account name, subdomain, region, app id. */
+    accountFacts: jsonb('account_facts').$type<Record<string, string>>().notNull().default({}),
+    /** A masked hint such as "…9f3a" so a person recognises the credential. */
+    secretHint: text('secret_hint').notNull(),
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('connections_user_platform_idx').on(t.userId, t.platform)],
+);
+
+/** The stable target of a chat/project on a platform: redeploys update the same Worker / branch. */
+export const sites = pgTable(
+  'sites',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    chatId: text('chat_id').notNull(),
+    name: text('name').notNull(),
+    platform: text('platform').$type<DeploymentPlatform>().notNull(),
+    authMode: text('auth_mode').$type<AuthMode>().notNull(),
+    /** Amplify app id / Cloudflare account id. */
+    externalProjectId: text('external_project_id'),
+    /** Amplify branch name / Cloudflare script name. */
+    externalId: text('external_id'),
+    url: text('url'),
+    status: text('status').$type<'active' | 'expired' | 'deleted'>().notNull().default('active'),
+    currentDeploymentId: uuid('current_deployment_id'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('sites_target_idx').on(t.userId, t.chatId, t.platform, t.authMode),
+    index('sites_platform_status_idx').on(t.platform, t.authMode, t.status),
+  ],
+);
+
+export const deployments = pgTable(
+  'deployments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    siteId: uuid('site_id').references(() => sites.id, { onDelete: 'set null' }),
+    chatId: text('chat_id').notNull(),
+    platform: text('platform').$type<DeploymentPlatform>().notNull(),
+    authMode: text('auth_mode').$type<AuthMode>().notNull(),
+    externalId: text('external_id'),
+    externalProjectId: text('external_project_id'),
+    status: text('status').$type<DeploymentStatus>().notNull().default('pending'),
+    url: text('url'),
+    error: text('error'),
+    fileCount: integer('file_count').notNull().default(0),
+    totalSizeBytes: bigint('total_size_bytes', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('deployments_user_id_idx').on(t.userId, t.createdAt),
+    index('deployments_chat_id_idx').on(t.chatId),
+    index('deployments_status_idx').on(t.status),
+  ],
+);
+
+export const deploymentFiles = pgTable(
+  'deployment_files',
+  {
+    deploymentId: uuid('deployment_id')
+      .notNull()
+      .references(() => deployments.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    sha256: text('sha256').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    contentType: text('content_type').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deploymentId, t.path] }), index('deployment_files_sha256_idx').on(t.sha256)],
+);
+
+/** Content-addressed file bytes: stored once, whatever number of deployments use them. */
+export const blobs = pgTable('blobs', {
+  sha256: text('sha256').primaryKey(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  bytes: bytea('bytes').notNull(),
+  createdAt: createdAt(),
+});
+
+/** The status history of a deployment; the row id is the SSE event id. */
+export const deploymentEvents = pgTable(
+  'deployment_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deploymentId: uuid('deployment_id')
+      .notNull()
+      .references(() => deployments.id, { onDelete: 'cascade' }),
+    status: text('status').$type<DeploymentStatus>().notNull(),
+    step: text('step').notNull(),
+    progress: integer('progress'),
+    message: text('message').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [index('deployment_events_deployment_idx').on(t.deploymentId, t.id)],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    action: text('action').notNull(),
+    chatId: text('chat_id'),
+    platform: text('platform'),
+    authMode: text('auth_mode'),
+    targetId: text('target_id'),
+    fileCount: integer('file_count'),
+    totalSizeBytes: bigint('total_size_bytes', { mode: 'number' }),
+    outcome: text('outcome').notNull().default('ok'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index('audit_log_user_idx').on(t.userId, t.createdAt), index('audit_log_created_idx').on(t.createdAt)],
+);

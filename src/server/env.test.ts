@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseEnv } from './env';
+
+const strongProduction = {
+  NODE_ENV: 'production',
+  SESSION_SECRET: 'x'.repeat(40),
+  ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  CRON_SECRET: 'c'.repeat(24),
+};
+
+describe('configuration', () => {
+  it('gives every variable a safe local default in development', () => {
+    const env = parseEnv({ NODE_ENV: 'development' });
+    expect(env.databaseUrl).toBeUndefined();
+    expect(env.pgliteDataDir).toBe('.data/pglite');
+    expect(Object.values(env.sessionPasswords)[0]!.length).toBeGreaterThanOrEqual(32);
+    expect(env.encryptionKeys[0]!.key).toHaveLength(32);
+    expect(env.cloudflare.apiBaseUrl).toBe('http://127.0.0.1:8787/client/v4');
+    expect(env.amplify.endpoint).toBe('http://127.0.0.1:8787');
+    expect(env.cloudflare.accountId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('stops a production start without SESSION_SECRET, naming the variable', () => {
+    const { SESSION_SECRET: _, ...rest } = strongProduction;
+    expect(() => parseEnv(rest)).toThrow(ConfigError);
+    expect(() => parseEnv(rest)).toThrow(/SESSION_SECRET is missing.*at least 32 characters/);
+  });
+
+  it.each([
+    ['SESSION_SECRET', { SESSION_SECRET: 'short-secret' }, /SESSION_SECRET is too short/],
+    ['SESSION_SECRET', { SESSION_SECRET: 'dev-only-session-secret-change-me-in-production-0000' }, /SESSION_SECRET is the development default/],
+    ['ENCRYPTION_KEYS', { ENCRYPTION_KEYS: undefined }, /ENCRYPTION_KEYS is missing/],
+    ['ENCRYPTION_KEYS', { ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }, /ENCRYPTION_KEYS has key "k1" that is not 32 bytes/],
+    ['ENCRYPTION_KEYS', { ENCRYPTION_KEYS: 'not a key list' }, /ENCRYPTION_KEYS is malformed/],
+    ['CRON_SECRET', { CRON_SECRET: undefined }, /CRON_SECRET is missing/],
+    ['NODE_ENV', { NODE_ENV: 'staging' }, /NODE_ENV is invalid/],
+  ])('refuses a weak or malformed %s in production', (_name, override, message) => {
+    expect(() => parseEnv({ ...strongProduction, ...override })).toThrow(message);
+  });
+
+  it('accepts a strong production configuration and offers no local-cloud credentials there', () => {
+    const env = parseEnv(strongProduction);
+    expect(env.isProduction).toBe(true);
+    expect(env.cloudflare.apiBaseUrl).toBe('https://api.cloudflare.com/client/v4');
+    expect(env.cloudflare.apiToken).toBeUndefined();
+    expect(env.amplify.accessKeyId).toBeUndefined();
+  });
+
+  it('reads a session password map for rotation and a key ring whose first key seals', () => {
+    const env = parseEnv({
+      NODE_ENV: 'development',
+      SESSION_SECRET: `2:${'n'.repeat(32)},1:${'o'.repeat(32)}`,
+      ENCRYPTION_KEYS: `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      ADMIN_EMAILS: ' Ops@Example.com , second@example.com',
+    });
+    expect(env.sessionPasswords).toEqual({ 2: 'n'.repeat(32), 1: 'o'.repeat(32) });
+    expect(env.encryptionKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
+    expect([...env.adminEmails]).toEqual(['ops@example.com', 'second@example.com']);
+  });
+});

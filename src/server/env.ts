@@ -1,0 +1,170 @@
+// One validated view of the configuration. In development and tests every variable has a safe local
+// default (embedded database, dev secrets, credentials of the local cloud); in production a missing or
+// weak secret stops the server at start with a message that names the variable.
+import { z } from 'zod';
+import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_CLOUD_PORT } from '@/lib/local-cloud';
+
+const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-in-production-0000';
+// 32 bytes, base64. Development only: production refuses it.
+const DEV_ENCRYPTION_KEY = 'dev1:aHVza2l0LWRldi1vbmx5LWVuY3J5cHRpb24ta2V5ISE=';
+const DEV_CRON_SECRET = 'dev-only-cron-secret';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  APP_URL: optionalString,
+  DATABASE_URL: optionalString,
+  PGLITE_DATA_DIR: optionalString,
+  NEON_WS_PROXY: optionalString,
+  SESSION_SECRET: optionalString,
+  ENCRYPTION_KEYS: optionalString,
+  CRON_SECRET: optionalString,
+  ADMIN_EMAILS: optionalString,
+  CLOUD_PORT: optionalString,
+  CLOUDFLARE_API_BASE_URL: optionalString,
+  CLOUDFLARE_API_TOKEN: optionalString,
+  CLOUDFLARE_ACCOUNT_ID: optionalString,
+  CLOUDFLARE_WORKER_NAME: optionalString,
+  AMPLIFY_ACCESS_KEY_ID: optionalString,
+  AMPLIFY_SECRET_ACCESS_KEY: optionalString,
+  AMPLIFY_REGION: optionalString,
+  AMPLIFY_APP_ID: optionalString,
+  AMPLIFY_ENDPOINT: optionalString,
+});
+
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface Env {
+  nodeEnv: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  appUrl?: string;
+  databaseUrl?: string;
+  pgliteDataDir: string;
+  neonWsProxy?: string;
+  /** iron-session password map: the highest id seals new cookies, every id unseals. */
+  sessionPasswords: Record<string, string>;
+  /** The first key encrypts; every key decrypts. */
+  encryptionKeys: EncryptionKey[];
+  cronSecret: string;
+  adminEmails: Set<string>;
+  cloudPort: number;
+  cloudflare: { apiBaseUrl: string; apiToken?: string; accountId?: string; workerName: string };
+  amplify: { accessKeyId?: string; secretAccessKey?: string; region: string; appId?: string; endpoint?: string };
+}
+
+function fail(name: string, problem: string, fix: string): never {
+  throw new ConfigError(`Configuration error: ${name} ${problem}. ${fix}`);
+}
+
+/** `2:new-secret,1:old-secret`, or one plain secret (id 1). */
+function parseSessionSecret(raw: string, production: boolean): Record<string, string> {
+  const entries = raw.includes(',') || /^\d+:/.test(raw) ? raw.split(',').map((s) => s.trim()) : [`1:${raw}`];
+  const map: Record<string, string> = {};
+  for (const entry of entries) {
+    const m = /^(\d+):(.+)$/.exec(entry);
+    if (!m) fail('SESSION_SECRET', 'is malformed', 'Use one secret, or a list like "2:newsecret,1:oldsecret".');
+    const [, id, secret] = m as unknown as [string, string, string];
+    if (secret.length < 32) fail('SESSION_SECRET', 'is too short', 'Use at least 32 random characters (e.g. `openssl rand -base64 48`).');
+    if (production && secret === DEV_SESSION_SECRET)
+      fail('SESSION_SECRET', 'is the development default', 'Set a random secret of at least 32 characters.');
+    map[id] = secret;
+  }
+  return map;
+}
+
+/** `k2:base64key,k1:base64key`: each key 32 bytes; the first one encrypts. */
+function parseEncryptionKeys(raw: string, production: boolean): EncryptionKey[] {
+  const fix = 'Use a list like "k2:<base64 of 32 random bytes>,k1:<older key>" (e.g. `openssl rand -base64 32`).';
+  const keys = raw.split(',').map((entry) => {
+    const m = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry.trim());
+    if (!m) fail('ENCRYPTION_KEYS', 'is malformed', fix);
+    const [, id, b64] = m as unknown as [string, string, string];
+    const key = Buffer.from(b64, 'base64');
+    if (key.length !== 32) fail('ENCRYPTION_KEYS', `has key "${id}" that is not 32 bytes`, fix);
+    if (production && entry.trim() === DEV_ENCRYPTION_KEY)
+      fail('ENCRYPTION_KEYS', 'holds the development key', 'Generate a new key with `openssl rand -base64 32`.');
+    return { id, key };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) fail('ENCRYPTION_KEYS', 'repeats a key id', fix);
+  return keys;
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    fail(String(issue.path[0] ?? 'environment'), 'is invalid', issue.message);
+  }
+  const v = parsed.data;
+  const production = v.NODE_ENV === 'production';
+
+  if (production && !v.SESSION_SECRET)
+    fail('SESSION_SECRET', 'is missing', 'Set it to a random string of at least 32 characters (e.g. `openssl rand -base64 48`).');
+  if (production && !v.ENCRYPTION_KEYS)
+    fail('ENCRYPTION_KEYS', 'is missing', 'Set it to "k1:<base64 of 32 random bytes>" (e.g. `openssl rand -base64 32`).');
+  if (production && !v.CRON_SECRET) fail('CRON_SECRET', 'is missing', 'Set it to a random string of at least 16 characters.');
+  if (v.CRON_SECRET && v.CRON_SECRET.length < 16)
+    fail('CRON_SECRET', 'is too short', 'Use at least 16 random characters.');
+
+  const cloudPort = Number(v.CLOUD_PORT ?? LOCAL_CLOUD_PORT);
+  if (!Number.isInteger(cloudPort) || cloudPort < 1 || cloudPort > 65535)
+    fail('CLOUD_PORT', 'is not a port number', 'Use a number between 1 and 65535.');
+  const localCloud = `http://127.0.0.1:${cloudPort}`;
+  // Platform-managed credentials default to the local cloud outside production, and to nothing in
+  // production (quick deploy is then unavailable rather than pointed at a fake).
+  const dev = <T>(value: T) => (production ? undefined : value);
+
+  return {
+    nodeEnv: v.NODE_ENV,
+    isProduction: production,
+    appUrl: v.APP_URL,
+    databaseUrl: v.DATABASE_URL,
+    pgliteDataDir: v.PGLITE_DATA_DIR ?? '.data/pglite',
+    neonWsProxy: v.NEON_WS_PROXY,
+    sessionPasswords: parseSessionSecret(v.SESSION_SECRET ?? DEV_SESSION_SECRET, production),
+    encryptionKeys: parseEncryptionKeys(v.ENCRYPTION_KEYS ?? DEV_ENCRYPTION_KEY, production),
+    cronSecret: v.CRON_SECRET ?? DEV_CRON_SECRET,
+    adminEmails: new Set(
+      (v.ADMIN_EMAILS ?? '')
+        .split(',')
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+    cloudPort,
+    cloudflare: {
+      apiBaseUrl: v.CLOUDFLARE_API_BASE_URL ?? (production ? 'https://api.cloudflare.com/client/v4' : `${localCloud}/client/v4`),
+      apiToken: v.CLOUDFLARE_API_TOKEN ?? dev(LOCAL_CLOUDFLARE.platformToken),
+      accountId: v.CLOUDFLARE_ACCOUNT_ID ?? dev(LOCAL_CLOUDFLARE.accountId),
+      workerName: v.CLOUDFLARE_WORKER_NAME ?? 'huskit',
+    },
+    amplify: {
+      accessKeyId: v.AMPLIFY_ACCESS_KEY_ID ?? dev(LOCAL_AWS.platform.accessKeyId),
+      secretAccessKey: v.AMPLIFY_SECRET_ACCESS_KEY ?? dev(LOCAL_AWS.platform.secretAccessKey),
+      region: v.AMPLIFY_REGION ?? LOCAL_AWS.region,
+      appId: v.AMPLIFY_APP_ID ?? dev(LOCAL_AWS.platformAppId),
+      endpoint: v.AMPLIFY_ENDPOINT ?? dev(localCloud),
+    },
+  };
+}
+
+let cached: Env | undefined;
+
+/** The process's configuration, validated once. Throws ConfigError naming the variable at fault. */
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,17 @@
+// What the server does once when it starts (called from src/instrumentation.ts, Node.js runtime only):
+// a bad configuration stops it here with a message that names the variable, instead of failing on
+// the first request; in development the database is opened (and migrated) right away.
+import { ConfigError, getEnv } from './env';
+import { getDb } from './db/client';
+
+export async function startServer(): Promise<void> {
+  try {
+    if (!getEnv().isProduction) await getDb();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`\n${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

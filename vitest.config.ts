@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+// Without DATABASE_URL every test file gets its own in-memory PGlite; with it, the tests run against
+// that PostgreSQL through the Neon driver (and the in-process WebSocket relay for a local server).
+export default defineConfig({
+  resolve: { alias: { '@': path.resolve(__dirname, 'src') } },
+  test: {
+    include: ['src/**/*.test.ts'],
+    environment: 'node',
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    env: {
+      NODE_ENV: 'test',
+      PGLITE_DATA_DIR: 'memory://',
+      ADMIN_EMAILS: 'operator@huskit.test',
+    },
+  },
+});
