@@ -162,7 +162,7 @@ describe('sessions and API keys', () => {
 describe('cross-site requests', () => {
   it('refuses a sign-in posted from another site, setting no cookie', async () => {
     const { email } = await signUpNew();
-    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }]) {
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }] as Record<string, string>[]) {
       const res = await signInRoute(jsonRequest('/api/auth/sign-in', { email, password: PASSWORD }, { headers }));
       expect(res.status).toBe(403);
       expect(res.headers.getSetCookie()).toEqual([]);

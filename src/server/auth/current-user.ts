@@ -7,7 +7,10 @@ import { getDb } from '../db/client';
 import { readSessionUser } from './session';
 import type { SessionUser } from './accounts';
 
-export const getCurrentUser = cache(async (): Promise<SessionUser | null> => readSessionUser(await getDb(), await cookies()));
+export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
+  const store = await cookies(); // first: it marks the page dynamic before anything touches the database
+  return readSessionUser(await getDb(), store);
+});
 
 export async function requireUser(): Promise<SessionUser> {
   const user = await getCurrentUser();

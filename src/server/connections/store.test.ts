@@ -79,14 +79,15 @@ describe('connections at rest', () => {
 /** Every row of every table of the schema, as text: what a database dump would show. */
 async function dumpAllTables(): Promise<string> {
   const db = await getDb();
-  const tables = await db.execute<{ table_name: string }>(
+  // Both drivers answer { rows }.
+  const tables = (await db.execute(
     sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
-  );
+  )) as unknown as { rows: { table_name: string }[] };
   const names = tables.rows.map((r) => r.table_name);
   expect(names).toEqual(expect.arrayContaining([getTableName(users), getTableName(connections)]));
   let out = '';
   for (const name of names) {
-    const rows = await db.execute<{ row: string }>(sql.raw(`select t::text as row from "${name}" t`));
+    const rows = (await db.execute(sql.raw(`select t::text as row from "${name}" t`))) as unknown as { rows: { row: string }[] };
     out += rows.rows.map((r) => r.row).join('\n');
   }
   // On a real PostgreSQL, the real thing too.
