@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { e2eServerEnv } from '../playwright.config';
 
 test('a production start without SESSION_SECRET stops with a message naming it', async () => {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...e2eServerEnv, NODE_ENV: 'production' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...e2eServerEnv, NODE_ENV: 'production' };
   delete env.SESSION_SECRET;
   const child = spawn('npx', ['next', 'start', '-H', '127.0.0.1', '-p', '3191'], { env });
   let output = '';
