@@ -156,6 +156,38 @@ export const blobs = pgTable('blobs', {
   createdAt: createdAt(),
 });
 
+/** Which user has proven to hold which blob (uploaded its bytes): negotiation answers per user, so
+ * nobody can deploy another person's file by knowing its hash. */
+export const userBlobs = pgTable(
+  'user_blobs',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    sha256: text('sha256')
+      .notNull()
+      .references(() => blobs.sha256, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.sha256] })],
+);
+
+/** Parts of a blob larger than one upload request, until the last part arrives and is verified. */
+export const blobChunks = pgTable(
+  'blob_chunks',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    sha256: text('sha256').notNull(),
+    offset: bigint('offset', { mode: 'number' }).notNull(),
+    totalSize: bigint('total_size', { mode: 'number' }).notNull(),
+    bytes: bytea('bytes').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.sha256, t.offset] })],
+);
+
 /** The status history of a deployment; the row id is the SSE event id. */
 export const deploymentEvents = pgTable(
   'deployment_events',

@@ -1,0 +1,73 @@
+// What a site's files may be: path rules, limits and content types. Shared by the browser (to warn
+// before anything is uploaded) and the server (which decides).
+import mime from 'mime';
+
+export const SITE_LIMITS = {
+  maxFiles: 5_000,
+  maxTotalBytes: 50 * 1024 * 1024,
+  /** Cloudflare Workers Static Assets refuses larger files. */
+  maxFileBytesCloudflare: 25 * 1024 * 1024,
+  maxNameBytes: 255,
+  /** Browser → server upload requests stay under this; larger files go in chunks. */
+  maxUploadRequestBytes: 4 * 1024 * 1024,
+} as const;
+
+export interface ManifestEntry {
+  sha256: string;
+  size: number;
+  contentType: string;
+}
+
+/** A deployment's files: normalized relative path → content. */
+export type Manifest = Record<string, ManifestEntry>;
+
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export type PathCheck = { ok: true; path: string } | { ok: false; reason: string };
+
+/**
+ * A site path as the platforms need it: relative, `/`-separated, NFC, no `.`/`..`/empty segments,
+ * no backslashes or control characters, each name at most 255 bytes.
+ */
+export function normalizeSitePath(raw: string): PathCheck {
+  if (typeof raw !== 'string' || raw.length === 0) return { ok: false, reason: 'is empty' };
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: 'contains a control character' };
+  if (raw.includes('\\')) return { ok: false, reason: 'contains a backslash; use "/" between folders' };
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return { ok: false, reason: 'is absolute; use a path relative to the site root' };
+  const segments = raw.normalize('NFC').split('/');
+  const kept: string[] = [];
+  for (const segment of segments) {
+    if (segment === '.') continue;
+    if (segment === '..') return { ok: false, reason: 'goes up a folder ("..")' };
+    if (segment === '') return { ok: false, reason: 'has an empty folder name ("//" or a trailing "/")' };
+    if (new TextEncoder().encode(segment).length > SITE_LIMITS.maxNameBytes) return { ok: false, reason: 'has a name longer than 255 bytes' };
+    kept.push(segment);
+  }
+  if (kept.length === 0) return { ok: false, reason: 'names no file' };
+  return { ok: true, path: kept.join('/') };
+}
+
+/** The MIME type served for a path; text types carry `charset=utf-8`. Null when the extension is unknown. */
+export function contentTypeFor(path: string): string | null {
+  const type = mime.getType(path);
+  if (!type) return null;
+  return type.startsWith('text/') ? `${type}; charset=utf-8` : type;
+}
+
+/** When there is no index.html at the root: the shallowest folder that holds one, if any. */
+export function folderHoldingIndex(paths: Iterable<string>): string | null {
+  let best: string | null = null;
+  for (const p of paths) {
+    if (!p.endsWith('/index.html')) continue;
+    const folder = p.slice(0, -'index.html'.length);
+    if (best === null || folder.split('/').length < best.split('/').length) best = folder;
+  }
+  return best;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

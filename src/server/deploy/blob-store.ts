@@ -1,0 +1,84 @@
+// File bytes, stored once by SHA-256 in Postgres (bytea), and who has proven to hold which.
+// Every blob's hash is checked against its bytes before it counts.
+import { createHash } from 'node:crypto';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { SITE_LIMITS } from '@/lib/site-files';
+import type { Db } from '../db/client';
+import { blobChunks, blobs, userBlobs } from '../db/schema';
+import { AppError } from '../errors';
+
+export interface BlobStore {
+  /** The hashes among `hashes` that this user has not uploaded yet. */
+  missing(userId: string, hashes: string[]): Promise<string[]>;
+  /** Stores bytes that must hash to `sha256`; refuses them otherwise. */
+  put(userId: string, sha256: string, bytes: Buffer): Promise<void>;
+  /** One part of a file larger than an upload request; the last part completes and verifies it. */
+  putChunk(userId: string, sha256: string, offset: number, totalSize: number, bytes: Buffer): Promise<{ complete: boolean; received: number }>;
+  get(sha256: string): Promise<Buffer>;
+}
+
+export const sha256Hex = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Postgres has a limit on bind parameters; long hash lists are asked in slices. */
+const SLICE = 1000;
+
+export class PostgresBlobStore implements BlobStore {
+  constructor(private readonly db: Db) {}
+
+  async missing(userId: string, hashes: string[]): Promise<string[]> {
+    const unique = [...new Set(hashes)];
+    const held = new Set<string>();
+    for (let i = 0; i < unique.length; i += SLICE) {
+      const rows = await this.db
+        .select({ sha256: userBlobs.sha256 })
+        .from(userBlobs)
+        .where(and(eq(userBlobs.userId, userId), inArray(userBlobs.sha256, unique.slice(i, i + SLICE))));
+      for (const r of rows) held.add(r.sha256);
+    }
+    return unique.filter((h) => !held.has(h));
+  }
+
+  async put(userId: string, sha256: string, bytes: Buffer): Promise<void> {
+    const actual = sha256Hex(bytes);
+    if (actual !== sha256)
+      throw new AppError('BAD_REQUEST', `The uploaded bytes do not match their SHA-256 (expected ${sha256}, got ${actual}). Upload the file again.`);
+    await this.db.transaction(async (tx) => {
+      await tx.insert(blobs).values({ sha256, size: bytes.length, bytes }).onConflictDoNothing();
+      await tx.insert(userBlobs).values({ userId, sha256 }).onConflictDoNothing();
+    });
+  }
+
+  async putChunk(userId: string, sha256: string, offset: number, totalSize: number, bytes: Buffer) {
+    if (!Number.isInteger(offset) || !Number.isInteger(totalSize) || offset < 0 || totalSize <= 0 || offset + bytes.length > totalSize)
+      throw new AppError('BAD_REQUEST', 'The chunk does not fit its file: check offset and total size.');
+    if (bytes.length === 0 || bytes.length > SITE_LIMITS.maxUploadRequestBytes)
+      throw new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.');
+    await this.db
+      .insert(blobChunks)
+      .values({ userId, sha256, offset, totalSize, bytes })
+      .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { bytes, totalSize } });
+    const where = and(eq(blobChunks.userId, userId), eq(blobChunks.sha256, sha256));
+    const [sum] = await this.db.select({ received: sql<string>`coalesce(sum(octet_length(${blobChunks.bytes})), 0)` }).from(blobChunks).where(where);
+    const received = Number(sum?.received ?? 0);
+    if (received < totalSize) return { complete: false, received };
+
+    const parts = await this.db.select({ offset: blobChunks.offset, bytes: blobChunks.bytes }).from(blobChunks).where(where).orderBy(asc(blobChunks.offset));
+    let expected = 0;
+    for (const part of parts) {
+      if (part.offset !== expected) throw new AppError('BAD_REQUEST', 'The chunks of this file overlap or leave gaps. Upload the file again from the start.');
+      expected += part.bytes.length;
+    }
+    try {
+      await this.put(userId, sha256, Buffer.concat(parts.map((p) => p.bytes)));
+    } finally {
+      await this.db.delete(blobChunks).where(where);
+    }
+    return { complete: true, received };
+  }
+
+  async get(sha256: string): Promise<Buffer> {
+    const [row] = await this.db.select({ bytes: blobs.bytes }).from(blobs).where(eq(blobs.sha256, sha256));
+    if (!row) throw new AppError('NOT_FOUND', `The file with SHA-256 ${sha256} is not stored. Upload it again.`);
+    return row.bytes;
+  }
+}

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SITE_LIMITS } from '@/lib/site-files';
+import { signUp } from '@/server/auth/accounts';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { PostgresBlobStore, sha256Hex } from './blob-store';
+import { assertBlobsPresent, decodeInlineFiles, storeInlineFiles, validateManifest, type ProposedManifest } from './files';
+
+const getDb = useTestDb();
+const h = (s: string) => sha256Hex(Buffer.from(s));
+const entry = (s: string) => ({ sha256: h(s), size: Buffer.byteLength(s) });
+const site = (extra: ProposedManifest = {}): ProposedManifest => ({ 'index.html': entry('<h1>hi</h1>'), ...extra });
+
+describe('validating a manifest', () => {
+  it('normalizes paths, keeps unicode, and types files from their extension', () => {
+    const m = validateManifest(
+      site({ './css/site.css': entry('b'), 'café/ménu.txt': entry('c'), 'fonts/a.woff2': entry('d'), LICENSE: entry('e') }),
+      'cloudflare',
+    );
+    expect(Object.keys(m).sort()).toEqual(['LICENSE', 'café/ménu.txt', 'css/site.css', 'fonts/a.woff2', 'index.html']);
+    expect(m['index.html']!.contentType).toBe('text/html; charset=utf-8');
+    expect(m['fonts/a.woff2']!.contentType).toBe('font/woff2');
+    expect(m['LICENSE']!.contentType).toBe('application/octet-stream');
+  });
+
+  it.each([
+    ['../etc/passwd', /goes up a folder/],
+    ['a/../../b', /goes up a folder/],
+    ['/etc/passwd', /is absolute/],
+    ['C:/x.html', /is absolute/],
+    ['a\\b.html', /backslash/],
+    ['a\u0000b', /control character/],
+    ['a\nb', /control character/],
+    ['a//b.html', /empty folder name/],
+    ['dir/', /empty folder name/],
+    [`${'x'.repeat(256)}.html`, /longer than 255 bytes/],
+  ])('refuses the path %j with a message that names it', (path, reason) => {
+    expect(() => validateManifest(site({ [path]: entry('x') }), 'amplify')).toThrow(reason);
+  });
+
+  it('refuses two paths that normalize to the same file', () => {
+    expect(() => validateManifest(site({ 'a.html': entry('1'), './a.html': entry('2') }), 'amplify')).toThrow(/same path "a.html"/);
+    expect(() => validateManifest(site({ 'caf\u00e9.txt': entry('1'), 'cafe\u0301.txt': entry('2') }), 'amplify')).toThrow(/same path/);
+  });
+
+  it('refuses 5,001 files, 51 MB, and a 26 MiB file for Cloudflare (but not for Amplify)', () => {
+    const many: ProposedManifest = {};
+    for (let i = 0; i < SITE_LIMITS.maxFiles; i++) many[`f${i}.txt`] = entry('x');
+    expect(() => validateManifest(site(many), 'amplify')).toThrow(/5,001 files; a deployment may have at most 5,000/);
+    const big = (mb: number) => ({ sha256: h(String(mb)), size: mb * 1024 * 1024 });
+    expect(() => validateManifest(site({ 'a.bin': big(26), 'b.bin': big(25) }), 'amplify')).toThrow(/51\.0 MB; a deployment may be at most 50\.0 MB/);
+    expect(() => validateManifest(site({ 'video.mp4': big(26) }), 'cloudflare')).toThrow(/video\.mp4" is 26\.0 MB; Cloudflare serves files of at most 25 MiB/);
+    expect(validateManifest(site({ 'video.mp4': big(26) }), 'amplify')['video.mp4']!.size).toBe(26 * 1024 * 1024);
+  });
+
+  it('names the folder that holds index.html when it is not at the root', () => {
+    expect(() => validateManifest({ 'dist/index.html': entry('a'), 'dist/assets/app.js': entry('b') }, 'cloudflare')).toThrow(
+      'There is no index.html at the root of your site: your files are under dist/. Deploy the contents of dist/ instead.',
+    );
+    expect(() => validateManifest({ 'about.html': entry('a') }, 'cloudflare')).toThrow(/There is no index.html at the root/);
+    expect(() => validateManifest({}, 'cloudflare')).toThrow(/no files/);
+  });
+});
+
+describe('inline files and the blob store', () => {
+  let userId: string;
+  let otherId: string;
+  beforeAll(async () => {
+    const db = await getDb();
+    userId = (await signUp(db, { email: uniqueEmail(), password: 'a long enough password' })).id;
+    otherId = (await signUp(db, { email: uniqueEmail(), password: 'a long enough password' })).id;
+  });
+
+  it('decodes text and base64 files byte for byte and refuses invalid base64', () => {
+    const png = randomBytes(300);
+    const { proposed, bytes } = decodeInlineFiles({ 'index.html': '<p>é</p>', 'a.png': { base64: png.toString('base64') } });
+    expect(bytes.get(proposed['a.png']!.sha256)!.equals(png)).toBe(true);
+    expect(proposed['index.html']!.size).toBe(Buffer.byteLength('<p>é</p>'));
+    expect(() => decodeInlineFiles({ 'a.png': { base64: 'not base64!' } })).toThrow('The file "a.png" is not valid base64.');
+  });
+
+  it('answers only the hashes this user lacks, and verifies bytes against their hash', async () => {
+    const store = new PostgresBlobStore(await getDb());
+    const a = Buffer.from(`a-${Math.random()}`);
+    const b = Buffer.from(`b-${Math.random()}`);
+    expect(await store.missing(userId, [sha256Hex(a), sha256Hex(b), sha256Hex(a)])).toEqual([sha256Hex(a), sha256Hex(b)]);
+    await store.put(userId, sha256Hex(a), a);
+    expect(await store.missing(userId, [sha256Hex(a), sha256Hex(b)])).toEqual([sha256Hex(b)]);
+    await expect(store.put(userId, sha256Hex(b), a)).rejects.toThrow(/do not match their SHA-256/);
+    expect(await store.missing(userId, [sha256Hex(b)])).toEqual([sha256Hex(b)]);
+    // Another user must prove they hold the bytes too: knowing the hash is not enough.
+    expect(await store.missing(otherId, [sha256Hex(a)])).toEqual([sha256Hex(a)]);
+    expect((await store.get(sha256Hex(a))).equals(a)).toBe(true);
+  });
+
+  it('assembles a file larger than one request from chunks, verifying the whole', async () => {
+    const store = new PostgresBlobStore(await getDb());
+    const step = 512 * 1024; // any size up to 4 MB per request
+    const big = randomBytes(step * 2 + 1000);
+    const hash = sha256Hex(big);
+    // Out of order, with one part sent twice (a retry): still one correct file.
+    expect(await store.putChunk(userId, hash, step, big.length, big.subarray(step, 2 * step))).toEqual({ complete: false, received: step });
+    await store.putChunk(userId, hash, 0, big.length, big.subarray(0, step));
+    await store.putChunk(userId, hash, 0, big.length, big.subarray(0, step));
+    expect((await store.putChunk(userId, hash, 2 * step, big.length, big.subarray(2 * step))).complete).toBe(true);
+    expect((await store.get(hash)).equals(big)).toBe(true);
+    await expect(store.putChunk(userId, hash, 0, 10, Buffer.alloc(11))).rejects.toThrow(/does not fit/);
+    await expect(store.putChunk(userId, hash, 0, 8e6, Buffer.alloc(SITE_LIMITS.maxUploadRequestBytes + 1))).rejects.toThrow(/1 byte to 4 MB/);
+  });
+
+  it('stores inline files once and then reports nothing missing for their manifest', async () => {
+    const db = await getDb();
+    const store = new PostgresBlobStore(db);
+    const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<h1>${Math.random()}</h1>` });
+    const manifest = validateManifest(proposed, 'cloudflare');
+    await expect(assertBlobsPresent(store, userId, manifest)).rejects.toThrow(/were not uploaded yet/);
+    await storeInlineFiles(store, userId, bytes);
+    await expect(assertBlobsPresent(store, userId, manifest)).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,93 @@
+// A deployment's files: the manifest a client proposes is checked before anything leaves the server
+// (paths, limits, an index.html at the root), and the simple JSON form of the seed
+// (`files: { path: "text" | { base64 } }`) is turned into blobs.
+import { z } from 'zod';
+import type { DeploymentPlatform } from '@/lib/deployment';
+import {
+  contentTypeFor,
+  folderHoldingIndex,
+  formatBytes,
+  normalizeSitePath,
+  SHA256_HEX,
+  SITE_LIMITS,
+  type Manifest,
+} from '@/lib/site-files';
+import { AppError } from '../errors';
+import { sha256Hex, type BlobStore } from './blob-store';
+
+/** What a client proposes: path → hash and size. Content types are decided here, from the paths. */
+export const proposedManifestSchema = z.record(
+  z.string(),
+  z.object({ sha256: z.string().regex(SHA256_HEX, { error: 'Each file needs its SHA-256 as 64 lowercase hex characters.' }), size: z.number().int().min(0) }),
+);
+export type ProposedManifest = z.infer<typeof proposedManifestSchema>;
+
+/** The seed's simple body: UTF-8 text, or `{ base64 }` for binary files. */
+export const inlineFilesSchema = z.record(z.string(), z.union([z.string(), z.object({ base64: z.string() })]));
+export type InlineFiles = z.infer<typeof inlineFilesSchema>;
+
+const bad = (message: string) => new AppError('BAD_REQUEST', message);
+
+export function validateManifest(proposed: ProposedManifest, platform: DeploymentPlatform): Manifest {
+  const entries = Object.entries(proposed);
+  if (entries.length === 0) throw bad('The site has no files. Add an index.html and try again.');
+  if (entries.length > SITE_LIMITS.maxFiles)
+    throw bad(`The site has ${entries.length.toLocaleString('en-US')} files; a deployment may have at most ${SITE_LIMITS.maxFiles.toLocaleString('en-US')}.`);
+
+  const manifest: Manifest = {};
+  let total = 0;
+  for (const [raw, entry] of entries) {
+    const check = normalizeSitePath(raw);
+    if (!check.ok) throw bad(`The file path "${printable(raw)}" ${check.reason}.`);
+    if (manifest[check.path]) throw bad(`Two files end up at the same path "${check.path}". Rename one of them.`);
+    if (platform === 'cloudflare' && entry.size > SITE_LIMITS.maxFileBytesCloudflare)
+      throw bad(`"${check.path}" is ${formatBytes(entry.size)}; Cloudflare serves files of at most 25 MiB. Make it smaller or host it elsewhere.`);
+    total += entry.size;
+    manifest[check.path] = { sha256: entry.sha256, size: entry.size, contentType: contentTypeFor(check.path) ?? 'application/octet-stream' };
+  }
+  if (total > SITE_LIMITS.maxTotalBytes)
+    throw bad(`The site is ${formatBytes(total)}; a deployment may be at most ${formatBytes(SITE_LIMITS.maxTotalBytes)}. Remove large files and try again.`);
+  if (!manifest['index.html']) {
+    const folder = folderHoldingIndex(Object.keys(manifest));
+    throw bad(
+      folder
+        ? `There is no index.html at the root of your site: your files are under ${folder}. Deploy the contents of ${folder} instead.`
+        : 'There is no index.html at the root of your site. Add one: it is the page visitors see first.',
+    );
+  }
+  return manifest;
+}
+
+/** Decodes the simple JSON form into bytes and a proposed manifest; bad base64 is refused by name. */
+export function decodeInlineFiles(files: InlineFiles): { proposed: ProposedManifest; bytes: Map<string, Buffer> } {
+  const proposed: ProposedManifest = {};
+  const bytes = new Map<string, Buffer>();
+  for (const [path, value] of Object.entries(files)) {
+    let data: Buffer;
+    if (typeof value === 'string') data = Buffer.from(value, 'utf8');
+    else {
+      const b64 = value.base64.replace(/\s+/g, '');
+      if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw bad(`The file "${printable(path)}" is not valid base64.`);
+      data = Buffer.from(b64, 'base64');
+    }
+    const sha256 = sha256Hex(data);
+    proposed[path] = { sha256, size: data.length };
+    bytes.set(sha256, data);
+  }
+  return { proposed, bytes };
+}
+
+/** Stores inline files as the user's blobs (only those the user does not hold yet). */
+export async function storeInlineFiles(store: BlobStore, userId: string, bytes: Map<string, Buffer>): Promise<void> {
+  const missing = await store.missing(userId, [...bytes.keys()]);
+  for (const sha256 of missing) await store.put(userId, sha256, bytes.get(sha256)!);
+}
+
+/** Fails when the user has not uploaded every file of the manifest. */
+export async function assertBlobsPresent(store: BlobStore, userId: string, manifest: Manifest): Promise<void> {
+  const missing = await store.missing(userId, Object.values(manifest).map((e) => e.sha256));
+  if (missing.length)
+    throw bad(`${missing.length} file(s) of this deployment were not uploaded yet. Upload the files the server asked for, then deploy again.`);
+}
+
+const printable = (s: string) => JSON.stringify(s).slice(1, -1).slice(0, 200);
