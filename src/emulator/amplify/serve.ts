@@ -1,0 +1,89 @@
+// The deployed sites: {displayName}.{appId}.amplifyapp.{siteDomain} serves the files of the branch's
+// last successful job, extracted from its zip once. Like Amplify, a zip whose files sit under a
+// folder still deploys, but then nothing is at the root (spec §2.1, §7.2).
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import JSZip from 'jszip';
+import mime from 'mime';
+
+export type SiteFiles = Map<string, Buffer>;
+
+/** The files of a zip by their path inside it (no leading slash); rejects when it is not a zip. */
+export async function extractZip(bytes: Buffer): Promise<SiteFiles> {
+  const zip = await JSZip.loadAsync(bytes);
+  const files: SiteFiles = new Map();
+  const entries = Object.values(zip.files).filter((entry) => !entry.dir);
+  for (const entry of entries) {
+    // Zips made on Windows may use backslashes; "./" and "/" prefixes name the same root.
+    const name = entry.name.replace(/\\/g, '/').replace(/^(\.\/|\/)+/, '');
+    if (!name || name.split('/').includes('..')) continue;
+    files.set(name, await entry.async('nodebuffer'));
+  }
+  return files;
+}
+
+/** Amplify serves each file with the type of its extension (a maintained MIME table). */
+export function contentType(path: string): string {
+  return mime.getType(path) ?? 'application/octet-stream';
+}
+
+/** Which site a host names: null when the host is not an Amplify one at all. */
+export function parseSiteHost(hostname: string, siteDomain: string): { displayName: string; appId: string } | { displayName: null; appId: string } | null {
+  const suffix = `.amplifyapp.${siteDomain}`.toLowerCase();
+  const host = hostname.toLowerCase();
+  if (!host.endsWith(suffix)) return null;
+  const prefix = host.slice(0, -suffix.length);
+  const dot = prefix.lastIndexOf('.');
+  // `{appId}.amplifyapp.…` alone is the app's domain, which serves no branch.
+  if (dot < 0) return { displayName: null, appId: prefix };
+  return { displayName: prefix.slice(0, dot), appId: prefix.slice(dot + 1) };
+}
+
+function notFound(res: ServerResponse, files?: SiteFiles): void {
+  const custom = files?.get('404.html');
+  if (custom) return send(res, 404, custom, 'text/html');
+  const text = '404 Not Found\n';
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+function send(res: ServerResponse, status: number, bytes: Buffer, type: string): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': String(bytes.length),
+    etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
+  });
+  res.end(bytes); // node leaves the body out for HEAD
+}
+
+/** Answers one request from a deployed site's files (or 404 when there is no site). */
+export function serveFiles(files: SiteFiles | undefined, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+    res.end('405 Method Not Allowed\n');
+    return;
+  }
+  if (!files) return notFound(res);
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    return notFound(res, files);
+  }
+  const key = path.replace(/^\/+/, '');
+  if (key.split('/').includes('..')) return notFound(res, files);
+
+  const candidate = key === '' || key.endsWith('/') ? `${key}index.html` : key;
+  const file = files.get(candidate);
+  if (file) return send(res, 200, file, contentType(candidate));
+  // A folder named without its trailing slash: redirect, as S3 website hosting does.
+  if (!key.endsWith('/') && files.has(`${key}/index.html`)) {
+    res.writeHead(301, { location: `${rawPath}/${q < 0 ? '' : rawUrl.slice(q)}`, 'content-length': '0' });
+    res.end();
+    return;
+  }
+  notFound(res, files);
+}

@@ -1,0 +1,169 @@
+// SigV4 verification of Amplify API requests. The signature is recomputed with @smithy/signature-v4
+// (the signer the AWS SDK itself uses), not with hand-written code, so that a canonicalisation
+// mistake shared by the product's signer (aws4fetch) and the emulator cannot pass unnoticed.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4, getCanonicalHeaders, prepareRequest } from '@smithy/signature-v4';
+import type { AwsIdentity, CloudConfig } from '../config';
+import { AmplifyError } from './errors';
+
+export type SignableRequest = Parameters<SignatureV4['presign']>[0];
+
+const SERVICE = 'amplify';
+const MAX_SKEW_MS = 15 * 60 * 1000;
+const MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+
+const invalidSignature = (message: string) => new AmplifyError(403, 'InvalidSignatureException', message);
+const incomplete = (message: string) => new AmplifyError(400, 'IncompleteSignatureException', message);
+
+/** Smithy's signer, plus the canonical request and string-to-sign AWS quotes back on a mismatch. */
+class VerifyingSigner extends SignatureV4 {
+  async explain(request: SignableRequest, signableHeaders: Set<string>, payloadHash: string, longDate: string, scope: string) {
+    const prepared = prepareRequest(request);
+    prepared.headers['x-amz-date'] = longDate;
+    const canonical = this.createCanonicalRequest(prepared, getCanonicalHeaders(prepared, undefined, signableHeaders), payloadHash);
+    const stringToSign = await this.createStringToSign(longDate, scope, canonical, 'AWS4-HMAC-SHA256');
+    return { canonical, stringToSign };
+  }
+}
+
+/** `20240102T030405Z` ⇄ Date. */
+export function parseAmzDate(value: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) return undefined;
+  const date = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function formatAmzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/** Query pairs of a raw query string, decoded (without turning `+` into a space, as SigV4 does). */
+export function parseRawQuery(search: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const pair of search.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const decode = (s: string) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    };
+    const key = decode(eq < 0 ? pair : pair.slice(0, eq));
+    const value = decode(eq < 0 ? '' : pair.slice(eq + 1));
+    const prev = query[key];
+    query[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return query;
+}
+
+export class SigV4Verifier {
+  private signers = new Map<string, VerifyingSigner>();
+
+  constructor(private readonly config: CloudConfig) {}
+
+  private signerFor(identity: AwsIdentity): VerifyingSigner {
+    let signer = this.signers.get(identity.accessKeyId);
+    if (!signer) {
+      signer = new VerifyingSigner({
+        service: SERVICE,
+        region: this.config.aws.region,
+        credentials: { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey },
+        sha256: Sha256,
+        uriEscapePath: true,
+        applyChecksum: false,
+      });
+      this.signers.set(identity.accessKeyId, signer);
+    }
+    return signer;
+  }
+
+  /** The calling identity, or an AmplifyError shaped like AWS's front end answers. */
+  async verify(req: IncomingMessage, body: Buffer, now: number): Promise<AwsIdentity> {
+    const authorization = req.headers.authorization;
+    if (!authorization) throw new AmplifyError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+
+    const m = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(authorization);
+    if (!m) throw incomplete(`Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters of the AWS4-HMAC-SHA256 algorithm. Authorization=${authorization}`);
+    const params: Record<string, string> = {};
+    for (const part of m[1]!.split(',')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) params[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    }
+    const missing = ['Credential', 'SignedHeaders', 'Signature'].filter((k) => !params[k]);
+    if (missing.length) throw incomplete(missing.map((k) => `Authorization header requires '${k}' parameter.`).join(' ') + ` Authorization=${authorization}`);
+
+    const amzDate = headerValue(req, 'x-amz-date');
+    if (!amzDate) throw incomplete(`Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization}`);
+    const signingDate = parseAmzDate(amzDate);
+    if (!signingDate) throw invalidSignature(`Date must be in ISO-8601 'basic format'. Got '${amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+
+    const [accessKeyId, scopeDate, region, service, terminator, ...extra] = params.Credential!.split('/');
+    const identity = this.config.aws.identities.find((i) => i.accessKeyId === accessKeyId);
+    if (!identity) throw new AmplifyError(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    if (extra.length || !scopeDate || !region || !service || !terminator) throw incomplete(`Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${params.Credential}'`);
+    if (scopeDate !== amzDate.slice(0, 8)) throw invalidSignature(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+    if (region !== this.config.aws.region) throw invalidSignature(`Credential should be scoped to a valid region, not '${region}'. `);
+    if (service !== SERVICE) throw invalidSignature(`Credential should be scoped to correct service: '${SERVICE}'. `);
+    if (terminator !== 'aws4_request') throw invalidSignature(`Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `);
+
+    const skew = signingDate.getTime() - now;
+    if (skew < -MAX_SKEW_MS) throw invalidSignature(`Signature expired: ${amzDate} is now earlier than ${formatAmzDate(now - MAX_SKEW_MS)} (${formatAmzDate(now)} - 15 min.)`);
+    if (skew > MAX_SKEW_MS) throw invalidSignature(`Signature not yet current: ${amzDate} is still later than ${formatAmzDate(now + MAX_SKEW_MS)} (${formatAmzDate(now)} + 15 min.)`);
+
+    const signedHeaders = params.SignedHeaders!.split(';').map((h) => h.trim().toLowerCase());
+    if (!signedHeaders.includes('host')) throw invalidSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+
+    // The body hash is always our own: a signed x-amz-content-sha256 that disagrees is a tampered body.
+    const payloadHash = createHash('sha256').update(body).digest('hex');
+    const claimedHash = headerValue(req, 'x-amz-content-sha256');
+    if (claimedHash !== undefined && signedHeaders.includes('x-amz-content-sha256') && claimedHash !== payloadHash) {
+      throw invalidSignature(MISMATCH);
+    }
+
+    // Exactly the headers the client says it signed, with the values we received.
+    const headers: Record<string, string> = {};
+    for (const name of signedHeaders) {
+      const value = headerValue(req, name);
+      if (value !== undefined) headers[name] = value;
+    }
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    // The path exactly as received (still percent-encoded); smithy encodes it once more (§1.1).
+    const request: SignableRequest = {
+      method: req.method ?? 'GET',
+      protocol: 'http:',
+      hostname: headers.host ?? '',
+      path: q < 0 ? rawUrl : rawUrl.slice(0, q),
+      query: q < 0 ? {} : parseRawQuery(rawUrl.slice(q + 1)),
+      headers,
+      body: body.length ? body : undefined,
+    };
+    const signer = this.signerFor(identity);
+    const signableHeaders = new Set(signedHeaders);
+    const signed = await signer.sign(request, { signingDate, signableHeaders });
+    const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization ?? ''))?.[1] ?? '';
+    if (!constantTimeEqual(expected, params.Signature!)) {
+      const scope = `${scopeDate}/${region}/${service}/${terminator}`;
+      const { canonical, stringToSign } = await signer.explain(request, signableHeaders, payloadHash, amzDate, scope);
+      throw invalidSignature(`${MISMATCH}\n\nThe Canonical String for this request should have been\n'${canonical}'\n\nThe String-to-Sign should have been\n'${stringToSign}'\n`);
+    }
+    return identity;
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,252 @@
+// The local cloud: one HTTP server for the Cloudflare API (/client/v4), the Amplify API (root), the
+// S3-style upload URLs (/_s3) and the deployed sites (by Host), plus /_emulator/ test endpoints.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { defaultCloudConfig, type CloudConfig } from './config';
+import { Faults, type FaultSettings, type FiredFault } from './faults';
+import { BodyTooLarge, readBody, sendJson } from './http';
+import type { ApiSurface, EmulatorPlatform, EmulatorServices, PlatformFactory } from './platform';
+import type { FaultTarget, RequestContext } from './router';
+import { Stats } from './stats';
+import { createCloudflare } from './cloudflare/api';
+import { createAmplify } from './amplify/api';
+
+export interface RunningCloud {
+  url: string;
+  port: number;
+  config: CloudConfig;
+  stats: Stats;
+  faults: Faults;
+  platforms: EmulatorPlatform[];
+  close(): Promise<void>;
+}
+
+const DEFAULT_BODY_LIMIT = 200 * 1024 * 1024;
+const PLATFORMS: PlatformFactory[] = [createCloudflare, createAmplify];
+
+export async function startCloud(config: CloudConfig = defaultCloudConfig()): Promise<RunningCloud> {
+  const stats = new Stats();
+  const faults = new Faults();
+  let clockOffsetMs = 0;
+  let origin = `http://${config.host}:${config.port}`;
+  let saveTimer: NodeJS.Timeout | undefined;
+
+  const services: EmulatorServices = {
+    config,
+    clock: { now: () => Date.now() + clockOffsetMs },
+    origin: () => origin,
+    changed: () => {
+      if (!config.persistDir || saveTimer) return;
+      saveTimer = setTimeout(() => {
+        saveTimer = undefined;
+        save();
+      }, 200);
+    },
+  };
+  const platforms = PLATFORMS.map((create) => create(services));
+  // Longest prefix first, so "/client/v4" wins over the root.
+  const apis = platforms.flatMap((p) => p.apis).sort((a, b) => b.prefix.length - a.prefix.length);
+
+  function save() {
+    if (!config.persistDir) return;
+    const dir = config.persistDir;
+    mkdirSync(path.join(dir, 'blobs'), { recursive: true });
+    const state: Record<string, unknown> = {};
+    for (const platform of platforms) {
+      const snap = platform.snapshot();
+      state[platform.name] = snap.state;
+      for (const [key, bytes] of snap.blobs) {
+        const file = path.join(dir, 'blobs', key);
+        if (!existsSync(file)) writeFileSync(file, bytes);
+      }
+    }
+    writeFileSync(path.join(dir, 'state.json.tmp'), JSON.stringify(state));
+    renameSync(path.join(dir, 'state.json.tmp'), path.join(dir, 'state.json'));
+  }
+
+  if (config.persistDir && existsSync(path.join(config.persistDir, 'state.json'))) {
+    const state = JSON.parse(readFileSync(path.join(config.persistDir, 'state.json'), 'utf8')) as Record<string, unknown>;
+    const readBlob = (key: string) => {
+      const file = path.join(config.persistDir!, 'blobs', key);
+      return existsSync(file) ? readFileSync(file) : undefined;
+    };
+    for (const platform of platforms) if (state[platform.name]) platform.restore(state[platform.name], readBlob);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://emulator.local');
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+
+    if (hostname.endsWith(`.${config.siteDomain}`) && hostname.split('.').length > 2) {
+      const routeName = `sites ${req.method} ${hostname.split('.').slice(-2, -1)[0]}`;
+      track(res, routeName);
+      const fault = faults.pick('sites', req.method ?? 'GET', routeName);
+      if (fault && (await applyFault(fault, res, (r) => sendPlain(r, fault)))) return;
+      for (const platform of platforms) if (await platform.serveSite(hostname, req, res)) return;
+      return sendJson(res, 404, { message: `No site answers at ${hostname}` });
+    }
+
+    if (rawPath.startsWith('/_emulator/')) return control(req, res, rawPath);
+
+    for (const api of apis) {
+      if (api.prefix && rawPath !== api.prefix && !rawPath.startsWith(`${api.prefix}/`)) continue;
+      const subPath = rawPath.slice(api.prefix.length) || '/';
+      const method = req.method ?? 'GET';
+      const matched = api.router.match(method, subPath);
+      const routeName = 'route' in matched ? `${api.target} ${method} ${api.prefix}${matched.route.pattern}` : `${api.target} ${method} (unknown)`;
+      track(res, routeName);
+      const fault = faults.pick(api.target, method, routeName);
+      if (fault && (await applyFault(fault, res, (r) => api.sendFault(r, fault)))) return;
+      if (!('route' in matched)) {
+        // Drain the body so the client sees the answer rather than a reset.
+        req.resume();
+        return api.sendError(res, matched.methodNotAllowed ? 'method_not_allowed' : 'not_found', `No route for ${method} ${rawPath}`);
+      }
+      let bodyRead = false;
+      const ctx: RequestContext = {
+        req,
+        res,
+        url,
+        rawPath: subPath,
+        params: matched.params,
+        body: async (limit = DEFAULT_BODY_LIMIT) => {
+          if (bodyRead) throw new Error('body already read');
+          bodyRead = true;
+          const body = await readBody(req, limit);
+          stats.recordBytes(routeName, body.length);
+          return body;
+        },
+        countBytes: (n) => {
+          bodyRead = true;
+          stats.recordBytes(routeName, n);
+        },
+      };
+      try {
+        await matched.route.handler(ctx);
+      } catch (err) {
+        if (res.headersSent) return void res.destroy();
+        if (err instanceof BodyTooLarge) return api.sendError(res, 'too_large', 'The request body is too large.');
+        console.error(`[cloud] ${routeName}:`, err);
+        api.sendError(res, 'internal', 'Internal error in the local cloud.');
+      }
+      if (!bodyRead) req.resume();
+      if (method !== 'GET' && method !== 'HEAD') services.changed();
+      return;
+    }
+    sendJson(res, 404, { message: `Nothing here: ${req.method} ${rawPath}` });
+  }
+
+  function track(res: ServerResponse, routeName: string) {
+    res.once('finish', () => stats.recordRequest(routeName, res.statusCode));
+    res.once('close', () => {
+      if (!res.writableFinished) stats.recordRequest(routeName, 0); // dropped
+    });
+  }
+
+  /** True when the fault answered (or dropped) the request; false when it only delayed it. */
+  async function applyFault(fault: FiredFault, res: ServerResponse, answer: (res: ServerResponse) => void): Promise<boolean> {
+    if (fault.kind === 'delay') {
+      await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
+      return false;
+    }
+    if (fault.kind === 'drop') {
+      res.socket?.destroy();
+      return true;
+    }
+    answer(res);
+    return true;
+  }
+
+  function sendPlain(res: ServerResponse, fault: FiredFault) {
+    const status = fault.status ?? 503;
+    res.writeHead(status, { 'content-type': 'text/plain', ...(fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}) });
+    res.end(`${status}`);
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse, rawPath: string) {
+    const what = `${req.method} ${rawPath}`;
+    if (what === 'GET /_emulator/stats') {
+      const blobs: Record<string, number> = {};
+      for (const p of platforms) for (const [k, v] of Object.entries(p.stats())) blobs[`${p.name}.${k}`] = v;
+      return sendJson(res, 200, {
+        requests: stats.requests,
+        bytesReceived: stats.bytesReceived,
+        faultsFired: Object.fromEntries(faults.fired),
+        blobs,
+        memory: process.memoryUsage(),
+      });
+    }
+    if (what === 'POST /_emulator/gc') {
+      // Only when started with --expose-gc: lets a memory measurement see what is really held.
+      (globalThis as { gc?: () => void }).gc?.();
+      return sendJson(res, 200, { memory: process.memoryUsage() });
+    }
+    if (what === 'GET /_emulator/faults') return sendJson(res, 200, { rules: faults.list() });
+    if (what === 'POST /_emulator/faults' || what === 'PUT /_emulator/faults') {
+      const settings = JSON.parse((await readBody(req, 1 << 20)).toString('utf8') || '{"rules":[]}') as FaultSettings;
+      faults.set({ seed: settings.seed, rules: settings.rules ?? [] });
+      return sendJson(res, 200, { rules: faults.list() });
+    }
+    if (what === 'DELETE /_emulator/faults') {
+      faults.clear();
+      return sendJson(res, 200, { rules: [] });
+    }
+    if (what === 'POST /_emulator/clock') {
+      const body = JSON.parse((await readBody(req, 1 << 16)).toString('utf8') || '{}') as { offsetMs?: number; advanceMs?: number };
+      if (typeof body.offsetMs === 'number') clockOffsetMs = body.offsetMs;
+      if (typeof body.advanceMs === 'number') clockOffsetMs += body.advanceMs;
+      return sendJson(res, 200, { offsetMs: clockOffsetMs, now: Date.now() + clockOffsetMs });
+    }
+    if (what === 'POST /_emulator/reset') {
+      const body = JSON.parse((await readBody(req, 1 << 16)).toString('utf8') || '{}') as { statsOnly?: boolean };
+      stats.reset();
+      faults.clear();
+      if (!body.statsOnly) {
+        clockOffsetMs = 0;
+        for (const p of platforms) p.reset();
+        services.changed();
+      }
+      return sendJson(res, 200, { ok: true });
+    }
+    sendJson(res, 404, { message: `Unknown emulator endpoint: ${what}` });
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      console.error('[cloud] unhandled:', err);
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal error in the local cloud.' });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://${config.host}:${port}`;
+  config.port = port;
+
+  return {
+    url: origin,
+    port,
+    config,
+    stats,
+    faults,
+    platforms,
+    close: async () => {
+      if (saveTimer) {
+        clearTimeout(saveTimer);
+        saveTimer = undefined;
+        save();
+      }
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type { ApiSurface, FaultTarget };

@@ -1,0 +1,53 @@
+// Reading what the local cloud serves and counts, as a user (or a test) would.
+import http from 'node:http';
+
+export interface SiteResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** GET a deployed site by its host name (Node's fetch cannot set Host), e.g. `site.sub.workers.localhost`. */
+export function fetchSite(cloudUrl: string, host: string, path = '/', headers: Record<string, string> = {}): Promise<SiteResponse> {
+  const { port, hostname } = new URL(cloudUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: hostname, port, path, method: 'GET', headers: { ...headers, host: `${host}:${port}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export interface CloudStats {
+  requests: Record<string, Record<string, number>>;
+  bytesReceived: Record<string, number>;
+  faultsFired: Record<string, number>;
+  blobs: Record<string, number>;
+}
+
+export async function cloudStats(cloudUrl: string): Promise<CloudStats> {
+  return (await fetch(`${cloudUrl}/_emulator/stats`)).json() as Promise<CloudStats>;
+}
+
+/** Requests a route received, summed over statuses (or for one status). */
+export function requestCount(stats: CloudStats, routeSubstring: string, status?: number): number {
+  let n = 0;
+  for (const [route, byStatus] of Object.entries(stats.requests)) {
+    if (!route.includes(routeSubstring)) continue;
+    for (const [s, count] of Object.entries(byStatus)) if (status === undefined || Number(s) === status) n += count;
+  }
+  return n;
+}
+
+export async function setFaults(cloudUrl: string, settings: { seed?: number; rules: unknown[] }): Promise<void> {
+  const res = await fetch(`${cloudUrl}/_emulator/faults`, { method: 'POST', body: JSON.stringify(settings) });
+  if (!res.ok) throw new Error(`setting faults failed: ${res.status}`);
+}
+
+export async function moveCloudClock(cloudUrl: string, body: { advanceMs?: number; offsetMs?: number }): Promise<void> {
+  await fetch(`${cloudUrl}/_emulator/clock`, { method: 'POST', body: JSON.stringify(body) });
+}
