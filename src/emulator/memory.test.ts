@@ -76,7 +76,7 @@ it('holds a 50 MB Amplify site (its zip and its files) in less than 3× its size
 
   await aws.fetch(`${URL_}/apps/${app}/branches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ branchName: 'big' }) });
   const created = await (await aws.fetch(`${URL_}/apps/${app}/branches/big/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
-  expect((await fetch(created.zipUploadUrl, { method: 'PUT', body })).status).toBe(200);
+  expect((await fetch(created.zipUploadUrl, { method: "PUT", body: new Uint8Array(body) })).status).toBe(200);
   await aws.fetch(`${URL_}/apps/${app}/branches/big/deployments/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobId: created.jobId }) });
   for (let status = ''; status !== 'SUCCEED'; ) {
     await new Promise((r) => setTimeout(r, 250));
