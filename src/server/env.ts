@@ -36,11 +36,13 @@ const schema = z.object({
   CLOUDFLARE_API_TOKEN: optionalString,
   CLOUDFLARE_ACCOUNT_ID: optionalString,
   CLOUDFLARE_WORKER_NAME: optionalString,
+  CLOUDFLARE_SITE_URL: optionalString,
   AMPLIFY_ACCESS_KEY_ID: optionalString,
   AMPLIFY_SECRET_ACCESS_KEY: optionalString,
   AMPLIFY_REGION: optionalString,
   AMPLIFY_APP_ID: optionalString,
   AMPLIFY_ENDPOINT: optionalString,
+  AMPLIFY_SITE_URL: optionalString,
 });
 
 export interface EncryptionKey {
@@ -62,8 +64,23 @@ export interface Env {
   cronSecret: string;
   adminEmails: Set<string>;
   cloudPort: number;
-  cloudflare: { apiBaseUrl: string; apiToken?: string; accountId?: string; workerName: string };
-  amplify: { accessKeyId?: string; secretAccessKey?: string; region: string; appId?: string; endpoint?: string };
+  cloudflare: {
+    apiBaseUrl: string;
+    apiToken?: string;
+    accountId?: string;
+    workerName: string;
+    /** The public URL of a Worker, from `{script}` and `{subdomain}`. */
+    siteUrl: string;
+  };
+  amplify: {
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    region: string;
+    appId?: string;
+    endpoint?: string;
+    /** The public URL of a branch, from `{branch}` (its displayName), `{appId}` and `{domain}` (the app's default domain). */
+    siteUrl: string;
+  };
 }
 
 function fail(name: string, problem: string, fix: string): never {
@@ -150,6 +167,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       apiToken: v.CLOUDFLARE_API_TOKEN ?? dev(LOCAL_CLOUDFLARE.platformToken),
       accountId: v.CLOUDFLARE_ACCOUNT_ID ?? dev(LOCAL_CLOUDFLARE.accountId),
       workerName: v.CLOUDFLARE_WORKER_NAME ?? 'huskit',
+      siteUrl:
+        v.CLOUDFLARE_SITE_URL ??
+        (production ? 'https://{script}.{subdomain}.workers.dev' : `http://{script}.{subdomain}.workers.localhost:${cloudPort}`),
     },
     amplify: {
       accessKeyId: v.AMPLIFY_ACCESS_KEY_ID ?? dev(LOCAL_AWS.platform.accessKeyId),
@@ -157,6 +177,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       region: v.AMPLIFY_REGION ?? LOCAL_AWS.region,
       appId: v.AMPLIFY_APP_ID ?? dev(LOCAL_AWS.platformAppId),
       endpoint: v.AMPLIFY_ENDPOINT ?? dev(localCloud),
+      siteUrl: v.AMPLIFY_SITE_URL ?? (production ? 'https://{branch}.{domain}' : `http://{branch}.{appId}.amplifyapp.localhost:${cloudPort}`),
     },
   };
 }

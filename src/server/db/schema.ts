@@ -126,11 +126,24 @@ export const deployments = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** The runner's lease: exactly one process works a deployment until lease_until. */
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /** The step being worked, and what finished steps left for the next ones (resume after a crash). */
+    step: text('step').notNull().default('queued'),
+    progress: integer('progress').notNull().default(0),
+    checkpoint: jsonb('checkpoint').$type<Record<string, unknown>>().notNull().default({}),
+    attempts: integer('attempts').notNull().default(0),
+    /** A deployment not ready by then ends in error ("Deployment timed out"). */
+    deadlineAt: timestamp('deadline_at', { withTimezone: true }),
+    errorCode: text('error_code'),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
   (t) => [
     index('deployments_user_id_idx').on(t.userId, t.createdAt),
     index('deployments_chat_id_idx').on(t.chatId),
     index('deployments_status_idx').on(t.status),
+    index('deployments_site_idx').on(t.siteId, t.createdAt),
   ],
 );
 

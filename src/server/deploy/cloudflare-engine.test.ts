@@ -1,0 +1,217 @@
+// The engine end to end on Cloudflare (the local cloud), in both modes: files → blobs → deployment →
+// runner → adapter → the bytes served at the URL.
+import { useLocalCloud } from '@/testing/local-cloud';
+import { eq } from 'drizzle-orm';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { signUp } from '@/server/auth/accounts';
+import { saveConnection } from '@/server/connections/store';
+import { deployments, sites } from '@/server/db/schema';
+import { configureRetries } from '@/server/platforms/http';
+import { cloudStats, fetchSite, requestCount, setFaults } from '@/testing/cloud';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { deployFiles, hostOf } from '@/testing/deploy';
+import { fixtureSite } from '@/testing/fixture-site';
+import { PostgresBlobStore } from './blob-store';
+import { decodeInlineFiles } from './files';
+import { claimLease, driveDeployment } from './runner';
+import { createDeployment } from './service';
+import { storeInlineFiles } from './files';
+
+const cloud = useLocalCloud();
+const getDb = useTestDb();
+configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
+
+let userId: string;
+beforeAll(async () => {
+  userId = (await signUp(await getDb(), { email: uniqueEmail(), password: 'a long enough password' })).id;
+});
+beforeEach(() => setFaults(cloud().url, { rules: [] }));
+
+const chat = () => `chat-${Math.random().toString(36).slice(2, 8)}`;
+
+async function expectServed(url: string, expected: ReturnType<typeof fixtureSite>['expected']) {
+  const canonical = (p: string) => `/${p.replace(/index\.html$/, '')}`;
+  for (const [path, file] of Object.entries(expected)) {
+    const res = await fetchSite(cloud().url, hostOf(url), encodeURI(canonical(path)));
+    expect(res.status, path).toBe(200);
+    expect(res.body.equals(file.bytes), path).toBe(true);
+    expect(res.headers['content-type'], path).toBe(file.contentType);
+  }
+}
+
+describe('deploying to Cloudflare', () => {
+  it('platform-managed: serves every file byte for byte, the SPA fallback, _headers and _redirects', async () => {
+    const db = await getDb();
+    const { files, expected } = fixtureSite('pm');
+    const row = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files });
+    expect([row.status, row.error]).toEqual(['ready', null]);
+    expect(row.url).toMatch(new RegExp(`^http://huskit-[0-9a-f]{12}\\.${LOCAL_CLOUDFLARE.subdomain}\\.workers\\.localhost:\\d+$`));
+    await expectServed(row.url!, expected);
+
+    const spa = await fetchSite(cloud().url, hostOf(row.url!), '/dashboard/settings');
+    expect([spa.status, spa.body.toString()]).toEqual([200, expected['index.html']!.bytes.toString()]);
+    expect((await fetchSite(cloud().url, hostOf(row.url!), '/assets/app.js')).headers['x-huskit-test']).toBe('assets');
+    const moved = await fetchSite(cloud().url, hostOf(row.url!), '/old-page');
+    expect([moved.status, moved.headers.location]).toEqual([301, '/docs/guide/intro/']);
+    // _headers and _redirects configure the Worker; they are not served as files.
+    expect((await fetchSite(cloud().url, hostOf(row.url!), '/_headers')).body.toString()).toBe(expected['index.html']!.bytes.toString());
+  });
+
+  it('serves 404.html with status 404 when the site has one', async () => {
+    const row = await deployFiles(await getDb(), {
+      userId,
+      chatId: chat(),
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>not here</h1>' },
+    });
+    const missing = await fetchSite(cloud().url, hostOf(row.url!), '/nope');
+    expect([missing.status, missing.body.toString()]).toEqual([404, '<h1>not here</h1>']);
+  });
+
+  it("user-token: deploys into the user's own account, named after the project", async () => {
+    const db = await getDb();
+    await saveConnection(db, {
+      userId,
+      platform: 'cloudflare',
+      credentials: { apiToken: LOCAL_CLOUDFLARE.userToken, accountId: LOCAL_CLOUDFLARE.userAccountId },
+      hintOf: LOCAL_CLOUDFLARE.userToken,
+      accountFacts: {},
+    });
+    const { files, expected } = fixtureSite('ut');
+    const row = await deployFiles(db, { userId, chatId: chat(), siteName: 'My Portfolio!', platform: 'cloudflare', authMode: 'user-token', files });
+    expect(row.status).toBe('ready');
+    expect(row.url).toMatch(new RegExp(`^http://my-portfolio\\.${LOCAL_CLOUDFLARE.userSubdomain}\\.workers\\.localhost:\\d+$`));
+    expect(row.externalProjectId).toBe(LOCAL_CLOUDFLARE.userAccountId);
+    await expectServed(row.url!, expected);
+  });
+
+  it('redeploys one changed file: one blob from the client, one asset to Cloudflare, same URL', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const { files } = fixtureSite('redeploy');
+    const first = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files });
+    const before = await cloudStats(cloud().url);
+
+    const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
+    const { proposed } = decodeInlineFiles(changed);
+    const missing = await new PostgresBlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
+    expect(missing).toEqual([proposed['assets/css/site.css']!.sha256]);
+
+    const second = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: changed });
+    expect(second.url).toBe(first.url);
+    const after = await cloudStats(cloud().url);
+    expect(after.blobs['cloudflare.assets']! - before.blobs['cloudflare.assets']!).toBe(1);
+    expect(requestCount(after, '/workers/assets/upload') - requestCount(before, '/workers/assets/upload')).toBe(1);
+    expect(requestCount(after, 'POST /client/v4/accounts/:account/workers/scripts/:script/versions')).toBeGreaterThan(
+      requestCount(before, 'POST /client/v4/accounts/:account/workers/scripts/:script/versions'),
+    );
+    expect((await fetchSite(cloud().url, hostOf(second.url!), '/assets/css/site.css')).body.toString()).toBe('body { color: rebeccapurple; }');
+  });
+});
+
+describe('faults and crashes', () => {
+  it('20 deployments reach ready through 20% of platform calls failing, with no duplicate Workers', async () => {
+    const db = await getDb();
+    await setFaults(cloud().url, {
+      seed: 11,
+      rules: [
+        { target: 'cloudflare', kind: 'status', status: 429, retryAfter: 0, probability: 0.07 },
+        { target: 'cloudflare', kind: 'status', status: 503, probability: 0.07 },
+        { target: 'cloudflare', kind: 'drop', probability: 0.07 },
+      ],
+    });
+    const chatId = chat();
+    for (let i = 0; i < 20; i++) {
+      const files = { 'index.html': `<h1>version ${i}</h1>`, 'about.html': `<p>${i}</p>` };
+      const row = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files });
+      expect([i, row.status, row.error]).toEqual([i, 'ready', null]);
+      expect((await fetchSite(cloud().url, hostOf(row.url!), '/')).body.toString()).toBe(`<h1>version ${i}</h1>`);
+    }
+    const stats = await cloudStats(cloud().url);
+    expect(Object.values(stats.faultsFired).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
+    await setFaults(cloud().url, { rules: [] });
+    const [site] = await db.select().from(sites).where(eq(sites.chatId, chatId));
+    const scripts = await fetch(`${cloud().url}/client/v4/accounts/${LOCAL_CLOUDFLARE.accountId}/workers/scripts`, {
+      headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}` },
+    }).then((r) => r.json() as Promise<{ result: { id: string }[] }>);
+    expect(scripts.result.filter((s) => s.id === site!.externalId)).toHaveLength(1);
+  }, 120_000);
+
+  it('a deployment abandoned mid-way by a dead process is finished by another runner', async () => {
+    const db = await getDb();
+    const { proposed, bytes } = decodeInlineFiles({ 'index.html': '<h1>survivor</h1>' });
+    await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+    const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+    // A runner takes the lease, records a step, and dies.
+    expect(await claimLease(db, deploymentId, 'crashed-runner', 50)).not.toBeNull();
+    await db.update(deployments).set({ step: 'upload', progress: 40 }).where(eq(deployments.id, deploymentId));
+    expect(await driveDeployment(db, deploymentId, { owner: 'second-runner' })).toBe('skipped'); // lease still live
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await driveDeployment(db, deploymentId, { owner: 'second-runner' })).toBe('worked');
+    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    expect([row!.status, row!.attempts]).toEqual(['ready', 2]);
+    expect((await fetchSite(cloud().url, hostOf(row!.url!), '/')).body.toString()).toBe('<h1>survivor</h1>');
+  });
+
+  it('a platform that keeps failing ends the deployment in error with a readable message', async () => {
+    const db = await getDb();
+    await setFaults(cloud().url, { rules: [{ target: 'cloudflare', route: 'assets-upload-session', kind: 'status', status: 500 }] });
+    const row = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'x' } }, { maxAttempts: 2 });
+    expect(row.status).toBe('error');
+    expect(row.error).toBe('Cloudflare (start asset upload) is having trouble right now. Try again in a few minutes.');
+    expect(row.leaseOwner).toBeNull();
+  });
+
+  it('a deployment past its deadline ends in error ("Deployment timed out")', async () => {
+    const db = await getDb();
+    const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'late' });
+    await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+    const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+    await db.update(deployments).set({ deadlineAt: new Date(Date.now() - 1000) }).where(eq(deployments.id, deploymentId));
+    await driveDeployment(db, deploymentId);
+    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    expect([row!.status, row!.errorCode]).toEqual(['error', 'timeout']);
+    expect(row!.error).toMatch(/^Deployment timed out/);
+  });
+});
+
+describe('bad input is refused before any platform call', () => {
+  it.each([
+    ['path traversal', { 'index.html': 'x', '../../etc/passwd': 'x' }, /goes up a folder/],
+    ['an absolute path', { 'index.html': 'x', '/etc/passwd': 'x' }, /is absolute/],
+    ['no index.html', { 'dist/index.html': 'x' }, /your files are under dist\//],
+    ['invalid base64', { 'index.html': 'x', 'a.png': { base64: '***' } }, /not valid base64/],
+  ])('%s', async (_label, files, message) => {
+    const db = await getDb();
+    const before = await cloudStats(cloud().url);
+    const chatId = chat();
+    await expect(
+      (async () => {
+        const { proposed, bytes } = decodeInlineFiles(files);
+        await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+        await createDeployment(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+      })(),
+    ).rejects.toThrow(message);
+    expect(await db.select().from(deployments).where(eq(deployments.chatId, chatId))).toEqual([]);
+    const after = await cloudStats(cloud().url);
+    expect(requestCount(after, 'cloudflare')).toBe(requestCount(before, 'cloudflare'));
+  });
+
+  it('a 26 MiB file for Cloudflare, 5,001 files and 51 MB are refused by the manifest check', async () => {
+    const db = await getDb();
+    const e = (size: number, i = 0) => ({ sha256: i.toString(16).padStart(64, '0'), size });
+    const base = { 'index.html': e(10) };
+    const run = (manifest: Record<string, { sha256: string; size: number }>) =>
+      createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest });
+    await expect(run({ ...base, 'v.mp4': e(26 * 1024 * 1024, 1) })).rejects.toThrow(/at most 25 MiB/);
+    await expect(run({ ...base, ...Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, e(1, i + 2)])) })).rejects.toThrow(/5,001 files/);
+    await expect(run({ ...base, a: e(25 * 1024 * 1024, 1), b: e(25 * 1024 * 1024, 2), c: e(1024 * 1024, 3) })).rejects.toThrow(/a deployment may be at most 50\.0 MB/);
+  });
+
+  it('an account id that is not 32 hex characters never reaches a URL', async () => {
+    const { CloudflareAssetsClient } = await import('../platforms/cloudflare/client');
+    expect(() => new CloudflareAssetsClient(`${cloud().url}/client/v4`, { apiToken: 't', accountId: '../../user' })).toThrow(/32 hexadecimal characters/);
+  });
+});

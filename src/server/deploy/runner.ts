@@ -1,0 +1,178 @@
+// The runner: works one deployment to the end. A lease on the row (one conditional UPDATE) makes
+// exactly one process work it; heartbeats extend the lease; every finished step is checkpointed on
+// the row, so any instance that finds the lease expired (the status endpoint, the SSE loop, the cron)
+// continues where the last one stopped. A deployment always ends: ready, error, or canceled.
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { deployments, sites } from '../db/schema';
+import { readConnectionCredentials } from '../connections/store';
+import { describeError } from '../http/json';
+import { PlatformError } from '../platforms/http';
+import { adapterFor } from './adapters';
+import { PostgresBlobStore } from './blob-store';
+import { recordEvent } from './events';
+import { loadManifest } from './service';
+
+export interface RunnerOptions {
+  /** Who holds the lease (one id per process is enough). */
+  owner?: string;
+  leaseMs?: number;
+  /** Whole-deployment attempts in this process when the platform keeps failing transiently. */
+  maxAttempts?: number;
+  retryDelayMs?: number;
+}
+
+const DEFAULTS = { leaseMs: 30_000, maxAttempts: 4, retryDelayMs: 2_000 };
+export const PROCESS_RUNNER_ID = `runner-${randomUUID()}`;
+
+class LeaseLost extends Error {}
+
+type DeploymentRow = typeof deployments.$inferSelect;
+
+/** Takes the lease of a deployment that is not finished and not held by a live runner. */
+export async function claimLease(db: Db, deploymentId: string, owner: string, leaseMs: number): Promise<DeploymentRow | null> {
+  const [row] = await db
+    .update(deployments)
+    .set({
+      leaseOwner: owner,
+      leaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
+      attempts: sql`${deployments.attempts} + 1`,
+      status: 'building',
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(deployments.id, deploymentId),
+        inArray(deployments.status, ['pending', 'building']),
+        or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, sql`now()`)),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+/** Drives a deployment if it can be claimed: `worked` when this call took it, `skipped` otherwise. */
+export async function driveDeployment(db: Db, deploymentId: string, options: RunnerOptions = {}): Promise<'worked' | 'skipped'> {
+  const opts = { ...DEFAULTS, owner: PROCESS_RUNNER_ID, ...options };
+  const row = await claimLease(db, deploymentId, opts.owner, opts.leaseMs);
+  if (!row) return 'skipped';
+
+  const mine = and(eq(deployments.id, deploymentId), eq(deployments.leaseOwner, opts.owner), eq(deployments.status, 'building'));
+  let lost = false;
+  const heartbeat = setInterval(() => {
+    void db
+      .update(deployments)
+      .set({ leaseUntil: sql`now() + ${`${opts.leaseMs} milliseconds`}::interval` })
+      .where(mine)
+      .returning({ id: deployments.id })
+      .then((r) => (lost ||= r.length === 0))
+      .catch(() => {});
+  }, opts.leaseMs / 3);
+  heartbeat.unref();
+
+  /** Writes only while this runner still holds the deployment (not canceled, not taken over). */
+  const guarded = async (set: Partial<DeploymentRow>) => {
+    if (lost) throw new LeaseLost();
+    const r = await db.update(deployments).set({ ...set, updatedAt: new Date() }).where(mine).returning({ id: deployments.id });
+    if (r.length === 0) {
+      lost = true;
+      throw new LeaseLost();
+    }
+  };
+
+  try {
+    if (row.deadlineAt && row.deadlineAt.getTime() < Date.now()) {
+      await finishWithError(db, row, opts.owner, 'Deployment timed out: it could not finish in time. Deploy again.', 'timeout');
+      return 'worked';
+    }
+    await recordEvent(db, deploymentId, {
+      status: 'building',
+      step: row.step === 'queued' ? 'start' : row.step,
+      progress: row.progress,
+      message: row.attempts > 1 ? `Resuming at step "${row.step}"` : 'Deployment started',
+    });
+    const checkpoint = { ...row.checkpoint };
+    const adapter = adapterFor(row.platform);
+    const credentials =
+      row.authMode === 'platform-managed'
+        ? adapter.platformCredentials()
+        : adapter.parseCredentials(await readConnectionCredentials(db, row.userId, row.platform));
+    if (!credentials) throw new PlatformError('auth', 'Quick deploy is not configured on this server.');
+    const [site] = row.siteId ? await db.select().from(sites).where(eq(sites.id, row.siteId)) : [];
+    const manifest = await loadManifest(db, deploymentId);
+    const blobs = new PostgresBlobStore(db);
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await adapter.deploy({
+          deploymentId,
+          siteId: row.siteId ?? deploymentId,
+          siteName: site?.name ?? row.chatId,
+          mode: row.authMode,
+          credentials,
+          target: { externalId: site?.externalId ?? row.externalId, externalProjectId: site?.externalProjectId ?? row.externalProjectId },
+          manifest,
+          readBlob: (sha) => blobs.get(sha),
+          checkpoint,
+          save: async (patch) => {
+            Object.assign(checkpoint, patch);
+            await guarded({ checkpoint: { ...checkpoint } });
+          },
+          report: async (step, progress, message) => {
+            await guarded({ step, progress });
+            await recordEvent(db, deploymentId, { status: 'building', step, progress, message });
+          },
+        });
+        await finishReady(db, row, opts.owner, outcome.url, outcome.target);
+        return 'worked';
+      } catch (err) {
+        if (err instanceof LeaseLost) throw err;
+        const transient = err instanceof PlatformError && ['unavailable', 'timeout', 'quota'].includes(err.kind);
+        const beforeDeadline = !row.deadlineAt || Date.now() + opts.retryDelayMs < row.deadlineAt.getTime();
+        if (!transient || attempt >= opts.maxAttempts || !beforeDeadline) throw err;
+        await recordEvent(db, deploymentId, { status: 'building', step: 'retry', progress: null, message: `${err.message} Retrying (attempt ${attempt + 1} of ${opts.maxAttempts}).` });
+        await new Promise((r) => setTimeout(r, opts.retryDelayMs * 2 ** (attempt - 1)));
+      }
+    }
+  } catch (err) {
+    if (err instanceof LeaseLost) return 'worked';
+    if (err instanceof PlatformError) {
+      await finishWithError(db, row, opts.owner, err.message, err.kind, err.platformMessage);
+    } else {
+      console.error(`[runner] deployment ${deploymentId}:`, describeError(err));
+      await finishWithError(db, row, opts.owner, 'Something went wrong on our side while deploying. Deploy again in a moment.', 'internal');
+    }
+    return 'worked';
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function finishReady(db: Db, row: DeploymentRow, owner: string, url: string, target: { externalId: string; externalProjectId: string }) {
+  const now = new Date();
+  await db.transaction(async (tx) => {
+    const done = await tx
+      .update(deployments)
+      .set({ status: 'ready', url, ...target, step: 'ready', progress: 100, leaseOwner: null, leaseUntil: null, finishedAt: now, updatedAt: now })
+      .where(and(eq(deployments.id, row.id), eq(deployments.leaseOwner, owner), eq(deployments.status, 'building')))
+      .returning({ id: deployments.id });
+    if (done.length === 0) throw new LeaseLost();
+    if (row.siteId)
+      await tx.update(sites).set({ url, ...target, currentDeploymentId: row.id, updatedAt: now }).where(eq(sites.id, row.siteId));
+    await recordEvent(tx, row.id, { status: 'ready', step: 'ready', progress: 100, message: `Live at ${url}` });
+  });
+}
+
+async function finishWithError(db: Db, row: DeploymentRow, owner: string, message: string, code: string, platformMessage?: string) {
+  const now = new Date();
+  await db.transaction(async (tx) => {
+    const done = await tx
+      .update(deployments)
+      .set({ status: 'error', error: message, errorCode: code, step: 'error', leaseOwner: null, leaseUntil: null, finishedAt: now, updatedAt: now })
+      .where(and(eq(deployments.id, row.id), eq(deployments.leaseOwner, owner), inArray(deployments.status, ['pending', 'building'])))
+      .returning({ id: deployments.id });
+    if (done.length === 0) return;
+    await recordEvent(tx, row.id, { status: 'error', step: 'error', progress: null, message: platformMessage ? `${message} (${platformMessage.slice(0, 300)})` : message });
+  });
+}

@@ -1,0 +1,47 @@
+// What the runner asks of a platform. An adapter knows its API and nothing about users, quotas or the
+// UI; the runner knows steps and leases and nothing about a platform's wire format.
+import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
+import type { Manifest } from '@/lib/site-files';
+
+/** Where a site lives on its platform: Cloudflare account + script, Amplify app + branch. */
+export interface SiteTarget {
+  externalProjectId?: string | null;
+  externalId?: string | null;
+}
+
+export interface DeployContext<Credentials> {
+  deploymentId: string;
+  /** The stable id of the site (our database), for naming platform resources. */
+  siteId: string;
+  /** The project's name as the user sees it, for naming resources in their own account. */
+  siteName: string;
+  mode: AuthMode;
+  credentials: Credentials;
+  /** Where earlier deployments of this site went (redeploys update the same Worker / branch). */
+  target: SiteTarget;
+  manifest: Manifest;
+  readBlob(sha256: string): Promise<Buffer>;
+  /** What earlier attempts of this deployment finished; steps already done are skipped. */
+  checkpoint: Record<string, unknown>;
+  /** Records progress that a resumed attempt can start from. */
+  save(patch: Record<string, unknown>): Promise<void>;
+  /** Tells watchers where the deployment is: a step name, 0–100, and a line for the log. */
+  report(step: string, progress: number, message: string): Promise<void>;
+}
+
+export interface DeployOutcome {
+  url: string;
+  target: Required<{ [K in keyof SiteTarget]: string }>;
+}
+
+export interface PlatformAdapter<Credentials = unknown> {
+  platform: DeploymentPlatform;
+  /** The system credentials of platform-managed mode, or null when quick deploy is not configured. */
+  platformCredentials(): Credentials | null;
+  /** Parses stored user credentials (from the vault) into this platform's shape. */
+  parseCredentials(raw: Record<string, string>): Credentials;
+  /** Every step idempotent: running it again after a crash is harmless. */
+  deploy(ctx: DeployContext<Credentials>): Promise<DeployOutcome>;
+  /** Removes the site from the platform; "already gone" counts as done. */
+  remove(credentials: Credentials, target: SiteTarget): Promise<void>;
+}

@@ -1,0 +1,130 @@
+// Deploying a site to Cloudflare Workers Static Assets: an upload session with the manifest, exactly
+// the buckets Cloudflare asks for (3 at a time), then the assets-only Worker (a new Worker, or a new
+// version + deployment of an existing one), then workers.dev. Each step can run again after a crash.
+import { createHash } from 'node:crypto';
+import { contentTypeFor } from '@/lib/site-files';
+import { getEnv } from '../../env';
+import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
+import { forEachConcurrently } from '../concurrency';
+import { PlatformError } from '../http';
+import { dnsLabel, labelWithSuffix, shortId } from '../naming';
+import { CloudflareAssetsClient, type AssetsConfig, type CloudflareCredentials } from './client';
+
+/** Root files that configure routing rather than being served (_headers and _redirects travel as text). */
+const CONFIG_FILES = new Set(['_headers', '_redirects', '.assetsignore']);
+
+/**
+ * Cloudflare's asset key: 32 hex characters from the bytes and the extension, so equal bytes with
+ * different types do not share a key. Derived from the SHA-256 we already hold (no second pass).
+ */
+export function cloudflareAssetHash(sha256: string, path: string): string {
+  const ext = path.includes('.') ? path.slice(path.lastIndexOf('.') + 1) : '';
+  return createHash('sha256').update(`${sha256}:${ext}`).digest('hex').slice(0, 32);
+}
+
+const client = (credentials: CloudflareCredentials) => new CloudflareAssetsClient(getEnv().cloudflare.apiBaseUrl, credentials);
+
+interface Checkpoint {
+  script?: string;
+  versionId?: string;
+}
+
+export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
+  platform: 'cloudflare',
+
+  platformCredentials() {
+    const { apiToken, accountId } = getEnv().cloudflare;
+    return apiToken && accountId ? { apiToken, accountId } : null;
+  },
+
+  parseCredentials(raw) {
+    if (!raw.apiToken || !raw.accountId) throw new PlatformError('auth', 'The Cloudflare connection is incomplete. Reconnect your account in Settings.');
+    return { apiToken: raw.apiToken, accountId: raw.accountId };
+  },
+
+  async deploy(ctx: DeployContext<CloudflareCredentials>): Promise<DeployOutcome> {
+    const cf = client(ctx.credentials);
+    const done = ctx.checkpoint as Checkpoint;
+
+    const script = done.script ?? ctx.target.externalId ?? (await chooseScriptName(cf, ctx));
+    if (!done.script) await ctx.save({ script });
+
+    if (!done.versionId) {
+      const completionJwt = await uploadAssets(cf, ctx, script);
+      await ctx.report('activate', 85, `Publishing Worker ${script}`);
+      const config = await assetsConfig(ctx);
+      const exists = await cf.workerExists(script);
+      const versionId = exists ? await cf.deployNewVersion(script, completionJwt, config) : await cf.putAssetsWorker(script, completionJwt, config);
+      await ctx.save({ versionId });
+    }
+
+    await ctx.report('workers-dev', 95, 'Turning on the workers.dev URL');
+    await cf.enableWorkersDev(script);
+    const subdomain = await cf.subdomain();
+    const url = getEnv().cloudflare.siteUrl.replace('{script}', script).replace('{subdomain}', subdomain);
+    return { url, target: { externalProjectId: ctx.credentials.accountId, externalId: script } };
+  },
+
+  async remove(credentials, target: SiteTarget) {
+    if (target.externalId) await client(credentials).deleteWorker(target.externalId);
+  },
+};
+
+/** Platform-managed: `${CLOUDFLARE_WORKER_NAME}-{short id}`. User-token: the project's name, unless the
+ * account already has a Worker of that name that is not this site's. */
+async function chooseScriptName(cf: CloudflareAssetsClient, ctx: DeployContext<CloudflareCredentials>): Promise<string> {
+  const suffix = shortId(ctx.siteId);
+  if (ctx.mode === 'platform-managed') return labelWithSuffix(getEnv().cloudflare.workerName, suffix);
+  const wanted = dnsLabel(ctx.siteName) || 'site';
+  return (await cf.workerExists(wanted)) ? labelWithSuffix(wanted, suffix) : wanted;
+}
+
+/** Routing: SPA fallback unless the site has its own 404.html; the root _headers and _redirects as text. */
+async function assetsConfig(ctx: DeployContext<CloudflareCredentials>): Promise<AssetsConfig> {
+  const text = async (name: string) => {
+    const entry = ctx.manifest[name];
+    return entry ? (await ctx.readBlob(entry.sha256)).toString('utf8') : undefined;
+  };
+  const [headers, redirects] = await Promise.all([text('_headers'), text('_redirects')]);
+  return {
+    html_handling: 'auto-trailing-slash',
+    not_found_handling: ctx.manifest['404.html'] ? '404-page' : 'single-page-application',
+    ...(headers !== undefined ? { _headers: headers } : {}),
+    ...(redirects !== undefined ? { _redirects: redirects } : {}),
+  };
+}
+
+/** Uploads what Cloudflare lacks; answers the completion token. */
+async function uploadAssets(cf: CloudflareAssetsClient, ctx: DeployContext<CloudflareCredentials>, script: string): Promise<string> {
+  const assets: Record<string, { hash: string; size: number }> = {};
+  const byHash = new Map<string, { sha256: string; path: string; size: number }>();
+  for (const [path, entry] of Object.entries(ctx.manifest)) {
+    if (CONFIG_FILES.has(path)) continue;
+    const hash = cloudflareAssetHash(entry.sha256, path);
+    assets[`/${path}`] = { hash, size: entry.size };
+    byHash.set(hash, { sha256: entry.sha256, path, size: entry.size });
+  }
+  await ctx.report('upload', 10, `Checking which of ${Object.keys(assets).length} files Cloudflare needs`);
+  const session = await cf.createUploadSession(script, assets);
+  if (session.buckets.length === 0) {
+    await ctx.report('upload', 80, 'Cloudflare already has every file');
+    return session.jwt;
+  }
+  const totalBytes = session.buckets.flat().reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);
+  let sentBytes = 0;
+  let completion: string | undefined;
+  await forEachConcurrently(session.buckets, 3, async (bucket) => {
+    const files = [];
+    for (const hash of bucket) {
+      const file = byHash.get(hash);
+      if (!file) throw new PlatformError('bad_request', 'Cloudflare asked for a file that is not part of this site. Deploy again.');
+      files.push({ hash, base64: (await ctx.readBlob(file.sha256)).toString('base64'), contentType: contentTypeFor(file.path) ?? 'application/null' });
+    }
+    const jwt = await cf.uploadBucket(session.jwt, files);
+    if (jwt) completion = jwt;
+    sentBytes += bucket.reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);
+    await ctx.report('upload', 10 + Math.round((70 * sentBytes) / Math.max(totalBytes, 1)), `Uploaded ${sentBytes} of ${totalBytes} bytes to Cloudflare`);
+  });
+  if (!completion) throw new PlatformError('unavailable', 'Cloudflare did not confirm the upload. Deploy again: files already sent are kept.');
+  return completion;
+}

@@ -1,0 +1,17 @@
+/** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
+export async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        await work(items[index]!, index);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  });
+  await Promise.all(lanes);
+}

@@ -1,0 +1,124 @@
+// How every platform call behaves: a timeout on each attempt; retries with exponential backoff and
+// full jitter on 429, 5xx, 524 and network failures, honouring Retry-After (seconds or an HTTP date);
+// no retry on other 4xx; and every failure mapped to the product's error taxonomy, with the
+// platform's own message kept for the log.
+
+export type PlatformErrorKind = 'auth' | 'quota' | 'unavailable' | 'timeout' | 'bad_request' | 'not_found' | 'conflict';
+
+const STATUS: Record<PlatformErrorKind, number> = {
+  auth: 401,
+  quota: 429,
+  unavailable: 502,
+  timeout: 504,
+  bad_request: 400,
+  not_found: 404,
+  conflict: 409,
+};
+
+export class PlatformError extends Error {
+  readonly status: number;
+  constructor(
+    readonly kind: PlatformErrorKind,
+    /** Plain words for a person, with what to do. */
+    message: string,
+    /** What the platform itself said, for the log. */
+    readonly platformMessage?: string,
+    /** Seconds the platform asked us to wait, when it did. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'PlatformError';
+    this.status = STATUS[kind];
+  }
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  timeoutMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for: the call fails with it instead. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, timeoutMs: 30_000, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
+let processRetry: RetryPolicy = DEFAULT_RETRY;
+
+/** Changes the retry policy of every platform call in this process (tests shorten the waits). */
+export function configureRetries(policy: Partial<RetryPolicy>): void {
+  processRetry = { ...DEFAULT_RETRY, ...policy };
+}
+
+const RETRYABLE = (status: number) => status === 429 || status >= 500;
+
+/** Seconds from a Retry-After header (delta-seconds or HTTP date), or undefined. */
+export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - nowMs) / 1000);
+}
+
+export interface SendContext {
+  attempt: number;
+  signal: AbortSignal;
+}
+
+export interface PlatformCall {
+  /** Names the platform and operation in messages: "Cloudflare (upload assets)". */
+  label: string;
+  /** Makes and sends the request; called again for each attempt (signatures and bodies are fresh). */
+  send: (ctx: SendContext) => Promise<Response>;
+  policy?: Partial<RetryPolicy>;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Sends with retries. Answers the response of the first non-retryable attempt (a 2xx, or a 4xx the
+ * caller maps itself); throws PlatformError when retries run out on 429/5xx/network/timeouts.
+ */
+export async function sendWithRetry(call: PlatformCall): Promise<Response> {
+  const policy = { ...processRetry, ...call.policy };
+  const sleep = call.sleep ?? defaultSleep;
+  let last: PlatformError | undefined;
+  for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+    let waitMs: number | undefined;
+    try {
+      const res = await call.send({ attempt, signal: AbortSignal.timeout(policy.timeoutMs) });
+      if (!RETRYABLE(res.status)) return res;
+      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+      const text = await res.text().catch(() => '');
+      last = errorForStatus(call.label, res.status, text, retryAfter);
+      if (retryAfter !== undefined) {
+        if (retryAfter * 1000 > policy.maxRetryAfterMs) throw last;
+        waitMs = retryAfter * 1000;
+      }
+    } catch (err) {
+      if (err instanceof PlatformError) throw err;
+      const timedOut = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
+      last = timedOut
+        ? new PlatformError('timeout', `${call.label} did not answer in time. Try again in a moment.`, (err as Error).message)
+        : new PlatformError('unavailable', `${call.label} could not be reached. Try again in a moment.`, (err as Error).message);
+    }
+    if (attempt === policy.attempts) break;
+    // Full jitter: a random wait up to the exponential bound, so retries from many callers spread out.
+    await sleep(waitMs ?? Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
+  }
+  throw last!;
+}
+
+/** The product's error for a platform's HTTP status. */
+export function errorForStatus(label: string, status: number, platformMessage: string, retryAfterSeconds?: number): PlatformError {
+  if (status === 401 || status === 403)
+    return new PlatformError('auth', `${label} refused the credentials. Reconnect your account in Settings and check the token's permissions.`, platformMessage);
+  if (status === 429)
+    return new PlatformError('quota', `${label} is limiting requests right now. Wait a minute and try again.`, platformMessage, retryAfterSeconds);
+  if (status === 524 || status === 504) return new PlatformError('timeout', `${label} took too long to answer. Try again in a moment.`, platformMessage);
+  if (status >= 500) return new PlatformError('unavailable', `${label} is having trouble right now. Try again in a few minutes.`, platformMessage);
+  if (status === 404) return new PlatformError('not_found', `${label} could not find what we asked for.`, platformMessage);
+  if (status === 409) return new PlatformError('conflict', `${label} reported a conflict.`, platformMessage);
+  return new PlatformError('bad_request', `${label} refused the request: ${platformMessage.slice(0, 300)}`, platformMessage);
+}
