@@ -314,3 +314,25 @@ describe('faults on purpose', () => {
     expect((await fetch(`${cloud.url}/client/v4/user/tokens/verify`, { headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}` } })).status).toBe(200);
   });
 });
+
+describe('persistence', () => {
+  it('serves a deployed Worker again after a restart from .data', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const persistDir = mkdtempSync(path.join(tmpdir(), 'huskit-cloud-'));
+    const first = await startCloud(defaultCloudConfig({ port: 0, persistDir }));
+    const client = new Cloudflare({ apiToken: LOCAL_CLOUDFLARE.platformToken, baseURL: `${first.url}/client/v4`, maxRetries: 0 });
+    const files = { '/index.html': { bytes: Buffer.from('<h1>kept</h1>'), type: 'text/html; charset=utf-8' }, '/img/logo.png': { bytes: PNG, type: 'image/png' } };
+    await deploy('kept', files, {}, client);
+    await first.close();
+
+    const second = await startCloud(defaultCloudConfig({ port: 0, persistDir }));
+    try {
+      const res = await fetchSite(second.url, host('kept'), '/img/logo.png');
+      expect([res.status, res.headers['content-type']]).toEqual([200, 'image/png']);
+      expect(res.body.equals(PNG)).toBe(true);
+    } finally {
+      await second.close();
+    }
+  });
+});
