@@ -23,3 +23,36 @@ export interface DeploymentResult {
   url?: string;
   error?: string;
 }
+
+/** One status event as the SSE stream and the log show it. */
+export interface DeploymentStatusEvent {
+  id: number;
+  deploymentId: string;
+  platform: DeploymentPlatform;
+  status: DeploymentStatus;
+  url?: string;
+  error?: string;
+  progress?: number;
+  step: string;
+  message: string;
+  at: string;
+}
+
+/** A deployment as lists and detail views show it. */
+export interface DeploymentSummary {
+  id: string;
+  siteId: string | null;
+  chatId: string;
+  platform: DeploymentPlatform;
+  authMode: AuthMode;
+  status: DeploymentStatus;
+  step: string;
+  progress: number;
+  url: string | null;
+  error: string | null;
+  fileCount: number;
+  totalSizeBytes: number;
+  createdAt: Date;
+  finishedAt: Date | null;
+  expiresAt: Date | null;
+}

@@ -11,7 +11,9 @@ export type AppErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'TOO_MANY_REQUESTS'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'BAD_GATEWAY'
+  | 'GATEWAY_TIMEOUT';
 
 const STATUS: Record<AppErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -23,10 +25,17 @@ const STATUS: Record<AppErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
+  BAD_GATEWAY: 502,
+  GATEWAY_TIMEOUT: 504,
 };
+
+/** The one next step an error offers a person (the UI renders it as the primary button). */
+export type ErrorAction = 'settings' | 'retry' | 'wait' | 'use-own-account' | 'status' | 'fix-files' | 'sign-in';
 
 export class AppError extends Error {
   readonly status: number;
+  action?: ErrorAction;
+  retryAfterSeconds?: number;
   constructor(
     readonly code: AppErrorCode,
     message: string,
@@ -35,6 +44,12 @@ export class AppError extends Error {
     super(message);
     this.name = 'AppError';
     this.status = STATUS[code];
+  }
+
+  withAction(action: ErrorAction, retryAfterSeconds?: number): this {
+    this.action = action;
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
+    return this;
   }
 }
 

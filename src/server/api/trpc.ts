@@ -36,6 +36,8 @@ const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
+  BAD_GATEWAY: 'BAD_GATEWAY',
+  GATEWAY_TIMEOUT: 'GATEWAY_TIMEOUT',
 };
 
 const t = initTRPC.context<TRPCContext>().create({
@@ -50,7 +52,9 @@ const t = initTRPC.context<TRPCContext>().create({
           : null;
     // Never leak the internals of an unexpected error to the browser.
     const message = shape.data.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError) ? 'Something went wrong on our side. Try again in a moment.' : shape.message;
-    return { ...shape, message, data: { ...shape.data, stack: undefined, fieldErrors } };
+    const action = cause instanceof AppError ? (cause.action ?? null) : null;
+    const retryAfterSeconds = cause instanceof AppError ? (cause.retryAfterSeconds ?? null) : null;
+    return { ...shape, message, data: { ...shape.data, stack: undefined, fieldErrors, action, retryAfterSeconds } };
   },
 });
 

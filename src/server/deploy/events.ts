@@ -1,9 +1,11 @@
-// The status history of a deployment (deployment_events): each row is one SSE event, its id the
-// event id, so a watcher that reconnects with Last-Event-ID loses nothing.
+// The status history of a deployment (deployment_events) and its live fan-out. Each row is one SSE
+// event whose id is the row id, so a watcher that reconnects with Last-Event-ID loses nothing. One
+// poller per deployment per process reads new rows and hands them to every watcher, so a thousand
+// watchers cost the database what one does. The same loop re-drives a deployment whose runner died.
 import { and, asc, eq, gt } from 'drizzle-orm';
-import type { DeploymentStatus } from '@/lib/deployment';
+import { isTerminalStatus, type DeploymentPlatform, type DeploymentStatus, type DeploymentStatusEvent } from '@/lib/deployment';
 import type { Db, Tx } from '../db/client';
-import { deploymentEvents } from '../db/schema';
+import { deploymentEvents, deployments } from '../db/schema';
 
 export interface DeploymentEventInput {
   status: DeploymentStatus;
@@ -22,4 +24,207 @@ export async function eventsAfter(db: Db, deploymentId: string, afterId = 0) {
     .from(deploymentEvents)
     .where(and(eq(deploymentEvents.deploymentId, deploymentId), gt(deploymentEvents.id, afterId)))
     .orderBy(asc(deploymentEvents.id));
+}
+
+type Listener = (event: DeploymentStatusEvent) => void;
+
+interface Watch {
+  deploymentId: string;
+  userId: string;
+  platform: DeploymentPlatform;
+  events: DeploymentStatusEvent[];
+  listeners: Set<Listener>;
+  terminal: boolean;
+  timer?: NodeJS.Timeout;
+  idleSince?: number;
+}
+
+export interface StatusHubOptions {
+  pollMs?: number;
+  /** How long a finished or unwatched deployment stays in memory for reconnecting watchers. */
+  keepMs?: number;
+  /** Called when a deployment is unfinished and no runner holds it (lease expired). */
+  redrive?: (deploymentId: string) => void;
+}
+
+export class StatusHub {
+  /** Database reads made for status (tests and the benchmark count them). */
+  reads = 0;
+  private watches = new Map<string, Promise<Watch | null>>();
+  private readonly pollMs: number;
+  private readonly keepMs: number;
+
+  constructor(
+    private readonly getDb: () => Promise<Db>,
+    private readonly options: StatusHubOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 1000;
+    this.keepMs = options.keepMs ?? 30_000;
+  }
+
+  /**
+   * Follows a deployment of this user: past events after `afterId` are delivered at once, new ones as
+   * they come. Null when the deployment does not exist or is someone else's.
+   */
+  async subscribe(deploymentId: string, userId: string, afterId: number, listener: Listener): Promise<{ unsubscribe(): void; terminal(): boolean } | null> {
+    const watch = await this.load(deploymentId);
+    if (!watch || watch.userId !== userId) return null;
+    for (const e of watch.events) if (e.id > afterId) listener(e);
+    watch.listeners.add(listener);
+    watch.idleSince = undefined;
+    return {
+      unsubscribe: () => {
+        watch.listeners.delete(listener);
+        if (watch.listeners.size === 0) watch.idleSince = Date.now();
+      },
+      terminal: () => watch.terminal,
+    };
+  }
+
+  private load(deploymentId: string): Promise<Watch | null> {
+    let watch = this.watches.get(deploymentId);
+    if (!watch) {
+      watch = this.open(deploymentId);
+      this.watches.set(deploymentId, watch);
+      void watch.then((w) => {
+        if (!w) this.watches.delete(deploymentId);
+      });
+    }
+    return watch;
+  }
+
+  private async open(deploymentId: string): Promise<Watch | null> {
+    const db = await this.getDb();
+    this.reads++;
+    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    if (!row) return null;
+    const watch: Watch = { deploymentId, userId: row.userId, platform: row.platform, events: [], listeners: new Set(), terminal: false };
+    await this.poll(watch, db);
+    this.schedule(watch);
+    return watch;
+  }
+
+  private schedule(watch: Watch) {
+    watch.timer = setTimeout(() => void this.tick(watch), this.pollMs);
+    watch.timer.unref();
+  }
+
+  private async tick(watch: Watch) {
+    const idle = watch.listeners.size === 0 && watch.idleSince !== undefined && Date.now() - watch.idleSince > this.keepMs;
+    if (idle || (watch.terminal && watch.listeners.size === 0)) {
+      this.watches.delete(watch.deploymentId);
+      return;
+    }
+    try {
+      if (!watch.terminal) await this.poll(watch, await this.getDb());
+    } catch (err) {
+      console.error('[status] poll failed:', (err as Error).message);
+    }
+    this.schedule(watch);
+  }
+
+  /** One read of new events (and of the row when a runner may be needed); delivers them in order. */
+  private async poll(watch: Watch, db: Db) {
+    const lastId = watch.events.at(-1)?.id ?? 0;
+    this.reads++;
+    const rows = await db
+      .select({ event: deploymentEvents, url: deployments.url, error: deployments.error, leaseUntil: deployments.leaseUntil, status: deployments.status })
+      .from(deployments)
+      .leftJoin(deploymentEvents, and(eq(deploymentEvents.deploymentId, deployments.id), gt(deploymentEvents.id, lastId)))
+      .where(eq(deployments.id, watch.deploymentId))
+      .orderBy(asc(deploymentEvents.id));
+    for (const r of rows) {
+      if (!r.event) continue;
+      const e = r.event;
+      const event: DeploymentStatusEvent = {
+        id: e.id,
+        deploymentId: watch.deploymentId,
+        platform: watch.platform,
+        status: e.status,
+        step: e.step,
+        message: e.message,
+        at: e.createdAt.toISOString(),
+        ...(e.progress !== null ? { progress: e.progress } : {}),
+        ...(e.status === 'ready' && r.url ? { url: r.url } : {}),
+        ...(e.status === 'error' && r.error ? { error: r.error } : {}),
+      };
+      watch.events.push(event);
+      if (isTerminalStatus(event.status)) watch.terminal = true;
+      for (const l of watch.listeners) l(event);
+    }
+    const row = rows[0];
+    if (row && !isTerminalStatus(row.status) && (!row.leaseUntil || row.leaseUntil.getTime() < Date.now())) this.options.redrive?.(watch.deploymentId);
+  }
+
+  /** Stops every poller (tests, shutdown). */
+  async close() {
+    for (const w of this.watches.values()) {
+      const watch = await w;
+      if (watch?.timer) clearTimeout(watch.timer);
+    }
+    this.watches.clear();
+  }
+}
+
+export interface StreamOptions {
+  heartbeatMs?: number;
+  /** Close before the host's time limit; the browser reconnects with Last-Event-ID. */
+  maxMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The SSE body for a deployment, or null when it is not the user's. */
+export async function openStatusStream(
+  hub: StatusHub,
+  deploymentId: string,
+  userId: string,
+  afterId: number,
+  options: StreamOptions = {},
+): Promise<ReadableStream<Uint8Array> | null> {
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let closed = false;
+  const buffered: DeploymentStatusEvent[] = [];
+  let ready = false;
+  const timers: NodeJS.Timeout[] = [];
+  let subscription: Awaited<ReturnType<StatusHub['subscribe']>> = null;
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    timers.forEach(clearTimeout);
+    timers.forEach(clearInterval);
+    subscription?.unsubscribe();
+    try {
+      controller.close();
+    } catch {
+      /* already closed by the client */
+    }
+  };
+  const send = (event: DeploymentStatusEvent) => {
+    if (closed) return;
+    const { id, ...data } = event;
+    controller.enqueue(encoder.encode(`id: ${id}\nevent: status\ndata: ${JSON.stringify({ ...data, at: undefined })}\n\n`));
+    if (isTerminalStatus(event.status)) setImmediate(close);
+  };
+
+  subscription = await hub.subscribe(deploymentId, userId, afterId, (event) => (ready ? send(event) : buffered.push(event)));
+  if (!subscription) return null;
+
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+      controller.enqueue(encoder.encode('retry: 2000\n\n'));
+      ready = true;
+      for (const e of buffered.splice(0)) send(e);
+      const heartbeat = setInterval(() => !closed && controller.enqueue(encoder.encode(': heartbeat\n\n')), options.heartbeatMs ?? 15_000);
+      heartbeat.unref();
+      timers.push(heartbeat);
+      const limit = setTimeout(close, options.maxMs ?? 280_000);
+      limit.unref();
+      timers.push(limit);
+      options.signal?.addEventListener('abort', close);
+    },
+    cancel: close,
+  });
 }

@@ -26,13 +26,13 @@ export type ProposedManifest = z.infer<typeof proposedManifestSchema>;
 export const inlineFilesSchema = z.record(z.string(), z.union([z.string(), z.object({ base64: z.string() })]));
 export type InlineFiles = z.infer<typeof inlineFilesSchema>;
 
-const bad = (message: string) => new AppError('BAD_REQUEST', message);
+const bad = (message: string) => new AppError('BAD_REQUEST', message).withAction('fix-files');
 
 export function validateManifest(proposed: ProposedManifest, platform: DeploymentPlatform): Manifest {
   const entries = Object.entries(proposed);
   if (entries.length === 0) throw bad('The site has no files. Add an index.html and try again.');
   if (entries.length > SITE_LIMITS.maxFiles)
-    throw bad(`The site has ${entries.length.toLocaleString('en-US')} files; a deployment may have at most ${SITE_LIMITS.maxFiles.toLocaleString('en-US')}.`);
+    throw bad(`Files exceed size limit: the site has ${entries.length.toLocaleString('en-US')} files; a deployment may have at most ${SITE_LIMITS.maxFiles.toLocaleString('en-US')}.`);
 
   const manifest: Manifest = {};
   let total = 0;
@@ -41,12 +41,12 @@ export function validateManifest(proposed: ProposedManifest, platform: Deploymen
     if (!check.ok) throw bad(`The file path "${printable(raw)}" ${check.reason}.`);
     if (manifest[check.path]) throw bad(`Two files end up at the same path "${check.path}". Rename one of them.`);
     if (platform === 'cloudflare' && entry.size > SITE_LIMITS.maxFileBytesCloudflare)
-      throw bad(`"${check.path}" is ${formatBytes(entry.size)}; Cloudflare serves files of at most 25 MiB. Make it smaller or host it elsewhere.`);
+      throw bad(`Files exceed size limit: "${check.path}" is ${formatBytes(entry.size)}; Cloudflare serves files of at most 25 MiB. Make it smaller or host it elsewhere.`);
     total += entry.size;
     manifest[check.path] = { sha256: entry.sha256, size: entry.size, contentType: contentTypeFor(check.path) ?? 'application/octet-stream' };
   }
   if (total > SITE_LIMITS.maxTotalBytes)
-    throw bad(`The site is ${formatBytes(total)}; a deployment may be at most ${formatBytes(SITE_LIMITS.maxTotalBytes)}. Remove large files and try again.`);
+    throw bad(`Files exceed size limit: the site is ${formatBytes(total)}; a deployment may be at most ${formatBytes(SITE_LIMITS.maxTotalBytes)}. Remove large files and try again.`);
   if (!manifest['index.html']) {
     const folder = folderHoldingIndex(Object.keys(manifest));
     throw bad(

@@ -1,16 +1,19 @@
 // Creating a deployment: everything is checked before anything is written (files, credentials),
 // then the site, the deployment, its files and its first event are written in one transaction.
 // The platform work happens later, in the runner.
-import { and, eq } from 'drizzle-orm';
-import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
+import { and, eq, gt } from 'drizzle-orm';
+import { z } from 'zod';
+import { AUTH_MODES, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
 import type { Db } from '../db/client';
 import { connections, deploymentFiles, deployments, sites } from '../db/schema';
-import { AppError } from '../errors';
+import { AppError, type ErrorAction } from '../errors';
 import { recordAudit } from '../audit';
 import { adapterFor } from './adapters';
 import { PostgresBlobStore } from './blob-store';
 import { recordEvent } from './events';
-import { assertBlobsPresent, validateManifest, type ProposedManifest } from './files';
+import { assertBlobsPresent, decodeInlineFiles, inlineFilesSchema, storeInlineFiles, validateManifest, type ProposedManifest } from './files';
+import { checkPlatformQuota, checkRateLimit, QuotaError, RateLimitError, recordRejection } from './policy';
+import { scanSite } from './scan';
 
 export const PLATFORM_MANAGED_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 export const DEPLOYMENT_DEADLINE_MS = 15 * 60 * 1000;
@@ -31,22 +34,55 @@ const PLATFORM_NAMES: Record<DeploymentPlatform, string> = { cloudflare: 'Cloudf
 export async function createDeployment(db: Db, input: CreateDeploymentInput, now = new Date()): Promise<{ deploymentId: string; siteId: string }> {
   const adapter = adapterFor(input.platform);
   const manifest = validateManifest(input.manifest, input.platform);
-  await assertBlobsPresent(new PostgresBlobStore(db), input.userId, manifest);
+  const blobs = new PostgresBlobStore(db);
+  await assertBlobsPresent(blobs, input.userId, manifest);
+  await scanSite(manifest, (sha) => blobs.get(sha));
   if (input.authMode === 'platform-managed' && !adapter.platformCredentials())
-    throw new AppError('BAD_REQUEST', `Quick deploy to ${PLATFORM_NAMES[input.platform]} is not configured on this server. Deploy to your own account instead.`);
+    throw new AppError('BAD_REQUEST', `Quick deploy to ${PLATFORM_NAMES[input.platform]} is not configured on this server. Deploy to your own account instead.`).withAction(
+      'use-own-account',
+    );
   if (input.authMode === 'user-token') {
     const [connection] = await db
       .select({ id: connections.id })
       .from(connections)
       .where(and(eq(connections.userId, input.userId), eq(connections.platform, input.platform)));
-    if (!connection) throw new AppError('BAD_REQUEST', `Connect your ${PLATFORM_NAMES[input.platform]} account in Settings first, then deploy.`);
+    if (!connection)
+      throw new AppError('UNAUTHORIZED', `Please connect your account first: add your ${PLATFORM_NAMES[input.platform]} account in Settings, then deploy.`).withAction('settings');
   }
 
-  const files = Object.entries(manifest);
-  const totalSize = files.reduce((n, [, e]) => n + e.size, 0);
   const expiresAt = input.authMode === 'platform-managed' ? new Date(now.getTime() + PLATFORM_MANAGED_LIFETIME_MS) : null;
 
+  try {
+    return await insertDeployment(db, input, manifest, now, expiresAt);
+  } catch (err) {
+    if (err instanceof RateLimitError || err instanceof QuotaError)
+      await recordRejection(db, { ...input, reason: err instanceof RateLimitError ? 'rate_limited' : 'quota' });
+    throw err;
+  }
+}
+
+async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: ReturnType<typeof validateManifest>, now: Date, expiresAt: Date | null) {
+  const files = Object.entries(manifest);
+  const totalSize = files.reduce((n, [, e]) => n + e.size, 0);
   return db.transaction(async (tx) => {
+    await checkRateLimit(tx, input.userId, input.authMode, now);
+    if (input.authMode === 'platform-managed') {
+      // A redeploy of a live site takes no new place in the shared infrastructure.
+      const [existing] = await tx
+        .select({ id: sites.id })
+        .from(sites)
+        .where(
+          and(
+            eq(sites.userId, input.userId),
+            eq(sites.chatId, input.chatId),
+            eq(sites.platform, input.platform),
+            eq(sites.authMode, 'platform-managed'),
+            eq(sites.status, 'active'),
+            gt(sites.expiresAt, now),
+          ),
+        );
+      if (!existing) await checkPlatformQuota(tx, input.platform, now);
+    }
     const [site] = await tx
       .insert(sites)
       .values({
@@ -106,3 +142,55 @@ export async function loadManifest(db: Db, deploymentId: string) {
   return Object.fromEntries(rows.map((r) => [r.path, { sha256: r.sha256, size: r.size, contentType: r.contentType }]));
 }
 
+
+/** The REST body of the seed's endpoints (POST /api/{platform}-deploy). */
+export const inlineDeployBody = z.object({
+  authMode: z.enum(AUTH_MODES, { error: 'authMode must be "user-token" or "platform-managed".' }),
+  projectName: z.string().trim().min(1, { error: 'Give the project a name (projectName).' }).max(100),
+  chatId: z.string().trim().min(1, { error: 'chatId is required: it identifies the site across redeploys.' }).max(200),
+  files: inlineFilesSchema,
+  framework: z.string().max(50).optional(),
+});
+export type InlineDeployBody = z.infer<typeof inlineDeployBody>;
+
+/** Deploys files sent inline: refused before anything is stored when the files are wrong. */
+export async function deployInlineFiles(db: Db, userId: string, platform: DeploymentPlatform, body: InlineDeployBody) {
+  const { proposed, bytes } = decodeInlineFiles(body.files);
+  validateManifest(proposed, platform);
+  await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+  return createDeployment(db, { userId, chatId: body.chatId, siteName: body.projectName, platform, authMode: body.authMode, manifest: proposed });
+}
+
+const ERROR_CODES: Record<string, { status: number; action: ErrorAction }> = {
+  auth: { status: 401, action: 'settings' },
+  quota: { status: 429, action: 'wait' },
+  unavailable: { status: 502, action: 'retry' },
+  timeout: { status: 504, action: 'status' },
+  bad_request: { status: 400, action: 'fix-files' },
+  internal: { status: 500, action: 'retry' },
+};
+
+/** The seed's JSON status for clients that poll; re-drives a deployment whose runner died. */
+export async function deploymentStatus(db: Db, userId: string, deploymentId: string, redrive: (id: string) => void) {
+  const [row] = await db
+    .select()
+    .from(deployments)
+    .where(and(eq(deployments.id, deploymentId), eq(deployments.userId, userId)));
+  if (!row) throw new AppError('NOT_FOUND', 'That deployment was not found.');
+  const unfinished = row.status === 'pending' || row.status === 'building';
+  if (unfinished && (!row.leaseUntil || row.leaseUntil.getTime() < now())) redrive(row.id);
+  const failure = row.status === 'error' ? (ERROR_CODES[row.errorCode ?? ''] ?? ERROR_CODES.internal!) : undefined;
+  return {
+    deploymentId: row.id,
+    platform: row.platform,
+    status: row.status,
+    step: row.step,
+    progress: row.progress,
+    ...(row.url ? { url: row.url } : {}),
+    ...(row.error ? { error: row.error, errorCode: row.errorCode, httpStatus: failure?.status, action: failure?.action } : {}),
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+  };
+}
+
+const now = () => Date.now();

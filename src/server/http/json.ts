@@ -2,15 +2,13 @@
 // error shape every endpoint shares: { error: { code, message, fieldErrors? } }.
 import { z } from 'zod';
 import { AppError } from '../errors';
+import { readBodyWithLimit } from './binary';
 
 export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T, maxBytes = 16 * 1024): Promise<z.infer<T>> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type))
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with the header Content-Type: application/json.');
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-
-  const text = await readTextWithLimit(request, maxBytes);
+  const text = (await readBodyWithLimit(request, maxBytes, () => tooLarge(maxBytes))).toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -26,24 +24,6 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
   return parsed.data;
 }
 
-async function readTextWithLimit(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 const tooLarge = (maxBytes: number) =>
   new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${Math.round(maxBytes / 1024)} KB. Send less data.`);
 
@@ -57,10 +37,20 @@ export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit)
 /** Turns any thrown value into the JSON error answer; unexpected errors are logged, not leaked. */
 export function errorResponse(err: unknown, headers?: HeadersInit): Response {
   if (err instanceof AppError) {
+    const h = new Headers(headers);
+    if (err.retryAfterSeconds !== undefined) h.set('retry-after', String(err.retryAfterSeconds));
     return jsonResponse(
-      { error: { code: err.code, message: err.message, ...(err.fieldErrors ? { fieldErrors: err.fieldErrors } : {}) } },
+      {
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.action ? { action: err.action } : {}),
+          ...(err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}),
+          ...(err.fieldErrors ? { fieldErrors: err.fieldErrors } : {}),
+        },
+      },
       err.status,
-      headers,
+      h,
     );
   }
   console.error('[api] unexpected error:', describeError(err));

@@ -1,0 +1,29 @@
+import { SHA256_HEX, SITE_LIMITS } from '@/lib/site-files';
+import { authenticateRequest } from '@/server/auth/request';
+import { getDb } from '@/server/db/client';
+import { PostgresBlobStore } from '@/server/deploy/blob-store';
+import { AppError } from '@/server/errors';
+import { jsonResponse, jsonRoute } from '@/server/http/json';
+import { readBinaryBody } from '@/server/http/binary';
+
+export const runtime = 'nodejs';
+
+/**
+ * One file's bytes (≤ 4 MB per request): PUT /api/blobs/{sha256}. A larger file goes in chunks with
+ * `?offset=…&total=…`; the server checks the SHA-256 of the whole before it counts.
+ */
+export const PUT = jsonRoute(async (request) => {
+  const db = await getDb();
+  const user = await authenticateRequest(db, request);
+  const sha256 = new URL(request.url).pathname.split('/').at(-1) ?? '';
+  if (!SHA256_HEX.test(sha256)) throw new AppError('BAD_REQUEST', 'Name the file by its SHA-256: 64 lowercase hex characters.');
+  const bytes = await readBinaryBody(request, SITE_LIMITS.maxUploadRequestBytes);
+  const store = new PostgresBlobStore(db);
+  const params = new URL(request.url).searchParams;
+  if (params.has('offset') || params.has('total')) {
+    const result = await store.putChunk(user.id, sha256, Number(params.get('offset')), Number(params.get('total')), bytes);
+    return jsonResponse({ sha256, ...result }, result.complete ? 201 : 202);
+  }
+  await store.put(user.id, sha256, bytes);
+  return jsonResponse({ sha256, complete: true, received: bytes.length }, 201);
+});

@@ -1,0 +1,50 @@
+// Work that continues after the response: the runner of a new deployment, and re-drives found by the
+// status loop. In a Next.js request it is handed to `after()` (waitUntil on Vercel); elsewhere it
+// simply runs detached. Either way a lost process is covered by the lease: another instance resumes.
+import { after } from 'next/server';
+import { getDb } from '../db/client';
+import { describeError } from '../http/json';
+import { StatusHub } from './events';
+import { driveDeployment } from './runner';
+
+const running = new Set<string>();
+
+export function runInBackground(task: () => Promise<unknown>): void {
+  const guarded = () => task().catch((err) => console.error('[background]', describeError(err)));
+  try {
+    after(guarded);
+  } catch {
+    void guarded();
+  }
+}
+
+/** Drives a deployment in this process, once at a time per deployment. */
+export function startRunner(deploymentId: string): void {
+  if (running.has(deploymentId)) return;
+  running.add(deploymentId);
+  runInBackground(async () => {
+    try {
+      await driveDeployment(await getDb(), deploymentId);
+    } finally {
+      running.delete(deploymentId);
+    }
+  });
+}
+
+const holder = globalThis as unknown as { __huskitStatusHub?: StatusHub };
+
+/** This process's status hub: one poller per deployment, shared by every watcher. */
+export function getStatusHub(): StatusHub {
+  holder.__huskitStatusHub ??= new StatusHub(getDb, {
+    // Not in after(): the poller outlives any one request.
+    redrive: (id) => {
+      if (running.has(id)) return;
+      running.add(id);
+      void getDb()
+        .then((db) => driveDeployment(db, id))
+        .catch((err) => console.error('[status] re-drive failed:', describeError(err)))
+        .finally(() => running.delete(id));
+    },
+  });
+  return holder.__huskitStatusHub;
+}

@@ -1,0 +1,126 @@
+// What a user does with deployments after creating them: read them, follow their log, redeploy,
+// roll back, cancel, and delete the site. Every query is scoped to the user; another user's
+// deployment is "not found", never "forbidden".
+import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
+import type { DeploymentPlatform, DeploymentStatus, DeploymentSummary } from '@/lib/deployment';
+import type { Db } from '../db/client';
+import { deploymentFiles, deployments, sites } from '../db/schema';
+import { readConnectionCredentials } from '../connections/store';
+import { recordAudit } from '../audit';
+import { AppError, notFound } from '../errors';
+import { adapterFor } from './adapters';
+import { eventsAfter, recordEvent } from './events';
+import { createDeployment } from './service';
+
+const summary = {
+  id: deployments.id,
+  siteId: deployments.siteId,
+  chatId: deployments.chatId,
+  platform: deployments.platform,
+  authMode: deployments.authMode,
+  status: deployments.status,
+  step: deployments.step,
+  progress: deployments.progress,
+  url: deployments.url,
+  error: deployments.error,
+  fileCount: deployments.fileCount,
+  totalSizeBytes: deployments.totalSizeBytes,
+  createdAt: deployments.createdAt,
+  finishedAt: deployments.finishedAt,
+  expiresAt: deployments.expiresAt,
+};
+
+export async function getDeployment(db: Db, userId: string, id: string): Promise<DeploymentSummary> {
+  const [row] = await db
+    .select(summary)
+    .from(deployments)
+    .where(and(eq(deployments.id, id), eq(deployments.userId, userId)));
+  if (!row) throw notFound('That deployment');
+  return row;
+}
+
+export async function listDeployments(
+  db: Db,
+  userId: string,
+  filter: { platform?: DeploymentPlatform; status?: DeploymentStatus; chatId?: string; cursor?: Date; limit: number },
+): Promise<{ items: DeploymentSummary[]; nextCursor: Date | null }> {
+  const where: SQL[] = [eq(deployments.userId, userId)];
+  if (filter.platform) where.push(eq(deployments.platform, filter.platform));
+  if (filter.status) where.push(eq(deployments.status, filter.status));
+  if (filter.chatId) where.push(eq(deployments.chatId, filter.chatId));
+  if (filter.cursor) where.push(lt(deployments.createdAt, filter.cursor));
+  const rows = await db
+    .select(summary)
+    .from(deployments)
+    .where(and(...where))
+    .orderBy(desc(deployments.createdAt))
+    .limit(filter.limit + 1);
+  const items = rows.slice(0, filter.limit);
+  return { items, nextCursor: rows.length > filter.limit ? items[items.length - 1]!.createdAt : null };
+}
+
+export async function deploymentLog(db: Db, userId: string, id: string) {
+  await getDeployment(db, userId, id);
+  return eventsAfter(db, id);
+}
+
+/** Stops a deployment that has not finished; the runner notices at its next step and lets go. */
+export async function cancelDeployment(db: Db, userId: string, id: string): Promise<void> {
+  const d = await getDeployment(db, userId, id);
+  const done = await db
+    .update(deployments)
+    .set({ status: 'canceled', step: 'canceled', leaseOwner: null, leaseUntil: null, finishedAt: new Date(), updatedAt: new Date() })
+    .where(and(eq(deployments.id, id), inArray(deployments.status, ['pending', 'building'])))
+    .returning({ id: deployments.id });
+  if (done.length === 0) throw new AppError('CONFLICT', `This deployment is already ${d.status}; there is nothing to cancel.`);
+  await recordEvent(db, id, { status: 'canceled', step: 'canceled', message: 'Canceled' });
+  await recordAudit(db, { userId, action: 'deployment.cancel', chatId: d.chatId, platform: d.platform, authMode: d.authMode, targetId: id });
+}
+
+/** Deploys the files of an earlier deployment again, as a new deployment of the same site. */
+async function deployAgain(db: Db, userId: string, source: DeploymentSummary, action: 'redeploy' | 'rollback') {
+  const files = await db.select().from(deploymentFiles).where(eq(deploymentFiles.deploymentId, source.id));
+  const [site] = source.siteId ? await db.select({ name: sites.name }).from(sites).where(eq(sites.id, source.siteId)) : [];
+  const created = await createDeployment(db, {
+    userId,
+    chatId: source.chatId,
+    siteName: site?.name,
+    platform: source.platform,
+    authMode: source.authMode,
+    manifest: Object.fromEntries(files.map((f) => [f.path, { sha256: f.sha256, size: f.size }])),
+  });
+  await recordAudit(db, { userId, action: `deployment.${action}`, chatId: source.chatId, platform: source.platform, authMode: source.authMode, targetId: created.deploymentId, fileCount: files.length, detail: { from: source.id } });
+  return created;
+}
+
+export async function redeploy(db: Db, userId: string, id: string) {
+  return deployAgain(db, userId, await getDeployment(db, userId, id), 'redeploy');
+}
+
+/** Makes an earlier ready deployment of a site live again (its files, deployed anew to the same target). */
+export async function rollback(db: Db, userId: string, id: string) {
+  const source = await getDeployment(db, userId, id);
+  if (source.status !== 'ready' && source.status !== 'expired')
+    throw new AppError('BAD_REQUEST', 'Only a deployment that went live can be rolled back to. Pick one marked ready.');
+  return deployAgain(db, userId, source, 'rollback');
+}
+
+/** Removes the site from its platform (Worker / branch) and marks it deleted; its history stays. */
+export async function deleteSite(db: Db, userId: string, deploymentId: string): Promise<void> {
+  const d = await getDeployment(db, userId, deploymentId);
+  if (!d.siteId) throw notFound('The site of that deployment');
+  const [site] = await db.select().from(sites).where(and(eq(sites.id, d.siteId), eq(sites.userId, userId)));
+  if (!site || site.status === 'deleted') throw notFound('That site');
+  const adapter = adapterFor(site.platform);
+  const credentials =
+    site.authMode === 'platform-managed' ? adapter.platformCredentials() : adapter.parseCredentials(await readConnectionCredentials(db, userId, site.platform));
+  if (credentials && site.externalId) await adapter.remove(credentials, { externalId: site.externalId, externalProjectId: site.externalProjectId });
+  await db.transaction(async (tx) => {
+    await tx.update(sites).set({ status: 'deleted', url: null, updatedAt: new Date() }).where(eq(sites.id, site.id));
+    await tx
+      .update(deployments)
+      .set({ status: 'canceled', step: 'canceled', leaseOwner: null, leaseUntil: null, updatedAt: new Date() })
+      .where(and(eq(deployments.siteId, site.id), inArray(deployments.status, ['pending', 'building'])));
+    await recordAudit(tx, { userId, action: 'site.delete', chatId: site.chatId, platform: site.platform, authMode: site.authMode, targetId: site.id, detail: { url: site.url } });
+  });
+}

@@ -1,0 +1,110 @@
+// Who may deploy how much: rate limits per user and quotas of the shared infrastructure. Both are
+// checked inside the transaction that creates the deployment, under advisory locks, so they stay
+// exact when many requests arrive at once.
+import { and, count, eq, gt, gte, sql } from 'drizzle-orm';
+import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
+import type { Db, Tx } from '../db/client';
+import { auditLog, deployments, sites } from '../db/schema';
+import { AppError } from '../errors';
+
+export interface PolicyLimits {
+  platformManagedPerHour: number;
+  platformManagedPerDay: number;
+  userTokenPerHour: number;
+  /** Live platform-managed sites per platform (the shared app's branches, the shared account's Workers). */
+  platformQuota: Partial<Record<DeploymentPlatform, number>>;
+}
+
+export const DEFAULT_LIMITS: PolicyLimits = {
+  platformManagedPerHour: 5,
+  platformManagedPerDay: 20,
+  userTokenPerHour: 20,
+  platformQuota: { amplify: 40, cloudflare: 80 },
+};
+
+let limits = DEFAULT_LIMITS;
+/** Lifts or lowers the limits for this process (benchmarks lift them; tests lower quotas). */
+export function configureLimits(patch: Partial<PolicyLimits>): void {
+  limits = { ...limits, ...patch };
+}
+export const currentLimits = () => limits;
+
+export class RateLimitError extends AppError {
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+  ) {
+    super('TOO_MANY_REQUESTS', message);
+    this.withAction('wait', retryAfterSeconds);
+  }
+}
+export class QuotaError extends AppError {
+  constructor(message: string) {
+    super('TOO_MANY_REQUESTS', message);
+    this.withAction('use-own-account');
+  }
+}
+
+const HOUR = 3600_000;
+
+/** Serialises the policy checks of one key (a user, a platform) until the transaction ends. */
+async function lock(tx: Tx, key: string) {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
+}
+
+/** Throws RateLimitError when the user may not start another deployment in this mode now. */
+export async function checkRateLimit(tx: Tx, userId: string, authMode: AuthMode, now: Date): Promise<void> {
+  await lock(tx, `deploy-rate:${userId}`);
+  const windows =
+    authMode === 'platform-managed'
+      ? [
+          { ms: HOUR, max: limits.platformManagedPerHour, label: 'hour' },
+          { ms: 24 * HOUR, max: limits.platformManagedPerDay, label: 'day' },
+        ]
+      : [{ ms: HOUR, max: limits.userTokenPerHour, label: 'hour' }];
+  for (const w of windows) {
+    const since = new Date(now.getTime() - w.ms);
+    const rows = await tx
+      .select({ createdAt: deployments.createdAt })
+      .from(deployments)
+      .where(and(eq(deployments.userId, userId), eq(deployments.authMode, authMode), gte(deployments.createdAt, since)))
+      .orderBy(deployments.createdAt)
+      .limit(w.max);
+    if (rows.length >= w.max) {
+      // The oldest deployment in the window leaves it first: that is when one more is allowed.
+      const retryAfterSeconds = Math.max(1, Math.ceil((rows[0]!.createdAt.getTime() + w.ms - now.getTime()) / 1000));
+      throw new RateLimitError(`Too many deployments. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`, retryAfterSeconds);
+    }
+  }
+}
+
+/** Throws QuotaError when a new platform-managed site would exceed the shared infrastructure's quota. */
+export async function checkPlatformQuota(tx: Tx, platform: DeploymentPlatform, now: Date): Promise<void> {
+  const max = limits.platformQuota[platform];
+  if (max === undefined) return;
+  await lock(tx, `platform-quota:${platform}`);
+  const [live] = await tx
+    .select({ n: count() })
+    .from(sites)
+    .where(and(eq(sites.platform, platform), eq(sites.authMode, 'platform-managed'), eq(sites.status, 'active'), gt(sites.expiresAt, now)));
+  if (live!.n >= max) throw new QuotaError('Platform deployment limit reached. Deploy to your own account instead, or try again later.');
+}
+
+/** Usage of the shared infrastructure, for the operators' page. */
+export async function platformQuotaUsage(db: Db, now = new Date()) {
+  const rows = await db
+    .select({ platform: sites.platform, n: count() })
+    .from(sites)
+    .where(and(eq(sites.authMode, 'platform-managed'), eq(sites.status, 'active'), gt(sites.expiresAt, now)))
+    .groupBy(sites.platform);
+  return Object.entries(limits.platformQuota).map(([platform, max]) => ({
+    platform: platform as DeploymentPlatform,
+    used: rows.find((r) => r.platform === platform)?.n ?? 0,
+    max: max!,
+  }));
+}
+
+/** Rejections are kept (outside the refused transaction) so operators can see them. */
+export async function recordRejection(db: Db, entry: { userId: string; chatId: string; platform: string; authMode: string; reason: 'rate_limited' | 'quota' }) {
+  await db.insert(auditLog).values({ userId: entry.userId, action: 'deployment.create', chatId: entry.chatId, platform: entry.platform, authMode: entry.authMode, outcome: entry.reason });
+}

@@ -1,0 +1,61 @@
+// Content scanning before anything is uploaded to a platform: HTML and JavaScript files are checked
+// against the rules in scan-rules.json (miners, blocklisted script hosts, obfuscated eval, data: URL
+// redirects) and for password forms that post to another site. A hit refuses the deployment, naming
+// the rule and the file.
+import type { Manifest } from '@/lib/site-files';
+import { AppError } from '../errors';
+import rules from './scan-rules.json';
+
+const SCANNED = /\.(html?|m?js|xhtml)$/i;
+/** Files larger than this are not scanned whole: minified bundles of that size are libraries. */
+const MAX_SCAN_BYTES = 5 * 1024 * 1024;
+
+const patterns = rules.patterns.map((r) => ({ ...r, re: new RegExp(r.regex, 'i') }));
+const blockedHosts = new Set(rules.blockedScriptHosts);
+
+export interface ScanHit {
+  rule: string;
+  description: string;
+  path: string;
+}
+
+function hostBlocked(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url, 'https://site.invalid/').hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return [...blockedHosts].some((h) => host === h || host.endsWith(`.${h}`));
+}
+
+/** The first rule a file breaks, if any. */
+export function scanText(path: string, text: string): ScanHit | null {
+  for (const p of patterns) if (p.re.test(text)) return { rule: p.id, description: p.description, path };
+
+  for (const m of text.matchAll(/<script\b[^>]*\bsrc\s*=\s*["']?([^"'\s>]+)/gi))
+    if (hostBlocked(m[1]!)) return { rule: 'blocked-script-host', description: `a script from a blocked host (${new URL(m[1]!, 'https://x/').hostname})`, path };
+  for (const m of text.matchAll(/\.src\s*=\s*["']([^"']+)["']/g))
+    if (hostBlocked(m[1]!)) return { rule: 'blocked-script-host', description: `a script from a blocked host (${new URL(m[1]!, 'https://x/').hostname})`, path };
+
+  // A password field in a form whose action is an absolute URL: credentials leave the site.
+  for (const form of text.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const action = /\baction\s*=\s*["']?\s*((?:https?:)?\/\/[^"'\s>]+)/i.exec(form[1]!)?.[1];
+    if (action && /<input\b[^>]*\btype\s*=\s*["']?password/i.test(form[2]!))
+      return { rule: 'credential-form-other-origin', description: `a password form that sends to ${new URL(action, 'https://x/').hostname}`, path };
+  }
+  return null;
+}
+
+/** Scans the site's HTML and JavaScript; throws a 400 naming the rule and the file at the first hit. */
+export async function scanSite(manifest: Manifest, readBlob: (sha256: string) => Promise<Buffer>): Promise<void> {
+  for (const [path, entry] of Object.entries(manifest)) {
+    if (!SCANNED.test(path) || entry.size > MAX_SCAN_BYTES) continue;
+    const hit = scanText(path, (await readBlob(entry.sha256)).toString('utf8'));
+    if (hit)
+      throw new AppError(
+        'BAD_REQUEST',
+        `This site can't be deployed: ${hit.path} contains ${hit.description} (rule "${hit.rule}"). Remove it and deploy again.`,
+      );
+  }
+}

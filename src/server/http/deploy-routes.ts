@@ -1,0 +1,29 @@
+// The seed's REST endpoints for integrators: POST /api/{platform}-deploy with files inline.
+import type { DeploymentPlatform } from '@/lib/deployment';
+import { authenticateRequest } from '../auth/request';
+import { getDb } from '../db/client';
+import { startRunner } from '../deploy/background';
+import { deployInlineFiles, inlineDeployBody } from '../deploy/service';
+import { jsonResponse, jsonRoute, readJsonBody } from './json';
+
+/** 50 MB of files, base64-encoded in JSON. */
+const MAX_INLINE_BODY = 72 * 1024 * 1024;
+
+export function inlineDeployRoute(platform: DeploymentPlatform) {
+  return jsonRoute(async (request) => {
+    const db = await getDb();
+    const user = await authenticateRequest(db, request);
+    const body = await readJsonBody(request, inlineDeployBody, MAX_INLINE_BODY);
+    const { deploymentId } = await deployInlineFiles(db, user.id, platform, body);
+    startRunner(deploymentId);
+    return jsonResponse(
+      {
+        deploymentId,
+        status: 'pending',
+        statusUrl: `/api/deploy-status?deploymentId=${deploymentId}`,
+        eventsUrl: `/api/deployments/${deploymentId}/events`,
+      },
+      202,
+    );
+  });
+}
