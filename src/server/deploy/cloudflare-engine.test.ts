@@ -14,6 +14,7 @@ import { deployFiles, hostOf } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
 import { PostgresBlobStore } from './blob-store';
 import { decodeInlineFiles } from './files';
+import { configureLimits } from './policy';
 import { claimLease, driveDeployment } from './runner';
 import { createDeployment } from './service';
 import { storeInlineFiles } from './files';
@@ -21,6 +22,8 @@ import { storeInlineFiles } from './files';
 const cloud = useLocalCloud();
 const getDb = useTestDb();
 configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
+// This file deploys far more than a person may in an hour; the policy has its own tests.
+configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} });
 
 let userId: string;
 beforeAll(async () => {
