@@ -10,6 +10,9 @@ import { saveConnection } from '@/server/connections/store';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
 import { appRouter, createCaller } from './root';
+import { PostgresBlobStore } from '../deploy/blob-store';
+import { decodeInlineFiles, storeInlineFiles } from '../deploy/files';
+import { createDeployment } from '../deploy/service';
 
 const getDb = useTestDb();
 const PASSWORD = 'a long enough password';
@@ -18,6 +21,11 @@ let alice: SessionUser;
 let bob: SessionUser;
 let aliceKeyId: string;
 let aliceConnectionId: string;
+let aliceDeploymentId: string;
+const aliceManifest = () => {
+  const { proposed } = decodeInlineFiles({ 'index.html': '<h1>alice private</h1>' });
+  return proposed;
+};
 
 beforeAll(async () => {
   const db = await getDb();
@@ -33,6 +41,11 @@ beforeAll(async () => {
       accountFacts: { accountName: 'Alice Co' },
     })
   ).id;
+  const { bytes } = decodeInlineFiles({ 'index.html': '<h1>alice private</h1>' });
+  await storeInlineFiles(new PostgresBlobStore(db), alice.id, bytes);
+  aliceDeploymentId = (
+    await createDeployment(db, { userId: alice.id, chatId: 'alice-chat', platform: 'cloudflare', authMode: 'platform-managed', manifest: aliceManifest() })
+  ).deploymentId;
 });
 
 const callerFor = async (user: SessionUser | null) => createCaller({ db: await getDb(), user });
@@ -47,6 +60,22 @@ const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
   'apiKeys.revoke': async (c) => expect(await codeOf(c.apiKeys.revoke({ id: aliceKeyId }))).toBe('NOT_FOUND'),
   'connections.list': async (c) => expect(JSON.stringify(await c.connections.list())).not.toContain('Alice Co'),
   'connections.remove': async (c) => expect(await codeOf(c.connections.remove({ id: aliceConnectionId }))).toBe('NOT_FOUND'),
+  'connections.save': async (c) =>
+    // Bob's save only ever concerns Bob: it never touches Alice's row (the token is refused by the platform here).
+    expect(await codeOf(c.connections.save({ platform: 'cloudflare', apiToken: 'x'.repeat(40), accountId: '0'.repeat(32) }))).not.toBe('OK'),
+  'connections.test': async (c) => expect(await codeOf(c.connections.test({ id: aliceConnectionId }))).toBe('NOT_FOUND'),
+  'deployments.create': async (c) =>
+    // Alice's uploaded files are not Bob's: knowing their hashes does not let him deploy them.
+    expect(await codeOf(c.deployments.create({ chatId: 'steal', platform: 'cloudflare', authMode: 'platform-managed', manifest: aliceManifest() }))).toBe('BAD_REQUEST'),
+  'deployments.get': async (c) => expect(await codeOf(c.deployments.get({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
+  'deployments.list': async (c) => expect(JSON.stringify(await c.deployments.list({ limit: 100 }))).not.toContain(aliceDeploymentId),
+  'deployments.log': async (c) => expect(await codeOf(c.deployments.log({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
+  'deployments.redeploy': async (c) => expect(await codeOf(c.deployments.redeploy({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
+  'deployments.rollback': async (c) => expect(await codeOf(c.deployments.rollback({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
+  'deployments.cancel': async (c) => expect(await codeOf(c.deployments.cancel({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
+  'deployments.delete': async (c) => expect(await codeOf(c.deployments.delete({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
+  'files.negotiate': async (c) =>
+    expect((await c.files.negotiate({ platform: 'cloudflare', manifest: aliceManifest() })).missing).toEqual([aliceManifest()['index.html']!.sha256]),
   'admin.overview': async (c) => expect(await codeOf(c.admin.overview())).toBe('FORBIDDEN'),
   'admin.users': async (c) => expect(await codeOf(c.admin.users())).toBe('FORBIDDEN'),
 };
@@ -64,12 +93,13 @@ describe('access', () => {
     const a = await callerFor(alice);
     expect((await a.apiKeys.list()).map((k) => k.id)).toContain(aliceKeyId);
     expect((await a.connections.list()).map((c) => c.id)).toEqual([aliceConnectionId]);
+    expect((await a.deployments.get({ id: aliceDeploymentId })).status).toBe('pending');
   });
 
   it.each(Object.keys(crossUserCases))('an anonymous caller gets UNAUTHORIZED from %s', async (path) => {
     const [router, procedure] = path.split('.') as [string, string];
     const anonymous = (await callerFor(null)) as unknown as Record<string, Record<string, (i?: unknown) => Promise<unknown>>>;
-    expect(await codeOf(anonymous[router]![procedure]!({ id: aliceKeyId, name: 'x' }))).toBe('UNAUTHORIZED');
+    expect(await codeOf(anonymous[router]![procedure]!({ id: aliceKeyId, name: 'x', limit: 1 }))).toBe('UNAUTHORIZED');
   });
 
   it('lets an admin read the operator procedures', async () => {

@@ -2,12 +2,16 @@ import { accountRouter } from './routers/account';
 import { adminRouter } from './routers/admin';
 import { apiKeysRouter } from './routers/api-keys';
 import { connectionsRouter } from './routers/connections';
+import { deploymentsRouter } from './routers/deployments';
+import { filesRouter } from './routers/files';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
   account: accountRouter,
   apiKeys: apiKeysRouter,
   connections: connectionsRouter,
+  deployments: deploymentsRouter,
+  files: filesRouter,
   admin: adminRouter,
 });
 

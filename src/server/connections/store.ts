@@ -5,6 +5,7 @@ import type { DeploymentPlatform } from '@/lib/deployment';
 import { connections } from '../db/schema';
 import type { Db } from '../db/client';
 import { notFound } from '../errors';
+import { recordAudit } from '../audit';
 import { openSecret, sealSecret, secretHint } from '../vault';
 
 export interface ConnectionSummary {
@@ -73,6 +74,7 @@ export async function removeConnection(db: Db, userId: string, id: string): Prom
   const removed = await db
     .delete(connections)
     .where(and(eq(connections.id, id), eq(connections.userId, userId)))
-    .returning({ id: connections.id });
+    .returning({ id: connections.id, platform: connections.platform });
   if (removed.length === 0) throw notFound('That connection');
+  await recordAudit(db, { userId, action: 'connection.remove', platform: removed[0]!.platform, targetId: id });
 }

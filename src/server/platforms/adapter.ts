@@ -40,6 +40,8 @@ export interface PlatformAdapter<Credentials = unknown> {
   platformCredentials(): Credentials | null;
   /** Parses stored user credentials (from the vault) into this platform's shape. */
   parseCredentials(raw: Record<string, string>): Credentials;
+  /** Checks credentials against the platform; answers non-secret account facts to show in Settings. */
+  verify(credentials: Credentials): Promise<Record<string, string>>;
   /** Every step idempotent: running it again after a crash is harmless. */
   deploy(ctx: DeployContext<Credentials>): Promise<DeployOutcome>;
   /** Removes the site from the platform; "already gone" counts as done. */

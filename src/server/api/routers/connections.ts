@@ -1,10 +1,17 @@
 import { z } from 'zod';
+import { cloudflareConnectionInput } from '@/lib/connections';
+import { connectPlatform, testConnection } from '../../connections/connect';
 import { listConnections, removeConnection } from '../../connections/store';
 import { createTRPCRouter, protectedProcedure } from '../trpc';
 
+const byId = z.object({ id: z.uuid({ error: 'That connection was not found.' }) });
+
 export const connectionsRouter = createTRPCRouter({
+  save: protectedProcedure.input(z.discriminatedUnion('platform', [cloudflareConnectionInput])).mutation(({ ctx, input }) => {
+    const { platform, ...credentials } = input;
+    return connectPlatform(ctx.db, ctx.user.id, platform, credentials);
+  }),
   list: protectedProcedure.query(({ ctx }) => listConnections(ctx.db, ctx.user.id)),
-  remove: protectedProcedure
-    .input(z.object({ id: z.uuid({ error: 'That connection was not found.' }) }))
-    .mutation(({ ctx, input }) => removeConnection(ctx.db, ctx.user.id, input.id)),
+  test: protectedProcedure.input(byId).mutation(({ ctx, input }) => testConnection(ctx.db, ctx.user.id, input.id)),
+  remove: protectedProcedure.input(byId).mutation(({ ctx, input }) => removeConnection(ctx.db, ctx.user.id, input.id)),
 });

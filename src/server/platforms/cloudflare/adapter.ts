@@ -42,6 +42,11 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
     return { apiToken: raw.apiToken, accountId: raw.accountId };
   },
 
+  async verify(credentials) {
+    const { accountName, subdomain } = await client(credentials).verify();
+    return { accountId: credentials.accountId, accountName, subdomain };
+  },
+
   async deploy(ctx: DeployContext<CloudflareCredentials>): Promise<DeployOutcome> {
     const cf = client(ctx.credentials);
     const done = ctx.checkpoint as Checkpoint;

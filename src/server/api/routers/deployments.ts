@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { AUTH_MODES, DEPLOYMENT_PLATFORMS, DEPLOYMENT_STATUSES } from '@/lib/deployment';
+import { startRunner } from '../../deploy/background';
+import { proposedManifestSchema } from '../../deploy/files';
+import { cancelDeployment, deleteSite, deploymentLog, getDeployment, listDeployments, redeploy, rollback } from '../../deploy/manage';
+import { createDeployment } from '../../deploy/service';
+import { createTRPCRouter, protectedProcedure } from '../trpc';
+
+const byId = z.object({ id: z.uuid({ error: 'That deployment was not found.' }) });
+
+export const deploymentsRouter = createTRPCRouter({
+  create: protectedProcedure
+    .input(
+      z.object({
+        chatId: z.string().trim().min(1).max(200),
+        siteName: z.string().trim().min(1).max(100).optional(),
+        platform: z.enum(DEPLOYMENT_PLATFORMS),
+        authMode: z.enum(AUTH_MODES),
+        manifest: proposedManifestSchema,
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const created = await createDeployment(ctx.db, { ...input, userId: ctx.user.id });
+      startRunner(created.deploymentId);
+      return created;
+    }),
+  get: protectedProcedure.input(byId).query(({ ctx, input }) => getDeployment(ctx.db, ctx.user.id, input.id)),
+  list: protectedProcedure
+    .input(
+      z.object({
+        platform: z.enum(DEPLOYMENT_PLATFORMS).optional(),
+        status: z.enum(DEPLOYMENT_STATUSES).optional(),
+        chatId: z.string().max(200).optional(),
+        cursor: z.date().optional(),
+        limit: z.number().int().min(1).max(100).default(20),
+      }),
+    )
+    .query(({ ctx, input }) => listDeployments(ctx.db, ctx.user.id, input)),
+  log: protectedProcedure.input(byId).query(({ ctx, input }) => deploymentLog(ctx.db, ctx.user.id, input.id)),
+  redeploy: protectedProcedure.input(byId).mutation(async ({ ctx, input }) => {
+    const created = await redeploy(ctx.db, ctx.user.id, input.id);
+    startRunner(created.deploymentId);
+    return created;
+  }),
+  rollback: protectedProcedure.input(byId).mutation(async ({ ctx, input }) => {
+    const created = await rollback(ctx.db, ctx.user.id, input.id);
+    startRunner(created.deploymentId);
+    return created;
+  }),
+  cancel: protectedProcedure.input(byId).mutation(({ ctx, input }) => cancelDeployment(ctx.db, ctx.user.id, input.id)),
+  delete: protectedProcedure.input(byId).mutation(({ ctx, input }) => deleteSite(ctx.db, ctx.user.id, input.id)),
+});

@@ -1,0 +1,50 @@
+// Connecting a platform account: the credentials are verified against the platform first, and only
+// then sealed into the vault; what the browser gets back is account facts and a masked hint.
+import { and, eq } from 'drizzle-orm';
+import type { DeploymentPlatform } from '@/lib/deployment';
+import { recordAudit } from '../audit';
+import type { Db } from '../db/client';
+import { connections } from '../db/schema';
+import { adapterFor } from '../deploy/adapters';
+import { AppError, notFound } from '../errors';
+import { PlatformError } from '../platforms/http';
+import { readConnectionCredentials, saveConnection, type ConnectionSummary } from './store';
+
+/** The field whose last characters identify the credential in the masked hint. */
+const HINT_FIELD: Partial<Record<DeploymentPlatform, string>> = { cloudflare: 'apiToken', amplify: 'accessKeyId' };
+
+async function verified(platform: DeploymentPlatform, credentials: Record<string, string>): Promise<Record<string, string>> {
+  const adapter = adapterFor(platform);
+  try {
+    return await adapter.verify(adapter.parseCredentials(credentials));
+  } catch (err) {
+    if (err instanceof PlatformError) {
+      const code = err.kind === 'auth' ? 'BAD_REQUEST' : err.kind === 'bad_request' ? 'BAD_REQUEST' : err.kind === 'quota' ? 'TOO_MANY_REQUESTS' : 'BAD_GATEWAY';
+      // The platform's own words go to the log, never the secret: messages are built without it.
+      throw new AppError(code, err.kind === 'auth' ? `These credentials were refused: ${err.message}` : err.message).withAction(
+        err.kind === 'unavailable' ? 'retry' : 'settings',
+      );
+    }
+    throw err;
+  }
+}
+
+export async function connectPlatform(db: Db, userId: string, platform: DeploymentPlatform, credentials: Record<string, string>): Promise<ConnectionSummary> {
+  const accountFacts = await verified(platform, credentials);
+  const summary = await saveConnection(db, { userId, platform, credentials, hintOf: credentials[HINT_FIELD[platform] ?? ''] ?? '', accountFacts });
+  await recordAudit(db, { userId, action: 'connection.save', platform, targetId: summary.id });
+  return summary;
+}
+
+/** Re-verifies a stored connection ("Test connection"); records when it last passed. */
+export async function testConnection(db: Db, userId: string, id: string): Promise<ConnectionSummary> {
+  const [row] = await db.select().from(connections).where(and(eq(connections.id, id), eq(connections.userId, userId)));
+  if (!row) throw notFound('That connection');
+  const accountFacts = await verified(row.platform, await readConnectionCredentials(db, userId, row.platform));
+  const [updated] = await db
+    .update(connections)
+    .set({ accountFacts, verifiedAt: new Date(), updatedAt: new Date() })
+    .where(eq(connections.id, id))
+    .returning({ id: connections.id, platform: connections.platform, accountFacts: connections.accountFacts, secretHint: connections.secretHint, verifiedAt: connections.verifiedAt });
+  return updated!;
+}
