@@ -23,7 +23,12 @@ export interface RunnerOptions {
   retryDelayMs?: number;
 }
 
-const DEFAULTS = { leaseMs: 30_000, maxAttempts: 4, retryDelayMs: 2_000 };
+let DEFAULTS = { leaseMs: 30_000, maxAttempts: 4, retryDelayMs: 2_000 };
+
+/** Changes this process's runner defaults (tests shorten the waits). */
+export function configureRunner(options: Partial<typeof DEFAULTS>): void {
+  DEFAULTS = { ...DEFAULTS, ...options };
+}
 export const PROCESS_RUNNER_ID = `runner-${randomUUID()}`;
 
 class LeaseLost extends Error {}
