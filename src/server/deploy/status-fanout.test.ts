@@ -1,0 +1,51 @@
+// A thousand watchers of ten deployments on one process: the database sees the ten, not the thousand.
+import { useLocalCloud } from '@/testing/local-cloud';
+import { beforeAll, expect, it } from 'vitest';
+import { signUp } from '@/server/auth/accounts';
+import { getDb as processDb } from '@/server/db/client';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { readSse } from '@/testing/sse';
+import { PostgresBlobStore } from './blob-store';
+import { openStatusStream, StatusHub } from './events';
+import { decodeInlineFiles, storeInlineFiles } from './files';
+import { configureLimits } from './policy';
+import { driveDeployment } from './runner';
+import { createDeployment } from './service';
+
+useLocalCloud();
+const getDb = useTestDb();
+configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: {} });
+
+let userId: string;
+beforeAll(async () => {
+  userId = (await signUp(await getDb(), { email: uniqueEmail('fanout'), password: 'a long enough password' })).id;
+});
+
+it('1,000 SSE watchers of 10 deployments: status reads stay proportional to deployments', async () => {
+  const db = await getDb();
+  const ids: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>fan-out ${i} ${Math.random()}</p>` });
+    await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+    ids.push((await createDeployment(db, { userId, chatId: `fanout-${i}`, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed })).deploymentId);
+  }
+  const POLL_MS = 100;
+  const hub = new StatusHub(processDb, { pollMs: POLL_MS });
+  const started = Date.now();
+  const watchers = await Promise.all(
+    Array.from({ length: 1000 }, async (_, i) => {
+      const stream = await openStatusStream(hub, ids[i % 10]!, userId, 0, { heartbeatMs: 60_000 });
+      return readSse(new Response(stream), (e) => JSON.parse(e.data!).status === 'ready', 60_000);
+    }).concat(ids.map(async (id) => void (await driveDeployment(db, id))) as never[]),
+  );
+  const elapsedMs = Date.now() - started;
+  const streams = watchers.slice(0, 1000);
+  // Every watcher saw its deployment through to ready, with the same events as the others.
+  for (const events of streams) expect(JSON.parse(events.at(-1)!.data!).status).toBe('ready');
+  expect(new Set(streams.filter((_, i) => i % 10 === 0).map((e) => e.map((x) => x.id).join()))).toHaveProperty('size', 1);
+  // One read to open each deployment, then one per deployment per poll: never one per watcher.
+  const budget = 10 * (2 + Math.ceil(elapsedMs / POLL_MS));
+  expect(hub.reads).toBeLessThanOrEqual(budget);
+  expect(hub.reads).toBeLessThan(1000);
+  await hub.close();
+}, 90_000);
