@@ -1,15 +1,31 @@
 import { defineConfig } from '@playwright/test';
+import { LOCAL_AWS, LOCAL_CLOUDFLARE } from './src/lib/local-cloud';
 
 // Real Chromium from Debian (never a downloaded browser), against `next build` + `next start`.
 // Without DATABASE_URL the server uses a fresh embedded database under .data/e2e.
 const PORT = Number(process.env.E2E_PORT ?? 3123);
 const baseURL = `http://127.0.0.1:${PORT}`;
+/** The local cloud of the browser tests (not the development one on 8787). */
+const CLOUD_PORT = Number(process.env.E2E_CLOUD_PORT ?? 8790);
+export const CLOUD_URL = `http://127.0.0.1:${CLOUD_PORT}`;
 
 export const e2eServerEnv: Record<string, string> = {
   SESSION_SECRET: 'e2e-session-secret-that-is-long-enough-000000',
   ENCRYPTION_KEYS: `e2e:${Buffer.alloc(32, 5).toString('base64')}`,
   CRON_SECRET: 'e2e-cron-secret-0000',
   ADMIN_EMAILS: 'operator@huskit.test',
+  CLOUD_PORT: String(CLOUD_PORT),
+  // `next start` is production: the platform-managed credentials point at the local cloud explicitly.
+  CLOUDFLARE_API_BASE_URL: `${CLOUD_URL}/client/v4`,
+  CLOUDFLARE_API_TOKEN: LOCAL_CLOUDFLARE.platformToken,
+  CLOUDFLARE_ACCOUNT_ID: LOCAL_CLOUDFLARE.accountId,
+  CLOUDFLARE_SITE_URL: `http://{script}.{subdomain}.workers.localhost:${CLOUD_PORT}`,
+  AMPLIFY_ACCESS_KEY_ID: LOCAL_AWS.platform.accessKeyId,
+  AMPLIFY_SECRET_ACCESS_KEY: LOCAL_AWS.platform.secretAccessKey,
+  AMPLIFY_REGION: LOCAL_AWS.region,
+  AMPLIFY_APP_ID: LOCAL_AWS.platformAppId,
+  AMPLIFY_ENDPOINT: CLOUD_URL,
+  AMPLIFY_SITE_URL: `http://{branch}.{appId}.amplifyapp.localhost:${CLOUD_PORT}`,
   ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DATA_DIR: `.data/e2e-${Date.now()}` }),
 };
 
@@ -28,11 +44,20 @@ export default defineConfig({
       args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     },
   },
-  webServer: {
-    command: `npm run db:migrate && npx next start -H 127.0.0.1 -p ${PORT}`,
-    url: `${baseURL}/api/health`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    env: e2eServerEnv,
-  },
+  webServer: [
+    {
+      command: 'npm run cloud',
+      url: `${CLOUD_URL}/_emulator/stats`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: { CLOUD_PORT: String(CLOUD_PORT), CLOUD_PERSIST: '0' },
+    },
+    {
+      command: `npm run db:migrate && npx next start -H 127.0.0.1 -p ${PORT}`,
+      url: `${baseURL}/api/health`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      env: e2eServerEnv,
+    },
+  ],
 });

@@ -32,6 +32,7 @@ const schema = z.object({
   CRON_SECRET: optionalString,
   ADMIN_EMAILS: optionalString,
   CLOUD_PORT: optionalString,
+  DEPLOY_LEASE_MS: optionalString,
   CLOUDFLARE_API_BASE_URL: optionalString,
   CLOUDFLARE_API_TOKEN: optionalString,
   CLOUDFLARE_ACCOUNT_ID: optionalString,
@@ -64,6 +65,8 @@ export interface Env {
   cronSecret: string;
   adminEmails: Set<string>;
   cloudPort: number;
+  /** How long a runner's lease lasts without a heartbeat before another instance may take over. */
+  deployLeaseMs: number;
   cloudflare: {
     apiBaseUrl: string;
     apiToken?: string;
@@ -162,6 +165,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
         .filter(Boolean),
     ),
     cloudPort,
+    deployLeaseMs: Number(v.DEPLOY_LEASE_MS ?? 30_000) || 30_000,
     cloudflare: {
       apiBaseUrl: v.CLOUDFLARE_API_BASE_URL ?? (production ? 'https://api.cloudflare.com/client/v4' : `${localCloud}/client/v4`),
       apiToken: v.CLOUDFLARE_API_TOKEN ?? dev(LOCAL_CLOUDFLARE.platformToken),

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { getEnv } from '../env';
 import { deployments, sites } from '../db/schema';
 import { readConnectionCredentials } from '../connections/store';
 import { describeError } from '../http/json';
@@ -23,7 +24,7 @@ export interface RunnerOptions {
   retryDelayMs?: number;
 }
 
-let DEFAULTS = { leaseMs: 30_000, maxAttempts: 4, retryDelayMs: 2_000 };
+let DEFAULTS: { leaseMs?: number; maxAttempts: number; retryDelayMs: number } = { maxAttempts: 4, retryDelayMs: 2_000 };
 
 /** Changes this process's runner defaults (tests shorten the waits). */
 export function configureRunner(options: Partial<typeof DEFAULTS>): void {
@@ -59,7 +60,7 @@ export async function claimLease(db: Db, deploymentId: string, owner: string, le
 
 /** Drives a deployment if it can be claimed: `worked` when this call took it, `skipped` otherwise. */
 export async function driveDeployment(db: Db, deploymentId: string, options: RunnerOptions = {}): Promise<'worked' | 'skipped'> {
-  const opts = { ...DEFAULTS, owner: PROCESS_RUNNER_ID, ...options };
+  const opts = { ...DEFAULTS, leaseMs: DEFAULTS.leaseMs ?? getEnv().deployLeaseMs, owner: PROCESS_RUNNER_ID, ...options };
   const row = await claimLease(db, deploymentId, opts.owner, opts.leaseMs);
   if (!row) return 'skipped';
 
