@@ -78,6 +78,10 @@ const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
     expect((await c.files.negotiate({ platform: 'cloudflare', manifest: aliceManifest() })).missing).toEqual([aliceManifest()['index.html']!.sha256]),
   'admin.overview': async (c) => expect(await codeOf(c.admin.overview())).toBe('FORBIDDEN'),
   'admin.users': async (c) => expect(await codeOf(c.admin.users())).toBe('FORBIDDEN'),
+  'admin.rejections': async (c) => expect(await codeOf(c.admin.rejections())).toBe('FORBIDDEN'),
+  'admin.deploymentsPerDay': async (c) => expect(await codeOf(c.admin.deploymentsPerDay())).toBe('FORBIDDEN'),
+  'admin.failures': async (c) => expect(await codeOf(c.admin.failures())).toBe('FORBIDDEN'),
+  'admin.userDeployments': async (c) => expect(await codeOf(c.admin.userDeployments({ email: alice.email }))).toBe('FORBIDDEN'),
 };
 
 describe('access', () => {
@@ -99,14 +103,19 @@ describe('access', () => {
   it.each(Object.keys(crossUserCases))('an anonymous caller gets UNAUTHORIZED from %s', async (path) => {
     const [router, procedure] = path.split('.') as [string, string];
     const anonymous = (await callerFor(null)) as unknown as Record<string, Record<string, (i?: unknown) => Promise<unknown>>>;
-    expect(await codeOf(anonymous[router]![procedure]!({ id: aliceKeyId, name: 'x', limit: 1 }))).toBe('UNAUTHORIZED');
+    expect(await codeOf(anonymous[router]![procedure]!({ id: aliceKeyId, name: 'x', limit: 1, email: 'x@y.z' }))).toBe('UNAUTHORIZED');
   });
 
   it('lets an admin read the operator procedures', async () => {
     const db = await getDb();
     const admin = { ...(await signUp(db, { email: uniqueEmail('ops'), password: PASSWORD })), role: 'admin' as const };
-    const overview = await (await callerFor(admin)).admin.overview();
+    const a = await callerFor(admin);
+    const overview = await a.admin.overview();
     expect(overview.users).toBeGreaterThanOrEqual(3);
+    expect(overview.quota.map((q) => q.platform).sort()).toEqual(['amplify', 'cloudflare']);
+    const ofAlice = await a.admin.userDeployments({ email: alice.email });
+    expect(ofAlice.deployments.map((d) => d.id)).toContain(aliceDeploymentId);
+    expect((await a.admin.deploymentsPerDay()).some((r) => r.platform === 'cloudflare' && r.n >= 1)).toBe(true);
   });
 });
 

@@ -1,10 +1,18 @@
 import { z } from 'zod';
-import { adminOverview, listRecentUsers } from '../../admin/overview';
+import { adminOverview, deploymentsOfUser, deploymentsPerDay, listRecentUsers, recentFailures, recentRejections } from '../../admin/overview';
 import { adminProcedure, createTRPCRouter } from '../trpc';
+
+const limit = z.object({ limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 });
 
 export const adminRouter = createTRPCRouter({
   overview: adminProcedure.query(({ ctx }) => adminOverview(ctx.db)),
-  users: adminProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 }))
-    .query(({ ctx, input }) => listRecentUsers(ctx.db, input.limit)),
+  users: adminProcedure.input(limit).query(({ ctx, input }) => listRecentUsers(ctx.db, input.limit)),
+  rejections: adminProcedure.input(limit).query(({ ctx, input }) => recentRejections(ctx.db, input.limit)),
+  deploymentsPerDay: adminProcedure
+    .input(z.object({ days: z.number().int().min(1).max(90).default(14) }).default({ days: 14 }))
+    .query(({ ctx, input }) => deploymentsPerDay(ctx.db, input.days)),
+  failures: adminProcedure.input(limit).query(({ ctx, input }) => recentFailures(ctx.db, input.limit)),
+  userDeployments: adminProcedure
+    .input(z.object({ email: z.string().trim().min(3).max(254) }))
+    .query(({ ctx, input }) => deploymentsOfUser(ctx.db, input.email)),
 });
