@@ -93,7 +93,7 @@ export const sites = pgTable(
     /** Amplify branch name / Cloudflare script name. */
     externalId: text('external_id'),
     url: text('url'),
-    status: text('status').$type<'active' | 'expired' | 'deleted'>().notNull().default('active'),
+    status: text('status').$type<'active' | 'expiring' | 'expired' | 'deleted'>().notNull().default('active'),
     currentDeploymentId: uuid('current_deployment_id'),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: createdAt(),

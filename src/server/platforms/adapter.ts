@@ -46,4 +46,9 @@ export interface PlatformAdapter<Credentials = unknown> {
   deploy(ctx: DeployContext<Credentials>): Promise<DeployOutcome>;
   /** Removes the site from the platform; "already gone" counts as done. */
   remove(credentials: Credentials, target: SiteTarget): Promise<void>;
+  /**
+   * The product's own resources in the shared platform account (those carrying the product's name
+   * prefix, never anything else), for the cleanup of orphans.
+   */
+  listManagedResources(credentials: Credentials): Promise<SiteTarget[]>;
 }

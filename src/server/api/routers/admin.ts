@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { adminOverview, deploymentsOfUser, deploymentsPerDay, listRecentUsers, recentFailures, recentRejections } from '../../admin/overview';
+import { startRunner } from '../../deploy/background';
+import { runCleanup } from '../../deploy/cleanup';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 
 const limit = z.object({ limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 });
@@ -12,6 +14,7 @@ export const adminRouter = createTRPCRouter({
     .input(z.object({ days: z.number().int().min(1).max(90).default(14) }).default({ days: 14 }))
     .query(({ ctx, input }) => deploymentsPerDay(ctx.db, input.days)),
   failures: adminProcedure.input(limit).query(({ ctx, input }) => recentFailures(ctx.db, input.limit)),
+  runCleanup: adminProcedure.mutation(({ ctx }) => runCleanup(ctx.db, { redrive: startRunner })),
   userDeployments: adminProcedure
     .input(z.object({ email: z.string().trim().min(3).max(254) }))
     .query(({ ctx, input }) => deploymentsOfUser(ctx.db, input.email)),

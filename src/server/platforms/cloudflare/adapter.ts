@@ -73,6 +73,12 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
   async remove(credentials, target: SiteTarget) {
     if (target.externalId) await client(credentials).deleteWorker(target.externalId);
   },
+
+  async listManagedResources(credentials) {
+    const prefix = `${getEnv().cloudflare.workerName}-`;
+    const workers = await client(credentials).listWorkers();
+    return workers.filter((w) => w.id.startsWith(prefix)).map((w) => ({ externalProjectId: credentials.accountId, externalId: w.id }));
+  },
 };
 
 /** Platform-managed: `${CLOUDFLARE_WORKER_NAME}-{short id}`. User-token: the project's name, unless the

@@ -1,0 +1,174 @@
+// The lifecycle job against the local cloud and a real database, with the clock moved 31 days.
+import '@/testing/isolated-db';
+import { useLocalCloud } from '@/testing/local-cloud';
+import { eq, inArray } from 'drizzle-orm';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { GET as cronCleanup } from '@/app/api/cron/cleanup/route';
+import { signUp } from '@/server/auth/accounts';
+import { saveConnection } from '@/server/connections/store';
+import { auditLog, blobs, deployments, sites } from '@/server/db/schema';
+import { getEnv } from '@/server/env';
+import { configureRetries } from '@/server/platforms/http';
+import { cloudStats, fetchSite, requestCount, setFaults } from '@/testing/cloud';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { deployFiles, hostOf } from '@/testing/deploy';
+import { APP_ORIGIN } from '@/testing/http';
+import { PostgresBlobStore, sha256Hex } from './blob-store';
+import { runCleanup } from './cleanup';
+import { decodeInlineFiles } from './files';
+import { configureLimits } from './policy';
+
+const cloud = useLocalCloud();
+const getDb = useTestDb();
+configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 2 });
+configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6 });
+
+const DAY = 24 * 3600 * 1000;
+const in31Days = () => new Date(Date.now() + 31 * DAY);
+let userId: string;
+beforeAll(async () => {
+  userId = (await signUp(await getDb(), { email: uniqueEmail('life'), password: 'a long enough password' })).id;
+});
+beforeEach(() => setFaults(cloud().url, { rules: [] }));
+
+const cf = (path: string, init: RequestInit = {}) =>
+  fetch(`${cloud().url}/client/v4/accounts/${LOCAL_CLOUDFLARE.accountId}${path}`, { ...init, headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}`, ...init.headers } });
+const deletes = async () => requestCount(await cloudStats(cloud().url), 'DELETE /client/v4/accounts/:account/workers/scripts/:script');
+const chat = () => `life-${Math.random().toString(36).slice(2, 8)}`;
+
+describe('expiry', () => {
+  it('removes expired quick-deploy Workers, marks them expired, leaves the others, and frees quota', async () => {
+    const db = await getDb();
+    await saveConnection(db, {
+      userId,
+      platform: 'cloudflare',
+      credentials: { apiToken: LOCAL_CLOUDFLARE.userToken, accountId: LOCAL_CLOUDFLARE.userAccountId },
+      hintOf: 'x',
+      accountFacts: {},
+    });
+    configureLimits({ platformQuota: { cloudflare: 2 } });
+    const old1 = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'old 1' } });
+    const old2 = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'old 2' } });
+    const mine = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'user-token', files: { 'index.html': 'my own' } });
+    // The quota is full.
+    await expect(deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'new' } })).rejects.toThrow(
+      /Platform deployment limit reached/,
+    );
+    // One quick-deploy site was redeployed recently: it lives on past the 31 days.
+    await db.update(sites).set({ expiresAt: new Date(Date.now() + 60 * DAY) }).where(eq(sites.id, old2.siteId!));
+    const before = await deletes();
+
+    const report = await runCleanup(db, { now: in31Days() });
+    expect(report).toMatchObject({ expired: 1, failures: [] });
+    expect((await deletes()) - before).toBe(1);
+    expect((await fetchSite(cloud().url, hostOf(old1.url!), '/')).status).toBe(404);
+    expect((await fetchSite(cloud().url, hostOf(old2.url!), '/')).body.toString()).toBe('old 2');
+    expect((await fetchSite(cloud().url, hostOf(mine.url!), '/')).body.toString()).toBe('my own');
+    const rows = await db.select().from(sites).where(inArray(sites.id, [old1.siteId!, old2.siteId!, mine.siteId!]));
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({ [old1.siteId!]: 'expired', [old2.siteId!]: 'active', [mine.siteId!]: 'active' });
+    expect((await db.select().from(deployments).where(eq(deployments.id, old1.id)))[0]!.status).toBe('expired');
+    expect(await db.select().from(auditLog).where(eq(auditLog.action, 'site.expire'))).toHaveLength(1);
+
+    // The freed place takes a new quick deploy.
+    const fresh = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'new' } });
+    expect(fresh.status).toBe('ready');
+    configureLimits({ platformQuota: { cloudflare: 80, amplify: 40 } });
+  });
+
+  it('leaves the row when the platform fails, and the next run finishes it', async () => {
+    const db = await getDb();
+    const site = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'flaky' } });
+    await db.update(sites).set({ expiresAt: new Date(Date.now() - DAY) }).where(eq(sites.id, site.siteId!));
+    await setFaults(cloud().url, { rules: [{ target: 'cloudflare', method: 'DELETE', kind: 'status', status: 503 }] });
+    const first = await runCleanup(db);
+    expect(first.expired).toBe(0);
+    expect(first.failures).toEqual([{ action: 'expire', target: site.externalId, reason: expect.stringMatching(/having trouble/) }]);
+    expect((await db.select().from(sites).where(eq(sites.id, site.siteId!)))[0]!.status).toBe('active');
+    await setFaults(cloud().url, { rules: [] });
+    expect((await runCleanup(db)).expired).toBe(1);
+    expect((await db.select().from(sites).where(eq(sites.id, site.siteId!)))[0]!.status).toBe('expired');
+  });
+
+  it('two runs at once delete each Worker once', async () => {
+    const db = await getDb();
+    const made = [];
+    for (let i = 0; i < 4; i++) made.push(await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `twin ${i}` } }));
+    await db.update(sites).set({ expiresAt: new Date(Date.now() - DAY) }).where(inArray(sites.id, made.map((m) => m.siteId!)));
+    const before = await deletes();
+    const [a, b] = await Promise.all([runCleanup(db), runCleanup(db)]);
+    expect(a.expired + b.expired).toBe(4);
+    expect((await deletes()) - before).toBe(4);
+  });
+});
+
+describe('orphans, stuck deployments and blobs', () => {
+  it('removes an orphan Worker with the prefix, never a Worker without it', async () => {
+    const db = await getDb();
+    const prefix = getEnv().cloudflare.workerName;
+    // Workers made directly on the platform: one looks like ours (a crash before it was recorded), one is not ours.
+    const other = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'owned' } });
+    for (const name of [`${prefix}-0123456789ab`, 'someone-elses-worker']) {
+      const form = new FormData();
+      const session = await (
+        await cf(`/workers/scripts/${name}/assets-upload-session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ manifest: {} }) })
+      ).json();
+      form.append('metadata', new Blob([JSON.stringify({ assets: { jwt: session.result.jwt } })], { type: 'application/json' }), 'metadata.json');
+      expect((await cf(`/workers/scripts/${name}`, { method: 'PUT', body: form })).status).toBe(200);
+    }
+    const report = await runCleanup(db);
+    expect(report.orphansRemoved).toBe(1);
+    const names = ((await (await cf('/workers/scripts')).json()).result as { id: string }[]).map((s) => s.id);
+    expect(names).not.toContain(`${prefix}-0123456789ab`);
+    expect(names).toContain('someone-elses-worker');
+    expect(names).toContain(other.externalId);
+  });
+
+  it('fails a deployment stuck past its deadline with no live runner', async () => {
+    const db = await getDb();
+    const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'stuck' });
+    const store = new PostgresBlobStore(db);
+    for (const [sha, b] of bytes) await store.put(userId, sha, b);
+    const { createDeployment } = await import('./service');
+    const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+    await db.update(deployments).set({ status: 'building', deadlineAt: new Date(Date.now() - 1000) }).where(eq(deployments.id, deploymentId));
+    expect((await runCleanup(db)).reconciled).toBeGreaterThanOrEqual(1);
+    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    expect([row!.status, row!.errorCode]).toEqual(['error', 'timeout']);
+  });
+
+  it('collects blobs nothing refers to after a day, and keeps those of deployments', async () => {
+    const db = await getDb();
+    const kept = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'kept', 'a.css': 'a{}' } });
+    const loose = Buffer.from(`never deployed ${Math.random()}`);
+    await new PostgresBlobStore(db).put(userId, sha256Hex(loose), loose);
+    await db.update(blobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+    const report = await runCleanup(db);
+    expect(report.blobsDeleted).toBeGreaterThanOrEqual(1);
+    expect(await db.select().from(blobs).where(eq(blobs.sha256, sha256Hex(loose)))).toEqual([]);
+    // A redeploy after GC still uploads only what changed.
+    const { proposed } = decodeInlineFiles({ 'index.html': 'kept', 'a.css': 'a{color:red}' });
+    const missing = await new PostgresBlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
+    expect(missing).toEqual([proposed['a.css']!.sha256]);
+    expect(kept.status).toBe('ready');
+  });
+});
+
+describe('the cron endpoint', () => {
+  const call = (authorization?: string) =>
+    cronCleanup(new Request(`${APP_ORIGIN}/api/cron/cleanup`, { headers: authorization ? { authorization } : {} }));
+
+  it('answers 401 and does nothing without the right bearer; runs with it', async () => {
+    const db = await getDb();
+    const runs = async () => (await db.select().from(auditLog).where(eq(auditLog.action, 'cleanup.run'))).length;
+    const before = await runs();
+    expect((await call()).status).toBe(401);
+    expect((await call('Bearer wrong')).status).toBe(401);
+    expect((await call(`Bearer ${getEnv().cronSecret}x`)).status).toBe(401);
+    expect(await runs()).toBe(before);
+    const ok = await call(`Bearer ${getEnv().cronSecret}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ expired: expect.any(Number), failures: [], remaining: { expired: 0 } });
+    expect(await runs()).toBe(before + 1);
+  });
+});

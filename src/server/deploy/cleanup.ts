@@ -1,0 +1,183 @@
+// The lifecycle job (Vercel cron, `npm run cleanup`, the admin button): removes expired quick-deploy
+// sites from the shared infrastructure, settles deployments stuck past their deadline, removes
+// orphaned platform resources, and deletes blobs nothing refers to. Bounded batches fit one
+// serverless invocation; what is left is reported for the next run. Each site is claimed with a
+// conditional UPDATE before it is deleted, so two runs at once never delete the same thing twice.
+import { and, eq, inArray, isNotNull, isNull, lt, notExists, or, sql } from 'drizzle-orm';
+import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
+import type { Db } from '../db/client';
+import { blobs, deploymentFiles, deployments, sites } from '../db/schema';
+import { recordAudit } from '../audit';
+import { describeError } from '../http/json';
+import { PlatformError } from '../platforms/http';
+import { adapterFor } from './adapters';
+import { recordEvent } from './events';
+
+export interface CleanupOptions {
+  now?: Date;
+  batchSize?: number;
+  /** Re-drives a stuck deployment that still has time; by default it is failed instead. */
+  redrive?: (deploymentId: string) => void;
+}
+
+export interface CleanupReport {
+  expired: number;
+  reconciled: number;
+  orphansRemoved: number;
+  blobsDeleted: number;
+  failures: { action: string; target: string; reason: string }[];
+  remaining: { expired: number; reconciled: number };
+}
+
+const CLAIM_MS = 10 * 60 * 1000;
+const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
+
+export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<CleanupReport> {
+  const now = options.now ?? new Date();
+  const batch = options.batchSize ?? 50;
+  const report: CleanupReport = { expired: 0, reconciled: 0, orphansRemoved: 0, blobsDeleted: 0, failures: [], remaining: { expired: 0, reconciled: 0 } };
+
+  await expireSites(db, now, batch, report);
+  await reconcileStuck(db, now, batch, report, options.redrive);
+  await removeOrphans(db, now, report);
+  report.blobsDeleted = await collectBlobs(db, now);
+
+  await recordAudit(db, { userId: null, action: 'cleanup.run', outcome: report.failures.length ? 'partial' : 'ok', detail: { ...report } });
+  return report;
+}
+
+/** Expired platform-managed sites: delete the Worker / branch, then mark site and deployments expired. */
+async function expireSites(db: Db, now: Date, batch: number, report: CleanupReport) {
+  // Claim a batch: a site being removed carries a claim time, so an overlapping run skips it.
+  const claimed = await db
+    .update(sites)
+    .set({ updatedAt: now, status: 'expiring' })
+    .where(
+      inArray(
+        sites.id,
+        db
+          .select({ id: sites.id })
+          .from(sites)
+          .where(
+            and(
+              eq(sites.authMode, 'platform-managed'),
+              isNotNull(sites.expiresAt),
+              lt(sites.expiresAt, now),
+              or(eq(sites.status, 'active'), and(eq(sites.status, 'expiring'), lt(sites.updatedAt, new Date(now.getTime() - CLAIM_MS)))),
+            ),
+          )
+          .limit(batch)
+          .for('update', { skipLocked: true }),
+      ),
+    )
+    .returning();
+
+  for (const site of claimed) {
+    try {
+      const adapter = adapterFor(site.platform);
+      const credentials = adapter.platformCredentials();
+      if (!credentials) throw new PlatformError('auth', `Quick deploy credentials for ${site.platform} are not configured.`);
+      if (site.externalId) await adapter.remove(credentials, { externalId: site.externalId, externalProjectId: site.externalProjectId });
+      await db.transaction(async (tx) => {
+        await tx.update(sites).set({ status: 'expired', url: null, updatedAt: now }).where(eq(sites.id, site.id));
+        await tx
+          .update(deployments)
+          .set({ status: 'expired', updatedAt: now, leaseOwner: null, leaseUntil: null })
+          .where(and(eq(deployments.siteId, site.id), inArray(deployments.status, ['ready', 'pending', 'building'])));
+        await recordAudit(tx, { userId: site.userId, action: 'site.expire', chatId: site.chatId, platform: site.platform, authMode: site.authMode, targetId: site.id, detail: { url: site.url } });
+      });
+      report.expired++;
+    } catch (err) {
+      // Left for the next run: back to active-but-expired, so it is picked up again.
+      await db.update(sites).set({ status: 'active', updatedAt: now }).where(eq(sites.id, site.id));
+      report.failures.push({ action: 'expire', target: site.externalId ?? site.id, reason: err instanceof PlatformError ? err.message : describeError(err) });
+    }
+  }
+  const [left] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(sites)
+    .where(and(eq(sites.authMode, 'platform-managed'), eq(sites.status, 'active'), lt(sites.expiresAt, now)));
+  report.remaining.expired = Math.max(0, (left?.n ?? 0) - report.failures.filter((f) => f.action === 'expire').length);
+}
+
+/** Deployments still pending/building with no live lease: re-drive the ones with time left, fail the rest. */
+async function reconcileStuck(db: Db, now: Date, batch: number, report: CleanupReport, redrive?: (id: string) => void) {
+  const stuck = await db
+    .select({ id: deployments.id, deadlineAt: deployments.deadlineAt })
+    .from(deployments)
+    .where(and(inArray(deployments.status, ['pending', 'building']), or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, now))))
+    .limit(batch + 1);
+  for (const d of stuck.slice(0, batch)) {
+    const late = !d.deadlineAt || d.deadlineAt < now;
+    if (!late && redrive) {
+      redrive(d.id);
+      report.reconciled++;
+      continue;
+    }
+    if (!late) continue;
+    const failed = await db
+      .update(deployments)
+      .set({ status: 'error', error: 'Deployment timed out: it could not finish in time. Deploy again.', errorCode: 'timeout', step: 'error', finishedAt: now, updatedAt: now })
+      .where(and(eq(deployments.id, d.id), inArray(deployments.status, ['pending', 'building']), or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, now))))
+      .returning({ id: deployments.id });
+    if (failed.length) {
+      await recordEvent(db, d.id, { status: 'error', step: 'error', message: 'Deployment timed out: it could not finish in time. Deploy again.' });
+      report.reconciled++;
+    }
+  }
+  report.remaining.reconciled = Math.max(0, stuck.length - batch);
+}
+
+/** Resources with the product's prefix in the shared accounts that no live site owns. */
+async function removeOrphans(db: Db, now: Date, report: CleanupReport) {
+  for (const platform of DEPLOYMENT_PLATFORMS) {
+    let adapter;
+    try {
+      adapter = adapterFor(platform as DeploymentPlatform);
+    } catch {
+      continue; // not deployable yet
+    }
+    const credentials = adapter.platformCredentials();
+    if (!credentials) continue;
+    try {
+      const resources = await adapter.listManagedResources(credentials);
+      if (!resources.length) continue;
+      const owned = await db
+        .select({ externalId: sites.externalId, externalProjectId: sites.externalProjectId })
+        .from(sites)
+        .where(and(eq(sites.platform, platform), eq(sites.authMode, 'platform-managed'), inArray(sites.status, ['active', 'expiring'])));
+      // A site whose first deployment is running has no external id yet: its resource is not an orphan.
+      const inFlight = await db
+        .select({ checkpoint: deployments.checkpoint })
+        .from(deployments)
+        .where(and(eq(deployments.platform, platform), inArray(deployments.status, ['pending', 'building'])));
+      const keep = new Set([...owned.map((o) => o.externalId), ...inFlight.flatMap((d) => Object.values(d.checkpoint).filter((v) => typeof v === 'string'))]);
+      for (const resource of resources) {
+        if (!resource.externalId || keep.has(resource.externalId)) continue;
+        try {
+          await adapter.remove(credentials, resource);
+          report.orphansRemoved++;
+          await recordAudit(db, { userId: null, action: 'orphan.remove', platform, targetId: resource.externalId, detail: { at: now.toISOString() } });
+        } catch (err) {
+          report.failures.push({ action: 'orphan', target: resource.externalId, reason: err instanceof PlatformError ? err.message : describeError(err) });
+        }
+      }
+    } catch (err) {
+      report.failures.push({ action: 'orphan', target: platform, reason: err instanceof PlatformError ? err.message : describeError(err) });
+    }
+  }
+}
+
+/** Blobs no deployment refers to, older than a day (an upload in progress is younger). */
+async function collectBlobs(db: Db, now: Date): Promise<number> {
+  const deleted = await db
+    .delete(blobs)
+    .where(
+      and(
+        lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
+        notExists(db.select({ one: sql`1` }).from(deploymentFiles).where(eq(deploymentFiles.sha256, blobs.sha256))),
+      ),
+    )
+    .returning({ sha256: blobs.sha256 });
+  return deleted.length;
+}
