@@ -2,6 +2,7 @@
 // default (embedded database, dev secrets, credentials of the local cloud); in production a missing or
 // weak secret stops the server at start with a message that names the variable.
 import { z } from 'zod';
+import { isAmplifyRegion } from '@/lib/aws-regions';
 import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_CLOUD_PORT } from '@/lib/local-cloud';
 
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-in-production-0000';
@@ -144,6 +145,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (!Number.isInteger(cloudPort) || cloudPort < 1 || cloudPort > 65535)
     fail('CLOUD_PORT', 'is not a port number', 'Use a number between 1 and 65535.');
   const localCloud = `http://127.0.0.1:${cloudPort}`;
+  if (v.AMPLIFY_REGION && !isAmplifyRegion(v.AMPLIFY_REGION))
+    fail('AMPLIFY_REGION', 'is not an AWS region where Amplify Hosting is available', 'Use one of the regions in src/lib/aws-regions.ts, e.g. us-east-1.');
   // Platform-managed credentials default to the local cloud outside production, and to nothing in
   // production (quick deploy is then unavailable rather than pointed at a fake).
   const dev = <T>(value: T) => (production ? undefined : value);

@@ -18,7 +18,7 @@ const HTML_HANDLING = new Set(['auto-trailing-slash', 'force-trailing-slash', 'd
 const NOT_FOUND_HANDLING = new Set(['none', '404-page', 'single-page-application']);
 /** Buckets the server asks for: at most this many files and bytes each. */
 const BUCKET_MAX_FILES = 500;
-const BUCKET_MAX_BYTES = 40 * 1024 * 1024;
+const BUCKET_MAX_BYTES = 8 * 1024 * 1024;
 
 export const createCloudflare: PlatformFactory = (services) => {
   const state = new CloudflareState();

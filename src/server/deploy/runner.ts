@@ -134,7 +134,9 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
         return 'worked';
       } catch (err) {
         if (err instanceof LeaseLost) throw err;
-        const transient = err instanceof PlatformError && ['unavailable', 'timeout', 'quota'].includes(err.kind);
+        // A quota that names a wait (Retry-After) passes; one without (a hard limit) does not.
+        const transient =
+          err instanceof PlatformError && (err.kind === 'unavailable' || err.kind === 'timeout' || (err.kind === 'quota' && err.retryAfterSeconds !== undefined));
         const beforeDeadline = !row.deadlineAt || Date.now() + opts.retryDelayMs < row.deadlineAt.getTime();
         if (!transient || attempt >= opts.maxAttempts || !beforeDeadline) throw err;
         await recordEvent(db, deploymentId, { status: 'building', step: 'retry', progress: null, message: `${err.message} Retrying (attempt ${attempt + 1} of ${opts.maxAttempts}).` });

@@ -1,0 +1,400 @@
+// Deploying a site to AWS Amplify Hosting as a manual (zip) deployment: the app (the shared app of
+// quick deploy, or the user's own), a branch per site, unfinished jobs on it stopped, a zip with
+// index.html at its root, CreateDeployment + PUT + StartDeployment, then GetJob until the job ends.
+// Every step is recorded in the checkpoint so that a resumed attempt neither creates a second app nor
+// a second job for a deployment that was already started (spec §0, §7).
+import JSZip from 'jszip';
+import { formatBytes, normalizeSitePath } from '@/lib/site-files';
+import { getEnv } from '../../env';
+import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
+import { forEachConcurrently } from '../concurrency';
+import { PlatformError } from '../http';
+import { dnsLabel, labelWithSuffix, shortId } from '../naming';
+import {
+  AmplifyClient,
+  checkAppId,
+  derivedDisplayName,
+  UNFINISHED_JOB_STATUSES,
+  type AmplifyApp,
+  type AmplifyCredentials,
+  type AmplifyJob,
+} from './client';
+
+export type { AmplifyCredentials } from './client';
+
+/** Quick-deploy branches all start with this; the cleanup job only ever removes branches that do. */
+export const PLATFORM_BRANCH_PREFIX = 'hs-';
+const USER_BRANCH = 'main';
+
+/** Already-compressed formats go into the zip as they are; deflating them again only costs time. */
+const STORED_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'woff', 'woff2', 'zip', 'gz', 'br', 'mp4', 'webm', 'mp3', 'ogg', 'pdf']);
+
+export interface AmplifyPolling {
+  /** Between two GetJob calls (the Amplify CLI uses 3 s). */
+  intervalMs: number;
+  /** After this long the job is stopped and the deployment fails with a timeout (the CLI's 10 min). */
+  maxMs: number;
+}
+
+const DEFAULT_POLLING: AmplifyPolling = { intervalMs: 2_500, maxMs: 10 * 60_000 };
+let polling: AmplifyPolling = { ...DEFAULT_POLLING };
+
+/** Changes how jobs are polled in this process (tests shorten the interval). */
+export function configureAmplifyPolling(p: Partial<AmplifyPolling>): void {
+  polling = { ...DEFAULT_POLLING, ...p };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const client = (credentials: AmplifyCredentials) => new AmplifyClient(credentials, { endpoint: getEnv().amplify.endpoint });
+
+/** What earlier attempts of this deployment finished. */
+interface Checkpoint {
+  appId?: string;
+  domain?: string;
+  branch?: string;
+  displayName?: string;
+  /** The job of this deployment, once CreateDeployment answered; null after it was given up. */
+  jobId?: string | null;
+  /** StartDeployment answered for jobId: a resumed attempt only polls it. */
+  started?: boolean;
+  /** When it was started (ms), so that the polling limit spans resumed attempts. */
+  startedAt?: number;
+}
+
+type Ctx = DeployContext<AmplifyCredentials>;
+type Save = (patch: Partial<Checkpoint>) => Promise<void>;
+
+export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
+  platform: 'amplify',
+
+  platformCredentials() {
+    const { accessKeyId, secretAccessKey, region, appId } = getEnv().amplify;
+    return accessKeyId && secretAccessKey && appId ? { accessKeyId, secretAccessKey, region, appId } : null;
+  },
+
+  parseCredentials(raw) {
+    const accessKeyId = raw.accessKeyId?.trim();
+    const secretAccessKey = raw.secretAccessKey?.trim();
+    const region = raw.region?.trim();
+    if (!accessKeyId || !secretAccessKey || !region) throw new PlatformError('auth', 'The AWS connection is incomplete. Reconnect your account in Settings.');
+    const appId = raw.appId?.trim();
+    return { accessKeyId, secretAccessKey, region, ...(appId ? { appId } : {}) };
+  },
+
+  async verify(credentials) {
+    const facts = await client(credentials).verify();
+    return Object.fromEntries(Object.entries(facts).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  },
+
+  async deploy(ctx: Ctx): Promise<DeployOutcome> {
+    // Region, keys and app ids are checked here, before any request.
+    const amplify = client(ctx.credentials);
+    const done: Checkpoint = { ...(ctx.checkpoint as Checkpoint) };
+    const save: Save = async (patch) => {
+      Object.assign(done, patch);
+      await ctx.save(patch);
+    };
+
+    const app = await ensureApp(amplify, ctx, done, save);
+    const branch = await ensureBranch(amplify, ctx, done, save, app.appId);
+
+    let jobId = done.jobId && done.started ? done.jobId : await resumeCreatedJob(amplify, ctx, done, save, app.appId, branch.name);
+    if (!jobId) {
+      await stopUnfinishedJobs(amplify, ctx, app.appId, branch.name);
+      const zip = await zipSite(ctx);
+      const created = await createDeployment(amplify, ctx, app.appId, branch.name);
+      jobId = created.jobId;
+      await save({ jobId, started: false, startedAt: undefined });
+
+      await ctx.report('upload', 50, `Uploading ${formatBytes(zip.byteLength)} (${zip.byteLength} bytes) to Amplify`);
+      await amplify.uploadZip(created.zipUploadUrl, zip);
+      await ctx.report('upload', 70, `Uploaded ${zip.byteLength} bytes to Amplify`);
+
+      await ctx.report('start', 75, `Starting Amplify job ${jobId} on branch ${branch.name}`);
+      await startDeployment(amplify, app.appId, branch.name, jobId);
+      await save({ started: true, startedAt: Date.now() });
+    }
+
+    await waitForJob(amplify, ctx, done, save, app.appId, branch.name, jobId);
+
+    const url = getEnv()
+      .amplify.siteUrl.replaceAll('{branch}', branch.displayName)
+      .replaceAll('{appId}', app.appId)
+      .replaceAll('{domain}', app.domain);
+    return { url, target: { externalProjectId: app.appId, externalId: branch.name } };
+  },
+
+  async remove(credentials, target: SiteTarget) {
+    const appId = target.externalProjectId ?? credentials.appId;
+    if (!appId || !target.externalId) return;
+    // In the shared app only quick-deploy branches are ever ours to delete.
+    const shared = getEnv().amplify;
+    if (appId === shared.appId && credentials.accessKeyId === shared.accessKeyId && !target.externalId.startsWith(PLATFORM_BRANCH_PREFIX)) {
+      throw new PlatformError('bad_request', `Branch ${target.externalId.slice(0, 100)} of the shared Amplify app is not a Huskit site: it was left alone.`);
+    }
+    await client(credentials).deleteBranch(appId, target.externalId);
+  },
+
+  /** The quick-deploy branches of the shared app: only those named `hs-…`, never anything else. */
+  async listManagedResources(credentials) {
+    if (!credentials.appId) return [];
+    const appId = credentials.appId;
+    const branches = await client(credentials).listBranches(appId);
+    return branches.filter((b) => b.branchName.startsWith(PLATFORM_BRANCH_PREFIX)).map((b) => ({ externalProjectId: appId, externalId: b.branchName }));
+  },
+};
+
+// ---- 1. the app ----
+
+/** Marks an app created for a site, so a lost CreateApp answer does not lead to a second app. */
+const siteMarker = (siteId: string) => `huskit-site:${siteId}`;
+
+/** The site's name as the app's name: readable, control characters removed, within 255 characters. */
+function appName(siteName: string): string {
+  // eslint-disable-next-line no-control-regex
+  const name = siteName.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 255);
+  return name || 'Huskit site';
+}
+
+async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, save: Save): Promise<{ appId: string; domain: string }> {
+  if (done.appId && done.domain) return { appId: checkAppId(done.appId), domain: done.domain };
+  await ctx.report('app', 5, 'Finding the Amplify app');
+
+  const fixed = ctx.mode === 'platform-managed' ? ctx.credentials.appId : (ctx.credentials.appId ?? done.appId);
+  if (ctx.mode === 'platform-managed' && !fixed) throw new PlatformError('auth', 'Quick deploy to Amplify is not configured on this server (AMPLIFY_APP_ID is missing).');
+
+  let app: AmplifyApp | undefined;
+  if (fixed) {
+    app = await amplify.getApp(fixed).catch((err: unknown) => {
+      if (err instanceof PlatformError && err.kind === 'not_found')
+        throw new PlatformError(
+          'not_found',
+          `There is no Amplify app ${fixed} in ${amplify.region} for these access keys. Check the app ID and region in Settings.`,
+          err.platformMessage,
+        );
+      throw err;
+    });
+  } else {
+    // User-token without an app id: the app made for this site earlier, unless it was deleted since.
+    const earlier = ctx.target.externalProjectId;
+    if (earlier) {
+      app = await amplify.getApp(earlier).catch((err: unknown) => {
+        if (err instanceof PlatformError && err.kind === 'not_found') return undefined;
+        throw err;
+      });
+    }
+    app ??= await findOrCreateApp(amplify, ctx, save);
+  }
+  await save({ appId: app.appId, domain: app.defaultDomain });
+  await ctx.report('app', 8, `Using Amplify app ${app.name ? `"${app.name}" ` : ''}(${app.appId})`);
+  return { appId: app.appId, domain: app.defaultDomain };
+}
+
+async function findOrCreateApp(amplify: AmplifyClient, ctx: Ctx, save: Save): Promise<AmplifyApp> {
+  const marker = siteMarker(ctx.siteId);
+  // An app of ours whose creation answer was lost (a crash, a dropped connection) is reused. Keys
+  // allowed CreateApp but not ListApps only skip this safety net.
+  const existing = await amplify.listApps().then(
+    (apps) => apps.find((a) => a.description?.includes(marker)),
+    (err: unknown) => {
+      if (err instanceof PlatformError && err.kind === 'auth') return undefined;
+      throw err;
+    },
+  );
+  if (existing) return existing;
+  const app = await amplify.createApp({ name: appName(ctx.siteName), description: `Deployed by Huskit Sites (${marker})` });
+  // Before anything else, so a resumed attempt finds it.
+  await save({ appId: app.appId, domain: app.defaultDomain });
+  await ctx.report('app', 7, `Created Amplify app "${app.name}" (${app.appId})`);
+  return app;
+}
+
+// ---- 2. the branch ----
+
+function branchNameFor(ctx: Ctx, done: Checkpoint): string {
+  if (done.branch) return done.branch;
+  const earlier = ctx.target.externalId;
+  if (ctx.mode === 'platform-managed') {
+    // Only ever a branch of ours in the shared app.
+    if (earlier?.startsWith(PLATFORM_BRANCH_PREFIX)) return earlier;
+    return labelWithSuffix(PLATFORM_BRANCH_PREFIX + ctx.siteName, dnsLabel(shortId(ctx.siteId), 12) || 'site');
+  }
+  return earlier || USER_BRANCH;
+}
+
+async function ensureBranch(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, save: Save, appId: string): Promise<{ name: string; displayName: string }> {
+  const name = branchNameFor(ctx, done);
+  if (done.branch && done.displayName) return { name, displayName: done.displayName };
+  await ctx.report('branch', 10, `Preparing branch ${name}`);
+  const settings = {
+    stage: 'PRODUCTION',
+    // Set explicitly: the host prefix is then exactly the (DNS-safe) name rather than Amplify's derivation.
+    ...(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(name) ? { displayName: name } : {}),
+    description: `Deployed by Huskit Sites (${siteMarker(ctx.siteId)})`,
+  };
+  // Named in the checkpoint before it exists, so the orphan cleanup never takes it for an orphan.
+  if (!done.branch) await save({ branch: name });
+  // A redeploy expects the branch to exist; a first deploy expects to create it. Both get-or-create.
+  const branch = ctx.target.externalId === name
+    ? await amplify.getBranch(appId, name).catch((err: unknown) => {
+        if (err instanceof PlatformError && err.kind === 'not_found') return amplify.createBranch(appId, name, settings);
+        throw err;
+      })
+    : await amplify.createBranch(appId, name, settings);
+  const displayName = branch.displayName || derivedDisplayName(name);
+  await save({ branch: name, displayName });
+  return { name, displayName };
+}
+
+// ---- 3. jobs left unfinished ----
+
+/**
+ * A job this deployment created in an earlier attempt that may not have been started (a crash between
+ * CreateDeployment and the checkpoint of StartDeployment). Answers its id when it did start; otherwise
+ * undefined, and a pending one is stopped with the other unfinished jobs.
+ */
+async function resumeCreatedJob(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, save: Save, appId: string, branch: string): Promise<string | undefined> {
+  const jobId = done.jobId;
+  if (!jobId) return undefined;
+  const job = await amplify.getJob(appId, branch, jobId).catch((err: unknown) => {
+    if (err instanceof PlatformError && err.kind === 'not_found') return undefined;
+    throw err;
+  });
+  const status = job?.summary.status;
+  if (status === 'RUNNING' || status === 'PROVISIONING' || status === 'SUCCEED') {
+    await save({ started: true, startedAt: done.startedAt ?? Date.now() });
+    return jobId;
+  }
+  if (status && UNFINISHED_JOB_STATUSES.has(status)) {
+    await ctx.report('jobs', 12, `Stopping job ${jobId}, created by an interrupted attempt`);
+    await amplify.stopJob(appId, branch, jobId).catch(ignoreGone);
+  }
+  await save({ jobId: null, started: false, startedAt: undefined });
+  return undefined;
+}
+
+/** StopJob on a job that finished or vanished in the meantime is not a problem. */
+function ignoreGone(err: unknown): void {
+  if (err instanceof PlatformError && (err.kind === 'not_found' || err.kind === 'bad_request')) return;
+  throw err;
+}
+
+/** Stops every job that would block CreateDeployment; answers how many it stopped. */
+async function stopUnfinishedJobs(amplify: AmplifyClient, ctx: Ctx, appId: string, branch: string): Promise<number> {
+  await ctx.report('jobs', 14, 'Checking for unfinished Amplify jobs on the branch');
+  const unfinished = (await amplify.listJobs(appId, branch)).filter((j) => UNFINISHED_JOB_STATUSES.has(j.status));
+  for (const job of unfinished) {
+    await ctx.report('jobs', 15, `Stopping unfinished Amplify job ${job.jobId} (${job.status})`);
+    await amplify.stopJob(appId, branch, job.jobId).catch(ignoreGone);
+  }
+  return unfinished.length;
+}
+
+const UNFINISHED_JOB_REFUSAL = /not (been )?finished|StopJob/i;
+
+/** CreateDeployment, stopping again what blocks it (a job may still be CANCELLING, or appear meanwhile). */
+async function createDeployment(amplify: AmplifyClient, ctx: Ctx, appId: string, branch: string) {
+  await ctx.report('upload', 45, 'Creating the Amplify deployment');
+  for (let round = 1; ; round++) {
+    try {
+      return await amplify.createDeployment(appId, branch);
+    } catch (err) {
+      const blocked = err instanceof PlatformError && err.kind === 'bad_request' && UNFINISHED_JOB_REFUSAL.test(err.platformMessage ?? '');
+      if (!blocked) throw err;
+      if (round >= 4)
+        throw new PlatformError('conflict', 'Another Amplify deployment of this site is still running and could not be stopped. Wait a few minutes, then deploy again.', err.platformMessage);
+      await sleep(Math.min(polling.intervalMs, 1_000) * round);
+      await stopUnfinishedJobs(amplify, ctx, appId, branch);
+    }
+  }
+}
+
+/** A StartDeployment whose first answer was lost may be refused as "already started": that is success. */
+async function startDeployment(amplify: AmplifyClient, appId: string, branch: string, jobId: string): Promise<void> {
+  try {
+    await amplify.startDeployment(appId, branch, jobId);
+  } catch (err) {
+    if (!(err instanceof PlatformError && err.kind === 'bad_request')) throw err;
+    const job = await amplify.getJob(appId, branch, jobId).catch(() => undefined);
+    const status = job?.summary.status;
+    if (status !== 'RUNNING' && status !== 'PROVISIONING' && status !== 'SUCCEED') throw err;
+  }
+}
+
+// ---- 4. the zip ----
+
+function compressionFor(path: string): 'STORE' | 'DEFLATE' {
+  const ext = path.includes('.') ? path.slice(path.lastIndexOf('.') + 1).toLowerCase() : '';
+  return STORED_EXTENSIONS.has(ext) ? 'STORE' : 'DEFLATE';
+}
+
+/** The site's files at the zip's root (index.html there, spec §2.1), in a stable order. */
+export async function zipSite(ctx: Ctx): Promise<Uint8Array> {
+  const paths = Object.keys(ctx.manifest).sort();
+  if (paths.length === 0) throw new PlatformError('bad_request', 'The site has no files to deploy.');
+  for (const path of paths) {
+    const check = normalizeSitePath(path);
+    if (!check.ok || check.path !== path) throw new PlatformError('bad_request', `The file path "${path.slice(0, 100)}" cannot be deployed: it ${check.ok ? 'is not normalized' : check.reason}.`);
+  }
+  const totalBytes = paths.reduce((n, p) => n + ctx.manifest[p]!.size, 0);
+  await ctx.report('zip', 20, `Zipping ${paths.length} files (${formatBytes(totalBytes)})`);
+
+  const contents = new Map<string, Buffer>();
+  await forEachConcurrently(paths, 8, async (path) => {
+    contents.set(path, await ctx.readBlob(ctx.manifest[path]!.sha256));
+  });
+  const zip = new JSZip();
+  for (const path of paths) zip.file(path, contents.get(path)!, { compression: compressionFor(path), compressionOptions: { level: 6 }, createFolders: false });
+  const bytes = await zip.generateAsync({ type: 'uint8array', platform: 'UNIX' });
+  const totalZipped = [...contents.values()].reduce((n, b) => n + b.length, 0);
+  await ctx.report('zip', 40, `Zipped ${paths.length} files: ${totalZipped} bytes into ${bytes.byteLength} bytes`);
+  return bytes;
+}
+
+// ---- 7. waiting for the job ----
+
+const BUILD_PROGRESS: Record<string, number> = { CREATED: 78, PENDING: 80, PROVISIONING: 85, RUNNING: 90, CANCELLING: 90 };
+
+function failureReason(job: AmplifyJob): string {
+  const step = job.steps.find((s) => s.status === 'FAILED' && s.statusReason) ?? job.steps.find((s) => s.statusReason);
+  return step?.statusReason ?? `job ${job.summary.jobId} ended with status ${job.summary.status}`;
+}
+
+async function waitForJob(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, save: Save, appId: string, branch: string, jobId: string): Promise<void> {
+  const startedAt = done.startedAt ?? Date.now();
+  // A job that did not finish is given up: a new attempt makes a new one.
+  const giveUp = () => save({ jobId: null, started: false, startedAt: undefined });
+  let last = '';
+  for (;;) {
+    const job = await amplify.getJob(appId, branch, jobId);
+    const status = job.summary.status;
+    if (status === 'SUCCEED') {
+      await ctx.report('build', 98, `Amplify published job ${jobId}`);
+      return;
+    }
+    if (status === 'FAILED') {
+      await giveUp();
+      const reason = failureReason(job);
+      throw new PlatformError('bad_request', `Amplify could not publish the site: ${reason.slice(0, 300)}`, reason);
+    }
+    if (status === 'CANCELLED') {
+      await giveUp();
+      throw new PlatformError('conflict', `The Amplify deployment (job ${jobId}) was cancelled before it finished. Deploy again.`, `job ${jobId} ${status}`);
+    }
+    if (Date.now() - startedAt > polling.maxMs) {
+      await amplify.stopJob(appId, branch, jobId).catch(() => undefined);
+      await giveUp();
+      throw new PlatformError(
+        'timeout',
+        `Amplify did not finish publishing within ${Math.round(polling.maxMs / 60_000)} minutes; the job was stopped. Try again later.`,
+        `job ${jobId} still ${status}`,
+      );
+    }
+    if (status !== last) {
+      last = status;
+      await ctx.report('build', BUILD_PROGRESS[status] ?? 85, `Amplify job ${jobId}: ${status.toLowerCase()}`);
+    }
+    await sleep(polling.intervalMs);
+  }
+}

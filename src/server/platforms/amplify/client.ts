@@ -1,0 +1,407 @@
+// AWS Amplify Hosting's control plane as it really behaves (../shared/specs/aws-amplify.md):
+// restJson1 over SigV4 (aws4fetch, signing name "amplify", every attempt signed afresh), errors named
+// by `x-amzn-ErrorType` with the text in `{message}`, and the presigned S3 URL of a manual deployment,
+// which is PUT as plain HTTP — a SigV4 header there would make S3 refuse the upload.
+import { AwsClient } from 'aws4fetch';
+import { amplifyRegionLabel, isAmplifyRegion } from '@/lib/aws-regions';
+import { errorForStatus, PlatformError, sendWithRetry, type RetryPolicy } from '../http';
+
+export interface AmplifyCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  /** An existing app to deploy into; without it (user-token) an app is created for the site. */
+  appId?: string;
+}
+
+/** The model's pattern and length for app ids (spec §1.1); checked before an id enters a URL. */
+export const APP_ID = /^d[a-z0-9]{1,19}$/;
+/** Job ids are decimal strings (a per-branch counter). */
+const JOB_ID = /^[0-9]{1,255}$/;
+/** IAM access key ids: 16–128 word characters (AKIA…/ASIA…). */
+const ACCESS_KEY_ID = /^\w{16,128}$/;
+
+export type JobStatus = 'CREATED' | 'PENDING' | 'PROVISIONING' | 'RUNNING' | 'FAILED' | 'SUCCEED' | 'CANCELLING' | 'CANCELLED';
+/** Jobs that block CreateDeployment on their branch until they finish or are stopped (spec §7.1). */
+export const UNFINISHED_JOB_STATUSES: ReadonlySet<string> = new Set(['CREATED', 'PENDING', 'PROVISIONING', 'RUNNING']);
+export const TERMINAL_JOB_STATUSES: ReadonlySet<string> = new Set(['SUCCEED', 'FAILED', 'CANCELLED']);
+
+export interface AmplifyApp {
+  appId: string;
+  name: string;
+  description?: string;
+  /** `{appId}.amplifyapp.com`: a branch is served at `{displayName}.{defaultDomain}`. */
+  defaultDomain: string;
+}
+
+export interface AmplifyBranch {
+  branchName: string;
+  /** The branch's host prefix, derived by Amplify from the name unless set (spec §1.9). */
+  displayName: string;
+  stage?: string;
+}
+
+export interface JobSummary {
+  jobId: string;
+  status: string;
+  jobType?: string;
+}
+
+export interface AmplifyJob {
+  summary: JobSummary;
+  steps: { stepName: string; status: string; statusReason?: string }[];
+}
+
+export interface CreatedDeployment {
+  jobId: string;
+  zipUploadUrl: string;
+}
+
+const LABEL = 'Amplify';
+const AUTH_ERRORS = new Set([
+  'InvalidSignatureException',
+  'UnrecognizedClientException',
+  'AccessDeniedException',
+  'MissingAuthenticationTokenException',
+  'ExpiredTokenException',
+  'UnauthorizedException',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+]);
+
+/** Refuses a region outside the allow-list: it would otherwise become part of the API host name. */
+export function checkRegion(region: unknown): string {
+  if (isAmplifyRegion(region)) return region;
+  const shown = typeof region === 'string' ? JSON.stringify(region.slice(0, 40)) : 'missing';
+  throw new PlatformError(
+    'bad_request',
+    `The AWS region ${shown} is not one where Amplify Hosting is available. Choose a region from the list (for example us-east-1) in Settings and reconnect.`,
+  );
+}
+
+export function checkAppId(appId: unknown): string {
+  if (typeof appId === 'string' && APP_ID.test(appId)) return appId;
+  throw new PlatformError(
+    'bad_request',
+    'The Amplify app ID is not valid: it starts with "d" followed by up to 19 lowercase letters and digits (find it under App settings → General in the Amplify console).',
+  );
+}
+
+/** The credentials as far as they can be checked without asking AWS; throws before any request. */
+export function checkCredentials(credentials: AmplifyCredentials): void {
+  checkRegion(credentials.region);
+  if (typeof credentials.accessKeyId !== 'string' || !ACCESS_KEY_ID.test(credentials.accessKeyId) || !credentials.secretAccessKey) {
+    throw new PlatformError('auth', 'The AWS access keys are incomplete or malformed. Reconnect your account in Settings with an access key ID and its secret access key.');
+  }
+  if (credentials.appId !== undefined) checkAppId(credentials.appId);
+}
+
+/** The URI-component encoding of the AWS SDKs (RFC 3986 unreserved set): a whole path segment. */
+export function pathSegment(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The error code as clients find it (spec §1.2): header first (without `:…` suffix or `ns#` prefix), then the body. */
+function errorCode(res: Response, body: Record<string, unknown> | undefined): string {
+  const raw = res.headers.get('x-amzn-errortype') ?? String(body?.code ?? body?.Code ?? body?.__type ?? '');
+  return raw.split(/[:,]/)[0]!.split('#').pop()!.trim();
+}
+
+function errorMessage(body: Record<string, unknown> | undefined, text: string): string {
+  const m = body?.message ?? body?.Message;
+  return typeof m === 'string' ? m : text.slice(0, 500);
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 429 is overloaded (spec §3.4): a throttle is worth retrying, an exhausted quota is not. */
+function isThrottle(code: string, message: string, res: Response): boolean {
+  if (res.headers.has('retry-after')) return true;
+  if (code === 'ThrottlingException' || code === 'TooManyRequestsException') return true;
+  if (code !== 'LimitExceededException') return true;
+  return /rate exceeded|throttl|too many requests|slow down/i.test(message);
+}
+
+function quotaError(operation: string, said: string): PlatformError {
+  switch (operation) {
+    case 'CreateBranch':
+      return new PlatformError(
+        'quota',
+        'The Amplify app has reached its limit of 50 branches (AWS does not raise it). Remove sites you no longer need from Amplify, then deploy again.',
+        said,
+      );
+    case 'CreateApp':
+      return new PlatformError(
+        'quota',
+        'The AWS account has reached its limit of Amplify apps in this region. Delete an app you no longer need in the Amplify console (or ask AWS for a higher quota), then deploy again.',
+        said,
+      );
+    case 'CreateDeployment':
+    case 'StartDeployment':
+      return new PlatformError(
+        'quota',
+        'The AWS account has reached its limit of concurrent Amplify jobs. Wait for other deployments to finish, then deploy again.',
+        said,
+      );
+    default:
+      return new PlatformError('quota', `Amplify refused ${operation} because a service quota was reached. Wait a minute and try again.`, said);
+  }
+}
+
+/** The product's error for an Amplify error answer; AWS's own message stays in platformMessage. */
+export function amplifyError(operation: string, status: number, code: string, message: string): PlatformError {
+  const label = `${LABEL} (${operation})`;
+  const said = message || code || `HTTP ${status}`;
+  if (AUTH_ERRORS.has(code)) {
+    const what =
+      code === 'AccessDeniedException'
+        ? `AWS refused the access keys: they are not allowed to call amplify:${operation}. Reconnect your account in Settings with keys whose IAM policy allows Amplify deployments.`
+        : 'AWS refused the access keys. Reconnect your account in Settings with a valid access key ID and secret access key for this region.';
+    return new PlatformError('auth', what, said);
+  }
+  if (code === 'LimitExceededException') return quotaError(operation, said);
+  if (code === 'NotFoundException' || code === 'ResourceNotFoundException') return new PlatformError('not_found', `${label} could not find what we asked for: ${said.slice(0, 300)}`, said);
+  if (code === 'BadRequestException') return new PlatformError('bad_request', `${label} refused the request: ${said.slice(0, 300)}`, said);
+  if (status >= 500) return new PlatformError('unavailable', `${label} is having trouble right now. Try again in a few minutes.`, said);
+  return errorForStatus(label, status, said);
+}
+
+const isNotFound = (err: unknown) => err instanceof PlatformError && err.kind === 'not_found';
+
+export class AmplifyClient {
+  private readonly aws: AwsClient;
+  private readonly policy: Partial<RetryPolicy>;
+  readonly region: string;
+  readonly endpoint: string;
+
+  constructor(
+    private readonly credentials: AmplifyCredentials,
+    opts: {
+      /** Server configuration only (the local cloud); otherwise the regional AWS endpoint. */
+      endpoint?: string;
+      policy?: Partial<RetryPolicy>;
+    } = {},
+  ) {
+    checkCredentials(credentials);
+    this.region = credentials.region;
+    this.endpoint = (opts.endpoint ?? `https://amplify.${credentials.region}.amazonaws.com`).replace(/\/+$/, '');
+    this.policy = opts.policy ?? {};
+    // Service and region explicitly: aws4fetch cannot guess them for the local cloud or `.api.aws`.
+    // No retries of its own: sendWithRetry owns them, and each attempt is signed afresh.
+    this.aws = new AwsClient({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, service: 'amplify', region: credentials.region, retries: 0 });
+  }
+
+  private appPath(appId: string): string {
+    return `/apps/${checkAppId(appId)}`;
+  }
+
+  private branchPath(appId: string, branchName: string): string {
+    if (!branchName) throw new PlatformError('bad_request', 'The Amplify branch name is empty.');
+    return `${this.appPath(appId)}/branches/${pathSegment(branchName)}`;
+  }
+
+  private jobPath(appId: string, branchName: string, jobId: string): string {
+    if (!JOB_ID.test(jobId)) throw new PlatformError('bad_request', `"${jobId.slice(0, 40)}" is not an Amplify job ID.`);
+    return `${this.branchPath(appId, branchName)}/jobs/${jobId}`;
+  }
+
+  /** One signed API call; answers the parsed JSON body of a 2xx, throws PlatformError otherwise. */
+  private async call<T>(operation: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const res = await sendWithRetry({
+      label: `${LABEL} (${operation})`,
+      policy: this.policy,
+      send: async ({ signal }) => {
+        const res = await this.aws.fetch(`${this.endpoint}${path}`, {
+          method,
+          signal,
+          ...(json !== undefined ? { headers: { 'content-type': 'application/json' }, body: json } : {}),
+        });
+        if (res.status === 429) {
+          // A quota will not lift by retrying: stop here (a PlatformError thrown by send is not retried).
+          const text = await res.clone().text();
+          const parsed = parseJson(text);
+          const code = errorCode(res, parsed);
+          const message = errorMessage(parsed, text);
+          if (!isThrottle(code, message, res)) throw quotaError(operation, message || code);
+        }
+        return res;
+      },
+    });
+    const text = await res.text();
+    const parsed = parseJson(text);
+    if (res.ok) {
+      if (!parsed) throw new PlatformError('unavailable', `${LABEL} (${operation}) answered something that is not JSON. Try again in a moment.`, text.slice(0, 300));
+      return parsed as T;
+    }
+    throw amplifyError(operation, res.status, errorCode(res, parsed), errorMessage(parsed, text));
+  }
+
+  // ---- apps ----
+
+  async createApp(input: { name: string; description?: string }): Promise<AmplifyApp> {
+    const { app } = await this.call<{ app: AmplifyApp }>('CreateApp', 'POST', '/apps', {
+      name: input.name,
+      platform: 'WEB',
+      enableBranchAutoBuild: false,
+      ...(input.description ? { description: input.description } : {}),
+    });
+    return checkApp(app);
+  }
+
+  async getApp(appId: string): Promise<AmplifyApp> {
+    const { app } = await this.call<{ app: AmplifyApp }>('GetApp', 'GET', this.appPath(appId));
+    return checkApp(app);
+  }
+
+  /** Every app of the account in this region (paginated, 100 a page). */
+  async listApps(maxPages = 20): Promise<AmplifyApp[]> {
+    const apps: AmplifyApp[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const query = `?maxResults=100${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`;
+      const answer = await this.call<{ apps?: AmplifyApp[]; nextToken?: string | null }>('ListApps', 'GET', `/apps${query}`);
+      apps.push(...(answer.apps ?? []));
+      if (!answer.nextToken || answer.nextToken === token) break;
+      token = answer.nextToken;
+    }
+    return apps;
+  }
+
+  // ---- branches ----
+
+  /** Get-or-create: a branch that already exists (a retried or earlier call) is read instead. */
+  async createBranch(appId: string, branchName: string, settings: { stage?: string; displayName?: string; description?: string } = {}): Promise<AmplifyBranch> {
+    try {
+      const { branch } = await this.call<{ branch: AmplifyBranch }>('CreateBranch', 'POST', `${this.appPath(appId)}/branches`, {
+        branchName,
+        enableAutoBuild: false,
+        ...settings,
+      });
+      return checkBranch(branch, branchName);
+    } catch (err) {
+      if (err instanceof PlatformError && err.kind === 'bad_request' && /already exists/i.test(err.platformMessage ?? '')) return this.getBranch(appId, branchName);
+      throw err;
+    }
+  }
+
+  /** Every branch of an app (paginated, 50 a page; an app holds at most 50 of them). */
+  async listBranches(appId: string, maxPages = 20): Promise<AmplifyBranch[]> {
+    const branches: AmplifyBranch[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const query = `?maxResults=50${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`;
+      const answer = await this.call<{ branches?: AmplifyBranch[]; nextToken?: string | null }>('ListBranches', 'GET', `${this.appPath(appId)}/branches${query}`);
+      branches.push(...(answer.branches ?? []).filter((b) => typeof b?.branchName === 'string'));
+      if (!answer.nextToken || answer.nextToken === token) break;
+      token = answer.nextToken;
+    }
+    return branches;
+  }
+
+  async getBranch(appId: string, branchName: string): Promise<AmplifyBranch> {
+    const { branch } = await this.call<{ branch: AmplifyBranch }>('GetBranch', 'GET', this.branchPath(appId, branchName));
+    return checkBranch(branch, branchName);
+  }
+
+  /** Deletes a branch (its jobs and its site); one already gone counts as deleted. */
+  async deleteBranch(appId: string, branchName: string): Promise<void> {
+    try {
+      await this.call('DeleteBranch', 'DELETE', this.branchPath(appId, branchName));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  // ---- deployments and jobs ----
+
+  /** The branch's newest jobs first (one page: an unfinished job is always among the newest). */
+  async listJobs(appId: string, branchName: string, maxResults = 50): Promise<JobSummary[]> {
+    const { jobSummaries } = await this.call<{ jobSummaries?: JobSummary[] }>('ListJobs', 'GET', `${this.branchPath(appId, branchName)}/jobs?maxResults=${maxResults}`);
+    return jobSummaries ?? [];
+  }
+
+  async stopJob(appId: string, branchName: string, jobId: string): Promise<JobSummary> {
+    const { jobSummary } = await this.call<{ jobSummary: JobSummary }>('StopJob', 'DELETE', `${this.jobPath(appId, branchName, jobId)}/stop`);
+    return jobSummary;
+  }
+
+  /** A job for a zip deployment and the presigned URL to PUT the zip to. */
+  async createDeployment(appId: string, branchName: string): Promise<CreatedDeployment> {
+    const answer = await this.call<{ jobId?: string; zipUploadUrl?: string }>('CreateDeployment', 'POST', `${this.branchPath(appId, branchName)}/deployments`, {});
+    if (!answer.jobId || !JOB_ID.test(answer.jobId) || !answer.zipUploadUrl || !/^https?:\/\//i.test(answer.zipUploadUrl)) {
+      throw new PlatformError('unavailable', 'Amplify answered CreateDeployment without a usable job or upload URL. Try again in a moment.', JSON.stringify(answer).slice(0, 300));
+    }
+    return { jobId: answer.jobId, zipUploadUrl: answer.zipUploadUrl };
+  }
+
+  async startDeployment(appId: string, branchName: string, jobId: string): Promise<JobSummary> {
+    const { jobSummary } = await this.call<{ jobSummary: JobSummary }>('StartDeployment', 'POST', `${this.branchPath(appId, branchName)}/deployments/start`, { jobId });
+    return jobSummary;
+  }
+
+  async getJob(appId: string, branchName: string, jobId: string): Promise<AmplifyJob> {
+    const { job } = await this.call<{ job?: AmplifyJob }>('GetJob', 'GET', this.jobPath(appId, branchName, jobId));
+    if (!job?.summary?.status) throw new PlatformError('unavailable', 'Amplify answered GetJob without a job status. Try again in a moment.');
+    return { summary: job.summary, steps: job.steps ?? [] };
+  }
+
+  /**
+   * PUTs the zip to CreateDeployment's presigned S3 URL: plain HTTP, never signed (the URL carries
+   * its own authentication), no Content-Type (as the Amplify CLI sends it).
+   */
+  async uploadZip(url: string, zip: Uint8Array): Promise<void> {
+    if (!/^https?:\/\//i.test(url)) throw new PlatformError('unavailable', 'Amplify gave an upload URL we cannot use. Try again in a moment.', url.slice(0, 200));
+    const body = new Uint8Array(zip.buffer as ArrayBuffer, zip.byteOffset, zip.byteLength);
+    const res = await sendWithRetry({
+      label: `${LABEL} (upload the site's zip)`,
+      policy: this.policy,
+      send: ({ signal }) => fetch(url, { method: 'PUT', body, signal }),
+    });
+    const text = await res.text().catch(() => '');
+    if (res.ok) return;
+    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP ${res.status}`;
+    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? text.slice(0, 200);
+    // An expired or refused upload URL is not the user's keys' fault: a new attempt gets a new URL.
+    throw new PlatformError('unavailable', `Amplify's storage refused the site's zip (${code}). Try again in a moment.`, `${code}: ${message}`);
+  }
+
+  // ---- connection check ----
+
+  /** Non-secret facts for Settings: GetApp when an app id is configured, otherwise ListApps. */
+  async verify(): Promise<{ region: string; regionName: string; appId?: string; appName?: string; apps?: string }> {
+    const regionName = amplifyRegionLabel(this.region);
+    if (this.credentials.appId) {
+      const app = await this.getApp(this.credentials.appId).catch((err: unknown) => {
+        if (isNotFound(err))
+          throw new PlatformError('not_found', `There is no Amplify app ${this.credentials.appId} in ${regionName} for these access keys. Check the app ID and the region.`, (err as PlatformError).platformMessage);
+        throw err;
+      });
+      return { region: this.region, regionName, appId: app.appId, appName: app.name };
+    }
+    const apps = await this.listApps();
+    return { region: this.region, regionName, apps: String(apps.length) };
+  }
+}
+
+function checkApp(app: AmplifyApp | undefined): AmplifyApp {
+  if (!app || typeof app.appId !== 'string' || !APP_ID.test(app.appId)) throw new PlatformError('unavailable', 'Amplify answered without a usable app. Try again in a moment.');
+  return { ...app, defaultDomain: app.defaultDomain || `${app.appId}.amplifyapp.com` };
+}
+
+/** Amplify's own rule when displayName is absent: lower case, anything else than [a-z0-9-] → "-". */
+export function derivedDisplayName(branchName: string): string {
+  return branchName.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+}
+
+function checkBranch(branch: AmplifyBranch | undefined, branchName: string): AmplifyBranch {
+  if (!branch) throw new PlatformError('unavailable', 'Amplify answered without the branch. Try again in a moment.');
+  return { ...branch, branchName: branch.branchName || branchName, displayName: branch.displayName || derivedDisplayName(branchName) };
+}
