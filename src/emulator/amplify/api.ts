@@ -170,7 +170,7 @@ export const createAmplify: PlatformFactory = (services): EmulatorPlatform => {
       const host = parseSiteHost(hostname, services.config.siteDomain);
       if (!host) return false;
       const files = host.displayName === null ? undefined : await state.siteFiles(host.appId, host.displayName);
-      serveFiles(files, req, res);
+      serveFiles(files, req, res, state.apps.get(host.appId)?.customRules ?? []);
       return true;
     },
     stats: () => state.stats(),

@@ -56,8 +56,26 @@ function send(res: ServerResponse, status: number, bytes: Buffer, type: string):
   res.end(bytes); // node leaves the body out for HEAD
 }
 
-/** Answers one request from a deployed site's files (or 404 when there is no site). */
-export function serveFiles(files: SiteFiles | undefined, req: IncomingMessage, res: ServerResponse): void {
+export interface CustomRule {
+  source: string;
+  target: string;
+  status?: string;
+}
+
+/** An app's rewrite/redirect source: `/<*>` style wildcards, or `</regex/>`. */
+function ruleMatches(source: string, path: string): boolean {
+  const regex = /^<\/(.*)\/>$/.exec(source);
+  if (regex) return new RegExp(regex[1]!).test(path);
+  const pattern = source.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/<\*>/g, '.*');
+  return new RegExp(`^${pattern}$`).test(path);
+}
+
+/**
+ * Answers one request from a deployed site's files (or 404 when there is no site), applying the
+ * app's custom rules as Amplify does: redirects and 200 rewrites first, in order; then the file;
+ * then the first 404 / 404-200 rule for a path that has no file.
+ */
+export function serveFiles(files: SiteFiles | undefined, req: IncomingMessage, res: ServerResponse, rules: CustomRule[] = []): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
     res.end('405 Method Not Allowed\n');
@@ -73,6 +91,17 @@ export function serveFiles(files: SiteFiles | undefined, req: IncomingMessage, r
   } catch {
     return notFound(res, files);
   }
+  for (const rule of rules) {
+    const status = rule.status ?? '302';
+    if (!['200', '301', '302'].includes(status) || !ruleMatches(rule.source, path)) continue;
+    if (status !== '200') {
+      res.writeHead(Number(status), { location: rule.target, 'content-length': '0' });
+      res.end();
+      return;
+    }
+    path = rule.target;
+    break;
+  }
   const key = path.replace(/^\/+/, '');
   if (key.split('/').includes('..')) return notFound(res, files);
 
@@ -84,6 +113,11 @@ export function serveFiles(files: SiteFiles | undefined, req: IncomingMessage, r
     res.writeHead(301, { location: `${rawPath}/${q < 0 ? '' : rawUrl.slice(q)}`, 'content-length': '0' });
     res.end();
     return;
+  }
+  for (const rule of rules) {
+    if ((rule.status !== '404-200' && rule.status !== '404') || !ruleMatches(rule.source, path)) continue;
+    const target = files.get(rule.target.replace(/^\/+/, ''));
+    if (target) return send(res, rule.status === '404-200' ? 200 : 404, target, contentType(rule.target));
   }
   notFound(res, files);
 }

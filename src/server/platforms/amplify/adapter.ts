@@ -16,6 +16,7 @@ import {
   derivedDisplayName,
   UNFINISHED_JOB_STATUSES,
   type AmplifyApp,
+  type CustomRule,
   type AmplifyCredentials,
   type AmplifyJob,
 } from './client';
@@ -157,6 +158,10 @@ function appName(siteName: string): string {
   return name || 'Huskit site';
 }
 
+/** Unknown paths answer the site's index.html: client-routed single-page apps work on any URL. */
+export const SPA_RULE: CustomRule = { source: '/<*>', target: '/index.html', status: '404-200' };
+const hasSpaRule = (app: AmplifyApp) => (app.customRules ?? []).some((r) => r.source === SPA_RULE.source && r.status === SPA_RULE.status);
+
 async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, save: Save): Promise<{ appId: string; domain: string }> {
   if (done.appId && done.domain) return { appId: checkAppId(done.appId), domain: done.domain };
   await ctx.report('app', 5, 'Finding the Amplify app');
@@ -186,6 +191,9 @@ async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, sav
     }
     app ??= await findOrCreateApp(amplify, ctx, save);
   }
+  // The shared app and the apps made for a site get the SPA fallback; an app the user named is theirs to configure.
+  const ours = ctx.mode === 'platform-managed' || !ctx.credentials.appId;
+  if (ours && !hasSpaRule(app)) app = await amplify.updateAppRules(app.appId, [...(app.customRules ?? []), SPA_RULE]);
   await save({ appId: app.appId, domain: app.defaultDomain });
   await ctx.report('app', 8, `Using Amplify app ${app.name ? `"${app.name}" ` : ''}(${app.appId})`);
   return { appId: app.appId, domain: app.defaultDomain };
@@ -203,7 +211,7 @@ async function findOrCreateApp(amplify: AmplifyClient, ctx: Ctx, save: Save): Pr
     },
   );
   if (existing) return existing;
-  const app = await amplify.createApp({ name: appName(ctx.siteName), description: `Deployed by Huskit Sites (${marker})` });
+  const app = await amplify.createApp({ name: appName(ctx.siteName), description: `Deployed by Huskit Sites (${marker})`, customRules: [SPA_RULE] });
   // Before anything else, so a resumed attempt finds it.
   await save({ appId: app.appId, domain: app.defaultDomain });
   await ctx.report('app', 7, `Created Amplify app "${app.name}" (${app.appId})`);

@@ -32,6 +32,14 @@ export interface AmplifyApp {
   description?: string;
   /** `{appId}.amplifyapp.com`: a branch is served at `{displayName}.{defaultDomain}`. */
   defaultDomain: string;
+  /** App-wide rewrites and redirects (Amplify has no per-branch rules). */
+  customRules?: CustomRule[];
+}
+
+export interface CustomRule {
+  source: string;
+  target: string;
+  status?: string;
 }
 
 export interface AmplifyBranch {
@@ -246,13 +254,20 @@ export class AmplifyClient {
 
   // ---- apps ----
 
-  async createApp(input: { name: string; description?: string }): Promise<AmplifyApp> {
+  async createApp(input: { name: string; description?: string; customRules?: CustomRule[] }): Promise<AmplifyApp> {
     const { app } = await this.call<{ app: AmplifyApp }>('CreateApp', 'POST', '/apps', {
       name: input.name,
       platform: 'WEB',
       enableBranchAutoBuild: false,
       ...(input.description ? { description: input.description } : {}),
+      ...(input.customRules ? { customRules: input.customRules } : {}),
     });
+    return checkApp(app);
+  }
+
+  /** UpdateApp with new custom rules (they replace the app's list). */
+  async updateAppRules(appId: string, customRules: CustomRule[]): Promise<AmplifyApp> {
+    const { app } = await this.call<{ app: AmplifyApp }>('UpdateApp', 'POST', this.appPath(appId), { customRules });
     return checkApp(app);
   }
 

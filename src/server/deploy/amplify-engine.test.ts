@@ -1,0 +1,106 @@
+// The engine end to end on AWS Amplify (the local cloud), in both modes: files → blobs → deployment →
+// runner → adapter (zip, presigned upload, job) → the bytes served at the branch URL.
+import { useLocalCloud } from '@/testing/local-cloud';
+import { eq } from 'drizzle-orm';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AwsClient } from 'aws4fetch';
+import { LOCAL_AWS } from '@/lib/local-cloud';
+import { signUp } from '@/server/auth/accounts';
+import { saveConnection } from '@/server/connections/store';
+import { sites } from '@/server/db/schema';
+import { configureAmplifyPolling } from '@/server/platforms/amplify/adapter';
+import { configureRetries } from '@/server/platforms/http';
+import { cloudStats, fetchSite, setFaults } from '@/testing/cloud';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { deployFiles, hostOf } from '@/testing/deploy';
+import { fixtureSite } from '@/testing/fixture-site';
+import { configureLimits } from './policy';
+
+const cloud = useLocalCloud();
+const getDb = useTestDb();
+configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
+configureAmplifyPolling({ intervalMs: 25 });
+configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} });
+
+let userId: string;
+beforeAll(async () => {
+  userId = (await signUp(await getDb(), { email: uniqueEmail('amp'), password: 'a long enough password' })).id;
+});
+beforeEach(() => setFaults(cloud().url, { rules: [] }));
+const chat = () => `amp-${Math.random().toString(36).slice(2, 8)}`;
+
+async function expectServed(url: string, expected: ReturnType<typeof fixtureSite>['expected']) {
+  for (const [path, file] of Object.entries(expected)) {
+    const res = await fetchSite(cloud().url, hostOf(url), encodeURI(`/${path}`));
+    expect(res.status, path).toBe(200);
+    expect(res.body.equals(file.bytes), path).toBe(true);
+    // Amplify names the type without a charset.
+    expect(res.headers['content-type'], path).toBe(file.contentType.split(';')[0]);
+  }
+}
+
+describe('deploying to AWS Amplify', () => {
+  it('platform-managed: one hs- branch of the shared app serves every file byte for byte, and unknown paths get the SPA index', async () => {
+    const { files, expected } = fixtureSite('amp-pm');
+    const row = await deployFiles(await getDb(), { userId, chatId: chat(), siteName: 'My Landing', platform: 'amplify', authMode: 'platform-managed', files });
+    expect([row.status, row.error]).toEqual(['ready', null]);
+    expect(row.externalProjectId).toBe(LOCAL_AWS.platformAppId);
+    expect(row.externalId).toMatch(/^hs-my-landing-[0-9a-f]{12}$/);
+    expect(row.url).toBe(`http://${row.externalId}.${LOCAL_AWS.platformAppId}.amplifyapp.localhost:${cloud().port}`);
+    await expectServed(row.url!, expected);
+    const deep = await fetchSite(cloud().url, hostOf(row.url!), '/dashboard/settings');
+    expect([deep.status, deep.body.toString()]).toEqual([200, expected['index.html']!.bytes.toString()]);
+  });
+
+  it("user-token: an app is made in the user's account once; a redeploy keeps the app, the branch and the URL", async () => {
+    const db = await getDb();
+    await saveConnection(db, {
+      userId,
+      platform: 'amplify',
+      credentials: { ...LOCAL_AWS.user, region: LOCAL_AWS.region },
+      hintOf: LOCAL_AWS.user.accessKeyId,
+      accountFacts: { region: LOCAL_AWS.region },
+    });
+    const chatId = chat();
+    const { files, expected } = fixtureSite('amp-ut');
+    const first = await deployFiles(db, { userId, chatId, siteName: 'Portfolio', platform: 'amplify', authMode: 'user-token', files });
+    expect(first.status).toBe('ready');
+    expect(first.externalProjectId).not.toBe(LOCAL_AWS.platformAppId);
+    await expectServed(first.url!, expected);
+
+    const apps = async () => {
+      const aws = new AwsClient({ ...LOCAL_AWS.user, service: 'amplify', region: LOCAL_AWS.region, retries: 0 });
+      return ((await (await aws.fetch(`${cloud().url}/apps`)).json()) as { apps: unknown[] }).apps.length;
+    };
+    const appsBefore = await apps();
+    const second = await deployFiles(db, { userId, chatId, siteName: 'Portfolio', platform: 'amplify', authMode: 'user-token', files: { ...files, 'index.html': '<h1>v2</h1>' } });
+    expect([second.status, second.url, second.externalProjectId, second.externalId]).toEqual(['ready', first.url, first.externalProjectId, first.externalId]);
+    expect(await apps()).toBe(appsBefore);
+    expect((await fetchSite(cloud().url, hostOf(second.url!), '/')).body.toString()).toBe('<h1>v2</h1>');
+  });
+
+  it('20 deployments reach ready through 20% of platform calls failing, with no duplicate branches', async () => {
+    const db = await getDb();
+    await setFaults(cloud().url, {
+      seed: 5,
+      rules: [
+        { target: 'amplify', kind: 'status', status: 503, probability: 0.1 },
+        { target: 'amplify', kind: 'drop', probability: 0.05 },
+        { target: 's3', kind: 'status', status: 500, probability: 0.05 },
+      ],
+    });
+    const chatId = chat();
+    for (let i = 0; i < 20; i++) {
+      const row = await deployFiles(db, { userId, chatId, platform: 'amplify', authMode: 'platform-managed', files: { 'index.html': `<h1>amplify ${i}</h1>` } });
+      expect([i, row.status, row.error]).toEqual([i, 'ready', null]);
+      expect((await fetchSite(cloud().url, hostOf(row.url!), '/')).body.toString()).toBe(`<h1>amplify ${i}</h1>`);
+    }
+    const stats = await cloudStats(cloud().url);
+    expect(Object.values(stats.faultsFired).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
+    await setFaults(cloud().url, { rules: [] });
+    const [site] = await db.select().from(sites).where(eq(sites.chatId, chatId));
+    const aws = new AwsClient({ ...LOCAL_AWS.platform, service: 'amplify', region: LOCAL_AWS.region, retries: 0 });
+    const branches = ((await (await aws.fetch(`${cloud().url}/apps/${LOCAL_AWS.platformAppId}/branches?maxResults=50`)).json()) as { branches: { branchName: string }[] }).branches;
+    expect(branches.filter((b) => b.branchName === site!.externalId)).toHaveLength(1);
+  }, 120_000);
+});
