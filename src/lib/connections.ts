@@ -1,5 +1,6 @@
 // What a person pastes to connect a platform account, checked the same way in the form and on the server.
 import { z } from 'zod';
+import { isAmplifyRegion } from './aws-regions';
 
 export const cloudflareConnectionInput = z.object({
   platform: z.literal('cloudflare'),
@@ -15,3 +16,22 @@ export const cloudflareConnectionInput = z.object({
     .toLowerCase()
     .regex(/^[0-9a-f]{32}$/, { error: 'The account id is 32 hexadecimal characters: find it on the Workers & Pages overview.' }),
 });
+
+export const amplifyConnectionInput = z.object({
+  platform: z.literal('amplify'),
+  accessKeyId: z
+    .string()
+    .trim()
+    .regex(/^(AKIA|ASIA)[A-Z0-9]{16}$/, { error: 'An access key id is 20 characters starting with AKIA. Copy it again from the IAM console.' }),
+  secretAccessKey: z.string().trim().min(30, { error: 'Paste the whole secret access key (40 characters).' }).max(128),
+  region: z.string().refine(isAmplifyRegion, { error: 'Pick a region from the list: one where Amplify Hosting is available.' }),
+  appId: z
+    .string()
+    .trim()
+    .regex(/^d[a-z0-9]{1,19}$/, { error: 'An Amplify app id looks like d1a2b3c4d5e6f7 (App settings → General).' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+});
+
+export const connectionInput = z.discriminatedUnion('platform', [cloudflareConnectionInput, amplifyConnectionInput]);
+export type ConnectionInput = z.infer<typeof connectionInput>;

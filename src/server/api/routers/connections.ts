@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cloudflareConnectionInput } from '@/lib/connections';
+import { connectionInput } from '@/lib/connections';
 import { connectPlatform, testConnection } from '../../connections/connect';
 import { listConnections, removeConnection } from '../../connections/store';
 import { createTRPCRouter, protectedProcedure } from '../trpc';
@@ -7,8 +7,9 @@ import { createTRPCRouter, protectedProcedure } from '../trpc';
 const byId = z.object({ id: z.uuid({ error: 'That connection was not found.' }) });
 
 export const connectionsRouter = createTRPCRouter({
-  save: protectedProcedure.input(z.discriminatedUnion('platform', [cloudflareConnectionInput])).mutation(({ ctx, input }) => {
-    const { platform, ...credentials } = input;
+  save: protectedProcedure.input(connectionInput).mutation(({ ctx, input }) => {
+    const { platform, ...fields } = input;
+    const credentials = Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => typeof e[1] === 'string'));
     return connectPlatform(ctx.db, ctx.user.id, platform, credentials);
   }),
   list: protectedProcedure.query(({ ctx }) => listConnections(ctx.db, ctx.user.id)),

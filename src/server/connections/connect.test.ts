@@ -1,0 +1,72 @@
+// Connecting platform accounts through the tRPC procedures: verified against the local cloud before
+// anything is stored; refused credentials and unsafe input store nothing.
+import { useLocalCloud } from '@/testing/local-cloud';
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TRPCError } from '@trpc/server';
+import { LOCAL_AWS, LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { createCaller } from '@/server/api/root';
+import { signUp, type SessionUser } from '@/server/auth/accounts';
+import { connections } from '@/server/db/schema';
+import { cloudStats, requestCount } from '@/testing/cloud';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+
+const cloud = useLocalCloud();
+const getDb = useTestDb();
+let user: SessionUser;
+beforeAll(async () => {
+  user = await signUp(await getDb(), { email: uniqueEmail('connect'), password: 'a long enough password' });
+});
+const trpc = async () => createCaller({ db: await getDb(), user });
+const stored = async () => (await (await getDb()).select().from(connections).where(eq(connections.userId, user.id))).length;
+const failure = (p: Promise<unknown>) => p.then(() => null, (e: TRPCError) => ({ code: e.code, message: e.message }));
+
+describe('connecting accounts', () => {
+  it('Cloudflare: verified (token + account + workers.dev subdomain), then stored with a masked hint', async () => {
+    const saved = await (await trpc()).connections.save({ platform: 'cloudflare', apiToken: LOCAL_CLOUDFLARE.userToken, accountId: LOCAL_CLOUDFLARE.userAccountId });
+    expect(saved).toMatchObject({
+      platform: 'cloudflare',
+      secretHint: `…${LOCAL_CLOUDFLARE.userToken.slice(-4)}`,
+      accountFacts: { accountId: LOCAL_CLOUDFLARE.userAccountId, accountName: LOCAL_CLOUDFLARE.userAccountName, subdomain: LOCAL_CLOUDFLARE.userSubdomain },
+      verifiedAt: expect.any(Date),
+    });
+    const tested = await (await trpc()).connections.test({ id: saved.id });
+    expect(tested.verifiedAt!.getTime()).toBeGreaterThanOrEqual(saved.verifiedAt!.getTime());
+  });
+
+  it('Amplify: a signed read with the keys, then stored; the region comes from the list', async () => {
+    const saved = await (await trpc()).connections.save({ platform: 'amplify', ...LOCAL_AWS.user, region: 'us-east-1', appId: '' });
+    expect(saved).toMatchObject({ platform: 'amplify', secretHint: `…${LOCAL_AWS.user.accessKeyId.slice(-4)}`, accountFacts: { region: 'us-east-1' } });
+    expect(JSON.stringify(saved)).not.toContain(LOCAL_AWS.user.secretAccessKey);
+  });
+
+  it('refuses credentials the platform refuses, storing nothing', async () => {
+    const other = await signUp(await getDb(), { email: uniqueEmail('refused'), password: 'a long enough password' });
+    const caller = createCaller({ db: await getDb(), user: other });
+    expect(await failure(caller.connections.save({ platform: 'cloudflare', apiToken: 'a-token-cloudflare-never-issued-0000', accountId: LOCAL_CLOUDFLARE.userAccountId }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/refused/),
+    });
+    expect(await failure(caller.connections.save({ platform: 'amplify', accessKeyId: LOCAL_AWS.user.accessKeyId, secretAccessKey: 'w'.repeat(40), region: 'us-east-1' }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/refused/),
+    });
+    expect((await (await getDb()).select().from(connections).where(eq(connections.userId, other.id))).length).toBe(0);
+  });
+
+  it('refuses an unsafe region or account id before any request', async () => {
+    const before = requestCount(await cloudStats(cloud().url), '');
+    const caller = await trpc();
+    const count = await stored();
+    expect(await failure(caller.connections.save({ platform: 'amplify', ...LOCAL_AWS.user, region: 'us-east-1.evil.example' }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/Pick a region from the list/),
+    });
+    expect(await failure(caller.connections.save({ platform: 'cloudflare', apiToken: LOCAL_CLOUDFLARE.userToken, accountId: '../../user/tokens' }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/32 hexadecimal characters/),
+    });
+    expect(requestCount(await cloudStats(cloud().url), '')).toBe(before);
+    expect(await stored()).toBe(count);
+  });
+});
