@@ -172,3 +172,30 @@ describe('the cron endpoint', () => {
     expect(await runs()).toBe(before + 1);
   });
 });
+
+describe('Amplify branches', () => {
+  it('expires a quick-deploy branch and removes an orphan hs- branch, never another branch', async () => {
+    const { AwsClient } = await import('aws4fetch');
+    const { LOCAL_AWS } = await import('@/lib/local-cloud');
+    const { configureAmplifyPolling } = await import('@/server/platforms/amplify/adapter');
+    configureAmplifyPolling({ intervalMs: 25 });
+    const db = await getDb();
+    const site = await deployFiles(db, { userId, chatId: chat(), platform: 'amplify', authMode: 'platform-managed', files: { 'index.html': 'branch' } });
+    expect(site.status).toBe('ready');
+    const aws = new AwsClient({ ...LOCAL_AWS.platform, service: 'amplify', region: LOCAL_AWS.region, retries: 0 });
+    const app = `${cloud().url}/apps/${LOCAL_AWS.platformAppId}`;
+    for (const branchName of ['hs-crashed-before-recorded', 'staging'])
+      await aws.fetch(`${app}/branches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ branchName }) });
+    await db.update(sites).set({ expiresAt: new Date(Date.now() - DAY) }).where(eq(sites.id, site.siteId!));
+
+    const report = await runCleanup(db);
+    expect(report.failures).toEqual([]);
+    expect(report.expired).toBeGreaterThanOrEqual(1);
+    expect((await fetchSite(cloud().url, hostOf(site.url!), '/')).status).toBe(404);
+    const branches = ((await (await aws.fetch(`${app}/branches?maxResults=50`)).json()) as { branches: { branchName: string }[] }).branches.map((b) => b.branchName);
+    expect(branches).not.toContain(site.externalId);
+    expect(branches).not.toContain('hs-crashed-before-recorded');
+    expect(branches).toContain('staging');
+    expect(requestCount(await cloudStats(cloud().url), 'DELETE /apps/:appId/branches/:branchName')).toBe(2);
+  });
+});
