@@ -199,3 +199,34 @@ describe('Amplify branches', () => {
     expect(requestCount(await cloudStats(cloud().url), 'DELETE /apps/:appId/branches/:branchName')).toBe(2);
   });
 });
+
+describe('unfinished Amplify jobs', () => {
+  it('stops the job of a deployment given up past its deadline, so the branch is not blocked', async () => {
+    const { AwsClient } = await import('aws4fetch');
+    const { LOCAL_AWS } = await import('@/lib/local-cloud');
+    const { createDeployment } = await import('./service');
+    const db = await getDb();
+    const aws = new AwsClient({ ...LOCAL_AWS.platform, service: 'amplify', region: LOCAL_AWS.region, retries: 0 });
+    const app = `${cloud().url}/apps/${LOCAL_AWS.platformAppId}`;
+    const branch = 'hs-stuck-job-0123456789ab';
+    await aws.fetch(`${app}/branches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ branchName: branch }) });
+    const job = (await (await aws.fetch(`${app}/branches/${branch}/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { jobId: string };
+
+    const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'stuck on amplify' });
+    const store = new PostgresBlobStore(db);
+    for (const [sha, b] of bytes) await store.put(userId, sha, b);
+    const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'amplify', authMode: 'platform-managed', manifest: proposed });
+    await db
+      .update(deployments)
+      .set({ status: 'building', deadlineAt: new Date(Date.now() - 1000), checkpoint: { appId: LOCAL_AWS.platformAppId, branch, jobId: job.jobId, started: true } })
+      .where(eq(deployments.id, deploymentId));
+
+    const stops = async () => requestCount(await cloudStats(cloud().url), 'DELETE /apps/:appId/branches/:branchName/jobs/:jobId/stop', 200);
+    const before = await stops();
+    const report = await runCleanup(db);
+    expect(report.failures).toEqual([]);
+    // The job was stopped (and the branch, which no site owns, went with the orphans).
+    expect((await stops()) - before).toBe(1);
+    expect((await db.select().from(deployments).where(eq(deployments.id, deploymentId)))[0]!.status).toBe('error');
+  });
+});

@@ -8,6 +8,7 @@ import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment'
 import type { Db } from '../db/client';
 import { blobs, deploymentFiles, deployments, sites } from '../db/schema';
 import { recordAudit } from '../audit';
+import { readConnectionCredentials } from '../connections/store';
 import { describeError } from '../http/json';
 import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
@@ -103,7 +104,7 @@ async function expireSites(db: Db, now: Date, batch: number, report: CleanupRepo
 /** Deployments still pending/building with no live lease: re-drive the ones with time left, fail the rest. */
 async function reconcileStuck(db: Db, now: Date, batch: number, report: CleanupReport, redrive?: (id: string) => void) {
   const stuck = await db
-    .select({ id: deployments.id, deadlineAt: deployments.deadlineAt })
+    .select({ id: deployments.id, deadlineAt: deployments.deadlineAt, platform: deployments.platform, authMode: deployments.authMode, userId: deployments.userId, checkpoint: deployments.checkpoint })
     .from(deployments)
     .where(and(inArray(deployments.status, ['pending', 'building']), or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, now))))
     .limit(batch + 1);
@@ -123,6 +124,14 @@ async function reconcileStuck(db: Db, now: Date, batch: number, report: CleanupR
     if (failed.length) {
       await recordEvent(db, d.id, { status: 'error', step: 'error', message: 'Deployment timed out: it could not finish in time. Deploy again.' });
       report.reconciled++;
+      try {
+        const adapter = adapterFor(d.platform);
+        const credentials =
+          d.authMode === 'platform-managed' ? adapter.platformCredentials() : adapter.parseCredentials(await readConnectionCredentials(db, d.userId, d.platform));
+        if (credentials) await adapter.abandon(credentials, d.checkpoint);
+      } catch (err) {
+        report.failures.push({ action: 'stop-job', target: d.id, reason: err instanceof PlatformError ? err.message : describeError(err) });
+      }
     }
   }
   report.remaining.reconciled = Math.max(0, stuck.length - batch);

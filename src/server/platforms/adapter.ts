@@ -51,4 +51,6 @@ export interface PlatformAdapter<Credentials = unknown> {
    * prefix, never anything else), for the cleanup of orphans.
    */
   listManagedResources(credentials: Credentials): Promise<SiteTarget[]>;
+  /** Stops platform work a deployment left running when it is given up (an unfinished Amplify job). */
+  abandon(credentials: Credentials, checkpoint: Record<string, unknown>): Promise<void>;
 }

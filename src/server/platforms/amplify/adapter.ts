@@ -137,6 +137,17 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
     await client(credentials).deleteBranch(appId, target.externalId);
   },
 
+  /** Stops the job a given-up deployment started, so it does not block the branch. */
+  async abandon(credentials, checkpoint) {
+    const done = checkpoint as Checkpoint;
+    if (!done.appId || !done.branch || !done.jobId) return;
+    await client(credentials)
+      .stopJob(checkAppId(done.appId), done.branch, done.jobId)
+      .catch((err: unknown) => {
+        if (!(err instanceof PlatformError && (err.kind === 'not_found' || err.kind === 'bad_request'))) throw err;
+      });
+  },
+
   /** The quick-deploy branches of the shared app: only those named `hs-…`, never anything else. */
   async listManagedResources(credentials) {
     if (!credentials.appId) return [];

@@ -74,6 +74,9 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
     if (target.externalId) await client(credentials).deleteWorker(target.externalId);
   },
 
+  /** Nothing runs on Cloudflare between calls: a given-up deployment leaves nothing to stop. */
+  async abandon() {},
+
   async listManagedResources(credentials) {
     const prefix = `${getEnv().cloudflare.workerName}-`;
     const workers = await client(credentials).listWorkers();
