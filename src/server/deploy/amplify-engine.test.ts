@@ -79,6 +79,21 @@ describe('deploying to AWS Amplify', () => {
     expect((await fetchSite(cloud().url, hostOf(second.url!), '/')).body.toString()).toBe('<h1>v2</h1>');
   });
 
+  it("user-token: a site with its own 404.html gets it, with status 404, for unknown paths", async () => {
+    const db = await getDb();
+    const row = await deployFiles(db, {
+      userId,
+      chatId: chat(),
+      siteName: 'With 404',
+      platform: 'amplify',
+      authMode: 'user-token',
+      files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>lost?</h1>' },
+    });
+    expect(row.status).toBe('ready');
+    const missing = await fetchSite(cloud().url, hostOf(row.url!), '/no/such/page');
+    expect([missing.status, missing.body.toString()]).toEqual([404, '<h1>lost?</h1>']);
+  });
+
   it('20 deployments reach ready through 20% of platform calls failing, with no duplicate branches', async () => {
     const db = await getDb();
     await setFaults(cloud().url, {

@@ -171,7 +171,19 @@ function appName(siteName: string): string {
 
 /** Unknown paths answer the site's index.html: client-routed single-page apps work on any URL. */
 export const SPA_RULE: CustomRule = { source: '/<*>', target: '/index.html', status: '404-200' };
-const hasSpaRule = (app: AmplifyApp) => (app.customRules ?? []).some((r) => r.source === SPA_RULE.source && r.status === SPA_RULE.status);
+/** Unknown paths answer the site's own 404.html, with status 404. */
+export const NOT_FOUND_PAGE_RULE: CustomRule = { source: '/<*>', target: '/404.html', status: '404' };
+const isFallbackRule = (r: CustomRule) => r.source === '/<*>' && (r.status === '404-200' || r.status === '404');
+
+/**
+ * The fallback an app should have. Rules are app-wide: the shared app serves every quick deploy, so
+ * it keeps the SPA fallback; an app of the site's own follows the site (its 404.html when it has one).
+ */
+function wantedFallback(ctx: Ctx): CustomRule {
+  return ctx.mode === 'user-token' && ctx.manifest['404.html'] ? NOT_FOUND_PAGE_RULE : SPA_RULE;
+}
+const hasRule = (app: AmplifyApp, rule: CustomRule) =>
+  (app.customRules ?? []).some((r) => r.source === rule.source && r.target === rule.target && r.status === rule.status);
 
 async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, save: Save): Promise<{ appId: string; domain: string }> {
   if (done.appId && done.domain) return { appId: checkAppId(done.appId), domain: done.domain };
@@ -204,7 +216,8 @@ async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, sav
   }
   // The shared app and the apps made for a site get the SPA fallback; an app the user named is theirs to configure.
   const ours = ctx.mode === 'platform-managed' || !ctx.credentials.appId;
-  if (ours && !hasSpaRule(app)) app = await amplify.updateAppRules(app.appId, [...(app.customRules ?? []), SPA_RULE]);
+  const fallback = wantedFallback(ctx);
+  if (ours && !hasRule(app, fallback)) app = await amplify.updateAppRules(app.appId, [...(app.customRules ?? []).filter((r) => !isFallbackRule(r)), fallback]);
   await save({ appId: app.appId, domain: app.defaultDomain });
   await ctx.report('app', 8, `Using Amplify app ${app.name ? `"${app.name}" ` : ''}(${app.appId})`);
   return { appId: app.appId, domain: app.defaultDomain };
@@ -222,7 +235,7 @@ async function findOrCreateApp(amplify: AmplifyClient, ctx: Ctx, save: Save): Pr
     },
   );
   if (existing) return existing;
-  const app = await amplify.createApp({ name: appName(ctx.siteName), description: `Deployed by Huskit Sites (${marker})`, customRules: [SPA_RULE] });
+  const app = await amplify.createApp({ name: appName(ctx.siteName), description: `Deployed by Huskit Sites (${marker})`, customRules: [wantedFallback(ctx)] });
   // Before anything else, so a resumed attempt finds it.
   await save({ appId: app.appId, domain: app.defaultDomain });
   await ctx.report('app', 7, `Created Amplify app "${app.name}" (${app.appId})`);
