@@ -13,6 +13,7 @@ import { appRouter, createCaller } from './root';
 import { PostgresBlobStore } from '../deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles } from '../deploy/files';
 import { createDeployment } from '../deploy/service';
+import { createProject } from '../projects/service';
 
 const getDb = useTestDb();
 const PASSWORD = 'a long enough password';
@@ -22,6 +23,7 @@ let bob: SessionUser;
 let aliceKeyId: string;
 let aliceConnectionId: string;
 let aliceDeploymentId: string;
+let aliceProjectId: string;
 const aliceManifest = () => {
   const { proposed } = decodeInlineFiles({ 'index.html': '<h1>alice private</h1>' });
   return proposed;
@@ -41,6 +43,7 @@ beforeAll(async () => {
       accountFacts: { accountName: 'Alice Co' },
     })
   ).id;
+  aliceProjectId = (await createProject(db, alice.id, { name: 'Alice site', template: 'landing' })).id;
   const { bytes } = decodeInlineFiles({ 'index.html': '<h1>alice private</h1>' });
   await storeInlineFiles(new PostgresBlobStore(db), alice.id, bytes);
   aliceDeploymentId = (
@@ -74,6 +77,17 @@ const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
   'deployments.rollback': async (c) => expect(await codeOf(c.deployments.rollback({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
   'deployments.cancel': async (c) => expect(await codeOf(c.deployments.cancel({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
   'deployments.delete': async (c) => expect(await codeOf(c.deployments.delete({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
+  'deployments.allowance': async (c) => expect((await c.deployments.allowance()).platformManaged.hourLeft).toBe(5),
+  'projects.create': async (c) => expect((await c.projects.create({ name: 'bob site' })).userId).toBe(bob.id),
+  'projects.list': async (c) => expect(JSON.stringify(await c.projects.list())).not.toContain(aliceProjectId),
+  'projects.get': async (c) => expect(await codeOf(c.projects.get({ projectId: aliceProjectId }))).toBe('NOT_FOUND'),
+  'projects.readText': async (c) => expect(await codeOf(c.projects.readText({ projectId: aliceProjectId, path: 'index.html' }))).toBe('NOT_FOUND'),
+  'projects.saveText': async (c) => expect(await codeOf(c.projects.saveText({ projectId: aliceProjectId, path: 'index.html', text: 'pwned' }))).toBe('NOT_FOUND'),
+  'projects.addFiles': async (c) => expect(await codeOf(c.projects.addFiles({ projectId: aliceProjectId, files: {} }))).toBe('NOT_FOUND'),
+  'projects.renameFile': async (c) => expect(await codeOf(c.projects.renameFile({ projectId: aliceProjectId, from: 'index.html', to: 'x.html' }))).toBe('NOT_FOUND'),
+  'projects.deleteFile': async (c) => expect(await codeOf(c.projects.deleteFile({ projectId: aliceProjectId, path: 'index.html' }))).toBe('NOT_FOUND'),
+  'projects.deploy': async (c) => expect(await codeOf(c.projects.deploy({ projectId: aliceProjectId, platform: 'cloudflare', authMode: 'platform-managed' }))).toBe('NOT_FOUND'),
+  'files.missing': async (c) => expect((await c.files.missing({ hashes: [aliceManifest()['index.html']!.sha256] })).missing).toHaveLength(1),
   'files.negotiate': async (c) =>
     expect((await c.files.negotiate({ platform: 'cloudflare', manifest: aliceManifest() })).missing).toEqual([aliceManifest()['index.html']!.sha256]),
   'admin.overview': async (c) => expect(await codeOf(c.admin.overview())).toBe('FORBIDDEN'),
@@ -99,12 +113,13 @@ describe('access', () => {
     expect((await a.apiKeys.list()).map((k) => k.id)).toContain(aliceKeyId);
     expect((await a.connections.list()).map((c) => c.id)).toEqual([aliceConnectionId]);
     expect((await a.deployments.get({ id: aliceDeploymentId })).status).toBe('pending');
+    expect((await a.projects.readText({ projectId: aliceProjectId, path: 'index.html' })).text).toContain('Alice site');
   });
 
   it.each(Object.keys(crossUserCases))('an anonymous caller gets UNAUTHORIZED from %s', async (path) => {
     const [router, procedure] = path.split('.') as [string, string];
     const anonymous = (await callerFor(null)) as unknown as Record<string, Record<string, (i?: unknown) => Promise<unknown>>>;
-    expect(await codeOf(anonymous[router]![procedure]!({ id: aliceKeyId, name: 'x', limit: 1, email: 'x@y.z' }))).toBe('UNAUTHORIZED');
+    expect(await codeOf(anonymous[router]![procedure]!({ id: aliceKeyId, name: 'x', limit: 1, email: 'x@y.z', projectId: aliceProjectId, path: 'a', text: '', files: {}, hashes: [], from: 'a', to: 'b', platform: 'cloudflare', authMode: 'platform-managed' }))).toBe('UNAUTHORIZED');
   });
 
   it('lets an admin read the operator procedures', async () => {

@@ -4,6 +4,7 @@ import { apiKeysRouter } from './routers/api-keys';
 import { connectionsRouter } from './routers/connections';
 import { deploymentsRouter } from './routers/deployments';
 import { filesRouter } from './routers/files';
+import { projectsRouter } from './routers/projects';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -12,6 +13,7 @@ export const appRouter = createTRPCRouter({
   connections: connectionsRouter,
   deployments: deploymentsRouter,
   files: filesRouter,
+  projects: projectsRouter,
   admin: adminRouter,
 });
 

@@ -76,6 +76,37 @@ export const connections = pgTable(
   (t) => [uniqueIndex('connections_user_platform_idx').on(t.userId, t.platform)],
 );
 
+/** A person's website project (the "chat" of the seed: its id is the chat id of its deployments). */
+export const projects = pgTable(
+  'projects',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    template: text('template'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('projects_user_idx').on(t.userId, t.updatedAt)],
+);
+
+/** The current files of a project, as blobs: what the editor shows and a deploy sends. */
+export const projectFiles = pgTable(
+  'project_files',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    sha256: text('sha256').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.path] }), index('project_files_sha256_idx').on(t.sha256)],
+);
+
 /** The stable target of a chat/project on a platform: redeploys update the same Worker / branch. */
 export const sites = pgTable(
   'sites',

@@ -6,7 +6,7 @@
 import { and, eq, inArray, isNotNull, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
 import type { Db } from '../db/client';
-import { blobs, deploymentFiles, deployments, sites } from '../db/schema';
+import { blobs, deploymentFiles, deployments, projectFiles, sites } from '../db/schema';
 import { recordAudit } from '../audit';
 import { readConnectionCredentials } from '../connections/store';
 import { describeError } from '../http/json';
@@ -185,6 +185,7 @@ async function collectBlobs(db: Db, now: Date): Promise<number> {
       and(
         lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
         notExists(db.select({ one: sql`1` }).from(deploymentFiles).where(eq(deploymentFiles.sha256, blobs.sha256))),
+        notExists(db.select({ one: sql`1` }).from(projectFiles).where(eq(projectFiles.sha256, blobs.sha256))),
       ),
     )
     .returning({ sha256: blobs.sha256 });

@@ -108,3 +108,21 @@ export async function platformQuotaUsage(db: Db, now = new Date()) {
 export async function recordRejection(db: Db, entry: { userId: string; chatId: string; platform: string; authMode: string; reason: 'rate_limited' | 'quota' }) {
   await db.insert(auditLog).values({ userId: entry.userId, action: 'deployment.create', chatId: entry.chatId, platform: entry.platform, authMode: entry.authMode, outcome: entry.reason });
 }
+
+/** What is left of the user's allowance now, for the deploy modal. */
+export async function deploymentAllowance(db: Db, userId: string, now = new Date()) {
+  const since = async (ms: number, authMode: AuthMode) => {
+    const [row] = await db
+      .select({ n: count() })
+      .from(deployments)
+      .where(and(eq(deployments.userId, userId), eq(deployments.authMode, authMode), gte(deployments.createdAt, new Date(now.getTime() - ms))));
+    return row!.n;
+  };
+  return {
+    platformManaged: {
+      hourLeft: Math.max(0, limits.platformManagedPerHour - (await since(HOUR, 'platform-managed'))),
+      dayLeft: Math.max(0, limits.platformManagedPerDay - (await since(24 * HOUR, 'platform-managed'))),
+    },
+    userToken: { hourLeft: Math.max(0, limits.userTokenPerHour - (await since(HOUR, 'user-token'))) },
+  };
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sitesClosestToExpiry } from '../../admin/expiring';
 import { adminOverview, deploymentsOfUser, deploymentsPerDay, listRecentUsers, recentFailures, recentRejections } from '../../admin/overview';
 import { startRunner } from '../../deploy/background';
 import { runCleanup } from '../../deploy/cleanup';
@@ -14,6 +15,7 @@ export const adminRouter = createTRPCRouter({
     .input(z.object({ days: z.number().int().min(1).max(90).default(14) }).default({ days: 14 }))
     .query(({ ctx, input }) => deploymentsPerDay(ctx.db, input.days)),
   failures: adminProcedure.input(limit).query(({ ctx, input }) => recentFailures(ctx.db, input.limit)),
+  expiring: adminProcedure.input(limit).query(({ ctx, input }) => sitesClosestToExpiry(ctx.db, input.limit)),
   runCleanup: adminProcedure.mutation(({ ctx }) => runCleanup(ctx.db, { redrive: startRunner })),
   userDeployments: adminProcedure
     .input(z.object({ email: z.string().trim().min(3).max(254) }))

@@ -4,6 +4,7 @@ import { startRunner } from '../../deploy/background';
 import { proposedManifestSchema } from '../../deploy/files';
 import { cancelDeployment, deleteSite, deploymentLog, getDeployment, listDeployments, redeploy, rollback } from '../../deploy/manage';
 import { createDeployment } from '../../deploy/service';
+import { deploymentAllowance } from '../../deploy/policy';
 import { createTRPCRouter, protectedProcedure } from '../trpc';
 
 const byId = z.object({ id: z.uuid({ error: 'That deployment was not found.' }) });
@@ -24,6 +25,7 @@ export const deploymentsRouter = createTRPCRouter({
       startRunner(created.deploymentId);
       return created;
     }),
+  allowance: protectedProcedure.query(({ ctx }) => deploymentAllowance(ctx.db, ctx.user.id)),
   get: protectedProcedure.input(byId).query(({ ctx, input }) => getDeployment(ctx.db, ctx.user.id, input.id)),
   list: protectedProcedure
     .input(

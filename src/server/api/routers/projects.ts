@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { AUTH_MODES, DEPLOYMENT_PLATFORMS } from '@/lib/deployment';
+import { startRunner } from '../../deploy/background';
+import { TEMPLATES } from '../../projects/templates';
+import {
+  addUploadedFiles,
+  createProject,
+  deleteFile,
+  deployProject,
+  getProject,
+  listProjects,
+  readFile,
+  renameFile,
+  requireProject,
+  saveFile,
+} from '../../projects/service';
+import { AppError } from '../../errors';
+import { createTRPCRouter, protectedProcedure } from '../trpc';
+
+const projectId = z.uuid({ error: 'That site was not found.' });
+const path = z.string().min(1).max(1024);
+
+export const projectsRouter = createTRPCRouter({
+  create: protectedProcedure
+    .input(
+      z.object({
+        name: z.string().trim().min(1, { error: 'Give the site a name.' }).max(100),
+        template: z.enum(Object.keys(TEMPLATES) as [keyof typeof TEMPLATES, ...(keyof typeof TEMPLATES)[]]).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => createProject(ctx.db, ctx.user.id, input)),
+  list: protectedProcedure.query(({ ctx }) => listProjects(ctx.db, ctx.user.id)),
+  get: protectedProcedure.input(z.object({ projectId })).query(({ ctx, input }) => getProject(ctx.db, ctx.user.id, input.projectId)),
+  readText: protectedProcedure.input(z.object({ projectId, path })).query(async ({ ctx, input }) => {
+    await requireProject(ctx.db, ctx.user.id, input.projectId);
+    const file = await readFile(ctx.db, input.projectId, input.path);
+    if (!file) throw new AppError('NOT_FOUND', `The file "${input.path}" was not found.`);
+    return { text: file.bytes.toString('utf8'), contentType: file.contentType };
+  }),
+  saveText: protectedProcedure
+    .input(z.object({ projectId, path, text: z.string().max(5 * 1024 * 1024) }))
+    .mutation(({ ctx, input }) => saveFile(ctx.db, ctx.user.id, input.projectId, input.path, Buffer.from(input.text, 'utf8'))),
+  addFiles: protectedProcedure
+    .input(
+      z.object({
+        projectId,
+        replace: z.boolean().default(false),
+        files: z.record(z.string(), z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().min(0) })),
+      }),
+    )
+    .mutation(({ ctx, input }) => addUploadedFiles(ctx.db, ctx.user.id, input.projectId, input.files, input.replace)),
+  renameFile: protectedProcedure
+    .input(z.object({ projectId, from: path, to: path }))
+    .mutation(({ ctx, input }) => renameFile(ctx.db, ctx.user.id, input.projectId, input.from, input.to)),
+  deleteFile: protectedProcedure.input(z.object({ projectId, path })).mutation(({ ctx, input }) => deleteFile(ctx.db, ctx.user.id, input.projectId, input.path)),
+  deploy: protectedProcedure
+    .input(z.object({ projectId, platform: z.enum(DEPLOYMENT_PLATFORMS), authMode: z.enum(AUTH_MODES) }))
+    .mutation(async ({ ctx, input }) => {
+      const created = await deployProject(ctx.db, ctx.user.id, input);
+      startRunner(created.deploymentId);
+      return created;
+    }),
+});

@@ -1,0 +1,126 @@
+// Projects: a person's website and its current files, kept as blobs in the same content-addressed
+// store the deploy uses, so deploying a saved project sends nothing new from the browser.
+import { createHmac } from 'node:crypto';
+import { and, asc, desc, eq } from 'drizzle-orm';
+import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
+import { contentTypeFor, normalizeSitePath, SITE_LIMITS } from '@/lib/site-files';
+import type { Db } from '../db/client';
+import { projectFiles, projects } from '../db/schema';
+import { PostgresBlobStore, sha256Hex } from '../deploy/blob-store';
+import { createDeployment } from '../deploy/service';
+import { getEnv } from '../env';
+import { AppError, notFound } from '../errors';
+import { templateFiles, type TemplateId } from './templates';
+
+export async function requireProject(db: Db, userId: string, projectId: string) {
+  const [project] = await db.select().from(projects).where(and(eq(projects.id, projectId), eq(projects.userId, userId)));
+  if (!project) throw notFound('That site');
+  return project;
+}
+
+function checkedPath(raw: string): string {
+  const check = normalizeSitePath(raw);
+  if (!check.ok) throw new AppError('BAD_REQUEST', `The file path "${raw.slice(0, 200)}" ${check.reason}.`).withAction('fix-files');
+  return check.path;
+}
+
+export async function createProject(db: Db, userId: string, input: { name: string; template?: TemplateId }) {
+  const [project] = await db.insert(projects).values({ userId, name: input.name, template: input.template ?? null }).returning();
+  if (input.template) {
+    const store = new PostgresBlobStore(db);
+    for (const [path, bytes] of Object.entries(templateFiles(input.template, input.name))) await writeFile(db, store, userId, project!.id, path, bytes);
+  }
+  return project!;
+}
+
+export async function listProjects(db: Db, userId: string) {
+  return db.select().from(projects).where(eq(projects.userId, userId)).orderBy(desc(projects.updatedAt));
+}
+
+export async function getProject(db: Db, userId: string, projectId: string) {
+  const project = await requireProject(db, userId, projectId);
+  const files = await db
+    .select({ path: projectFiles.path, sha256: projectFiles.sha256, size: projectFiles.size })
+    .from(projectFiles)
+    .where(eq(projectFiles.projectId, projectId))
+    .orderBy(asc(projectFiles.path));
+  return { ...project, files: files.map((f) => ({ ...f, contentType: contentTypeFor(f.path) ?? 'application/octet-stream' })), previewToken: previewToken(project.id) };
+}
+
+async function writeFile(db: Db, store: PostgresBlobStore, userId: string, projectId: string, rawPath: string, bytes: Buffer) {
+  const path = checkedPath(rawPath);
+  if (bytes.length > SITE_LIMITS.maxTotalBytes) throw new AppError('PAYLOAD_TOO_LARGE', `"${path}" is larger than a whole site may be (50 MB).`);
+  const sha256 = sha256Hex(bytes);
+  await store.put(userId, sha256, bytes);
+  await db
+    .insert(projectFiles)
+    .values({ projectId, path, sha256, size: bytes.length })
+    .onConflictDoUpdate({ target: [projectFiles.projectId, projectFiles.path], set: { sha256, size: bytes.length, updatedAt: new Date() } });
+  await db.update(projects).set({ updatedAt: new Date() }).where(eq(projects.id, projectId));
+  return { path, sha256, size: bytes.length };
+}
+
+/** Saves one file's content (text, or bytes from base64). */
+export async function saveFile(db: Db, userId: string, projectId: string, path: string, bytes: Buffer) {
+  await requireProject(db, userId, projectId);
+  return writeFile(db, new PostgresBlobStore(db), userId, projectId, path, bytes);
+}
+
+/** Sets files already uploaded as blobs (an imported folder or zip): path → SHA-256. */
+export async function addUploadedFiles(db: Db, userId: string, projectId: string, files: Record<string, { sha256: string; size: number }>, replace: boolean) {
+  await requireProject(db, userId, projectId);
+  const store = new PostgresBlobStore(db);
+  const missing = await store.missing(userId, Object.values(files).map((f) => f.sha256));
+  if (missing.length) throw new AppError('BAD_REQUEST', `${missing.length} file(s) were not uploaded yet. Upload them, then try again.`);
+  const rows = Object.entries(files).map(([path, f]) => ({ projectId, path: checkedPath(path), sha256: f.sha256, size: f.size }));
+  await db.transaction(async (tx) => {
+    if (replace) await tx.delete(projectFiles).where(eq(projectFiles.projectId, projectId));
+    for (const row of rows)
+      await tx
+        .insert(projectFiles)
+        .values(row)
+        .onConflictDoUpdate({ target: [projectFiles.projectId, projectFiles.path], set: { sha256: row.sha256, size: row.size, updatedAt: new Date() } });
+    await tx.update(projects).set({ updatedAt: new Date() }).where(eq(projects.id, projectId));
+  });
+}
+
+export async function renameFile(db: Db, userId: string, projectId: string, from: string, to: string) {
+  await requireProject(db, userId, projectId);
+  const target = checkedPath(to);
+  const [file] = await db.select().from(projectFiles).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, from)));
+  if (!file) throw notFound(`The file "${from}"`);
+  const [clash] = await db.select().from(projectFiles).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, target)));
+  if (clash) throw new AppError('CONFLICT', `There is already a file at "${target}".`);
+  await db.update(projectFiles).set({ path: target, updatedAt: new Date() }).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, from)));
+}
+
+export async function deleteFile(db: Db, userId: string, projectId: string, path: string) {
+  await requireProject(db, userId, projectId);
+  const removed = await db.delete(projectFiles).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, path))).returning({ path: projectFiles.path });
+  if (!removed.length) throw notFound(`The file "${path}"`);
+}
+
+export async function readFile(db: Db, projectId: string, path: string): Promise<{ bytes: Buffer; contentType: string } | null> {
+  const [file] = await db.select().from(projectFiles).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, path)));
+  if (!file) return null;
+  return { bytes: await new PostgresBlobStore(db).get(file.sha256), contentType: contentTypeFor(path) ?? 'application/octet-stream' };
+}
+
+/** Deploys the project's saved files: the server has every blob already. */
+export async function deployProject(db: Db, userId: string, input: { projectId: string; platform: DeploymentPlatform; authMode: AuthMode }) {
+  const project = await getProject(db, userId, input.projectId);
+  return createDeployment(db, {
+    userId,
+    chatId: project.id,
+    siteName: project.name,
+    platform: input.platform,
+    authMode: input.authMode,
+    manifest: Object.fromEntries(project.files.map((f) => [f.path, { sha256: f.sha256, size: f.size }])),
+  });
+}
+
+/** A token that lets the sandboxed preview frame load the project's files without cookies. */
+export function previewToken(projectId: string): string {
+  const secret = Object.values(getEnv().sessionPasswords).at(-1)!;
+  return createHmac('sha256', secret).update(`preview:${projectId}`).digest('base64url').slice(0, 32);
+}
