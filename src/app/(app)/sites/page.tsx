@@ -1,13 +1,14 @@
 import type { Metadata } from 'next';
-import { EmptyState, PageHeader } from '@/components/ui/empty-state';
+import { PageHeader } from '@/components/ui/empty-state';
+import { SitesPage } from '@/components/sites/sites-page';
 
 export const metadata: Metadata = { title: 'Sites · Huskit Sites' };
 
-export default function SitesPage() {
+export default function Sites() {
   return (
     <>
       <PageHeader title="Sites" description="Your projects: edit their files and deploy them." />
-      <EmptyState title="No sites yet" body="Sites you create or import will appear here." />
+      <SitesPage />
     </>
   );
 }

@@ -125,7 +125,9 @@ async function uploadAssets(cf: CloudflareAssetsClient, ctx: DeployContext<Cloud
     return session.jwt;
   }
   const totalBytes = session.buckets.flat().reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);
+  const totalFiles = session.buckets.flat().length;
   let sentBytes = 0;
+  let sentFiles = 0;
   let completion: string | undefined;
   await forEachConcurrently(session.buckets, 3, async (bucket) => {
     const files = [];
@@ -137,7 +139,12 @@ async function uploadAssets(cf: CloudflareAssetsClient, ctx: DeployContext<Cloud
     const jwt = await cf.uploadBucket(session.jwt, files);
     if (jwt) completion = jwt;
     sentBytes += bucket.reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);
-    await ctx.report('upload', 10 + Math.round((70 * sentBytes) / Math.max(totalBytes, 1)), `Uploaded ${sentBytes} of ${totalBytes} bytes to Cloudflare`);
+    sentFiles += bucket.length;
+    await ctx.report(
+      'upload',
+      10 + Math.round((70 * sentBytes) / Math.max(totalBytes, 1)),
+      `Uploaded ${sentFiles} of ${totalFiles} changed file${totalFiles === 1 ? '' : 's'} (${sentBytes} of ${totalBytes} bytes) to Cloudflare`,
+    );
   });
   if (!completion) throw new PlatformError('unavailable', 'Cloudflare did not confirm the upload. Deploy again: files already sent are kept.');
   return completion;
