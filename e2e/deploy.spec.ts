@@ -124,6 +124,7 @@ test('import a folder with an image and a font: the bytes served equal the impor
   expect([image.headers['content-type'], image.body.equals(png)]).toEqual(['image/png', true]);
   const served2 = await served(url, '/fonts/brand.woff2');
   expect([served2.headers['content-type'], served2.body.equals(font)]).toEqual(['font/woff2', true]);
+  await page.screenshot({ path: test.info().outputPath('imported.png') });
 });
 
 test('deploy to your own Cloudflare account after connecting it', async ({ page }) => {
@@ -140,6 +141,7 @@ test('deploy to your own Cloudflare account after connecting it', async ({ page 
   await dialog.getByLabel(/Deploy to your Cloudflare account/).check();
   await dialog.getByRole('button', { name: 'Deploy now' }).click();
   await expect(dialog.getByTestId('live-url')).toHaveText(/^http:\/\/mine\.local-user\.workers\.localhost:\d+$/, { timeout: 60_000 });
+  await page.screenshot({ path: test.info().outputPath('own-account.png') });
 });
 
 test('the sixth quick deploy within an hour shows the 429 message with a countdown', async ({ page }) => {
@@ -180,6 +182,7 @@ test('keyboard only: the deploy modal opens, is driven and closes; focus stays i
     await page.keyboard.press('Tab');
     expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
   }
+  await page.screenshot({ path: test.info().outputPath('keyboard-modal.png') });
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
   await expect(trigger).toBeFocused();
