@@ -95,6 +95,7 @@ const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
   'admin.rejections': async (c) => expect(await codeOf(c.admin.rejections())).toBe('FORBIDDEN'),
   'admin.deploymentsPerDay': async (c) => expect(await codeOf(c.admin.deploymentsPerDay())).toBe('FORBIDDEN'),
   'admin.runCleanup': async (c) => expect(await codeOf(c.admin.runCleanup())).toBe('FORBIDDEN'),
+  'admin.expiring': async (c) => expect(await codeOf(c.admin.expiring())).toBe('FORBIDDEN'),
   'admin.failures': async (c) => expect(await codeOf(c.admin.failures())).toBe('FORBIDDEN'),
   'admin.userDeployments': async (c) => expect(await codeOf(c.admin.userDeployments({ email: alice.email }))).toBe('FORBIDDEN'),
 };

@@ -1,0 +1,188 @@
+'use client';
+// Settings → Platform accounts: one tab per platform; a connected platform shows its account, the
+// others the form to connect one, each beside short help on which credentials to make.
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
+import { PlatformMark, PLATFORM_LABELS } from '@/components/ui/platform-mark';
+import { useTRPC } from '@/trpc/react';
+import { ConnectionCard } from './connection-card';
+import { ConnectionForm, type ConnectablePlatform, type Connection } from './connection-form';
+import { AmplifyHelp, CloudflareHelp } from './platform-help';
+import { Tabs } from './platform-tabs';
+
+const CONNECTABLE: readonly DeploymentPlatform[] = ['cloudflare', 'amplify'];
+
+const COMING_SOON: Partial<Record<DeploymentPlatform, string>> = {
+  netlify: 'Deploying to your own Netlify account is on its way; until then, use Cloudflare or AWS Amplify.',
+  vercel: 'Deploying to your own Vercel account is on its way; until then, use Cloudflare or AWS Amplify.',
+};
+
+export function PlatformConnections({ initialPlatform = 'cloudflare' }: { initialPlatform?: DeploymentPlatform }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const list = useQuery(trpc.connections.list.queryOptions());
+  const [selected, setSelected] = useState<DeploymentPlatform>(initialPlatform);
+  const [announcement, setAnnouncement] = useState('');
+
+  const select = (platform: DeploymentPlatform) => {
+    setSelected(platform);
+    // A reload (or a link from the deploy dialog: /settings?platform=amplify) opens the same tab.
+    const url = new URL(window.location.href);
+    url.searchParams.set('platform', platform);
+    window.history.replaceState(window.history.state, '', url);
+  };
+
+  const setConnections = (update: (current: Connection[]) => Connection[]) => {
+    queryClient.setQueryData(trpc.connections.list.queryKey(), (current) => update(current ?? []));
+    void queryClient.invalidateQueries({ queryKey: trpc.connections.list.queryKey() });
+  };
+
+  const items = DEPLOYMENT_PLATFORMS.map((platform) => {
+    const connection = list.data?.find((c) => c.platform === platform);
+    return {
+      key: platform,
+      label: (
+        <>
+          <PlatformMark platform={platform} />
+          {connection && (
+            <span className="inline-flex items-center gap-1 text-xs font-normal text-emerald-700 dark:text-emerald-400">
+              <span className="size-1.5 rounded-full bg-emerald-500" aria-hidden="true" />
+              Connected
+            </span>
+          )}
+          {COMING_SOON[platform] && (
+            <span className="rounded-full bg-neutral-100 px-1.5 py-0.5 text-[11px] font-normal text-neutral-600 dark:bg-neutral-800 dark:text-neutral-400">Coming soon</span>
+          )}
+        </>
+      ),
+      panel: CONNECTABLE.includes(platform) ? (
+        <ConnectablePanel
+          platform={platform as ConnectablePlatform}
+          connection={connection}
+          loading={list.isPending}
+          loadError={list.isError ? list.error.message : null}
+          onRetry={() => void list.refetch()}
+          announce={setAnnouncement}
+          setConnections={setConnections}
+        />
+      ) : (
+        <div className="rounded-lg border border-dashed border-neutral-300 px-6 py-10 text-center dark:border-neutral-700">
+          <p className="text-sm text-neutral-600 dark:text-neutral-400">{COMING_SOON[platform]}</p>
+        </div>
+      ),
+    };
+  });
+
+  return (
+    <section aria-labelledby="platform-accounts-heading" className="mb-8 rounded-lg border border-neutral-200 bg-white p-5 dark:border-neutral-800 dark:bg-neutral-900">
+      <h2 id="platform-accounts-heading" className="text-base font-medium">
+        Platform accounts
+      </h2>
+      <p className="mt-1 mb-4 text-sm text-neutral-600 dark:text-neutral-400">
+        Quick deploys use Huskit’s shared infrastructure and expire after a while. Connect your own account to deploy there instead.
+      </p>
+      <Tabs label="Platforms" items={items} selected={selected} onSelect={select} />
+      <p aria-live="polite" className="sr-only">
+        {announcement}
+      </p>
+    </section>
+  );
+}
+
+function ConnectablePanel({
+  platform,
+  connection,
+  loading,
+  loadError,
+  onRetry,
+  announce,
+  setConnections,
+}: {
+  platform: ConnectablePlatform;
+  connection: Connection | undefined;
+  loading: boolean;
+  loadError: string | null;
+  onRetry: () => void;
+  announce: (message: string) => void;
+  setConnections: (update: (current: Connection[]) => Connection[]) => void;
+}) {
+  const [replacing, setReplacing] = useState(false);
+  // Where focus goes after the view changes under it (connect, replace, disconnect).
+  const [moved, setMoved] = useState(false);
+  const label = PLATFORM_LABELS[platform];
+
+  const upsert = (updated: Connection) => setConnections((current) => [...current.filter((c) => c.platform !== updated.platform), updated]);
+
+  let body: React.ReactNode;
+  if (loading) {
+    body = (
+      <div aria-busy="true" className="space-y-3" role="status">
+        <span className="sr-only">Loading your {label} connection…</span>
+        <div className="h-5 w-1/2 animate-pulse rounded bg-neutral-200 dark:bg-neutral-800" />
+        <div className="h-9 animate-pulse rounded bg-neutral-200 dark:bg-neutral-800" />
+        <div className="h-9 animate-pulse rounded bg-neutral-200 dark:bg-neutral-800" />
+      </div>
+    );
+  } else if (loadError) {
+    body = (
+      <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
+        <p>Your connections could not be loaded: {loadError}</p>
+        <button type="button" onClick={onRetry} className="mt-2 rounded-md border border-red-300 bg-white px-3 py-1.5 text-sm dark:border-red-800 dark:bg-red-900">
+          Try again
+        </button>
+      </div>
+    );
+  } else if (connection && !replacing) {
+    body = (
+      <ConnectionCard
+        connection={connection}
+        focusOnMount={moved}
+        announce={announce}
+        onChanged={upsert}
+        onReplace={() => {
+          setReplacing(true);
+          setMoved(true);
+        }}
+        onRemoved={() => {
+          setMoved(true);
+          setConnections((current) => current.filter((c) => c.id !== connection.id));
+        }}
+      />
+    );
+  } else {
+    body = (
+      <ConnectionForm
+        platform={platform}
+        replacing={replacing ? connection : undefined}
+        focusOnMount={moved}
+        onCancel={
+          replacing
+            ? () => {
+                setReplacing(false);
+                setMoved(true);
+              }
+            : undefined
+        }
+        onConnected={(saved) => {
+          upsert(saved);
+          setReplacing(false);
+          setMoved(true);
+          const f = saved.accountFacts;
+          announce(
+            platform === 'cloudflare'
+              ? `Connected to the Cloudflare account ${f.accountName ?? ''}.`
+              : `Connected to AWS Amplify in ${f.regionName ?? f.region ?? 'your region'}.`,
+          );
+        }}
+      />
+    );
+  }
+
+  return (
+    <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_24rem]">
+      <div>{body}</div>
+      {platform === 'cloudflare' ? <CloudflareHelp /> : <AmplifyHelp />}
+    </div>
+  );
+}
