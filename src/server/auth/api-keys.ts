@@ -1,6 +1,6 @@
 // API keys for integrators: `hs_` + 32 random bytes, shown once, stored as a SHA-256 hash.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { apiKeys, users } from '../db/schema';
 import type { Db } from '../db/client';
 import { notFound } from '../errors';
@@ -62,6 +62,10 @@ export async function authenticateApiKey(db: Db, key: string): Promise<SessionUs
     .where(and(eq(apiKeys.keyHash, hashKey(key)), isNull(apiKeys.revokedAt)))
     .limit(1);
   if (!row) return null;
-  await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, row.keyId));
+  // At most one write a minute per key: thousands of uploads must not queue on this one row.
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: new Date() })
+    .where(and(eq(apiKeys.id, row.keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`))));
   return { id: row.id, email: row.email, role: roleForEmail(row.email), sessionVersion: row.sessionVersion };
 }

@@ -15,6 +15,8 @@ export interface BlobStore {
   /** One part of a file larger than an upload request; the last part completes and verifies it. */
   putChunk(userId: string, sha256: string, offset: number, totalSize: number, bytes: Buffer): Promise<{ complete: boolean; received: number }>;
   get(sha256: string): Promise<Buffer>;
+  /** Many blobs in few reads (a bucket of uploads, a scan). */
+  getMany(sha256s: string[]): Promise<Map<string, Buffer>>;
 }
 
 export const sha256Hex = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -74,6 +76,19 @@ export class PostgresBlobStore implements BlobStore {
       await this.db.delete(blobChunks).where(where);
     }
     return { complete: true, received };
+  }
+
+  async getMany(sha256s: string[]): Promise<Map<string, Buffer>> {
+    const unique = [...new Set(sha256s)];
+    const found = new Map<string, Buffer>();
+    // Slices keep each answer to a few MB.
+    for (let i = 0; i < unique.length; i += 100) {
+      const rows = await this.db.select({ sha256: blobs.sha256, bytes: blobs.bytes }).from(blobs).where(inArray(blobs.sha256, unique.slice(i, i + 100)));
+      for (const r of rows) found.set(r.sha256, r.bytes);
+    }
+    const missing = unique.find((h) => !found.has(h));
+    if (missing) throw new AppError('NOT_FOUND', `The file with SHA-256 ${missing} is not stored. Upload it again.`);
+    return found;
   }
 
   async get(sha256: string): Promise<Buffer> {

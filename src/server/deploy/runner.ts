@@ -120,6 +120,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
           target: { externalId: site?.externalId ?? row.externalId, externalProjectId: site?.externalProjectId ?? row.externalProjectId },
           manifest,
           readBlob: (sha) => blobs.get(sha),
+          readBlobs: (shas) => blobs.getMany(shas),
           checkpoint,
           save: async (patch) => {
             Object.assign(checkpoint, patch);

@@ -21,6 +21,8 @@ export interface DeployContext<Credentials> {
   target: SiteTarget;
   manifest: Manifest;
   readBlob(sha256: string): Promise<Buffer>;
+  /** Many files in few reads. */
+  readBlobs(sha256s: string[]): Promise<Map<string, Buffer>>;
   /** What earlier attempts of this deployment finished; steps already done are skipped. */
   checkpoint: Record<string, unknown>;
   /** Records progress that a resumed attempt can start from. */

@@ -7,7 +7,6 @@ import JSZip from 'jszip';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
-import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
 import {
@@ -372,10 +371,8 @@ export async function zipSite(ctx: Ctx): Promise<Uint8Array> {
   const totalBytes = paths.reduce((n, p) => n + ctx.manifest[p]!.size, 0);
   await ctx.report('zip', 20, `Zipping ${paths.length} files (${formatBytes(totalBytes)})`);
 
-  const contents = new Map<string, Buffer>();
-  await forEachConcurrently(paths, 8, async (path) => {
-    contents.set(path, await ctx.readBlob(ctx.manifest[path]!.sha256));
-  });
+  const bySha = await ctx.readBlobs(paths.map((p) => ctx.manifest[p]!.sha256));
+  const contents = new Map(paths.map((p) => [p, bySha.get(ctx.manifest[p]!.sha256)!]));
   const zip = new JSZip();
   for (const path of paths) zip.file(path, contents.get(path)!, { compression: compressionFor(path), compressionOptions: { level: 6 }, createFolders: false });
   const bytes = await zip.generateAsync({ type: 'uint8array', platform: 'UNIX' });

@@ -86,6 +86,7 @@ function harness(opts: {
       if (!bytes) throw new Error(`no blob ${sha}`);
       return bytes;
     },
+    readBlobs: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, await ctx.readBlob(sha)] as const))),
     checkpoint,
     save: async (patch) => {
       opts.onSave?.(patch);

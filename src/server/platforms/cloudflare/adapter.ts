@@ -130,12 +130,13 @@ async function uploadAssets(cf: CloudflareAssetsClient, ctx: DeployContext<Cloud
   let sentFiles = 0;
   let completion: string | undefined;
   await forEachConcurrently(session.buckets, 3, async (bucket) => {
-    const files = [];
-    for (const hash of bucket) {
+    const wanted = bucket.map((hash) => {
       const file = byHash.get(hash);
       if (!file) throw new PlatformError('bad_request', 'Cloudflare asked for a file that is not part of this site. Deploy again.');
-      files.push({ hash, base64: (await ctx.readBlob(file.sha256)).toString('base64'), contentType: contentTypeFor(file.path) ?? 'application/null' });
-    }
+      return { hash, ...file };
+    });
+    const bytes = await ctx.readBlobs(wanted.map((f) => f.sha256));
+    const files = wanted.map((f) => ({ hash: f.hash, base64: bytes.get(f.sha256)!.toString('base64'), contentType: contentTypeFor(f.path) ?? 'application/null' }));
     const jwt = await cf.uploadBucket(session.jwt, files);
     if (jwt) completion = jwt;
     sentBytes += bucket.reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);
