@@ -178,7 +178,7 @@ export async function deploymentStatus(db: Db, userId: string, deploymentId: str
     .where(and(eq(deployments.id, deploymentId), eq(deployments.userId, userId)));
   if (!row) throw new AppError('NOT_FOUND', 'That deployment was not found.');
   const unfinished = row.status === 'pending' || row.status === 'building';
-  if (unfinished && (!row.leaseUntil || row.leaseUntil.getTime() < now())) redrive(row.id);
+  if (unfinished && (!row.leaseUntil || row.leaseUntil.getTime() < Date.now())) redrive(row.id);
   const failure = row.status === 'error' ? (ERROR_CODES[row.errorCode ?? ''] ?? ERROR_CODES.internal!) : undefined;
   return {
     deploymentId: row.id,
@@ -193,4 +193,3 @@ export async function deploymentStatus(db: Db, userId: string, deploymentId: str
   };
 }
 
-const now = () => Date.now();
