@@ -44,10 +44,12 @@ export class PostgresBlobStore implements BlobStore {
     const actual = sha256Hex(bytes);
     if (actual !== sha256)
       throw new AppError('BAD_REQUEST', `The uploaded bytes do not match their SHA-256 (expected ${sha256}, got ${actual}). Upload the file again.`);
-    await this.db.transaction(async (tx) => {
-      await tx.insert(blobs).values({ sha256, size: bytes.length, bytes }).onConflictDoNothing();
-      await tx.insert(userBlobs).values({ userId, sha256 }).onConflictDoNothing();
-    });
+    // One statement (one round trip): the blob, once, and the user's proof of holding it.
+    await this.db.execute(sql`
+      with stored as (
+        insert into ${blobs} (sha256, size, bytes) values (${sha256}, ${bytes.length}, ${bytes}) on conflict do nothing
+      )
+      insert into ${userBlobs} (user_id, sha256) values (${userId}, ${sha256}) on conflict do nothing`);
   }
 
   async putChunk(userId: string, sha256: string, offset: number, totalSize: number, bytes: Buffer) {
