@@ -11,6 +11,7 @@ import { defaultCloudConfig } from '@/emulator/config';
 import { startCloud, type RunningCloud } from '@/emulator/server';
 import { hashFloorMs, jszipMs, roundTripMs, sendOnceMs, startSink, zipFloor } from './floors';
 import { rng, site500, site5k, siteSmall, totalBytes, type Site } from './workloads';
+import { readSse } from '../src/testing/sse';
 
 const QUICK = process.argv.includes('--quick');
 const now = () => performance.now();
@@ -101,29 +102,16 @@ async function follow(deploymentId: string, onOpen?: () => void): Promise<Status
   const res = await fetch(`${base}/api/deployments/${deploymentId}/events`, { headers: { authorization: auth } });
   if (!res.ok) throw new Error(`events: ${res.status} ${await res.text()}`);
   onOpen?.();
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const events: StatusEvent[] = [];
-  let buffer = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return events;
-    buffer += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const id = /^id: (\d+)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (!id || !data) continue;
-      const e = JSON.parse(data) as { status: string; step: string };
-      events.push({ id: Number(id), status: e.status, step: e.step, receivedAt: Date.now() });
-      if (['ready', 'error', 'canceled'].includes(e.status)) {
-        await reader.cancel().catch(() => {});
-        return events;
-      }
-    }
-  }
+  // Each event's arrival time is taken as it is read.
+  const arrivals: number[] = [];
+  const raw = await readSse(res, (e) => {
+    arrivals.push(Date.now());
+    return ['ready', 'error', 'canceled'].includes((JSON.parse(e.data!) as { status: string }).status);
+  }, 30 * 60_000);
+  return raw.map((e, i) => {
+    const d = JSON.parse(e.data!) as { status: string; step: string };
+    return { id: Number(e.id), status: d.status, step: d.step, receivedAt: arrivals[i]! };
+  });
 }
 
 interface DeployResult {

@@ -5,20 +5,12 @@
 // of each range (size = lo + (hi − lo)·u^k, u spread evenly with jitter): ~49 MB in all.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { seededRandom } from '../src/emulator/faults';
 
 export type Site = Map<string, Buffer>;
 
-/** mulberry32: a small, fast, seeded PRNG. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The emulator's seeded generator (mulberry32): the same seed, the same site. */
+export const rng = seededRandom;
 
 const WORDS = 'the quick brown fox jumps over lazy dog site deploy static asset worker amplify cloud page style script button header footer nav main section article'.split(' ');
 

@@ -30,7 +30,7 @@ export interface FaultSettings {
 export type FiredFault = Required<Pick<FaultRule, 'id' | 'kind'>> & FaultRule;
 
 /** mulberry32: small, fast and deterministic for a given seed. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
