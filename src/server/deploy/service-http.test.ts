@@ -1,6 +1,8 @@
 // The deployment service through its real route handlers, the local cloud and a real database:
 // REST create → 202 → SSE → ready → the URL serves the site; the error table; policy under
-// concurrency; and privacy between users.
+// concurrency; and privacy between users. Its own database: the quota counts every live site, and
+// other test files create sites at the same time.
+import '@/testing/isolated-db';
 import { useLocalCloud } from '@/testing/local-cloud';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
