@@ -19,7 +19,7 @@ async function verified(platform: DeploymentPlatform, credentials: Record<string
     return await adapter.verify(adapter.parseCredentials(credentials));
   } catch (err) {
     if (err instanceof PlatformError) {
-      const code = err.kind === 'auth' ? 'BAD_REQUEST' : err.kind === 'bad_request' ? 'BAD_REQUEST' : err.kind === 'quota' ? 'TOO_MANY_REQUESTS' : 'BAD_GATEWAY';
+      const code = err.kind === 'quota' ? 'TOO_MANY_REQUESTS' : err.kind === 'auth' || err.kind === 'bad_request' ? 'BAD_REQUEST' : 'BAD_GATEWAY';
       // The platform's own words go to the log, never the secret: messages are built without it.
       throw new AppError(code, err.kind === 'auth' ? `These credentials were refused: ${err.message}` : err.message).withAction(
         err.kind === 'unavailable' ? 'retry' : 'settings',

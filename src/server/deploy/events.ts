@@ -192,8 +192,7 @@ export async function openStatusStream(
   const close = () => {
     if (closed) return;
     closed = true;
-    timers.forEach(clearTimeout);
-    timers.forEach(clearInterval);
+    timers.forEach(clearTimeout); // clears intervals too
     subscription?.unsubscribe();
     try {
       controller.close();

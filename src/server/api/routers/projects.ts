@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AUTH_MODES, DEPLOYMENT_PLATFORMS } from '@/lib/deployment';
 import { startRunner } from '../../deploy/background';
+import { proposedManifestSchema } from '../../deploy/files';
 import { TEMPLATES } from '../../projects/templates';
 import {
   addUploadedFiles,
@@ -45,7 +46,7 @@ export const projectsRouter = createTRPCRouter({
       z.object({
         projectId,
         replace: z.boolean().default(false),
-        files: z.record(z.string(), z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().min(0) })),
+        files: proposedManifestSchema,
       }),
     )
     .mutation(({ ctx, input }) => addUploadedFiles(ctx.db, ctx.user.id, input.projectId, input.files, input.replace)),
