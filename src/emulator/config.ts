@@ -2,6 +2,8 @@
 // product's configuration points at (src/lib/local-cloud.ts) and what the README tells a person to
 // paste into Settings to try "your own account" locally.
 import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_CLOUD_PORT } from '@/lib/local-cloud';
+import { defaultNetlifyConfig, type NetlifyConfig } from './netlify/config';
+import { defaultVercelConfig, type VercelConfig } from './vercel/config';
 
 export interface CloudflareAccount {
   id: string;
@@ -54,6 +56,8 @@ export interface CloudConfig {
     jobStepMs: number;
     presignExpiresSeconds: number;
   };
+  netlify: NetlifyConfig;
+  vercel: VercelConfig;
 }
 
 export const PLATFORM_AWS_ACCOUNT = '111122223333';
@@ -92,5 +96,7 @@ export function defaultCloudConfig(overrides: Partial<Pick<CloudConfig, 'host' |
       jobStepMs: 1000,
       presignExpiresSeconds: 3600,
     },
+    netlify: defaultNetlifyConfig(),
+    vercel: defaultVercelConfig(),
   };
 }

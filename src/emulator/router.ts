@@ -2,7 +2,7 @@
 // matched on the raw path, one segment each, then percent-decoded: `feature%2Fx` is one segment.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export type FaultTarget = 'cloudflare' | 'amplify' | 's3' | 'sites';
+export type FaultTarget = 'cloudflare' | 'amplify' | 's3' | 'netlify' | 'vercel' | 'sites';
 
 export interface RequestContext {
   req: IncomingMessage;

@@ -12,6 +12,8 @@ import type { FaultTarget, RequestContext } from './router';
 import { Stats } from './stats';
 import { createCloudflare } from './cloudflare/api';
 import { createAmplify } from './amplify/api';
+import { createNetlify } from './netlify/api';
+import { createVercel } from './vercel/api';
 
 export interface RunningCloud {
   url: string;
@@ -24,7 +26,7 @@ export interface RunningCloud {
 }
 
 const DEFAULT_BODY_LIMIT = 200 * 1024 * 1024;
-const PLATFORMS: PlatformFactory[] = [createCloudflare, createAmplify];
+const PLATFORMS: PlatformFactory[] = [createCloudflare, createAmplify, createNetlify, createVercel];
 
 export async function startCloud(config: CloudConfig = defaultCloudConfig()): Promise<RunningCloud> {
   const stats = new Stats();

@@ -21,3 +21,21 @@ export const LOCAL_AWS = {
   user: { accessKeyId: 'AKIAHUSKITLOCALUSER0', secretAccessKey: 'local/user/secret/key/00000000000000000000' },
   platformAppId: 'd1huskitlocal01',
 } as const;
+
+export const LOCAL_NETLIFY = {
+  /** The shared account of quick deploys (NETLIFY_AUTH_TOKEN in development). */
+  platformToken: 'local-netlify-platform-token-000000000000',
+  platformAccountSlug: 'huskit-local',
+  /** What a person pastes into Settings to try "your own account" locally. */
+  userToken: 'local-netlify-user-token-0000000000000000',
+  userAccountSlug: 'local-user',
+} as const;
+
+export const LOCAL_VERCEL = {
+  /** The shared team of quick deploys (VERCEL_TOKEN, VERCEL_TEAM_ID in development). */
+  platformToken: 'localvercelplatformtoken000000',
+  platformTeamId: 'team_huskitlocal0000000000',
+  platformTeamSlug: 'huskit-local',
+  /** What a person pastes into Settings to try "your own account" locally (no team). */
+  userToken: 'localverceluseraccounttoken000',
+} as const;

@@ -3,7 +3,8 @@
 // weak secret stops the server at start with a message that names the variable.
 import { z } from 'zod';
 import { isAmplifyRegion } from '@/lib/aws-regions';
-import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_CLOUD_PORT } from '@/lib/local-cloud';
+import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
+import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_CLOUD_PORT, LOCAL_NETLIFY, LOCAL_VERCEL } from '@/lib/local-cloud';
 
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-in-production-0000';
 // 32 bytes, base64. Development only: production refuses it.
@@ -45,6 +46,17 @@ const schema = z.object({
   AMPLIFY_APP_ID: optionalString,
   AMPLIFY_ENDPOINT: optionalString,
   AMPLIFY_SITE_URL: optionalString,
+  NETLIFY_API_URL: optionalString,
+  NETLIFY_AUTH_TOKEN: optionalString,
+  NETLIFY_ACCOUNT_SLUG: optionalString,
+  VERCEL_API_URL: optionalString,
+  VERCEL_TOKEN: optionalString,
+  VERCEL_TEAM_ID: optionalString,
+  VERCEL_SITE_URL: optionalString,
+  QUOTA_CLOUDFLARE: optionalString,
+  QUOTA_AMPLIFY: optionalString,
+  QUOTA_NETLIFY: optionalString,
+  QUOTA_VERCEL: optionalString,
 });
 
 export interface EncryptionKey {
@@ -83,6 +95,22 @@ export interface Env {
     appId?: string;
     endpoint?: string;
     /** The public URL of a branch, from `{branch}` (its displayName), `{appId}` and `{domain}` (the app's default domain). */
+    siteUrl: string;
+  };
+  /** Live quick-deploy sites allowed per platform, where the environment sets it. */
+  platformQuota: Partial<Record<DeploymentPlatform, number>>;
+  netlify: {
+    /** The API base including /api/v1. */
+    apiUrl: string;
+    authToken?: string;
+    /** The team that holds quick-deploy sites; the token's default team when unset. */
+    accountSlug?: string;
+  };
+  vercel: {
+    apiUrl: string;
+    token?: string;
+    teamId?: string;
+    /** The public URL of a production alias, from `{alias}` (the host name the API answers). */
     siteUrl: string;
   };
 }
@@ -185,6 +213,28 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       appId: v.AMPLIFY_APP_ID ?? dev(LOCAL_AWS.platformAppId),
       endpoint: v.AMPLIFY_ENDPOINT ?? dev(localCloud),
       siteUrl: v.AMPLIFY_SITE_URL ?? (production ? 'https://{branch}.{domain}' : `http://{branch}.{appId}.amplifyapp.localhost:${cloudPort}`),
+    },
+    platformQuota: Object.fromEntries(
+      DEPLOYMENT_PLATFORMS.flatMap((platform) => {
+        const name = `QUOTA_${platform.toUpperCase() as Uppercase<DeploymentPlatform>}` as const;
+        const raw = v[name];
+        if (raw === undefined) return [];
+        const n = Number(raw);
+        if (!Number.isInteger(n) || n < 0) fail(name, 'is not a whole number', 'Use the number of live quick-deploy sites allowed, e.g. 80.');
+        return [[platform, n]];
+      }),
+    ),
+    netlify: {
+      apiUrl: (v.NETLIFY_API_URL ?? (production ? 'https://api.netlify.com/api/v1' : `${localCloud}/api/v1`)).replace(/\/+$/, ''),
+      authToken: v.NETLIFY_AUTH_TOKEN ?? dev(LOCAL_NETLIFY.platformToken),
+      accountSlug: v.NETLIFY_ACCOUNT_SLUG ?? dev(LOCAL_NETLIFY.platformAccountSlug),
+    },
+    vercel: {
+      apiUrl: (v.VERCEL_API_URL ?? (production ? 'https://api.vercel.com' : `${localCloud}/vercel`)).replace(/\/+$/, ''),
+      token: v.VERCEL_TOKEN ?? dev(LOCAL_VERCEL.platformToken),
+      teamId: v.VERCEL_TEAM_ID ?? dev(LOCAL_VERCEL.platformTeamId),
+      // The local cloud answers aliases with their port (name.vercel.localhost:8787), served over http.
+      siteUrl: v.VERCEL_SITE_URL ?? (production ? 'https://{alias}' : 'http://{alias}'),
     },
   };
 }

@@ -195,6 +195,8 @@ export const deploymentFiles = pgTable(
 /** Content-addressed file bytes: stored once, whatever number of deployments use them. */
 export const blobs = pgTable('blobs', {
   sha256: text('sha256').primaryKey(),
+  /** SHA-1 of the same bytes, for the platforms that address files by it (Netlify, Vercel); kept once computed. */
+  sha1: text('sha1'),
   size: bigint('size', { mode: 'number' }).notNull(),
   bytes: bytea('bytes').notNull(),
   createdAt: createdAt(),

@@ -17,9 +17,12 @@ export interface BlobStore {
   get(sha256: string): Promise<Buffer>;
   /** Many blobs in few reads (a bucket of uploads, a scan). */
   getMany(sha256s: string[]): Promise<Map<string, Buffer>>;
+  /** The SHA-1 of each blob (SHA-256 → SHA-1), computed once from the bytes and then kept. */
+  sha1Many(sha256s: string[]): Promise<Map<string, string>>;
 }
 
 export const sha256Hex = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+export const sha1Hex = (bytes: Buffer | Uint8Array) => createHash('sha1').update(bytes).digest('hex');
 
 /** Postgres has a limit on bind parameters; long hash lists are asked in slices. */
 const SLICE = 1000;
@@ -47,7 +50,7 @@ export class PostgresBlobStore implements BlobStore {
     // One statement (one round trip): the blob, once, and the user's proof of holding it.
     await this.db.execute(sql`
       with stored as (
-        insert into ${blobs} (sha256, size, bytes) values (${sha256}, ${bytes.length}, ${bytes}) on conflict do nothing
+        insert into ${blobs} (sha256, sha1, size, bytes) values (${sha256}, ${sha1Hex(bytes)}, ${bytes.length}, ${bytes}) on conflict do nothing
       )
       insert into ${userBlobs} (user_id, sha256) values (${userId}, ${sha256}) on conflict do nothing`);
   }
@@ -90,6 +93,26 @@ export class PostgresBlobStore implements BlobStore {
     }
     const missing = unique.find((h) => !found.has(h));
     if (missing) throw new AppError('NOT_FOUND', `The file with SHA-256 ${missing} is not stored. Upload it again.`);
+    return found;
+  }
+
+  async sha1Many(sha256s: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(sha256s)];
+    const found = new Map<string, string>();
+    for (let i = 0; i < unique.length; i += SLICE) {
+      const rows = await this.db.select({ sha256: blobs.sha256, sha1: blobs.sha1 }).from(blobs).where(inArray(blobs.sha256, unique.slice(i, i + SLICE)));
+      for (const r of rows) if (r.sha1) found.set(r.sha256, r.sha1);
+    }
+    // Blobs stored before SHA-1 was kept: hash them once now and remember.
+    const unknown = unique.filter((h) => !found.has(h));
+    if (unknown.length > 0) {
+      const bytes = await this.getMany(unknown);
+      for (const [sha256, b] of bytes) {
+        const sha1 = sha1Hex(b);
+        await this.db.update(blobs).set({ sha1 }).where(eq(blobs.sha256, sha256));
+        found.set(sha256, sha1);
+      }
+    }
     return found;
   }
 

@@ -5,6 +5,7 @@ import { and, count, eq, gt, gte, sql } from 'drizzle-orm';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import type { Db, Tx } from '../db/client';
 import { auditLog, deployments, sites } from '../db/schema';
+import { getEnv } from '../env';
 import { AppError } from '../errors';
 
 export interface PolicyLimits {
@@ -19,15 +20,19 @@ export const DEFAULT_LIMITS: PolicyLimits = {
   platformManagedPerHour: 5,
   platformManagedPerDay: 20,
   userTokenPerHour: 20,
-  platformQuota: { amplify: 40, cloudflare: 80 },
+  platformQuota: { cloudflare: 80, amplify: 40, netlify: 80, vercel: 80 },
 };
 
-let limits = DEFAULT_LIMITS;
+let configured: PolicyLimits | undefined;
+/** The limits of this process: the defaults, the quotas of the environment (QUOTA_<PLATFORM>), then configureLimits. */
+export function currentLimits(): PolicyLimits {
+  configured ??= { ...DEFAULT_LIMITS, platformQuota: { ...DEFAULT_LIMITS.platformQuota, ...getEnv().platformQuota } };
+  return configured;
+}
 /** Lifts or lowers the limits for this process (benchmarks lift them; tests lower quotas). */
 export function configureLimits(patch: Partial<PolicyLimits>): void {
-  limits = { ...limits, ...patch };
+  configured = { ...currentLimits(), ...patch };
 }
-export const currentLimits = () => limits;
 
 export class RateLimitError extends AppError {
   constructor(
@@ -58,10 +63,10 @@ export async function checkRateLimit(tx: Tx, userId: string, authMode: AuthMode,
   const windows =
     authMode === 'platform-managed'
       ? [
-          { ms: HOUR, max: limits.platformManagedPerHour, label: 'hour' },
-          { ms: 24 * HOUR, max: limits.platformManagedPerDay, label: 'day' },
+          { ms: HOUR, max: currentLimits().platformManagedPerHour, label: 'hour' },
+          { ms: 24 * HOUR, max: currentLimits().platformManagedPerDay, label: 'day' },
         ]
-      : [{ ms: HOUR, max: limits.userTokenPerHour, label: 'hour' }];
+      : [{ ms: HOUR, max: currentLimits().userTokenPerHour, label: 'hour' }];
   for (const w of windows) {
     const since = new Date(now.getTime() - w.ms);
     const rows = await tx
@@ -80,7 +85,7 @@ export async function checkRateLimit(tx: Tx, userId: string, authMode: AuthMode,
 
 /** Throws QuotaError when a new platform-managed site would exceed the shared infrastructure's quota. */
 export async function checkPlatformQuota(tx: Tx, platform: DeploymentPlatform, now: Date): Promise<void> {
-  const max = limits.platformQuota[platform];
+  const max = currentLimits().platformQuota[platform];
   if (max === undefined) return;
   await lock(tx, `platform-quota:${platform}`);
   const [live] = await tx
@@ -97,7 +102,7 @@ export async function platformQuotaUsage(db: Db, now = new Date()) {
     .from(sites)
     .where(and(eq(sites.authMode, 'platform-managed'), eq(sites.status, 'active'), gt(sites.expiresAt, now)))
     .groupBy(sites.platform);
-  return Object.entries(limits.platformQuota).map(([platform, max]) => ({
+  return Object.entries(currentLimits().platformQuota).map(([platform, max]) => ({
     platform: platform as DeploymentPlatform,
     used: rows.find((r) => r.platform === platform)?.n ?? 0,
     max: max!,
@@ -120,9 +125,9 @@ export async function deploymentAllowance(db: Db, userId: string, now = new Date
   };
   return {
     platformManaged: {
-      hourLeft: Math.max(0, limits.platformManagedPerHour - (await since(HOUR, 'platform-managed'))),
-      dayLeft: Math.max(0, limits.platformManagedPerDay - (await since(24 * HOUR, 'platform-managed'))),
+      hourLeft: Math.max(0, currentLimits().platformManagedPerHour - (await since(HOUR, 'platform-managed'))),
+      dayLeft: Math.max(0, currentLimits().platformManagedPerDay - (await since(24 * HOUR, 'platform-managed'))),
     },
-    userToken: { hourLeft: Math.max(0, limits.userTokenPerHour - (await since(HOUR, 'user-token'))) },
+    userToken: { hourLeft: Math.max(0, currentLimits().userTokenPerHour - (await since(HOUR, 'user-token'))) },
   };
 }

@@ -121,6 +121,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
           manifest,
           readBlob: (sha) => blobs.get(sha),
           readBlobs: (shas) => blobs.getMany(shas),
+          readSha1s: (shas) => blobs.sha1Many(shas),
           checkpoint,
           save: async (patch) => {
             Object.assign(checkpoint, patch);

@@ -23,6 +23,8 @@ export interface DeployContext<Credentials> {
   readBlob(sha256: string): Promise<Buffer>;
   /** Many files in few reads. */
   readBlobs(sha256s: string[]): Promise<Map<string, Buffer>>;
+  /** SHA-1 of each file (SHA-256 → SHA-1) for platforms that address files by it; computed once per blob. */
+  readSha1s(sha256s: string[]): Promise<Map<string, string>>;
   /** What earlier attempts of this deployment finished; steps already done are skipped. */
   checkpoint: Record<string, unknown>;
   /** Records progress that a resumed attempt can start from. */

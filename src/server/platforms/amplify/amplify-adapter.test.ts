@@ -87,6 +87,7 @@ function harness(opts: {
       return bytes;
     },
     readBlobs: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, await ctx.readBlob(sha)] as const))),
+    readSha1s: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, createHash('sha1').update(await ctx.readBlob(sha)).digest('hex')] as const))),
     checkpoint,
     save: async (patch) => {
       opts.onSave?.(patch);

@@ -1,0 +1,1 @@
+ALTER TABLE "blobs" ADD COLUMN "sha1" text;
