@@ -11,7 +11,7 @@ import { PlatformError } from '../platforms/http';
 import { readConnectionCredentials, saveConnection, type ConnectionSummary } from './store';
 
 /** The field whose last characters identify the credential in the masked hint. */
-const HINT_FIELD: Partial<Record<DeploymentPlatform, string>> = { cloudflare: 'apiToken', amplify: 'accessKeyId' };
+const HINT_FIELD: Partial<Record<DeploymentPlatform, string>> = { cloudflare: 'apiToken', amplify: 'accessKeyId', netlify: 'token', vercel: 'token' };
 
 async function verified(platform: DeploymentPlatform, credentials: Record<string, string>): Promise<Record<string, string>> {
   const adapter = adapterFor(platform);
