@@ -169,6 +169,8 @@ export const deployments = pgTable(
     deadlineAt: timestamp('deadline_at', { withTimezone: true }),
     errorCode: text('error_code'),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** The earlier deployment a rollback makes live again (platforms that can restore it natively do). */
+    rollbackOf: uuid('rollback_of'),
   },
   (t) => [
     index('deployments_user_id_idx').on(t.userId, t.createdAt),

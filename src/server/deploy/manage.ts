@@ -88,6 +88,7 @@ async function deployAgain(db: Db, userId: string, source: DeploymentSummary, ac
     platform: source.platform,
     authMode: source.authMode,
     manifest: Object.fromEntries(files.map((f) => [f.path, { sha256: f.sha256, size: f.size }])),
+    ...(action === 'rollback' ? { rollbackOf: source.id } : {}),
   });
   await recordAudit(db, { userId, action: `deployment.${action}`, chatId: source.chatId, platform: source.platform, authMode: source.authMode, targetId: created.deploymentId, fileCount: files.length, detail: { from: source.id } });
   return created;

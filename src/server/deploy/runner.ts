@@ -107,6 +107,14 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
     if (!credentials) throw new PlatformError('auth', 'Quick deploy is not configured on this server.');
     const [site] = row.siteId ? await db.select().from(sites).where(eq(sites.id, row.siteId)) : [];
     const manifest = await loadManifest(db, deploymentId);
+    // Only a deployment of the same site and user can be restored natively.
+    const [rollbackSource] =
+      row.rollbackOf && row.siteId
+        ? await db
+            .select({ checkpoint: deployments.checkpoint })
+            .from(deployments)
+            .where(and(eq(deployments.id, row.rollbackOf), eq(deployments.userId, row.userId), eq(deployments.siteId, row.siteId)))
+        : [];
     const blobs = new PostgresBlobStore(db);
 
     for (let attempt = 1; ; attempt++) {
@@ -119,6 +127,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
           credentials,
           target: { externalId: site?.externalId ?? row.externalId, externalProjectId: site?.externalProjectId ?? row.externalProjectId },
           manifest,
+          rollbackTo: rollbackSource?.checkpoint,
           readBlob: (sha) => blobs.get(sha),
           readBlobs: (shas) => blobs.getMany(shas),
           readSha1s: (shas) => blobs.sha1Many(shas),

@@ -27,6 +27,8 @@ export interface CreateDeploymentInput {
   platform: DeploymentPlatform;
   authMode: AuthMode;
   manifest: ProposedManifest;
+  /** For a rollback: the earlier deployment (of the same user) whose content goes live again. */
+  rollbackOf?: string;
 }
 
 const PLATFORM_NAMES: Record<DeploymentPlatform, string> = { cloudflare: 'Cloudflare', amplify: 'AWS Amplify', netlify: 'Netlify', vercel: 'Vercel' };
@@ -113,6 +115,7 @@ async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: 
         totalSizeBytes: totalSize,
         expiresAt,
         deadlineAt: new Date(now.getTime() + DEPLOYMENT_DEADLINE_MS),
+        rollbackOf: input.rollbackOf ?? null,
       })
       .returning({ id: deployments.id });
     const id = deployment!.id;

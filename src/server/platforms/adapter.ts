@@ -25,6 +25,12 @@ export interface DeployContext<Credentials> {
   readBlobs(sha256s: string[]): Promise<Map<string, Buffer>>;
   /** SHA-1 of each file (SHA-256 → SHA-1) for platforms that address files by it; computed once per blob. */
   readSha1s(sha256s: string[]): Promise<Map<string, string>>;
+  /**
+   * For a rollback: the checkpoint the adapter saved in the deployment being made live again, so a
+   * platform that keeps old deploys can restore one natively (Netlify restore, Vercel rollback)
+   * instead of uploading; the manifest is the same content either way.
+   */
+  rollbackTo?: Record<string, unknown>;
   /** What earlier attempts of this deployment finished; steps already done are skipped. */
   checkpoint: Record<string, unknown>;
   /** Records progress that a resumed attempt can start from. */

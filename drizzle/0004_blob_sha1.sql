@@ -1,1 +1,0 @@
-ALTER TABLE "blobs" ADD COLUMN "sha1" text;

@@ -1,0 +1,2 @@
+ALTER TABLE "blobs" ADD COLUMN "sha1" text;--> statement-breakpoint
+ALTER TABLE "deployments" ADD COLUMN "rollback_of" uuid;
