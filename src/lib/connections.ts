@@ -33,5 +33,31 @@ export const amplifyConnectionInput = z.object({
     .or(z.literal('').transform(() => undefined)),
 });
 
-export const connectionInput = z.discriminatedUnion('platform', [cloudflareConnectionInput, amplifyConnectionInput]);
+export const netlifyConnectionInput = z.object({
+  platform: z.literal('netlify'),
+  token: z
+    .string()
+    .trim()
+    .min(20, { error: 'Paste the whole personal access token (it is about 40 characters).' })
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/, { error: 'A Netlify token has only letters, digits, "-" and "_". Copy it again from User settings → Applications.' }),
+});
+
+export const vercelConnectionInput = z.object({
+  platform: z.literal('vercel'),
+  token: z
+    .string()
+    .trim()
+    .min(16, { error: 'Paste the whole token (Account settings → Tokens).' })
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/, { error: 'A Vercel token has only letters, digits, "-" and "_". Copy it again from Account settings → Tokens.' }),
+  teamId: z
+    .string()
+    .trim()
+    .regex(/^team_[A-Za-z0-9]{1,64}$/, { error: 'A team id looks like team_a1B2c3D4… (Team settings → General). Leave it empty for your personal account.' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+});
+
+export const connectionInput = z.discriminatedUnion('platform', [cloudflareConnectionInput, amplifyConnectionInput, netlifyConnectionInput, vercelConnectionInput]);
 export type ConnectionInput = z.infer<typeof connectionInput>;

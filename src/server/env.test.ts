@@ -57,4 +57,16 @@ describe('configuration', () => {
     expect(env.encryptionKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
     expect([...env.adminEmails]).toEqual(['ops@example.com', 'second@example.com']);
   });
+
+  it('points Netlify and Vercel at the local cloud in development, and reads per-platform quotas', () => {
+    const env = parseEnv({ NODE_ENV: 'development', QUOTA_NETLIFY: '12', QUOTA_VERCEL: '0' });
+    expect(env.netlify.apiUrl).toBe('http://127.0.0.1:8787/api/v1');
+    expect(env.vercel.apiUrl).toBe('http://127.0.0.1:8787/vercel');
+    expect(env.netlify.authToken).toBeTruthy();
+    expect(env.platformQuota).toEqual({ netlify: 12, vercel: 0 });
+    expect(() => parseEnv({ NODE_ENV: 'development', QUOTA_AMPLIFY: 'lots' })).toThrow(/QUOTA_AMPLIFY is not a whole number/);
+    // Production: quick deploy stays off until the operator gives credentials.
+    const prod = parseEnv(strongProduction);
+    expect([prod.netlify.authToken, prod.vercel.token, prod.netlify.apiUrl, prod.vercel.apiUrl]).toEqual([undefined, undefined, 'https://api.netlify.com/api/v1', 'https://api.vercel.com']);
+  });
 });

@@ -1,15 +1,13 @@
 'use client';
 // The Deploy button: a menu of the four platforms (with whether an account is connected), opening
-// the deploy modal for the one chosen. Netlify and Vercel are marked coming soon.
+// the deploy modal for the one chosen.
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import type { DeploymentPlatform } from '@/lib/deployment';
+import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
 import { useTRPC } from '@/trpc/react';
 import { PlatformMark } from '@/components/ui/platform-mark';
 import { DeployModal } from './deploy-modal';
 
-const AVAILABLE: DeploymentPlatform[] = ['cloudflare', 'amplify'];
-const SOON: DeploymentPlatform[] = ['netlify', 'vercel'];
 
 export function DeployButton({ projectId, disabled }: { projectId: string; disabled?: boolean }) {
   const trpc = useTRPC();
@@ -56,23 +54,20 @@ export function DeployButton({ projectId, disabled }: { projectId: string; disab
             if (e.key.startsWith('Arrow')) e.preventDefault();
           }}
         >
-          {[...AVAILABLE, ...SOON].map((p) => {
-            const soon = SOON.includes(p);
+          {DEPLOYMENT_PLATFORMS.map((p) => {
             return (
               <li key={p} role="none">
                 <button
                   type="button"
                   role="menuitem"
-                  aria-disabled={soon}
                   onClick={() => {
-                    if (soon) return;
                     setOpen(false);
                     setPlatform(p);
                   }}
                   className="flex w-full items-center justify-between rounded px-2 py-2 text-left text-sm hover:bg-neutral-100 focus-visible:bg-neutral-100 focus-visible:outline-none aria-disabled:cursor-not-allowed aria-disabled:opacity-50 dark:hover:bg-neutral-800 dark:focus-visible:bg-neutral-800"
                 >
                   <PlatformMark platform={p} />
-                  <span className="text-xs text-neutral-500">{soon ? 'coming soon' : connected(p) ? 'connected' : ''}</span>
+                  <span className="text-xs text-neutral-500">{connected(p) ? 'connected' : ''}</span>
                 </button>
               </li>
             );

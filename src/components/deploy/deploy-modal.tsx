@@ -26,6 +26,16 @@ const STEPS: Record<string, { id: string; label: string }[]> = {
     { id: 'upload', label: 'Uploading' },
     { id: 'build', label: 'Publishing' },
   ],
+  netlify: [
+    { id: 'queued', label: 'Queued' },
+    { id: 'upload', label: 'Uploading changed files' },
+    { id: 'activate', label: 'Publishing the deploy' },
+  ],
+  vercel: [
+    { id: 'queued', label: 'Queued' },
+    { id: 'upload', label: 'Uploading changed files' },
+    { id: 'activate', label: 'Assigning the production URL' },
+  ],
 };
 
 const storageKey = (projectId: string, platform: string) => `huskit:deployment:${projectId}:${platform}`;

@@ -6,7 +6,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { amplifyRegionLabel } from '@/lib/aws-regions';
 import { PLATFORM_LABELS } from '@/components/ui/platform-mark';
 import { useTRPC } from '@/trpc/react';
-import type { ConnectablePlatform, Connection } from './connection-form';
+import type { Connection } from './connection-form';
 import { RelativeTime } from './fields';
 
 function facts(connection: Connection): { label: string; value: React.ReactNode; mono?: boolean }[] {
@@ -17,6 +17,20 @@ function facts(connection: Connection): { label: string; value: React.ReactNode;
       { label: 'Account ID', value: f.accountId ?? '—', mono: true },
       { label: 'workers.dev subdomain', value: f.subdomain ? `${f.subdomain}.workers.dev` : '—', mono: true },
       { label: 'API token', value: connection.secretHint, mono: true },
+    ];
+  }
+  if (connection.platform === 'netlify') {
+    return [
+      { label: 'Account', value: f.accountName ?? f.email ?? '—' },
+      { label: 'Team', value: f.accountSlug ?? '—', mono: true },
+      { label: 'Token', value: connection.secretHint, mono: true },
+    ];
+  }
+  if (connection.platform === 'vercel') {
+    return [
+      { label: 'User', value: f.username ?? f.email ?? '—' },
+      { label: 'Team', value: f.teamName ? `${f.teamName}${f.teamId ? ` · ${f.teamId}` : ''}` : 'Personal account' },
+      { label: 'Token', value: connection.secretHint, mono: true },
     ];
   }
   const region = f.region ? `${f.regionName ?? amplifyRegionLabel(f.region)} · ${f.region}` : '—';
@@ -34,6 +48,8 @@ function facts(connection: Connection): { label: string; value: React.ReactNode;
 function accountName(connection: Connection): string {
   const f = connection.accountFacts;
   if (connection.platform === 'cloudflare') return f.accountName ? `the Cloudflare account “${f.accountName}”` : 'this Cloudflare account';
+  if (connection.platform === 'netlify') return f.accountName ? `the Netlify account “${f.accountName}”` : 'this Netlify account';
+  if (connection.platform === 'vercel') return f.teamName ? `the Vercel team “${f.teamName}”` : f.username ? `the Vercel account “${f.username}”` : 'this Vercel account';
   return `the AWS access key ${connection.secretHint}${f.region ? ` (${f.region})` : ''}`;
 }
 
@@ -54,7 +70,7 @@ export function ConnectionCard({
 }) {
   const trpc = useTRPC();
   const base = useId();
-  const platform = connection.platform as ConnectablePlatform;
+  const platform = connection.platform;
   const label = PLATFORM_LABELS[platform];
   const [confirming, setConfirming] = useState(false);
   const [tested, setTested] = useState(false);

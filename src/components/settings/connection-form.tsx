@@ -7,12 +7,12 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { z } from 'zod';
 import { AMPLIFY_REGIONS } from '@/lib/aws-regions';
 import { connectionInput } from '@/lib/connections';
+import type { DeploymentPlatform } from '@/lib/deployment';
 import { PLATFORM_LABELS } from '@/components/ui/platform-mark';
 import { useTRPC, type RouterOutputs } from '@/trpc/react';
 import { SelectField, TextField } from './fields';
 
 export type Connection = RouterOutputs['connections']['list'][number];
-export type ConnectablePlatform = 'cloudflare' | 'amplify';
 
 interface FieldSpec {
   name: string;
@@ -25,7 +25,7 @@ interface FieldSpec {
   options?: readonly { value: string; label: string }[];
 }
 
-const FIELDS: Record<ConnectablePlatform, FieldSpec[]> = {
+const FIELDS: Record<DeploymentPlatform, FieldSpec[]> = {
   cloudflare: [
     { name: 'apiToken', label: 'API token', secret: true, hint: 'A custom token with Workers Scripts: Edit and Account Settings: Read.' },
     { name: 'accountId', label: 'Account ID', mono: true, placeholder: '32 hexadecimal characters', hint: 'On the Workers & Pages overview, right-hand column.' },
@@ -36,11 +36,18 @@ const FIELDS: Record<ConnectablePlatform, FieldSpec[]> = {
     { name: 'region', label: 'Region', options: AMPLIFY_REGIONS.map((r) => ({ value: r.id, label: `${r.label} · ${r.id}` })) },
     { name: 'appId', label: 'App ID', mono: true, optional: true, placeholder: 'd1a2b3c4d5e6f7', hint: 'Leave empty and Huskit creates an app for your sites.' },
   ],
+  netlify: [{ name: 'token', label: 'Personal access token', secret: true, hint: 'User settings → Applications → Personal access tokens.' }],
+  vercel: [
+    { name: 'token', label: 'Token', secret: true, hint: 'Account settings → Tokens, scoped to the team the sites go to.' },
+    { name: 'teamId', label: 'Team ID', mono: true, optional: true, placeholder: 'team_…', hint: 'Leave empty to deploy to your personal account.' },
+  ],
 };
 
-const EMPTY: Record<ConnectablePlatform, Record<string, string>> = {
+const EMPTY: Record<DeploymentPlatform, Record<string, string>> = {
   cloudflare: { apiToken: '', accountId: '' },
   amplify: { accessKeyId: '', secretAccessKey: '', region: 'us-east-1', appId: '' },
+  netlify: { token: '' },
+  vercel: { token: '', teamId: '' },
 };
 
 export function ConnectionForm({
@@ -50,7 +57,7 @@ export function ConnectionForm({
   onCancel,
   focusOnMount,
 }: {
-  platform: ConnectablePlatform;
+  platform: DeploymentPlatform;
   /** The connection these credentials replace (the form then offers Cancel). */
   replacing?: Connection;
   onConnected: (connection: Connection) => void;

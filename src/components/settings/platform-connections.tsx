@@ -7,16 +7,24 @@ import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment'
 import { PlatformMark, PLATFORM_LABELS } from '@/components/ui/platform-mark';
 import { useTRPC } from '@/trpc/react';
 import { ConnectionCard } from './connection-card';
-import { ConnectionForm, type ConnectablePlatform, type Connection } from './connection-form';
-import { AmplifyHelp, CloudflareHelp } from './platform-help';
+import { ConnectionForm, type Connection } from './connection-form';
+import { AmplifyHelp, CloudflareHelp, NetlifyHelp, VercelHelp } from './platform-help';
 import { Tabs } from './platform-tabs';
 
-const CONNECTABLE: readonly DeploymentPlatform[] = ['cloudflare', 'amplify'];
-
-const COMING_SOON: Partial<Record<DeploymentPlatform, string>> = {
-  netlify: 'Deploying to your own Netlify account is on its way; until then, use Cloudflare or AWS Amplify.',
-  vercel: 'Deploying to your own Vercel account is on its way; until then, use Cloudflare or AWS Amplify.',
+const HELP: Record<DeploymentPlatform, React.ComponentType> = {
+  cloudflare: CloudflareHelp,
+  amplify: AmplifyHelp,
+  netlify: NetlifyHelp,
+  vercel: VercelHelp,
 };
+
+/** What the screen reader hears once an account is connected. */
+function connectedMessage(platform: DeploymentPlatform, f: Record<string, string>): string {
+  if (platform === 'cloudflare') return `Connected to the Cloudflare account ${f.accountName ?? ''}.`;
+  if (platform === 'amplify') return `Connected to AWS Amplify in ${f.regionName ?? f.region ?? 'your region'}.`;
+  if (platform === 'netlify') return `Connected to the Netlify account ${f.accountName ?? f.email ?? ''}.`;
+  return `Connected to Vercel${f.teamName ? ` (team ${f.teamName})` : f.username ? ` as ${f.username}` : ''}.`;
+}
 
 export function PlatformConnections({ initialPlatform = 'cloudflare' }: { initialPlatform?: DeploymentPlatform }) {
   const trpc = useTRPC();
@@ -51,14 +59,11 @@ export function PlatformConnections({ initialPlatform = 'cloudflare' }: { initia
               Connected
             </span>
           )}
-          {COMING_SOON[platform] && (
-            <span className="rounded-full bg-neutral-100 px-1.5 py-0.5 text-[11px] font-normal text-neutral-600 dark:bg-neutral-800 dark:text-neutral-400">Coming soon</span>
-          )}
         </>
       ),
-      panel: CONNECTABLE.includes(platform) ? (
+      panel: (
         <ConnectablePanel
-          platform={platform as ConnectablePlatform}
+          platform={platform}
           connection={connection}
           loading={list.isPending}
           loadError={list.isError ? list.error.message : null}
@@ -66,10 +71,6 @@ export function PlatformConnections({ initialPlatform = 'cloudflare' }: { initia
           announce={setAnnouncement}
           setConnections={setConnections}
         />
-      ) : (
-        <div className="rounded-lg border border-dashed border-neutral-300 px-6 py-10 text-center dark:border-neutral-700">
-          <p className="text-sm text-neutral-600 dark:text-neutral-400">{COMING_SOON[platform]}</p>
-        </div>
       ),
     };
   });
@@ -99,7 +100,7 @@ function ConnectablePanel({
   announce,
   setConnections,
 }: {
-  platform: ConnectablePlatform;
+  platform: DeploymentPlatform;
   connection: Connection | undefined;
   loading: boolean;
   loadError: string | null;
@@ -168,21 +169,17 @@ function ConnectablePanel({
           upsert(saved);
           setReplacing(false);
           setMoved(true);
-          const f = saved.accountFacts;
-          announce(
-            platform === 'cloudflare'
-              ? `Connected to the Cloudflare account ${f.accountName ?? ''}.`
-              : `Connected to AWS Amplify in ${f.regionName ?? f.region ?? 'your region'}.`,
-          );
+          announce(connectedMessage(platform, saved.accountFacts));
         }}
       />
     );
   }
 
+  const Help = HELP[platform];
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_24rem]">
       <div>{body}</div>
-      {platform === 'cloudflare' ? <CloudflareHelp /> : <AmplifyHelp />}
+      <Help />
     </div>
   );
 }

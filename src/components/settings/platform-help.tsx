@@ -130,3 +130,41 @@ export function AmplifyHelp() {
     </HelpBox>
   );
 }
+
+export function NetlifyHelp() {
+  return (
+    <HelpBox title="Which Netlify token?">
+      <ol className="list-decimal space-y-1.5 pl-5">
+        <li>
+          In Netlify open{' '}
+          <a className={linkClass} href="https://app.netlify.com/user/applications#personal-access-tokens" target="_blank" rel="noopener noreferrer">
+            User settings → Applications
+          </a>{' '}
+          and create a <em>personal access token</em> (give it an expiry you are comfortable with).
+        </li>
+        <li>Paste it here. Netlify tokens have no scopes: the token acts as you, so keep it for Huskit only.</li>
+      </ol>
+      <p className="text-xs text-neutral-500">Each site becomes a Netlify site named after it, in your default team.</p>
+      {LOCAL_NOTE}
+    </HelpBox>
+  );
+}
+
+export function VercelHelp() {
+  return (
+    <HelpBox title="Which Vercel token?">
+      <ol className="list-decimal space-y-1.5 pl-5">
+        <li>
+          In Vercel open{' '}
+          <a className={linkClass} href="https://vercel.com/account/settings/tokens" target="_blank" rel="noopener noreferrer">
+            Account settings → Tokens
+          </a>{' '}
+          and create a token scoped to the team your sites go to.
+        </li>
+        <li>For a team, paste its ID too (Team settings → General, starts with <code className="font-mono text-xs">team_</code>).</li>
+      </ol>
+      <p className="text-xs text-neutral-500">Each site becomes a Vercel project, deployed to production without a build.</p>
+      {LOCAL_NOTE}
+    </HelpBox>
+  );
+}

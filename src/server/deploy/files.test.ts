@@ -1,7 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SITE_LIMITS } from '@/lib/site-files';
 import { signUp } from '@/server/auth/accounts';
+import { blobs } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { PostgresBlobStore, sha256Hex } from './blob-store';
 import { assertBlobsPresent, decodeInlineFiles, storeInlineFiles, validateManifest, type ProposedManifest } from './files';
@@ -106,6 +108,24 @@ describe('inline files and the blob store', () => {
     expect((await store.get(hash)).equals(big)).toBe(true);
     await expect(store.putChunk(userId, hash, 0, 10, Buffer.alloc(11))).rejects.toThrow(/does not fit/);
     await expect(store.putChunk(userId, hash, 0, 8e6, Buffer.alloc(SITE_LIMITS.maxUploadRequestBytes + 1))).rejects.toThrow(/1 byte to 4 MB/);
+  });
+
+  it('keeps the SHA-1 of each blob: stored with the bytes, and computed once for blobs from before', async () => {
+    const db = await getDb();
+    const store = new PostgresBlobStore(db);
+    const a = Buffer.from(`sha1-a-${Math.random()}`);
+    const b = Buffer.from(`sha1-b-${Math.random()}`);
+    await store.put(userId, sha256Hex(a), a);
+    await store.put(userId, sha256Hex(b), b);
+    const sha1 = (x: Buffer) => createHash('sha1').update(x).digest('hex');
+    const [rowA] = await db.select({ sha1: blobs.sha1 }).from(blobs).where(eq(blobs.sha256, sha256Hex(a)));
+    expect(rowA!.sha1).toBe(sha1(a));
+    // A blob stored before SHA-1 was kept: hashed on first use, then remembered.
+    await db.update(blobs).set({ sha1: null }).where(eq(blobs.sha256, sha256Hex(b)));
+    const answer = await store.sha1Many([sha256Hex(a), sha256Hex(b), sha256Hex(a)]);
+    expect(Object.fromEntries(answer)).toEqual({ [sha256Hex(a)]: sha1(a), [sha256Hex(b)]: sha1(b) });
+    const [rowB] = await db.select({ sha1: blobs.sha1 }).from(blobs).where(eq(blobs.sha256, sha256Hex(b)));
+    expect(rowB!.sha1).toBe(sha1(b));
   });
 
   it('stores inline files once and then reports nothing missing for their manifest', async () => {

@@ -13,6 +13,7 @@ import {
   type Manifest,
 } from '@/lib/site-files';
 import { AppError } from '../errors';
+import { adapterFor } from './adapters';
 import { sha256Hex, type BlobStore } from './blob-store';
 
 /** What a client proposes: path → hash and size. Content types are decided here, from the paths. */
@@ -40,8 +41,8 @@ export function validateManifest(proposed: ProposedManifest, platform: Deploymen
     const check = normalizeSitePath(raw);
     if (!check.ok) throw bad(`The file path "${printable(raw)}" ${check.reason}.`);
     if (manifest[check.path]) throw bad(`Two files end up at the same path "${check.path}". Rename one of them.`);
-    if (platform === 'cloudflare' && entry.size > SITE_LIMITS.maxFileBytesCloudflare)
-      throw bad(`Files exceed size limit: "${check.path}" is ${formatBytes(entry.size)}; Cloudflare serves files of at most 25 MiB. Make it smaller or host it elsewhere.`);
+    const refusal = adapterFor(platform).refuseFile?.(check.path, entry.size);
+    if (refusal) throw bad(refusal);
     total += entry.size;
     manifest[check.path] = { sha256: entry.sha256, size: entry.size, contentType: contentTypeFor(check.path) ?? 'application/octet-stream' };
   }

@@ -52,6 +52,8 @@ export interface PlatformAdapter<Credentials = unknown> {
   parseCredentials(raw: Record<string, string>): Credentials;
   /** Checks credentials against the platform; answers non-secret account facts to show in Settings. */
   verify(credentials: Credentials): Promise<Record<string, string>>;
+  /** Why this platform cannot take a file (its own name or size rules), checked before anything is written. */
+  refuseFile?(path: string, size: number): string | undefined;
   /** Every step idempotent: running it again after a crash is harmless. */
   deploy(ctx: DeployContext<Credentials>): Promise<DeployOutcome>;
   /** Removes the site from the platform; "already gone" counts as done. */

@@ -2,7 +2,7 @@
 // the buckets Cloudflare asks for (3 at a time), then the assets-only Worker (a new Worker, or a new
 // version + deployment of an existing one), then workers.dev. Each step can run again after a crash.
 import { createHash } from 'node:crypto';
-import { contentTypeFor } from '@/lib/site-files';
+import { contentTypeFor, formatBytes, SITE_LIMITS } from '@/lib/site-files';
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
@@ -35,6 +35,11 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
   platformCredentials() {
     const { apiToken, accountId } = getEnv().cloudflare;
     return apiToken && accountId ? { apiToken, accountId } : null;
+  },
+
+  refuseFile(path, size) {
+    if (size > SITE_LIMITS.maxFileBytesCloudflare)
+      return `Files exceed size limit: "${path}" is ${formatBytes(size)}; Cloudflare serves files of at most 25 MiB. Make it smaller or host it elsewhere.`;
   },
 
   parseCredentials(raw) {
