@@ -15,6 +15,7 @@ import { configureLimits } from '@/server/deploy/policy';
 import { configureRetries } from '@/server/platforms/http';
 import { configureAmplifyPolling } from '@/server/platforms/amplify/adapter';
 import * as blobRoute from '@/app/api/blobs/[sha256]/route';
+import * as blobsRoute from '@/app/api/blobs/route';
 import * as eventsRoute from '@/app/api/deployments/[id]/events/route';
 import * as statusRoute from '@/app/api/deploy-status/route';
 import * as trpcRoute from '@/app/api/trpc/[trpc]/route';
@@ -33,12 +34,13 @@ setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20).
 const bytesIn: Record<string, number> = {};
 const requests: Record<string, number> = {};
 const routeOf = (path: string) =>
-  path.startsWith('/api/trpc/') ? `trpc ${path.slice('/api/trpc/'.length)}` : path.startsWith('/api/blobs/') ? 'blobs PUT' : path.startsWith('/api/deployments/') ? 'events SSE' : path;
+  path.startsWith('/api/trpc/') ? `trpc ${path.slice('/api/trpc/'.length)}` : path.startsWith('/api/blobs') ? 'blobs upload' : path.startsWith('/api/deployments/') ? 'events SSE' : path;
 
 type Handler = (req: Request) => Promise<Response> | Response;
 function handlerFor(method: string, path: string): Handler | undefined {
   if (path.startsWith('/api/trpc/')) return (method === 'GET' ? trpcRoute.GET : trpcRoute.POST) as Handler;
   if (method === 'PUT' && /^\/api\/blobs\/[^/]+$/.test(path)) return blobRoute.PUT as unknown as Handler;
+  if (method === 'POST' && path === '/api/blobs') return blobsRoute.POST as unknown as Handler;
   if (method === 'GET' && /^\/api\/deployments\/[^/]+\/events$/.test(path)) return eventsRoute.GET as unknown as Handler;
   if (method === 'GET' && path === '/api/deploy-status') return statusRoute.GET as unknown as Handler;
   return undefined;

@@ -1,0 +1,95 @@
+// Uploading files the way the browser does (src/lib/upload.ts) through the real blob routes and a
+// real database: small files travel many to a request, large ones in chunks, and a bad batch stores
+// nothing.
+import { createHash, randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { POST as postBlobs } from '@/app/api/blobs/route';
+import { PUT as putBlob } from '@/app/api/blobs/[sha256]/route';
+import { uploadMissing, type HashedFile } from '@/lib/upload';
+import { signUp } from '@/server/auth/accounts';
+import { createApiKey } from '@/server/auth/api-keys';
+import { PostgresBlobStore } from '@/server/deploy/blob-store';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { APP_ORIGIN } from '@/testing/http';
+
+const getDb = useTestDb();
+let userId: string;
+let key: string;
+beforeAll(async () => {
+  const db = await getDb();
+  userId = (await signUp(db, { email: uniqueEmail('blobs'), password: 'a long enough password' })).id;
+  key = (await createApiKey(db, userId, 'upload test')).key;
+});
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const file = (path: string, bytes: Uint8Array): HashedFile => ({ path, bytes, sha256: sha256(bytes) });
+
+/** The route handlers in process, counted: what the browser's requests reach. */
+function routes() {
+  const calls: string[] = [];
+  const fetchRoute = async (url: string, init: RequestInit) => {
+    const request = new Request(`${APP_ORIGIN}${url}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key}` } });
+    calls.push(`${init.method} ${new URL(request.url).pathname.replace(/[0-9a-f]{64}/, '{sha}')}`);
+    return init.method === 'POST' ? postBlobs(request) : putBlob(request);
+  };
+  return { calls, fetchRoute };
+}
+
+describe('uploading files', () => {
+  it('sends 600 small files in a few multipart requests and a 5 MB file in chunks; the server then lacks none', async () => {
+    const small = Array.from({ length: 600 }, (_, i) => file(`p/${i}.html`, randomBytes(2000 + (i % 7) * 1000)));
+    const big = file('big.bin', randomBytes(5 * 1024 * 1024));
+    const files = [...small, big];
+    const { calls, fetchRoute } = routes();
+    let last = 0;
+    await uploadMissing(files, files.map((f) => f.sha256), (p) => (last = p.files), { fetch: fetchRoute });
+    expect(last).toBe(601);
+    // ~3.5 MB of small files: one or two 4 MB requests, not 600.
+    const posts = calls.filter((c) => c === 'POST /api/blobs').length;
+    expect(posts).toBeGreaterThanOrEqual(1);
+    expect(posts).toBeLessThanOrEqual(2);
+    expect(calls.filter((c) => c === 'PUT /api/blobs/{sha}')).toHaveLength(2);
+    const store = new PostgresBlobStore(await getDb());
+    expect(await store.missing(userId, files.map((f) => f.sha256))).toEqual([]);
+    expect((await store.get(small[42]!.sha256)).equals(Buffer.from(small[42]!.bytes))).toBe(true);
+    expect((await store.get(big.sha256)).equals(Buffer.from(big.bytes))).toBe(true);
+  });
+
+  it('refuses a batch with one wrong hash and stores none of it', async () => {
+    const good = file('a.txt', randomBytes(100));
+    const liar = randomBytes(100);
+    const form = new FormData();
+    form.append(good.sha256, new Blob([good.bytes as Uint8Array<ArrayBuffer>]), good.sha256);
+    form.append(sha256(randomBytes(8)), new Blob([liar]), 'x');
+    const res = await postBlobs(new Request(`${APP_ORIGIN}/api/blobs`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/do not match their SHA-256.*Nothing in this batch was stored/);
+    expect(await new PostgresBlobStore(await getDb()).missing(userId, [good.sha256])).toEqual([good.sha256]);
+  });
+
+  it.each([
+    ['a part not named by a SHA-256', () => {
+      const form = new FormData();
+      form.append('index.html', new Blob(['<p>x</p>']), 'index.html');
+      return { body: form as BodyInit, headers: {} };
+    }, 400, /Name each part by its file's SHA-256/],
+    ['raw bytes instead of multipart', () => ({ body: 'abc' as BodyInit, headers: { 'content-type': 'application/octet-stream' } }), 415, /multipart\/form-data/],
+    ['more than 4 MB in one request', () => {
+      const form = new FormData();
+      const bytes = randomBytes(4 * 1024 * 1024 + 10);
+      form.append(sha256(bytes), new Blob([bytes]), 'big');
+      return { body: form as BodyInit, headers: {} };
+    }, 413, /at most 4 MB/],
+  ])('refuses %s', async (_label, make, status, message) => {
+    const { body, headers } = make();
+    const res = await postBlobs(new Request(`${APP_ORIGIN}/api/blobs`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...headers }, body }));
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
+  });
+
+  it('answers 401 without credentials', async () => {
+    const form = new FormData();
+    form.append(sha256(Buffer.from('x')), new Blob(['x']), 'x');
+    expect((await postBlobs(new Request(`${APP_ORIGIN}/api/blobs`, { method: 'POST', body: form }))).status).toBe(401);
+  });
+});
