@@ -2,6 +2,9 @@
 // event whose id is the row id, so a watcher that reconnects with Last-Event-ID loses nothing. One
 // poller per deployment per process reads new rows and hands them to every watcher, so a thousand
 // watchers cost the database what one does. The same loop re-drives a deployment whose runner died.
+// An event recorded in this process (its runner) wakes the poller at once; from other processes the
+// poll interval is the delay.
+import { EventEmitter } from 'node:events';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { isTerminalStatus, type DeploymentPlatform, type DeploymentStatus, type DeploymentStatusEvent } from '@/lib/deployment';
 import type { Db, Tx } from '../db/client';
@@ -14,8 +17,18 @@ export interface DeploymentEventInput {
   message: string;
 }
 
+/** Deployment ids whose events were just recorded by this process. */
+const recorded = new EventEmitter().setMaxListeners(0);
+
+/** Records an event. Inside a transaction the row is not visible yet: the caller announces it after commit. */
 export async function recordEvent(db: Db | Tx, deploymentId: string, event: DeploymentEventInput): Promise<void> {
   await db.insert(deploymentEvents).values({ deploymentId, status: event.status, step: event.step, progress: event.progress ?? null, message: event.message });
+  if (!('rollback' in db)) announceEvent(deploymentId);
+}
+
+/** Wakes this process's watchers of a deployment whose new events are committed. */
+export function announceEvent(deploymentId: string): void {
+  recorded.emit('event', deploymentId);
 }
 
 export async function eventsAfter(db: Db, deploymentId: string, afterId = 0) {
@@ -37,6 +50,9 @@ interface Watch {
   terminal: boolean;
   timer?: NodeJS.Timeout;
   idleSince?: number;
+  /** A read is under way; a wake-up meanwhile asks for one more after it. */
+  polling?: boolean;
+  wakeAgain?: boolean;
 }
 
 export interface StatusHubOptions {
@@ -60,7 +76,21 @@ export class StatusHub {
   ) {
     this.pollMs = options.pollMs ?? 1000;
     this.keepMs = options.keepMs ?? 30_000;
+    recorded.on('event', this.wake);
   }
+
+  /** A runner in this process recorded an event: read it now rather than at the next poll. */
+  private readonly wake = (deploymentId: string) => {
+    void this.watches.get(deploymentId)?.then((watch) => {
+      if (!watch || watch.terminal || !this.watches.has(deploymentId)) return;
+      if (watch.polling) {
+        watch.wakeAgain = true;
+        return;
+      }
+      clearTimeout(watch.timer);
+      void this.tick(watch);
+    });
+  };
 
   /**
    * Follows a deployment of this user: past events after `afterId` are delivered at once, new ones as
@@ -105,6 +135,7 @@ export class StatusHub {
   }
 
   private schedule(watch: Watch) {
+    if (!this.watches.has(watch.deploymentId)) return; // closed meanwhile
     watch.timer = setTimeout(() => void this.tick(watch), this.pollMs);
     watch.timer.unref();
   }
@@ -115,10 +146,16 @@ export class StatusHub {
       this.watches.delete(watch.deploymentId);
       return;
     }
+    watch.polling = true;
     try {
-      if (!watch.terminal) await this.poll(watch, await this.getDb());
+      do {
+        watch.wakeAgain = false;
+        if (!watch.terminal) await this.poll(watch, await this.getDb());
+      } while (watch.wakeAgain);
     } catch (err) {
       console.error('[status] poll failed:', (err as Error).message);
+    } finally {
+      watch.polling = false;
     }
     this.schedule(watch);
   }
@@ -158,6 +195,7 @@ export class StatusHub {
 
   /** Stops every poller (tests, shutdown). */
   async close() {
+    recorded.off('event', this.wake);
     for (const w of this.watches.values()) {
       const watch = await w;
       if (watch?.timer) clearTimeout(watch.timer);

@@ -12,7 +12,7 @@ import { describeError } from '../http/json';
 import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
 import { PostgresBlobStore } from './blob-store';
-import { recordEvent } from './events';
+import { announceEvent, recordEvent } from './events';
 import { loadManifest } from './service';
 
 export interface RunnerOptions {
@@ -181,6 +181,7 @@ async function finishReady(db: Db, row: DeploymentRow, owner: string, url: strin
       await tx.update(sites).set({ url, ...target, currentDeploymentId: row.id, updatedAt: now }).where(eq(sites.id, row.siteId));
     await recordEvent(tx, row.id, { status: 'ready', step: 'ready', progress: 100, message: `Live at ${url}` });
   });
+  announceEvent(row.id);
 }
 
 async function finishWithError(db: Db, row: DeploymentRow, owner: string, message: string, code: string, platformMessage?: string) {
@@ -194,4 +195,5 @@ async function finishWithError(db: Db, row: DeploymentRow, owner: string, messag
     if (done.length === 0) return;
     await recordEvent(tx, row.id, { status: 'error', step: 'error', progress: null, message: platformMessage ? `${message} (${platformMessage.slice(0, 300)})` : message });
   });
+  announceEvent(row.id);
 }
