@@ -60,6 +60,12 @@ export function parseRetryAfter(value: string | null, nowMs = Date.now()): numbe
   return Number.isNaN(date) ? undefined : Math.max(0, (date - nowMs) / 1000);
 }
 
+/** Seconds until an X-RateLimit-Reset (Unix seconds, Netlify's 429 wait when there is no Retry-After), or undefined. */
+export function rateLimitResetIn(value: string | null, nowMs = Date.now()): number | undefined {
+  if (!value || !/^\d+$/.test(value.trim())) return undefined;
+  return Math.max(0, Number(value.trim()) - nowMs / 1000);
+}
+
 export interface SendContext {
   attempt: number;
   signal: AbortSignal;
@@ -89,7 +95,7 @@ export async function sendWithRetry(call: PlatformCall): Promise<Response> {
     try {
       const res = await call.send({ attempt, signal: AbortSignal.timeout(policy.timeoutMs) });
       if (!RETRYABLE(res.status)) return res;
-      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+      const retryAfter = parseRetryAfter(res.headers.get('retry-after')) ?? (res.status === 429 ? rateLimitResetIn(res.headers.get('x-ratelimit-reset')) : undefined);
       const text = await res.text().catch(() => '');
       last = errorForStatus(call.label, res.status, text, retryAfter);
       if (retryAfter !== undefined) {

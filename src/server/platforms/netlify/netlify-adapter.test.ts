@@ -1,0 +1,413 @@
+// The Netlify adapter against the local cloud, driven directly with a small DeployContext: both modes,
+// redeploys that upload only what changed, resumed attempts, rollback by restore, removal, the
+// cleanup listing, refusals and faults — always checking what the site then serves.
+import { useLocalCloud } from '@/testing/local-cloud';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LOCAL_NETLIFY } from '@/lib/local-cloud';
+import { contentTypeFor, type Manifest } from '@/lib/site-files';
+import { cloudStats, fetchSite, requestCount, setFaults, type CloudStats } from '@/testing/cloud';
+import type { DeployContext, DeployOutcome, SiteTarget } from '../adapter';
+import { configureRetries, PlatformError, rateLimitResetIn, sendWithRetry } from '../http';
+import { configureNetlifyPolling, netlifyAdapter, type NetlifyCredentials } from './adapter';
+
+const cloud = useLocalCloud((config) => {
+  config.netlify.stepMs = 20;
+});
+configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
+configureNetlifyPolling({ intervalMs: 15 });
+
+afterEach(() => setFaults(cloud().url, { rules: [] }));
+
+const PLATFORM: NetlifyCredentials = { token: LOCAL_NETLIFY.platformToken };
+const USER: NetlifyCredentials = { token: LOCAL_NETLIFY.userToken };
+
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082',
+  'hex',
+);
+
+type Files = Record<string, string | Buffer>;
+
+function siteFiles(tag: string): Files {
+  return {
+    'index.html': `<!doctype html><link rel="stylesheet" href="/assets/css/site.css"><h1>${tag}</h1>`,
+    'about/index.html': `<h1>About ${tag}</h1>`,
+    'assets/css/site.css': `body { font-family: Brand; } /* ${tag} */`,
+    'assets/js/app.js': `window.tag = ${JSON.stringify(tag)};`,
+    'assets/img/logo.png': PNG,
+    'assets/fonts/brand.woff2': Buffer.concat([Buffer.from('wOF2'), randomBytes(3000)]),
+    'café/my ménu.txt': `crème brûlée — ${tag}`,
+    'docs/guide/deep/er/page.json': JSON.stringify({ tag }),
+  };
+}
+
+interface Harness {
+  ctx: DeployContext<NetlifyCredentials>;
+  checkpoint: Record<string, unknown>;
+  events: { step: string; progress: number; message: string }[];
+}
+
+function harness(opts: {
+  mode: 'platform-managed' | 'user-token';
+  credentials: NetlifyCredentials;
+  files: Files;
+  siteId?: string;
+  siteName?: string;
+  target?: SiteTarget;
+  checkpoint?: Record<string, unknown>;
+  rollbackTo?: Record<string, unknown>;
+  onSave?: (patch: Record<string, unknown>) => void;
+  onReport?: (step: string, progress: number) => void;
+}): Harness {
+  const blobs = new Map<string, Buffer>();
+  const manifest: Manifest = {};
+  for (const [path, content] of Object.entries(opts.files)) {
+    const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    blobs.set(sha256, bytes);
+    manifest[path] = { sha256, size: bytes.length, contentType: contentTypeFor(path) ?? 'application/octet-stream' };
+  }
+  const checkpoint = opts.checkpoint ?? {};
+  const events: Harness['events'] = [];
+  const ctx: DeployContext<NetlifyCredentials> = {
+    deploymentId: randomUUID(),
+    siteId: opts.siteId ?? randomUUID(),
+    siteName: opts.siteName ?? 'My Site',
+    mode: opts.mode,
+    credentials: opts.credentials,
+    target: opts.target ?? {},
+    manifest,
+    rollbackTo: opts.rollbackTo,
+    readBlob: async (sha) => {
+      const bytes = blobs.get(sha);
+      if (!bytes) throw new Error(`no blob ${sha}`);
+      return bytes;
+    },
+    readBlobs: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, await ctx.readBlob(sha)] as const))),
+    readSha1s: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, createHash('sha1').update(await ctx.readBlob(sha)).digest('hex')] as const))),
+    checkpoint,
+    save: async (patch) => {
+      opts.onSave?.(patch);
+      Object.assign(checkpoint, patch);
+    },
+    report: async (step, progress, message) => {
+      opts.onReport?.(step, progress);
+      events.push({ step, progress, message });
+    },
+  };
+  return { ctx, checkpoint, events };
+}
+
+const hostOf = (url: string) => new URL(url).hostname;
+
+/** Every file of the site, byte for byte, with the type of its extension; `/` is index.html. */
+async function expectServed(outcome: DeployOutcome, files: Files) {
+  for (const [path, content] of Object.entries(files)) {
+    const res = await fetchSite(cloud().url, hostOf(outcome.url), `/${encodeURI(path)}`);
+    const expected = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    expect(res.status, path).toBe(200);
+    expect(res.body.equals(expected), path).toBe(true);
+    expect(res.headers['content-type'], path).toBe(contentTypeFor(path) ?? 'application/octet-stream');
+  }
+  const root = await fetchSite(cloud().url, hostOf(outcome.url), '/');
+  expect(root.body.toString()).toBe(String(files['index.html']));
+}
+
+const UPLOADS = 'netlify PUT /api/v1/deploys/:deploy_id/files/*';
+const CREATE_DEPLOY = 'netlify POST /api/v1/sites/:site_id/deploys';
+const CREATE_SITE_IN_TEAM = 'netlify POST /api/v1/:account_slug/sites';
+const CREATE_SITE = 'netlify POST /api/v1/sites';
+const count = (after: CloudStats, before: CloudStats, route: string, status?: number) => {
+  const n = (s: CloudStats) => Object.entries(s.requests[route] ?? {}).reduce((sum, [st, c]) => sum + (status === undefined || Number(st) === status ? c : 0), 0);
+  return n(after) - n(before);
+};
+
+async function api(token: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${cloud().url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? ((await res.json()) as any) : await res.text() };
+}
+
+describe('platform-managed (the shared team)', () => {
+  it('deploys nested folders, a unicode name, a PNG and a font to a huskit- site and serves every byte, with the SPA fallback', async () => {
+    const files = siteFiles('pm');
+    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const outcome = await netlifyAdapter.deploy(h.ctx);
+
+    const name = `huskit-${h.ctx.siteId.replace(/-/g, '').slice(0, 12)}`;
+    expect(outcome.url).toBe(`http://${name}.netlify.localhost:${cloud().port}`);
+    expect(outcome.target.externalProjectId).toBe(LOCAL_NETLIFY.platformAccountSlug);
+    expect(h.checkpoint).toMatchObject({ siteId: outcome.target.externalId, deployId: expect.stringMatching(/^[0-9a-f]{24}$/) });
+    await expectServed(outcome, files);
+    const deep = await fetchSite(cloud().url, hostOf(outcome.url), '/dashboard/settings');
+    expect([deep.status, deep.body.toString()]).toEqual([200, String(files['index.html'])]);
+
+    const progress = h.events.map((e) => e.progress);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    for (const step of ['site', 'upload', 'activate']) expect(h.events.map((e) => e.step)).toContain(step);
+  });
+
+  it('a redeploy with one changed file uploads exactly that file, to the same site and URL', async () => {
+    const siteId = randomUUID();
+    const files = siteFiles('redeploy');
+    const first = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
+    const before = await cloudStats(cloud().url);
+    const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
+    const second = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx);
+    const after = await cloudStats(cloud().url);
+    expect(second).toEqual(first);
+    expect(count(after, before, UPLOADS)).toBe(1);
+    expect(count(after, before, CREATE_DEPLOY)).toBe(1);
+    expect(count(after, before, CREATE_SITE_IN_TEAM)).toBe(0);
+    expect(after.blobs['netlify.files']! - before.blobs['netlify.files']!).toBe(1);
+    await expectServed(second, changed);
+  });
+
+  it("keeps the site's own _redirects and _headers, and its 404.html instead of the SPA fallback", async () => {
+    const files = {
+      'index.html': `<h1>${randomUUID()}</h1>`,
+      '404.html': '<h1>not here</h1>',
+      'docs/intro.html': '<h1>intro</h1>',
+      _redirects: '/old /docs/intro 301\n',
+      _headers: '/docs/*\n  X-Docs: yes\n',
+    };
+    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const get = (p: string) => fetchSite(cloud().url, hostOf(outcome.url), p);
+    expect([(await get('/old')).status, (await get('/old')).headers.location]).toEqual([301, '/docs/intro']);
+    expect((await get('/docs/intro')).headers['x-docs']).toBe('yes');
+    const missing = await get('/nowhere');
+    expect([missing.status, missing.body.toString()]).toEqual([404, '<h1>not here</h1>']);
+  });
+
+  it('over 100 files: an async diff, polled until prepared, then only the required files', async () => {
+    const files: Files = { 'index.html': `<h1>${randomUUID()}</h1>` };
+    for (let i = 0; i < 120; i++) files[`pages/p${i}.html`] = `<p>${i} ${randomUUID()}</p>`;
+    const before = await cloudStats(cloud().url);
+    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const outcome = await netlifyAdapter.deploy(h.ctx);
+    const after = await cloudStats(cloud().url);
+    expect(h.events.some((e) => e.message.endsWith('is preparing'))).toBe(true);
+    // Every file; the generated _redirects (the SPA rule) is the same as earlier sites' and already stored.
+    expect(count(after, before, UPLOADS)).toBe(121);
+    expect((await fetchSite(cloud().url, hostOf(outcome.url), '/pages/p119')).body.toString()).toBe(files['pages/p119.html']);
+  });
+
+  it('resumes from the checkpoint: no second site, no second deploy, nothing uploaded twice', async () => {
+    const siteId = randomUUID();
+    const files = siteFiles('resume');
+    const crash = new Error('the process died while waiting');
+    const first = harness({
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files,
+      siteId,
+      onReport: (step) => {
+        if (step === 'activate') throw crash;
+      },
+    });
+    await expect(netlifyAdapter.deploy(first.ctx)).rejects.toBe(crash);
+    expect(first.checkpoint).toMatchObject({ siteId: expect.any(String), deployId: expect.any(String) });
+
+    const before = await cloudStats(cloud().url);
+    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint }).ctx);
+    const after = await cloudStats(cloud().url);
+    expect([count(after, before, CREATE_SITE_IN_TEAM), count(after, before, CREATE_DEPLOY), count(after, before, UPLOADS)]).toEqual([0, 0, 0]);
+    expect(outcome.target.externalId).toBe(first.checkpoint.siteId);
+    await expectServed(outcome, files);
+  });
+
+  it('a site whose creation answer was lost is found by its name, not created twice', async () => {
+    const siteId = randomUUID();
+    const files = siteFiles('lost');
+    const crash = new Error('the process died after creating the site');
+    const first = harness({
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files,
+      siteId,
+      onSave: (patch) => {
+        if (patch.siteId) throw crash;
+      },
+    });
+    await expect(netlifyAdapter.deploy(first.ctx)).rejects.toBe(crash);
+    expect(first.checkpoint).toEqual({});
+
+    const before = await cloudStats(cloud().url);
+    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
+    const after = await cloudStats(cloud().url);
+    expect(count(after, before, CREATE_SITE_IN_TEAM, 422)).toBe(1);
+    expect(count(after, before, CREATE_SITE_IN_TEAM, 201)).toBe(0);
+    const name = hostOf(outcome.url).split('.')[0]!;
+    const same = (await api(PLATFORM.token, 'GET', `/sites?name=${name}&filter=all`)).body as { name: string }[];
+    expect(same.filter((s) => s.name === name)).toHaveLength(1);
+    await expectServed(outcome, files);
+  });
+
+  it('rolls back by restoring the earlier deploy: nothing uploaded, the old bytes served; an unknown deploy falls back to uploading', async () => {
+    const siteId = randomUUID();
+    const v1 = siteFiles('v1');
+    const one = harness({ mode: 'platform-managed', credentials: PLATFORM, files: v1, siteId });
+    const first = await netlifyAdapter.deploy(one.ctx);
+    const v2 = siteFiles('v2');
+    await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: v2, siteId, target: first.target }).ctx);
+    expect((await fetchSite(cloud().url, hostOf(first.url), '/')).body.toString()).toBe(v2['index.html']);
+
+    const before = await cloudStats(cloud().url);
+    const back = harness({ mode: 'platform-managed', credentials: PLATFORM, files: v1, siteId, target: first.target, rollbackTo: { ...one.checkpoint } });
+    const restored = await netlifyAdapter.deploy(back.ctx);
+    const after = await cloudStats(cloud().url);
+    expect(restored).toEqual(first);
+    expect([count(after, before, CREATE_DEPLOY), count(after, before, UPLOADS)]).toEqual([0, 0]);
+    expect(count(after, before, 'netlify POST /api/v1/sites/:site_id/deploys/:deploy_id/restore', 201)).toBe(1);
+    expect(back.checkpoint).toMatchObject({ siteId: one.checkpoint.siteId, deployId: one.checkpoint.deployId });
+    await expectServed(restored, v1);
+
+    const gone = { siteId: one.checkpoint.siteId, deployId: randomBytes(12).toString('hex') };
+    const v3 = siteFiles('v3');
+    const fallback = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: v3, siteId, target: first.target, rollbackTo: gone }).ctx);
+    await expectServed(fallback, v3);
+  });
+
+  it('remove deletes the site (again is fine); the cleanup listing only names huskit- sites; other sites of the team are left alone', async () => {
+    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
+    const foreign = await api(PLATFORM.token, 'POST', `/${LOCAL_NETLIFY.platformAccountSlug}/sites`, { name: `team-blog-${randomBytes(3).toString('hex')}` });
+    expect(foreign.status).toBe(201);
+
+    const managed = await netlifyAdapter.listManagedResources(PLATFORM);
+    expect(managed).toContainEqual({ externalProjectId: LOCAL_NETLIFY.platformAccountSlug, externalId: outcome.target.externalId });
+    expect(managed.map((m) => m.externalId)).not.toContain(foreign.body.id);
+    expect(managed.length).toBeGreaterThan(0);
+
+    await expect(netlifyAdapter.remove(PLATFORM, { externalProjectId: LOCAL_NETLIFY.platformAccountSlug, externalId: foreign.body.id })).rejects.toThrow(/not a Huskit site/);
+    expect((await api(PLATFORM.token, 'GET', `/sites/${foreign.body.id}`)).status).toBe(200);
+
+    await netlifyAdapter.remove(PLATFORM, outcome.target);
+    expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(404);
+    await netlifyAdapter.remove(PLATFORM, outcome.target);
+    expect((await netlifyAdapter.listManagedResources(PLATFORM)).map((m) => m.externalId)).not.toContain(outcome.target.externalId);
+  });
+
+  it('abandon cancels the unfinished deploy of the checkpoint, and ignores one that is gone', async () => {
+    const crash = new Error('given up');
+    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('abandon') });
+    // Dies after the deploy exists and before any upload.
+    h.ctx.report = async (step, progress, message) => {
+      if (step === 'upload' && message.startsWith('Asking')) return;
+      if (step === 'upload') throw crash;
+      h.events.push({ step, progress, message });
+    };
+    await expect(netlifyAdapter.deploy(h.ctx)).rejects.toBe(crash);
+    const deployId = h.checkpoint.deployId as string;
+    expect(deployId).toMatch(/^[0-9a-f]{24}$/);
+    await netlifyAdapter.abandon(PLATFORM, h.checkpoint);
+    expect((await api(PLATFORM.token, 'GET', `/deploys/${deployId}`)).body).toMatchObject({ state: 'error' });
+    await netlifyAdapter.abandon(PLATFORM, { deployId: randomBytes(12).toString('hex') });
+  });
+
+  it("a deploy that ends in error fails with Netlify's message, and the next attempt makes a new deploy", async () => {
+    const files: Files = { 'index.html': `<h1>${randomUUID()}</h1>`, 'a.html': 'a', 'b.html': 'b', 'c.html': 'c' };
+    cloud().config.netlify.maxFilesPerDirectory = 3;
+    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files });
+    try {
+      const err = await netlifyAdapter.deploy(h.ctx).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PlatformError);
+      expect((err as PlatformError).kind).toBe('bad_request');
+      expect((err as PlatformError).message).toMatch(/^Netlify could not publish the site: Failed to publish: the folder "\/" holds 5 files/);
+      expect(h.checkpoint.deployId).toBeNull();
+    } finally {
+      cloud().config.netlify.maxFilesPerDirectory = 54_000;
+    }
+    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId: h.ctx.siteId, checkpoint: h.checkpoint }).ctx);
+    await expectServed(outcome, files);
+  });
+});
+
+describe("user-token (the user's own account)", () => {
+  it('names the site after the project with a short suffix, and picks another suffix when the name is taken', async () => {
+    const siteId = randomUUID();
+    const files = siteFiles('ut');
+    const outcome = await netlifyAdapter.deploy(harness({ mode: 'user-token', credentials: USER, files, siteId, siteName: 'My Portfolio!' }).ctx);
+    const suffix = siteId.replace(/-/g, '').slice(0, 6);
+    expect(outcome.url).toBe(`http://my-portfolio-${suffix}.netlify.localhost:${cloud().port}`);
+    expect(outcome.target.externalProjectId).toBe(LOCAL_NETLIFY.userAccountSlug);
+    await expectServed(outcome, files);
+
+    // Someone else holds the name this project would get: another suffix, in the user's account.
+    const other = randomUUID();
+    const taken = `my-portfolio-${other.replace(/-/g, '').slice(0, 6)}`;
+    expect((await api(PLATFORM.token, 'POST', '/sites', { name: taken })).status).toBe(201);
+    const before = await cloudStats(cloud().url);
+    const second = await netlifyAdapter.deploy(harness({ mode: 'user-token', credentials: USER, files, siteId: other, siteName: 'My Portfolio!' }).ctx);
+    const after = await cloudStats(cloud().url);
+    expect(hostOf(second.url)).toMatch(new RegExp(`^${taken}-[0-9a-f]{6}\\.netlify\\.localhost$`));
+    expect([count(after, before, CREATE_SITE, 422), count(after, before, CREATE_SITE, 201)]).toEqual([1, 1]);
+    await expectServed(second, files);
+  });
+
+  it('verify answers who the token belongs to, never the token; a wrong token is an auth error a person can act on', async () => {
+    const facts = await netlifyAdapter.verify(USER);
+    expect(facts).toEqual({ accountName: 'Local User', email: 'local.user@huskit.test', accountSlug: LOCAL_NETLIFY.userAccountSlug });
+    expect(JSON.stringify(facts)).not.toContain(USER.token);
+
+    const err = await netlifyAdapter.verify({ token: 'not-a-real-token' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlatformError);
+    expect((err as PlatformError).kind).toBe('auth');
+    expect((err as PlatformError).message).toMatch(/Netlify refused the access token\. Create a new personal access token/);
+    expect(() => netlifyAdapter.parseCredentials({ token: '  ' })).toThrow(PlatformError);
+  });
+});
+
+describe('faults', () => {
+  it('uploads and polls go through 5xx, dropped connections and 429s with X-RateLimit-Reset', async () => {
+    await setFaults(cloud().url, {
+      seed: 5,
+      rules: [
+        { target: 'netlify', route: '/files/', kind: 'status', status: 502, count: 3 },
+        { target: 'netlify', route: '/deploys/:deploy_id', method: 'GET', kind: 'drop', count: 1 },
+        { target: 'netlify', route: '/sites/:site_id/deploys', method: 'POST', kind: 'status', status: 429, retryAfter: 0, count: 1 },
+      ],
+    });
+    const files = siteFiles('faults');
+    const before = await cloudStats(cloud().url);
+    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const after = await cloudStats(cloud().url);
+    expect(after.faultsFired).toEqual({ 'rule-1': 3, 'rule-2': 1, 'rule-3': 1 });
+    expect(count(after, before, CREATE_DEPLOY, 200)).toBe(1);
+    expect(requestCount(after, 'files', 502) - requestCount(before, 'files', 502)).toBe(3);
+    await expectServed(outcome, files);
+  });
+
+  it('sendWithRetry waits for X-RateLimit-Reset when a 429 has no Retry-After', async () => {
+    const now = Date.now();
+    expect(rateLimitResetIn(String(Math.floor(now / 1000) + 30), now)).toBeCloseTo(30 - (now % 1000) / 1000, 3);
+    expect(rateLimitResetIn(String(Math.floor(now / 1000) - 5), now)).toBe(0);
+    expect(rateLimitResetIn('soon', now)).toBeUndefined();
+
+    const waits: number[] = [];
+    let calls = 0;
+    const res = await sendWithRetry({
+      label: 'Netlify (test)',
+      sleep: async (ms) => void waits.push(ms),
+      send: async () =>
+        ++calls === 1
+          ? new Response('{"code":429,"message":"slow down"}', { status: 429, headers: { 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 20) } })
+          : new Response('{}', { status: 200 }),
+    });
+    expect(res.status).toBe(200);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(18_000);
+    expect(waits[0]).toBeLessThanOrEqual(20_000);
+
+    // Past the longest wait we accept, the call fails at once with a quota error naming the wait.
+    const err = await sendWithRetry({
+      label: 'Netlify (test)',
+      sleep: async () => undefined,
+      send: async () => new Response('{}', { status: 429, headers: { 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) } }),
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'quota', retryAfterSeconds: expect.any(Number) });
+  });
+});
