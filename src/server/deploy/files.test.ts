@@ -55,6 +55,12 @@ describe('validating a manifest', () => {
     expect(validateManifest(site({ 'video.mp4': big(26) }), 'amplify')['video.mp4']!.size).toBe(26 * 1024 * 1024);
   });
 
+  it("refuses what a platform cannot take: # or ? in a name on Netlify (fine elsewhere)", () => {
+    expect(() => validateManifest(site({ 'docs/a#b.html': entry('x') }), 'netlify')).toThrow(/file names may not contain # or \?/);
+    expect(() => validateManifest(site({ 'q?.txt': entry('x') }), 'netlify')).toThrow(/file names may not contain # or \?/);
+    expect(Object.keys(validateManifest(site({ 'docs/a#b.html': entry('x') }), 'vercel'))).toContain('docs/a#b.html');
+  });
+
   it('names the folder that holds index.html when it is not at the root', () => {
     expect(() => validateManifest({ 'dist/index.html': entry('a'), 'dist/assets/app.js': entry('b') }, 'cloudflare')).toThrow(
       'There is no index.html at the root of your site: your files are under dist/. Deploy the contents of dist/ instead.',

@@ -62,6 +62,11 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
     return token ? { token } : null;
   },
 
+  refuseFile(path) {
+    // Netlify's API and CLI refuse these rather than escaping them.
+    if (/[#?]/.test(path)) return `Netlify cannot deploy "${path}": file names may not contain # or ?. Rename the file.`;
+  },
+
   parseCredentials(raw) {
     const token = raw.token?.trim();
     if (!token) throw new PlatformError('auth', 'The Netlify connection is incomplete. Reconnect your account in Settings.');
