@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { LOCAL_AWS, LOCAL_CLOUDFLARE } from './src/lib/local-cloud';
+import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from './src/lib/local-cloud';
 
 // Real Chromium from Debian (never a downloaded browser), against `next build` + `next start`.
 // Without DATABASE_URL the server uses a fresh embedded database under .data/e2e.
@@ -26,6 +26,13 @@ export const e2eServerEnv: Record<string, string> = {
   AMPLIFY_APP_ID: LOCAL_AWS.platformAppId,
   AMPLIFY_ENDPOINT: CLOUD_URL,
   AMPLIFY_SITE_URL: `http://{branch}.{appId}.amplifyapp.localhost:${CLOUD_PORT}`,
+  NETLIFY_API_URL: `${CLOUD_URL}/api/v1`,
+  NETLIFY_AUTH_TOKEN: LOCAL_NETLIFY.platformToken,
+  NETLIFY_ACCOUNT_SLUG: LOCAL_NETLIFY.platformAccountSlug,
+  VERCEL_API_URL: `${CLOUD_URL}/vercel`,
+  VERCEL_TOKEN: LOCAL_VERCEL.platformToken,
+  VERCEL_TEAM_ID: LOCAL_VERCEL.platformTeamId,
+  VERCEL_SITE_URL: 'http://{alias}',
   ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DATA_DIR: `.data/e2e-${Date.now()}` }),
 };
 

@@ -37,7 +37,7 @@ async function editOpenFile(page: Page, from: string, to: string) {
   await expect(page.getByTestId('save-state')).toHaveText('All changes saved');
 }
 
-async function quickDeploy(page: Page, platform: 'Cloudflare' | 'AWS Amplify') {
+async function quickDeploy(page: Page, platform: 'Cloudflare' | 'AWS Amplify' | 'Netlify' | 'Vercel') {
   await page.getByRole('button', { name: 'Deploy ▾' }).click();
   await page.getByRole('menuitem', { name: new RegExp(platform) }).click();
   const dialog = page.getByRole('dialog');
@@ -51,7 +51,7 @@ async function served(url: string, path = '/') {
   return fetchSite(CLOUD_URL, new URL(url).hostname, path);
 }
 
-for (const platform of ['Cloudflare', 'AWS Amplify'] as const) {
+for (const platform of ['Cloudflare', 'AWS Amplify', 'Netlify', 'Vercel'] as const) {
   test(`SPA template → edit → quick deploy to ${platform} → the URL shows the edit and client routes reload`, async ({ page }) => {
     await signUp(page, 'spa');
     await createSite(page, `Shop ${platform}`, 'Single-page app');

@@ -146,11 +146,11 @@ test('the platform tabs work from the keyboard alone', async ({ page }) => {
 
   await page.keyboard.press('ArrowRight');
   await expect(tab(/Netlify/)).toBeFocused();
-  await expect(tab(/Netlify/)).toContainText('Coming soon');
-  await expect(page.getByRole('tabpanel', { name: /Netlify/ })).toContainText('Deploying to your own Netlify account is on its way');
+  await expect(page.getByRole('tabpanel', { name: /Netlify/ }).getByLabel('Personal access token')).toBeVisible();
 
   await page.keyboard.press('End');
   await expect(tab(/Vercel/)).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel', { name: /Vercel/ }).getByLabel('Team ID')).toBeVisible();
   await page.keyboard.press('ArrowRight'); // wraps around
   await expect(tab(/Cloudflare/)).toBeFocused();
   await page.keyboard.press('ArrowLeft');
