@@ -56,7 +56,7 @@ export function zipFloor(site: Site): { ms: number; bytes: Buffer; tool: string 
   return { ms: NaN, bytes: Buffer.alloc(0), tool: 'missing' };
 }
 
-/** jszip of the same files at level 6 (the product's own library), for when `zip` is missing. */
+/** jszip of the same files at level 6 (a JavaScript deflate), for when `zip` is missing. */
 export async function jszipMs(site: Site): Promise<{ ms: number; bytes: Buffer }> {
   const t = now();
   const zip = new JSZip();

@@ -3,7 +3,7 @@
 // index.html at its root, CreateDeployment + PUT + StartDeployment, then GetJob until the job ends.
 // Every step is recorded in the checkpoint so that a resumed attempt neither creates a second app nor
 // a second job for a deployment that was already started (spec §0, §7).
-import JSZip from 'jszip';
+import { ZipFile } from 'yazl';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
@@ -355,6 +355,9 @@ async function startDeployment(amplify: AmplifyClient, appId: string, branch: st
 
 // ---- 4. the zip ----
 
+/** A fixed date in every entry, so the same files make the same zip. */
+const ZIP_MTIME = new Date('2020-01-01T00:00:00Z');
+
 function compressionFor(path: string): 'STORE' | 'DEFLATE' {
   const ext = path.includes('.') ? path.slice(path.lastIndexOf('.') + 1).toLowerCase() : '';
   return STORED_EXTENSIONS.has(ext) ? 'STORE' : 'DEFLATE';
@@ -373,9 +376,14 @@ export async function zipSite(ctx: Ctx): Promise<Uint8Array> {
 
   const bySha = await ctx.readBlobs(paths.map((p) => ctx.manifest[p]!.sha256));
   const contents = new Map(paths.map((p) => [p, bySha.get(ctx.manifest[p]!.sha256)!]));
-  const zip = new JSZip();
-  for (const path of paths) zip.file(path, contents.get(path)!, { compression: compressionFor(path), compressionOptions: { level: 6 }, createFolders: false });
-  const bytes = await zip.generateAsync({ type: 'uint8array', platform: 'UNIX' });
+  // yazl deflates with Node's native zlib on the thread pool (jszip deflates in JavaScript on the
+  // event loop: 2–3× slower for a 5,000-file site, and it blocks status streams meanwhile).
+  const zip = new ZipFile();
+  for (const path of paths) zip.addBuffer(contents.get(path)!, path, { compress: compressionFor(path) === 'DEFLATE', mtime: ZIP_MTIME, mode: 0o100644 });
+  zip.end();
+  const parts: Buffer[] = [];
+  for await (const part of zip.outputStream as AsyncIterable<Buffer>) parts.push(part);
+  const bytes = new Uint8Array(Buffer.concat(parts));
   const totalZipped = [...contents.values()].reduce((n, b) => n + b.length, 0);
   await ctx.report('zip', 40, `Zipped ${paths.length} files: ${totalZipped} bytes into ${bytes.byteLength} bytes`);
   return bytes;
