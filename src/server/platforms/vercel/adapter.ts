@@ -1,27 +1,289 @@
-// Deploying a site to Vercel (stub until built).
-import type { PlatformAdapter } from '../adapter';
+// Deploying a site to Vercel as a file deployment: a project per site (found or created once and
+// checkpointed), POST /v13/deployments listing every file by SHA-1, exactly the files Vercel says are
+// missing uploaded to /v2/files, the same POST again, then GET /v13/deployments until READY with the
+// production alias assigned. A rollback re-points the alias to the earlier deployment instead of
+// uploading (spec: ../shared/specs/vercel.md §3, §4).
+import { getEnv } from '../../env';
+import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
+import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
+import { dnsLabel, labelWithSuffix, shortId } from '../naming';
+import { VercelClient, type DeploymentFile, type VercelCredentials, type VercelDeployment } from './client';
 
-export interface VercelCredentials {
-  token: string;
-  teamId?: string;
+export type { VercelCredentials } from './client';
+
+/** Quick-deploy projects all start with this; the cleanup job only ever removes projects that do. */
+export const PLATFORM_PROJECT_PREFIX = 'huskit-';
+const UPLOAD_CONCURRENCY = 5;
+
+/**
+ * A pre-built static site: no framework, no install, no build, the uploaded root as the output
+ * (an unset outputDirectory would serve only `public/` when the site has such a folder).
+ */
+export const STATIC_PROJECT_SETTINGS = { framework: null, buildCommand: '', installCommand: '', devCommand: null, outputDirectory: '.' } as const;
+/** Unknown paths answer index.html after the filesystem: client-routed single-page apps work on any URL. */
+export const SPA_REWRITES = [{ source: '/(.*)', destination: '/index.html' }];
+
+export interface VercelPolling {
+  /** Between two GET /v13/deployments (the client polls every second at first). */
+  intervalMs: number;
+  /** After this long the deployment is canceled and fails with a timeout. */
+  maxMs: number;
 }
 
-const notYet = () => new PlatformError('bad_request', 'Vercel deploys are not built yet.');
+const DEFAULT_POLLING: VercelPolling = { intervalMs: 1_000, maxMs: 10 * 60_000 };
+let polling: VercelPolling = { ...DEFAULT_POLLING };
+
+/** Changes how deployments are polled in this process (tests shorten the interval). */
+export function configureVercelPolling(p: Partial<VercelPolling>): void {
+  polling = { ...DEFAULT_POLLING, ...p };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const client = (credentials: VercelCredentials) => new VercelClient(getEnv().vercel.apiUrl, credentials);
+
+/** What earlier attempts of this deployment finished; also what a later rollback reads (rollbackTo). */
+interface Checkpoint {
+  projectId?: string;
+  /** The project's owner (team or user id), for the site's target. */
+  accountId?: string;
+  deploymentId?: string;
+  /** When the deployment was created (ms), so that the polling limit spans resumed attempts. */
+  startedAt?: number;
+}
+
+type Ctx = DeployContext<VercelCredentials>;
+type Save = (patch: Partial<Checkpoint>) => Promise<void>;
 
 export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
   platform: 'vercel',
-  platformCredentials: () => null,
-  parseCredentials: () => {
-    throw notYet();
+
+  platformCredentials() {
+    const { token, teamId } = getEnv().vercel;
+    return token ? { token, ...(teamId ? { teamId } : {}) } : null;
   },
-  verify: async () => {
-    throw notYet();
+
+  parseCredentials(raw) {
+    const token = raw.token?.trim();
+    if (!token) throw new PlatformError('auth', 'The Vercel connection is incomplete. Reconnect your account in Settings.');
+    const teamId = raw.teamId?.trim();
+    return { token, ...(teamId ? { teamId } : {}) };
   },
-  deploy: async () => {
-    throw notYet();
+
+  async verify(credentials) {
+    const vercel = client(credentials);
+    const user = await vercel.user();
+    const facts: Record<string, string> = { username: user.username, email: user.email };
+    if (credentials.teamId) {
+      const team = await vercel.team(credentials.teamId);
+      Object.assign(facts, { teamId: team.id, teamName: team.name, teamSlug: team.slug });
+    }
+    return facts;
   },
-  remove: async () => {},
-  listManagedResources: async () => [],
-  abandon: async () => {},
+
+  async deploy(ctx: Ctx): Promise<DeployOutcome> {
+    const vercel = client(ctx.credentials);
+    const done: Checkpoint = { ...(ctx.checkpoint as Checkpoint) };
+    const save: Save = async (patch) => {
+      Object.assign(done, patch);
+      await ctx.save(patch);
+    };
+
+    const project = await ensureProject(vercel, ctx, done, save);
+    const target = { externalProjectId: ctx.credentials.teamId ?? project.accountId, externalId: project.id };
+
+    const rolledBack = await rollBack(vercel, ctx, done, save, project.id);
+    if (rolledBack) return { url: siteUrl(rolledBack), target };
+
+    let deployment = done.deploymentId ? await waitForDeployment(vercel, ctx, done, done.deploymentId) : null;
+    if (!deployment) {
+      // None yet, or the one a crashed attempt started is gone: deploy (again).
+      const created = await createDeployment(vercel, ctx, project);
+      await save({ deploymentId: created.id, startedAt: Date.now() });
+      deployment = await waitForDeployment(vercel, ctx, done, created.id);
+      if (!deployment) throw new PlatformError('unavailable', 'The new Vercel deployment disappeared while it was being built. Deploy again.');
+    }
+    return { url: siteUrl(deployment), target };
+  },
+
+  async remove(credentials, target: SiteTarget) {
+    if (!target.externalId) return;
+    const vercel = client(credentials);
+    // In the shared team only quick-deploy projects are ever ours to delete.
+    const shared = getEnv().vercel;
+    if (credentials.token === shared.token && credentials.teamId === shared.teamId) {
+      const project = await vercel.getProject(target.externalId);
+      if (!project) return;
+      if (!project.name.startsWith(PLATFORM_PROJECT_PREFIX))
+        throw new PlatformError('bad_request', `Project ${project.name.slice(0, 100)} of the shared Vercel team is not a Huskit site: it was left alone.`);
+    }
+    await vercel.deleteProject(target.externalId);
+  },
+
+  /** Cancels the deployment a given-up attempt left building; failures are ignored (it ends anyway). */
+  async abandon(credentials, checkpoint) {
+    const id = (checkpoint as Checkpoint).deploymentId;
+    if (!id) return;
+    try {
+      const vercel = client(credentials);
+      const d = await vercel.getDeployment(id);
+      if (d && !['READY', 'ERROR', 'CANCELED'].includes(d.readyState)) await vercel.cancelDeployment(id);
+    } catch {
+      // Nothing to do: an unfinished deployment that cannot be canceled still ends on its own.
+    }
+  },
+
+  /** The quick-deploy projects of the shared team: only those named `huskit-…`, never anything else. */
+  async listManagedResources(credentials) {
+    const projects = await client(credentials).listProjects(PLATFORM_PROJECT_PREFIX);
+    return projects
+      .filter((p) => p.name.startsWith(PLATFORM_PROJECT_PREFIX))
+      .map((p) => ({ externalProjectId: credentials.teamId ?? p.accountId, externalId: p.id }));
+  },
 };
+
+/** Platform-managed: `huskit-{short id}`. User-token: the project's name (Vercel's rules) and a short suffix. */
+export function projectName(ctx: Pick<Ctx, 'mode' | 'siteId' | 'siteName'>): string {
+  const id = shortId(ctx.siteId);
+  if (ctx.mode === 'platform-managed') return `${PLATFORM_PROJECT_PREFIX}${id}`;
+  return labelWithSuffix(dnsLabel(ctx.siteName) || 'site', id.slice(0, 6));
+}
+
+// ---- 1. the project ----
+
+async function ensureProject(vercel: VercelClient, ctx: Ctx, done: Checkpoint, save: Save): Promise<{ id: string; accountId: string }> {
+  if (done.projectId && done.accountId) return { id: done.projectId, accountId: done.accountId };
+  await ctx.report('project', 5, 'Finding the Vercel project');
+  // Earlier deployments of the site went to this project, unless someone deleted it since.
+  const earlier = ctx.target.externalId ? await vercel.getProject(ctx.target.externalId) : null;
+  const name = projectName(ctx);
+  let project = earlier ?? (await vercel.getProject(name));
+  if (!project) {
+    await ctx.report('project', 8, `Creating Vercel project ${name}`);
+    // A lost answer to an earlier create leaves the project there: 409, then it is looked up.
+    project = (await vercel.createProject({ name, ...STATIC_PROJECT_SETTINGS })) ?? (await vercel.getProject(name));
+    if (!project) throw new PlatformError('unavailable', `Vercel reported project ${name} as existing but could not find it. Deploy again.`);
+  }
+  await save({ projectId: project.id, accountId: project.accountId });
+  return { id: project.id, accountId: project.accountId };
+}
+
+// ---- 2. rollback: re-point the alias, no uploads ----
+
+async function rollBack(vercel: VercelClient, ctx: Ctx, done: Checkpoint, save: Save, projectId: string): Promise<VercelDeployment | null> {
+  const to = ctx.rollbackTo as { projectId?: unknown; deploymentId?: unknown } | undefined;
+  if (typeof to?.deploymentId !== 'string' || to.projectId !== projectId) return null;
+  // An earlier attempt of this deployment already went the upload way.
+  if (done.deploymentId && done.deploymentId !== to.deploymentId) return null;
+  const earlier = await vercel.getDeployment(to.deploymentId);
+  if (!earlier || earlier.projectId !== projectId || earlier.readyState !== 'READY') return null;
+
+  await ctx.report('activate', 50, `Rolling back to Vercel deployment ${earlier.id}`);
+  try {
+    await vercel.rollback(projectId, earlier.id);
+  } catch (err) {
+    // Gone meanwhile, or a rollback Vercel refuses (Hobby: only to the previous production): upload instead.
+    if (err instanceof PlatformError && (err.kind === 'not_found' || err.kind === 'bad_request' || err.kind === 'conflict')) return null;
+    throw err;
+  }
+  await save({ deploymentId: earlier.id, startedAt: Date.now() });
+  const started = Date.now();
+  for (;;) {
+    const project = await vercel.getProject(projectId, { rollbackInfo: true });
+    const request = project?.lastAliasRequest;
+    if (request?.toDeploymentId === earlier.id && request.jobStatus === 'succeeded') break;
+    if (request?.toDeploymentId === earlier.id && request.jobStatus === 'failed') throw new PlatformError('unavailable', 'Vercel could not roll back. Deploy again.');
+    if (Date.now() - started > polling.maxMs) throw new PlatformError('timeout', 'Vercel did not finish the rollback in time. Try again in a moment.');
+    await sleep(polling.intervalMs);
+  }
+  await ctx.report('activate', 95, 'The production alias points at the earlier deployment again');
+  return (await vercel.getDeployment(earlier.id)) ?? earlier;
+}
+
+// ---- 3. the deployment ----
+
+async function createDeployment(vercel: VercelClient, ctx: Ctx, project: { id: string }): Promise<VercelDeployment> {
+  const paths = Object.keys(ctx.manifest);
+  await ctx.report('upload', 10, `Checking which of ${paths.length} files Vercel needs`);
+  const sha1s = await ctx.readSha1s([...new Set(paths.map((p) => ctx.manifest[p]!.sha256))]);
+  const files: DeploymentFile[] = paths.map((file) => ({ file, sha: sha1s.get(ctx.manifest[file]!.sha256)!, size: ctx.manifest[file]!.size }));
+  const body = {
+    name: projectName(ctx),
+    project: project.id,
+    target: 'production',
+    files,
+    projectSettings: STATIC_PROJECT_SETTINGS,
+    // The same rule as the other platforms: the site's own 404.html when it has one, else the SPA fallback.
+    ...(ctx.manifest['404.html'] ? {} : { rewrites: SPA_REWRITES }),
+    meta: { huskitDeploymentId: ctx.deploymentId },
+  };
+
+  const first = await vercel.createDeployment(body);
+  if ('deployment' in first) {
+    await ctx.report('upload', 80, 'Vercel already has every file');
+    return first.deployment;
+  }
+  await uploadMissing(vercel, ctx, files, first.missing);
+  const second = await vercel.createDeployment(body);
+  if ('missing' in second)
+    throw new PlatformError('unavailable', `Vercel still reports ${second.missing.length} file(s) missing after the upload. Deploy again: files already sent are kept.`);
+  return second.deployment;
+}
+
+/** Uploads exactly the SHA-1s Vercel asked for, a few at a time. */
+async function uploadMissing(vercel: VercelClient, ctx: Ctx, files: DeploymentFile[], missing: string[]): Promise<void> {
+  const bySha1 = new Map<string, { sha256: string; size: number }>();
+  for (const f of files) bySha1.set(f.sha, { sha256: ctx.manifest[f.file]!.sha256, size: f.size });
+  const wanted = [...new Set(missing)].map((sha1) => {
+    const file = bySha1.get(sha1);
+    if (!file) throw new PlatformError('bad_request', 'Vercel asked for a file that is not part of this site. Deploy again.');
+    return { sha1, ...file };
+  });
+  const totalBytes = wanted.reduce((n, f) => n + f.size, 0);
+  let sentBytes = 0;
+  let sentFiles = 0;
+  await forEachConcurrently(wanted, UPLOAD_CONCURRENCY, async (f) => {
+    await vercel.uploadFile(f.sha1, await ctx.readBlob(f.sha256));
+    sentBytes += f.size;
+    sentFiles++;
+    await ctx.report(
+      'upload',
+      10 + Math.round((70 * sentBytes) / Math.max(totalBytes, 1)),
+      `Uploaded ${sentFiles} of ${wanted.length} changed file${wanted.length === 1 ? '' : 's'} (${sentBytes} of ${totalBytes} bytes) to Vercel`,
+    );
+  });
+}
+
+/** Polls until READY with the production alias; null when the deployment no longer exists. */
+async function waitForDeployment(vercel: VercelClient, ctx: Ctx, done: Checkpoint, id: string): Promise<VercelDeployment | null> {
+  await ctx.report('activate', 85, `Waiting for Vercel deployment ${id}`);
+  let lastState = '';
+  for (;;) {
+    const d = await vercel.getDeployment(id);
+    if (!d) return null;
+    if (d.readyState === 'ERROR' || d.readyState.endsWith('_ERROR'))
+      throw new PlatformError('bad_request', `Vercel could not deploy the site: ${d.errorMessage ?? d.errorCode ?? 'the deployment failed'}`, `${d.errorCode ?? ''} ${d.errorMessage ?? ''}`.trim());
+    if (d.readyState === 'CANCELED') throw new PlatformError('conflict', 'The Vercel deployment was canceled. Deploy again.');
+    if (d.aliasError) throw new PlatformError('unavailable', `Vercel could not assign the site's address: ${d.aliasError.message}`, d.aliasError.code);
+    if (d.readyState === 'READY' && d.aliasAssigned && d.alias?.length) {
+      await ctx.report('activate', 95, 'Vercel deployment is live');
+      return d;
+    }
+    if (d.readyState !== lastState) {
+      lastState = d.readyState;
+      await ctx.report('activate', d.readyState === 'READY' ? 92 : 88, `Vercel deployment is ${d.readyState.toLowerCase()}`);
+    }
+    if (Date.now() - (done.startedAt ?? Date.now()) > polling.maxMs) {
+      await vercel.cancelDeployment(id).catch(() => {});
+      throw new PlatformError('timeout', `Vercel did not finish the deployment in ${Math.round(polling.maxMs / 60_000)} minutes. Try again later.`);
+    }
+    await sleep(polling.intervalMs);
+  }
+}
+
+/** The production alias (a host name, as Vercel answers it) in the configured URL template. */
+function siteUrl(d: VercelDeployment): string {
+  const alias = d.alias?.[0];
+  if (!alias) throw new PlatformError('unavailable', 'Vercel answered the deployment without its address. Deploy again.');
+  return getEnv().vercel.siteUrl.replaceAll('{alias}', alias);
+}

@@ -1,0 +1,157 @@
+// The engine end to end on Vercel (the local cloud), in both modes: files → blobs → deployment →
+// runner → adapter (project, missing_files, /v2/files, deployment, alias) → the bytes served at the
+// production alias.
+import { useLocalCloud } from '@/testing/local-cloud';
+import { eq } from 'drizzle-orm';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_VERCEL } from '@/lib/local-cloud';
+import { signUp } from '@/server/auth/accounts';
+import { saveConnection } from '@/server/connections/store';
+import { sites } from '@/server/db/schema';
+import { configureRetries } from '@/server/platforms/http';
+import { configureVercelPolling } from '@/server/platforms/vercel/adapter';
+import { cloudStats, fetchSite, requestCount, setFaults } from '@/testing/cloud';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { deployFiles, hostOf } from '@/testing/deploy';
+import { fixtureSite } from '@/testing/fixture-site';
+import { PostgresBlobStore } from './blob-store';
+import { decodeInlineFiles } from './files';
+import { configureLimits } from './policy';
+
+const cloud = useLocalCloud((config) => {
+  config.vercel.stepMs = 50;
+});
+const getDb = useTestDb();
+configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
+configureVercelPolling({ intervalMs: 25 });
+// This file deploys far more than a person may in an hour; the policy has its own tests.
+configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} });
+
+let userId: string;
+beforeAll(async () => {
+  userId = (await signUp(await getDb(), { email: uniqueEmail('vercel'), password: 'a long enough password' })).id;
+});
+beforeEach(() => setFaults(cloud().url, { rules: [] }));
+const chat = () => `vc-${Math.random().toString(36).slice(2, 8)}`;
+const FILES = 'vercel POST /vercel/v2/files';
+
+async function expectServed(url: string, expected: ReturnType<typeof fixtureSite>['expected']) {
+  for (const [path, file] of Object.entries(expected)) {
+    const res = await fetchSite(cloud().url, hostOf(url), encodeURI(`/${path}`));
+    expect(res.status, path).toBe(200);
+    expect(res.body.equals(file.bytes), path).toBe(true);
+    expect(res.headers['content-type'], path).toBe(file.contentType);
+  }
+  const root = await fetchSite(cloud().url, hostOf(url), '/');
+  expect(root.body.equals(expected['index.html']!.bytes)).toBe(true);
+}
+
+async function projects(token: string, teamId?: string): Promise<{ id: string; name: string }[]> {
+  const res = await fetch(`${cloud().url}/vercel/v9/projects?limit=100${teamId ? `&teamId=${teamId}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+  return ((await res.json()) as { projects: { id: string; name: string }[] }).projects;
+}
+
+describe('deploying to Vercel', () => {
+  it('platform-managed: a huskit- project of the shared team serves every file byte for byte, and unknown paths get the SPA index', async () => {
+    const { files, expected } = fixtureSite('vc-pm');
+    const row = await deployFiles(await getDb(), { userId, chatId: chat(), siteName: 'My Landing', platform: 'vercel', authMode: 'platform-managed', files });
+    expect([row.status, row.error]).toEqual(['ready', null]);
+    expect(row.externalProjectId).toBe(LOCAL_VERCEL.platformTeamId);
+    expect(row.externalId).toMatch(/^prj_/);
+    expect(row.url).toMatch(new RegExp(`^http://huskit-[0-9a-f]{12}\\.vercel\\.localhost:${cloud().port}$`));
+    await expectServed(row.url!, expected);
+    const deep = await fetchSite(cloud().url, hostOf(row.url!), '/dashboard/settings');
+    expect([deep.status, deep.body.toString()]).toEqual([200, expected['index.html']!.bytes.toString()]);
+    // Vercel gives _redirects no meaning: it is an ordinary file there.
+    expect((await fetchSite(cloud().url, hostOf(row.url!), '/_redirects')).body.toString()).toBe('/old-page /docs/guide/intro/ 301\n');
+  });
+
+  it("user-token: deploys into the user's own account, named after the project; a redeploy keeps project and URL", async () => {
+    const db = await getDb();
+    await saveConnection(db, { userId, platform: 'vercel', credentials: { token: LOCAL_VERCEL.userToken }, hintOf: LOCAL_VERCEL.userToken, accountFacts: { username: 'local-user' } });
+    const chatId = chat();
+    const { files, expected } = fixtureSite('vc-ut');
+    const first = await deployFiles(db, { userId, chatId, siteName: 'My Portfolio!', platform: 'vercel', authMode: 'user-token', files });
+    expect([first.status, first.error]).toEqual(['ready', null]);
+    expect(first.url).toMatch(new RegExp(`^http://my-portfolio-[0-9a-f]{6}\\.vercel\\.localhost:${cloud().port}$`));
+    expect(first.externalProjectId).toMatch(/^user_/);
+    await expectServed(first.url!, expected);
+
+    const count = (await projects(LOCAL_VERCEL.userToken)).length;
+    const second = await deployFiles(db, { userId, chatId, siteName: 'My Portfolio!', platform: 'vercel', authMode: 'user-token', files: { ...files, 'index.html': '<h1>v2</h1>' } });
+    expect([second.status, second.url, second.externalId]).toEqual(['ready', first.url, first.externalId]);
+    expect((await projects(LOCAL_VERCEL.userToken)).length).toBe(count);
+    expect((await fetchSite(cloud().url, hostOf(second.url!), '/')).body.toString()).toBe('<h1>v2</h1>');
+  });
+
+  it('a site with its own 404.html gets it, with status 404, for unknown paths', async () => {
+    const row = await deployFiles(await getDb(), {
+      userId,
+      chatId: chat(),
+      platform: 'vercel',
+      authMode: 'platform-managed',
+      files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>lost?</h1>' },
+    });
+    const missing = await fetchSite(cloud().url, hostOf(row.url!), '/no/such/page');
+    expect([missing.status, missing.body.toString()]).toEqual([404, '<h1>lost?</h1>']);
+  });
+
+  it('redeploys one changed file: one blob from the client, one file to Vercel, same URL', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const { files } = fixtureSite('vc-redeploy');
+    const first = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files });
+    const before = await cloudStats(cloud().url);
+
+    const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
+    const { proposed } = decodeInlineFiles(changed);
+    const missing = await new PostgresBlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
+    expect(missing).toEqual([proposed['assets/css/site.css']!.sha256]);
+
+    const second = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: changed });
+    expect([second.status, second.url]).toEqual(['ready', first.url]);
+    const after = await cloudStats(cloud().url);
+    expect(requestCount(after, FILES) - requestCount(before, FILES)).toBe(1);
+    expect(after.blobs['vercel.files']! - before.blobs['vercel.files']!).toBe(1);
+    expect((await fetchSite(cloud().url, hostOf(second.url!), '/assets/css/site.css')).body.toString()).toBe('body { color: rebeccapurple; }');
+  });
+});
+
+describe('faults and refusals', () => {
+  it('20 deployments reach ready through 20% of Vercel calls failing, with no duplicate projects', async () => {
+    const db = await getDb();
+    await setFaults(cloud().url, {
+      seed: 7,
+      rules: [
+        { target: 'vercel', kind: 'status', status: 429, retryAfter: 0, probability: 0.07 },
+        { target: 'vercel', kind: 'status', status: 503, probability: 0.07 },
+        { target: 'vercel', kind: 'drop', probability: 0.07 },
+      ],
+    });
+    const chatId = chat();
+    for (let i = 0; i < 20; i++) {
+      const files = { 'index.html': `<h1>vercel ${i}</h1>`, 'about.html': `<p>${i}</p>` };
+      const row = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files });
+      expect([i, row.status, row.error]).toEqual([i, 'ready', null]);
+      expect((await fetchSite(cloud().url, hostOf(row.url!), '/')).body.toString()).toBe(`<h1>vercel ${i}</h1>`);
+    }
+    const stats = await cloudStats(cloud().url);
+    expect(Object.values(stats.faultsFired).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
+    await setFaults(cloud().url, { rules: [] });
+    const [site] = await db.select().from(sites).where(eq(sites.chatId, chatId));
+    const shared = await projects(LOCAL_VERCEL.platformToken, LOCAL_VERCEL.platformTeamId);
+    const ours = shared.find((p) => p.id === site!.externalId)!;
+    expect(shared.filter((p) => p.name === ours.name)).toHaveLength(1);
+  }, 120_000);
+
+  it('a wrong user token ends the deployment in error with a readable message', async () => {
+    const db = await getDb();
+    const other = (await signUp(db, { email: uniqueEmail('vercel-bad'), password: 'a long enough password' })).id;
+    await saveConnection(db, { userId: other, platform: 'vercel', credentials: { token: 'revokedverceltoken0000000000' }, hintOf: 'revokedverceltoken0000000000', accountFacts: {} });
+    const before = await cloudStats(cloud().url);
+    const row = await deployFiles(db, { userId: other, chatId: chat(), siteName: 'Nope', platform: 'vercel', authMode: 'user-token', files: { 'index.html': 'x' } });
+    expect(row.status).toBe('error');
+    expect(row.error).toBe('Vercel refused the token: it is invalid, expired or revoked. Create a new token at vercel.com/account/tokens and reconnect in Settings.');
+    expect(requestCount(await cloudStats(cloud().url), FILES)).toBe(requestCount(before, FILES));
+  });
+});

@@ -1,0 +1,201 @@
+// Vercel's REST API for file deployments, as it really behaves (../shared/specs/vercel.md): bearer
+// tokens scoped by ?teamId=, projects, SHA-1 addressed uploads, POST /v13/deployments answering
+// 400 missing_files until every file is there, readyState + aliasAssigned, rollback and cancel.
+import { errorForStatus, PlatformError, sendWithRetry, type RetryPolicy, type SendContext } from '../http';
+
+export interface VercelCredentials {
+  token: string;
+  teamId?: string;
+}
+
+export interface VercelProject {
+  id: string;
+  name: string;
+  accountId: string;
+  lastAliasRequest?: { jobStatus: string; toDeploymentId: string } | null;
+}
+
+export interface VercelDeployment {
+  id: string;
+  url: string;
+  projectId: string;
+  ownerId: string;
+  readyState: string;
+  aliasAssigned?: number | boolean | null;
+  alias?: string[];
+  aliasError?: { code: string; message: string } | null;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export interface DeploymentFile {
+  file: string;
+  sha: string;
+  size: number;
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; invalidToken?: boolean; missingToken?: boolean; missing?: string[]; limit?: { reset?: number } };
+}
+
+const LABEL = 'Vercel';
+/** What a Vercel token looks like; anything else never reaches a header. */
+const TOKEN = /^[A-Za-z0-9_-]{8,200}$/;
+const TEAM_ID = /^team_[A-Za-z0-9]{1,64}$/;
+
+export class VercelClient {
+  constructor(
+    private readonly apiUrl: string,
+    private readonly credentials: VercelCredentials,
+    private readonly policy: Partial<RetryPolicy> = {},
+  ) {
+    if (!TOKEN.test(credentials.token)) throw new PlatformError('auth', 'That does not look like a Vercel token. Create one at vercel.com/account/tokens and paste it in Settings.');
+    if (credentials.teamId !== undefined && !TEAM_ID.test(credentials.teamId))
+      throw new PlatformError('bad_request', 'The Vercel team ID must look like team_… (Team Settings → General → Team ID).');
+  }
+
+  /** Every call carries the team scope when there is one. */
+  private url(path: string, query: Record<string, string> = {}): string {
+    const params = new URLSearchParams(query);
+    if (this.credentials.teamId) params.set('teamId', this.credentials.teamId);
+    const qs = params.toString();
+    return `${this.apiUrl}${path}${qs ? `?${qs}` : ''}`;
+  }
+
+  /** One API call; `null` for a 404 when `allowMissing`; throws PlatformError otherwise. */
+  private async call<T>(
+    operation: string,
+    method: string,
+    path: string,
+    opts: { query?: Record<string, string>; json?: unknown; body?: Buffer; headers?: Record<string, string>; allowMissing?: boolean; onError?: (status: number, body: ErrorBody) => T | undefined } = {},
+  ): Promise<T> {
+    const res = await sendWithRetry({
+      label: `${LABEL} (${operation})`,
+      policy: this.policy,
+      send: ({ signal }: SendContext) =>
+        fetch(this.url(path, opts.query), {
+          method,
+          signal,
+          headers: {
+            authorization: `Bearer ${this.credentials.token}`,
+            accept: 'application/json',
+            ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...opts.headers,
+          },
+          body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body && new Uint8Array(opts.body),
+        }),
+    }).catch((err: unknown) => {
+      // A 429 whose wait is too long to retry: Vercel's own words say which limit it was.
+      if (err instanceof PlatformError && err.kind === 'quota' && err.platformMessage?.includes('api-deployments-free-per-day'))
+        throw vercelError(operation, 429, parseErrorBody(err.platformMessage), err.platformMessage);
+      throw err;
+    });
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      body = undefined;
+    }
+    if (res.ok && !(body as ErrorBody | undefined)?.error) return body as T;
+    if (opts.allowMissing && res.status === 404) return null as T;
+    const handled = opts.onError?.(res.status, (body ?? {}) as ErrorBody);
+    if (handled !== undefined) return handled;
+    throw vercelError(operation, res.status, (body ?? {}) as ErrorBody, text, res.headers.get('retry-after'));
+  }
+
+  async user(): Promise<{ id: string; username: string; email: string; name?: string | null }> {
+    return (await this.call<{ user: { id: string; username: string; email: string; name?: string | null } }>('verify token', 'GET', '/v2/user')).user;
+  }
+
+  async team(teamId: string): Promise<{ id: string; slug: string; name: string }> {
+    return this.call('read team', 'GET', `/teams/${encodeURIComponent(teamId)}`);
+  }
+
+  async getProject(idOrName: string, opts: { rollbackInfo?: boolean } = {}): Promise<VercelProject | null> {
+    return this.call('look up project', 'GET', `/v9/projects/${encodeURIComponent(idOrName)}`, {
+      allowMissing: true,
+      ...(opts.rollbackInfo ? { query: { rollbackInfo: 'true' } } : {}),
+    });
+  }
+
+  /** Creates a project; `null` when one of that name already exists (409). */
+  async createProject(body: Record<string, unknown>): Promise<VercelProject | null> {
+    return this.call<VercelProject | null>('create project', 'POST', '/v11/projects', { json: body, onError: (status) => (status === 409 ? null : undefined) });
+  }
+
+  /** Projects whose name contains `search`, every page. */
+  async listProjects(search: string): Promise<VercelProject[]> {
+    const out: VercelProject[] = [];
+    let until: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const res = await this.call<{ projects: VercelProject[]; pagination?: { next?: number | null } }>('list projects', 'GET', '/v9/projects', {
+        query: { search, limit: '100', ...(until ? { until } : {}) },
+      });
+      out.push(...res.projects);
+      if (!res.pagination?.next) break;
+      until = String(res.pagination.next);
+    }
+    return out;
+  }
+
+  /** Deletes a project (and its deployments); one already gone counts as deleted. */
+  async deleteProject(id: string): Promise<void> {
+    await this.call('delete project', 'DELETE', `/v9/projects/${encodeURIComponent(id)}`, { allowMissing: true });
+  }
+
+  /** Creates a deployment, or answers the SHA-1s Vercel does not have yet (400 missing_files). */
+  async createDeployment(body: Record<string, unknown>): Promise<{ deployment: VercelDeployment } | { missing: string[] }> {
+    const result = await this.call<VercelDeployment | { missing: string[] }>('create deployment', 'POST', '/v13/deployments', {
+      query: { skipAutoDetectionConfirmation: '1' },
+      json: body,
+      onError: (status, err) => (status === 400 && err.error?.code === 'missing_files' ? { missing: err.error.missing ?? [] } : undefined),
+    });
+    return 'missing' in result ? result : { deployment: result };
+  }
+
+  async uploadFile(sha1: string, bytes: Buffer): Promise<void> {
+    await this.call('upload file', 'POST', '/v2/files', {
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length), 'x-vercel-digest': sha1 },
+    });
+  }
+
+  async getDeployment(id: string): Promise<VercelDeployment | null> {
+    return this.call('read deployment', 'GET', `/v13/deployments/${encodeURIComponent(id)}`, { allowMissing: true });
+  }
+
+  async cancelDeployment(id: string): Promise<void> {
+    await this.call('cancel deployment', 'PATCH', `/v12/deployments/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** Points the production alias back at an earlier production deployment. */
+  async rollback(projectId: string, deploymentId: string): Promise<void> {
+    await this.call('roll back', 'POST', `/v9/projects/${encodeURIComponent(projectId)}/rollback/${encodeURIComponent(deploymentId)}`, { json: {} });
+  }
+}
+
+export function vercelError(operation: string, status: number, body: ErrorBody, raw: string, retryAfter: string | null = null): PlatformError {
+  const label = `${LABEL} (${operation})`;
+  const err = body.error;
+  const said = err ? `${err.message ?? ''} [${err.code ?? status}]` : raw.slice(0, 300);
+  if (status === 403 && (err?.invalidToken || err?.missingToken))
+    return new PlatformError('auth', 'Vercel refused the token: it is invalid, expired or revoked. Create a new token at vercel.com/account/tokens and reconnect in Settings.', said);
+  if (status === 403 && err?.code === 'forbidden')
+    return new PlatformError('auth', 'The Vercel token has no access to this team. Use a token with access to the team, or check the team ID in Settings.', said);
+  if (status === 429 && err?.code === 'api-deployments-free-per-day') {
+    const reset = err.limit?.reset ? ` (until ${new Date(err.limit.reset).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : '';
+    return new PlatformError('quota', `The Vercel account has reached its daily deployment limit${reset}. Try again later or upgrade the Vercel plan.`, said);
+  }
+  if (err?.code === 'invalid_project_name') return new PlatformError('bad_request', `Vercel refused the project name: ${err.message ?? ''}`, said);
+  const seconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  return errorForStatus(label, status, said, seconds);
+}
+
+function parseErrorBody(text: string): ErrorBody {
+  try {
+    return JSON.parse(text) as ErrorBody;
+  } catch {
+    return {};
+  }
+}
