@@ -3,7 +3,7 @@ import '@/testing/isolated-db';
 import { useLocalCloud } from '@/testing/local-cloud';
 import { eq, inArray } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from '@/lib/local-cloud';
 import { GET as cronCleanup } from '@/app/api/cron/cleanup/route';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
@@ -228,5 +228,61 @@ describe('unfinished Amplify jobs', () => {
     // The job was stopped (and the branch, which no site owns, went with the orphans).
     expect((await stops()) - before).toBe(1);
     expect((await db.select().from(deployments).where(eq(deployments.id, deploymentId)))[0]!.status).toBe('error');
+  });
+});
+
+describe('Netlify sites and Vercel projects', () => {
+  const platforms = {
+    netlify: {
+      /** Makes a site straight on the platform (as a crash before it was recorded would leave it). */
+      create: (name: string) =>
+        fetch(`${cloud().url}/api/v1/${LOCAL_NETLIFY.platformAccountSlug}/sites`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${LOCAL_NETLIFY.platformToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name }),
+        }),
+      exists: async (name: string) =>
+        ((await (await fetch(`${cloud().url}/api/v1/sites?name=${name}&filter=all`, { headers: { authorization: `Bearer ${LOCAL_NETLIFY.platformToken}` } })).json()) as { name: string }[]).some(
+          (s) => s.name === name,
+        ),
+      deletes: 'DELETE /api/v1/sites/:site_id',
+    },
+    vercel: {
+      create: (name: string) =>
+        fetch(`${cloud().url}/vercel/v11/projects?teamId=${LOCAL_VERCEL.platformTeamId}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name, framework: null }),
+        }),
+      exists: async (name: string) =>
+        (await fetch(`${cloud().url}/vercel/v9/projects/${name}?teamId=${LOCAL_VERCEL.platformTeamId}`, { headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` } })).status === 200,
+      deletes: 'DELETE /vercel/v9/projects/:',
+    },
+  } as const;
+
+  it.each(['netlify', 'vercel'] as const)('%s: an expired quick deploy is deleted and stops answering; a prefixed orphan goes, another name stays', async (platform) => {
+    const db = await getDb();
+    const p = platforms[platform];
+    const old = await deployFiles(db, { userId, chatId: chat(), platform, authMode: 'platform-managed', files: { 'index.html': `old ${platform}` } });
+    const kept = await deployFiles(db, { userId, chatId: chat(), platform, authMode: 'platform-managed', files: { 'index.html': `kept ${platform}` } });
+    expect([old.status, kept.status]).toEqual(['ready', 'ready']);
+    expect((await fetchSite(cloud().url, hostOf(old.url!), '/')).body.toString()).toBe(`old ${platform}`);
+    await db.update(sites).set({ expiresAt: new Date(Date.now() + 60 * DAY) }).where(eq(sites.id, kept.siteId!));
+    const orphan = `huskit-orphan${Math.random().toString(16).slice(2, 8)}`;
+    const foreign = `someone-else-${Math.random().toString(16).slice(2, 8)}`;
+    expect((await p.create(orphan)).ok).toBe(true);
+    expect((await p.create(foreign)).ok).toBe(true);
+    const before = requestCount(await cloudStats(cloud().url), p.deletes);
+
+    const report = await runCleanup(db, { now: in31Days() });
+    expect(report.failures).toEqual([]);
+    expect(report.expired).toBeGreaterThanOrEqual(1);
+    expect(report.orphansRemoved).toBeGreaterThanOrEqual(1);
+    expect((await fetchSite(cloud().url, hostOf(old.url!), '/')).status).toBe(404);
+    expect((await fetchSite(cloud().url, hostOf(kept.url!), '/')).body.toString()).toBe(`kept ${platform}`);
+    expect((await db.select().from(sites).where(eq(sites.id, old.siteId!)))[0]!.status).toBe('expired');
+    expect([await p.exists(orphan), await p.exists(foreign)]).toEqual([false, true]);
+    // The expired site and the orphan: each deleted once.
+    expect(requestCount(await cloudStats(cloud().url), p.deletes) - before).toBe(2);
   });
 });
