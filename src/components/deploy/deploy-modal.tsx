@@ -28,11 +28,13 @@ const STEPS: Record<string, { id: string; label: string }[]> = {
   ],
   netlify: [
     { id: 'queued', label: 'Queued' },
+    { id: 'site', label: 'Preparing the site' },
     { id: 'upload', label: 'Uploading changed files' },
     { id: 'activate', label: 'Publishing the deploy' },
   ],
   vercel: [
     { id: 'queued', label: 'Queued' },
+    { id: 'project', label: 'Preparing the project' },
     { id: 'upload', label: 'Uploading changed files' },
     { id: 'activate', label: 'Assigning the production URL' },
   ],
