@@ -129,7 +129,7 @@ describe('access', () => {
     const a = await callerFor(admin);
     const overview = await a.admin.overview();
     expect(overview.users).toBeGreaterThanOrEqual(3);
-    expect(overview.quota.map((q) => q.platform).sort()).toEqual(['amplify', 'cloudflare']);
+    expect(overview.quota.map((q) => q.platform).sort()).toEqual(['amplify', 'cloudflare', 'netlify', 'vercel']);
     const ofAlice = await a.admin.userDeployments({ email: alice.email });
     expect(ofAlice.deployments.map((d) => d.id)).toContain(aliceDeploymentId);
     expect((await a.admin.deploymentsPerDay()).some((r) => r.platform === 'cloudflare' && r.n >= 1)).toBe(true);
