@@ -62,8 +62,10 @@ describe('deploying to Vercel', () => {
     await expectServed(row.url!, expected);
     const deep = await fetchSite(cloud().url, hostOf(row.url!), '/dashboard/settings');
     expect([deep.status, deep.body.toString()]).toEqual([200, expected['index.html']!.bytes.toString()]);
-    // Vercel gives _redirects no meaning: it is an ordinary file there.
-    expect((await fetchSite(cloud().url, hostOf(row.url!), '/_redirects')).body.toString()).toBe('/old-page /docs/guide/intro/ 301\n');
+    // Vercel gives _redirects and _headers no meaning: they become its own redirects and headers.
+    const moved = await fetchSite(cloud().url, hostOf(row.url!), '/old-page');
+    expect([moved.status, moved.headers.location]).toEqual([301, '/docs/guide/intro/']);
+    expect((await fetchSite(cloud().url, hostOf(row.url!), '/assets/app.js')).headers['x-huskit-test']).toBe('assets');
   });
 
   it("user-token: deploys into the user's own account, named after the project; a redeploy keeps project and URL", async () => {

@@ -8,6 +8,7 @@ import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '
 import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
+import { vercelSiteRules } from './site-rules';
 import { VercelClient, type DeploymentFile, type VercelCredentials, type VercelDeployment } from './client';
 
 export type { VercelCredentials } from './client';
@@ -15,6 +16,7 @@ export type { VercelCredentials } from './client';
 /** Quick-deploy projects all start with this; the cleanup job only ever removes projects that do. */
 export const PLATFORM_PROJECT_PREFIX = 'huskit-';
 const UPLOAD_CONCURRENCY = 5;
+const UPLOAD_BATCH = 50;
 
 /**
  * A pre-built static site: no framework, no install, no build, the uploaded root as the output
@@ -207,14 +209,18 @@ async function createDeployment(vercel: VercelClient, ctx: Ctx, project: { id: s
   await ctx.report('upload', 10, `Checking which of ${paths.length} files Vercel needs`);
   const sha1s = await ctx.readSha1s([...new Set(paths.map((p) => ctx.manifest[p]!.sha256))]);
   const files: DeploymentFile[] = paths.map((file) => ({ file, sha: sha1s.get(ctx.manifest[file]!.sha256)!, size: ctx.manifest[file]!.size }));
+  const rules = await siteRules(ctx);
   const body = {
     name: projectName(ctx),
     project: project.id,
     target: 'production',
     files,
     projectSettings: STATIC_PROJECT_SETTINGS,
-    // The same rule as the other platforms: the site's own 404.html when it has one, else the SPA fallback.
-    ...(ctx.manifest['404.html'] ? {} : { rewrites: SPA_REWRITES }),
+    ...(rules.redirects.length ? { redirects: rules.redirects } : {}),
+    ...(rules.headers.length ? { headers: rules.headers } : {}),
+    // The same rule as the other platforms: the site's own 404.html when it has one, else the SPA fallback
+    // (after the site's own rewrites).
+    rewrites: [...rules.rewrites, ...(ctx.manifest['404.html'] ? [] : SPA_REWRITES)],
     meta: { huskitDeploymentId: ctx.deploymentId },
   };
 
@@ -230,6 +236,15 @@ async function createDeployment(vercel: VercelClient, ctx: Ctx, project: { id: s
   return second.deployment;
 }
 
+/** The site's _redirects and _headers as Vercel's own keys; what cannot be translated is said in the log. */
+async function siteRules(ctx: Ctx) {
+  const text = async (path: string) => (ctx.manifest[path] ? (await ctx.readBlob(ctx.manifest[path].sha256)).toString('utf8') : undefined);
+  const rules = vercelSiteRules(await text('_redirects'), await text('_headers'));
+  if (rules.skipped.length)
+    await ctx.report('upload', 10, `Vercel has no equivalent for ${rules.skipped.length} line(s) of _redirects/_headers, left out: ${rules.skipped.slice(0, 3).join(' | ').slice(0, 200)}`);
+  return rules;
+}
+
 /** Uploads exactly the SHA-1s Vercel asked for, a few at a time. */
 async function uploadMissing(vercel: VercelClient, ctx: Ctx, files: DeploymentFile[], missing: string[]): Promise<void> {
   const bySha1 = new Map<string, { sha256: string; size: number }>();
@@ -242,16 +257,21 @@ async function uploadMissing(vercel: VercelClient, ctx: Ctx, files: DeploymentFi
   const totalBytes = wanted.reduce((n, f) => n + f.size, 0);
   let sentBytes = 0;
   let sentFiles = 0;
-  await forEachConcurrently(wanted, UPLOAD_CONCURRENCY, async (f) => {
-    await vercel.uploadFile(f.sha1, await ctx.readBlob(f.sha256));
-    sentBytes += f.size;
-    sentFiles++;
+  // Bytes are read in batches (few database reads) and reported once per batch (few log lines).
+  for (let i = 0; i < wanted.length; i += UPLOAD_BATCH) {
+    const batch = wanted.slice(i, i + UPLOAD_BATCH);
+    const bytes = await ctx.readBlobs(batch.map((f) => f.sha256));
+    await forEachConcurrently(batch, UPLOAD_CONCURRENCY, async (f) => {
+      await vercel.uploadFile(f.sha1, bytes.get(f.sha256)!);
+      sentBytes += f.size;
+      sentFiles++;
+    });
     await ctx.report(
       'upload',
       10 + Math.round((70 * sentBytes) / Math.max(totalBytes, 1)),
       `Uploaded ${sentFiles} of ${wanted.length} changed file${wanted.length === 1 ? '' : 's'} (${sentBytes} of ${totalBytes} bytes) to Vercel`,
     );
-  });
+  }
 }
 
 /** Polls until READY with the production alias; null when the deployment no longer exists. */

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { vercelSiteRules } from './site-rules';
+
+describe("a site's _redirects and _headers on Vercel", () => {
+  it('turns redirects, splats, placeholders and 200 rewrites into Vercel keys, in file order', () => {
+    const rules = vercelSiteRules(
+      ['# moved pages', '/old /new', '/blog/* /posts/:splat 302', '/users/:id /u/:id 308!', '/docs https://docs.example.com 301', '/* /index.html 200', ''].join('\n'),
+      undefined,
+    );
+    expect(rules.redirects).toEqual([
+      { source: '/old', destination: '/new', statusCode: 301 },
+      { source: '/blog/:splat*', destination: '/posts/:splat*', statusCode: 302 },
+      { source: '/users/:id', destination: '/u/:id', statusCode: 308 },
+      { source: '/docs', destination: 'https://docs.example.com', statusCode: 301 },
+    ]);
+    expect(rules.rewrites).toEqual([{ source: '/:splat*', destination: '/index.html' }]);
+    expect(rules.skipped).toEqual([]);
+  });
+
+  it('turns _headers blocks into header rules', () => {
+    const rules = vercelSiteRules(undefined, '/assets/*\n  Cache-Control: public, max-age=31536000\n  X-Test: a\n/index.html\n  X-Frame-Options: DENY\n');
+    expect(rules.headers).toEqual([
+      { source: '/assets/:splat*', headers: [{ key: 'Cache-Control', value: 'public, max-age=31536000' }, { key: 'X-Test', value: 'a' }] },
+      { source: '/index.html', headers: [{ key: 'X-Frame-Options', value: 'DENY' }] },
+    ]);
+  });
+
+  it('leaves out, and names, what Vercel cannot do', () => {
+    const rules = vercelSiteRules('/gone /x 410\nnot-a-path /x\n/a\n', '/x\n  ! Set-Cookie\n');
+    expect(rules.redirects).toEqual([]);
+    expect(rules.headers).toEqual([]);
+    expect(rules.skipped).toEqual(['/gone /x 410', 'not-a-path /x', '/a', '! Set-Cookie']);
+  });
+});
