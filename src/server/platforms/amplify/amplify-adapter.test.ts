@@ -2,14 +2,15 @@
 // redeploys, jobs left unfinished, resumed attempts, refusals before any request, failed jobs, quotas
 // and injected faults — always checking the bytes the site then serves.
 import { useLocalCloud } from '@/testing/local-cloud';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AMPLIFY_REGIONS, isAmplifyRegion } from '@/lib/aws-regions';
 import { LOCAL_AWS } from '@/lib/local-cloud';
-import { contentTypeFor, type Manifest } from '@/lib/site-files';
+import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, setFaults, type CloudStats } from '@/testing/cloud';
-import type { DeployContext, DeployOutcome, SiteTarget } from '../adapter';
+import { memoryDeployContext } from '@/testing/deploy-context';
+import type { DeployOutcome } from '../adapter';
 import { configureRetries, PlatformError } from '../http';
 import { amplifyAdapter, configureAmplifyPolling, zipSite, type AmplifyCredentials } from './adapter';
 import { AmplifyClient, amplifyError } from './client';
@@ -44,61 +45,6 @@ function siteFiles(tag: string): Files {
     'café/ménu.txt': `crème brûlée — ${tag}`,
     'docs/guide/deep/er/page.json': JSON.stringify({ tag }),
   };
-}
-
-interface Harness {
-  ctx: DeployContext<AmplifyCredentials>;
-  checkpoint: Record<string, unknown>;
-  events: { step: string; progress: number; message: string }[];
-}
-
-function harness(opts: {
-  mode: 'platform-managed' | 'user-token';
-  credentials: AmplifyCredentials;
-  files: Files;
-  siteId?: string;
-  siteName?: string;
-  target?: SiteTarget;
-  checkpoint?: Record<string, unknown>;
-  onSave?: (patch: Record<string, unknown>) => void;
-  onReport?: (step: string, progress: number) => void;
-}): Harness {
-  const blobs = new Map<string, Buffer>();
-  const manifest: Manifest = {};
-  for (const [path, content] of Object.entries(opts.files)) {
-    const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    blobs.set(sha256, bytes);
-    manifest[path] = { sha256, size: bytes.length, contentType: contentTypeFor(path) ?? 'application/octet-stream' };
-  }
-  const checkpoint = opts.checkpoint ?? {};
-  const events: Harness['events'] = [];
-  const ctx: DeployContext<AmplifyCredentials> = {
-    deploymentId: randomUUID(),
-    siteId: opts.siteId ?? randomUUID(),
-    siteName: opts.siteName ?? 'My Site',
-    mode: opts.mode,
-    credentials: opts.credentials,
-    target: opts.target ?? {},
-    manifest,
-    readBlob: async (sha) => {
-      const bytes = blobs.get(sha);
-      if (!bytes) throw new Error(`no blob ${sha}`);
-      return bytes;
-    },
-    readBlobs: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, await ctx.readBlob(sha)] as const))),
-    readSha1s: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, createHash('sha1').update(await ctx.readBlob(sha)).digest('hex')] as const))),
-    checkpoint,
-    save: async (patch) => {
-      opts.onSave?.(patch);
-      Object.assign(checkpoint, patch);
-    },
-    report: async (step, progress, message) => {
-      opts.onReport?.(step, progress);
-      events.push({ step, progress, message });
-    },
-  };
-  return { ctx, checkpoint, events };
 }
 
 const hostOf = (url: string) => new URL(url).hostname;
@@ -158,7 +104,7 @@ describe('platform-managed (the shared app)', () => {
   it('deploys nested folders, a unicode name, a PNG and a woff2 font to an hs- branch and serves every byte', async () => {
     const files = siteFiles('pm');
     const before = await cloudStats(cloud().url);
-    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteName: 'A Very Long Project Name — With Ünicode & Symbols, Far Beyond Sixty-Three Characters!' });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteName: 'A Very Long Project Name — With Ünicode & Symbols, Far Beyond Sixty-Three Characters!' });
     const outcome = await amplifyAdapter.deploy(h.ctx);
 
     const branch = outcome.target.externalId;
@@ -181,7 +127,7 @@ describe('platform-managed (the shared app)', () => {
   });
 
   it('zips at the root: already-compressed types stored, the rest deflated, unicode names flagged UTF-8', async () => {
-    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('zip') });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('zip') });
     const entries = zipEntries(await zipSite(h.ctx));
     expect(entries.map((e) => e.name)).toEqual(Object.keys(h.ctx.manifest).sort());
     const method = Object.fromEntries(entries.map((e) => [e.name, e.method]));
@@ -194,14 +140,14 @@ describe('platform-managed (the shared app)', () => {
 
   it('stops a job left unfinished on the branch, then deploys', async () => {
     const siteId = randomUUID();
-    const first = await amplifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId }).ctx);
+    const first = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId }).ctx);
     const { appId, branch } = { appId: first.target.externalProjectId, branch: first.target.externalId };
     // Someone created a deployment and never started it: it blocks CreateDeployment on the branch.
     const orphan = await api(PLATFORM, 'POST', `/apps/${appId}/branches/${branch}/deployments`, {});
     expect((await listJobs(PLATFORM, appId, branch)).find((j) => j.jobId === orphan.jobId)?.status).toBe('PENDING');
 
     const files = siteFiles('two');
-    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, target: first.target });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, target: first.target });
     const second = await amplifyAdapter.deploy(h.ctx);
     expect(second).toEqual(first);
     expect(h.events.some((e) => e.message.includes(`Stopping unfinished Amplify job ${orphan.jobId}`))).toBe(true);
@@ -218,7 +164,7 @@ describe('platform-managed (the shared app)', () => {
     const siteId = randomUUID();
     const files = siteFiles('resume');
     const crash = new Error('the process died while polling');
-    const first = harness({
+    const first = memoryDeployContext({
       mode: 'platform-managed',
       credentials: PLATFORM,
       files,
@@ -231,7 +177,7 @@ describe('platform-managed (the shared app)', () => {
     expect(first.checkpoint).toMatchObject({ appId: LOCAL_AWS.platformAppId, jobId: '1', started: true });
 
     const before = await cloudStats(cloud().url);
-    const resumed = harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint });
+    const resumed = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint });
     const outcome = await amplifyAdapter.deploy(resumed.ctx);
     const after = await cloudStats(cloud().url);
     expect(routeCount(after, CREATE_DEPLOYMENT) - routeCount(before, CREATE_DEPLOYMENT)).toBe(0);
@@ -245,7 +191,7 @@ describe('platform-managed (the shared app)', () => {
     const siteId = randomUUID();
     const files = siteFiles('restart');
     const crash = new Error('the process died after CreateDeployment');
-    const first = harness({
+    const first = memoryDeployContext({
       mode: 'platform-managed',
       credentials: PLATFORM,
       files,
@@ -261,7 +207,7 @@ describe('platform-managed (the shared app)', () => {
     const checkpoint = { ...first.checkpoint, jobId: '1', started: false };
 
     const before = await cloudStats(cloud().url);
-    const outcome = await amplifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint }).ctx);
     const after = await cloudStats(cloud().url);
     expect(routeCount(after, CREATE_DEPLOYMENT) - routeCount(before, CREATE_DEPLOYMENT)).toBe(1);
     expect((await listJobs(PLATFORM, outcome.target.externalProjectId, outcome.target.externalId)).map((j) => [j.jobId, j.status])).toEqual([
@@ -275,7 +221,7 @@ describe('platform-managed (the shared app)', () => {
     const siteId = randomUUID();
     // S3 "accepts" the upload without storing it: the job starts without a zip and Amplify fails it.
     await setFaults(cloud().url, { rules: [{ target: 's3', kind: 'status', status: 200, count: 1 }] });
-    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('fail'), siteId });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('fail'), siteId });
     const err = await amplifyAdapter.deploy(h.ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as PlatformError).kind).toBe('bad_request');
@@ -285,14 +231,14 @@ describe('platform-managed (the shared app)', () => {
 
     await setFaults(cloud().url, { rules: [] });
     const files = siteFiles('after-fail');
-    const outcome = await amplifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: h.checkpoint }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: h.checkpoint }).ctx);
     await expectServed(outcome, files);
   });
 
   it('gives up on a job that takes too long: stops it and fails with a timeout', async () => {
     configureAmplifyPolling({ intervalMs: 25, maxMs: 1 });
     try {
-      const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow') });
+      const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow') });
       const err = await amplifyAdapter.deploy(h.ctx).catch((e: unknown) => e);
       expect((err as PlatformError).kind).toBe('timeout');
       expect(h.checkpoint).toMatchObject({ jobId: null, started: false });
@@ -305,7 +251,7 @@ describe('platform-managed (the shared app)', () => {
 
   it('lists only the hs- branches of the shared app as managed resources', async () => {
     await api(PLATFORM, 'POST', `/apps/${LOCAL_AWS.platformAppId}/branches`, { branchName: 'not-ours' });
-    const outcome = await amplifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('listed') }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('listed') }).ctx);
     const resources = await amplifyAdapter.listManagedResources(PLATFORM);
     expect(resources).toContainEqual(outcome.target);
     expect(resources.length).toBeGreaterThan(1);
@@ -314,7 +260,7 @@ describe('platform-managed (the shared app)', () => {
   });
 
   it('removes the branch: the site is gone, and removing again is fine', async () => {
-    const outcome = await amplifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(200);
     await amplifyAdapter.remove(PLATFORM, outcome.target);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(404);
@@ -332,7 +278,7 @@ describe("user-token (the user's own account)", () => {
     const siteId = randomUUID();
     const appsBefore = (await api(USER, 'GET', '/apps?maxResults=100')).apps.length as number;
     const files1 = siteFiles('v1');
-    const first = await amplifyAdapter.deploy(harness({ mode: 'user-token', credentials: USER, files: files1, siteId, siteName: 'My Portfolio ✨' }).ctx);
+    const first = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files: files1, siteId, siteName: 'My Portfolio ✨' }).ctx);
     expect(first.target.externalId).toBe('main');
     const apps = (await api(USER, 'GET', '/apps?maxResults=100')).apps as { appId: string; name: string }[];
     expect(apps.length).toBe(appsBefore + 1);
@@ -342,7 +288,7 @@ describe("user-token (the user's own account)", () => {
 
     const before = await cloudStats(cloud().url);
     const files2 = { ...siteFiles('v2'), 'new/page.html': '<p>new</p>' };
-    const second = await amplifyAdapter.deploy(harness({ mode: 'user-token', credentials: USER, files: files2, siteId, siteName: 'My Portfolio ✨', target: first.target }).ctx);
+    const second = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files: files2, siteId, siteName: 'My Portfolio ✨', target: first.target }).ctx);
     const after = await cloudStats(cloud().url);
     expect(second).toEqual(first);
     expect((await api(USER, 'GET', '/apps?maxResults=100')).apps.length).toBe(appsBefore + 1);
@@ -354,7 +300,7 @@ describe("user-token (the user's own account)", () => {
   it('a lost CreateApp answer does not make a second app: the app marked for the site is found', async () => {
     const siteId = randomUUID();
     const crash = new Error('crashed right after CreateApp');
-    const first = harness({
+    const first = memoryDeployContext({
       mode: 'user-token',
       credentials: USER,
       files: siteFiles('lost'),
@@ -367,7 +313,7 @@ describe("user-token (the user's own account)", () => {
     const appsBefore = (await api(USER, 'GET', '/apps?maxResults=100')).apps.length as number;
     // The checkpoint never got the app id.
     const files = siteFiles('found');
-    const outcome = await amplifyAdapter.deploy(harness({ mode: 'user-token', credentials: USER, files, siteId }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId }).ctx);
     expect((await api(USER, 'GET', '/apps?maxResults=100')).apps.length).toBe(appsBefore);
     await expectServed(outcome, files);
   });
@@ -377,7 +323,7 @@ describe("user-token (the user's own account)", () => {
     for (let i = 0; i < 20; i++) await api(USER, 'POST', `/apps/${app.appId}/branches`, { branchName: `b${i}` });
     const before = await cloudStats(cloud().url);
     const err = await amplifyAdapter
-      .deploy(harness({ mode: 'user-token', credentials: { ...USER, appId: app.appId }, files: siteFiles('full') }).ctx)
+      .deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, appId: app.appId }, files: siteFiles('full') }).ctx)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as PlatformError).kind).toBe('quota');
@@ -388,7 +334,7 @@ describe("user-token (the user's own account)", () => {
 
     await api(USER, 'DELETE', `/apps/${app.appId}/branches/b0`);
     const files = siteFiles('given');
-    const outcome = await amplifyAdapter.deploy(harness({ mode: 'user-token', credentials: { ...USER, appId: app.appId }, files }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, appId: app.appId }, files }).ctx);
     expect(outcome.target).toEqual({ externalProjectId: app.appId, externalId: 'main' });
     await expectServed(outcome, files);
   });
@@ -400,10 +346,10 @@ describe('refusals', () => {
     expect(AMPLIFY_REGIONS.length).toBeGreaterThanOrEqual(20);
     const before = totalRequests(await cloudStats(cloud().url));
     const cases: [string, Promise<unknown>][] = [
-      ['region', amplifyAdapter.deploy(harness({ mode: 'user-token', credentials: { ...USER, region: 'us-east-1.evil.example' }, files: siteFiles('x') }).ctx)],
+      ['region', amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, region: 'us-east-1.evil.example' }, files: siteFiles('x') }).ctx)],
       ['region (verify)', amplifyAdapter.verify({ ...USER, region: 'us-east-1.evil.example' })],
-      ['app id', amplifyAdapter.deploy(harness({ mode: 'user-token', credentials: { ...USER, appId: '../x' }, files: siteFiles('x') }).ctx)],
-      ['app id (target)', amplifyAdapter.deploy(harness({ mode: 'user-token', credentials: USER, files: siteFiles('x'), target: { externalProjectId: '../x', externalId: 'main' } }).ctx)],
+      ['app id', amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, appId: '../x' }, files: siteFiles('x') }).ctx)],
+      ['app id (target)', amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files: siteFiles('x'), target: { externalProjectId: '../x', externalId: 'main' } }).ctx)],
       ['app id (remove)', amplifyAdapter.remove(USER, { externalProjectId: 'd1/../../apps', externalId: 'main' })],
     ];
     for (const [name, promise] of cases) {
@@ -418,7 +364,7 @@ describe('refusals', () => {
 
   it('maps a wrong secret and an unknown key to auth, with AWS’s own words kept', async () => {
     const wrongSecret = await amplifyAdapter
-      .deploy(harness({ mode: 'user-token', credentials: { ...USER, secretAccessKey: 'not/the/right/secret/key/000000000000000' }, files: siteFiles('x') }).ctx)
+      .deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, secretAccessKey: 'not/the/right/secret/key/000000000000000' }, files: siteFiles('x') }).ctx)
       .catch((e: unknown) => e);
     expect(wrongSecret).toBeInstanceOf(PlatformError);
     expect((wrongSecret as PlatformError).kind).toBe('auth');
@@ -469,7 +415,7 @@ describe('faults', () => {
     const before = await cloudStats(cloud().url);
     for (let i = 0; i < 5; i++) {
       const files = siteFiles(`fault-${i}`);
-      const outcome = await amplifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+      const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
       await expectServed(outcome, files);
     }
     const after = await cloudStats(cloud().url);
@@ -490,7 +436,7 @@ describe('faults', () => {
     });
     const before = await cloudStats(cloud().url);
     const files = siteFiles('s3-retry');
-    const outcome = await amplifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
     const after = await cloudStats(cloud().url);
     const puts = (status: number) => (after.requests[S3_PUT]?.[status] ?? 0) - (before.requests[S3_PUT]?.[status] ?? 0);
     expect([puts(500), puts(200), puts(400)]).toEqual([2, 1, 0]);

@@ -2,12 +2,13 @@
 // redeploys that upload only what changed, resumed attempts, rollback by restore, removal, the
 // cleanup listing, refusals and faults — always checking what the site then serves.
 import { useLocalCloud } from '@/testing/local-cloud';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_NETLIFY } from '@/lib/local-cloud';
-import { contentTypeFor, type Manifest } from '@/lib/site-files';
+import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, requestCount, setFaults, type CloudStats } from '@/testing/cloud';
-import type { DeployContext, DeployOutcome, SiteTarget } from '../adapter';
+import { memoryDeployContext } from '@/testing/deploy-context';
+import type { DeployOutcome } from '../adapter';
 import { configureRetries, PlatformError, rateLimitResetIn, sendWithRetry } from '../http';
 import { configureNetlifyPolling, netlifyAdapter, type NetlifyCredentials } from './adapter';
 
@@ -40,63 +41,6 @@ function siteFiles(tag: string): Files {
     'café/my ménu.txt': `crème brûlée — ${tag}`,
     'docs/guide/deep/er/page.json': JSON.stringify({ tag }),
   };
-}
-
-interface Harness {
-  ctx: DeployContext<NetlifyCredentials>;
-  checkpoint: Record<string, unknown>;
-  events: { step: string; progress: number; message: string }[];
-}
-
-function harness(opts: {
-  mode: 'platform-managed' | 'user-token';
-  credentials: NetlifyCredentials;
-  files: Files;
-  siteId?: string;
-  siteName?: string;
-  target?: SiteTarget;
-  checkpoint?: Record<string, unknown>;
-  rollbackTo?: Record<string, unknown>;
-  onSave?: (patch: Record<string, unknown>) => void;
-  onReport?: (step: string, progress: number) => void;
-}): Harness {
-  const blobs = new Map<string, Buffer>();
-  const manifest: Manifest = {};
-  for (const [path, content] of Object.entries(opts.files)) {
-    const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    blobs.set(sha256, bytes);
-    manifest[path] = { sha256, size: bytes.length, contentType: contentTypeFor(path) ?? 'application/octet-stream' };
-  }
-  const checkpoint = opts.checkpoint ?? {};
-  const events: Harness['events'] = [];
-  const ctx: DeployContext<NetlifyCredentials> = {
-    deploymentId: randomUUID(),
-    siteId: opts.siteId ?? randomUUID(),
-    siteName: opts.siteName ?? 'My Site',
-    mode: opts.mode,
-    credentials: opts.credentials,
-    target: opts.target ?? {},
-    manifest,
-    rollbackTo: opts.rollbackTo,
-    readBlob: async (sha) => {
-      const bytes = blobs.get(sha);
-      if (!bytes) throw new Error(`no blob ${sha}`);
-      return bytes;
-    },
-    readBlobs: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, await ctx.readBlob(sha)] as const))),
-    readSha1s: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, createHash('sha1').update(await ctx.readBlob(sha)).digest('hex')] as const))),
-    checkpoint,
-    save: async (patch) => {
-      opts.onSave?.(patch);
-      Object.assign(checkpoint, patch);
-    },
-    report: async (step, progress, message) => {
-      opts.onReport?.(step, progress);
-      events.push({ step, progress, message });
-    },
-  };
-  return { ctx, checkpoint, events };
 }
 
 const hostOf = (url: string) => new URL(url).hostname;
@@ -135,7 +79,7 @@ async function api(token: string, method: string, path: string, body?: unknown) 
 describe('platform-managed (the shared team)', () => {
   it('deploys nested folders, a unicode name, a PNG and a font to a huskit- site and serves every byte, with the SPA fallback', async () => {
     const files = siteFiles('pm');
-    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
     const outcome = await netlifyAdapter.deploy(h.ctx);
 
     const name = `huskit-${h.ctx.siteId.replace(/-/g, '').slice(0, 12)}`;
@@ -154,10 +98,10 @@ describe('platform-managed (the shared team)', () => {
   it('a redeploy with one changed file uploads exactly that file, to the same site and URL', async () => {
     const siteId = randomUUID();
     const files = siteFiles('redeploy');
-    const first = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
+    const first = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
     const before = await cloudStats(cloud().url);
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
-    const second = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx);
+    const second = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx);
     const after = await cloudStats(cloud().url);
     expect(second).toEqual(first);
     expect(count(after, before, UPLOADS)).toBe(1);
@@ -175,7 +119,7 @@ describe('platform-managed (the shared team)', () => {
       _redirects: '/old /docs/intro 301\n',
       _headers: '/docs/*\n  X-Docs: yes\n',
     };
-    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
     const get = (p: string) => fetchSite(cloud().url, hostOf(outcome.url), p);
     expect([(await get('/old')).status, (await get('/old')).headers.location]).toEqual([301, '/docs/intro']);
     expect((await get('/docs/intro')).headers['x-docs']).toBe('yes');
@@ -187,7 +131,7 @@ describe('platform-managed (the shared team)', () => {
     const files: Files = { 'index.html': `<h1>${randomUUID()}</h1>` };
     for (let i = 0; i < 120; i++) files[`pages/p${i}.html`] = `<p>${i} ${randomUUID()}</p>`;
     const before = await cloudStats(cloud().url);
-    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
     const outcome = await netlifyAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
     expect(h.events.some((e) => e.message.endsWith('is preparing'))).toBe(true);
@@ -200,7 +144,7 @@ describe('platform-managed (the shared team)', () => {
     const siteId = randomUUID();
     const files = siteFiles('resume');
     const crash = new Error('the process died while waiting');
-    const first = harness({
+    const first = memoryDeployContext({
       mode: 'platform-managed',
       credentials: PLATFORM,
       files,
@@ -213,7 +157,7 @@ describe('platform-managed (the shared team)', () => {
     expect(first.checkpoint).toMatchObject({ siteId: expect.any(String), deployId: expect.any(String) });
 
     const before = await cloudStats(cloud().url);
-    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint }).ctx);
     const after = await cloudStats(cloud().url);
     expect([count(after, before, CREATE_SITE_IN_TEAM), count(after, before, CREATE_DEPLOY), count(after, before, UPLOADS)]).toEqual([0, 0, 0]);
     expect(outcome.target.externalId).toBe(first.checkpoint.siteId);
@@ -224,7 +168,7 @@ describe('platform-managed (the shared team)', () => {
     const siteId = randomUUID();
     const files = siteFiles('lost');
     const crash = new Error('the process died after creating the site');
-    const first = harness({
+    const first = memoryDeployContext({
       mode: 'platform-managed',
       credentials: PLATFORM,
       files,
@@ -237,7 +181,7 @@ describe('platform-managed (the shared team)', () => {
     expect(first.checkpoint).toEqual({});
 
     const before = await cloudStats(cloud().url);
-    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
     const after = await cloudStats(cloud().url);
     expect(count(after, before, CREATE_SITE_IN_TEAM, 422)).toBe(1);
     expect(count(after, before, CREATE_SITE_IN_TEAM, 201)).toBe(0);
@@ -250,14 +194,14 @@ describe('platform-managed (the shared team)', () => {
   it('rolls back by restoring the earlier deploy: nothing uploaded, the old bytes served; an unknown deploy falls back to uploading', async () => {
     const siteId = randomUUID();
     const v1 = siteFiles('v1');
-    const one = harness({ mode: 'platform-managed', credentials: PLATFORM, files: v1, siteId });
+    const one = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: v1, siteId });
     const first = await netlifyAdapter.deploy(one.ctx);
     const v2 = siteFiles('v2');
-    await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: v2, siteId, target: first.target }).ctx);
+    await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: v2, siteId, target: first.target }).ctx);
     expect((await fetchSite(cloud().url, hostOf(first.url), '/')).body.toString()).toBe(v2['index.html']);
 
     const before = await cloudStats(cloud().url);
-    const back = harness({ mode: 'platform-managed', credentials: PLATFORM, files: v1, siteId, target: first.target, rollbackTo: { ...one.checkpoint } });
+    const back = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: v1, siteId, target: first.target, rollbackTo: { ...one.checkpoint } });
     const restored = await netlifyAdapter.deploy(back.ctx);
     const after = await cloudStats(cloud().url);
     expect(restored).toEqual(first);
@@ -268,12 +212,12 @@ describe('platform-managed (the shared team)', () => {
 
     const gone = { siteId: one.checkpoint.siteId, deployId: randomBytes(12).toString('hex') };
     const v3 = siteFiles('v3');
-    const fallback = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: v3, siteId, target: first.target, rollbackTo: gone }).ctx);
+    const fallback = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: v3, siteId, target: first.target, rollbackTo: gone }).ctx);
     await expectServed(fallback, v3);
   });
 
   it('remove deletes the site (again is fine); the cleanup listing only names huskit- sites; other sites of the team are left alone', async () => {
-    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
     const foreign = await api(PLATFORM.token, 'POST', `/${LOCAL_NETLIFY.platformAccountSlug}/sites`, { name: `team-blog-${randomBytes(3).toString('hex')}` });
     expect(foreign.status).toBe(201);
 
@@ -293,7 +237,7 @@ describe('platform-managed (the shared team)', () => {
 
   it('abandon cancels the unfinished deploy of the checkpoint, and ignores one that is gone', async () => {
     const crash = new Error('given up');
-    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('abandon') });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('abandon') });
     // Dies after the deploy exists and before any upload.
     h.ctx.report = async (step, progress, message) => {
       if (step === 'upload' && message.startsWith('Asking')) return;
@@ -311,7 +255,7 @@ describe('platform-managed (the shared team)', () => {
   it("a deploy that ends in error fails with Netlify's message, and the next attempt makes a new deploy", async () => {
     const files: Files = { 'index.html': `<h1>${randomUUID()}</h1>`, 'a.html': 'a', 'b.html': 'b', 'c.html': 'c' };
     cloud().config.netlify.maxFilesPerDirectory = 3;
-    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
     try {
       const err = await netlifyAdapter.deploy(h.ctx).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
@@ -321,7 +265,7 @@ describe('platform-managed (the shared team)', () => {
     } finally {
       cloud().config.netlify.maxFilesPerDirectory = 54_000;
     }
-    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files, siteId: h.ctx.siteId, checkpoint: h.checkpoint }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId: h.ctx.siteId, checkpoint: h.checkpoint }).ctx);
     await expectServed(outcome, files);
   });
 });
@@ -330,7 +274,7 @@ describe("user-token (the user's own account)", () => {
   it('names the site after the project with a short suffix, and picks another suffix when the name is taken', async () => {
     const siteId = randomUUID();
     const files = siteFiles('ut');
-    const outcome = await netlifyAdapter.deploy(harness({ mode: 'user-token', credentials: USER, files, siteId, siteName: 'My Portfolio!' }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId, siteName: 'My Portfolio!' }).ctx);
     const suffix = siteId.replace(/-/g, '').slice(0, 6);
     expect(outcome.url).toBe(`http://my-portfolio-${suffix}.netlify.localhost:${cloud().port}`);
     expect(outcome.target.externalProjectId).toBe(LOCAL_NETLIFY.userAccountSlug);
@@ -341,7 +285,7 @@ describe("user-token (the user's own account)", () => {
     const taken = `my-portfolio-${other.replace(/-/g, '').slice(0, 6)}`;
     expect((await api(PLATFORM.token, 'POST', '/sites', { name: taken })).status).toBe(201);
     const before = await cloudStats(cloud().url);
-    const second = await netlifyAdapter.deploy(harness({ mode: 'user-token', credentials: USER, files, siteId: other, siteName: 'My Portfolio!' }).ctx);
+    const second = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId: other, siteName: 'My Portfolio!' }).ctx);
     const after = await cloudStats(cloud().url);
     expect(hostOf(second.url)).toMatch(new RegExp(`^${taken}-[0-9a-f]{6}\\.netlify\\.localhost$`));
     expect([count(after, before, CREATE_SITE, 422), count(after, before, CREATE_SITE, 201)]).toEqual([1, 1]);
@@ -373,7 +317,7 @@ describe('faults', () => {
     });
     const files = siteFiles('faults');
     const before = await cloudStats(cloud().url);
-    const outcome = await netlifyAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
     const after = await cloudStats(cloud().url);
     expect(after.faultsFired).toEqual({ 'rule-1': 3, 'rule-2': 1, 'rule-3': 1 });
     expect(count(after, before, CREATE_DEPLOY, 200)).toBe(1);

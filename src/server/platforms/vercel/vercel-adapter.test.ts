@@ -2,12 +2,13 @@
 // redeploys that upload only what changed, resumed attempts, native rollback, removal, the cleanup
 // listing and verification — always checking what the site then serves.
 import { useLocalCloud } from '@/testing/local-cloud';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_VERCEL } from '@/lib/local-cloud';
-import { contentTypeFor, type Manifest } from '@/lib/site-files';
+import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, requestCount, setFaults, type CloudStats } from '@/testing/cloud';
-import type { DeployContext, DeployOutcome, SiteTarget } from '../adapter';
+import { memoryDeployContext } from '@/testing/deploy-context';
+import type { DeployOutcome } from '../adapter';
 import { configureRetries, PlatformError } from '../http';
 import { configureVercelPolling, vercelAdapter, type VercelCredentials } from './adapter';
 
@@ -32,56 +33,6 @@ const siteFiles = (tag: string): Files => ({
   // Same bytes as another file: one SHA-1, uploaded once.
   'assets/css/copy.css': 'body { font-family: Brand; }',
 });
-
-function harness(opts: {
-  mode: 'platform-managed' | 'user-token';
-  credentials: VercelCredentials;
-  files: Files;
-  siteId?: string;
-  siteName?: string;
-  target?: SiteTarget;
-  checkpoint?: Record<string, unknown>;
-  rollbackTo?: Record<string, unknown>;
-  onSave?: (patch: Record<string, unknown>) => void;
-}) {
-  const blobs = new Map<string, Buffer>();
-  const manifest: Manifest = {};
-  for (const [path, content] of Object.entries(opts.files)) {
-    const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    blobs.set(sha256, bytes);
-    manifest[path] = { sha256, size: bytes.length, contentType: contentTypeFor(path) ?? 'application/octet-stream' };
-  }
-  const checkpoint = opts.checkpoint ?? {};
-  const events: { step: string; progress: number; message: string }[] = [];
-  const readBlob = async (sha: string) => {
-    const bytes = blobs.get(sha);
-    if (!bytes) throw new Error(`no blob ${sha}`);
-    return bytes;
-  };
-  const ctx: DeployContext<VercelCredentials> = {
-    deploymentId: randomUUID(),
-    siteId: opts.siteId ?? randomUUID(),
-    siteName: opts.siteName ?? 'My Site',
-    mode: opts.mode,
-    credentials: opts.credentials,
-    target: opts.target ?? {},
-    manifest,
-    readBlob,
-    readBlobs: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, await readBlob(sha)] as const))),
-    readSha1s: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, createHash('sha1').update(await readBlob(sha)).digest('hex')] as const))),
-    ...(opts.rollbackTo ? { rollbackTo: opts.rollbackTo } : {}),
-    checkpoint,
-    save: async (patch) => {
-      opts.onSave?.(patch);
-      Object.assign(checkpoint, patch);
-    },
-    report: async (step, progress, message) => {
-      events.push({ step, progress, message });
-    },
-  };
-  return { ctx, checkpoint, events };
-}
 
 const hostOf = (url: string) => new URL(url).hostname;
 const FILES = 'vercel POST /vercel/v2/files';
@@ -113,7 +64,7 @@ describe('platform-managed (the shared team)', () => {
   it('creates huskit-{id}, uploads every distinct file once and serves every byte at the production alias, with the SPA fallback', async () => {
     const files = siteFiles('pm');
     const before = await cloudStats(cloud().url);
-    const h = harness({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
     const outcome = await vercelAdapter.deploy(h.ctx);
 
     const projectName = `huskit-${h.ctx.siteId.replace(/-/g, '').slice(0, 12)}`;
@@ -135,10 +86,10 @@ describe('platform-managed (the shared team)', () => {
 
   it('a redeploy with one changed file uploads exactly that file and keeps the project and URL', async () => {
     const siteId = randomUUID();
-    const first = await vercelAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('v1'), siteId }).ctx);
+    const first = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('v1'), siteId }).ctx);
     const before = await cloudStats(cloud().url);
     const changed = { ...siteFiles('v1'), 'assets/css/site.css': 'body { color: rebeccapurple; }' };
-    const second = await vercelAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx);
+    const second = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx);
     const after = await cloudStats(cloud().url);
     expect(second).toEqual(first);
     expect(delta(after, before, FILES)).toBe(1);
@@ -148,21 +99,21 @@ describe('platform-managed (the shared team)', () => {
   });
 
   it('a site with its own 404.html gets it with status 404 instead of the SPA fallback', async () => {
-    const outcome = await vercelAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'home', '404.html': 'not here' } }).ctx);
+    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'home', '404.html': 'not here' } }).ctx);
     const missing = await fetchSite(cloud().url, hostOf(outcome.url), '/nope');
     expect([missing.status, missing.body.toString()]).toEqual([404, 'not here']);
   });
 
   it('a site with a public/ folder is served from its root, as uploaded', async () => {
     const files = { 'index.html': 'root index', 'public/index.html': 'just a folder' };
-    const outcome = await vercelAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
     await expectServed(outcome, files);
   });
 
   it('resumes from a checkpoint: no second project, no second deployment', async () => {
     const siteId = randomUUID();
     const checkpoint: Record<string, unknown> = {};
-    const crashing = harness({
+    const crashing = memoryDeployContext({
       mode: 'platform-managed',
       credentials: PLATFORM,
       files: siteFiles('resume'),
@@ -179,7 +130,7 @@ describe('platform-managed (the shared team)', () => {
     expect(checkpoint.deploymentId).toMatch(/^dpl_/);
 
     const before = await cloudStats(cloud().url);
-    const resumed = harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('resume'), siteId, checkpoint });
+    const resumed = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('resume'), siteId, checkpoint });
     const outcome = await vercelAdapter.deploy(resumed.ctx);
     const after = await cloudStats(cloud().url);
     expect([delta(after, before, CREATE_PROJECT), delta(after, before, CREATE), delta(after, before, FILES)]).toEqual([0, 0, 0]);
@@ -193,19 +144,19 @@ describe('platform-managed (the shared team)', () => {
     const name = `huskit-${siteId.replace(/-/g, '').slice(0, 12)}`;
     // Someone (an attempt whose answer was lost) already created it.
     const existing = await api(PLATFORM, 'POST', '/v11/projects', { name });
-    const outcome = await vercelAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('lost'), siteId }).ctx);
+    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('lost'), siteId }).ctx);
     expect(outcome.target.externalId).toBe(existing.body.id);
   });
 
   it('rolls back natively to the deployment in rollbackTo (no uploads, no new deployment); falls back to a deploy when it is gone', async () => {
     const siteId = randomUUID();
-    const v1 = harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId });
+    const v1 = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId });
     const first = await vercelAdapter.deploy(v1.ctx);
-    const second = await vercelAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('two'), siteId, target: first.target }).ctx);
+    const second = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('two'), siteId, target: first.target }).ctx);
     await expectServed(second, siteFiles('two'));
 
     const before = await cloudStats(cloud().url);
-    const back = harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId, target: first.target, rollbackTo: { ...v1.checkpoint } });
+    const back = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId, target: first.target, rollbackTo: { ...v1.checkpoint } });
     const rolled = await vercelAdapter.deploy(back.ctx);
     const after = await cloudStats(cloud().url);
     expect(rolled.url).toBe(first.url);
@@ -216,14 +167,14 @@ describe('platform-managed (the shared team)', () => {
 
     // The deployment rolled back to was deleted: a normal deploy of the same files.
     await api(PLATFORM, 'DELETE', `/v13/deployments/${String(v1.checkpoint.deploymentId)}`);
-    const again = harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId, target: first.target, rollbackTo: { ...v1.checkpoint } });
+    const again = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId, target: first.target, rollbackTo: { ...v1.checkpoint } });
     const redeployed = await vercelAdapter.deploy(again.ctx);
     expect(again.checkpoint.deploymentId).not.toBe(v1.checkpoint.deploymentId);
     await expectServed(redeployed, siteFiles('one'));
   });
 
   it('remove deletes the project and the site is gone; removing again is fine; non-huskit projects of the shared team are refused', async () => {
-    const outcome = await vercelAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
+    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
     await vercelAdapter.remove(PLATFORM, outcome.target);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(404);
     expect((await api(PLATFORM, 'GET', `/v9/projects/${outcome.target.externalId}`)).status).toBe(404);
@@ -258,7 +209,7 @@ describe('platform-managed (the shared team)', () => {
     const saved = config.deploymentsPerDay;
     config.deploymentsPerDay = 0;
     try {
-      const err = await vercelAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'limited' } }).ctx).catch((e: unknown) => e);
+      const err = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'limited' } }).ctx).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
       expect([(err as PlatformError).kind, (err as PlatformError).retryAfterSeconds]).toEqual(['quota', undefined]);
       expect((err as PlatformError).message).toMatch(/^The Vercel account has reached its daily deployment limit/);
@@ -276,7 +227,7 @@ describe('platform-managed (the shared team)', () => {
         { target: 'vercel', kind: 'drop', probability: 0.1 },
       ],
     });
-    const outcome = await vercelAdapter.deploy(harness({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('faults') }).ctx);
+    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('faults') }).ctx);
     expect(Object.values((await cloudStats(cloud().url)).faultsFired).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     await setFaults(cloud().url, { rules: [] });
     await expectServed(outcome, siteFiles('faults'));
@@ -285,7 +236,7 @@ describe('platform-managed (the shared team)', () => {
 
 describe('user-token (your own account)', () => {
   it("deploys into the personal account, named after the project with a short suffix", async () => {
-    const h = harness({ mode: 'user-token', credentials: USER, files: siteFiles('mine'), siteName: 'My Portfolio!' });
+    const h = memoryDeployContext({ mode: 'user-token', credentials: USER, files: siteFiles('mine'), siteName: 'My Portfolio!' });
     const outcome = await vercelAdapter.deploy(h.ctx);
     const suffix = h.ctx.siteId.replace(/-/g, '').slice(0, 6);
     expect(outcome.url).toBe(`http://my-portfolio-${suffix}.vercel.localhost:${cloud().port}`);
@@ -295,7 +246,7 @@ describe('user-token (your own account)', () => {
 
   it('a site whose package.json has a build script is served as uploaded: nothing is built', async () => {
     // Without an explicit empty build command, the "Other" preset would run `npm run build`.
-    const h = harness({ mode: 'user-token', credentials: USER, files: { 'index.html': 'built?', 'package.json': '{"scripts":{"build":"vite build"}}' }, siteName: 'Has Build' });
+    const h = memoryDeployContext({ mode: 'user-token', credentials: USER, files: { 'index.html': 'built?', 'package.json': '{"scripts":{"build":"vite build"}}' }, siteName: 'Has Build' });
     const outcome = await vercelAdapter.deploy(h.ctx);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).body.toString()).toBe('built?');
   });

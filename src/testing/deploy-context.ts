@@ -1,0 +1,66 @@
+// A DeployContext in memory, for driving a platform adapter directly: files become blobs by SHA-256,
+// saves merge into a checkpoint the test can read, and reports are recorded as events.
+import { createHash, randomUUID } from 'node:crypto';
+import type { AuthMode } from '@/lib/deployment';
+import { contentTypeFor, type Manifest } from '@/lib/site-files';
+import type { DeployContext, SiteTarget } from '@/server/platforms/adapter';
+
+export interface MemoryDeployContext<C> {
+  ctx: DeployContext<C>;
+  /** The same object the context saves into (opts.checkpoint when given). */
+  checkpoint: Record<string, unknown>;
+  events: { step: string; progress: number; message: string }[];
+}
+
+export function memoryDeployContext<C>(opts: {
+  mode: AuthMode;
+  credentials: C;
+  files: Record<string, string | Buffer>;
+  siteId?: string;
+  siteName?: string;
+  target?: SiteTarget;
+  checkpoint?: Record<string, unknown>;
+  rollbackTo?: Record<string, unknown>;
+  /** Called with each patch before it is merged into the checkpoint (a throw stops the save). */
+  onSave?: (patch: Record<string, unknown>) => void;
+  /** Called on each report before it is recorded. */
+  onReport?: (step: string, progress: number) => void;
+}): MemoryDeployContext<C> {
+  const blobs = new Map<string, Buffer>();
+  const manifest: Manifest = {};
+  for (const [path, content] of Object.entries(opts.files)) {
+    const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    blobs.set(sha256, bytes);
+    manifest[path] = { sha256, size: bytes.length, contentType: contentTypeFor(path) ?? 'application/octet-stream' };
+  }
+  const checkpoint = opts.checkpoint ?? {};
+  const events: MemoryDeployContext<C>['events'] = [];
+  const ctx: DeployContext<C> = {
+    deploymentId: randomUUID(),
+    siteId: opts.siteId ?? randomUUID(),
+    siteName: opts.siteName ?? 'My Site',
+    mode: opts.mode,
+    credentials: opts.credentials,
+    target: opts.target ?? {},
+    manifest,
+    ...(opts.rollbackTo ? { rollbackTo: opts.rollbackTo } : {}),
+    readBlob: async (sha) => {
+      const bytes = blobs.get(sha);
+      if (!bytes) throw new Error(`no blob ${sha}`);
+      return bytes;
+    },
+    readBlobs: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, await ctx.readBlob(sha)] as const))),
+    readSha1s: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, createHash('sha1').update(await ctx.readBlob(sha)).digest('hex')] as const))),
+    checkpoint,
+    save: async (patch) => {
+      opts.onSave?.(patch);
+      Object.assign(checkpoint, patch);
+    },
+    report: async (step, progress, message) => {
+      opts.onReport?.(step, progress);
+      events.push({ step, progress, message });
+    },
+  };
+  return { ctx, checkpoint, events };
+}
