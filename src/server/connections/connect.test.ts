@@ -4,7 +4,8 @@ import { useLocalCloud } from '@/testing/local-cloud';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { LOCAL_AWS, LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from '@/lib/local-cloud';
+import { LOCAL_VERCEL_USER_TEAM } from '@/emulator/vercel/config';
 import { createCaller } from '@/server/api/root';
 import { signUp, type SessionUser } from '@/server/auth/accounts';
 import { connections } from '@/server/db/schema';
@@ -40,6 +41,25 @@ describe('connecting accounts', () => {
     expect(JSON.stringify(saved)).not.toContain(LOCAL_AWS.user.secretAccessKey);
   });
 
+  it('Netlify: the token reads the user, then is stored masked; the facts name the account, never the token', async () => {
+    const saved = await (await trpc()).connections.save({ platform: 'netlify', token: LOCAL_NETLIFY.userToken });
+    expect(saved).toMatchObject({ platform: 'netlify', secretHint: `…${LOCAL_NETLIFY.userToken.slice(-4)}`, accountFacts: { accountSlug: LOCAL_NETLIFY.userAccountSlug } });
+    expect(JSON.stringify(saved)).not.toContain(LOCAL_NETLIFY.userToken);
+  });
+
+  it('Vercel: the token reads the user (and the team when one is given), then is stored masked', async () => {
+    const saved = await (await trpc()).connections.save({ platform: 'vercel', token: LOCAL_VERCEL.userToken, teamId: LOCAL_VERCEL_USER_TEAM.id });
+    expect(saved).toMatchObject({ platform: 'vercel', secretHint: `…${LOCAL_VERCEL.userToken.slice(-4)}`, accountFacts: { teamId: LOCAL_VERCEL_USER_TEAM.id } });
+    expect(JSON.stringify(saved)).not.toContain(LOCAL_VERCEL.userToken);
+    // A team the token does not belong to is refused by Vercel; the earlier connection stays.
+    expect(await failure((await trpc()).connections.save({ platform: 'vercel', token: LOCAL_VERCEL.userToken, teamId: LOCAL_VERCEL.platformTeamId }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/refused/),
+    });
+    const [row] = await (await getDb()).select().from(connections).where(eq(connections.id, saved.id));
+    expect(row!.accountFacts).toMatchObject({ teamId: LOCAL_VERCEL_USER_TEAM.id });
+  });
+
   it('refuses credentials the platform refuses, storing nothing', async () => {
     const other = await signUp(await getDb(), { email: uniqueEmail('refused'), password: 'a long enough password' });
     const caller = createCaller({ db: await getDb(), user: other });
@@ -48,6 +68,14 @@ describe('connecting accounts', () => {
       message: expect.stringMatching(/refused/),
     });
     expect(await failure(caller.connections.save({ platform: 'amplify', accessKeyId: LOCAL_AWS.user.accessKeyId, secretAccessKey: 'w'.repeat(40), region: 'us-east-1' }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/refused/),
+    });
+    expect(await failure(caller.connections.save({ platform: 'netlify', token: 'a-netlify-token-never-issued-000000000000' }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/refused/),
+    });
+    expect(await failure(caller.connections.save({ platform: 'vercel', token: 'avercelTokenNeverIssued00000' }))).toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/refused/),
     });
@@ -65,6 +93,10 @@ describe('connecting accounts', () => {
     expect(await failure(caller.connections.save({ platform: 'cloudflare', apiToken: LOCAL_CLOUDFLARE.userToken, accountId: '../../user/tokens' }))).toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/32 hexadecimal characters/),
+    });
+    expect(await failure(caller.connections.save({ platform: 'vercel', token: LOCAL_VERCEL.userToken, teamId: 'team_x/../../v2/user' }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/team_/),
     });
     expect(requestCount(await cloudStats(cloud().url), '')).toBe(before);
     expect(await stored()).toBe(count);
