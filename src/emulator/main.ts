@@ -12,6 +12,8 @@ const app = cloud.config.aws.apps[0]!;
 console.log(`Local cloud on ${cloud.url}`);
 console.log(`  Cloudflare API  ${cloud.url}/client/v4   sites: http://{script}.${cf.subdomain}.workers.localhost:${cloud.port}/`);
 console.log(`  Amplify API     ${cloud.url}   (region ${cloud.config.aws.region})   sites: http://{branch}.${app.appId}.amplifyapp.localhost:${cloud.port}/`);
+console.log(`  Netlify API     ${cloud.url}/api/v1   sites: http://{site}.netlify.localhost:${cloud.port}/`);
+console.log(`  Vercel API      ${cloud.url}/vercel   sites: http://{project}.vercel.localhost:${cloud.port}/`);
 console.log(`  State           ${persistDir ?? 'in memory'}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
