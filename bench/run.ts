@@ -13,6 +13,7 @@ import { hashFloorMs, jszipMs, roundTripMs, sendOnceMs, startSink, zipFloor } fr
 import { rng, site500, site5k, siteSmall, totalBytes, type Site } from './workloads';
 import { readSse } from '../src/testing/sse';
 import { uploadMissing } from '../src/lib/upload';
+import type { ProfileSummary } from './profile';
 
 const QUICK = process.argv.includes('--quick');
 const now = () => performance.now();
@@ -229,7 +230,9 @@ async function main() {
     // ---- 1. full deploy to Cloudflare
     await benchGet('reset');
     cloud.stats.reset();
+    await benchGet('profile-start');
     const cf = await deploy(big, 'cloudflare', `${bigName}-cf`);
+    profiles[`${bigName} → Cloudflare`] = await benchGet<ProfileSummary>('profile-stop');
     const cfServer = await benchGet<ServerStats>('stats');
     const cfCloud = cloudBytes(cloud);
     const cfSteps = await serverSteps(cf.deploymentId);
@@ -285,7 +288,9 @@ async function main() {
     const amFloor = zipMs + zipSend;
     await benchGet('reset');
     cloud.stats.reset();
+    await benchGet('profile-start');
     const am = await deploy(big, 'amplify', `${bigName}-amplify`);
+    profiles[`${bigName} → Amplify`] = await benchGet<ProfileSummary>('profile-stop');
     const amServer = await benchGet<ServerStats>('stats');
     const amCloud = cloudBytes(cloud);
     const amSteps = await serverSteps(am.deploymentId);
@@ -389,6 +394,7 @@ async function main() {
     row({ measure: `6. ${burst} small deployments at once: all ready`, figure: `${ms(burstMs)}, ${ok}/${burst} ready, ${errors} errors`, floor: `${ms(single)} (one alone, #4 median first byte → ready)`, ratio: ratio(burstMs, single), note: `${(burst / (burstMs / 1000)).toFixed(1)} deployments/s` });
 
     results.rows = rows;
+    results.serverCpuProfiles = profiles;
     results.totalMs = now() - started;
   } finally {
     await sink.close();
@@ -398,6 +404,7 @@ async function main() {
   }
 
   printTable();
+  printProfiles();
   const dir = path.join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, QUICK ? 'latest-quick.json' : 'latest.json');
@@ -409,6 +416,16 @@ async function main() {
 
 function sumValues(o: Record<string, number>) {
   return Object.values(o).reduce((a, b) => a + b, 0);
+}
+
+/** The server's CPU time during each profiled deploy: where it went (self time). */
+const profiles: Record<string, ProfileSummary> = {};
+function printProfiles() {
+  for (const [name, p] of Object.entries(profiles)) {
+    console.log(`\nServer CPU profile, ${name}: ${p.totalMs} ms sampled`);
+    console.log(`  by place: ${p.byPlace.map((b) => `${b.place} ${b.share}%`).join(', ')}`);
+    console.log(`  busiest:  ${p.topFunctions.slice(0, 8).map((f) => `${f.fn} (${f.place}) ${f.ms} ms`).join('; ')}`);
+  }
 }
 
 function printTable() {

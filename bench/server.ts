@@ -19,6 +19,7 @@ import * as blobsRoute from '@/app/api/blobs/route';
 import * as eventsRoute from '@/app/api/deployments/[id]/events/route';
 import * as statusRoute from '@/app/api/deploy-status/route';
 import * as trpcRoute from '@/app/api/trpc/[trpc]/route';
+import { startProfile, stopProfile } from './profile';
 
 // Rate limits and quotas lifted for the bench user; Amplify jobs polled every 100 ms (product: 2.5 s).
 configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} });
@@ -88,6 +89,11 @@ async function bench(req: IncomingMessage, res: ServerResponse, url: URL) {
     res.end(JSON.stringify(v));
   };
   switch (url.pathname) {
+    case '/_bench/profile-start':
+      await startProfile();
+      return json({ ok: true });
+    case '/_bench/profile-stop':
+      return json(await stopProfile());
     case '/_bench/stats':
       return json({ peakRss, rss: process.memoryUsage().rss, bytesIn, requests, statusReads: getStatusHub().reads, driver: (await getDbHandle()).driver });
     case '/_bench/reset':
