@@ -88,14 +88,17 @@ const listJobs = async (credentials: AmplifyCredentials, appId: string, branch: 
   (await api(credentials, 'GET', `/apps/${appId}/branches/${encodeURIComponent(branch)}/jobs`)).jobSummaries as { jobId: string; status: string }[];
 
 /** Local file headers of a zip made without data descriptors: name, method (0 store, 8 deflate), UTF-8 flag. */
+/** The entries as an unzipper sees them: from the central directory at the end of the archive. */
 function zipEntries(bytes: Uint8Array): { name: string; method: number; utf8: boolean }[] {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const end = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = buf.readUInt16LE(end + 10);
   const entries = [];
-  for (let off = 0; off + 30 <= buf.length && buf.readUInt32LE(off) === 0x04034b50; ) {
-    const flags = buf.readUInt16LE(off + 6);
-    const nameLength = buf.readUInt16LE(off + 26);
-    entries.push({ name: buf.subarray(off + 30, off + 30 + nameLength).toString('utf8'), method: buf.readUInt16LE(off + 8), utf8: (flags & 0x800) !== 0 });
-    off += 30 + nameLength + buf.readUInt16LE(off + 28) + buf.readUInt32LE(off + 18);
+  for (let i = 0, off = buf.readUInt32LE(end + 16); i < count; i++) {
+    expect(buf.readUInt32LE(off)).toBe(0x02014b50);
+    const nameLength = buf.readUInt16LE(off + 28);
+    entries.push({ name: buf.subarray(off + 46, off + 46 + nameLength).toString('utf8'), method: buf.readUInt16LE(off + 10), utf8: (buf.readUInt16LE(off + 8) & 0x800) !== 0 });
+    off += 46 + nameLength + buf.readUInt16LE(off + 30) + buf.readUInt16LE(off + 32);
   }
   return entries;
 }
