@@ -199,6 +199,8 @@ export const blobs = pgTable('blobs', {
   sha256: text('sha256').primaryKey(),
   /** SHA-1 of the same bytes, for the platforms that address files by it (Netlify, Vercel); kept once computed. */
   sha1: text('sha1'),
+  /** The content-scan rules (their version) these bytes passed; a redeploy scans only bytes not yet passed. */
+  scannedWith: text('scanned_with'),
   size: bigint('size', { mode: 'number' }).notNull(),
   bytes: bytea('bytes').notNull(),
   createdAt: createdAt(),

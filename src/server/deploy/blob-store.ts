@@ -138,6 +138,22 @@ export class PostgresBlobStore implements BlobStore {
     return found;
   }
 
+  async passedScan(sha256s: string[], version: string): Promise<Set<string>> {
+    const passed = new Set<string>();
+    for (let i = 0; i < sha256s.length; i += SLICE) {
+      const rows = await this.db
+        .select({ sha256: blobs.sha256 })
+        .from(blobs)
+        .where(and(inArray(blobs.sha256, sha256s.slice(i, i + SLICE)), eq(blobs.scannedWith, version)));
+      for (const r of rows) passed.add(r.sha256);
+    }
+    return passed;
+  }
+
+  async markScanned(sha256s: string[], version: string): Promise<void> {
+    for (let i = 0; i < sha256s.length; i += SLICE) await this.db.update(blobs).set({ scannedWith: version }).where(inArray(blobs.sha256, sha256s.slice(i, i + SLICE)));
+  }
+
   async get(sha256: string): Promise<Buffer> {
     const [row] = await this.db.select({ bytes: blobs.bytes }).from(blobs).where(eq(blobs.sha256, sha256));
     if (!row) throw new AppError('NOT_FOUND', `The file with SHA-256 ${sha256} is not stored. Upload it again.`);

@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { scanText } from './scan';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from '@/server/auth/accounts';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { PostgresBlobStore } from './blob-store';
+import { decodeInlineFiles, storeInlineFiles, validateManifest } from './files';
+import { SCAN_VERSION, scanSite, scanText } from './scan';
 
 describe('content scanning', () => {
   it.each([
@@ -27,5 +31,49 @@ describe('content scanning', () => {
     ['the word cryptocurrency in text', '<p>We accept cryptocurrency and CoinHive was shut down in 2019.</p>'],
   ])('lets %s pass', (_label, text) => {
     expect(scanText('index.html', text)).toBeNull();
+  });
+});
+
+describe('scanning a site through the blob store', () => {
+  const getDb = useTestDb();
+  let userId: string;
+  beforeAll(async () => {
+    userId = (await signUp(await getDb(), { email: uniqueEmail('scan'), password: 'a long enough password' })).id;
+  });
+
+  /** The real store, with the blobs it is asked to read counted. */
+  function countingStore(store: PostgresBlobStore) {
+    const read: string[] = [];
+    return {
+      read,
+      getMany: (shas: string[]) => (read.push(...shas), store.getMany(shas)),
+      passedScan: (shas: string[], v: string) => store.passedScan(shas, v),
+      markScanned: (shas: string[], v: string) => store.markScanned(shas, v),
+    };
+  }
+
+  it('reads each page once: a redeploy scans only the bytes it has not passed yet, and a bad page is never remembered', async () => {
+    const store = new PostgresBlobStore(await getDb());
+    const pages = { 'index.html': `<h1>${Math.random()}</h1>`, 'app.js': `console.log(${Math.random()})`, 'logo.svg': '<svg/>' };
+    const { proposed, bytes } = decodeInlineFiles(pages);
+    await storeInlineFiles(store, userId, bytes);
+    const manifest = validateManifest(proposed, 'cloudflare');
+
+    const first = countingStore(store);
+    await scanSite(manifest, first);
+    expect(first.read.sort()).toEqual([manifest['app.js']!.sha256, manifest['index.html']!.sha256].sort());
+
+    const changed = decodeInlineFiles({ ...pages, 'index.html': `<h1>changed ${Math.random()}</h1>` });
+    await storeInlineFiles(store, userId, changed.bytes);
+    const second = countingStore(store);
+    await scanSite(validateManifest(changed.proposed, 'cloudflare'), second);
+    expect(second.read).toEqual([changed.proposed['index.html']!.sha256]);
+
+    const bad = decodeInlineFiles({ 'index.html': `<script>eval(atob("${Buffer.from(String(Math.random())).toString('base64')}"))</script>` });
+    await storeInlineFiles(store, userId, bad.bytes);
+    for (let i = 0; i < 2; i++) await expect(scanSite(validateManifest(bad.proposed, 'cloudflare'), store)).rejects.toThrow(/obfuscated-eval/);
+    expect(await store.passedScan([bad.proposed['index.html']!.sha256], SCAN_VERSION)).toEqual(new Set());
+    // Other rules (a new version) scan everything again.
+    expect(await store.passedScan([manifest['app.js']!.sha256], 'another-version')).toEqual(new Set());
   });
 });

@@ -2,6 +2,7 @@
 // against the rules in scan-rules.json (miners, blocklisted script hosts, obfuscated eval, data: URL
 // redirects) and for password forms that post to another site. A hit refuses the deployment, naming
 // the rule and the file.
+import { createHash } from 'node:crypto';
 import type { Manifest } from '@/lib/site-files';
 import { AppError } from '../errors';
 import rules from './scan-rules.json';
@@ -12,6 +13,20 @@ const MAX_SCAN_BYTES = 5 * 1024 * 1024;
 
 const patterns = rules.patterns.map((r) => ({ ...r, re: new RegExp(r.regex, 'i') }));
 const blockedHosts = new Set(rules.blockedScriptHosts);
+
+/**
+ * Which rules a blob was scanned under: the rules file and the matching code below (bump the number
+ * when scanText changes). A blob that passed under this version is not read again.
+ */
+export const SCAN_VERSION = `2:${createHash('sha256').update(JSON.stringify(rules)).digest('hex').slice(0, 16)}`;
+
+/** Where the scan reads bytes and remembers which blobs passed. */
+export interface ScanStore {
+  getMany(sha256s: string[]): Promise<Map<string, Buffer>>;
+  /** Those of `sha256s` that already passed the scan under `version`. */
+  passedScan(sha256s: string[], version: string): Promise<Set<string>>;
+  markScanned(sha256s: string[], version: string): Promise<void>;
+}
 
 export interface ScanHit {
   rule: string;
@@ -47,13 +62,18 @@ export function scanText(path: string, text: string): ScanHit | null {
   return null;
 }
 
-/** Scans the site's HTML and JavaScript; throws a 400 naming the rule and the file at the first hit. */
-export async function scanSite(manifest: Manifest, readBlobs: (sha256s: string[]) => Promise<Map<string, Buffer>>): Promise<void> {
-  const scanned = Object.entries(manifest).filter(([path, entry]) => SCANNED.test(path) && entry.size <= MAX_SCAN_BYTES);
+/**
+ * Scans the site's HTML and JavaScript not yet scanned under these rules; throws a 400 naming the
+ * rule and the file at the first hit. A hit depends on the bytes only, so clean bytes are remembered.
+ */
+export async function scanSite(manifest: Manifest, store: ScanStore): Promise<void> {
+  const candidates = Object.entries(manifest).filter(([path, entry]) => SCANNED.test(path) && entry.size <= MAX_SCAN_BYTES);
+  const passed = await store.passedScan([...new Set(candidates.map(([, e]) => e.sha256))], SCAN_VERSION);
+  const scanned = candidates.filter(([, e]) => !passed.has(e.sha256));
   // A batch at a time: thousands of pages cost a few reads, not one each.
   for (let i = 0; i < scanned.length; i += 200) {
     const batch = scanned.slice(i, i + 200);
-    const bytes = await readBlobs(batch.map(([, e]) => e.sha256));
+    const bytes = await store.getMany(batch.map(([, e]) => e.sha256));
     for (const [path, entry] of batch) {
       const hit = scanText(path, bytes.get(entry.sha256)!.toString('utf8'));
       if (hit)
@@ -62,5 +82,6 @@ export async function scanSite(manifest: Manifest, readBlobs: (sha256s: string[]
           `This site can't be deployed: ${hit.path} contains ${hit.description} (rule "${hit.rule}"). Remove it and deploy again.`,
         );
     }
+    await store.markScanned([...new Set(batch.map(([, e]) => e.sha256))], SCAN_VERSION);
   }
 }

@@ -38,7 +38,7 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, now
   const manifest = validateManifest(input.manifest, input.platform);
   const blobs = new PostgresBlobStore(db);
   await assertBlobsPresent(blobs, input.userId, manifest);
-  await scanSite(manifest, (shas) => blobs.getMany(shas));
+  await scanSite(manifest, blobs);
   if (input.authMode === 'platform-managed' && !adapter.platformCredentials())
     throw new AppError('BAD_REQUEST', `Quick deploy to ${PLATFORM_NAMES[input.platform]} is not configured on this server. Deploy to your own account instead.`).withAction(
       'use-own-account',
