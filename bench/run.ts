@@ -259,7 +259,9 @@ async function main() {
     big.set(changedPath, changedFile);
     await benchGet('reset');
     cloud.stats.reset();
+    await benchGet('profile-start');
     const re = await deploy(big, 'cloudflare', `${bigName}-cf`);
+    profiles[`${bigName} redeploy, one file changed`] = await benchGet<ProfileSummary>('profile-stop');
     const reServer = await benchGet<ServerStats>('stats');
     const reCloud = cloudBytes(cloud);
     const reSteps = await serverSteps(re.deploymentId);

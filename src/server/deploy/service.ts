@@ -1,7 +1,7 @@
 // Creating a deployment: everything is checked before anything is written (files, credentials),
 // then the site, the deployment, its files and its first event are written in one transaction.
 // The platform work happens later, in the runner.
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { AUTH_MODES, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
 import type { Db } from '../db/client';
@@ -119,11 +119,15 @@ async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: 
       })
       .returning({ id: deployments.id });
     const id = deployment!.id;
-    for (let i = 0; i < files.length; i += 1000) {
-      await tx.insert(deploymentFiles).values(
-        files.slice(i, i + 1000).map(([path, e]) => ({ deploymentId: id, path, sha256: e.sha256, size: e.size, contentType: e.contentType })),
-      );
-    }
+    // One statement with five array parameters: building thousands of rows as separate parameters
+    // costs the query builder more CPU than the database spends inserting them.
+    await tx.execute(sql`
+      insert into ${deploymentFiles} (deployment_id, path, sha256, size, content_type)
+      select ${id}, * from unnest(
+        ${sql.param(files.map(([path]) => path))}::text[],
+        ${sql.param(files.map(([, e]) => e.sha256))}::text[],
+        ${sql.param(files.map(([, e]) => e.size))}::bigint[],
+        ${sql.param(files.map(([, e]) => e.contentType))}::text[])`);
     await recordEvent(tx, id, { status: 'pending', step: 'queued', progress: 0, message: `Queued: ${files.length} files, ${totalSize} bytes` });
     await recordAudit(tx, {
       userId: input.userId,
