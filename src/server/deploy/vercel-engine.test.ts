@@ -7,7 +7,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_VERCEL } from '@/lib/local-cloud';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
-import { sites } from '@/server/db/schema';
+import { deployments, sites } from '@/server/db/schema';
 import { configureRetries } from '@/server/platforms/http';
 import { configureVercelPolling } from '@/server/platforms/vercel/adapter';
 import { cloudStats, fetchSite, requestCount, setFaults } from '@/testing/cloud';
@@ -16,7 +16,9 @@ import { deployFiles, hostOf } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
 import { PostgresBlobStore } from './blob-store';
 import { decodeInlineFiles } from './files';
+import { rollback } from './manage';
 import { configureLimits } from './policy';
+import { driveDeployment } from './runner';
 
 const cloud = useLocalCloud((config) => {
   config.vercel.stepMs = 50;
@@ -34,6 +36,7 @@ beforeAll(async () => {
 beforeEach(() => setFaults(cloud().url, { rules: [] }));
 const chat = () => `vc-${Math.random().toString(36).slice(2, 8)}`;
 const FILES = 'vercel POST /vercel/v2/files';
+const CREATE_DEPLOYMENT = 'vercel POST /vercel/v13/deployments';
 
 async function expectServed(url: string, expected: ReturnType<typeof fixtureSite>['expected']) {
   for (const [path, file] of Object.entries(expected)) {
@@ -116,6 +119,25 @@ describe('deploying to Vercel', () => {
     expect(requestCount(after, FILES) - requestCount(before, FILES)).toBe(1);
     expect(after.blobs['vercel.files']! - before.blobs['vercel.files']!).toBe(1);
     expect((await fetchSite(cloud().url, hostOf(second.url!), '/assets/css/site.css')).body.toString()).toBe('body { color: rebeccapurple; }');
+  });
+
+  it('a rollback re-points the production alias to the earlier deployment, with no new deployment and no upload', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const v1 = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: { 'index.html': `<h1>one ${chatId}</h1>` } });
+    await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: { 'index.html': `<h1>two ${chatId}</h1>` } });
+    expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>two ${chatId}</h1>`);
+
+    const before = await cloudStats(cloud().url);
+    const { deploymentId } = await rollback(db, userId, v1.id);
+    await driveDeployment(db, deploymentId, { retryDelayMs: 50 });
+    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    const after = await cloudStats(cloud().url);
+    expect([row!.status, row!.url]).toEqual(['ready', v1.url]);
+    const exact = (stats: typeof after, route: string) => Object.values(stats.requests[route] ?? {}).reduce((n, c) => n + c, 0);
+    expect([exact(after, CREATE_DEPLOYMENT) - exact(before, CREATE_DEPLOYMENT), requestCount(after, FILES) - requestCount(before, FILES)]).toEqual([0, 0]);
+    expect(requestCount(after, '/rollback/') - requestCount(before, '/rollback/')).toBe(1);
+    expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>one ${chatId}</h1>`);
   });
 });
 
