@@ -62,13 +62,25 @@ export interface CustomRule {
   status?: string;
 }
 
-/** An app's rewrite/redirect source: `/<*>` style wildcards, or `</regex/>`. */
-function ruleMatches(source: string, path: string): boolean {
+const PLACEHOLDER = /<(\*|[A-Za-z_][A-Za-z0-9_]*)>/g;
+
+/**
+ * An app's rewrite/redirect source: `/<*>` wildcards and `<name>` placeholders (one segment), or
+ * `</regex/>`. Answers what the placeholders matched, or null.
+ */
+function ruleMatch(source: string, path: string): Record<string, string> | null {
   const regex = /^<\/(.*)\/>$/.exec(source);
-  if (regex) return new RegExp(regex[1]!).test(path);
-  const pattern = source.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/<\*>/g, '.*');
-  return new RegExp(`^${pattern}$`).test(path);
+  if (regex) return new RegExp(regex[1]!).test(path) ? {} : null;
+  const names: string[] = [];
+  const pattern = source.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(PLACEHOLDER, (_, name: string) => {
+    names.push(name);
+    return name === '*' ? '(.*)' : '([^/]+)';
+  });
+  const m = new RegExp(`^${pattern}$`).exec(path);
+  return m ? Object.fromEntries(names.map((n, i) => [n, m[i + 1]!])) : null;
 }
+/** A target with the source's placeholders filled in. */
+const fill = (target: string, found: Record<string, string>) => target.replace(PLACEHOLDER, (all, name: string) => found[name] ?? all);
 
 /**
  * Answers one request from a deployed site's files (or 404 when there is no site), applying the
@@ -93,13 +105,14 @@ export function serveFiles(files: SiteFiles | undefined, req: IncomingMessage, r
   }
   for (const rule of rules) {
     const status = rule.status ?? '302';
-    if (!['200', '301', '302'].includes(status) || !ruleMatches(rule.source, path)) continue;
+    const found = ['200', '301', '302'].includes(status) ? ruleMatch(rule.source, path) : null;
+    if (!found) continue;
     if (status !== '200') {
-      res.writeHead(Number(status), { location: rule.target, 'content-length': '0' });
+      res.writeHead(Number(status), { location: fill(rule.target, found), 'content-length': '0' });
       res.end();
       return;
     }
-    path = rule.target;
+    path = fill(rule.target, found);
     break;
   }
   const key = path.replace(/^\/+/, '');
@@ -115,8 +128,9 @@ export function serveFiles(files: SiteFiles | undefined, req: IncomingMessage, r
     return;
   }
   for (const rule of rules) {
-    if ((rule.status !== '404-200' && rule.status !== '404') || !ruleMatches(rule.source, path)) continue;
-    const target = files.get(rule.target.replace(/^\/+/, ''));
+    const found = rule.status === '404-200' || rule.status === '404' ? ruleMatch(rule.source, path) : null;
+    if (!found) continue;
+    const target = files.get(fill(rule.target, found).replace(/^\/+/, ''));
     if (target) return send(res, rule.status === '404-200' ? 200 : 404, target, contentType(rule.target));
   }
   notFound(res, files);

@@ -7,7 +7,7 @@ import { AwsClient } from 'aws4fetch';
 import { LOCAL_AWS } from '@/lib/local-cloud';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
-import { sites } from '@/server/db/schema';
+import { deploymentEvents, sites } from '@/server/db/schema';
 import { configureAmplifyPolling } from '@/server/platforms/amplify/adapter';
 import { configureRetries } from '@/server/platforms/http';
 import { cloudStats, fetchSite, setFaults } from '@/testing/cloud';
@@ -92,6 +92,43 @@ describe('deploying to AWS Amplify', () => {
     expect(row.status).toBe('ready');
     const missing = await fetchSite(cloud().url, hostOf(row.url!), '/no/such/page');
     expect([missing.status, missing.body.toString()]).toEqual([404, '<h1>lost?</h1>']);
+  });
+
+  it("user-token: the site's _redirects become the rules of its own app (redirects, splats, placeholders, a rewrite that yields to files)", async () => {
+    const db = await getDb();
+    const redirects = ['/old-page /docs/ 301', '/blog/* /posts/:splat 302', '/u/:name /people/:name.html 301', '/* /index.html 200', ''].join('\n');
+    const row = await deployFiles(db, {
+      userId,
+      chatId: chat(),
+      siteName: 'With redirects',
+      platform: 'amplify',
+      authMode: 'user-token',
+      files: { 'index.html': '<h1>app</h1>', 'docs/index.html': '<h1>docs</h1>', 'style.css': 'p{}', _redirects: redirects },
+    });
+    expect([row.status, row.error]).toEqual(['ready', null]);
+    const get = (p: string) => fetchSite(cloud().url, hostOf(row.url!), p);
+    const moved = await get('/old-page');
+    expect([moved.status, moved.headers.location]).toEqual([301, '/docs/']);
+    expect((await get('/blog/2026/hello')).headers.location).toBe('/posts/2026/hello');
+    expect((await get('/u/ada')).headers.location).toBe('/people/ada.html');
+    // The catch-all rewrite does not hide real files; unknown paths get the app.
+    expect((await get('/style.css')).body.toString()).toBe('p{}');
+    expect((await get('/pricing')).body.toString()).toBe('<h1>app</h1>');
+    // A redeploy with the same rules leaves the app alone.
+    const before = await cloudStats(cloud().url);
+    await deployFiles(db, { userId, chatId: row.chatId, siteName: 'With redirects', platform: 'amplify', authMode: 'user-token', files: { 'index.html': '<h1>app 2</h1>', _redirects: redirects } });
+    const after = await cloudStats(cloud().url);
+    const updates = (s: typeof after) => Object.entries(s.requests).filter(([r]) => r.includes('POST /apps/:appId') && !r.includes('branches')).reduce((n, [, c]) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
+    expect(updates(after) - updates(before)).toBe(0);
+  });
+
+  it('platform-managed: the shared app cannot carry one site\'s _redirects; the log says so and the file is served', async () => {
+    const db = await getDb();
+    const row = await deployFiles(db, { userId, chatId: chat(), platform: 'amplify', authMode: 'platform-managed', files: { 'index.html': '<h1>q</h1>', _redirects: '/a /b 301\n' } });
+    expect(row.status).toBe('ready');
+    expect((await fetchSite(cloud().url, hostOf(row.url!), '/_redirects')).body.toString()).toBe('/a /b 301\n');
+    const log = await db.select().from(deploymentEvents).where(eq(deploymentEvents.deploymentId, row.id));
+    expect(log.some((e) => e.message.includes("this site's _redirects is served as a file"))).toBe(true);
   });
 
   it('20 deployments reach ready through 20% of platform calls failing, with no duplicate branches', async () => {

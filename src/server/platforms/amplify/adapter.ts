@@ -20,6 +20,7 @@ import {
   type AmplifyCredentials,
   type AmplifyJob,
 } from './client';
+import { amplifyRedirectRules } from './site-rules';
 
 export type { AmplifyCredentials } from './client';
 
@@ -185,6 +186,18 @@ function wantedFallback(ctx: Ctx): CustomRule {
 const hasRule = (app: AmplifyApp, rule: CustomRule) =>
   (app.customRules ?? []).some((r) => r.source === rule.source && r.target === rule.target && r.status === rule.status);
 
+/** The rules of an app made for this site: its _redirects in order, then the fallback. */
+async function siteRules(ctx: Ctx): Promise<CustomRule[]> {
+  const fallback = wantedFallback(ctx);
+  const file = ctx.manifest['_redirects'];
+  if (!file) return [fallback];
+  const { rules, skipped } = amplifyRedirectRules((await ctx.readBlob(file.sha256)).toString('utf8'));
+  if (skipped.length) await ctx.report('app', 6, `Amplify has no equivalent for ${skipped.length} line(s) of _redirects, left out: ${skipped.slice(0, 3).join(' | ').slice(0, 200)}`);
+  return [...rules, fallback];
+}
+const sameRules = (a: CustomRule[], b: CustomRule[]) =>
+  a.length === b.length && a.every((r, i) => r.source === b[i]!.source && r.target === b[i]!.target && (r.status ?? '') === (b[i]!.status ?? ''));
+
 async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, save: Save): Promise<{ appId: string; domain: string }> {
   if (done.appId && done.domain) return { appId: checkAppId(done.appId), domain: done.domain };
   await ctx.report('app', 5, 'Finding the Amplify app');
@@ -214,10 +227,19 @@ async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, sav
     }
     app ??= await findOrCreateApp(amplify, ctx, save);
   }
-  // The shared app and the apps made for a site get the SPA fallback; an app the user named is theirs to configure.
-  const ours = ctx.mode === 'platform-managed' || !ctx.credentials.appId;
-  const fallback = wantedFallback(ctx);
-  if (ours && !hasRule(app, fallback)) app = await amplify.updateAppRules(app.appId, [...(app.customRules ?? []).filter((r) => !isFallbackRule(r)), fallback]);
+  // The shared app keeps the SPA fallback; an app made for the site gets the site's _redirects and
+  // its fallback; an app the user named is theirs to configure.
+  if (ctx.mode === 'platform-managed') {
+    const fallback = wantedFallback(ctx);
+    if (!hasRule(app, fallback)) app = await amplify.updateAppRules(app.appId, [...(app.customRules ?? []).filter((r) => !isFallbackRule(r)), fallback]);
+    if (ctx.manifest['_redirects'])
+      await ctx.report('app', 6, "Amplify applies redirects to a whole app, and quick deploys share one: this site's _redirects is served as a file. Deploy to your own account to apply it.");
+  } else if (!ctx.credentials.appId) {
+    const wanted = await siteRules(ctx);
+    if (!sameRules(app.customRules ?? [], wanted)) app = await amplify.updateAppRules(app.appId, wanted);
+  } else if (ctx.manifest['_redirects']) {
+    await ctx.report('app', 6, `The Amplify app ${app.appId} is yours to configure: this site's _redirects is not turned into its rules.`);
+  }
   await save({ appId: app.appId, domain: app.defaultDomain });
   await ctx.report('app', 8, `Using Amplify app ${app.name ? `"${app.name}" ` : ''}(${app.appId})`);
   return { appId: app.appId, domain: app.defaultDomain };
@@ -235,7 +257,7 @@ async function findOrCreateApp(amplify: AmplifyClient, ctx: Ctx, save: Save): Pr
     },
   );
   if (existing) return existing;
-  const app = await amplify.createApp({ name: appName(ctx.siteName), description: `Deployed by Huskit Sites (${marker})`, customRules: [wantedFallback(ctx)] });
+  const app = await amplify.createApp({ name: appName(ctx.siteName), description: `Deployed by Huskit Sites (${marker})`, customRules: await siteRules(ctx) });
   // Before anything else, so a resumed attempt finds it.
   await save({ appId: app.appId, domain: app.defaultDomain });
   await ctx.report('app', 7, `Created Amplify app "${app.name}" (${app.appId})`);
