@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { CLOUD_URL } from '../playwright.config';
+import { LOCAL_NETLIFY } from '../src/lib/local-cloud';
 import { fetchSite } from '../src/testing/cloud';
 
 const PASSWORD = 'correct horse battery staple';
@@ -142,6 +143,23 @@ test('deploy to your own Cloudflare account after connecting it', async ({ page 
   await dialog.getByRole('button', { name: 'Deploy now' }).click();
   await expect(dialog.getByTestId('live-url')).toHaveText(/^http:\/\/mine\.local-user\.workers\.localhost:\d+$/, { timeout: 60_000 });
   await page.screenshot({ path: test.info().outputPath('own-account.png') });
+});
+
+test('deploy to your own Netlify account after connecting it', async ({ page }) => {
+  await signUp(page, 'own-netlify');
+  await page.goto('/settings?platform=netlify');
+  await page.getByLabel('Personal access token').fill(LOCAL_NETLIFY.userToken);
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await expect(page.getByRole('region', { name: 'Netlify connected' })).toBeVisible();
+  await createSite(page, 'My Netlify', 'Landing page');
+  await page.getByRole('button', { name: 'Deploy ▾' }).click();
+  await page.getByRole('menuitem', { name: /Netlify/ }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel(/Deploy to your Netlify account/).check();
+  await dialog.getByRole('button', { name: 'Deploy now' }).click();
+  await expect(dialog.getByTestId('live-url')).toHaveText(/^http:\/\/my-netlify-[0-9a-f]{6}\.netlify\.localhost:\d+$/, { timeout: 60_000 });
+  const url = (await dialog.getByTestId('live-url').textContent())!.trim();
+  expect((await served(url)).body.toString()).toContain('Welcome!');
 });
 
 test('the sixth quick deploy within an hour shows the 429 message with a countdown', async ({ page }) => {

@@ -2,7 +2,7 @@
 // nothing, the documented local credentials connect, test and disconnect, and the tabs work from
 // the keyboard alone.
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { LOCAL_AWS, LOCAL_CLOUDFLARE } from '../src/lib/local-cloud';
+import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from '../src/lib/local-cloud';
 
 const PASSWORD = 'correct horse battery staple';
 const newEmail = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}@huskit.test`;
@@ -88,6 +88,36 @@ test('Cloudflare: a refused token stores nothing; the local token connects, test
   await page.reload();
   await expect(panel.getByLabel('API token')).toBeVisible();
 });
+
+for (const { platform, field, token, refused, shows } of [
+  { platform: 'Netlify', field: 'Personal access token', token: LOCAL_NETLIFY.userToken, refused: 'Netlify refused the access token', shows: LOCAL_NETLIFY.userAccountSlug },
+  { platform: 'Vercel', field: 'Token', token: LOCAL_VERCEL.userToken, refused: 'Vercel refused the token', shows: 'Personal account' },
+]) {
+  test(`${platform}: a refused token stores nothing; the local token connects and is shown masked`, async ({ page }) => {
+    await signUp(page.request, `${platform.toLowerCase()}-settings`);
+    await page.goto(`/settings?platform=${platform.toLowerCase()}`);
+    const tab = page.getByRole('tab', { name: new RegExp(platform) });
+    await expect(tab).toHaveAttribute('aria-selected', 'true');
+    const panel = page.getByRole('tabpanel', { name: new RegExp(platform) });
+    await expect(panel.getByLabel(field, { exact: true })).toHaveAttribute('type', 'password');
+
+    await panel.getByLabel(field, { exact: true }).fill('a-well-formed-token-nobody-issued-000000');
+    await panel.getByRole('button', { name: 'Connect', exact: true }).click();
+    const refusal = panel.getByRole('alert');
+    await expect(refusal).toContainText(`${platform} did not accept these credentials. Nothing was saved.`);
+    await expect(refusal).toContainText(refused);
+    await page.reload();
+    await expect(tab).not.toContainText('Connected');
+
+    await panel.getByLabel(field, { exact: true }).fill(token);
+    await panel.getByRole('button', { name: 'Connect', exact: true }).click();
+    const card = panel.getByRole('region', { name: `${platform} connected` });
+    await expect(card).toContainText(shows);
+    await expect(card).toContainText(`…${token.slice(-4)}`);
+    await expect(tab).toContainText('Connected');
+    expect(await page.content()).not.toContain(token);
+  });
+}
 
 test('AWS Amplify: the local user keys connect in us-east-1 and show the region', async ({ page }) => {
   await signUp(page.request, 'amp-settings');
