@@ -16,8 +16,15 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export interface DbHandle {
   db: Db;
   driver: 'pglite' | 'neon';
+  /**
+   * LISTEN on a channel (one session held for it); `onLost` when that session ends. Through a
+   * transaction-pooled URL notifications never arrive: callers must not depend on them.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onLost: (err: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+const CHANNEL = /^[a-z_][a-z0-9_]*$/;
 
 const MIGRATIONS_FOLDER = path.join(process.cwd(), 'drizzle');
 /** Any constant: serialises concurrent migrators (two servers starting on one database). */
@@ -41,7 +48,15 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
   const db = drizzle(client, { schema });
   // The embedded database belongs to this process alone: it is always migrated on open.
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db: db as unknown as Db, driver: 'pglite', close: () => client.close() };
+  return {
+    db: db as unknown as Db,
+    driver: 'pglite',
+    listen: async (channel, onPayload) => {
+      if (!CHANNEL.test(channel)) throw new Error(`bad channel name ${channel}`);
+      return client.listen(channel, onPayload);
+    },
+    close: () => client.close(),
+  };
 }
 
 async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMigrations: boolean): Promise<DbHandle> {
@@ -68,13 +83,46 @@ async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMig
   }
 
   const pool = new Pool({ connectionString: target.toString(), max: 10 });
+  const listening = new Set<() => Promise<void>>();
   pool.on('error', (err: Error) => console.error('[db] idle connection error:', err.message));
   const db = drizzle(pool, { schema });
   if (runMigrations) await migrateNeon(pool);
   return {
     db: db as unknown as Db,
     driver: 'neon',
+    listen: async (channel, onPayload, onLost) => {
+      if (!CHANNEL.test(channel)) throw new Error(`bad channel name ${channel}`);
+      const session = await pool.connect();
+      let released = false;
+      const release = (err?: Error) => {
+        if (released) return false;
+        released = true;
+        listening.delete(stop);
+        session.release(err);
+        return true;
+      };
+      const stop = async () => {
+        if (released) return;
+        await session.query(`UNLISTEN ${channel}`).catch(() => undefined);
+        release();
+      };
+      listening.add(stop);
+      session.on('notification', (m: { channel: string; payload?: string }) => m.channel === channel && onPayload(m.payload ?? ''));
+      // A broken session goes back to the pool destroyed; the listener is told to listen again.
+      session.on('error', (err: Error) => {
+        if (release(err)) onLost(err);
+      });
+      try {
+        await session.query(`LISTEN ${channel}`);
+      } catch (err) {
+        release(err as Error);
+        throw err;
+      }
+      return stop;
+    },
     close: async () => {
+      // A listening session is checked out for good: the pool only ends once it is back.
+      await Promise.all([...listening].map((stop) => stop()));
       await pool.end();
       await closeRelay();
     },

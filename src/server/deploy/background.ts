@@ -2,9 +2,9 @@
 // status loop. In a Next.js request it is handed to `after()` (waitUntil on Vercel); elsewhere it
 // simply runs detached. Either way a lost process is covered by the lease: another instance resumes.
 import { after } from 'next/server';
-import { getDb } from '../db/client';
+import { getDb, getDbHandle } from '../db/client';
 import { describeError } from '../http/json';
-import { StatusHub } from './events';
+import { EVENTS_CHANNEL, StatusHub } from './events';
 import { driveDeployment } from './runner';
 
 const running = new Set<string>();
@@ -31,11 +31,25 @@ export function startRunner(deploymentId: string): void {
   });
 }
 
+/** Events recorded by other server processes, as NOTIFY `{deploymentId}:{eventId}`. */
+export async function listenForEvents(wake: (deploymentId: string, eventId?: number) => void, lost: (err: Error) => void) {
+  const handle = await getDbHandle();
+  return handle.listen(
+    EVENTS_CHANNEL,
+    (payload) => {
+      const [deploymentId, eventId] = payload.split(':');
+      if (deploymentId) wake(deploymentId, Number(eventId) || undefined);
+    },
+    lost,
+  );
+}
+
 const holder = globalThis as unknown as { __huskitStatusHub?: StatusHub };
 
 /** This process's status hub: one poller per deployment, shared by every watcher. */
 export function getStatusHub(): StatusHub {
   holder.__huskitStatusHub ??= new StatusHub(getDb, {
+    listen: listenForEvents,
     // Not in after(): the poller outlives any one request.
     redrive: (id) => {
       if (running.has(id)) return;

@@ -2,10 +2,11 @@
 // event whose id is the row id, so a watcher that reconnects with Last-Event-ID loses nothing. One
 // poller per deployment per process reads new rows and hands them to every watcher, so a thousand
 // watchers cost the database what one does. The same loop re-drives a deployment whose runner died.
-// An event recorded in this process (its runner) wakes the poller at once; from other processes the
-// poll interval is the delay.
+// A new event wakes the poller at once: from this process directly, from other processes through
+// NOTIFY on the `deployment_events` channel. The poll stays as the safety net (a pooled connection
+// drops notifications), so a missed wake-up costs at most one poll interval.
 import { EventEmitter } from 'node:events';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { isTerminalStatus, type DeploymentPlatform, type DeploymentStatus, type DeploymentStatusEvent } from '@/lib/deployment';
 import type { Db, Tx } from '../db/client';
 import { deploymentEvents, deployments } from '../db/schema';
@@ -17,18 +18,35 @@ export interface DeploymentEventInput {
   message: string;
 }
 
-/** Deployment ids whose events were just recorded by this process. */
+export const EVENTS_CHANNEL = 'deployment_events';
+
+/** Deployment ids (and event ids) just recorded by this process. */
 const recorded = new EventEmitter().setMaxListeners(0);
+
+/**
+ * Writes an event and notifies every process listening, in one statement (inside a transaction the
+ * notification goes out at commit). Answers the event's id.
+ */
+export async function insertEvent(db: Db | Tx, deploymentId: string, event: DeploymentEventInput): Promise<number> {
+  const result = await db.execute(sql`
+    with inserted as (
+      insert into ${deploymentEvents} (deployment_id, status, step, progress, message)
+      values (${deploymentId}, ${event.status}, ${event.step}, ${event.progress ?? null}, ${event.message})
+      returning id, deployment_id
+    )
+    select id, pg_notify(${EVENTS_CHANNEL}, deployment_id::text || ':' || id::text) from inserted`);
+  return Number((result as unknown as { rows: { id: number | string }[] }).rows[0]!.id);
+}
 
 /** Records an event. Inside a transaction the row is not visible yet: the caller announces it after commit. */
 export async function recordEvent(db: Db | Tx, deploymentId: string, event: DeploymentEventInput): Promise<void> {
-  await db.insert(deploymentEvents).values({ deploymentId, status: event.status, step: event.step, progress: event.progress ?? null, message: event.message });
-  if (!('rollback' in db)) announceEvent(deploymentId);
+  const id = await insertEvent(db, deploymentId, event);
+  if (!('rollback' in db)) announceEvent(deploymentId, id);
 }
 
 /** Wakes this process's watchers of a deployment whose new events are committed. */
-export function announceEvent(deploymentId: string): void {
-  recorded.emit('event', deploymentId);
+export function announceEvent(deploymentId: string, eventId?: number): void {
+  recorded.emit('event', deploymentId, eventId);
 }
 
 export async function eventsAfter(db: Db, deploymentId: string, afterId = 0) {
@@ -56,6 +74,11 @@ interface Watch {
 }
 
 export interface StatusHubOptions {
+  /**
+   * Subscribes to events recorded by other processes (NOTIFY); called when the hub is first used, and
+   * again after `lost`. Answers how to stop.
+   */
+  listen?: (wake: (deploymentId: string, eventId?: number) => void, lost: (err: Error) => void) => Promise<() => Promise<void>>;
   pollMs?: number;
   /** How long a finished or unwatched deployment stays in memory for reconnecting watchers. */
   keepMs?: number;
@@ -79,10 +102,14 @@ export class StatusHub {
     recorded.on('event', this.wake);
   }
 
-  /** A runner in this process recorded an event: read it now rather than at the next poll. */
-  private readonly wake = (deploymentId: string) => {
+  private listening?: Promise<(() => Promise<void>) | undefined>;
+
+  /** A new event (this process's, or another's through NOTIFY): read it now rather than at the next poll. */
+  private readonly wake = (deploymentId: string, eventId?: number) => {
     void this.watches.get(deploymentId)?.then((watch) => {
       if (!watch || watch.terminal || !this.watches.has(deploymentId)) return;
+      // Announced twice (in process, then by NOTIFY): the second finds it already read.
+      if (eventId !== undefined && (watch.events.at(-1)?.id ?? 0) >= eventId) return;
       if (watch.polling) {
         watch.wakeAgain = true;
         return;
@@ -98,6 +125,8 @@ export class StatusHub {
    */
   async subscribe(deploymentId: string, userId: string, afterId: number, listener: Listener): Promise<{ unsubscribe(): void; terminal(): boolean } | null> {
     const watch = await this.load(deploymentId);
+    // Once this answers, events of other processes are heard (the first watcher waits for LISTEN).
+    await this.listening;
     if (!watch || watch.userId !== userId) return null;
     for (const e of watch.events) if (e.id > afterId) listener(e);
     watch.listeners.add(listener);
@@ -112,6 +141,15 @@ export class StatusHub {
   }
 
   private load(deploymentId: string): Promise<Watch | null> {
+    this.listening ??= this.options.listen
+      ?.(this.wake, (err) => {
+        console.error('[status] notifications lost, polling until the next watcher listens again:', err.message);
+        this.listening = undefined;
+      })
+      .catch((err: Error) => {
+        console.error('[status] no notifications, polling only:', err.message);
+        return undefined;
+      });
     let watch = this.watches.get(deploymentId);
     if (!watch) {
       watch = this.open(deploymentId);
@@ -196,6 +234,9 @@ export class StatusHub {
   /** Stops every poller (tests, shutdown). */
   async close() {
     recorded.off('event', this.wake);
+    const stop = await this.listening;
+    this.listening = undefined;
+    await stop?.();
     for (const w of this.watches.values()) {
       const watch = await w;
       if (watch?.timer) clearTimeout(watch.timer);

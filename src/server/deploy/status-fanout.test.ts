@@ -6,7 +6,8 @@ import { getDb as processDb } from '@/server/db/client';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { readSse } from '@/testing/sse';
 import { PostgresBlobStore } from './blob-store';
-import { openStatusStream, StatusHub } from './events';
+import { listenForEvents } from './background';
+import { insertEvent, openStatusStream, StatusHub } from './events';
 import { decodeInlineFiles, storeInlineFiles } from './files';
 import { configureLimits } from './policy';
 import { driveDeployment } from './runner';
@@ -67,5 +68,22 @@ it('an event recorded by a runner in this process reaches its watchers at once, 
   expect(JSON.parse(events.at(-1)!.data!).status).toBe('ready');
   expect(events.map((e) => JSON.parse(e.data!).status)).toContain('building');
   expect(Date.now() - started).toBeLessThan(20_000);
+  await hub.close();
+});
+
+it('an event recorded by another server process reaches the watchers through NOTIFY, not the poll', async () => {
+  const db = await getDb();
+  const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>elsewhere ${Math.random()}</p>` });
+  await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+  const { deploymentId } = await createDeployment(db, { userId, chatId: 'elsewhere', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+  const hub = new StatusHub(processDb, { pollMs: 60_000, listen: listenForEvents });
+  const stream = await openStatusStream(hub, deploymentId, userId, 0, { heartbeatMs: 60_000 });
+  const started = Date.now();
+  // What another process's runner writes: the row and its NOTIFY; nothing reaches this process's emitter.
+  await insertEvent(db, deploymentId, { status: 'building', step: 'upload', progress: 40, message: 'written elsewhere' });
+  await insertEvent(db, deploymentId, { status: 'canceled', step: 'canceled', message: 'done elsewhere' });
+  const events = await readSse(new Response(stream), (e) => JSON.parse(e.data!).status === 'canceled', 20_000);
+  expect(events.map((e) => JSON.parse(e.data!).message)).toEqual([expect.stringMatching(/^Queued/), 'written elsewhere', 'done elsewhere']);
+  expect(Date.now() - started).toBeLessThan(10_000);
   await hub.close();
 });
