@@ -71,6 +71,9 @@ interface Watch {
   /** A read is under way; a wake-up meanwhile asks for one more after it. */
   polling?: boolean;
   wakeAgain?: boolean;
+  /** The newest event id announced, and the newest one a read already started after. */
+  announcedId?: number;
+  coveredId?: number;
 }
 
 export interface StatusHubOptions {
@@ -108,8 +111,11 @@ export class StatusHub {
   private readonly wake = (deploymentId: string, eventId?: number) => {
     void this.watches.get(deploymentId)?.then((watch) => {
       if (!watch || watch.terminal || !this.watches.has(deploymentId)) return;
-      // Announced twice (in process, then by NOTIFY): the second finds it already read.
-      if (eventId !== undefined && (watch.events.at(-1)?.id ?? 0) >= eventId) return;
+      // Announced twice (in process, then by NOTIFY): the second finds it read, or being read.
+      if (eventId !== undefined) {
+        if (eventId <= Math.max(watch.events.at(-1)?.id ?? 0, watch.coveredId ?? 0)) return;
+        watch.announcedId = Math.max(watch.announcedId ?? 0, eventId);
+      }
       if (watch.polling) {
         watch.wakeAgain = true;
         return;
@@ -188,6 +194,8 @@ export class StatusHub {
     try {
       do {
         watch.wakeAgain = false;
+        // Announced events are committed: this read sees them.
+        watch.coveredId = Math.max(watch.coveredId ?? 0, watch.announcedId ?? 0);
         if (!watch.terminal) await this.poll(watch, await this.getDb());
       } while (watch.wakeAgain);
     } catch (err) {
