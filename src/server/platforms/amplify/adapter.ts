@@ -386,6 +386,49 @@ function compressionFor(path: string): 'STORE' | 'DEFLATE' {
   return STORED_EXTENSIONS.has(ext) ? 'STORE' : 'DEFLATE';
 }
 
+/** Files handed to the zip at once: their zlib states (≈ 270 KB each) are what a zip holds in memory. */
+const ZIP_WINDOW = 64;
+
+/**
+ * The zip of `paths` in order. yazl deflates with Node's native zlib on the thread pool (jszip
+ * deflated in JavaScript on the event loop, 2–3× slower). Given every file at once, yazl would start
+ * every deflate at once (1.3 GB of zlib state for 5,000 files); so files go in by windows, and the
+ * last file of a window is added lazily: yazl asks for it once the files before it are written,
+ * which is when the next window may start. Two windows are in flight.
+ */
+function zipFiles(paths: string[], contents: Map<string, Buffer>): Promise<Buffer> {
+  const zip = new ZipFile();
+  let next = 0;
+  let ended = false;
+  const addWindow = () => {
+    const end = Math.min(next + ZIP_WINDOW, paths.length);
+    for (; next < end; next++) {
+      const path = paths[next]!;
+      const bytes = contents.get(path)!;
+      const options = { mtime: ZIP_MTIME, mode: 0o100644, compress: compressionFor(path) === 'DEFLATE' };
+      if (next === end - 1 && end < paths.length)
+        zip.addReadStreamLazy(path, { ...options, size: bytes.length }, (cb) => {
+          setImmediate(addWindow);
+          cb(null, Readable.from([bytes]));
+        });
+      else zip.addBuffer(bytes, path, options);
+    }
+    if (next >= paths.length && !ended) {
+      ended = true;
+      zip.end();
+    }
+  };
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    zip.on('error', reject);
+    zip.outputStream.on('error', reject);
+    zip.outputStream.on('data', (part: Buffer) => parts.push(part));
+    zip.outputStream.on('end', () => resolve(Buffer.concat(parts)));
+    addWindow();
+    addWindow();
+  });
+}
+
 /** The site's files at the zip's root (index.html there, spec §2.1), in a stable order. */
 export async function zipSite(ctx: Ctx): Promise<Uint8Array> {
   const paths = Object.keys(ctx.manifest).sort();
@@ -399,21 +442,7 @@ export async function zipSite(ctx: Ctx): Promise<Uint8Array> {
 
   const bySha = await ctx.readBlobs(paths.map((p) => ctx.manifest[p]!.sha256));
   const contents = new Map(paths.map((p) => [p, bySha.get(ctx.manifest[p]!.sha256)!]));
-  // yazl deflates with Node's native zlib on the thread pool (jszip deflates in JavaScript on the
-  // event loop: 2–3× slower for a 5,000-file site, and it blocks status streams meanwhile). Files to
-  // deflate go in as streams, which yazl compresses one after the other: given as buffers, every
-  // file would hold its own zlib state at once (≈ 270 KB each, 1.3 GB for 5,000 files).
-  const zip = new ZipFile();
-  for (const path of paths) {
-    const bytes = contents.get(path)!;
-    const options = { mtime: ZIP_MTIME, mode: 0o100644 };
-    if (compressionFor(path) === 'STORE') zip.addBuffer(bytes, path, { ...options, compress: false });
-    else zip.addReadStream(Readable.from([bytes]), path, { ...options, compress: true, size: bytes.length });
-  }
-  zip.end();
-  const parts: Buffer[] = [];
-  for await (const part of zip.outputStream as AsyncIterable<Buffer>) parts.push(part);
-  const bytes = new Uint8Array(Buffer.concat(parts));
+  const bytes = new Uint8Array(await zipFiles(paths, contents));
   const totalZipped = [...contents.values()].reduce((n, b) => n + b.length, 0);
   await ctx.report('zip', 40, `Zipped ${paths.length} files: ${totalZipped} bytes into ${bytes.byteLength} bytes`);
   return bytes;

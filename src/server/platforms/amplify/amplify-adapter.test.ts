@@ -4,6 +4,7 @@
 import { useLocalCloud } from '@/testing/local-cloud';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
+import JSZip from 'jszip';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AMPLIFY_REGIONS, isAmplifyRegion } from '@/lib/aws-regions';
 import { LOCAL_AWS } from '@/lib/local-cloud';
@@ -139,6 +140,17 @@ describe('platform-managed (the shared app)', () => {
     expect(method['assets/img/logo.png']).toBe(0);
     expect(method['assets/fonts/brand.woff2']).toBe(0);
     expect(entries.find((e) => e.name === 'café/ménu.txt')?.utf8).toBe(true);
+  });
+
+  it('zips 300 files (several windows of the zip) in order, each one unzipping to its bytes', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 300; i++) files[`p/${String(i).padStart(3, '0')}.${i % 10 === 0 ? 'png' : 'html'}`] = i % 10 === 0 ? randomBytes(3000) : Buffer.from(`<p>${i}</p>`.repeat(i));
+    files['index.html'] = Buffer.from('<h1>many</h1>');
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const bytes = await zipSite(h.ctx);
+    expect(zipEntries(bytes).map((e) => e.name)).toEqual(Object.keys(files).sort());
+    const unzipped = await JSZip.loadAsync(bytes);
+    for (const [path, content] of Object.entries(files)) expect((await unzipped.file(path)!.async('nodebuffer')).equals(content), path).toBe(true);
   });
 
   it('stops a job left unfinished on the branch, then deploys', async () => {
