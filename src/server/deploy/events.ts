@@ -122,7 +122,7 @@ export class StatusHub {
       }
       clearTimeout(watch.timer);
       void this.tick(watch);
-    });
+    }, () => {});
   };
 
   /**
@@ -130,9 +130,9 @@ export class StatusHub {
    * they come. Null when the deployment does not exist or is someone else's.
    */
   async subscribe(deploymentId: string, userId: string, afterId: number, listener: Listener): Promise<{ unsubscribe(): void; terminal(): boolean } | null> {
-    const watch = await this.load(deploymentId);
     // Once this answers, events of other processes are heard (the first watcher waits for LISTEN).
-    await this.listening;
+    await this.listen();
+    const watch = await this.load(deploymentId);
     if (!watch || watch.userId !== userId) return null;
     for (const e of watch.events) if (e.id > afterId) listener(e);
     watch.listeners.add(listener);
@@ -146,23 +146,36 @@ export class StatusHub {
     };
   }
 
-  private load(deploymentId: string): Promise<Watch | null> {
+  /** Starts listening for other processes' events once; after a failure, tries again a minute later. */
+  private listen() {
     this.listening ??= this.options.listen
       ?.(this.wake, (err) => {
         console.error('[status] notifications lost, polling until the next watcher listens again:', err.message);
         this.listening = undefined;
       })
       .catch((err: Error) => {
-        console.error('[status] no notifications, polling only:', err.message);
+        console.error('[status] no notifications for now, polling only:', err.message);
+        setTimeout(() => (this.listening = undefined), 60_000).unref();
         return undefined;
       });
+    return this.listening;
+  }
+
+  private load(deploymentId: string): Promise<Watch | null> {
     let watch = this.watches.get(deploymentId);
     if (!watch) {
       watch = this.open(deploymentId);
       this.watches.set(deploymentId, watch);
-      void watch.then((w) => {
-        if (!w) this.watches.delete(deploymentId);
-      });
+      // Not found, or the read failed: the next watcher tries again.
+      void watch.then(
+        (w) => {
+          if (!w) this.watches.delete(deploymentId);
+        },
+        (err: Error) => {
+          this.watches.delete(deploymentId);
+          console.error('[status] could not open a deployment:', err.message);
+        },
+      );
     }
     return watch;
   }
@@ -246,7 +259,7 @@ export class StatusHub {
     this.listening = undefined;
     await stop?.();
     for (const w of this.watches.values()) {
-      const watch = await w;
+      const watch = await w.catch(() => null);
       if (watch?.timer) clearTimeout(watch.timer);
     }
     this.watches.clear();

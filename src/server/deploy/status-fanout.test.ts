@@ -87,3 +87,27 @@ it('an event recorded by another server process reaches the watchers through NOT
   expect(Date.now() - started).toBeLessThan(10_000);
   await hub.close();
 });
+
+it('a read that fails when a deployment is first watched is not kept: the next watcher opens it again', async () => {
+  const db = await getDb();
+  const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>blip ${Math.random()}</p>` });
+  await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+  const { deploymentId } = await createDeployment(db, { userId, chatId: 'blip', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+  let failNext = true;
+  const hub = new StatusHub(
+    async () => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('database blip');
+      }
+      return processDb();
+    },
+    { pollMs: 60_000 },
+  );
+  await expect(hub.subscribe(deploymentId, userId, 0, () => {})).rejects.toThrow('database blip');
+  const seen: string[] = [];
+  const sub = await hub.subscribe(deploymentId, userId, 0, (e) => seen.push(e.status));
+  expect(sub).not.toBeNull();
+  expect(seen).toEqual(['pending']);
+  await hub.close();
+});

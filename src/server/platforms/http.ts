@@ -99,21 +99,37 @@ export async function sendWithRetry(call: PlatformCall): Promise<Response> {
       const text = await res.text().catch(() => '');
       last = errorForStatus(call.label, res.status, text, retryAfter);
       if (retryAfter !== undefined) {
-        if (retryAfter * 1000 > policy.maxRetryAfterMs) throw last;
+        // A limit that lifts in hours (a daily cap) is not waited out, nor retried by the runner.
+        if (retryAfter * 1000 > policy.maxRetryAfterMs)
+          throw new PlatformError('quota', `${call.label} has reached a limit of the account: try again ${inWords(retryAfter)}.`, text);
         waitMs = retryAfter * 1000;
       }
     } catch (err) {
       if (err instanceof PlatformError) throw err;
       const timedOut = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
       last = timedOut
-        ? new PlatformError('timeout', `${call.label} did not answer in time. Try again in a moment.`, (err as Error).message)
-        : new PlatformError('unavailable', `${call.label} could not be reached. Try again in a moment.`, (err as Error).message);
+        ? new PlatformError('timeout', `${call.label} did not answer in time. Try again in a moment.`, networkCause(err))
+        : new PlatformError('unavailable', `${call.label} could not be reached. Try again in a moment.`, networkCause(err));
     }
     if (attempt === policy.attempts) break;
     // Full jitter: a random wait up to the exponential bound, so retries from many callers spread out.
     await sleep(waitMs ?? Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
   }
   throw last!;
+}
+
+/**
+ * What failed on the network, for the log: the system's code (ECONNREFUSED…) or the error's name,
+ * never its message, which can quote the request's headers (a malformed token in Authorization).
+ */
+function networkCause(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string } };
+  return e.cause?.code ?? e.name ?? 'Error';
+}
+
+function inWords(seconds: number): string {
+  if (seconds < 90 * 60) return `in ${Math.max(1, Math.round(seconds / 60))} minutes`;
+  return `in ${Math.round(seconds / 3600)} hours`;
 }
 
 /** The product's error for a platform's HTTP status. */
