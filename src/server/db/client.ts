@@ -101,10 +101,11 @@ async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMig
         session.release(err);
         return true;
       };
+      // The session is closed rather than pooled again: it carries this listener's handlers.
       const stop = async () => {
         if (released) return;
         await session.query(`UNLISTEN ${channel}`).catch(() => undefined);
-        release();
+        release(new Error('stopped listening'));
       };
       listening.add(stop);
       session.on('notification', (m: { channel: string; payload?: string }) => m.channel === channel && onPayload(m.payload ?? ''));

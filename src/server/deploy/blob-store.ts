@@ -66,8 +66,9 @@ export class PostgresBlobStore implements BlobStore {
       if (actual !== f.sha256)
         throw new AppError('BAD_REQUEST', `The uploaded bytes do not match their SHA-256 (expected ${f.sha256}, got ${actual}). Nothing in this batch was stored; upload it again.`);
     }
-    const unique = [...new Map(files.map((f) => [f.sha256, f])).values()];
-    // Postgres takes at most 65,535 parameters per statement: 4 per blob.
+    // In hash order: two batches sharing blobs then take their row locks in the same order (no deadlock).
+    const unique = [...new Map(files.map((f) => [f.sha256, f])).values()].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
+    // Postgres takes at most 65,535 parameters per statement: 6 per blob.
     for (let i = 0; i < unique.length; i += 4000) {
       const slice = unique.slice(i, i + 4000);
       await this.db.execute(sql`

@@ -26,9 +26,10 @@ export function parseRedirectsFile(text: string | undefined): { lines: RedirectL
   for (const raw of (text ?? '').split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
-    const [from, to, code = '301'] = line.split(/\s+/);
+    const [from, to, code = '301', ...conditions] = line.split(/\s+/);
     const status = Number(code.replace(/!$/, ''));
-    if (!from || !to || !isPath(from) || (!isPath(to) && !/^https?:\/\//.test(to)) || !Number.isInteger(status)) skipped.push(line);
+    // Conditions (Country=…, Role=…) cannot be carried over: without them the rule would apply to everyone.
+    if (!from || !to || !isPath(from) || (!isPath(to) && !/^https?:\/\//.test(to)) || !Number.isInteger(status) || conditions.length > 0) skipped.push(line);
     else lines.push({ from, to, status, force: code.endsWith('!') });
   }
   return { lines, skipped };

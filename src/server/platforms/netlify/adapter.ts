@@ -24,6 +24,8 @@ const BATCH_FILES = 50;
 const BATCH_BYTES = 16 * 1024 * 1024;
 /** Unknown paths answer index.html (client-routed apps), unless the site has its own 404.html. */
 const SPA_RULE = '/*    /index.html    200';
+/** States of a deploy that has finished processing (spec §3.8, §4). */
+const FINISHED_STATES = ['ready', 'current', 'old'];
 
 export interface NetlifyPolling {
   /** Between two reads of the deploy (netlify/cli polls every second). */
@@ -69,7 +71,8 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
 
   parseCredentials(raw) {
     const token = raw.token?.trim();
-    if (!token) throw new PlatformError('auth', 'The Netlify connection is incomplete. Reconnect your account in Settings.');
+    // Printable ASCII only: anything else could not travel in a header (and a fetch error would quote it).
+    if (!token || !/^[\x21-\x7e]+$/.test(token)) throw new PlatformError('auth', 'The Netlify connection is incomplete. Reconnect your account in Settings.');
     return { token };
   },
 
@@ -107,7 +110,8 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
       if (deploy.state === 'preparing' || deploy.state === 'new') deploy = await waitForDeploy(nf, ctx, deploy.id, ['prepared', 'uploading', 'uploaded', 'processing', 'ready'], 10);
       if (deploy.state === 'uploading' || deploy.state === 'prepared') await uploadRequired(nf, ctx, deploy, files);
       await ctx.report('activate', 85, `Waiting for Netlify to publish deploy ${deploy.id}`);
-      deploy = await waitForDeploy(nf, ctx, deploy.id, ['ready'], 85);
+      // A restored or since-replaced deploy reads "current" / "old": finished all the same.
+      deploy = await waitForDeploy(nf, ctx, deploy.id, FINISHED_STATES, 85);
     } catch (err) {
       // A deploy that failed on Netlify's side is not resumed: the next attempt makes a new one.
       if (err instanceof PlatformError && err.kind === 'bad_request') await save({ deployId: null });

@@ -49,7 +49,8 @@ interface Checkpoint {
   projectId?: string;
   /** The project's owner (team or user id), for the site's target. */
   accountId?: string;
-  deploymentId?: string;
+  /** Null once it failed on Vercel's side, so the next attempt makes a new one. */
+  deploymentId?: string | null;
   /** When the deployment was created (ms), so that the polling limit spans resumed attempts. */
   startedAt?: number;
 }
@@ -97,15 +98,21 @@ export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
     const rolledBack = await rollBack(vercel, ctx, done, save, project.id);
     if (rolledBack) return { url: siteUrl(rolledBack), target };
 
-    let deployment = done.deploymentId ? await waitForDeployment(vercel, ctx, done, done.deploymentId) : null;
-    if (!deployment) {
-      // None yet, or the one a crashed attempt started is gone: deploy (again).
-      const created = await createDeployment(vercel, ctx, project);
-      await save({ deploymentId: created.id, startedAt: Date.now() });
-      deployment = await waitForDeployment(vercel, ctx, done, created.id);
-      if (!deployment) throw new PlatformError('unavailable', 'The new Vercel deployment disappeared while it was being built. Deploy again.');
+    try {
+      let deployment = done.deploymentId ? await waitForDeployment(vercel, ctx, done, done.deploymentId) : null;
+      if (!deployment) {
+        // None yet, or the one a crashed attempt started is gone: deploy (again).
+        const created = await createDeployment(vercel, ctx, project);
+        await save({ deploymentId: created.id, startedAt: Date.now() });
+        deployment = await waitForDeployment(vercel, ctx, done, created.id);
+        if (!deployment) throw new PlatformError('unavailable', 'The new Vercel deployment disappeared while it was being built. Deploy again.');
+      }
+      return { url: siteUrl(deployment), target };
+    } catch (err) {
+      // A deployment that ended badly on Vercel is not resumed: the next attempt makes a new one.
+      if (err instanceof DeploymentEnded) await save({ deploymentId: null, startedAt: undefined });
+      throw err;
     }
-    return { url: siteUrl(deployment), target };
   },
 
   async remove(credentials, target: SiteTarget) {
@@ -193,7 +200,8 @@ async function rollBack(vercel: VercelClient, ctx: Ctx, done: Checkpoint, save: 
   for (;;) {
     const project = await vercel.getProject(projectId, { rollbackInfo: true });
     const request = project?.lastAliasRequest;
-    if (request?.toDeploymentId === earlier.id && request.jobStatus === 'succeeded') break;
+    // "skipped": the alias already pointed there.
+    if (request?.toDeploymentId === earlier.id && (request.jobStatus === 'succeeded' || request.jobStatus === 'skipped')) break;
     if (request?.toDeploymentId === earlier.id && request.jobStatus === 'failed') throw new PlatformError('unavailable', 'Vercel could not roll back. Deploy again.');
     if (Date.now() - started > polling.maxMs) throw new PlatformError('timeout', 'Vercel did not finish the rollback in time. Try again in a moment.');
     await sleep(polling.intervalMs);
@@ -274,6 +282,9 @@ async function uploadMissing(vercel: VercelClient, ctx: Ctx, files: DeploymentFi
   }
 }
 
+/** The deployment ended on Vercel's side (failed, canceled, timed out): retrying means a new one. */
+class DeploymentEnded extends PlatformError {}
+
 /** Polls until READY with the production alias; null when the deployment no longer exists. */
 async function waitForDeployment(vercel: VercelClient, ctx: Ctx, done: Checkpoint, id: string): Promise<VercelDeployment | null> {
   await ctx.report('activate', 85, `Waiting for Vercel deployment ${id}`);
@@ -282,9 +293,9 @@ async function waitForDeployment(vercel: VercelClient, ctx: Ctx, done: Checkpoin
     const d = await vercel.getDeployment(id);
     if (!d) return null;
     if (d.readyState === 'ERROR' || d.readyState.endsWith('_ERROR'))
-      throw new PlatformError('bad_request', `Vercel could not deploy the site: ${d.errorMessage ?? d.errorCode ?? 'the deployment failed'}`, `${d.errorCode ?? ''} ${d.errorMessage ?? ''}`.trim());
-    if (d.readyState === 'CANCELED') throw new PlatformError('conflict', 'The Vercel deployment was canceled. Deploy again.');
-    if (d.aliasError) throw new PlatformError('unavailable', `Vercel could not assign the site's address: ${d.aliasError.message}`, d.aliasError.code);
+      throw new DeploymentEnded('bad_request', `Vercel could not deploy the site: ${d.errorMessage ?? d.errorCode ?? 'the deployment failed'}`, `${d.errorCode ?? ''} ${d.errorMessage ?? ''}`.trim());
+    if (d.readyState === 'CANCELED') throw new DeploymentEnded('conflict', 'The Vercel deployment was canceled. Deploy again.');
+    if (d.aliasError) throw new DeploymentEnded('unavailable', `Vercel could not assign the site's address: ${d.aliasError.message}`, d.aliasError.code);
     if (d.readyState === 'READY' && d.aliasAssigned && d.alias?.length) {
       await ctx.report('activate', 95, 'Vercel deployment is live');
       return d;
@@ -295,7 +306,7 @@ async function waitForDeployment(vercel: VercelClient, ctx: Ctx, done: Checkpoin
     }
     if (Date.now() - (done.startedAt ?? Date.now()) > polling.maxMs) {
       await vercel.cancelDeployment(id).catch(() => {});
-      throw new PlatformError('timeout', `Vercel did not finish the deployment in ${Math.round(polling.maxMs / 60_000)} minutes. Try again later.`);
+      throw new DeploymentEnded('timeout', `Vercel did not finish the deployment in ${Math.round(polling.maxMs / 60_000)} minutes. Try again later.`);
     }
     await sleep(polling.intervalMs);
   }

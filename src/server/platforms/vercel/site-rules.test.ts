@@ -26,9 +26,16 @@ describe("a site's _redirects and _headers on Vercel", () => {
   });
 
   it('leaves out, and names, what Vercel cannot do', () => {
-    const rules = vercelSiteRules('/gone /x 410\nnot-a-path /x\n/a\n', '/x\n  ! Set-Cookie\n');
+    const rules = vercelSiteRules('/gone /x 410\nnot-a-path /x\n/a\n/ /fr 302 Country=fr\n/(old) /new 301\n', '/x\n  ! Set-Cookie\n/{a}\n  X-A: 1\n');
     expect(rules.redirects).toEqual([]);
     expect(rules.headers).toEqual([]);
-    expect(rules.skipped.sort()).toEqual(['! Set-Cookie', '/a', '/gone /x 410', 'not-a-path /x']);
+    expect(rules.skipped.sort()).toEqual(['! Set-Cookie', '/ /fr 302 Country=fr', '/(old) /new 301', '/a', '/gone /x 410', '/{a}', 'not-a-path /x']);
+  });
+
+  it('keeps at most 1,000 rules in all, redirects first', () => {
+    const many = Array.from({ length: 700 }, (_, i) => `/r${i} /t${i} 301`).concat(Array.from({ length: 700 }, (_, i) => `/w${i}/* /index.html 200`));
+    const rules = vercelSiteRules(many.join('\n'), '/h\n  X-A: 1\n');
+    expect([rules.redirects.length, rules.rewrites.length, rules.headers.length]).toEqual([700, 300, 0]);
+    expect(rules.skipped).toEqual(['400 rewrites over the limit of 1000 rules', '1 headers over the limit of 1000 rules']);
   });
 });

@@ -139,6 +139,20 @@ describe('platform-managed (the shared team)', () => {
     expect(list.body.projects).toHaveLength(1);
   });
 
+  it('a deployment that timed out is canceled and not resumed: the next attempt makes a new one and goes live', async () => {
+    const siteId = randomUUID();
+    configureVercelPolling({ intervalMs: 5, maxMs: 1 });
+    const first = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow'), siteId });
+    const err = await vercelAdapter.deploy(first.ctx).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'timeout' });
+    expect(first.checkpoint.deploymentId).toBeNull();
+    configureVercelPolling({ intervalMs: 20 });
+    const before = await cloudStats(cloud().url);
+    const again = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow'), siteId, checkpoint: first.checkpoint }).ctx);
+    expect(requestCount(await cloudStats(cloud().url), CREATE) - requestCount(before, CREATE)).toBe(1);
+    expect((await fetchSite(cloud().url, hostOf(again.url), '/')).status).toBe(200);
+  });
+
   it('a lost answer to the project creation (409 on retry) reuses the project', async () => {
     const siteId = randomUUID();
     const name = `huskit-${siteId.replace(/-/g, '').slice(0, 12)}`;
