@@ -10,6 +10,7 @@ import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
+import { pollingSettings, sleep } from '../polling';
 import {
   AmplifyClient,
   checkAppId,
@@ -31,22 +32,12 @@ const USER_BRANCH = 'main';
 /** Already-compressed formats go into the zip as they are; deflating them again only costs time. */
 const STORED_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'woff', 'woff2', 'zip', 'gz', 'br', 'mp4', 'webm', 'mp3', 'ogg', 'pdf']);
 
-export interface AmplifyPolling {
-  /** Between two GetJob calls (the Amplify CLI uses 3 s). */
-  intervalMs: number;
-  /** After this long the job is stopped and the deployment fails with a timeout (the CLI's 10 min). */
-  maxMs: number;
-}
-
-const DEFAULT_POLLING: AmplifyPolling = { intervalMs: 2_500, maxMs: 10 * 60_000 };
-let polling: AmplifyPolling = { ...DEFAULT_POLLING };
-
+// GetJob every 2.5 s (the Amplify CLI uses 3 s); after 10 minutes (the CLI's) the job is stopped and
+// the deployment fails with a timeout.
+const pollingOfJobs = pollingSettings({ intervalMs: 2_500, maxMs: 10 * 60_000 });
+const polling = pollingOfJobs.current;
 /** Changes how jobs are polled in this process (tests shorten the interval). */
-export function configureAmplifyPolling(p: Partial<AmplifyPolling>): void {
-  polling = { ...DEFAULT_POLLING, ...p };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const configureAmplifyPolling = pollingOfJobs.configure;
 
 const client = (credentials: AmplifyCredentials) => new AmplifyClient(credentials, { endpoint: getEnv().amplify.endpoint });
 
@@ -204,6 +195,8 @@ async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, sav
 
   const fixed = ctx.mode === 'platform-managed' ? ctx.credentials.appId : (ctx.credentials.appId ?? done.appId);
   if (ctx.mode === 'platform-managed' && !fixed) throw new PlatformError('auth', 'Quick deploy to Amplify is not configured on this server (AMPLIFY_APP_ID is missing).');
+  // An app made for this site carries the site's rules (read once: a new app is created with them).
+  const ownRules = ctx.mode === 'user-token' && !ctx.credentials.appId ? await siteRules(ctx) : undefined;
 
   let app: AmplifyApp | undefined;
   if (fixed) {
@@ -225,7 +218,7 @@ async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, sav
         throw err;
       });
     }
-    app ??= await findOrCreateApp(amplify, ctx, save);
+    app ??= await findOrCreateApp(amplify, ctx, save, ownRules!);
   }
   // The shared app keeps the SPA fallback; an app made for the site gets the site's _redirects and
   // its fallback; an app the user named is theirs to configure.
@@ -234,9 +227,8 @@ async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, sav
     if (!hasRule(app, fallback)) app = await amplify.updateAppRules(app.appId, [...(app.customRules ?? []).filter((r) => !isFallbackRule(r)), fallback]);
     if (ctx.manifest['_redirects'])
       await ctx.report('app', 6, "Amplify applies redirects to a whole app, and quick deploys share one: this site's _redirects is served as a file. Deploy to your own account to apply it.");
-  } else if (!ctx.credentials.appId) {
-    const wanted = await siteRules(ctx);
-    if (!sameRules(app.customRules ?? [], wanted)) app = await amplify.updateAppRules(app.appId, wanted);
+  } else if (ownRules) {
+    if (!sameRules(app.customRules ?? [], ownRules)) app = await amplify.updateAppRules(app.appId, ownRules);
   } else if (ctx.manifest['_redirects']) {
     await ctx.report('app', 6, `The Amplify app ${app.appId} is yours to configure: this site's _redirects is not turned into its rules.`);
   }
@@ -245,7 +237,7 @@ async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, sav
   return { appId: app.appId, domain: app.defaultDomain };
 }
 
-async function findOrCreateApp(amplify: AmplifyClient, ctx: Ctx, save: Save): Promise<AmplifyApp> {
+async function findOrCreateApp(amplify: AmplifyClient, ctx: Ctx, save: Save, customRules: CustomRule[]): Promise<AmplifyApp> {
   const marker = siteMarker(ctx.siteId);
   // An app of ours whose creation answer was lost (a crash, a dropped connection) is reused. Keys
   // allowed CreateApp but not ListApps only skip this safety net.
@@ -257,7 +249,7 @@ async function findOrCreateApp(amplify: AmplifyClient, ctx: Ctx, save: Save): Pr
     },
   );
   if (existing) return existing;
-  const app = await amplify.createApp({ name: appName(ctx.siteName), description: `Deployed by Huskit Sites (${marker})`, customRules: await siteRules(ctx) });
+  const app = await amplify.createApp({ name: appName(ctx.siteName), description: `Deployed by Huskit Sites (${marker})`, customRules });
   // Before anything else, so a resumed attempt finds it.
   await save({ appId: app.appId, domain: app.defaultDomain });
   await ctx.report('app', 7, `Created Amplify app "${app.name}" (${app.appId})`);

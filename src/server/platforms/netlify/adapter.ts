@@ -10,6 +10,7 @@ import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '
 import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
+import { pollingSettings, sleep } from '../polling';
 import { NameTaken, NetlifyClient, type NetlifyCredentials, type NetlifyDeploy, type NetlifySite } from './client';
 
 export type { NetlifyCredentials } from './client';
@@ -27,22 +28,12 @@ const SPA_RULE = '/*    /index.html    200';
 /** States of a deploy that has finished processing (spec §3.8, §4). */
 const FINISHED_STATES = ['ready', 'current', 'old'];
 
-export interface NetlifyPolling {
-  /** Between two reads of the deploy (netlify/cli polls every second). */
-  intervalMs: number;
-  /** After this long the deploy is cancelled and the deployment fails with a timeout. */
-  maxMs: number;
-}
-
-const DEFAULT_POLLING: NetlifyPolling = { intervalMs: 1_000, maxMs: 10 * 60_000 };
-let polling: NetlifyPolling = { ...DEFAULT_POLLING };
-
+// A read of the deploy every second (as netlify/cli); after 10 minutes the deploy is cancelled and the
+// deployment fails with a timeout.
+const pollingOfDeploys = pollingSettings({ intervalMs: 1_000, maxMs: 10 * 60_000 });
+const polling = pollingOfDeploys.current;
 /** Changes how deploys are polled in this process (tests shorten the interval). */
-export function configureNetlifyPolling(p: Partial<NetlifyPolling>): void {
-  polling = { ...DEFAULT_POLLING, ...p };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const configureNetlifyPolling = pollingOfDeploys.configure;
 const client = (credentials: NetlifyCredentials) => new NetlifyClient(getEnv().netlify.apiUrl, credentials);
 
 /** What earlier attempts of this deployment finished; { siteId, deployId } is also what a rollback restores. */

@@ -8,6 +8,7 @@ import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '
 import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
+import { pollingSettings, sleep } from '../polling';
 import { vercelSiteRules } from './site-rules';
 import { VercelClient, type DeploymentFile, type VercelCredentials, type VercelDeployment } from './client';
 
@@ -26,22 +27,12 @@ export const STATIC_PROJECT_SETTINGS = { framework: null, buildCommand: '', inst
 /** Unknown paths answer index.html after the filesystem: client-routed single-page apps work on any URL. */
 export const SPA_REWRITES = [{ source: '/(.*)', destination: '/index.html' }];
 
-export interface VercelPolling {
-  /** Between two GET /v13/deployments (the client polls every second at first). */
-  intervalMs: number;
-  /** After this long the deployment is canceled and fails with a timeout. */
-  maxMs: number;
-}
-
-const DEFAULT_POLLING: VercelPolling = { intervalMs: 1_000, maxMs: 10 * 60_000 };
-let polling: VercelPolling = { ...DEFAULT_POLLING };
-
+// GET /v13/deployments every second (as the client does at first); after 10 minutes the deployment is
+// canceled and fails with a timeout.
+const pollingOfDeployments = pollingSettings({ intervalMs: 1_000, maxMs: 10 * 60_000 });
+const polling = pollingOfDeployments.current;
 /** Changes how deployments are polled in this process (tests shorten the interval). */
-export function configureVercelPolling(p: Partial<VercelPolling>): void {
-  polling = { ...DEFAULT_POLLING, ...p };
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const configureVercelPolling = pollingOfDeployments.configure;
 const client = (credentials: VercelCredentials) => new VercelClient(getEnv().vercel.apiUrl, credentials);
 
 /** What earlier attempts of this deployment finished; also what a later rollback reads (rollbackTo). */
