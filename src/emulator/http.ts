@@ -25,3 +25,13 @@ export function sendText(res: ServerResponse, status: number, text: string, head
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
+
+/** A site request's path, percent-decoded (as written when it does not decode), and its query. */
+export function sitePath(req: IncomingMessage): { path: string; search: string } {
+  const { pathname, search } = new URL(req.url ?? '/', 'http://site.local');
+  try {
+    return { path: decodeURIComponent(pathname), search };
+  } catch {
+    return { path: pathname, search };
+  }
+}

@@ -7,6 +7,11 @@ export interface SiteResponse {
   body: Buffer;
 }
 
+/** The host name of a site URL, for fetchSite. */
+export function hostOf(url: string): string {
+  return new URL(url).hostname;
+}
+
 /** GET a deployed site by its host name (Node's fetch cannot set Host), e.g. `site.sub.workers.localhost`. */
 export function fetchSite(cloudUrl: string, host: string, path = '/', headers: Record<string, string> = {}): Promise<SiteResponse> {
   const { port, hostname } = new URL(cloudUrl);

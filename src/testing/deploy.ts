@@ -21,8 +21,3 @@ export async function deployFiles(
   const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
   return row!;
 }
-
-/** A host and path from a site URL, for fetchSite. */
-export function hostOf(url: string): string {
-  return new URL(url).hostname;
-}

@@ -2,6 +2,7 @@
 // Assets does: _redirects first, then the asset with html_handling, then not_found_handling, with
 // _headers rules on what is served and the Content-Type given at upload.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sitePath } from '../http';
 import type { EmulatorServices } from '../platform';
 import { findRedirect, headersFor, parseHeaders, parseRedirects } from './routing-rules';
 import type { CloudflareState, StoredAsset, Version } from './state';
@@ -32,18 +33,12 @@ export function serveWorkerSite({ state, services, hostname, req, res }: ServeAr
     res.end();
     return true;
   }
-  const url = new URL(req.url ?? '/', 'http://site.local');
-  let path: string;
-  try {
-    path = decodeURIComponent(url.pathname);
-  } catch {
-    path = url.pathname;
-  }
+  const { path, search } = sitePath(req);
 
   const redirects = parseRedirects(version.config._redirects ?? '');
   const redirect = findRedirect(redirects, path);
   if (redirect && redirect.status !== 200) {
-    const location = redirect.to.includes('?') || !url.search ? redirect.to : `${redirect.to}${url.search}`;
+    const location = redirect.to.includes('?') || !search ? redirect.to : `${redirect.to}${search}`;
     res.writeHead(redirect.status, { location });
     res.end();
     return true;
@@ -52,7 +47,7 @@ export function serveWorkerSite({ state, services, hostname, req, res }: ServeAr
 
   const resolution = resolve(version, lookupPath);
   if (resolution.kind === 'redirect') {
-    res.writeHead(307, { location: resolution.location + url.search });
+    res.writeHead(307, { location: resolution.location + search });
     res.end();
     return true;
   }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { NetlifyAPI } from '@netlify/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_NETLIFY } from '@/lib/local-cloud';
-import { cloudStats, fetchSite, requestCount, setFaults } from '@/testing/cloud';
+import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { defaultCloudConfig } from '../config';
 import { startCloud, type RunningCloud } from '../server';
 
@@ -84,8 +84,6 @@ async function deploySite(siteId: string, files: Files, extra: { draft?: boolean
   const ready = await waitFor(siteId, deploy.id!, ['ready']);
   return { deploy, ready, uploaded };
 }
-
-const hostOf = (url: string) => new URL(url).hostname;
 
 async function expectServes(host: string, files: Files) {
   for (const [p, bytes] of Object.entries(files)) {

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { contentTypeFor } from '@/lib/site-files';
 import { headersFor, matchPattern, parseHeaders } from '../cloudflare/routing-rules';
+import { sendText, sitePath } from '../http';
 import type { Deploy } from './state';
 
 const CONFIG_FILES = new Set(['_redirects', '_headers']);
@@ -66,13 +67,7 @@ export function serveDeploy(deploy: Deploy | undefined, bytesOf: (sha: string) =
   const files = deploy?.files;
   if (!files) return sendText(res, 404, 'Not Found - Request ID: local');
   const text = (key: string) => (files[key] ? (bytesOf(files[key]!)?.toString('utf8') ?? '') : '');
-  const url = new URL(req.url ?? '/', 'http://site.local');
-  let path: string;
-  try {
-    path = decodeURIComponent(url.pathname);
-  } catch {
-    path = url.pathname;
-  }
+  const { path, search } = sitePath(req);
   const headerRules = parseHeaders(text('_headers'));
   const send = (key: string, status: number) => {
     const bytes = bytesOf(files[key]!);
@@ -92,7 +87,7 @@ export function serveDeploy(deploy: Deploy | undefined, bytesOf: (sha: string) =
   const notFound = () => (files['404.html'] ? send('404.html', 404) : sendText(res, 404, 'Not Found - Request ID: local'));
   const serveFound = (found: Found, status = 200) => {
     if (found.kind === 'file') return send(found.key, status);
-    res.writeHead(301, { location: found.location + url.search, 'content-length': '0' });
+    res.writeHead(301, { location: found.location + search, 'content-length': '0' });
     res.end();
   };
 
@@ -115,9 +110,4 @@ export function serveDeploy(deploy: Deploy | undefined, bytesOf: (sha: string) =
   }
   if (found) return serveFound(found);
   notFound();
-}
-
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
 }

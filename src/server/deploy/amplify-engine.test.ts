@@ -10,9 +10,9 @@ import { saveConnection } from '@/server/connections/store';
 import { deploymentEvents, sites } from '@/server/db/schema';
 import { configureAmplifyPolling } from '@/server/platforms/amplify/adapter';
 import { configureRetries } from '@/server/platforms/http';
-import { cloudStats, fetchSite, setFaults } from '@/testing/cloud';
+import { cloudStats, fetchSite, hostOf, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { deployFiles, hostOf } from '@/testing/deploy';
+import { deployFiles } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
 import { configureLimits } from './policy';
 

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AMPLIFY_REGIONS, isAmplifyRegion } from '@/lib/aws-regions';
 import { LOCAL_AWS } from '@/lib/local-cloud';
 import { contentTypeFor } from '@/lib/site-files';
-import { cloudStats, fetchSite, setFaults, type CloudStats } from '@/testing/cloud';
+import { cloudStats, fetchSite, hostOf, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
 import type { DeployOutcome } from '../adapter';
 import { configureRetries, PlatformError } from '../http';
@@ -47,8 +47,6 @@ function siteFiles(tag: string): Files {
     'docs/guide/deep/er/page.json': JSON.stringify({ tag }),
   };
 }
-
-const hostOf = (url: string) => new URL(url).hostname;
 
 /** Every file of the site, byte for byte, with the type of its extension. */
 async function expectServed(outcome: DeployOutcome, files: Files) {

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_NETLIFY } from '@/lib/local-cloud';
 import { contentTypeFor } from '@/lib/site-files';
-import { cloudStats, fetchSite, requestCount, setFaults, type CloudStats } from '@/testing/cloud';
+import { cloudStats, fetchSite, hostOf, requestCount, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
 import type { DeployOutcome } from '../adapter';
 import { configureRetries, PlatformError, rateLimitResetIn, sendWithRetry } from '../http';
@@ -42,8 +42,6 @@ function siteFiles(tag: string): Files {
     'docs/guide/deep/er/page.json': JSON.stringify({ tag }),
   };
 }
-
-const hostOf = (url: string) => new URL(url).hostname;
 
 /** Every file of the site, byte for byte, with the type of its extension; `/` is index.html. */
 async function expectServed(outcome: DeployOutcome, files: Files) {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_VERCEL } from '@/lib/local-cloud';
 import { contentTypeFor } from '@/lib/site-files';
-import { cloudStats, fetchSite, requestCount, setFaults, type CloudStats } from '@/testing/cloud';
+import { cloudStats, fetchSite, hostOf, requestCount, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
 import type { DeployOutcome } from '../adapter';
 import { configureRetries, PlatformError } from '../http';
@@ -34,7 +34,6 @@ const siteFiles = (tag: string): Files => ({
   'assets/css/copy.css': 'body { font-family: Brand; }',
 });
 
-const hostOf = (url: string) => new URL(url).hostname;
 const FILES = 'vercel POST /vercel/v2/files';
 const CREATE = 'vercel POST /vercel/v13/deployments';
 const CREATE_PROJECT = 'vercel POST /vercel/v11/projects';
