@@ -57,6 +57,10 @@ const schema = z.object({
   QUOTA_AMPLIFY: optionalString,
   QUOTA_NETLIFY: optionalString,
   QUOTA_VERCEL: optionalString,
+  PORT: optionalString,
+  PREVIEW_ORIGIN: optionalString,
+  STORAGE_QUOTA_BYTES: optionalString,
+  MAX_SSE_STREAMS_PER_USER: optionalString,
 });
 
 export interface EncryptionKey {
@@ -97,6 +101,15 @@ export interface Env {
     /** The public URL of a branch, from `{branch}` (its displayName), `{appId}` and `{domain}` (the app's default domain). */
     siteUrl: string;
   };
+  /**
+   * Where the editor's live preview is served: an origin of its own (no cookies of the app there), so
+   * user HTML never runs under the app's domain. Unset in production: previews are off.
+   */
+  previewOrigin?: string;
+  /** Bytes of files a user may hold in the blob store (all their projects and deployments). */
+  storageQuotaBytes: number;
+  /** Live deployment streams (SSE) one user may hold open at once, per server process. */
+  maxSseStreamsPerUser: number;
   /** Live quick-deploy sites allowed per platform, where the environment sets it. */
   platformQuota: Partial<Record<DeploymentPlatform, number>>;
   netlify: {
@@ -179,8 +192,29 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   // production (quick deploy is then unavailable rather than pointed at a fake).
   const dev = <T>(value: T) => (production ? undefined : value);
 
+  const whole = (name: string, raw: string | undefined, fallback: number, fix: string) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1) fail(name, 'is not a positive whole number', fix);
+    return n;
+  };
+  const previewOrigin = v.PREVIEW_ORIGIN ?? (production ? undefined : `http://preview.localhost:${v.PORT ?? 3000}`);
+  if (previewOrigin) {
+    let url: URL | undefined;
+    try {
+      url = new URL(previewOrigin);
+    } catch {}
+    if (!url || url.origin !== previewOrigin.replace(/\/+$/, '') || !/^https?:$/.test(url.protocol))
+      fail('PREVIEW_ORIGIN', 'is not an origin', 'Use a scheme and host only, e.g. https://preview.example-usercontent.com.');
+    if (v.APP_URL && new URL(v.APP_URL).host === url.host)
+      fail('PREVIEW_ORIGIN', 'is the app\'s own origin', 'Serve previews from a separate domain, so user pages never run under the app\'s cookies.');
+  }
+
   return {
     nodeEnv: v.NODE_ENV,
+    previewOrigin: previewOrigin?.replace(/\/+$/, ''),
+    storageQuotaBytes: whole('STORAGE_QUOTA_BYTES', v.STORAGE_QUOTA_BYTES, 1024 ** 3, 'Use a number of bytes, e.g. 1073741824 for 1 GB.'),
+    maxSseStreamsPerUser: whole('MAX_SSE_STREAMS_PER_USER', v.MAX_SSE_STREAMS_PER_USER, 20, 'Use a number such as 20.'),
     isProduction: production,
     appUrl: v.APP_URL,
     databaseUrl: v.DATABASE_URL,

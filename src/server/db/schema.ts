@@ -31,9 +31,40 @@ export const users = pgTable('users', {
   passwordHash: text('password_hash').notNull(),
   /** Bumped to invalidate every session of the user (sign out everywhere, password change). */
   sessionVersion: integer('session_version').notNull().default(1),
+  /** 'admin' only by an operator's grant (npm run admin, or an admin on the Admin page), never by sign-up. */
+  role: text('role').$type<'user' | 'admin'>().notNull().default('user'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+/** Server-side sessions: the cookie carries a random token; its SHA-256 names the row. Sign-out deletes it. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** Attempts counted by the sign-in / sign-up throttle (sliding windows per IP and per account). */
+export const authAttempts = pgTable(
+  'auth_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** e.g. `sign-in:ip:203.0.113.7`, `sign-in:account:<email>`. */
+    key: text('key').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('auth_attempts_key_idx').on(t.key, t.createdAt)],
+);
 
 export const apiKeys = pgTable(
   'api_keys',
@@ -47,6 +78,9 @@ export const apiKeys = pgTable(
     prefix: text('prefix').notNull(),
     /** SHA-256 of the whole key (hex). The key itself is shown once and never stored. */
     keyHash: text('key_hash').notNull().unique(),
+    /** What the key may do (src/lib/api-key-scopes.ts); everything else needs a session. */
+    scopes: text('scopes').array().notNull().default(sql`'{deploy,status}'::text[]`),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
@@ -235,7 +269,7 @@ export const blobChunks = pgTable(
     bytes: bytea('bytes').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.sha256, t.offset] })],
+  (t) => [primaryKey({ columns: [t.userId, t.sha256, t.offset] }), index('blob_chunks_created_idx').on(t.createdAt)],
 );
 
 /** The status history of a deployment; the row id is the SSE event id. */
