@@ -31,6 +31,7 @@ export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit)
   const h = new Headers(headers);
   h.set('content-type', 'application/json; charset=utf-8');
   h.set('cache-control', 'no-store');
+  h.set('x-content-type-options', 'nosniff');
   return new Response(JSON.stringify(body), { status, headers: h });
 }
 
