@@ -26,6 +26,27 @@ export const SHA256_HEX = /^[0-9a-f]{64}$/;
 export type PathCheck = { ok: true; path: string } | { ok: false; reason: string };
 
 /**
+ * Characters that change how a name reads without being seen: bidi controls (U+202E makes
+ * `\u202Elmth.exe` read as `exe.html`), zero-width and other format characters (Cf), separators
+ * other than the plain space, and the blank-looking letters (Hangul fillers, braille blank).
+ */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u115f\u1160\u3164\uffa0\u2800\ufe00-\ufe0f]/u;
+
+/** `U+202E` for the first invisible character of a name, for messages that must not render it. */
+export function firstInvisible(raw: string): string | null {
+  const m = INVISIBLE.exec(raw);
+  return m ? `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : null;
+}
+
+/** A path as it can be shown in a message: invisible and control characters spelled out, at most 200 characters. */
+export function printablePath(raw: string): string {
+  return JSON.stringify(raw)
+    .slice(1, -1)
+    .replace(new RegExp(INVISIBLE.source, 'gu'), (c) => `\\u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
+    .slice(0, 200);
+}
+
+/**
  * A site path as the platforms need it: relative, `/`-separated, NFC, no `.`/`..`/empty segments,
  * no backslashes or control characters, each name at most 255 bytes.
  */
@@ -33,6 +54,8 @@ export function normalizeSitePath(raw: string): PathCheck {
   if (typeof raw !== 'string' || raw.length === 0) return { ok: false, reason: 'is empty' };
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: 'contains a control character' };
+  const invisible = firstInvisible(raw);
+  if (invisible) return { ok: false, reason: `contains an invisible or text-direction character (${invisible}); rename the file with visible characters only` };
   if (raw.includes('\\')) return { ok: false, reason: 'contains a backslash; use "/" between folders' };
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return { ok: false, reason: 'is absolute; use a path relative to the site root' };
   const segments = raw.normalize('NFC').split('/');

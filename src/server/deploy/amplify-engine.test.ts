@@ -45,7 +45,7 @@ describe('deploying to AWS Amplify', () => {
     const row = await deployFiles(await getDb(), { userId, chatId: chat(), siteName: 'My Landing', platform: 'amplify', authMode: 'platform-managed', files });
     expect([row.status, row.error]).toEqual(['ready', null]);
     expect(row.externalProjectId).toBe(LOCAL_AWS.platformAppId);
-    expect(row.externalId).toMatch(/^hs-my-landing-[0-9a-f]{12}$/);
+    expect(row.externalId).toMatch(/^hs-[0-9a-f]{12}$/);
     expect(row.url).toBe(`http://${row.externalId}.${LOCAL_AWS.platformAppId}.amplifyapp.localhost:${cloud().port}`);
     await expectServed(row.url!, expected);
     const deep = await fetchSite(cloud().url, hostOf(row.url!), '/dashboard/settings');

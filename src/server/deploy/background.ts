@@ -4,7 +4,9 @@
 import { after } from 'next/server';
 import { getDb, getDbHandle } from '../db/client';
 import { describeError } from '../http/json';
-import { EVENTS_CHANNEL, StatusHub } from './events';
+import { getEnv } from '../env';
+import { AppError } from '../errors';
+import { EVENTS_CHANNEL, openStatusStream, StatusHub, StreamSlots } from './events';
 import { driveDeployment } from './runner';
 
 const running = new Set<string>();
@@ -61,4 +63,27 @@ export function getStatusHub(): StatusHub {
     },
   });
   return holder.__huskitStatusHub;
+}
+
+const slots = new StreamSlots(() => getEnv().maxSseStreamsPerUser);
+
+/**
+ * The live SSE stream of one of the user's deployments (null when it is not theirs), within the
+ * user's number of open streams in this process.
+ */
+export async function streamDeployment(userId: string, deploymentId: string, afterId: number, signal: AbortSignal) {
+  const release = slots.acquire(userId);
+  if (!release)
+    throw new AppError(
+      'TOO_MANY_REQUESTS',
+      `You already follow ${getEnv().maxSseStreamsPerUser} deployments live. Close some tabs or deploy modals, or poll the status URL instead.`,
+    ).withAction('wait', 5);
+  try {
+    const stream = await openStatusStream(getStatusHub(), deploymentId, userId, afterId, { signal, maxMs: 280_000, onClose: release });
+    if (!stream) release();
+    return stream;
+  } catch (err) {
+    release();
+    throw err;
+  }
 }

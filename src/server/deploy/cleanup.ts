@@ -6,13 +6,15 @@
 import { and, eq, inArray, isNotNull, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
 import type { Db } from '../db/client';
-import { blobs, deploymentFiles, deployments, projectFiles, sites } from '../db/schema';
+import { blobs, deploymentFiles, deployments, projectFiles, projects, sites, userBlobs } from '../db/schema';
 import { recordAudit } from '../audit';
 import { readConnectionCredentials } from '../connections/store';
 import { describeError } from '../http/json';
 import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
+import { PostgresBlobStore } from './blob-store';
 import { recordEvent } from './events';
+import { releaseUnusedPlace } from './policy';
 
 export interface CleanupOptions {
   now?: Date;
@@ -26,6 +28,10 @@ export interface CleanupReport {
   reconciled: number;
   orphansRemoved: number;
   blobsDeleted: number;
+  /** Files users no longer refer to, released from their storage quota. */
+  heldReleased: number;
+  /** Parts of large uploads nobody finished. */
+  staleChunksDeleted: number;
   failures: { action: string; target: string; reason: string }[];
   remaining: { expired: number; reconciled: number };
 }
@@ -36,12 +42,14 @@ const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
 export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<CleanupReport> {
   const now = options.now ?? new Date();
   const batch = options.batchSize ?? 50;
-  const report: CleanupReport = { expired: 0, reconciled: 0, orphansRemoved: 0, blobsDeleted: 0, failures: [], remaining: { expired: 0, reconciled: 0 } };
+  const report: CleanupReport = { expired: 0, reconciled: 0, orphansRemoved: 0, blobsDeleted: 0, heldReleased: 0, staleChunksDeleted: 0, failures: [], remaining: { expired: 0, reconciled: 0 } };
 
   await expireSites(db, now, batch, report);
   await reconcileStuck(db, now, batch, report, options.redrive);
   await removeOrphans(db, now, report);
+  report.heldReleased = await releaseUnreferencedHoldings(db, now);
   report.blobsDeleted = await collectBlobs(db, now);
+  report.staleChunksDeleted = await new PostgresBlobStore(db).pruneStaleChunks(BLOB_GRACE_MS);
 
   await recordAudit(db, { userId: null, action: 'cleanup.run', outcome: report.failures.length ? 'partial' : 'ok', detail: { ...report } });
   return report;
@@ -120,8 +128,9 @@ async function reconcileStuck(db: Db, now: Date, batch: number, report: CleanupR
       .update(deployments)
       .set({ status: 'error', error: 'Deployment timed out: it could not finish in time. Deploy again.', errorCode: 'timeout', step: 'error', finishedAt: now, updatedAt: now })
       .where(and(eq(deployments.id, d.id), inArray(deployments.status, ['pending', 'building']), or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, now))))
-      .returning({ id: deployments.id });
+      .returning({ id: deployments.id, siteId: deployments.siteId, authMode: deployments.authMode });
     if (failed.length) {
+      await releaseUnusedPlace(db, failed[0]!, now);
       await recordEvent(db, d.id, { status: 'error', step: 'error', message: 'Deployment timed out: it could not finish in time. Deploy again.' });
       report.reconciled++;
       try {
@@ -175,6 +184,36 @@ async function removeOrphans(db: Db, now: Date, report: CleanupReport) {
       report.failures.push({ action: 'orphan', target: platform, reason: err instanceof PlatformError ? err.message : describeError(err) });
     }
   }
+}
+
+/**
+ * A user's hold on a file they uploaded but none of their projects or deployments uses (an abandoned
+ * upload), after a day: it stops counting against their storage quota.
+ */
+async function releaseUnreferencedHoldings(db: Db, now: Date): Promise<number> {
+  const released = await db
+    .delete(userBlobs)
+    .where(
+      and(
+        lt(userBlobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(projectFiles)
+            .innerJoin(projects, eq(projects.id, projectFiles.projectId))
+            .where(and(eq(projectFiles.sha256, userBlobs.sha256), eq(projects.userId, userBlobs.userId))),
+        ),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(deploymentFiles)
+            .innerJoin(deployments, eq(deployments.id, deploymentFiles.deploymentId))
+            .where(and(eq(deploymentFiles.sha256, userBlobs.sha256), eq(deployments.userId, userBlobs.userId))),
+        ),
+      ),
+    )
+    .returning({ sha256: userBlobs.sha256 });
+  return released.length;
 }
 
 /** Blobs no deployment refers to, older than a day (an upload in progress is younger). */

@@ -271,6 +271,32 @@ export interface StreamOptions {
   /** Close before the host's time limit; the browser reconnects with Last-Event-ID. */
   maxMs?: number;
   signal?: AbortSignal;
+  /** Called once when the stream ends, however it ends. */
+  onClose?: () => void;
+}
+
+/**
+ * Live streams per user in this process: each open stream holds a timer and a subscription, so one
+ * user opening thousands would exhaust the server. Over the limit a new one is refused.
+ */
+export class StreamSlots {
+  private readonly open = new Map<string, number>();
+  constructor(private readonly maxPerUser: () => number) {}
+
+  /** A release function, or null when the user already holds the maximum. */
+  acquire(userId: string): (() => void) | null {
+    const n = this.open.get(userId) ?? 0;
+    if (n >= this.maxPerUser()) return null;
+    this.open.set(userId, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.open.get(userId) ?? 1) - 1;
+      if (left <= 0) this.open.delete(userId);
+      else this.open.set(userId, left);
+    };
+  }
 }
 
 /** The SSE body for a deployment, or null when it is not the user's. */
@@ -292,6 +318,7 @@ export async function openStatusStream(
   const close = () => {
     if (closed) return;
     closed = true;
+    options.onClose?.();
     timers.forEach(clearTimeout); // clears intervals too
     subscription?.unsubscribe();
     try {

@@ -6,7 +6,7 @@ import { signUp } from '@/server/auth/accounts';
 import { blobs } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { PostgresBlobStore, sha256Hex } from './blob-store';
-import { assertBlobsPresent, decodeInlineFiles, storeInlineFiles, validateManifest, type ProposedManifest } from './files';
+import { assertStoredAsDeclared, decodeInlineFiles, storeInlineFiles, validateManifest, type ProposedManifest } from './files';
 
 const getDb = useTestDb();
 const h = (s: string) => sha256Hex(Buffer.from(s));
@@ -139,8 +139,19 @@ describe('inline files and the blob store', () => {
     const store = new PostgresBlobStore(db);
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<h1>${Math.random()}</h1>` });
     const manifest = validateManifest(proposed, 'cloudflare');
-    await expect(assertBlobsPresent(store, userId, manifest)).rejects.toThrow(/were not uploaded yet/);
+    await expect(assertStoredAsDeclared(store, userId, manifest)).rejects.toThrow(/were not uploaded yet \(first: "index.html"\)/);
     await storeInlineFiles(store, userId, bytes);
-    await expect(assertBlobsPresent(store, userId, manifest)).resolves.toBeUndefined();
+    await expect(assertStoredAsDeclared(store, userId, manifest)).resolves.toBeUndefined();
+  });
+
+  it('refuses a declared size that is not the stored one, naming the file (the server decides sizes)', async () => {
+    const db = await getDb();
+    const store = new PostgresBlobStore(db);
+    const big = randomBytes(3000);
+    await store.put(userId, sha256Hex(big), big);
+    const manifest = validateManifest({ 'index.html': { sha256: sha256Hex(big), size: 1 } }, 'cloudflare');
+    await expect(assertStoredAsDeclared(store, userId, manifest)).rejects.toThrow(
+      'The size given for "index.html" (1 bytes) is not the size of its uploaded file (3,000 bytes). Send each file\'s real size.',
+    );
   });
 });

@@ -8,13 +8,21 @@ import {
   folderHoldingIndex,
   formatBytes,
   normalizeSitePath,
+  printablePath,
   SHA256_HEX,
   SITE_LIMITS,
   type Manifest,
 } from '@/lib/site-files';
 import { AppError } from '../errors';
 import { adapterFor } from './adapters';
-import { sha256Hex, type BlobStore } from './blob-store';
+import { sha256Hex, type PostgresBlobStore } from './blob-store';
+import type { ScanStore } from './scan';
+
+/** What the checks of a new deployment read: sizes held, bytes, and the scan's memory. */
+export interface BlobSource extends ScanStore {
+  heldSizes(userId: string, hashes: string[]): Promise<Map<string, number>>;
+  get(sha256: string): Promise<Buffer>;
+}
 
 /** What a client proposes: path → hash and size. Content types are decided here, from the paths. */
 export const proposedManifestSchema = z.record(
@@ -78,17 +86,70 @@ export function decodeInlineFiles(files: InlineFiles): { proposed: ProposedManif
   return { proposed, bytes };
 }
 
-/** Stores inline files as the user's blobs (only those the user does not hold yet). */
-export async function storeInlineFiles(store: BlobStore, userId: string, bytes: Map<string, Buffer>): Promise<void> {
+/** Stores inline files as the user's blobs (only those the user does not hold yet), within their storage quota. */
+export async function storeInlineFiles(store: PostgresBlobStore, userId: string, bytes: Map<string, Buffer>): Promise<void> {
   const missing = await store.missing(userId, [...bytes.keys()]);
+  await store.assertRoom(userId, missing.reduce((n, sha256) => n + bytes.get(sha256)!.length, 0));
   for (const sha256 of missing) await store.put(userId, sha256, bytes.get(sha256)!);
 }
 
-/** Fails when the user has not uploaded every file of the manifest. */
-export async function assertBlobsPresent(store: BlobStore, userId: string, manifest: Manifest): Promise<void> {
-  const missing = await store.missing(userId, Object.values(manifest).map((e) => e.sha256));
-  if (missing.length)
-    throw bad(`${missing.length} file(s) of this deployment were not uploaded yet. Upload the files the server asked for, then deploy again.`);
+/**
+ * The files of an inline request before they are stored: every check reads them as if they were, so
+ * a refused request stores nothing. `commit` then stores them (and what the scan passed).
+ */
+export class PendingBlobs implements BlobSource {
+  private readonly scanned: { sha256s: string[]; version: string }[] = [];
+  constructor(
+    private readonly base: PostgresBlobStore,
+    private readonly userId: string,
+    private readonly pending: Map<string, Buffer>,
+  ) {}
+
+  async heldSizes(userId: string, hashes: string[]): Promise<Map<string, number>> {
+    const held = await this.base.heldSizes(userId, hashes);
+    if (userId === this.userId) for (const h of hashes) if (this.pending.has(h)) held.set(h, this.pending.get(h)!.length);
+    return held;
+  }
+  async get(sha256: string): Promise<Buffer> {
+    return this.pending.get(sha256) ?? this.base.get(sha256);
+  }
+  async getMany(sha256s: string[]): Promise<Map<string, Buffer>> {
+    const found = new Map<string, Buffer>();
+    for (const h of sha256s) if (this.pending.has(h)) found.set(h, this.pending.get(h)!);
+    const rest = sha256s.filter((h) => !found.has(h));
+    if (rest.length) for (const [h, b] of await this.base.getMany(rest)) found.set(h, b);
+    return found;
+  }
+  passedScan(sha256s: string[], version: string): Promise<Set<string>> {
+    return this.base.passedScan(sha256s, version);
+  }
+  async markScanned(sha256s: string[], version: string): Promise<void> {
+    this.scanned.push({ sha256s, version });
+  }
+  async commit(): Promise<void> {
+    await storeInlineFiles(this.base, this.userId, this.pending);
+    for (const s of this.scanned) await this.base.markScanned(s.sha256s, s.version);
+  }
 }
 
-const printable = (s: string) => JSON.stringify(s).slice(1, -1).slice(0, 200);
+/**
+ * The server decides sizes: every file must be one the user uploaded, and the size a client declared
+ * must be the stored one (a lie would slip past the limits and the scan). Nothing is trusted before this.
+ */
+export async function assertStoredAsDeclared(store: Pick<BlobSource, 'heldSizes'>, userId: string, manifest: Manifest): Promise<void> {
+  const held = await store.heldSizes(userId, Object.values(manifest).map((e) => e.sha256));
+  const missing = Object.entries(manifest).filter(([, e]) => !held.has(e.sha256));
+  if (missing.length)
+    throw bad(
+      `${missing.length} file(s) of this deployment were not uploaded yet (first: "${printable(missing[0]![0])}"). Upload the files the server asked for, then deploy again.`,
+    );
+  for (const [path, entry] of Object.entries(manifest)) {
+    const stored = held.get(entry.sha256)!;
+    if (stored !== entry.size)
+      throw bad(
+        `The size given for "${printable(path)}" (${entry.size.toLocaleString('en-US')} bytes) is not the size of its uploaded file (${stored.toLocaleString('en-US')} bytes). Send each file's real size.`,
+      );
+  }
+}
+
+const printable = printablePath;

@@ -10,6 +10,7 @@ import { recordAudit } from '../audit';
 import { AppError, notFound } from '../errors';
 import { adapterFor } from './adapters';
 import { eventsAfter, recordEvent } from './events';
+import { releaseUnusedPlace } from './policy';
 import { createDeployment } from './service';
 
 const summary = {
@@ -71,8 +72,9 @@ export async function cancelDeployment(db: Db, userId: string, id: string): Prom
     .update(deployments)
     .set({ status: 'canceled', step: 'canceled', leaseOwner: null, leaseUntil: null, finishedAt: new Date(), updatedAt: new Date() })
     .where(and(eq(deployments.id, id), inArray(deployments.status, ['pending', 'building'])))
-    .returning({ id: deployments.id });
+    .returning({ id: deployments.id, siteId: deployments.siteId, authMode: deployments.authMode });
   if (done.length === 0) throw new AppError('CONFLICT', `This deployment is already ${d.status}; there is nothing to cancel.`);
+  await releaseUnusedPlace(db, done[0]!);
   await recordEvent(db, id, { status: 'canceled', step: 'canceled', message: 'Canceled' });
   await recordAudit(db, { userId, action: 'deployment.cancel', chatId: d.chatId, platform: d.platform, authMode: d.authMode, targetId: id });
 }

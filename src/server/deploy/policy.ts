@@ -1,7 +1,7 @@
 // Who may deploy how much: rate limits per user and quotas of the shared infrastructure. Both are
 // checked inside the transaction that creates the deployment, under advisory locks, so they stay
 // exact when many requests arrive at once.
-import { and, count, eq, gt, gte, sql } from 'drizzle-orm';
+import { and, count, eq, gt, gte, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import type { Db, Tx } from '../db/client';
 import { auditLog, deployments, sites } from '../db/schema';
@@ -93,6 +93,70 @@ export async function checkPlatformQuota(tx: Tx, platform: DeploymentPlatform, n
     .from(sites)
     .where(and(eq(sites.platform, platform), eq(sites.authMode, 'platform-managed'), eq(sites.status, 'active'), gt(sites.expiresAt, now)));
   if (live!.n >= max) throw new QuotaError('Platform deployment limit reached. Deploy to your own account instead, or try again later.');
+}
+
+export interface PolicyInput {
+  userId: string;
+  chatId: string;
+  platform: DeploymentPlatform;
+  authMode: AuthMode;
+}
+
+/** Both checks a new deployment must pass, inside the caller's transaction (exact under concurrency). */
+export async function enforcePolicy(tx: Tx, input: PolicyInput, now: Date): Promise<void> {
+  await checkRateLimit(tx, input.userId, input.authMode, now);
+  if (input.authMode !== 'platform-managed') return;
+  // A redeploy of a live site takes no new place in the shared infrastructure.
+  const [existing] = await tx
+    .select({ id: sites.id })
+    .from(sites)
+    .where(
+      and(
+        eq(sites.userId, input.userId),
+        eq(sites.chatId, input.chatId),
+        eq(sites.platform, input.platform),
+        eq(sites.authMode, 'platform-managed'),
+        eq(sites.status, 'active'),
+        gt(sites.expiresAt, now),
+      ),
+    );
+  if (!existing) await checkPlatformQuota(tx, input.platform, now);
+}
+
+/** Runs `work`; a rate-limit or quota refusal is kept for the operators (outside the refused transaction). */
+export async function withRejectionRecorded<T>(db: Db, input: PolicyInput, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RateLimitError || err instanceof QuotaError)
+      await recordRejection(db, { ...input, reason: err instanceof RateLimitError ? 'rate_limited' : 'quota' });
+    throw err;
+  }
+}
+
+/**
+ * A quick deploy that ended (failed, canceled) before its site ever went live gives the site's place
+ * in the shared quota back at once: the site expires now, and the cleanup removes whatever the
+ * platform kept. Not while another deployment of the same site is still on its way.
+ */
+export async function releaseUnusedPlace(db: Db | Tx, deployment: { id: string; siteId: string | null; authMode: AuthMode }, now = new Date()): Promise<void> {
+  if (!deployment.siteId || deployment.authMode !== 'platform-managed') return;
+  await db
+    .update(sites)
+    .set({ expiresAt: now, updatedAt: now })
+    .where(
+      and(
+        eq(sites.id, deployment.siteId),
+        eq(sites.status, 'active'),
+        isNull(sites.currentDeploymentId),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(deployments)
+            .where(and(eq(deployments.siteId, deployment.siteId), ne(deployments.id, deployment.id), inArray(deployments.status, ['pending', 'building']))),
+        ),
+      ),
+    );
 }
 
 /** Usage of the shared infrastructure, for the operators' page. */

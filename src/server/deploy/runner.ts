@@ -9,10 +9,11 @@ import { getEnv } from '../env';
 import { deployments, sites } from '../db/schema';
 import { readConnectionCredentials } from '../connections/store';
 import { describeError } from '../http/json';
-import { PlatformError } from '../platforms/http';
+import { PlatformError, type PlatformErrorKind } from '../platforms/http';
 import { adapterFor } from './adapters';
 import { PostgresBlobStore } from './blob-store';
 import { announceEvent, recordEvent } from './events';
+import { releaseUnusedPlace } from './policy';
 import { loadManifest } from './service';
 
 export interface RunnerOptions {
@@ -156,7 +157,11 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
     }
   } catch (err) {
     if (err instanceof LeaseLost) return 'worked';
-    if (err instanceof PlatformError) {
+    if (err instanceof PlatformError && row.authMode === 'platform-managed') {
+      // The shared accounts' own words (their ids, their limits) are for operators, not users.
+      console.error(`[runner] quick deploy ${deploymentId} failed on ${row.platform} (${err.kind}):`, err.message, err.platformMessage?.slice(0, 300) ?? '');
+      await finishWithError(db, row, opts.owner, QUICK_DEPLOY_FAILURE[err.kind], err.kind);
+    } else if (err instanceof PlatformError) {
       await finishWithError(db, row, opts.owner, err.message, err.kind, err.platformMessage);
     } else {
       console.error(`[runner] deployment ${deploymentId}:`, describeError(err));
@@ -168,6 +173,17 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
   }
 }
 
+/** What a quick-deploy failure tells the user, by kind: our words, never the shared account's. */
+const QUICK_DEPLOY_FAILURE: Record<PlatformErrorKind, string> = {
+  auth: 'Quick deploy is unavailable right now. Try again later, or deploy to your own account.',
+  quota: 'Quick deploy is at its limit right now. Try again later, or deploy to your own account.',
+  unavailable: 'The hosting platform is having trouble right now. Deploy again in a few minutes.',
+  timeout: 'The hosting platform took too long to answer. Deploy again in a moment.',
+  bad_request: 'The hosting platform refused this site. Check its files, or deploy to your own account to see the platform\'s own message.',
+  not_found: 'The hosting platform lost track of this site. Deploy again.',
+  conflict: 'The hosting platform is busy with this site. Deploy again in a moment.',
+};
+
 async function finishReady(db: Db, row: DeploymentRow, owner: string, url: string, target: { externalId: string; externalProjectId: string }) {
   const now = new Date();
   await db.transaction(async (tx) => {
@@ -178,7 +194,11 @@ async function finishReady(db: Db, row: DeploymentRow, owner: string, url: strin
       .returning({ id: deployments.id });
     if (done.length === 0) throw new LeaseLost();
     if (row.siteId)
-      await tx.update(sites).set({ url, ...target, currentDeploymentId: row.id, updatedAt: now }).where(eq(sites.id, row.siteId));
+      await tx
+        .update(sites)
+        // A sibling deployment that failed first may have given the place back: a live site keeps its days.
+        .set({ url, ...target, currentDeploymentId: row.id, updatedAt: now, ...(row.expiresAt ? { expiresAt: sql`greatest(${sites.expiresAt}, ${row.expiresAt})` } : {}) })
+        .where(eq(sites.id, row.siteId));
     await recordEvent(tx, row.id, { status: 'ready', step: 'ready', progress: 100, message: `Live at ${url}` });
   });
   announceEvent(row.id);
@@ -193,6 +213,7 @@ async function finishWithError(db: Db, row: DeploymentRow, owner: string, messag
       .where(and(eq(deployments.id, row.id), eq(deployments.leaseOwner, owner), inArray(deployments.status, ['pending', 'building'])))
       .returning({ id: deployments.id });
     if (done.length === 0) return;
+    await releaseUnusedPlace(tx, row, now);
     await recordEvent(tx, row.id, { status: 'error', step: 'error', progress: null, message: platformMessage ? `${message} (${platformMessage.slice(0, 300)})` : message });
   });
   announceEvent(row.id);

@@ -262,9 +262,10 @@ function branchNameFor(ctx: Ctx, done: Checkpoint): string {
   if (done.branch) return done.branch;
   const earlier = ctx.target.externalId;
   if (ctx.mode === 'platform-managed') {
-    // Only ever a branch of ours in the shared app.
+    // Only ever a branch of ours in the shared app, named by id alone: a user's words never become
+    // part of the shared app's host names.
     if (earlier?.startsWith(PLATFORM_BRANCH_PREFIX)) return earlier;
-    return labelWithSuffix(PLATFORM_BRANCH_PREFIX + ctx.siteName, dnsLabel(shortId(ctx.siteId), 12) || 'site');
+    return `${PLATFORM_BRANCH_PREFIX}${shortId(ctx.siteId)}`;
   }
   return earlier || USER_BRANCH;
 }
