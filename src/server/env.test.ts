@@ -38,6 +38,25 @@ describe('configuration', () => {
     expect(() => parseEnv({ ...strongProduction, ...override })).toThrow(message);
   });
 
+  // The development defaults, as src/server/env.ts has them: production refuses them by their bytes.
+  const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-in-production-0000';
+  const DEV_KEY_BASE64 = 'aHVza2l0LWRldi1vbmx5LWVuY3J5cHRpb24ta2V5ISE=';
+  const otherKey = `k1:${Buffer.alloc(32, 3).toString('base64')}`;
+  it.each([
+    ['the dev session secret alone', { SESSION_SECRET: DEV_SESSION_SECRET }, /SESSION_SECRET is the development default/],
+    ['the dev session secret re-prefixed as id 7', { SESSION_SECRET: `7:${DEV_SESSION_SECRET}` }, /SESSION_SECRET is the development default \(as id 7\)/],
+    ['the dev session secret as the old id of a rotation list', { SESSION_SECRET: `2:${'n'.repeat(40)},1:${DEV_SESSION_SECRET}` }, /SESSION_SECRET is the development default \(as id 1\)/],
+    ['the dev encryption key under its own id', { ENCRYPTION_KEYS: `dev1:${DEV_KEY_BASE64}` }, /ENCRYPTION_KEYS holds the development key \(as "dev1"\)/],
+    ['the dev encryption key re-prefixed as k9', { ENCRYPTION_KEYS: `k9:${DEV_KEY_BASE64}` }, /ENCRYPTION_KEYS holds the development key \(as "k9"\)/],
+    ['the dev encryption key in base64url without padding, behind another key', { ENCRYPTION_KEYS: `${otherKey},old:${DEV_KEY_BASE64.replace(/=+$/, '')}` }, /ENCRYPTION_KEYS holds the development key \(as "old"\)/],
+    ['the dev cron secret', { CRON_SECRET: 'dev-only-cron-secret' }, /CRON_SECRET is the development default/],
+  ])('refuses %s in production, naming the variable', (_case, override, message) => {
+    expect(() => parseEnv({ ...strongProduction, ...override })).toThrow(ConfigError);
+    expect(() => parseEnv({ ...strongProduction, ...override })).toThrow(message);
+    // Outside production the same values are the working defaults.
+    expect(() => parseEnv({ ...strongProduction, ...override, NODE_ENV: 'development' })).not.toThrow();
+  });
+
   it('accepts a strong production configuration and offers no local-cloud credentials there', () => {
     const env = parseEnv(strongProduction);
     expect(env.isProduction).toBe(true);

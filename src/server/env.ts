@@ -10,6 +10,8 @@ const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-in-production-0000
 // 32 bytes, base64. Development only: production refuses it.
 const DEV_ENCRYPTION_KEY = 'dev1:aHVza2l0LWRldi1vbmx5LWVuY3J5cHRpb24ta2V5ISE=';
 const DEV_CRON_SECRET = 'dev-only-cron-secret';
+/** Compared by bytes: the same key under another id or in another base64 spelling is still it. */
+const DEV_ENCRYPTION_KEY_BYTES = Buffer.from(DEV_ENCRYPTION_KEY.slice(DEV_ENCRYPTION_KEY.indexOf(':') + 1), 'base64');
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -141,8 +143,9 @@ function parseSessionSecret(raw: string, production: boolean): Record<string, st
     if (!m) fail('SESSION_SECRET', 'is malformed', 'Use one secret, or a list like "2:newsecret,1:oldsecret".');
     const [, id, secret] = m as unknown as [string, string, string];
     if (secret.length < 32) fail('SESSION_SECRET', 'is too short', 'Use at least 32 random characters (e.g. `openssl rand -base64 48`).');
+    // Under any id of a rotation list.
     if (production && secret === DEV_SESSION_SECRET)
-      fail('SESSION_SECRET', 'is the development default', 'Set a random secret of at least 32 characters.');
+      fail('SESSION_SECRET', `is the development default (as id ${id})`, 'Set a random secret of at least 32 characters.');
     map[id] = secret;
   }
   return map;
@@ -157,8 +160,8 @@ function parseEncryptionKeys(raw: string, production: boolean): EncryptionKey[] 
     const [, id, b64] = m as unknown as [string, string, string];
     const key = Buffer.from(b64, 'base64');
     if (key.length !== 32) fail('ENCRYPTION_KEYS', `has key "${id}" that is not 32 bytes`, fix);
-    if (production && entry.trim() === DEV_ENCRYPTION_KEY)
-      fail('ENCRYPTION_KEYS', 'holds the development key', 'Generate a new key with `openssl rand -base64 32`.');
+    if (production && key.equals(DEV_ENCRYPTION_KEY_BYTES))
+      fail('ENCRYPTION_KEYS', `holds the development key (as "${id}")`, 'Generate a new key with `openssl rand -base64 32`.');
     return { id, key };
   });
   if (new Set(keys.map((k) => k.id)).size !== keys.length) fail('ENCRYPTION_KEYS', 'repeats a key id', fix);
@@ -179,6 +182,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (production && !v.ENCRYPTION_KEYS)
     fail('ENCRYPTION_KEYS', 'is missing', 'Set it to "k1:<base64 of 32 random bytes>" (e.g. `openssl rand -base64 32`).');
   if (production && !v.CRON_SECRET) fail('CRON_SECRET', 'is missing', 'Set it to a random string of at least 16 characters.');
+  if (production && v.CRON_SECRET === DEV_CRON_SECRET)
+    fail('CRON_SECRET', 'is the development default', 'Set it to a random string of at least 16 characters (e.g. `openssl rand -base64 24`).');
   if (v.CRON_SECRET && v.CRON_SECRET.length < 16)
     fail('CRON_SECRET', 'is too short', 'Use at least 16 random characters.');
 
