@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { defineConfig } from '@playwright/test';
 import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from './src/lib/local-cloud';
 
@@ -8,6 +9,11 @@ const baseURL = `http://127.0.0.1:${PORT}`;
 /** The local cloud of the browser tests (not the development one on 8787). */
 const CLOUD_PORT = Number(process.env.E2E_CLOUD_PORT ?? 8790);
 export const CLOUD_URL = `http://127.0.0.1:${CLOUD_PORT}`;
+/** `next start` is production, where no relay starts in-process: a local PostgreSQL is reached through this one. */
+const RELAY_PORT = Number(process.env.E2E_RELAY_PORT ?? 8791);
+// One token per run: the test workers load this file again and inherit it.
+process.env.E2E_RELAY_TOKEN ??= randomBytes(24).toString('base64url');
+const relayEnv = { DATABASE_URL: process.env.DATABASE_URL ?? '', RELAY_PORT: String(RELAY_PORT), RELAY_TOKEN: process.env.E2E_RELAY_TOKEN };
 
 export const e2eServerEnv: Record<string, string> = {
   SESSION_SECRET: 'e2e-session-secret-that-is-long-enough-000000',
@@ -15,6 +21,8 @@ export const e2eServerEnv: Record<string, string> = {
   CRON_SECRET: 'e2e-cron-secret-0000',
   ADMIN_EMAILS: 'operator@huskit.test',
   CLOUD_PORT: String(CLOUD_PORT),
+  // The editor's preview on an origin of its own (Chromium resolves *.localhost to loopback).
+  PREVIEW_ORIGIN: `http://preview.localhost:${PORT}`,
   // `next start` is production: the platform-managed credentials point at the local cloud explicitly.
   CLOUDFLARE_API_BASE_URL: `${CLOUD_URL}/client/v4`,
   CLOUDFLARE_API_TOKEN: LOCAL_CLOUDFLARE.platformToken,
@@ -33,7 +41,9 @@ export const e2eServerEnv: Record<string, string> = {
   VERCEL_TOKEN: LOCAL_VERCEL.platformToken,
   VERCEL_TEAM_ID: LOCAL_VERCEL.platformTeamId,
   VERCEL_SITE_URL: 'http://{alias}',
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DATA_DIR: `.data/e2e-${Date.now()}` }),
+  ...(process.env.DATABASE_URL
+    ? { DATABASE_URL: process.env.DATABASE_URL, NEON_WS_PROXY: `127.0.0.1:${RELAY_PORT}/${relayEnv.RELAY_TOKEN}/v1` }
+    : { PGLITE_DATA_DIR: `.data/e2e-${Date.now()}` }),
 };
 
 export default defineConfig({
@@ -52,6 +62,7 @@ export default defineConfig({
     },
   },
   webServer: [
+    ...(process.env.DATABASE_URL ? [{ command: 'npx tsx src/server/db/ws-relay-cli.ts', port: RELAY_PORT, reuseExistingServer: false, timeout: 30_000, env: relayEnv }] : []),
     {
       command: 'npm run cloud',
       url: `${CLOUD_URL}/_emulator/stats`,

@@ -170,6 +170,10 @@ export async function startCloud(config: CloudConfig = defaultCloudConfig()): Pr
 
   async function control(req: IncomingMessage, res: ServerResponse, rawPath: string) {
     const what = `${req.method} ${rawPath}`;
+    if (fromWebPage(req)) {
+      req.resume();
+      return sendJson(res, 403, { message: 'The control endpoints refuse requests from web pages (a foreign Origin). Call them from a script or a test.' });
+    }
     if (what === 'GET /_emulator/stats') {
       const blobs: Record<string, number> = {};
       for (const p of platforms) for (const [k, v] of Object.entries(p.stats())) blobs[`${p.name}.${k}`] = v;
@@ -249,6 +253,26 @@ export async function startCloud(config: CloudConfig = defaultCloudConfig()): Pr
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * True for a request a web page made: browsers send Origin (and Sec-Fetch-Site) on cross-site
+ * requests, scripts and tests (Node's fetch) send neither. A page of the cloud's own loopback origin
+ * may call in; a deployed site (another host) or a rebound DNS name may not.
+ */
+function fromWebPage(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    const url = new URL(origin);
+    return !(LOOPBACK.has(url.hostname) && url.host === req.headers.host);
+  } catch {
+    return true; // "null" and other opaque origins
+  }
 }
 
 export type { ApiSurface, FaultTarget };

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import WebSocket from 'ws';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { getEnv } from '../env';
 import { getDbHandle } from './client';
 import { users } from './schema';
-import { startWsRelay } from './ws-relay';
 
 const getDb = useTestDb();
 
@@ -28,15 +26,3 @@ describe('database client', () => {
   });
 });
 
-describe('WebSocket relay', () => {
-  it('relays only to the allowed address', async () => {
-    const relay = await startWsRelay({ allow: ['127.0.0.1:5432'] });
-    try {
-      const refused = new WebSocket(`ws://127.0.0.1:${relay.port}/v1?address=127.0.0.1:6379`);
-      const code = await new Promise<number>((resolve) => refused.on('close', (c) => resolve(c)));
-      expect(code).toBe(1008);
-    } finally {
-      await relay.close();
-    }
-  });
-});

@@ -1,13 +1,14 @@
 // The database, with the driver chosen by environment:
 // - no DATABASE_URL: embedded PGlite under .data/ (nothing to install);
 // - DATABASE_URL: the Neon serverless driver (Pool over WebSockets), as in production. Against a plain
-//   local PostgreSQL, which has no WebSocket endpoint, an in-process relay bridges the two.
+//   local PostgreSQL, which has no WebSocket endpoint, an in-process relay bridges the two (outside
+//   production only; in production a local server needs NEON_WS_PROXY).
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import * as schema from './schema';
-import { getEnv } from '../env';
+import { ConfigError, getEnv } from '../env';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** A transaction handle; domain functions that accept `Db` accept it too. */
@@ -36,7 +37,7 @@ export async function openDb(options: { databaseUrl?: string; pgliteDataDir?: st
   const env = getEnv();
   const databaseUrl = 'databaseUrl' in options ? options.databaseUrl : env.databaseUrl;
   const migrate = options.migrate ?? !env.isProduction;
-  return databaseUrl ? openNeon(databaseUrl, env.neonWsProxy, migrate) : openPglite(options.pgliteDataDir ?? env.pgliteDataDir);
+  return databaseUrl ? openNeon(databaseUrl, env.neonWsProxy, migrate, env.isProduction) : openPglite(options.pgliteDataDir ?? env.pgliteDataDir);
 }
 
 async function openPglite(dataDir: string): Promise<DbHandle> {
@@ -59,7 +60,7 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
   };
 }
 
-async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMigrations: boolean): Promise<DbHandle> {
+async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMigrations: boolean, production: boolean): Promise<DbHandle> {
   const { Pool, neonConfig } = await import('@neondatabase/serverless');
   const { drizzle } = await import('drizzle-orm/neon-serverless');
   const { default: ws } = await import('ws');
@@ -68,11 +69,15 @@ async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMig
   const target = new URL(databaseUrl);
   let closeRelay = async () => {};
   if (!wsProxy && LOCAL_HOSTS.has(target.hostname)) {
+    if (production)
+      throw new ConfigError(
+        'Configuration error: NEON_WS_PROXY is missing for a local DATABASE_URL in production. The Neon driver reaches a plain PostgreSQL only through a WebSocket proxy: set NEON_WS_PROXY to one (the built-in relay runs in development only).',
+      );
     const { startWsRelay } = await import('./ws-relay');
     const host = target.hostname === 'localhost' ? '127.0.0.1' : target.hostname.replace(/^\[|\]$/g, '');
     const relay = await startWsRelay({ allow: [`${host}:${target.port || '5432'}`] });
     closeRelay = relay.close;
-    wsProxy = `127.0.0.1:${relay.port}/v1`;
+    wsProxy = relay.proxy;
     target.hostname = host;
   }
   if (wsProxy) {
