@@ -44,6 +44,28 @@ export interface DeployOutcome {
   target: Required<{ [K in keyof SiteTarget]: string }>;
 }
 
+/**
+ * A file (or a `_redirects` line) that a platform runs or reads as configuration rather than serving as
+ * it is. Quick deploys refuse the ones marked `refused` (they would run or proxy in the shared account);
+ * in the user's own account each becomes a line of the deployment log (see deploy/static-only.ts).
+ */
+export interface ServerSideFile {
+  /** The file, or `_redirects line N`. */
+  where: string;
+  /** What the platform does with it, as the log and the refusal say it. */
+  effect: string;
+  refused: boolean;
+}
+
+/** What a platform does with files other than plain static ones: one `static-files.ts` per platform folder. */
+export interface StaticFilesRules {
+  /** What the platform does with a `_redirects` rule that fetches another site (status 200); null if it never reads `_redirects`. */
+  redirectsProxy: string | null;
+  /** Files the platform's own tooling never uploads (Cloudflare's `.assetsignore`), dropped with a note saying which. */
+  dropIgnored?(manifest: Manifest, readText: (path: string) => Promise<string>): Promise<{ manifest: Manifest; notes: string[] }>;
+  serverSideFiles(manifest: Manifest, readText: (path: string) => Promise<string>): Promise<ServerSideFile[]>;
+}
+
 export interface PlatformAdapter<Credentials = unknown> {
   platform: DeploymentPlatform;
   /** The system credentials of platform-managed mode, or null when quick deploy is not configured. */

@@ -55,3 +55,71 @@ export function parseHeadersFile(text: string | undefined): { blocks: HeaderBloc
   }
   return { blocks: blocks.filter((b) => b.headers.length > 0), skipped };
 }
+
+/** A `_redirects` rule whose target is not a path of the site. */
+export interface OffSiteRule {
+  /** 1-based, as the platforms number lines in their logs. */
+  line: number;
+  text: string;
+  target: string;
+  /** Every status the platforms could read on the line; [] when none is written (a redirect: 301 on Netlify, 302 on Cloudflare). */
+  statuses: number[];
+}
+
+/** `/x` but not `//host` or `/\host`, which browsers read as another origin. */
+const isSitePath = (p: string) => /^\/(?![/\\])/.test(p);
+/** `Country=us`, `id=:id` (conditions and query matches), not a URL with `=` in its query. */
+const isPair = (p: string) => /^[^/:=]+=/.test(p);
+
+/**
+ * Every rule that points anywhere but a path of the site, read more broadly than any one platform
+ * does, so that no platform's reading can find a target this one missed: Netlify takes the first part
+ * after `from` that starts with `/` or `http(s)://` (query matches may come before it, conditions
+ * after the status), Cloudflare exactly the second token (workers-sdk
+ * packages/workers-shared/utils/configuration/parseRedirects.ts), our Vercel/Amplify translation the
+ * second token too. So every token after `from` that is neither a status nor a `key=value` pair is a
+ * target, and inline `#` comments end the line as on both platforms.
+ */
+export function offSiteRules(text: string): OffSiteRule[] {
+  const found: OffSiteRule[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const tokens = line.split(/\s+/);
+    const comment = tokens.findIndex((t, k) => k > 0 && t.startsWith('#'));
+    const parts = tokens.slice(1, comment === -1 ? undefined : comment);
+    // Netlify reads the status with parseInt: `200abc` is 200.
+    const statuses = parts.filter((t) => /^\d{3}/.test(t)).map((t) => Number.parseInt(t, 10));
+    for (const target of parts.filter((t) => !/^\d{3}/.test(t) && !isPair(t))) {
+      if (!isSitePath(target)) found.push({ line: i + 1, text: line.length > 200 ? `${line.slice(0, 200)}…` : line, target, statuses });
+    }
+  });
+  return found;
+}
+
+/**
+ * Why a quick deploy may not carry this rule, or undefined when it may: the one way off the site a
+ * shared account allows is a plain 301/302 redirect to an https:// address (the visitor's browser
+ * goes there; nothing is fetched for them, no method or body is carried over).
+ */
+export function offSiteProblem(rule: OffSiteRule): string | undefined {
+  const { statuses, target } = rule;
+  if (statuses.includes(200)) return `a proxy to ${target}`;
+  const redirect = statuses.every((s) => s >= 300 && s < 400);
+  if (redirect && statuses.every((s) => s === 301 || s === 302) && isPlainHttpsUrl(target)) return undefined;
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(target) && !target.startsWith('/')) return `points at "${target}", which is not a path of this site`;
+  if (!redirect) return `answers status ${statuses.join('/')} with another site (${target})`;
+  if (!isPlainHttpsUrl(target)) return `redirects to ${target}, which is not a plain https:// address`;
+  return `is a ${statuses.join('/')} redirect to another site (${target}); only 301 and 302 may leave the site`;
+}
+
+function isPlainHttpsUrl(target: string): boolean {
+  if (!target.startsWith('https://')) return false;
+  try {
+    const url = new URL(target);
+    // `https://bank.example@evil.example` reads as the bank's address.
+    return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
