@@ -24,9 +24,14 @@ describe('control endpoints', () => {
   });
 
   it('refuses a deployed site of the cloud itself, an opaque Origin, and Sec-Fetch-Site: cross-site', async () => {
-    for (const headers of [{ origin: `http://huskit-x.huskit-local.workers.localhost:${cloud.port}` }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { origin: `http://rebound.example:${cloud.port}`, host: `rebound.example:${cloud.port}` }]) {
-      expect((await post('/_emulator/faults', RULES, headers)).status, JSON.stringify(headers)).toBe(403);
-    }
+    const pages: Record<string, string>[] = [
+      { origin: `http://huskit-x.huskit-local.workers.localhost:${cloud.port}` },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+      // DNS rebinding: the page's own name, now pointing at the loopback.
+      { origin: `http://rebound.example:${cloud.port}`, host: `rebound.example:${cloud.port}` },
+    ];
+    for (const headers of pages) expect((await post('/_emulator/faults', RULES, headers)).status, JSON.stringify(headers)).toBe(403);
     expect(await faultRules()).toEqual([]);
   });
 

@@ -12,11 +12,21 @@ import { looksLikeSourceProject } from './import-files';
 
 const TEXT = /\.(html?|css|m?js|jsx|tsx?|json|txt|md|svg|xml|webmanifest|map)$|(^|\/)_(headers|redirects)$/i;
 const IMAGE = /\.(png|jpe?g|gif|webp|avif|ico|svg)$/i;
+/** The preview link is renewed this long before it expires (links last 55 to 60 minutes). */
+const RENEW_BEFORE_MS = 10 * 60_000;
+const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
 export function SiteEditor({ projectId }: { projectId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const project = useQuery(trpc.projects.get.queryOptions({ projectId }));
+  // Refetched before the preview link expires: the server hands out a fresh one.
+  const project = useQuery({
+    ...trpc.projects.get.queryOptions({ projectId }),
+    refetchInterval: (query) => {
+      const expiresAt = query.state.data?.preview?.expiresAt;
+      return expiresAt ? Math.max(new Date(expiresAt).getTime() - Date.now() - RENEW_BEFORE_MS, 30_000) : false;
+    },
+  });
   const [selected, setSelected] = useState<string | null>(null);
   const [draft, setDraft] = useState<string | null>(null);
   const [saved, setSaved] = useState<'saved' | 'saving' | 'unsaved'>('saved');
@@ -51,7 +61,8 @@ export function SiteEditor({ projectId }: { projectId: string }) {
 
   if (project.isError) return <p role="alert">{project.error.message}</p>;
   if (!project.data) return <p className="text-sm text-neutral-500">Loading…</p>;
-  const previewBase = `/preview/${projectId}/${project.data.previewToken}/`;
+  // Absolute, on the preview origin (user HTML never runs under the app's origin); null when off.
+  const previewBase = project.data.preview?.url ?? null;
 
   async function addFile() {
     const path = window.prompt('New file path (for example about.html or css/extra.css)');
@@ -124,15 +135,21 @@ export function SiteEditor({ projectId }: { projectId: string }) {
         <section aria-label="Editor" className="min-h-[24rem] overflow-hidden rounded-lg border border-neutral-200 bg-white dark:border-neutral-800 dark:bg-neutral-900">
           {current === null && <p className="p-4 text-sm text-neutral-500">This site has no files yet.</p>}
           {current && isText && text.data && <CodeEditor key={current} path={current} value={text.data.text} onChange={setDraft} />}
-          {current && !isText && IMAGE.test(current) && (
+          {current && !isText && IMAGE.test(current) && previewBase && (
             // eslint-disable-next-line @next/next/no-img-element
-            <img src={`${previewBase}${current}`} alt={current} className="m-auto max-h-[28rem] max-w-full p-4" />
+            <img src={`${previewBase}${encodePath(current)}`} alt={current} className="m-auto max-h-[28rem] max-w-full p-4" />
           )}
-          {current && !isText && !IMAGE.test(current) && <p className="p-4 text-sm text-neutral-500">{current} is a binary file; it is deployed as it is.</p>}
+          {current && !isText && !(IMAGE.test(current) && previewBase) && <p className="p-4 text-sm text-neutral-500">{current} is a binary file; it is deployed as it is.</p>}
         </section>
 
         <section aria-label="Preview" className="overflow-hidden rounded-lg border border-neutral-200 bg-white dark:border-neutral-800">
-          <iframe key={previewKey} title="Live preview" src={previewBase} sandbox="allow-scripts allow-forms" className="h-full min-h-[24rem] w-full bg-white" />
+          {previewBase ? (
+            <iframe key={previewKey} title="Live preview" src={previewBase} sandbox="allow-scripts allow-forms" className="h-full min-h-[24rem] w-full bg-white" />
+          ) : (
+            <p role="note" className="p-4 text-sm text-neutral-600">
+              The live preview is off on this server: its operator has not set a preview origin (PREVIEW_ORIGIN). Deploy the site to see it.
+            </p>
+          )}
         </section>
       </div>
     </div>

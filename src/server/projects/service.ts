@@ -1,6 +1,5 @@
 // Projects: a person's website and its current files, kept as blobs in the same content-addressed
 // store the deploy uses, so deploying a saved project sends nothing new from the browser.
-import { createHmac } from 'node:crypto';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import { contentTypeFor, normalizeSitePath, SITE_LIMITS } from '@/lib/site-files';
@@ -8,8 +7,8 @@ import type { Db } from '../db/client';
 import { projectFiles, projects } from '../db/schema';
 import { PostgresBlobStore, sha256Hex } from '../deploy/blob-store';
 import { createDeployment } from '../deploy/service';
-import { getEnv } from '../env';
 import { AppError, notFound } from '../errors';
+import { previewLink } from '../preview/tokens';
 import { templateFiles, type TemplateId } from './templates';
 
 export async function requireProject(db: Db, userId: string, projectId: string) {
@@ -44,7 +43,7 @@ export async function getProject(db: Db, userId: string, projectId: string) {
     .from(projectFiles)
     .where(eq(projectFiles.projectId, projectId))
     .orderBy(asc(projectFiles.path));
-  return { ...project, files: files.map((f) => ({ ...f, contentType: contentTypeFor(f.path) ?? 'application/octet-stream' })), previewToken: previewToken(project.id) };
+  return { ...project, files: files.map((f) => ({ ...f, contentType: contentTypeFor(f.path) ?? 'application/octet-stream' })), preview: previewLink(userId, project.id) };
 }
 
 async function writeFile(db: Db, store: PostgresBlobStore, userId: string, projectId: string, rawPath: string, bytes: Buffer) {
@@ -117,10 +116,4 @@ export async function deployProject(db: Db, userId: string, input: { projectId: 
     authMode: input.authMode,
     manifest: Object.fromEntries(project.files.map((f) => [f.path, { sha256: f.sha256, size: f.size }])),
   });
-}
-
-/** A token that lets the sandboxed preview frame load the project's files without cookies. */
-export function previewToken(projectId: string): string {
-  const secret = Object.values(getEnv().sessionPasswords).at(-1)!;
-  return createHmac('sha256', secret).update(`preview:${projectId}`).digest('base64url').slice(0, 32);
 }
