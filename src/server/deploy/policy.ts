@@ -77,7 +77,9 @@ export async function checkRateLimit(tx: Tx, userId: string, authMode: AuthMode,
       .limit(w.max);
     if (rows.length >= w.max) {
       // The oldest deployment in the window leaves it first: that is when one more is allowed.
-      const retryAfterSeconds = Math.max(1, Math.ceil((rows[0]!.createdAt.getTime() + w.ms - now.getTime()) / 1000));
+      // (With a limit of 0 there is none: the whole window.)
+      const oldest = rows[0]?.createdAt ?? now;
+      const retryAfterSeconds = Math.max(1, Math.ceil((oldest.getTime() + w.ms - now.getTime()) / 1000));
       throw new RateLimitError(`Too many deployments. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`, retryAfterSeconds);
     }
   }

@@ -1,9 +1,10 @@
 // Creating a deployment: everything is checked before anything is written (files, credentials),
 // then the site, the deployment, its files and its first event are written in one transaction.
 // The platform work happens later, in the runner.
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { AUTH_MODES, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
+import type { Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { connections, deploymentFiles, deployments, sites } from '../db/schema';
 import { AppError, type ErrorAction } from '../errors';
@@ -11,9 +12,10 @@ import { recordAudit } from '../audit';
 import { adapterFor } from './adapters';
 import { PostgresBlobStore } from './blob-store';
 import { recordEvent } from './events';
-import { assertBlobsPresent, decodeInlineFiles, inlineFilesSchema, storeInlineFiles, validateManifest, type ProposedManifest } from './files';
-import { checkPlatformQuota, checkRateLimit, QuotaError, RateLimitError, recordRejection } from './policy';
+import { assertStoredAsDeclared, decodeInlineFiles, inlineFilesSchema, PendingBlobs, validateManifest, type ProposedManifest } from './files';
+import { enforcePolicy, withRejectionRecorded } from './policy';
 import { scanSite } from './scan';
+import { checkStaticOnly } from './static-only';
 
 export const PLATFORM_MANAGED_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 export const DEPLOYMENT_DEADLINE_MS = 15 * 60 * 1000;
@@ -29,16 +31,18 @@ export interface CreateDeploymentInput {
   manifest: ProposedManifest;
   /** For a rollback: the earlier deployment (of the same user) whose content goes live again. */
   rollbackOf?: string;
+  /** Files of the request not stored yet (the inline REST body): stored only once every check passed. */
+  pending?: PendingBlobs;
 }
 
 const PLATFORM_NAMES: Record<DeploymentPlatform, string> = { cloudflare: 'Cloudflare', amplify: 'AWS Amplify', netlify: 'Netlify', vercel: 'Vercel' };
 
 export async function createDeployment(db: Db, input: CreateDeploymentInput, now = new Date()): Promise<{ deploymentId: string; siteId: string }> {
   const adapter = adapterFor(input.platform);
-  const manifest = validateManifest(input.manifest, input.platform);
-  const blobs = new PostgresBlobStore(db);
-  await assertBlobsPresent(blobs, input.userId, manifest);
-  await scanSite(manifest, blobs);
+  const declared = validateManifest(input.manifest, input.platform);
+  const blobs = input.pending ?? new PostgresBlobStore(db);
+  // Sizes and limits from what was stored, never from what the client declared.
+  await assertStoredAsDeclared(blobs, input.userId, declared);
   if (input.authMode === 'platform-managed' && !adapter.platformCredentials())
     throw new AppError('BAD_REQUEST', `Quick deploy to ${PLATFORM_NAMES[input.platform]} is not configured on this server. Deploy to your own account instead.`).withAction(
       'use-own-account',
@@ -51,40 +55,32 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, now
     if (!connection)
       throw new AppError('UNAUTHORIZED', `Please connect your account first: add your ${PLATFORM_NAMES[input.platform]} account in Settings, then deploy.`).withAction('settings');
   }
+  // Refused early (cheap) before the scan reads any bytes; checked again, exactly, when inserting.
+  await checkPolicyNow(db, input, now);
+  const { manifest, notes } = await checkStaticOnly({
+    platform: input.platform,
+    mode: input.authMode,
+    manifest: declared,
+    readText: async (path) => (await blobs.get(declared[path]!.sha256)).toString('utf8'),
+  });
+  // Quick deploys land in the shared accounts: their content is scanned. A user's own account is theirs.
+  if (input.authMode === 'platform-managed') await scanSite(manifest, blobs);
+  await input.pending?.commit();
 
   const expiresAt = input.authMode === 'platform-managed' ? new Date(now.getTime() + PLATFORM_MANAGED_LIFETIME_MS) : null;
-
-  try {
-    return await insertDeployment(db, input, manifest, now, expiresAt);
-  } catch (err) {
-    if (err instanceof RateLimitError || err instanceof QuotaError)
-      await recordRejection(db, { ...input, reason: err instanceof RateLimitError ? 'rate_limited' : 'quota' });
-    throw err;
-  }
+  return withRejectionRecorded(db, input, () => insertDeployment(db, input, manifest, notes, now, expiresAt));
 }
 
-async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: ReturnType<typeof validateManifest>, now: Date, expiresAt: Date | null) {
+/** The rate limit and the shared quota, checked now in a short transaction of their own. */
+export function checkPolicyNow(db: Db, input: Pick<CreateDeploymentInput, 'userId' | 'chatId' | 'platform' | 'authMode'>, now = new Date()): Promise<void> {
+  return withRejectionRecorded(db, input, () => db.transaction((tx) => enforcePolicy(tx, input, now)));
+}
+
+async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: Manifest, notes: string[], now: Date, expiresAt: Date | null) {
   const files = Object.entries(manifest);
   const totalSize = files.reduce((n, [, e]) => n + e.size, 0);
   return db.transaction(async (tx) => {
-    await checkRateLimit(tx, input.userId, input.authMode, now);
-    if (input.authMode === 'platform-managed') {
-      // A redeploy of a live site takes no new place in the shared infrastructure.
-      const [existing] = await tx
-        .select({ id: sites.id })
-        .from(sites)
-        .where(
-          and(
-            eq(sites.userId, input.userId),
-            eq(sites.chatId, input.chatId),
-            eq(sites.platform, input.platform),
-            eq(sites.authMode, 'platform-managed'),
-            eq(sites.status, 'active'),
-            gt(sites.expiresAt, now),
-          ),
-        );
-      if (!existing) await checkPlatformQuota(tx, input.platform, now);
-    }
+    await enforcePolicy(tx, input, now);
     const [site] = await tx
       .insert(sites)
       .values({
@@ -129,6 +125,7 @@ async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: 
         ${sql.param(files.map(([, e]) => e.size))}::bigint[],
         ${sql.param(files.map(([, e]) => e.contentType))}::text[])`);
     await recordEvent(tx, id, { status: 'pending', step: 'queued', progress: 0, message: `Queued: ${files.length} files, ${totalSize} bytes` });
+    for (const note of notes) await recordEvent(tx, id, { status: 'pending', step: 'queued', progress: 0, message: note });
     await recordAudit(tx, {
       userId: input.userId,
       action: 'deployment.create',
@@ -141,6 +138,23 @@ async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: 
     });
     return { deploymentId: id, siteId: site!.id };
   });
+}
+
+/**
+ * Which files of a proposed deployment the server lacks for this user. Sizes of the files it holds
+ * are checked now, and with a mode and chat the limits too, so nothing is uploaded for a refusal.
+ */
+export async function negotiateFiles(
+  db: Db,
+  userId: string,
+  input: { platform: DeploymentPlatform; authMode?: AuthMode; chatId?: string; manifest: ProposedManifest },
+): Promise<{ missing: string[] }> {
+  const manifest = validateManifest(input.manifest, input.platform);
+  const held = await new PostgresBlobStore(db).heldSizes(userId, Object.values(manifest).map((e) => e.sha256));
+  const heldOnly = Object.fromEntries(Object.entries(manifest).filter(([, e]) => held.has(e.sha256)));
+  await assertStoredAsDeclared(new PostgresBlobStore(db), userId, heldOnly);
+  if (input.authMode && input.chatId) await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode });
+  return { missing: [...new Set(Object.values(manifest).map((e) => e.sha256))].filter((h) => !held.has(h)) };
 }
 
 /** The manifest of a deployment, from its files. */
@@ -164,8 +178,9 @@ export type InlineDeployBody = z.infer<typeof inlineDeployBody>;
 export async function deployInlineFiles(db: Db, userId: string, platform: DeploymentPlatform, body: InlineDeployBody) {
   const { proposed, bytes } = decodeInlineFiles(body.files);
   validateManifest(proposed, platform);
-  await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
-  return createDeployment(db, { userId, chatId: body.chatId, siteName: body.projectName, platform, authMode: body.authMode, manifest: proposed });
+  // A refused deployment stores no bytes: every check runs before the files are kept.
+  const pending = new PendingBlobs(new PostgresBlobStore(db), userId, bytes);
+  return createDeployment(db, { userId, chatId: body.chatId, siteName: body.projectName, platform, authMode: body.authMode, manifest: proposed, pending });
 }
 
 const ERROR_CODES: Record<string, { status: number; action: ErrorAction }> = {

@@ -2,7 +2,7 @@
 // store the deploy uses, so deploying a saved project sends nothing new from the browser.
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
-import { contentTypeFor, normalizeSitePath, SITE_LIMITS } from '@/lib/site-files';
+import { contentTypeFor, normalizeSitePath, printablePath, SITE_LIMITS } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { projectFiles, projects } from '../db/schema';
 import { PostgresBlobStore, sha256Hex } from '../deploy/blob-store';
@@ -19,7 +19,7 @@ export async function requireProject(db: Db, userId: string, projectId: string) 
 
 function checkedPath(raw: string): string {
   const check = normalizeSitePath(raw);
-  if (!check.ok) throw new AppError('BAD_REQUEST', `The file path "${raw.slice(0, 200)}" ${check.reason}.`).withAction('fix-files');
+  if (!check.ok) throw new AppError('BAD_REQUEST', `The file path "${printablePath(raw)}" ${check.reason}.`).withAction('fix-files');
   return check.path;
 }
 
@@ -65,13 +65,18 @@ export async function saveFile(db: Db, userId: string, projectId: string, path: 
   return writeFile(db, new PostgresBlobStore(db), userId, projectId, path, bytes);
 }
 
-/** Sets files already uploaded as blobs (an imported folder or zip): path → SHA-256. */
+/** Sets files already uploaded as blobs (an imported folder or zip): path → SHA-256; sizes are the stored ones. */
 export async function addUploadedFiles(db: Db, userId: string, projectId: string, files: Record<string, { sha256: string; size: number }>, replace: boolean) {
   await requireProject(db, userId, projectId);
-  const store = new PostgresBlobStore(db);
-  const missing = await store.missing(userId, Object.values(files).map((f) => f.sha256));
-  if (missing.length) throw new AppError('BAD_REQUEST', `${missing.length} file(s) were not uploaded yet. Upload them, then try again.`);
-  const rows = Object.entries(files).map(([path, f]) => ({ projectId, path: checkedPath(path), sha256: f.sha256, size: f.size }));
+  const held = await new PostgresBlobStore(db).heldSizes(userId, Object.values(files).map((f) => f.sha256));
+  const missing = Object.values(files).filter((f) => !held.has(f.sha256)).length;
+  if (missing) throw new AppError('BAD_REQUEST', `${missing} file(s) were not uploaded yet. Upload them, then try again.`);
+  const rows = Object.entries(files).map(([path, f]) => {
+    const size = held.get(f.sha256)!;
+    if (size !== f.size)
+      throw new AppError('BAD_REQUEST', `The size given for "${printablePath(path)}" (${f.size} bytes) is not the size of its uploaded file (${size} bytes).`).withAction('fix-files');
+    return { projectId, path: checkedPath(path), sha256: f.sha256, size };
+  });
   await db.transaction(async (tx) => {
     if (replace) await tx.delete(projectFiles).where(eq(projectFiles.projectId, projectId));
     for (const row of rows)

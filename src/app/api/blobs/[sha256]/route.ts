@@ -14,16 +14,20 @@ export const runtime = 'nodejs';
  */
 export const PUT = jsonRoute(async (request) => {
   const db = await getDb();
-  const user = await authenticateRequest(db, request);
+  const user = await authenticateRequest(db, request, 'deploy');
   const sha256 = new URL(request.url).pathname.split('/').at(-1) ?? '';
   if (!SHA256_HEX.test(sha256)) throw new AppError('BAD_REQUEST', 'Name the file by its SHA-256: 64 lowercase hex characters.');
-  const bytes = await readBinaryBody(request, SITE_LIMITS.maxUploadRequestBytes);
   const store = new PostgresBlobStore(db);
   const params = new URL(request.url).searchParams;
   if (params.has('offset') || params.has('total')) {
-    const result = await store.putChunk(user.id, sha256, Number(params.get('offset')), Number(params.get('total')), bytes);
+    const total = Number(params.get('total'));
+    // The declared whole is refused before its first byte is read.
+    if (!(await store.acceptsChunkedFile(user.id, sha256, total))) return jsonResponse({ sha256, complete: true, received: total }, 201);
+    const bytes = await readBinaryBody(request, SITE_LIMITS.maxUploadRequestBytes);
+    const result = await store.putChunk(user.id, sha256, Number(params.get('offset')), total, bytes);
     return jsonResponse({ sha256, ...result }, result.complete ? 201 : 202);
   }
+  const bytes = await readBinaryBody(request, SITE_LIMITS.maxUploadRequestBytes);
   await store.put(user.id, sha256, bytes);
   return jsonResponse({ sha256, complete: true, received: bytes.length }, 201);
 });
