@@ -21,6 +21,9 @@ export const PREVIEW_COMMON_HEADERS = {
   'x-content-type-options': 'nosniff',
   // The token is in the URL: never hand it to a site the preview links to.
   'referrer-policy': 'no-referrer',
+  // The sandboxed page has an opaque origin: its module scripts and fetches of its own files are
+  // cross-origin. Nothing here is credentialed (no cookies on this origin; the token is the key).
+  'access-control-allow-origin': '*',
 };
 
 export function previewNotFound(message = 'Not found'): Response {

@@ -50,6 +50,8 @@ describe('the preview route', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    // The sandboxed page's origin is opaque: its own module scripts load only with this.
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('set-cookie')).toBeNull();
     const html = await res.text();
     expect(html).toContain('<title>Sandboxed Site</title>');
