@@ -19,7 +19,6 @@ export const e2eServerEnv: Record<string, string> = {
   SESSION_SECRET: 'e2e-session-secret-that-is-long-enough-000000',
   ENCRYPTION_KEYS: `e2e:${Buffer.alloc(32, 5).toString('base64')}`,
   CRON_SECRET: 'e2e-cron-secret-0000',
-  ADMIN_EMAILS: 'operator@huskit.test',
   CLOUD_PORT: String(CLOUD_PORT),
   // The editor's preview on an origin of its own (Chromium resolves *.localhost to loopback).
   PREVIEW_ORIGIN: `http://preview.localhost:${PORT}`,

@@ -15,7 +15,6 @@ export default defineConfig({
     env: {
       NODE_ENV: 'test',
       PGLITE_DATA_DIR: 'memory://',
-      ADMIN_EMAILS: 'operator@huskit.test',
     },
   },
 });

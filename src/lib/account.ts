@@ -22,8 +22,19 @@ export const signInInput = z.object({
   password: z.string({ error: 'Enter your password.' }).min(1, { error: 'Enter your password.' }).max(PASSWORD_MAX_LENGTH),
 });
 
+export const changePasswordInput = z
+  .object({
+    currentPassword: z.string({ error: 'Enter your current password.' }).min(1, { error: 'Enter your current password.' }).max(PASSWORD_MAX_LENGTH),
+    newPassword: newPasswordSchema,
+  })
+  .refine((v) => v.newPassword !== v.currentPassword, {
+    path: ['newPassword'],
+    error: 'Choose a new password that differs from the current one.',
+  });
+
 export type SignUpInput = z.infer<typeof signUpInput>;
 export type SignInInput = z.infer<typeof signInInput>;
+export type ChangePasswordInput = z.infer<typeof changePasswordInput>;
 
 /** Field errors as the forms and JSON endpoints show them. */
 export type FieldErrors = Partial<Record<string, string[]>>;

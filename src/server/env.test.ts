@@ -70,11 +70,9 @@ describe('configuration', () => {
       NODE_ENV: 'development',
       SESSION_SECRET: `2:${'n'.repeat(32)},1:${'o'.repeat(32)}`,
       ENCRYPTION_KEYS: `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`,
-      ADMIN_EMAILS: ' Ops@Example.com , second@example.com',
     });
     expect(env.sessionPasswords).toEqual({ 2: 'n'.repeat(32), 1: 'o'.repeat(32) });
     expect(env.encryptionKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
-    expect([...env.adminEmails]).toEqual(['ops@example.com', 'second@example.com']);
   });
 
   it('points Netlify and Vercel at the local cloud in development, and reads per-platform quotas', () => {

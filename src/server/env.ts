@@ -34,7 +34,6 @@ const schema = z.object({
   SESSION_SECRET: optionalString,
   ENCRYPTION_KEYS: optionalString,
   CRON_SECRET: optionalString,
-  ADMIN_EMAILS: optionalString,
   CLOUD_PORT: optionalString,
   DEPLOY_LEASE_MS: optionalString,
   CLOUDFLARE_API_BASE_URL: optionalString,
@@ -82,7 +81,6 @@ export interface Env {
   /** The first key encrypts; every key decrypts. */
   encryptionKeys: EncryptionKey[];
   cronSecret: string;
-  adminEmails: Set<string>;
   cloudPort: number;
   /** How long a runner's lease lasts without a heartbeat before another instance may take over. */
   deployLeaseMs: number;
@@ -228,12 +226,6 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     sessionPasswords: parseSessionSecret(v.SESSION_SECRET ?? DEV_SESSION_SECRET, production),
     encryptionKeys: parseEncryptionKeys(v.ENCRYPTION_KEYS ?? DEV_ENCRYPTION_KEY, production),
     cronSecret: v.CRON_SECRET ?? DEV_CRON_SECRET,
-    adminEmails: new Set(
-      (v.ADMIN_EMAILS ?? '')
-        .split(',')
-        .map((e) => e.trim().toLowerCase())
-        .filter(Boolean),
-    ),
     cloudPort,
     deployLeaseMs: Number(v.DEPLOY_LEASE_MS ?? 30_000) || 30_000,
     cloudflare: {

@@ -5,7 +5,8 @@ import { TRPCError } from '@trpc/server';
 import { GET as trpcGet, POST as trpcPost } from '@/app/api/trpc/[trpc]/route';
 import { signUp, type SessionUser } from '@/server/auth/accounts';
 import { createApiKey, listApiKeys } from '@/server/auth/api-keys';
-import { headerCookieStore, startSession } from '@/server/auth/session';
+import { countSessions, headerCookieStore, startSession } from '@/server/auth/session';
+import { grantAdmin } from '@/server/admin/roles';
 import { saveConnection } from '@/server/connections/store';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
@@ -34,6 +35,7 @@ beforeAll(async () => {
   alice = await signUp(db, { email: uniqueEmail('alice'), password: PASSWORD });
   bob = await signUp(db, { email: uniqueEmail('bob'), password: PASSWORD });
   aliceKeyId = (await createApiKey(db, alice.id, 'alice-ci')).id;
+  await startSession(db, headerCookieStore(new Headers(), new Headers()), alice);
   aliceConnectionId = (
     await saveConnection(db, {
       userId: alice.id,
@@ -58,6 +60,11 @@ type Caller = Awaited<ReturnType<typeof callerFor>>;
 /** For each procedure: what Bob does with Alice's rows in reach, and what Bob must get. */
 const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
   'account.me': async (c) => expect((await c.account.me()).id).toBe(bob.id),
+  'account.sessions': async (c) => expect((await c.account.sessions()).count).toBe(0),
+  // Bob's "everywhere" is his own sessions only; Alice stays signed in (checked below).
+  'account.signOutEverywhere': async (c) => expect((await c.account.signOutEverywhere()).endedSessions).toBe(0),
+  'account.changePassword': async (c) =>
+    expect(await c.account.changePassword({ currentPassword: PASSWORD, newPassword: 'bob has a new password now' })).toEqual({ endedSessions: 0 }),
   'apiKeys.list': async (c) => expect(await c.apiKeys.list()).toEqual([]),
   'apiKeys.create': async (c) => expect((await c.apiKeys.create({ name: 'bob' })).name).toBe('bob'),
   'apiKeys.revoke': async (c) => expect(await codeOf(c.apiKeys.revoke({ id: aliceKeyId }))).toBe('NOT_FOUND'),
@@ -98,6 +105,9 @@ const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
   'admin.expiring': async (c) => expect(await codeOf(c.admin.expiring())).toBe('FORBIDDEN'),
   'admin.failures': async (c) => expect(await codeOf(c.admin.failures())).toBe('FORBIDDEN'),
   'admin.userDeployments': async (c) => expect(await codeOf(c.admin.userDeployments({ email: alice.email }))).toBe('FORBIDDEN'),
+  'admin.admins': async (c) => expect(await codeOf(c.admin.admins())).toBe('FORBIDDEN'),
+  'admin.grantAdmin': async (c) => expect(await codeOf(c.admin.grantAdmin({ email: bob.email }))).toBe('FORBIDDEN'),
+  'admin.revokeAdmin': async (c) => expect(await codeOf(c.admin.revokeAdmin({ userId: alice.id }))).toBe('FORBIDDEN'),
 };
 
 describe('access', () => {
@@ -115,18 +125,21 @@ describe('access', () => {
     expect((await a.connections.list()).map((c) => c.id)).toEqual([aliceConnectionId]);
     expect((await a.deployments.get({ id: aliceDeploymentId })).status).toBe('pending');
     expect((await a.projects.readText({ projectId: aliceProjectId, path: 'index.html' })).text).toContain('Alice site');
+    expect(await countSessions(await getDb(), alice.id)).toBe(1);
+    expect(bob.role).toBe('user');
   });
 
   it.each(Object.keys(crossUserCases))('an anonymous caller gets UNAUTHORIZED from %s', async (path) => {
     const [router, procedure] = path.split('.') as [string, string];
     const anonymous = (await callerFor(null)) as unknown as Record<string, Record<string, (i?: unknown) => Promise<unknown>>>;
-    expect(await codeOf(anonymous[router]![procedure]!({ id: aliceKeyId, name: 'x', limit: 1, email: 'x@y.z', projectId: aliceProjectId, path: 'a', text: '', files: {}, hashes: [], from: 'a', to: 'b', platform: 'cloudflare', authMode: 'platform-managed' }))).toBe('UNAUTHORIZED');
+    expect(await codeOf(anonymous[router]![procedure]!({ id: aliceKeyId, userId: alice.id, currentPassword: PASSWORD, newPassword: 'x'.repeat(12), name: 'x', limit: 1, email: 'x@y.z', projectId: aliceProjectId, path: 'a', text: '', files: {}, hashes: [], from: 'a', to: 'b', platform: 'cloudflare', authMode: 'platform-managed' }))).toBe('UNAUTHORIZED');
   });
 
   it('lets an admin read the operator procedures', async () => {
     const db = await getDb();
-    const admin = { ...(await signUp(db, { email: uniqueEmail('ops'), password: PASSWORD })), role: 'admin' as const };
-    const a = await callerFor(admin);
+    const ops = await signUp(db, { email: uniqueEmail('ops'), password: PASSWORD });
+    await grantAdmin(db, ops.email, { kind: 'cli' });
+    const a = await callerFor({ ...ops, role: 'admin' }); // as the next request reads it from the database
     const overview = await a.admin.overview();
     expect(overview.users).toBeGreaterThanOrEqual(3);
     expect(overview.quota.map((q) => q.platform).sort()).toEqual(['amplify', 'cloudflare', 'netlify', 'vercel']);
@@ -139,7 +152,7 @@ describe('access', () => {
 describe('tRPC over HTTP', () => {
   async function cookieFor(user: SessionUser) {
     const headers = new Headers();
-    await startSession(headerCookieStore(new Headers(), headers), user);
+    await startSession(await getDb(), headerCookieStore(new Headers(), headers), user);
     return headers.getSetCookie()[0]!.split(';')[0]!;
   }
   const post = (path: string, body: unknown, headers: Record<string, string>) =>

@@ -1,29 +1,39 @@
-// tRPC: the context (database and the signed-in user), the error format, and the procedure tiers.
-// Who may call what is decided here, on the server, never by the page that shows the button.
+// tRPC: the context (database, the caller and how they authenticated), the error format, and the
+// procedure tiers. Who may call what is decided here, on the server, never by the page that shows the
+// button. Tiers: `publicProcedure` (anyone), `scopedProcedure(scope)` (a session, or an API key with
+// that scope), `sessionProcedure` (a signed-in session only: API keys get 403), `adminProcedure`
+// (a session of a user whose database role is admin).
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
+import type { ApiKeyScope } from '@/lib/api-key-scopes';
 import type { Db } from '../db/client';
 import { getDb } from '../db/client';
 import type { SessionUser } from '../auth/accounts';
-import { authenticateRequest } from '../auth/request';
+import { assertKeyScope, assertSession, identifyCaller, type CallerAuth } from '../auth/request';
+import { clientIp } from '../auth/throttle';
 import { AppError, type AppErrorCode } from '../errors';
 
 export interface TRPCContext {
   db: Db;
   user: SessionUser | null;
+  /** How `user` authenticated. Absent only in a caller the server builds itself (tests): a session then. */
+  auth?: CallerAuth;
+  /** The client's address for the sign-in throttle (src/server/auth/throttle.ts), when known. */
+  clientIp?: string | null;
 }
 
 /** Builds the context from the request headers: a session cookie or an API key. */
 export async function createTRPCContext(opts: { headers: Headers; method?: string }): Promise<TRPCContext> {
   const db = await getDb();
   const request = new Request('http://trpc.local/', { method: opts.method ?? 'GET', headers: opts.headers });
-  const user = await authenticateRequest(db, request).catch((err) => {
-    // A cross-site POST is refused outright; an anonymous caller is simply anonymous.
-    if (err instanceof AppError && err.code === 'FORBIDDEN') throw new TRPCError({ code: 'FORBIDDEN', message: err.message });
-    return null;
+  const caller = await identifyCaller(db, request).catch((err: unknown) => {
+    // A cross-site POST or a bad API key is refused outright, with the reason.
+    if (err instanceof AppError && (err.code === 'FORBIDDEN' || err.code === 'UNAUTHORIZED'))
+      throw new TRPCError({ code: err.code, message: err.message, cause: err });
+    throw err;
   });
-  return { db, user };
+  return { db, user: caller?.user ?? null, auth: caller?.auth, clientIp: clientIp(opts.headers) };
 }
 
 const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
@@ -73,12 +83,31 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(mapDomainErrors);
 
-export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+const SERVER_SIDE: CallerAuth = { kind: 'session', sessionId: null };
+
+/** Anyone signed in, by session or by key (not exported: every procedure names what a key needs). */
+const signedInProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
-  return next({ ctx: { ...ctx, user: ctx.user } });
+  return next({ ctx: { ...ctx, user: ctx.user, auth: ctx.auth ?? SERVER_SIDE } });
 });
 
-export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
+/** A signed-in session only: an API key gets 403 (keys, connections, password, sessions, sites, admin). */
+export const sessionProcedure = signedInProcedure.use(({ ctx, next }) => {
+  assertSession(ctx.auth);
+  return next();
+});
+
+/** A session, or an API key that carries `scope`. */
+export const scopedProcedure = (scope: ApiKeyScope) =>
+  signedInProcedure.use(({ ctx, next }) => {
+    assertKeyScope(ctx.auth, scope);
+    return next();
+  });
+
+/** @deprecated Use `sessionProcedure` (same tier); the old name is kept so code written against it stays session-only. */
+export const protectedProcedure = sessionProcedure;
+
+export const adminProcedure = sessionProcedure.use(({ ctx, next }) => {
   if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'This page is for operators only.' });
   return next();
 });

@@ -1,14 +1,16 @@
 // The account endpoints through their real route handlers, a real database and real scrypt.
+import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { POST as signUpRoute } from '@/app/api/auth/sign-up/route';
 import { POST as signInRoute } from '@/app/api/auth/sign-in/route';
 import { POST as signOutRoute } from '@/app/api/auth/sign-out/route';
 import { GET as meRoute } from '@/app/api/me/route';
-import { users } from '@/server/db/schema';
+import { sessions, users } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN, jsonRequest, sessionCookieFrom } from '@/testing/http';
 import { createApiKey, revokeApiKey } from './api-keys';
+import { AUTH_LIMITS, countAuthAttempts, throttleAuthAttempt } from './throttle';
 
 // Counts the key derivations each request performs (the real scrypt still runs).
 const kdf = vi.hoisted(() => ({ calls: [] as { N: number | undefined; keylen: number }[] }));
@@ -24,6 +26,8 @@ vi.mock('node:crypto', async (importOriginal) => {
 
 const getDb = useTestDb();
 const PASSWORD = 'correct horse battery staple';
+/** A client address no other test (or earlier run on the same database) has used. */
+const freshIp = () => `10.${[...randomBytes(3)].join('.')}`;
 
 async function signUpNew(email = uniqueEmail()) {
   const res = await signUpRoute(jsonRequest('/api/auth/sign-up', { email, password: PASSWORD }));
@@ -31,6 +35,8 @@ async function signUpNew(email = uniqueEmail()) {
   return { email, cookie: sessionCookieFrom(res), body: await res.json() };
 }
 
+const signInFrom = (email: string, password: string, ip?: string) =>
+  signInRoute(jsonRequest('/api/auth/sign-in', { email, password }, { headers: ip ? { 'x-forwarded-for': `203.0.113.250, ${ip}` } : {} }));
 const me = (headers: Record<string, string>) => meRoute(new Request(`${APP_ORIGIN}/api/me`, { headers }));
 const countUsers = async (email: string) => (await (await getDb()).select().from(users).where(eq(users.email, email))).length;
 
@@ -45,17 +51,25 @@ describe('sign up', () => {
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Lax/);
     const [row] = await (await getDb()).select().from(users).where(eq(users.email, email));
-    expect(row!.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    // OWASP's scrypt parameters: N=2^17, r=8, p=1.
+    expect(row!.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(row!.passwordHash).not.toContain(PASSWORD);
   });
 
-  it('makes emails listed in ADMIN_EMAILS admins', async () => {
+  it('grants nothing to any address, including operator@huskit.test that ADMIN_EMAILS once listed', async () => {
+    const db = await getDb();
     const email = 'operator@huskit.test';
-    const existing = await countUsers(email);
-    const res = existing
+    // Earlier runs on the same database may have made this account (always with this password).
+    const res = (await countUsers(email))
       ? await signInRoute(jsonRequest('/api/auth/sign-in', { email, password: PASSWORD }))
       : await signUpRoute(jsonRequest('/api/auth/sign-up', { email, password: PASSWORD }));
-    expect((await res.json()).user.role).toBe('admin');
+    expect([200, 201]).toContain(res.status);
+    expect((await res.json()).user.role).toBe('user');
+    for (const address of [`admin-${randomBytes(4).toString('hex')}@huskit.test`, `root-${randomBytes(4).toString('hex')}@example.com`]) {
+      expect((await signUpNew(address)).body.user.role).toBe('user');
+    }
+    const roles = await db.select({ role: users.role }).from(users).where(eq(users.email, email));
+    expect(roles).toEqual([{ role: 'user' }]);
   });
 
   it.each([
@@ -71,11 +85,13 @@ describe('sign up', () => {
     if (typeof body.email === 'string') expect(await countUsers(body.email)).toBe(0);
   });
 
-  it('refuses a taken email with 409 (in any letter case)', async () => {
+  it('refuses a taken email with 409 (in any letter case), without hashing the password', async () => {
     const { email } = await signUpNew();
+    kdf.calls.length = 0;
     const res = await signUpRoute(jsonRequest('/api/auth/sign-up', { email: email.toUpperCase(), password: PASSWORD }));
     expect(res.status).toBe(409);
     expect((await res.json()).error.message).toMatch(/already exists\. Sign in instead/);
+    expect(kdf.calls).toEqual([]);
     expect(await countUsers(email)).toBe(1);
   });
 
@@ -122,17 +138,133 @@ describe('sign in', () => {
     expect(wrong.headers.getSetCookie()).toEqual([]);
     expect(unknown.headers.getSetCookie()).toEqual([]);
     // Both paths derive exactly one full-cost key: no timing difference tells which emails exist.
-    expect(wrongCalls).toEqual([{ N: 16384, keylen: 64 }]);
+    expect(wrongCalls).toEqual([{ N: 131072, keylen: 64 }]);
     expect(unknownCalls).toEqual(wrongCalls);
+  });
+
+  it('re-hashes a password stored with older, weaker parameters at the next sign-in', async () => {
+    const { email } = await signUpNew();
+    const db = await getDb();
+    // A hash as the app made them before (N=2^14), of the same password.
+    const old = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$' + (await legacyHash(PASSWORD, 'c2FsdHNhbHRzYWx0c2FsdA=='));
+    await db.update(users).set({ passwordHash: old }).where(eq(users.email, email));
+
+    kdf.calls.length = 0;
+    const res = await signInRoute(jsonRequest('/api/auth/sign-in', { email, password: PASSWORD }));
+    expect(res.status).toBe(200);
+    expect(kdf.calls.map((c) => c.N)).toEqual([16384, 131072]); // checked with the old cost, stored with the new
+    const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.email, email));
+    expect(row!.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    // The new hash holds the same password; the next sign-in derives once, at today's cost.
+    kdf.calls.length = 0;
+    expect((await signInRoute(jsonRequest('/api/auth/sign-in', { email, password: PASSWORD }))).status).toBe(200);
+    expect(kdf.calls.map((c) => c.N)).toEqual([131072]);
+  });
+});
+
+describe('throttle', () => {
+  beforeEach(() => {
+    kdf.calls.length = 0;
+  });
+  const limit = AUTH_LIMITS['sign-in'].perAccount.limit;
+
+  it(`lets exactly ${limit} of 20 concurrent sign-ins to one account through; the rest get 429 with Retry-After and no key derivation`, async () => {
+    const { email } = await signUpNew();
+    kdf.calls.length = 0;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => signInRoute(jsonRequest('/api/auth/sign-in', { email, password: PASSWORD }))));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(limit);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20 - limit);
+    expect(kdf.calls).toHaveLength(limit); // a refused attempt never reached scrypt
+
+    const refused = answers.find((r) => r.status === 429)!;
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(AUTH_LIMITS['sign-in'].perAccount.seconds - 60);
+    expect(retryAfter).toBeLessThanOrEqual(AUTH_LIMITS['sign-in'].perAccount.seconds);
+    const body = await refused.json();
+    expect(body.error).toMatchObject({ code: 'TOO_MANY_REQUESTS', action: 'wait', retryAfterSeconds: retryAfter });
+    expect(body.error.message).toMatch(/^Too many sign-in attempts\. Try again in 1[45] minutes\.$/);
+    expect(refused.headers.getSetCookie()).toEqual([]);
+
+    // Still refused with the right password: the window is per account, not per outcome.
+    kdf.calls.length = 0;
+    expect((await signInRoute(jsonRequest('/api/auth/sign-in', { email, password: PASSWORD }))).status).toBe(429);
+    expect(kdf.calls).toEqual([]);
+  });
+
+  it('answers a throttled unknown email exactly as a throttled known one: same status, headers and body', async () => {
+    const db = await getDb();
+    const { email: known } = await signUpNew();
+    const unknown = uniqueEmail('nobody');
+    // The route records an attempt for an email nobody has, like for any other.
+    expect((await signInRoute(jsonRequest('/api/auth/sign-in', { email: unknown, password: 'guess number one' }))).status).toBe(401);
+    expect(await countAuthAttempts(db, `sign-in:account:${unknown}`)).toBe(1);
+    // Fill both windows at the same moment, through the function the route calls.
+    for (let i = 0; i < limit; i++) {
+      await throttleAuthAttempt(db, 'sign-in', { email: known, ip: null });
+      if (i < limit - 1) await throttleAuthAttempt(db, 'sign-in', { email: unknown, ip: null });
+    }
+    kdf.calls.length = 0;
+    const [a, b] = await Promise.all([signInFrom(known, 'a wrong password'), signInFrom(unknown, 'a wrong password')]);
+    expect(kdf.calls).toEqual([]);
+    expect([a.status, b.status]).toEqual([429, 429]);
+    const headerNames = (r: Response) => [...r.headers.keys()].sort();
+    expect(headerNames(a)).toEqual(headerNames(b));
+    expect(headerNames(a)).toContain('retry-after');
+    const [ja, jb] = [await a.json(), await b.json()];
+    // Only the clock may differ between the two answers, by the time between the two inserts.
+    expect(Math.abs(ja.error.retryAfterSeconds - jb.error.retryAfterSeconds)).toBeLessThanOrEqual(1);
+    expect({ ...ja.error, retryAfterSeconds: 0 }).toEqual({ ...jb.error, retryAfterSeconds: 0 });
+  });
+
+  it('throttles sign-ins per client IP (the last X-Forwarded-For hop) across different accounts', async () => {
+    const db = await getDb();
+    const ip = freshIp();
+    const perIp = AUTH_LIMITS['sign-in'].perIp.limit;
+    // A route attempt counts against the IP the proxy wrote (the last hop), not the one the client claimed.
+    expect((await signInFrom(uniqueEmail('ip'), 'guess guess guess', ip)).status).toBe(401);
+    expect(await countAuthAttempts(db, `sign-in:ip:${ip}`)).toBe(1);
+    expect(await countAuthAttempts(db, 'sign-in:ip:203.0.113.250')).toBe(0);
+    for (let i = 1; i < perIp; i++) await throttleAuthAttempt(db, 'sign-in', { email: uniqueEmail('ip'), ip });
+    const { email } = await signUpNew();
+    kdf.calls.length = 0;
+    const refused = await signInFrom(email, PASSWORD, ip);
+    expect(refused.status).toBe(429);
+    expect(kdf.calls).toEqual([]);
+    // The same account from another address is fine.
+    expect((await signInFrom(email, PASSWORD, freshIp())).status).toBe(200);
+  });
+
+  it('throttles sign-ups per client IP, before any password is hashed', async () => {
+    const db = await getDb();
+    const ip = freshIp();
+    const signUpFrom = (email: string) =>
+      signUpRoute(jsonRequest('/api/auth/sign-up', { email, password: PASSWORD }, { headers: { 'x-forwarded-for': ip } }));
+    expect((await signUpFrom(uniqueEmail('su'))).status).toBe(201);
+    expect(await countAuthAttempts(db, `sign-up:ip:${ip}`)).toBe(1);
+    for (let i = 1; i < AUTH_LIMITS['sign-up'].perIp.limit; i++) await throttleAuthAttempt(db, 'sign-up', { email: uniqueEmail('su'), ip });
+    kdf.calls.length = 0;
+    const email = uniqueEmail('su-refused');
+    const refused = await signUpFrom(email);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await refused.json()).error.message).toMatch(/^Too many accounts created from here\. Try again in \d+ minutes?\.$/);
+    expect(kdf.calls).toEqual([]);
+    expect(await countUsers(email)).toBe(0);
   });
 });
 
 describe('sessions and API keys', () => {
-  it('signs out: the answer clears the cookie', async () => {
-    const { cookie } = await signUpNew();
+  it('signs out: the answer clears the cookie, and the old cookie is refused afterwards even if replayed', async () => {
+    const { cookie, body } = await signUpNew();
+    expect((await me({ cookie })).status).toBe(200);
     const res = await signOutRoute(jsonRequest('/api/auth/sign-out', {}, { headers: { cookie, origin: APP_ORIGIN } }));
     expect(res.status).toBe(200);
     expect(res.headers.getSetCookie().join()).toMatch(/huskit_session=;.*Max-Age=0/);
+    const replayed = await me({ cookie });
+    expect(replayed.status).toBe(401);
+    const rows = await (await getDb()).select().from(sessions).where(eq(sessions.userId, body.user.id));
+    expect(rows).toEqual([]);
   });
 
   it('refuses a tampered or missing cookie with 401', async () => {
@@ -140,6 +272,12 @@ describe('sessions and API keys', () => {
     const tampered = cookie.slice(0, -3) + (cookie.endsWith('a') ? 'bbb' : 'aaa');
     expect((await me({ cookie: tampered })).status).toBe(401);
     expect((await me({})).status).toBe(401);
+  });
+
+  it('refuses a session whose row has expired, though the cookie itself is still sealed and valid', async () => {
+    const { cookie, body } = await signUpNew();
+    await (await getDb()).update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.userId, body.user.id));
+    expect((await me({ cookie })).status).toBe(401);
   });
 
   it('accepts an API key as a Bearer token until it is revoked', async () => {
@@ -171,3 +309,9 @@ describe('cross-site requests', () => {
     expect(sameOrigin.status).toBe(200);
   });
 });
+
+/** The hash of `password` with the app's former parameters (N=2^14, r=8, p=1), base64. */
+async function legacyHash(password: string, saltB64: string): Promise<string> {
+  const { scryptSync } = await vi.importActual<typeof import('node:crypto')>('node:crypto');
+  return scryptSync(password.normalize('NFKC'), Buffer.from(saltB64, 'base64'), 64, { N: 16384, r: 8, p: 1 }).toString('base64');
+}

@@ -12,7 +12,7 @@ const MAX_INLINE_BODY = 72 * 1024 * 1024;
 export function inlineDeployRoute(platform: DeploymentPlatform) {
   return jsonRoute(async (request) => {
     const db = await getDb();
-    const user = await authenticateRequest(db, request);
+    const user = await authenticateRequest(db, request, 'deploy');
     const body = await readJsonBody(request, inlineDeployBody, MAX_INLINE_BODY);
     const { deploymentId } = await deployInlineFiles(db, user.id, platform, body);
     startRunner(deploymentId);

@@ -14,7 +14,7 @@ export const runtime = 'nodejs';
  */
 export const POST = jsonRoute(async (request) => {
   const db = await getDb();
-  const user = await authenticateRequest(db, request);
+  const user = await authenticateRequest(db, request, 'deploy');
   const parts = await readMultipartFiles(request, SITE_LIMITS.maxUploadRequestBytes);
   if (parts.length === 0) throw new AppError('BAD_REQUEST', 'The request holds no files. Add one part per file, named by its SHA-256.');
   const bad = parts.find((p) => !SHA256_HEX.test(p.name));

@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = jsonRoute(async (request) => {
   const db = await getDb();
-  const user = await authenticateRequest(db, request);
+  const user = await authenticateRequest(db, request, 'status');
   const id = new URL(request.url).searchParams.get('deploymentId') ?? '';
   if (!z.uuid().safeParse(id).success) throw new AppError('NOT_FOUND', 'That deployment was not found.');
   return jsonResponse(await deploymentStatus(db, user.id, id, startRunner));

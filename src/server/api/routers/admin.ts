@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sitesClosestToExpiry } from '../../admin/expiring';
+import { grantAdmin, listAdmins, revokeAdmin } from '../../admin/roles';
 import { adminOverview, deploymentsOfUser, deploymentsPerDay, listRecentUsers, recentFailures, recentRejections } from '../../admin/overview';
 import { startRunner } from '../../deploy/background';
 import { runCleanup } from '../../deploy/cleanup';
@@ -20,4 +21,11 @@ export const adminRouter = createTRPCRouter({
   userDeployments: adminProcedure
     .input(z.object({ email: z.string().trim().min(3).max(254) }))
     .query(({ ctx, input }) => deploymentsOfUser(ctx.db, input.email)),
+  admins: adminProcedure.query(({ ctx }) => listAdmins(ctx.db)),
+  grantAdmin: adminProcedure
+    .input(z.object({ email: z.string().trim().min(1, { error: 'Enter the email of an account.' }).max(254) }))
+    .mutation(({ ctx, input }) => grantAdmin(ctx.db, input.email, { kind: 'admin', adminId: ctx.user.id })),
+  revokeAdmin: adminProcedure
+    .input(z.object({ userId: z.uuid({ error: 'That admin was not found.' }) }))
+    .mutation(({ ctx, input }) => revokeAdmin(ctx.db, { userId: input.userId }, { kind: 'admin', adminId: ctx.user.id })),
 });

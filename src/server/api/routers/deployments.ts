@@ -5,12 +5,12 @@ import { proposedManifestSchema } from '../../deploy/files';
 import { cancelDeployment, deleteSite, deploymentLog, getDeployment, listDeployments, redeploy, rollback } from '../../deploy/manage';
 import { createDeployment } from '../../deploy/service';
 import { deploymentAllowance } from '../../deploy/policy';
-import { createTRPCRouter, protectedProcedure } from '../trpc';
+import { createTRPCRouter, scopedProcedure, sessionProcedure } from '../trpc';
 
 const byId = z.object({ id: z.uuid({ error: 'That deployment was not found.' }) });
 
 export const deploymentsRouter = createTRPCRouter({
-  create: protectedProcedure
+  create: scopedProcedure('deploy')
     .input(
       z.object({
         chatId: z.string().trim().min(1).max(200),
@@ -25,9 +25,9 @@ export const deploymentsRouter = createTRPCRouter({
       startRunner(created.deploymentId);
       return created;
     }),
-  allowance: protectedProcedure.query(({ ctx }) => deploymentAllowance(ctx.db, ctx.user.id)),
-  get: protectedProcedure.input(byId).query(({ ctx, input }) => getDeployment(ctx.db, ctx.user.id, input.id)),
-  list: protectedProcedure
+  allowance: sessionProcedure.query(({ ctx }) => deploymentAllowance(ctx.db, ctx.user.id)),
+  get: scopedProcedure('status').input(byId).query(({ ctx, input }) => getDeployment(ctx.db, ctx.user.id, input.id)),
+  list: scopedProcedure('status')
     .input(
       z.object({
         platform: z.enum(DEPLOYMENT_PLATFORMS).optional(),
@@ -38,17 +38,17 @@ export const deploymentsRouter = createTRPCRouter({
       }),
     )
     .query(({ ctx, input }) => listDeployments(ctx.db, ctx.user.id, input)),
-  log: protectedProcedure.input(byId).query(({ ctx, input }) => deploymentLog(ctx.db, ctx.user.id, input.id)),
-  redeploy: protectedProcedure.input(byId).mutation(async ({ ctx, input }) => {
+  log: scopedProcedure('status').input(byId).query(({ ctx, input }) => deploymentLog(ctx.db, ctx.user.id, input.id)),
+  redeploy: scopedProcedure('deploy').input(byId).mutation(async ({ ctx, input }) => {
     const created = await redeploy(ctx.db, ctx.user.id, input.id);
     startRunner(created.deploymentId);
     return created;
   }),
-  rollback: protectedProcedure.input(byId).mutation(async ({ ctx, input }) => {
+  rollback: scopedProcedure('deploy').input(byId).mutation(async ({ ctx, input }) => {
     const created = await rollback(ctx.db, ctx.user.id, input.id);
     startRunner(created.deploymentId);
     return created;
   }),
-  cancel: protectedProcedure.input(byId).mutation(({ ctx, input }) => cancelDeployment(ctx.db, ctx.user.id, input.id)),
-  delete: protectedProcedure.input(byId).mutation(({ ctx, input }) => deleteSite(ctx.db, ctx.user.id, input.id)),
+  cancel: scopedProcedure('deploy').input(byId).mutation(({ ctx, input }) => cancelDeployment(ctx.db, ctx.user.id, input.id)),
+  delete: sessionProcedure.input(byId).mutation(({ ctx, input }) => deleteSite(ctx.db, ctx.user.id, input.id)),
 });

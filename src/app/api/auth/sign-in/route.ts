@@ -2,6 +2,7 @@ import { signInInput } from '@/lib/account';
 import { signIn } from '@/server/auth/accounts';
 import { assertSameSite } from '@/server/auth/request';
 import { headerCookieStore, startSession } from '@/server/auth/session';
+import { clientIp } from '@/server/auth/throttle';
 import { getDb } from '@/server/db/client';
 import { jsonResponse, jsonRoute, readJsonBody } from '@/server/http/json';
 
@@ -10,8 +11,9 @@ export const runtime = 'nodejs';
 export const POST = jsonRoute(async (request) => {
   assertSameSite(request);
   const input = await readJsonBody(request, signInInput);
-  const user = await signIn(await getDb(), input);
+  const db = await getDb();
+  const user = await signIn(db, input, { ip: clientIp(request.headers) });
   const headers = new Headers();
-  await startSession(headerCookieStore(request.headers, headers), user);
+  await startSession(db, headerCookieStore(request.headers, headers), user, request.headers);
   return jsonResponse({ user: { id: user.id, email: user.email, role: user.role } }, 200, headers);
 });
