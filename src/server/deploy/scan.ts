@@ -1,24 +1,24 @@
-// Content scanning before anything is uploaded to a platform: HTML and JavaScript files are checked
-// against the rules in scan-rules.json (miners, blocklisted script hosts, obfuscated eval, data: URL
-// redirects) and for password forms that post to another site. A hit refuses the deployment, naming
-// the rule and the file.
+// Content scanning of quick deploys, before anything is uploaded to a shared platform account: every
+// file a browser could run or render is read the way a browser would (charset by BOM/declaration,
+// markup by the standard HTML tokenizer, entities decoded, string concatenations joined, base64
+// payloads decoded) and checked against scan-rules.json: miners, blocklisted hosts, eval of decoded
+// strings, password forms or scripts that send to another site, scripted SVG, meta refresh to
+// data:/javascript:. A hit refuses the deployment, naming the rule and the file.
 import { createHash } from 'node:crypto';
+import { domainToASCII } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { decodeXML } from 'entities';
+import mime from 'mime';
+import { SAXParser, type SaxToken, type StartTag } from 'parse5-sax-parser';
 import type { Manifest } from '@/lib/site-files';
 import { AppError } from '../errors';
 import rules from './scan-rules.json';
 
-const SCANNED = /\.(html?|m?js|xhtml)$/i;
-/** Files larger than this are not scanned whole: minified bundles of that size are libraries. */
-const MAX_SCAN_BYTES = 5 * 1024 * 1024;
-
-const patterns = rules.patterns.map((r) => ({ ...r, re: new RegExp(r.regex, 'i') }));
-const blockedHosts = new Set(rules.blockedScriptHosts);
-
 /**
  * Which rules a blob was scanned under: the rules file and the matching code below (bump the number
- * when scanText changes). A blob that passed under this version is not read again.
+ * when the matching code changes). A blob that passed under this version is not read again.
  */
-export const SCAN_VERSION = `2:${createHash('sha256').update(JSON.stringify(rules)).digest('hex').slice(0, 16)}`;
+export const SCAN_VERSION = `3:${createHash('sha256').update(JSON.stringify(rules)).digest('hex').slice(0, 16)}`;
 
 /** Where the scan reads bytes and remembers which blobs passed. */
 export interface ScanStore {
@@ -28,60 +28,843 @@ export interface ScanStore {
   markScanned(sha256s: string[], version: string): Promise<void>;
 }
 
+export type ScanRule = keyof typeof rules.rules;
+
 export interface ScanHit {
-  rule: string;
+  rule: ScanRule;
   description: string;
   path: string;
 }
 
-function hostBlocked(url: string): boolean {
-  let host: string;
-  try {
-    host = new URL(url, 'https://site.invalid/').hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  return [...blockedHosts].some((h) => host === h || host.endsWith(`.${h}`));
+// ---------------------------------------------------------------------------------------------
+// Rules: macros expanded, every pattern bounded (so windows can overlap by more than any match).
+
+const SEP = String.raw`(?:\s|/\*(?:[^*]|\*(?!/)){0,128}\*/|//[^\n]{0,128}\n){0,16}`;
+const QUOTE = '["\'`]';
+const GLOBALS = 'window|self|globalThis|top|parent|frames|this';
+
+function expand(source: string, depth = 0): string {
+  if (depth > 8) throw new Error('scan-rules.json: macros nest too deep');
+  const macros = rules.macros as Record<string, string>;
+  const out = source.replace(/\{(_|q|\.[\w$]+|g\.[\w$]+|[a-zA-Z]\w*)\}/g, (whole, name: string) => {
+    if (name === '_') return SEP;
+    if (name === 'q') return QUOTE;
+    // No separator before the dot: a regex that may start at every space is 30 times slower, and
+    // the normalized text has no space there.
+    if (name.startsWith('.')) return `(?:\\.{_}${name.slice(1)}\\b|\\[{_}{q}${name.slice(1)}{q}{_}\\])`;
+    if (name.startsWith('g.')) return `(?:(?<![\\w$.])(?:${GLOBALS}){.${name.slice(2)}}|(?<![\\w$.])${name.slice(2)}\\b)`;
+    if (name in macros) return macros[name]!;
+    return whole;
+  });
+  return out === source ? out : expand(out, depth + 1);
 }
 
-/** The first rule a file breaks, if any. */
-export function scanText(path: string, text: string): ScanHit | null {
-  for (const p of patterns) if (p.re.test(text)) return { rule: p.id, description: p.description, path };
+/**
+ * The most characters a regex (the subset the rules use) can match, lookarounds counted as if
+ * consumed; Infinity for an unbounded repetition or a back-reference.
+ */
+export function maxMatchLength(source: string): number {
+  let i = 0;
+  const alternation = (): number => {
+    let best = sequence();
+    while (source[i] === '|') {
+      i++;
+      best = Math.max(best, sequence());
+    }
+    return best;
+  };
+  const sequence = (): number => {
+    let total = 0;
+    while (i < source.length && source[i] !== '|' && source[i] !== ')') {
+      let len = atom();
+      const q = /^(?:\*|\+|\?|\{(\d+)(,(\d*))?\})\??/.exec(source.slice(i));
+      if (q) {
+        i += q[0].length;
+        const op = q[0][0];
+        if (op === '*' || op === '+') len = Infinity;
+        else if (op === '{') len *= q[2] === undefined ? Number(q[1]) : q[3] === '' ? Infinity : Number(q[3]);
+      }
+      total += len;
+    }
+    return total;
+  };
+  const atom = (): number => {
+    const c = source[i]!;
+    if (c === '(') {
+      i++;
+      const group = /^\?(?::|=|!|<=|<!|<[A-Za-z]\w*>)/.exec(source.slice(i));
+      if (group) i += group[0].length;
+      const len = alternation();
+      if (source[i] !== ')') throw new Error(`unbalanced group in ${source}`);
+      i++;
+      return len;
+    }
+    if (c === '[') {
+      i++;
+      if (source[i] === '^') i++;
+      if (source[i] === ']') i++;
+      while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
+      i++;
+      return 1;
+    }
+    if (c === '\\') {
+      const next = source[i + 1]!;
+      i += 2;
+      if (next === 'b' || next === 'B') return 0;
+      if (/[1-9k]/.test(next)) return Infinity;
+      if (next === 'x') i += 2;
+      else if (next === 'u') i += source[i] === '{' ? source.indexOf('}', i) - i + 1 : 4;
+      return 1;
+    }
+    i++;
+    return c === '^' || c === '$' ? 0 : 1;
+  };
+  const len = alternation();
+  if (i !== source.length) throw new Error(`unbalanced ")" in ${source}`);
+  return len;
+}
 
-  for (const m of text.matchAll(/<script\b[^>]*\bsrc\s*=\s*["']?([^"'\s>]+)/gi))
-    if (hostBlocked(m[1]!)) return { rule: 'blocked-script-host', description: `a script from a blocked host (${new URL(m[1]!, 'https://x/').hostname})`, path };
-  for (const m of text.matchAll(/\.src\s*=\s*["']([^"']+)["']/g))
-    if (hostBlocked(m[1]!)) return { rule: 'blocked-script-host', description: `a script from a blocked host (${new URL(m[1]!, 'https://x/').hostname})`, path };
+function compile(source: string, what: string): { re: RegExp; span: number } {
+  const expanded = expand(source);
+  const span = maxMatchLength(expanded);
+  if (!Number.isFinite(span)) throw new Error(`scan-rules.json: ${what} can match without bound; give every repetition a maximum`);
+  return { re: new RegExp(expanded, 'i'), span };
+}
 
-  // A password field in a form whose action is an absolute URL: credentials leave the site.
-  for (const form of text.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
-    const action = /\baction\s*=\s*["']?\s*((?:https?:)?\/\/[^"'\s>]+)/i.exec(form[1]!)?.[1];
-    if (action && /<input\b[^>]*\btype\s*=\s*["']?password/i.test(form[2]!))
-      return { rule: 'credential-form-other-origin', description: `a password form that sends to ${new URL(action, 'https://x/').hostname}`, path };
+const PATTERNS = rules.patterns.map((p, n) => ({
+  id: p.id as ScanRule,
+  in: p.in,
+  needle: 'needle' in p ? new RegExp(p.needle, 'gi') : null,
+  ...compile(p.regex, `pattern ${n} (${p.id})`),
+}));
+const CRED = {
+  fieldName: new RegExp(rules.credentials.fieldName, 'i'),
+  textSecurity: compile(rules.credentials.textSecurity, 'credentials.textSecurity'),
+  reads: compile(rules.credentials.reads, 'credentials.reads'),
+  sends: compile(rules.credentials.sends, 'credentials.sends'),
+  near: rules.credentials.nearChars,
+};
+const SVG_HANDLER = compile(rules.svg.handler, 'svg.handler');
+
+/** Where a URL starts in code or text: a scheme (slashes optional, as URL parsers allow) or `//`. */
+const URL_IN_TEXT = /(?:\b(?:https?|wss?|ftp)[\t\n\r ]{0,4}:[\t\n\r ]{0,4}[\\/]{0,4}|(?<![\w$:\\/.-])[\\/]{2})([^\s\\/?#"'`<>(){}[\],;|^*]{1,300})/gi;
+const ABSOLUTE_URL = /(?:\b(?:https?|wss?)[\t\n\r ]{0,4}:[\t\n\r ]{0,4}[\\/]{2}|(?<![\w$:\\/.-])[\\/]{2}[\w-])/i;
+
+/** The longest stretch of text any check looks at at once. */
+const LONGEST_SPAN = Math.max(
+  ...PATTERNS.map((p) => p.span),
+  SVG_HANDLER.span,
+  2 * CRED.near + CRED.reads.span + CRED.sends.span,
+  maxMatchLength(URL_IN_TEXT.source),
+);
+/** Large texts are checked in windows that overlap by more than any match can span. */
+export const SCAN_WINDOW = { chars: 4 * 1024 * 1024, overlap: 2 ** Math.ceil(Math.log2(LONGEST_SPAN + 1)) };
+
+function* windows(text: string): Generator<string> {
+  const { chars, overlap } = SCAN_WINDOW;
+  for (let start = 0; ; start += chars - overlap) {
+    yield start === 0 && text.length <= chars ? text : text.slice(start, start + chars);
+    if (start + chars >= text.length) return;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hosts.
+
+const SITE = 'https://site.invalid/';
+const SITE_HOST = 'site.invalid';
+
+/** A host as its DNS name: lowercase ASCII (punycode), no userinfo, port or trailing dot. */
+export function normalizeHost(authority: string): string {
+  const raw = authority.replace(/[\t\n\r]/g, '');
+  let host: string;
+  try {
+    host = new URL(`https://${raw}/`).hostname;
+  } catch {
+    host = domainToASCII(raw.slice(raw.lastIndexOf('@') + 1).replace(/:\d*$/, '')) || raw.toLowerCase();
+  }
+  return host.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
+}
+
+const BLOCKED = rules.blockedHosts.map(normalizeHost);
+const blockedHost = (host: string) => BLOCKED.find((b) => host === b || host.endsWith(`.${b}`));
+
+/** The host an attribute URL loads from (resolved as the browser would), or null. */
+function urlHost(value: string, base: string): string | null {
+  try {
+    const u = new URL(value, base);
+    return /^(?:https?|wss?|ftp):$/.test(u.protocol) ? u.hostname.replace(/\.+$/, '') : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A URL as a browser reads its scheme: leading controls/spaces dropped, tabs and newlines removed. */
+const cleanUrl = (value: string) => value.replace(/^[\u0000-\u0020]+/, '').replace(/[\t\n\r]/g, '');
+const schemeOf = (value: string) => /^([a-z][a-z0-9+.-]*):/i.exec(cleanUrl(value))?.[1]?.toLowerCase();
+
+// ---------------------------------------------------------------------------------------------
+// Reading bytes as text.
+
+const BOMS: [number[], string][] = [
+  [[0xef, 0xbb, 0xbf], 'utf-8'],
+  [[0xff, 0xfe], 'utf-16le'],
+  [[0xfe, 0xff], 'utf-16be'],
+];
+
+function decode(bytes: Buffer, label: string): string | null {
+  try {
+    return new TextDecoder(label).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every reading of the bytes a browser could make: by the BOM when there is one (it wins over any
+ * header or declaration); otherwise UTF-8, plus the declared charset (<meta charset>, <?xml
+ * encoding?>, @charset), UTF-16 when the bytes look like it, and ISO-2022-JP when they carry its escapes.
+ */
+export function readings(bytes: Buffer): string[] {
+  for (const [bom, label] of BOMS) if (bom.every((b, i) => bytes[i] === b)) return [decode(bytes, label)!];
+  const labels = new Set(['utf-8']);
+  const head = bytes.subarray(0, 1024).toString('latin1');
+  const declared =
+    /<meta\b[^>]{0,512}?charset\s*=\s*["']?\s*([\w.:-]{1,40})/i.exec(head)?.[1] ??
+    /^\s*<\?xml\b[^>]{0,200}?encoding\s*=\s*["']([\w.:-]{1,40})/i.exec(head)?.[1] ??
+    /^@charset\s+"([\w.:-]{1,40})"/i.exec(head)?.[1];
+  if (declared) labels.add(declared.toLowerCase());
+  let even = 0;
+  let odd = 0;
+  const sample = Math.min(bytes.length, 1024);
+  for (let i = 0; i < sample; i++) if (bytes[i] === 0) i % 2 ? odd++ : even++;
+  if (odd > sample / 8 && even < sample / 40) labels.add('utf-16le');
+  if (even > sample / 8 && odd < sample / 40) labels.add('utf-16be');
+  if (bytes.includes('\x1b$') || bytes.includes('\x1b(')) labels.add('iso-2022-jp');
+  const texts = new Set<string>();
+  for (const label of labels) {
+    const text = decode(bytes, label);
+    if (text !== null) texts.add(text);
+  }
+  return [...texts];
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a file is to a browser.
+
+type Kind = 'markup' | 'script' | 'css' | 'skip';
+const MARKUP_EXT = /\.(?:html?|shtml|xhtml?|xht|svgz?|xml|xsl|xslt|rss|atom|mml)$/i;
+const XML_EXT = /\.(?:xhtml?|xht|svgz?|xml|xsl|xslt|rss|atom|mml)$/i;
+const JS_EXT = /\.(?:[mc]?js|jsx)$/i;
+
+/**
+ * Images, audio and video are never read: browsers refuse to run them as scripts or render them as
+ * pages. Everything else can be (a classic <script src> runs text/plain, fonts, JSON, unknown types).
+ */
+function kindOf(path: string): Kind {
+  if (MARKUP_EXT.test(path)) return 'markup';
+  if (/\.css$/i.test(path)) return 'css';
+  const type = mime.getType(path) ?? '';
+  if (/^(?:image|audio|video)\//.test(type) && type !== 'image/svg+xml') return 'skip';
+  return 'script';
+}
+
+const looksLikeMarkup = (text: string) => /^\s{0,1024}<(?:[!?]|[a-z][\w:-]{0,40}[\s/>])/i.test(text.slice(0, 2048));
+
+// ---------------------------------------------------------------------------------------------
+// Scanning.
+
+class Hit extends Error {
+  constructor(
+    readonly rule: ScanRule,
+    readonly detail?: string,
+  ) {
+    super(rule);
+  }
+}
+
+const hit = (rule: ScanRule, detail?: string): never => {
+  throw new Hit(rule, detail);
+};
+
+const MAX_DEPTH = 3;
+
+interface Context {
+  depth: number;
+  /** Characters of decoded payloads still allowed for this file (base64 and data: URLs nest). */
+  budget: { chars: number };
+}
+
+/** A literal JS string (quotes kept as group 1, body as 2), at most 4 KB. */
+const LITERAL = String.raw`(["'\x60])((?:\\[\s\S]|(?!\1)[^\\]){0,4096})\1`;
+const literal = (n: number) => LITERAL.replace('\\1', `\\${n}`).replace('\\1', `\\${n}`);
+
+function unescapeJs(text: string): string {
+  return text
+    .replace(/\\u\{([0-9a-f]{1,6})\}/gi, (w, h: string) => (parseInt(h, 16) <= 0x10ffff ? String.fromCodePoint(parseInt(h, 16)) : w))
+    .replace(/\\u([0-9a-f]{4})|\\x([0-9a-f]{2})/gi, (_w, u?: string, x?: string) => String.fromCharCode(parseInt(u ?? x!, 16)))
+    .replace(/\\([0-3][0-7]{2})/g, (_w, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** Block comments out, in one linear pass (a regex would go quadratic on many unclosed "/*"). */
+function stripBlockComments(text: string): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (;;) {
+    const open = text.indexOf('/*', at);
+    if (open < 0) break;
+    const close = text.indexOf('*/', open + 2);
+    if (close < 0) break;
+    parts.push(text.slice(at, open), ' ');
+    at = close + 2;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
+}
+
+/**
+ * Code as its author meant it to be read: escapes decoded, comments and runs of whitespace gone,
+ * string literals joined ("coin"+"hive.com", `coin${"hive"}`, [..].join(''), .concat, reversed).
+ * Scanned beside the raw text, so a wrong guess here can only add hits, never hide one.
+ */
+export function normalizeScript(text: string): string {
+  let s = stripBlockComments(unescapeJs(text))
+    .replace(/\s+/g, ' ')
+    .replace(/ ?([.[\](),;:=+{}]) ?/g, '$1');
+  s = s.replace(/\$\{(["'])([^"'\\]{0,4096})\1\}/g, '$2');
+  // Twice: an array join can make a literal that a "+" then joins, and the other way round.
+  return joinLiterals(joinLiterals(s));
+}
+
+/** One round of joining string literals; each rewrite only where its telltale is (the literal regexes are costly). */
+function joinLiterals(s: string): string {
+  if (/["'`]\+["'`]/.test(s)) {
+    const join = new RegExp(`${literal(1)}\\+${literal(3)}`, 'g');
+    for (let pass = 0; pass < 8; pass++) {
+      const next = s.replace(join, (_w, q: string, a: string, _q2: string, b: string) => `${q}${a}${b}${q}`);
+      if (next === s) break;
+      s = next;
+    }
+  }
+  const lit = new RegExp(literal(1), 'g');
+  const bodies = (list: string) => [...list.matchAll(lit)].map((m) => m[2]);
+  if (/["'`],?\]\.join\(/.test(s))
+    s = s.replace(new RegExp(`\\[((?:${literal(2)},){0,64}${literal(4)}),?\\]\\.join\\((?:${literal(6)})?\\)`, 'g'), (_w, list: string, ...rest) =>
+      JSON.stringify(bodies(list).join((rest[5] as string | undefined) ?? ',')),
+    );
+  if (/["'`]\.concat\(["'`]/.test(s))
+    s = s.replace(new RegExp(`${literal(1)}\\.concat\\(((?:${literal(4)},?){1,64})\\)`, 'g'), (_w, q: string, a: string, list: string) => `${q}${a}${bodies(list).join('')}${q}`);
+  if (/\.split\((["'`])\1\)\.reverse\(\)/.test(s))
+    s = s.replace(new RegExp(`${literal(1)}\\.split\\((["'\`])\\3\\)\\.reverse\\(\\)\\.join\\((["'\`])\\4\\)`, 'g'), (_w, q: string, a: string) => `${q}${[...a].reverse().join('')}${q}`);
+  return s;
+}
+
+const printable = (text: string) => {
+  let ok = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127)) ok++;
+  }
+  return text.length > 0 && ok / text.length > 0.9;
+};
+
+/** A data: URL's body as text, or null when it is not one or holds media. */
+function dataUrlText(url: string): { text: string; markup: boolean; svg?: boolean } | null {
+  const m = /^data:([^,]{0,200}),([\s\S]*)$/i.exec(cleanUrl(url));
+  if (!m) return null;
+  const type = m[1]!.toLowerCase();
+  if (/^(?:image|audio|video|font)\//.test(type) && !type.startsWith('image/svg')) return null;
+  let body: Buffer;
+  try {
+    body = /;base64$/i.test(type) ? Buffer.from(m[2]!, 'base64') : Buffer.from(decodeURIComponent(m[2]!), 'utf8');
+  } catch {
+    body = Buffer.from(m[2]!, 'latin1');
+  }
+  return { text: readings(body)[0]!, markup: /html|xml|svg/.test(type), svg: type.startsWith('image/svg') };
+}
+
+function base64Text(b64: string): string | null {
+  const text = Buffer.from(b64, /[-_]/.test(b64) ? 'base64url' : 'base64').toString('latin1');
+  if (text.length >= 8 && printable(text)) return text;
+  // Binary (a WebAssembly miner, say): its names are still matched.
+  if (text.length >= 256) for (const w of windows(text)) checkPatterns(w, 'any');
   return null;
 }
 
 /**
- * Scans the site's HTML and JavaScript not yet scanned under these rules; throws a 400 naming the
- * rule and the file at the first hit. A hit depends on the bytes only, so clean bytes are remembered.
+ * Strings hidden in code: base64 literals (atob payloads, Vite's inline workers), fromCharCode
+ * lists, %-escaped strings, data: URLs. Each is scanned as code (or markup) in its turn.
+ */
+function payloads(norm: string): { text: string; markup: boolean; svg?: boolean }[] {
+  const out: { text: string; markup: boolean; svg?: boolean }[] = [];
+  for (const m of norm.matchAll(/(["'`])([A-Za-z0-9+/_-]{16,}={0,2})\1/g)) {
+    let text = base64Text(m[2]!);
+    // Base64 of base64 (of base64…): decoded until it is something else.
+    for (let again = 0; text && again < 8 && /^[A-Za-z0-9+/_-]{16,}={0,2}$/.test(text.trim()); again++) text = base64Text(text.trim()) ?? text;
+    if (text) out.push({ text, markup: looksLikeMarkup(text) });
+  }
+  for (const m of norm.matchAll(/fromCharCode ?\(((?: ?(?:0x[0-9a-f]{1,6}|\d{1,7}) ?,){2,}(?: ?(?:0x[0-9a-f]{1,6}|\d{1,7})) ?)\)/gi))
+    out.push({ text: String.fromCharCode(...m[1]!.split(',').map((n) => Number(n.trim()) & 0xffff)), markup: false });
+  for (const m of norm.matchAll(/(["'`])((?:[^"'`%\\]{0,16}%(?:u[0-9a-f]{4}|[0-9a-f]{2})){3,}[^"'`\\]{0,4096})\1/gi)) {
+    const text = m[2]!.replace(/%u([0-9a-f]{4})|%([0-9a-f]{2})/gi, (_w, u?: string, x?: string) => String.fromCharCode(parseInt(u ?? x!, 16)));
+    out.push({ text, markup: looksLikeMarkup(text) });
+  }
+  for (const m of norm.matchAll(/\bdata:[\w.+/-]{0,100}(?:;[\w.=-]{1,60}){0,4},[^"'`\s)]{1,4000000}/gi)) {
+    const found = dataUrlText(m[0]);
+    if (found) out.push(found);
+  }
+  return out;
+}
+
+function nested(text: string, markup: boolean, ctx: Context, svg = false): void {
+  if (ctx.depth >= MAX_DEPTH || text.length > ctx.budget.chars) return;
+  ctx.budget.chars -= text.length;
+  const inner = { ...ctx, depth: ctx.depth + 1 };
+  if (markup) scanMarkup(text, inner, { svgFile: svg, xml: svg });
+  else scanScript(text, inner);
+}
+
+function checkHosts(text: string): void {
+  for (const m of text.matchAll(URL_IN_TEXT)) {
+    const host = normalizeHost(m[1]!);
+    const blocked = blockedHost(host);
+    if (blocked) hit('blocked-host', host);
+  }
+}
+
+/** A password read by a script that also sends to an absolute URL close by. */
+function checkCredentialScript(text: string, reads: RegExp = CRED.reads.re): void {
+  const all = new RegExp(reads.source, 'gi');
+  for (const m of text.matchAll(all)) {
+    const near = text.slice(Math.max(0, m.index - CRED.near), m.index + m[0].length + CRED.near);
+    if (CRED.sends.re.test(near) && ABSOLUTE_URL.test(near)) hit('credential-script-other-origin');
+  }
+}
+
+/** Tries a pattern only around its needle: the stretches within its span of an occurrence. */
+function matchesNear(p: (typeof PATTERNS)[number], text: string): boolean {
+  if (!p.needle) return p.re.test(text);
+  let from = -1;
+  let to = -1;
+  for (const m of text.matchAll(p.needle)) {
+    if (to < 0 || m.index - p.span > to) {
+      if (to >= 0 && p.re.test(text.slice(from, to))) return true;
+      from = Math.max(0, m.index - p.span);
+    }
+    to = m.index + m[0].length + p.span;
+  }
+  return to >= 0 && p.re.test(text.slice(from, to));
+}
+
+function checkPatterns(text: string, scope: 'script' | 'any'): void {
+  for (const p of PATTERNS) if ((scope === 'script' || p.in === 'any') && matchesNear(p, text)) hit(p.id);
+}
+
+/**
+ * Code: a JS file, an inline script, a handler, a javascript: URL, a decoded payload, and any other
+ * file a <script src> could run. `js` adds markup written into strings (innerHTML of a form).
+ */
+function scanScript(raw: string, ctx: Context, js = true): void {
+  const norm = normalizeScript(raw);
+  for (const variant of norm === raw ? [raw] : [raw, norm])
+    for (const w of windows(variant)) {
+      checkPatterns(w, 'script');
+      checkHosts(w);
+      // Only code reads fields (a README's sample login form is not a script).
+      if (js) checkCredentialScript(w);
+    }
+  // Markup written from code (innerHTML, document.write): quotes inside it are JS-escaped.
+  if (js)
+    for (const variant of norm === raw ? [raw] : [raw, norm])
+      if (/<(?:form|input)\b/i.test(variant)) scanMarkup(variant.replace(/\\(["'/])/g, '$1'), ctx, { svgFile: false, xml: false, credentialsOnly: true });
+  for (const p of payloads(norm)) nested(p.text, p.markup, ctx, p.svg);
+}
+
+/** Styles: hosts in @import and url(), CSS escapes and comments undone. */
+function scanCss(raw: string): void {
+  const text = stripBlockComments(raw).replace(/\\([0-9a-f]{1,6})[ \t\n]?|\\([^\n0-9a-f])/gi, (_w, hex?: string, ch?: string) =>
+    hex ? String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff)) : ch!,
+  );
+  for (const w of windows(text)) checkHosts(w);
+}
+
+/** Expands the internal entities an XML document declares (XML parsers do; an HTML tokenizer doesn't). */
+function expandXmlEntities(text: string): string {
+  const head = text.slice(0, 65536);
+  const declared = new Map<string, string>();
+  for (const m of head.matchAll(/<!ENTITY\s+([\w.:-]{1,64})\s+(["'])([\s\S]{0,8192}?)\2\s*>/g)) declared.set(m[1]!, m[3]!);
+  if (declared.size === 0) return text;
+  let out = text;
+  for (let pass = 0; pass < 4 && out.length < text.length * 4 + 1e6; pass++) {
+    const next = out.replace(/&([\w.:-]{1,64});/g, (w, name: string) => declared.get(name) ?? w);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+const LOAD_ATTRS = new Set(['src', 'href', 'xlink:href', 'data', 'action', 'formaction', 'poster', 'background', 'ping', 'manifest', 'codebase', 'archive', 'lowsrc', 'dynsrc', 'longdesc', 'cite', 'icon', 'profile', 'usemap']);
+const NAVIGATION_TAGS = new Set(['a', 'area']);
+
+interface Field {
+  form: number | null;
+  formAttr: string | null;
+  password: boolean;
+  textLike: boolean;
+}
+interface Form {
+  action: string | null;
+  id: string | null;
+  handlers: string[];
+}
+
+/** The browser's reading of a page, kept to what the rules look at. */
+class PageReader extends SAXParser {
+  base: string | null = null;
+  forms: Form[] = [];
+  fields: Field[] = [];
+  formActions: string[] = [];
+  ids = new Map<string, number | 'other'>();
+  loads: string[] = [];
+  refreshes: string[] = [];
+  scripts: string[] = [];
+  styles: string[] = [];
+  prose: string[] = [];
+  nestedMarkup: string[] = [];
+  dataUrls: string[] = [];
+  passwordHandlers: string[] = [];
+  svgScripts = 0;
+  svgHandlers: string[] = [];
+  svgJavascriptUrls = 0;
+  private pointer: number | null = null;
+  private inside: 'script' | 'style' | 'noscript' | null = null;
+  private textParts: string[] = [];
+
+  constructor(private readonly svgFile: boolean) {
+    super();
+  }
+
+  readPage(text: string): this {
+    this.tokenizer.write(text, true);
+    return this;
+  }
+
+  protected override emitIfListenerExists(event: string, token: SaxToken): boolean {
+    if (event === 'startTag') this.openTag(token as StartTag);
+    else if (event === 'endTag') this.closeTag((token as StartTag).tagName);
+    else if (event === 'text') {
+      const text = (token as { text: string }).text;
+      if (this.inside) this.textParts.push(text);
+      else this.prose.push(text);
+    }
+    return true;
+  }
+
+  private openTag(tag: StartTag): void {
+    const name = tag.tagName.toLowerCase();
+    const local = name.slice(name.lastIndexOf(':') + 1);
+    const attrs = new Map<string, string>();
+    for (const a of tag.attrs) {
+      const key = (a.prefix ? `${a.prefix}:${a.name}` : a.name).toLowerCase();
+      if (!attrs.has(key)) attrs.set(key, a.value);
+    }
+    const id = attrs.get('id');
+    if (id && !this.ids.has(id)) this.ids.set(id, 'other');
+    for (const [key, value] of attrs) {
+      if (key.startsWith('on')) {
+        this.scripts.push(value);
+        if (this.svgFile) this.svgHandlers.push(value);
+      }
+      if (key === 'style') this.styles.push(value);
+      const scheme = schemeOf(value);
+      if (scheme === 'javascript' || scheme === 'vbscript') {
+        const body = cleanUrl(value).replace(/^[a-z]+:/i, '');
+        this.scripts.push(safeDecodeURI(body));
+        if (this.svgFile && /(?:^|:)href$|^(?:to|from|by|values)$/.test(key)) this.svgJavascriptUrls++;
+      } else if (scheme === 'data') this.dataUrls.push(value);
+      // An animation may set href to any of a list of values: "0;javascript:...".
+      if (this.svgFile && key === 'values' && value.split(';').some((v) => schemeOf(v) === 'javascript')) this.svgJavascriptUrls++;
+      if (LOAD_ATTRS.has(key) && !(NAVIGATION_TAGS.has(local) && key.endsWith('href'))) this.loads.push(value);
+    }
+    switch (local) {
+      case 'base':
+        if (this.base === null && attrs.has('href')) this.base = attrs.get('href')!;
+        break;
+      case 'form':
+        if (this.pointer === null) {
+          this.pointer = this.forms.push({ action: attrs.get('action') ?? null, id: id ?? null, handlers: [] }) - 1;
+          if (id) this.ids.set(id, this.pointer);
+          for (const [key, value] of attrs) if (key.startsWith('on')) this.forms[this.pointer]!.handlers.push(value);
+        }
+        break;
+      case 'input':
+      case 'button':
+      case 'select':
+      case 'textarea': {
+        const type = (attrs.get('type') ?? '').trim().toLowerCase();
+        const names = `${attrs.get('name') ?? ''} ${attrs.get('id') ?? ''}`;
+        const field: Field = {
+          form: this.pointer,
+          formAttr: attrs.get('form') ?? null,
+          password:
+            local === 'input' &&
+            (type === 'password' || /password/i.test(attrs.get('autocomplete') ?? '') || (type !== 'hidden' && type !== 'submit' && CRED.fieldName.test(names))),
+          textLike: local === 'input' && ['', 'text', 'search', 'tel'].includes(type),
+        };
+        this.fields.push(field);
+        // A password field's own handlers (onblur="fetch(...)") act on it.
+        if (field.password) for (const [key, value] of attrs) if (key.startsWith('on')) this.passwordHandlers.push(value);
+        if (attrs.has('formaction')) this.formActions.push(attrs.get('formaction')!);
+        if (this.pointer !== null && (local === 'button' || type === 'submit' || type === 'image'))
+          for (const [key, value] of attrs) if (key.startsWith('on')) this.forms[this.pointer]!.handlers.push(value);
+        break;
+      }
+      case 'meta':
+        if ((attrs.get('http-equiv') ?? '').trim().toLowerCase() === 'refresh') this.refreshes.push(attrs.get('content') ?? '');
+        break;
+      case 'iframe':
+        if (attrs.has('srcdoc')) this.nestedMarkup.push(attrs.get('srcdoc')!);
+        break;
+      case 'script':
+        if (this.svgFile) this.svgScripts++;
+        this.openElement('script');
+        break;
+      case 'style':
+        this.openElement('style');
+        break;
+      case 'noscript':
+        this.openElement('noscript');
+        break;
+    }
+  }
+
+  private openElement(kind: 'script' | 'style' | 'noscript'): void {
+    this.flush();
+    this.inside = kind;
+  }
+
+  private closeTag(tagName: string): void {
+    const local = tagName.toLowerCase().slice(tagName.lastIndexOf(':') + 1);
+    if (local === 'form') this.pointer = null;
+    if (local === this.inside) this.flush();
+  }
+
+  /** Text of an element that ended (or never did: the end of the page closes it). */
+  flush(): this {
+    const text = this.textParts.join('');
+    if (this.inside === 'script') this.scripts.push(text);
+    if (this.inside === 'style') this.styles.push(text);
+    if (this.inside === 'noscript') this.nestedMarkup.push(text);
+    this.inside = null;
+    this.textParts = [];
+    return this;
+  }
+}
+
+function safeDecodeURI(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text.replace(/%([0-9a-f]{2})/gi, (_w, h: string) => String.fromCharCode(parseInt(h, 16)));
+  }
+}
+
+/** Where a form's action sends, when that is another site (null: the page itself, or no network). */
+function offSite(action: string | null, base: string): string | null {
+  if (action === null || action.trim() === '') return null;
+  try {
+    const u = new URL(action, base);
+    if (u.protocol === 'mailto:') return u.pathname || 'an email address';
+    if (!/^(?:https?|wss?|ftp):$/.test(u.protocol)) return null;
+    const host = u.hostname.replace(/\.+$/, '');
+    return host === SITE_HOST ? null : host;
+  } catch {
+    return null;
+  }
+}
+
+interface MarkupOptions {
+  svgFile: boolean;
+  xml: boolean;
+  /** Markup found inside code: only the password-form rules apply to it. */
+  credentialsOnly?: boolean;
+}
+
+function scanMarkup(text: string, ctx: Context, opts: MarkupOptions): void {
+  const source = opts.xml ? expandXmlEntities(text) : text;
+  const page = new PageReader(opts.svgFile).readPage(source).flush();
+  let base = SITE;
+  try {
+    if (page.base !== null) base = new URL(page.base, SITE).href;
+  } catch {
+    // An invalid <base href> is ignored by browsers too.
+  }
+  const passwordOwners = passwordForms(page);
+  checkCredentialForms(page, base, passwordOwners);
+  if (opts.credentialsOnly) return;
+  const formReads = passwordFormReads(page, passwordOwners);
+
+  if (page.svgScripts > 0) hit('svg-script');
+  if (page.svgJavascriptUrls > 0) hit('svg-javascript-url');
+  for (const handler of page.svgHandlers) if (SVG_HANDLER.re.test(handler) || SVG_HANDLER.re.test(normalizeScript(handler))) hit('svg-event-handler');
+
+  for (const content of page.refreshes) {
+    const target = /^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?["']?\s*([^"']*)/i.exec(content)?.[1] ?? '';
+    if (rules.refreshSchemes.includes(`${schemeOf(target) ?? ''}:`)) hit('meta-refresh-to-script');
+    page.loads.push(target);
+  }
+  for (const value of page.loads) {
+    const host = urlHost(value, base);
+    if (host && blockedHost(host)) hit('blocked-host', host);
+  }
+
+  for (const style of page.styles) scanCss(style);
+  // Each script on its own: a password read is tied to a send in the same script, not to an
+  // analytics snippet elsewhere on the page.
+  for (const script of page.scripts) {
+    scanScript(script, ctx);
+    if (opts.xml && script.includes('&')) scanScript(decodeXML(script), ctx);
+    if (formReads) for (const w of windows(normalizeScript(script))) checkCredentialScript(w, formReads);
+  }
+
+  // Text a <script src> pointing at this page would run (prose itself is free to name a miner).
+  const prose = page.prose.join(' ');
+  for (const w of windows(prose)) {
+    checkPatterns(w, 'any');
+    checkHosts(w);
+  }
+  for (const w of windows(source)) checkPatterns(w, 'any');
+
+  for (const inner of page.nestedMarkup) nested(inner, true, ctx);
+  for (const url of page.dataUrls) {
+    const found = dataUrlText(url);
+    if (found) nested(found.text, found.markup || looksLikeMarkup(found.text), ctx, found.svg);
+  }
+}
+
+function passwordForms(page: PageReader): Set<number> {
+  const textSecurity = page.styles.some((s) => CRED.textSecurity.re.test(s));
+  const forms = new Set<number>();
+  let anyPassword = false;
+  for (const f of page.fields) {
+    if (!f.password && !(textSecurity && f.textLike)) continue;
+    anyPassword = true;
+    const owner = f.formAttr !== null ? page.ids.get(f.formAttr) : f.form;
+    if (typeof owner === 'number') forms.add(owner);
+  }
+  if (anyPassword) forms.add(-1);
+  return forms;
+}
+
+/** Handlers of a password form or field that send to an absolute URL. */
+function sendsAway(handlers: string[]): void {
+  for (const handler of handlers) {
+    const norm = normalizeScript(handler);
+    if (CRED.sends.re.test(norm) && ABSOLUTE_URL.test(norm)) hit('credential-script-other-origin');
+  }
+}
+
+function checkCredentialForms(page: PageReader, base: string, forms: Set<number>): void {
+  if (forms.size === 0) return;
+  for (const n of forms) {
+    if (n < 0) continue;
+    const form = page.forms[n]!;
+    const to = offSite(form.action, base);
+    if (to) hit('credential-form-other-origin', to);
+    sendsAway(form.handlers);
+  }
+  sendsAway(page.passwordHandlers);
+  // A button's formaction overrides its form's action: any that leaves, on a page with a password.
+  for (const action of page.formActions) {
+    const to = offSite(action, base);
+    if (to) hit('credential-form-other-origin', to);
+  }
+}
+
+/** How a page's scripts pick its password form: by its id, or through document.forms. */
+function passwordFormReads(page: PageReader, forms: Set<number>): RegExp | null {
+  if (forms.size === 0) return null;
+  const ids = [...forms].flatMap((n) => (n >= 0 && page.forms[n]!.id && page.forms[n]!.id!.length >= 3 ? [page.forms[n]!.id!] : []));
+  const escaped = ids.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp([...escaped.map((id) => `${QUOTE}#?${id}${QUOTE}|\\.forms\\.${id}\\b`), String.raw`\bdocument\s?\.\s?forms\b`].join('|'), 'i');
+}
+
+/** The first rule a file breaks, if any. */
+export function scanBytes(path: string, bytes: Buffer): ScanHit | null {
+  const kind = kindOf(path);
+  if (kind === 'skip') return null;
+  const texts = readings(bytes);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      texts.push(...readings(gunzipSync(bytes, { maxOutputLength: 64 * 1024 * 1024 })));
+    } catch {
+      // Not gzip after all: the bytes as they are were read above.
+    }
+  }
+  try {
+    for (const text of texts) scanFileText(path, kind, text);
+  } catch (e) {
+    if (!(e instanceof Hit)) throw e;
+    const description = rules.rules[e.rule] + (e.detail ? ` (${e.detail})` : '');
+    return { rule: e.rule, description, path };
+  }
+  return null;
+}
+
+/** The first rule a file's text breaks, if any (tests and callers holding text). */
+export function scanText(path: string, text: string): ScanHit | null {
+  return scanBytes(path, Buffer.from(text, 'utf8'));
+}
+
+function scanFileText(path: string, kind: Kind, text: string): void {
+  // Every decoding shrinks its input, so four times the file bounds the work of nested payloads.
+  const ctx: Context = { depth: 0, budget: { chars: Math.max(8 * 1024 * 1024, 4 * text.length) } };
+  const svgFile = /\.svgz?$/i.test(path) || (!/\.s?html?$/i.test(path) && /^\s{0,1024}(?:<\?xml[^>]{0,200}>\s{0,1024})?(?:<!--[\s\S]{0,2000}?-->\s{0,256})?<svg\b/i.test(text.slice(0, 8192)));
+  if (kind === 'markup') scanMarkup(text, ctx, { svgFile, xml: XML_EXT.test(path) });
+  else {
+    // An unknown type may be sniffed as a page, and anything may be run as a classic script.
+    if (kind === 'script' && !mime.getType(path) && looksLikeMarkup(text)) scanMarkup(text, ctx, { svgFile, xml: /^\s*<\?xml/i.test(text) || svgFile });
+    if (kind === 'css') scanCss(text);
+    scanScript(text, ctx, JS_EXT.test(path));
+  }
+}
+
+/** Reads in batches of at most this many bytes (by declared size) or 200 files. */
+const BATCH_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Scans every file of the site a browser could run or render and that has not passed under these
+ * rules; throws a 400 naming the rule and the file at the first hit. A hit depends on the bytes
+ * only, so clean bytes are remembered.
  */
 export async function scanSite(manifest: Manifest, store: ScanStore): Promise<void> {
-  const candidates = Object.entries(manifest).filter(([path, entry]) => SCANNED.test(path) && entry.size <= MAX_SCAN_BYTES);
+  const candidates = Object.entries(manifest).filter(([path]) => kindOf(path) !== 'skip');
   const passed = await store.passedScan([...new Set(candidates.map(([, e]) => e.sha256))], SCAN_VERSION);
-  const scanned = candidates.filter(([, e]) => !passed.has(e.sha256));
-  // A batch at a time: thousands of pages cost a few reads, not one each.
-  for (let i = 0; i < scanned.length; i += 200) {
-    const batch = scanned.slice(i, i + 200);
-    const bytes = await store.getMany(batch.map(([, e]) => e.sha256));
-    for (const [path, entry] of batch) {
-      const hit = scanText(path, bytes.get(entry.sha256)!.toString('utf8'));
-      if (hit)
+  const pending = new Map<string, string>();
+  for (const [path, e] of candidates) if (!passed.has(e.sha256) && !pending.has(e.sha256)) pending.set(e.sha256, path);
+  const sizes = new Map(Object.values(manifest).map((e) => [e.sha256, e.size]));
+  let batch: [string, string][] = [];
+  let batchBytes = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const bytes = await store.getMany(batch.map(([sha]) => sha));
+    for (const [sha, path] of batch) {
+      const found = scanBytes(path, bytes.get(sha)!);
+      if (found)
         throw new AppError(
           'BAD_REQUEST',
-          `This site can't be deployed: ${hit.path} contains ${hit.description} (rule "${hit.rule}"). Remove it and deploy again.`,
+          `This site can't be deployed: ${found.path} contains ${found.description} (rule "${found.rule}"). Remove it and deploy again.`,
         );
     }
-    await store.markScanned([...new Set(batch.map(([, e]) => e.sha256))], SCAN_VERSION);
+    await store.markScanned(batch.map(([sha]) => sha), SCAN_VERSION);
+    batch = [];
+    batchBytes = 0;
+  };
+  for (const [sha, path] of pending) {
+    const size = sizes.get(sha) ?? 0;
+    if (batch.length >= 200 || (batch.length > 0 && batchBytes + size > BATCH_BYTES)) await flush();
+    batch.push([sha, path]);
+    batchBytes += size;
   }
+  await flush();
 }

@@ -1,0 +1,1 @@
+import{_ as a,o as s,c as t,a0 as i}from"./chunks/framework.Cx-5KwGw.js";const _=JSON.parse('{"title":"Guide","description":"","frontmatter":{},"headers":[],"relativePath":"guide.md","filePath":"guide.md"}'),n={name:"guide.md"};function d(r,e,o,l,p,h){return s(),t("div",null,[...e[0]||(e[0]=[i("",3)])])}const k=a(n,[["render",d]]);export{_ as __pageData,k as default};

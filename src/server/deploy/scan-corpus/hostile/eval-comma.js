@@ -1,0 +1,1 @@
+(0, eval)(atob("YWxlcnQoZG9jdW1lbnQuY29va2llKQ=="));

@@ -1,0 +1,1 @@
+[]["constructor"]["constructor"](atob("YWxlcnQoZG9jdW1lbnQuY29va2llKQ=="))();

@@ -1,0 +1,1 @@
+Function(atob("YWxlcnQoZG9jdW1lbnQuY29va2llKQ=="))();

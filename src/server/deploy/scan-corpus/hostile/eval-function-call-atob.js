@@ -1,0 +1,1 @@
+Function('a', 'return eval(a)')(atob('YWxlcnQoZG9jdW1lbnQuY29va2llKQ=='));

@@ -1,0 +1,1 @@
+location = 'javascript:' + atob('YWxlcnQoZG9jdW1lbnQuY29va2llKQ==');

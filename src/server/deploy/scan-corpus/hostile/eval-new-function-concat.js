@@ -1,0 +1,2 @@
+var run = new Function("return " + atob("YWxlcnQoZG9jdW1lbnQuY29va2llKQ=="));
+run();

@@ -1,0 +1,3 @@
+var s = document.createElement('script');
+s.text = atob('YWxlcnQoZG9jdW1lbnQuY29va2llKQ==');
+document.head.appendChild(s);

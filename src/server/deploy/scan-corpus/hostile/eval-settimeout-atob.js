@@ -1,0 +1,1 @@
+setTimeout(atob("YWxlcnQoZG9jdW1lbnQuY29va2llKQ=="), 10);

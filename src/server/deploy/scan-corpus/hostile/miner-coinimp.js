@@ -1,0 +1,2 @@
+var _client = new Client.Anonymous('0123abcd', { throttle: 0 });
+_client.start();

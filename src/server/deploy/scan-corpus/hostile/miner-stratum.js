@@ -1,0 +1,2 @@
+const pool = "stratum+tcp://pool.example:3333";
+connect(pool);
