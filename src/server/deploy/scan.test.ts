@@ -4,7 +4,7 @@ import { useTestDb, uniqueEmail } from '@/testing/db';
 import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
 import { PostgresBlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles, validateManifest } from './files';
-import { maxMatchLength, normalizeHost, normalizeScript, readings, SCAN_VERSION, SCAN_WINDOW, scanBytes, scanSite, scanText } from './scan';
+import { maxMatchLength, normalizeHost, normalizeScript, readings, SCAN_VERSION, SCAN_WINDOW, scanBytes, scanSite, scanText, windowStarts } from './scan';
 import rules from './scan-rules.json';
 
 const P = Buffer.from('alert(document.cookie)').toString('base64');
@@ -51,6 +51,23 @@ describe('reading files as a browser does', () => {
     expect(normalizeScript(`x = 'coin'.concat('hive', '.com')`)).toBe(`x='coinhive.com'`);
     expect(normalizeScript(`x = "moc.evihnioc".split("").reverse().join("")`)).toBe(`x="coinhive.com"`);
     expect(normalizeScript(`\\u0065val /* c */ (\n\\x61tob(p))`)).toBe('eval(atob(p))');
+  });
+});
+
+describe('hostile structure does not cost the scan its time or memory', () => {
+  it('expands XML entities within a budget ("billion laughs")', () => {
+    const levels = Array.from({ length: 9 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(10)}">`).join('');
+    const svg = `<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY l0 "ha">${levels}]><svg xmlns="http://www.w3.org/2000/svg"><text>&l9;</text></svg>`;
+    const started = Date.now();
+    expect(scanText('laughs.svg', svg)).toBeNull();
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('reads many unclosed comments and quotes in linear time', () => {
+    const text = '/* "'.repeat(500_000);
+    const started = Date.now();
+    expect(scanText('odd.js', text)).toBeNull();
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 
@@ -104,6 +121,17 @@ describe('content scanning, rule by rule', () => {
 
 describe('large files are scanned in overlapping windows, never skipped', () => {
   const filler = (n: number) => 'var item = { id: 1, label: "ordinary code" };\n'.repeat(Math.ceil(n / 46)).slice(0, n);
+
+  it('cuts a 12 MB text into windows that cover all of it, each overlapping the next by the overlap', () => {
+    const { chars, overlap } = SCAN_WINDOW;
+    const length = 12 * 1024 * 1024;
+    const starts = windowStarts(length);
+    expect(starts.length).toBe(4);
+    expect(starts[0]).toBe(0);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBe(chars - overlap);
+    expect(starts.at(-1)! + chars).toBeGreaterThanOrEqual(length);
+    expect(windowStarts(chars)).toEqual([0]);
+  });
 
   it('finds a pattern straddling each window boundary of a 12 MB file', () => {
     const snippet = `\neval(atob("${P}"));\n`;

@@ -160,12 +160,17 @@ const LONGEST_SPAN = Math.max(
 /** Large texts are checked in windows that overlap by more than any match can span. */
 export const SCAN_WINDOW = { chars: 4 * 1024 * 1024, overlap: 2 ** Math.ceil(Math.log2(LONGEST_SPAN + 1)) };
 
-function* windows(text: string): Generator<string> {
+/** Where the windows of a text this long start: each `chars` long, each overlapping the next by `overlap`. */
+export function windowStarts(length: number): number[] {
   const { chars, overlap } = SCAN_WINDOW;
-  for (let start = 0; ; start += chars - overlap) {
-    yield start === 0 && text.length <= chars ? text : text.slice(start, start + chars);
-    if (start + chars >= text.length) return;
-  }
+  const starts = [0];
+  while (starts.at(-1)! + chars < length) starts.push(starts.at(-1)! + chars - overlap);
+  return starts;
+}
+
+function* windows(text: string): Generator<string> {
+  if (text.length <= SCAN_WINDOW.chars) yield text;
+  else for (const start of windowStarts(text.length)) yield text.slice(start, start + SCAN_WINDOW.chars);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -494,9 +499,16 @@ function expandXmlEntities(text: string): string {
   const declared = new Map<string, string>();
   for (const m of head.matchAll(/<!ENTITY\s+([\w.:-]{1,64})\s+(["'])([\s\S]{0,8192}?)\2\s*>/g)) declared.set(m[1]!, m[3]!);
   if (declared.size === 0) return text;
+  // Nested entities expand again, within a budget (a "billion laughs" file stays unexpanded past it).
+  let budget = 4 * text.length + 1e6;
   let out = text;
-  for (let pass = 0; pass < 4 && out.length < text.length * 4 + 1e6; pass++) {
-    const next = out.replace(/&([\w.:-]{1,64});/g, (w, name: string) => declared.get(name) ?? w);
+  for (let pass = 0; pass < 4; pass++) {
+    const next = out.replace(/&([\w.:-]{1,64});/g, (w, name: string) => {
+      const value = declared.get(name);
+      if (value === undefined || value.length > budget) return w;
+      budget -= value.length;
+      return value;
+    });
     if (next === out) break;
     out = next;
   }

