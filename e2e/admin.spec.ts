@@ -2,15 +2,17 @@
 // button, with deployments made through the REST API first so the numbers move; a non-admin gets 404.
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { CLOUD_URL } from '../playwright.config';
+import { grantAdminByCli } from './grant-admin';
 
 const PASSWORD = 'correct horse battery staple';
-const OPERATOR = 'operator@huskit.test'; // in ADMIN_EMAILS of the e2e server
 const newEmail = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}@huskit.test`;
 
-async function signInOperator(request: APIRequestContext) {
-  const signUp = await request.post('/api/auth/sign-up', { data: { email: OPERATOR, password: PASSWORD } });
-  expect([201, 409]).toContain(signUp.status());
-  if (signUp.status() === 409) expect((await request.post('/api/auth/sign-in', { data: { email: OPERATOR, password: PASSWORD } })).status()).toBe(200);
+/** A new account, made an admin the way an operator bootstraps one (`npm run admin -- grant`). */
+async function signInOperator(request: APIRequestContext): Promise<string> {
+  const email = newEmail('operator');
+  expect((await request.post('/api/auth/sign-up', { data: { email, password: PASSWORD } })).status()).toBe(201);
+  grantAdminByCli(email);
+  return email;
 }
 
 /** The numbers the page shows now. */
@@ -119,4 +121,35 @@ test('a signed-in non-admin gets 404 at /admin', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Quick-deploy quota' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Run cleanup now' })).toHaveCount(0);
+});
+
+test('an admin grants the role to another account on the page and takes it back; the other sees the page only meanwhile', async ({ page, playwright, baseURL }) => {
+  const operator = await signInOperator(page.request);
+  const colleague = await playwright.request.newContext({ baseURL });
+  const colleagueEmail = newEmail('colleague');
+  expect((await colleague.post('/api/auth/sign-up', { data: { email: colleagueEmail, password: PASSWORD } })).status()).toBe(201);
+  expect((await colleague.get('/admin')).status()).toBe(404);
+
+  await page.goto('/admin');
+  const panel = page.getByRole('region', { name: 'Admins' });
+  const admins = panel.getByRole('list', { name: 'Admins' });
+  await expect(admins.getByRole('listitem').filter({ hasText: operator })).toContainText('(you)');
+
+  // An email nobody signed up with is refused with what to do.
+  await panel.getByLabel('Email of the account').fill(newEmail('nobody'));
+  await panel.getByRole('button', { name: 'Make admin' }).click();
+  await expect(panel.getByRole('alert')).toContainText('Ask the person to sign up first');
+
+  await panel.getByLabel('Email of the account').fill(colleagueEmail);
+  await panel.getByRole('button', { name: 'Make admin' }).click();
+  await expect(panel.getByRole('status')).toHaveText(`${colleagueEmail} is now an admin.`);
+  const row = admins.getByRole('listitem').filter({ hasText: colleagueEmail });
+  await expect(row).toBeVisible();
+  expect((await colleague.get('/admin')).status()).toBe(200);
+
+  page.once('dialog', (dialog) => void dialog.accept());
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await expect(row).toHaveCount(0);
+  expect((await colleague.get('/admin')).status()).toBe(404);
+  await colleague.dispose();
 });

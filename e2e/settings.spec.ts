@@ -1,6 +1,6 @@
-// Settings → Platform accounts in a real browser against the local cloud: a refused token stores
-// nothing, the documented local credentials connect, test and disconnect, and the tabs work from
-// the keyboard alone.
+// Settings in a real browser against the local cloud: a refused token stores nothing, the documented
+// local credentials connect, test and disconnect, the tabs work from the keyboard alone; changing the
+// password and "Sign out everywhere" end the other browsers' sessions.
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from '../src/lib/local-cloud';
 
@@ -194,4 +194,48 @@ test('the platform tabs work from the keyboard alone', async ({ page }) => {
   await expect(page.getByRole('tabpanel', { name: /Cloudflare/ })).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(page.getByLabel('API token')).toBeFocused();
+});
+
+test('Change password: a wrong current one is refused; the new one signs out the other browser and keeps this one', async ({ page, playwright, baseURL }) => {
+  const email = await signUp(page.request, 'password');
+  const other = await playwright.request.newContext({ baseURL });
+  expect((await other.post('/api/auth/sign-in', { data: { email, password: PASSWORD } })).status()).toBe(200);
+  await page.goto('/settings');
+  await expect(page.getByTestId('session-count')).toHaveText('You are signed in on 2 browsers.');
+
+  const form = page.getByRole('region', { name: 'Password', exact: true });
+  await form.getByLabel('Current password').fill('not my password at all');
+  await form.getByLabel('New password').fill('a brand new long password');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(form.getByText('Your current password is not right. Enter it again.')).toBeVisible();
+  await expect(form.getByLabel('Current password')).toHaveAttribute('aria-invalid', 'true');
+  expect((await other.get('/api/me')).status()).toBe(200);
+
+  await form.getByLabel('Current password').fill(PASSWORD);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(form.getByRole('status')).toHaveText('Password changed. 1 other session was signed out.');
+  expect((await other.get('/api/me')).status()).toBe(401);
+  await page.reload();
+  await expect(page.getByTestId('signed-in-email')).toHaveText(email);
+  await expect(page.getByTestId('session-count')).toHaveText('You are signed in on this browser only.');
+
+  expect((await other.post('/api/auth/sign-in', { data: { email, password: PASSWORD } })).status()).toBe(401);
+  expect((await other.post('/api/auth/sign-in', { data: { email, password: 'a brand new long password' } })).status()).toBe(200);
+  await other.dispose();
+});
+
+test('Sign out everywhere ends this browser and every other one', async ({ page, playwright, baseURL }) => {
+  const email = await signUp(page.request, 'everywhere');
+  const other = await playwright.request.newContext({ baseURL });
+  expect((await other.post('/api/auth/sign-in', { data: { email, password: PASSWORD } })).status()).toBe(200);
+  await page.goto('/settings');
+  await expect(page.getByTestId('session-count')).toHaveText('You are signed in on 2 browsers.');
+
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  expect((await other.get('/api/me')).status()).toBe(401);
+  await page.goto('/dashboard');
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await other.dispose();
 });

@@ -3,6 +3,7 @@ import { notFound } from 'next/navigation';
 import { TRPCError } from '@trpc/server';
 import { DEPLOYMENT_STATUSES } from '@/lib/deployment';
 import { ExpiringSites, FailureList, RejectionList } from '@/components/admin/activity-lists';
+import { AdminsList } from '@/components/admin/admins-list';
 import { DeploymentsChart } from '@/components/admin/deployments-chart';
 import { Panel } from '@/components/admin/panel';
 import { QuotaBars } from '@/components/admin/quota-bars';
@@ -23,7 +24,8 @@ export default async function AdminPage() {
     throw err;
   });
   if (!overview) notFound();
-  const [perDay, rejections, failures, expiring] = await Promise.all([
+  const [me, perDay, rejections, failures, expiring] = await Promise.all([
+    caller.account.me(),
     caller.admin.deploymentsPerDay({ days: CHART_DAYS }),
     caller.admin.rejections({ limit: 6 }),
     caller.admin.failures({ limit: 6 }),
@@ -106,6 +108,15 @@ export default async function AdminPage() {
           className="lg:col-span-2"
         >
           <RunCleanup />
+        </Panel>
+
+        <Panel
+          id="admins-heading"
+          title="Admins"
+          description="Who may open this page. Grant the role to an account by its email; the last admin cannot be removed. Every change is audited."
+          className="lg:col-span-2"
+        >
+          <AdminsList currentUserId={me.id} />
         </Panel>
       </div>
     </>

@@ -2,7 +2,9 @@ import type { Metadata } from 'next';
 import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
 import { PageHeader } from '@/components/ui/empty-state';
 import { ApiKeys } from '@/components/settings/api-keys';
+import { PasswordForm } from '@/components/settings/password-form';
 import { PlatformConnections } from '@/components/settings/platform-connections';
+import { Sessions } from '@/components/settings/sessions';
 
 export const metadata: Metadata = { title: 'Settings · Huskit Sites' };
 
@@ -13,9 +15,13 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
   const { platform } = await searchParams;
   return (
     <>
-      <PageHeader title="Settings" description="Platform accounts and API keys." />
+      <PageHeader title="Settings" description="Platform accounts, API keys, your password and sessions." />
       <PlatformConnections initialPlatform={isPlatform(platform) ? platform : 'cloudflare'} />
       <ApiKeys />
+      <div className="mt-6 grid gap-6 lg:grid-cols-2">
+        <PasswordForm />
+        <Sessions />
+      </div>
     </>
   );
 }
