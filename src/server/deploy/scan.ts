@@ -149,12 +149,16 @@ const SVG_HANDLER = compile(rules.svg.handler, 'svg.handler');
 /** Where a URL starts in code or text: a scheme (slashes optional, as URL parsers allow) or `//`. */
 const URL_IN_TEXT = /(?:\b(?:https?|wss?|ftp)[\t\n\r ]{0,4}:[\t\n\r ]{0,4}[\\/]{0,4}|(?<![\w$:\\/.-])[\\/]{2})([^\s\\/?#"'`<>(){}[\],;|^*]{1,300})/gi;
 const ABSOLUTE_URL = /(?:\b(?:https?|wss?)[\t\n\r ]{0,4}:[\t\n\r ]{0,4}[\\/]{2}|(?<![\w$:\\/.-])[\\/]{2}[\w-])/i;
+const ABSOLUTE_URLS = new RegExp(ABSOLUTE_URL.source, 'gi');
+const SENDS = new RegExp(CRED.sends.re.source, 'gi');
+/** How far after a send call its destination may be written (`x.open("POST", "https://…")`). */
+const SEND_ARGUMENT_CHARS = 200;
 
 /** The longest stretch of text any check looks at at once. */
 const LONGEST_SPAN = Math.max(
   ...PATTERNS.map((p) => p.span),
   SVG_HANDLER.span,
-  2 * CRED.near + CRED.reads.span + CRED.sends.span,
+  2 * CRED.near + CRED.reads.span + CRED.sends.span + SEND_ARGUMENT_CHARS,
   maxMatchLength(URL_IN_TEXT.source),
 );
 /** Large texts are checked in windows that overlap by more than any match can span. */
@@ -437,13 +441,25 @@ function checkHosts(text: string): void {
   }
 }
 
+/**
+ * Whether code sends to an absolute URL: a send call whose arguments (the next few characters) name
+ * one, or a send call beside an absolute URL that is not a link's href (`const u = "https://…"`).
+ */
+function sendsToAbsoluteUrl(code: string): boolean {
+  let sends = false;
+  for (const m of code.matchAll(SENDS)) {
+    if (ABSOLUTE_URL.test(code.slice(m.index, m.index + m[0].length + SEND_ARGUMENT_CHARS))) return true;
+    sends = true;
+  }
+  if (sends) for (const m of code.matchAll(ABSOLUTE_URLS)) if (!/href\s?=\s?\\?["']?$/i.test(code.slice(Math.max(0, m.index - 12), m.index))) return true;
+  return false;
+}
+
 /** A password read by a script that also sends to an absolute URL close by. */
 function checkCredentialScript(text: string, reads: RegExp = CRED.reads.re): void {
   const all = new RegExp(reads.source, 'gi');
-  for (const m of text.matchAll(all)) {
-    const near = text.slice(Math.max(0, m.index - CRED.near), m.index + m[0].length + CRED.near);
-    if (CRED.sends.re.test(near) && ABSOLUTE_URL.test(near)) hit('credential-script-other-origin');
-  }
+  for (const m of text.matchAll(all))
+    if (sendsToAbsoluteUrl(text.slice(Math.max(0, m.index - CRED.near), m.index + m[0].length + CRED.near))) hit('credential-script-other-origin');
 }
 
 /** Tries a pattern only around its needle: the stretches within its span of an occurrence. */
@@ -770,10 +786,7 @@ function passwordForms(page: PageReader): Set<number> {
 
 /** Handlers of a password form or field that send to an absolute URL. */
 function sendsAway(handlers: string[]): void {
-  for (const handler of handlers) {
-    const norm = normalizeScript(handler);
-    if (CRED.sends.re.test(norm) && ABSOLUTE_URL.test(norm)) hit('credential-script-other-origin');
-  }
+  for (const handler of handlers) if (sendsToAbsoluteUrl(normalizeScript(handler))) hit('credential-script-other-origin');
 }
 
 function checkCredentialForms(page: PageReader, base: string, forms: Set<number>): void {

@@ -1,0 +1,1 @@
+import"../chunks/xihTtKlq.js";import{B as e,O as t,m as n,p as r,u as i}from"../chunks/DVm_zZUv.js";var a=e({prerender:()=>!0});function o(e,a){var o=n(),s=t(o);i(s,()=>a.children),r(e,o)}export{o as component,a as universal};

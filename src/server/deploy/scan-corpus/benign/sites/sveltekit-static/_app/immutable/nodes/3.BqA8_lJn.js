@@ -1,0 +1,1 @@
+import"../chunks/xihTtKlq.js";import{L as e,R as t,h as n,p as r}from"../chunks/DVm_zZUv.js";e();var i=n(`<h1>About</h1><p>A static SvelteKit site.</p>`,1);function a(e){var n=i();t(),r(e,n)}export{a as component};
