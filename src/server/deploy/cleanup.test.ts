@@ -7,7 +7,7 @@ import { LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from '@/lib/local-cloud
 import { GET as cronCleanup } from '@/app/api/cron/cleanup/route';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
-import { auditLog, blobs, deployments, sites } from '@/server/db/schema';
+import { auditLog, authAttempts, blobs, deployments, sites } from '@/server/db/schema';
 import { getEnv } from '@/server/env';
 import { configureRetries } from '@/server/platforms/http';
 import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
@@ -151,6 +151,16 @@ describe('orphans, stuck deployments and blobs', () => {
     const missing = await new PostgresBlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
     expect(missing).toEqual([proposed['a.css']!.sha256]);
     expect(kept.status).toBe('ready');
+  });
+
+  it('forgets sign-in attempts older than a day (every throttle window is shorter), keeping recent ones', async () => {
+    const db = await getDb();
+    const [old, recent] = [`sign-in:account:old-${Math.random()}`, `sign-in:account:recent-${Math.random()}`];
+    await db.insert(authAttempts).values([{ key: old, createdAt: new Date(Date.now() - 2 * DAY) }, { key: recent }]);
+    const report = await runCleanup(db);
+    expect(report.authAttemptsDeleted).toBeGreaterThanOrEqual(1);
+    expect(await db.select().from(authAttempts).where(eq(authAttempts.key, old))).toEqual([]);
+    expect(await db.select().from(authAttempts).where(eq(authAttempts.key, recent))).toHaveLength(1);
   });
 });
 
