@@ -93,7 +93,7 @@ test('an operator made admin by `npm run admin -- grant` sees the Admin page; ot
   expect(grantAdminByCli(email)).toBe(`${email} is now an admin.\n`);
   await page.goto('/dashboard');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
-  await expect(page.getByRole('heading', { name: 'Admin' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Admin', exact: true })).toBeVisible();
   await expect(page.getByText('Users', { exact: true })).toBeVisible();
 
   await page.getByRole('button', { name: 'Sign out' }).click();

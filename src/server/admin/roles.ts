@@ -34,7 +34,7 @@ export async function grantAdmin(db: Db, email: string, changer: RoleChanger): P
   const normalized = normalizeEmail(email);
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(users).where(eq(users.email, normalized)).for('update');
-    if (!row) throw new AppError('NOT_FOUND', `No account uses ${normalized}. Ask the person to sign up first, then grant the role.`, { email: ['No account uses this email.'] });
+    if (!row) throw new AppError('NOT_FOUND', `No account uses ${normalized}. Ask the person to sign up first, then grant the role.`);
     const summary = { id: row.id, email: row.email, createdAt: row.createdAt };
     if (row.role === 'admin') return { ...summary, changed: false };
     await tx.update(users).set({ role: 'admin', updatedAt: new Date() }).where(eq(users.id, row.id));

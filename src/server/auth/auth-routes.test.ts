@@ -267,6 +267,16 @@ describe('sessions and API keys', () => {
     expect(rows).toEqual([]);
   });
 
+  it('gives a new sign-in a new session and ends the one the browser had (no session fixation)', async () => {
+    const { email, cookie } = await signUpNew();
+    const again = await signInRoute(jsonRequest('/api/auth/sign-in', { email, password: PASSWORD }, { headers: { cookie } }));
+    expect(again.status).toBe(200);
+    const fresh = sessionCookieFrom(again);
+    expect(fresh).not.toBe(cookie);
+    expect((await me({ cookie: fresh })).status).toBe(200);
+    expect((await me({ cookie })).status).toBe(401);
+  });
+
   it('refuses a tampered or missing cookie with 401', async () => {
     const { cookie } = await signUpNew();
     const tampered = cookie.slice(0, -3) + (cookie.endsWith('a') ? 'bbb' : 'aaa');

@@ -58,9 +58,13 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 
 /** Opens a session for the user: a new row, and the cookie that names it. */
 export async function startSession(db: Db, store: CookieStore, user: SessionUser, requestHeaders?: Headers): Promise<void> {
+  const session = await getSession(store);
+  const previous = typeof session.token === 'string' ? hashToken(session.token) : null;
   const token = randomBytes(32).toString('base64url');
   const now = new Date();
   await db.transaction(async (tx) => {
+    // The session this browser had (if any) ends: a new sign-in always gets a new token.
+    if (previous) await tx.delete(sessions).where(eq(sessions.tokenHash, previous));
     // Expired sessions of this user go now: rows never pile up without a separate job.
     await tx.delete(sessions).where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, now)));
     await tx.insert(sessions).values({
@@ -70,7 +74,6 @@ export async function startSession(db: Db, store: CookieStore, user: SessionUser
       userAgent: requestHeaders?.get('user-agent')?.slice(0, 300) ?? null,
     });
   });
-  const session = await getSession(store);
   session.token = token;
   await session.save();
 }
