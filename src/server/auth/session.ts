@@ -128,3 +128,8 @@ export async function countSessions(db: Db, userId: string): Promise<number> {
   const rows = await db.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`)));
   return rows.length;
 }
+
+/** Deletes sessions that expired before `now` (for the daily cleanup; a sign-in also drops its user's). */
+export async function pruneExpiredSessions(db: Db, now = new Date()): Promise<number> {
+  return (await db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.id })).length;
+}

@@ -9,6 +9,7 @@ import { auditLog, sessions } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN, jsonRequest, sessionCookieFrom } from '@/testing/http';
 import { answerOf, trpcOverHttp } from '@/testing/trpc-http';
+import { pruneExpiredSessions } from './session';
 import { AUTH_LIMITS, throttleAuthAttempt } from './throttle';
 
 const getDb = useTestDb();
@@ -93,5 +94,15 @@ describe('sessions', () => {
     );
     expect(answer).toMatchObject({ status: 429, message: expect.stringMatching(/^Too many sign-in attempts\. Try again in \d+ minutes?\.$/) });
     for (const c of cookies) expect(await meStatus(c)).toBe(200);
+  });
+
+  it('prunes expired sessions and only those', async () => {
+    const db = await getDb();
+    const { userId, cookies } = await threeBrowsers();
+    const [row] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)).limit(1);
+    await db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.id, row!.id));
+    expect(await pruneExpiredSessions(db)).toBeGreaterThanOrEqual(1);
+    expect(await db.select().from(sessions).where(eq(sessions.userId, userId))).toHaveLength(2);
+    expect((await Promise.all(cookies.map(meStatus))).sort()).toEqual([200, 200, 401]);
   });
 });
