@@ -1,9 +1,7 @@
 // The app as its callers reach it, in process: a browser (session cookie, tRPC through the real
 // /api/trpc route handler, blobs through the real upload routes) and an integrator (an API key on the
 // REST routes). Nothing is mocked: each call is a Web Request handed to the route Next would run.
-import { createTRPCClient, httpLink } from '@trpc/client';
-import superjson from 'superjson';
-import { GET as trpcGet, POST as trpcPost } from '@/app/api/trpc/[trpc]/route';
+import { eq, sql } from 'drizzle-orm';
 import { POST as signUpRoute } from '@/app/api/auth/sign-up/route';
 import { POST as postBlobs } from '@/app/api/blobs/route';
 import { PUT as putBlob } from '@/app/api/blobs/[sha256]/route';
@@ -13,12 +11,13 @@ import { POST as netlifyDeploy } from '@/app/api/netlify-deploy/route';
 import { POST as vercelDeploy } from '@/app/api/vercel-deploy/route';
 import type { DeploymentPlatform } from '@/lib/deployment';
 import { uploadMissing, type HashedFile } from '@/lib/upload';
-import type { AppRouter } from '@/server/api/root';
 import { createApiKey } from '@/server/auth/api-keys';
 import { sha256Hex } from '@/server/deploy/blob-store';
 import type { Db } from '@/server/db/client';
+import { deployments } from '@/server/db/schema';
 import { uniqueEmail } from './db';
 import { APP_ORIGIN, jsonRequest, sessionCookieFrom } from './http';
+import { trpcOverHttp, type TrpcHttpClient } from './trpc-http';
 
 const DEPLOY_ROUTES: Record<DeploymentPlatform, (r: Request) => Promise<Response>> = {
   amplify: amplifyDeploy,
@@ -33,23 +32,7 @@ export interface AppCaller {
   cookie: string;
   /** An API key with the default scopes (deploy, status). */
   key: string;
-  trpc: ReturnType<typeof trpcFor>;
-}
-
-function trpcFor(cookie: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpLink({
-        url: `${APP_ORIGIN}/api/trpc`,
-        transformer: superjson,
-        headers: { cookie, origin: APP_ORIGIN, host: new URL(APP_ORIGIN).host },
-        fetch: (url, init) => {
-          const request = new Request(url, init as RequestInit);
-          return request.method === 'GET' ? trpcGet(request) : trpcPost(request);
-        },
-      }),
-    ],
-  });
+  trpc: TrpcHttpClient;
 }
 
 /** A new account, signed up through the real route (its session cookie), with an API key. */
@@ -60,7 +43,13 @@ export async function newAppCaller(db: Db, label = 'caller'): Promise<AppCaller>
   const cookie = sessionCookieFrom(res);
   const { user } = (await res.json()) as { user: { id: string } };
   const { key } = await createApiKey(db, user.id, 'test');
-  return { userId: user.id, email, cookie, key, trpc: trpcFor(cookie) };
+  return { userId: user.id, email, cookie, key, trpc: trpcOverHttp({ cookie }) };
+}
+
+/** How many deployments the user has (a refusal must not add one). */
+export async function deploymentCount(db: Db, userId: string): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(deployments).where(eq(deployments.userId, userId));
+  return row!.n;
 }
 
 /** `POST /api/{platform}-deploy` with the files inline, as an integrator sends it. */

@@ -38,6 +38,12 @@ export async function cloudStats(cloudUrl: string): Promise<CloudStats> {
   return (await fetch(`${cloudUrl}/_emulator/stats`)).json() as Promise<CloudStats>;
 }
 
+/** Every request the local cloud has received, in all (a refusal must not add one). */
+export async function totalPlatformRequests(cloudUrl: string): Promise<number> {
+  const stats = await cloudStats(cloudUrl);
+  return Object.values(stats.requests).reduce((n, byStatus) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
+}
+
 /** Requests a route received, summed over statuses (or for one status). */
 export function requestCount(stats: CloudStats, routeSubstring: string, status?: number): number {
   let n = 0;

@@ -104,8 +104,6 @@ export const scopedProcedure = (scope: ApiKeyScope) =>
     return next();
   });
 
-/** @deprecated Use `sessionProcedure` (same tier); the old name is kept so code written against it stays session-only. */
-export const protectedProcedure = sessionProcedure;
 
 export const adminProcedure = sessionProcedure.use(({ ctx, next }) => {
   if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'This page is for operators only.' });

@@ -7,7 +7,7 @@ import { LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from '@/lib/local-cloud
 import { GET as cronCleanup } from '@/app/api/cron/cleanup/route';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
-import { auditLog, authAttempts, blobs, deployments, sites } from '@/server/db/schema';
+import { auditLog, authAttempts, blobs, deployments, sessions, sites } from '@/server/db/schema';
 import { getEnv } from '@/server/env';
 import { configureRetries } from '@/server/platforms/http';
 import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
@@ -161,6 +161,19 @@ describe('orphans, stuck deployments and blobs', () => {
     expect(report.authAttemptsDeleted).toBeGreaterThanOrEqual(1);
     expect(await db.select().from(authAttempts).where(eq(authAttempts.key, old))).toEqual([]);
     expect(await db.select().from(authAttempts).where(eq(authAttempts.key, recent))).toHaveLength(1);
+  });
+
+  it('removes sessions past their expiry and keeps live ones', async () => {
+    const db = await getDb();
+    const [expired, live] = [`expired-${Math.random()}`, `live-${Math.random()}`];
+    await db.insert(sessions).values([
+      { userId, tokenHash: expired, expiresAt: new Date(Date.now() - 1000) },
+      { userId, tokenHash: live, expiresAt: new Date(Date.now() + DAY) },
+    ]);
+    const report = await runCleanup(db);
+    expect(report.sessionsDeleted).toBeGreaterThanOrEqual(1);
+    expect(await db.select().from(sessions).where(eq(sessions.tokenHash, expired))).toEqual([]);
+    expect(await db.select().from(sessions).where(eq(sessions.tokenHash, live))).toHaveLength(1);
   });
 });
 

@@ -8,6 +8,7 @@ import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment'
 import type { Db } from '../db/client';
 import { blobs, deploymentFiles, deployments, projectFiles, projects, sites, userBlobs } from '../db/schema';
 import { recordAudit } from '../audit';
+import { pruneExpiredSessions } from '../auth/session';
 import { pruneAuthAttempts } from '../auth/throttle';
 import { readConnectionCredentials } from '../connections/store';
 import { describeError } from '../http/json';
@@ -35,6 +36,8 @@ export interface CleanupReport {
   staleChunksDeleted: number;
   /** Sign-in / sign-up attempts older than every throttle window. */
   authAttemptsDeleted: number;
+  /** Sessions past their expiry. */
+  sessionsDeleted: number;
   failures: { action: string; target: string; reason: string }[];
   remaining: { expired: number; reconciled: number };
 }
@@ -45,7 +48,7 @@ const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
 export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<CleanupReport> {
   const now = options.now ?? new Date();
   const batch = options.batchSize ?? 50;
-  const report: CleanupReport = { expired: 0, reconciled: 0, orphansRemoved: 0, blobsDeleted: 0, heldReleased: 0, staleChunksDeleted: 0, authAttemptsDeleted: 0, failures: [], remaining: { expired: 0, reconciled: 0 } };
+  const report: CleanupReport = { expired: 0, reconciled: 0, orphansRemoved: 0, blobsDeleted: 0, heldReleased: 0, staleChunksDeleted: 0, authAttemptsDeleted: 0, sessionsDeleted: 0, failures: [], remaining: { expired: 0, reconciled: 0 } };
 
   await expireSites(db, now, batch, report);
   await reconcileStuck(db, now, batch, report, options.redrive);
@@ -54,6 +57,7 @@ export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<
   report.blobsDeleted = await collectBlobs(db, now);
   report.staleChunksDeleted = await new PostgresBlobStore(db).pruneStaleChunks(BLOB_GRACE_MS);
   report.authAttemptsDeleted = await pruneAuthAttempts(db, new Date(now.getTime() - 24 * 60 * 60 * 1000));
+  report.sessionsDeleted = await pruneExpiredSessions(db, now);
 
   await recordAudit(db, { userId: null, action: 'cleanup.run', outcome: report.failures.length ? 'partial' : 'ok', detail: { ...report } });
   return report;

@@ -13,8 +13,8 @@ import { GET as deploymentEvents } from '@/app/api/deployments/[id]/events/route
 import { deployments } from '@/server/db/schema';
 import { configureLimits, DEFAULT_LIMITS } from '@/server/deploy/policy';
 import { templateFiles } from '@/server/projects/templates';
-import { browserDeploy, newAppCaller, restDeploy, type AppCaller } from '@/testing/app-client';
-import { cloudStats, fetchSite, hostOf } from '@/testing/cloud';
+import { browserDeploy, deploymentCount, newAppCaller, restDeploy, type AppCaller } from '@/testing/app-client';
+import { fetchSite, hostOf, totalPlatformRequests } from '@/testing/cloud';
 import { useTestDb } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
 import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
@@ -35,14 +35,8 @@ beforeAll(async () => {
 
 const chat = () => `chat-${Math.random().toString(36).slice(2, 10)}`;
 
-async function platformRequests(): Promise<number> {
-  const stats = await cloudStats(cloud().url);
-  return Object.values(stats.requests).reduce((n, byStatus) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
-}
-async function deploymentsOf(userId: string): Promise<number> {
-  const [row] = await (await getDb()).select({ n: sql<number>`count(*)::int` }).from(deployments).where(eq(deployments.userId, userId));
-  return row!.n;
-}
+const platformRequests = () => totalPlatformRequests(cloud().url);
+const deploymentsOf = async (userId: string) => deploymentCount(await getDb(), userId);
 
 /** The refusal of `attack`, having proven it reached no platform and created no deployment. */
 async function refusal(caller: AppCaller, attack: () => Promise<unknown>): Promise<{ status: number; message: string; action?: string }> {

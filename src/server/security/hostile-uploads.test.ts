@@ -19,8 +19,8 @@ import { runCleanup } from '@/server/deploy/cleanup';
 import { configureLimits, DEFAULT_LIMITS } from '@/server/deploy/policy';
 import { configureRunner } from '@/server/deploy/runner';
 import { configureRetries } from '@/server/platforms/http';
-import { browserDeploy, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
-import { cloudStats, setFaults } from '@/testing/cloud';
+import { browserDeploy, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
+import { setFaults, totalPlatformRequests } from '@/testing/cloud';
 import { useTestDb } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
 import { readSse } from '@/testing/sse';
@@ -46,15 +46,8 @@ afterEach(async () => {
 const chat = () => `chat-${Math.random().toString(36).slice(2, 10)}`;
 const MB = 1024 * 1024;
 
-/** Every request the local cloud has received, in all. */
-async function platformRequests(): Promise<number> {
-  const stats = await cloudStats(cloud().url);
-  return Object.values(stats.requests).reduce((n, byStatus) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
-}
-async function deploymentsOf(userId: string): Promise<number> {
-  const [row] = await (await getDb()).select({ n: sql<number>`count(*)::int` }).from(deployments).where(eq(deployments.userId, userId));
-  return row!.n;
-}
+const platformRequests = () => totalPlatformRequests(cloud().url);
+const deploymentsOf = async (userId: string) => deploymentCount(await getDb(), userId);
 async function stored(sha256: string): Promise<boolean> {
   return (await (await getDb()).select({ sha256: blobs.sha256 }).from(blobs).where(eq(blobs.sha256, sha256))).length > 0;
 }
