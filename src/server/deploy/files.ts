@@ -90,7 +90,19 @@ export function decodeInlineFiles(files: InlineFiles): { proposed: ProposedManif
 export async function storeInlineFiles(store: PostgresBlobStore, userId: string, bytes: Map<string, Buffer>): Promise<void> {
   const missing = await store.missing(userId, [...bytes.keys()]);
   await store.assertRoom(userId, missing.reduce((n, sha256) => n + bytes.get(sha256)!.length, 0));
-  for (const sha256 of missing) await store.put(userId, sha256, bytes.get(sha256)!);
+  // A few statements of up to one upload request's size each, not one (and its checks) per file.
+  let batch: { sha256: string; bytes: Buffer }[] = [];
+  let batchBytes = 0;
+  for (const sha256 of missing) {
+    const data = bytes.get(sha256)!;
+    if (batch.length && batchBytes + data.length > SITE_LIMITS.maxUploadRequestBytes) {
+      await store.putMany(userId, batch);
+      [batch, batchBytes] = [[], 0];
+    }
+    batch.push({ sha256, bytes: data });
+    batchBytes += data.length;
+  }
+  if (batch.length) await store.putMany(userId, batch);
 }
 
 /**
