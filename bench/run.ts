@@ -52,7 +52,8 @@ function dropDatabase() {
 }
 
 async function startServer(cloudPort: number, databaseUrl: string | undefined): Promise<{ base: string; child: ChildProcess }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CLOUD_PORT: String(cloudPort), NODE_ENV: 'development' };
+  // The fan-out phase watches hundreds of deployments of the bench user at once: lift the per-user stream cap.
+  const env: NodeJS.ProcessEnv = { ...process.env, CLOUD_PORT: String(cloudPort), NODE_ENV: 'development', MAX_SSE_STREAMS_PER_USER: '100000' };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else {
     delete env.DATABASE_URL;
@@ -194,8 +195,8 @@ async function main() {
   const databaseUrl = createDatabase();
   databaseNote = databaseUrl ? `PostgreSQL ${dbName} (Neon driver through the in-process relay)` : 'PGlite in memory (no PostgreSQL: figures are not production-like)';
 
-  const cloudPort = 20_000 + Math.floor(Math.random() * 20_000);
-  const config = defaultCloudConfig({ port: cloudPort });
+  // Port 0: the system picks a free one; the server is given the port the cloud got.
+  const config = defaultCloudConfig({ port: 0 });
   config.aws.jobStepMs = 200;
   // The bench deploys ~90 sites in a few minutes: lift the emulator's account limits (not the product's).
   config.cloudflare.workerLimit = 10_000;
