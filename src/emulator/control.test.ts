@@ -1,6 +1,7 @@
 // The local cloud's control endpoints (/_emulator/*) answer scripts and tests, never a web page of
 // another origin: a page cannot set faults, reset state, move the clock or read the stats.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_NETLIFY } from '@/lib/local-cloud';
 import { defaultCloudConfig } from './config';
 import { startCloud, type RunningCloud } from './server';
 
@@ -51,5 +52,17 @@ describe('control endpoints', () => {
     expect((await post('/_emulator/faults', RULES, { origin: cloud.url })).status).toBe(200);
     expect(await faultRules()).toHaveLength(1);
     await fetch(`${cloud.url}/_emulator/faults`, { method: 'DELETE' });
+  });
+});
+
+describe('faults', () => {
+  it('"drop-after" handles the request, then loses its answer: the create happened though the client saw none', async () => {
+    await post('/_emulator/faults', { rules: [{ target: 'netlify', method: 'POST', route: '/sites', kind: 'drop-after', count: 1 }] });
+    const auth = { authorization: `Bearer ${LOCAL_NETLIFY.platformToken}` };
+    const name = `lost-answer-${Math.random().toString(36).slice(2, 8)}`;
+    await expect(post('/api/v1/sites', { name }, auth)).rejects.toThrow(/fetch failed/);
+    const sites = (await (await fetch(`${cloud.url}/api/v1/sites?name=${name}`, { headers: auth })).json()) as { name: string }[];
+    expect(sites.map((s) => s.name)).toContain(name);
+    await post('/_emulator/faults', { rules: [] });
   });
 });

@@ -9,7 +9,8 @@ export interface FaultRule {
   method?: string;
   /** A substring of the route name, e.g. "/workers/assets/upload" or "/deployments/start". */
   route?: string;
-  kind: 'status' | 'delay' | 'drop';
+  /** `drop`: the connection is cut before handling; `drop-after`: handled, then the answer is lost. */
+  kind: 'status' | 'delay' | 'drop' | 'drop-after';
   /** For kind "status": 429, 500, 502, 503 or 524. */
   status?: number;
   /** Seconds sent as Retry-After with a 429. */

@@ -158,6 +158,18 @@ export async function startCloud(config: CloudConfig = defaultCloudConfig()): Pr
       res.socket?.destroy();
       return true;
     }
+    if (fault.kind === 'drop-after') {
+      // The request is handled (its effects happen), then the answer is lost on the way back: the
+      // client cannot tell whether its create went through, as after a real timeout or reset.
+      const lose = () => {
+        res.socket?.destroy();
+        return res;
+      };
+      res.writeHead = lose as typeof res.writeHead;
+      res.write = (() => true) as typeof res.write;
+      res.end = lose as typeof res.end;
+      return false;
+    }
     answer(res);
     return true;
   }
