@@ -36,6 +36,7 @@ const schema = z.object({
   CRON_SECRET: optionalString,
   CLOUD_PORT: optionalString,
   DEPLOY_LEASE_MS: optionalString,
+  DEPLOY_SWEEP_MS: optionalString,
   CLOUDFLARE_API_BASE_URL: optionalString,
   CLOUDFLARE_API_TOKEN: optionalString,
   CLOUDFLARE_ACCOUNT_ID: optionalString,
@@ -84,6 +85,8 @@ export interface Env {
   cloudPort: number;
   /** How long a runner's lease lasts without a heartbeat before another instance may take over. */
   deployLeaseMs: number;
+  /** How often (about: jittered) each Node server sweeps for deployments whose lease lapsed; 0 turns it off. */
+  deploySweepMs: number;
   cloudflare: {
     apiBaseUrl: string;
     apiToken?: string;
@@ -228,6 +231,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     cronSecret: v.CRON_SECRET ?? DEV_CRON_SECRET,
     cloudPort,
     deployLeaseMs: Number(v.DEPLOY_LEASE_MS ?? 30_000) || 30_000,
+    deploySweepMs: v.DEPLOY_SWEEP_MS === undefined ? 30_000 : Math.max(0, Number(v.DEPLOY_SWEEP_MS) || 0),
     cloudflare: {
       apiBaseUrl: v.CLOUDFLARE_API_BASE_URL ?? (production ? 'https://api.cloudflare.com/client/v4' : `${localCloud}/client/v4`),
       apiToken: v.CLOUDFLARE_API_TOKEN ?? dev(LOCAL_CLOUDFLARE.platformToken),

@@ -1,12 +1,15 @@
 // What the server does once when it starts (called from src/instrumentation.ts, Node.js runtime only):
 // a bad configuration stops it here with a message that names the variable, instead of failing on
-// the first request; in development the database is opened (and migrated) right away.
+// the first request; in development the database is opened (and migrated) right away. Then the
+// deployment sweep starts: deployments whose runner stopped are finished by this process.
 import { ConfigError, getEnv } from './env';
 import { getDb } from './db/client';
+import { startSweeper } from './deploy/background';
 
 export async function startServer(): Promise<void> {
   try {
     if (!getEnv().isProduction) await getDb();
+    startSweeper();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`\n${err.message}\n`);

@@ -1,6 +1,7 @@
 // Work that continues after the response: the runner of a new deployment, and re-drives found by the
-// status loop. In a Next.js request it is handed to `after()` (waitUntil on Vercel); elsewhere it
-// simply runs detached. Either way a lost process is covered by the lease: another instance resumes.
+// status loop and the sweep. In a Next.js request it is handed to `after()` (waitUntil on Vercel);
+// elsewhere it simply runs detached. Either way a lost process is covered by the lease: another
+// instance resumes, at the latest at its next sweep.
 import { after } from 'next/server';
 import { getDb, getDbHandle } from '../db/client';
 import { describeError } from '../http/json';
@@ -8,6 +9,7 @@ import { getEnv } from '../env';
 import { AppError } from '../errors';
 import { EVENTS_CHANNEL, openStatusStream, StatusHub, StreamSlots } from './events';
 import { driveDeployment } from './runner';
+import { findLapsed, SWEEP_BATCH } from './sweep';
 
 const running = new Set<string>();
 
@@ -46,21 +48,46 @@ export async function listenForEvents(wake: (deploymentId: string, eventId?: num
   );
 }
 
-const holder = globalThis as unknown as { __huskitStatusHub?: StatusHub };
+/** Drives a deployment detached from any request (it may outlive one), once at a time per deployment. */
+function redrive(id: string): void {
+  if (running.has(id)) return;
+  running.add(id);
+  void getDb()
+    .then((db) => driveDeployment(db, id))
+    .catch((err) => console.error('[background] re-drive failed:', describeError(err)))
+    .finally(() => running.delete(id));
+}
+
+const holder = globalThis as unknown as { __huskitStatusHub?: StatusHub; __huskitSweeper?: boolean };
+
+/**
+ * This process's sweep: about every DEPLOY_SWEEP_MS (jittered, so servers started together do not
+ * sweep in step) it re-drives a bounded batch of deployments whose lease lapsed. Once per process;
+ * not on Vercel, where the every-minute cron sweeps instead.
+ */
+export function startSweeper(): void {
+  const everyMs = getEnv().deploySweepMs;
+  if (!everyMs || process.env.VERCEL || holder.__huskitSweeper) return;
+  holder.__huskitSweeper = true;
+  const next = () => setTimeout(tick, everyMs * (0.5 + Math.random())).unref();
+  const tick = async () => {
+    try {
+      // What this process already drives counts against the batch: a slow platform cannot pile up work here.
+      for (const id of await findLapsed(await getDb(), SWEEP_BATCH - running.size)) redrive(id);
+    } catch (err) {
+      console.error('[sweep]', describeError(err));
+    }
+    next();
+  };
+  next();
+}
 
 /** This process's status hub: one poller per deployment, shared by every watcher. */
 export function getStatusHub(): StatusHub {
   holder.__huskitStatusHub ??= new StatusHub(getDb, {
     listen: listenForEvents,
     // Not in after(): the poller outlives any one request.
-    redrive: (id) => {
-      if (running.has(id)) return;
-      running.add(id);
-      void getDb()
-        .then((db) => driveDeployment(db, id))
-        .catch((err) => console.error('[status] re-drive failed:', describeError(err)))
-        .finally(() => running.delete(id));
-    },
+    redrive,
   });
   return holder.__huskitStatusHub;
 }

@@ -1,7 +1,7 @@
 // The runner: works one deployment to the end. A lease on the row (one conditional UPDATE) makes
 // exactly one process work it; heartbeats extend the lease; every finished step is checkpointed on
-// the row, so any instance that finds the lease expired (the status endpoint, the SSE loop, the cron)
-// continues where the last one stopped. A deployment always ends: ready, error, or canceled.
+// the row, so any instance that finds the lease expired (the sweep, the status endpoint, the SSE
+// loop, the cron) continues where the last one stopped. A deployment always ends: ready, error, or canceled.
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -37,6 +37,14 @@ class LeaseLost extends Error {}
 
 type DeploymentRow = typeof deployments.$inferSelect;
 
+/** The one stale-lease rule, on the database clock: no runner has taken it yet, or its lease ran out. */
+export function leaseLapsed() {
+  return or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, sql`now()`));
+}
+
+/** Unfinished: a runner may still take it. */
+export const UNFINISHED_STATUSES = ['pending', 'building'] as const;
+
 /** Takes the lease of a deployment that is not finished and not held by a live runner. */
 export async function claimLease(db: Db, deploymentId: string, owner: string, leaseMs: number): Promise<DeploymentRow | null> {
   const [row] = await db
@@ -51,8 +59,8 @@ export async function claimLease(db: Db, deploymentId: string, owner: string, le
     .where(
       and(
         eq(deployments.id, deploymentId),
-        inArray(deployments.status, ['pending', 'building']),
-        or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, sql`now()`)),
+        inArray(deployments.status, [...UNFINISHED_STATUSES]),
+        leaseLapsed(),
       ),
     )
     .returning();
