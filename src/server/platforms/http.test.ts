@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlatformError, sendWithRetry } from './http';
+import { configureRetries, DEFAULT_RETRY, MAX_ATTEMPT_TIMEOUT_MS, PlatformError, sendWithRetry, timeoutForBytes } from './http';
 
 const answer = (status: number, headers: Record<string, string> = {}) => new Response(status === 200 ? 'ok' : `{"message":"status ${status}"}`, { status, headers });
 
@@ -36,5 +36,53 @@ describe('sending to a platform', () => {
     expect(err.kind).toBe('unavailable');
     expect(`${err.message} ${err.platformMessage}`).not.toContain('secret-token');
     expect(err.platformMessage).toBe('TypeError');
+  });
+
+  it('a per-attempt timeout grows with the body: 30 s for nothing, +4 s per MB at 256 KiB/s, capped at 30 minutes', () => {
+    expect(timeoutForBytes(0)).toBe(30_000);
+    expect(timeoutForBytes(1024 * 1024)).toBe(34_000);
+    // A 40 MB bucket gets 190 s, not the fixed 30 s.
+    expect(timeoutForBytes(40 * 1024 * 1024)).toBe(190_000);
+    expect(timeoutForBytes(5 * 1024 ** 3)).toBe(MAX_ATTEMPT_TIMEOUT_MS);
+    expect(timeoutForBytes(-1)).toBe(30_000);
+  });
+
+  it('the base of a per-attempt timeout follows configureRetries', () => {
+    try {
+      configureRetries({ timeoutMs: 500 });
+      expect(timeoutForBytes(256 * 1024)).toBe(1_500);
+    } finally {
+      configureRetries(DEFAULT_RETRY);
+    }
+  });
+
+  it('after an attempt without an answer, recover is asked first and its answer is used instead of a resend', async () => {
+    let sends = 0;
+    let recovers = 0;
+    const res = await sendWithRetry({
+      label: 'Netlify (create deploy)',
+      send: async () => {
+        sends++;
+        throw new TypeError('fetch failed');
+      },
+      recover: async () => (recovers++, new Response('{"id":"found"}', { status: 200 })),
+      sleep: async () => {},
+    });
+    expect([sends, recovers, await res.text()]).toEqual([1, 1, '{"id":"found"}']);
+  });
+
+  it('recover finding nothing lets the call be sent again; a 429 (refused before any work) is resent without asking', async () => {
+    const seen: string[] = [];
+    const res = await sendWithRetry({
+      label: 'Test (create)',
+      send: async ({ attempt }) => {
+        seen.push(`send ${attempt}`);
+        return attempt === 1 ? answer(502) : attempt === 2 ? answer(429, { 'retry-after': '0' }) : answer(200);
+      },
+      recover: async () => (seen.push('recover'), undefined),
+      sleep: async () => {},
+    });
+    expect(res.status).toBe(200);
+    expect(seen).toEqual(['send 1', 'recover', 'send 2', 'send 3']);
   });
 });

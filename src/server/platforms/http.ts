@@ -52,6 +52,21 @@ export function configureRetries(policy: Partial<RetryPolicy>): void {
 
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
+/** A conservative upload rate (2 Mbit/s): a slow uplink still gets its bytes through in time. */
+export const UPLOAD_BYTES_PER_SECOND = 256 * 1024;
+/** No single attempt waits longer than this, however large its body. */
+export const MAX_ATTEMPT_TIMEOUT_MS = 30 * 60_000;
+
+/**
+ * The per-attempt timeout for a request carrying `bytes`: the usual timeout of a call (30 s unless
+ * configureRetries changed it) plus the time the body takes at a conservative upload rate, capped, so
+ * a 40 MB upload does not hit the fixed 30 s meant for small calls. Pass it as `policy.timeoutMs`.
+ */
+export function timeoutForBytes(bytes: number): number {
+  const sendingMs = Math.ceil((Math.max(0, bytes) * 1000) / UPLOAD_BYTES_PER_SECOND);
+  return Math.min(MAX_ATTEMPT_TIMEOUT_MS, processRetry.timeoutMs + sendingMs);
+}
+
 /** Seconds from a Retry-After header (delta-seconds or HTTP date), or undefined. */
 export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -78,6 +93,12 @@ export interface PlatformCall {
   send: (ctx: SendContext) => Promise<Response>;
   policy?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * For a create that is not idempotent: called before a resend when the last attempt may have been
+   * handled though its answer never came back (no answer, a timeout, a 5xx). Looks up what that
+   * attempt made; a Response it answers is returned as the call's answer instead of sending again.
+   */
+  recover?: () => Promise<Response | undefined>;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -114,6 +135,11 @@ export async function sendWithRetry(call: PlatformCall): Promise<Response> {
     if (attempt === policy.attempts) break;
     // Full jitter: a random wait up to the exponential bound, so retries from many callers spread out.
     await sleep(waitMs ?? Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
+    if (call.recover && last?.kind !== 'quota') {
+      // A 429 was refused before any work; anything else may have made the thing already.
+      const found = await call.recover();
+      if (found) return found;
+    }
   }
   throw last!;
 }
