@@ -25,6 +25,8 @@ export interface AwsIdentity {
   name: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** Temporary credentials (ASIA…) are valid only with their session token. */
+  sessionToken?: string;
   accountId: string;
 }
 
@@ -89,6 +91,7 @@ export function defaultCloudConfig(overrides: Partial<Pick<CloudConfig, 'host' |
       identities: [
         { name: 'platform', ...LOCAL_AWS.platform, accountId: PLATFORM_AWS_ACCOUNT },
         { name: 'user', ...LOCAL_AWS.user, accountId: USER_AWS_ACCOUNT },
+        { name: 'user-temporary', ...LOCAL_AWS.userTemporary, accountId: USER_AWS_ACCOUNT },
       ],
       apps: [{ appId: LOCAL_AWS.platformAppId, name: 'huskit-quick-deploy', accountId: PLATFORM_AWS_ACCOUNT }],
       appLimit: 25,

@@ -19,6 +19,12 @@ export const LOCAL_AWS = {
   region: 'us-east-1',
   platform: { accessKeyId: 'AKIAHUSKITPLATFORM00', secretAccessKey: 'local/platform/secret/key/0000000000000000' },
   user: { accessKeyId: 'AKIAHUSKITLOCALUSER0', secretAccessKey: 'local/user/secret/key/00000000000000000000' },
+  /** Temporary credentials of the same account (an assumed role's, as STS hands them out): ASIA… plus a session token. */
+  userTemporary: {
+    accessKeyId: 'ASIAHUSKITLOCALUSER0',
+    secretAccessKey: 'local/temporary/secret/key/0000000000000',
+    sessionToken: 'local-session-token/IQoJb3JpZ2luX2VjEHUaCXVzLWVhc3QtMSJHMEUCIQ0000000000000000',
+  },
   platformAppId: 'd1huskitlocal01',
 } as const;
 

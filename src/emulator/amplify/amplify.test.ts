@@ -278,6 +278,39 @@ describe('signature verification', () => {
     expect(err.message).toBe('The security token included in the request is invalid.');
   });
 
+  it('accepts temporary credentials (ASIA…) only with their session token, as X-Amz-Security-Token', async () => {
+    // The official SDK signs temporary credentials with `credentials.sessionToken` (X-Amz-Security-Token).
+    const withToken = sdk(LOCAL_AWS.userTemporary);
+    expect((await withToken.send(new ListAppsCommand({}))).apps).toBeDefined();
+    withToken.destroy();
+    for (const credentials of [
+      { accessKeyId: LOCAL_AWS.userTemporary.accessKeyId, secretAccessKey: LOCAL_AWS.userTemporary.secretAccessKey },
+      { ...LOCAL_AWS.userTemporary, sessionToken: 'IQoJb3JpZ2luX2VjEHUa-another-token' },
+    ]) {
+      const client = sdk(credentials);
+      const err = await rejection(client.send(new ListAppsCommand({})));
+      client.destroy();
+      expect(err.name).toBe('UnrecognizedClientException');
+      expect(err.$metadata.httpStatusCode).toBe(403);
+      expect(err.message).toBe('The security token included in the request is invalid.');
+    }
+  });
+
+  it('refuses a chunked body (no Content-Length) with 411, and takes the same signed body with its length', async () => {
+    const app = await newApp();
+    const url = `${cloud.url}/apps/${app.appId}/branches`;
+    const json = JSON.stringify({ branchName: 'chunked' });
+    const signed = await signer().sign(url, { method: 'POST', body: json, headers: { 'content-type': 'application/json' } });
+    // A stream body goes out as Transfer-Encoding: chunked (what a copied signed Request becomes).
+    const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(json)), c.close()) });
+    const chunked = await fetch(signed.url, { method: 'POST', headers: signed.headers, body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(411);
+    expect(chunked.headers.get('x-amzn-errortype')).toBe('MissingContentLength');
+    expect(((await chunked.json()) as { message: string }).message).toBe('You must provide the Content-Length HTTP header.');
+    const sized = await fetch(signed.url, { method: 'POST', headers: signed.headers, body: json });
+    expect(sized.status).toBe(200);
+  });
+
   it('refuses a body changed after signing, and a signed header changed after signing', async () => {
     const app = await newApp();
     const url = `${cloud.url}/apps/${app.appId}/branches`;

@@ -14,6 +14,18 @@ import { appJson, appSettings, branchJson, branchSettings, Input, jobJson, jobSu
 /** Control-plane bodies are small JSON documents. */
 const API_BODY_LIMIT = 10 * 1024 * 1024;
 
+/**
+ * The AWS SDK never streams a control-plane body: @aws-sdk/client-amplify installs smithy's
+ * getContentLengthPlugin (contentLengthMiddleware sets `content-length` on every request with a body),
+ * and SigV4 signs the body's hash, so a client has the whole body before it sends. A body sent with
+ * `Transfer-Encoding: chunked` (a signed `Request` whose body became a stream, as Next's patched fetch
+ * makes it) is refused at the front door with 411, in the shape S3 uses for it (MissingContentLength,
+ * "You must provide the Content-Length HTTP header.").
+ */
+function refuseChunked(ctx: RequestContext): void {
+  if (ctx.req.headers['transfer-encoding'] !== undefined) throw new AmplifyError(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
+}
+
 interface Call {
   ctx: RequestContext;
   identity: AwsIdentity;
@@ -32,6 +44,7 @@ export const createAmplify: PlatformFactory = (services): EmulatorPlatform => {
   function op(method: string, pattern: string, handle: (call: Call) => unknown) {
     router.add(method, pattern, async (ctx) => {
       try {
+        refuseChunked(ctx);
         const body = await ctx.body(API_BODY_LIMIT);
         const identity = await verifier.verify(ctx.req, body, now());
         const result = await handle({ ctx, identity, body });

@@ -17,6 +17,7 @@ const MISMATCH =
 
 const invalidSignature = (message: string) => new AmplifyError(403, 'InvalidSignatureException', message);
 const incomplete = (message: string) => new AmplifyError(400, 'IncompleteSignatureException', message);
+const invalidToken = () => new AmplifyError(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
 
 /** Smithy's signer, plus the canonical request and string-to-sign AWS quotes back on a mismatch. */
 class VerifyingSigner extends SignatureV4 {
@@ -73,7 +74,7 @@ export class SigV4Verifier {
       signer = new VerifyingSigner({
         service: SERVICE,
         region: this.config.aws.region,
-        credentials: { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey },
+        credentials: { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey, ...(identity.sessionToken ? { sessionToken: identity.sessionToken } : {}) },
         sha256: Sha256,
         uriEscapePath: true,
         applyChecksum: false,
@@ -105,7 +106,15 @@ export class SigV4Verifier {
 
     const [accessKeyId, scopeDate, region, service, terminator, ...extra] = params.Credential!.split('/');
     const identity = this.config.aws.identities.find((i) => i.accessKeyId === accessKeyId);
-    if (!identity) throw new AmplifyError(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    if (!identity) throw invalidToken();
+    // Temporary credentials (ASIA…) are valid only with the session token STS issued with them, sent as
+    // X-Amz-Security-Token (IAM User Guide, "Signing AWS API requests": temporary security credentials
+    // add that header; the AWS SDK's signer sets it from `credentials.sessionToken`). Without it, or
+    // with another one, AWS answers UnrecognizedClientException as for an unknown key.
+    if (identity.sessionToken !== undefined) {
+      const token = headerValue(req, 'x-amz-security-token');
+      if (!token || !constantTimeEqual(token, identity.sessionToken)) throw invalidToken();
+    }
     if (extra.length || !scopeDate || !region || !service || !terminator) throw incomplete(`Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${params.Credential}'`);
     if (scopeDate !== amzDate.slice(0, 8)) throw invalidSignature(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
     if (region !== this.config.aws.region) throw invalidSignature(`Credential should be scoped to a valid region, not '${region}'. `);
