@@ -56,3 +56,79 @@ export interface DeploymentSummary {
   finishedAt: Date | null;
   expiresAt: Date | null;
 }
+
+/**
+ * Each platform's steps, in the order its adapter reports them (src/server/platforms/<platform>),
+ * with what the deploy modal calls them. `queued` is the deployment's step until a runner takes it.
+ */
+export const DEPLOYMENT_STEPS = {
+  cloudflare: [
+    { id: 'queued', label: 'Queued' },
+    { id: 'upload', label: 'Uploading changed files' },
+    { id: 'activate', label: 'Publishing the Worker' },
+    { id: 'workers-dev', label: 'Turning on the URL' },
+  ],
+  amplify: [
+    { id: 'queued', label: 'Queued' },
+    { id: 'app', label: 'Finding the app' },
+    { id: 'branch', label: 'Preparing the branch' },
+    { id: 'jobs', label: 'Checking earlier jobs' },
+    { id: 'zip', label: 'Packing the files' },
+    { id: 'upload', label: 'Uploading' },
+    { id: 'start', label: 'Starting the job' },
+    { id: 'build', label: 'Publishing' },
+  ],
+  netlify: [
+    { id: 'queued', label: 'Queued' },
+    { id: 'site', label: 'Preparing the site' },
+    { id: 'upload', label: 'Uploading changed files' },
+    { id: 'activate', label: 'Publishing the deploy' },
+  ],
+  vercel: [
+    { id: 'queued', label: 'Queued' },
+    { id: 'project', label: 'Preparing the project' },
+    { id: 'upload', label: 'Uploading changed files' },
+    { id: 'activate', label: 'Assigning the production URL' },
+  ],
+} as const satisfies Record<DeploymentPlatform, readonly { id: string; label: string }[]>;
+
+/** A step a platform's adapter reports. */
+export type PlatformStep<P extends DeploymentPlatform = DeploymentPlatform> = (typeof DEPLOYMENT_STEPS)[P][number]['id'];
+
+/**
+ * Steps the runner reports on every platform. They say what happens to the deployment, not where it
+ * is: `started` (a runner took it, perhaps resuming at a later step), `retry` (the platform failed
+ * transiently), and the ends `ready`, `error`, `canceled`. None of them is a platform's step name
+ * (Amplify's `start` is its job starting).
+ */
+export const RUNNER_STEPS = ['started', 'retry', 'ready', 'error', 'canceled'] as const;
+export type RunnerStep = (typeof RUNNER_STEPS)[number];
+
+export type DeploymentStep = PlatformStep | RunnerStep;
+
+/** Where the deploy modal shows a deployment: the furthest step reached and the highest progress. */
+export interface StepProgress {
+  /** Index into DEPLOYMENT_STEPS[platform]. */
+  index: number;
+  /** 0–100. */
+  progress: number;
+}
+
+export const NO_PROGRESS: StepProgress = { index: 0, progress: 0 };
+
+/**
+ * Folds one reported step into the progress shown. Monotonic: a step the platform's list does not
+ * hold (the runner's, or one added to an adapter but not here), an earlier step (a resumed or
+ * retried attempt reports again from where it is), or a missing progress never moves it back.
+ */
+export function advanceProgress(platform: DeploymentPlatform, shown: StepProgress, event: { step: string; progress?: number | null }): StepProgress {
+  const steps: readonly { id: string }[] = DEPLOYMENT_STEPS[platform];
+  const at = steps.findIndex((s) => s.id === event.step);
+  const progress = typeof event.progress === 'number' && Number.isFinite(event.progress) ? Math.min(100, event.progress) : 0;
+  return { index: Math.max(shown.index, at), progress: Math.max(shown.progress, progress) };
+}
+
+/** The progress shown after every reported step, in the order they arrived. */
+export function stepProgress(platform: DeploymentPlatform, events: readonly { step: string; progress?: number | null }[]): StepProgress {
+  return events.reduce((shown, e) => advanceProgress(platform, shown, e), NO_PROGRESS);
+}

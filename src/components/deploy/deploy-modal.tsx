@@ -4,41 +4,12 @@
 // not stop the deployment; reopening it (or reloading) shows where it is.
 import Link from 'next/link';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
-import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { DEPLOYMENT_STEPS, stepProgress, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
 import { useTRPC } from '@/trpc/react';
 import { PLATFORM_LABELS, PlatformMark } from '@/components/ui/platform-mark';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { useDeploymentEvents } from './use-deployment-events';
-
-const STEPS: Record<string, { id: string; label: string }[]> = {
-  cloudflare: [
-    { id: 'queued', label: 'Queued' },
-    { id: 'upload', label: 'Uploading changed files' },
-    { id: 'activate', label: 'Publishing the Worker' },
-    { id: 'workers-dev', label: 'Turning on the URL' },
-  ],
-  amplify: [
-    { id: 'queued', label: 'Queued' },
-    { id: 'app', label: 'Finding the app' },
-    { id: 'branch', label: 'Preparing the branch' },
-    { id: 'zip', label: 'Packing the files' },
-    { id: 'upload', label: 'Uploading' },
-    { id: 'build', label: 'Publishing' },
-  ],
-  netlify: [
-    { id: 'queued', label: 'Queued' },
-    { id: 'site', label: 'Preparing the site' },
-    { id: 'upload', label: 'Uploading changed files' },
-    { id: 'activate', label: 'Publishing the deploy' },
-  ],
-  vercel: [
-    { id: 'queued', label: 'Queued' },
-    { id: 'project', label: 'Preparing the project' },
-    { id: 'upload', label: 'Uploading changed files' },
-    { id: 'activate', label: 'Assigning the production URL' },
-  ],
-};
 
 const storageKey = (projectId: string, platform: string) => `huskit:deployment:${projectId}:${platform}`;
 
@@ -92,9 +63,10 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
     void allowance.refetch();
   }
 
-  const steps = STEPS[platform] ?? [];
-  const currentStep = last?.step ?? 'queued';
-  const currentIndex = Math.max(0, steps.findIndex((s) => s.id === currentStep));
+  const steps = DEPLOYMENT_STEPS[platform];
+  // Never backwards: a step this list does not know, or an earlier one, keeps what was shown.
+  const shown = useMemo(() => stepProgress(platform, events), [platform, events]);
+  const currentIndex = shown.index;
   const finished = last && ['ready', 'error', 'canceled', 'expired'].includes(last.status);
 
   return (
@@ -191,7 +163,7 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
 
             {!finished && (
               <>
-                <ProgressBar value={last?.progress ?? 0} max={100} label="Deploying" />
+                <ProgressBar value={shown.progress} max={100} label="Deploying" />
                 <ol className="space-y-1 text-sm" aria-label="Steps">
                   {steps.map((s, i) => (
                     <li key={s.id} className="flex items-center gap-2" aria-current={i === currentIndex ? 'step' : undefined}>

@@ -4,6 +4,7 @@
 // loop, the cron) continues where the last one stopped. A deployment always ends: ready, error, or canceled.
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { RunnerStep } from '@/lib/deployment';
 import type { Db } from '../db/client';
 import { getEnv } from '../env';
 import { deployments, sites } from '../db/schema';
@@ -103,7 +104,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
     }
     await recordEvent(db, deploymentId, {
       status: 'building',
-      step: row.step === 'queued' ? 'start' : row.step,
+      step: row.step === 'queued' ? ('started' satisfies RunnerStep) : row.step,
       progress: row.progress,
       message: row.attempts > 1 ? `Resuming at step "${row.step}"` : 'Deployment started',
     });
@@ -159,7 +160,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
           err instanceof PlatformError && (err.kind === 'unavailable' || err.kind === 'timeout' || (err.kind === 'quota' && err.retryAfterSeconds !== undefined));
         const beforeDeadline = !row.deadlineAt || Date.now() + opts.retryDelayMs < row.deadlineAt.getTime();
         if (!transient || attempt >= opts.maxAttempts || !beforeDeadline) throw err;
-        await recordEvent(db, deploymentId, { status: 'building', step: 'retry', progress: null, message: `${err.message} Retrying (attempt ${attempt + 1} of ${opts.maxAttempts}).` });
+        await recordEvent(db, deploymentId, { status: 'building', step: 'retry' satisfies RunnerStep, progress: null, message: `${err.message} Retrying (attempt ${attempt + 1} of ${opts.maxAttempts}).` });
         await new Promise((r) => setTimeout(r, opts.retryDelayMs * 2 ** (attempt - 1)));
       }
     }
