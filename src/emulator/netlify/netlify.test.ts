@@ -8,7 +8,7 @@ import path from 'node:path';
 import { NetlifyAPI } from '@netlify/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_NETLIFY } from '@/lib/local-cloud';
-import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
+import { cloudStats, fetchSite, hostOf, moveCloudClock, requestCount, setFaults } from '@/testing/cloud';
 import { defaultCloudConfig } from '../config';
 import { startCloud, type RunningCloud } from '../server';
 
@@ -296,5 +296,37 @@ describe('persistence', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('as the real Netlify behaves (issue 14)', () => {
+  it('a deploy is processed only once its own required files came: bytes another deploy sent make it read "uploaded", not ready', async () => {
+    // netlify-cli's waitForDiff (src/utils/deploy/util.ts) takes prepared | uploading | uploaded |
+    // ready as "diff done", and deploy-site.ts then uploads every SHA-1 of `required` whatever the
+    // state: a client that skips the uploads because the state reads "uploaded" never gets to ready.
+    const files: Files = { 'index.html': randomBytes(64), 'a.css': randomBytes(64) };
+    const map = Object.fromEntries(Object.entries(files).map(([p, b]) => [p, sha1(b)]));
+    const mine = await api.createSite({ body: { name: uniqueName('emu-mine') } });
+    const theirs = await api.createSite({ body: { name: uniqueName('emu-theirs') } });
+    const ours = await api.createSiteDeploy({ site_id: mine.id!, body: { files: map } });
+    const other = await api.createSiteDeploy({ site_id: theirs.id!, body: { files: map } });
+    expect([ours.state, ours.required?.length]).toEqual(['uploading', 2]);
+    await uploadRequired(other.id!, files, other.required ?? []);
+    await waitFor(theirs.id!, other.id!, ['ready']);
+
+    // Long after the other deploy went live, ours still waits for its own uploads.
+    await moveCloudClock(cloud.url, { advanceMs: 60_000 });
+    expect((await api.getSiteDeploy({ site_id: mine.id!, deploy_id: ours.id! })).state).toBe('uploaded');
+    await uploadRequired(ours.id!, files, ours.required ?? []);
+    expect((await waitFor(mine.id!, ours.id!, ['ready'])).state).toBe('ready');
+    await expectServes(`${mine.name}.netlify.localhost`, files);
+  });
+
+  it('a deploy keeps the title it was created with, and the site\'s deploy list answers it', async () => {
+    // netlify-cli: api.createSiteDeploy({ siteId, title, body }) (src/commands/deploy/deploy.ts).
+    const s = await api.createSite({ body: { name: uniqueName('emu-title') } });
+    const d = await api.createSiteDeploy({ site_id: s.id!, title: 'Huskit deployment 42', body: { files: { 'index.html': sha1(randomBytes(8)) } } });
+    const list = await api.listSiteDeploys({ site_id: s.id! });
+    expect(list.map((x) => [x.id, x.title])).toEqual([[d.id, 'Huskit deployment 42']]);
   });
 });

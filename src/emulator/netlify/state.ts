@@ -37,6 +37,8 @@ export interface Deploy {
   submittedAt?: number;
   /** Distinct SHA-1s the team lacked when the map was sent. */
   required: string[];
+  /** The required SHA-1s uploaded to this deploy (absent in state saved before it existed). */
+  received?: string[];
   /** When the last required file arrived (or the diff found none missing). */
   uploadedAt?: number;
   /** Set when the deploy fails or is cancelled. */
@@ -118,6 +120,7 @@ export class NetlifyState {
     deploy.submittedAt = this.now;
     deploy.updatedAt = this.now;
     deploy.required = [...new Set(Object.values(files))].filter((sha) => !store.has(sha));
+    deploy.received = [];
     deploy.uploadedAt = deploy.required.length === 0 ? this.diffDoneAt(deploy) : undefined;
     const limit = this.services.config.netlify.maxFilesPerDirectory;
     const perFolder = new Map<string, number>();
@@ -137,14 +140,20 @@ export class NetlifyState {
   /** Stores one uploaded file; the deploy moves on once nothing it required is missing. */
   recordUpload(site: Site, deploy: Deploy, sha: string, bytes: Buffer): void {
     this.storeOf(site.accountSlug).set(sha, bytes);
+    if (deploy.required.includes(sha) && !deploy.received?.includes(sha)) deploy.received = [...(deploy.received ?? []), sha];
     deploy.updatedAt = this.now;
-    this.noteUploads(site, deploy);
+    this.noteUploads(deploy);
   }
 
-  private noteUploads(site: Site, deploy: Deploy): void {
+  /**
+   * A deploy is processed once every file of its `required` was uploaded to it: netlify-cli uploads
+   * the whole list whatever the deploy's state (src/utils/deploy/deploy-site.ts), so the same bytes
+   * reaching the team's store through another deploy do not count.
+   */
+  private noteUploads(deploy: Deploy): void {
     if (deploy.uploadedAt !== undefined || deploy.error || !deploy.files) return;
-    const store = this.storeOf(site.accountSlug);
-    if (deploy.required.every((sha) => store.has(sha))) deploy.uploadedAt = Math.max(this.now, this.diffDoneAt(deploy));
+    const received = deploy.received ?? [];
+    if (deploy.required.every((sha) => received.includes(sha))) deploy.uploadedAt = Math.max(this.now, this.diffDoneAt(deploy));
   }
 
   cancel(deploy: Deploy): void {
@@ -158,9 +167,15 @@ export class NetlifyState {
     if (!deploy.files) return 'new';
     const now = this.now;
     if (now < this.diffDoneAt(deploy)) return 'preparing';
-    const site = this.sites.get(deploy.siteId);
-    if (site) this.noteUploads(site, deploy);
-    if (deploy.uploadedAt === undefined) return 'uploading';
+    this.noteUploads(deploy);
+    if (deploy.uploadedAt === undefined) {
+      // The team's store already holds every byte (another deploy sent them): the deploy reads
+      // "uploaded", one of the diff-done states of netlify-cli's waitForDiff (src/utils/deploy/util.ts),
+      // yet still waits for its own uploads.
+      const site = this.sites.get(deploy.siteId);
+      const store = site ? this.storeOf(site.accountSlug) : undefined;
+      return store && deploy.required.every((sha) => store.has(sha)) ? 'uploaded' : 'uploading';
+    }
     if (now < deploy.uploadedAt + this.stepMs) return deploy.required.length ? 'uploaded' : 'prepared';
     if (now < deploy.uploadedAt + 2 * this.stepMs) return 'processing';
     return 'ready';
