@@ -27,6 +27,8 @@ const BATCH_BYTES = 16 * 1024 * 1024;
 const SPA_RULE = '/*    /index.html    200';
 /** States of a deploy that has finished processing (spec §3.8, §4). */
 const FINISHED_STATES = ['ready', 'current', 'old'];
+/** The diff is done in these states: netlify-cli's waitForDiff (src/utils/deploy/util.ts). */
+const DIFF_DONE_STATES = ['prepared', 'uploading', 'uploaded', 'ready'];
 
 // A read of the deploy every second (as netlify/cli); after 10 minutes the deploy is cancelled and the
 // deployment fails with a timeout.
@@ -42,6 +44,8 @@ interface Checkpoint {
   accountSlug?: string;
   /** The deploy of this deployment once created; null after it failed, so the next attempt makes a new one. */
   deployId?: string | null;
+  /** The deploy whose required files were all uploaded, so a resumed attempt does not send them again. */
+  uploadedDeployId?: string;
 }
 
 type Ctx = DeployContext<NetlifyCredentials>;
@@ -97,9 +101,17 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
       await save({ deployId: deploy.id });
     }
     try {
-      // An async diff answers `required` once the deploy leaves "preparing".
-      if (deploy.state === 'preparing' || deploy.state === 'new') deploy = await waitForDeploy(nf, ctx, deploy.id, ['prepared', 'uploading', 'uploaded', 'processing', 'ready'], 10);
-      if (deploy.state === 'uploading' || deploy.state === 'prepared') await uploadRequired(nf, ctx, deploy, files);
+      // An async diff answers `required` once the deploy leaves "preparing" (a deploy already
+      // processing is waited on until ready: its uploads are done).
+      if (!DIFF_DONE_STATES.includes(deploy.state) && !FINISHED_STATES.includes(deploy.state))
+        deploy = await waitForDeploy(nf, ctx, deploy.id, [...DIFF_DONE_STATES, ...FINISHED_STATES], 10);
+      // Like netlify-cli (src/utils/deploy/deploy-site.ts): every required file is uploaded whatever
+      // the state says until the deploy is finished; "uploaded" can mean the team's store has the
+      // bytes from another deploy while this one still waits for its own.
+      if (!FINISHED_STATES.includes(deploy.state) && done.uploadedDeployId !== deploy.id) {
+        await uploadRequired(nf, ctx, deploy, files);
+        await save({ uploadedDeployId: deploy.id });
+      }
       await ctx.report('activate', 85, `Waiting for Netlify to publish deploy ${deploy.id}`);
       // A restored or since-replaced deploy reads "current" / "old": finished all the same.
       deploy = await waitForDeploy(nf, ctx, deploy.id, FINISHED_STATES, 85);

@@ -2,7 +2,7 @@
 // tokens whose refusal is a plain-text 401, sites with global names (a conflict is
 // `422 {errors: {subdomain}}`), deploys whose file map by SHA-1 answers `required`, one PUT per
 // uploaded path, deploy states polled until ready, restore, cancel and delete.
-import { errorForStatus, PlatformError, sendWithRetry, type RetryPolicy } from '../http';
+import { errorForStatus, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy } from '../http';
 
 export interface NetlifyCredentials {
   token: string;
@@ -23,6 +23,7 @@ export interface NetlifyDeploy {
   state: string;
   required?: string[];
   error_message?: string | null;
+  title?: string | null;
   url?: string;
   ssl_url?: string;
   deploy_ssl_url?: string;
@@ -42,10 +43,17 @@ export class NetlifyClient {
   ) {}
 
   /** One API call; `null` for a 404 when `allowMissing`. */
-  private async call<T>(operation: string, method: string, path: string, body?: { json: unknown } | { bytes: Buffer }, opts: { allowMissing?: boolean } = {}): Promise<T> {
+  private async call<T>(
+    operation: string,
+    method: string,
+    path: string,
+    body?: { json: unknown } | { bytes: Buffer },
+    opts: { allowMissing?: boolean; policy?: Partial<RetryPolicy>; recover?: () => Promise<Response | undefined> } = {},
+  ): Promise<T> {
     const res = await sendWithRetry({
       label: `${LABEL} (${operation})`,
-      policy: this.policy,
+      policy: { ...this.policy, ...opts.policy },
+      recover: opts.recover,
       send: ({ signal }) =>
         fetch(`${this.apiUrl}${path}`, {
           method,
@@ -104,8 +112,24 @@ export class NetlifyClient {
     await this.call('delete site', 'DELETE', `/sites/${checkId(siteId)}`, undefined, { allowMissing: true });
   }
 
+  /**
+   * Creates a deploy titled `title` (a query parameter, as netlify-cli's createSiteDeploy sends it).
+   * Not idempotent: after an attempt whose answer was lost, the site's deploys are read and a live
+   * one of that title is taken as ours rather than making a second.
+   */
   async createDeploy(siteId: string, body: { files: Record<string, string>; async: boolean; draft: boolean }, title: string): Promise<NetlifyDeploy> {
-    return this.call('create deploy', 'POST', `/sites/${checkId(siteId)}/deploys?title=${encodeURIComponent(title)}`, { json: body });
+    const recover = async () => {
+      const found = await this.findDeployByTitle(siteId, title);
+      return found ? Response.json(found) : undefined;
+    };
+    return this.call('create deploy', 'POST', `/sites/${checkId(siteId)}/deploys?title=${encodeURIComponent(title)}`, { json: body }, { recover });
+  }
+
+  /** The newest deploy of the site with exactly this title that has not failed, if any. */
+  async findDeployByTitle(siteId: string, title: string): Promise<NetlifyDeploy | undefined> {
+    // Newest first: a deploy made moments ago is on the first page.
+    const deploys = await this.call<NetlifyDeploy[]>('list deploys', 'GET', `/sites/${checkId(siteId)}/deploys?page=1&per_page=100`);
+    return deploys.find((d) => d.title === title && d.state !== 'error');
   }
 
   async getDeploy(deployId: string): Promise<NetlifyDeploy | null> {
@@ -114,7 +138,8 @@ export class NetlifyClient {
 
   /** One file of the deploy, under its path as in the map (encoded like netlify/cli: encodeURI). */
   async uploadFile(deployId: string, path: string, bytes: Buffer): Promise<void> {
-    await this.call('upload file', 'PUT', `/deploys/${checkId(deployId)}/files/${encodeURI(path)}`, { bytes });
+    // A large file gets the time its bytes need, not the fixed timeout of small calls.
+    await this.call('upload file', 'PUT', `/deploys/${checkId(deployId)}/files/${encodeURI(path)}`, { bytes }, { policy: { timeoutMs: timeoutForBytes(bytes.length) } });
   }
 
   async restoreDeploy(siteId: string, deployId: string): Promise<NetlifyDeploy> {

@@ -2,7 +2,7 @@
 // redeploys that upload only what changed, resumed attempts, rollback by restore, removal, the
 // cleanup listing, refusals and faults — always checking what the site then serves.
 import { useLocalCloud } from '@/testing/local-cloud';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_NETLIFY } from '@/lib/local-cloud';
 import { contentTypeFor } from '@/lib/site-files';
@@ -352,5 +352,78 @@ describe('faults', () => {
       send: async () => new Response('{}', { status: 429, headers: { 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) } }),
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'quota', retryAfterSeconds: undefined, message: expect.stringMatching(/try again in (59|60) minutes\.$/) });
+  });
+});
+
+describe('as the real Netlify behaves (issue 14)', () => {
+  /** The SHA-1 map the adapter sends for `files` (which hold a 404.html, so no _redirects is added). */
+  const sha1Map = (files: Files) =>
+    Object.fromEntries(Object.entries(files).map(([path, content]) => [path, createHash('sha1').update(Buffer.isBuffer(content) ? content : Buffer.from(content)).digest('hex')]));
+
+  it('uploads the required files of a resumed deploy whatever its state, even when it reads "uploaded"', async () => {
+    // netlify-cli (src/utils/deploy/deploy-site.ts) uploads every SHA-1 of `required` once the diff
+    // is done, never looking at the state first; its waitForDiff (src/utils/deploy/util.ts) counts
+    // prepared, uploading, uploaded and ready as "diff done". Here the team's store got the files
+    // through another deploy, so our deploy reads "uploaded" while still expecting its own uploads.
+    const files: Files = { 'index.html': `<h1>${randomUUID()}</h1>`, '404.html': `<h1>gone ${randomUUID()}</h1>`, 'a.css': `a{}/*${randomUUID()}*/` };
+    const map = sha1Map(files);
+    const siteId = randomUUID();
+    const name = `huskit-${siteId.replace(/-/g, '').slice(0, 12)}`;
+    const site = (await api(PLATFORM.token, 'POST', `/${LOCAL_NETLIFY.platformAccountSlug}/sites`, { name })).body as { id: string };
+    // "Attempt 1" created the deploy, checkpointed it, and died before uploading anything.
+    const ours = (await api(PLATFORM.token, 'POST', `/sites/${site.id}/deploys`, { files: map, async: false, draft: false })).body as { id: string; required: string[] };
+    expect(ours.required).toHaveLength(3);
+    const other = (await api(PLATFORM.token, 'POST', '/sites', { name: `other-${randomBytes(4).toString('hex')}` })).body as { id: string };
+    const theirs = (await api(PLATFORM.token, 'POST', `/sites/${other.id}/deploys`, { files: map, async: false, draft: false })).body as { id: string };
+    for (const [path, content] of Object.entries(files)) {
+      const res = await fetch(`${cloud().url}/api/v1/deploys/${theirs.id}/files/${encodeURI(path)}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${PLATFORM.token}`, 'content-type': 'application/octet-stream' },
+        body: Buffer.isBuffer(content) ? new Uint8Array(content) : content,
+      });
+      expect(res.status).toBe(200);
+    }
+    expect((await api(PLATFORM.token, 'GET', `/deploys/${ours.id}`)).body.state).toBe('uploaded');
+
+    const before = await cloudStats(cloud().url);
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: { siteId: site.id, deployId: ours.id } });
+    const outcome = await netlifyAdapter.deploy(h.ctx);
+    const after = await cloudStats(cloud().url);
+    expect([count(after, before, CREATE_DEPLOY), count(after, before, UPLOADS, 200)]).toEqual([0, 3]);
+    expect(h.checkpoint.deployId).toBe(ours.id);
+    await expectServed(outcome, files);
+  });
+
+  it('a create-deploy answer lost after Netlify made the deploy: found by its title, not made twice', async () => {
+    // netlify-cli sends `title` with createSiteDeploy (src/commands/deploy/deploy.ts) and Netlify
+    // answers it on every deploy of GET /sites/{site_id}/deploys: our title names the deployment.
+    await setFaults(cloud().url, { rules: [{ target: 'netlify', method: 'POST', route: '/sites/:site_id/deploys', kind: 'drop-after', count: 1 }] });
+    const files = siteFiles('lost-deploy');
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const before = await cloudStats(cloud().url);
+    const outcome = await netlifyAdapter.deploy(h.ctx);
+    const after = await cloudStats(cloud().url);
+    expect(after.faultsFired).toEqual({ 'rule-1': 1 });
+    expect(count(after, before, CREATE_DEPLOY)).toBe(1);
+    const deploys = (await api(PLATFORM.token, 'GET', `/sites/${outcome.target.externalId}/deploys`)).body as { id: string; title: string; state: string }[];
+    expect(deploys.map((d) => [d.id, d.title, d.state])).toEqual([[h.checkpoint.deployId, `Huskit deployment ${h.ctx.deploymentId}`, 'ready']]);
+    await expectServed(outcome, files);
+  });
+
+  it('uploads get a timeout scaled by their size, not the fixed one of small calls', async () => {
+    // Small calls time out after 300 ms here; every upload is answered after 800 ms. A 400 KiB
+    // file gets 300 ms + 1.6 s (timeoutForBytes), so it goes through on its first attempt.
+    configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3, timeoutMs: 300 });
+    try {
+      await setFaults(cloud().url, { rules: [{ target: 'netlify', method: 'PUT', route: '/files/', kind: 'delay', delayMs: 800 }] });
+      const files: Files = { 'index.html': `<h1>${'x'.repeat(400 * 1024)}</h1>`, '404.html': `<h1>${'y'.repeat(400 * 1024)}</h1>` };
+      const before = await cloudStats(cloud().url);
+      const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+      const after = await cloudStats(cloud().url);
+      expect([count(after, before, UPLOADS, 200), count(after, before, UPLOADS, 0)]).toEqual([2, 0]);
+      await expectServed(outcome, files);
+    } finally {
+      configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
+    }
   });
 });
