@@ -162,6 +162,22 @@ describe('faults and refusals', () => {
     expect(name).toMatch(/^huskit-[0-9a-f]{12}$/);
   }, 120_000);
 
+  it('the answer of the create-deploy call lost once after Netlify handled it: exactly one deploy for the deployment, and the site live', async () => {
+    // A timeout or dropped answer is followed by a read of the site's deploys (by the title we send,
+    // as netlify-cli's createSiteDeploy does in src/commands/deploy/deploy.ts), not a blind resend.
+    const db = await getDb();
+    await setFaults(cloud().url, { rules: [{ target: 'netlify', method: 'POST', route: '/sites/:site_id/deploys', kind: 'drop-after', count: 1 }] });
+    const chatId = chat();
+    const files = { 'index.html': `<h1>lost answer ${chatId}</h1>`, 'about.html': '<p>about</p>' };
+    const row = await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files });
+    expect([row.status, row.error]).toEqual(['ready', null]);
+    expect((await cloudStats(cloud().url)).faultsFired).toEqual({ 'rule-1': 1 });
+    const res = await fetch(`${cloud().url}/api/v1/sites/${row.externalId}/deploys`, { headers: { authorization: `Bearer ${LOCAL_NETLIFY.platformToken}` } });
+    const deploys = (await res.json()) as { title: string; state: string }[];
+    expect(deploys.map((d) => [d.title, d.state])).toEqual([[`Huskit deployment ${row.id}`, 'ready']]);
+    expect((await fetchSite(cloud().url, hostOf(row.url!), '/')).body.toString()).toBe(files['index.html']);
+  });
+
   it('a wrong user token ends the deployment in error with a message a person can act on', async () => {
     const db = await getDb();
     const other = (await signUp(db, { email: uniqueEmail('nf-bad'), password: 'a long enough password' })).id;
