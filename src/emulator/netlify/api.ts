@@ -2,7 +2,7 @@
 // the default team or a named one, names global), digest deploys (the file map by SHA-1, `required`,
 // uploads per path, states over time, publish on ready), restore, cancel and deletion, with Netlify's
 // rate limits and error shapes, and the sites served at {name}.netlify.{siteDomain}. Strict where the
-// real API is strict (spec ../shared/specs/netlify.md §9).
+// real API is strict (as netlify-cli and @netlify/api meet it).
 import { createHash, randomBytes } from 'node:crypto';
 import type { NetlifyToken } from './config';
 import type { EmulatorPlatform, PlatformFactory } from '../platform';

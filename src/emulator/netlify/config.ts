@@ -1,7 +1,7 @@
 // The local Netlify's teams, tokens and limits (development defaults from src/lib/local-cloud.ts).
 // Netlify's documented limits are 500 requests a minute and 3 deploys a minute / 100 a day; the
 // defaults here are generous so the product's own tests are never throttled, and a test that wants
-// the real behaviour sets them (spec ../shared/specs/netlify.md §6).
+// the real behaviour sets them (Netlify docs, "Rate limiting").
 import { LOCAL_NETLIFY } from '@/lib/local-cloud';
 
 export interface NetlifyAccount {

@@ -1,8 +1,10 @@
 // Sites and deploys of the local Netlify, and each team's content store (file bytes by SHA-1, shared
 // by every deploy and site of the team, so `required` only names what the team never sent).
 // A deploy's state is computed from timestamps on the emulator clock — preparing (async diff) →
-// prepared|uploading → uploaded → processing → ready, one stepMs each — so moving the clock moves
-// deploys; a deploy that reaches ready is "settled" once, which is when it is published.
+// uploading (or "uploaded" once the team's store holds the bytes some other way) until every required
+// file was uploaded to this deploy → uploaded (prepared when nothing was required) → processing →
+// ready, one stepMs each — so moving the clock moves deploys; a deploy that reaches ready is
+// "settled" once, which is when it is published.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EmulatorServices, PersistedState } from '../platform';
 

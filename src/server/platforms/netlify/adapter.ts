@@ -3,7 +3,7 @@
 // path's SHA-1, uploads of exactly the SHA-1s Netlify lists as required (fanned out to their paths,
 // 5 at a time), then polling until the deploy is ready. The site id and the deploy id are
 // checkpointed as soon as they exist, so a resumed attempt continues rather than starting over; a
-// rollback restores the earlier deploy natively instead of uploading (spec ../shared/specs/netlify.md).
+// rollback restores the earlier deploy natively (restoreSiteDeploy) instead of uploading.
 import { createHash, randomBytes } from 'node:crypto';
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';

@@ -1,4 +1,4 @@
-// Netlify's REST API for digest deploys, as it really behaves (../shared/specs/netlify.md): bearer
+// Netlify's REST API for digest deploys, as it really behaves (netlify-cli, @netlify/api): bearer
 // tokens whose refusal is a plain-text 401, sites with global names (a conflict is
 // `422 {errors: {subdomain}}`), deploys whose file map by SHA-1 answers `required`, one PUT per
 // uploaded path, deploy states polled until ready, restore, cancel and delete.
