@@ -22,8 +22,16 @@ export const amplifyConnectionInput = z.object({
   accessKeyId: z
     .string()
     .trim()
-    .regex(/^(AKIA|ASIA)[A-Z0-9]{16}$/, { error: 'An access key id is 20 characters starting with AKIA. Copy it again from the IAM console.' }),
+    .regex(/^(AKIA|ASIA)[A-Z0-9]{16}$/, { error: 'An access key id is 20 characters starting with AKIA (or ASIA for temporary keys). Copy it again from the IAM console.' }),
   secretAccessKey: z.string().trim().min(30, { error: 'Paste the whole secret access key (40 characters).' }).max(128),
+  /** Temporary keys (ASIA…) come with a session token; long-term keys (AKIA…) have none. */
+  sessionToken: z
+    .string()
+    .trim()
+    .max(4096, { error: 'A session token is at most a few hundred characters. Copy it again.' })
+    .regex(/^[A-Za-z0-9+/=_-]*$/, { error: 'A session token has only letters, digits and + / = characters. Copy it again.' })
+    .optional()
+    .transform((v) => v || undefined),
   region: z.string().refine(isAmplifyRegion, { error: 'Pick a region from the list: one where Amplify Hosting is available.' }),
   appId: z
     .string()
@@ -31,6 +39,9 @@ export const amplifyConnectionInput = z.object({
     .regex(/^d[a-z0-9]{1,19}$/, { error: 'An Amplify app id looks like d1a2b3c4d5e6f7 (App settings → General).' })
     .optional()
     .or(z.literal('').transform(() => undefined)),
+}).refine((v) => !v.accessKeyId.startsWith('ASIA') || v.sessionToken, {
+  path: ['sessionToken'],
+  error: 'A key starting with ASIA is temporary: paste the session token that came with it.',
 });
 
 export const netlifyConnectionInput = z.object({

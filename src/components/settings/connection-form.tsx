@@ -23,6 +23,8 @@ interface FieldSpec {
   optional?: boolean;
   placeholder?: string;
   options?: readonly { value: string; label: string }[];
+  /** Shown only when this holds for the form's values (a field another one calls for). */
+  when?: (values: Record<string, string>) => boolean;
 }
 
 const FIELDS: Record<DeploymentPlatform, FieldSpec[]> = {
@@ -33,6 +35,13 @@ const FIELDS: Record<DeploymentPlatform, FieldSpec[]> = {
   amplify: [
     { name: 'accessKeyId', label: 'Access key ID', mono: true, placeholder: 'AKIA…' },
     { name: 'secretAccessKey', label: 'Secret access key', secret: true },
+    {
+      name: 'sessionToken',
+      label: 'Session token',
+      secret: true,
+      hint: 'Temporary keys (starting with ASIA) come with a session token: paste it too. It stops working when the keys expire.',
+      when: (v) => (v.accessKeyId ?? '').trim().startsWith('ASIA'),
+    },
     { name: 'region', label: 'Region', options: AMPLIFY_REGIONS.map((r) => ({ value: r.id, label: `${r.label} · ${r.id}` })) },
     { name: 'appId', label: 'App ID', mono: true, optional: true, placeholder: 'd1a2b3c4d5e6f7', hint: 'Leave empty and Huskit creates an app for your sites.' },
   ],
@@ -45,7 +54,7 @@ const FIELDS: Record<DeploymentPlatform, FieldSpec[]> = {
 
 const EMPTY: Record<DeploymentPlatform, Record<string, string>> = {
   cloudflare: { apiToken: '', accountId: '' },
-  amplify: { accessKeyId: '', secretAccessKey: '', region: 'us-east-1', appId: '' },
+  amplify: { accessKeyId: '', secretAccessKey: '', sessionToken: '', region: 'us-east-1', appId: '' },
   netlify: { token: '' },
   vercel: { token: '', teamId: '' },
 };
@@ -94,7 +103,9 @@ export function ConnectionForm({
 
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
-    const parsed = connectionInput.safeParse({ platform, ...values });
+    // A field not shown (a session token for a long-term key) is not sent.
+    const shown = Object.fromEntries(Object.entries(values).filter(([name]) => FIELDS[platform].find((f) => f.name === name)?.when?.(values) ?? true));
+    const parsed = connectionInput.safeParse({ platform, ...shown });
     if (!parsed.success) {
       const errors = z.flattenError(parsed.error).fieldErrors as Record<string, string[] | undefined>;
       setClientErrors(errors);
@@ -121,7 +132,7 @@ export function ConnectionForm({
         </p>
       </div>
 
-      {FIELDS[platform].map((field) => {
+      {FIELDS[platform].filter((field) => !field.when || field.when(values)).map((field) => {
         const id = `${base}-${field.name}`;
         const error = fieldErrors[field.name]?.[0];
         const onChange = (value: string) => {

@@ -6,7 +6,9 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClient } from 'aws4fetch';
 import { LOCAL_AWS } from '@/lib/local-cloud';
 import { signUp } from '@/server/auth/accounts';
-import { saveConnection } from '@/server/connections/store';
+import { TRPCError } from '@trpc/server';
+import { createCaller } from '@/server/api/root';
+import { readConnectionCredentials, saveConnection } from '@/server/connections/store';
 import { deploymentEvents, sites } from '@/server/db/schema';
 import { configureAmplifyPolling } from '@/server/platforms/amplify/adapter';
 import { configureRetries } from '@/server/platforms/http';
@@ -77,6 +79,27 @@ describe('deploying to AWS Amplify', () => {
     expect([second.status, second.url, second.externalProjectId, second.externalId]).toEqual(['ready', first.url, first.externalProjectId, first.externalId]);
     expect(await apps()).toBe(appsBefore);
     expect((await fetchSite(cloud().url, hostOf(second.url!), '/')).body.toString()).toBe('<h1>v2</h1>');
+  });
+
+  it('user-token with temporary keys: Settings keeps the session token in the vault, and the deploy signs with it', async () => {
+    const db = await getDb();
+    const user = await signUp(db, { email: uniqueEmail('amp-sts'), password: 'a long enough password' });
+    const caller = createCaller({ db, user });
+    const { sessionToken: _, ...withoutToken } = LOCAL_AWS.userTemporary;
+    // Without its token an ASIA key is refused by the form's own check, naming the field.
+    const refused = await caller.connections.save({ platform: 'amplify', ...withoutToken, region: LOCAL_AWS.region }).catch((e: TRPCError) => e);
+    expect(refused).toBeInstanceOf(TRPCError);
+    expect(JSON.stringify(refused)).toMatch(/A key starting with ASIA is temporary: paste the session token that came with it\./);
+
+    const saved = await caller.connections.save({ platform: 'amplify', ...LOCAL_AWS.userTemporary, region: LOCAL_AWS.region });
+    expect(saved).toMatchObject({ platform: 'amplify', secretHint: `…${LOCAL_AWS.userTemporary.accessKeyId.slice(-4)}`, accountFacts: { region: LOCAL_AWS.region } });
+    expect(JSON.stringify(saved)).not.toContain(LOCAL_AWS.userTemporary.sessionToken);
+    expect(await readConnectionCredentials(db, user.id, 'amplify')).toMatchObject({ sessionToken: LOCAL_AWS.userTemporary.sessionToken });
+
+    const { files, expected } = fixtureSite('amp-sts');
+    const row = await deployFiles(db, { userId: user.id, chatId: chat(), siteName: 'Temporary keys', platform: 'amplify', authMode: 'user-token', files });
+    expect([row.status, row.error]).toEqual(['ready', null]);
+    await expectServed(row.url!, expected);
   });
 
   it("user-token: a site with its own 404.html gets it, with status 404, for unknown paths", async () => {

@@ -13,6 +13,7 @@ import { dnsLabel, labelWithSuffix, shortId } from '../naming';
 import { pollingSettings, sleep } from '../polling';
 import {
   AmplifyClient,
+  AnswerLostError,
   checkAppId,
   derivedDisplayName,
   UNFINISHED_JOB_STATUSES,
@@ -72,7 +73,8 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
     const region = raw.region?.trim();
     if (!accessKeyId || !secretAccessKey || !region) throw new PlatformError('auth', 'The AWS connection is incomplete. Reconnect your account in Settings.');
     const appId = raw.appId?.trim();
-    return { accessKeyId, secretAccessKey, region, ...(appId ? { appId } : {}) };
+    const sessionToken = raw.sessionToken?.trim();
+    return { accessKeyId, secretAccessKey, region, ...(sessionToken ? { sessionToken } : {}), ...(appId ? { appId } : {}) };
   },
 
   async verify(credentials) {
@@ -94,9 +96,9 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
 
     let jobId = done.jobId && done.started ? done.jobId : await resumeCreatedJob(amplify, ctx, done, save, app.appId, branch.name);
     if (!jobId) {
-      await stopUnfinishedJobs(amplify, ctx, app.appId, branch.name);
+      const newestJob = await stopUnfinishedJobs(amplify, ctx, app.appId, branch.name);
       const zip = await zipSite(ctx);
-      const created = await createDeployment(amplify, ctx, app.appId, branch.name);
+      const created = await createDeployment(amplify, ctx, app.appId, branch.name, newestJob);
       jobId = created.jobId;
       await save({ jobId, started: false, startedAt: undefined });
 
@@ -327,32 +329,62 @@ function ignoreGone(err: unknown): void {
   throw err;
 }
 
-/** Stops every job that would block CreateDeployment; answers how many it stopped. */
+/** Stops every job that would block CreateDeployment; answers the newest job id on the branch (0 without jobs). */
 async function stopUnfinishedJobs(amplify: AmplifyClient, ctx: Ctx, appId: string, branch: string): Promise<number> {
   await ctx.report('jobs', 14, 'Checking for unfinished Amplify jobs on the branch');
-  const unfinished = (await amplify.listJobs(appId, branch)).filter((j) => UNFINISHED_JOB_STATUSES.has(j.status));
-  for (const job of unfinished) {
+  const jobs = await amplify.listJobs(appId, branch);
+  for (const job of jobs.filter((j) => UNFINISHED_JOB_STATUSES.has(j.status))) {
     await ctx.report('jobs', 15, `Stopping unfinished Amplify job ${job.jobId} (${job.status})`);
     await amplify.stopJob(appId, branch, job.jobId).catch(ignoreGone);
   }
-  return unfinished.length;
+  return newestJobId(jobs);
+}
+
+const newestJobId = (jobs: { jobId: string }[]) => jobs.reduce((n, j) => Math.max(n, Number(j.jobId) || 0), 0);
+
+/**
+ * CreateDeployment's answer was lost, but the job may exist: it is the PENDING job newer than every job
+ * seen before the call. Its upload URL came only in the lost answer, so it cannot be used: it is
+ * deleted (stopped if AWS refuses), and the caller asks again, leaving one job for the attempt.
+ * Answers the newest job id now on the branch.
+ */
+async function removeLostJob(amplify: AmplifyClient, ctx: Ctx, appId: string, branch: string, newestBefore: number): Promise<number> {
+  const jobs = await amplify.listJobs(appId, branch);
+  for (const job of jobs.filter((j) => Number(j.jobId) > newestBefore && j.status === 'PENDING')) {
+    await ctx.report('upload', 45, `Amplify did not answer CreateDeployment; removing job ${job.jobId} it created, whose upload URL was lost`);
+    await amplify.deleteJob(appId, branch, job.jobId).catch(async (err: unknown) => {
+      if (err instanceof PlatformError && err.kind === 'not_found') return;
+      if (!(err instanceof PlatformError && err.kind === 'bad_request')) throw err;
+      await amplify.stopJob(appId, branch, job.jobId).catch(ignoreGone);
+    });
+  }
+  return newestJobId(jobs);
 }
 
 const UNFINISHED_JOB_REFUSAL = /not (been )?finished|StopJob/i;
 
-/** CreateDeployment, stopping again what blocks it (a job may still be CANCELLING, or appear meanwhile). */
-async function createDeployment(amplify: AmplifyClient, ctx: Ctx, appId: string, branch: string) {
+/**
+ * CreateDeployment, stopping again what blocks it (a job may still be CANCELLING, or appear meanwhile).
+ * A lost answer is never resent blindly: the jobs are read first (removeLostJob).
+ */
+async function createDeployment(amplify: AmplifyClient, ctx: Ctx, appId: string, branch: string, newestJob: number) {
   await ctx.report('upload', 45, 'Creating the Amplify deployment');
+  let lost = 0;
   for (let round = 1; ; round++) {
     try {
       return await amplify.createDeployment(appId, branch);
     } catch (err) {
+      if (err instanceof AnswerLostError) {
+        if (++lost >= 4) throw err;
+        newestJob = await removeLostJob(amplify, ctx, appId, branch, newestJob);
+        continue;
+      }
       const blocked = err instanceof PlatformError && err.kind === 'bad_request' && UNFINISHED_JOB_REFUSAL.test(err.platformMessage ?? '');
       if (!blocked) throw err;
       if (round >= 4)
         throw new PlatformError('conflict', 'Another Amplify deployment of this site is still running and could not be stopped. Wait a few minutes, then deploy again.', err.platformMessage);
       await sleep(Math.min(polling.intervalMs, 1_000) * round);
-      await stopUnfinishedJobs(amplify, ctx, appId, branch);
+      newestJob = await stopUnfinishedJobs(amplify, ctx, appId, branch);
     }
   }
 }

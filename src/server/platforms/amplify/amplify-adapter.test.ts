@@ -14,7 +14,7 @@ import { memoryDeployContext } from '@/testing/deploy-context';
 import type { DeployOutcome } from '../adapter';
 import { configureRetries, PlatformError } from '../http';
 import { amplifyAdapter, configureAmplifyPolling, zipSite, type AmplifyCredentials } from './adapter';
-import { AmplifyClient, amplifyError } from './client';
+import { AmplifyClient, amplifyError, uploadTimeoutMs } from './client';
 
 const cloud = useLocalCloud((config) => {
   // Small enough that the quota test fills an app quickly; the shared app stays well below it here.
@@ -27,6 +27,7 @@ afterEach(() => setFaults(cloud().url, { rules: [] }));
 
 const PLATFORM: AmplifyCredentials = { ...LOCAL_AWS.platform, region: LOCAL_AWS.region, appId: LOCAL_AWS.platformAppId };
 const USER: AmplifyCredentials = { ...LOCAL_AWS.user, region: LOCAL_AWS.region };
+const TEMPORARY: AmplifyCredentials = { ...LOCAL_AWS.userTemporary, region: LOCAL_AWS.region };
 
 const PNG = Buffer.from(
   '89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082',
@@ -71,10 +72,10 @@ const START_DEPLOYMENT = 'amplify POST /apps/:appId/branches/:branchName/deploym
 const CREATE_BRANCH = 'amplify POST /apps/:appId/branches';
 const S3_PUT = 's3 PUT /_s3/:bucket/:appId/:object';
 
-const signer = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
+const signer = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
   new AwsClient({ ...credentials, service: 'amplify', region: LOCAL_AWS.region, retries: 0 });
 
-async function api(credentials: { accessKeyId: string; secretAccessKey: string }, method: string, path: string, body?: unknown) {
+async function api(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, method: string, path: string, body?: unknown) {
   const res = await signer(credentials).fetch(`${cloud().url}${path}`, {
     method,
     ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
@@ -311,6 +312,31 @@ describe("user-token (the user's own account)", () => {
     await expectServed(second, files2);
   });
 
+  it('temporary keys (ASIA…) with their session token connect and deploy; without it they are refused before any request, and AWS refuses them too', async () => {
+    expect(await amplifyAdapter.verify(TEMPORARY)).toMatchObject({ region: 'us-east-1' });
+    const files = siteFiles('temporary');
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: TEMPORARY, files }).ctx);
+    await expectServed(outcome, files);
+    // The token travels from the vault's record through parseCredentials.
+    expect(amplifyAdapter.parseCredentials({ ...LOCAL_AWS.userTemporary, region: 'us-east-1' })).toEqual(TEMPORARY);
+
+    const before = totalRequests(await cloudStats(cloud().url));
+    const { sessionToken: _, ...withoutToken } = TEMPORARY;
+    for (const attempt of [amplifyAdapter.verify(withoutToken), amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: withoutToken, files }).ctx)]) {
+      const err = await attempt.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PlatformError);
+      expect((err as PlatformError).kind).toBe('auth');
+      expect((err as PlatformError).message).toMatch(/starts with ASIA: it is a temporary key, valid only with its session token\. Reconnect your account in Settings and paste the session token/);
+    }
+    expect(totalRequests(await cloudStats(cloud().url))).toBe(before);
+    // Sent anyway (or with a token that is not the one), AWS says the token is invalid: an auth error.
+    const wrongToken = await amplifyAdapter.verify({ ...TEMPORARY, sessionToken: 'IQoJb3JpZ2luX2VjEHUa-not-the-token' }).catch((e: unknown) => e);
+    expect((wrongToken as PlatformError).kind).toBe('auth');
+    expect((wrongToken as PlatformError).platformMessage).toBe('The security token included in the request is invalid.');
+    const unsigned = await signer(withoutToken).fetch(`${cloud().url}/apps`);
+    expect([unsigned.status, unsigned.headers.get('x-amzn-errortype')]).toEqual([403, 'UnrecognizedClientException']);
+  });
+
   it('a lost CreateApp answer does not make a second app: the app marked for the site is found', async () => {
     const siteId = randomUUID();
     const crash = new Error('crashed right after CreateApp');
@@ -439,6 +465,46 @@ describe('faults', () => {
     // Refused attempts are retried; exactly one job per deploy was created (no duplicates).
     const created = (stats: CloudStats) => stats.requests[CREATE_DEPLOYMENT]?.['200'] ?? 0;
     expect(created(after) - created(before)).toBe(5);
+  });
+
+  it('a lost CreateDeployment answer is not resent blindly: one job for the attempt, and the site live', async () => {
+    // The lost answer carried the only copy of the job's upload URL (CreateDeployment's zipUploadUrl,
+    // @aws-sdk/client-amplify CreateDeploymentResult): its job is read back with ListJobs and removed.
+    for (const [mode, credentials] of [
+      ['platform-managed', PLATFORM],
+      ['user-token', USER],
+    ] as const) {
+      await setFaults(cloud().url, { rules: [{ target: 'amplify', method: 'POST', route: '/deployments', kind: 'drop-after', count: 1 }] });
+      const before = await cloudStats(cloud().url);
+      const files = siteFiles(`lost-${mode}`);
+      const { ctx } = memoryDeployContext({ mode, credentials, files });
+      const outcome = await amplifyAdapter.deploy(ctx);
+      const after = await cloudStats(cloud().url);
+      expect(Object.values(after.faultsFired).reduce((a, b) => a + b, 0) - Object.values(before.faultsFired).reduce((a, b) => a + b, 0), mode).toBe(1);
+      const jobs = await listJobs(credentials, outcome.target.externalProjectId!, outcome.target.externalId!);
+      expect(jobs.map((j) => j.status), mode).toEqual(['SUCCEED']);
+      await expectServed(outcome, files);
+      await setFaults(cloud().url, { rules: [] });
+    }
+  });
+
+  it('gives the zip PUT time by its size: a slow 2 MB upload succeeds where a fixed timeout fails; a 50 MB zip gets minutes, not 30 s', async () => {
+    // S3 taking 600 ms for the upload, against a 250 ms base timeout.
+    const amplify = new AmplifyClient(PLATFORM, { endpoint: cloud().url, policy: { timeoutMs: 250, attempts: 2 } });
+    const branch = `hs-timeout-${randomUUID().slice(0, 8)}`;
+    await amplify.createBranch(PLATFORM.appId!, branch);
+    await setFaults(cloud().url, { rules: [{ target: 's3', method: 'PUT', kind: 'delay', delayMs: 600 }] });
+    const large = await amplify.createDeployment(PLATFORM.appId!, branch);
+    await amplify.uploadZip(large.zipUploadUrl, randomBytes(2 * 1024 * 1024));
+    // The same wait on a 1 KB zip is a timeout: the allowance comes from the size, not a larger constant.
+    await amplify.stopJob(PLATFORM.appId!, branch, large.jobId);
+    const small = await amplify.createDeployment(PLATFORM.appId!, branch);
+    const err = await amplify.uploadZip(small.zipUploadUrl, randomBytes(1024)).catch((e: unknown) => e);
+    expect((err as PlatformError).kind).toBe('timeout');
+    await setFaults(cloud().url, { rules: [] });
+    await amplify.deleteBranch(PLATFORM.appId!, branch);
+    expect(uploadTimeoutMs(50 * 1024 * 1024)).toBeGreaterThan(120_000);
+    expect(uploadTimeoutMs(1024)).toBeLessThan(31_000);
   });
 
   it('retries the zip upload through S3 errors and GetJob through a throttle, without signing the upload', async () => {

@@ -4,11 +4,13 @@
 // which is PUT as plain HTTP — a SigV4 header there would make S3 refuse the upload.
 import { AwsClient } from 'aws4fetch';
 import { amplifyRegionLabel, isAmplifyRegion } from '@/lib/aws-regions';
-import { errorForStatus, PlatformError, sendWithRetry, type RetryPolicy } from '../http';
+import { DEFAULT_RETRY, errorForStatus, PlatformError, sendWithRetry, type RetryPolicy } from '../http';
 
 export interface AmplifyCredentials {
   accessKeyId: string;
   secretAccessKey: string;
+  /** The session token of temporary credentials (an access key ID starting with ASIA), sent as X-Amz-Security-Token. */
+  sessionToken?: string;
   region: string;
   /** An existing app to deploy into; without it (user-token) an app is created for the site. */
   appId?: string;
@@ -20,6 +22,27 @@ export const APP_ID = /^d[a-z0-9]{1,19}$/;
 const JOB_ID = /^[0-9]{1,255}$/;
 /** IAM access key ids: 16–128 word characters (AKIA…/ASIA…). */
 const ACCESS_KEY_ID = /^\w{16,128}$/;
+/** STS's temporary access keys start with ASIA and are valid only with their session token. */
+export const isTemporaryKey = (accessKeyId: string) => accessKeyId.startsWith('ASIA');
+
+/**
+ * The slowest upload we still wait for: a zip PUT gets the usual per-attempt timeout plus its size at
+ * this rate (a 50 MB zip about 2 minutes more), instead of a fixed 30 s that a large site cannot meet.
+ */
+const MIN_UPLOAD_BYTES_PER_SECOND = 512 * 1024;
+export function uploadTimeoutMs(bytes: number, baseMs: number = DEFAULT_RETRY.timeoutMs): number {
+  return baseMs + Math.ceil((bytes / MIN_UPLOAD_BYTES_PER_SECOND) * 1000);
+}
+
+/**
+ * The answer of a call that must not be sent twice (CreateDeployment) was lost: a timeout or a cut
+ * connection after the request may have been handled. The caller reads what happened before it asks again.
+ */
+export class AnswerLostError extends PlatformError {
+  constructor(operation: string, cause: string, timedOut: boolean) {
+    super(timedOut ? 'timeout' : 'unavailable', `${LABEL} (${operation}) did not answer; it may have been done. Try again in a moment.`, cause);
+  }
+}
 
 export type JobStatus = 'CREATED' | 'PENDING' | 'PROVISIONING' | 'RUNNING' | 'FAILED' | 'SUCCEED' | 'CANCELLING' | 'CANCELLED';
 /** Jobs that block CreateDeployment on their branch until they finish or are stopped (spec §7.1). */
@@ -100,6 +123,12 @@ export function checkCredentials(credentials: AmplifyCredentials): void {
   checkRegion(credentials.region);
   if (typeof credentials.accessKeyId !== 'string' || !ACCESS_KEY_ID.test(credentials.accessKeyId) || !credentials.secretAccessKey) {
     throw new PlatformError('auth', 'The AWS access keys are incomplete or malformed. Reconnect your account in Settings with an access key ID and its secret access key.');
+  }
+  if (isTemporaryKey(credentials.accessKeyId) && !credentials.sessionToken) {
+    throw new PlatformError(
+      'auth',
+      'This access key ID starts with ASIA: it is a temporary key, valid only with its session token. Reconnect your account in Settings and paste the session token too (or use a long-term key starting with AKIA).',
+    );
   }
   if (credentials.appId !== undefined) checkAppId(credentials.appId);
 }
@@ -203,7 +232,14 @@ export class AmplifyClient {
     this.policy = opts.policy ?? {};
     // Service and region explicitly: aws4fetch cannot guess them for the local cloud or `.api.aws`.
     // No retries of its own: sendWithRetry owns them, and each attempt is signed afresh.
-    this.aws = new AwsClient({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, service: 'amplify', region: credentials.region, retries: 0 });
+    this.aws = new AwsClient({
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+      service: 'amplify',
+      region: credentials.region,
+      retries: 0,
+    });
   }
 
   private appPath(appId: string): string {
@@ -220,18 +256,28 @@ export class AmplifyClient {
     return `${this.branchPath(appId, branchName)}/jobs/${jobId}`;
   }
 
-  /** One signed API call; answers the parsed JSON body of a 2xx, throws PlatformError otherwise. */
-  private async call<T>(operation: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  /**
+   * One signed API call; answers the parsed JSON body of a 2xx, throws PlatformError otherwise.
+   * `once`: the call creates something, so a lost answer is not resent (AnswerLostError instead).
+   */
+  private async call<T>(operation: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, opts: { once?: boolean } = {}): Promise<T> {
     const json = body === undefined ? undefined : JSON.stringify(body);
     const res = await sendWithRetry({
       label: `${LABEL} (${operation})`,
       policy: this.policy,
       send: async ({ signal }) => {
-        const res = await this.aws.fetch(`${this.endpoint}${path}`, {
-          method,
-          signal,
-          ...(json !== undefined ? { headers: { 'content-type': 'application/json' }, body: json } : {}),
-        });
+        const init = { method, ...(json !== undefined ? { headers: { 'content-type': 'application/json' }, body: json } : {}) };
+        const signed = await this.aws.sign(`${this.endpoint}${path}`, init);
+        // Sent with the string body, not as the signed Request: a Request's body is a stream once it is
+        // copied (Next's patched fetch does), and goes out chunked; AWS SDKs always send Content-Length.
+        let res: Response;
+        try {
+          res = await fetch(signed.url, { method, headers: signed.headers, signal, ...(json !== undefined ? { body: json } : {}) });
+        } catch (err) {
+          if (!opts.once) throw err;
+          const e = err as Error & { cause?: { code?: string } };
+          throw new AnswerLostError(operation, e.cause?.code ?? e.name ?? 'Error', e.name === 'TimeoutError' || e.name === 'AbortError');
+        }
         if (res.status === 429) {
           // A quota will not lift by retrying: stop here (a PlatformError thrown by send is not retried).
           const text = await res.clone().text();
@@ -350,7 +396,7 @@ export class AmplifyClient {
 
   /** A job for a zip deployment and the presigned URL to PUT the zip to. */
   async createDeployment(appId: string, branchName: string): Promise<CreatedDeployment> {
-    const answer = await this.call<{ jobId?: string; zipUploadUrl?: string }>('CreateDeployment', 'POST', `${this.branchPath(appId, branchName)}/deployments`, {});
+    const answer = await this.call<{ jobId?: string; zipUploadUrl?: string }>('CreateDeployment', 'POST', `${this.branchPath(appId, branchName)}/deployments`, {}, { once: true });
     if (!answer.jobId || !JOB_ID.test(answer.jobId) || !answer.zipUploadUrl || !/^https?:\/\//i.test(answer.zipUploadUrl)) {
       throw new PlatformError('unavailable', 'Amplify answered CreateDeployment without a usable job or upload URL. Try again in a moment.', JSON.stringify(answer).slice(0, 300));
     }
@@ -360,6 +406,11 @@ export class AmplifyClient {
   async startDeployment(appId: string, branchName: string, jobId: string): Promise<JobSummary> {
     const { jobSummary } = await this.call<{ jobSummary: JobSummary }>('StartDeployment', 'POST', `${this.branchPath(appId, branchName)}/deployments/start`, { jobId });
     return jobSummary;
+  }
+
+  /** DeleteJob: removes a job (one created but never started, whose upload URL was lost). */
+  async deleteJob(appId: string, branchName: string, jobId: string): Promise<void> {
+    await this.call('DeleteJob', 'DELETE', this.jobPath(appId, branchName, jobId));
   }
 
   async getJob(appId: string, branchName: string, jobId: string): Promise<AmplifyJob> {
@@ -377,7 +428,8 @@ export class AmplifyClient {
     const body = new Uint8Array(zip.buffer as ArrayBuffer, zip.byteOffset, zip.byteLength);
     const res = await sendWithRetry({
       label: `${LABEL} (upload the site's zip)`,
-      policy: this.policy,
+      // Each attempt has time for the whole zip at a slow uplink, on top of the usual timeout.
+      policy: { ...this.policy, timeoutMs: uploadTimeoutMs(zip.byteLength, this.policy.timeoutMs) },
       send: ({ signal }) => fetch(url, { method: 'PUT', body, signal }),
     });
     const text = await res.text().catch(() => '');
