@@ -48,11 +48,13 @@ export class NetlifyClient {
     method: string,
     path: string,
     body?: { json: unknown } | { bytes: Buffer },
-    opts: { allowMissing?: boolean; policy?: Partial<RetryPolicy>; recover?: () => Promise<Response | undefined> } = {},
+    opts: { allowMissing?: boolean; recover?: () => Promise<Response | undefined> } = {},
   ): Promise<T> {
+    const payload = body ? ('json' in body ? Buffer.from(JSON.stringify(body.json)) : body.bytes) : undefined;
     const res = await sendWithRetry({
       label: `${LABEL} (${operation})`,
-      policy: { ...this.policy, ...opts.policy },
+      // A large file or file map gets the time its bytes need, not the fixed timeout of small calls.
+      policy: { ...(payload ? { timeoutMs: timeoutForBytes(payload.length) } : {}), ...this.policy },
       recover: opts.recover,
       send: ({ signal }) =>
         fetch(`${this.apiUrl}${path}`, {
@@ -63,7 +65,7 @@ export class NetlifyClient {
             accept: 'application/json',
             ...(body ? { 'content-type': 'json' in body ? 'application/json' : 'application/octet-stream' } : {}),
           },
-          body: body ? ('json' in body ? JSON.stringify(body.json) : new Uint8Array(body.bytes)) : undefined,
+          body: payload ? new Uint8Array(payload) : undefined,
         }),
     });
     const text = await res.text();
@@ -138,8 +140,7 @@ export class NetlifyClient {
 
   /** One file of the deploy, under its path as in the map (encoded like netlify/cli: encodeURI). */
   async uploadFile(deployId: string, path: string, bytes: Buffer): Promise<void> {
-    // A large file gets the time its bytes need, not the fixed timeout of small calls.
-    await this.call('upload file', 'PUT', `/deploys/${checkId(deployId)}/files/${encodeURI(path)}`, { bytes }, { policy: { timeoutMs: timeoutForBytes(bytes.length) } });
+    await this.call('upload file', 'PUT', `/deploys/${checkId(deployId)}/files/${encodeURI(path)}`, { bytes });
   }
 
   async restoreDeploy(siteId: string, deployId: string): Promise<NetlifyDeploy> {
