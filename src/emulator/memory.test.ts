@@ -55,7 +55,7 @@ it('holds a 50 MB Cloudflare site in less than 3× its size', async () => {
   const form = new FormData();
   form.append('metadata', new File([JSON.stringify({ assets: { jwt: completion }, compatibility_date: '2026-11-01' })], 'metadata.json', { type: 'application/json' }));
   expect((await api('/workers/scripts/big', { method: 'PUT', body: form })).status).toBe(200);
-  await api('/workers/scripts/big/subdomain', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"enabled":true}' });
+  await api('/workers/scripts/big/subdomain', { method: 'POST', headers: { 'content-type': 'application/json', 'cloudflare-workers-script-api-date': '2025-08-01' }, body: '{"enabled":true,"previews_enabled":false}' });
 
   const served = await fetchSite(URL_, `big.${LOCAL_CLOUDFLARE.subdomain}.workers.localhost`, '/assets/blob-7.bin');
   expect(served.body.equals(files[7]!.bytes)).toBe(true);

@@ -42,6 +42,7 @@ const schema = z.object({
   CLOUDFLARE_ACCOUNT_ID: optionalString,
   CLOUDFLARE_WORKER_NAME: optionalString,
   CLOUDFLARE_SITE_URL: optionalString,
+  CLOUDFLARE_COMPATIBILITY_DATE: optionalString,
   AMPLIFY_ACCESS_KEY_ID: optionalString,
   AMPLIFY_SECRET_ACCESS_KEY: optionalString,
   AMPLIFY_REGION: optionalString,
@@ -94,6 +95,8 @@ export interface Env {
     workerName: string;
     /** The public URL of a Worker, from `{script}` and `{subdomain}`. */
     siteUrl: string;
+    /** The compatibility date of new Worker versions; unset means today's UTC date at each deploy. */
+    compatibilityDate?: string;
   };
   amplify: {
     accessKeyId?: string;
@@ -192,6 +195,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (!Number.isInteger(cloudPort) || cloudPort < 1 || cloudPort > 65535)
     fail('CLOUD_PORT', 'is not a port number', 'Use a number between 1 and 65535.');
   const localCloud = `http://127.0.0.1:${cloudPort}`;
+  if (v.CLOUDFLARE_COMPATIBILITY_DATE && !(/^\d{4}-\d{2}-\d{2}$/.test(v.CLOUDFLARE_COMPATIBILITY_DATE) && !Number.isNaN(Date.parse(v.CLOUDFLARE_COMPATIBILITY_DATE))))
+    fail('CLOUDFLARE_COMPATIBILITY_DATE', 'is not a date', 'Use YYYY-MM-DD, e.g. 2026-01-31, or leave it empty for today\'s date.');
   if (v.AMPLIFY_REGION && !isAmplifyRegion(v.AMPLIFY_REGION))
     fail('AMPLIFY_REGION', 'is not an AWS region where Amplify Hosting is available', 'Use one of the regions in src/lib/aws-regions.ts, e.g. us-east-1.');
   // Platform-managed credentials default to the local cloud outside production, and to nothing in
@@ -240,6 +245,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       siteUrl:
         v.CLOUDFLARE_SITE_URL ??
         (production ? 'https://{script}.{subdomain}.workers.dev' : `http://{script}.{subdomain}.workers.localhost:${cloudPort}`),
+      compatibilityDate: v.CLOUDFLARE_COMPATIBILITY_DATE,
     },
     amplify: {
       accessKeyId: v.AMPLIFY_ACCESS_KEY_ID ?? dev(LOCAL_AWS.platform.accessKeyId),

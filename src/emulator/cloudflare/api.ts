@@ -19,6 +19,8 @@ const NOT_FOUND_HANDLING = new Set(['none', '404-page', 'single-page-application
 /** Buckets the server asks for: at most this many files and bytes each. */
 const BUCKET_MAX_FILES = 500;
 const BUCKET_MAX_BYTES = 8 * 1024 * 1024;
+/** The script API date wrangler sends with the workers.dev toggle. */
+const SCRIPT_API_DATE = '2025-08-01';
 
 export const createCloudflare: PlatformFactory = (services) => {
   const state = new CloudflareState();
@@ -107,6 +109,7 @@ export const createCloudflare: PlatformFactory = (services) => {
       main_module?: string;
       body_part?: string;
       compatibility_date?: string;
+      annotations?: Record<string, unknown>;
       keep_assets?: boolean;
       assets?: { jwt?: string; config?: AssetsConfig & Record<string, unknown> };
     };
@@ -128,6 +131,23 @@ export const createCloudflare: PlatformFactory = (services) => {
     for (const key of ['_headers', '_redirects'] as const)
       if (assetsConfig[key] !== undefined && typeof assetsConfig[key] !== 'string')
         throw new CloudflareError(400, 10021, `assets.config.${key} must be the text of the file.`);
+
+    // A compatibility date is a day (YYYY-MM-DD) no later than today: the runtime refuses future
+    // dates (wrangler defaults to today's UTC date, packages/workers-utils/src/compatibility-date.ts).
+    const date = metadata.compatibility_date;
+    if (date !== undefined && (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))))
+      throw new CloudflareError(400, 10021, `Invalid compatibility_date "${String(date)}": use a date such as 2026-01-31.`);
+    if (date !== undefined && date > new Date(now()).toISOString().slice(0, 10))
+      throw new CloudflareError(400, 10021, `The compatibility_date ${date} is in the future. Use today's date or an earlier one.`);
+    // Annotations of a version (node_modules/cloudflare/resources/workers/scripts/versions.d.ts):
+    // strings, workers/tag at most 100 bytes, workers/message truncated to 1000 bytes.
+    const annotations: Record<string, string> = {};
+    for (const [key, value] of Object.entries(metadata.annotations ?? {})) {
+      if (value === undefined || value === null) continue;
+      if (typeof value !== 'string') throw new CloudflareError(400, 10021, `annotations.${key} must be a string.`);
+      if (key === 'workers/tag' && Buffer.byteLength(value) > 100) throw new CloudflareError(400, 10021, 'annotations.workers/tag is at most 100 bytes.');
+      annotations[key] = key === 'workers/message' ? Buffer.from(value).subarray(0, 1000).toString() : value;
+    }
 
     let manifest: Record<string, string>;
     if (metadata.assets?.jwt) {
@@ -151,7 +171,8 @@ export const createCloudflare: PlatformFactory = (services) => {
         _headers: assetsConfig._headers,
         _redirects: assetsConfig._redirects,
       },
-      compatibilityDate: metadata.compatibility_date,
+      compatibilityDate: date,
+      annotations,
     };
   }
 
@@ -265,8 +286,11 @@ export const createCloudflare: PlatformFactory = (services) => {
       bucket.push(hash);
       bytes += size;
     }
-    if (bucket.length) buckets.push(bucket);
-    const purpose = buckets.length ? 'upload' : 'completion';
+    // Nothing missing is answered as one empty bucket, as wrangler's own tests mock the API
+    // (packages/wrangler/src/__tests__/versions/versions.upload.test.ts: `buckets: [[]]`); wrangler
+    // tests `buckets.flat().length === 0` (packages/deploy-helpers/src/deploy/helpers/assets.ts).
+    buckets.push(bucket);
+    const purpose = missing.length ? 'upload' : 'completion';
     const jwt = await signAssetToken({ sid: session.id, acc: accountId, purpose }, now(), config.jwtTtlSeconds);
     sendResult(ctx.res, { jwt, buckets }, 201);
   });
@@ -324,23 +348,48 @@ export const createCloudflare: PlatformFactory = (services) => {
     sendResult(ctx.res, null);
   });
 
+  const versionJson = (version: Version) => ({
+    id: version.id,
+    number: version.number,
+    metadata: { created_on: version.createdOn, modified_on: version.createdOn, source: 'api', author_id: 'local', author_email: 'local@huskit.test' },
+    annotations: { 'workers/triggered_by': 'upload', ...version.annotations },
+    resources: {
+      bindings: [],
+      script: { etag: version.etag, handlers: [], last_deployed_from: 'api' },
+      script_runtime: { compatibility_date: version.compatibilityDate ?? '', compatibility_flags: [], usage_model: 'standard' },
+    },
+    startup_time_ms: 0,
+  });
+
   r('POST', '/accounts/:account/workers/scripts/:script/versions', async (ctx) => {
     const accountId = ctx.params.account!;
     authenticate(ctx, accountId);
     const script = requireScript(accountId, ctx.params.script!);
     const version = state.addVersion(script, await versionFromUpload(ctx, accountId, script));
-    sendResult(ctx.res, {
-      id: version.id,
-      number: version.number,
-      metadata: { created_on: version.createdOn, modified_on: version.createdOn, source: 'api', author_id: 'local', author_email: 'local@huskit.test' },
-      annotations: {},
-      resources: {
-        bindings: [],
-        script: { etag: version.etag, handlers: [], last_deployed_from: 'api' },
-        script_runtime: { compatibility_date: version.compatibilityDate ?? '', compatibility_flags: [], usage_model: 'standard' },
-      },
-      startup_time_ms: 0,
+    sendResult(ctx.res, versionJson(version));
+  });
+
+  // The versions of a Worker, newest first, as `items` (wrangler's fetchDeployableVersions reads
+  // `?deployable=true`, which ignores pagination; its `versions list` shows each one's annotations:
+  // packages/deploy-helpers/src/deploy/helpers/versions-api.ts, packages/wrangler/src/versions/list.ts).
+  r('GET', '/accounts/:account/workers/scripts/:script/versions', (ctx) => {
+    authenticate(ctx, ctx.params.account);
+    const script = requireScript(ctx.params.account!, ctx.params.script!);
+    const items = [...script.versions].reverse().map(versionJson);
+    const perPage = Math.min(100, Math.max(1, Number(ctx.url.searchParams.get('per_page')) || 10));
+    const page = Math.max(1, Number(ctx.url.searchParams.get('page')) || 1);
+    if (ctx.url.searchParams.get('deployable') === 'true') return sendResult(ctx.res, { items });
+    sendResult(ctx.res, { items: items.slice((page - 1) * perPage, page * perPage) }, 200, {
+      result_info: { page, per_page: perPage, count: Math.min(perPage, Math.max(0, items.length - (page - 1) * perPage)), total_count: items.length },
     });
+  });
+
+  r('GET', '/accounts/:account/workers/scripts/:script/versions/:version', (ctx) => {
+    authenticate(ctx, ctx.params.account);
+    const script = requireScript(ctx.params.account!, ctx.params.script!);
+    const version = script.versions.find((v) => v.id === ctx.params.version);
+    if (!version) throw new CloudflareError(404, 10007, `Version ${ctx.params.version} of Worker ${script.name} was not found.`);
+    sendResult(ctx.res, versionJson(version));
   });
 
   r('GET', '/accounts/:account/workers/scripts/:script/deployments', (ctx) => {
@@ -407,10 +456,17 @@ export const createCloudflare: PlatformFactory = (services) => {
       throw new CloudflareError(400, 10021, 'The body is not valid JSON.');
     }
     if (typeof body.enabled !== 'boolean') throw new CloudflareError(400, 10021, '"enabled" must be true or false.');
+    // Without both fields and the API date wrangler sends, the answer depends on defaults Cloudflare may
+    // change (packages/deploy-helpers/src/triggers/deploy.ts: `{enabled, previews_enabled}` with
+    // `Cloudflare-Workers-Script-Api-Date: 2025-08-01`); the local cloud refuses such a request.
+    if (typeof body.previews_enabled !== 'boolean')
+      throw new CloudflareError(400, 10021, '"previews_enabled" must be true or false: send it with "enabled".');
+    if (ctx.req.headers['cloudflare-workers-script-api-date'] !== SCRIPT_API_DATE)
+      throw new CloudflareError(400, 10021, `Send the header Cloudflare-Workers-Script-Api-Date: ${SCRIPT_API_DATE}, so that the defaults of this endpoint cannot shift.`);
     if (body.enabled && !account(script.accountId)!.subdomain)
       throw new CloudflareError(403, 10063, 'A workers.dev subdomain is required. Register one before enabling workers.dev.');
     script.subdomainEnabled = body.enabled;
-    script.previewsEnabled = typeof body.previews_enabled === 'boolean' ? body.previews_enabled : body.enabled;
+    script.previewsEnabled = body.previews_enabled;
     sendResult(ctx.res, subdomainResult(script));
   });
 

@@ -53,7 +53,8 @@ async function deploy(
   const byHash = new Map(Object.entries(files).map(([p, f]) => [hashOf(p, f.bytes), f]));
   const session = await client.workers.scripts.assets.upload.create(script, { account_id: account, manifest });
   let completion = session.jwt!;
-  for (const bucket of session.buckets ?? []) {
+  // As wrangler: `[[]]` means nothing to upload (buckets.flat().length === 0).
+  for (const bucket of (session.buckets ?? []).filter((b) => b.length > 0)) {
     const body = Object.fromEntries(bucket.map((h) => [h, new File([byHash.get(h)!.bytes.toString('base64')], h, { type: byHash.get(h)!.type })]));
     const uploaded = await client.workers.assets.upload.create(
       { account_id: account, base64: true, body: body as unknown as Record<string, string> },
@@ -67,7 +68,7 @@ async function deploy(
     { account_id: account, metadata: new File([JSON.stringify(metadata)], 'metadata.json', { type: 'application/json' }) as never },
     SEND_AS_MULTIPART,
   );
-  await client.workers.scripts.subdomain.create(script, { account_id: account, enabled: true });
+  await client.workers.scripts.subdomain.create(script, { account_id: account, enabled: true, previews_enabled: false }, WORKERS_DEV_API_DATE);
   return { buckets: session.buckets ?? [], versionId: (result as unknown as { deployment_id: string }).deployment_id };
 }
 
@@ -76,6 +77,9 @@ async function deploy(
  * a null header lets fetch send multipart/form-data with its boundary, as the API requires.
  */
 const SEND_AS_MULTIPART = { headers: { 'Content-Type': null } } as const;
+
+/** The API date wrangler sends with the workers.dev toggle (packages/deploy-helpers/src/triggers/deploy.ts). */
+const WORKERS_DEV_API_DATE = { headers: { 'Cloudflare-Workers-Script-Api-Date': '2025-08-01' } } as const;
 
 const host = (script: string, sub = SUB) => `${script}.${sub}.workers.localhost`;
 
@@ -156,11 +160,33 @@ describe('Cloudflare surface with the official SDK', () => {
     expect(requestCount(after, '/workers/assets/upload') - requestCount(before, '/workers/assets/upload')).toBe(1);
   });
 
-  it('answers an unchanged redeploy with no buckets and a completion token at once', async () => {
+  it('answers an unchanged redeploy with one empty bucket (as the real API) and a completion token at once', async () => {
     const files = site();
     await deploy('same', files);
+    const before = await cloudStats(cloud.url);
     const { buckets } = await deploy('same', files);
-    expect(buckets).toEqual([]);
+    // What wrangler's tests mock for "everything is already uploaded": `buckets: [[]]`, so a client
+    // testing `buckets.length === 0` would go on to upload an empty bucket.
+    expect(buckets).toEqual([[]]);
+    expect(requestCount(await cloudStats(cloud.url), '/workers/assets/upload') - requestCount(before, '/workers/assets/upload')).toBe(0);
+  });
+
+  it('keeps the annotations of a version and lists versions newest first, by id too', async () => {
+    await deploy('annotated', site());
+    const metadata = { keep_assets: true, compatibility_date: '2026-11-01', annotations: { 'workers/tag': 'tag-1', 'workers/message': 'hello' } };
+    const version = await cf.workers.scripts.versions.create(
+      'annotated',
+      { account_id: ACCOUNT, metadata: new File([JSON.stringify(metadata)], 'metadata.json', { type: 'application/json' }) as never },
+      SEND_AS_MULTIPART,
+    );
+    const list = await fetch(`${cloud.url}/client/v4/accounts/${ACCOUNT}/workers/scripts/annotated/versions?deployable=true`, {
+      headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}` },
+    }).then((r) => r.json() as Promise<{ result: { items: { id: string; annotations: Record<string, string> }[] } }>);
+    expect(list.result.items).toHaveLength(2);
+    expect(list.result.items[0]).toMatchObject({ id: version.id, annotations: { 'workers/tag': 'tag-1', 'workers/message': 'hello' } });
+    expect((await cf.workers.scripts.versions.get(version.id!, { account_id: ACCOUNT, script_name: 'annotated' })).id).toBe(version.id);
+    const missing = await cf.workers.scripts.versions.get('00000000-0000-4000-8000-000000000000', { account_id: ACCOUNT, script_name: 'annotated' }).catch((e: unknown) => e);
+    expect((missing as { status: number }).status).toBe(404);
   });
 
   it('lists, reads and deletes a Worker; the site stops answering', async () => {
@@ -275,6 +301,30 @@ describe('Cloudflare surface refuses what the real one refuses', () => {
     } finally {
       cloud.config.cloudflare.workerLimit = limit;
     }
+  });
+
+  it('refuses a workers.dev toggle without previews_enabled or the script API date wrangler sends', async () => {
+    await deploy('toggle', site());
+    const toggle = (body: unknown, headers: Record<string, string> = {}) =>
+      api(`/accounts/${ACCOUNT}/workers/scripts/toggle/subdomain`, { method: 'POST', body: JSON.stringify(body), headers });
+    const dated = { 'cloudflare-workers-script-api-date': '2025-08-01' };
+    expect(await codeOf(await toggle({ enabled: true }, dated))).toEqual({ status: 400, code: 10021 });
+    expect(await codeOf(await toggle({ enabled: true, previews_enabled: false }))).toEqual({ status: 400, code: 10021 });
+    const ok = await toggle({ enabled: true, previews_enabled: false }, dated);
+    expect((await ok.json()).result).toEqual({ enabled: true, previews_enabled: false });
+  });
+
+  it('refuses a compatibility_date in the future or not a date', async () => {
+    const session = await (await api(`/accounts/${ACCOUNT}/workers/scripts/dated/assets-upload-session`, { method: 'POST', body: JSON.stringify({ manifest: {} }) })).json();
+    const put = (date: string) => {
+      const form = new FormData();
+      form.append('metadata', new File([JSON.stringify({ assets: { jwt: session.result.jwt }, compatibility_date: date })], 'metadata.json', { type: 'application/json' }));
+      return fetch(`${cloud.url}/client/v4/accounts/${ACCOUNT}/workers/scripts/dated`, { method: 'PUT', headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}` }, body: form });
+    };
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect(await codeOf(await put(tomorrow))).toEqual({ status: 400, code: 10021 });
+    expect(await codeOf(await put('Nov 1 2026'))).toEqual({ status: 400, code: 10021 });
+    expect((await put(new Date().toISOString().slice(0, 10))).status).toBe(200);
   });
 
   it('answers unknown routes with 7003 and an upload without base64=true with 400', async () => {

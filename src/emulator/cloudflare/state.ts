@@ -32,6 +32,8 @@ export interface Version {
   manifest: Record<string, string>;
   config: AssetsConfig;
   compatibilityDate?: string;
+  /** `workers/message`, `workers/tag`… as uploaded in the metadata. */
+  annotations?: Record<string, string>;
   etag: string;
 }
 

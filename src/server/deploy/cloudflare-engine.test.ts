@@ -18,6 +18,8 @@ import { configureLimits } from './policy';
 import { claimLease, driveDeployment } from './runner';
 import { createDeployment } from './service';
 import { storeInlineFiles } from './files';
+import { rollback } from './manage';
+import { getEnv, parseEnv } from '@/server/env';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
@@ -112,6 +114,162 @@ describe('deploying to Cloudflare', () => {
     );
     expect((await fetchSite(cloud().url, hostOf(second.url!), '/assets/css/site.css')).body.toString()).toBe('body { color: rebeccapurple; }');
   });
+});
+
+/** The local cloud's Cloudflare API as the platform account sees it. */
+async function cfApi<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(`${cloud().url}/client/v4/accounts/${LOCAL_CLOUDFLARE.accountId}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}`, ...init.headers },
+  });
+  return ((await res.json()) as { result: T }).result;
+}
+const versionsOf = async (script: string) =>
+  (await cfApi<{ items: { id: string; annotations: Record<string, string>; resources: { script_runtime: { compatibility_date: string } } }[] }>(`/workers/scripts/${script}/versions?deployable=true`)).items;
+const deploymentsOf = async (script: string) => (await cfApi<{ deployments: { id: string; annotations: Record<string, string> }[] }>(`/workers/scripts/${script}/deployments`)).deployments;
+/** Requests of exactly one route (requestCount matches substrings: …/versions would also count …/versions/:version). */
+const exact = (stats: Awaited<ReturnType<typeof cloudStats>>, route: string) => Object.values(stats.requests[`cloudflare ${route}`] ?? {}).reduce((n, c) => n + c, 0);
+const SCRIPT = '/client/v4/accounts/:account/workers/scripts/:script';
+const todayUtc = () => new Date().toISOString().slice(0, 10);
+
+describe('as the real platform behaves', () => {
+  it('a rollback deploys the earlier version at 100% natively: no upload session, no upload, one deployments call', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const v1 = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>one ${chatId}</h1>` } });
+    await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>two ${chatId}</h1>` } });
+    expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>two ${chatId}</h1>`);
+
+    const before = await cloudStats(cloud().url);
+    const { deploymentId } = await rollback(db, userId, v1.id);
+    await driveDeployment(db, deploymentId, { retryDelayMs: 50 });
+    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    const after = await cloudStats(cloud().url);
+    expect([row!.status, row!.url]).toEqual(['ready', v1.url]);
+    const delta = (route: string) => exact(after, route) - exact(before, route);
+    expect([delta(`POST ${SCRIPT}/assets-upload-session`), delta('POST /client/v4/accounts/:account/workers/assets/upload')]).toEqual([0, 0]);
+    expect([delta(`POST ${SCRIPT}/deployments`), delta(`POST ${SCRIPT}/versions`), delta(`PUT ${SCRIPT}`)]).toEqual([1, 0, 0]);
+    expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>one ${chatId}</h1>`);
+    // The deployment sends all traffic to the version v1 made.
+    const [latest] = await deploymentsOf(row!.externalId!);
+    expect(latest).toMatchObject({ versions: [{ version_id: (v1.checkpoint as { versionId: string }).versionId, percentage: 100 }] });
+  });
+
+  it('a rollback whose version is gone (the Worker was deleted) deploys the files again', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const v1 = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>kept ${chatId}</h1>` } });
+    await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>later ${chatId}</h1>` } });
+    await cfApi(`/workers/scripts/${v1.externalId}?force=true`, { method: 'DELETE' });
+    const before = await cloudStats(cloud().url);
+    const { deploymentId } = await rollback(db, userId, v1.id);
+    await driveDeployment(db, deploymentId, { retryDelayMs: 50 });
+    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    expect([row!.status, row!.url]).toEqual(['ready', v1.url]);
+    expect(exact(await cloudStats(cloud().url), `POST ${SCRIPT}/assets-upload-session`) - exact(before, `POST ${SCRIPT}/assets-upload-session`)).toBe(1);
+    expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>kept ${chatId}</h1>`);
+  });
+
+  it('an unchanged redeploy uploads nothing: the API answers `buckets: [[]]` and that means nothing to upload', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const files = { 'index.html': `<h1>same ${chatId}</h1>`, 'a.css': `a{} /* ${chatId} */` };
+    await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files });
+    const before = await cloudStats(cloud().url);
+    const again = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files });
+    expect([again.status, again.error]).toEqual(['ready', null]);
+    expect(requestCount(await cloudStats(cloud().url), '/workers/assets/upload') - requestCount(before, '/workers/assets/upload')).toBe(0);
+  });
+
+  it('turns workers.dev on with previews off explicitly, and new versions carry today\'s compatibility date (or the configured one)', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const row = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>${chatId}</p>` } });
+    expect(row.status).toBe('ready');
+    expect(await cfApi(`/workers/scripts/${row.externalId}/subdomain`)).toEqual({ enabled: true, previews_enabled: false });
+    expect((await versionsOf(row.externalId!))[0]!.resources.script_runtime.compatibility_date).toBe(todayUtc());
+
+    const env = getEnv().cloudflare;
+    env.compatibilityDate = '2025-06-01';
+    try {
+      await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>dated ${chatId}</p>` } });
+    } finally {
+      env.compatibilityDate = undefined;
+    }
+    expect((await versionsOf(row.externalId!))[0]!.resources.script_runtime.compatibility_date).toBe('2025-06-01');
+    expect(parseEnv({ CLOUDFLARE_COMPATIBILITY_DATE: '2026-02-03' }).cloudflare.compatibilityDate).toBe('2026-02-03');
+    expect(() => parseEnv({ CLOUDFLARE_COMPATIBILITY_DATE: 'next tuesday' })).toThrow(/CLOUDFLARE_COMPATIBILITY_DATE/);
+  });
+
+  it('a file .assetsignore matches is neither uploaded nor served, nor is .assetsignore itself', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const before = await cloudStats(cloud().url);
+    const row = await deployFiles(db, {
+      userId,
+      chatId,
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      files: { 'index.html': `<h1>${chatId}</h1>`, 'app.js.map': `{"secret":"${chatId}"}`, '.assetsignore': `*.map\n# ${chatId}\n` },
+    });
+    expect(row.status).toBe('ready');
+    const after = await cloudStats(cloud().url);
+    // Only index.html reached Cloudflare.
+    expect(after.blobs['cloudflare.assets']! - before.blobs['cloudflare.assets']!).toBe(1);
+    for (const path of ['/app.js.map', '/.assetsignore']) {
+      const res = await fetchSite(cloud().url, hostOf(row.url!), path);
+      expect(res.body.toString(), path).toBe(`<h1>${chatId}</h1>`); // the SPA fallback, not the file
+    }
+  });
+});
+
+describe('lost answers: a create whose answer never came is read back, not sent again', () => {
+  it('the Worker upload (PUT) handled but its answer lost: one version, the site live', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    await setFaults(cloud().url, { rules: [{ target: 'cloudflare', method: 'PUT', route: '/workers/scripts/:script', kind: 'drop-after', count: 1 }] });
+    const row = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>put ${chatId}</h1>` } });
+    expect((await cloudStats(cloud().url)).faultsFired['rule-1']).toBe(1);
+    expect([row.status, row.error]).toEqual(['ready', null]);
+    const versions = await versionsOf(row.externalId!);
+    expect(versions.map((v) => v.annotations['workers/tag'])).toEqual([row.id]);
+    expect((await fetchSite(cloud().url, hostOf(row.url!), '/')).body.toString()).toBe(`<h1>put ${chatId}</h1>`);
+  });
+
+  it.each([
+    ['the version upload', `/workers/scripts/:script/versions`],
+    ['the deployment create', `/workers/scripts/:script/deployments`],
+  ])('%s handled but its answer lost: exactly one version and one deployment for the attempt, the site live', async (_label, route) => {
+    const db = await getDb();
+    const chatId = chat();
+    const first = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>v1 ${chatId}</h1>` } });
+    await setFaults(cloud().url, { rules: [{ target: 'cloudflare', method: 'POST', route, kind: 'drop-after', count: 1 }] });
+    const second = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>v2 ${chatId}</h1>` } });
+    expect((await cloudStats(cloud().url)).faultsFired['rule-1']).toBe(1);
+    expect([second.status, second.error, second.externalId]).toEqual(['ready', null, first.externalId]);
+    const versions = await versionsOf(second.externalId!);
+    expect(versions.map((v) => v.annotations['workers/tag'])).toEqual([second.id, first.id]);
+    const made = (await deploymentsOf(second.externalId!)).filter((d) => d.annotations['workers/message']?.includes(second.id));
+    expect(made).toHaveLength(1);
+    expect((await fetchSite(cloud().url, hostOf(second.url!), '/')).body.toString()).toBe(`<h1>v2 ${chatId}</h1>`);
+  });
+});
+
+describe('per-attempt timeouts', () => {
+  it('an asset bucket gets time in proportion to its bytes, not the fixed timeout of small calls', async () => {
+    const db = await getDb();
+    // Small calls time out after 300 ms here; every upload is held 1 s by the platform.
+    configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3, timeoutMs: 300 });
+    await setFaults(cloud().url, { rules: [{ target: 'cloudflare', route: '/workers/assets/upload', kind: 'delay', delayMs: 1000 }] });
+    try {
+      // 600 kB of random bytes: 800 kB as base64, about 3 s more at the assumed slowest rate.
+      const big = { base64: Buffer.from(Array.from({ length: 600_000 }, () => Math.floor(Math.random() * 256))).toString('base64') };
+      const row = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>${Math.random()}</p>`, 'big.bin': big } }, { maxAttempts: 1 });
+      expect([row.status, row.error]).toEqual(['ready', null]);
+    } finally {
+      configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
+    }
+  }, 30_000);
 });
 
 describe('faults and crashes', () => {

@@ -8,7 +8,7 @@ import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '
 import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
-import { CloudflareAssetsClient, type AssetsConfig, type CloudflareCredentials } from './client';
+import { CloudflareAssetsClient, type AssetsConfig, type CloudflareCredentials, type VersionSettings } from './client';
 
 /** Root files that configure routing rather than being served (_headers and _redirects travel as text). */
 const CONFIG_FILES = new Set(['_headers', '_redirects', '.assetsignore']);
@@ -24,9 +24,15 @@ export function cloudflareAssetHash(sha256: string, path: string): string {
 
 const client = (credentials: CloudflareCredentials) => new CloudflareAssetsClient(getEnv().cloudflare.apiBaseUrl, credentials);
 
+/** What earlier attempts of this deployment finished; also what a later rollback reads (rollbackTo). */
 interface Checkpoint {
   script?: string;
   versionId?: string;
+}
+
+/** The compatibility date of new versions: CLOUDFLARE_COMPATIBILITY_DATE, or today's UTC date as wrangler defaults to. */
+export function compatibilityDate(): string {
+  return getEnv().cloudflare.compatibilityDate ?? new Date().toISOString().slice(0, 10);
 }
 
 export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
@@ -55,16 +61,19 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
   async deploy(ctx: DeployContext<CloudflareCredentials>): Promise<DeployOutcome> {
     const cf = client(ctx.credentials);
     const done = ctx.checkpoint as Checkpoint;
+    // An earlier attempt got as far as naming the Worker: what it sent may have landed.
+    const resumed = done.script !== undefined;
 
     const script = done.script ?? ctx.target.externalId ?? (await chooseScriptName(cf, ctx));
     if (!done.script) await ctx.save({ script });
 
-    if (!done.versionId) {
+    if (!done.versionId && !(await rollBack(cf, ctx, script, resumed))) {
       const completionJwt = await uploadAssets(cf, ctx, script);
       await ctx.report('activate', 85, `Publishing Worker ${script}`);
       const config = await assetsConfig(ctx);
       const exists = await cf.workerExists(script);
-      const versionId = exists ? await cf.deployNewVersion(script, completionJwt, config) : await cf.putAssetsWorker(script, completionJwt, config);
+      const version: VersionSettings = { compatibilityDate: compatibilityDate(), marker: markerOf(ctx), resumed };
+      const versionId = exists ? await cf.deployNewVersion(script, completionJwt, config, version) : await cf.putAssetsWorker(script, completionJwt, config, version);
       await ctx.save({ versionId });
     }
 
@@ -88,6 +97,29 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
     return workers.filter((w) => w.id.startsWith(prefix)).map((w) => ({ externalProjectId: credentials.accountId, externalId: w.id }));
   },
 };
+
+/** Our deployment's id on the version (`workers/tag`) and its deployment (`workers/message`), to find them after a lost answer. */
+const markerOf = (ctx: DeployContext<CloudflareCredentials>) => ({ tag: ctx.deploymentId, message: `Huskit deployment ${ctx.deploymentId}` });
+
+/**
+ * A rollback to a version the Worker still holds: a new deployment sending it all traffic, as
+ * `wrangler rollback` does (packages/wrangler/src/versions/rollback/index.ts), nothing uploaded.
+ * Answers false to deploy the files normally instead (another Worker, or the version is gone).
+ */
+async function rollBack(cf: CloudflareAssetsClient, ctx: DeployContext<CloudflareCredentials>, script: string, resumed: boolean): Promise<boolean> {
+  const earlier = ctx.rollbackTo as Checkpoint | undefined;
+  if (!earlier?.versionId || earlier.script !== script) return false;
+  const version = await cf.getVersion(script, earlier.versionId);
+  if (!version) {
+    await ctx.report('upload', 5, 'Cloudflare no longer holds that version: deploying the files again');
+    return false;
+  }
+  await ctx.report('activate', 50, `Rolling back Worker ${script} to version ${version.id}`);
+  await cf.deployVersion(script, version.id, `${markerOf(ctx).message} (rollback)`, resumed);
+  // This deployment now stands for that version, so rolling back to it deploys the same one.
+  await ctx.save({ versionId: version.id });
+  return true;
+}
 
 /** Platform-managed: `${CLOUDFLARE_WORKER_NAME}-{short id}`. User-token: the project's name, unless the
  * account already has a Worker of that name that is not this site's. */
@@ -125,16 +157,19 @@ async function uploadAssets(cf: CloudflareAssetsClient, ctx: DeployContext<Cloud
   }
   await ctx.report('upload', 10, `Checking which of ${Object.keys(assets).length} files Cloudflare needs`);
   const session = await cf.createUploadSession(script, assets);
-  if (session.buckets.length === 0) {
+  // "Nothing to upload" is every bucket empty (`[[]]` or `[]`), as wrangler tests it
+  // (`buckets.flat().length === 0`, packages/deploy-helpers/src/deploy/helpers/assets.ts).
+  const buckets = session.buckets.filter((b) => b.length > 0);
+  if (buckets.length === 0) {
     await ctx.report('upload', 80, 'Cloudflare already has every file');
     return session.jwt;
   }
-  const totalBytes = session.buckets.flat().reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);
-  const totalFiles = session.buckets.flat().length;
+  const totalBytes = buckets.flat().reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);
+  const totalFiles = buckets.flat().length;
   let sentBytes = 0;
   let sentFiles = 0;
   let completion: string | undefined;
-  await forEachConcurrently(session.buckets, 3, async (bucket) => {
+  await forEachConcurrently(buckets, 3, async (bucket) => {
     const wanted = bucket.map((hash) => {
       const file = byHash.get(hash);
       if (!file) throw new PlatformError('bad_request', 'Cloudflare asked for a file that is not part of this site. Deploy again.');

@@ -2,7 +2,7 @@
 // cloudflare-workers-assets.md): the v4 envelope, upload sessions with server-chosen buckets,
 // base64 multipart uploads authenticated by the upload JWT, assets-only script uploads, versions and
 // deployments, and the workers.dev toggle.
-import { errorForStatus, PlatformError, sendWithRetry, type RetryPolicy } from '../http';
+import { errorForStatus, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy } from '../http';
 
 export interface CloudflareCredentials {
   apiToken: string;
@@ -16,6 +16,14 @@ export interface AssetsConfig {
   _redirects?: string;
 }
 
+/** What a new version carries besides its assets. */
+export interface VersionSettings {
+  compatibilityDate: string;
+  marker: Marker;
+  /** An earlier attempt of this deployment may have created it already: look before sending. */
+  resumed: boolean;
+}
+
 interface Envelope<T> {
   success: boolean;
   errors?: { code: number; message: string }[];
@@ -24,6 +32,27 @@ interface Envelope<T> {
 
 const LABEL = 'Cloudflare';
 export const ACCOUNT_ID = /^[0-9a-f]{32}$/;
+/** The script API date wrangler sends with the workers.dev toggle (packages/deploy-helpers/src/triggers/deploy.ts). */
+export const SCRIPT_API_DATE = '2025-08-01';
+
+/** What marks a version and its deployment as made by one of our deployments, so a lost answer can be found. */
+export interface Marker {
+  /** `workers/tag` of the version (at most 100 bytes). */
+  tag: string;
+  /** `workers/message` of the deployment. */
+  message: string;
+}
+
+interface ApiVersion {
+  id: string;
+  annotations?: Record<string, string>;
+}
+
+interface ApiDeployment {
+  id: string;
+  versions: { version_id: string; percentage: number }[];
+  annotations?: Record<string, string>;
+}
 
 export class CloudflareAssetsClient {
   constructor(
@@ -40,17 +69,36 @@ export class CloudflareAssetsClient {
     return `/accounts/${this.credentials.accountId}`;
   }
 
-  /** One API call; `null` for a 404 (code 10007) when `allowMissing`. */
+  /**
+   * One API call; `null` for a 404 (code 10007) when `allowMissing`. A create that is not idempotent
+   * passes `lookup`: before each resend (after a timeout, a lost answer or a 5xx, when it may have
+   * happened) it is read back, and what it finds is the answer, never a second one.
+   */
   private async call<T>(
     operation: string,
     method: string,
     path: string,
     body?: () => BodyInit,
-    opts: { token?: string; contentType?: string; allowMissing?: boolean } = {},
+    opts: {
+      token?: string;
+      contentType?: string;
+      allowMissing?: boolean;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+      lookup?: () => Promise<T | null>;
+      /** Read before the first send too (an earlier attempt of the deployment may have sent it). */
+      lookupFirst?: boolean;
+    } = {},
   ): Promise<T> {
+    const { lookup } = opts;
+    if (lookup && opts.lookupFirst) {
+      const earlier = await lookup();
+      if (earlier !== null) return earlier;
+    }
+    let found: { value: T } | undefined;
     const res = await sendWithRetry({
       label: `${LABEL} (${operation})`,
-      policy: this.policy,
+      policy: { ...this.policy, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) },
       send: ({ signal }) =>
         fetch(`${this.apiBaseUrl}${path}`, {
           method,
@@ -58,10 +106,20 @@ export class CloudflareAssetsClient {
           headers: {
             authorization: `Bearer ${opts.token ?? this.credentials.apiToken}`,
             ...(opts.contentType ? { 'content-type': opts.contentType } : {}),
+            ...opts.headers,
           },
           body: body?.(),
         }),
+      recover: lookup
+        ? async () => {
+            const value = await lookup();
+            if (value === null) return undefined;
+            found = { value };
+            return new Response(null, { status: 204 });
+          }
+        : undefined,
     });
+    if (found) return (found as { value: T }).value;
     const text = await res.text();
     let envelope: Envelope<T> | undefined;
     try {
@@ -121,6 +179,7 @@ export class CloudflareAssetsClient {
 
   /** Uploads one bucket; returns the completion token when this request completed the set. */
   async uploadBucket(uploadJwt: string, files: { hash: string; base64: string; contentType: string }[]): Promise<string | undefined> {
+    const bytes = files.reduce((n, f) => n + f.base64.length, 0);
     const result = await this.call<{ jwt?: string }>(
       'upload assets',
       'POST',
@@ -130,45 +189,98 @@ export class CloudflareAssetsClient {
         for (const f of files) form.append(f.hash, new Blob([f.base64], { type: f.contentType }), f.hash);
         return form;
       },
-      { token: uploadJwt },
+      // Uploading a bucket again is harmless (assets are addressed by hash); only the time it takes grows.
+      { token: uploadJwt, timeoutMs: timeoutForBytes(bytes) },
     );
     return result?.jwt;
   }
 
-  private metadataForm(completionJwt: string, config: AssetsConfig) {
+  private metadataForm(completionJwt: string, config: AssetsConfig, version: VersionSettings) {
     return () => {
       const form = new FormData();
-      const metadata = { assets: { jwt: completionJwt, config }, compatibility_date: '2026-11-01', compatibility_flags: [] };
+      const metadata = {
+        assets: { jwt: completionJwt, config },
+        compatibility_date: version.compatibilityDate,
+        compatibility_flags: [],
+        annotations: { 'workers/tag': version.marker.tag, 'workers/message': version.marker.message },
+      };
       form.append('metadata', new Blob([JSON.stringify(metadata)], { type: 'application/json' }), 'metadata.json');
       return form;
     };
   }
 
-  /** Creates or replaces an assets-only Worker and deploys it; answers the new version id. */
-  async putAssetsWorker(script: string, completionJwt: string, config: AssetsConfig): Promise<string> {
+  /**
+   * Creates or replaces an assets-only Worker and deploys it; answers the new version id (the
+   * answer's `deployment_id` is the version id, as wrangler reads it: packages/deploy-helpers/src/deploy/deploy.ts).
+   */
+  async putAssetsWorker(script: string, completionJwt: string, config: AssetsConfig, version: VersionSettings): Promise<string> {
     const result = await this.call<{ deployment_id?: string }>(
       'upload Worker',
       'PUT',
-      `${this.account}/workers/scripts/${encodeURIComponent(script)}?bindings_inherit=strict`,
-      this.metadataForm(completionJwt, config),
+      `${this.script(script)}?bindings_inherit=strict`,
+      this.metadataForm(completionJwt, config, version),
+      {
+        // The upload deploys at once: a version carrying our tag is the one this PUT made.
+        lookup: async () => {
+          const found = await this.findVersion(script, version.marker.tag);
+          return found ? { deployment_id: found.id } : null;
+        },
+        lookupFirst: version.resumed,
+      },
     );
     return result.deployment_id ?? '';
   }
 
   /** For an existing Worker: a new version, then a deployment sending it all traffic. */
-  async deployNewVersion(script: string, completionJwt: string, config: AssetsConfig): Promise<string> {
-    const base = `${this.account}/workers/scripts/${encodeURIComponent(script)}`;
-    const version = await this.call<{ id: string }>('create version', 'POST', `${base}/versions?bindings_inherit=strict`, this.metadataForm(completionJwt, config));
-    await this.call('deploy version', 'POST', `${base}/deployments`, () => JSON.stringify({ strategy: 'percentage', versions: [{ version_id: version.id, percentage: 100 }] }), {
-      contentType: 'application/json',
+  async deployNewVersion(script: string, completionJwt: string, config: AssetsConfig, version: VersionSettings): Promise<string> {
+    const created = await this.call<{ id: string }>('create version', 'POST', `${this.script(script)}/versions?bindings_inherit=strict`, this.metadataForm(completionJwt, config, version), {
+      lookup: () => this.findVersion(script, version.marker.tag),
+      lookupFirst: version.resumed,
     });
-    return version.id;
+    await this.deployVersion(script, created.id, version.marker.message, version.resumed);
+    return created.id;
   }
 
+  /** A deployment sending all traffic to one version (also how wrangler rolls back: packages/wrangler/src/versions/rollback/index.ts). */
+  async deployVersion(script: string, versionId: string, message: string, resumed = false): Promise<void> {
+    await this.call<ApiDeployment>(
+      'deploy version',
+      'POST',
+      `${this.script(script)}/deployments`,
+      () => JSON.stringify({ strategy: 'percentage', versions: [{ version_id: versionId, percentage: 100 }], annotations: { 'workers/message': message } }),
+      {
+        contentType: 'application/json',
+        lookup: async () => (await this.listDeployments(script)).find((d) => d.annotations?.['workers/message'] === message && d.versions.some((v) => v.version_id === versionId)) ?? null,
+        lookupFirst: resumed,
+      },
+    );
+  }
+
+  /** A version of the Worker, or null when it (or the Worker) is gone. */
+  async getVersion(script: string, versionId: string): Promise<ApiVersion | null> {
+    return this.call<ApiVersion | null>('read version', 'GET', `${this.script(script)}/versions/${encodeURIComponent(versionId)}`, undefined, { allowMissing: true });
+  }
+
+  /** The version carrying `workers/tag` = tag, or null (`?deployable=true` lists them all, as wrangler's fetchDeployableVersions). */
+  private async findVersion(script: string, tag: string): Promise<ApiVersion | null> {
+    const list = await this.call<{ items: ApiVersion[] } | null>('list versions', 'GET', `${this.script(script)}/versions?deployable=true`, undefined, { allowMissing: true });
+    return list?.items.find((v) => v.annotations?.['workers/tag'] === tag) ?? null;
+  }
+
+  private async listDeployments(script: string): Promise<ApiDeployment[]> {
+    return (await this.call<{ deployments: ApiDeployment[] }>('list deployments', 'GET', `${this.script(script)}/deployments`)).deployments;
+  }
+
+  /** Both fields and the API date, as wrangler sends them, so that Cloudflare's defaults cannot change what we get. */
   async enableWorkersDev(script: string): Promise<void> {
-    await this.call('enable workers.dev', 'POST', `${this.account}/workers/scripts/${encodeURIComponent(script)}/subdomain`, () => JSON.stringify({ enabled: true }), {
+    await this.call('enable workers.dev', 'POST', `${this.script(script)}/subdomain`, () => JSON.stringify({ enabled: true, previews_enabled: false }), {
       contentType: 'application/json',
+      headers: { 'Cloudflare-Workers-Script-Api-Date': SCRIPT_API_DATE },
     });
+  }
+
+  private script(name: string) {
+    return `${this.account}/workers/scripts/${encodeURIComponent(name)}`;
   }
 
   /** Deletes a Worker; one that is already gone counts as deleted. */
