@@ -28,6 +28,7 @@ export const AMPLIFY_IAM_POLICY = JSON.stringify(
           'amplify:ListJobs',
           'amplify:GetJob',
           'amplify:StopJob',
+          'amplify:DeleteJob',
         ],
         Resource: ['arn:aws:amplify:REGION:ACCOUNT:apps/APPID', 'arn:aws:amplify:REGION:ACCOUNT:apps/APPID/*'],
       },
@@ -125,6 +126,9 @@ export function AmplifyHelp() {
       </div>
       <p className="text-xs text-neutral-500">
         Leave the app ID empty and Huskit creates an app for your sites (that needs the first statement). With an existing app, you can drop the first statement.
+      </p>
+      <p className="text-xs text-neutral-500">
+        Temporary keys (from a role or SSO, starting with ASIA) work too: paste their session token as well, and reconnect when they expire.
       </p>
       {LOCAL_NOTE}
     </HelpBox>

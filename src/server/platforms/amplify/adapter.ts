@@ -354,7 +354,8 @@ async function removeLostJob(amplify: AmplifyClient, ctx: Ctx, appId: string, br
     await ctx.report('upload', 45, `Amplify did not answer CreateDeployment; removing job ${job.jobId} it created, whose upload URL was lost`);
     await amplify.deleteJob(appId, branch, job.jobId).catch(async (err: unknown) => {
       if (err instanceof PlatformError && err.kind === 'not_found') return;
-      if (!(err instanceof PlatformError && err.kind === 'bad_request')) throw err;
+      // Refused, or keys whose policy predates amplify:DeleteJob: stopped, it blocks nothing either.
+      if (!(err instanceof PlatformError && (err.kind === 'bad_request' || err.kind === 'auth'))) throw err;
       await amplify.stopJob(appId, branch, job.jobId).catch(ignoreGone);
     });
   }
