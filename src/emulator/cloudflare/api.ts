@@ -1,7 +1,7 @@
 // The Cloudflare API of the local cloud (under /client/v4): token verification, the workers.dev
 // subdomain, Workers Static Assets direct upload (session → buckets → completion JWT → script),
 // versions and deployments, the per-script workers.dev toggle, listing and deletion. Strict where the
-// real API is strict (spec: ../shared/specs/cloudflare-workers-assets.md).
+// real API is strict (as wrangler and the official `cloudflare` SDK call it; each rule cites its source).
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { CloudflareToken } from '../config';

@@ -1,5 +1,5 @@
-// Cloudflare's REST API for Workers Static Assets, as it really behaves (../shared/specs/
-// cloudflare-workers-assets.md): the v4 envelope, upload sessions with server-chosen buckets,
+// Cloudflare's REST API for Workers Static Assets, as it really behaves (as wrangler calls it:
+// cloudflare/workers-sdk packages/deploy-helpers): the v4 envelope, upload sessions with server-chosen buckets,
 // base64 multipart uploads authenticated by the upload JWT, assets-only script uploads, versions and
 // deployments, and the workers.dev toggle.
 import { errorForStatus, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy } from '../http';
