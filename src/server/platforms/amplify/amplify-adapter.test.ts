@@ -470,19 +470,21 @@ describe('faults', () => {
   it('a lost CreateDeployment answer is not resent blindly: one job for the attempt, and the site live', async () => {
     // The lost answer carried the only copy of the job's upload URL (CreateDeployment's zipUploadUrl,
     // @aws-sdk/client-amplify CreateDeploymentResult): its job is read back with ListJobs and removed.
-    for (const [mode, credentials] of [
-      ['platform-managed', PLATFORM],
-      ['user-token', USER],
+    // drop-after: handled, then the answer lost; drop: cut before it was handled (nothing to remove).
+    for (const [mode, credentials, kind] of [
+      ['platform-managed', PLATFORM, 'drop-after'],
+      ['user-token', USER, 'drop-after'],
+      ['platform-managed', PLATFORM, 'drop'],
     ] as const) {
-      await setFaults(cloud().url, { rules: [{ target: 'amplify', method: 'POST', route: '/deployments', kind: 'drop-after', count: 1 }] });
+      await setFaults(cloud().url, { rules: [{ target: 'amplify', method: 'POST', route: '/deployments', kind, count: 1 }] });
       const before = await cloudStats(cloud().url);
-      const files = siteFiles(`lost-${mode}`);
+      const files = siteFiles(`lost-${mode}-${kind}`);
       const { ctx } = memoryDeployContext({ mode, credentials, files });
       const outcome = await amplifyAdapter.deploy(ctx);
       const after = await cloudStats(cloud().url);
-      expect(Object.values(after.faultsFired).reduce((a, b) => a + b, 0) - Object.values(before.faultsFired).reduce((a, b) => a + b, 0), mode).toBe(1);
+      expect(Object.values(after.faultsFired).reduce((a, b) => a + b, 0) - Object.values(before.faultsFired).reduce((a, b) => a + b, 0), `${mode} ${kind}`).toBe(1);
       const jobs = await listJobs(credentials, outcome.target.externalProjectId!, outcome.target.externalId!);
-      expect(jobs.map((j) => j.status), mode).toEqual(['SUCCEED']);
+      expect(jobs.map((j) => j.status), `${mode} ${kind}`).toEqual(['SUCCEED']);
       await expectServed(outcome, files);
       await setFaults(cloud().url, { rules: [] });
     }
