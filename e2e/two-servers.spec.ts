@@ -1,7 +1,9 @@
 // Two `next start` processes on one database: a deployment created on one is watched to the end on
-// the other; when the first dies mid-deployment, the second finishes it.
+// the other; when the first dies mid-deployment, the second finishes it — watched, or with nobody
+// watching (its sweep).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { expect, test } from '@playwright/test';
+import pg from 'pg';
 import { CLOUD_URL, e2eServerEnv } from '../playwright.config';
 import { fetchSite } from '../src/testing/cloud';
 
@@ -10,12 +12,15 @@ test.describe.configure({ mode: 'serial' });
 const PORTS = [3141, 3142] as const;
 const servers = new Map<number, ChildProcess>();
 
+/** The second server sweeps every second; the first never (it is the one that dies). */
+const SWEEP_MS: Record<number, string> = { [PORTS[0]]: '0', [PORTS[1]]: '1000' };
+
 async function startServer(port: number): Promise<void> {
   const taken = await fetch(`http://127.0.0.1:${port}/api/health`).then(() => true, () => false);
   if (taken) throw new Error(`Port ${port} is already in use: stop what runs there first.`);
   // The server process itself (not an npx wrapper), so that killing it kills the server.
   const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, ...e2eServerEnv, NODE_ENV: 'production', DEPLOY_LEASE_MS: '3000' },
+    env: { ...process.env, ...e2eServerEnv, NODE_ENV: 'production', DEPLOY_LEASE_MS: '3000', DEPLOY_SWEEP_MS: SWEEP_MS[port]! },
     stdio: 'ignore',
   });
   servers.set(port, child);
@@ -105,4 +110,36 @@ test('the first server dies mid-deployment; the second finishes it', async () =>
   expect(await served(done.url!)).toBe('<h1>finished by B</h1>');
   const status = await (await fetch(`http://127.0.0.1:${PORTS[1]}/api/deploy-status?deploymentId=${id}`, { headers: { cookie } })).json();
   expect(status).toMatchObject({ status: 'ready', url: done.url });
+});
+
+test('the first server dies right after a REST create; nobody polls or watches; the second server\'s sweep finishes it', async () => {
+  await startServer(PORTS[0]); // the previous test killed it
+  const cookie = await signUp(PORTS[0]);
+  // Slow the upload so the first server is surely not done when it dies.
+  await fetch(`${CLOUD_URL}/_emulator/faults`, {
+    method: 'POST',
+    body: JSON.stringify({ rules: [{ target: 'cloudflare', route: '/workers/assets/upload', kind: 'delay', delayMs: 4000, count: 1 }] }),
+  });
+  const id = await deploy(PORTS[0], cookie, '<h1>finished by the sweep</h1>');
+  servers.get(PORTS[0])!.kill('SIGKILL');
+  const started = Date.now();
+
+  // Read the row straight from the database, never through a server: a status read or a stream would
+  // re-drive it itself.
+  const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await db.connect();
+  try {
+    let status = '';
+    while (status !== 'ready' && status !== 'error' && Date.now() - started < 120_000) {
+      await new Promise((r) => setTimeout(r, 500));
+      status = (await db.query<{ status: string }>('select status from deployments where id = $1', [id])).rows[0]!.status;
+    }
+    expect(status, 'the sweep finished it within 2 minutes').toBe('ready');
+  } finally {
+    await db.end();
+  }
+  const res = await fetch(`http://127.0.0.1:${PORTS[1]}/api/deploy-status?deploymentId=${id}`, { headers: { cookie } });
+  const body = await res.json();
+  expect(body).toMatchObject({ status: 'ready' });
+  expect(await served(body.url)).toBe('<h1>finished by the sweep</h1>');
 });
