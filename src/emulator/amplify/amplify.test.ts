@@ -396,7 +396,7 @@ describe('branches', () => {
     for (let i = 1; i < 50; i += 7) {
       await Promise.all(Array.from({ length: Math.min(7, 50 - i) }, (_, k) => user.send(new CreateBranchCommand({ appId, branchName: `b${String(i + k).padStart(2, '0')}` }))));
     }
-    // One attempt only: the SDK would otherwise retry LimitExceededException as throttling (spec §3.4).
+    // One attempt only: the SDK would otherwise retry LimitExceededException as throttling.
     const once = sdk(LOCAL_AWS.user, { maxAttempts: 1 });
     const over = await rejection(once.send(new CreateBranchCommand({ appId, branchName: 'one-too-many' })));
     once.destroy();

@@ -1,6 +1,6 @@
 // The local AWS Amplify Hosting: the restJson1 control plane at the root (every call SigV4-verified
 // and scoped to the caller's AWS account), the S3-style upload URLs under /_s3, and the deployed
-// sites at {displayName}.{appId}.amplifyapp.{siteDomain}. Paths as in spec §1.8.
+// sites at {displayName}.{appId}.amplifyapp.{siteDomain}. Paths as in the Amplify API Reference.
 import type { AwsIdentity } from '../config';
 import type { EmulatorPlatform, PlatformFactory } from '../platform';
 import { Router, type RequestContext } from '../router';

@@ -1,5 +1,5 @@
 // Amplify's restJson1 wire format for answers and errors: clients find the error code in the
-// `x-amzn-ErrorType` header and the text in the body's `message` (spec §1.2, §8.4).
+// `x-amzn-ErrorType` header and the text in the body's `message` (@aws-sdk/client-amplify's restJson1 deserializer).
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FiredFault } from '../faults';

@@ -1,5 +1,5 @@
 // The S3 side of CreateDeployment: presigned PUT URLs minted and checked with smithy's SigV4
-// (query-string form, service "s3"), answering in S3's XML error format (spec §2.1).
+// (query-string form, service "s3"), answering in S3's XML error format.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';

@@ -1,6 +1,6 @@
 // The deployed sites: {displayName}.{appId}.amplifyapp.{siteDomain} serves the files of the branch's
 // last successful job, extracted from its zip once. Like Amplify, a zip whose files sit under a
-// folder still deploys, but then nothing is at the root (spec §2.1, §7.2).
+// folder still deploys, but then nothing is at the root.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import JSZip from 'jszip';

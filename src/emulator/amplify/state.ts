@@ -10,7 +10,7 @@ import { extractZip, type SiteFiles } from './serve';
 
 export type JobStatus = 'CREATED' | 'PENDING' | 'PROVISIONING' | 'RUNNING' | 'FAILED' | 'SUCCEED' | 'CANCELLING' | 'CANCELLED';
 const UNFINISHED: ReadonlySet<JobStatus> = new Set(['CREATED', 'PENDING', 'PROVISIONING', 'RUNNING', 'CANCELLING']);
-/** CreateDeployment → StartDeployment must happen within 8 hours (model doc, spec §1.6). */
+/** CreateDeployment → StartDeployment must happen within 8 hours (CreateDeployment's model documentation). */
 export const DEPLOY_WINDOW_MS = 8 * 60 * 60 * 1000;
 
 export interface AppSettings {
@@ -110,7 +110,7 @@ export interface JobView {
   steps: StepView[];
 }
 
-/** `feature/My_Site` → `feature-my-site` (spec §1.9; no collapsing or trimming is known). */
+/** `feature/My_Site` → `feature-my-site` (Branch.displayName's derivation; no collapsing or trimming is known). */
 export function deriveDisplayName(branchName: string): string {
   return branchName.toLowerCase().replace(/[^a-z0-9-]/g, '-');
 }

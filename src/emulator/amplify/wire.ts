@@ -1,6 +1,6 @@
 // Amplify's JSON shapes: request members read with the model's constraints, response objects with
 // every model-required member, timestamps as epoch seconds (JSON numbers; the JS SDK rejects ISO
-// strings, spec §8.3), and nextToken pagination.
+// strings), and nextToken pagination.
 import type { App, AppSettings, Branch, BranchSettings, Job, JobView } from './state';
 import { badRequest, validation } from './errors';
 
@@ -192,7 +192,7 @@ export function jobSummaryJson(app: App, branch: Branch, job: Job, view: JobView
   return {
     jobArn: `arn:aws:amplify:${region}:${app.accountId}:apps/${app.appId}/branches/${branch.branchName}/jobs/${job.jobId.padStart(10, '0')}`,
     jobId: job.jobId,
-    // What a manual job reports here is unconfirmed (spec §1.7); a release job shows "HEAD".
+    // What a manual job reports here is not documented; a release job shows "HEAD".
     commitId: 'HEAD',
     commitMessage: 'Manual deployment',
     commitTime: epoch(job.createTime),
@@ -218,7 +218,7 @@ export function jobJson(app: App, branch: Branch, job: Job, view: JobView, regio
 
 // ---- pagination ----
 
-/** Page size when maxResults is absent or 0; the service's own default is unconfirmed (spec §1.4). */
+/** Page size when maxResults is absent or 0; the service's own default is not documented. */
 export const DEFAULT_PAGE_SIZE = 20;
 
 /**

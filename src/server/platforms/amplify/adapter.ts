@@ -2,7 +2,7 @@
 // quick deploy, or the user's own), a branch per site, unfinished jobs on it stopped, a zip with
 // index.html at its root, CreateDeployment + PUT + StartDeployment, then GetJob until the job ends.
 // Every step is recorded in the checkpoint so that a resumed attempt neither creates a second app nor
-// a second job for a deployment that was already started (spec §0, §7).
+// a second job for a deployment that was already started.
 import { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
@@ -455,7 +455,7 @@ function zipFiles(paths: string[], contents: Map<string, Buffer>): Promise<Buffe
   });
 }
 
-/** The site's files at the zip's root (index.html there, spec §2.1), in a stable order. */
+/** The site's files at the zip's root (index.html there: Amplify serves the zip's root), in a stable order. */
 export async function zipSite(ctx: Ctx): Promise<Uint8Array> {
   const paths = Object.keys(ctx.manifest).sort();
   if (paths.length === 0) throw new PlatformError('bad_request', 'The site has no files to deploy.');

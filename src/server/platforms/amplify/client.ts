@@ -1,4 +1,5 @@
-// AWS Amplify Hosting's control plane as it really behaves (../shared/specs/aws-amplify.md):
+// AWS Amplify Hosting's control plane as it really behaves (the Amplify API Reference and
+// @aws-sdk/client-amplify's model):
 // restJson1 over SigV4 (aws4fetch, signing name "amplify", every attempt signed afresh), errors named
 // by `x-amzn-ErrorType` with the text in `{message}`, and the presigned S3 URL of a manual deployment,
 // which is PUT as plain HTTP — a SigV4 header there would make S3 refuse the upload.
@@ -16,7 +17,7 @@ export interface AmplifyCredentials {
   appId?: string;
 }
 
-/** The model's pattern and length for app ids (spec §1.1); checked before an id enters a URL. */
+/** The model's pattern and length for app ids (AppId in the Amplify API Reference); checked before an id enters a URL. */
 export const APP_ID = /^d[a-z0-9]{1,19}$/;
 /** Job ids are decimal strings (a per-branch counter). */
 const JOB_ID = /^[0-9]{1,255}$/;
@@ -45,7 +46,7 @@ export class AnswerLostError extends PlatformError {
 }
 
 export type JobStatus = 'CREATED' | 'PENDING' | 'PROVISIONING' | 'RUNNING' | 'FAILED' | 'SUCCEED' | 'CANCELLING' | 'CANCELLED';
-/** Jobs that block CreateDeployment on their branch until they finish or are stopped (spec §7.1). */
+/** Jobs that block CreateDeployment on their branch until they finish or are stopped (CreateDeployment's "last job was not finished" refusal). */
 export const UNFINISHED_JOB_STATUSES: ReadonlySet<string> = new Set(['CREATED', 'PENDING', 'PROVISIONING', 'RUNNING']);
 export const TERMINAL_JOB_STATUSES: ReadonlySet<string> = new Set(['SUCCEED', 'FAILED', 'CANCELLED']);
 
@@ -67,7 +68,7 @@ export interface CustomRule {
 
 export interface AmplifyBranch {
   branchName: string;
-  /** The branch's host prefix, derived by Amplify from the name unless set (spec §1.9). */
+  /** The branch's host prefix, derived by Amplify from the name unless set (Branch.displayName). */
   displayName: string;
   stage?: string;
 }
@@ -138,7 +139,7 @@ export function pathSegment(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** The error code as clients find it (spec §1.2): header first (without `:…` suffix or `ns#` prefix), then the body. */
+/** The error code as @aws-sdk/client-amplify's restJson1 deserializer finds it: header first (without `:…` suffix or `ns#` prefix), then the body. */
 function errorCode(res: Response, body: Record<string, unknown> | undefined): string {
   const raw = res.headers.get('x-amzn-errortype') ?? String(body?.code ?? body?.Code ?? body?.__type ?? '');
   return raw.split(/[:,]/)[0]!.split('#').pop()!.trim();
@@ -158,7 +159,7 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** 429 is overloaded (spec §3.4): a throttle is worth retrying, an exhausted quota is not. */
+/** 429 is overloaded (LimitExceededException is both a throttle and an exhausted quota): a throttle is worth retrying, an exhausted quota is not. */
 function isThrottle(code: string, message: string, res: Response): boolean {
   if (res.headers.has('retry-after')) return true;
   if (code === 'ThrottlingException' || code === 'TooManyRequestsException') return true;
