@@ -1,6 +1,6 @@
 'use client';
 // What each platform needs from a person before they paste anything: where to make the token and
-// which permissions it needs. The IAM policy is the least-privilege one of the Amplify spec (§5).
+// which permissions it needs. The IAM policy allows only the Amplify operations Huskit calls.
 import { useState } from 'react';
 
 /** Least privilege for manual Amplify deploys; REGION, ACCOUNT and APPID are the person's own. */

@@ -130,7 +130,7 @@ export class UploadUrls {
       });
     }
 
-    // Recompute the presign for the method actually used: a POST to a PUT URL does not match (§7.4).
+    // Recompute the presign for the method actually used: a POST to a PUT URL does not match (S3 SignatureDoesNotMatch).
     const rest: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(query)) if (!(AUTH_PARAMS as readonly string[]).includes(k) && k !== 'X-Amz-Security-Token') rest[k] = v;
     const expected = await this.presign(this.request(req.method ?? 'GET', req.headers.host ?? '', path, rest), date, expires);

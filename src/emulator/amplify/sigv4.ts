@@ -143,7 +143,7 @@ export class SigV4Verifier {
     }
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
-    // The path exactly as received (still percent-encoded); smithy encodes it once more (§1.1).
+    // The path exactly as received (still percent-encoded); smithy encodes it once more (SigV4 encodes non-S3 paths twice).
     const request: SignableRequest = {
       method: req.method ?? 'GET',
       protocol: 'http:',
