@@ -9,7 +9,7 @@ import type { EmulatorPlatform, PlatformFactory } from '../platform';
 import { Router, type RequestContext } from '../router';
 import type { VercelTeam, VercelToken, VercelUser } from './config';
 import { badRequest, faultError, forbidden, frameworkError, notFound, sendVercelError, VercelError } from './errors';
-import { deploymentForHost, serveDeployment } from './serve';
+import { deploymentForHost, protectedHost, serveDeployment, serveProtected } from './serve';
 import { VercelState, randomId, type Deployment, type Project, type ProjectSettings, type RoutingConfig } from './state';
 
 const PROJECT_NAME = /^[a-z0-9._-]{1,100}$/;
@@ -163,6 +163,13 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
     return d;
   }
 
+  /**
+   * A production deployment's aliases: the scope-suffixed `{project}-{scope}` first (behind Deployment
+   * Protection, as on Vercel, where `alias` lists it beside `{project}.vercel.app` in no promised
+   * order: https://vercel.com/docs/deployments/generated-urls), then the project's production domain.
+   */
+  const aliasesOf = (p: Project) => [...(p.scopeLabel && p.scopeLabel !== p.aliasLabel ? [hostOf(p.scopeLabel)] : []), hostOf(p.aliasLabel)];
+
   const teamJson = (t: VercelTeam) => ({ id: t.id, slug: t.slug, name: t.name, creatorId: t.memberIds[0], created: '2026-01-01T00:00:00.000Z', avatar: null, membership: { role: 'OWNER' }, limited: false });
 
   function deploymentJson(d: Deployment) {
@@ -186,7 +193,7 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
       status: readyState,
       ...(ready && d.target === 'production' ? { readySubstate: project?.productionDeploymentId === d.id ? 'PROMOTED' : 'STAGED' } : {}),
       aliasAssigned,
-      alias: d.target === 'production' && d.aliasAssignedAt !== undefined && project ? [hostOf(project.aliasLabel)] : [],
+      alias: d.target === 'production' && d.aliasAssignedAt !== undefined && project ? aliasesOf(project) : [],
       automaticAliases: [],
       aliasError: null,
       aliasWarning: null,
@@ -228,7 +235,7 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
       updatedAt: p.updatedAt,
       live: false,
       latestDeployments: latest.map(deploymentJson),
-      targets: production ? { production: { ...deploymentJson(production), alias: [hostOf(p.aliasLabel)] } } : {},
+      targets: production ? { production: { ...deploymentJson(production), alias: aliasesOf(p) } } : {},
       ...(rollbackInfo ? { lastAliasRequest: p.lastAliasRequest ?? null } : {}),
     };
   }
@@ -337,6 +344,28 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
   route('GET', '/v9/projects/:idOrName', (call) => {
     const project = requireProject(scope(call), call.ctx.params.idOrName!);
     call.send(200, projectJson(project, call.ctx.url.searchParams.get('rollbackInfo') === 'true'));
+  });
+  // The project's domains (https://vercel.com/docs/rest-api/projects/retrieve-project-domains-by-project-by-id-or-name):
+  // here only its production domain, `{label}.vercel.{siteDomain}` (the scope-suffixed alias is not one).
+  route('GET', '/v9/projects/:idOrName/domains', (call) => {
+    const project = requireProject(scope(call), call.ctx.params.idOrName!);
+    const domains = [
+      {
+        name: hostOf(project.aliasLabel),
+        apexName: `vercel.${services.config.siteDomain}`,
+        projectId: project.id,
+        redirect: null,
+        redirectStatusCode: null,
+        gitBranch: null,
+        customEnvironmentId: null,
+        updatedAt: project.createdAt,
+        createdAt: project.createdAt,
+        verified: true,
+      },
+    ];
+    const production = call.ctx.url.searchParams.get('production');
+    const shown = production === 'false' ? [] : domains;
+    call.send(200, { domains: shown, pagination: { count: shown.length, next: null, prev: null } });
   });
   route('PATCH', '/v9/projects/:idOrName', async (call) => {
     const s = scope(call);
@@ -460,6 +489,51 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
     call.send(200, deploymentJson(d));
   });
 
+  // The list in its older (v6) shape, newest first, filtered as `vercel list` filters it: projectId (id
+  // or name), target, state, and `meta-{key}={value}` for each metadata key (vercel/vercel
+  // packages/cli/src/commands/list/index.ts; fields as in packages/cli/src/util/deploy/get-deployments-by-project-id.ts).
+  route('GET', '/v6/deployments', (call) => {
+    const s = scope(call);
+    const params = call.ctx.url.searchParams;
+    const projectRef = params.get('projectId');
+    const project = projectRef ? state.project(s.ownerId, projectRef) : undefined;
+    if (projectRef && !project) return call.send(200, { deployments: [], pagination: { count: 0, next: null, prev: null } });
+    if (project) state.settle(project, now());
+    const meta = [...params.entries()].filter(([k]) => k.startsWith('meta-')).map(([k, v]) => [k.slice(5), v] as const);
+    const target = params.get('target');
+    const states = params.get('state')?.split(',');
+    const limit = Math.min(100, Math.max(1, Number(params.get('limit') ?? 20) || 20));
+    const all = [...state.deployments.values()]
+      .filter((d) => d.ownerId === s.ownerId && (!project || d.projectId === project.id))
+      .filter((d) => meta.every(([k, v]) => d.meta[k] === v) && (!target || d.target === target))
+      .map(deploymentJson)
+      .filter((d) => !states || states.includes(d.readyState))
+      .sort((a, b) => b.createdAt - a.createdAt);
+    const page = all.slice(0, limit);
+    const deployments = page.map((d) => ({
+      uid: d.id,
+      name: d.name,
+      url: d.url,
+      created: d.createdAt,
+      createdAt: d.createdAt,
+      buildingAt: d.buildingAt,
+      ...(d.ready ? { ready: d.ready } : {}),
+      state: d.readyState,
+      readyState: d.readyState,
+      ...(d.readySubstate ? { readySubstate: d.readySubstate } : {}),
+      type: d.type,
+      creator: d.creator,
+      inspectorUrl: d.inspectorUrl,
+      meta: d.meta,
+      target: d.target,
+      aliasAssigned: d.aliasAssigned,
+      aliasError: d.aliasError,
+      projectId: d.projectId,
+    }));
+    const next = all.length > limit ? page[page.length - 1]!.createdAt : null;
+    call.send(200, { deployments, pagination: { count: deployments.length, next, prev: null } });
+  });
+
   route('GET', '/v13/deployments/:idOrUrl', (call) => call.send(200, deploymentJson(requireDeployment(scope(call), call.ctx.params.idOrUrl!))));
 
   route('PATCH', '/v12/deployments/:id/cancel', (call) => {
@@ -513,6 +587,7 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
       project.productionDeploymentId = d.id;
       project.lastAliasRequest = { jobStatus: 'succeeded', requestedAt: now(), toDeploymentId: d.id, ...(from ? { fromDeploymentId: from } : {}), type };
       d.aliasAssignedAt ??= now();
+      d.staged = false;
       if (type === 'promote') d.target = 'production';
       call.send(201, {});
     };
@@ -533,6 +608,7 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
       },
     ],
     serveSite: (hostname, req, res) => {
+      if (protectedHost(state, hostname, services.config.siteDomain)) return serveProtected(res);
       const d = deploymentForHost(state, hostname, services.config.siteDomain, now());
       if (d === null) return false;
       return serveDeployment(state, d, req, res);

@@ -24,6 +24,27 @@ export function deploymentForHost(state: VercelState, hostname: string, siteDoma
   return d && state.readyState(d, now) === 'READY' ? d : undefined;
 }
 
+/**
+ * A project's scope-suffixed alias `{project}-{scope}`: behind Deployment Protection (Standard
+ * Protection covers every URL but the production domains: https://vercel.com/docs/deployment-protection).
+ */
+export function protectedHost(state: VercelState, hostname: string, siteDomain: string): boolean {
+  const suffix = `.vercel.${siteDomain}`.toLowerCase();
+  const host = hostname.toLowerCase();
+  if (!host.endsWith(suffix)) return false;
+  const label = host.slice(0, -suffix.length);
+  const projects = [...state.projects.values()];
+  return !projects.some((p) => p.aliasLabel === label) && projects.some((p) => p.scopeLabel === label);
+}
+
+/** What a visitor without a Vercel login gets there: 401 and the log-in page. */
+export function serveProtected(res: ServerResponse): true {
+  const html = '<!doctype html><title>Authentication Required</title><h1>Authentication Required</h1><p>This deployment is protected: log in to Vercel to see it.</p>\n';
+  res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(html)), 'x-robots-tag': 'noindex', 'set-cookie': '_vercel_sso_nonce=local; Path=/; HttpOnly' });
+  res.end(html);
+  return true;
+}
+
 /** Vercel names text types with their charset; unknown extensions are octet streams. */
 export function contentType(path: string): string {
   const type = mime.getType(path) ?? 'application/octet-stream';

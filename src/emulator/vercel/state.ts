@@ -1,7 +1,8 @@
 // Projects, deployments and uploaded files of the local Vercel. Files are kept by SHA-1 per owner (a
 // team or a personal account). A deployment's progress is computed from timestamps on the emulator
 // clock (QUEUED for one stepMs, BUILDING for another, then READY), so moving the clock moves it; a
-// production deployment takes the project's alias when it becomes READY, in creation order.
+// production deployment takes the project's alias when it becomes READY, in creation order, unless the
+// project is rolled back (then it is staged until a promote).
 import { randomBytes } from 'node:crypto';
 
 export type ReadyState = 'QUEUED' | 'BUILDING' | 'READY' | 'ERROR' | 'CANCELED';
@@ -21,9 +22,21 @@ export interface Project extends ProjectSettings {
   accountId: string;
   /** The label of the production alias: `{label}.vercel.{siteDomain}`. */
   aliasLabel: string;
+  /**
+   * The label of the scope-suffixed alias `{label}-{scope}` every production deployment also gets,
+   * behind Deployment Protection (only the production domain is public). Unset on older snapshots.
+   */
+  scopeLabel?: string;
   createdAt: number;
   updatedAt: number;
   productionDeploymentId?: string;
+  /**
+   * The last rollback or promote (GET /v9/projects/:id?rollbackInfo=true). While the last one is a
+   * rollback the project stays rolled back: new production deployments become READY but STAGED, without
+   * the production domains, until a promote (https://vercel.com/docs/instant-rollback; "To undo a
+   * rollback, promote a deployment", https://vercel.com/docs/cli/rollback; the fields as in
+   * vercel/vercel internals/types/index.d.ts `LastAliasRequest`).
+   */
   lastAliasRequest?: { jobStatus: 'succeeded'; requestedAt: number; toDeploymentId: string; fromDeploymentId?: string; type: 'rollback' | 'promote' };
 }
 
@@ -55,6 +68,8 @@ export interface Deployment {
   canceledAt?: number;
   /** When it took the production alias (ms), once it did. */
   aliasAssignedAt?: number;
+  /** A production deployment that became READY while the project was rolled back: it waits for a promote. */
+  staged?: boolean;
 }
 
 export const randomId = (prefix: string, bytes = 12) => `${prefix}${randomBytes(bytes).toString('base64url').replace(/[-_]/g, '').slice(0, bytes * 2)}`;
@@ -89,7 +104,8 @@ export class VercelState {
     // owners get their slug added.
     const label = name.replace(/[._]+/g, '-').replace(/^-+|-+$/g, '') || 'project';
     const taken = [...this.projects.values()].some((p) => p.aliasLabel === label);
-    const project: Project = { ...settings, id: randomId('prj_'), name, accountId: ownerId, aliasLabel: taken ? `${label}-${ownerSlug}` : label, createdAt: now, updatedAt: now };
+    const scopeLabel = `${label}-${ownerSlug}`;
+    const project: Project = { ...settings, id: randomId('prj_'), name, accountId: ownerId, aliasLabel: taken ? scopeLabel : label, scopeLabel, createdAt: now, updatedAt: now };
     this.projects.set(project.id, project);
     return project;
   }
@@ -119,10 +135,23 @@ export class VercelState {
     return d.failure ? 'ERROR' : 'READY';
   }
 
-  /** Lets production deployments that became READY take the alias, oldest first. */
+  /** Whether the project's production domains stay where a rollback put them (until a promote). */
+  rolledBack(project: Project): boolean {
+    return project.lastAliasRequest?.type === 'rollback';
+  }
+
+  /**
+   * Lets production deployments that became READY take the alias, oldest first; while the project is
+   * rolled back they are staged instead. (Every rollback and promote settles first, so a deployment
+   * is judged by the state the project had when it became READY.)
+   */
   settle(project: Project, now: number): void {
     for (const d of this.deploymentsOf(project)) {
-      if (d.target !== 'production' || d.aliasAssignedAt !== undefined || this.readyState(d, now) !== 'READY') continue;
+      if (d.target !== 'production' || d.aliasAssignedAt !== undefined || d.staged || this.readyState(d, now) !== 'READY') continue;
+      if (this.rolledBack(project)) {
+        d.staged = true;
+        continue;
+      }
       d.aliasAssignedAt = this.readyAt(d);
       project.productionDeploymentId = d.id;
     }

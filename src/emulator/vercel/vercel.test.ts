@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createDeployment } from '@vercel/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_VERCEL } from '@/lib/local-cloud';
-import { cloudStats, fetchSite, requestCount, setFaults } from '@/testing/cloud';
+import { cloudStats, fetchSite, moveCloudClock, requestCount, setFaults } from '@/testing/cloud';
 import { defaultCloudConfig, type CloudConfig } from '../config';
 import { startCloud, type RunningCloud } from '../server';
 import { LOCAL_VERCEL_USER_TEAM } from './config';
@@ -100,6 +100,8 @@ async function expectServed(host: string, files: Files) {
 }
 
 const hostOnly = (alias: string) => alias.replace(/:\d+$/, '');
+/** The production domain among a deployment's aliases: the local cloud lists the scope-suffixed (protected) one first, as Vercel may. */
+const production = (alias: string[]) => hostOnly(alias[alias.length - 1]!);
 
 describe('deploying with the official @vercel/client', () => {
   it('goes through missing_files → /v2/files → create again, then READY and the production alias serves the exact bytes', async () => {
@@ -118,23 +120,28 @@ describe('deploying with the official @vercel/client', () => {
     const deployment = last.payload;
     expect(deployment.readyState).toBe('READY');
     expect(typeof deployment.aliasAssigned).toBe('number');
-    expect(deployment.alias).toEqual([`client-site.vercel.localhost:${cloud.port}`]);
+    // The scope-suffixed alias first, then the production domain; only the latter is public.
+    expect(deployment.alias).toEqual([`client-site-${LOCAL_VERCEL.platformTeamSlug}.vercel.localhost:${cloud.port}`, `client-site.vercel.localhost:${cloud.port}`]);
+    const guarded = await fetchSite(cloud.url, hostOnly(deployment.alias[0]), '/');
+    expect([guarded.status, guarded.body.toString()]).toEqual([401, expect.stringContaining('Authentication Required')]);
+    const domains = await api('GET', `/v9/projects/${deployment.projectId}/domains?production=true&teamId=${TEAM}`);
+    expect(domains.body.domains.map((d: { name: string }) => d.name)).toEqual([`client-site.vercel.localhost:${cloud.port}`]);
     expect(deployment.ownerId).toBe(TEAM);
-    await expectServed(hostOnly(deployment.alias[0]), files);
+    await expectServed(production(deployment.alias), files);
     // The deployment's own host serves it too; folders answer their index.html; types by extension.
     await expectServed(hostOnly(deployment.url), files);
-    const about = await fetchSite(cloud.url, hostOnly(deployment.alias[0]), '/about');
+    const about = await fetchSite(cloud.url, production(deployment.alias), '/about');
     expect([about.status, about.body.toString()]).toEqual([200, '<h1>About one</h1>']);
-    expect((await fetchSite(cloud.url, hostOnly(deployment.alias[0]), '/')).headers['content-type']).toBe('text/html; charset=utf-8');
-    expect((await fetchSite(cloud.url, hostOnly(deployment.alias[0]), '/img/logo.png')).headers['content-type']).toBe('image/png');
+    expect((await fetchSite(cloud.url, production(deployment.alias), '/')).headers['content-type']).toBe('text/html; charset=utf-8');
+    expect((await fetchSite(cloud.url, production(deployment.alias), '/img/logo.png')).headers['content-type']).toBe('image/png');
     // _redirects means nothing on Vercel: a plain file, and /old is a 404.
-    expect((await fetchSite(cloud.url, hostOnly(deployment.alias[0]), '/old')).status).toBe(404);
+    expect((await fetchSite(cloud.url, production(deployment.alias), '/old')).status).toBe(404);
 
     // A redeploy with the same files uploads nothing and moves the alias.
     const again = await clientDeploy({ ...files, 'index.html': '<h1>two</h1>' }, { name: 'client-site', teamId: TEAM });
     expect(again.last.type).toBe('alias-assigned');
     expect(requestCount(await cloudStats(cloud.url), 'vercel POST /vercel/v2/files') - requestCount(after, 'vercel POST /vercel/v2/files')).toBe(1);
-    expect((await fetchSite(cloud.url, hostOnly(deployment.alias[0]), '/')).body.toString()).toBe('<h1>two</h1>');
+    expect((await fetchSite(cloud.url, production(deployment.alias), '/')).body.toString()).toBe('<h1>two</h1>');
     // The first deployment's own host still serves the first version.
     expect((await fetchSite(cloud.url, hostOnly(deployment.url), '/')).body.toString()).toBe('<!doctype html><h1>one</h1>');
   });
@@ -145,7 +152,7 @@ describe('deploying with the official @vercel/client', () => {
     expect(personal.last.payload.ownerId).toMatch(/^user_/);
     const team = await clientDeploy({ 'index.html': 'team' }, { name: 'ours', token: LOCAL_VERCEL.userToken, teamId: LOCAL_VERCEL_USER_TEAM.id });
     expect(team.last.payload.ownerId).toBe(LOCAL_VERCEL_USER_TEAM.id);
-    expect((await fetchSite(cloud.url, hostOnly(team.last.payload.alias[0]), '/')).body.toString()).toBe('team');
+    expect((await fetchSite(cloud.url, production(team.last.payload.alias), '/')).body.toString()).toBe('team');
     // The user's token does not cover the quick-deploy team.
     const refused = await clientDeploy({ 'index.html': 'x' }, { name: 'nope', token: LOCAL_VERCEL.userToken, teamId: TEAM });
     expect([refused.last.type, refused.last.payload.status, refused.last.payload.code]).toEqual(['error', 403, 'forbidden']);
@@ -153,7 +160,7 @@ describe('deploying with the official @vercel/client', () => {
 
   it('serves public/ when the folder has one (the "Other" preset), and SPA rewrites after the filesystem', async () => {
     const withPublic = await clientDeploy({ 'README.md': 'not served', 'public/index.html': 'from public' }, { name: 'has-public', teamId: TEAM });
-    const host = hostOnly(withPublic.last.payload.alias[0]);
+    const host = production(withPublic.last.payload.alias);
     expect((await fetchSite(cloud.url, host, '/')).body.toString()).toBe('from public');
     expect((await fetchSite(cloud.url, host, '/README.md')).status).toBe(404);
 
@@ -161,14 +168,14 @@ describe('deploying with the official @vercel/client', () => {
       { 'index.html': 'app shell', 'app.js': 'js', '404.html': 'never for SPA' },
       { name: 'spa-site', teamId: TEAM, deployment: { rewrites: [{ source: '/(.*)', destination: '/index.html' }], headers: [{ source: '/app.js', headers: [{ key: 'X-Test', value: 'yes' }] }] } },
     );
-    const spaHost = hostOnly(spa.last.payload.alias[0]);
+    const spaHost = production(spa.last.payload.alias);
     const deep = await fetchSite(cloud.url, spaHost, '/dashboard/settings');
     expect([deep.status, deep.body.toString()]).toEqual([200, 'app shell']);
     const js = await fetchSite(cloud.url, spaHost, '/app.js');
     expect([js.body.toString(), js.headers['x-test']]).toEqual(['js', 'yes']);
 
     const pages = await clientDeploy({ 'index.html': 'home', '404.html': 'custom missing', 'about.html': 'about' }, { name: 'pages-site', teamId: TEAM, deployment: { cleanUrls: true } });
-    const pagesHost = hostOnly(pages.last.payload.alias[0]);
+    const pagesHost = production(pages.last.payload.alias);
     const missing = await fetchSite(cloud.url, pagesHost, '/nope');
     expect([missing.status, missing.body.toString()]).toEqual([404, 'custom missing']);
     expect((await fetchSite(cloud.url, pagesHost, '/about')).body.toString()).toBe('about');
@@ -250,13 +257,25 @@ describe('refusals', () => {
 
 describe('lifecycle', () => {
   it('QUEUED → BUILDING → READY, cancel, a failing build, rollback and promote re-point the alias', async () => {
+    // Steps long enough that only the moved clock makes progress: no race with real time.
+    const saved = cloud.config.vercel.stepMs;
+    cloud.config.vercel.stepMs = 60_000;
+    try {
+      await lifecycle();
+    } finally {
+      cloud.config.vercel.stepMs = saved;
+    }
+  });
+
+  async function lifecycle() {
+    const step = (n = 1) => moveCloudClock(cloud.url, { advanceMs: n * 60_000 + 1 });
     const body = (tag: string) => ({ name: 'life-cycle', target: 'production', files: [{ file: 'index.html', data: tag }] });
     const first = await api('POST', `/v13/deployments?teamId=${TEAM}`, { body: body('v1') });
     expect([first.status, first.body.readyState, first.body.aliasAssigned]).toEqual([200, 'QUEUED', null]);
     expect(first.headers.get('x-ratelimit-limit')).toBeTruthy();
-    await new Promise((r) => setTimeout(r, 60));
+    await step();
     expect((await api('GET', `/v13/deployments/${first.body.id}?teamId=${TEAM}`)).body.readyState).toBe('BUILDING');
-    await new Promise((r) => setTimeout(r, 60));
+    await step();
     const ready = await api('GET', `/v13/deployments/${first.body.url}?teamId=${TEAM}`);
     expect([ready.body.id, ready.body.readyState, typeof ready.body.aliasAssigned]).toEqual([first.body.id, 'READY', 'number']);
     const events = await fetch(`${apiUrl()}/v3/now/deployments/${first.body.id}/events?teamId=${TEAM}&follow=1`, { headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` } });
@@ -266,14 +285,14 @@ describe('lifecycle', () => {
     expect((await api('PATCH', `/v12/deployments/${canceled.body.id}/cancel?teamId=${TEAM}`)).body.readyState).toBe('CANCELED');
 
     const failing = await api('POST', `/v13/deployments?teamId=${TEAM}`, { body: { ...body('x'), projectSettings: { buildCommand: 'npm run build' } } });
-    await new Promise((r) => setTimeout(r, 120));
+    await step(2);
     const failed = await api('GET', `/v13/deployments/${failing.body.id}?teamId=${TEAM}`);
     expect([failed.body.readyState, failed.body.errorCode]).toEqual(['ERROR', 'BUILD_FAILED']);
     expect(failed.body.errorMessage).toMatch(/npm run build/);
 
     const second = await api('POST', `/v13/deployments?teamId=${TEAM}`, { body: { ...body('v2'), projectSettings: { buildCommand: '' } } });
-    await new Promise((r) => setTimeout(r, 120));
-    const alias = hostOnly((await api('GET', `/v13/deployments/${second.body.id}?teamId=${TEAM}`)).body.alias[0]);
+    await step(2);
+    const alias = production((await api('GET', `/v13/deployments/${second.body.id}?teamId=${TEAM}`)).body.alias);
     expect((await fetchSite(cloud.url, alias, '/')).body.toString()).toBe('v2');
 
     const project = first.body.projectId;
@@ -289,11 +308,59 @@ describe('lifecycle', () => {
     expect((await fetchSite(cloud.url, hostOnly(first.body.url), '/')).status).toBe(404);
     expect((await api('DELETE', `/now/deployments/${second.body.id}?teamId=${TEAM}&hard=0`)).status).toBe(200);
     expect((await fetchSite(cloud.url, alias, '/')).status).toBe(404);
+  }
+
+  // Vercel: after an instant rollback, new production deployments are no longer given the production
+  // domains until the project is promoted again (https://vercel.com/docs/instant-rollback; "To undo a
+  // rollback, promote a deployment using vercel promote", https://vercel.com/docs/cli/rollback; the CLI's
+  // promote is POST /v10/projects/{id}/promote/{deploymentId}, vercel/vercel
+  // packages/cli/src/commands/promote/request-promote.ts).
+  it('after a rollback a new production deployment is READY but STAGED, without the production domain, until a promote', async () => {
+    const body = (tag: string) => ({ name: 'rolled-back', target: 'production', projectSettings: { buildCommand: '' }, files: [{ file: 'index.html', data: tag }] });
+    const ready = async (tag: string) => {
+      const created = await api('POST', `/v13/deployments?teamId=${TEAM}`, { body: body(tag) });
+      await moveCloudClock(cloud.url, { advanceMs: 200 });
+      return (await api('GET', `/v13/deployments/${created.body.id}?teamId=${TEAM}`)).body;
+    };
+    const v1 = await ready('v1');
+    const v2 = await ready('v2');
+    const host = production(v2.alias);
+    expect((await api('POST', `/v9/projects/${v1.projectId}/rollback/${v1.id}?teamId=${TEAM}`, { body: {} })).status).toBe(201);
+    expect((await fetchSite(cloud.url, host, '/')).body.toString()).toBe('v1');
+
+    const v3 = await ready('v3');
+    expect([v3.readyState, v3.readySubstate, v3.aliasAssigned, v3.alias]).toEqual(['READY', 'STAGED', null, []]);
+    expect((await fetchSite(cloud.url, host, '/')).body.toString()).toBe('v1');
+    const info = await api('GET', `/v9/projects/${v1.projectId}?rollbackInfo=true&teamId=${TEAM}`);
+    expect(info.body.lastAliasRequest).toMatchObject({ type: 'rollback', toDeploymentId: v1.id, jobStatus: 'succeeded' });
+
+    expect((await api('POST', `/v10/projects/${v1.projectId}/promote/${v3.id}?teamId=${TEAM}`, { body: {} })).status).toBe(201);
+    expect((await fetchSite(cloud.url, host, '/')).body.toString()).toBe('v3');
+    const promoted = (await api('GET', `/v13/deployments/${v3.id}?teamId=${TEAM}`)).body;
+    expect([promoted.readySubstate, typeof promoted.aliasAssigned, production(promoted.alias)]).toEqual(['PROMOTED', 'number', host]);
+    // Promoted again: the next production deployment takes the domain by itself.
+    const v4 = await ready('v4');
+    expect([v4.readySubstate, production(v4.alias)]).toEqual(['PROMOTED', host]);
+    expect((await fetchSite(cloud.url, host, '/')).body.toString()).toBe('v4');
+  });
+
+  it('GET /v6/deployments filters by project and by meta-{key}, newest first, in the v6 shape', async () => {
+    const make = (tag: string, meta: Record<string, string>) =>
+      api('POST', `/v13/deployments?teamId=${TEAM}`, { body: { name: 'listed', target: 'production', meta, files: [{ file: 'index.html', data: tag }] } });
+    const a = await make('a', { huskitDeploymentId: 'one' });
+    const b = await make('b', { huskitDeploymentId: 'two' });
+    const c = await make('c', { huskitDeploymentId: 'two', extra: 'x' });
+    const list = (q: string) => api('GET', `/v6/deployments?${q}&teamId=${TEAM}`).then((r) => r.body.deployments as { uid: string; state: string; meta: Record<string, string> }[]);
+    expect((await list(`projectId=${a.body.projectId}&meta-huskitDeploymentId=two`)).map((d) => d.uid)).toEqual([c.body.id, b.body.id]);
+    expect((await list(`projectId=listed&meta-huskitDeploymentId=two&meta-extra=x`)).map((d) => d.uid)).toEqual([c.body.id]);
+    expect((await list(`projectId=${a.body.projectId}&meta-huskitDeploymentId=one`))[0]).toMatchObject({ uid: a.body.id, state: 'QUEUED', meta: { huskitDeploymentId: 'one' } });
+    expect(await list(`projectId=${a.body.projectId}&meta-huskitDeploymentId=none`)).toEqual([]);
+    expect(await list('projectId=prj_unknown')).toEqual([]);
   });
 
   it('deleting a project deletes its deployments: the site is gone', async () => {
     const { last } = await clientDeploy({ 'index.html': 'bye' }, { name: 'to-delete', teamId: TEAM });
-    const host = hostOnly(last.payload.alias[0]);
+    const host = production(last.payload.alias);
     expect((await fetchSite(cloud.url, host, '/')).status).toBe(200);
     const del = await api('DELETE', `/v9/projects/to-delete?teamId=${TEAM}`);
     expect([del.status, del.headers.get('x-ratelimit-limit')]).toEqual([204, '100000']);
@@ -390,7 +457,7 @@ describe('limits and faults', () => {
     const uploads = requestCount(await cloudStats(cloud.url), 'vercel POST /vercel/v2/files') - requestCount(before, 'vercel POST /vercel/v2/files');
     expect(uploads).toBeGreaterThan(0);
     expect(uploads).toBeLessThanOrEqual(Object.keys(files).length);
-    await expectServed(hostOnly(again.last.payload.alias[0]), files);
+    await expectServed(production(again.last.payload.alias), files);
   });
 });
 
@@ -412,7 +479,7 @@ describe('persistence', () => {
       const got = await fetch(`${second.url}/vercel/v13/deployments/${d.id}?teamId=${TEAM}`, { headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` } });
       const json = (await got.json()) as { readyState: string; alias: string[] };
       expect(json.readyState).toBe('READY');
-      const site = await fetchSite(second.url, hostOnly(json.alias[0]!), '/');
+      const site = await fetchSite(second.url, production(json.alias), '/');
       expect(site.body.toString()).toBe('kept bytes');
       expect((await cloudStats(second.url)).blobs['vercel.files']).toBe(1);
     } finally {

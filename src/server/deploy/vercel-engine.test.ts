@@ -38,9 +38,12 @@ const chat = () => `vc-${Math.random().toString(36).slice(2, 8)}`;
 const FILES = 'vercel POST /vercel/v2/files';
 const CREATE_DEPLOYMENT = 'vercel POST /vercel/v13/deployments';
 
+/** Where a file is served with clean URLs: `about.html` at `/about`, `docs/index.html` at `/docs/`. */
+const canonical = (path: string) => `/${path.replace(/index\.html$/, '').replace(/\.html$/, '')}`;
+
 async function expectServed(url: string, expected: ReturnType<typeof fixtureSite>['expected']) {
   for (const [path, file] of Object.entries(expected)) {
-    const res = await fetchSite(cloud().url, hostOf(url), encodeURI(`/${path}`));
+    const res = await fetchSite(cloud().url, hostOf(url), encodeURI(canonical(path)));
     expect(res.status, path).toBe(200);
     expect(res.body.equals(file.bytes), path).toBe(true);
     expect(res.headers['content-type'], path).toBe(file.contentType);

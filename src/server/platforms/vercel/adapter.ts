@@ -87,18 +87,19 @@ export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
     const target = { externalProjectId: ctx.credentials.teamId ?? project.accountId, externalId: project.id };
 
     const rolledBack = await rollBack(vercel, ctx, done, save, project.id);
-    if (rolledBack) return { url: siteUrl(rolledBack), target };
+    if (rolledBack) return { url: await siteUrl(vercel, project.id, rolledBack), target };
 
     try {
       let deployment = done.deploymentId ? await waitForDeployment(vercel, ctx, done, done.deploymentId) : null;
       if (!deployment) {
-        // None yet, or the one a crashed attempt started is gone: deploy (again).
-        const created = await createDeployment(vercel, ctx, project);
+        // None yet, or the one a crashed attempt started is gone: deploy (again). An attempt that died
+        // between Vercel's answer and the checkpoint left one behind: that one is used.
+        const created = (await madeFor(vercel, ctx, project.id)) ?? (await createDeployment(vercel, ctx, project));
         await save({ deploymentId: created.id, startedAt: Date.now() });
         deployment = await waitForDeployment(vercel, ctx, done, created.id);
         if (!deployment) throw new PlatformError('unavailable', 'The new Vercel deployment disappeared while it was being built. Deploy again.');
       }
-      return { url: siteUrl(deployment), target };
+      return { url: await siteUrl(vercel, project.id, deployment), target };
     } catch (err) {
       // A deployment that ended badly on Vercel is not resumed: the next attempt makes a new one.
       if (err instanceof DeploymentEnded) await save({ deploymentId: null, startedAt: undefined });
@@ -220,19 +221,39 @@ async function createDeployment(vercel: VercelClient, ctx: Ctx, project: { id: s
     // The same rule as the other platforms: the site's own 404.html when it has one, else the SPA fallback
     // (after the site's own rewrites).
     rewrites: [...rules.rewrites, ...(ctx.manifest['404.html'] ? [] : SPA_REWRITES)],
+    // `/about` serves about.html and `/about.html` redirects (308) to it, as Cloudflare's
+    // auto-trailing-slash and Netlify's pretty URLs do. A deployment option sent beside redirects and
+    // rewrites (vercel/vercel packages/client/src/types.ts DeploymentOptions; vercel.json `cleanUrls`:
+    // https://vercel.com/docs/project-configuration#cleanurls).
+    cleanUrls: true,
     meta: { huskitDeploymentId: ctx.deploymentId },
   };
 
-  const first = await vercel.createDeployment(body);
+  // A create whose answer was lost may have made the deployment: it is looked up before any resend.
+  const recover = () => madeFor(vercel, ctx, project.id);
+  const first = await vercel.createDeployment(body, recover);
   if ('deployment' in first) {
     await ctx.report('upload', 80, 'Vercel already has every file');
     return first.deployment;
   }
   await uploadMissing(vercel, ctx, files, first.missing);
-  const second = await vercel.createDeployment(body);
+  const second = await vercel.createDeployment(body, recover);
   if ('missing' in second)
     throw new PlatformError('unavailable', `Vercel still reports ${second.missing.length} file(s) missing after the upload. Deploy again: files already sent are kept.`);
   return second.deployment;
+}
+
+/**
+ * The deployment an earlier create of this attempt made (found by `meta.huskitDeploymentId`), unless it
+ * ended (failed or canceled: the next one is a new deployment).
+ */
+async function madeFor(vercel: VercelClient, ctx: Ctx, projectId: string): Promise<VercelDeployment | undefined> {
+  const found = await vercel.findDeployments(projectId, { huskitDeploymentId: ctx.deploymentId });
+  const live = found.find((d) => d.readyState !== 'ERROR' && d.readyState !== 'CANCELED' && !d.readyState.endsWith('_ERROR'));
+  if (!live) return undefined;
+  const deployment = await vercel.getDeployment(live.id);
+  if (deployment) await ctx.report('upload', 80, `Vercel had already made deployment ${deployment.id} for this attempt: using it`);
+  return deployment ?? undefined;
 }
 
 /** The site's _redirects and _headers as Vercel's own keys; what cannot be translated is said in the log. */
@@ -280,6 +301,8 @@ class DeploymentEnded extends PlatformError {}
 async function waitForDeployment(vercel: VercelClient, ctx: Ctx, done: Checkpoint, id: string): Promise<VercelDeployment | null> {
   await ctx.report('activate', 85, `Waiting for Vercel deployment ${id}`);
   let lastState = '';
+  let readyPolls = 0;
+  let promoted = false;
   for (;;) {
     const d = await vercel.getDeployment(id);
     if (!d) return null;
@@ -295,6 +318,10 @@ async function waitForDeployment(vercel: VercelClient, ctx: Ctx, done: Checkpoin
       lastState = d.readyState;
       await ctx.report('activate', d.readyState === 'READY' ? 92 : 88, `Vercel deployment is ${d.readyState.toLowerCase()}`);
     }
+    // READY without the production domain: while the project is rolled back Vercel gives new production
+    // deployments none until one is promoted (https://vercel.com/docs/instant-rollback). Asked at once,
+    // then every 10th poll (the alias can also simply lag).
+    if (d.readyState === 'READY' && readyPolls++ % 10 === 0) promoted = await promoteIfRolledBack(vercel, ctx, d, promoted);
     if (Date.now() - (done.startedAt ?? Date.now()) > polling.maxMs) {
       await vercel.cancelDeployment(id).catch(() => {});
       throw new DeploymentEnded('timeout', `Vercel did not finish the deployment in ${Math.round(polling.maxMs / 60_000)} minutes. Try again later.`);
@@ -303,9 +330,40 @@ async function waitForDeployment(vercel: VercelClient, ctx: Ctx, done: Checkpoin
   }
 }
 
-/** The production alias (a host name, as Vercel answers it) in the configured URL template. */
-function siteUrl(d: VercelDeployment): string {
-  const alias = d.alias?.[0];
-  if (!alias) throw new PlatformError('unavailable', 'Vercel answered the deployment without its address. Deploy again.');
-  return getEnv().vercel.siteUrl.replaceAll('{alias}', alias);
+/**
+ * Promotes `d` when the project is rolled back (its last alias request is a rollback); answers whether
+ * it has been promoted. A promote Vercel reports as failed ends the deployment.
+ */
+async function promoteIfRolledBack(vercel: VercelClient, ctx: Ctx, d: VercelDeployment, promoted: boolean): Promise<boolean> {
+  const request = (await vercel.getProject(d.projectId, { rollbackInfo: true }))?.lastAliasRequest;
+  if (promoted) {
+    if (request?.type === 'promote' && request.toDeploymentId === d.id && request.jobStatus === 'failed')
+      throw new DeploymentEnded('unavailable', 'Vercel could not give the new deployment the production domain. Deploy again.');
+    return true;
+  }
+  if (request?.type !== 'rollback' || request.toDeploymentId === d.id) return false;
+  await ctx.report(
+    'activate',
+    93,
+    `The Vercel project is rolled back to deployment ${request.toDeploymentId}, so Vercel gives new deployments no production domain: promoting ${d.id} (this ends the rollback)`,
+  );
+  await vercel.promote(d.projectId, d.id);
+  return true;
+}
+
+/**
+ * The project's production domain (a host name, as Vercel answers it) in the configured URL template.
+ * Not simply `alias[0]`: a production deployment's aliases also include `{project}-{scope}.vercel.app`,
+ * which sits behind Deployment Protection (https://vercel.com/docs/deployment-protection), in no promised
+ * order. Of the project's production domains, one the deployment has, the default `{project}.vercel.app`
+ * (named after the project) before custom ones, else the oldest.
+ */
+async function siteUrl(vercel: VercelClient, projectId: string, d: VercelDeployment): Promise<string> {
+  const aliases = new Set(d.alias ?? []);
+  const domains = (await vercel.productionDomains(projectId)).sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
+  const own = domains.filter((x) => aliases.has(x.name));
+  const pool = own.length ? own : domains;
+  const chosen = pool.find((x) => x.name.startsWith(`${d.name}.`))?.name ?? pool[0]?.name;
+  if (!chosen) throw new PlatformError('unavailable', 'Vercel answered the deployment without a production domain of its project. Deploy again.');
+  return getEnv().vercel.siteUrl.replaceAll('{alias}', chosen);
 }

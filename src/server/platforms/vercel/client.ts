@@ -1,7 +1,7 @@
 // Vercel's REST API for file deployments, as it really behaves (../shared/specs/vercel.md): bearer
 // tokens scoped by ?teamId=, projects, SHA-1 addressed uploads, POST /v13/deployments answering
 // 400 missing_files until every file is there, readyState + aliasAssigned, rollback and cancel.
-import { errorForStatus, PlatformError, sendWithRetry, type RetryPolicy, type SendContext } from '../http';
+import { errorForStatus, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy, type SendContext } from '../http';
 
 export interface VercelCredentials {
   token: string;
@@ -12,20 +12,34 @@ export interface VercelProject {
   id: string;
   name: string;
   accountId: string;
-  lastAliasRequest?: { jobStatus: string; toDeploymentId: string } | null;
+  /** The last rollback or promote (with ?rollbackInfo=true); a `rollback` one means the project is rolled back. */
+  lastAliasRequest?: { jobStatus: string; toDeploymentId: string; type?: 'rollback' | 'promote' } | null;
 }
 
 export interface VercelDeployment {
   id: string;
+  /** The project's name. */
+  name?: string;
   url: string;
   projectId: string;
   ownerId: string;
   readyState: string;
+  /** For READY production deployments: PROMOTED (serving the production domains) or STAGED. */
+  readySubstate?: string;
   aliasAssigned?: number | boolean | null;
   alias?: string[];
   aliasError?: { code: string; message: string } | null;
   errorCode?: string;
   errorMessage?: string;
+}
+
+/** One of a project's domains (GET /v9/projects/{id}/domains). */
+export interface VercelProjectDomain {
+  name: string;
+  redirect?: string | null;
+  gitBranch?: string | null;
+  customEnvironmentId?: string | null;
+  createdAt?: number;
 }
 
 export interface DeploymentFile {
@@ -67,11 +81,30 @@ export class VercelClient {
     operation: string,
     method: string,
     path: string,
-    opts: { query?: Record<string, string>; json?: unknown; body?: Buffer; headers?: Record<string, string>; allowMissing?: boolean; onError?: (status: number, body: ErrorBody) => T | undefined } = {},
+    opts: {
+      query?: Record<string, string>;
+      json?: unknown;
+      body?: Buffer;
+      headers?: Record<string, string>;
+      allowMissing?: boolean;
+      onError?: (status: number, body: ErrorBody) => T | undefined;
+      policy?: Partial<RetryPolicy>;
+      /** For a create: what an attempt whose answer was lost made, looked up before sending again. */
+      recover?: () => Promise<T | undefined>;
+    } = {},
   ): Promise<T> {
+    const recover = opts.recover;
     const res = await sendWithRetry({
       label: `${LABEL} (${operation})`,
-      policy: this.policy,
+      policy: { ...this.policy, ...opts.policy },
+      ...(recover
+        ? {
+            recover: async () => {
+              const found = await recover();
+              return found === undefined ? undefined : Response.json(found);
+            },
+          }
+        : {}),
       send: ({ signal }: SendContext) =>
         fetch(this.url(path, opts.query), {
           method,
@@ -139,25 +172,56 @@ export class VercelClient {
     return out;
   }
 
+  /**
+   * The project's production domains that serve it (no redirects, no branch or custom-environment
+   * domains): https://vercel.com/docs/rest-api/projects/retrieve-project-domains-by-project-by-id-or-name.
+   */
+  async productionDomains(projectId: string): Promise<VercelProjectDomain[]> {
+    const res = await this.call<{ domains: VercelProjectDomain[] }>('read project domains', 'GET', `/v9/projects/${encodeURIComponent(projectId)}/domains`, {
+      query: { production: 'true', redirects: 'false', limit: '100' },
+    });
+    return res.domains.filter((d) => !d.redirect && !d.gitBranch && !d.customEnvironmentId);
+  }
+
   /** Deletes a project (and its deployments); one already gone counts as deleted. */
   async deleteProject(id: string): Promise<void> {
     await this.call('delete project', 'DELETE', `/v9/projects/${encodeURIComponent(id)}`, { allowMissing: true });
   }
 
-  /** Creates a deployment, or answers the SHA-1s Vercel does not have yet (400 missing_files). */
-  async createDeployment(body: Record<string, unknown>): Promise<{ deployment: VercelDeployment } | { missing: string[] }> {
+  /**
+   * Creates a deployment, or answers the SHA-1s Vercel does not have yet (400 missing_files). Not
+   * idempotent: before a resend (no answer, a timeout, a 5xx) `recover` looks up what the lost attempt
+   * may have made, so that a retry never makes a second deployment.
+   */
+  async createDeployment(body: Record<string, unknown>, recover?: () => Promise<VercelDeployment | undefined>): Promise<{ deployment: VercelDeployment } | { missing: string[] }> {
     const result = await this.call<VercelDeployment | { missing: string[] }>('create deployment', 'POST', '/v13/deployments', {
       query: { skipAutoDetectionConfirmation: '1' },
       json: body,
       onError: (status, err) => (status === 400 && err.error?.code === 'missing_files' ? { missing: err.error.missing ?? [] } : undefined),
+      ...(recover ? { recover } : {}),
     });
     return 'missing' in result ? result : { deployment: result };
   }
 
+  /**
+   * A project's deployments whose metadata has every given key and value, newest first: GET
+   * /v6/deployments?projectId=…&meta-{key}={value}, as `vercel list --meta` asks (vercel/vercel
+   * packages/cli/src/commands/list/index.ts; https://vercel.com/docs/rest-api/deployments/list-deployments).
+   * The v6 list names the id `uid` (packages/cli/src/util/deploy/get-deployments-by-project-id.ts).
+   */
+  async findDeployments(projectId: string, meta: Record<string, string>): Promise<{ id: string; readyState: string }[]> {
+    const query: Record<string, string> = { projectId, limit: '20' };
+    for (const [key, value] of Object.entries(meta)) query[`meta-${key}`] = value;
+    const res = await this.call<{ deployments: { uid: string; readyState?: string; state?: string }[] }>('list deployments', 'GET', '/v6/deployments', { query });
+    return res.deployments.map((d) => ({ id: d.uid, readyState: d.readyState ?? d.state ?? '' }));
+  }
+
+  /** The per-attempt timeout grows with the file (timeoutForBytes), so a large file on a slow link is not cut off. */
   async uploadFile(sha1: string, bytes: Buffer): Promise<void> {
     await this.call('upload file', 'POST', '/v2/files', {
       body: bytes,
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length), 'x-vercel-digest': sha1 },
+      policy: { timeoutMs: timeoutForBytes(bytes.length) },
     });
   }
 
@@ -167,6 +231,14 @@ export class VercelClient {
 
   async cancelDeployment(id: string): Promise<void> {
     await this.call('cancel deployment', 'PATCH', `/v12/deployments/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /**
+   * Points the project's production domains at a deployment and ends a rollback (`vercel promote`:
+   * vercel/vercel packages/cli/src/commands/promote/request-promote.ts; 202 when it waits for a rolling release).
+   */
+  async promote(projectId: string, deploymentId: string): Promise<void> {
+    await this.call('promote', 'POST', `/v10/projects/${encodeURIComponent(projectId)}/promote/${encodeURIComponent(deploymentId)}`, { json: {} });
   }
 
   /** Points the production alias back at an earlier production deployment. */

@@ -39,9 +39,12 @@ const CREATE = 'vercel POST /vercel/v13/deployments';
 const CREATE_PROJECT = 'vercel POST /vercel/v11/projects';
 const delta = (after: CloudStats, before: CloudStats, route: string, status?: number) => requestCount(after, route, status) - requestCount(before, route, status);
 
+/** Where a file is served with clean URLs: `about.html` at `/about`, `about/index.html` at `/about/`. */
+const canonical = (path: string) => `/${path.replace(/index\.html$/, '').replace(/\.html$/, '')}`;
+
 async function expectServed(outcome: DeployOutcome, files: Files) {
   for (const [path, content] of Object.entries(files)) {
-    const res = await fetchSite(cloud().url, hostOf(outcome.url), `/${encodeURI(path)}`);
+    const res = await fetchSite(cloud().url, hostOf(outcome.url), encodeURI(canonical(path)));
     expect(res.status, path).toBe(200);
     expect(res.body.equals(Buffer.isBuffer(content) ? content : Buffer.from(content)), path).toBe(true);
     expect(res.headers['content-type'], path).toBe(contentTypeFor(path));
@@ -184,6 +187,108 @@ describe('platform-managed (the shared team)', () => {
     const redeployed = await vercelAdapter.deploy(again.ctx);
     expect(again.checkpoint.deploymentId).not.toBe(v1.checkpoint.deploymentId);
     await expectServed(redeployed, siteFiles('one'));
+  });
+
+  // Vercel: after an instant rollback, new production deployments no longer get the production domains
+  // until the project is promoted again (https://vercel.com/docs/instant-rollback; "To undo a rollback,
+  // promote a deployment", https://vercel.com/docs/cli/rollback; promote is POST
+  // /v10/projects/{id}/promote/{deploymentId}, vercel/vercel packages/cli/src/commands/promote/request-promote.ts).
+  it('deploy → rollback → deploy again: the new deployment is promoted and live at the production URL, and the log says so', async () => {
+    // Without the promote the new deployment would wait here until the polling limit: keep it short.
+    configureVercelPolling({ intervalMs: 20, maxMs: 5_000 });
+    try {
+      const siteId = randomUUID();
+      const v1 = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('first'), siteId });
+      const first = await vercelAdapter.deploy(v1.ctx);
+      await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('second'), siteId, target: first.target }).ctx);
+      await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('first'), siteId, target: first.target, rollbackTo: { ...v1.checkpoint } }).ctx);
+      await expectServed(first, siteFiles('first'));
+
+      const before = await cloudStats(cloud().url);
+      const third = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('third'), siteId, target: first.target });
+      const outcome = await vercelAdapter.deploy(third.ctx);
+      expect(outcome.url).toBe(first.url);
+      await expectServed(outcome, siteFiles('third'));
+      expect(delta(await cloudStats(cloud().url), before, 'vercel POST /vercel/v10/projects/:projectId/promote/:deploymentId', 201)).toBe(1);
+      expect(third.events.map((e) => e.message)).toContainEqual(expect.stringMatching(/rolled back.*promot/i));
+
+      // Promoted: the project is no longer rolled back, the next deploy needs no promote.
+      const fourth = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('fourth'), siteId, target: first.target }).ctx);
+      await expectServed(fourth, siteFiles('fourth'));
+    } finally {
+      configureVercelPolling({ intervalMs: 20, maxMs: 10 * 60_000 });
+    }
+  });
+
+  // A production deployment's `alias` also lists `{project}-{scope}.vercel.app`, which sits behind
+  // Deployment Protection (https://vercel.com/docs/deployment-protection); the project's production
+  // domain comes from GET /v9/projects/{id}/domains
+  // (https://vercel.com/docs/rest-api/projects/retrieve-project-domains-by-project-by-id-or-name).
+  it('the URL shown is the production domain even when the deployment has several aliases (the scope-suffixed one first)', async () => {
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('domains') });
+    const outcome = await vercelAdapter.deploy(h.ctx);
+    const deployment = (await api(PLATFORM, 'GET', `/v13/deployments/${String(h.checkpoint.deploymentId)}`)).body;
+    expect(deployment.alias).toHaveLength(2);
+    expect((await fetchSite(cloud().url, hostOf(`http://${deployment.alias[0]}`), '/')).status).toBe(401);
+    expect(hostOf(outcome.url)).toBe(hostOf(`http://${deployment.alias[1]}`));
+    await expectServed(outcome, siteFiles('domains'));
+  });
+
+  // Vercel's list of deployments filters by metadata: GET /v6/deployments?projectId=…&meta-{key}={value}
+  // (vercel/vercel packages/cli/src/commands/list/index.ts, `vercel list --meta`: https://vercel.com/docs/cli/list).
+  it('a lost answer to POST /v13/deployments is followed by a look-up by meta, not a second deployment', async () => {
+    const siteId = randomUUID();
+    const files = siteFiles('lost-create');
+    // Every file already on Vercel, so that the first create call makes the deployment.
+    const first = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
+    await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v13/deployments', kind: 'drop-after', count: 1 }] });
+    const before = await cloudStats(cloud().url);
+    // Vercel has every file: the first create call makes the deployment, and its answer is lost.
+    const again = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, target: first.target });
+    const outcome = await vercelAdapter.deploy(again.ctx);
+    const after = await cloudStats(cloud().url);
+    expect(after.faultsFired['rule-1']).toBe(1);
+    const listed = await api(PLATFORM, 'GET', `/v6/deployments?projectId=${first.target.externalId}&meta-huskitDeploymentId=${again.ctx.deploymentId}`);
+    expect(listed.body.deployments).toHaveLength(1);
+    expect(listed.body.deployments[0].uid).toBe(again.checkpoint.deploymentId);
+    expect(after.blobs['vercel.deployments']! - before.blobs['vercel.deployments']!).toBe(1);
+    expect(delta(after, before, FILES)).toBe(0);
+    await expectServed(outcome, files);
+  });
+
+  it('a slow upload of a large file gets a per-attempt timeout that grows with its size', async () => {
+    // 300 ms per attempt for small calls; a 1 MiB file at 256 KiB/s gets 4 s more. Each upload is held 1 s.
+    configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3, timeoutMs: 300 });
+    try {
+      const big = Buffer.alloc(1024 * 1024, randomUUID());
+      const index = `<h1>big ${randomUUID()}</h1>`;
+      // index.html reaches Vercel first, so that the held upload is the large file alone.
+      await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index } }).ctx);
+      await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v2/files', kind: 'delay', delayMs: 1_000 }] });
+      const before = await cloudStats(cloud().url);
+      const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index, 'big.bin': big } }).ctx);
+      expect(delta(await cloudStats(cloud().url), before, FILES, 200)).toBe(1);
+      await setFaults(cloud().url, { rules: [] });
+      const served = await fetchSite(cloud().url, hostOf(outcome.url), '/big.bin');
+      expect([served.status, served.body.equals(big)]).toEqual([200, true]);
+    } finally {
+      configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
+    }
+  });
+
+  // Clean URLs as Cloudflare (auto-trailing-slash) and Netlify (pretty URLs) have them: `cleanUrls` is a
+  // deployment option sent to the API (vercel/vercel packages/client/src/types.ts DeploymentOptions;
+  // https://vercel.com/docs/project-configuration#cleanurls: `/about.html` → 308 `/about`).
+  it('clean URLs: /about serves about.html and /about.html redirects (308) to /about', async () => {
+    const files = { 'index.html': '<h1>home</h1>', 'about.html': '<h1>about</h1>', 'docs/intro.html': '<h1>intro</h1>' };
+    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const about = await fetchSite(cloud().url, hostOf(outcome.url), '/about');
+    expect([about.status, about.body.toString()]).toEqual([200, '<h1>about</h1>']);
+    expect((await fetchSite(cloud().url, hostOf(outcome.url), '/docs/intro')).body.toString()).toBe('<h1>intro</h1>');
+    const moved = await fetchSite(cloud().url, hostOf(outcome.url), '/about.html');
+    expect([moved.status, moved.headers.location]).toEqual([308, '/about']);
+    // Unknown paths still get the SPA fallback.
+    expect((await fetchSite(cloud().url, hostOf(outcome.url), '/app/route')).body.toString()).toBe('<h1>home</h1>');
   });
 
   it('remove deletes the project and the site is gone; removing again is fine; non-huskit projects of the shared team are refused', async () => {
