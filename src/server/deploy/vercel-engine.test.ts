@@ -141,6 +141,13 @@ describe('deploying to Vercel', () => {
     expect([exact(after, CREATE_DEPLOYMENT) - exact(before, CREATE_DEPLOYMENT), requestCount(after, FILES) - requestCount(before, FILES)]).toEqual([0, 0]);
     expect(requestCount(after, '/rollback/') - requestCount(before, '/rollback/')).toBe(1);
     expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>one ${chatId}</h1>`);
+
+    // The project is now rolled back: Vercel stages the next production deployment until it is
+    // promoted (https://vercel.com/docs/instant-rollback), so the deploy promotes it.
+    const three = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: { 'index.html': `<h1>three ${chatId}</h1>` } });
+    expect([three.status, three.url]).toEqual(['ready', v1.url]);
+    expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>three ${chatId}</h1>`);
+    expect(requestCount(await cloudStats(cloud().url), '/promote/') - requestCount(after, '/promote/')).toBe(1);
   });
 });
 
@@ -170,6 +177,21 @@ describe('faults and refusals', () => {
     const ours = shared.find((p) => p.id === site!.externalId)!;
     expect(shared.filter((p) => p.name === ours.name)).toHaveLength(1);
   }, 120_000);
+
+  it('a lost answer to the deployment create (handled, answer dropped): one Vercel deployment for the attempt, and the site live', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const files = { 'index.html': `<h1>lost ${chatId}</h1>`, 'about.html': `<p>${chatId}</p>` };
+    await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files });
+    // Vercel has every file now: the first create call makes the deployment, and its answer is lost.
+    await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v13/deployments', kind: 'drop-after', count: 1 }] });
+    const before = await cloudStats(cloud().url);
+    const row = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files });
+    const after = await cloudStats(cloud().url);
+    expect([row.status, row.error, after.faultsFired['rule-1']]).toEqual(['ready', null, 1]);
+    expect(after.blobs['vercel.deployments']! - before.blobs['vercel.deployments']!).toBe(1);
+    expect((await fetchSite(cloud().url, hostOf(row.url!), '/about')).body.toString()).toBe(`<p>${chatId}</p>`);
+  });
 
   it('a wrong user token ends the deployment in error with a readable message', async () => {
     const db = await getDb();
