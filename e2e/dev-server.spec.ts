@@ -36,8 +36,9 @@ test.beforeAll(async () => {
   // Development defaults only (what `npm run dev` gets): no secrets, no DATABASE_URL, the local cloud's credentials.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', NEXT_TELEMETRY_DISABLED: '1' };
   Object.assign(env, { PORT: String(port), CLOUD_PORT: String(cloud.port), PGLITE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'huskit-dev-e2e-')) });
-  // Its own process group, so that stopping it stops the workers next dev starts.
-  dev = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'dev', '-H', '127.0.0.1', '-p', String(port)], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As `npm run dev` starts it: no -H (Next trusts the host it was told to bind, so `-H 127.0.0.1`
+  // would hide the problem). Its own process group, so that stopping it stops the workers next dev starts.
+  dev = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'dev', '-p', String(port)], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   dev.stdout!.on('data', (d) => (output += d));
   dev.stderr!.on('data', (d) => (output += d));
   for (let i = 0; ; i++) {
