@@ -257,14 +257,14 @@ describe('platform-managed (the shared team)', () => {
   });
 
   it('a slow upload of a large file gets a per-attempt timeout that grows with its size', async () => {
-    // 300 ms per attempt for small calls; a 1 MiB file at 256 KiB/s gets 4 s more. Each upload is held 1 s.
-    configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3, timeoutMs: 300 });
+    // 500 ms per attempt for small calls; a 1 MiB file at 256 KiB/s gets 4 s more. Each upload is held 1.5 s.
+    configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3, timeoutMs: 500 });
     try {
       const big = Buffer.alloc(1024 * 1024, randomUUID());
       const index = `<h1>big ${randomUUID()}</h1>`;
       // index.html reaches Vercel first, so that the held upload is the large file alone.
       await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index } }).ctx);
-      await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v2/files', kind: 'delay', delayMs: 1_000 }] });
+      await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v2/files', kind: 'delay', delayMs: 1_500 }] });
       const before = await cloudStats(cloud().url);
       const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index, 'big.bin': big } }).ctx);
       expect(delta(await cloudStats(cloud().url), before, FILES, 200)).toBe(1);
