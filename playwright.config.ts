@@ -40,6 +40,9 @@ export const e2eServerEnv: Record<string, string> = {
   VERCEL_TOKEN: LOCAL_VERCEL.platformToken,
   VERCEL_TEAM_ID: LOCAL_VERCEL.platformTeamId,
   VERCEL_SITE_URL: 'http://{alias}',
+  // No sweep in the browser tests' server: the two-servers spec turns it on where it tests it (a sweep
+  // here, on the same database, would finish its deployments instead).
+  DEPLOY_SWEEP_MS: '0',
   ...(process.env.DATABASE_URL
     ? { DATABASE_URL: process.env.DATABASE_URL, NEON_WS_PROXY: `127.0.0.1:${RELAY_PORT}/${relayEnv.RELAY_TOKEN}/v1` }
     : { PGLITE_DATA_DIR: `.data/e2e-${Date.now()}` }),

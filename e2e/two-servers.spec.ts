@@ -113,6 +113,7 @@ test('the first server dies mid-deployment; the second finishes it', async () =>
 });
 
 test('the first server dies right after a REST create; nobody polls or watches; the second server\'s sweep finishes it', async () => {
+  test.setTimeout(180_000); // the 2 minutes it may take, and the restart
   await startServer(PORTS[0]); // the previous test killed it
   const cookie = await signUp(PORTS[0]);
   // Slow the upload so the first server is surely not done when it dies.
