@@ -48,6 +48,11 @@ test.beforeAll(async () => {
   }
 });
 
+test.afterEach(async ({}, info) => {
+  // What next dev said is the first thing to read when this fails (a blocked origin, a reload loop).
+  if (info.status !== info.expectedStatus) await info.attach('next-dev-output', { body: output.slice(-20_000), contentType: 'text/plain' });
+});
+
 test.afterAll(async () => {
   if (dev?.pid) process.kill(-dev.pid, 'SIGKILL');
   await cloud?.close();
