@@ -238,5 +238,6 @@ describe('scanning sites through the blob store', () => {
     const again = countingStore(clean.store);
     await scanSite(clean.manifest, again);
     expect(again.read).toEqual([]);
-  });
+    // Two 12 MB blobs through the database and two full scans: seconds alone, more on a shared machine.
+  }, 120_000);
 });
