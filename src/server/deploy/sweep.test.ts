@@ -1,5 +1,7 @@
 // The sweep against the local cloud and a real database: deployments whose runner died are finished
-// by whoever sweeps, exactly once however many sweep at the same moment.
+// by whoever sweeps, exactly once however many sweep at the same moment. Its own database: a sweep
+// takes every lapsed deployment, and other test files leave some on a shared one.
+import '@/testing/isolated-db';
 import { useLocalCloud } from '@/testing/local-cloud';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
