@@ -7,8 +7,9 @@ import { AwsClient } from 'aws4fetch';
 import JSZip from 'jszip';
 import { LOCAL_AWS, LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
 import { fetchSite } from '@/testing/cloud';
+import { freePortBelowEphemeralRange } from '@/testing/free-port';
 
-const PORT = 18000 + Math.floor(Math.random() * 1000);
+const PORT = freePortBelowEphemeralRange();
 const URL_ = `http://127.0.0.1:${PORT}`;
 let child: ChildProcess;
 

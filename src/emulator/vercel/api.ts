@@ -1,7 +1,7 @@
 // The Vercel REST API of the local cloud (under /vercel, so that @vercel/client's `${apiUrl}${path}`
 // lands here): user and teams, projects, SHA-1 file uploads, deployments with the missing_files loop,
 // QUEUED → BUILDING → READY + alias, cancel, rollback/promote, deletion, and the deployed sites by
-// host. Strict where the real API is strict (spec: ../shared/specs/vercel.md §9).
+// host. Strict where the real API is strict (Vercel's REST API docs; @vercel/client).
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../http';

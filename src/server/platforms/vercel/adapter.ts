@@ -2,7 +2,7 @@
 // checkpointed), POST /v13/deployments listing every file by SHA-1, exactly the files Vercel says are
 // missing uploaded to /v2/files, the same POST again, then GET /v13/deployments until READY with the
 // production alias assigned. A rollback re-points the alias to the earlier deployment instead of
-// uploading (spec: ../shared/specs/vercel.md §3, §4).
+// uploading (Vercel's REST API docs: deployments, instant rollback).
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';

@@ -1,4 +1,4 @@
-// Vercel's REST API for file deployments, as it really behaves (../shared/specs/vercel.md): bearer
+// Vercel's REST API for file deployments, as it really behaves (Vercel's REST API docs, @vercel/client): bearer
 // tokens scoped by ?teamId=, projects, SHA-1 addressed uploads, POST /v13/deployments answering
 // 400 missing_files until every file is there, readyState + aliasAssigned, rollback and cancel.
 import { errorForStatus, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy, type SendContext } from '../http';
