@@ -44,6 +44,11 @@ export async function totalPlatformRequests(cloudUrl: string): Promise<number> {
   return Object.values(stats.requests).reduce((n, byStatus) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
 }
 
+/** Requests of exactly one route name (requestCount matches substrings: …/versions would also count …/versions/:version). */
+export function exactRequestCount(stats: CloudStats, routeName: string): number {
+  return Object.values(stats.requests[routeName] ?? {}).reduce((n, c) => n + c, 0);
+}
+
 /** Requests a route received, summed over statuses (or for one status). */
 export function requestCount(stats: CloudStats, routeSubstring: string, status?: number): number {
   let n = 0;

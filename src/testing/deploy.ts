@@ -6,8 +6,10 @@ import type { Db } from '@/server/db/client';
 import { deployments } from '@/server/db/schema';
 import { PostgresBlobStore } from '@/server/deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles, type InlineFiles } from '@/server/deploy/files';
+import { rollback } from '@/server/deploy/manage';
 import { driveDeployment, type RunnerOptions } from '@/server/deploy/runner';
 import { createDeployment } from '@/server/deploy/service';
+import { cloudStats, fetchSite, hostOf, type CloudStats } from './cloud';
 
 export async function deployFiles(
   db: Db,
@@ -21,3 +23,26 @@ export async function deployFiles(
   const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
   return row!;
 }
+
+/**
+ * Two quick deploys of one site ("one", then "two" in its index.html), then a rollback to the first,
+ * driven to its end; with the local cloud's stats just before and after the rollback.
+ */
+export async function deployTwiceThenRollback(
+  db: Db,
+  cloudUrl: string,
+  input: { userId: string; chatId: string; platform: DeploymentPlatform },
+): Promise<{ v1: DeploymentRow; v2: DeploymentRow; row: DeploymentRow; before: CloudStats; after: CloudStats }> {
+  const site = { ...input, authMode: 'platform-managed' as const };
+  const v1 = await deployFiles(db, { ...site, files: { 'index.html': `<h1>one ${input.chatId}</h1>` } });
+  const v2 = await deployFiles(db, { ...site, files: { 'index.html': `<h1>two ${input.chatId}</h1>` } });
+  const served = (await fetchSite(cloudUrl, hostOf(v1.url!), '/')).body.toString();
+  if (served !== `<h1>two ${input.chatId}</h1>`) throw new Error(`before the rollback the site should serve "two", not ${served}`);
+  const before = await cloudStats(cloudUrl);
+  const { deploymentId } = await rollback(db, input.userId, v1.id);
+  await driveDeployment(db, deploymentId, { retryDelayMs: 50 });
+  const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+  return { v1, v2, row: row!, before, after: await cloudStats(cloudUrl) };
+}
+
+type DeploymentRow = typeof deployments.$inferSelect;

@@ -8,9 +8,9 @@ import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
 import { deployments, sites } from '@/server/db/schema';
 import { configureRetries } from '@/server/platforms/http';
-import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
+import { cloudStats, exactRequestCount, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { deployFiles } from '@/testing/deploy';
+import { deployFiles, deployTwiceThenRollback } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
 import { PostgresBlobStore } from './blob-store';
 import { decodeInlineFiles } from './files';
@@ -128,7 +128,7 @@ const versionsOf = async (script: string) =>
   (await cfApi<{ items: { id: string; annotations: Record<string, string>; resources: { script_runtime: { compatibility_date: string } } }[] }>(`/workers/scripts/${script}/versions?deployable=true`)).items;
 const deploymentsOf = async (script: string) => (await cfApi<{ deployments: { id: string; annotations: Record<string, string> }[] }>(`/workers/scripts/${script}/deployments`)).deployments;
 /** Requests of exactly one route (requestCount matches substrings: …/versions would also count …/versions/:version). */
-const exact = (stats: Awaited<ReturnType<typeof cloudStats>>, route: string) => Object.values(stats.requests[`cloudflare ${route}`] ?? {}).reduce((n, c) => n + c, 0);
+const exact = (stats: Awaited<ReturnType<typeof cloudStats>>, route: string) => exactRequestCount(stats, `cloudflare ${route}`);
 const SCRIPT = '/client/v4/accounts/:account/workers/scripts/:script';
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 
@@ -136,16 +136,8 @@ describe('as the real platform behaves', () => {
   it('a rollback deploys the earlier version at 100% natively: no upload session, no upload, one deployments call', async () => {
     const db = await getDb();
     const chatId = chat();
-    const v1 = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>one ${chatId}</h1>` } });
-    await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>two ${chatId}</h1>` } });
-    expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>two ${chatId}</h1>`);
-
-    const before = await cloudStats(cloud().url);
-    const { deploymentId } = await rollback(db, userId, v1.id);
-    await driveDeployment(db, deploymentId, { retryDelayMs: 50 });
-    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
-    const after = await cloudStats(cloud().url);
-    expect([row!.status, row!.url]).toEqual(['ready', v1.url]);
+    const { v1, row, before, after } = await deployTwiceThenRollback(db, cloud().url, { userId, chatId, platform: 'cloudflare' });
+    expect([row.status, row.url]).toEqual(['ready', v1.url]);
     const delta = (route: string) => exact(after, route) - exact(before, route);
     expect([delta(`POST ${SCRIPT}/assets-upload-session`), delta('POST /client/v4/accounts/:account/workers/assets/upload')]).toEqual([0, 0]);
     expect([delta(`POST ${SCRIPT}/deployments`), delta(`POST ${SCRIPT}/versions`), delta(`PUT ${SCRIPT}`)]).toEqual([1, 0, 0]);

@@ -6,16 +6,14 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_NETLIFY } from '@/lib/local-cloud';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
-import { deployments, sites } from '@/server/db/schema';
+import { sites } from '@/server/db/schema';
 import { configureRetries } from '@/server/platforms/http';
 import { configureNetlifyPolling } from '@/server/platforms/netlify/adapter';
-import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
+import { cloudStats, exactRequestCount, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { deployFiles } from '@/testing/deploy';
+import { deployFiles, deployTwiceThenRollback } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
-import { rollback } from './manage';
 import { configureLimits } from './policy';
-import { driveDeployment } from './runner';
 
 const cloud = useLocalCloud((config) => {
   config.netlify.stepMs = 20;
@@ -117,18 +115,10 @@ describe('deploying to Netlify', () => {
   it('a rollback restores the earlier Netlify deploy without uploading anything', async () => {
     const db = await getDb();
     const chatId = chat();
-    const v1 = await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files: { 'index.html': `<h1>one ${chatId}</h1>` } });
-    await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files: { 'index.html': `<h1>two ${chatId}</h1>` } });
-    expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>two ${chatId}</h1>`);
-
-    const before = await cloudStats(cloud().url);
-    const { deploymentId } = await rollback(db, userId, v1.id);
-    await driveDeployment(db, deploymentId, { retryDelayMs: 50 });
-    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
-    const after = await cloudStats(cloud().url);
-    expect([row!.status, row!.url]).toEqual(['ready', v1.url]);
+    const { v1, row, before, after } = await deployTwiceThenRollback(db, cloud().url, { userId, chatId, platform: 'netlify' });
+    expect([row.status, row.url]).toEqual(['ready', v1.url]);
     // Exact route names: requestCount would also count …/deploys/:deploy_id/restore under CREATE_DEPLOY.
-    const exact = (stats: typeof after, route: string) => Object.values(stats.requests[route] ?? {}).reduce((n, c) => n + c, 0);
+    const exact = exactRequestCount;
     expect([exact(after, CREATE_DEPLOY) - exact(before, CREATE_DEPLOY), exact(after, UPLOADS) - exact(before, UPLOADS)]).toEqual([0, 0]);
     expect(exact(after, `${CREATE_DEPLOY}/:deploy_id/restore`) - exact(before, `${CREATE_DEPLOY}/:deploy_id/restore`)).toBe(1);
     expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>one ${chatId}</h1>`);

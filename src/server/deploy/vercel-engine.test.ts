@@ -7,18 +7,16 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_VERCEL } from '@/lib/local-cloud';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
-import { deployments, sites } from '@/server/db/schema';
+import { sites } from '@/server/db/schema';
 import { configureRetries } from '@/server/platforms/http';
 import { configureVercelPolling } from '@/server/platforms/vercel/adapter';
-import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
+import { cloudStats, exactRequestCount, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { deployFiles } from '@/testing/deploy';
+import { deployFiles, deployTwiceThenRollback } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
 import { PostgresBlobStore } from './blob-store';
 import { decodeInlineFiles } from './files';
-import { rollback } from './manage';
 import { configureLimits } from './policy';
-import { driveDeployment } from './runner';
 
 const cloud = useLocalCloud((config) => {
   config.vercel.stepMs = 50;
@@ -127,17 +125,9 @@ describe('deploying to Vercel', () => {
   it('a rollback re-points the production alias to the earlier deployment, with no new deployment and no upload', async () => {
     const db = await getDb();
     const chatId = chat();
-    const v1 = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: { 'index.html': `<h1>one ${chatId}</h1>` } });
-    await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: { 'index.html': `<h1>two ${chatId}</h1>` } });
-    expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>two ${chatId}</h1>`);
-
-    const before = await cloudStats(cloud().url);
-    const { deploymentId } = await rollback(db, userId, v1.id);
-    await driveDeployment(db, deploymentId, { retryDelayMs: 50 });
-    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
-    const after = await cloudStats(cloud().url);
-    expect([row!.status, row!.url]).toEqual(['ready', v1.url]);
-    const exact = (stats: typeof after, route: string) => Object.values(stats.requests[route] ?? {}).reduce((n, c) => n + c, 0);
+    const { v1, row, before, after } = await deployTwiceThenRollback(db, cloud().url, { userId, chatId, platform: 'vercel' });
+    expect([row.status, row.url]).toEqual(['ready', v1.url]);
+    const exact = exactRequestCount;
     expect([exact(after, CREATE_DEPLOYMENT) - exact(before, CREATE_DEPLOYMENT), requestCount(after, FILES) - requestCount(before, FILES)]).toEqual([0, 0]);
     expect(requestCount(after, '/rollback/') - requestCount(before, '/rollback/')).toBe(1);
     expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>one ${chatId}</h1>`);
