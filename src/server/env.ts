@@ -64,6 +64,13 @@ const schema = z.object({
   PREVIEW_ORIGIN: optionalString,
   STORAGE_QUOTA_BYTES: optionalString,
   MAX_SSE_STREAMS_PER_USER: optionalString,
+  BLOB_STORE: optionalString,
+  BLOB_DIR: optionalString,
+  S3_ENDPOINT: optionalString,
+  S3_BUCKET: optionalString,
+  S3_REGION: optionalString,
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
 });
 
 export interface EncryptionKey {
@@ -114,6 +121,13 @@ export interface Env {
   previewOrigin?: string;
   /** Bytes of files a user may hold in the blob store (all their projects and deployments). */
   storageQuotaBytes: number;
+  /**
+   * Where file bytes live: a folder (the default, `.data/blobs`) or S3-compatible object storage
+   * (AWS S3, Cloudflare R2, MinIO…), which several servers and Vercel functions can share.
+   */
+  blobStore:
+    | { kind: 'fs'; dir: string }
+    | { kind: 's3'; endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
   /** Live deployment streams (SSE) one user may hold open at once, per server process. */
   maxSseStreamsPerUser: number;
   /** Live quick-deploy sites allowed per platform, where the environment sets it. */
@@ -223,6 +237,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
   return {
     nodeEnv: v.NODE_ENV,
+    blobStore: parseBlobStore(v),
     previewOrigin: previewOrigin?.replace(/\/+$/, ''),
     storageQuotaBytes: whole('STORAGE_QUOTA_BYTES', v.STORAGE_QUOTA_BYTES, 1024 ** 3, 'Use a number of bytes, e.g. 1073741824 for 1 GB.'),
     maxSseStreamsPerUser: whole('MAX_SSE_STREAMS_PER_USER', v.MAX_SSE_STREAMS_PER_USER, 20, 'Use a number such as 20.'),
@@ -277,6 +292,23 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       // The local cloud answers aliases with their port (name.vercel.localhost:8787), served over http.
       siteUrl: v.VERCEL_SITE_URL ?? (production ? 'https://{alias}' : 'http://{alias}'),
     },
+  };
+}
+
+function parseBlobStore(v: z.infer<typeof schema>): Env['blobStore'] {
+  const kind = v.BLOB_STORE ?? 'fs';
+  if (kind === 'fs') return { kind, dir: v.BLOB_DIR ?? '.data/blobs' };
+  if (kind !== 's3') fail('BLOB_STORE', `is "${kind}"`, 'Use "fs" (a folder, BLOB_DIR) or "s3" (S3-compatible object storage, S3_*).');
+  const need = (name: 'S3_ENDPOINT' | 'S3_BUCKET' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY', fix: string) => v[name] ?? fail(name, 'is missing (BLOB_STORE=s3)', fix);
+  const endpoint = need('S3_ENDPOINT', 'Set the storage endpoint, e.g. https://s3.us-east-1.amazonaws.com or https://<account>.r2.cloudflarestorage.com.');
+  if (!/^https?:\/\/[^/]+\/?$/.test(endpoint)) fail('S3_ENDPOINT', 'is not an origin', 'Use a scheme and host only, e.g. https://s3.us-east-1.amazonaws.com.');
+  return {
+    kind,
+    endpoint: endpoint.replace(/\/+$/, ''),
+    bucket: need('S3_BUCKET', 'Set the name of the bucket that holds the files.'),
+    region: v.S3_REGION ?? 'auto',
+    accessKeyId: need('S3_ACCESS_KEY_ID', 'Set the access key id of a key that may read and write the bucket.'),
+    secretAccessKey: need('S3_SECRET_ACCESS_KEY', 'Set the secret of that key.'),
   };
 }
 

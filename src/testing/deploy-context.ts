@@ -1,6 +1,7 @@
 // A DeployContext in memory, for driving a platform adapter directly: files become blobs by SHA-256,
 // saves merge into a checkpoint the test can read, and reports are recorded as events.
 import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { AuthMode } from '@/lib/deployment';
 import { contentTypeFor, type Manifest } from '@/lib/site-files';
 import type { DeployContext, SiteTarget } from '@/server/platforms/adapter';
@@ -50,6 +51,7 @@ export function memoryDeployContext<C>(opts: {
       if (!bytes) throw new Error(`no blob ${sha}`);
       return bytes;
     },
+    openBlob: async (sha) => Readable.from([await ctx.readBlob(sha)]),
     readBlobs: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, await ctx.readBlob(sha)] as const))),
     readSha1s: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, createHash('sha1').update(await ctx.readBlob(sha)).digest('hex')] as const))),
     checkpoint,

@@ -1,6 +1,7 @@
 // File bytes, stored once by SHA-256 in Postgres (bytea), and who has proven to hold which.
 // Every blob's hash is checked against its bytes before it counts.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { and, asc, eq, sql, type Column } from 'drizzle-orm';
 import { formatBytes, SITE_LIMITS } from '@/lib/site-files';
 import type { Db } from '../db/client';
@@ -20,6 +21,8 @@ export interface BlobStore {
   /** One part of a file larger than an upload request; the last part completes and verifies it. */
   putChunk(userId: string, sha256: string, offset: number, totalSize: number, bytes: Buffer): Promise<{ complete: boolean; received: number }>;
   get(sha256: string): Promise<Buffer>;
+  /** One blob's bytes as a stream (a fresh one each call). */
+  open(sha256: string): Promise<Readable>;
   /** Many blobs in few reads (a bucket of uploads, a scan). */
   getMany(sha256s: string[]): Promise<Map<string, Buffer>>;
   /** The SHA-1 of each blob (SHA-256 → SHA-1), computed once from the bytes and then kept. */
@@ -239,6 +242,10 @@ export class PostgresBlobStore implements BlobStore {
 
   async markScanned(sha256s: string[], version: string): Promise<void> {
     for (let i = 0; i < sha256s.length; i += SLICE) await this.db.update(blobs).set({ scannedWith: version }).where(anyOf(blobs.sha256, sha256s.slice(i, i + SLICE)));
+  }
+
+  async open(sha256: string): Promise<Readable> {
+    return Readable.from([await this.get(sha256)]);
   }
 
   async get(sha256: string): Promise<Buffer> {

@@ -1,6 +1,7 @@
 // A deployment's files: the manifest a client proposes is checked before anything leaves the server
 // (paths, limits, an index.html at the root), and the simple JSON form of the seed
 // (`files: { path: "text" | { base64 } }`) is turned into blobs.
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { DeploymentPlatform } from '@/lib/deployment';
 import {
@@ -22,6 +23,7 @@ import type { ScanStore } from './scan';
 export interface BlobSource extends ScanStore {
   heldSizes(userId: string, hashes: string[]): Promise<Map<string, number>>;
   get(sha256: string): Promise<Buffer>;
+  open(sha256: string): Promise<Readable>;
 }
 
 /** What a client proposes: path → hash and size. Content types are decided here, from the paths. */
@@ -124,6 +126,10 @@ export class PendingBlobs implements BlobSource {
   }
   async get(sha256: string): Promise<Buffer> {
     return this.pending.get(sha256) ?? this.base.get(sha256);
+  }
+  async open(sha256: string): Promise<Readable> {
+    const pending = this.pending.get(sha256);
+    return pending ? Readable.from([pending]) : this.base.open(sha256);
   }
   async getMany(sha256s: string[]): Promise<Map<string, Buffer>> {
     const found = new Map<string, Buffer>();

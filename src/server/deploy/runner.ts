@@ -139,6 +139,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
           manifest,
           rollbackTo: rollbackSource?.checkpoint,
           readBlob: (sha) => blobs.get(sha),
+          openBlob: (sha) => blobs.open(sha),
           readBlobs: (shas) => blobs.getMany(shas),
           readSha1s: (shas) => blobs.sha1Many(shas),
           checkpoint,

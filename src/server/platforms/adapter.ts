@@ -1,5 +1,6 @@
 // What the runner asks of a platform. An adapter knows its API and nothing about users, quotas or the
 // UI; the runner knows steps and leases and nothing about a platform's wire format.
+import type { Readable } from 'node:stream';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import type { Manifest } from '@/lib/site-files';
 
@@ -21,6 +22,8 @@ export interface DeployContext<Credentials> {
   target: SiteTarget;
   manifest: Manifest;
   readBlob(sha256: string): Promise<Buffer>;
+  /** One file's bytes streamed from the blob store (a fresh stream each call): what uploads should read. */
+  openBlob(sha256: string): Promise<Readable>;
   /** Many files in few reads. */
   readBlobs(sha256s: string[]): Promise<Map<string, Buffer>>;
   /** SHA-1 of each file (SHA-256 → SHA-1) for platforms that address files by it; computed once per blob. */

@@ -1,0 +1,15 @@
+// The object store the configuration names, one per process.
+import path from 'node:path';
+import { getEnv } from '../env';
+import { FsObjectStore } from './fs-store';
+import type { ObjectStore } from './object-store';
+
+let store: ObjectStore | undefined;
+
+export function getObjectStore(): ObjectStore {
+  if (store) return store;
+  const config = getEnv().blobStore;
+  if (config.kind === 'fs') store = new FsObjectStore(path.resolve(config.dir));
+  else throw new Error('BLOB_STORE=s3 is not built yet');
+  return store;
+}

@@ -1,0 +1,42 @@
+// Where file bytes live: a key → bytes store with two backends chosen by configuration (a folder on
+// disk, the default; S3-compatible object storage for production and several instances). PostgreSQL
+// keeps only what is known about the bytes (see deploy/blob-store.ts); this layer knows nothing of
+// hashes, users or quotas: it writes, reads, sizes and deletes objects, atomically.
+import type { Readable } from 'node:stream';
+
+export type ObjectStoreKind = 'fs' | 's3';
+
+export interface PutOptions {
+  /**
+   * Runs after the last byte was taken and before the object becomes visible under its key (the
+   * caller's hash check). If it throws, nothing is stored and `put` rejects with that error.
+   */
+  beforeCommit?: (size: number) => void | Promise<void>;
+  /** Refuse (with `tooLarge()`'s error) a body that grows past this many bytes; nothing is stored. */
+  maxBytes?: number;
+  tooLarge?: () => Error;
+}
+
+export interface ObjectStore {
+  readonly kind: ObjectStoreKind;
+  /**
+   * Stores `body` under `key` so that a reader sees all of it or nothing (a crash mid-write leaves
+   * nothing under the key); writing a key that exists replaces it. Returns the bytes written.
+   */
+  put(key: string, body: Readable | Uint8Array, options?: PutOptions): Promise<number>;
+  /** The object's bytes, streamed (`range` is inclusive, as HTTP's). Rejects with `ObjectNotFound`. */
+  get(key: string, range?: { start: number; end: number }): Promise<Readable>;
+  /** The object's size in bytes, or null when there is none. */
+  size(key: string): Promise<number | null>;
+  /** Removes the object; an absent one counts as removed. */
+  delete(key: string): Promise<void>;
+  /** Every key under `prefix` (for collecting parts nobody finished). */
+  list(prefix: string): AsyncIterable<string>;
+}
+
+export class ObjectNotFound extends Error {
+  constructor(readonly key: string) {
+    super(`No object stored under ${key}`);
+    this.name = 'ObjectNotFound';
+  }
+}
