@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import type { Db } from '@/server/db/client';
 import { deployments } from '@/server/db/schema';
-import { PostgresBlobStore } from '@/server/deploy/blob-store';
+import { BlobStore } from '@/server/deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles, type InlineFiles } from '@/server/deploy/files';
 import { rollback } from '@/server/deploy/manage';
 import { driveDeployment, type RunnerOptions } from '@/server/deploy/runner';
@@ -17,7 +17,7 @@ export async function deployFiles(
   runner: RunnerOptions = {},
 ) {
   const { proposed, bytes } = decodeInlineFiles(input.files);
-  await storeInlineFiles(new PostgresBlobStore(db), input.userId, bytes);
+  await storeInlineFiles(new BlobStore(db), input.userId, bytes);
   const { deploymentId } = await createDeployment(db, { ...input, manifest: proposed });
   await driveDeployment(db, deploymentId, { retryDelayMs: 50, ...runner });
   const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));

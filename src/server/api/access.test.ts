@@ -11,7 +11,7 @@ import { saveConnection } from '@/server/connections/store';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
 import { appRouter, createCaller } from './root';
-import { PostgresBlobStore } from '../deploy/blob-store';
+import { BlobStore } from '../deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles } from '../deploy/files';
 import { createDeployment } from '../deploy/service';
 import { createProject } from '../projects/service';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   ).id;
   aliceProjectId = (await createProject(db, alice.id, { name: 'Alice site', template: 'landing' })).id;
   const { bytes } = decodeInlineFiles({ 'index.html': '<h1>alice private</h1>' });
-  await storeInlineFiles(new PostgresBlobStore(db), alice.id, bytes);
+  await storeInlineFiles(new BlobStore(db), alice.id, bytes);
   aliceDeploymentId = (
     await createDeployment(db, { userId: alice.id, chatId: 'alice-chat', platform: 'cloudflare', authMode: 'platform-managed', manifest: aliceManifest() })
   ).deploymentId;

@@ -15,7 +15,7 @@ import { GET as meRoute } from '@/app/api/me/route';
 import { grantAdmin } from '@/server/admin/roles';
 import { createApiKey, listApiKeys } from '@/server/auth/api-keys';
 import { apiKeys, deployments } from '@/server/db/schema';
-import { PostgresBlobStore } from '@/server/deploy/blob-store';
+import { BlobStore } from '@/server/deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles } from '@/server/deploy/files';
 import { createDeployment } from '@/server/deploy/service';
 import { useTestDb, uniqueEmail } from '@/testing/db';
@@ -61,7 +61,7 @@ beforeAll(async () => {
   keys.expired = expired.key;
 
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': '<h1>scopes</h1>' });
-  await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+  await storeInlineFiles(new BlobStore(db), userId, bytes);
   deploymentId = (await createDeployment(db, { userId, chatId: 'scopes-chat', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed }))
     .deploymentId;
   // Finished, so reading its status redrives no runner in the background.
@@ -161,7 +161,7 @@ describe('API key scopes on the REST routes', () => {
       jsonRequest('/api/cloudflare-deploy', { authMode: 'platform-managed', projectName: 'x', chatId: 'x', files: { 'index.html': 'x' } }, { headers: bearer(keys.status) }),
     );
     expect(deploy.status).toBe(403);
-    expect(await new PostgresBlobStore(await getDb()).missing(userId, [h])).toEqual([h]);
+    expect(await new BlobStore(await getDb()).missing(userId, [h])).toEqual([h]);
   });
 
   it('the status and events routes need "status": a deploy key gets 403, a status key reads', async () => {

@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
-  customType,
   index,
   integer,
   jsonb,
@@ -14,12 +13,6 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { AuthMode, DeploymentPlatform, DeploymentStatus } from '@/lib/deployment';
-
-const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
-  dataType: () => 'bytea',
-  toDriver: (value) => value,
-  fromDriver: (value) => Buffer.from(value),
-});
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -228,7 +221,10 @@ export const deploymentFiles = pgTable(
   (t) => [primaryKey({ columns: [t.deploymentId, t.path] }), index('deployment_files_sha256_idx').on(t.sha256)],
 );
 
-/** Content-addressed file bytes: stored once, whatever number of deployments use them. */
+/**
+ * What is known of content-addressed file bytes, stored once whatever number of deployments use them.
+ * The bytes themselves live in the object store (server/storage) under their SHA-256.
+ */
 export const blobs = pgTable('blobs', {
   sha256: text('sha256').primaryKey(),
   /** SHA-1 of the same bytes, for the platforms that address files by it (Netlify, Vercel); kept once computed. */
@@ -236,7 +232,7 @@ export const blobs = pgTable('blobs', {
   /** The content-scan rules (their version) these bytes passed; a redeploy scans only bytes not yet passed. */
   scannedWith: text('scanned_with'),
   size: bigint('size', { mode: 'number' }).notNull(),
-  bytes: bytea('bytes').notNull(),
+  /** Set when the blob is stored or uploaded again: the cleanup only collects blobs untouched for a day. */
   createdAt: createdAt(),
 });
 
@@ -256,7 +252,10 @@ export const userBlobs = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.sha256] })],
 );
 
-/** Parts of a blob larger than one upload request, until the last part arrives and is verified. */
+/**
+ * Parts of a blob larger than one upload request, until the last part arrives and is verified; each
+ * part's bytes are an object of their own in the object store.
+ */
 export const blobChunks = pgTable(
   'blob_chunks',
   {
@@ -266,7 +265,7 @@ export const blobChunks = pgTable(
     sha256: text('sha256').notNull(),
     offset: bigint('offset', { mode: 'number' }).notNull(),
     totalSize: bigint('total_size', { mode: 'number' }).notNull(),
-    bytes: bytea('bytes').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.sha256, t.offset] }), index('blob_chunks_created_idx').on(t.createdAt)],

@@ -1,36 +1,24 @@
-// File bytes, stored once by SHA-256 in Postgres (bytea), and who has proven to hold which.
-// Every blob's hash is checked against its bytes before it counts.
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+// File bytes, stored once by SHA-256 in the object store (server/storage: a folder or S3-compatible
+// storage), and what PostgreSQL knows of them: size, SHA-1, scan version, and who has proven to hold
+// which. Every blob's hash is checked against its bytes, as they stream in, before it counts.
+import { createHash, type Hash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
 import { and, asc, eq, sql, type Column } from 'drizzle-orm';
 import { formatBytes, SITE_LIMITS } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { blobChunks, blobs, userBlobs } from '../db/schema';
 import { getEnv } from '../env';
 import { AppError } from '../errors';
-
-export interface BlobStore {
-  /** The hashes among `hashes` that this user has not uploaded yet. */
-  missing(userId: string, hashes: string[]): Promise<string[]>;
-  /** The stored size of each of `hashes` this user holds (SHA-256 → bytes); the others are absent. */
-  heldSizes(userId: string, hashes: string[]): Promise<Map<string, number>>;
-  /** Stores bytes that must hash to `sha256`; refuses them otherwise. */
-  put(userId: string, sha256: string, bytes: Buffer): Promise<void>;
-  /** Many small files at once (one statement); one wrong hash refuses the whole batch. */
-  putMany(userId: string, files: { sha256: string; bytes: Buffer }[]): Promise<void>;
-  /** One part of a file larger than an upload request; the last part completes and verifies it. */
-  putChunk(userId: string, sha256: string, offset: number, totalSize: number, bytes: Buffer): Promise<{ complete: boolean; received: number }>;
-  get(sha256: string): Promise<Buffer>;
-  /** One blob's bytes as a stream (a fresh one each call). */
-  open(sha256: string): Promise<Readable>;
-  /** Many blobs in few reads (a bucket of uploads, a scan). */
-  getMany(sha256s: string[]): Promise<Map<string, Buffer>>;
-  /** The SHA-1 of each blob (SHA-256 → SHA-1), computed once from the bytes and then kept. */
-  sha1Many(sha256s: string[]): Promise<Map<string, string>>;
-}
+import { getObjectStore } from '../storage/from-env';
+import { ObjectNotFound, type ObjectStore } from '../storage/object-store';
+import { readLegacyBytes } from './legacy-blobs';
 
 export const sha256Hex = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 export const sha1Hex = (bytes: Buffer | Uint8Array) => createHash('sha1').update(bytes).digest('hex');
+
+/** Where a blob's bytes live in the object store: sharded by hash prefix so no folder grows huge. */
+export const blobKey = (sha256: string) => `blobs/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
+const partKey = (userId: string, sha256: string, offset: number) => `parts/${userId}/${sha256}/${offset}`;
 
 /** Long hash lists are asked in slices, so each answer stays small. */
 const SLICE = 5000;
@@ -38,14 +26,55 @@ const SLICE = 5000;
 /** `column = any($1)`: one array parameter, where `inArray` would build one parameter per hash. */
 const anyOf = (column: Column, values: string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
 
-export class PostgresBlobStore implements BlobStore {
-  constructor(private readonly db: Db) {}
+const mismatch = (expected: string, actual: string, batch = false) =>
+  new AppError(
+    'BAD_REQUEST',
+    `The uploaded bytes do not match their SHA-256 (expected ${expected}, got ${actual}). ${batch ? 'Nothing in this batch was stored; upload it again.' : 'Upload the file again.'}`,
+  );
 
+/** SHA-256 and SHA-1 of the bytes that pass through. */
+class Hashing extends Transform {
+  private readonly sha256: Hash = createHash('sha256');
+  private readonly sha1: Hash = createHash('sha1');
+  size = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void) {
+    this.sha256.update(chunk);
+    this.sha1.update(chunk);
+    this.size += chunk.length;
+    done(null, chunk);
+  }
+  digests() {
+    return { sha256: this.sha256.copy().digest('hex'), sha1: this.sha1.copy().digest('hex') };
+  }
+}
+
+export interface Received {
+  sha256: string;
+  sha1: string;
+  size: number;
+}
+
+export interface ReceiveOptions {
+  /** Refuse (with `tooLarge()`'s error) bytes beyond this many: nothing is stored then. */
+  maxBytes?: number;
+  tooLarge?: () => Error;
+  /** Say "nothing in this batch was stored" on a mismatch. */
+  batch?: boolean;
+}
+
+export class BlobStore {
+  constructor(
+    private readonly db: Db,
+    readonly objects: ObjectStore = getObjectStore(),
+  ) {}
+
+  /** The hashes among `hashes` that this user has not uploaded yet. */
   async missing(userId: string, hashes: string[]): Promise<string[]> {
     const held = await this.heldSizes(userId, hashes);
     return [...new Set(hashes)].filter((h) => !held.has(h));
   }
 
+  /** The stored size of each of `hashes` this user holds (SHA-256 → bytes); the others are absent. */
   async heldSizes(userId: string, hashes: string[]): Promise<Map<string, number>> {
     const unique = [...new Set(hashes)];
     const held = new Map<string, number>();
@@ -64,7 +93,7 @@ export class PostgresBlobStore implements BlobStore {
   async storageUsed(userId: string, exceptChunksOf?: string): Promise<number> {
     const result = await this.db.execute(sql`
       select (select coalesce(sum(b.size), 0) from ${userBlobs} ub join ${blobs} b on b.sha256 = ub.sha256 where ub.user_id = ${userId})
-           + (select coalesce(sum(octet_length(c.bytes)), 0) from ${blobChunks} c where c.user_id = ${userId} and c.sha256 <> ${exceptChunksOf ?? ''}) as used`);
+           + (select coalesce(sum(c.size), 0) from ${blobChunks} c where c.user_id = ${userId} and c.sha256 <> ${exceptChunksOf ?? ''}) as used`);
     return Number((result as unknown as { rows: { used: string | number }[] }).rows[0]?.used ?? 0);
   }
 
@@ -73,104 +102,165 @@ export class PostgresBlobStore implements BlobStore {
     if (incomingBytes <= 0) return;
     const quota = getEnv().storageQuotaBytes;
     const used = await this.storageUsed(userId, exceptChunksOf);
-    if (used + incomingBytes > quota)
-      throw new AppError(
-        'PAYLOAD_TOO_LARGE',
-        `Storage full: your files take ${formatBytes(used)} of your ${formatBytes(quota)}, and this upload needs ${formatBytes(incomingBytes)} more. Delete sites or files you no longer need, then try again.`,
-      ).withAction('fix-files');
+    if (used + incomingBytes > quota) throw storageFull(used, quota, incomingBytes);
   }
 
+  /** Bytes the user may still store (quota minus what they hold), for bounding a body of unknown length. */
+  async room(userId: string): Promise<number> {
+    return Math.max(0, getEnv().storageQuotaBytes - (await this.storageUsed(userId)));
+  }
+
+  /**
+   * Takes bytes that must hash to `sha256` into the object store, hashing them as they stream; a
+   * mismatch (or a body past `maxBytes`) stores nothing. `record` then makes the blob known, and
+   * `grant` gives it to a user: blobs nobody holds are collected by the cleanup.
+   */
+  async receive(sha256: string, body: Readable | Uint8Array, options: ReceiveOptions = {}): Promise<Received> {
+    const hashing = new Hashing();
+    const source = body instanceof Uint8Array ? Readable.from([body]) : body;
+    source.once('error', (err) => hashing.destroy(err));
+    // A blob the cleanup is collecting: its row is touched (or found gone, once the cleanup has also
+    // removed its object) before these bytes become visible, so they are never removed after.
+    const touched = this.touch(sha256);
+    touched.catch(() => {});
+    await this.objects.put(blobKey(sha256), source.pipe(hashing), {
+      maxBytes: options.maxBytes,
+      tooLarge: options.tooLarge,
+      beforeCommit: async () => {
+        const actual = hashing.digests().sha256;
+        if (actual !== sha256) throw mismatch(sha256, actual, options.batch);
+        await touched;
+      },
+    });
+    return { sha256, sha1: hashing.digests().sha1, size: hashing.size };
+  }
+
+  /** Makes received blobs known (size, SHA-1), in few statements. */
+  async record(received: Received[]): Promise<void> {
+    const unique = [...new Map(received.map((r) => [r.sha256, r])).values()].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
+    for (let i = 0; i < unique.length; i += 4000)
+      await this.db
+        .insert(blobs)
+        .values(unique.slice(i, i + 4000))
+        .onConflictDoUpdate({ target: blobs.sha256, set: { createdAt: sql`now()` } });
+  }
+
+  /** Records that the user holds these (received) blobs. */
+  async grant(userId: string, sha256s: string[]): Promise<void> {
+    // In hash order: two grants sharing blobs take their row locks in the same order (no deadlock).
+    const unique = [...new Set(sha256s)].sort();
+    for (let i = 0; i < unique.length; i += SLICE)
+      await this.db
+        .insert(userBlobs)
+        .values(unique.slice(i, i + SLICE).map((sha256) => ({ userId, sha256 })))
+        .onConflictDoNothing();
+  }
+
+  /** Touches blob rows, batching the calls of one moment into one statement. */
+  private touch(sha256: string): Promise<void> {
+    if (!this.touching) {
+      const batch = { hashes: [] as string[], done: null as unknown as Promise<void> };
+      batch.done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        this.touching = undefined;
+        for (let i = 0; i < batch.hashes.length; i += SLICE)
+          await this.db.update(blobs).set({ createdAt: sql`now()` }).where(anyOf(blobs.sha256, batch.hashes.slice(i, i + SLICE)));
+      });
+      this.touching = batch;
+    }
+    this.touching.hashes.push(sha256);
+    return this.touching.done;
+  }
+  private touching: { hashes: string[]; done: Promise<void> } | undefined;
+
+  /** Stores bytes that must hash to `sha256` (refused otherwise) as held by the user, within their quota. */
   async put(userId: string, sha256: string, bytes: Buffer): Promise<void> {
     const actual = sha256Hex(bytes);
-    if (actual !== sha256)
-      throw new AppError('BAD_REQUEST', `The uploaded bytes do not match their SHA-256 (expected ${sha256}, got ${actual}). Upload the file again.`);
+    if (actual !== sha256) throw mismatch(sha256, actual);
     if ((await this.missing(userId, [sha256])).length === 0) return;
     await this.assertRoom(userId, bytes.length);
-    // One statement (one round trip): the blob, once, and the user's proof of holding it.
-    await this.db.execute(sql`
-      with stored as (
-        insert into ${blobs} (sha256, sha1, size, bytes) values (${sha256}, ${sha1Hex(bytes)}, ${bytes.length}, ${bytes}) on conflict do nothing
-      )
-      insert into ${userBlobs} (user_id, sha256) values (${userId}, ${sha256}) on conflict do nothing`);
+    await this.record([await this.receive(sha256, bytes)]);
+    await this.grant(userId, [sha256]);
   }
 
-  async putMany(userId: string, files: { sha256: string; bytes: Buffer }[]): Promise<void> {
+  /** Many small files at once; one wrong hash refuses the whole batch before anything is stored. */
+  async putMany(userId: string, files: { sha256: string; bytes: Buffer; /** Already computed while reading. */ digest?: string }[]): Promise<void> {
     for (const f of files) {
-      const actual = sha256Hex(f.bytes);
-      if (actual !== f.sha256)
-        throw new AppError('BAD_REQUEST', `The uploaded bytes do not match their SHA-256 (expected ${f.sha256}, got ${actual}). Nothing in this batch was stored; upload it again.`);
+      const actual = f.digest ?? sha256Hex(f.bytes);
+      if (actual !== f.sha256) throw mismatch(f.sha256, actual, true);
     }
-    // In hash order: two batches sharing blobs then take their row locks in the same order (no deadlock).
-    const unique = [...new Map(files.map((f) => [f.sha256, f])).values()].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
+    const unique = [...new Map(files.map((f) => [f.sha256, f])).values()];
     const missing = new Set(await this.missing(userId, unique.map((f) => f.sha256)));
-    await this.assertRoom(userId, unique.reduce((n, f) => n + (missing.has(f.sha256) ? f.bytes.length : 0), 0));
-    // Postgres takes at most 65,535 parameters per statement: 6 per blob.
-    for (let i = 0; i < unique.length; i += 4000) {
-      const slice = unique.slice(i, i + 4000);
-      await this.db.execute(sql`
-        with stored as (
-          insert into ${blobs} (sha256, sha1, size, bytes)
-          values ${sql.join(slice.map((f) => sql`(${f.sha256}, ${sha1Hex(f.bytes)}, ${f.bytes.length}, ${f.bytes})`), sql`, `)}
-          on conflict do nothing
-        )
-        insert into ${userBlobs} (user_id, sha256) values ${sql.join(slice.map((f) => sql`(${userId}, ${f.sha256})`), sql`, `)} on conflict do nothing`);
-    }
+    const todo = unique.filter((f) => missing.has(f.sha256));
+    await this.assertRoom(userId, todo.reduce((n, f) => n + f.bytes.length, 0));
+    // Written a few at a time: their fsyncs then share the disk's journal commits.
+    const received: Received[] = [];
+    for (let i = 0; i < todo.length; i += 16) received.push(...(await Promise.all(todo.slice(i, i + 16).map((f) => this.receive(f.sha256, f.bytes)))));
+    await this.record(received);
+    await this.grant(userId, todo.map((f) => f.sha256));
   }
 
   /**
    * One part of a large file. The declared total is checked (per-file limit, storage quota) before any
-   * byte is stored; parts are kept as rows and, once all have arrived, hashed one part at a time and
-   * joined by the database itself: a large file is never held whole in memory here.
+   * byte is stored; each part is an object of its own and, once all have arrived, they are read back
+   * in order, hashed as they stream into the whole blob, and removed: never held whole in memory.
    */
-  async putChunk(userId: string, sha256: string, offset: number, totalSize: number, bytes: Buffer) {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(totalSize) || offset < 0 || totalSize <= 0 || offset + bytes.length > totalSize)
+  async putChunk(userId: string, sha256: string, offset: number, totalSize: number, body: Readable | Buffer) {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(totalSize) || offset < 0 || totalSize <= 0 || offset >= totalSize)
       throw new AppError('BAD_REQUEST', 'The chunk does not fit its file: check offset and total size.');
-    if (bytes.length === 0 || bytes.length > SITE_LIMITS.maxUploadRequestBytes)
-      throw new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.');
-    if (!(await this.acceptsChunkedFile(userId, sha256, totalSize))) return { complete: true, received: totalSize };
+    if (Buffer.isBuffer(body)) {
+      if (offset + body.length > totalSize) throw new AppError('BAD_REQUEST', 'The chunk does not fit its file: check offset and total size.');
+      if (body.length === 0 || body.length > SITE_LIMITS.maxUploadRequestBytes) throw new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.');
+    }
+    if (!(await this.acceptsChunkedFile(userId, sha256, totalSize))) {
+      if (body instanceof Readable) body.resume();
+      return { complete: true, received: totalSize };
+    }
     const where = and(eq(blobChunks.userId, userId), eq(blobChunks.sha256, sha256));
+    const limit = Math.min(SITE_LIMITS.maxUploadRequestBytes, totalSize - offset);
+    const size = await this.objects.put(partKey(userId, sha256, offset), body, {
+      maxBytes: limit,
+      tooLarge: () =>
+        limit < SITE_LIMITS.maxUploadRequestBytes
+          ? new AppError('BAD_REQUEST', 'The chunk does not fit its file: check offset and total size.')
+          : new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.'),
+      beforeCommit: (n) => {
+        if (n === 0) throw new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.');
+      },
+    });
     // Parts of one file all name the same total; a part with another total starts the file over.
-    await this.db.delete(blobChunks).where(and(where, sql`${blobChunks.totalSize} <> ${totalSize}`));
+    const stale = await this.db.delete(blobChunks).where(and(where, sql`${blobChunks.totalSize} <> ${totalSize}`)).returning({ offset: blobChunks.offset });
+    await this.deleteParts(userId, sha256, stale.map((p) => p.offset).filter((o) => o !== offset));
     await this.db
       .insert(blobChunks)
-      .values({ userId, sha256, offset, totalSize, bytes })
-      .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { bytes, totalSize } });
-    const parts = await this.db
-      .select({ offset: blobChunks.offset, length: sql<number>`octet_length(${blobChunks.bytes})`.mapWith(Number) })
-      .from(blobChunks)
-      .where(where)
-      .orderBy(asc(blobChunks.offset));
-    const received = parts.reduce((n, p) => n + p.length, 0);
+      .values({ userId, sha256, offset, totalSize, size })
+      .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { size, totalSize } });
+    const parts = await this.db.select({ offset: blobChunks.offset, size: blobChunks.size }).from(blobChunks).where(where).orderBy(asc(blobChunks.offset));
+    const received = parts.reduce((n, p) => n + p.size, 0);
     if (received < totalSize) return { complete: false, received };
 
     try {
       let expected = 0;
       for (const part of parts) {
         if (part.offset !== expected) throw new AppError('BAD_REQUEST', 'The chunks of this file overlap or leave gaps. Upload the file again from the start.');
-        expected += part.length;
+        expected += part.size;
       }
-      const sha256er = createHash('sha256');
-      const sha1er = createHash('sha1');
-      for (const part of parts) {
-        const [row] = await this.db.select({ bytes: blobChunks.bytes }).from(blobChunks).where(and(where, eq(blobChunks.offset, part.offset)));
-        sha256er.update(row!.bytes);
-        sha1er.update(row!.bytes);
-      }
-      const actual = sha256er.digest('hex');
-      if (actual !== sha256)
-        throw new AppError('BAD_REQUEST', `The uploaded bytes do not match their SHA-256 (expected ${sha256}, got ${actual}). Upload the file again.`);
-      await this.db.execute(sql`
-        with stored as (
-          insert into ${blobs} (sha256, sha1, size, bytes)
-          select ${sha256}, ${sha1er.digest('hex')}, ${totalSize}, string_agg(bytes, ''::bytea order by "offset")
-          from ${blobChunks} where user_id = ${userId} and sha256 = ${sha256}
-          on conflict do nothing
-        )
-        insert into ${userBlobs} (user_id, sha256) values (${userId}, ${sha256}) on conflict do nothing`);
+      const objects = this.objects;
+      const whole = Readable.from(
+        (async function* () {
+          for (const part of parts) yield* await objects.get(partKey(userId, sha256, part.offset));
+        })(),
+      );
+      await this.record([await this.receive(sha256, whole)]);
+      await this.grant(userId, [sha256]);
     } finally {
       await this.db.delete(blobChunks).where(where);
+      await this.deleteParts(userId, sha256, parts.map((p) => p.offset));
     }
     return { complete: true, received };
+  }
+
+  private async deleteParts(userId: string, sha256: string, offsets: number[]) {
+    for (const offset of offsets) await this.objects.delete(partKey(userId, sha256, offset));
   }
 
   /**
@@ -191,23 +281,41 @@ export class PostgresBlobStore implements BlobStore {
     const removed = await this.db
       .delete(blobChunks)
       .where(sql`${blobChunks.createdAt} < now() - ${`${olderThanMs} milliseconds`}::interval`)
-      .returning({ sha256: blobChunks.sha256 });
+      .returning({ userId: blobChunks.userId, sha256: blobChunks.sha256, offset: blobChunks.offset });
+    for (const p of removed) await this.objects.delete(partKey(p.userId, p.sha256, p.offset));
     return removed.length;
   }
 
-  async getMany(sha256s: string[]): Promise<Map<string, Buffer>> {
-    const unique = [...new Set(sha256s)];
-    const found = new Map<string, Buffer>();
-    // Slices keep each answer to a few MB.
-    for (let i = 0; i < unique.length; i += 100) {
-      const rows = await this.db.select({ sha256: blobs.sha256, bytes: blobs.bytes }).from(blobs).where(anyOf(blobs.sha256, unique.slice(i, i + 100)));
-      for (const r of rows) found.set(r.sha256, r.bytes);
+  /**
+   * One blob's bytes as a stream (a fresh one each call). A blob an older install kept in the database
+   * is read from there until `npm run blobs:migrate` has moved it.
+   */
+  async open(sha256: string): Promise<Readable> {
+    try {
+      return await this.objects.get(blobKey(sha256));
+    } catch (err) {
+      if (!(err instanceof ObjectNotFound)) throw err;
+      const legacy = await readLegacyBytes(this.db, sha256);
+      if (legacy) return Readable.from([legacy]);
+      throw new AppError('NOT_FOUND', `The file with SHA-256 ${sha256} is not stored. Upload it again.`);
     }
-    const missing = unique.find((h) => !found.has(h));
-    if (missing) throw new AppError('NOT_FOUND', `The file with SHA-256 ${missing} is not stored. Upload it again.`);
+  }
+
+  /** One blob's bytes, whole: for small reads (a `_redirects` file, the editor); uploads stream with `open`. */
+  async get(sha256: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.open(sha256)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /** Several blobs whole, a few at a time. */
+  async getMany(sha256s: string[]): Promise<Map<string, Buffer>> {
+    const found = new Map<string, Buffer>();
+    for (const sha256 of new Set(sha256s)) found.set(sha256, await this.get(sha256));
     return found;
   }
 
+  /** The SHA-1 of each blob (SHA-256 → SHA-1), computed once from the bytes and then kept. */
   async sha1Many(sha256s: string[]): Promise<Map<string, string>> {
     const unique = [...new Set(sha256s)];
     const found = new Map<string, string>();
@@ -216,14 +324,12 @@ export class PostgresBlobStore implements BlobStore {
       for (const r of rows) if (r.sha1) found.set(r.sha256, r.sha1);
     }
     // Blobs stored before SHA-1 was kept: hash them once now and remember.
-    const unknown = unique.filter((h) => !found.has(h));
-    if (unknown.length > 0) {
-      const bytes = await this.getMany(unknown);
-      for (const [sha256, b] of bytes) {
-        const sha1 = sha1Hex(b);
-        await this.db.update(blobs).set({ sha1 }).where(eq(blobs.sha256, sha256));
-        found.set(sha256, sha1);
-      }
+    for (const sha256 of unique.filter((h) => !found.has(h))) {
+      const hash = createHash('sha1');
+      for await (const chunk of await this.open(sha256)) hash.update(chunk as Buffer);
+      const sha1 = hash.digest('hex');
+      await this.db.update(blobs).set({ sha1 }).where(eq(blobs.sha256, sha256));
+      found.set(sha256, sha1);
     }
     return found;
   }
@@ -243,14 +349,11 @@ export class PostgresBlobStore implements BlobStore {
   async markScanned(sha256s: string[], version: string): Promise<void> {
     for (let i = 0; i < sha256s.length; i += SLICE) await this.db.update(blobs).set({ scannedWith: version }).where(anyOf(blobs.sha256, sha256s.slice(i, i + SLICE)));
   }
+}
 
-  async open(sha256: string): Promise<Readable> {
-    return Readable.from([await this.get(sha256)]);
-  }
-
-  async get(sha256: string): Promise<Buffer> {
-    const [row] = await this.db.select({ bytes: blobs.bytes }).from(blobs).where(eq(blobs.sha256, sha256));
-    if (!row) throw new AppError('NOT_FOUND', `The file with SHA-256 ${sha256} is not stored. Upload it again.`);
-    return row.bytes;
-  }
+export function storageFull(used: number, quota: number, incoming: number) {
+  return new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `Storage full: your files take ${formatBytes(used)} of your ${formatBytes(quota)}, and this upload needs ${formatBytes(incoming)} more. Delete sites or files you no longer need, then try again.`,
+  ).withAction('fix-files');
 }

@@ -14,7 +14,7 @@ import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testin
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles } from '@/testing/deploy';
 import { APP_ORIGIN } from '@/testing/http';
-import { PostgresBlobStore, sha256Hex } from './blob-store';
+import { BlobStore, sha256Hex } from './blob-store';
 import { runCleanup } from './cleanup';
 import { decodeInlineFiles } from './files';
 import { configureLimits } from './policy';
@@ -127,7 +127,7 @@ describe('orphans, stuck deployments and blobs', () => {
   it('fails a deployment stuck past its deadline with no live runner', async () => {
     const db = await getDb();
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'stuck' });
-    const store = new PostgresBlobStore(db);
+    const store = new BlobStore(db);
     for (const [sha, b] of bytes) await store.put(userId, sha, b);
     const { createDeployment } = await import('./service');
     const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
@@ -141,14 +141,14 @@ describe('orphans, stuck deployments and blobs', () => {
     const db = await getDb();
     const kept = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'kept', 'a.css': 'a{}' } });
     const loose = Buffer.from(`never deployed ${Math.random()}`);
-    await new PostgresBlobStore(db).put(userId, sha256Hex(loose), loose);
+    await new BlobStore(db).put(userId, sha256Hex(loose), loose);
     await db.update(blobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
     const report = await runCleanup(db);
     expect(report.blobsDeleted).toBeGreaterThanOrEqual(1);
     expect(await db.select().from(blobs).where(eq(blobs.sha256, sha256Hex(loose)))).toEqual([]);
     // A redeploy after GC still uploads only what changed.
     const { proposed } = decodeInlineFiles({ 'index.html': 'kept', 'a.css': 'a{color:red}' });
-    const missing = await new PostgresBlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
+    const missing = await new BlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
     expect(missing).toEqual([proposed['a.css']!.sha256]);
     expect(kept.status).toBe('ready');
   });
@@ -236,7 +236,7 @@ describe('unfinished Amplify jobs', () => {
     const job = (await (await aws.fetch(`${app}/branches/${branch}/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { jobId: string };
 
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'stuck on amplify' });
-    const store = new PostgresBlobStore(db);
+    const store = new BlobStore(db);
     for (const [sha, b] of bytes) await store.put(userId, sha, b);
     const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'amplify', authMode: 'platform-managed', manifest: proposed });
     await db

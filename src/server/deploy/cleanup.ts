@@ -14,7 +14,9 @@ import { readConnectionCredentials } from '../connections/store';
 import { describeError } from '../http/json';
 import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
-import { PostgresBlobStore } from './blob-store';
+import { blobKey, BlobStore } from './blob-store';
+import { getObjectStore } from '../storage/from-env';
+import { FsObjectStore } from '../storage/fs-store';
 import { recordEvent } from './events';
 import { releaseUnusedPlace } from './policy';
 
@@ -55,7 +57,10 @@ export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<
   await removeOrphans(db, now, report);
   report.heldReleased = await releaseUnreferencedHoldings(db, now);
   report.blobsDeleted = await collectBlobs(db, now);
-  report.staleChunksDeleted = await new PostgresBlobStore(db).pruneStaleChunks(BLOB_GRACE_MS);
+  report.staleChunksDeleted = await new BlobStore(db).pruneStaleChunks(BLOB_GRACE_MS);
+  // Temporary files of writes a crash cut short (the folder store only; S3 writes are whole or nothing).
+  const objects = getObjectStore();
+  if (objects instanceof FsObjectStore) await objects.sweepTemporary(BLOB_GRACE_MS);
   report.authAttemptsDeleted = await pruneAuthAttempts(db, new Date(now.getTime() - 24 * 60 * 60 * 1000));
   report.sessionsDeleted = await pruneExpiredSessions(db, now);
 
@@ -224,17 +229,39 @@ async function releaseUnreferencedHoldings(db: Db, now: Date): Promise<number> {
   return released.length;
 }
 
-/** Blobs no deployment refers to, older than a day (an upload in progress is younger). */
+/**
+ * Blobs no deployment or project refers to, untouched for a day (an upload in progress touches its
+ * blob first), in batches. Their objects are removed while the rows are still locked: an upload of the
+ * same bytes meanwhile waits on its touch of the row, so its object lands after the removal, never before.
+ */
 async function collectBlobs(db: Db, now: Date): Promise<number> {
-  const deleted = await db
-    .delete(blobs)
-    .where(
-      and(
-        lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
-        notExists(db.select({ one: sql`1` }).from(deploymentFiles).where(eq(deploymentFiles.sha256, blobs.sha256))),
-        notExists(db.select({ one: sql`1` }).from(projectFiles).where(eq(projectFiles.sha256, blobs.sha256))),
-      ),
-    )
-    .returning({ sha256: blobs.sha256 });
-  return deleted.length;
+  const objects = getObjectStore();
+  let deleted = 0;
+  for (;;) {
+    const batch = await db.transaction(async (tx) => {
+      const rows = await tx
+        .delete(blobs)
+        .where(
+          inArray(
+            blobs.sha256,
+            tx
+              .select({ sha256: blobs.sha256 })
+              .from(blobs)
+              .where(
+                and(
+                  lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
+                  notExists(tx.select({ one: sql`1` }).from(deploymentFiles).where(eq(deploymentFiles.sha256, blobs.sha256))),
+                  notExists(tx.select({ one: sql`1` }).from(projectFiles).where(eq(projectFiles.sha256, blobs.sha256))),
+                ),
+              )
+              .limit(500),
+          ),
+        )
+        .returning({ sha256: blobs.sha256 });
+      for (const r of rows) await objects.delete(blobKey(r.sha256));
+      return rows.length;
+    });
+    deleted += batch;
+    if (batch < 500) return deleted;
+  }
 }

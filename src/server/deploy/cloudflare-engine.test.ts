@@ -12,7 +12,7 @@ import { cloudStats, exactRequestCount, fetchSite, hostOf, requestCount, setFaul
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles, deployTwiceThenRollback } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
-import { PostgresBlobStore } from './blob-store';
+import { BlobStore } from './blob-store';
 import { decodeInlineFiles } from './files';
 import { configureLimits } from './policy';
 import { claimLease, driveDeployment } from './runner';
@@ -101,7 +101,7 @@ describe('deploying to Cloudflare', () => {
 
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
     const { proposed } = decodeInlineFiles(changed);
-    const missing = await new PostgresBlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
+    const missing = await new BlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
     expect(missing).toEqual([proposed['assets/css/site.css']!.sha256]);
 
     const second = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: changed });
@@ -295,7 +295,7 @@ describe('faults and crashes', () => {
   it('a deployment abandoned mid-way by a dead process is finished by another runner', async () => {
     const db = await getDb();
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': '<h1>survivor</h1>' });
-    await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+    await storeInlineFiles(new BlobStore(db), userId, bytes);
     const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
     // A runner takes the lease, records a step, and dies.
     expect(await claimLease(db, deploymentId, 'crashed-runner', 50)).not.toBeNull();
@@ -321,7 +321,7 @@ describe('faults and crashes', () => {
   it('a deployment past its deadline ends in error ("Deployment timed out")', async () => {
     const db = await getDb();
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'late' });
-    await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+    await storeInlineFiles(new BlobStore(db), userId, bytes);
     const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
     await db.update(deployments).set({ deadlineAt: new Date(Date.now() - 1000) }).where(eq(deployments.id, deploymentId));
     await driveDeployment(db, deploymentId);
@@ -344,7 +344,7 @@ describe('bad input is refused before any platform call', () => {
     await expect(
       (async () => {
         const { proposed, bytes } = decodeInlineFiles(files);
-        await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+        await storeInlineFiles(new BlobStore(db), userId, bytes);
         await createDeployment(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
       })(),
     ).rejects.toThrow(message);

@@ -5,7 +5,7 @@ import { SITE_LIMITS } from '@/lib/site-files';
 import { signUp } from '@/server/auth/accounts';
 import { blobs } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { PostgresBlobStore, sha256Hex } from './blob-store';
+import { BlobStore, sha256Hex } from './blob-store';
 import { assertStoredAsDeclared, decodeInlineFiles, storeInlineFiles, validateManifest, type ProposedManifest } from './files';
 
 const getDb = useTestDb();
@@ -88,7 +88,7 @@ describe('inline files and the blob store', () => {
   });
 
   it('answers only the hashes this user lacks, and verifies bytes against their hash', async () => {
-    const store = new PostgresBlobStore(await getDb());
+    const store = new BlobStore(await getDb());
     const a = Buffer.from(`a-${Math.random()}`);
     const b = Buffer.from(`b-${Math.random()}`);
     expect(await store.missing(userId, [sha256Hex(a), sha256Hex(b), sha256Hex(a)])).toEqual([sha256Hex(a), sha256Hex(b)]);
@@ -102,7 +102,7 @@ describe('inline files and the blob store', () => {
   });
 
   it('assembles a file larger than one request from chunks, verifying the whole', async () => {
-    const store = new PostgresBlobStore(await getDb());
+    const store = new BlobStore(await getDb());
     const step = 512 * 1024; // any size up to 4 MB per request
     const big = randomBytes(step * 2 + 1000);
     const hash = sha256Hex(big);
@@ -118,7 +118,7 @@ describe('inline files and the blob store', () => {
 
   it('keeps the SHA-1 of each blob: stored with the bytes, and computed once for blobs from before', async () => {
     const db = await getDb();
-    const store = new PostgresBlobStore(db);
+    const store = new BlobStore(db);
     const a = Buffer.from(`sha1-a-${Math.random()}`);
     const b = Buffer.from(`sha1-b-${Math.random()}`);
     await store.put(userId, sha256Hex(a), a);
@@ -136,7 +136,7 @@ describe('inline files and the blob store', () => {
 
   it('stores inline files once and then reports nothing missing for their manifest', async () => {
     const db = await getDb();
-    const store = new PostgresBlobStore(db);
+    const store = new BlobStore(db);
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<h1>${Math.random()}</h1>` });
     const manifest = validateManifest(proposed, 'cloudflare');
     await expect(assertStoredAsDeclared(store, userId, manifest)).rejects.toThrow(/were not uploaded yet \(first: "index.html"\)/);
@@ -146,7 +146,7 @@ describe('inline files and the blob store', () => {
 
   it('refuses a declared size that is not the stored one, naming the file (the server decides sizes)', async () => {
     const db = await getDb();
-    const store = new PostgresBlobStore(db);
+    const store = new BlobStore(db);
     const big = randomBytes(3000);
     await store.put(userId, sha256Hex(big), big);
     const manifest = validateManifest({ 'index.html': { sha256: sha256Hex(big), size: 1 } }, 'cloudflare');

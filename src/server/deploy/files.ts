@@ -16,7 +16,7 @@ import {
 } from '@/lib/site-files';
 import { AppError } from '../errors';
 import { adapterFor } from './adapters';
-import { sha256Hex, type PostgresBlobStore } from './blob-store';
+import { sha256Hex, type BlobStore } from './blob-store';
 import type { ScanStore } from './scan';
 
 /** What the checks of a new deployment read: sizes held, bytes, and the scan's memory. */
@@ -89,7 +89,7 @@ export function decodeInlineFiles(files: InlineFiles): { proposed: ProposedManif
 }
 
 /** Stores inline files as the user's blobs (only those the user does not hold yet), within their storage quota. */
-export async function storeInlineFiles(store: PostgresBlobStore, userId: string, bytes: Map<string, Buffer>): Promise<void> {
+export async function storeInlineFiles(store: BlobStore, userId: string, bytes: Map<string, Buffer>): Promise<void> {
   const missing = await store.missing(userId, [...bytes.keys()]);
   await store.assertRoom(userId, missing.reduce((n, sha256) => n + bytes.get(sha256)!.length, 0));
   // A few statements of up to one upload request's size each, not one (and its checks) per file.
@@ -114,7 +114,7 @@ export async function storeInlineFiles(store: PostgresBlobStore, userId: string,
 export class PendingBlobs implements BlobSource {
   private readonly scanned: { sha256s: string[]; version: string }[] = [];
   constructor(
-    private readonly base: PostgresBlobStore,
+    private readonly base: BlobStore,
     private readonly userId: string,
     private readonly pending: Map<string, Buffer>,
   ) {}

@@ -9,7 +9,7 @@ import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles } from '@/testing/deploy';
 import { configureLimits } from './policy';
 import { driveDeployment } from './runner';
-import { PostgresBlobStore } from './blob-store';
+import { BlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles } from './files';
 import { createDeployment } from './service';
 
@@ -41,7 +41,7 @@ const servedAt = async (url: string) => (await fetchSite(cloud().url, hostOf(url
 async function createPending(html: string): Promise<string> {
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': html });
-  await storeInlineFiles(new PostgresBlobStore(db), user.id, bytes);
+  await storeInlineFiles(new BlobStore(db), user.id, bytes);
   return (await createDeployment(db, { userId: user.id, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed })).deploymentId;
 }
 

@@ -12,7 +12,7 @@ import { readConnectionCredentials } from '../connections/store';
 import { describeError } from '../http/json';
 import { PlatformError, type PlatformErrorKind } from '../platforms/http';
 import { adapterFor } from './adapters';
-import { PostgresBlobStore } from './blob-store';
+import { BlobStore } from './blob-store';
 import { announceEvent, recordEvent } from './events';
 import { releaseUnusedPlace } from './policy';
 import { loadManifest } from './service';
@@ -125,7 +125,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
             .from(deployments)
             .where(and(eq(deployments.id, row.rollbackOf), eq(deployments.userId, row.userId), eq(deployments.siteId, row.siteId)))
         : [];
-    const blobs = new PostgresBlobStore(db);
+    const blobs = new BlobStore(db);
 
     for (let attempt = 1; ; attempt++) {
       try {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '@/server/auth/accounts';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
-import { PostgresBlobStore } from './blob-store';
+import { BlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles, validateManifest } from './files';
 import { maxMatchLength, normalizeHost, normalizeScript, readings, SCAN_VERSION, SCAN_WINDOW, scanBytes, scanSite, scanText, windowStarts } from './scan';
 import rules from './scan-rules.json';
@@ -162,7 +162,7 @@ describe('scanning sites through the blob store', () => {
   });
 
   /** The real store, with the blobs it is asked to read counted. */
-  function countingStore(store: PostgresBlobStore) {
+  function countingStore(store: BlobStore) {
     const read: string[] = [];
     return {
       read,
@@ -175,7 +175,7 @@ describe('scanning sites through the blob store', () => {
   async function stored(files: Record<string, Buffer | string>) {
     const inline = Object.fromEntries(Object.entries(files).map(([p, b]) => [p, typeof b === 'string' ? b : { base64: b.toString('base64') }]));
     const { proposed, bytes } = decodeInlineFiles(inline);
-    const store = new PostgresBlobStore(await getDb());
+    const store = new BlobStore(await getDb());
     await storeInlineFiles(store, userId, bytes);
     return { store, manifest: validateManifest(proposed, 'cloudflare') };
   }

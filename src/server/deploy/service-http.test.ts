@@ -151,12 +151,12 @@ describe('the error table', () => {
     }
     const db = await getDb();
     const { decodeInlineFiles, storeInlineFiles } = await import('./files');
-    const { PostgresBlobStore } = await import('./blob-store');
+    const { BlobStore } = await import('./blob-store');
     const { createDeployment } = await import('./service');
     const { deployments } = await import('@/server/db/schema');
     const { eq } = await import('drizzle-orm');
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'slow' });
-    await storeInlineFiles(new PostgresBlobStore(db), alice.user.id, bytes);
+    await storeInlineFiles(new BlobStore(db), alice.user.id, bytes);
     const { deploymentId } = await createDeployment(db, { userId: alice.user.id, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
     await db.update(deployments).set({ deadlineAt: new Date(Date.now() - 1) }).where(eq(deployments.id, deploymentId));
     await readSse(await events(alice, deploymentId), terminal, 30_000);

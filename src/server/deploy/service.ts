@@ -10,7 +10,7 @@ import { connections, deploymentFiles, deployments, sites } from '../db/schema';
 import { AppError, type ErrorAction } from '../errors';
 import { recordAudit } from '../audit';
 import { adapterFor } from './adapters';
-import { PostgresBlobStore } from './blob-store';
+import { BlobStore } from './blob-store';
 import { recordEvent } from './events';
 import { assertStoredAsDeclared, decodeInlineFiles, inlineFilesSchema, PendingBlobs, validateManifest, type ProposedManifest } from './files';
 import { enforcePolicy, withRejectionRecorded } from './policy';
@@ -40,7 +40,7 @@ const PLATFORM_NAMES: Record<DeploymentPlatform, string> = { cloudflare: 'Cloudf
 export async function createDeployment(db: Db, input: CreateDeploymentInput, now = new Date()): Promise<{ deploymentId: string; siteId: string }> {
   const adapter = adapterFor(input.platform);
   const declared = validateManifest(input.manifest, input.platform);
-  const blobs = input.pending ?? new PostgresBlobStore(db);
+  const blobs = input.pending ?? new BlobStore(db);
   // Sizes and limits from what was stored, never from what the client declared.
   await assertStoredAsDeclared(blobs, input.userId, declared);
   if (input.authMode === 'platform-managed' && !adapter.platformCredentials())
@@ -150,9 +150,9 @@ export async function negotiateFiles(
   input: { platform: DeploymentPlatform; authMode?: AuthMode; chatId?: string; manifest: ProposedManifest },
 ): Promise<{ missing: string[] }> {
   const manifest = validateManifest(input.manifest, input.platform);
-  const held = await new PostgresBlobStore(db).heldSizes(userId, Object.values(manifest).map((e) => e.sha256));
+  const held = await new BlobStore(db).heldSizes(userId, Object.values(manifest).map((e) => e.sha256));
   const heldOnly = Object.fromEntries(Object.entries(manifest).filter(([, e]) => held.has(e.sha256)));
-  await assertStoredAsDeclared(new PostgresBlobStore(db), userId, heldOnly);
+  await assertStoredAsDeclared(new BlobStore(db), userId, heldOnly);
   if (input.authMode && input.chatId) await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode });
   return { missing: [...new Set(Object.values(manifest).map((e) => e.sha256))].filter((h) => !held.has(h)) };
 }
@@ -179,7 +179,7 @@ export async function deployInlineFiles(db: Db, userId: string, platform: Deploy
   const { proposed, bytes } = decodeInlineFiles(body.files);
   validateManifest(proposed, platform);
   // A refused deployment stores no bytes: every check runs before the files are kept.
-  const pending = new PendingBlobs(new PostgresBlobStore(db), userId, bytes);
+  const pending = new PendingBlobs(new BlobStore(db), userId, bytes);
   return createDeployment(db, { userId, chatId: body.chatId, siteName: body.projectName, platform, authMode: body.authMode, manifest: proposed, pending });
 }
 

@@ -5,7 +5,7 @@ import { signUp } from '@/server/auth/accounts';
 import { getDb as processDb } from '@/server/db/client';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { readSse } from '@/testing/sse';
-import { PostgresBlobStore } from './blob-store';
+import { BlobStore } from './blob-store';
 import { listenForEvents } from './background';
 import { insertEvent, openStatusStream, StatusHub } from './events';
 import { decodeInlineFiles, storeInlineFiles } from './files';
@@ -27,7 +27,7 @@ it('1,000 SSE watchers of 10 deployments: status reads stay proportional to depl
   const ids: string[] = [];
   for (let i = 0; i < 10; i++) {
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>fan-out ${i} ${Math.random()}</p>` });
-    await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+    await storeInlineFiles(new BlobStore(db), userId, bytes);
     ids.push((await createDeployment(db, { userId, chatId: `fanout-${i}`, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed })).deploymentId);
   }
   const POLL_MS = 100;
@@ -55,7 +55,7 @@ it('1,000 SSE watchers of 10 deployments: status reads stay proportional to depl
 it('an event recorded by a runner in this process reaches its watchers at once, not at the next poll', async () => {
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>wake ${Math.random()}</p>` });
-  await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+  await storeInlineFiles(new BlobStore(db), userId, bytes);
   const { deploymentId } = await createDeployment(db, { userId, chatId: 'wake', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
   // A poll interval far longer than the whole deployment: only the wake-up can deliver in time.
   const hub = new StatusHub(processDb, { pollMs: 60_000 });
@@ -74,7 +74,7 @@ it('an event recorded by a runner in this process reaches its watchers at once, 
 it('an event recorded by another server process reaches the watchers through NOTIFY, not the poll', async () => {
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>elsewhere ${Math.random()}</p>` });
-  await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+  await storeInlineFiles(new BlobStore(db), userId, bytes);
   const { deploymentId } = await createDeployment(db, { userId, chatId: 'elsewhere', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
   const hub = new StatusHub(processDb, { pollMs: 60_000, listen: listenForEvents });
   const stream = await openStatusStream(hub, deploymentId, userId, 0, { heartbeatMs: 60_000 });
@@ -91,7 +91,7 @@ it('an event recorded by another server process reaches the watchers through NOT
 it('a read that fails when a deployment is first watched is not kept: the next watcher opens it again', async () => {
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>blip ${Math.random()}</p>` });
-  await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+  await storeInlineFiles(new BlobStore(db), userId, bytes);
   const { deploymentId } = await createDeployment(db, { userId, chatId: 'blip', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
   let failNext = true;
   const hub = new StatusHub(

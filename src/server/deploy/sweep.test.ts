@@ -12,7 +12,7 @@ import { getEnv } from '@/server/env';
 import { cloudStats, fetchSite, hostOf, requestCount } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
-import { PostgresBlobStore } from './blob-store';
+import { BlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles } from './files';
 import { configureLimits } from './policy';
 import { configureRunner, driveDeployment } from './runner';
@@ -33,7 +33,7 @@ beforeAll(async () => {
 async function orphaned(html: string, lease: 'lapsed' | 'live' = 'lapsed'): Promise<string> {
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': html });
-  await storeInlineFiles(new PostgresBlobStore(db), userId, bytes);
+  await storeInlineFiles(new BlobStore(db), userId, bytes);
   const { deploymentId } = await createDeployment(db, { userId, chatId: `sweep-${Math.random().toString(36).slice(2, 8)}`, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
   await db
     .update(deployments)

@@ -14,7 +14,7 @@ import { cloudStats, exactRequestCount, fetchSite, hostOf, requestCount, setFaul
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles, deployTwiceThenRollback } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
-import { PostgresBlobStore } from './blob-store';
+import { BlobStore } from './blob-store';
 import { decodeInlineFiles } from './files';
 import { configureLimits } from './policy';
 
@@ -111,7 +111,7 @@ describe('deploying to Vercel', () => {
 
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
     const { proposed } = decodeInlineFiles(changed);
-    const missing = await new PostgresBlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
+    const missing = await new BlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
     expect(missing).toEqual([proposed['assets/css/site.css']!.sha256]);
 
     const second = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: changed });

@@ -8,7 +8,7 @@ import { PUT as putBlob } from '@/app/api/blobs/[sha256]/route';
 import { uploadMissing, type HashedFile } from '@/lib/upload';
 import { signUp } from '@/server/auth/accounts';
 import { createApiKey } from '@/server/auth/api-keys';
-import { PostgresBlobStore } from '@/server/deploy/blob-store';
+import { BlobStore } from '@/server/deploy/blob-store';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
 
@@ -49,7 +49,7 @@ describe('uploading files', () => {
     expect(posts).toBeGreaterThanOrEqual(1);
     expect(posts).toBeLessThanOrEqual(2);
     expect(calls.filter((c) => c === 'PUT /api/blobs/{sha}')).toHaveLength(2);
-    const store = new PostgresBlobStore(await getDb());
+    const store = new BlobStore(await getDb());
     expect(await store.missing(userId, files.map((f) => f.sha256))).toEqual([]);
     expect((await store.get(small[42]!.sha256)).equals(Buffer.from(small[42]!.bytes))).toBe(true);
     expect((await store.get(big.sha256)).equals(Buffer.from(big.bytes))).toBe(true);
@@ -64,7 +64,7 @@ describe('uploading files', () => {
     const res = await postBlobs(new Request(`${APP_ORIGIN}/api/blobs`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form }));
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/do not match their SHA-256.*Nothing in this batch was stored/);
-    expect(await new PostgresBlobStore(await getDb()).missing(userId, [good.sha256])).toEqual([good.sha256]);
+    expect(await new BlobStore(await getDb()).missing(userId, [good.sha256])).toEqual([good.sha256]);
   });
 
   it.each([

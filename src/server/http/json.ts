@@ -2,7 +2,7 @@
 // error shape every endpoint shares: { error: { code, message, fieldErrors? } }.
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { readBodyWithLimit } from './binary';
+import { readBodyWithLimit } from './body';
 
 export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T, maxBytes = 16 * 1024): Promise<z.infer<T>> {
   const type = request.headers.get('content-type') ?? '';

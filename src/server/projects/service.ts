@@ -5,7 +5,7 @@ import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import { contentTypeFor, normalizeSitePath, printablePath, SITE_LIMITS } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { projectFiles, projects } from '../db/schema';
-import { PostgresBlobStore, sha256Hex } from '../deploy/blob-store';
+import { BlobStore, sha256Hex } from '../deploy/blob-store';
 import { createDeployment } from '../deploy/service';
 import { AppError, notFound } from '../errors';
 import { previewLink } from '../preview/tokens';
@@ -26,7 +26,7 @@ function checkedPath(raw: string): string {
 export async function createProject(db: Db, userId: string, input: { name: string; template?: TemplateId }) {
   const [project] = await db.insert(projects).values({ userId, name: input.name, template: input.template ?? null }).returning();
   if (input.template) {
-    const store = new PostgresBlobStore(db);
+    const store = new BlobStore(db);
     for (const [path, bytes] of Object.entries(templateFiles(input.template, input.name))) await writeFile(db, store, userId, project!.id, path, bytes);
   }
   return project!;
@@ -46,7 +46,7 @@ export async function getProject(db: Db, userId: string, projectId: string) {
   return { ...project, files: files.map((f) => ({ ...f, contentType: contentTypeFor(f.path) ?? 'application/octet-stream' })), preview: previewLink(userId, project.id) };
 }
 
-async function writeFile(db: Db, store: PostgresBlobStore, userId: string, projectId: string, rawPath: string, bytes: Buffer) {
+async function writeFile(db: Db, store: BlobStore, userId: string, projectId: string, rawPath: string, bytes: Buffer) {
   const path = checkedPath(rawPath);
   if (bytes.length > SITE_LIMITS.maxTotalBytes) throw new AppError('PAYLOAD_TOO_LARGE', `"${path}" is larger than a whole site may be (50 MB).`);
   const sha256 = sha256Hex(bytes);
@@ -62,13 +62,13 @@ async function writeFile(db: Db, store: PostgresBlobStore, userId: string, proje
 /** Saves one file's content (text, or bytes from base64). */
 export async function saveFile(db: Db, userId: string, projectId: string, path: string, bytes: Buffer) {
   await requireProject(db, userId, projectId);
-  return writeFile(db, new PostgresBlobStore(db), userId, projectId, path, bytes);
+  return writeFile(db, new BlobStore(db), userId, projectId, path, bytes);
 }
 
 /** Sets files already uploaded as blobs (an imported folder or zip): path → SHA-256; sizes are the stored ones. */
 export async function addUploadedFiles(db: Db, userId: string, projectId: string, files: Record<string, { sha256: string; size: number }>, replace: boolean) {
   await requireProject(db, userId, projectId);
-  const held = await new PostgresBlobStore(db).heldSizes(userId, Object.values(files).map((f) => f.sha256));
+  const held = await new BlobStore(db).heldSizes(userId, Object.values(files).map((f) => f.sha256));
   const missing = Object.values(files).filter((f) => !held.has(f.sha256)).length;
   if (missing) throw new AppError('BAD_REQUEST', `${missing} file(s) were not uploaded yet. Upload them, then try again.`);
   const rows = Object.entries(files).map(([path, f]) => {
@@ -107,7 +107,7 @@ export async function deleteFile(db: Db, userId: string, projectId: string, path
 export async function readFile(db: Db, projectId: string, path: string): Promise<{ bytes: Buffer; contentType: string } | null> {
   const [file] = await db.select().from(projectFiles).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, path)));
   if (!file) return null;
-  return { bytes: await new PostgresBlobStore(db).get(file.sha256), contentType: contentTypeFor(path) ?? 'application/octet-stream' };
+  return { bytes: await new BlobStore(db).get(file.sha256), contentType: contentTypeFor(path) ?? 'application/octet-stream' };
 }
 
 /** Deploys the project's saved files: the server has every blob already. */

@@ -14,7 +14,7 @@ import { GET as deployStatus } from '@/app/api/deploy-status/route';
 import { GET as deploymentEvents } from '@/app/api/deployments/[id]/events/route';
 import { POST as trpcPost } from '@/app/api/trpc/[trpc]/route';
 import { blobChunks, blobs, deployments, deploymentEvents as eventsTable, sites, userBlobs } from '@/server/db/schema';
-import { PostgresBlobStore, sha256Hex } from '@/server/deploy/blob-store';
+import { BlobStore, sha256Hex } from '@/server/deploy/blob-store';
 import { runCleanup } from '@/server/deploy/cleanup';
 import { configureLimits, DEFAULT_LIMITS } from '@/server/deploy/policy';
 import { configureRunner } from '@/server/deploy/runner';
@@ -192,7 +192,7 @@ describe('chunked uploads', () => {
     const answers = [];
     for (const [offset, bytes] of parts) answers.push((await chunkRequest(mallory, sha, `offset=${offset}&total=${total}`, new Uint8Array(bytes))).status);
     expect(answers).toEqual([202, 202, 201]);
-    expect((await new PostgresBlobStore(await getDb()).get(sha)).equals(file)).toBe(true);
+    expect((await new BlobStore(await getDb()).get(sha)).equals(file)).toBe(true);
     expect(await (await getDb()).select().from(blobChunks).where(eq(blobChunks.sha256, sha))).toEqual([]);
   });
 
@@ -223,7 +223,7 @@ describe('chunked uploads', () => {
     await chunkRequest(mallory, sha, 'offset=0&total=5000', new Uint8Array(randomBytes(1000)));
     expect((await chunkRequest(mallory, sha, 'offset=1000&total=2000', new Uint8Array(file.subarray(1000)))).status).toBe(202);
     expect((await chunkRequest(mallory, sha, 'offset=0&total=2000', new Uint8Array(file.subarray(0, 1000)))).status).toBe(201);
-    expect((await new PostgresBlobStore(await getDb()).get(sha)).equals(file)).toBe(true);
+    expect((await new BlobStore(await getDb()).get(sha)).equals(file)).toBe(true);
   });
 
   it('parts of uploads nobody finished are collected by the cleanup after a day', async () => {
@@ -282,7 +282,7 @@ describe('storage quota', () => {
     const report = await runCleanup(db);
     expect(report.heldReleased).toBeGreaterThanOrEqual(1);
     await uploadBlobs(victim, [hashed('c.bin', randomBytes(3 * MB))]);
-    expect(await new PostgresBlobStore(db).storageUsed(victim.userId)).toBe(3 * MB);
+    expect(await new BlobStore(db).storageUsed(victim.userId)).toBe(3 * MB);
   });
 });
 

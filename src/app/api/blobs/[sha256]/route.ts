@@ -1,10 +1,10 @@
-import { SHA256_HEX, SITE_LIMITS } from '@/lib/site-files';
+import { SHA256_HEX } from '@/lib/site-files';
 import { authenticateRequest } from '@/server/auth/request';
 import { getDb } from '@/server/db/client';
-import { PostgresBlobStore } from '@/server/deploy/blob-store';
+import { BlobStore } from '@/server/deploy/blob-store';
 import { AppError } from '@/server/errors';
+import { chunkBody, receiveOneBlob } from '@/server/http/blob-upload';
 import { jsonResponse, jsonRoute } from '@/server/http/json';
-import { readBinaryBody } from '@/server/http/binary';
 
 export const runtime = 'nodejs';
 
@@ -17,17 +17,18 @@ export const PUT = jsonRoute(async (request) => {
   const user = await authenticateRequest(db, request, 'deploy');
   const sha256 = new URL(request.url).pathname.split('/').at(-1) ?? '';
   if (!SHA256_HEX.test(sha256)) throw new AppError('BAD_REQUEST', 'Name the file by its SHA-256: 64 lowercase hex characters.');
-  const store = new PostgresBlobStore(db);
+  const store = new BlobStore(db);
   const params = new URL(request.url).searchParams;
   if (params.has('offset') || params.has('total')) {
     const total = Number(params.get('total'));
     // The declared whole is refused before its first byte is read.
-    if (!(await store.acceptsChunkedFile(user.id, sha256, total))) return jsonResponse({ sha256, complete: true, received: total }, 201);
-    const bytes = await readBinaryBody(request, SITE_LIMITS.maxUploadRequestBytes);
-    const result = await store.putChunk(user.id, sha256, Number(params.get('offset')), total, bytes);
+    if (!(await store.acceptsChunkedFile(user.id, sha256, total))) {
+      await request.body?.cancel();
+      return jsonResponse({ sha256, complete: true, received: total }, 201);
+    }
+    const result = await store.putChunk(user.id, sha256, Number(params.get('offset')), total, await chunkBody(store, user.id, request));
     return jsonResponse({ sha256, ...result }, result.complete ? 201 : 202);
   }
-  const bytes = await readBinaryBody(request, SITE_LIMITS.maxUploadRequestBytes);
-  await store.put(user.id, sha256, bytes);
-  return jsonResponse({ sha256, complete: true, received: bytes.length }, 201);
+  const received = await receiveOneBlob(store, user.id, sha256, request);
+  return jsonResponse({ sha256, complete: true, received }, 201);
 });

@@ -2,7 +2,7 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { appRouter } from '@/server/api/root';
 import { createTRPCContext } from '@/server/api/trpc';
 import { TRPC_LIMITS } from '@/lib/trpc-limits';
-import { readBodyWithLimit } from '@/server/http/binary';
+import { readBodyWithLimit } from '@/server/http/body';
 import { describeError, errorResponse } from '@/server/http/json';
 import { AppError } from '@/server/errors';
 

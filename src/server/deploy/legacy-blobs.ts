@@ -1,0 +1,80 @@
+// File bytes an install kept in PostgreSQL before the object store: migration 0006 set them aside in
+// `legacy_blob_bytes`, where they stay readable until `npm run blobs:migrate` moves them into the
+// configured store (row by row, so a stopped run simply continues) and drops the table.
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import type { ObjectStore } from '../storage/object-store';
+import { blobKey, sha1Hex, sha256Hex } from './blob-store';
+
+/** Once the table is gone it never comes back: no more lookups then. */
+let gone = false;
+
+async function tableExists(db: Db): Promise<boolean> {
+  if (gone) return false;
+  const result = (await db.execute(sql`select to_regclass('legacy_blob_bytes') is not null as present`)) as unknown as { rows: { present: boolean }[] };
+  gone = !result.rows[0]?.present;
+  return !gone;
+}
+
+const asBuffer = (value: Buffer | Uint8Array | string) =>
+  typeof value === 'string' ? Buffer.from(value.replace(/^\\x/, ''), 'hex') : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+
+/** The bytes of a blob still kept in the database, or null. */
+export async function readLegacyBytes(db: Db, sha256: string): Promise<Buffer | null> {
+  if (!(await tableExists(db))) return null;
+  try {
+    const result = (await db.execute(sql`select bytes from legacy_blob_bytes where sha256 = ${sha256}`)) as unknown as { rows: { bytes: Buffer | Uint8Array | string }[] };
+    const row = result.rows[0];
+    return row ? asBuffer(row.bytes) : null;
+  } catch (err) {
+    // Dropped by a migration that finished meanwhile.
+    if (!(await tableExists(db))) return null;
+    throw err;
+  }
+}
+
+export interface LegacyMigrationReport {
+  moved: number;
+  bytes: number;
+  /** Rows whose bytes did not hash to their name: left in place and named, never stored. */
+  corrupt: string[];
+  tableDropped: boolean;
+}
+
+/**
+ * Moves every blob kept in the database into `objects`, `batch` rows at a time: each row is deleted
+ * only once its object is stored (and verified), so a run stopped at any point loses nothing and the
+ * next run continues where it stopped. `limit` bounds one run (tests stop a run half way with it).
+ */
+export async function migrateLegacyBlobs(db: Db, objects: ObjectStore, options: { batch?: number; limit?: number; onProgress?: (r: LegacyMigrationReport) => void } = {}): Promise<LegacyMigrationReport> {
+  const report: LegacyMigrationReport = { moved: 0, bytes: 0, corrupt: [], tableDropped: false };
+  if (!(await tableExists(db))) return report;
+  const batch = options.batch ?? 50;
+  for (;;) {
+    const room = options.limit === undefined ? batch : Math.min(batch, options.limit - report.moved);
+    if (room <= 0) return report;
+    const result = (await db.execute(
+      sql`select sha256, bytes from legacy_blob_bytes where sha256 <> all(${sql.param(report.corrupt)}::text[]) order by sha256 limit ${room}`,
+    )) as unknown as { rows: { sha256: string; bytes: Buffer | Uint8Array | string }[] };
+    if (result.rows.length === 0) break;
+    for (const row of result.rows) {
+      const bytes = asBuffer(row.bytes);
+      if (sha256Hex(bytes) !== row.sha256) {
+        report.corrupt.push(row.sha256);
+        continue;
+      }
+      await objects.put(blobKey(row.sha256), bytes);
+      await db.execute(sql`update blobs set sha1 = coalesce(sha1, ${sha1Hex(bytes)}) where sha256 = ${row.sha256}`);
+      await db.execute(sql`delete from legacy_blob_bytes where sha256 = ${row.sha256}`);
+      report.moved++;
+      report.bytes += bytes.length;
+    }
+    options.onProgress?.(report);
+  }
+  if (report.corrupt.length === 0) {
+    await db.execute(sql`drop table if exists legacy_blob_bytes`);
+    gone = true;
+    report.tableDropped = true;
+  }
+  return report;
+}

@@ -1,0 +1,107 @@
+// Blob uploads as they arrive: the body is parsed as a stream (multipart parts one after another), each
+// file hashed as it streams in, and no request body past one upload request's limit is ever read.
+// Nothing is stored until every part matched its name and the whole fits the user's storage.
+import { createHash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { Busboy, type BusboyInstance } from '@fastify/busboy';
+import { SHA256_HEX, SITE_LIMITS } from '@/lib/site-files';
+import type { BlobStore } from '../deploy/blob-store';
+import { AppError } from '../errors';
+
+const requestTooLarge = () =>
+  new AppError('PAYLOAD_TOO_LARGE', `Send at most ${SITE_LIMITS.maxUploadRequestBytes / 1024 / 1024} MB per request; split larger files with ?offset=…&total=….`);
+
+/** The request body, refused as soon as it passes one upload request's limit (declared or sent). */
+async function boundedBody(request: Request): Promise<Readable> {
+  const limit = SITE_LIMITS.maxUploadRequestBytes;
+  if (Number(request.headers.get('content-length') ?? NaN) > limit) throw requestTooLarge();
+  let seen = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) done(requestTooLarge());
+      else done(null, chunk);
+    },
+  });
+  const body = request.body ? Readable.fromWeb(request.body as unknown as WebReadableStream<Uint8Array>) : Readable.from([]);
+  body.once('error', (err) => counter.destroy(err));
+  return body.pipe(counter);
+}
+
+/** A stream's bytes, whole: only for bodies already bounded to one upload request (≤ 4 MB). */
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** PUT /api/blobs/{sha256}: one file (≤ 4 MB), checked against its name and the quota before it is stored. */
+export async function receiveOneBlob(store: BlobStore, userId: string, sha256: string, request: Request): Promise<number> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/octet-stream\s*(;|$)/i.test(type)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file bytes with Content-Type: application/octet-stream.');
+  const bytes = await collect(await boundedBody(request));
+  await store.put(userId, sha256, bytes);
+  return bytes.length;
+}
+
+/** The bytes of one part of a chunked upload, bounded like any upload body. */
+export async function chunkBody(store: BlobStore, userId: string, request: Request): Promise<Readable> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/octet-stream\s*(;|$)/i.test(type)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file bytes with Content-Type: application/octet-stream.');
+  return boundedBody(request);
+}
+
+/**
+ * POST /api/blobs: many small files in one multipart/form-data request (≤ 4 MB in all), one part
+ * per file named by its SHA-256. One part that does not match its name stores nothing for the user.
+ */
+export async function receiveBlobBatch(store: BlobStore, userId: string, request: Request): Promise<string[]> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^multipart\/form-data\s*;/i.test(type))
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the files as multipart/form-data, one part per file named by its SHA-256.');
+  const body = await boundedBody(request);
+  // Parts are read one after another as they arrive, each hashed as it streams in; the request is
+  // bounded (4 MB), so its files are checked together before any is stored.
+  const parts: Promise<{ sha256: string; bytes: Buffer; digest: string }>[] = [];
+  let refusal: Error | undefined;
+  let parser: BusboyInstance;
+  try {
+    parser = new Busboy({ headers: { 'content-type': type }, limits: { fieldSize: 0 } });
+  } catch {
+    throw new AppError('BAD_REQUEST', 'The multipart body could not be read. Send one part per file, named by its SHA-256.');
+  }
+  parser.on('file', (name, stream) => {
+    if (refusal) return stream.resume();
+    if (!SHA256_HEX.test(name)) {
+      refusal = new AppError('BAD_REQUEST', `Name each part by its file's SHA-256 (64 lowercase hex characters); "${name.slice(0, 80)}" is not one.`);
+      return stream.resume();
+    }
+    const hash = createHash('sha256');
+    const part = (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) {
+        hash.update(chunk as Buffer);
+        chunks.push(chunk as Buffer);
+      }
+      return { sha256: name, bytes: Buffer.concat(chunks), digest: hash.digest('hex') };
+    })();
+    part.catch(() => {});
+    parts.push(part);
+  });
+  parser.on('field', (name: string) => {
+    refusal ??= new AppError('BAD_REQUEST', `The part "${name.slice(0, 80)}" is not a file. Send each file as a file part.`);
+  });
+  try {
+    await pipeline(body, parser);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('BAD_REQUEST', 'The multipart body could not be read. Send one part per file, named by its SHA-256.');
+  }
+  if (refusal) throw refusal;
+  const files = await Promise.all(parts);
+  if (files.length === 0) throw new AppError('BAD_REQUEST', 'The request holds no files. Add one part per file, named by its SHA-256.');
+  await store.putMany(userId, files);
+  return files.map((f) => f.sha256);
+}
