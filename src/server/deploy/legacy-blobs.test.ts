@@ -1,0 +1,95 @@
+// An install from before the object store, upgraded: its database is migrated as it was (through
+// 0005, bytes in `blobs.bytes`), then to today; its files stay readable, and `blobs:migrate` moves
+// them into the object store, continuing where a stopped run left off, then drops their table.
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../db/client';
+import * as schema from '../db/schema';
+import { FsObjectStore } from '../storage/fs-store';
+import type { ObjectStore } from '../storage/object-store';
+import { BlobStore, blobKey } from './blob-store';
+import { migrateLegacyBlobs } from './legacy-blobs';
+
+const MIGRATIONS = path.join(process.cwd(), 'drizzle');
+const work = mkdtempSync(path.join(os.tmpdir(), 'legacy-blobs-'));
+const objects = new FsObjectStore(path.join(work, 'objects'));
+let client: PGlite;
+let db: Db;
+
+/** The migrations folder as it was before the object store (through 0005). */
+function migrationsThrough(lastTag: string): string {
+  const folder = path.join(work, 'migrations-old');
+  cpSync(MIGRATIONS, folder, { recursive: true });
+  const journal = JSON.parse(readFileSync(path.join(folder, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+  journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === lastTag) + 1);
+  writeFileSync(path.join(folder, 'meta/_journal.json'), JSON.stringify(journal));
+  return folder;
+}
+
+const files = Array.from({ length: 7 }, (_, i) => randomBytes(i === 0 ? 1024 * 1024 : 100 + i * 1000));
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
+const rows = async (query: ReturnType<typeof sql>) => ((await db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows;
+
+beforeAll(async () => {
+  client = await PGlite.create('memory://');
+  db = drizzle(client, { schema }) as unknown as Db;
+  await migrate(db, { migrationsFolder: migrationsThrough('0005_accounts_sessions_scopes') });
+  const [user] = await rows(sql`insert into users (email, password_hash) values ('old@huskit.test', 'x') returning id`);
+  for (const bytes of files) {
+    // As the old code stored them (SHA-1 was filled in lazily: some rows have none).
+    await db.execute(sql`insert into blobs (sha256, size, bytes) values (${sha256(bytes)}, ${bytes.length}, ${bytes})`);
+    await db.execute(sql`insert into user_blobs (user_id, sha256) values (${user!.id as string}, ${sha256(bytes)})`);
+  }
+  await migrate(db, { migrationsFolder: MIGRATIONS });
+});
+afterAll(async () => {
+  await client.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Fails the `failAt`-th put, as a process killed half way would stop. */
+function failingAfter(store: ObjectStore, failAt: number): ObjectStore {
+  let puts = 0;
+  return Object.assign(Object.create(store) as ObjectStore, {
+    put: (...args: Parameters<ObjectStore['put']>) => (++puts === failAt ? Promise.reject(new Error('killed')) : store.put(...args)),
+  });
+}
+
+describe('an install upgraded from bytes in PostgreSQL', () => {
+  it('keeps no bytes in blobs; its files are still served from the table set aside', async () => {
+    const columns = await rows(sql`select column_name from information_schema.columns where table_name = 'blobs'`);
+    expect(columns.map((c) => c.column_name)).not.toContain('bytes');
+    expect(await rows(sql`select count(*)::int as n from legacy_blob_bytes`)).toEqual([{ n: 7 }]);
+    const store = new BlobStore(db, objects);
+    for (const bytes of files) expect((await store.get(sha256(bytes))).equals(bytes)).toBe(true);
+  });
+
+  it('blobs:migrate stopped half way loses nothing; run again, it finishes and drops the table', async () => {
+    await expect(migrateLegacyBlobs(db, failingAfter(objects, 4), { batch: 2 })).rejects.toThrow('killed');
+    const left = await rows(sql`select sha256 from legacy_blob_bytes`);
+    expect(left).toHaveLength(4);
+    // What moved is in the object store, what did not is still in the table: every file still reads.
+    const store = new BlobStore(db, objects);
+    for (const bytes of files) expect((await store.get(sha256(bytes))).equals(bytes)).toBe(true);
+
+    const report = await migrateLegacyBlobs(db, objects, { batch: 2 });
+    expect(report).toMatchObject({ moved: 4, corrupt: [], tableDropped: true });
+    expect(await rows(sql`select to_regclass('legacy_blob_bytes') as t`)).toEqual([{ t: null }]);
+    for (const bytes of files) {
+      expect(await objects.size(blobKey(sha256(bytes)))).toBe(bytes.length);
+      expect((await store.get(sha256(bytes))).equals(bytes)).toBe(true);
+    }
+    const known = await rows(sql`select sha256, sha1 from blobs order by sha256`);
+    expect(known).toEqual(files.map((b) => ({ sha256: sha256(b), sha1: sha1(b) })).sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1)));
+    // A second run has nothing left to do.
+    expect(await migrateLegacyBlobs(db, objects)).toMatchObject({ moved: 0, tableDropped: false });
+  });
+});
