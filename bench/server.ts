@@ -5,7 +5,7 @@
 // with an API key, and the timestamped events of a deployment (for phase timings and delivery delay).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { signUp } from '@/server/auth/accounts';
 import { createApiKey } from '@/server/auth/api-keys';
 import { getDb, getDbHandle } from '@/server/db/client';
@@ -107,6 +107,13 @@ async function bench(req: IncomingMessage, res: ServerResponse, url: URL) {
       const user = await signUp(db, { email: `bench-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@huskit.test`, password: 'a long enough bench password' });
       const { key } = await createApiKey(db, user.id, 'bench');
       return json({ userId: user.id, key });
+    }
+    case '/_bench/db-size': {
+      // Every table with its indexes and TOAST: how much PostgreSQL holds.
+      const result = (await (await getDb()).execute(
+        sql`select coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r' and n.nspname = 'public'`,
+      )) as unknown as { rows: { bytes: string | number }[] };
+      return json({ bytes: Number(result.rows[0]?.bytes ?? 0) });
     }
     case '/_bench/events': {
       const db = await getDb();
