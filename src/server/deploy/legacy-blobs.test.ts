@@ -21,6 +21,7 @@ const MIGRATIONS = path.join(process.cwd(), 'drizzle');
 const work = mkdtempSync(path.join(os.tmpdir(), 'legacy-blobs-'));
 const objects = new FsObjectStore(path.join(work, 'objects'));
 let client: PGlite;
+let pglite: ReturnType<typeof drizzle<typeof schema>>;
 let db: Db;
 
 /** The migrations folder as it was before the object store (through 0005). */
@@ -40,15 +41,16 @@ const rows = async (query: ReturnType<typeof sql>) => ((await db.execute(query))
 
 beforeAll(async () => {
   client = await PGlite.create('memory://');
-  db = drizzle(client, { schema }) as unknown as Db;
-  await migrate(db, { migrationsFolder: migrationsThrough('0005_accounts_sessions_scopes') });
+  pglite = drizzle(client, { schema });
+  db = pglite as unknown as Db;
+  await migrate(pglite, { migrationsFolder: migrationsThrough('0005_accounts_sessions_scopes') });
   const [user] = await rows(sql`insert into users (email, password_hash) values ('old@huskit.test', 'x') returning id`);
   for (const bytes of files) {
     // As the old code stored them (SHA-1 was filled in lazily: some rows have none).
     await db.execute(sql`insert into blobs (sha256, size, bytes) values (${sha256(bytes)}, ${bytes.length}, ${bytes})`);
     await db.execute(sql`insert into user_blobs (user_id, sha256) values (${user!.id as string}, ${sha256(bytes)})`);
   }
-  await migrate(db, { migrationsFolder: MIGRATIONS });
+  await migrate(pglite, { migrationsFolder: MIGRATIONS });
 });
 afterAll(async () => {
   await client.close();
