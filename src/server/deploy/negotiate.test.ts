@@ -191,7 +191,7 @@ describe('deltas', () => {
     expect(second.delta).toBe(true);
     expect(second.missing).toEqual([changed.sha256]);
     const sent = { ...alice.sent };
-    expect(totalSent(alice), JSON.stringify(sent)).toBeLessThan(20 * 1024);
+    expect(totalSent(alice), JSON.stringify(sent)).toBeLessThan(20_000);
     expect(sent['files.negotiate']!).toBeLessThan(1024);
     expect(sent.blobs!).toBeGreaterThanOrEqual(4096);
     console.log(`one-file redeploy of 5,000 files: ${JSON.stringify(sent)} = ${totalSent(alice)} bytes (the full negotiate was ${fullNegotiate} bytes)`);
