@@ -9,6 +9,7 @@ import { POST as amplifyDeploy } from '@/app/api/amplify-deploy/route';
 import { POST as cloudflareDeploy } from '@/app/api/cloudflare-deploy/route';
 import { POST as netlifyDeploy } from '@/app/api/netlify-deploy/route';
 import { POST as vercelDeploy } from '@/app/api/vercel-deploy/route';
+import type { DeployCalls } from '@/lib/deploy-client';
 import type { DeploymentPlatform } from '@/lib/deployment';
 import { uploadMissing, type HashedFile } from '@/lib/upload';
 import { createApiKey } from '@/server/auth/api-keys';
@@ -33,6 +34,8 @@ export interface AppCaller {
   /** An API key with the default scopes (deploy, status). */
   key: string;
   trpc: TrpcHttpClient;
+  /** Request body bytes sent so far, per tRPC procedure and `blobs` for uploads (tests may reset it). */
+  sent: Record<string, number>;
 }
 
 /** A new account, signed up through the real route (its session cookie), with an API key. */
@@ -43,7 +46,9 @@ export async function newAppCaller(db: Db, label = 'caller'): Promise<AppCaller>
   const cookie = sessionCookieFrom(res);
   const { user } = (await res.json()) as { user: { id: string } };
   const { key } = await createApiKey(db, user.id, 'test');
-  return { userId: user.id, email, cookie, key, trpc: trpcOverHttp({ cookie }) };
+  const sent: Record<string, number> = {};
+  const trpc = trpcOverHttp({ cookie }, (procedure, bytes) => (sent[procedure] = (sent[procedure] ?? 0) + bytes));
+  return { userId: user.id, email, cookie, key, trpc, sent };
 }
 
 /** How many deployments the user has (a refusal must not add one). */
@@ -66,11 +71,12 @@ export function restDeploy(caller: AppCaller, platform: DeploymentPlatform, body
 /** The browser's blob uploads (src/lib/upload.ts) through the real routes, with the session cookie. */
 export function uploadBlobs(caller: AppCaller, files: HashedFile[]): Promise<void> {
   return uploadMissing(files, files.map((f) => f.sha256), () => {}, {
-    fetch: (url, init) => {
+    fetch: async (url, init) => {
       const request = new Request(`${APP_ORIGIN}${url}`, {
         ...init,
         headers: { ...(init.headers as Record<string, string>), cookie: caller.cookie, origin: APP_ORIGIN, host: new URL(APP_ORIGIN).host },
       });
+      caller.sent.blobs = (caller.sent.blobs ?? 0) + (await request.clone().arrayBuffer()).byteLength;
       return init.method === 'POST' ? postBlobs(request) : putBlob(request);
     },
   });
@@ -82,8 +88,9 @@ export const hashed = (path: string, bytes: Uint8Array | string): HashedFile => 
 };
 
 /**
- * The browser's deploy of a site: negotiate, upload what the server lacks, create. `declare` may
- * change the size a file is declared with (a lying client). Answers the deployment id.
+ * The browser's deploy of a site: negotiate the whole manifest, upload what the server lacks, create
+ * by the manifest's id. `declare` may change the size a file is declared with (a lying client).
+ * Answers the deployment id.
  */
 export async function browserDeploy(
   caller: AppCaller,
@@ -95,8 +102,17 @@ export async function browserDeploy(
   const manifest = Object.fromEntries(list.map((f) => [f.path, { sha256: f.sha256, size: options.declare?.(f.path, f.bytes.length) ?? f.bytes.length }]));
   const chatId = options.chatId ?? `chat-${Math.random().toString(36).slice(2, 10)}`;
   const authMode = options.authMode ?? 'platform-managed';
-  const { missing } = await caller.trpc.files.negotiate.mutate({ platform, authMode, chatId, manifest });
+  const { missing, manifestId } = await caller.trpc.files.negotiate.mutate({ platform, authMode, chatId, manifest });
   await uploadBlobs(caller, list.filter((f) => missing.includes(f.sha256)));
-  const { deploymentId } = await caller.trpc.deployments.create.mutate({ chatId, platform, authMode, manifest });
+  const { deploymentId } = await caller.trpc.deployments.create.mutate({ chatId, platform, authMode, manifestId });
   return deploymentId;
+}
+
+/** The client deploy (src/lib/deploy-client.ts) of these files, over the caller's tRPC and blob uploads. */
+export function deployCalls(caller: AppCaller, files: HashedFile[]): DeployCalls {
+  return {
+    negotiate: (request) => caller.trpc.files.negotiate.mutate(request),
+    upload: (missing) => uploadBlobs(caller, files.filter((f) => missing.includes(f.sha256))),
+    create: (request) => caller.trpc.deployments.create.mutate(request),
+  };
 }

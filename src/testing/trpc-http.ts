@@ -8,7 +8,8 @@ import { APP_ORIGIN } from './http';
 
 export type TrpcHttpClient = ReturnType<typeof trpcOverHttp>;
 
-export function trpcOverHttp(auth: { cookie: string } | { key: string }) {
+/** `sent`, when given, hears the size of every request body (what the client sends). */
+export function trpcOverHttp(auth: { cookie: string } | { key: string }, sent?: (procedure: string, bytes: number) => void) {
   const headers =
     'cookie' in auth ? { cookie: auth.cookie, origin: APP_ORIGIN, host: new URL(APP_ORIGIN).host } : { authorization: `Bearer ${auth.key}` };
   return createTRPCClient<AppRouter>({
@@ -19,6 +20,7 @@ export function trpcOverHttp(auth: { cookie: string } | { key: string }) {
         headers,
         fetch: (url, init) => {
           const request = new Request(url, init as RequestInit);
+          if (typeof init?.body === 'string') sent?.(new URL(request.url).pathname.replace('/api/trpc/', ''), Buffer.byteLength(init.body));
           return request.method === 'GET' ? trpcGet(request) : trpcPost(request);
         },
       }),

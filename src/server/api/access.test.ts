@@ -10,10 +10,11 @@ import { grantAdmin } from '@/server/admin/roles';
 import { saveConnection } from '@/server/connections/store';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
+import { manifestHash } from '@/lib/manifest';
 import { appRouter, createCaller } from './root';
 import { BlobStore } from '../deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles } from '../deploy/files';
-import { createDeployment } from '../deploy/service';
+import { createDeployment, negotiateFiles } from '../deploy/service';
 import { createProject } from '../projects/service';
 
 const getDb = useTestDb();
@@ -25,6 +26,7 @@ let aliceKeyId: string;
 let aliceConnectionId: string;
 let aliceDeploymentId: string;
 let aliceProjectId: string;
+let aliceManifestId: string;
 const aliceManifest = () => {
   const { proposed } = decodeInlineFiles({ 'index.html': '<h1>alice private</h1>' });
   return proposed;
@@ -51,6 +53,7 @@ beforeAll(async () => {
   aliceDeploymentId = (
     await createDeployment(db, { userId: alice.id, chatId: 'alice-chat', platform: 'cloudflare', authMode: 'platform-managed', manifest: aliceManifest() })
   ).deploymentId;
+  aliceManifestId = (await negotiateFiles(db, alice.id, { platform: 'cloudflare', manifest: aliceManifest() })).manifestId;
 });
 
 const callerFor = async (user: SessionUser | null) => createCaller({ db: await getDb(), user });
@@ -74,9 +77,13 @@ const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
     // Bob's save only ever concerns Bob: it never touches Alice's row (the token is refused by the platform here).
     expect(await codeOf(c.connections.save({ platform: 'cloudflare', apiToken: 'x'.repeat(40), accountId: '0'.repeat(32) }))).not.toBe('OK'),
   'connections.test': async (c) => expect(await codeOf(c.connections.test({ id: aliceConnectionId }))).toBe('NOT_FOUND'),
-  'deployments.create': async (c) =>
+  'deployments.create': async (c) => {
+    // Alice's negotiated manifest is not Bob's to name.
+    expect(await codeOf(c.deployments.create({ chatId: 'steal', platform: 'cloudflare', authMode: 'platform-managed', manifestId: aliceManifestId }))).toBe('NOT_FOUND');
     // Alice's uploaded files are not Bob's: knowing their hashes does not let him deploy them.
-    expect(await codeOf(c.deployments.create({ chatId: 'steal', platform: 'cloudflare', authMode: 'platform-managed', manifest: aliceManifest() }))).toBe('BAD_REQUEST'),
+    const { manifestId } = await c.files.negotiate({ platform: 'cloudflare', manifest: aliceManifest() });
+    expect(await codeOf(c.deployments.create({ chatId: 'steal', platform: 'cloudflare', authMode: 'platform-managed', manifestId }))).toBe('BAD_REQUEST');
+  },
   'deployments.get': async (c) => expect(await codeOf(c.deployments.get({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
   'deployments.list': async (c) => expect(JSON.stringify(await c.deployments.list({ limit: 100 }))).not.toContain(aliceDeploymentId),
   'deployments.log': async (c) => expect(await codeOf(c.deployments.log({ id: aliceDeploymentId }))).toBe('NOT_FOUND'),
@@ -95,8 +102,13 @@ const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
   'projects.deleteFile': async (c) => expect(await codeOf(c.projects.deleteFile({ projectId: aliceProjectId, path: 'index.html' }))).toBe('NOT_FOUND'),
   'projects.deploy': async (c) => expect(await codeOf(c.projects.deploy({ projectId: aliceProjectId, platform: 'cloudflare', authMode: 'platform-managed' }))).toBe('NOT_FOUND'),
   'files.missing': async (c) => expect((await c.files.missing({ hashes: [aliceManifest()['index.html']!.sha256] })).missing).toHaveLength(1),
-  'files.negotiate': async (c) =>
-    expect((await c.files.negotiate({ platform: 'cloudflare', manifest: aliceManifest() })).missing).toEqual([aliceManifest()['index.html']!.sha256]),
+  'files.negotiate': async (c) => {
+    expect((await c.files.negotiate({ platform: 'cloudflare', manifest: aliceManifest() })).missing).toEqual([aliceManifest()['index.html']!.sha256]);
+    // Alice's deployment is no base for Bob's delta, named by id or by its manifest hash.
+    const manifestHashOfAlice = await manifestHash(aliceManifest());
+    for (const base of [aliceDeploymentId, manifestHashOfAlice])
+      expect(await codeOf(c.files.negotiate({ platform: 'cloudflare', base, changes: { changed: {}, removed: [] }, manifestHash: manifestHashOfAlice }))).toBe('CONFLICT');
+  },
   'admin.overview': async (c) => expect(await codeOf(c.admin.overview())).toBe('FORBIDDEN'),
   'admin.users': async (c) => expect(await codeOf(c.admin.users())).toBe('FORBIDDEN'),
   'admin.rejections': async (c) => expect(await codeOf(c.admin.rejections())).toBe('FORBIDDEN'),

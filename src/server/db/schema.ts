@@ -13,6 +13,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { AuthMode, DeploymentPlatform, DeploymentStatus } from '@/lib/deployment';
+import type { ProposedManifest } from '@/lib/manifest';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -198,12 +199,15 @@ export const deployments = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     /** The earlier deployment a rollback makes live again (platforms that can restore it natively do). */
     rollbackOf: uuid('rollback_of'),
+    /** The hash of its files (src/lib/manifest.ts): a redeploy names it as the base of a delta. Null before it was kept. */
+    manifestHash: text('manifest_hash'),
   },
   (t) => [
     index('deployments_user_id_idx').on(t.userId, t.createdAt),
     index('deployments_chat_id_idx').on(t.chatId),
     index('deployments_status_idx').on(t.status),
     index('deployments_site_idx').on(t.siteId, t.createdAt),
+    index('deployments_manifest_hash_idx').on(t.userId, t.manifestHash),
   ],
 );
 
@@ -219,6 +223,25 @@ export const deploymentFiles = pgTable(
     contentType: text('content_type').notNull(),
   },
   (t) => [primaryKey({ columns: [t.deploymentId, t.path] }), index('deployment_files_sha256_idx').on(t.sha256)],
+);
+
+/**
+ * A manifest a client proposed at negotiate, kept briefly so that create names it by id instead of
+ * carrying it again. Only its user may name it; it is checked again, in full, at create.
+ */
+export const proposedManifests = pgTable(
+  'proposed_manifests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Validated paths → sha256 and size. */
+    files: jsonb('files').$type<ProposedManifest>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('proposed_manifests_user_idx').on(t.userId, t.createdAt), index('proposed_manifests_expires_idx').on(t.expiresAt)],
 );
 
 /**

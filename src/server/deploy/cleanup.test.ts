@@ -7,7 +7,7 @@ import { LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from '@/lib/local-cloud
 import { GET as cronCleanup } from '@/app/api/cron/cleanup/route';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
-import { auditLog, authAttempts, blobs, deployments, sessions, sites } from '@/server/db/schema';
+import { auditLog, authAttempts, blobs, deployments, proposedManifests, sessions, sites } from '@/server/db/schema';
 import { getEnv } from '@/server/env';
 import { configureRetries } from '@/server/platforms/http';
 import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
@@ -18,6 +18,7 @@ import { BlobStore, sha256Hex } from './blob-store';
 import { runCleanup } from './cleanup';
 import { decodeInlineFiles } from './files';
 import { configureLimits } from './policy';
+import { keepProposedManifest } from './proposed-manifests';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
@@ -174,6 +175,20 @@ describe('orphans, stuck deployments and blobs', () => {
     expect(report.sessionsDeleted).toBeGreaterThanOrEqual(1);
     expect(await db.select().from(sessions).where(eq(sessions.tokenHash, expired))).toEqual([]);
     expect(await db.select().from(sessions).where(eq(sessions.tokenHash, live))).toHaveLength(1);
+  });
+});
+
+describe('negotiated manifests', () => {
+  it("removes every user's manifests past their hour and keeps live ones", async () => {
+    const db = await getDb();
+    const files = { 'index.html': { sha256: sha256Hex(Buffer.from('negotiated')), size: 10 } };
+    // In this order: keeping one drops the user's manifests already expired at that moment.
+    const live = await keepProposedManifest(db, userId, files);
+    const expired = await keepProposedManifest(db, userId, files, new Date(Date.now() - 2 * 3600 * 1000));
+    const report = await runCleanup(db);
+    expect(report.manifestsDeleted).toBeGreaterThanOrEqual(1);
+    const left = await db.select({ id: proposedManifests.id }).from(proposedManifests).where(inArray(proposedManifests.id, [expired, live]));
+    expect(left.map((r) => r.id)).toEqual([live]);
   });
 });
 

@@ -19,6 +19,7 @@ import { getObjectStore } from '../storage/from-env';
 import { FsObjectStore } from '../storage/fs-store';
 import { recordEvent } from './events';
 import { releaseUnusedPlace } from './policy';
+import { deleteExpiredProposedManifests } from './proposed-manifests';
 
 export interface CleanupOptions {
   now?: Date;
@@ -40,6 +41,8 @@ export interface CleanupReport {
   authAttemptsDeleted: number;
   /** Sessions past their expiry. */
   sessionsDeleted: number;
+  /** Negotiated manifests past their hour (src/server/deploy/proposed-manifests.ts). */
+  manifestsDeleted: number;
   failures: { action: string; target: string; reason: string }[];
   remaining: { expired: number; reconciled: number };
 }
@@ -50,7 +53,7 @@ const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
 export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<CleanupReport> {
   const now = options.now ?? new Date();
   const batch = options.batchSize ?? 50;
-  const report: CleanupReport = { expired: 0, reconciled: 0, orphansRemoved: 0, blobsDeleted: 0, heldReleased: 0, staleChunksDeleted: 0, authAttemptsDeleted: 0, sessionsDeleted: 0, failures: [], remaining: { expired: 0, reconciled: 0 } };
+  const report: CleanupReport = { expired: 0, reconciled: 0, orphansRemoved: 0, blobsDeleted: 0, heldReleased: 0, staleChunksDeleted: 0, authAttemptsDeleted: 0, sessionsDeleted: 0, manifestsDeleted: 0, failures: [], remaining: { expired: 0, reconciled: 0 } };
 
   await expireSites(db, now, batch, report);
   await reconcileStuck(db, now, batch, report, options.redrive);
@@ -63,6 +66,7 @@ export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<
   if (objects instanceof FsObjectStore) await objects.sweepTemporary(BLOB_GRACE_MS);
   report.authAttemptsDeleted = await pruneAuthAttempts(db, new Date(now.getTime() - 24 * 60 * 60 * 1000));
   report.sessionsDeleted = await pruneExpiredSessions(db, now);
+  report.manifestsDeleted = await deleteExpiredProposedManifests(db, now);
 
   await recordAudit(db, { userId: null, action: 'cleanup.run', outcome: report.failures.length ? 'partial' : 'ok', detail: { ...report } });
   return report;

@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { DeploymentPlatform } from '@/lib/deployment';
+import type { ManifestChanges, ProposedManifest } from '@/lib/manifest';
 import {
   contentTypeFor,
   folderHoldingIndex,
@@ -30,8 +31,14 @@ export interface BlobSource extends ScanStore {
 export const proposedManifestSchema = z.record(
   z.string(),
   z.object({ sha256: z.string().regex(SHA256_HEX, { error: 'Each file needs its SHA-256 as 64 lowercase hex characters.' }), size: z.number().int().min(0) }),
-);
-export type ProposedManifest = z.infer<typeof proposedManifestSchema>;
+) satisfies z.ZodType<ProposedManifest>;
+export type { ProposedManifest };
+
+/** A delta's changes: files added or changed, and paths removed (at most every file of a deployment). */
+export const manifestChangesSchema = z.object({
+  changed: proposedManifestSchema.default({}),
+  removed: z.array(z.string()).max(SITE_LIMITS.maxFiles).default([]),
+}) satisfies z.ZodType<ManifestChanges, unknown>;
 
 /** The seed's simple body: UTF-8 text, or `{ base64 }` for binary files. */
 export const inlineFilesSchema = z.record(z.string(), z.union([z.string(), z.object({ base64: z.string() })]));

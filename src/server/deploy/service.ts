@@ -3,7 +3,9 @@
 // The platform work happens later, in the runner.
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import type { CreateByIdRequest, NegotiateAnswer, NegotiateRequest } from '@/lib/deploy-client';
 import { AUTH_MODES, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
+import { manifestHash } from '@/lib/manifest';
 import type { Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { connections, deploymentFiles, deployments, sites } from '../db/schema';
@@ -11,9 +13,11 @@ import { AppError, type ErrorAction } from '../errors';
 import { recordAudit } from '../audit';
 import { adapterFor } from './adapters';
 import { BlobStore } from './blob-store';
+import { rebuildFromBase } from './delta';
 import { recordEvent } from './events';
-import { assertStoredAsDeclared, decodeInlineFiles, inlineFilesSchema, PendingBlobs, validateManifest, type ProposedManifest } from './files';
+import { assertStoredAsDeclared, decodeInlineFiles, inlineFilesSchema, PendingBlobs, validateManifest, type InlineFiles, type ProposedManifest } from './files';
 import { enforcePolicy, withRejectionRecorded } from './policy';
+import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 import { scanSite } from './scan';
 import { checkStaticOnly } from './static-only';
 
@@ -71,6 +75,12 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, now
   return withRejectionRecorded(db, input, () => insertDeployment(db, input, manifest, notes, now, expiresAt));
 }
 
+/** Creates a deployment of the manifest the user negotiated (files.negotiate) under this id, checked again in full. */
+export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { userId: string }, now = new Date()) {
+  const { manifestId, ...rest } = input;
+  return createDeployment(db, { ...rest, manifest: await proposedManifest(db, input.userId, manifestId, now) }, now);
+}
+
 /** The rate limit and the shared quota, checked now in a short transaction of their own. */
 export function checkPolicyNow(db: Db, input: Pick<CreateDeploymentInput, 'userId' | 'chatId' | 'platform' | 'authMode'>, now = new Date()): Promise<void> {
   return withRejectionRecorded(db, input, () => db.transaction((tx) => enforcePolicy(tx, input, now)));
@@ -79,6 +89,8 @@ export function checkPolicyNow(db: Db, input: Pick<CreateDeploymentInput, 'userI
 async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: Manifest, notes: string[], now: Date, expiresAt: Date | null) {
   const files = Object.entries(manifest);
   const totalSize = files.reduce((n, [, e]) => n + e.size, 0);
+  // Of what is deployed (after static-only dropped any file): a later delta is rebuilt from these rows.
+  const hash = await manifestHash(Object.fromEntries(files.map(([path, e]) => [path, { sha256: e.sha256, size: e.size }])));
   return db.transaction(async (tx) => {
     await enforcePolicy(tx, input, now);
     const [site] = await tx
@@ -112,6 +124,7 @@ async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: 
         expiresAt,
         deadlineAt: new Date(now.getTime() + DEPLOYMENT_DEADLINE_MS),
         rollbackOf: input.rollbackOf ?? null,
+        manifestHash: hash,
       })
       .returning({ id: deployments.id });
     const id = deployment!.id;
@@ -141,20 +154,23 @@ async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: 
 }
 
 /**
- * Which files of a proposed deployment the server lacks for this user. Sizes of the files it holds
- * are checked now, and with a mode and chat the limits too, so nothing is uploaded for a refusal.
+ * Which files of a proposed deployment the server lacks for this user, and an id for the manifest that
+ * create names instead of carrying it again. The manifest comes whole, or as a delta against one of the
+ * user's deployments. Sizes of the files the server holds are checked now, and with a mode and chat
+ * the limits too, so nothing is uploaded for a refusal.
  */
-export async function negotiateFiles(
-  db: Db,
-  userId: string,
-  input: { platform: DeploymentPlatform; authMode?: AuthMode; chatId?: string; manifest: ProposedManifest },
-): Promise<{ missing: string[] }> {
-  const manifest = validateManifest(input.manifest, input.platform);
+export async function negotiateFiles(db: Db, userId: string, input: NegotiateRequest, now = new Date()): Promise<NegotiateAnswer> {
+  const proposed = 'manifest' in input ? input.manifest : await rebuildFromBase(db, userId, input);
+  const manifest = validateManifest(proposed, input.platform);
   const held = await new BlobStore(db).heldSizes(userId, Object.values(manifest).map((e) => e.sha256));
   const heldOnly = Object.fromEntries(Object.entries(manifest).filter(([, e]) => held.has(e.sha256)));
   await assertStoredAsDeclared(new BlobStore(db), userId, heldOnly);
-  if (input.authMode && input.chatId) await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode });
-  return { missing: [...new Set(Object.values(manifest).map((e) => e.sha256))].filter((h) => !held.has(h)) };
+  if (input.authMode && input.chatId) await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, now);
+  const files = Object.fromEntries(Object.entries(manifest).map(([path, e]) => [path, { sha256: e.sha256, size: e.size }]));
+  return {
+    missing: [...new Set(Object.values(manifest).map((e) => e.sha256))].filter((h) => !held.has(h)),
+    manifestId: await keepProposedManifest(db, userId, files, now),
+  };
 }
 
 /** The manifest of a deployment, from its files. */
@@ -169,18 +185,29 @@ export const inlineDeployBody = z.object({
   authMode: z.enum(AUTH_MODES, { error: 'authMode must be "user-token" or "platform-managed".' }),
   projectName: z.string().trim().min(1, { error: 'Give the project a name (projectName).' }).max(100),
   chatId: z.string().trim().min(1, { error: 'chatId is required: it identifies the site across redeploys.' }).max(200),
-  files: inlineFilesSchema,
+  /** The files inline; or `manifestId`, the manifest negotiated through files.negotiate (its blobs uploaded). */
+  files: inlineFilesSchema.optional(),
+  manifestId: z.uuid({ error: 'manifestId is the id files.negotiate answered.' }).optional(),
   framework: z.string().max(50).optional(),
+}).refine((body) => (body.files === undefined) !== (body.manifestId === undefined), {
+  error: 'Send the files inline (files), or the manifestId that files.negotiate answered: one of the two.',
 });
 export type InlineDeployBody = z.infer<typeof inlineDeployBody>;
 
+/** The REST create: files inline, or a negotiated manifest by id. */
+export async function deployRestBody(db: Db, userId: string, platform: DeploymentPlatform, body: InlineDeployBody) {
+  const target = { userId, chatId: body.chatId, siteName: body.projectName, platform, authMode: body.authMode };
+  if (body.files) return deployInlineFiles(db, target, body.files);
+  return createFromNegotiated(db, { ...target, manifestId: body.manifestId! });
+}
+
 /** Deploys files sent inline: refused before anything is stored when the files are wrong. */
-export async function deployInlineFiles(db: Db, userId: string, platform: DeploymentPlatform, body: InlineDeployBody) {
-  const { proposed, bytes } = decodeInlineFiles(body.files);
-  validateManifest(proposed, platform);
+async function deployInlineFiles(db: Db, target: Omit<CreateDeploymentInput, 'manifest'>, files: InlineFiles) {
+  const { proposed, bytes } = decodeInlineFiles(files);
+  validateManifest(proposed, target.platform);
   // A refused deployment stores no bytes: every check runs before the files are kept.
-  const pending = new PendingBlobs(new BlobStore(db), userId, bytes);
-  return createDeployment(db, { userId, chatId: body.chatId, siteName: body.projectName, platform, authMode: body.authMode, manifest: proposed, pending });
+  const pending = new PendingBlobs(new BlobStore(db), target.userId, bytes);
+  return createDeployment(db, { ...target, manifest: proposed, pending });
 }
 
 const ERROR_CODES: Record<string, { status: number; action: ErrorAction }> = {

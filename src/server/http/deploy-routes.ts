@@ -1,9 +1,10 @@
-// The seed's REST endpoints for integrators: POST /api/{platform}-deploy with files inline.
+// The seed's REST endpoints for integrators: POST /api/{platform}-deploy with files inline, or with the
+// manifestId of a manifest negotiated through files.negotiate (its missing blobs uploaded).
 import type { DeploymentPlatform } from '@/lib/deployment';
 import { authenticateRequest } from '../auth/request';
 import { getDb } from '../db/client';
 import { startRunner } from '../deploy/background';
-import { deployInlineFiles, inlineDeployBody } from '../deploy/service';
+import { deployRestBody, inlineDeployBody } from '../deploy/service';
 import { jsonResponse, jsonRoute, readJsonBody } from './json';
 
 /** 50 MB of files, base64-encoded in JSON. */
@@ -14,7 +15,7 @@ export function inlineDeployRoute(platform: DeploymentPlatform) {
     const db = await getDb();
     const user = await authenticateRequest(db, request, 'deploy');
     const body = await readJsonBody(request, inlineDeployBody, MAX_INLINE_BODY);
-    const { deploymentId } = await deployInlineFiles(db, user.id, platform, body);
+    const { deploymentId } = await deployRestBody(db, user.id, platform, body);
     startRunner(deploymentId);
     return jsonResponse(
       {

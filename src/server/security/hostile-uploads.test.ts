@@ -97,13 +97,14 @@ describe('the server decides sizes', () => {
 
   it('browser: files declared at 1 byte that are 3 MB each are refused at create, naming the file', async () => {
     const big = Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`img/${i}.bin`, randomBytes(3 * MB)]));
-    await uploadBlobs(mallory, Object.entries(big).map(([p, b]) => hashed(p, b)));
     const files = { 'index.html': '<p>lies</p>', ...big };
     const list = Object.entries(files).map(([p, b]) => hashed(p, b));
-    await uploadBlobs(mallory, list);
     const manifest = Object.fromEntries(list.map((f) => [f.path, { sha256: f.sha256, size: f.path === 'index.html' ? f.bytes.length : 1 }]));
+    // Negotiated before the upload (nothing held yet to compare with), so the lie meets create.
+    const { manifestId } = await mallory.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest });
+    await uploadBlobs(mallory, list);
     const refusal = await refusedQuietly(mallory, () =>
-      trpcErrorOf(mallory.trpc.deployments.create.mutate({ chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest })),
+      trpcErrorOf(mallory.trpc.deployments.create.mutate({ chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifestId })),
     );
     expect(refusal.code).toBe('BAD_REQUEST');
     expect(refusal.message).toBe('The size given for "img/0.bin" (1 bytes) is not the size of its uploaded file (3,145,728 bytes). Send each file\'s real size.');
@@ -136,15 +137,9 @@ describe('the server decides sizes', () => {
   });
 
   it('browser: a file nobody uploaded is refused at create, naming it', async () => {
+    const { manifestId } = await mallory.trpc.files.negotiate.mutate({ platform: 'vercel', manifest: { 'index.html': { sha256: sha256Hex(randomBytes(16)), size: 16 } } });
     const refusal = await refusedQuietly(mallory, () =>
-      trpcErrorOf(
-        mallory.trpc.deployments.create.mutate({
-          chatId: chat(),
-          platform: 'vercel',
-          authMode: 'platform-managed',
-          manifest: { 'index.html': { sha256: sha256Hex(randomBytes(16)), size: 16 } },
-        }),
-      ),
+      trpcErrorOf(mallory.trpc.deployments.create.mutate({ chatId: chat(), platform: 'vercel', authMode: 'platform-managed', manifestId })),
     );
     expect(refusal.message).toMatch(/1 file\(s\) of this deployment were not uploaded yet \(first: "index.html"\)/);
   });

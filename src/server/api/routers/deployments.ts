@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { AUTH_MODES, DEPLOYMENT_PLATFORMS, DEPLOYMENT_STATUSES } from '@/lib/deployment';
 import { startRunner } from '../../deploy/background';
-import { proposedManifestSchema } from '../../deploy/files';
 import { cancelDeployment, deleteSite, deploymentLog, getDeployment, listDeployments, redeploy, rollback } from '../../deploy/manage';
-import { createDeployment } from '../../deploy/service';
+import { createFromNegotiated } from '../../deploy/service';
 import { deploymentAllowance } from '../../deploy/policy';
 import { createTRPCRouter, scopedProcedure, sessionProcedure } from '../trpc';
 
@@ -17,11 +16,12 @@ export const deploymentsRouter = createTRPCRouter({
         siteName: z.string().trim().min(1).max(100).optional(),
         platform: z.enum(DEPLOYMENT_PLATFORMS),
         authMode: z.enum(AUTH_MODES),
-        manifest: proposedManifestSchema,
+        /** What files.negotiate answered: the manifest is not sent twice. */
+        manifestId: z.uuid({ error: 'manifestId is the id files.negotiate answered. Negotiate, then create with it.' }),
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const created = await createDeployment(ctx.db, { ...input, userId: ctx.user.id });
+      const created = await createFromNegotiated(ctx.db, { ...input, userId: ctx.user.id });
       startRunner(created.deploymentId);
       return created;
     }),

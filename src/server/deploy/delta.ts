@@ -1,0 +1,66 @@
+// A redeploy negotiates only what changed: the client names a base (one of its own deployments, by id
+// or by manifest hash) and the changes, with the hash the result must have. The server rebuilds the
+// whole manifest from the base's files and refuses when it does not hash as the client says (the
+// client then sends the whole manifest): both sides mean the same files, or nothing is deployed.
+import { and, desc, eq } from 'drizzle-orm';
+import { applyChanges, manifestHash, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
+import { normalizeSitePath, printablePath, SHA256_HEX } from '@/lib/site-files';
+import type { Db } from '../db/client';
+import { deploymentFiles, deployments } from '../db/schema';
+import { AppError } from '../errors';
+
+export interface Delta {
+  /** A deployment id, or the manifest hash of a deployment. */
+  base: string;
+  changes: ManifestChanges;
+  manifestHash: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const sendWhole = 'Negotiate with the whole manifest instead.';
+
+export async function rebuildFromBase(db: Db, userId: string, delta: Delta): Promise<ProposedManifest> {
+  const baseId = await findBase(db, userId, delta.base);
+  if (!baseId) throw new AppError('CONFLICT', `The base "${delta.base.slice(0, 64)}" is none of your deployments. ${sendWhole}`);
+  const rows = await db
+    .select({ path: deploymentFiles.path, sha256: deploymentFiles.sha256, size: deploymentFiles.size })
+    .from(deploymentFiles)
+    .where(eq(deploymentFiles.deploymentId, baseId));
+  const base = Object.fromEntries(rows.map((r) => [r.path, { sha256: r.sha256, size: r.size }]));
+  const rebuilt = applyChanges(base, normalizedChanges(delta.changes));
+  const hash = await manifestHash(rebuilt);
+  if (hash !== delta.manifestHash)
+    throw new AppError(
+      'CONFLICT',
+      `The base's files with these changes (${Object.keys(rebuilt).length} files) hash to ${hash}, not to the manifestHash sent (${delta.manifestHash}). ${sendWhole}`,
+    );
+  return rebuilt;
+}
+
+/** The newest of the user's deployments the base names. */
+async function findBase(db: Db, userId: string, base: string): Promise<string | undefined> {
+  const byHash = SHA256_HEX.test(base);
+  if (!byHash && !UUID.test(base)) return undefined;
+  const [row] = await db
+    .select({ id: deployments.id })
+    .from(deployments)
+    .where(and(eq(deployments.userId, userId), byHash ? eq(deployments.manifestHash, base) : eq(deployments.id, base)))
+    .orderBy(desc(deployments.createdAt))
+    .limit(1);
+  return row?.id;
+}
+
+/** Paths as the base's rows hold them; a path that cannot be one is refused as in a whole manifest. */
+function normalizedChanges(changes: ManifestChanges): ManifestChanges {
+  const path = (raw: string) => {
+    const check = normalizeSitePath(raw);
+    if (!check.ok) throw new AppError('BAD_REQUEST', `The file path "${printablePath(raw)}" ${check.reason}.`).withAction('fix-files');
+    return check.path;
+  };
+  const changed = Object.entries(changes.changed).map(([raw, f]) => [path(raw), f] as const);
+  const removed = new Set(changes.removed.map(path));
+  if (new Set(changed.map(([p]) => p)).size !== changed.length) throw new AppError('BAD_REQUEST', 'Two changed files end up at the same path. Rename one of them.').withAction('fix-files');
+  const both = changed.find(([p]) => removed.has(p));
+  if (both) throw new AppError('BAD_REQUEST', `"${printablePath(both[0])}" is both changed and removed. Send it in one of the two.`).withAction('fix-files');
+  return { changed: Object.fromEntries(changed), removed: [...removed] };
+}

@@ -1,0 +1,276 @@
+// Manifests move once: files.negotiate keeps the manifest and answers its id, deployments.create (and
+// the REST routes) name the id; a redeploy negotiates only its changes against an earlier deployment.
+// Through the real tRPC and blob routes and a real database, counting the bytes a client sends. The
+// runner is not what this file is about: deployments stay queued (no platform is reached).
+import '@/testing/isolated-db';
+import { asc, eq } from 'drizzle-orm';
+import { TRPCClientError } from '@trpc/client';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { deployManifest, type DeployCalls, type DeployedManifest } from '@/lib/deploy-client';
+import { manifestHash, type ProposedManifest } from '@/lib/manifest';
+import { deploymentFiles, deployments, proposedManifests } from '@/server/db/schema';
+import { deployCalls, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
+import { useTestDb } from '@/testing/db';
+import { trpcOverHttp } from '@/testing/trpc-http';
+import type { HashedFile } from '@/lib/upload';
+import { configureLimits } from './policy';
+import { keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
+import { createDeployment, negotiateFiles } from './service';
+
+vi.mock('@/server/deploy/background', async (importOriginal) => ({ ...(await importOriginal<typeof import('./background')>()), startRunner: () => {} }));
+
+const getDb = useTestDb();
+configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: { cloudflare: 1e6, amplify: 1e6, netlify: 1e6, vercel: 1e6 } });
+
+let alice: AppCaller;
+let bob: AppCaller;
+beforeAll(async () => {
+  alice = await newAppCaller(await getDb(), 'alice');
+  bob = await newAppCaller(await getDb(), 'bob');
+});
+
+const chat = () => `chat-${Math.random().toString(36).slice(2, 10)}`;
+const site = (files: Record<string, string>) => Object.entries(files).map(([path, text]) => hashed(path, text));
+const manifestOf = (files: HashedFile[]): ProposedManifest => Object.fromEntries(files.map((f) => [f.path, { sha256: f.sha256, size: f.bytes.length }]));
+const target = (chatId = chat()) => ({ chatId, platform: 'cloudflare' as const, authMode: 'platform-managed' as const });
+
+async function rowsOf(deploymentId: string) {
+  const db = await getDb();
+  return db
+    .select({ path: deploymentFiles.path, sha256: deploymentFiles.sha256, size: deploymentFiles.size, contentType: deploymentFiles.contentType })
+    .from(deploymentFiles)
+    .where(eq(deploymentFiles.deploymentId, deploymentId))
+    .orderBy(asc(deploymentFiles.path));
+}
+
+async function refusedWith(caller: AppCaller, call: () => Promise<unknown>): Promise<{ code: string; message: string }> {
+  const before = await deploymentCount(await getDb(), caller.userId);
+  try {
+    await call();
+  } catch (err) {
+    if (!(err instanceof TRPCClientError)) throw err;
+    expect(await deploymentCount(await getDb(), caller.userId)).toBe(before);
+    return { code: (err.data as { code: string }).code, message: err.message };
+  }
+  throw new Error('expected the call to be refused');
+}
+
+const totalSent = (caller: AppCaller) => Object.values(caller.sent).reduce((a, b) => a + b, 0);
+const resetSent = (caller: AppCaller) => Object.keys(caller.sent).forEach((k) => delete caller.sent[k]);
+
+describe('negotiate once, create by id', () => {
+  it('creates the same deployment files as a create that carries the manifest', async () => {
+    // Paths the server normalizes, on both paths alike.
+    const files = site({ './index.html': '<h1>same</h1>', 'css/./site.css': 'x', 'img/logo.svg': '<svg/>', 'about.html': '<p>about</p>' });
+    await uploadBlobs(alice, files);
+    const { missing, manifestId } = await alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(files) });
+    expect(missing).toEqual([]);
+    const byId = await alice.trpc.deployments.create.mutate({ ...target(), manifestId });
+    const carried = await createDeployment(await getDb(), { userId: alice.userId, ...target(), manifest: manifestOf(files) });
+    expect(await rowsOf(byId.deploymentId)).toEqual(await rowsOf(carried.deploymentId));
+    expect((await rowsOf(byId.deploymentId)).map((r) => r.path)).toEqual(['about.html', 'css/site.css', 'img/logo.svg', 'index.html']);
+    const [a, b] = await Promise.all([byId.deploymentId, carried.deploymentId].map(async (id) => (await (await getDb()).select().from(deployments).where(eq(deployments.id, id)))[0]!));
+    expect([a!.fileCount, a!.totalSizeBytes, a!.manifestHash]).toEqual([b!.fileCount, b!.totalSizeBytes, b!.manifestHash]);
+    expect(a!.manifestHash).toBe(await manifestHash(Object.fromEntries((await rowsOf(a!.id)).map((r) => [r.path, { sha256: r.sha256, size: r.size }]))));
+  });
+
+  it('the REST routes take a manifestId negotiated with the API key, and refuse both or neither of files and manifestId', async () => {
+    const files = site({ 'index.html': `<p>rest ${Math.random()}</p>` });
+    const integrator = trpcOverHttp({ key: alice.key });
+    const { missing, manifestId } = await integrator.files.negotiate.mutate({ platform: 'netlify', manifest: manifestOf(files) });
+    expect(missing).toEqual([files[0]!.sha256]);
+    await uploadBlobs(alice, files);
+    const body = { authMode: 'platform-managed', projectName: 'REST by id', chatId: chat() };
+    const res = await restDeploy(alice, 'netlify', { ...body, manifestId });
+    expect(res.status).toBe(202);
+    const { deploymentId } = (await res.json()) as { deploymentId: string };
+    expect((await rowsOf(deploymentId)).map((r) => [r.path, r.sha256])).toEqual([['index.html', files[0]!.sha256]]);
+
+    for (const wrong of [{ ...body, manifestId, files: { 'index.html': 'x' } }, body]) {
+      const refused = await restDeploy(alice, 'netlify', wrong);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+        'Send the files inline (files), or the manifestId that files.negotiate answered: one of the two.',
+      );
+    }
+    const unknown = await restDeploy(alice, 'netlify', { ...body, manifestId: crypto.randomUUID() });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toMatch(/Negotiate again/);
+  });
+});
+
+describe('ids create nothing unless they are the caller’s and live', () => {
+  const files = site({ 'index.html': '<p>ids</p>' });
+  beforeAll(() => uploadBlobs(alice, files));
+
+  it('an unknown id', async () => {
+    const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId: crypto.randomUUID() }));
+    expect(refusal.code).toBe('NOT_FOUND');
+    expect(refusal.message).toMatch(/^No negotiated manifest has the id [0-9a-f-]{36} \(it may have expired and been removed\)\. Negotiate again \(files\.negotiate with the files\), then create with the manifestId it answers\.$/);
+  });
+
+  it('another user’s id reads as unknown', async () => {
+    await uploadBlobs(bob, files);
+    const { manifestId } = await bob.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(files) });
+    const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId }));
+    expect(refusal).toEqual({ code: 'NOT_FOUND', message: `No negotiated manifest has the id ${manifestId} (it may have expired and been removed). Negotiate again (files.negotiate with the files), then create with the manifestId it answers.` });
+    // Bob's own create by it works.
+    expect((await bob.trpc.deployments.create.mutate({ ...target(), manifestId })).deploymentId).toBeTruthy();
+  });
+
+  it('an expired id, by the server’s clock: kept an hour from negotiate', async () => {
+    const db = await getDb();
+    const negotiatedAt = new Date(Date.now() - PROPOSED_MANIFEST_TTL_MS - 1000);
+    const { manifestId } = await negotiateFiles(db, alice.userId, { platform: 'cloudflare', manifest: manifestOf(files) }, negotiatedAt);
+    const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId }));
+    expect(refusal).toEqual({
+      code: 'NOT_FOUND',
+      message: `The manifest ${manifestId} has expired: a negotiated manifest is kept for 60 minutes. Negotiate again (files.negotiate with the files), then create with the manifestId it answers.`,
+    });
+    // The edge of the hour, on a moved clock.
+    const fresh = (await negotiateFiles(db, alice.userId, { platform: 'cloudflare', manifest: manifestOf(files) }, negotiatedAt)).manifestId;
+    await expect(proposedManifest(db, alice.userId, fresh, new Date(negotiatedAt.getTime() + PROPOSED_MANIFEST_TTL_MS - 1))).resolves.toEqual(manifestOf(files));
+    await expect(proposedManifest(db, alice.userId, fresh, new Date(negotiatedAt.getTime() + PROPOSED_MANIFEST_TTL_MS))).rejects.toThrow(/has expired/);
+  });
+
+  it('negotiate takes a manifest or a whole delta, one of the two', async () => {
+    const manifest = manifestOf(files);
+    const hash = await manifestHash(manifest);
+    const delta = { base: hash, changes: { changed: {}, removed: [] }, manifestHash: hash };
+    for (const input of [{}, { manifest, ...delta }, { base: hash, manifestHash: hash }]) {
+      const refusal = await refusedWith(alice, () => alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', ...input }));
+      expect(refusal.code).toBe('BAD_REQUEST');
+      expect(refusal.message).toContain('Send the manifest (every file), or a delta: base, changes and manifestHash.');
+    }
+    const badHash = await refusedWith(alice, () => alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', ...delta, manifestHash: 'ABC' }));
+    expect(badHash.message).toContain('manifestHash is a SHA-256 as 64 lowercase hex characters.');
+  });
+
+  it('a user keeps at most 100 live manifests: the oldest go first', async () => {
+    const db = await getDb();
+    const carol = await newAppCaller(db, 'carol');
+    const start = Date.now() - 60_000;
+    const ids: string[] = [];
+    for (let i = 0; i < 101; i++) ids.push(await keepProposedManifest(db, carol.userId, manifestOf(files), new Date(start + i * 100)));
+    const left = await db.select({ id: proposedManifests.id }).from(proposedManifests).where(eq(proposedManifests.userId, carol.userId));
+    expect(new Set(left.map((r) => r.id))).toEqual(new Set(ids.slice(1)));
+  });
+
+  it('a malformed id is refused by the input check', async () => {
+    const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId: 'not-an-id' }));
+    expect(refusal.code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('deltas', () => {
+  /** A client of its own: what it deployed last, per project. */
+  const client = (caller: AppCaller) => {
+    const last = new Map<string, DeployedManifest>();
+    return {
+      last,
+      deploy: (files: HashedFile[], chatId: string, calls: DeployCalls = deployCalls(caller, files)) =>
+        deployManifest(manifestOf(files), target(chatId), calls, { last }),
+    };
+  };
+
+  it('a one-file redeploy of a 5,000-file site sends under 20 KB in all (negotiate + upload + create)', async () => {
+    const files = [hashed('index.html', '<h1>big</h1>'), ...Array.from({ length: 4999 }, (_, i) => hashed(`pages/p${i}.txt`, `page ${i}`))];
+    const alicesClient = client(alice);
+    const chatId = chat();
+    resetSent(alice);
+    const first = await alicesClient.deploy(files, chatId);
+    expect(first.delta).toBe(false);
+    const fullNegotiate = alice.sent['files.negotiate']!;
+    expect(fullNegotiate).toBeGreaterThan(500_000);
+    expect(alice.sent['deployments.create']!).toBeLessThan(500);
+
+    const changed = hashed('pages/p42.txt', 'x'.repeat(4096));
+    const next = files.map((f) => (f.path === changed.path ? changed : f));
+    resetSent(alice);
+    const second = await alicesClient.deploy(next, chatId);
+    expect(second.delta).toBe(true);
+    expect(second.missing).toEqual([changed.sha256]);
+    const sent = { ...alice.sent };
+    expect(totalSent(alice), JSON.stringify(sent)).toBeLessThan(20_000);
+    expect(sent['files.negotiate']!).toBeLessThan(1024);
+    expect(sent.blobs!).toBeGreaterThanOrEqual(4096);
+    console.log(`one-file redeploy of 5,000 files: ${JSON.stringify(sent)} = ${totalSent(alice)} bytes (the full negotiate was ${fullNegotiate} bytes)`);
+
+    const rows = await rowsOf(second.deploymentId);
+    expect(rows).toHaveLength(5000);
+    expect(rows.find((r) => r.path === changed.path)).toMatchObject({ sha256: changed.sha256, size: 4096 });
+  }, 120_000);
+
+  it('removed paths disappear, added and changed ones arrive; the base may be named by id or by hash', async () => {
+    const alicesClient = client(alice);
+    const chatId = chat();
+    const v1 = site({ 'index.html': '<p>v1</p>', 'a.css': 'a{}', 'gone.js': 'gone()' });
+    await alicesClient.deploy(v1, chatId);
+    const v2 = site({ 'index.html': '<p>v2</p>', 'a.css': 'a{}', 'new/b.css': 'b{}' });
+    const second = await alicesClient.deploy(v2, chatId);
+    expect(second.delta).toBe(true);
+    expect((await rowsOf(second.deploymentId)).map((r) => [r.path, r.sha256])).toEqual(
+      [...v2].sort((x, y) => (x.path < y.path ? -1 : 1)).map((f) => [f.path, f.sha256]),
+    );
+    // By deployment id, with the change sent from the client's own bookkeeping.
+    const v3 = { ...manifestOf(v2) };
+    delete v3['new/b.css'];
+    const { manifestId } = await alice.trpc.files.negotiate.mutate({
+      platform: 'cloudflare',
+      base: second.deploymentId,
+      changes: { changed: {}, removed: ['new/b.css'] },
+      manifestHash: await manifestHash(v3),
+    });
+    const third = await alice.trpc.deployments.create.mutate({ ...target(chatId), manifestId });
+    expect((await rowsOf(third.deploymentId)).map((r) => r.path)).toEqual(['a.css', 'index.html']);
+  });
+
+  it('a delta that does not hash to its manifestHash is refused (the client then sends the whole manifest)', async () => {
+    const alicesClient = client(alice);
+    const chatId = chat();
+    const v1 = site({ 'index.html': '<p>base</p>', 'x.css': 'x{}' });
+    const { deploymentId } = await alicesClient.deploy(v1, chatId);
+    const [row] = await (await getDb()).select({ manifestHash: deployments.manifestHash }).from(deployments).where(eq(deployments.id, deploymentId));
+    const baseHash = row!.manifestHash!;
+    const page = hashed('index.html', '<p>changed</p>');
+    const refusal = await refusedWith(alice, () =>
+      alice.trpc.files.negotiate.mutate({
+        platform: 'cloudflare',
+        base: baseHash,
+        changes: { changed: { 'index.html': { sha256: page.sha256, size: page.bytes.length } }, removed: [] },
+        manifestHash: baseHash, // the hash of the base, not of the result
+      }),
+    );
+    expect(refusal.code).toBe('CONFLICT');
+    expect(refusal.message).toMatch(/^The base's files with these changes \(2 files\) hash to [0-9a-f]{64}, not to the manifestHash sent \([0-9a-f]{64}\)\. Negotiate with the whole manifest instead\.$/);
+    const unknownBase = await refusedWith(alice, () =>
+      alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', base: 'f'.repeat(64), changes: { changed: {}, removed: [] }, manifestHash: baseHash }),
+    );
+    expect(unknownBase).toEqual({ code: 'CONFLICT', message: `The base "${'f'.repeat(64)}" is none of your deployments. Negotiate with the whole manifest instead.` });
+
+    // A client whose memory is wrong falls back to the whole manifest and still deploys what it means.
+    alicesClient.last.set(chatId, { hash: 'e'.repeat(64), manifest: manifestOf(v1) });
+    resetSent(alice);
+    const v2 = site({ 'index.html': '<p>changed</p>', 'x.css': 'x{}' });
+    const fallback = await alicesClient.deploy(v2, chatId);
+    expect(fallback.delta).toBe(false);
+    expect((await rowsOf(fallback.deploymentId)).map((r) => r.sha256)).toEqual([v2[0]!.sha256, v2[1]!.sha256]);
+  });
+
+  it('a path added with a hash the user does not hold is refused at create, as before', async () => {
+    const alicesClient = client(alice);
+    const chatId = chat();
+    const v1 = site({ 'index.html': '<p>held</p>' });
+    await alicesClient.deploy(v1, chatId);
+    // Bob's file: Alice knows its hash but never uploaded it.
+    const bobs = hashed('secret.pdf', `bob only ${Math.random()}`);
+    await uploadBlobs(bob, [bobs]);
+    const v2 = [...v1, bobs];
+    const skipUpload: DeployCalls = { ...deployCalls(alice, v2), upload: async () => {} };
+    const refusal = await refusedWith(alice, () => alicesClient.deploy(v2, chatId, skipUpload));
+    expect(refusal).toEqual({
+      code: 'BAD_REQUEST',
+      message: '1 file(s) of this deployment were not uploaded yet (first: "secret.pdf"). Upload the files the server asked for, then deploy again.',
+    });
+  });
+});
