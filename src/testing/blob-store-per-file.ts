@@ -31,5 +31,8 @@ if (kind === 'fs') {
   const bucket = `huskit-test-${randomUUID()}`.slice(0, 63);
   process.env.S3_BUCKET = bucket;
   await createBucket(connection, bucket);
-  afterAll(() => deleteBucket(connection, bucket));
+  // s3rver's folder goes with it at the end of the run (and s3rver cannot page past 1000 keys on
+  // Node >= 17: its continuation tokens use DES, which OpenSSL 3 no longer offers); another endpoint
+  // is cleaned here.
+  if (!server) afterAll(() => deleteBucket(connection, bucket));
 }
