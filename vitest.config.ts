@@ -12,6 +12,9 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A blob store per test file: a temp folder, or (BLOB_STORE=s3) a bucket on the run's s3rver.
+    globalSetup: ['src/testing/blob-store-global-setup.ts'],
+    setupFiles: ['src/testing/blob-store-per-file.ts'],
     env: {
       NODE_ENV: 'test',
       PGLITE_DATA_DIR: 'memory://',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { getEnv } from '../env';
 import { FsObjectStore } from './fs-store';
 import type { ObjectStore } from './object-store';
+import { S3ObjectStore } from './s3-store';
 
 let store: ObjectStore | undefined;
 
@@ -10,6 +11,6 @@ export function getObjectStore(): ObjectStore {
   if (store) return store;
   const config = getEnv().blobStore;
   if (config.kind === 'fs') store = new FsObjectStore(path.resolve(config.dir));
-  else throw new Error('BLOB_STORE=s3 is not built yet');
+  else store = new S3ObjectStore(config);
   return store;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import { ObjectNotFound, type ObjectStore, type PutOptions } from './object-store';
+import { assertObjectKey, ObjectNotFound, type ObjectStore, type PutOptions } from './object-store';
 
 const TMP = '.tmp';
 
@@ -15,10 +15,8 @@ export class FsObjectStore implements ObjectStore {
   readonly kind = 'fs' as const;
   constructor(readonly root: string) {}
 
-  /** Keys are our own (`blobs/ab/…`, `parts/…`); anything that could leave the folder is a bug. */
   private pathOf(key: string): string {
-    if (!/^[a-z0-9][a-z0-9/_.-]*$/i.test(key) || key.split('/').some((s) => s === '' || s === '.' || s === '..'))
-      throw new Error(`bad object key ${JSON.stringify(key)}`);
+    assertObjectKey(key);
     return path.join(this.root, key);
   }
 

@@ -34,6 +34,15 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<string>;
 }
 
+/**
+ * Keys are our own (`blobs/ab/…`, `parts/…`), and every backend takes the same ones: anything that
+ * could leave a folder, or that one backend would store and another refuse, is a bug.
+ */
+export function assertObjectKey(key: string): void {
+  if (!/^[a-z0-9][a-z0-9/_.-]*$/i.test(key) || key.split('/').some((s) => s === '' || s === '.' || s === '..'))
+    throw new Error(`bad object key ${JSON.stringify(key)}`);
+}
+
 export class ObjectNotFound extends Error {
   constructor(readonly key: string) {
     super(`No object stored under ${key}`);

@@ -1,0 +1,172 @@
+// What only the S3 backend has: the wire (the checking proxy is not vacuous), listing across pages,
+// retries, and errors that say what failed without a credential. The shared behaviour is in
+// object-store.contract.test.ts.
+import { createHash } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsClient } from 'aws4fetch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodiesWithoutContentLength } from '@/testing/s3-checking-proxy';
+import { createBucket, startS3Server, type S3TestServer } from '@/testing/s3-server';
+import { ObjectNotFound } from './object-store';
+import { S3Error } from './s3-request';
+import { S3ObjectStore } from './s3-store';
+
+const FAST_RETRY = { baseDelayMs: 1 };
+
+describe('S3 store on s3rver', () => {
+  let server: S3TestServer;
+  let store: S3ObjectStore;
+  beforeAll(async () => {
+    server = await startS3Server();
+    await createBucket(server.connection, 'wire');
+    store = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY });
+  });
+  afterAll(() => server?.close());
+
+  it('has the checking proxy refuse, and record, a chunked body', async () => {
+    const body = Buffer.from('sent in chunks');
+    const signer = new AwsClient({ ...server.connection, service: 's3' });
+    const signed = await signer.sign(`${server.connection.endpoint}/wire/chunked/x`, {
+      method: 'PUT',
+      headers: { 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') },
+    });
+    const headers: Record<string, string> = {};
+    signed.headers.forEach((value, name) => (headers[name] = value));
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = http.request(signed.url, { method: 'PUT', headers }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      // No Content-Length: Node sends the body chunked.
+      request.write(body.subarray(0, 4));
+      request.end(body.subarray(4));
+    });
+    expect(status).toBe(411);
+    const recorded = server.requests.at(-1)!;
+    expect(recorded).toMatchObject({ method: 'PUT', transferEncoding: 'chunked', bodyBytes: body.length, refused: 'MissingContentLength' });
+    expect(bodiesWithoutContentLength([recorded])).toEqual([recorded]);
+    expect(await store.size('chunked/x')).toBeNull();
+  });
+
+  it('has the checking proxy refuse a wrong signature, and says so without the secret', async () => {
+    const secret = 'wrong-secret-that-must-not-be-echoed';
+    const forged = new S3ObjectStore({ ...server.connection, secretAccessKey: secret, bucket: 'wire' }, { retry: FAST_RETRY });
+    const error = await forged.put('forged/x', Buffer.from('x')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(S3Error);
+    expect(error).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    expect((error as Error).message).toMatch(/PUT forged\/x.*HTTP 403 SignatureDoesNotMatch/);
+    expect((error as Error).message).not.toContain(secret);
+    expect(await store.size('forged/x')).toBeNull();
+  });
+
+  it('has the checking proxy refuse bytes that are not the ones hashed', async () => {
+    const signer = new AwsClient({ ...server.connection, service: 's3' });
+    const signed = await signer.sign(`${server.connection.endpoint}/wire/tampered/x`, {
+      method: 'PUT',
+      headers: { 'x-amz-content-sha256': createHash('sha256').update('the promised bytes').digest('hex') },
+    });
+    const response = await fetch(signed, { body: 'other bytes entirely' });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+    expect(await store.size('tampered/x')).toBeNull();
+  });
+
+  it('refuses an answer that is not the range asked for (s3rver answers bytes=0-0 with the whole object)', async () => {
+    await store.put('range/x', Buffer.from('0123456789'));
+    await expect(store.get('range/x', { start: 0, end: 0 })).rejects.toThrow(/asked for bytes 0-0, got bytes 0-9\/10/);
+  });
+
+  it('tells a missing bucket from a missing object', async () => {
+    const elsewhere = new S3ObjectStore({ ...server.connection, bucket: 'no-such-bucket' }, { retry: FAST_RETRY });
+    const error = await elsewhere.get('x').catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(ObjectNotFound);
+    expect(error).toMatchObject({ status: 404, code: 'NoSuchBucket' });
+  });
+});
+
+/** An endpoint that answers from a script, one step per request, recording each request's URL. */
+async function scriptedEndpoint(steps: ((req: IncomingMessage, res: ServerResponse) => void)[]) {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const step = steps[Math.min(seen.length, steps.length) - 1]!;
+    req.resume().on('end', () => step(req, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const store = new S3ObjectStore({ endpoint, region: 'auto', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'scripted-secret', bucket: 'b' }, { retry: FAST_RETRY });
+  return { store, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const answer = (status: number, body = '', headers: Record<string, string> = {}) => (_req: IncomingMessage, res: ServerResponse) => {
+  res.writeHead(status, { 'content-length': Buffer.byteLength(body), ...headers }).end(body);
+};
+const s3Error = (status: number, code: string) => answer(status, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>try later</Message></Error>`);
+
+describe('S3 store against a scripted endpoint', () => {
+  it('lists across continuation tokens, unescaping keys', async () => {
+    const page = (keys: string[], next?: string) =>
+      answer(200, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><IsTruncated>${next ? 'true' : 'false'}</IsTruncated>${keys.map((k) => `<Contents><Key>${k}</Key><Size>1</Size></Contents>`).join('')}${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ''}</ListBucketResult>`);
+    const endpoint = await scriptedEndpoint([page(['parts/a&amp;b', 'parts/c&#x27;d'], '1/+token=&amp;'), page(['parts/e'])]);
+    try {
+      const keys: string[] = [];
+      for await (const key of endpoint.store.list('parts/')) keys.push(key);
+      expect(keys).toEqual(['parts/a&b', "parts/c'd", 'parts/e']);
+      expect(endpoint.seen).toEqual(['GET /b?list-type=2&prefix=parts%2F', 'GET /b?list-type=2&prefix=parts%2F&continuation-token=1%2F%2Btoken%3D%26']);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('retries 5xx and 429, then succeeds', async () => {
+    const endpoint = await scriptedEndpoint([s3Error(503, 'SlowDown'), s3Error(429, 'TooManyRequests'), answer(200, '', { 'content-length': '42' })]);
+    try {
+      expect(await endpoint.store.size('blobs/x')).toBe(42);
+      expect(endpoint.seen).toHaveLength(3);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('gives up after a few attempts, naming the call, the status and the Code', async () => {
+    const endpoint = await scriptedEndpoint([s3Error(503, 'SlowDown')]);
+    try {
+      const error = await endpoint.store.put('blobs/x', Buffer.from('bytes')).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'S3Error', status: 503, code: 'SlowDown' });
+      expect((error as Error).message).toBe('Object storage PUT blobs/x failed: HTTP 503 SlowDown (try later)');
+      expect((error as Error).message).not.toContain('scripted-secret');
+      expect(endpoint.seen).toHaveLength(4);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('does not retry a refusal', async () => {
+    const endpoint = await scriptedEndpoint([s3Error(403, 'AccessDenied')]);
+    try {
+      await expect(endpoint.store.delete('blobs/x')).rejects.toMatchObject({ status: 403, code: 'AccessDenied' });
+      expect(endpoint.seen).toHaveLength(1);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('retries an answer that was lost (connection cut), resending the body', async () => {
+    const cut = (req: IncomingMessage) => req.socket.destroy();
+    const endpoint = await scriptedEndpoint([cut, answer(200)]);
+    try {
+      expect(await endpoint.store.put('blobs/x', Buffer.from('bytes'))).toBe(5);
+      expect(endpoint.seen).toEqual(['PUT /b/blobs/x', 'PUT /b/blobs/x']);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('says there was no answer when the endpoint is down', async () => {
+    const endpoint = await scriptedEndpoint([answer(200)]);
+    await endpoint.close();
+    await expect(endpoint.store.size('blobs/x')).rejects.toThrow(/^Object storage HEAD blobs\/x failed: no answer \(.*ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,119 @@
+// Objects in an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO). A PUT is atomic on S3's side
+// (readers see the old object or the whole new one; a cut upload stores nothing), so atomicity here
+// means only this: nothing is sent before the whole body is known and the caller's check has passed.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { assertObjectKey, ObjectNotFound, type ObjectStore, type PutOptions } from './object-store';
+import { encodePathSegment, readS3Error, readText, S3Client, S3Error, unescapeXml, type RetryOptions, type S3Body, type S3Connection } from './s3-request';
+import { spoolToTempFile } from './spool';
+
+export interface S3StoreConfig extends S3Connection {
+  bucket: string;
+}
+
+export interface S3StoreOptions {
+  retry?: Partial<RetryOptions>;
+  /** Where a streamed body of unknown length is spooled before it is sent (default os.tmpdir()). */
+  spoolDir?: string;
+}
+
+export class S3ObjectStore implements ObjectStore {
+  readonly kind = 's3' as const;
+  private readonly client: S3Client;
+
+  constructor(
+    private readonly config: S3StoreConfig,
+    private readonly options: S3StoreOptions = {},
+  ) {
+    this.client = new S3Client(config, options.retry);
+  }
+
+  private bucketPath(): string {
+    return `/${encodePathSegment(this.config.bucket)}`;
+  }
+
+  private objectPath(key: string): string {
+    assertObjectKey(key);
+    return `${this.bucketPath()}/${key.split('/').map(encodePathSegment).join('/')}`;
+  }
+
+  async put(key: string, body: Readable | Uint8Array, options: PutOptions = {}): Promise<number> {
+    const path = this.objectPath(key);
+    if (body instanceof Uint8Array) {
+      if (options.maxBytes !== undefined && body.length > options.maxBytes) throw options.tooLarge?.() ?? new Error('object too large');
+      await options.beforeCommit?.(body.length);
+      const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      await this.upload(key, path, { length: bytes.length, sha256, open: () => Readable.from([bytes]) });
+      return bytes.length;
+    }
+    const spooled = await spoolToTempFile(body, options, this.options.spoolDir);
+    try {
+      await options.beforeCommit?.(spooled.size);
+      await this.upload(key, path, { length: spooled.size, sha256: spooled.sha256, open: () => createReadStream(spooled.file) });
+      return spooled.size;
+    } finally {
+      await spooled.remove();
+    }
+  }
+
+  private async upload(key: string, path: string, body: S3Body): Promise<void> {
+    const response = await this.client.send({ what: `PUT ${key}`, method: 'PUT', path, body, accept: [200] });
+    response.resume();
+  }
+
+  async get(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    const what = `GET ${key}`;
+    const headers: Record<string, string> = range ? { range: `bytes=${range.start}-${range.end}` } : {};
+    const response = await this.client.send({ what, method: 'GET', path: this.objectPath(key), headers, accept: [200, 206, 404] });
+    if (response.statusCode === 404) {
+      const error = await readS3Error(what, response);
+      // A missing bucket is a configuration mistake, not a missing blob: say so.
+      if (error.code === 'NoSuchBucket') throw error;
+      throw new ObjectNotFound(key);
+    }
+    if (range) {
+      // Wrong bytes must not pass for the asked ones (s3rver answers `bytes=0-0` with the whole object).
+      const answered = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(response.headers['content-range'] ?? ''));
+      const [start, end, total] = answered ? answered.slice(1).map(Number) : [];
+      if (response.statusCode !== 206 || start !== range.start || end !== Math.min(range.end, total! - 1)) {
+        response.destroy();
+        const got = response.headers['content-range'] ?? 'no Content-Range';
+        throw new S3Error(what, response.statusCode, undefined, `asked for bytes ${range.start}-${range.end}, got ${got}`);
+      }
+    }
+    return response;
+  }
+
+  async size(key: string): Promise<number | null> {
+    const response = await this.client.send({ what: `HEAD ${key}`, method: 'HEAD', path: this.objectPath(key), accept: [200, 404] });
+    response.resume();
+    if (response.statusCode === 404) return null;
+    const length = Number(response.headers['content-length']);
+    if (!Number.isSafeInteger(length)) throw new S3Error(`HEAD ${key}`, response.statusCode, undefined, 'no Content-Length in the answer');
+    return length;
+  }
+
+  async delete(key: string): Promise<void> {
+    // S3 answers 204 for an absent key too; some compatible stores answer 404, which is as good.
+    const response = await this.client.send({ what: `DELETE ${key}`, method: 'DELETE', path: this.objectPath(key), accept: [200, 204, 404] });
+    response.resume();
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    let token: string | undefined;
+    do {
+      const query: Record<string, string> = { 'list-type': '2', prefix };
+      if (token) query['continuation-token'] = token;
+      const response = await this.client.send({ what: `LIST ${prefix}`, method: 'GET', path: this.bucketPath(), query, accept: [200] });
+      // ListObjectsV2 without a delimiter: every <Key> is an object's (common prefixes say <Prefix>).
+      const xml = await readText(response);
+      for (const match of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) yield unescapeXml(match[1]!);
+      const next = /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1];
+      const previous = token;
+      token = next === undefined ? undefined : unescapeXml(next);
+      if (token !== undefined && token === previous) throw new S3Error(`LIST ${prefix}`, response.statusCode, undefined, 'the same continuation token twice');
+    } while (token);
+  }
+}

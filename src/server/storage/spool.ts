@@ -1,0 +1,43 @@
+// A stream of unknown length, written to a temporary file while it is counted and hashed: S3 wants a
+// body's length (and we send its SHA-256) before the first byte, and the caller's check must pass
+// before anything is sent at all.
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PutOptions } from './object-store';
+
+export interface Spooled {
+  file: string;
+  size: number;
+  sha256: string;
+  /** Removes the file (always call it, in a `finally`). */
+  remove(): Promise<void>;
+}
+
+/** Spools `body` into `dir`; refuses it past `maxBytes`, leaving no file behind on any failure. */
+export async function spoolToTempFile(body: Readable, options: Pick<PutOptions, 'maxBytes' | 'tooLarge'>, dir = os.tmpdir()): Promise<Spooled> {
+  const file = path.join(dir, `huskit-spool-${randomUUID()}`);
+  const remove = () => rm(file, { force: true });
+  const hash = createHash('sha256');
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (options.maxBytes !== undefined && size > options.maxBytes) return done(options.tooLarge?.() ?? new Error('object too large'));
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  try {
+    // Owner-only: these are users' files.
+    await pipeline(body, counter, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { file, size, sha256: hash.digest('hex'), remove };
+}
