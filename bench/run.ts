@@ -4,7 +4,8 @@
 // real route handlers); the local cloud runs in this process, so the server's RSS is the server's.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultCloudConfig } from '@/emulator/config';
@@ -17,6 +18,8 @@ import { uploadMissing } from '../src/lib/upload';
 import type { ProfileSummary } from './profile';
 
 const QUICK = process.argv.includes('--quick');
+/** Where the server keeps file bytes: `--store=s3` runs the bench on s3rver (in this process), else a temp folder. */
+const STORE = process.argv.includes('--store=s3') ? 's3' : 'fs';
 const now = () => performance.now();
 const MB = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
 const KB = (n: number) => `${(n / 1e3).toFixed(1)} KB`;
@@ -52,9 +55,26 @@ function dropDatabase() {
   }
 }
 
-async function startServer(cloudPort: number, databaseUrl: string | undefined): Promise<{ base: string; child: ChildProcess }> {
+/** The blob store the server is given, and how to put it away. */
+async function startBlobStore(): Promise<{ env: Record<string, string>; note: string; close: () => Promise<void> }> {
+  if (STORE === 'fs') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huskit-bench-blobs-'));
+    return { env: { BLOB_STORE: 'fs', BLOB_DIR: dir }, note: `fs (${dir})`, close: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const { startS3Server, createBucket } = await import('../src/testing/s3-server');
+  const s3 = await startS3Server();
+  await createBucket(s3.connection, 'huskit-bench');
+  const { endpoint, region, accessKeyId, secretAccessKey } = s3.connection;
+  return {
+    env: { BLOB_STORE: 's3', S3_ENDPOINT: endpoint, S3_REGION: region, S3_BUCKET: 'huskit-bench', S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey },
+    note: 's3 (s3rver in the bench process, behind its checking proxy)',
+    close: s3.close,
+  };
+}
+
+async function startServer(cloudPort: number, databaseUrl: string | undefined, blobEnv: Record<string, string>): Promise<{ base: string; child: ChildProcess }> {
   // The fan-out phase watches hundreds of deployments of the bench user at once: lift the per-user stream cap.
-  const env: NodeJS.ProcessEnv = { ...process.env, CLOUD_PORT: String(cloudPort), NODE_ENV: 'development', MAX_SSE_STREAMS_PER_USER: '100000' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...blobEnv, CLOUD_PORT: String(cloudPort), NODE_ENV: 'development', MAX_SSE_STREAMS_PER_USER: '100000' };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else {
     delete env.DATABASE_URL;
@@ -221,14 +241,15 @@ async function main() {
   config.cloudflare.rateLimitPer5Min = 1e9;
   config.aws.branchLimit = 10_000;
   const cloud = await startCloud(config);
-  const server = await startServer(cloud.port, databaseUrl);
+  const blobStore = await startBlobStore();
+  const server = await startServer(cloud.port, databaseUrl, blobStore.env);
   base = server.base;
   const sink = await startSink();
   try {
     auth = `Bearer ${(await benchGet<{ key: string }>('user')).key}`;
     const stats0 = await benchGet<ServerStats>('stats');
-    results.environment = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 2 ** 30), database: databaseNote, driver: stats0.driver, quick: QUICK };
-    console.log(`Huskit Sites bench${QUICK ? ' (--quick)' : ''}: ${os.cpus().length} CPUs, node ${process.version}, database: ${databaseNote}`);
+    results.environment = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 2 ** 30), database: databaseNote, driver: stats0.driver, blobStore: blobStore.note, quick: QUICK };
+    console.log(`Huskit Sites bench${QUICK ? ' (--quick)' : ''}: ${os.cpus().length} CPUs, node ${process.version}, database: ${databaseNote}, blob store: ${blobStore.note}`);
     console.log(`Server idle RSS ${MB(stats0.rss)}. Amplify polled every 100 ms (product default 2.5 s); local cloud jobStepMs=200.`);
 
     // Warm-up: one small deploy so that module loading and the first connections are not measured.
@@ -249,15 +270,17 @@ async function main() {
     // ---- 1. full deploy to Cloudflare
     await benchGet('reset');
     cloud.stats.reset();
+    const dbBefore = (await benchGet<{ bytes: number }>('db-size')).bytes;
     await benchGet('profile-start');
     const cf = await deploy(big, 'cloudflare', `${bigName}-cf`);
     profiles[`${bigName} → Cloudflare`] = await benchGet<ProfileSummary>('profile-stop');
     const cfServer = await benchGet<ServerStats>('stats');
+    const dbGrowth = (await benchGet<{ bytes: number }>('db-size')).bytes - dbBefore;
     const cfCloud = cloudBytes(cloud);
     const cfSteps = await serverSteps(cf.deploymentId);
     const cfUpload = cfSteps.upload ?? 0;
     const cfActivate = (cfSteps.activate ?? 0) + (cfSteps['workers-dev'] ?? 0);
-    results.cloudflareFull = { site: bigName, files: big.size, bytes: bigBytes, ...cf, serverSteps: cfSteps, serverPeakRss: cfServer.peakRss, clientToServerBytes: cfServer.bytesIn, serverToPlatformBytes: cfCloud, floor: { hashMs: hashFloor, sendMs: sendFloor } };
+    results.cloudflareFull = { site: bigName, files: big.size, bytes: bigBytes, ...cf, serverSteps: cfSteps, serverPeakRss: cfServer.peakRss, clientToServerBytes: cfServer.bytesIn, serverToPlatformBytes: cfCloud, postgresGrowthBytes: dbGrowth, floor: { hashMs: hashFloor, sendMs: sendFloor } };
     console.log(`1. Full deploy of ${bigName} to Cloudflare (${cf.status})`);
     row({ measure: `1. ${bigName} → Cloudflare, first byte → ready`, figure: ms(cf.phases.total), floor: `${ms(cfFloor)} (SHA-256 ${ms(hashFloor)} + loopback send ${ms(sendFloor)})`, ratio: ratio(cf.phases.total, cfFloor) });
     row({ measure: '   hash (client)', figure: ms(cf.phases.hash), floor: ms(hashFloor), ratio: ratio(cf.phases.hash, hashFloor) });
@@ -267,6 +290,7 @@ async function main() {
     row({ measure: '   server→platform upload', figure: `${ms(cfUpload)}, ${MB(cfCloud.total)}`, floor: `${ms(sendFloor)}, ${MB(bigBytes)}`, ratio: ratio(cfUpload, sendFloor), note: 'base64 JSON buckets, 3 at a time' });
     row({ measure: '   activation (version + workers.dev)', figure: ms(cfActivate), floor: '—', ratio: '—' });
     row({ measure: '   server peak RSS', figure: MB(cfServer.peakRss), floor: `${MB(stats0.rss)} idle`, ratio: ratio(cfServer.peakRss, stats0.rss) });
+    row({ measure: '   PostgreSQL growth (all tables, indexes, TOAST)', figure: `${MB(dbGrowth)} (${MB(dbBefore)} → ${MB(dbBefore + dbGrowth)})`, floor: `${MB(bigBytes)} deployed`, ratio: `${((100 * dbGrowth) / bigBytes).toFixed(2)} %`, note: 'goal < 1 % of the bytes deployed' });
 
     // ---- 3. redeploy with one 4 KB file changed
     const changedPath = [...big.keys()].find((p) => p.endsWith('.html') && big.get(p)!.length > 2048 && big.get(p)!.length < 8192)!;
@@ -423,6 +447,7 @@ async function main() {
     await sink.close();
     server.child.kill('SIGTERM');
     await cloud.close();
+    await blobStore.close();
     dropDatabase();
   }
 
@@ -430,7 +455,7 @@ async function main() {
   printProfiles();
   const dir = path.join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, QUICK ? 'latest-quick.json' : 'latest.json');
+  const file = path.join(dir, `${QUICK ? 'latest-quick' : 'latest'}${STORE === 's3' ? '-s3' : ''}.json`);
   writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), ...results }, null, 2));
   console.log(`\nWrote ${path.relative(process.cwd(), file)} in ${ms(now() - started)}.`);
   const failed = (results.throughput as { errors: number }).errors > 0 || !(results.cloudflareFull as { status: string }).status.startsWith('ready');
