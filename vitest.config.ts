@@ -10,8 +10,10 @@ export default defineConfig({
     environment: 'node',
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: CPU-bound tests (scrypt at N=2^17 twenty times, 12 MB scans, CLIs started by tsx) take
+    // several times longer while another suite runs beside them on two cores; none waits on a timer.
+    testTimeout: 90_000,
+    hookTimeout: 90_000,
     // A blob store per test file: a temp folder, or (BLOB_STORE=s3) a bucket on the run's s3rver.
     globalSetup: ['src/testing/blob-store-global-setup.ts'],
     setupFiles: ['src/testing/blob-store-per-file.ts'],

@@ -239,7 +239,10 @@ export async function startCloud(config: CloudConfig = defaultCloudConfig()): Pr
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 5000;
+  // Clients close an idle connection a second before the server's announced timeout; on a loaded
+  // machine a client busy for longer than that second reused a socket the server had just closed
+  // (ECONNRESET on a POST, which is never retried). A minute leaves the race to idle minutes.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
