@@ -3,6 +3,9 @@
 // and injected faults — always checking the bytes the site then serves.
 import { useLocalCloud } from '@/testing/local-cloud';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
 import JSZip from 'jszip';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +15,7 @@ import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, hostOf, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
 import type { DeployOutcome } from '../adapter';
-import { configureRetries, PlatformError } from '../http';
+import { bytesBody, configureRetries, PlatformError } from '../http';
 import { amplifyAdapter, configureAmplifyPolling, zipSite, type AmplifyCredentials } from './adapter';
 import { AmplifyClient, amplifyError, uploadTimeoutMs } from './client';
 
@@ -87,7 +90,19 @@ async function api(credentials: { accessKeyId: string; secretAccessKey: string; 
 const listJobs = async (credentials: AmplifyCredentials, appId: string, branch: string) =>
   (await api(credentials, 'GET', `/apps/${appId}/branches/${encodeURIComponent(branch)}/jobs`)).jobSummaries as { jobId: string; status: string }[];
 
-/** Local file headers of a zip made without data descriptors: name, method (0 store, 8 deflate), UTF-8 flag. */
+/** The zip of a site's files, as the adapter writes it, read back from its file. */
+async function zipOf(ctx: Parameters<typeof zipSite>[0]): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'zip-test-'));
+  try {
+    const size = await zipSite(ctx, join(dir, 'site.zip'));
+    const bytes = await readFile(join(dir, 'site.zip'));
+    expect(bytes.length).toBe(size);
+    return bytes;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** The entries as an unzipper sees them: from the central directory at the end of the archive. */
 function zipEntries(bytes: Uint8Array): { name: string; method: number; utf8: boolean }[] {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -132,7 +147,7 @@ describe('platform-managed (the shared app)', () => {
 
   it('zips at the root: already-compressed types stored, the rest deflated, unicode names flagged UTF-8', async () => {
     const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('zip') });
-    const entries = zipEntries(await zipSite(h.ctx));
+    const entries = zipEntries(await zipOf(h.ctx));
     expect(entries.map((e) => e.name)).toEqual(Object.keys(h.ctx.manifest).sort());
     const method = Object.fromEntries(entries.map((e) => [e.name, e.method]));
     expect(method['index.html']).toBe(8);
@@ -147,7 +162,7 @@ describe('platform-managed (the shared app)', () => {
     for (let i = 0; i < 300; i++) files[`p/${String(i).padStart(3, '0')}.${i % 10 === 0 ? 'png' : 'html'}`] = i % 10 === 0 ? randomBytes(3000) : Buffer.from(`<p>${i}</p>`.repeat(i));
     files['index.html'] = Buffer.from('<h1>many</h1>');
     const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
-    const bytes = await zipSite(h.ctx);
+    const bytes = await zipOf(h.ctx);
     expect(zipEntries(bytes).map((e) => e.name)).toEqual(Object.keys(files).sort());
     const unzipped = await JSZip.loadAsync(bytes);
     for (const [path, content] of Object.entries(files)) expect((await unzipped.file(path)!.async('nodebuffer')).equals(content), path).toBe(true);
@@ -497,11 +512,11 @@ describe('faults', () => {
     await amplify.createBranch(PLATFORM.appId!, branch);
     await setFaults(cloud().url, { rules: [{ target: 's3', method: 'PUT', kind: 'delay', delayMs: 600 }] });
     const large = await amplify.createDeployment(PLATFORM.appId!, branch);
-    await amplify.uploadZip(large.zipUploadUrl, randomBytes(2 * 1024 * 1024));
+    await amplify.uploadZip(large.zipUploadUrl, bytesBody(randomBytes(2 * 1024 * 1024)));
     // The same wait on a 1 KB zip is a timeout: the allowance comes from the size, not a larger constant.
     await amplify.stopJob(PLATFORM.appId!, branch, large.jobId);
     const small = await amplify.createDeployment(PLATFORM.appId!, branch);
-    const err = await amplify.uploadZip(small.zipUploadUrl, randomBytes(1024)).catch((e: unknown) => e);
+    const err = await amplify.uploadZip(small.zipUploadUrl, bytesBody(randomBytes(1024))).catch((e: unknown) => e);
     expect((err as PlatformError).kind).toBe('timeout');
     await setFaults(cloud().url, { rules: [] });
     await amplify.deleteBranch(PLATFORM.appId!, branch);
