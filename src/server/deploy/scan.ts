@@ -229,15 +229,18 @@ function decode(bytes: Buffer, label: string): string | null {
   }
 }
 
+/** The bytes of a file that say how to read it: its BOM, declared charset and UTF-16 look. */
+const HEAD_BYTES = 1024;
+
 /**
- * Every reading of the bytes a browser could make: by the BOM when there is one (it wins over any
- * header or declaration); otherwise UTF-8, plus the declared charset (<meta charset>, <?xml
- * encoding?>, @charset), UTF-16 when the bytes look like it, and ISO-2022-JP when they carry its escapes.
+ * How a browser could read a file, from its first bytes: by the BOM when there is one (it wins over
+ * any header or declaration, and nothing else is tried); otherwise UTF-8, plus the declared charset
+ * (<meta charset>, <?xml encoding?>, @charset) and UTF-16 when the bytes look like it.
  */
-export function readings(bytes: Buffer): string[] {
-  for (const [bom, label] of BOMS) if (bom.every((b, i) => bytes[i] === b)) return [decode(bytes, label)!];
+function labelsFor(bytes: Buffer): { labels: string[]; bom: boolean } {
+  for (const [bom, label] of BOMS) if (bom.every((b, i) => bytes[i] === b)) return { labels: [label], bom: true };
   const labels = new Set(['utf-8']);
-  const head = bytes.subarray(0, 1024).toString('latin1');
+  const head = bytes.subarray(0, HEAD_BYTES).toString('latin1');
   const declared =
     /<meta\b[^>]{0,512}?charset\s*=\s*["']?\s*([\w.:-]{1,40})/i.exec(head)?.[1] ??
     /^\s*<\?xml\b[^>]{0,200}?encoding\s*=\s*["']([\w.:-]{1,40})/i.exec(head)?.[1] ??
@@ -245,11 +248,24 @@ export function readings(bytes: Buffer): string[] {
   if (declared) labels.add(declared.toLowerCase());
   let even = 0;
   let odd = 0;
-  const sample = Math.min(bytes.length, 1024);
+  const sample = Math.min(bytes.length, HEAD_BYTES);
   for (let i = 0; i < sample; i++) if (bytes[i] === 0) i % 2 ? odd++ : even++;
   if (odd > sample / 8 && even < sample / 40) labels.add('utf-16le');
   if (even > sample / 8 && odd < sample / 40) labels.add('utf-16be');
-  if (bytes.includes('\x1b$') || bytes.includes('\x1b(')) labels.add('iso-2022-jp');
+  return { labels: [...labels], bom: false };
+}
+
+/** ISO-2022-JP's escapes: a file carrying one anywhere is read that way too. */
+const hasIsoEscapes = (bytes: Buffer) => bytes.includes('\x1b$') || bytes.includes('\x1b(');
+
+/**
+ * Every reading of the bytes a browser could make: those labelsFor names, and ISO-2022-JP when the
+ * bytes carry its escapes (without a BOM).
+ */
+export function readings(bytes: Buffer): string[] {
+  const { labels, bom } = labelsFor(bytes);
+  if (bom) return [decode(bytes, labels[0]!)!];
+  if (hasIsoEscapes(bytes) && !labels.includes('iso-2022-jp')) labels.push('iso-2022-jp');
   const texts = new Set<string>();
   for (const label of labels) {
     const text = decode(bytes, label);
@@ -509,26 +525,36 @@ function scanCss(raw: string): void {
   for (const w of windows(text)) checkHosts(w);
 }
 
-/** Expands the internal entities an XML document declares (XML parsers do; an HTML tokenizer doesn't). */
-function expandXmlEntities(text: string): string {
-  const head = text.slice(0, 65536);
+/** Where an XML document declares its entities: its first 64 KiB (the DTD comes first). */
+const DTD_CHARS = 65536;
+
+/** The internal entities an XML document declares (name → value). */
+function declaredEntities(text: string): Map<string, string> {
   const declared = new Map<string, string>();
-  for (const m of head.matchAll(/<!ENTITY\s+([\w.:-]{1,64})\s+(["'])([\s\S]{0,8192}?)\2\s*>/g)) declared.set(m[1]!, m[3]!);
-  if (declared.size === 0) return text;
-  // Nested entities expand again, within a budget (a "billion laughs" file stays unexpanded past it).
-  let budget = 4 * text.length + 1e6;
+  for (const m of text.slice(0, DTD_CHARS).matchAll(/<!ENTITY\s+([\w.:-]{1,64})\s+(["'])([\s\S]{0,8192}?)\2\s*>/g)) declared.set(m[1]!, m[3]!);
+  return declared;
+}
+
+/** Nested entities expand again, within a budget (a "billion laughs" file stays unexpanded past it). */
+function expandEntities(text: string, declared: Map<string, string>, budget: { chars: number }): string {
   let out = text;
   for (let pass = 0; pass < 4; pass++) {
     const next = out.replace(/&([\w.:-]{1,64});/g, (w, name: string) => {
       const value = declared.get(name);
-      if (value === undefined || value.length > budget) return w;
-      budget -= value.length;
+      if (value === undefined || value.length > budget.chars) return w;
+      budget.chars -= value.length;
       return value;
     });
     if (next === out) break;
     out = next;
   }
   return out;
+}
+
+/** Expands the internal entities an XML document declares (XML parsers do; an HTML tokenizer doesn't). */
+function expandXmlEntities(text: string): string {
+  const declared = declaredEntities(text);
+  return declared.size === 0 ? text : expandEntities(text, declared, { chars: 4 * text.length + 1e6 });
 }
 
 const LOAD_ATTRS = new Set(['src', 'href', 'xlink:href', 'data', 'action', 'formaction', 'poster', 'background', 'ping', 'manifest', 'codebase', 'archive', 'lowsrc', 'dynsrc', 'longdesc', 'cite', 'icon', 'profile', 'usemap']);
@@ -576,6 +602,7 @@ class PageReader extends SAXParser {
     this.tokenizer.write(text, true);
     return this;
   }
+
 
   protected override emitIfListenerExists(event: string, token: SaxToken): boolean {
     if (event === 'startTag') this.openTag(token as StartTag);
@@ -721,15 +748,37 @@ interface MarkupOptions {
 function scanMarkup(text: string, ctx: Context, opts: MarkupOptions): void {
   const source = opts.xml ? expandXmlEntities(text) : text;
   const page = new PageReader(opts.svgFile).readPage(source).flush();
+  const formReads = checkPage(page, page.styles.some((s) => CRED.textSecurity.re.test(s)), opts);
+  if (opts.credentialsOnly) return;
+
+  for (const style of page.styles) scanCss(style);
+  // Each script on its own: a password read is tied to a send in the same script, not to an
+  // analytics snippet elsewhere on the page.
+  for (const script of page.scripts) scanPageScript(script, ctx, opts, formReads);
+
+  // Text a <script src> pointing at this page would run (prose itself is free to name a miner).
+  const prose = page.prose.join(' ');
+  for (const w of windows(prose)) checkProse(w);
+  for (const w of windows(source)) checkPatterns(w, 'any');
+
+  for (const inner of page.nestedMarkup) nested(inner, true, ctx);
+  for (const url of page.dataUrls) nestedDataUrl(url, ctx);
+}
+
+/**
+ * A page's structure against the rules (password forms and where they send, scripted SVG, meta
+ * refreshes, what it loads); answers how its scripts may name its password forms, if it has any.
+ */
+function checkPage(page: PageReader, textSecurity: boolean, opts: MarkupOptions): RegExp | null {
   let base = SITE;
   try {
     if (page.base !== null) base = new URL(page.base, SITE).href;
   } catch {
     // An invalid <base href> is ignored by browsers too.
   }
-  const passwordOwners = passwordForms(page);
+  const passwordOwners = passwordForms(page, textSecurity);
   checkCredentialForms(page, base, passwordOwners);
-  if (opts.credentialsOnly) return;
+  if (opts.credentialsOnly) return null;
   const formReads = passwordFormReads(page, passwordOwners);
 
   if (page.svgScripts > 0) hit('svg-script');
@@ -745,33 +794,32 @@ function scanMarkup(text: string, ctx: Context, opts: MarkupOptions): void {
     const host = urlHost(value, base);
     if (host && blockedHost(host)) hit('blocked-host', host);
   }
-
-  for (const style of page.styles) scanCss(style);
-  // Each script on its own: a password read is tied to a send in the same script, not to an
-  // analytics snippet elsewhere on the page.
-  for (const script of page.scripts) {
-    scanScript(script, ctx);
-    if (opts.xml && script.includes('&')) scanScript(decodeXML(script), ctx);
-    if (formReads) for (const w of windows(normalizeScript(script))) checkCredentialScript(w, formReads);
-  }
-
-  // Text a <script src> pointing at this page would run (prose itself is free to name a miner).
-  const prose = page.prose.join(' ');
-  for (const w of windows(prose)) {
-    checkPatterns(w, 'any');
-    checkHosts(w);
-  }
-  for (const w of windows(source)) checkPatterns(w, 'any');
-
-  for (const inner of page.nestedMarkup) nested(inner, true, ctx);
-  for (const url of page.dataUrls) {
-    const found = dataUrlText(url);
-    if (found) nested(found.text, found.markup || looksLikeMarkup(found.text), ctx, found.svg);
-  }
+  return formReads;
 }
 
-function passwordForms(page: PageReader): Set<number> {
-  const textSecurity = page.styles.some((s) => CRED.textSecurity.re.test(s));
+/** One script of a page (an element, a handler, a javascript: URL); `formReads` when the page has password forms. */
+function scanPageScript(script: string, ctx: Context, opts: MarkupOptions, formReads: RegExp | null): void {
+  scanScript(script, ctx);
+  if (opts.xml && script.includes('&')) scanScript(decodeXML(script), ctx);
+  if (formReads) checkFormReads(script, formReads);
+}
+
+const checkFormReads = (script: string, formReads: RegExp) => {
+  for (const w of windows(normalizeScript(script))) checkCredentialScript(w, formReads);
+};
+
+function checkProse(text: string): void {
+  checkPatterns(text, 'any');
+  checkHosts(text);
+}
+
+function nestedDataUrl(url: string, ctx: Context): void {
+  const found = dataUrlText(url);
+  if (found) nested(found.text, found.markup || looksLikeMarkup(found.text), ctx, found.svg);
+}
+
+/** Whether a page has password fields (or text fields masked by CSS), and the forms they belong to (-1: none). */
+function passwordForms(page: PageReader, textSecurity: boolean): Set<number> {
   const forms = new Set<number>();
   let anyPassword = false;
   for (const f of page.fields) {
@@ -814,14 +862,23 @@ function passwordFormReads(page: PageReader, forms: Set<number>): RegExp | null 
   return new RegExp([...escaped.map((id) => `${QUOTE}#?${id}${QUOTE}|\\.forms\\.${id}\\b`), String.raw`\bdocument\s?\.\s?forms\b`].join('|'), 'i');
 }
 
+/** A file's first hit as the scan reports it. */
+function hitIn(path: string, e: Hit): ScanHit {
+  return { rule: e.rule, description: rules.rules[e.rule] + (e.detail ? ` (${e.detail})` : ''), path };
+}
+
+/** What gzip may inflate to before its content is left unread (a bomb), as in scanBytes. */
+const GUNZIP_LIMIT = 64 * 1024 * 1024;
+const isGzip = (bytes: Buffer) => bytes[0] === 0x1f && bytes[1] === 0x8b;
+
 /** The first rule a file breaks, if any. */
 export function scanBytes(path: string, bytes: Buffer): ScanHit | null {
   const kind = kindOf(path);
   if (kind === 'skip') return null;
   const texts = readings(bytes);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+  if (isGzip(bytes)) {
     try {
-      texts.push(...readings(gunzipSync(bytes, { maxOutputLength: 64 * 1024 * 1024 })));
+      texts.push(...readings(gunzipSync(bytes, { maxOutputLength: GUNZIP_LIMIT })));
     } catch {
       // Not gzip after all: the bytes as they are were read above.
     }
@@ -830,8 +887,7 @@ export function scanBytes(path: string, bytes: Buffer): ScanHit | null {
     for (const text of texts) scanFileText(path, kind, text);
   } catch (e) {
     if (!(e instanceof Hit)) throw e;
-    const description = rules.rules[e.rule] + (e.detail ? ` (${e.detail})` : '');
-    return { rule: e.rule, description, path };
+    return hitIn(path, e);
   }
   return null;
 }
@@ -841,10 +897,16 @@ export function scanText(path: string, text: string): ScanHit | null {
   return scanBytes(path, Buffer.from(text, 'utf8'));
 }
 
+/** Whether the text of an unknown type looks like an SVG document, from its start. */
+const svgFileOf = (path: string, text: string) =>
+  /\.svgz?$/i.test(path) || (!/\.s?html?$/i.test(path) && /^\s{0,1024}(?:<\?xml[^>]{0,200}>\s{0,1024})?(?:<!--[\s\S]{0,2000}?-->\s{0,256})?<svg\b/i.test(text.slice(0, 8192)));
+
+/** Every decoding shrinks its input, so four times the file bounds the work of nested payloads. */
+const payloadBudget = (chars: number) => Math.max(8 * 1024 * 1024, 4 * chars);
+
 function scanFileText(path: string, kind: Kind, text: string): void {
-  // Every decoding shrinks its input, so four times the file bounds the work of nested payloads.
-  const ctx: Context = { depth: 0, budget: { chars: Math.max(8 * 1024 * 1024, 4 * text.length) } };
-  const svgFile = /\.svgz?$/i.test(path) || (!/\.s?html?$/i.test(path) && /^\s{0,1024}(?:<\?xml[^>]{0,200}>\s{0,1024})?(?:<!--[\s\S]{0,2000}?-->\s{0,256})?<svg\b/i.test(text.slice(0, 8192)));
+  const ctx: Context = { depth: 0, budget: { chars: payloadBudget(text.length) } };
+  const svgFile = svgFileOf(path, text);
   if (kind === 'markup') scanMarkup(text, ctx, { svgFile, xml: XML_EXT.test(path) });
   else {
     // An unknown type may be sniffed as a page, and anything may be run as a classic script.
