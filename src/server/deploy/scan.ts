@@ -5,13 +5,16 @@
 // strings, password forms or scripts that send to another site, scripted SVG, meta refresh to
 // data:/javascript:. A hit refuses the deployment, naming the rule and the file.
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { domainToASCII } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { decodeXML } from 'entities';
 import mime from 'mime';
 import { SAXParser, type SaxToken, type StartTag } from 'parse5-sax-parser';
 import type { Manifest } from '@/lib/site-files';
 import { AppError } from '../errors';
+import { forEachConcurrently } from '../platforms/concurrency';
 import rules from './scan-rules.json';
 
 /**
@@ -22,7 +25,8 @@ export const SCAN_VERSION = `3:${createHash('sha256').update(JSON.stringify(rule
 
 /** Where the scan reads bytes and remembers which blobs passed. */
 export interface ScanStore {
-  getMany(sha256s: string[]): Promise<Map<string, Buffer>>;
+  /** One blob's bytes as a stream (a fresh one each call). */
+  open(sha256: string): Promise<Readable>;
   /** Those of `sha256s` that already passed the scan under `version`. */
   passedScan(sha256s: string[], version: string): Promise<Set<string>>;
   markScanned(sha256s: string[], version: string): Promise<void>;
@@ -220,6 +224,15 @@ const BOMS: [number[], string][] = [
   [[0xff, 0xfe], 'utf-16le'],
   [[0xfe, 0xff], 'utf-16be'],
 ];
+
+/** The encoding a label names (its canonical name), or null for one the platform does not know. */
+function encodingOf(label: string): string | null {
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    return null;
+  }
+}
 
 function decode(bytes: Buffer, label: string): string | null {
   try {
@@ -603,6 +616,18 @@ class PageReader extends SAXParser {
     return this;
   }
 
+  /** A page read as it streams: the next piece of its text (`last` ends it). */
+  readPiece(text: string, last: boolean): this {
+    this.tokenizer.write(text, last);
+    return last ? this.flush() : this;
+  }
+
+  /** Takes the texts read so far: a streamed page handles them as they come and keeps only its structure. */
+  takeTexts(): Pick<PageReader, 'scripts' | 'styles' | 'prose' | 'nestedMarkup' | 'dataUrls'> {
+    const texts = { scripts: this.scripts, styles: this.styles, prose: this.prose, nestedMarkup: this.nestedMarkup, dataUrls: this.dataUrls };
+    [this.scripts, this.styles, this.prose, this.nestedMarkup, this.dataUrls] = [[], [], [], [], []];
+    return texts;
+  }
 
   protected override emitIfListenerExists(event: string, token: SaxToken): boolean {
     if (event === 'startTag') this.openTag(token as StartTag);
@@ -916,13 +941,294 @@ function scanFileText(path: string, kind: Kind, text: string): void {
   }
 }
 
-/** Reads in batches of at most this many bytes (by declared size) or 200 files. */
-const BATCH_BYTES = 32 * 1024 * 1024;
+// ---------------------------------------------------------------------------------------------
+// Files larger than a window, read as they stream: no file is ever whole in memory. Each reading is
+// decoded piece by piece and cut into exactly the windows a whole text would be cut into; a page is
+// parsed as it comes (a script, a style, a text run are each one piece, as the whole-text scan sees
+// them) and its structure checked at its end.
+
+/** Files up to this size are read whole: every reading of them fits in one window. */
+const WHOLE_FILE_BYTES = SCAN_WINDOW.chars;
+/** Bytes decoded at once, whatever the size of the store's chunks. */
+const DECODE_BYTES = 1024 * 1024;
+/** The start of a text that decides how it is read (an SVG, a page, an XML document with its entities). */
+const HEAD_CHARS = DTD_CHARS;
+
+/** One reading of a file, fed as it is decoded. */
+interface TextSink {
+  push(text: string): void;
+  /** The text is complete; answers a sink that needs the same reading once more, if any. */
+  end(): TextSink | null;
+}
+
+/** Cuts text arriving in pieces into exactly the windows `windows()` cuts the whole text into. */
+function windowSink(check: (window: string) => void): TextSink {
+  const { chars, overlap } = SCAN_WINDOW;
+  let text = '';
+  return {
+    push(piece) {
+      text += piece;
+      while (text.length > chars) {
+        check(text.slice(0, chars));
+        text = text.slice(chars - overlap);
+      }
+    },
+    end() {
+      check(text);
+      return null;
+    },
+  };
+}
+
+/** The streamed scanFileText: how to read the file is decided from the head of its text, then every part is checked as it comes. */
+function fileTextSink(path: string, kind: Exclude<Kind, 'skip'>): TextSink {
+  const ctx: Context = { depth: 0, budget: { chars: payloadBudget(0) } };
+  let seen = 0;
+  let head = '';
+  let parts: TextSink[] | null = null;
+  const start = () => {
+    const svgFile = svgFileOf(path, head);
+    parts = [];
+    if (kind === 'markup') parts.push(pageSink(ctx, { svgFile, xml: XML_EXT.test(path) }, head));
+    else {
+      if (kind === 'script' && !mime.getType(path) && looksLikeMarkup(head)) parts.push(pageSink(ctx, { svgFile, xml: /^\s*<\?xml/i.test(head) || svgFile }, head));
+      const js = JS_EXT.test(path);
+      parts.push(
+        windowSink((w) => {
+          if (kind === 'css') scanCss(w);
+          scanScript(w, ctx, js);
+        }),
+      );
+    }
+    for (const part of parts) part.push(head);
+  };
+  return {
+    push(text) {
+      // The budget grows with the text, to what the whole text would have had.
+      ctx.budget.chars += payloadBudget(seen + text.length) - payloadBudget(seen);
+      seen += text.length;
+      if (parts) for (const part of parts) part.push(text);
+      else {
+        head += text;
+        if (head.length >= HEAD_CHARS) start();
+      }
+    },
+    end() {
+      if (!parts) start();
+      // Only a page asks for its text again, and a file is read as one page at most.
+      const again = parts!.map((part) => part.end());
+      return again.find((sink) => sink !== null) ?? null;
+    },
+  };
+}
+
+/**
+ * A page (or SVG, or XML document) parsed as it streams, its scripts, styles, text and nested
+ * documents checked as they complete, its structure at its end. When the page has password forms,
+ * its scripts are read once more (the answered sink) to look for reads of those forms, wherever on
+ * the page they are. As in scanMarkup, the structure's rules come first: after a hit in its texts the
+ * page is still parsed to its end, and a hit of its structure is the one reported.
+ */
+function pageSink(ctx: Context, opts: MarkupOptions, head: string, formReads: RegExp | null = null): TextSink {
+  const declared = opts.xml ? declaredEntities(head) : new Map<string, string>();
+  const entityBudget = { chars: 1e6 };
+  let cut = '';
+  /** Entities expanded piece by piece; a reference cut at a piece's end waits for the next piece. */
+  const expand = (text: string, last: boolean) => {
+    if (declared.size === 0) return text;
+    entityBudget.chars += 4 * text.length;
+    let whole = cut + text;
+    const partial = last ? null : /&[\w.:-]{0,64}$/.exec(whole);
+    cut = partial ? partial[0] : '';
+    if (partial) whole = whole.slice(0, partial.index);
+    return expandEntities(whole, declared, entityBudget);
+  };
+  const page = new PageReader(opts.svgFile);
+  const source = windowSink((w) => checkPatterns(w, 'any'));
+  const prose = windowSink(checkProse);
+  let proseStarted = false;
+  let textSecurity = false;
+  let textHit: Hit | null = null;
+  const read = (text: string, last: boolean) => {
+    const expanded = expand(text, last);
+    page.readPiece(expanded, last);
+    const texts = page.takeTexts();
+    for (const style of texts.styles) textSecurity ||= CRED.textSecurity.re.test(style);
+    if (textHit) return;
+    try {
+      checkTexts(expanded, texts);
+    } catch (e) {
+      if (!(e instanceof Hit)) throw e;
+      textHit = e;
+    }
+  };
+  const checkTexts = (expanded: string, texts: ReturnType<PageReader['takeTexts']>) => {
+    if (formReads) {
+      for (const script of texts.scripts) checkFormReads(script, formReads);
+      return;
+    }
+    source.push(expanded);
+    for (const style of texts.styles) scanCss(style);
+    for (const script of texts.scripts) scanPageScript(script, ctx, opts, null);
+    for (const piece of texts.prose) {
+      prose.push(proseStarted ? ` ${piece}` : piece);
+      proseStarted = true;
+    }
+    for (const inner of texts.nestedMarkup) nested(inner, true, ctx);
+    for (const url of texts.dataUrls) nestedDataUrl(url, ctx);
+  };
+  return {
+    push: (text) => read(text, false),
+    end() {
+      read('', true);
+      if (formReads) {
+        if (textHit) throw textHit;
+        return null;
+      }
+      const reads = checkPage(page, textSecurity, opts);
+      if (textHit) throw textHit;
+      prose.end();
+      source.end();
+      return reads ? pageSink(ctx, opts, head, reads) : null;
+    },
+  };
+}
+
+/**
+ * One pass over a file's bytes: each reading the head of the bytes calls for (`sinksFor`) is decoded
+ * as the bytes come and fed to its sink. Answers whether the bytes carry ISO-2022-JP's escapes (known
+ * only at their end) and the sinks that need their reading once more.
+ */
+async function readPass(bytes: AsyncIterable<Buffer>, sinksFor: (head: Buffer) => [string, TextSink][]): Promise<{ escapes: boolean; again: [string, TextSink][] }> {
+  let readers: { label: string; decoder: TextDecoder; sink: TextSink }[] | null = null;
+  const waiting: Buffer[] = [];
+  let escapes = false;
+  let lastByte = -1;
+  const feed = (piece: Buffer) => {
+    escapes ||= hasIsoEscapes(piece) || (lastByte === 0x1b && (piece[0] === 0x24 || piece[0] === 0x28));
+    lastByte = piece[piece.length - 1]!;
+    for (const r of readers!) r.sink.push(r.decoder.decode(piece, { stream: true }));
+  };
+  const start = () => {
+    const encodings = new Set<string>();
+    readers = [];
+    for (const [label, sink] of sinksFor(Buffer.concat(waiting))) {
+      // A charset the platform does not know gives no reading (as decode() answers null); two names
+      // of one encoding give one.
+      const encoding = encodingOf(label);
+      if (encoding === null || encodings.has(encoding)) continue;
+      encodings.add(encoding);
+      readers.push({ label, decoder: new TextDecoder(label), sink });
+    }
+    for (const piece of waiting.splice(0)) if (piece.length) feed(piece);
+  };
+  let headBytes = 0;
+  let sinceTurn = 0;
+  for await (const chunk of bytes) {
+    for (let at = 0; at < chunk.length; at += DECODE_BYTES) {
+      const piece = chunk.subarray(at, at + DECODE_BYTES);
+      if (readers) feed(piece);
+      else {
+        waiting.push(piece);
+        headBytes += piece.length;
+        if (headBytes >= HEAD_BYTES) start();
+      }
+      // Other requests get a turn every megabyte, even when the store hands over one large chunk.
+      sinceTurn += piece.length;
+      if (sinceTurn >= DECODE_BYTES) {
+        sinceTurn = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+  if (!readers) start();
+  const again: [string, TextSink][] = [];
+  for (const r of readers!) {
+    r.sink.push(r.decoder.decode());
+    const sink = r.sink.end();
+    if (sink) again.push([r.label, sink]);
+  }
+  return { escapes, again };
+}
+
+/** Every reading of a file's bytes through its sinks, in as many passes as the file needs; answers the file's head. */
+async function scanReadings(path: string, kind: Exclude<Kind, 'skip'>, open: () => Promise<AsyncIterable<Buffer>>): Promise<Buffer> {
+  let head: Buffer = Buffer.alloc(0);
+  let bom = false;
+  let labels: string[] = [];
+  const first = await readPass(await open(), (h) => {
+    head = h;
+    ({ labels, bom } = labelsFor(h));
+    return labels.map((label) => [label, fileTextSink(path, kind)]);
+  });
+  let again = first.again;
+  // The escapes may come last: that reading then takes a pass of its own.
+  if (!bom && first.escapes && !labels.some((label) => encodingOf(label) === 'iso-2022-jp')) again.push(['iso-2022-jp', fileTextSink(path, kind)]);
+  while (again.length) {
+    const sinks = again;
+    again = (await readPass(await open(), () => sinks)).again;
+  }
+  return head;
+}
+
+/** A stream inflated, refused past the limit scanBytes gives gunzipSync. */
+async function* inflated(stream: Readable): AsyncGenerator<Buffer> {
+  const gunzip = createGunzip();
+  stream.on('error', (err) => gunzip.destroy(err));
+  stream.pipe(gunzip);
+  let total = 0;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > GUNZIP_LIMIT) throw new RangeError('inflates past the limit');
+      yield chunk;
+    }
+  } finally {
+    stream.destroy();
+    gunzip.destroy();
+  }
+}
+
+/**
+ * The first rule a file breaks, read as it streams (`open` gives a fresh stream each call; a file may
+ * take more than one pass): every reading of it, then of what it inflates to when it is gzip. What the
+ * scan does with files larger than a window.
+ */
+export async function scanStream(path: string, open: () => Promise<Readable>): Promise<ScanHit | null> {
+  const kind = kindOf(path);
+  if (kind === 'skip') return null;
+  try {
+    const head = await scanReadings(path, kind, open);
+    if (!isGzip(head)) return null;
+    try {
+      await scanReadings(path, kind, async () => inflated(await open()));
+    } catch (e) {
+      // As gunzipSync: the inflated text counts only if the whole file inflates, within the limit.
+      if (!(e instanceof Hit)) return null;
+      try {
+        for await (const _ of inflated(await open()));
+      } catch {
+        return null;
+      }
+      throw e;
+    }
+  } catch (e) {
+    if (!(e instanceof Hit)) throw e;
+    return hitIn(path, e);
+  }
+  return null;
+}
+
+/** Small files read whole at once from the store, within the bytes of a batch. */
+const READS = 8;
+/** Small files read whole per batch: at most this many bytes (by declared size), and 200 files. */
+const BATCH_BYTES = 16 * 1024 * 1024;
 
 /**
  * Scans every file of the site a browser could run or render and that has not passed under these
  * rules; throws a 400 naming the rule and the file at the first hit. A hit depends on the bytes
- * only, so clean bytes are remembered.
+ * only, so clean bytes are remembered. Files are read as streams: small ones whole (a batch at a
+ * time), larger ones through the windows as they stream.
  */
 export async function scanSite(manifest: Manifest, store: ScanStore): Promise<void> {
   const candidates = Object.entries(manifest).filter(([path]) => kindOf(path) !== 'skip');
@@ -930,13 +1236,19 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
   const pending = new Map<string, string>();
   for (const [path, e] of candidates) if (!passed.has(e.sha256) && !pending.has(e.sha256)) pending.set(e.sha256, path);
   const sizes = new Map(Object.values(manifest).map((e) => [e.sha256, e.size]));
+  const whole = (sha: string) => (sizes.get(sha) ?? 0) <= WHOLE_FILE_BYTES;
   let batch: [string, string][] = [];
   let batchBytes = 0;
   const flush = async () => {
     if (batch.length === 0) return;
-    const bytes = await store.getMany(batch.map(([sha]) => sha));
+    const bytes = new Map<string, Buffer>();
+    await forEachConcurrently(
+      batch.filter(([sha]) => whole(sha)),
+      READS,
+      async ([sha]) => void bytes.set(sha, await buffer(await store.open(sha))),
+    );
     for (const [sha, path] of batch) {
-      const found = scanBytes(path, bytes.get(sha)!);
+      const found = bytes.has(sha) ? scanBytes(path, bytes.get(sha)!) : await scanStream(path, () => store.open(sha));
       if (found)
         throw new AppError(
           'BAD_REQUEST',
@@ -948,7 +1260,7 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
     batchBytes = 0;
   };
   for (const [sha, path] of pending) {
-    const size = sizes.get(sha) ?? 0;
+    const size = whole(sha) ? (sizes.get(sha) ?? 0) : 0;
     if (batch.length >= 200 || (batch.length > 0 && batchBytes + size > BATCH_BYTES)) await flush();
     batch.push([sha, path]);
     batchBytes += size;
