@@ -3,12 +3,13 @@
 // and injected faults — always checking the bytes the site then serves.
 import { useLocalCloud } from '@/testing/local-cloud';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
 import JSZip from 'jszip';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AMPLIFY_REGIONS, isAmplifyRegion } from '@/lib/aws-regions';
 import { LOCAL_AWS } from '@/lib/local-cloud';
 import { contentTypeFor } from '@/lib/site-files';
@@ -533,11 +534,80 @@ describe('faults', () => {
     });
     const before = await cloudStats(cloud().url);
     const files = siteFiles('s3-retry');
-    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const outcome = await amplifyAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
     const puts = (status: number) => (after.requests[S3_PUT]?.[status] ?? 0) - (before.requests[S3_PUT]?.[status] ?? 0);
     expect([puts(500), puts(200), puts(400)]).toEqual([2, 1, 0]);
     expect(after.faultsFired).toEqual({ 'rule-1': 2, 'rule-2': 1 });
+    // The attempt that went through carried the whole zip again, read afresh from its file.
+    const uploaded = Number(/Uploaded (\d+) bytes/.exec(h.events.map((e) => e.message).join('\n'))?.[1]);
+    expect((after.bytesReceived[S3_PUT] ?? 0) - (before.bytesReceived[S3_PUT] ?? 0)).toBe(uploaded);
     await expectServed(outcome, files);
+  });
+});
+
+describe('the zip goes through a temporary file', () => {
+  // A folder of this test's own as the system's temporary folder, so that nothing else writes there.
+  // One site (one branch): the shared app's branches are few.
+  const siteId = randomUUID();
+  let dir: string;
+  let previous: string | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'amplify-zip-'));
+    previous = process.env.TMPDIR;
+    process.env.TMPDIR = dir;
+  });
+  afterEach(async () => {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is PUT from a file of the size reported, removed once the deploy is done', async () => {
+    const files = siteFiles('temp-file');
+    let during: { entries: string[]; size: number } | undefined;
+    const h = memoryDeployContext({
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files,
+      siteId,
+      onReport: (step, progress) => {
+        if (step !== 'upload' || progress !== 50) return;
+        const entries = readdirSync(dir);
+        during = { entries, size: statSync(join(dir, entries[0]!, 'site.zip')).size };
+      },
+    });
+    const outcome = await amplifyAdapter.deploy(h.ctx);
+    expect(during?.entries).toEqual([expect.stringMatching(/^huskit-amplify-/)]);
+    expect(h.events.some((e) => e.message.includes(`Uploaded ${during!.size} bytes`))).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+    await expectServed(outcome, files);
+  });
+
+  it('is removed when the upload fails for good, and when the deployment stops while zipping or uploading (canceled, its lease lost)', async () => {
+    await setFaults(cloud().url, { rules: [{ target: 's3', kind: 'status', status: 500, count: 100 }] });
+    const failed = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('put-fails'), siteId }).ctx).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(PlatformError);
+    expect(readdirSync(dir)).toEqual([]);
+    await setFaults(cloud().url, { rules: [] });
+
+    for (const [step, progress] of [
+      ['zip', 20],
+      ['upload', 50],
+    ] as const) {
+      const canceled = new Error('the deployment was canceled');
+      const h = memoryDeployContext({
+        mode: 'platform-managed',
+        credentials: PLATFORM,
+        files: siteFiles(`canceled-${step}`),
+        siteId,
+        onReport: (s, p) => {
+          if (s === step && p === progress) throw canceled;
+        },
+      });
+      await expect(amplifyAdapter.deploy(h.ctx)).rejects.toBe(canceled);
+      expect(readdirSync(dir), step).toEqual([]);
+    }
   });
 });
