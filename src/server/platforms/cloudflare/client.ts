@@ -50,6 +50,13 @@ async function* base64Of(stream: Readable): AsyncGenerator<Buffer> {
 }
 
 /**
+ * Files opened ahead of the one being sent, so that a store's latency per file does not add up over
+ * hundreds of small files: a few, and a few MB at most (the one after the current file is always opened).
+ */
+const READ_AHEAD_FILES = 8;
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+
+/**
  * One bucket as the multipart/form-data body the assets upload takes, byte for byte what fetch makes
  * of a FormData holding one Blob per file (named and filenamed by its hash, its type, the base64 text
  * as content), as wrangler sends it. Built as it is sent, file after file, each base64-encoded on the
@@ -64,12 +71,33 @@ export function bucketBody(files: BucketFile[], boundary = `----formdata-huskit-
   const closing = Buffer.from(`--${boundary}--\r\n`);
   const length = files.reduce((n, f, i) => n + heads[i]!.length + base64Length(f.size) + lineEnd.length, closing.length);
   async function* parts(): AsyncGenerator<Buffer> {
-    for (const [i, file] of files.entries()) {
-      yield heads[i]!;
-      yield* base64Of(await file.open());
-      yield lineEnd;
+    const ahead: Promise<Readable>[] = [];
+    let aheadBytes = 0;
+    let next = 0;
+    const readAhead = () => {
+      while (next < files.length && ahead.length < READ_AHEAD_FILES && (ahead.length === 0 || aheadBytes + files[next]!.size <= READ_AHEAD_BYTES)) {
+        const opening = files[next]!.open();
+        // Awaited in its turn; until then a failure must not count as unhandled.
+        opening.catch(() => {});
+        ahead.push(opening);
+        aheadBytes += files[next++]!.size;
+      }
+    };
+    try {
+      readAhead();
+      for (const [i, file] of files.entries()) {
+        const stream = await ahead.shift()!;
+        aheadBytes -= file.size;
+        readAhead();
+        yield heads[i]!;
+        yield* base64Of(stream);
+        yield lineEnd;
+      }
+      yield closing;
+    } finally {
+      // A body given up (a failed attempt) lets go of the files it had opened ahead.
+      for (const opening of ahead) opening.then((stream) => stream.destroy(), () => {});
     }
-    yield closing;
   }
   return { contentType: `multipart/form-data; boundary=${boundary}`, body: { length, open: () => Readable.from(parts()) } };
 }
