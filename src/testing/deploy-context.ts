@@ -1,5 +1,6 @@
 // A DeployContext in memory, for driving a platform adapter directly: files become blobs by SHA-256,
-// saves merge into a checkpoint the test can read, and reports are recorded as events.
+// saves merge into a checkpoint the test can read, reports are recorded as events, and blobs stream in
+// small pieces as a store's would (each opening counted).
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { AuthMode } from '@/lib/deployment';
@@ -11,7 +12,12 @@ export interface MemoryDeployContext<C> {
   /** The same object the context saves into (opts.checkpoint when given). */
   checkpoint: Record<string, unknown>;
   events: { step: string; progress: number; message: string }[];
+  /** The SHA-256 of every blob opened, in order (a retried upload opens its files again). */
+  opened: string[];
 }
+
+/** Pieces a blob streams in: small, so that anything reading them has to put them together. */
+const PIECE_BYTES = 16 * 1024;
 
 export function memoryDeployContext<C>(opts: {
   mode: AuthMode;
@@ -37,6 +43,12 @@ export function memoryDeployContext<C>(opts: {
   }
   const checkpoint = opts.checkpoint ?? {};
   const events: MemoryDeployContext<C>['events'] = [];
+  const opened: string[] = [];
+  const bytesOf = (sha: string) => {
+    const bytes = blobs.get(sha);
+    if (!bytes) throw new Error(`no blob ${sha}`);
+    return bytes;
+  };
   const ctx: DeployContext<C> = {
     deploymentId: randomUUID(),
     siteId: opts.siteId ?? randomUUID(),
@@ -46,14 +58,14 @@ export function memoryDeployContext<C>(opts: {
     target: opts.target ?? {},
     manifest,
     ...(opts.rollbackTo ? { rollbackTo: opts.rollbackTo } : {}),
-    readBlob: async (sha) => {
-      const bytes = blobs.get(sha);
-      if (!bytes) throw new Error(`no blob ${sha}`);
-      return bytes;
+    openBlob: async (sha) => {
+      const bytes = bytesOf(sha);
+      opened.push(sha);
+      const pieces = [];
+      for (let at = 0; at < bytes.length; at += PIECE_BYTES) pieces.push(bytes.subarray(at, at + PIECE_BYTES));
+      return Readable.from(pieces);
     },
-    openBlob: async (sha) => Readable.from([await ctx.readBlob(sha)]),
-    readBlobs: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, await ctx.readBlob(sha)] as const))),
-    readSha1s: async (shas) => new Map(await Promise.all(shas.map(async (sha) => [sha, createHash('sha1').update(await ctx.readBlob(sha)).digest('hex')] as const))),
+    readSha1s: async (shas) => new Map(shas.map((sha) => [sha, createHash('sha1').update(bytesOf(sha)).digest('hex')] as const)),
     checkpoint,
     save: async (patch) => {
       opts.onSave?.(patch);
@@ -64,5 +76,5 @@ export function memoryDeployContext<C>(opts: {
       events.push({ step, progress, message });
     },
   };
-  return { ctx, checkpoint, events };
+  return { ctx, checkpoint, events, opened };
 }

@@ -527,6 +527,16 @@ describe('S3 upload URLs', () => {
     expect(doubleXml).toContain('Only one auth mechanism allowed');
   });
 
+  it('refuses a PUT without a Content-Length (a chunked body) with 411 MissingContentLength, as S3 does', async () => {
+    const { appId, jobId, url } = await freshUpload();
+    const zip = await zipOf({ 'index.html': INDEX });
+    const chunked = await fetch(url, { method: 'PUT', body: new Blob([zip]).stream(), duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(411);
+    expect(xmlCode(await chunked.text())).toBe('MissingContentLength');
+    expect((await fetch(url, { method: 'PUT', body: zip })).status).toBe(200);
+    await user.send(new StopJobCommand({ appId, branchName: 'main', jobId }));
+  });
+
   it('refuses an upload after the URL expired', async () => {
     const { appId, jobId, url } = await freshUpload();
     await emulator('POST', '/_emulator/clock', { advanceMs: 7_200_000 });

@@ -174,6 +174,8 @@ export function createS3Surface(urls: UploadUrls, onUpload: (target: UploadTarge
       await urls.verify(ctx.req);
       if (ctx.req.method !== 'PUT') throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
       if (ctx.params.bucket !== urls.bucket) throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: ctx.params.bucket ?? '' });
+      // A presigned PUT carries its length: S3 takes no chunked body without aws-chunked signing.
+      if (ctx.req.headers['content-length'] === undefined) throw new S3Error(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
       const bytes = await ctx.body(UPLOAD_LIMIT);
       onUpload({ bucket: ctx.params.bucket, appId: ctx.params.appId ?? '', object: ctx.params.object ?? '' }, bytes);
       const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;

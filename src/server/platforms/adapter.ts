@@ -20,12 +20,13 @@ export interface DeployContext<Credentials> {
   credentials: Credentials;
   /** Where earlier deployments of this site went (redeploys update the same Worker / branch). */
   target: SiteTarget;
+  /** Every file with its size, which the server took from the stored bytes. */
   manifest: Manifest;
-  readBlob(sha256: string): Promise<Buffer>;
-  /** One file's bytes streamed from the blob store (a fresh stream each call): what uploads should read. */
+  /**
+   * One file's bytes streamed from the blob store, a fresh stream each call (a retried upload opens it
+   * again): the only way an adapter reads a file, so no deployment holds a whole site in memory.
+   */
   openBlob(sha256: string): Promise<Readable>;
-  /** Many files in few reads. */
-  readBlobs(sha256s: string[]): Promise<Map<string, Buffer>>;
   /** SHA-1 of each file (SHA-256 → SHA-1) for platforms that address files by it; computed once per blob. */
   readSha1s(sha256s: string[]): Promise<Map<string, string>>;
   /**

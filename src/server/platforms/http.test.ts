@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { configureRetries, DEFAULT_RETRY, MAX_ATTEMPT_TIMEOUT_MS, PlatformError, sendWithRetry, timeoutForBytes } from './http';
+import { configureRetries, DEFAULT_RETRY, fetchWithBody, MAX_ATTEMPT_TIMEOUT_MS, PlatformError, sendWithRetry, timeoutForBytes, type StreamBody } from './http';
 
 const answer = (status: number, headers: Record<string, string> = {}) => new Response(status === 200 ? 'ok' : `{"message":"status ${status}"}`, { status, headers });
 
@@ -84,5 +88,58 @@ describe('sending to a platform', () => {
     });
     expect(res.status).toBe(200);
     expect(seen).toEqual(['send 1', 'recover', 'send 2', 'send 3']);
+  });
+});
+
+describe('streamed bodies', () => {
+  /** A server that refuses its first request at once (its body unread, as a 503 from a front door) and reads the others whole. */
+  async function refusesFirst() {
+    const received: { headers: http.IncomingHttpHeaders; bytes: Buffer }[] = [];
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      if (++requests === 1) {
+        res.writeHead(503, { 'content-length': '0', connection: 'close' }).end();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, bytes: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, received, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it('a retried upload opens its body again and sends every byte, with Content-Length and never chunked', async () => {
+    const server = await refusesFirst();
+    try {
+      const bytes = randomBytes(3 * 1024 * 1024 + 7);
+      const opened: Readable[] = [];
+      // In 64 KiB pieces, as a store streams: nothing here is one buffer.
+      const body: StreamBody = {
+        length: bytes.length,
+        open: () => {
+          const pieces = [];
+          for (let at = 0; at < bytes.length; at += 64 * 1024) pieces.push(bytes.subarray(at, at + 64 * 1024));
+          const stream = Readable.from(pieces);
+          opened.push(stream);
+          return stream;
+        },
+      };
+      const res = await sendWithRetry({ label: 'Test (upload)', send: ({ signal }) => fetchWithBody(server.url, { method: 'PUT', signal }, body), sleep: async () => {} });
+      expect([res.status, await res.json()]).toEqual([200, { ok: true }]);
+      expect(opened).toHaveLength(2);
+      // Each attempt's stream is let go of once its answer is in.
+      expect(opened.every((s) => s.destroyed)).toBe(true);
+      expect(server.received).toHaveLength(1);
+      const [got] = server.received;
+      expect(got!.headers['content-length']).toBe(String(bytes.length));
+      expect(got!.headers['transfer-encoding']).toBeUndefined();
+      expect(got!.bytes.equals(bytes)).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 });

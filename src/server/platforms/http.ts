@@ -1,7 +1,9 @@
 // How every platform call behaves: a timeout on each attempt; retries with exponential backoff and
 // full jitter on 429, 5xx, 524 and network failures, honouring Retry-After (seconds or an HTTP date);
 // no retry on other 4xx; and every failure mapped to the product's error taxonomy, with the
-// platform's own message kept for the log.
+// platform's own message kept for the log. Bodies that stream (file uploads) are opened afresh for
+// each attempt and always carry their length.
+import { Readable } from 'node:stream';
 
 export type PlatformErrorKind = 'auth' | 'quota' | 'unavailable' | 'timeout' | 'bad_request' | 'not_found' | 'conflict';
 
@@ -99,6 +101,47 @@ export interface PlatformCall {
    * attempt made; a Response it answers is returned as the call's answer instead of sending again.
    */
   recover?: () => Promise<Response | undefined>;
+}
+
+/**
+ * A request body read from a stream: `open` makes a fresh stream for each attempt (a stream can be
+ * read once, and a retry sends every byte again) and `length` is its exact size in bytes, sent as
+ * Content-Length. Never chunked: S3 refuses a PUT without a length, and the platforms' own clients
+ * always send one.
+ */
+export interface StreamBody {
+  length: number;
+  open(): Readable | Promise<Readable>;
+}
+
+/** Bytes already in memory (a generated file, a test's body) as a StreamBody. */
+export function bytesBody(bytes: Buffer | Uint8Array): StreamBody {
+  return { length: bytes.byteLength, open: () => Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]) };
+}
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * One attempt of a request with a streamed body (call it from `send`): the body opened afresh with its
+ * length as Content-Length, and its stream closed once the whole answer is in. The answer is read
+ * first (answers to uploads are small) because a server may answer before reading every byte, and
+ * closing the stream earlier could cut that answer off.
+ */
+export async function fetchWithBody(url: string, init: Omit<RequestInit, 'body' | 'headers'> & { headers?: Record<string, string> }, body: StreamBody): Promise<Response> {
+  const stream = await body.open();
+  try {
+    const res = await fetch(url, {
+      ...init,
+      headers: { ...init.headers, 'content-length': String(body.length) },
+      // Node's fetch sends an async iterable as it comes; duplex is required for a streamed body.
+      body: stream as unknown as BodyInit,
+      duplex: 'half',
+    } as RequestInit);
+    const answer = await res.arrayBuffer();
+    return new Response(NULL_BODY_STATUSES.has(res.status) ? null : answer, { status: res.status, statusText: res.statusText, headers: res.headers });
+  } finally {
+    stream.destroy();
+  }
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

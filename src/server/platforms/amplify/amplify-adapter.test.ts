@@ -3,16 +3,20 @@
 // and injected faults — always checking the bytes the site then serves.
 import { useLocalCloud } from '@/testing/local-cloud';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
 import JSZip from 'jszip';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AMPLIFY_REGIONS, isAmplifyRegion } from '@/lib/aws-regions';
 import { LOCAL_AWS } from '@/lib/local-cloud';
 import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, hostOf, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
 import type { DeployOutcome } from '../adapter';
-import { configureRetries, PlatformError } from '../http';
+import { bytesBody, configureRetries, PlatformError } from '../http';
 import { amplifyAdapter, configureAmplifyPolling, zipSite, type AmplifyCredentials } from './adapter';
 import { AmplifyClient, amplifyError, uploadTimeoutMs } from './client';
 
@@ -87,7 +91,19 @@ async function api(credentials: { accessKeyId: string; secretAccessKey: string; 
 const listJobs = async (credentials: AmplifyCredentials, appId: string, branch: string) =>
   (await api(credentials, 'GET', `/apps/${appId}/branches/${encodeURIComponent(branch)}/jobs`)).jobSummaries as { jobId: string; status: string }[];
 
-/** Local file headers of a zip made without data descriptors: name, method (0 store, 8 deflate), UTF-8 flag. */
+/** The zip of a site's files, as the adapter writes it, read back from its file. */
+async function zipOf(ctx: Parameters<typeof zipSite>[0]): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'zip-test-'));
+  try {
+    const size = await zipSite(ctx, join(dir, 'site.zip'));
+    const bytes = await readFile(join(dir, 'site.zip'));
+    expect(bytes.length).toBe(size);
+    return bytes;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** The entries as an unzipper sees them: from the central directory at the end of the archive. */
 function zipEntries(bytes: Uint8Array): { name: string; method: number; utf8: boolean }[] {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -132,7 +148,7 @@ describe('platform-managed (the shared app)', () => {
 
   it('zips at the root: already-compressed types stored, the rest deflated, unicode names flagged UTF-8', async () => {
     const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('zip') });
-    const entries = zipEntries(await zipSite(h.ctx));
+    const entries = zipEntries(await zipOf(h.ctx));
     expect(entries.map((e) => e.name)).toEqual(Object.keys(h.ctx.manifest).sort());
     const method = Object.fromEntries(entries.map((e) => [e.name, e.method]));
     expect(method['index.html']).toBe(8);
@@ -147,7 +163,7 @@ describe('platform-managed (the shared app)', () => {
     for (let i = 0; i < 300; i++) files[`p/${String(i).padStart(3, '0')}.${i % 10 === 0 ? 'png' : 'html'}`] = i % 10 === 0 ? randomBytes(3000) : Buffer.from(`<p>${i}</p>`.repeat(i));
     files['index.html'] = Buffer.from('<h1>many</h1>');
     const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
-    const bytes = await zipSite(h.ctx);
+    const bytes = await zipOf(h.ctx);
     expect(zipEntries(bytes).map((e) => e.name)).toEqual(Object.keys(files).sort());
     const unzipped = await JSZip.loadAsync(bytes);
     for (const [path, content] of Object.entries(files)) expect((await unzipped.file(path)!.async('nodebuffer')).equals(content), path).toBe(true);
@@ -497,11 +513,11 @@ describe('faults', () => {
     await amplify.createBranch(PLATFORM.appId!, branch);
     await setFaults(cloud().url, { rules: [{ target: 's3', method: 'PUT', kind: 'delay', delayMs: 600 }] });
     const large = await amplify.createDeployment(PLATFORM.appId!, branch);
-    await amplify.uploadZip(large.zipUploadUrl, randomBytes(2 * 1024 * 1024));
+    await amplify.uploadZip(large.zipUploadUrl, bytesBody(randomBytes(2 * 1024 * 1024)));
     // The same wait on a 1 KB zip is a timeout: the allowance comes from the size, not a larger constant.
     await amplify.stopJob(PLATFORM.appId!, branch, large.jobId);
     const small = await amplify.createDeployment(PLATFORM.appId!, branch);
-    const err = await amplify.uploadZip(small.zipUploadUrl, randomBytes(1024)).catch((e: unknown) => e);
+    const err = await amplify.uploadZip(small.zipUploadUrl, bytesBody(randomBytes(1024))).catch((e: unknown) => e);
     expect((err as PlatformError).kind).toBe('timeout');
     await setFaults(cloud().url, { rules: [] });
     await amplify.deleteBranch(PLATFORM.appId!, branch);
@@ -518,11 +534,80 @@ describe('faults', () => {
     });
     const before = await cloudStats(cloud().url);
     const files = siteFiles('s3-retry');
-    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const outcome = await amplifyAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
     const puts = (status: number) => (after.requests[S3_PUT]?.[status] ?? 0) - (before.requests[S3_PUT]?.[status] ?? 0);
     expect([puts(500), puts(200), puts(400)]).toEqual([2, 1, 0]);
     expect(after.faultsFired).toEqual({ 'rule-1': 2, 'rule-2': 1 });
+    // The attempt that went through carried the whole zip again, read afresh from its file.
+    const uploaded = Number(/Uploaded (\d+) bytes/.exec(h.events.map((e) => e.message).join('\n'))?.[1]);
+    expect((after.bytesReceived[S3_PUT] ?? 0) - (before.bytesReceived[S3_PUT] ?? 0)).toBe(uploaded);
     await expectServed(outcome, files);
+  });
+});
+
+describe('the zip goes through a temporary file', () => {
+  // A folder of this test's own as the system's temporary folder, so that nothing else writes there.
+  // One site (one branch): the shared app's branches are few.
+  const siteId = randomUUID();
+  let dir: string;
+  let previous: string | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'amplify-zip-'));
+    previous = process.env.TMPDIR;
+    process.env.TMPDIR = dir;
+  });
+  afterEach(async () => {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is PUT from a file of the size reported, removed once the deploy is done', async () => {
+    const files = siteFiles('temp-file');
+    let during: { entries: string[]; size: number } | undefined;
+    const h = memoryDeployContext({
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files,
+      siteId,
+      onReport: (step, progress) => {
+        if (step !== 'upload' || progress !== 50) return;
+        const entries = readdirSync(dir);
+        during = { entries, size: statSync(join(dir, entries[0]!, 'site.zip')).size };
+      },
+    });
+    const outcome = await amplifyAdapter.deploy(h.ctx);
+    expect(during?.entries).toEqual([expect.stringMatching(/^huskit-amplify-/)]);
+    expect(h.events.some((e) => e.message.includes(`Uploaded ${during!.size} bytes`))).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+    await expectServed(outcome, files);
+  });
+
+  it('is removed when the upload fails for good, and when the deployment stops while zipping or uploading (canceled, its lease lost)', async () => {
+    await setFaults(cloud().url, { rules: [{ target: 's3', kind: 'status', status: 500, count: 100 }] });
+    const failed = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('put-fails'), siteId }).ctx).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(PlatformError);
+    expect(readdirSync(dir)).toEqual([]);
+    await setFaults(cloud().url, { rules: [] });
+
+    for (const [step, progress] of [
+      ['zip', 20],
+      ['upload', 50],
+    ] as const) {
+      const canceled = new Error('the deployment was canceled');
+      const h = memoryDeployContext({
+        mode: 'platform-managed',
+        credentials: PLATFORM,
+        files: siteFiles(`canceled-${step}`),
+        siteId,
+        onReport: (s, p) => {
+          if (s === step && p === progress) throw canceled;
+        },
+      });
+      await expect(amplifyAdapter.deploy(h.ctx)).rejects.toBe(canceled);
+      expect(readdirSync(dir), step).toEqual([]);
+    }
   });
 });

@@ -5,7 +5,7 @@
 // which is PUT as plain HTTP — a SigV4 header there would make S3 refuse the upload.
 import { AwsClient } from 'aws4fetch';
 import { amplifyRegionLabel, isAmplifyRegion } from '@/lib/aws-regions';
-import { DEFAULT_RETRY, errorForStatus, PlatformError, sendWithRetry, type RetryPolicy } from '../http';
+import { DEFAULT_RETRY, errorForStatus, fetchWithBody, PlatformError, sendWithRetry, type RetryPolicy, type StreamBody } from '../http';
 
 export interface AmplifyCredentials {
   accessKeyId: string;
@@ -422,16 +422,16 @@ export class AmplifyClient {
 
   /**
    * PUTs the zip to CreateDeployment's presigned S3 URL: plain HTTP, never signed (the URL carries
-   * its own authentication), no Content-Type (as the Amplify CLI sends it).
+   * its own authentication), no Content-Type (as the Amplify CLI sends it), streamed with its
+   * Content-Length (S3 refuses a PUT without one) and read afresh for each attempt.
    */
-  async uploadZip(url: string, zip: Uint8Array): Promise<void> {
+  async uploadZip(url: string, zip: StreamBody): Promise<void> {
     if (!/^https?:\/\//i.test(url)) throw new PlatformError('unavailable', 'Amplify gave an upload URL we cannot use. Try again in a moment.', url.slice(0, 200));
-    const body = new Uint8Array(zip.buffer as ArrayBuffer, zip.byteOffset, zip.byteLength);
     const res = await sendWithRetry({
       label: `${LABEL} (upload the site's zip)`,
       // Each attempt has time for the whole zip at a slow uplink, on top of the usual timeout.
-      policy: { ...this.policy, timeoutMs: uploadTimeoutMs(zip.byteLength, this.policy.timeoutMs) },
-      send: ({ signal }) => fetch(url, { method: 'PUT', body, signal }),
+      policy: { ...this.policy, timeoutMs: uploadTimeoutMs(zip.length, this.policy.timeoutMs) },
+      send: ({ signal }) => fetchWithBody(url, { method: 'PUT', signal }, zip),
     });
     const text = await res.text().catch(() => '');
     if (res.ok) return;

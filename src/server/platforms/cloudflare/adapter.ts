@@ -2,6 +2,7 @@
 // the buckets Cloudflare asks for (3 at a time), then the assets-only Worker (a new Worker, or a new
 // version + deployment of an existing one), then workers.dev. Each step can run again after a crash.
 import { createHash } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import { contentTypeFor, formatBytes, SITE_LIMITS } from '@/lib/site-files';
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
@@ -132,11 +133,11 @@ async function chooseScriptName(cf: CloudflareAssetsClient, ctx: DeployContext<C
 
 /** Routing: SPA fallback unless the site has its own 404.html; the root _headers and _redirects as text. */
 async function assetsConfig(ctx: DeployContext<CloudflareCredentials>): Promise<AssetsConfig> {
-  const text = async (name: string) => {
+  const read = async (name: string) => {
     const entry = ctx.manifest[name];
-    return entry ? (await ctx.readBlob(entry.sha256)).toString('utf8') : undefined;
+    return entry ? (await buffer(await ctx.openBlob(entry.sha256))).toString('utf8') : undefined;
   };
-  const [headers, redirects] = await Promise.all([text('_headers'), text('_redirects')]);
+  const [headers, redirects] = await Promise.all([read('_headers'), read('_redirects')]);
   return {
     html_handling: 'auto-trailing-slash',
     not_found_handling: ctx.manifest['404.html'] ? '404-page' : 'single-page-application',
@@ -175,8 +176,8 @@ async function uploadAssets(cf: CloudflareAssetsClient, ctx: DeployContext<Cloud
       if (!file) throw new PlatformError('bad_request', 'Cloudflare asked for a file that is not part of this site. Deploy again.');
       return { hash, ...file };
     });
-    const bytes = await ctx.readBlobs(wanted.map((f) => f.sha256));
-    const files = wanted.map((f) => ({ hash: f.hash, base64: bytes.get(f.sha256)!.toString('base64'), contentType: contentTypeFor(f.path) ?? 'application/null' }));
+    // Each file is read when its turn in the body comes, and again if the bucket is sent again.
+    const files = wanted.map((f) => ({ hash: f.hash, size: f.size, contentType: contentTypeFor(f.path) ?? 'application/null', open: () => ctx.openBlob(f.sha256) }));
     const jwt = await cf.uploadBucket(session.jwt, files);
     if (jwt) completion = jwt;
     sentBytes += bucket.reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);

@@ -5,10 +5,11 @@
 // checkpointed as soon as they exist, so a resumed attempt continues rather than starting over; a
 // rollback restores the earlier deploy natively (restoreSiteDeploy) instead of uploading.
 import { createHash, randomBytes } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
-import { PlatformError } from '../http';
+import { bytesBody, PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
 import { pollingSettings, sleep } from '../polling';
 import { NameTaken, NetlifyClient, type NetlifyCredentials, type NetlifyDeploy, type NetlifySite } from './client';
@@ -20,7 +21,7 @@ export const PLATFORM_SITE_PREFIX = 'huskit-';
 /** netlify/cli diffs maps above this size asynchronously (spec §3.4). */
 const SYNC_FILE_LIMIT = 100;
 const UPLOAD_CONCURRENCY = 5;
-/** Files read from the blob store at once, and their bytes. */
+/** Uploads reported in one line of the log: at most this many files, and their bytes. */
 const BATCH_FILES = 50;
 const BATCH_BYTES = 16 * 1024 * 1024;
 /** Unknown paths answer index.html (client-routed apps), unless the site has its own 404.html. */
@@ -257,7 +258,7 @@ async function deployFiles(ctx: Ctx): Promise<DeployFile[]> {
     return { path, sha1: sha1s.get(entry.sha256)!, size: entry.size, source: { sha256: entry.sha256 } };
   });
   if (ctx.manifest['404.html']) return files;
-  const existing = ctx.manifest._redirects ? (await ctx.readBlob(ctx.manifest._redirects.sha256)).toString('utf8') : '';
+  const existing = ctx.manifest._redirects ? (await buffer(await ctx.openBlob(ctx.manifest._redirects.sha256))).toString('utf8') : '';
   // Generated here, a few bytes: its SHA-1 is the one digest the adapter computes itself.
   const bytes = Buffer.from(`${existing}${existing && !existing.endsWith('\n') ? '\n' : ''}${SPA_RULE}\n`);
   const redirects: DeployFile = { path: '_redirects', sha1: createHash('sha1').update(bytes).digest('hex'), size: bytes.length, source: { bytes } };
@@ -270,7 +271,7 @@ async function createDeploy(nf: NetlifyClient, ctx: Ctx, site: NetlifySite, file
   return nf.createDeploy(site.id, { files: map, async: files.length > SYNC_FILE_LIMIT, draft: false }, `Huskit deployment ${ctx.deploymentId}`);
 }
 
-/** Uploads every path whose SHA-1 Netlify requires, reading blobs in batches, 5 uploads at a time. */
+/** Uploads every path whose SHA-1 Netlify requires, each streamed from the blob store, 5 at a time. */
 async function uploadRequired(nf: NetlifyClient, ctx: Ctx, deploy: NetlifyDeploy, files: DeployFile[]): Promise<void> {
   const required = new Set(deploy.required ?? []);
   if (required.size === 0) {
@@ -285,9 +286,9 @@ async function uploadRequired(nf: NetlifyClient, ctx: Ctx, deploy: NetlifyDeploy
   let sentBytes = 0;
   let sentFiles = 0;
   for (const batch of batches(wanted)) {
-    const bytes = await ctx.readBlobs([...new Set(batch.flatMap((f) => ('sha256' in f.source ? [f.source.sha256] : [])))]);
     await forEachConcurrently(batch, UPLOAD_CONCURRENCY, async (file) => {
-      const body = 'bytes' in file.source ? file.source.bytes : bytes.get(file.source.sha256)!;
+      const { source } = file;
+      const body = 'bytes' in source ? bytesBody(source.bytes) : { length: file.size, open: () => ctx.openBlob(source.sha256) };
       await nf.uploadFile(deploy.id, file.path, body);
       sentBytes += file.size;
       sentFiles++;

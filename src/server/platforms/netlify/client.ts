@@ -2,7 +2,7 @@
 // tokens whose refusal is a plain-text 401, sites with global names (a conflict is
 // `422 {errors: {subdomain}}`), deploys whose file map by SHA-1 answers `required`, one PUT per
 // uploaded path, deploy states polled until ready, restore, cancel and delete.
-import { errorForStatus, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy } from '../http';
+import { errorForStatus, fetchWithBody, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy, type StreamBody } from '../http';
 
 export interface NetlifyCredentials {
   token: string;
@@ -47,26 +47,27 @@ export class NetlifyClient {
     operation: string,
     method: string,
     path: string,
-    body?: { json: unknown } | { bytes: Buffer },
+    body?: { json: unknown } | { file: StreamBody },
     opts: { allowMissing?: boolean; recover?: () => Promise<Response | undefined> } = {},
   ): Promise<T> {
-    const payload = body ? ('json' in body ? Buffer.from(JSON.stringify(body.json)) : body.bytes) : undefined;
+    const json = body && 'json' in body ? Buffer.from(JSON.stringify(body.json)) : undefined;
+    const file = body && 'file' in body ? body.file : undefined;
+    const bytes = json?.length ?? file?.length;
     const res = await sendWithRetry({
       label: `${LABEL} (${operation})`,
       // A large file or file map gets the time its bytes need, not the fixed timeout of small calls.
-      policy: { ...(payload ? { timeoutMs: timeoutForBytes(payload.length) } : {}), ...this.policy },
+      policy: { ...(bytes !== undefined ? { timeoutMs: timeoutForBytes(bytes) } : {}), ...this.policy },
       recover: opts.recover,
-      send: ({ signal }) =>
-        fetch(`${this.apiUrl}${path}`, {
-          method,
-          signal,
-          headers: {
-            authorization: `Bearer ${this.credentials.token}`,
-            accept: 'application/json',
-            ...(body ? { 'content-type': 'json' in body ? 'application/json' : 'application/octet-stream' } : {}),
-          },
-          body: payload ? new Uint8Array(payload) : undefined,
-        }),
+      send: ({ signal }) => {
+        const url = `${this.apiUrl}${path}`;
+        const headers = {
+          authorization: `Bearer ${this.credentials.token}`,
+          accept: 'application/json',
+          ...(body ? { 'content-type': json ? 'application/json' : 'application/octet-stream' } : {}),
+        };
+        // A file streams from the store, opened again for each attempt.
+        return file ? fetchWithBody(url, { method, signal, headers }, file) : fetch(url, { method, signal, headers, body: json ? new Uint8Array(json) : undefined });
+      },
     });
     const text = await res.text();
     if (res.ok) return (text ? JSON.parse(text) : null) as T;
@@ -138,9 +139,9 @@ export class NetlifyClient {
     return this.call('read deploy', 'GET', `/deploys/${checkId(deployId)}`, undefined, { allowMissing: true });
   }
 
-  /** One file of the deploy, under its path as in the map (encoded like netlify/cli: encodeURI). */
-  async uploadFile(deployId: string, path: string, bytes: Buffer): Promise<void> {
-    await this.call('upload file', 'PUT', `/deploys/${checkId(deployId)}/files/${encodeURI(path)}`, { bytes });
+  /** One file of the deploy, under its path as in the map (encoded like netlify/cli: encodeURI), streamed. */
+  async uploadFile(deployId: string, path: string, file: StreamBody): Promise<void> {
+    await this.call('upload file', 'PUT', `/deploys/${checkId(deployId)}/files/${encodeURI(path)}`, { file });
   }
 
   async restoreDeploy(siteId: string, deployId: string): Promise<NetlifyDeploy> {

@@ -323,6 +323,23 @@ describe('faults', () => {
     await expectServed(outcome, files);
   });
 
+  it('a refused upload is sent again whole, read afresh from the store', async () => {
+    const siteId = randomUUID();
+    const first = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': `<h1>${siteId}</h1>` }, siteId }).ctx);
+    // The redeploy needs one new file only: the one whose first upload is refused (a 502 before its
+    // body is read; a lost answer would race the deploy, which takes no file once it has them all).
+    const files: Files = { 'index.html': `<h1>${siteId}</h1>`, 'big.bin': randomBytes(300_001) };
+    await setFaults(cloud().url, { rules: [{ target: 'netlify', route: '/files/', kind: 'status', status: 502, count: 1 }] });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, target: first.target });
+    const before = await cloudStats(cloud().url);
+    const outcome = await netlifyAdapter.deploy(h.ctx);
+    const after = await cloudStats(cloud().url);
+    expect(after.faultsFired).toEqual({ 'rule-1': 1 });
+    expect((after.bytesReceived[UPLOADS] ?? 0) - (before.bytesReceived[UPLOADS] ?? 0)).toBe(300_001);
+    expect(h.opened.filter((sha) => sha === h.ctx.manifest['big.bin']!.sha256)).toHaveLength(2);
+    await expectServed(outcome, files);
+  });
+
   it('sendWithRetry waits for X-RateLimit-Reset when a 429 has no Retry-After', async () => {
     const now = Date.now();
     expect(rateLimitResetIn(String(Math.floor(now / 1000) + 30), now)).toBeCloseTo(30 - (now % 1000) / 1000, 3);

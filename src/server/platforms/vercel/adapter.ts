@@ -3,6 +3,7 @@
 // missing uploaded to /v2/files, the same POST again, then GET /v13/deployments until READY with the
 // production alias assigned. A rollback re-points the alias to the earlier deployment instead of
 // uploading (Vercel's REST API docs: deployments, instant rollback).
+import { buffer } from 'node:stream/consumers';
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
@@ -17,6 +18,7 @@ export type { VercelCredentials } from './client';
 /** Quick-deploy projects all start with this; the cleanup job only ever removes projects that do. */
 export const PLATFORM_PROJECT_PREFIX = 'huskit-';
 const UPLOAD_CONCURRENCY = 5;
+/** Uploads reported in one line of the log. */
 const UPLOAD_BATCH = 50;
 
 /**
@@ -258,14 +260,14 @@ async function madeFor(vercel: VercelClient, ctx: Ctx, projectId: string): Promi
 
 /** The site's _redirects and _headers as Vercel's own keys; what cannot be translated is said in the log. */
 async function siteRules(ctx: Ctx) {
-  const text = async (path: string) => (ctx.manifest[path] ? (await ctx.readBlob(ctx.manifest[path].sha256)).toString('utf8') : undefined);
+  const text = async (path: string) => (ctx.manifest[path] ? (await buffer(await ctx.openBlob(ctx.manifest[path].sha256))).toString('utf8') : undefined);
   const rules = vercelSiteRules(await text('_redirects'), await text('_headers'));
   if (rules.skipped.length)
     await ctx.report('upload', 10, `Vercel has no equivalent for ${rules.skipped.length} line(s) of _redirects/_headers, left out: ${rules.skipped.slice(0, 3).join(' | ').slice(0, 200)}`);
   return rules;
 }
 
-/** Uploads exactly the SHA-1s Vercel asked for, a few at a time. */
+/** Uploads exactly the SHA-1s Vercel asked for, each streamed from the blob store, a few at a time. */
 async function uploadMissing(vercel: VercelClient, ctx: Ctx, files: DeploymentFile[], missing: string[]): Promise<void> {
   const bySha1 = new Map<string, { sha256: string; size: number }>();
   for (const f of files) bySha1.set(f.sha, { sha256: ctx.manifest[f.file]!.sha256, size: f.size });
@@ -277,12 +279,10 @@ async function uploadMissing(vercel: VercelClient, ctx: Ctx, files: DeploymentFi
   const totalBytes = wanted.reduce((n, f) => n + f.size, 0);
   let sentBytes = 0;
   let sentFiles = 0;
-  // Bytes are read in batches (few database reads) and reported once per batch (few log lines).
   for (let i = 0; i < wanted.length; i += UPLOAD_BATCH) {
     const batch = wanted.slice(i, i + UPLOAD_BATCH);
-    const bytes = await ctx.readBlobs(batch.map((f) => f.sha256));
     await forEachConcurrently(batch, UPLOAD_CONCURRENCY, async (f) => {
-      await vercel.uploadFile(f.sha1, bytes.get(f.sha256)!);
+      await vercel.uploadFile(f.sha1, { length: f.size, open: () => ctx.openBlob(f.sha256) });
       sentBytes += f.size;
       sentFiles++;
     });

@@ -1,7 +1,7 @@
 // Vercel's REST API for file deployments, as it really behaves (Vercel's REST API docs, @vercel/client): bearer
 // tokens scoped by ?teamId=, projects, SHA-1 addressed uploads, POST /v13/deployments answering
 // 400 missing_files until every file is there, readyState + aliasAssigned, rollback and cancel.
-import { errorForStatus, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy, type SendContext } from '../http';
+import { errorForStatus, fetchWithBody, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy, type SendContext, type StreamBody } from '../http';
 
 export interface VercelCredentials {
   token: string;
@@ -84,7 +84,8 @@ export class VercelClient {
     opts: {
       query?: Record<string, string>;
       json?: unknown;
-      body?: Buffer;
+      /** A file, streamed afresh for each attempt. */
+      body?: StreamBody;
       headers?: Record<string, string>;
       allowMissing?: boolean;
       onError?: (status: number, body: ErrorBody) => T | undefined;
@@ -105,18 +106,18 @@ export class VercelClient {
             },
           }
         : {}),
-      send: ({ signal }: SendContext) =>
-        fetch(this.url(path, opts.query), {
-          method,
-          signal,
-          headers: {
-            authorization: `Bearer ${this.credentials.token}`,
-            accept: 'application/json',
-            ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
-            ...opts.headers,
-          },
-          body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body && new Uint8Array(opts.body),
-        }),
+      send: ({ signal }: SendContext) => {
+        const url = this.url(path, opts.query);
+        const headers = {
+          authorization: `Bearer ${this.credentials.token}`,
+          accept: 'application/json',
+          ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...opts.headers,
+        };
+        return opts.body
+          ? fetchWithBody(url, { method, signal, headers }, opts.body)
+          : fetch(url, { method, signal, headers, body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined });
+      },
     }).catch((err: unknown) => {
       // A 429 whose wait is too long to retry: Vercel's own words say which limit it was.
       if (err instanceof PlatformError && err.kind === 'quota' && err.platformMessage?.includes('api-deployments-free-per-day'))
@@ -216,12 +217,15 @@ export class VercelClient {
     return res.deployments.map((d) => ({ id: d.uid, readyState: d.readyState ?? d.state ?? '' }));
   }
 
-  /** The per-attempt timeout grows with the file (timeoutForBytes), so a large file on a slow link is not cut off. */
-  async uploadFile(sha1: string, bytes: Buffer): Promise<void> {
+  /**
+   * One file, streamed with its Content-Length (Vercel reads the size from it). The per-attempt timeout
+   * grows with the file (timeoutForBytes), so a large file on a slow link is not cut off.
+   */
+  async uploadFile(sha1: string, file: StreamBody): Promise<void> {
     await this.call('upload file', 'POST', '/v2/files', {
-      body: bytes,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length), 'x-vercel-digest': sha1 },
-      policy: { timeoutMs: timeoutForBytes(bytes.length) },
+      body: file,
+      headers: { 'content-type': 'application/octet-stream', 'x-vercel-digest': sha1 },
+      policy: { timeoutMs: timeoutForBytes(file.length) },
     });
   }
 

@@ -2,7 +2,7 @@
 // redeploys that upload only what changed, resumed attempts, native rollback, removal, the cleanup
 // listing and verification — always checking what the site then serves.
 import { useLocalCloud } from '@/testing/local-cloud';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_VERCEL } from '@/lib/local-cloud';
 import { contentTypeFor } from '@/lib/site-files';
@@ -334,6 +334,23 @@ describe('platform-managed (the shared team)', () => {
     } finally {
       config.deploymentsPerDay = saved;
     }
+  });
+
+  it('an upload handled but whose answer was lost is sent again whole, read afresh from the store', async () => {
+    const index = `<h1>lost ${randomUUID()}</h1>`;
+    // index.html reaches Vercel first, so that the upload losing its answer is the large file's.
+    await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index } }).ctx);
+    const files = { 'index.html': index, 'big.bin': randomBytes(300_001) };
+    await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v2/files', kind: 'drop-after', count: 1 }] });
+    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const before = await cloudStats(cloud().url);
+    const outcome = await vercelAdapter.deploy(h.ctx);
+    const after = await cloudStats(cloud().url);
+    expect(after.faultsFired).toEqual({ 'rule-1': 1 });
+    expect((after.bytesReceived[FILES] ?? 0) - (before.bytesReceived[FILES] ?? 0)).toBe(2 * 300_001);
+    expect(h.opened.filter((sha) => sha === h.ctx.manifest['big.bin']!.sha256)).toHaveLength(2);
+    const served = await fetchSite(cloud().url, hostOf(outcome.url), '/big.bin');
+    expect([served.status, served.body.equals(files['big.bin'])]).toEqual([200, true]);
   });
 
   it('deploys through injected 429s, 503s and dropped connections', async () => {
