@@ -308,13 +308,6 @@ export class BlobStore {
     return Buffer.concat(chunks);
   }
 
-  /** Several blobs whole, a few at a time. */
-  async getMany(sha256s: string[]): Promise<Map<string, Buffer>> {
-    const found = new Map<string, Buffer>();
-    for (const sha256 of new Set(sha256s)) found.set(sha256, await this.get(sha256));
-    return found;
-  }
-
   /** The SHA-1 of each blob (SHA-256 → SHA-1), computed once from the bytes and then kept. */
   async sha1Many(sha256s: string[]): Promise<Map<string, string>> {
     const unique = [...new Set(sha256s)];

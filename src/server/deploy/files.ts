@@ -138,13 +138,6 @@ export class PendingBlobs implements BlobSource {
     const pending = this.pending.get(sha256);
     return pending ? Readable.from([pending]) : this.base.open(sha256);
   }
-  async getMany(sha256s: string[]): Promise<Map<string, Buffer>> {
-    const found = new Map<string, Buffer>();
-    for (const h of sha256s) if (this.pending.has(h)) found.set(h, this.pending.get(h)!);
-    const rest = sha256s.filter((h) => !found.has(h));
-    if (rest.length) for (const [h, b] of await this.base.getMany(rest)) found.set(h, b);
-    return found;
-  }
   passedScan(sha256s: string[], version: string): Promise<Set<string>> {
     return this.base.passedScan(sha256s, version);
   }
