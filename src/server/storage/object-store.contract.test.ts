@@ -209,8 +209,9 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
     expect(tail.equals(bytes.subarray(bytes.length - 1000))).toBe(true);
   });
 
-  // Last, so it sees every request the tests above made.
-  it.runIf(backend.name === 's3')('sent every body with its Content-Length, never chunked, and S3 refused nothing', () => {
+  // Last, so it sees every request the tests above made (S3 only: a folder has no wire).
+  if (backend.name === 's3')
+    it('sent every body with its Content-Length, never chunked, and S3 refused nothing', () => {
     const requests = open.requests!;
     const withBodies = requests.filter((r) => r.bodyBytes > 0);
     // Not vacuous: the large object and the others went through the proxy.
