@@ -1,11 +1,10 @@
 // Objects as files under one folder. A write goes to a temporary file beside its place, is fsynced,
 // checked, then renamed into place: rename is atomic on one filesystem, so a crash never leaves a
 // half-written object under its key (only a temporary file, which `sweepTemporary` removes).
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { assertObjectKey, ObjectNotFound, type ObjectStore, type PutOptions } from './object-store';
 
@@ -20,33 +19,50 @@ export class FsObjectStore implements ObjectStore {
     return path.join(this.root, key);
   }
 
+  /** Folders known to exist: each is made once per process, not once per write. */
+  private readonly folders = new Set<string>();
+  private async folder(dir: string): Promise<void> {
+    if (this.folders.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.folders.add(dir);
+  }
+
   async put(key: string, body: Readable | Uint8Array, options: PutOptions = {}): Promise<number> {
     const target = this.pathOf(key);
     const tmpDir = path.join(this.root, TMP);
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = path.join(tmpDir, `${randomUUID()}`);
+    await this.folder(tmpDir);
+    const tmp = path.join(tmpDir, randomUUID());
     let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (options.maxBytes !== undefined && size > options.maxBytes) done(options.tooLarge?.() ?? new Error('object too large'));
-        else done(null, chunk);
-      },
-    });
     try {
-      const source = body instanceof Uint8Array ? Readable.from([body]) : body;
-      await pipeline(source, counter, createWriteStream(tmp, { flags: 'wx' }));
-      const handle = await open(tmp, 'r+');
+      // One handle: written, flushed to disk (datasync), closed; then checked and renamed into place.
+      const handle = await open(tmp, 'wx').catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        // The folder went away under us (removed by hand): made again.
+        this.folders.clear();
+        await this.folder(tmpDir);
+        return open(tmp, 'wx');
+      });
       try {
-        await handle.sync();
+        for await (const chunk of body instanceof Uint8Array ? [body] : body) {
+          size += (chunk as Uint8Array).length;
+          if (options.maxBytes !== undefined && size > options.maxBytes) throw options.tooLarge?.() ?? new Error('object too large');
+          await handle.write(chunk as Uint8Array);
+        }
+        await handle.datasync();
       } finally {
         await handle.close();
       }
       await options.beforeCommit?.(size);
-      await mkdir(path.dirname(target), { recursive: true });
-      await rename(tmp, target);
+      await this.folder(path.dirname(target));
+      await rename(tmp, target).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        this.folders.clear();
+        await this.folder(path.dirname(target));
+        await rename(tmp, target);
+      });
       return size;
     } catch (err) {
+      if (!(body instanceof Uint8Array)) body.destroy();
       await rm(tmp, { force: true });
       throw err;
     }
