@@ -58,8 +58,6 @@ export interface ReceiveOptions {
   /** Refuse (with `tooLarge()`'s error) bytes beyond this many: nothing is stored then. */
   maxBytes?: number;
   tooLarge?: () => Error;
-  /** Say "nothing in this batch was stored" on a mismatch. */
-  batch?: boolean;
 }
 
 export class BlobStore {
@@ -105,11 +103,6 @@ export class BlobStore {
     if (used + incomingBytes > quota) throw storageFull(used, quota, incomingBytes);
   }
 
-  /** Bytes the user may still store (quota minus what they hold), for bounding a body of unknown length. */
-  async room(userId: string): Promise<number> {
-    return Math.max(0, getEnv().storageQuotaBytes - (await this.storageUsed(userId)));
-  }
-
   /**
    * Takes bytes that must hash to `sha256` into the object store, hashing them as they stream; a
    * mismatch (or a body past `maxBytes`) stores nothing. `record` then makes the blob known, and
@@ -128,7 +121,7 @@ export class BlobStore {
       tooLarge: options.tooLarge,
       beforeCommit: async () => {
         const actual = hashing.digests().sha256;
-        if (actual !== sha256) throw mismatch(sha256, actual, options.batch);
+        if (actual !== sha256) throw mismatch(sha256, actual);
         await touched;
       },
     });
@@ -344,7 +337,7 @@ export class BlobStore {
   }
 }
 
-export function storageFull(used: number, quota: number, incoming: number) {
+function storageFull(used: number, quota: number, incoming: number) {
   return new AppError(
     'PAYLOAD_TOO_LARGE',
     `Storage full: your files take ${formatBytes(used)} of your ${formatBytes(quota)}, and this upload needs ${formatBytes(incoming)} more. Delete sites or files you no longer need, then try again.`,
