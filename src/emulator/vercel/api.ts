@@ -503,7 +503,9 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
     const target = params.get('target');
     const states = params.get('state')?.split(',');
     const limit = Math.min(100, Math.max(1, Number(params.get('limit') ?? 20) || 20));
+    // Newest first; two created in one millisecond keep their creation order (the map's), newest first.
     const all = [...state.deployments.values()]
+      .reverse()
       .filter((d) => d.ownerId === s.ownerId && (!project || d.projectId === project.id))
       .filter((d) => meta.every(([k, v]) => d.meta[k] === v) && (!target || d.target === target))
       .map(deploymentJson)

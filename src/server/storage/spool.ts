@@ -32,10 +32,14 @@ export async function spoolToTempFile(body: Readable, options: Pick<PutOptions, 
       done(null, chunk);
     },
   });
+  // Owner-only: these are users' files.
+  const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
   try {
-    // Owner-only: these are users' files.
-    await pipeline(body, counter, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+    await pipeline(body, counter, out);
   } catch (err) {
+    // The file may still be opening when the pipeline fails: removing it before the open lands would
+    // leave it behind, so wait for the stream to close first.
+    if (!out.closed) await new Promise((resolve) => out.once('close', resolve));
     await remove();
     throw err;
   }
