@@ -39,7 +39,7 @@ export async function spoolToTempFile(body: Readable, options: Pick<PutOptions, 
   } catch (err) {
     // The file may still be opening when the pipeline fails: removing it before the open lands would
     // leave it behind, so wait for the stream to close first.
-    if (!out.closed) await new Promise((resolve) => out.once('close', resolve));
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     await remove();
     throw err;
   }
