@@ -248,16 +248,25 @@ export const proposedManifests = pgTable(
  * What is known of content-addressed file bytes, stored once whatever number of deployments use them.
  * The bytes themselves live in the object store (server/storage) under their SHA-256.
  */
-export const blobs = pgTable('blobs', {
+export const blobs = pgTable(
+  'blobs',
+  {
   sha256: text('sha256').primaryKey(),
   /** SHA-1 of the same bytes, for the platforms that address files by it (Netlify, Vercel); kept once computed. */
   sha1: text('sha1'),
   /** The content-scan rules (their version) these bytes passed; a redeploy scans only bytes not yet passed. */
   scannedWith: text('scanned_with'),
   size: bigint('size', { mode: 'number' }).notNull(),
+  /** The pack object holding these bytes at `packOffset` (small files uploaded together share one
+   * object); null when the blob is an object of its own (`blobKey`). */
+  pack: uuid('pack'),
+  packOffset: bigint('pack_offset', { mode: 'number' }),
   /** Set when the blob is stored or uploaded again: the cleanup only collects blobs untouched for a day. */
   createdAt: createdAt(),
-});
+},
+  // The cleanup removes a pack once no blob row names it.
+  (t) => [index('blobs_pack_idx').on(t.pack).where(sql`${t.pack} is not null`)],
+);
 
 /** Which user has proven to hold which blob (uploaded its bytes): negotiation answers per user, so
  * nobody can deploy another person's file by knowing its hash. */

@@ -14,7 +14,7 @@ import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testin
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles } from '@/testing/deploy';
 import { APP_ORIGIN } from '@/testing/http';
-import { BlobStore, sha256Hex } from './blob-store';
+import { BlobStore, newPackId, packKey, sha256Hex } from './blob-store';
 import { runCleanup } from './cleanup';
 import { decodeInlineFiles } from './files';
 import { configureLimits } from './policy';
@@ -152,6 +152,35 @@ describe('orphans, stuck deployments and blobs', () => {
     const missing = await new BlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
     expect(missing).toEqual([proposed['a.css']!.sha256]);
     expect(kept.status).toBe('ready');
+  });
+
+  it('removes a pack once none of its files is referred to, keeps a pack with one live file, and removes leftover packs after a day', async () => {
+    const db = await getDb();
+    const store = new BlobStore(db);
+    const bytes = (tag: string) => Buffer.from(`${tag} ${Math.random()} `.repeat(50));
+    const asFiles = (...b: Buffer[]) => b.map((x) => ({ sha256: sha256Hex(x), bytes: x }));
+    const [goneA, goneB, liveA, liveB] = [bytes('gone a'), bytes('gone b'), bytes('live a'), bytes('live b')];
+    await store.putMany(userId, asFiles(goneA, goneB));
+    await store.putMany(userId, asFiles(liveA, liveB));
+    const packOf = async (b: Buffer) => (await store.locate([sha256Hex(b)])).get(sha256Hex(b))!.pack!;
+    const [gonePack, livePack] = [await packOf(goneA), await packOf(liveA)];
+    expect(gonePack).not.toBe(livePack);
+    // liveA is deployed (referred to); the rest is loose and a day old.
+    await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': liveA.toString() } });
+    // An upload cut short after its pack was stored: a pack no row names, one from two days ago, one fresh.
+    const leftoverOld = newPackId(Date.now() - 2 * DAY);
+    const leftoverNew = newPackId();
+    for (const p of [leftoverOld, leftoverNew]) await store.objects.put(packKey(p), Buffer.from('orphan'));
+    await db.update(blobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+
+    const report = await runCleanup(db);
+    expect(await store.objects.size(packKey(gonePack))).toBeNull();
+    expect(await store.objects.size(packKey(livePack))).not.toBeNull();
+    expect((await store.get(sha256Hex(liveA))).equals(liveA)).toBe(true);
+    expect(await db.select().from(blobs).where(inArray(blobs.sha256, [sha256Hex(goneA), sha256Hex(goneB), sha256Hex(liveB)]))).toEqual([]);
+    expect(await store.objects.size(packKey(leftoverOld))).toBeNull();
+    expect(await store.objects.size(packKey(leftoverNew))).toBe(6);
+    expect(report.packsDeleted).toBeGreaterThanOrEqual(1);
   });
 
   it('forgets sign-in attempts older than a day (every throttle window is shorter), keeping recent ones', async () => {

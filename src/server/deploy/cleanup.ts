@@ -14,7 +14,7 @@ import { readConnectionCredentials } from '../connections/store';
 import { describeError } from '../http/json';
 import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
-import { blobKey, BlobStore } from './blob-store';
+import { blobKey, BlobStore, packKey, packMadeAt } from './blob-store';
 import { getObjectStore } from '../storage/from-env';
 import { FsObjectStore } from '../storage/fs-store';
 import { recordEvent } from './events';
@@ -33,6 +33,8 @@ export interface CleanupReport {
   reconciled: number;
   orphansRemoved: number;
   blobsDeleted: number;
+  /** Packs no blob names: an upload cut short between storing its pack and recording its files. */
+  packsDeleted: number;
   /** Files users no longer refer to, released from their storage quota. */
   heldReleased: number;
   /** Parts of large uploads nobody finished. */
@@ -53,13 +55,14 @@ const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
 export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<CleanupReport> {
   const now = options.now ?? new Date();
   const batch = options.batchSize ?? 50;
-  const report: CleanupReport = { expired: 0, reconciled: 0, orphansRemoved: 0, blobsDeleted: 0, heldReleased: 0, staleChunksDeleted: 0, authAttemptsDeleted: 0, sessionsDeleted: 0, manifestsDeleted: 0, failures: [], remaining: { expired: 0, reconciled: 0 } };
+  const report: CleanupReport = { expired: 0, reconciled: 0, orphansRemoved: 0, blobsDeleted: 0, packsDeleted: 0, heldReleased: 0, staleChunksDeleted: 0, authAttemptsDeleted: 0, sessionsDeleted: 0, manifestsDeleted: 0, failures: [], remaining: { expired: 0, reconciled: 0 } };
 
   await expireSites(db, now, batch, report);
   await reconcileStuck(db, now, batch, report, options.redrive);
   await removeOrphans(db, now, report);
   report.heldReleased = await releaseUnreferencedHoldings(db, now);
   report.blobsDeleted = await collectBlobs(db, now);
+  report.packsDeleted = await collectLeftoverPacks(db, now);
   report.staleChunksDeleted = await new BlobStore(db).pruneStaleChunks(BLOB_GRACE_MS);
   // Temporary files of writes a crash cut short (the folder store only; S3 writes are whole or nothing).
   const objects = getObjectStore();
@@ -261,11 +264,42 @@ async function collectBlobs(db: Db, now: Date): Promise<number> {
               .limit(500),
           ),
         )
-        .returning({ sha256: blobs.sha256 });
-      for (const r of rows) await objects.delete(blobKey(r.sha256));
+        .returning({ sha256: blobs.sha256, pack: blobs.pack });
+      for (const r of rows) if (r.pack === null) await objects.delete(blobKey(r.sha256));
+      // A pack goes once none of its blobs is left (new uploads never point into an existing pack).
+      const packs = [...new Set(rows.flatMap((r) => (r.pack === null ? [] : [r.pack])))];
+      if (packs.length) {
+        const kept = await tx.selectDistinct({ pack: blobs.pack }).from(blobs).where(sql`${blobs.pack} = any(${sql.param(packs)}::uuid[])`);
+        const live = new Set(kept.map((k) => k.pack));
+        for (const pack of packs) if (!live.has(pack)) await objects.delete(packKey(pack));
+      }
       return rows.length;
     });
     deleted += batch;
     if (batch < 500) return deleted;
   }
+}
+
+/**
+ * Packs older than the grace period that no blob names (the process stopped after storing a pack and
+ * before recording its files, or every file in it was already known): removed. Their age is in their id.
+ */
+async function collectLeftoverPacks(db: Db, now: Date): Promise<number> {
+  const objects = getObjectStore();
+  const old: string[] = [];
+  for await (const key of objects.list('packs/')) {
+    const pack = key.slice('packs/'.length);
+    if (/^[0-9a-f-]{36}$/.test(pack) && packMadeAt(pack) < now.getTime() - BLOB_GRACE_MS) old.push(pack);
+  }
+  let deleted = 0;
+  for (let i = 0; i < old.length; i += 1000) {
+    const slice = old.slice(i, i + 1000);
+    const kept = await db.selectDistinct({ pack: blobs.pack }).from(blobs).where(sql`${blobs.pack} = any(${sql.param(slice)}::uuid[])`);
+    const live = new Set(kept.map((k) => k.pack));
+    for (const pack of slice.filter((p) => !live.has(p))) {
+      await objects.delete(packKey(pack));
+      deleted++;
+    }
+  }
+  return deleted;
 }

@@ -17,7 +17,7 @@ import {
 } from '@/lib/site-files';
 import { AppError } from '../errors';
 import { adapterFor } from './adapters';
-import { sha256Hex, type BlobStore } from './blob-store';
+import { sha256Hex, type BlobReader, type BlobStore } from './blob-store';
 import type { ScanStore } from './scan';
 
 /** What the checks of a new deployment read: sizes held, bytes, and the scan's memory. */
@@ -25,6 +25,8 @@ export interface BlobSource extends ScanStore {
   heldSizes(userId: string, hashes: string[]): Promise<Map<string, number>>;
   get(sha256: string): Promise<Buffer>;
   open(sha256: string): Promise<Readable>;
+  /** Reads many blobs (a deployment's), their places looked up together. */
+  reader(sha256s: string[]): BlobReader;
 }
 
 /** What a client proposes: path → hash and size. Content types are decided here, from the paths. */
@@ -137,6 +139,11 @@ export class PendingBlobs implements BlobSource {
   async open(sha256: string): Promise<Readable> {
     const pending = this.pending.get(sha256);
     return pending ? Readable.from([pending]) : this.base.open(sha256);
+  }
+  reader(sha256s: string[]): BlobReader {
+    const base = this.base.reader(sha256s.filter((h) => !this.pending.has(h)));
+    const open = async (sha256: string) => (this.pending.has(sha256) ? Readable.from([this.pending.get(sha256)!]) : base.open(sha256));
+    return { open, text: async (sha256) => this.pending.get(sha256)?.toString('utf8') ?? base.text(sha256) };
   }
   passedScan(sha256s: string[], version: string): Promise<Set<string>> {
     return this.base.passedScan(sha256s, version);

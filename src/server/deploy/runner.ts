@@ -126,6 +126,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
             .where(and(eq(deployments.id, row.rollbackOf), eq(deployments.userId, row.userId), eq(deployments.siteId, row.siteId)))
         : [];
     const blobs = new BlobStore(db);
+    const reader = blobs.reader(Object.values(manifest).map((e) => e.sha256));
 
     for (let attempt = 1; ; attempt++) {
       try {
@@ -138,7 +139,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
           target: { externalId: site?.externalId ?? row.externalId, externalProjectId: site?.externalProjectId ?? row.externalProjectId },
           manifest,
           rollbackTo: rollbackSource?.checkpoint,
-          openBlob: (sha) => blobs.open(sha),
+          openBlob: reader.open,
           readSha1s: (shas) => blobs.sha1Many(shas),
           checkpoint,
           save: async (patch) => {

@@ -61,14 +61,16 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, now
   }
   // Refused early (cheap) before the scan reads any bytes; checked again, exactly, when inserting.
   await checkPolicyNow(db, input, now);
+  const reader = blobs.reader(Object.values(declared).map((e) => e.sha256));
   const { manifest, notes } = await checkStaticOnly({
     platform: input.platform,
     mode: input.authMode,
     manifest: declared,
-    readText: async (path) => (await blobs.get(declared[path]!.sha256)).toString('utf8'),
+    readText: (path) => reader.text(declared[path]!.sha256),
   });
   // Quick deploys land in the shared accounts: their content is scanned. A user's own account is theirs.
-  if (input.authMode === 'platform-managed') await scanSite(manifest, blobs);
+  if (input.authMode === 'platform-managed')
+    await scanSite(manifest, { open: reader.open, passedScan: (h, v) => blobs.passedScan(h, v), markScanned: (h, v) => blobs.markScanned(h, v) });
   await input.pending?.commit();
 
   const expiresAt = input.authMode === 'platform-managed' ? new Date(now.getTime() + PLATFORM_MANAGED_LIFETIME_MS) : null;

@@ -2,13 +2,14 @@
 // real database: small files travel many to a request, large ones in chunks, and a bad batch stores
 // nothing.
 import { createHash, randomBytes } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { POST as postBlobs } from '@/app/api/blobs/route';
 import { PUT as putBlob } from '@/app/api/blobs/[sha256]/route';
 import { uploadMissing, type HashedFile } from '@/lib/upload';
 import { signUp } from '@/server/auth/accounts';
 import { createApiKey } from '@/server/auth/api-keys';
-import { BlobStore } from '@/server/deploy/blob-store';
+import { blobKey, BlobStore } from '@/server/deploy/blob-store';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
 
@@ -23,6 +24,12 @@ beforeAll(async () => {
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const file = (path: string, bytes: Uint8Array): HashedFile => ({ path, bytes, sha256: sha256(bytes) });
+
+async function keys(store: BlobStore, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const key of store.objects.list(prefix)) found.push(key);
+  return found;
+}
 
 /** The route handlers in process, counted: what the browser's requests reach. */
 function routes() {
@@ -53,6 +60,22 @@ describe('uploading files', () => {
     expect(await store.missing(userId, files.map((f) => f.sha256))).toEqual([]);
     expect((await store.get(small[42]!.sha256)).equals(Buffer.from(small[42]!.bytes))).toBe(true);
     expect((await store.get(big.sha256)).equals(Buffer.from(big.bytes))).toBe(true);
+    // The small files went in as one pack per request: as many objects as requests, not 600.
+    expect(await keys(store, 'packs/')).toHaveLength(posts);
+    expect(await store.objects.size(blobKey(small[42]!.sha256))).toBeNull();
+    // A deployment's reader finds each of them in its pack, byte for byte.
+    const reader = store.reader(small.map((f) => f.sha256));
+    for (const f of [small[0]!, small[299]!, small[599]!]) expect((await buffer(await reader.open(f.sha256))).equals(Buffer.from(f.bytes))).toBe(true);
+  });
+
+  it('stores an empty file in a batch and reads it back empty', async () => {
+    const empty = file('empty.txt', new Uint8Array(0));
+    const other = file('other.txt', randomBytes(300));
+    const { fetchRoute } = routes();
+    await uploadMissing([empty, other], [empty.sha256, other.sha256], () => {}, { fetch: fetchRoute });
+    const store = new BlobStore(await getDb());
+    expect(await store.get(empty.sha256)).toEqual(Buffer.alloc(0));
+    expect((await store.get(other.sha256)).equals(Buffer.from(other.bytes))).toBe(true);
   });
 
   it('refuses a batch with one wrong hash and stores none of it', async () => {
