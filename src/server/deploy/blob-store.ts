@@ -3,7 +3,6 @@
 // which. Every blob's hash is checked against its bytes, as they stream in, before it counts.
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import { and, asc, eq, sql, type Column } from 'drizzle-orm';
 import { formatBytes, SITE_LIMITS } from '@/lib/site-files';
 import type { Db } from '../db/client';
@@ -12,7 +11,10 @@ import { getEnv } from '../env';
 import { AppError } from '../errors';
 import { getObjectStore } from '../storage/from-env';
 import { ObjectNotFound, type ObjectStore } from '../storage/object-store';
+import { blobReader, packKey, type BlobLocation, type BlobReader } from './blob-reader';
 import { readLegacyBytes } from './legacy-blobs';
+
+export { packKey, type BlobLocation, type BlobReader };
 
 export const sha256Hex = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 export const sha1Hex = (bytes: Buffer | Uint8Array) => createHash('sha1').update(bytes).digest('hex');
@@ -20,8 +22,6 @@ export const sha1Hex = (bytes: Buffer | Uint8Array) => createHash('sha1').update
 /** Where a blob's bytes live in the object store: sharded by hash prefix so no folder grows huge. */
 export const blobKey = (sha256: string) => `blobs/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
 const partKey = (userId: string, sha256: string, offset: number) => `parts/${userId}/${sha256}/${offset}`;
-/** Small files uploaded together are stored as one object, a pack: their bytes one after another. */
-export const packKey = (pack: string) => `packs/${pack}`;
 
 /**
  * A pack's id: a UUID whose first 48 bits are the moment it was made (as UUIDv7), so the cleanup can
@@ -38,19 +38,6 @@ export function newPackId(now = Date.now()): string {
 
 /** When a pack was made (from its id), in ms since the epoch. */
 export const packMadeAt = (pack: string) => parseInt(pack.replace(/-/g, '').slice(0, 12), 16);
-
-export interface BlobReader {
-  open(sha256: string): Promise<Readable>;
-  /** A small file's bytes as UTF-8 text (a `_redirects` file, a page for the checks). */
-  text(sha256: string): Promise<string>;
-}
-
-/** Where one blob's bytes are: its own object, or a range of a pack. */
-export interface BlobLocation {
-  size: number;
-  pack: string | null;
-  packOffset: number | null;
-}
 
 /** Long hash lists are asked in slices, so each answer stays small. */
 const SLICE = 5000;
@@ -353,21 +340,13 @@ export class BlobStore {
     return found;
   }
 
-  /**
-   * A reader for many blobs (a deployment's): their places are looked up together at the first `open`
-   * (one query, not one per file), then each `open` reads straight from the store.
-   */
+  /** A reader for many blobs (a deployment's): see blob-reader.ts. */
   reader(sha256s: string[]): BlobReader {
-    let places: Promise<Map<string, BlobLocation>> | undefined;
-    const open = async (sha256: string) => {
-      places ??= this.locate(sha256s);
-      const at = (await places).get(sha256);
-      return at ? this.openAt(sha256, at) : this.open(sha256);
-    };
-    return { open, text: async (sha256) => (await buffer(await open(sha256))).toString('utf8') };
+    return blobReader(this, sha256s);
   }
 
-  private async openAt(sha256: string, at: BlobLocation | undefined): Promise<Readable> {
+  /** One blob read on its own, from where it is (`locate`); an older install's row as the fallback. */
+  async openAt(sha256: string, at: BlobLocation | undefined): Promise<Readable> {
     try {
       if (at?.pack != null) {
         if (at.size === 0) return Readable.from([]);

@@ -1,0 +1,78 @@
+// Reading a deployment's blobs from packs, on the configured store (a folder, or S3 in the S3 run):
+// every byte as stored, in any order, and small neighbours brought by one read of their pack.
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from '@/server/auth/accounts';
+import { getObjectStore } from '@/server/storage/from-env';
+import type { ObjectStore } from '@/server/storage/object-store';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { BlobStore, packKey, sha256Hex } from './blob-store';
+
+const getDb = useTestDb();
+let userId: string;
+beforeAll(async () => {
+  userId = (await signUp(await getDb(), { email: uniqueEmail('reader'), password: 'a long enough password' })).id;
+});
+
+/** The configured store, with the reads it is asked for written down. */
+function countingReads(objects: ObjectStore): { objects: ObjectStore; reads: string[] } {
+  const reads: string[] = [];
+  const counted: ObjectStore = {
+    kind: objects.kind,
+    put: (key, body, options) => objects.put(key, body, options),
+    get: (key, range) => {
+      reads.push(key);
+      return objects.get(key, range);
+    },
+    size: (key) => objects.size(key),
+    delete: (key) => objects.delete(key),
+    list: (prefix) => objects.list(prefix),
+  };
+  return { objects: counted, reads };
+}
+
+const files = (n: number, size: (i: number) => number) =>
+  Array.from({ length: n }, (_, i) => {
+    const bytes = randomBytes(size(i));
+    return { sha256: sha256Hex(bytes), bytes };
+  });
+
+describe('reading blobs from packs', () => {
+  it('reads 300 small files of one pack in a few reads of the store, each byte for byte', async () => {
+    const db = await getDb();
+    const batch = files(300, (i) => 1000 + ((i * 37) % 9000));
+    await new BlobStore(db).putMany(userId, batch);
+    const { objects, reads } = countingReads(getObjectStore());
+    const reader = new BlobStore(db, objects).reader(batch.map((f) => f.sha256));
+    for (const f of batch) expect((await buffer(await reader.open(f.sha256))).equals(f.bytes)).toBe(true);
+    const total = batch.reduce((n, f) => n + f.bytes.length, 0);
+    // About one read per MB of the pack (windows of whole files, ≤ 1 MB each), not one per file.
+    expect(total).toBeGreaterThan(1024 * 1024);
+    expect(reads.length).toBeGreaterThanOrEqual(2);
+    expect(reads.length).toBeLessThanOrEqual(Math.ceil(total / (1024 * 1024)) + 1);
+    expect(new Set(reads)).toEqual(new Set([packKey((await new BlobStore(db).locate([batch[0]!.sha256])).get(batch[0]!.sha256)!.pack!)]));
+  });
+
+  it('gives the right bytes read out of order, concurrently, twice, and for files too large for a window', async () => {
+    const db = await getDb();
+    const batch = [...files(40, () => 50_000), ...files(3, () => 600_000)];
+    await new BlobStore(db).putMany(userId, batch);
+    const reader = new BlobStore(db).reader(batch.map((f) => f.sha256));
+    const shuffled = [...batch, ...batch].sort(() => Math.random() - 0.5);
+    const read = await Promise.all(shuffled.map(async (f) => ({ f, bytes: await buffer((await reader.open(f.sha256)) as Readable) })));
+    for (const { f, bytes } of read) expect(bytes.equals(f.bytes)).toBe(true);
+  });
+
+  it('says which file to upload again when its pack is gone', async () => {
+    const db = await getDb();
+    const batch = files(2, () => 100);
+    const store = new BlobStore(db);
+    await store.putMany(userId, batch);
+    const { pack } = (await store.locate([batch[0]!.sha256])).get(batch[0]!.sha256)!;
+    await store.objects.delete(packKey(pack!));
+    const reader = store.reader(batch.map((f) => f.sha256));
+    await expect(reader.open(batch[1]!.sha256)).rejects.toThrow(`The file with SHA-256 ${batch[1]!.sha256} is not stored. Upload it again.`);
+  });
+});
