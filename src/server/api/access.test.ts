@@ -16,8 +16,12 @@ import { BlobStore } from '../deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles } from '../deploy/files';
 import { createDeployment, negotiateFiles } from '../deploy/service';
 import { createProject } from '../projects/service';
+import { configureLimits } from '../deploy/policy';
 
 const getDb = useTestDb();
+// The shared test database keeps live quick deploys of other files (and earlier runs): the shared
+// accounts' quotas are not what these tests are about (service-http.test.ts is).
+configureLimits({ platformQuota: { cloudflare: 1e6, amplify: 1e6, netlify: 1e6, vercel: 1e6 } });
 const PASSWORD = 'a long enough password';
 
 let alice: SessionUser;

@@ -22,8 +22,12 @@ import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN, jsonRequest, sessionCookieFrom } from '@/testing/http';
 import { answerOf, trpcOverHttp } from '@/testing/trpc-http';
 import { appRouter } from './root';
+import { configureLimits } from '@/server/deploy/policy';
 
 const getDb = useTestDb();
+// The shared test database keeps live quick deploys of other files (and earlier runs): the shared
+// accounts' quotas are not what these tests are about (service-http.test.ts is).
+configureLimits({ platformQuota: { cloudflare: 1e6, amplify: 1e6, netlify: 1e6, vercel: 1e6 } });
 
 /** The procedures a key may call, and the scope each needs. Every other procedure is session-only. */
 const SCOPED: Record<string, ApiKeyScope> = {
