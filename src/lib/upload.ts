@@ -100,7 +100,8 @@ async function sendLarge(target: UploadTarget, f: HashedFile): Promise<void> {
 /** Uploads the files the server says it lacks, a few requests at a time; reports files and bytes as they go. */
 export async function uploadMissing(files: HashedFile[], missing: string[], onProgress: (p: UploadProgress) => void, target: UploadTarget = {}): Promise<void> {
   const wanted = new Set(missing);
-  const todo = [...new Map(files.filter((f) => wanted.has(f.sha256)).map((f) => [f.sha256, f])).values()];
+  // In path order: the server stores each request's files together and reads a site in path order.
+  const todo = [...new Map(files.filter((f) => wanted.has(f.sha256)).map((f) => [f.sha256, f])).values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const totalBytes = todo.reduce((n, f) => n + f.bytes.length, 0);
   const { batches, large } = plan(todo);
   const jobs = [...batches.map((files) => ({ files, large: false })), ...large.map((f) => ({ files: [f], large: true }))];

@@ -1,11 +1,12 @@
-// Reading a deployment's blobs. Small files live in packs (blob-store.ts), usually next to the files
-// uploaded with them, and are read in about the order they were uploaded (a platform's buckets, the
-// zip, the scan all follow the manifest). So a small blob is read as part of a window of its pack: one
-// ranged read brings its neighbours too, and a window stays cached while the reader walks through it.
-// Thousands of small files then cost tens of reads of the store, not thousands.
+// Reading a deployment's blobs. Small files live in packs (blob-store.ts): many files of one upload
+// request in one object. A reader opens each pack it needs once, as a file on this machine (the folder
+// store's own file; S3's object downloaded once, streamed), and reads each file at its offset from
+// that handle: one read per file, in whatever order the platform, the zip or the scan asks, and
+// tens of requests to the store for thousands of files instead of one each.
+import type { FileHandle } from 'node:fs/promises';
+import { open as openFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
-import type { ObjectStore } from '../storage/object-store';
+import { readAll, type ObjectStore } from '../storage/object-store';
 
 /** Small files uploaded together are stored as one object, a pack: their bytes one after another. */
 export const packKey = (pack: string) => `packs/${pack}`;
@@ -17,94 +18,76 @@ export interface BlobLocation {
   packOffset: number | null;
 }
 
-/** Blobs up to this size are read through windows; larger ones stream on their own. */
-const SMALL_BLOB_BYTES = 256 * 1024;
-/** How much of a pack one read brings. */
-const WINDOW_BYTES = 1024 * 1024;
-/** Windows kept at once, least recently used dropped first: bounds a reader's memory (8 MB). */
-const WINDOWS_KEPT = 8;
+/** Files up to this size are read whole into memory; larger ones stream from the pack. */
+const WHOLE_READ_BYTES = 256 * 1024;
 
 export interface BlobReader {
   open(sha256: string): Promise<Readable>;
   /** A small file's bytes as UTF-8 text (a `_redirects` file, a page for the checks). */
   text(sha256: string): Promise<string>;
-}
-
-interface Window {
-  pack: string;
-  start: number;
-  end: number;
-}
-
-interface Located {
-  at: BlobLocation;
-  window?: Window;
+  /** Lets go of the packs it opened (always call it, in a `finally`). */
+  close(): Promise<void>;
 }
 
 export interface BlobReaderSource {
   objects: ObjectStore;
   locate(sha256s: string[]): Promise<Map<string, BlobLocation>>;
-  /** One blob read on its own (its own object, a range of a pack, or an older install's row). */
+  /** One blob read on its own (its own object, or an older install's row), with a clear error if gone. */
   openAt(sha256: string, at: BlobLocation | undefined): Promise<Readable>;
 }
 
 /** A reader for `sha256s`: their places are looked up together at the first `open` (one query). */
 export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobReader {
-  let places: Promise<Map<string, Located>> | undefined;
-  const windows = new Map<Window, Promise<Buffer>>();
+  let places: Promise<Map<string, BlobLocation>> | undefined;
+  const packs = new Map<string, Promise<FileHandle>>();
+  let closed = false;
 
-  const windowBytes = (window: Window): Promise<Buffer> => {
-    let bytes = windows.get(window);
-    if (bytes) windows.delete(window);
-    else {
-      bytes = source.objects.get(packKey(window.pack), { start: window.start, end: window.end - 1 }).then(buffer);
-      bytes.catch(() => windows.delete(window));
+  const packHandle = (pack: string): Promise<FileHandle> => {
+    let handle = packs.get(pack);
+    if (!handle) {
+      handle = (async () => {
+        const copy = await source.objects.local(packKey(pack));
+        try {
+          return await openFile(copy.path, 'r');
+        } finally {
+          // An S3 pack's temporary file goes at once: the open handle keeps its bytes readable.
+          await copy.release();
+        }
+      })();
+      handle.catch(() => packs.delete(pack));
+      packs.set(pack, handle);
     }
-    windows.set(window, bytes);
-    for (const old of windows.keys()) {
-      if (windows.size <= WINDOWS_KEPT) break;
-      windows.delete(old);
-    }
-    return bytes;
+    return handle;
   };
 
   const open = async (sha256: string): Promise<Readable> => {
-    places ??= source.locate(sha256s).then(windowsOf);
-    const found = (await places).get(sha256);
-    if (!found?.window) return source.openAt(sha256, found?.at);
-    const { at, window } = found;
-    let bytes: Buffer;
+    if (closed) throw new Error('blob reader used after close');
+    places ??= source.locate(sha256s);
+    const at = (await places).get(sha256) ?? (await source.locate([sha256])).get(sha256);
+    if (at?.pack == null || at.packOffset === null) return source.openAt(sha256, at);
+    if (at.size === 0) return Readable.from([]);
+    let handle: FileHandle;
     try {
-      bytes = await windowBytes(window);
+      handle = await packHandle(at.pack);
     } catch {
-      // The read on its own says what is wrong (an older install's row, or a clear "upload it again").
+      // Read on its own, it says what is wrong (an older install's row, or "upload it again").
       return source.openAt(sha256, at);
     }
-    const from = at.packOffset! - window.start;
-    return Readable.from([bytes.subarray(from, from + at.size)]);
-  };
-  return { open, text: async (sha256) => (await buffer(await open(sha256))).toString('utf8') };
-}
-
-/** Groups the small packed blobs into windows: neighbours in one pack, a window at most WINDOW_BYTES long. */
-function windowsOf(places: Map<string, BlobLocation>): Map<string, Located> {
-  const located = new Map<string, Located>();
-  const byPack = new Map<string, [string, BlobLocation][]>();
-  for (const [sha256, at] of places) {
-    located.set(sha256, { at });
-    if (at.pack === null || at.packOffset === null || at.size === 0 || at.size > SMALL_BLOB_BYTES) continue;
-    if (!byPack.has(at.pack)) byPack.set(at.pack, []);
-    byPack.get(at.pack)!.push([sha256, at]);
-  }
-  for (const [pack, blobs] of byPack) {
-    blobs.sort((a, b) => a[1].packOffset! - b[1].packOffset!);
-    let window: Window | undefined;
-    for (const [sha256, at] of blobs) {
-      const end = at.packOffset! + at.size;
-      if (window && end - window.start <= WINDOW_BYTES) window.end = Math.max(window.end, end);
-      else window = { pack, start: at.packOffset!, end };
-      located.get(sha256)!.window = window;
+    if (at.size > WHOLE_READ_BYTES) return handle.createReadStream({ start: at.packOffset, end: at.packOffset + at.size - 1, autoClose: false });
+    const bytes = Buffer.allocUnsafe(at.size);
+    for (let got = 0; got < at.size; ) {
+      const { bytesRead } = await handle.read(bytes, got, at.size - got, at.packOffset + got);
+      if (bytesRead === 0) throw new Error(`pack ${at.pack} ends before the file with SHA-256 ${sha256}`);
+      got += bytesRead;
     }
-  }
-  return located;
+    return Readable.from([bytes]);
+  };
+
+  const close = async () => {
+    closed = true;
+    const handles = [...packs.values()];
+    packs.clear();
+    for (const handle of handles) await handle.then((h) => h.close(), () => {});
+  };
+  return { open, text: async (sha256) => (await readAll(await open(sha256))).toString('utf8'), close };
 }

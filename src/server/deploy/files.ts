@@ -49,7 +49,9 @@ export type InlineFiles = z.infer<typeof inlineFilesSchema>;
 const bad = (message: string) => new AppError('BAD_REQUEST', message).withAction('fix-files');
 
 export function validateManifest(proposed: ProposedManifest, platform: DeploymentPlatform): Manifest {
-  const entries = Object.entries(proposed);
+  // In path order, as the browser uploads them: small files then sit in their packs in the order every
+  // reader walks the manifest (blob-reader.ts).
+  const entries = Object.entries(proposed).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) throw bad('The site has no files. Add an index.html and try again.');
   if (entries.length > SITE_LIMITS.maxFiles)
     throw bad(`Files exceed size limit: the site has ${entries.length.toLocaleString('en-US')} files; a deployment may have at most ${SITE_LIMITS.maxFiles.toLocaleString('en-US')}.`);
@@ -143,7 +145,7 @@ export class PendingBlobs implements BlobSource {
   reader(sha256s: string[]): BlobReader {
     const base = this.base.reader(sha256s.filter((h) => !this.pending.has(h)));
     const open = async (sha256: string) => (this.pending.has(sha256) ? Readable.from([this.pending.get(sha256)!]) : base.open(sha256));
-    return { open, text: async (sha256) => this.pending.get(sha256)?.toString('utf8') ?? base.text(sha256) };
+    return { open, text: async (sha256) => this.pending.get(sha256)?.toString('utf8') ?? base.text(sha256), close: () => base.close() };
   }
   passedScan(sha256s: string[], version: string): Promise<Set<string>> {
     return this.base.passedScan(sha256s, version);

@@ -126,9 +126,10 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
             .where(and(eq(deployments.id, row.rollbackOf), eq(deployments.userId, row.userId), eq(deployments.siteId, row.siteId)))
         : [];
     const blobs = new BlobStore(db);
-    const reader = blobs.reader(Object.values(manifest).map((e) => e.sha256));
 
     for (let attempt = 1; ; attempt++) {
+      // Per attempt: the packs it opened are let go of before a retry waits.
+      const reader = blobs.reader(Object.values(manifest).map((e) => e.sha256));
       try {
         const outcome = await adapter.deploy({
           deploymentId,
@@ -151,9 +152,11 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
             await recordEvent(db, deploymentId, { status: 'building', step, progress, message });
           },
         });
+        await reader.close();
         await finishReady(db, row, opts.owner, outcome.url, outcome.target);
         return 'worked';
       } catch (err) {
+        await reader.close();
         if (err instanceof LeaseLost) throw err;
         // A quota that names a wait (Retry-After) passes; one without (a hard limit) does not.
         const transient =

@@ -6,7 +6,6 @@
 // data:/javascript:. A hit refuses the deployment, naming the rule and the file.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import { domainToASCII } from 'node:url';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { decodeXML } from 'entities';
@@ -16,6 +15,7 @@ import type { Manifest } from '@/lib/site-files';
 import { AppError } from '../errors';
 import { forEachConcurrently } from '../platforms/concurrency';
 import rules from './scan-rules.json';
+import { readAll } from '../storage/object-store';
 
 /**
  * Which rules a blob was scanned under: the rules file and the matching code below (bump the number
@@ -1245,7 +1245,7 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
     await forEachConcurrently(
       batch.filter(([sha]) => whole(sha)),
       READS,
-      async ([sha]) => void bytes.set(sha, await buffer(await store.open(sha))),
+      async ([sha]) => void bytes.set(sha, await readAll(await store.open(sha))),
     );
     for (const [sha, path] of batch) {
       const found = bytes.has(sha) ? scanBytes(path, bytes.get(sha)!) : await scanStream(path, () => store.open(sha));

@@ -62,15 +62,21 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, now
   // Refused early (cheap) before the scan reads any bytes; checked again, exactly, when inserting.
   await checkPolicyNow(db, input, now);
   const reader = blobs.reader(Object.values(declared).map((e) => e.sha256));
-  const { manifest, notes } = await checkStaticOnly({
-    platform: input.platform,
-    mode: input.authMode,
-    manifest: declared,
-    readText: (path) => reader.text(declared[path]!.sha256),
-  });
-  // Quick deploys land in the shared accounts: their content is scanned. A user's own account is theirs.
-  if (input.authMode === 'platform-managed')
-    await scanSite(manifest, { open: reader.open, passedScan: (h, v) => blobs.passedScan(h, v), markScanned: (h, v) => blobs.markScanned(h, v) });
+  let manifest: Manifest;
+  let notes: string[];
+  try {
+    ({ manifest, notes } = await checkStaticOnly({
+      platform: input.platform,
+      mode: input.authMode,
+      manifest: declared,
+      readText: (path) => reader.text(declared[path]!.sha256),
+    }));
+    // Quick deploys land in the shared accounts: their content is scanned. A user's own account is theirs.
+    if (input.authMode === 'platform-managed')
+      await scanSite(manifest, { open: reader.open, passedScan: (h, v) => blobs.passedScan(h, v), markScanned: (h, v) => blobs.markScanned(h, v) });
+  } finally {
+    await reader.close();
+  }
   await input.pending?.commit();
 
   const expiresAt = input.authMode === 'platform-managed' ? new Date(now.getTime() + PLATFORM_MANAGED_LIFETIME_MS) : null;
@@ -178,6 +184,8 @@ export async function negotiateFiles(db: Db, userId: string, input: NegotiateReq
 /** The manifest of a deployment, from its files. */
 export async function loadManifest(db: Db, deploymentId: string) {
   const rows = await db.select().from(deploymentFiles).where(eq(deploymentFiles.deploymentId, deploymentId));
+  // In path order (as validateManifest makes it, and as files are uploaded): packs are read in order.
+  rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return Object.fromEntries(rows.map((r) => [r.path, { sha256: r.sha256, size: r.size, contentType: r.contentType }]));
 }
 

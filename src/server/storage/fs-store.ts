@@ -6,7 +6,7 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { assertObjectKey, ObjectNotFound, type ObjectStore, type PutOptions } from './object-store';
+import { assertObjectKey, ObjectNotFound, type LocalCopy, type ObjectStore, type PutOptions } from './object-store';
 
 const TMP = '.tmp';
 
@@ -75,6 +75,14 @@ export class FsObjectStore implements ObjectStore {
       throw err.code === 'ENOENT' ? new ObjectNotFound(key) : err;
     });
     return createReadStream('', { fd: handle, ...(range ? { start: range.start, end: range.end } : {}) });
+  }
+
+  async local(key: string): Promise<LocalCopy> {
+    const file = this.pathOf(key);
+    await stat(file).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? new ObjectNotFound(key) : err;
+    });
+    return { path: file, release: async () => {} };
   }
 
   async size(key: string): Promise<number | null> {

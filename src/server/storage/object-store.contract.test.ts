@@ -2,7 +2,7 @@
 // on a folder and on S3 (s3rver, started here behind its checking proxy, so this runs for S3 even
 // when the rest of the suite runs on the fs store).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, open as openFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -183,6 +183,22 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
     await store.put('crash/y', Buffer.from('whole'));
     await expect(store.put('crash/y', failingAfter(randomBytes(1024 * 1024), cut))).rejects.toBe(cut);
     expect((await readAll(await store.get('crash/y'))).toString()).toBe('whole');
+  });
+
+  it('gives an object as a local file for reads at offsets, leaving nothing behind once released', async () => {
+    const bytes = randomBytes(200_000);
+    await store.put('local/x', bytes);
+    const copy = await store.local('local/x');
+    const handle = await openFile(copy.path, 'r');
+    await copy.release();
+    // Released before it is read: the open handle still reads every byte.
+    const back = Buffer.alloc(1000);
+    await handle.read(back, 0, 1000, 150_000);
+    await handle.close();
+    expect(back.equals(bytes.subarray(150_000, 151_000))).toBe(true);
+    expect(await open.temporaryFiles()).toEqual([]);
+    expect((await readAll(await store.get('local/x'))).equals(bytes)).toBe(true);
+    await expect(store.local('local/none')).rejects.toBeInstanceOf(ObjectNotFound);
   });
 
   it('lets concurrent puts of the same bytes under one key both succeed, the object whole', async () => {

@@ -4,6 +4,16 @@
 // hashes, users or quotas: it writes, reads, sizes and deletes objects, atomically.
 import type { Readable } from 'node:stream';
 
+/**
+ * A stream's bytes, whole: for small objects (a page, a `_redirects` file, a window of a pack). Plain
+ * concatenation: node:stream/consumers' `buffer` goes through a Blob and costs two more copies.
+ */
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 export type ObjectStoreKind = 'fs' | 's3';
 
 export interface PutOptions {
@@ -17,6 +27,11 @@ export interface PutOptions {
   tooLarge?: () => Error;
 }
 
+export interface LocalCopy {
+  path: string;
+  release(): Promise<void>;
+}
+
 export interface ObjectStore {
   readonly kind: ObjectStoreKind;
   /**
@@ -26,6 +41,13 @@ export interface ObjectStore {
   put(key: string, body: Readable | Uint8Array, options?: PutOptions): Promise<number>;
   /** The object's bytes, streamed (`range` is inclusive, as HTTP's). Rejects with `ObjectNotFound`. */
   get(key: string, range?: { start: number; end: number }): Promise<Readable>;
+  /**
+   * The object as a file on this machine, for many reads at offsets (a pack): the folder store's own
+   * file, or S3's object downloaded once (streamed) into a temporary file. `release` removes what was
+   * made for it; a handle opened before `release` keeps reading (POSIX keeps an open file's bytes).
+   * Rejects with `ObjectNotFound`.
+   */
+  local(key: string): Promise<LocalCopy>;
   /** The object's size in bytes, or null when there is none. */
   size(key: string): Promise<number | null>;
   /** Removes the object; an absent one counts as removed. */

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { assertObjectKey, ObjectNotFound, type ObjectStore, type PutOptions } from './object-store';
+import { assertObjectKey, ObjectNotFound, type LocalCopy, type ObjectStore, type PutOptions } from './object-store';
 import { encodePathSegment, readS3Error, readText, S3Client, S3Error, unescapeXml, type RetryOptions, type S3Body, type S3Connection } from './s3-request';
 import { spoolToTempFile } from './spool';
 
@@ -84,6 +84,11 @@ export class S3ObjectStore implements ObjectStore {
       }
     }
     return response;
+  }
+
+  async local(key: string): Promise<LocalCopy> {
+    const copy = await spoolToTempFile(await this.get(key), {}, this.options.spoolDir);
+    return { path: copy.file, release: copy.remove };
   }
 
   async size(key: string): Promise<number | null> {

@@ -8,7 +8,6 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
@@ -30,6 +29,7 @@ import {
   type AmplifyJob,
 } from './client';
 import { amplifyRedirectRules } from './site-rules';
+import { readAll } from '../../storage/object-store';
 
 export type { AmplifyCredentials } from './client';
 
@@ -193,7 +193,7 @@ async function siteRules(ctx: Ctx): Promise<CustomRule[]> {
   const fallback = wantedFallback(ctx);
   const file = ctx.manifest['_redirects'];
   if (!file) return [fallback];
-  const { rules, skipped } = amplifyRedirectRules((await buffer(await ctx.openBlob(file.sha256))).toString('utf8'));
+  const { rules, skipped } = amplifyRedirectRules((await readAll(await ctx.openBlob(file.sha256))).toString('utf8'));
   if (skipped.length) await ctx.report('app', 6, `Amplify has no equivalent for ${skipped.length} line(s) of _redirects, left out: ${skipped.slice(0, 3).join(' | ').slice(0, 200)}`);
   return [...rules, fallback];
 }
@@ -468,7 +468,7 @@ async function zipFiles(ctx: Ctx, paths: string[], file: string): Promise<void> 
     const bytes = new Map<string, Buffer>();
     const read = window.filter((f, i) => f.inMemory && i !== last);
     await forEachConcurrently(read, ZIP_READS, async ({ path }) => {
-      bytes.set(path, await buffer(await ctx.openBlob(ctx.manifest[path]!.sha256)));
+      bytes.set(path, await readAll(await ctx.openBlob(ctx.manifest[path]!.sha256)));
     });
     window.forEach(({ path }, i) => {
       const options = { mtime: ZIP_MTIME, mode: 0o100644, compress: compressionFor(path) === 'DEFLATE' };

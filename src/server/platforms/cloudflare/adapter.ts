@@ -2,7 +2,6 @@
 // the buckets Cloudflare asks for (3 at a time), then the assets-only Worker (a new Worker, or a new
 // version + deployment of an existing one), then workers.dev. Each step can run again after a crash.
 import { createHash } from 'node:crypto';
-import { buffer } from 'node:stream/consumers';
 import { contentTypeFor, formatBytes, SITE_LIMITS } from '@/lib/site-files';
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
@@ -10,6 +9,7 @@ import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
 import { CloudflareAssetsClient, type AssetsConfig, type CloudflareCredentials, type VersionSettings } from './client';
+import { readAll } from '../../storage/object-store';
 
 /** Root files that configure routing rather than being served (_headers and _redirects travel as text). */
 const CONFIG_FILES = new Set(['_headers', '_redirects', '.assetsignore']);
@@ -135,7 +135,7 @@ async function chooseScriptName(cf: CloudflareAssetsClient, ctx: DeployContext<C
 async function assetsConfig(ctx: DeployContext<CloudflareCredentials>): Promise<AssetsConfig> {
   const read = async (name: string) => {
     const entry = ctx.manifest[name];
-    return entry ? (await buffer(await ctx.openBlob(entry.sha256))).toString('utf8') : undefined;
+    return entry ? (await readAll(await ctx.openBlob(entry.sha256))).toString('utf8') : undefined;
   };
   const [headers, redirects] = await Promise.all([read('_headers'), read('_redirects')]);
   return {

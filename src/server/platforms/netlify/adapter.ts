@@ -5,7 +5,6 @@
 // checkpointed as soon as they exist, so a resumed attempt continues rather than starting over; a
 // rollback restores the earlier deploy natively (restoreSiteDeploy) instead of uploading.
 import { createHash, randomBytes } from 'node:crypto';
-import { buffer } from 'node:stream/consumers';
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
@@ -13,6 +12,7 @@ import { bytesBody, PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
 import { pollingSettings, sleep } from '../polling';
 import { NameTaken, NetlifyClient, type NetlifyCredentials, type NetlifyDeploy, type NetlifySite } from './client';
+import { readAll } from '../../storage/object-store';
 
 export type { NetlifyCredentials } from './client';
 
@@ -258,7 +258,7 @@ async function deployFiles(ctx: Ctx): Promise<DeployFile[]> {
     return { path, sha1: sha1s.get(entry.sha256)!, size: entry.size, source: { sha256: entry.sha256 } };
   });
   if (ctx.manifest['404.html']) return files;
-  const existing = ctx.manifest._redirects ? (await buffer(await ctx.openBlob(ctx.manifest._redirects.sha256))).toString('utf8') : '';
+  const existing = ctx.manifest._redirects ? (await readAll(await ctx.openBlob(ctx.manifest._redirects.sha256))).toString('utf8') : '';
   // Generated here, a few bytes: its SHA-1 is the one digest the adapter computes itself.
   const bytes = Buffer.from(`${existing}${existing && !existing.endsWith('\n') ? '\n' : ''}${SPA_RULE}\n`);
   const redirects: DeployFile = { path: '_redirects', sha1: createHash('sha1').update(bytes).digest('hex'), size: bytes.length, source: { bytes } };

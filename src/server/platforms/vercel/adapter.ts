@@ -3,7 +3,6 @@
 // missing uploaded to /v2/files, the same POST again, then GET /v13/deployments until READY with the
 // production alias assigned. A rollback re-points the alias to the earlier deployment instead of
 // uploading (Vercel's REST API docs: deployments, instant rollback).
-import { buffer } from 'node:stream/consumers';
 import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
@@ -12,6 +11,7 @@ import { dnsLabel, labelWithSuffix, shortId } from '../naming';
 import { pollingSettings, sleep } from '../polling';
 import { vercelSiteRules } from './site-rules';
 import { VercelClient, type DeploymentFile, type VercelCredentials, type VercelDeployment } from './client';
+import { readAll } from '../../storage/object-store';
 
 export type { VercelCredentials } from './client';
 
@@ -260,7 +260,7 @@ async function madeFor(vercel: VercelClient, ctx: Ctx, projectId: string): Promi
 
 /** The site's _redirects and _headers as Vercel's own keys; what cannot be translated is said in the log. */
 async function siteRules(ctx: Ctx) {
-  const text = async (path: string) => (ctx.manifest[path] ? (await buffer(await ctx.openBlob(ctx.manifest[path].sha256))).toString('utf8') : undefined);
+  const text = async (path: string) => (ctx.manifest[path] ? (await readAll(await ctx.openBlob(ctx.manifest[path].sha256))).toString('utf8') : undefined);
   const rules = vercelSiteRules(await text('_redirects'), await text('_headers'));
   if (rules.skipped.length)
     await ctx.report('upload', 10, `Vercel has no equivalent for ${rules.skipped.length} line(s) of _redirects/_headers, left out: ${rules.skipped.slice(0, 3).join(' | ').slice(0, 200)}`);
