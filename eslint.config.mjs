@@ -1,0 +1,31 @@
+// ESLint: Next.js's rules (core web vitals, react, react-hooks, import, jsx-a11y) and typescript-eslint's
+// recommended set; formatting is Prettier's (`npm run format`), so the rules that would fight it are off.
+import nextVitals from 'eslint-config-next/core-web-vitals';
+import nextTypescript from 'eslint-config-next/typescript';
+import prettier from 'eslint-config-prettier/flat';
+
+export default [
+  ...nextVitals,
+  ...nextTypescript,
+  prettier,
+  {
+    rules: {
+      // Prettier wraps code at 160 columns; comments and long strings it cannot wrap are checked here.
+      'max-len': ['error', { code: 160, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  // The scan corpus is sites as built (test data), not our code.
+  {
+    ignores: [
+      'src/server/deploy/scan-corpus/',
+      '.next/',
+      'node_modules/',
+      'bench/results/',
+      'test-results/',
+      'playwright-report/',
+      'next-env.d.ts',
+      'drizzle/meta/',
+    ],
+  },
+];
