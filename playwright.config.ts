@@ -64,7 +64,9 @@ export default defineConfig({
     },
   },
   webServer: [
-    ...(process.env.DATABASE_URL ? [{ command: 'npx tsx src/server/db/ws-relay-cli.ts', port: RELAY_PORT, reuseExistingServer: false, timeout: 30_000, env: relayEnv }] : []),
+    ...(process.env.DATABASE_URL
+      ? [{ command: 'npx tsx src/server/db/ws-relay-cli.ts', port: RELAY_PORT, reuseExistingServer: false, timeout: 30_000, env: relayEnv }]
+      : []),
     {
       command: 'npm run cloud',
       url: `${CLOUD_URL}/_emulator/stats`,

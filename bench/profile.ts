@@ -60,7 +60,13 @@ export async function stopProfile(): Promise<ProfileSummary> {
   const ms = (us: number) => Math.round(us / 100) / 10;
   return {
     totalMs: ms(total),
-    byPlace: [...places].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([place, us]) => ({ place, ms: ms(us), share: Math.round((1000 * us) / total) / 10 })),
-    topFunctions: [...fns].sort((a, b) => b[1].us - a[1].us).slice(0, 20).map(([fn, f]) => ({ fn, place: f.place, ms: ms(f.us) })),
+    byPlace: [...places]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([place, us]) => ({ place, ms: ms(us), share: Math.round((1000 * us) / total) / 10 })),
+    topFunctions: [...fns]
+      .sort((a, b) => b[1].us - a[1].us)
+      .slice(0, 20)
+      .map(([fn, f]) => ({ fn, place: f.place, ms: ms(f.us) })),
   };
 }

@@ -66,13 +66,24 @@ async function startBlobStore(): Promise<{ env: Record<string, string>; note: st
   await createBucket(s3.connection, 'huskit-bench');
   const { endpoint, region, accessKeyId, secretAccessKey } = s3.connection;
   return {
-    env: { BLOB_STORE: 's3', S3_ENDPOINT: endpoint, S3_REGION: region, S3_BUCKET: 'huskit-bench', S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey },
+    env: {
+      BLOB_STORE: 's3',
+      S3_ENDPOINT: endpoint,
+      S3_REGION: region,
+      S3_BUCKET: 'huskit-bench',
+      S3_ACCESS_KEY_ID: accessKeyId,
+      S3_SECRET_ACCESS_KEY: secretAccessKey,
+    },
     note: 's3 (s3rver in the bench process, behind its checking proxy)',
     close: s3.close,
   };
 }
 
-async function startServer(cloudPort: number, databaseUrl: string | undefined, blobEnv: Record<string, string>): Promise<{ base: string; child: ChildProcess }> {
+async function startServer(
+  cloudPort: number,
+  databaseUrl: string | undefined,
+  blobEnv: Record<string, string>,
+): Promise<{ base: string; child: ChildProcess }> {
   // The fan-out phase watches hundreds of deployments of the bench user at once: lift the per-user stream cap.
   const env: NodeJS.ProcessEnv = { ...process.env, ...blobEnv, CLOUD_PORT: String(cloudPort), NODE_ENV: 'development', MAX_SSE_STREAMS_PER_USER: '100000' };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
@@ -122,10 +133,14 @@ async function follow(deploymentId: string, onOpen?: () => void): Promise<Status
   onOpen?.();
   // Each event's arrival time is taken as it is read.
   const arrivals: number[] = [];
-  const raw = await readSse(res, (e) => {
-    arrivals.push(Date.now());
-    return ['ready', 'error', 'canceled'].includes((JSON.parse(e.data!) as { status: string }).status);
-  }, 30 * 60_000);
+  const raw = await readSse(
+    res,
+    (e) => {
+      arrivals.push(Date.now());
+      return ['ready', 'error', 'canceled'].includes((JSON.parse(e.data!) as { status: string }).status);
+    },
+    30 * 60_000,
+  );
   return raw.map((e, i) => {
     const d = JSON.parse(e.data!) as { status: string; step: string };
     return { id: Number(e.id), status: d.status, step: d.step, receivedAt: arrivals[i]! };
@@ -174,7 +189,10 @@ async function deploy(site: Site, platform: 'cloudflare' | 'amplify', chatId: st
       return created.data;
     },
   };
-  const result = await deployManifest(manifest, { chatId, siteName: chatId, platform, authMode: 'platform-managed' }, calls, { last: lastDeployed, onStep: (step) => (marks[step] = now()) });
+  const result = await deployManifest(manifest, { chatId, siteName: chatId, platform, authMode: 'platform-managed' }, calls, {
+    last: lastDeployed,
+    onStep: (step) => (marks[step] = now()),
+  });
   const [t2, t3, t4] = [marks.negotiated!, marks.uploaded!, marks.created!];
   const events = await follow(result.deploymentId);
   const t5 = now();
@@ -231,7 +249,9 @@ const row = (r: Row) => {
 async function main() {
   const started = now();
   const databaseUrl = createDatabase();
-  databaseNote = databaseUrl ? `PostgreSQL ${dbName} (Neon driver through the in-process relay)` : 'PGlite in memory (no PostgreSQL: figures are not production-like)';
+  databaseNote = databaseUrl
+    ? `PostgreSQL ${dbName} (Neon driver through the in-process relay)`
+    : 'PGlite in memory (no PostgreSQL: figures are not production-like)';
 
   // Port 0: the system picks a free one; the server is given the port the cloud got.
   const config = defaultCloudConfig({ port: 0 });
@@ -248,8 +268,19 @@ async function main() {
   try {
     auth = `Bearer ${(await benchGet<{ key: string }>('user')).key}`;
     const stats0 = await benchGet<ServerStats>('stats');
-    results.environment = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGB: Math.round(os.totalmem() / 2 ** 30), database: databaseNote, driver: stats0.driver, blobStore: blobStore.note, quick: QUICK };
-    console.log(`Huskit Sites bench${QUICK ? ' (--quick)' : ''}: ${os.cpus().length} CPUs, node ${process.version}, database: ${databaseNote}, blob store: ${blobStore.note}`);
+    results.environment = {
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memGB: Math.round(os.totalmem() / 2 ** 30),
+      database: databaseNote,
+      driver: stats0.driver,
+      blobStore: blobStore.note,
+      quick: QUICK,
+    };
+    console.log(
+      `Huskit Sites bench${QUICK ? ' (--quick)' : ''}: ${os.cpus().length} CPUs, node ${process.version}, database: ${databaseNote}, blob store: ${blobStore.note}`,
+    );
     console.log(`Server idle RSS ${MB(stats0.rss)}. Amplify polled every 100 ms (product default 2.5 s); local cloud jobStepMs=200.`);
 
     // Warm-up: one small deploy so that module loading and the first connections are not measured.
@@ -280,17 +311,51 @@ async function main() {
     const cfSteps = await serverSteps(cf.deploymentId);
     const cfUpload = cfSteps.upload ?? 0;
     const cfActivate = (cfSteps.activate ?? 0) + (cfSteps['workers-dev'] ?? 0);
-    results.cloudflareFull = { site: bigName, files: big.size, bytes: bigBytes, ...cf, serverSteps: cfSteps, serverPeakRss: cfServer.peakRss, clientToServerBytes: cfServer.bytesIn, serverToPlatformBytes: cfCloud, postgresGrowthBytes: dbGrowth, floor: { hashMs: hashFloor, sendMs: sendFloor } };
+    results.cloudflareFull = {
+      site: bigName,
+      files: big.size,
+      bytes: bigBytes,
+      ...cf,
+      serverSteps: cfSteps,
+      serverPeakRss: cfServer.peakRss,
+      clientToServerBytes: cfServer.bytesIn,
+      serverToPlatformBytes: cfCloud,
+      postgresGrowthBytes: dbGrowth,
+      floor: { hashMs: hashFloor, sendMs: sendFloor },
+    };
     console.log(`1. Full deploy of ${bigName} to Cloudflare (${cf.status})`);
-    row({ measure: `1. ${bigName} → Cloudflare, first byte → ready`, figure: ms(cf.phases.total), floor: `${ms(cfFloor)} (SHA-256 ${ms(hashFloor)} + loopback send ${ms(sendFloor)})`, ratio: ratio(cf.phases.total, cfFloor) });
+    row({
+      measure: `1. ${bigName} → Cloudflare, first byte → ready`,
+      figure: ms(cf.phases.total),
+      floor: `${ms(cfFloor)} (SHA-256 ${ms(hashFloor)} + loopback send ${ms(sendFloor)})`,
+      ratio: ratio(cf.phases.total, cfFloor),
+    });
     row({ measure: '   hash (client)', figure: ms(cf.phases.hash), floor: ms(hashFloor), ratio: ratio(cf.phases.hash, hashFloor) });
     row({ measure: '   negotiate', figure: ms(cf.phases.negotiate), floor: '—', ratio: '—', note: `manifest JSON ${KB(cf.manifestJsonBytes)}` });
-    row({ measure: '   client→server upload', figure: `${ms(cf.phases.upload)}, ${MB(sumValues(cfServer.bytesIn))} bodies`, floor: `${ms(sendFloor)}, ${MB(bigBytes)}`, ratio: ratio(cf.phases.upload, sendFloor), note: `${cf.uploaded} files in ${cfServer.requests['blobs upload'] ?? 0} requests (many small files per multipart POST), 3 at a time` });
+    row({
+      measure: '   client→server upload',
+      figure: `${ms(cf.phases.upload)}, ${MB(sumValues(cfServer.bytesIn))} bodies`,
+      floor: `${ms(sendFloor)}, ${MB(bigBytes)}`,
+      ratio: ratio(cf.phases.upload, sendFloor),
+      note: `${cf.uploaded} files in ${cfServer.requests['blobs upload'] ?? 0} requests (many small files per multipart POST), 3 at a time`,
+    });
     row({ measure: '   create (validate, check, scan, insert)', figure: ms(cf.phases.create), floor: '—', ratio: '—' });
-    row({ measure: '   server→platform upload', figure: `${ms(cfUpload)}, ${MB(cfCloud.total)}`, floor: `${ms(sendFloor)}, ${MB(bigBytes)}`, ratio: ratio(cfUpload, sendFloor), note: 'base64 JSON buckets, 3 at a time' });
+    row({
+      measure: '   server→platform upload',
+      figure: `${ms(cfUpload)}, ${MB(cfCloud.total)}`,
+      floor: `${ms(sendFloor)}, ${MB(bigBytes)}`,
+      ratio: ratio(cfUpload, sendFloor),
+      note: 'base64 JSON buckets, 3 at a time',
+    });
     row({ measure: '   activation (version + workers.dev)', figure: ms(cfActivate), floor: '—', ratio: '—' });
     row({ measure: '   server peak RSS', figure: MB(cfServer.peakRss), floor: `${MB(stats0.rss)} idle`, ratio: ratio(cfServer.peakRss, stats0.rss) });
-    row({ measure: '   PostgreSQL growth (all tables, indexes, TOAST)', figure: `${MB(dbGrowth)} (${MB(dbBefore)} → ${MB(dbBefore + dbGrowth)})`, floor: `${MB(bigBytes)} deployed`, ratio: `${((100 * dbGrowth) / bigBytes).toFixed(2)} %`, note: 'goal < 1 % of the bytes deployed' });
+    row({
+      measure: '   PostgreSQL growth (all tables, indexes, TOAST)',
+      figure: `${MB(dbGrowth)} (${MB(dbBefore)} → ${MB(dbBefore + dbGrowth)})`,
+      floor: `${MB(bigBytes)} deployed`,
+      ratio: `${((100 * dbGrowth) / bigBytes).toFixed(2)} %`,
+      note: 'goal < 1 % of the bytes deployed',
+    });
 
     // ---- 3. redeploy with one 4 KB file changed
     const changedPath = [...big.keys()].find((p) => p.endsWith('.html') && big.get(p)!.length > 2048 && big.get(p)!.length < 8192)!;
@@ -313,11 +378,38 @@ async function main() {
     const reFloorSend = await sendOnceMs(sink.url, Buffer.alloc(4096));
     const reFloor = hashFloor + reFloorSend;
     const reGoalBytes = 20_000;
-    results.redeploy = { ...re, serverSteps: reSteps, clientToServerBytes: reServer.bytesIn, serverToPlatformBytes: reCloud, changedPath, goalBytes: reGoalBytes };
+    results.redeploy = {
+      ...re,
+      serverSteps: reSteps,
+      clientToServerBytes: reServer.bytesIn,
+      serverToPlatformBytes: reCloud,
+      changedPath,
+      goalBytes: reGoalBytes,
+    };
     console.log(`3. Redeploy with one 4 KB file changed (${re.status})`);
-    row({ measure: `3. redeploy, 1 × 4 KB changed: wall time`, figure: ms(re.phases.total), floor: `${ms(reFloor)} (re-hash + send 4 KB)`, ratio: ratio(re.phases.total, reFloor), note: `${((100 * re.phases.total) / cf.phases.total).toFixed(1)}% of the full deploy (goal ≤ 10%)` });
-    row({ measure: '   bytes client→server', figure: KB(reClientBytes), floor: `${KB(4096)} (the changed file)`, ratio: ratio(reClientBytes, 4096), note: `${re.delta ? 'delta' : 'whole manifest (the delta was refused)'}: negotiate ${KB(reServer.bytesIn['trpc files.negotiate'] ?? 0)} + blobs ${KB(reServer.bytesIn['blobs upload'] ?? 0)} + create ${KB(reServer.bytesIn['trpc deployments.create'] ?? 0)}; goal ≤ ${KB(reGoalBytes)}` });
-    row({ measure: '   bytes server→platform', figure: KB(reCloud.total), floor: `${KB(4096 + re.manifestJsonBytes)}`, ratio: ratio(reCloud.total, 4096 + re.manifestJsonBytes), note: Object.entries(reCloud.byRoute).map(([k, v]) => `${k.replace(/^cloudflare /, '')} ${KB(v)}`).join('; ') });
+    row({
+      measure: `3. redeploy, 1 × 4 KB changed: wall time`,
+      figure: ms(re.phases.total),
+      floor: `${ms(reFloor)} (re-hash + send 4 KB)`,
+      ratio: ratio(re.phases.total, reFloor),
+      note: `${((100 * re.phases.total) / cf.phases.total).toFixed(1)}% of the full deploy (goal ≤ 10%)`,
+    });
+    row({
+      measure: '   bytes client→server',
+      figure: KB(reClientBytes),
+      floor: `${KB(4096)} (the changed file)`,
+      ratio: ratio(reClientBytes, 4096),
+      note: `${re.delta ? 'delta' : 'whole manifest (the delta was refused)'}: negotiate ${KB(reServer.bytesIn['trpc files.negotiate'] ?? 0)} + blobs ${KB(reServer.bytesIn['blobs upload'] ?? 0)} + create ${KB(reServer.bytesIn['trpc deployments.create'] ?? 0)}; goal ≤ ${KB(reGoalBytes)}`,
+    });
+    row({
+      measure: '   bytes server→platform',
+      figure: KB(reCloud.total),
+      floor: `${KB(4096 + re.manifestJsonBytes)}`,
+      ratio: ratio(reCloud.total, 4096 + re.manifestJsonBytes),
+      note: Object.entries(reCloud.byRoute)
+        .map(([k, v]) => `${k.replace(/^cloudflare /, '')} ${KB(v)}`)
+        .join('; '),
+    });
 
     // ---- 2. full deploy to Amplify (the original tree)
     big.set(changedPath, changed);
@@ -341,13 +433,43 @@ async function main() {
     const amServer = await benchGet<ServerStats>('stats');
     const amCloud = cloudBytes(cloud);
     const amSteps = await serverSteps(am.deploymentId);
-    results.amplifyFull = { ...am, serverSteps: amSteps, serverPeakRss: amServer.peakRss, clientToServerBytes: amServer.bytesIn, serverToPlatformBytes: amCloud, floor: { tool: zipTool, zipMs, zipBytes: zipBytes.length, sendMs: zipSend } };
-    console.log(`2. Full deploy of ${bigName} to Amplify (${am.status}); client→server: ${MB(sumValues(amServer.bytesIn))} (blobs already held: ${am.uploaded} uploaded)`);
+    results.amplifyFull = {
+      ...am,
+      serverSteps: amSteps,
+      serverPeakRss: amServer.peakRss,
+      clientToServerBytes: amServer.bytesIn,
+      serverToPlatformBytes: amCloud,
+      floor: { tool: zipTool, zipMs, zipBytes: zipBytes.length, sendMs: zipSend },
+    };
+    console.log(
+      `2. Full deploy of ${bigName} to Amplify (${am.status}); client→server: ${MB(sumValues(amServer.bytesIn))} (blobs already held: ${am.uploaded} uploaded)`,
+    );
     const amServerTime = am.phases.createToReady;
-    row({ measure: `2. ${bigName} → Amplify, create → ready`, figure: ms(amServerTime), floor: `${ms(amFloor)} (${zipTool} ${ms(zipMs)} + loopback send ${ms(zipSend)})`, ratio: ratio(amServerTime, amFloor), note: 'blobs already on the server from #1; client hash+negotiate not counted' });
-    row({ measure: '   zip (server, yazl: native zlib)', figure: ms(amSteps.zip ?? 0), floor: `${ms(zipMs)} (${zipTool})`, ratio: ratio(amSteps.zip ?? 0, zipMs) });
-    row({ measure: '   server→platform upload (presigned PUT)', figure: `${ms(amSteps.upload ?? 0)}, ${MB(amCloud.total)}`, floor: `${ms(zipSend)}, ${MB(zipBytes.length)}`, ratio: ratio(amSteps.upload ?? 0, zipSend) });
-    row({ measure: '   job (start → SUCCEED, 100 ms polling)', figure: ms((amSteps.start ?? 0) + (amSteps.build ?? 0)), floor: `${ms(2 * config.aws.jobStepMs)} (emulated job)`, ratio: ratio((amSteps.start ?? 0) + (amSteps.build ?? 0), 2 * config.aws.jobStepMs) });
+    row({
+      measure: `2. ${bigName} → Amplify, create → ready`,
+      figure: ms(amServerTime),
+      floor: `${ms(amFloor)} (${zipTool} ${ms(zipMs)} + loopback send ${ms(zipSend)})`,
+      ratio: ratio(amServerTime, amFloor),
+      note: 'blobs already on the server from #1; client hash+negotiate not counted',
+    });
+    row({
+      measure: '   zip (server, yazl: native zlib)',
+      figure: ms(amSteps.zip ?? 0),
+      floor: `${ms(zipMs)} (${zipTool})`,
+      ratio: ratio(amSteps.zip ?? 0, zipMs),
+    });
+    row({
+      measure: '   server→platform upload (presigned PUT)',
+      figure: `${ms(amSteps.upload ?? 0)}, ${MB(amCloud.total)}`,
+      floor: `${ms(zipSend)}, ${MB(zipBytes.length)}`,
+      ratio: ratio(amSteps.upload ?? 0, zipSend),
+    });
+    row({
+      measure: '   job (start → SUCCEED, 100 ms polling)',
+      figure: ms((amSteps.start ?? 0) + (amSteps.build ?? 0)),
+      floor: `${ms(2 * config.aws.jobStepMs)} (emulated job)`,
+      ratio: ratio((amSteps.start ?? 0) + (amSteps.build ?? 0), 2 * config.aws.jobStepMs),
+    });
     row({ measure: '   server peak RSS', figure: MB(amServer.peakRss), floor: `${MB(stats0.rss)} idle`, ratio: ratio(amServer.peakRss, stats0.rss) });
 
     // ---- 4. site-small quick deploy, N runs
@@ -364,9 +486,23 @@ async function main() {
     }
     const qTimes = quick.map((q) => q.phases.createToReady);
     const qTotals = quick.map((q) => q.phases.total);
-    results.quickDeploy = { runs, files: small.size, bytes: smallBytes, createToReadyMs: qTimes, firstByteToReadyMs: qTotals, floorMs: smallFloor, statuses: quick.map((q) => q.status) };
+    results.quickDeploy = {
+      runs,
+      files: small.size,
+      bytes: smallBytes,
+      createToReadyMs: qTimes,
+      firstByteToReadyMs: qTotals,
+      floorMs: smallFloor,
+      statuses: quick.map((q) => q.status),
+    };
     console.log(`4. site-small (${small.size} files, ${MB(smallBytes)}) quick deploy × ${runs}`);
-    row({ measure: `4. site-small quick deploy, create → ready (${runs} runs)`, figure: `median ${ms(pct(qTimes, 50))}, p95 ${ms(pct(qTimes, 95))}`, floor: `${ms(smallFloor)} (SHA-256 + loopback send of ${MB(smallBytes)})`, ratio: ratio(pct(qTimes, 50), smallFloor), note: `first byte → ready: median ${ms(pct(qTotals, 50))}` });
+    row({
+      measure: `4. site-small quick deploy, create → ready (${runs} runs)`,
+      figure: `median ${ms(pct(qTimes, 50))}, p95 ${ms(pct(qTimes, 95))}`,
+      floor: `${ms(smallFloor)} (SHA-256 + loopback send of ${MB(smallBytes)})`,
+      ratio: ratio(pct(qTimes, 50), smallFloor),
+      note: `first byte → ready: median ${ms(pct(qTotals, 50))}`,
+    });
 
     // ---- 5. fan-out: N SSE watchers over M deployments
     const deps = QUICK ? 5 : 10;
@@ -386,7 +522,16 @@ async function main() {
       const { data } = await trpc<NegotiateAnswer>('files.negotiate', { platform: 'cloudflare', manifest });
       const hashed = [...s.values()].map((bytes) => ({ path: '', sha256: createHash('sha256').update(bytes).digest('hex'), bytes }));
       await uploadMissing(hashed, data.missing, () => {}, { baseUrl: base, headers: { authorization: auth } });
-      fanIds.push((await trpc<{ deploymentId: string }>('deployments.create', { chatId: `fanout-${i}`, platform: 'cloudflare', authMode: 'platform-managed', manifestId: data.manifestId })).data.deploymentId);
+      fanIds.push(
+        (
+          await trpc<{ deploymentId: string }>('deployments.create', {
+            chatId: `fanout-${i}`,
+            platform: 'cloudflare',
+            authMode: 'platform-managed',
+            manifestId: data.manifestId,
+          })
+        ).data.deploymentId,
+      );
     }
     await benchGet('reset');
     const reads0 = (await benchGet<ServerStats>('stats')).statusReads;
@@ -415,11 +560,39 @@ async function main() {
       }
     }
     const readsPerSec = reads / ((fanEnd - fanStart) / 1000);
-    results.fanout = { deployments: deps, watchers: watchersN, watchersSawReady: allReady, elapsedMs: fanEnd - fanStart, statusReads: reads, readsPerSec, serverPeakRss: fanServer.peakRss, delays: { count: delays.length, p50: pct(delays, 50), p99: pct(delays, 99), max: Math.max(...delays) }, floorRoundTripMs: rttFloor, cloudDelayFaultMs: 500 };
+    results.fanout = {
+      deployments: deps,
+      watchers: watchersN,
+      watchersSawReady: allReady,
+      elapsedMs: fanEnd - fanStart,
+      statusReads: reads,
+      readsPerSec,
+      serverPeakRss: fanServer.peakRss,
+      delays: { count: delays.length, p50: pct(delays, 50), p99: pct(delays, 99), max: Math.max(...delays) },
+      floorRoundTripMs: rttFloor,
+      cloudDelayFaultMs: 500,
+    };
     console.log(`5. Fan-out: ${watchersN} SSE watchers over ${deps} deployments (${allReady} saw ready, ${ms(fanEnd - fanStart)})`);
-    row({ measure: `5. fan-out ${watchersN} watchers / ${deps} deployments: p99 status → delivery`, figure: `${ms(pct(delays, 99))} (p50 ${ms(pct(delays, 50))}, ${delays.length} deliveries)`, floor: `${rttFloor.toFixed(1)} ms (one loopback request with no wait)`, ratio: ratio(pct(delays, 99), rttFloor), note: 'the runner is in this process: its events wake the poller; from another process the 1 s poll is the delay' });
-    row({ measure: '   database status reads / s', figure: `${readsPerSec.toFixed(1)} (${reads} reads)`, floor: `${deps} /s (one read per deployment per 1 s poll)`, ratio: ratio(readsPerSec, deps) });
-    row({ measure: '   server peak RSS', figure: MB(fanServer.peakRss), floor: `${MB(stats0.rss)} idle`, ratio: ratio(fanServer.peakRss, stats0.rss), note: `≈ ${KB((fanServer.peakRss - stats0.rss) / watchersN)} per watcher above idle (upper bound)` });
+    row({
+      measure: `5. fan-out ${watchersN} watchers / ${deps} deployments: p99 status → delivery`,
+      figure: `${ms(pct(delays, 99))} (p50 ${ms(pct(delays, 50))}, ${delays.length} deliveries)`,
+      floor: `${rttFloor.toFixed(1)} ms (one loopback request with no wait)`,
+      ratio: ratio(pct(delays, 99), rttFloor),
+      note: 'the runner is in this process: its events wake the poller; from another process the 1 s poll is the delay',
+    });
+    row({
+      measure: '   database status reads / s',
+      figure: `${readsPerSec.toFixed(1)} (${reads} reads)`,
+      floor: `${deps} /s (one read per deployment per 1 s poll)`,
+      ratio: ratio(readsPerSec, deps),
+    });
+    row({
+      measure: '   server peak RSS',
+      figure: MB(fanServer.peakRss),
+      floor: `${MB(stats0.rss)} idle`,
+      ratio: ratio(fanServer.peakRss, stats0.rss),
+      note: `≈ ${KB((fanServer.peakRss - stats0.rss) / watchersN)} per watcher above idle (upper bound)`,
+    });
 
     // ---- 6. throughput: N small deployments at once
     const burst = QUICK ? 10 : 50;
@@ -436,9 +609,23 @@ async function main() {
     const errors = settled.length - ok;
     const reasons = settled.flatMap((s) => (s.status === 'rejected' ? [String(s.reason).slice(0, 200)] : s.value.status !== 'ready' ? [s.value.status] : []));
     const single = pct(qTotals, 50);
-    results.throughput = { deployments: burst, ready: ok, errors, errorSamples: reasons.slice(0, 5), totalMs: burstMs, perSecond: burst / (burstMs / 1000), floorSingleMs: single };
+    results.throughput = {
+      deployments: burst,
+      ready: ok,
+      errors,
+      errorSamples: reasons.slice(0, 5),
+      totalMs: burstMs,
+      perSecond: burst / (burstMs / 1000),
+      floorSingleMs: single,
+    };
     console.log(`6. Throughput: ${burst} deployments at once`);
-    row({ measure: `6. ${burst} small deployments at once: all ready`, figure: `${ms(burstMs)}, ${ok}/${burst} ready, ${errors} errors`, floor: `${ms(single)} (one alone, #4 median first byte → ready)`, ratio: ratio(burstMs, single), note: `${(burst / (burstMs / 1000)).toFixed(1)} deployments/s` });
+    row({
+      measure: `6. ${burst} small deployments at once: all ready`,
+      figure: `${ms(burstMs)}, ${ok}/${burst} ready, ${errors} errors`,
+      floor: `${ms(single)} (one alone, #4 median first byte → ready)`,
+      ratio: ratio(burstMs, single),
+      note: `${(burst / (burstMs / 1000)).toFixed(1)} deployments/s`,
+    });
 
     results.rows = rows;
     results.serverCpuProfiles = profiles;
@@ -472,7 +659,12 @@ function printProfiles() {
   for (const [name, p] of Object.entries(profiles)) {
     console.log(`\nServer CPU profile, ${name}: ${p.totalMs} ms sampled`);
     console.log(`  by place: ${p.byPlace.map((b) => `${b.place} ${b.share}%`).join(', ')}`);
-    console.log(`  busiest:  ${p.topFunctions.slice(0, 8).map((f) => `${f.fn} (${f.place}) ${f.ms} ms`).join('; ')}`);
+    console.log(
+      `  busiest:  ${p.topFunctions
+        .slice(0, 8)
+        .map((f) => `${f.fn} (${f.place}) ${f.ms} ms`)
+        .join('; ')}`,
+    );
   }
 }
 
@@ -481,7 +673,8 @@ function printTable() {
   const all = [head, ...rows];
   const w = (k: keyof Row) => Math.max(...all.map((r) => (r[k] ?? '').length));
   console.log(`\nDatabase: ${databaseNote}\n`);
-  const line = (r: Row) => `| ${r.measure.padEnd(w('measure'))} | ${r.figure.padEnd(w('figure'))} | ${r.floor.padEnd(w('floor'))} | ${r.ratio.padEnd(w('ratio'))} | ${(r.note ?? '').padEnd(w('note'))} |`;
+  const line = (r: Row) =>
+    `| ${r.measure.padEnd(w('measure'))} | ${r.figure.padEnd(w('figure'))} | ${r.floor.padEnd(w('floor'))} | ${r.ratio.padEnd(w('ratio'))} | ${(r.note ?? '').padEnd(w('note'))} |`;
   console.log(line(head));
   console.log(`|${['measure', 'figure', 'floor', 'ratio', 'note'].map((k) => '-'.repeat(w(k as keyof Row) + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));

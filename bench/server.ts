@@ -35,7 +35,13 @@ setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20).
 const bytesIn: Record<string, number> = {};
 const requests: Record<string, number> = {};
 const routeOf = (path: string) =>
-  path.startsWith('/api/trpc/') ? `trpc ${path.slice('/api/trpc/'.length)}` : path.startsWith('/api/blobs') ? 'blobs upload' : path.startsWith('/api/deployments/') ? 'events SSE' : path;
+  path.startsWith('/api/trpc/')
+    ? `trpc ${path.slice('/api/trpc/'.length)}`
+    : path.startsWith('/api/blobs')
+      ? 'blobs upload'
+      : path.startsWith('/api/deployments/')
+        ? 'events SSE'
+        : path;
 
 type Handler = (req: Request) => Promise<Response> | Response;
 function handlerFor(method: string, path: string): Handler | undefined {
@@ -61,7 +67,12 @@ async function serveRoute(handler: Handler, req: IncomingMessage, res: ServerRes
     body = Buffer.concat(chunks);
     bytesIn[route] = (bytesIn[route] ?? 0) + body.length;
   }
-  const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}${req.url}`, { method: req.method, headers, body: body as unknown as BodyInit | undefined, signal: abort.signal });
+  const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}${req.url}`, {
+    method: req.method,
+    headers,
+    body: body as unknown as BodyInit | undefined,
+    signal: abort.signal,
+  });
   const response = await handler(request);
   const out: Record<string, string | string[]> = {};
   response.headers.forEach((v, k) => (out[k] = v));
@@ -104,13 +115,18 @@ async function bench(req: IncomingMessage, res: ServerResponse, url: URL) {
       return json({ rss: peakRss });
     case '/_bench/user': {
       const db = await getDb();
-      const user = await signUp(db, { email: `bench-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@huskit.test`, password: 'a long enough bench password' });
+      const user = await signUp(db, {
+        email: `bench-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@huskit.test`,
+        password: 'a long enough bench password',
+      });
       const { key } = await createApiKey(db, user.id, 'bench');
       return json({ userId: user.id, key });
     }
     case '/_bench/db-size': {
       // Every table with its indexes and TOAST: how much PostgreSQL holds.
-      const result = (await (await getDb()).execute(
+      const result = (await (
+        await getDb()
+      ).execute(
         sql`select coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r' and n.nspname = 'public'`,
       )) as unknown as { rows: { bytes: string | number }[] };
       return json({ bytes: Number(result.rows[0]?.bytes ?? 0) });
@@ -118,7 +134,13 @@ async function bench(req: IncomingMessage, res: ServerResponse, url: URL) {
     case '/_bench/events': {
       const db = await getDb();
       const rows = await db
-        .select({ id: deploymentEvents.id, status: deploymentEvents.status, step: deploymentEvents.step, message: deploymentEvents.message, createdAt: deploymentEvents.createdAt })
+        .select({
+          id: deploymentEvents.id,
+          status: deploymentEvents.status,
+          step: deploymentEvents.step,
+          message: deploymentEvents.message,
+          createdAt: deploymentEvents.createdAt,
+        })
         .from(deploymentEvents)
         .where(eq(deploymentEvents.deploymentId, url.searchParams.get('id') ?? ''))
         .orderBy(asc(deploymentEvents.id));

@@ -12,7 +12,10 @@ export type Site = Map<string, Buffer>;
 /** The emulator's seeded generator (mulberry32): the same seed, the same site. */
 export const rng = seededRandom;
 
-const WORDS = 'the quick brown fox jumps over lazy dog site deploy static asset worker amplify cloud page style script button header footer nav main section article'.split(' ');
+const WORDS =
+  'the quick brown fox jumps over lazy dog site deploy static asset worker amplify cloud page style script button header footer nav main section article'.split(
+    ' ',
+  );
 
 function text(r: () => number, size: number, kind: string): Buffer {
   const parts: string[] = [kind === 'html' ? '<!doctype html><html><body>\n' : kind === 'css' ? '/* styles */\n' : '// script\n'];

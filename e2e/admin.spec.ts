@@ -128,7 +128,11 @@ test('a signed-in non-admin gets 404 at /admin', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Run cleanup now' })).toHaveCount(0);
 });
 
-test('an admin grants the role to another account on the page and takes it back; the other sees the page only meanwhile', async ({ page, playwright, baseURL }) => {
+test('an admin grants the role to another account on the page and takes it back; the other sees the page only meanwhile', async ({
+  page,
+  playwright,
+  baseURL,
+}) => {
   const operator = await signInOperator(page.request);
   const colleague = await playwright.request.newContext({ baseURL });
   const colleagueEmail = newEmail('colleague');

@@ -107,7 +107,11 @@ test('an operator made admin by `npm run admin -- grant` sees the Admin page; ot
   expect(response?.status()).toBe(404);
 });
 
-test('an API key created in Settings with chosen scopes and expiry is shown once, works within its scopes, shows its last use', async ({ page, playwright, baseURL }) => {
+test('an API key created in Settings with chosen scopes and expiry is shown once, works within its scopes, shows its last use', async ({
+  page,
+  playwright,
+  baseURL,
+}) => {
   await page.goto('/sign-up');
   const email = newEmail('keys');
   await page.getByLabel('Email').fill(email);
@@ -144,7 +148,10 @@ test('an API key created in Settings with chosen scopes and expiry is shown once
   expect(me.status()).toBe(200);
   expect((await me.json()).user.email).toBe(email);
   // Outside its scope: no deploying, and never key management (a session is needed for that).
-  const deploy = await api.post('/api/cloudflare-deploy', { headers: auth, data: { authMode: 'platform-managed', projectName: 'x', chatId: 'x', files: { 'index.html': 'x' } } });
+  const deploy = await api.post('/api/cloudflare-deploy', {
+    headers: auth,
+    data: { authMode: 'platform-managed', projectName: 'x', chatId: 'x', files: { 'index.html': 'x' } },
+  });
   expect(deploy.status()).toBe(403);
   expect((await deploy.json()).error.message).toContain('lacks the "deploy" scope');
   const mint = await api.post('/api/trpc/apiKeys.create', { headers: auth, data: { json: { name: 'minted' } } });
@@ -174,10 +181,18 @@ test.describe('server actions refuse cross-site posts (login CSRF)', () => {
     return fields;
   }
   const decodeEntities = (s: string) =>
-    s.replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    s
+      .replace(/&quot;/g, '"')
+      .replace(/&#x27;|&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   const sessionCookie = (res: APIResponse) => res.headersArray().find((h) => h.name.toLowerCase() === 'set-cookie' && h.value.startsWith('huskit_session='));
 
-  test('the sign-in action sets no session for Origin: null, a foreign Origin or a cross-site fetch; the same post from the app signs in', async ({ playwright, baseURL }) => {
+  test('the sign-in action sets no session for Origin: null, a foreign Origin or a cross-site fetch; the same post from the app signs in', async ({
+    playwright,
+    baseURL,
+  }) => {
     const email = newEmail('csrf');
     const setup = await playwright.request.newContext({ baseURL });
     expect((await setup.post('/api/auth/sign-up', { data: { email, password: PASSWORD } })).status()).toBe(201);

@@ -114,7 +114,11 @@ test('import a folder with an image and a font: the bytes served equal the impor
   await page.getByLabel('Name').fill('Imported');
   // A real folder on disk, picked as a person would with the directory picker.
   const dir = path.join(mkdtempSync(path.join(tmpdir(), 'huskit-import-')), 'site');
-  for (const [file, bytes] of [['index.html', Buffer.from('<h1>imported</h1><img src="/img/logo.png">')], ['img/logo.png', png], ['fonts/brand.woff2', font]] as const) {
+  for (const [file, bytes] of [
+    ['index.html', Buffer.from('<h1>imported</h1><img src="/img/logo.png">')],
+    ['img/logo.png', png],
+    ['fonts/brand.woff2', font],
+  ] as const) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), bytes);
   }
@@ -133,7 +137,10 @@ test('deploy to your own Cloudflare account after connecting it', async ({ page 
   await page.goto('/settings');
   await page.getByLabel(/API token/i).fill('local-cf-user-token-00000000000000000000');
   await page.getByLabel(/Account id/i).fill('9e8d7c6b5a4938271605f4e3d2c1b0a9');
-  await page.getByRole('button', { name: /Connect/ }).first().click();
+  await page
+    .getByRole('button', { name: /Connect/ })
+    .first()
+    .click();
   await expect(page.getByText('local-user').first()).toBeVisible();
   await createSite(page, 'Mine', 'Landing page');
   await page.getByRole('button', { name: 'Deploy ▾' }).click();

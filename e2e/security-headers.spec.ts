@@ -5,7 +5,9 @@ import { expect, test } from '@playwright/test';
 const PASSWORD = 'correct horse battery staple';
 const email = () => `headers-${Date.now()}-${Math.random().toString(36).slice(2, 6)}@huskit.test`;
 
-test('a page of the app carries CSP (frame-ancestors none, frames from the preview origin), nosniff, Referrer-Policy, X-Frame-Options, HSTS', async ({ page }) => {
+test('a page of the app carries CSP (frame-ancestors none, frames from the preview origin), nosniff, Referrer-Policy, X-Frame-Options, HSTS', async ({
+  page,
+}) => {
   const violations: string[] = [];
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
@@ -15,7 +17,16 @@ test('a page of the app carries CSP (frame-ancestors none, frames from the previ
   const headers = res.headers();
   const csp = headers['content-security-policy']!.split('; ');
   const previewOrigin = `http://preview.localhost:${new URL(page.url()).port}`;
-  expect(csp).toEqual(expect.arrayContaining(["default-src 'self'", "frame-ancestors 'none'", `frame-src ${previewOrigin}`, "base-uri 'self'", "form-action 'self'", "object-src 'none'"]));
+  expect(csp).toEqual(
+    expect.arrayContaining([
+      "default-src 'self'",
+      "frame-ancestors 'none'",
+      `frame-src ${previewOrigin}`,
+      "base-uri 'self'",
+      "form-action 'self'",
+      "object-src 'none'",
+    ]),
+  );
   expect(headers['content-security-policy']).not.toContain('unsafe-eval');
   expect(headers['x-content-type-options']).toBe('nosniff');
   expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
@@ -28,7 +39,9 @@ test('a page of the app carries CSP (frame-ancestors none, frames from the previ
   expect(violations).toEqual([]);
 });
 
-test('the editor’s preview loads from the preview origin and shows the template (its script runs); the same path on the app origin is 404', async ({ page }) => {
+test('the editor’s preview loads from the preview origin and shows the template (its script runs); the same path on the app origin is 404', async ({
+  page,
+}) => {
   const violations: string[] = [];
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) violations.push(m.text());

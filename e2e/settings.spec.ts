@@ -90,7 +90,13 @@ test('Cloudflare: a refused token stores nothing; the local token connects, test
 });
 
 for (const { platform, field, token, refused, shows } of [
-  { platform: 'Netlify', field: 'Personal access token', token: LOCAL_NETLIFY.userToken, refused: 'Netlify refused the access token', shows: LOCAL_NETLIFY.userAccountSlug },
+  {
+    platform: 'Netlify',
+    field: 'Personal access token',
+    token: LOCAL_NETLIFY.userToken,
+    refused: 'Netlify refused the access token',
+    shows: LOCAL_NETLIFY.userAccountSlug,
+  },
   { platform: 'Vercel', field: 'Token', token: LOCAL_VERCEL.userToken, refused: 'Vercel refused the token', shows: 'Personal account' },
 ]) {
   test(`${platform}: a refused token stores nothing; the local token connects and is shown masked`, async ({ page }) => {
@@ -130,7 +136,9 @@ test('AWS Amplify: the local user keys connect in us-east-1 and show the region'
   await panel.getByRole('button', { name: 'Copy policy' }).click();
   await expect(panel.getByRole('button', { name: 'Copied' })).toBeVisible();
   const policy = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
-  expect(policy.Statement.flatMap((s: { Action: string[] }) => s.Action)).toEqual(expect.arrayContaining(['amplify:CreateApp', 'amplify:StartDeployment', 'amplify:GetJob']));
+  expect(policy.Statement.flatMap((s: { Action: string[] }) => s.Action)).toEqual(
+    expect.arrayContaining(['amplify:CreateApp', 'amplify:StartDeployment', 'amplify:GetJob']),
+  );
   await expect(panel.getByLabel('Secret access key')).toHaveAttribute('type', 'password');
 
   await panel.getByLabel('Access key ID').fill(LOCAL_AWS.user.accessKeyId);

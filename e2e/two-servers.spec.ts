@@ -16,7 +16,10 @@ const servers = new Map<number, ChildProcess>();
 const SWEEP_MS: Record<number, string> = { [PORTS[0]]: '0', [PORTS[1]]: '1000' };
 
 async function startServer(port: number): Promise<void> {
-  const taken = await fetch(`http://127.0.0.1:${port}/api/health`).then(() => true, () => false);
+  const taken = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+    () => true,
+    () => false,
+  );
   if (taken) throw new Error(`Port ${port} is already in use: stop what runs there first.`);
   // The server process itself (not an npx wrapper), so that killing it kills the server.
   const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-H', '127.0.0.1', '-p', String(port)], {
@@ -25,7 +28,10 @@ async function startServer(port: number): Promise<void> {
   });
   servers.set(port, child);
   for (let i = 0; i < 120; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -100,7 +106,7 @@ test('the first server dies mid-deployment; the second finishes it', async () =>
     body: JSON.stringify({ rules: [{ target: 'cloudflare', route: '/workers/assets/upload', kind: 'delay', delayMs: 4000, count: 1 }] }),
   });
   const id = await deploy(PORTS[0], cookie, '<h1>finished by B</h1>');
-  for (let step = ''; step !== 'upload'; ) {
+  for (let step = ''; step !== 'upload';) {
     await new Promise((r) => setTimeout(r, 100));
     step = (await (await fetch(`http://127.0.0.1:${PORTS[0]}/api/deploy-status?deploymentId=${id}`, { headers: { cookie } })).json()).step;
   }
@@ -112,7 +118,7 @@ test('the first server dies mid-deployment; the second finishes it', async () =>
   expect(status).toMatchObject({ status: 'ready', url: done.url });
 });
 
-test('the first server dies right after a REST create; nobody polls or watches; the second server\'s sweep finishes it', async () => {
+test("the first server dies right after a REST create; nobody polls or watches; the second server's sweep finishes it", async () => {
   test.setTimeout(180_000); // the 2 minutes it may take, and the restart
   await startServer(PORTS[0]); // the previous test killed it
   const cookie = await signUp(PORTS[0]);

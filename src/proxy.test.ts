@@ -13,8 +13,7 @@ const { getMiddlewareMatchers } = pageStaticInfo as unknown as {
 
 const APP = 'http://127.0.0.1:3000';
 const PREVIEW_HOST = 'preview.localhost:3000'; // the default preview origin outside production
-const request = (path: string, host: string, headers: Record<string, string> = {}) =>
-  new NextRequest(`${APP}${path}`, { headers: { host, ...headers } });
+const request = (path: string, host: string, headers: Record<string, string> = {}) => new NextRequest(`${APP}${path}`, { headers: { host, ...headers } });
 /** Next continues to the route when the proxy answers with this header. */
 const continues = (res: Response) => res.headers.get('x-middleware-next') === '1';
 
@@ -122,12 +121,29 @@ describe('matcher', () => {
   const matched = (path: string) => matches(path, { headers: {} } as never, {});
 
   it('skips the body-heavy routes (a proxy would buffer and cut their bodies)', () => {
-    for (const path of ['/api/blobs', '/api/blobs/abc', '/api/cloudflare-deploy', '/api/amplify-deploy', '/api/netlify-deploy', '/api/vercel-deploy', '/api/trpc/projects.get'])
+    for (const path of [
+      '/api/blobs',
+      '/api/blobs/abc',
+      '/api/cloudflare-deploy',
+      '/api/amplify-deploy',
+      '/api/netlify-deploy',
+      '/api/vercel-deploy',
+      '/api/trpc/projects.get',
+    ])
       expect(matched(path), path).toBe(false);
   });
 
   it('runs on pages, the preview, the other API routes and Next assets', () => {
-    for (const path of ['/', '/dashboard', '/sites/abc', '/preview/a/b/index.html', '/api/auth/sign-in', '/api/me', '/api/health', '/_next/static/chunks/main.js'])
+    for (const path of [
+      '/',
+      '/dashboard',
+      '/sites/abc',
+      '/preview/a/b/index.html',
+      '/api/auth/sign-in',
+      '/api/me',
+      '/api/health',
+      '/_next/static/chunks/main.js',
+    ])
       expect(matched(path), path).toBe(true);
   });
 });

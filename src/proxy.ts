@@ -17,7 +17,9 @@ export function proxy(request: NextRequest) {
     return NextResponse.next({ request: { headers } });
   }
   const security = appSecurityHeaders({ development: env.nodeEnv === 'development', production: env.isProduction, previewOrigin: env.previewOrigin });
-  const response = previewPath ? new NextResponse('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } }) : NextResponse.next();
+  const response = previewPath
+    ? new NextResponse('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } })
+    : NextResponse.next();
   security.forEach((value, name) => response.headers.set(name, value));
   return response;
 }

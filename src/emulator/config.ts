@@ -77,8 +77,20 @@ export function defaultCloudConfig(overrides: Partial<Pick<CloudConfig, 'host' |
         { id: LOCAL_CLOUDFLARE.userAccountId, name: LOCAL_CLOUDFLARE.userAccountName, subdomain: LOCAL_CLOUDFLARE.userSubdomain },
       ],
       tokens: [
-        { id: 'f0a1b2c3d4e5f60718293a4b5c6d7e8f', value: LOCAL_CLOUDFLARE.platformToken, kind: 'user', accountIds: [LOCAL_CLOUDFLARE.accountId], status: 'active' },
-        { id: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', value: LOCAL_CLOUDFLARE.userToken, kind: 'user', accountIds: [LOCAL_CLOUDFLARE.userAccountId], status: 'active' },
+        {
+          id: 'f0a1b2c3d4e5f60718293a4b5c6d7e8f',
+          value: LOCAL_CLOUDFLARE.platformToken,
+          kind: 'user',
+          accountIds: [LOCAL_CLOUDFLARE.accountId],
+          status: 'active',
+        },
+        {
+          id: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+          value: LOCAL_CLOUDFLARE.userToken,
+          kind: 'user',
+          accountIds: [LOCAL_CLOUDFLARE.userAccountId],
+          status: 'active',
+        },
       ],
       workerLimit: 100,
       maxFilesPerVersion: 20_000,

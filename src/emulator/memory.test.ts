@@ -54,9 +54,16 @@ it('holds a 50 MB Cloudflare site in less than 3× its size', async () => {
     if (up.result.jwt) completion = up.result.jwt;
   }
   const form = new FormData();
-  form.append('metadata', new File([JSON.stringify({ assets: { jwt: completion }, compatibility_date: '2026-11-01' })], 'metadata.json', { type: 'application/json' }));
+  form.append(
+    'metadata',
+    new File([JSON.stringify({ assets: { jwt: completion }, compatibility_date: '2026-11-01' })], 'metadata.json', { type: 'application/json' }),
+  );
   expect((await api('/workers/scripts/big', { method: 'PUT', body: form })).status).toBe(200);
-  await api('/workers/scripts/big/subdomain', { method: 'POST', headers: { 'content-type': 'application/json', 'cloudflare-workers-script-api-date': '2025-08-01' }, body: '{"enabled":true,"previews_enabled":false}' });
+  await api('/workers/scripts/big/subdomain', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'cloudflare-workers-script-api-date': '2025-08-01' },
+    body: '{"enabled":true,"previews_enabled":false}',
+  });
 
   const served = await fetchSite(URL_, `big.${LOCAL_CLOUDFLARE.subdomain}.workers.localhost`, '/assets/blob-7.bin');
   expect(served.body.equals(files[7]!.bytes)).toBe(true);
@@ -75,11 +82,21 @@ it('holds a 50 MB Amplify site (its zip and its files) in less than 3× its size
   const app = LOCAL_AWS.platformAppId;
   const before = await rss();
 
-  await aws.fetch(`${URL_}/apps/${app}/branches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ branchName: 'big' }) });
-  const created = await (await aws.fetch(`${URL_}/apps/${app}/branches/big/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
-  expect((await fetch(created.zipUploadUrl, { method: "PUT", body: new Uint8Array(body) })).status).toBe(200);
-  await aws.fetch(`${URL_}/apps/${app}/branches/big/deployments/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobId: created.jobId }) });
-  for (let status = ''; status !== 'SUCCEED'; ) {
+  await aws.fetch(`${URL_}/apps/${app}/branches`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ branchName: 'big' }),
+  });
+  const created = await (
+    await aws.fetch(`${URL_}/apps/${app}/branches/big/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  ).json();
+  expect((await fetch(created.zipUploadUrl, { method: 'PUT', body: new Uint8Array(body) })).status).toBe(200);
+  await aws.fetch(`${URL_}/apps/${app}/branches/big/deployments/start`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jobId: created.jobId }),
+  });
+  for (let status = ''; status !== 'SUCCEED';) {
     await new Promise((r) => setTimeout(r, 250));
     status = (await (await aws.fetch(`${URL_}/apps/${app}/branches/big/jobs/${created.jobId}`)).json()).job.summary.status;
     expect(status).not.toBe('FAILED');

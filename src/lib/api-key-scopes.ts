@@ -21,8 +21,6 @@ export const createApiKeyInput = z.object({
     .min(1, { error: 'Choose at least one thing the key may do.' })
     .default([...API_KEY_SCOPES])
     .transform((s) => [...new Set(s)].sort() as ApiKeyScope[]),
-  expiresInDays: z
-    .union([z.literal(30), z.literal(90), z.literal(365), z.null()], { error: 'Choose 30, 90 or 365 days, or no expiry.' })
-    .default(90),
+  expiresInDays: z.union([z.literal(30), z.literal(90), z.literal(365), z.null()], { error: 'Choose 30, 90 or 365 days, or no expiry.' }).default(90),
 });
 export type CreateApiKeyInput = z.input<typeof createApiKeyInput>;

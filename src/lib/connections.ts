@@ -17,32 +17,36 @@ export const cloudflareConnectionInput = z.object({
     .regex(/^[0-9a-f]{32}$/, { error: 'The account id is 32 hexadecimal characters: find it on the Workers & Pages overview.' }),
 });
 
-export const amplifyConnectionInput = z.object({
-  platform: z.literal('amplify'),
-  accessKeyId: z
-    .string()
-    .trim()
-    .regex(/^(AKIA|ASIA)[A-Z0-9]{16}$/, { error: 'An access key id is 20 characters starting with AKIA (or ASIA for temporary keys). Copy it again from the IAM console.' }),
-  secretAccessKey: z.string().trim().min(30, { error: 'Paste the whole secret access key (40 characters).' }).max(128),
-  /** Temporary keys (ASIA…) come with a session token; long-term keys (AKIA…) have none. */
-  sessionToken: z
-    .string()
-    .trim()
-    .max(4096, { error: 'A session token is at most a few hundred characters. Copy it again.' })
-    .regex(/^[A-Za-z0-9+/=_-]*$/, { error: 'A session token has only letters, digits and + / = characters. Copy it again.' })
-    .optional()
-    .transform((v) => v || undefined),
-  region: z.string().refine(isAmplifyRegion, { error: 'Pick a region from the list: one where Amplify Hosting is available.' }),
-  appId: z
-    .string()
-    .trim()
-    .regex(/^d[a-z0-9]{1,19}$/, { error: 'An Amplify app id looks like d1a2b3c4d5e6f7 (App settings → General).' })
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-}).refine((v) => !v.accessKeyId.startsWith('ASIA') || v.sessionToken, {
-  path: ['sessionToken'],
-  error: 'A key starting with ASIA is temporary: paste the session token that came with it.',
-});
+export const amplifyConnectionInput = z
+  .object({
+    platform: z.literal('amplify'),
+    accessKeyId: z
+      .string()
+      .trim()
+      .regex(/^(AKIA|ASIA)[A-Z0-9]{16}$/, {
+        error: 'An access key id is 20 characters starting with AKIA (or ASIA for temporary keys). Copy it again from the IAM console.',
+      }),
+    secretAccessKey: z.string().trim().min(30, { error: 'Paste the whole secret access key (40 characters).' }).max(128),
+    /** Temporary keys (ASIA…) come with a session token; long-term keys (AKIA…) have none. */
+    sessionToken: z
+      .string()
+      .trim()
+      .max(4096, { error: 'A session token is at most a few hundred characters. Copy it again.' })
+      .regex(/^[A-Za-z0-9+/=_-]*$/, { error: 'A session token has only letters, digits and + / = characters. Copy it again.' })
+      .optional()
+      .transform((v) => v || undefined),
+    region: z.string().refine(isAmplifyRegion, { error: 'Pick a region from the list: one where Amplify Hosting is available.' }),
+    appId: z
+      .string()
+      .trim()
+      .regex(/^d[a-z0-9]{1,19}$/, { error: 'An Amplify app id looks like d1a2b3c4d5e6f7 (App settings → General).' })
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+  })
+  .refine((v) => !v.accessKeyId.startsWith('ASIA') || v.sessionToken, {
+    path: ['sessionToken'],
+    error: 'A key starting with ASIA is temporary: paste the session token that came with it.',
+  });
 
 export const netlifyConnectionInput = z.object({
   platform: z.literal('netlify'),
@@ -70,5 +74,10 @@ export const vercelConnectionInput = z.object({
     .or(z.literal('').transform(() => undefined)),
 });
 
-export const connectionInput = z.discriminatedUnion('platform', [cloudflareConnectionInput, amplifyConnectionInput, netlifyConnectionInput, vercelConnectionInput]);
+export const connectionInput = z.discriminatedUnion('platform', [
+  cloudflareConnectionInput,
+  amplifyConnectionInput,
+  netlifyConnectionInput,
+  vercelConnectionInput,
+]);
 export type ConnectionInput = z.infer<typeof connectionInput>;

@@ -2,7 +2,16 @@
 // order, never moves the progress shown backwards.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { advanceProgress, DEPLOYMENT_PLATFORMS, DEPLOYMENT_STEPS, NO_PROGRESS, RUNNER_STEPS, stepProgress, type DeploymentPlatform, type StepProgress } from './deployment';
+import {
+  advanceProgress,
+  DEPLOYMENT_PLATFORMS,
+  DEPLOYMENT_STEPS,
+  NO_PROGRESS,
+  RUNNER_STEPS,
+  stepProgress,
+  type DeploymentPlatform,
+  type StepProgress,
+} from './deployment';
 
 /**
  * The step names a source file reports: the first argument of each `report(` call, a string literal
@@ -23,13 +32,16 @@ function reportedSteps(path: string): string[] {
   return [...names];
 }
 
-const ADAPTER_STEPS = Object.fromEntries(DEPLOYMENT_PLATFORMS.map((p) => [p, reportedSteps(`src/server/platforms/${p}/adapter.ts`)])) as Record<DeploymentPlatform, string[]>;
+const ADAPTER_STEPS = Object.fromEntries(DEPLOYMENT_PLATFORMS.map((p) => [p, reportedSteps(`src/server/platforms/${p}/adapter.ts`)])) as Record<
+  DeploymentPlatform,
+  string[]
+>;
 /** What the runner itself records, besides the adapter's steps: `start`, `retry`, the ends. */
 const RUNNER_SOURCE_STEPS = [...readFileSync('src/server/deploy/runner.ts', 'utf8').matchAll(/step: (?:[^,]*\? )?\(?'([^']+)'/g)].map((m) => m[1]!);
 
 /** A small seeded generator: the same shuffles every run, many of them. */
 function random(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 function expectNeverBackwards(platform: DeploymentPlatform, events: { step: string; progress?: number | null }[]): StepProgress {
@@ -51,14 +63,15 @@ describe.each(DEPLOYMENT_PLATFORMS)('%s', (platform) => {
     expect(ADAPTER_STEPS[platform].filter((s) => !ids.includes(s))).toEqual([]);
   });
 
-  it('in the list order, with the runner\'s started and retry between: each step reached in turn, never back to Queued', () => {
+  it("in the list order, with the runner's started and retry between: each step reached in turn, never back to Queued", () => {
     const events = ids.slice(1).flatMap((step, i) => [
       { step: 'started', progress: 0 },
       { step, progress: 10 + i * 10 },
       { step: 'retry', progress: null },
     ]);
     expectNeverBackwards(platform, events);
-    for (const [i, step] of ids.slice(1).entries()) expect(stepProgress(platform, events.slice(0, 3 * (i + 1))).index, `after "${step}" and a retry`).toBe(i + 1);
+    for (const [i, step] of ids.slice(1).entries())
+      expect(stepProgress(platform, events.slice(0, 3 * (i + 1))).index, `after "${step}" and a retry`).toBe(i + 1);
     expect(stepProgress(platform, events)).toEqual({ index: ids.length - 1, progress: 10 + (ids.length - 2) * 10 });
   });
 
@@ -66,7 +79,10 @@ describe.each(DEPLOYMENT_PLATFORMS)('%s', (platform) => {
     const names = [...new Set([...ADAPTER_STEPS[platform], ...RUNNER_SOURCE_STEPS, ...RUNNER_STEPS, 'queued', 'a-step-nobody-listed'])];
     const next = random(14);
     for (let round = 0; round < 500; round++) {
-      const events = Array.from({ length: 12 }, () => ({ step: names[Math.floor(next() * names.length)]!, progress: next() < 0.2 ? null : Math.floor(next() * 101) }));
+      const events = Array.from({ length: 12 }, () => ({
+        step: names[Math.floor(next() * names.length)]!,
+        progress: next() < 0.2 ? null : Math.floor(next() * 101),
+      }));
       expectNeverBackwards(platform, events);
     }
   });

@@ -20,14 +20,20 @@ describe('manifestHash', () => {
     expect(await manifestHash(a)).not.toBe(await manifestHash({ ...a, 'x.css': f('b', 2) }));
     expect(await manifestHash(a)).not.toBe(await manifestHash({ ...a, 'x.css': f('c') }));
     // A path that is a prefix of another sorts first, as its bytes do.
-    expect(await manifestHash({ a: f('a'), 'a/b': f('b') })).toBe(createHash('sha256').update(`a\0${'a'.repeat(64)}\x001\na/b\0${'b'.repeat(64)}\x001\n`).digest('hex'));
+    expect(await manifestHash({ a: f('a'), 'a/b': f('b') })).toBe(
+      createHash('sha256')
+        .update(`a\0${'a'.repeat(64)}\x001\na/b\0${'b'.repeat(64)}\x001\n`)
+        .digest('hex'),
+    );
   });
 });
 
 describe('diffManifests / applyChanges', () => {
   it('turns one manifest into the other, files named like Object properties included', () => {
     const from = { 'index.html': f('a'), 'old.css': f('b'), constructor: f('c'), 'same.js': f('d') };
-    const to = JSON.parse(`{"index.html": ${JSON.stringify(f('e'))}, "__proto__": ${JSON.stringify(f('f'))}, "same.js": ${JSON.stringify(f('d'))}, "toString": ${JSON.stringify(f('a'))}}`) as ProposedManifest;
+    const to = JSON.parse(
+      `{"index.html": ${JSON.stringify(f('e'))}, "__proto__": ${JSON.stringify(f('f'))}, "same.js": ${JSON.stringify(f('d'))}, "toString": ${JSON.stringify(f('a'))}}`,
+    ) as ProposedManifest;
     const changes = diffManifests(from, to);
     expect(Object.keys(changes.changed).sort()).toEqual(['__proto__', 'index.html', 'toString']);
     expect(changes.removed.sort()).toEqual(['constructor', 'old.css']);

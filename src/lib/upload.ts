@@ -51,7 +51,10 @@ const PART_OVERHEAD = 512;
 const BATCH_BYTES = SITE_LIMITS.maxUploadRequestBytes - 4096;
 
 async function send(target: UploadTarget, path: string, init: RequestInit): Promise<void> {
-  const res = await (target.fetch ?? fetch)(`${target.baseUrl ?? ''}${path}`, { ...init, headers: { ...target.headers, ...(init.headers as Record<string, string>) } });
+  const res = await (target.fetch ?? fetch)(`${target.baseUrl ?? ''}${path}`, {
+    ...init,
+    headers: { ...target.headers, ...(init.headers as Record<string, string>) },
+  });
   if (!res.ok) {
     const message = ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message;
     throw new Error(message ?? `Upload failed (${res.status}). Try again.`);
@@ -92,7 +95,11 @@ async function sendBatch(target: UploadTarget, batch: HashedFile[]): Promise<voi
 async function sendLarge(target: UploadTarget, f: HashedFile): Promise<void> {
   const step = SITE_LIMITS.maxUploadRequestBytes;
   const put = (body: Uint8Array, query = '') =>
-    send(target, `/api/blobs/${f.sha256}${query}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: body as Uint8Array<ArrayBuffer> });
+    send(target, `/api/blobs/${f.sha256}${query}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: body as Uint8Array<ArrayBuffer>,
+    });
   if (f.bytes.length <= step) return put(f.bytes);
   for (let offset = 0; offset < f.bytes.length; offset += step) await put(f.bytes.subarray(offset, offset + step), `?offset=${offset}&total=${f.bytes.length}`);
 }
@@ -101,7 +108,9 @@ async function sendLarge(target: UploadTarget, f: HashedFile): Promise<void> {
 export async function uploadMissing(files: HashedFile[], missing: string[], onProgress: (p: UploadProgress) => void, target: UploadTarget = {}): Promise<void> {
   const wanted = new Set(missing);
   // In path order: the server stores each request's files together and reads a site in path order.
-  const todo = [...new Map(files.filter((f) => wanted.has(f.sha256)).map((f) => [f.sha256, f])).values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const todo = [...new Map(files.filter((f) => wanted.has(f.sha256)).map((f) => [f.sha256, f])).values()].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
   const totalBytes = todo.reduce((n, f) => n + f.bytes.length, 0);
   const { batches, large } = plan(todo);
   const jobs = [...batches.map((files) => ({ files, large: false })), ...large.map((f) => ({ files: [f], large: true }))];

@@ -45,10 +45,18 @@ describe('configuration', () => {
   it.each([
     ['the dev session secret alone', { SESSION_SECRET: DEV_SESSION_SECRET }, /SESSION_SECRET is the development default/],
     ['the dev session secret re-prefixed as id 7', { SESSION_SECRET: `7:${DEV_SESSION_SECRET}` }, /SESSION_SECRET is the development default \(as id 7\)/],
-    ['the dev session secret as the old id of a rotation list', { SESSION_SECRET: `2:${'n'.repeat(40)},1:${DEV_SESSION_SECRET}` }, /SESSION_SECRET is the development default \(as id 1\)/],
+    [
+      'the dev session secret as the old id of a rotation list',
+      { SESSION_SECRET: `2:${'n'.repeat(40)},1:${DEV_SESSION_SECRET}` },
+      /SESSION_SECRET is the development default \(as id 1\)/,
+    ],
     ['the dev encryption key under its own id', { ENCRYPTION_KEYS: `dev1:${DEV_KEY_BASE64}` }, /ENCRYPTION_KEYS holds the development key \(as "dev1"\)/],
     ['the dev encryption key re-prefixed as k9', { ENCRYPTION_KEYS: `k9:${DEV_KEY_BASE64}` }, /ENCRYPTION_KEYS holds the development key \(as "k9"\)/],
-    ['the dev encryption key in base64url without padding, behind another key', { ENCRYPTION_KEYS: `${otherKey},old:${DEV_KEY_BASE64.replace(/=+$/, '')}` }, /ENCRYPTION_KEYS holds the development key \(as "old"\)/],
+    [
+      'the dev encryption key in base64url without padding, behind another key',
+      { ENCRYPTION_KEYS: `${otherKey},old:${DEV_KEY_BASE64.replace(/=+$/, '')}` },
+      /ENCRYPTION_KEYS holds the development key \(as "old"\)/,
+    ],
     ['the dev cron secret', { CRON_SECRET: 'dev-only-cron-secret' }, /CRON_SECRET is the development default/],
   ])('refuses %s in production, naming the variable', (_case, override, message) => {
     expect(() => parseEnv({ ...strongProduction, ...override })).toThrow(ConfigError);
@@ -84,6 +92,11 @@ describe('configuration', () => {
     expect(() => parseEnv({ NODE_ENV: 'development', QUOTA_AMPLIFY: 'lots' })).toThrow(/QUOTA_AMPLIFY is not a whole number/);
     // Production: quick deploy stays off until the operator gives credentials.
     const prod = parseEnv(strongProduction);
-    expect([prod.netlify.authToken, prod.vercel.token, prod.netlify.apiUrl, prod.vercel.apiUrl]).toEqual([undefined, undefined, 'https://api.netlify.com/api/v1', 'https://api.vercel.com']);
+    expect([prod.netlify.authToken, prod.vercel.token, prod.netlify.apiUrl, prod.vercel.apiUrl]).toEqual([
+      undefined,
+      undefined,
+      'https://api.netlify.com/api/v1',
+      'https://api.vercel.com',
+    ]);
   });
 });

@@ -125,9 +125,7 @@ export interface Env {
    * Where file bytes live: a folder (the default, `.data/blobs`) or S3-compatible object storage
    * (AWS S3, Cloudflare R2, MinIO…), which several servers and Vercel functions can share.
    */
-  blobStore:
-    | { kind: 'fs'; dir: string }
-    | { kind: 's3'; endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
+  blobStore: { kind: 'fs'; dir: string } | { kind: 's3'; endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
   /** Live deployment streams (SSE) one user may hold open at once, per server process. */
   maxSseStreamsPerUser: number;
   /** Live quick-deploy sites allowed per platform, where the environment sets it. */
@@ -197,20 +195,20 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
   if (production && !v.SESSION_SECRET)
     fail('SESSION_SECRET', 'is missing', 'Set it to a random string of at least 32 characters (e.g. `openssl rand -base64 48`).');
-  if (production && !v.ENCRYPTION_KEYS)
-    fail('ENCRYPTION_KEYS', 'is missing', 'Set it to "k1:<base64 of 32 random bytes>" (e.g. `openssl rand -base64 32`).');
+  if (production && !v.ENCRYPTION_KEYS) fail('ENCRYPTION_KEYS', 'is missing', 'Set it to "k1:<base64 of 32 random bytes>" (e.g. `openssl rand -base64 32`).');
   if (production && !v.CRON_SECRET) fail('CRON_SECRET', 'is missing', 'Set it to a random string of at least 16 characters.');
   if (production && v.CRON_SECRET === DEV_CRON_SECRET)
     fail('CRON_SECRET', 'is the development default', 'Set it to a random string of at least 16 characters (e.g. `openssl rand -base64 24`).');
-  if (v.CRON_SECRET && v.CRON_SECRET.length < 16)
-    fail('CRON_SECRET', 'is too short', 'Use at least 16 random characters.');
+  if (v.CRON_SECRET && v.CRON_SECRET.length < 16) fail('CRON_SECRET', 'is too short', 'Use at least 16 random characters.');
 
   const cloudPort = Number(v.CLOUD_PORT ?? LOCAL_CLOUD_PORT);
-  if (!Number.isInteger(cloudPort) || cloudPort < 1 || cloudPort > 65535)
-    fail('CLOUD_PORT', 'is not a port number', 'Use a number between 1 and 65535.');
+  if (!Number.isInteger(cloudPort) || cloudPort < 1 || cloudPort > 65535) fail('CLOUD_PORT', 'is not a port number', 'Use a number between 1 and 65535.');
   const localCloud = `http://127.0.0.1:${cloudPort}`;
-  if (v.CLOUDFLARE_COMPATIBILITY_DATE && !(/^\d{4}-\d{2}-\d{2}$/.test(v.CLOUDFLARE_COMPATIBILITY_DATE) && !Number.isNaN(Date.parse(v.CLOUDFLARE_COMPATIBILITY_DATE))))
-    fail('CLOUDFLARE_COMPATIBILITY_DATE', 'is not a date', 'Use YYYY-MM-DD, e.g. 2026-01-31, or leave it empty for today\'s date.');
+  if (
+    v.CLOUDFLARE_COMPATIBILITY_DATE &&
+    !(/^\d{4}-\d{2}-\d{2}$/.test(v.CLOUDFLARE_COMPATIBILITY_DATE) && !Number.isNaN(Date.parse(v.CLOUDFLARE_COMPATIBILITY_DATE)))
+  )
+    fail('CLOUDFLARE_COMPATIBILITY_DATE', 'is not a date', "Use YYYY-MM-DD, e.g. 2026-01-31, or leave it empty for today's date.");
   if (v.AMPLIFY_REGION && !isAmplifyRegion(v.AMPLIFY_REGION))
     fail('AMPLIFY_REGION', 'is not an AWS region where Amplify Hosting is available', 'Use one of the regions in src/lib/aws-regions.ts, e.g. us-east-1.');
   // Platform-managed credentials default to the local cloud outside production, and to nothing in
@@ -232,7 +230,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     if (!url || url.origin !== previewOrigin.replace(/\/+$/, '') || !/^https?:$/.test(url.protocol))
       fail('PREVIEW_ORIGIN', 'is not an origin', 'Use a scheme and host only, e.g. https://preview.example-usercontent.com.');
     if (v.APP_URL && new URL(v.APP_URL).host === url.host)
-      fail('PREVIEW_ORIGIN', 'is the app\'s own origin', 'Serve previews from a separate domain, so user pages never run under the app\'s cookies.');
+      fail('PREVIEW_ORIGIN', "is the app's own origin", "Serve previews from a separate domain, so user pages never run under the app's cookies.");
   }
 
   return {
@@ -258,8 +256,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       accountId: v.CLOUDFLARE_ACCOUNT_ID ?? dev(LOCAL_CLOUDFLARE.accountId),
       workerName: v.CLOUDFLARE_WORKER_NAME ?? 'huskit',
       siteUrl:
-        v.CLOUDFLARE_SITE_URL ??
-        (production ? 'https://{script}.{subdomain}.workers.dev' : `http://{script}.{subdomain}.workers.localhost:${cloudPort}`),
+        v.CLOUDFLARE_SITE_URL ?? (production ? 'https://{script}.{subdomain}.workers.dev' : `http://{script}.{subdomain}.workers.localhost:${cloudPort}`),
       compatibilityDate: v.CLOUDFLARE_COMPATIBILITY_DATE,
     },
     amplify: {
@@ -299,7 +296,8 @@ function parseBlobStore(v: z.infer<typeof schema>): Env['blobStore'] {
   const kind = v.BLOB_STORE ?? 'fs';
   if (kind === 'fs') return { kind, dir: v.BLOB_DIR ?? '.data/blobs' };
   if (kind !== 's3') fail('BLOB_STORE', `is "${kind}"`, 'Use "fs" (a folder, BLOB_DIR) or "s3" (S3-compatible object storage, S3_*).');
-  const need = (name: 'S3_ENDPOINT' | 'S3_BUCKET' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY', fix: string) => v[name] ?? fail(name, 'is missing (BLOB_STORE=s3)', fix);
+  const need = (name: 'S3_ENDPOINT' | 'S3_BUCKET' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY', fix: string) =>
+    v[name] ?? fail(name, 'is missing (BLOB_STORE=s3)', fix);
   const endpoint = need('S3_ENDPOINT', 'Set the storage endpoint, e.g. https://s3.us-east-1.amazonaws.com or https://<account>.r2.cloudflarestorage.com.');
   if (!/^https?:\/\/[^/]+\/?$/.test(endpoint)) fail('S3_ENDPOINT', 'is not an origin', 'Use a scheme and host only, e.g. https://s3.us-east-1.amazonaws.com.');
   return {

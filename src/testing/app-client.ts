@@ -53,7 +53,10 @@ export async function newAppCaller(db: Db, label = 'caller'): Promise<AppCaller>
 
 /** How many deployments the user has (a refusal must not add one). */
 export async function deploymentCount(db: Db, userId: string): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(deployments).where(eq(deployments.userId, userId));
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(deployments)
+    .where(eq(deployments.userId, userId));
   return row!.n;
 }
 
@@ -70,16 +73,21 @@ export function restDeploy(caller: AppCaller, platform: DeploymentPlatform, body
 
 /** The browser's blob uploads (src/lib/upload.ts) through the real routes, with the session cookie. */
 export function uploadBlobs(caller: AppCaller, files: HashedFile[]): Promise<void> {
-  return uploadMissing(files, files.map((f) => f.sha256), () => {}, {
-    fetch: async (url, init) => {
-      const request = new Request(`${APP_ORIGIN}${url}`, {
-        ...init,
-        headers: { ...(init.headers as Record<string, string>), cookie: caller.cookie, origin: APP_ORIGIN, host: new URL(APP_ORIGIN).host },
-      });
-      caller.sent.blobs = (caller.sent.blobs ?? 0) + (await request.clone().arrayBuffer()).byteLength;
-      return init.method === 'POST' ? postBlobs(request) : putBlob(request);
+  return uploadMissing(
+    files,
+    files.map((f) => f.sha256),
+    () => {},
+    {
+      fetch: async (url, init) => {
+        const request = new Request(`${APP_ORIGIN}${url}`, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string>), cookie: caller.cookie, origin: APP_ORIGIN, host: new URL(APP_ORIGIN).host },
+        });
+        caller.sent.blobs = (caller.sent.blobs ?? 0) + (await request.clone().arrayBuffer()).byteLength;
+        return init.method === 'POST' ? postBlobs(request) : putBlob(request);
+      },
     },
-  });
+  );
 }
 
 export const hashed = (path: string, bytes: Uint8Array | string): HashedFile => {
@@ -103,7 +111,10 @@ export async function browserDeploy(
   const chatId = options.chatId ?? `chat-${Math.random().toString(36).slice(2, 10)}`;
   const authMode = options.authMode ?? 'platform-managed';
   const { missing, manifestId } = await caller.trpc.files.negotiate.mutate({ platform, authMode, chatId, manifest });
-  await uploadBlobs(caller, list.filter((f) => missing.includes(f.sha256)));
+  await uploadBlobs(
+    caller,
+    list.filter((f) => missing.includes(f.sha256)),
+  );
   const { deploymentId } = await caller.trpc.deployments.create.mutate({ chatId, platform, authMode, manifestId });
   return deploymentId;
 }
@@ -112,7 +123,11 @@ export async function browserDeploy(
 export function deployCalls(caller: AppCaller, files: HashedFile[]): DeployCalls {
   return {
     negotiate: (request) => caller.trpc.files.negotiate.mutate(request),
-    upload: (missing) => uploadBlobs(caller, files.filter((f) => missing.includes(f.sha256))),
+    upload: (missing) =>
+      uploadBlobs(
+        caller,
+        files.filter((f) => missing.includes(f.sha256)),
+      ),
     create: (request) => caller.trpc.deployments.create.mutate(request),
   };
 }

@@ -24,7 +24,8 @@ if (kind === 'fs') {
     process.env.S3_SECRET_ACCESS_KEY = server.secretAccessKey;
   }
   const { S3_ENDPOINT: endpoint, S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
-  if (!endpoint || !accessKeyId || !secretAccessKey) throw new Error('BLOB_STORE=s3 tests need S3_ENDPOINT and its keys, or no S3_ENDPOINT (then s3rver is started)');
+  if (!endpoint || !accessKeyId || !secretAccessKey)
+    throw new Error('BLOB_STORE=s3 tests need S3_ENDPOINT and its keys, or no S3_ENDPOINT (then s3rver is started)');
   // Loaded only here: the fs runs need none of s3rver's modules.
   const { createBucket, deleteBucket } = await import('./s3-server');
   const connection = { endpoint: endpoint.replace(/\/+$/, ''), accessKeyId, secretAccessKey, region: process.env.S3_REGION ?? 'auto' };

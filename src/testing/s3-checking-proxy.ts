@@ -38,7 +38,9 @@ interface Refusal {
 
 /** Requests with a body that broke the Content-Length rule: none, when the client behaves. */
 export function bodiesWithoutContentLength(requests: RecordedS3Request[]): RecordedS3Request[] {
-  return requests.filter((r) => (r.bodyBytes > 0 || r.transferEncoding !== undefined) && (r.contentLength !== String(r.bodyBytes) || r.transferEncoding !== undefined));
+  return requests.filter(
+    (r) => (r.bodyBytes > 0 || r.transferEncoding !== undefined) && (r.contentLength !== String(r.bodyBytes) || r.transferEncoding !== undefined),
+  );
 }
 
 export async function startS3CheckingProxy(upstream: string, connection: Omit<S3Connection, 'endpoint'>): Promise<S3CheckingProxy> {
@@ -110,7 +112,8 @@ async function checkSignature(req: IncomingMessage, signer: SignatureV4, accessK
   const m = /^AWS4-HMAC-SHA256 Credential=([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(req.headers.authorization ?? '');
   if (!m) return denied('Every request must be signed with SigV4 in the Authorization header.');
   const [, credential, signedHeaderList, signature] = m as unknown as [string, string, string, string];
-  if (credential.split('/')[0] !== accessKeyId) return { status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
+  if (credential.split('/')[0] !== accessKeyId)
+    return { status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
   const signingDate = parseAmzDate(String(req.headers['x-amz-date'] ?? ''));
   if (!signingDate) return denied('AWS authentication requires a valid x-amz-date header.');
 

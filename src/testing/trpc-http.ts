@@ -10,8 +10,7 @@ export type TrpcHttpClient = ReturnType<typeof trpcOverHttp>;
 
 /** `sent`, when given, hears the size of every request body (what the client sends). */
 export function trpcOverHttp(auth: { cookie: string } | { key: string }, sent?: (procedure: string, bytes: number) => void) {
-  const headers =
-    'cookie' in auth ? { cookie: auth.cookie, origin: APP_ORIGIN, host: new URL(APP_ORIGIN).host } : { authorization: `Bearer ${auth.key}` };
+  const headers = 'cookie' in auth ? { cookie: auth.cookie, origin: APP_ORIGIN, host: new URL(APP_ORIGIN).host } : { authorization: `Bearer ${auth.key}` };
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({

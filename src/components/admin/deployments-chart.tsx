@@ -60,7 +60,14 @@ export function DeploymentsChart({ rows, days, now }: { rows: DayRow[]; days: nu
 
   return (
     <figure>
-      <svg viewBox={`0 0 ${width} ${H}`} preserveAspectRatio="none" role="img" aria-label={`Deployments per day, last ${days} days. ${summary}`} className="h-24 w-full" data-testid="deployments-chart">
+      <svg
+        viewBox={`0 0 ${width} ${H}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={`Deployments per day, last ${days} days. ${summary}`}
+        className="h-24 w-full"
+        data-testid="deployments-chart"
+      >
         {series.map((d, i) => {
           const h = d.total === 0 ? 1 : Math.max(2, (d.total / max) * (H - 2));
           return (
@@ -87,7 +94,9 @@ export function DeploymentsChart({ rows, days, now }: { rows: DayRow[]; days: nu
         {summary}
       </figcaption>
       <details className="mt-2 text-sm">
-        <summary className="cursor-pointer rounded text-neutral-600 focus-visible:outline-2 focus-visible:outline-accent dark:text-neutral-400">Show the numbers</summary>
+        <summary className="cursor-pointer rounded text-neutral-600 focus-visible:outline-2 focus-visible:outline-accent dark:text-neutral-400">
+          Show the numbers
+        </summary>
         <div className="mt-2 max-h-64 overflow-auto">
           <table className="w-full text-left tabular-nums">
             <thead className="text-xs text-neutral-500">

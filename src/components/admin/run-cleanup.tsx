@@ -13,9 +13,7 @@ function ReportText({ report }: { report: Report }) {
   const left = report.remaining.expired + report.remaining.reconciled;
   return (
     <div className="space-y-2">
-      <p className="font-medium">
-        Cleanup finished{report.failures.length ? ` with ${plural(report.failures.length, 'problem')}` : ''}.
-      </p>
+      <p className="font-medium">Cleanup finished{report.failures.length ? ` with ${plural(report.failures.length, 'problem')}` : ''}.</p>
       <ul className="grid gap-x-6 gap-y-1 tabular-nums sm:grid-cols-2" aria-label="Cleanup report">
         <li>{plural(report.expired, 'expired site')} removed</li>
         <li>{plural(report.reconciled, 'stuck deployment')} settled</li>
@@ -58,13 +56,18 @@ export function RunCleanup() {
       <div role="status" aria-live="polite" className="mt-4 text-sm empty:hidden" data-testid="cleanup-result">
         {cleanup.isPending && <p className="text-neutral-600 dark:text-neutral-400">Removing expired sites and settling stuck deployments…</p>}
         {cleanup.isSuccess && (
-          <div className={`rounded-md border p-3 ${cleanup.data.failures.length ? 'border-amber-300 bg-amber-50 dark:border-amber-900 dark:bg-amber-950' : 'border-emerald-300 bg-emerald-50 dark:border-emerald-900 dark:bg-emerald-950'}`}>
+          <div
+            className={`rounded-md border p-3 ${cleanup.data.failures.length ? 'border-amber-300 bg-amber-50 dark:border-amber-900 dark:bg-amber-950' : 'border-emerald-300 bg-emerald-50 dark:border-emerald-900 dark:bg-emerald-950'}`}
+          >
             <ReportText report={cleanup.data} />
           </div>
         )}
       </div>
       {cleanup.isError && (
-        <div role="alert" className="mt-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
+        <div
+          role="alert"
+          className="mt-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200"
+        >
           <p className="font-medium">The cleanup did not run to the end. Try again.</p>
           <p className="mt-1 text-xs">{cleanup.error.message}</p>
         </div>

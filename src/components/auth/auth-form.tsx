@@ -20,7 +20,11 @@ export function AuthForm({ mode, action }: Props) {
   return (
     <form action={formAction} noValidate className="space-y-5" aria-describedby={state.message ? 'form-message' : undefined}>
       {state.message && (
-        <p id="form-message" role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
+        <p
+          id="form-message"
+          role="alert"
+          className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200"
+        >
           {state.message}
         </p>
       )}
@@ -50,15 +54,7 @@ export function AuthForm({ mode, action }: Props) {
   );
 }
 
-function Field(props: {
-  label: string;
-  name: string;
-  type: string;
-  autoComplete: string;
-  defaultValue?: string;
-  hint?: string;
-  error?: string;
-}) {
+function Field(props: { label: string; name: string; type: string; autoComplete: string; defaultValue?: string; hint?: string; error?: string }) {
   const id = `field-${props.name}`;
   const describedBy = [props.hint && `${id}-hint`, props.error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   return (

@@ -8,7 +8,6 @@ import { useTRPC } from '@/trpc/react';
 import { PlatformMark } from '@/components/ui/platform-mark';
 import { DeployModal } from './deploy-modal';
 
-
 export function DeployButton({ projectId, disabled }: { projectId: string; disabled?: boolean }) {
   const trpc = useTRPC();
   const connections = useQuery(trpc.connections.list.queryOptions());
@@ -88,4 +87,3 @@ export function DeployButton({ projectId, disabled }: { projectId: string; disab
     </div>
   );
 }
-

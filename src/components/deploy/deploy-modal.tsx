@@ -29,7 +29,10 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
   const allowance = useQuery(trpc.deployments.allowance.queryOptions());
   const deploy = useMutation(trpc.projects.deploy.mutationOptions());
   const { events, last } = useDeploymentEvents(deploymentId);
-  const details = useQuery({ ...trpc.deployments.get.queryOptions({ id: deploymentId ?? '' }), enabled: Boolean(deploymentId && last && ['ready', 'error'].includes(last.status)) });
+  const details = useQuery({
+    ...trpc.deployments.get.queryOptions({ id: deploymentId ?? '' }),
+    enabled: Boolean(deploymentId && last && ['ready', 'error'].includes(last.status)),
+  });
   const status = useQuery({
     queryKey: ['deploy-status', deploymentId],
     queryFn: async () => (await fetch(`/api/deploy-status?deploymentId=${deploymentId}`)).json() as Promise<{ httpStatus?: number; action?: string }>,
@@ -81,7 +84,11 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
       onKeyDown={(e) => {
         // Keep Tab inside the dialog: from the last control back to the first, and the other way.
         if (e.key !== 'Tab') return;
-        const focusable = [...(dialog.current?.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input:not([disabled]), select, summary, [tabindex]:not([tabindex="-1"])') ?? [])];
+        const focusable = [
+          ...(dialog.current?.querySelectorAll<HTMLElement>(
+            'a[href], button:not([disabled]), input:not([disabled]), select, summary, [tabindex]:not([tabindex="-1"])',
+          ) ?? []),
+        ];
         const first = focusable[0];
         const last = focusable.at(-1);
         if (e.shiftKey && document.activeElement === first) {
@@ -99,7 +106,12 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
           <h2 id="deploy-title" className="flex items-center gap-2 text-lg font-semibold">
             Deploy to <PlatformMark platform={platform} />
           </h2>
-          <button type="button" onClick={() => dialog.current?.close()} aria-label="Close" className="rounded-md px-2 py-1 text-neutral-500 hover:bg-neutral-100 focus-visible:outline-2 focus-visible:outline-accent dark:hover:bg-neutral-800">
+          <button
+            type="button"
+            onClick={() => dialog.current?.close()}
+            aria-label="Close"
+            className="rounded-md px-2 py-1 text-neutral-500 hover:bg-neutral-100 focus-visible:outline-2 focus-visible:outline-accent dark:hover:bg-neutral-800"
+          >
             ✕
           </button>
         </header>
@@ -108,20 +120,30 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
           <>
             <fieldset className="space-y-2">
               <legend className="mb-1 text-sm font-medium">How?</legend>
-              <label className={`flex gap-3 rounded-lg border p-3 ${mode === 'user-token' ? 'border-accent' : 'border-neutral-200 dark:border-neutral-700'} ${connected ? '' : 'opacity-70'}`}>
+              <label
+                className={`flex gap-3 rounded-lg border p-3 ${mode === 'user-token' ? 'border-accent' : 'border-neutral-200 dark:border-neutral-700'} ${connected ? '' : 'opacity-70'}`}
+              >
                 <input type="radio" name="mode" checked={mode === 'user-token'} disabled={!connected} onChange={() => setMode('user-token')} />
                 <span>
                   <span className="block font-medium">Deploy to your {PLATFORM_LABELS[platform]} account</span>
                   <span className="block text-sm text-neutral-500">
-                    {connected ? 'Your own account: the site stays as long as you keep it.' : (
+                    {connected ? (
+                      'Your own account: the site stays as long as you keep it.'
+                    ) : (
                       <>
-                        No account connected. <Link href="/settings" className="text-accent underline">Connect one in Settings</Link>.
+                        No account connected.{' '}
+                        <Link href="/settings" className="text-accent underline">
+                          Connect one in Settings
+                        </Link>
+                        .
                       </>
                     )}
                   </span>
                 </span>
               </label>
-              <label className={`flex gap-3 rounded-lg border p-3 ${mode === 'platform-managed' ? 'border-accent' : 'border-neutral-200 dark:border-neutral-700'}`}>
+              <label
+                className={`flex gap-3 rounded-lg border p-3 ${mode === 'platform-managed' ? 'border-accent' : 'border-neutral-200 dark:border-neutral-700'}`}
+              >
                 <input type="radio" name="mode" checked={mode === 'platform-managed'} onChange={() => setMode('platform-managed')} />
                 <span>
                   <span className="block font-medium">Quick deploy — instant URL, 30 days</span>
@@ -135,10 +157,19 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
             </fieldset>
             {failure && <FailureNotice failure={failure} onRetry={() => void start()} />}
             <div className="flex justify-end gap-2">
-              <button type="button" onClick={() => dialog.current?.close()} className="rounded-md border border-neutral-300 px-4 py-2 text-sm hover:bg-neutral-100 focus-visible:outline-2 focus-visible:outline-accent dark:border-neutral-700 dark:hover:bg-neutral-800">
+              <button
+                type="button"
+                onClick={() => dialog.current?.close()}
+                className="rounded-md border border-neutral-300 px-4 py-2 text-sm hover:bg-neutral-100 focus-visible:outline-2 focus-visible:outline-accent dark:border-neutral-700 dark:hover:bg-neutral-800"
+              >
                 Cancel
               </button>
-              <button type="button" onClick={() => void start()} disabled={deploy.isPending} className="rounded-md bg-accent px-4 py-2 text-sm font-medium text-white hover:bg-accent-strong focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent disabled:opacity-60">
+              <button
+                type="button"
+                onClick={() => void start()}
+                disabled={deploy.isPending}
+                className="rounded-md bg-accent px-4 py-2 text-sm font-medium text-white hover:bg-accent-strong focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent disabled:opacity-60"
+              >
                 {deploy.isPending ? 'Starting…' : 'Deploy now'}
               </button>
             </div>
@@ -167,7 +198,10 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
                 <ol className="space-y-1 text-sm" aria-label="Steps">
                   {steps.map((s, i) => (
                     <li key={s.id} className="flex items-center gap-2" aria-current={i === currentIndex ? 'step' : undefined}>
-                      <span aria-hidden="true" className={`size-2 rounded-full ${i < currentIndex ? 'bg-emerald-500' : i === currentIndex ? 'animate-pulse bg-amber-500' : 'bg-neutral-300 dark:bg-neutral-700'}`} />
+                      <span
+                        aria-hidden="true"
+                        className={`size-2 rounded-full ${i < currentIndex ? 'bg-emerald-500' : i === currentIndex ? 'animate-pulse bg-amber-500' : 'bg-neutral-300 dark:bg-neutral-700'}`}
+                      />
                       <span className={i === currentIndex ? 'font-medium' : 'text-neutral-500'}>{s.label}</span>
                     </li>
                   ))}
@@ -186,10 +220,18 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
 
             {finished && (
               <div className="flex justify-end gap-2">
-                <button type="button" onClick={again} className="rounded-md border border-neutral-300 px-4 py-2 text-sm hover:bg-neutral-100 focus-visible:outline-2 focus-visible:outline-accent dark:border-neutral-700 dark:hover:bg-neutral-800">
+                <button
+                  type="button"
+                  onClick={again}
+                  className="rounded-md border border-neutral-300 px-4 py-2 text-sm hover:bg-neutral-100 focus-visible:outline-2 focus-visible:outline-accent dark:border-neutral-700 dark:hover:bg-neutral-800"
+                >
                   Deploy again
                 </button>
-                <button type="button" onClick={() => dialog.current?.close()} className="rounded-md bg-accent px-4 py-2 text-sm font-medium text-white hover:bg-accent-strong focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent">
+                <button
+                  type="button"
+                  onClick={() => dialog.current?.close()}
+                  className="rounded-md bg-accent px-4 py-2 text-sm font-medium text-white hover:bg-accent-strong focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent"
+                >
                   Done
                 </button>
               </div>
@@ -205,7 +247,13 @@ function LiveUrl({ url, expiresAt }: { url: string; expiresAt: Date | null }) {
   const [copied, setCopied] = useState(false);
   return (
     <div className="space-y-2 rounded-lg border border-emerald-300 bg-emerald-50 p-4 dark:border-emerald-800 dark:bg-emerald-950">
-      <a href={url} target="_blank" rel="noreferrer" className="block break-all text-lg font-semibold text-emerald-900 underline-offset-4 hover:underline dark:text-emerald-100" data-testid="live-url">
+      <a
+        href={url}
+        target="_blank"
+        rel="noreferrer"
+        className="block break-all text-lg font-semibold text-emerald-900 underline-offset-4 hover:underline dark:text-emerald-100"
+        data-testid="live-url"
+      >
         {url}
       </a>
       <div className="flex items-center gap-2">
@@ -219,7 +267,12 @@ function LiveUrl({ url, expiresAt }: { url: string; expiresAt: Date | null }) {
         >
           {copied ? 'Copied' : 'Copy'}
         </button>
-        <a href={url} target="_blank" rel="noreferrer" className="rounded-md border border-emerald-400 px-3 py-1 text-sm hover:bg-white focus-visible:outline-2 focus-visible:outline-accent dark:hover:bg-emerald-900">
+        <a
+          href={url}
+          target="_blank"
+          rel="noreferrer"
+          className="rounded-md border border-emerald-400 px-3 py-1 text-sm hover:bg-white focus-visible:outline-2 focus-visible:outline-accent dark:hover:bg-emerald-900"
+        >
           Open
         </a>
         {expiresAt && <span className="ml-auto text-xs text-emerald-900 dark:text-emerald-200">Live until {new Date(expiresAt).toLocaleDateString()}</span>}
@@ -238,7 +291,10 @@ function FailureNotice({ failure, onRetry, statusUrl }: { failure: CreateFailure
   }, [failure.retryAfterSeconds]);
   const mmss = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
   return (
-    <div role="alert" className="space-y-2 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
+    <div
+      role="alert"
+      className="space-y-2 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100"
+    >
       <p>{failure.message}</p>
       {failure.action === 'settings' && (
         <Link href="/settings" className="inline-block rounded-md bg-red-700 px-3 py-1 font-medium text-white">

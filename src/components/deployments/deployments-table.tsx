@@ -35,14 +35,24 @@ export function DeploymentsTable() {
   const names = new Map(projects.data?.map((p) => [p.id, p.name]));
 
   if (list.isSuccess && rows.length === 0 && !platform && !status)
-    return <EmptyState title="No deployments yet" body="Create a site from a template or import the folder your site builder made, then deploy it with one click." action={{ href: '/sites', label: 'Create your first site' }} />;
+    return (
+      <EmptyState
+        title="No deployments yet"
+        body="Create a site from a template or import the folder your site builder made, then deploy it with one click."
+        action={{ href: '/sites', label: 'Create your first site' }}
+      />
+    );
 
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap gap-3 text-sm">
         <label className="flex items-center gap-2">
           Platform
-          <select value={platform} onChange={(e) => setPlatform(e.target.value as DeploymentPlatform | '')} className="rounded-md border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900">
+          <select
+            value={platform}
+            onChange={(e) => setPlatform(e.target.value as DeploymentPlatform | '')}
+            className="rounded-md border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
+          >
             <option value="">All</option>
             {DEPLOYMENT_PLATFORMS.map((p) => (
               <option key={p} value={p}>
@@ -53,7 +63,11 @@ export function DeploymentsTable() {
         </label>
         <label className="flex items-center gap-2">
           Status
-          <select value={status} onChange={(e) => setStatus(e.target.value as DeploymentStatus | '')} className="rounded-md border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900">
+          <select
+            value={status}
+            onChange={(e) => setStatus(e.target.value as DeploymentStatus | '')}
+            className="rounded-md border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
+          >
             <option value="">All</option>
             {DEPLOYMENT_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -81,13 +95,22 @@ export function DeploymentsTable() {
           </thead>
           <tbody className="divide-y divide-neutral-200 dark:divide-neutral-800">
             {rows.map((d, i) => (
-              <DeploymentRow key={d.id} deployment={d} siteName={names.get(d.chatId) ?? d.chatId} canRollback={rows.slice(0, i).some((r) => r.chatId === d.chatId && r.platform === d.platform)} />
+              <DeploymentRow
+                key={d.id}
+                deployment={d}
+                siteName={names.get(d.chatId) ?? d.chatId}
+                canRollback={rows.slice(0, i).some((r) => r.chatId === d.chatId && r.platform === d.platform)}
+              />
             ))}
           </tbody>
         </table>
       </div>
       {list.hasNextPage && (
-        <button type="button" onClick={() => void list.fetchNextPage()} className="rounded-md border border-neutral-300 px-3 py-1.5 text-sm dark:border-neutral-700">
+        <button
+          type="button"
+          onClick={() => void list.fetchNextPage()}
+          className="rounded-md border border-neutral-300 px-3 py-1.5 text-sm dark:border-neutral-700"
+        >
           Load more
         </button>
       )}
@@ -141,7 +164,9 @@ function DeploymentRow({ deployment, siteName, canRollback }: { deployment: Depl
         <td className="px-3 py-2 whitespace-nowrap text-neutral-600 dark:text-neutral-400" title={new Date(deployment.createdAt).toLocaleString()}>
           {relative(deployment.createdAt)}
         </td>
-        <td className="px-3 py-2 whitespace-nowrap text-neutral-600 dark:text-neutral-400">{deployment.expiresAt ? new Date(deployment.expiresAt).toLocaleDateString() : '—'}</td>
+        <td className="px-3 py-2 whitespace-nowrap text-neutral-600 dark:text-neutral-400">
+          {deployment.expiresAt ? new Date(deployment.expiresAt).toLocaleDateString() : '—'}
+        </td>
         <td className="px-3 py-2 text-right tabular-nums">
           {deployment.fileCount} · {formatBytes(deployment.totalSizeBytes)}
         </td>
@@ -152,15 +177,28 @@ function DeploymentRow({ deployment, siteName, canRollback }: { deployment: Depl
                 Open
               </a>
             )}
-            <button type="button" onClick={() => redeploy.mutate({ id: deployment.id })} className="rounded px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800">
+            <button
+              type="button"
+              onClick={() => redeploy.mutate({ id: deployment.id })}
+              className="rounded px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800"
+            >
               Redeploy
             </button>
             {canRollback && deployment.status === 'ready' && (
-              <button type="button" onClick={() => rollback.mutate({ id: deployment.id })} className="rounded px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800">
+              <button
+                type="button"
+                onClick={() => rollback.mutate({ id: deployment.id })}
+                className="rounded px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800"
+              >
                 Rollback
               </button>
             )}
-            <button type="button" aria-expanded={showLog} onClick={() => setShowLog((s) => !s)} className="rounded px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800">
+            <button
+              type="button"
+              aria-expanded={showLog}
+              onClick={() => setShowLog((s) => !s)}
+              className="rounded px-2 py-1 hover:bg-neutral-100 dark:hover:bg-neutral-800"
+            >
               Log
             </button>
             {deployment.status === 'ready' && (

@@ -41,8 +41,8 @@ export function ApiKeys() {
         API keys
       </h2>
       <p className="mt-1 text-sm text-neutral-600 dark:text-neutral-400">
-        For scripts and integrations: send <code className="font-mono text-xs">Authorization: Bearer hs_…</code> to the REST API. A key can
-        deploy and read status only; keys, connections and your password are managed here, signed in.
+        For scripts and integrations: send <code className="font-mono text-xs">Authorization: Bearer hs_…</code> to the REST API. A key can deploy and read
+        status only; keys, connections and your password are managed here, signed in.
       </p>
 
       <form

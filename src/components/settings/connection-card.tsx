@@ -49,7 +49,8 @@ function accountName(connection: Connection): string {
   const f = connection.accountFacts;
   if (connection.platform === 'cloudflare') return f.accountName ? `the Cloudflare account “${f.accountName}”` : 'this Cloudflare account';
   if (connection.platform === 'netlify') return f.accountName ? `the Netlify account “${f.accountName}”` : 'this Netlify account';
-  if (connection.platform === 'vercel') return f.teamName ? `the Vercel team “${f.teamName}”` : f.username ? `the Vercel account “${f.username}”` : 'this Vercel account';
+  if (connection.platform === 'vercel')
+    return f.teamName ? `the Vercel team “${f.teamName}”` : f.username ? `the Vercel account “${f.username}”` : 'this Vercel account';
   return `the AWS access key ${connection.secretHint}${f.region ? ` (${f.region})` : ''}`;
 }
 
@@ -106,7 +107,12 @@ export function ConnectionCard({
   return (
     <section aria-labelledby={titleId} className="rounded-lg border border-neutral-200 bg-white p-5 dark:border-neutral-800 dark:bg-neutral-900">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
-        <h3 id={titleId} ref={headingRef} tabIndex={-1} className="text-base font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent">
+        <h3
+          id={titleId}
+          ref={headingRef}
+          tabIndex={-1}
+          className="text-base font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent"
+        >
           {label} connected
         </h3>
         <span className="inline-flex items-center gap-1.5 text-sm font-medium text-emerald-700 dark:text-emerald-400">
@@ -162,20 +168,31 @@ export function ConnectionCard({
       </div>
 
       <div role="status" className="mt-3 text-sm empty:hidden">
-        {test.isPending ? `Checking the connection with ${label}…` : tested && test.isSuccess ? `The connection works: ${label} accepted the credentials just now.` : ''}
+        {test.isPending
+          ? `Checking the connection with ${label}…`
+          : tested && test.isSuccess
+            ? `The connection works: ${label} accepted the credentials just now.`
+            : ''}
       </div>
       {test.isError && (
-        <div role="alert" className="mt-3 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
+        <div
+          role="alert"
+          className="mt-3 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200"
+        >
           <p className="font-medium">The connection did not pass the check. Replace the credentials to keep deploying to {label}.</p>
           <p className="mt-1 text-xs">{test.error.message}</p>
         </div>
       )}
 
       {confirming && (
-        <div role="group" aria-labelledby={`${base}-confirm`} className="mt-4 rounded-md border border-red-300 bg-red-50 p-4 text-sm dark:border-red-900 dark:bg-red-950">
+        <div
+          role="group"
+          aria-labelledby={`${base}-confirm`}
+          className="mt-4 rounded-md border border-red-300 bg-red-50 p-4 text-sm dark:border-red-900 dark:bg-red-950"
+        >
           <p id={`${base}-confirm`} className="text-red-900 dark:text-red-100">
-            Disconnect {accountName(connection)}? Huskit deletes the stored {platform === 'cloudflare' ? `API token ${connection.secretHint}` : 'access keys'} and can no
-            longer deploy there. Sites already on that account stay online.
+            Disconnect {accountName(connection)}? Huskit deletes the stored {platform === 'cloudflare' ? `API token ${connection.secretHint}` : 'access keys'}{' '}
+            and can no longer deploy there. Sites already on that account stay online.
           </p>
           <div className="mt-3 flex flex-wrap gap-3">
             <button

@@ -30,7 +30,13 @@ interface FieldSpec {
 const FIELDS: Record<DeploymentPlatform, FieldSpec[]> = {
   cloudflare: [
     { name: 'apiToken', label: 'API token', secret: true, hint: 'A custom token with Workers Scripts: Edit and Account Settings: Read.' },
-    { name: 'accountId', label: 'Account ID', mono: true, placeholder: '32 hexadecimal characters', hint: 'On the Workers & Pages overview, right-hand column.' },
+    {
+      name: 'accountId',
+      label: 'Account ID',
+      mono: true,
+      placeholder: '32 hexadecimal characters',
+      hint: 'On the Workers & Pages overview, right-hand column.',
+    },
   ],
   amplify: [
     { name: 'accessKeyId', label: 'Access key ID', mono: true, placeholder: 'AKIA…' },
@@ -43,7 +49,14 @@ const FIELDS: Record<DeploymentPlatform, FieldSpec[]> = {
       when: (v) => (v.accessKeyId ?? '').trim().startsWith('ASIA'),
     },
     { name: 'region', label: 'Region', options: AMPLIFY_REGIONS.map((r) => ({ value: r.id, label: `${r.label} · ${r.id}` })) },
-    { name: 'appId', label: 'App ID', mono: true, optional: true, placeholder: 'd1a2b3c4d5e6f7', hint: 'Leave empty and Huskit creates an app for your sites.' },
+    {
+      name: 'appId',
+      label: 'App ID',
+      mono: true,
+      optional: true,
+      placeholder: 'd1a2b3c4d5e6f7',
+      hint: 'Leave empty and Huskit creates an app for your sites.',
+    },
   ],
   netlify: [{ name: 'token', label: 'Personal access token', secret: true, hint: 'User settings → Applications → Personal access tokens.' }],
   vercel: [
@@ -122,7 +135,12 @@ export function ConnectionForm({
   return (
     <form noValidate onSubmit={submit} aria-labelledby={titleId} aria-busy={save.isPending || undefined} className="space-y-4">
       <div>
-        <h3 id={titleId} ref={headingRef} tabIndex={-1} className="text-base font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent">
+        <h3
+          id={titleId}
+          ref={headingRef}
+          tabIndex={-1}
+          className="text-base font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent"
+        >
           {replacing ? `Replace the ${label} credentials` : `Connect your ${label} account`}
         </h3>
         <p className="mt-1 text-sm text-neutral-600 dark:text-neutral-400">
@@ -132,34 +150,48 @@ export function ConnectionForm({
         </p>
       </div>
 
-      {FIELDS[platform].filter((field) => !field.when || field.when(values)).map((field) => {
-        const id = `${base}-${field.name}`;
-        const error = fieldErrors[field.name]?.[0];
-        const onChange = (value: string) => {
-          setValues((v) => ({ ...v, [field.name]: value }));
-          if (clientErrors?.[field.name]) setClientErrors((e) => ({ ...e, [field.name]: undefined }));
-        };
-        return field.options ? (
-          <SelectField key={field.name} id={id} label={field.label} hint={field.hint} error={error} value={values[field.name] ?? ''} onChange={onChange} options={field.options} />
-        ) : (
-          <TextField
-            key={field.name}
-            id={id}
-            label={field.label}
-            hint={field.hint}
-            error={error}
-            optional={field.optional}
-            secret={field.secret}
-            mono={field.mono}
-            placeholder={field.placeholder}
-            value={values[field.name] ?? ''}
-            onChange={onChange}
-          />
-        );
-      })}
+      {FIELDS[platform]
+        .filter((field) => !field.when || field.when(values))
+        .map((field) => {
+          const id = `${base}-${field.name}`;
+          const error = fieldErrors[field.name]?.[0];
+          const onChange = (value: string) => {
+            setValues((v) => ({ ...v, [field.name]: value }));
+            if (clientErrors?.[field.name]) setClientErrors((e) => ({ ...e, [field.name]: undefined }));
+          };
+          return field.options ? (
+            <SelectField
+              key={field.name}
+              id={id}
+              label={field.label}
+              hint={field.hint}
+              error={error}
+              value={values[field.name] ?? ''}
+              onChange={onChange}
+              options={field.options}
+            />
+          ) : (
+            <TextField
+              key={field.name}
+              id={id}
+              label={field.label}
+              hint={field.hint}
+              error={error}
+              optional={field.optional}
+              secret={field.secret}
+              mono={field.mono}
+              placeholder={field.placeholder}
+              value={values[field.name] ?? ''}
+              onChange={onChange}
+            />
+          );
+        })}
 
       {refusal && (
-        <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
+        <div
+          role="alert"
+          className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200"
+        >
           <p className="font-medium">
             {save.error?.data?.code === 'UNAUTHORIZED'
               ? 'Your session has ended: sign in again, then connect.'

@@ -77,7 +77,14 @@ export function SelectField(
   return (
     <FieldShell {...props}>
       {(describedBy, invalid) => (
-        <select id={props.id} value={props.value} onChange={(e) => props.onChange(e.target.value)} aria-invalid={invalid} aria-describedby={describedBy} className={inputClass}>
+        <select
+          id={props.id}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+          aria-invalid={invalid}
+          aria-describedby={describedBy}
+          className={inputClass}
+        >
           {props.options.map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}

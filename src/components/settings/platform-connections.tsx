@@ -76,7 +76,10 @@ export function PlatformConnections({ initialPlatform = 'cloudflare' }: { initia
   });
 
   return (
-    <section aria-labelledby="platform-accounts-heading" className="mb-8 rounded-lg border border-neutral-200 bg-white p-5 dark:border-neutral-800 dark:bg-neutral-900">
+    <section
+      aria-labelledby="platform-accounts-heading"
+      className="mb-8 rounded-lg border border-neutral-200 bg-white p-5 dark:border-neutral-800 dark:bg-neutral-900"
+    >
       <h2 id="platform-accounts-heading" className="text-base font-medium">
         Platform accounts
       </h2>
@@ -127,9 +130,16 @@ function ConnectablePanel({
     );
   } else if (loadError) {
     body = (
-      <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
+      <div
+        role="alert"
+        className="rounded-md border border-red-300 bg-red-50 px-3 py-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200"
+      >
         <p>Your connections could not be loaded: {loadError}</p>
-        <button type="button" onClick={onRetry} className="mt-2 rounded-md border border-red-300 bg-white px-3 py-1.5 text-sm dark:border-red-800 dark:bg-red-900">
+        <button
+          type="button"
+          onClick={onRetry}
+          className="mt-2 rounded-md border border-red-300 bg-white px-3 py-1.5 text-sm dark:border-red-800 dark:bg-red-900"
+        >
           Try again
         </button>
       </div>

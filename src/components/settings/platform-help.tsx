@@ -47,7 +47,10 @@ const LOCAL_NOTE =
 
 function HelpBox({ title, children }: { title: string; children: React.ReactNode }) {
   return (
-    <aside aria-label={title} className="space-y-3 rounded-lg border border-neutral-200 bg-neutral-50 p-4 text-sm text-neutral-700 dark:border-neutral-800 dark:bg-neutral-900/60 dark:text-neutral-300">
+    <aside
+      aria-label={title}
+      className="space-y-3 rounded-lg border border-neutral-200 bg-neutral-50 p-4 text-sm text-neutral-700 dark:border-neutral-800 dark:bg-neutral-900/60 dark:text-neutral-300"
+    >
       <h3 className="font-medium text-neutral-900 dark:text-neutral-100">{title}</h3>
       {children}
     </aside>
@@ -125,7 +128,8 @@ export function AmplifyHelp() {
         </span>
       </div>
       <p className="text-xs text-neutral-500">
-        Leave the app ID empty and Huskit creates an app for your sites (that needs the first statement). With an existing app, you can drop the first statement.
+        Leave the app ID empty and Huskit creates an app for your sites (that needs the first statement). With an existing app, you can drop the first
+        statement.
       </p>
       <p className="text-xs text-neutral-500">
         Temporary keys (from a role or SSO, starting with ASIA) work too: paste their session token as well, and reconnect when they expire.
@@ -165,7 +169,9 @@ export function VercelHelp() {
           </a>{' '}
           and create a token scoped to the team your sites go to.
         </li>
-        <li>For a team, paste its ID too (Team settings → General, starts with <code className="font-mono text-xs">team_</code>).</li>
+        <li>
+          For a team, paste its ID too (Team settings → General, starts with <code className="font-mono text-xs">team_</code>).
+        </li>
       </ol>
       <p className="text-xs text-neutral-500">Each site becomes a Vercel project, deployed to production without a build.</p>
       {LOCAL_NOTE}

@@ -86,8 +86,12 @@ export function SiteEditor({ projectId }: { projectId: string }) {
       </header>
 
       {looksLikeSourceProject(files.map((f) => f.path)) && (
-        <p role="note" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
-          <strong>Build output needed.</strong> These look like the sources of a project (package.json, no index.html). Build it, then import its dist/ or build/ folder.
+        <p
+          role="note"
+          className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
+        >
+          <strong>Build output needed.</strong> These look like the sources of a project (package.json, no index.html). Build it, then import its dist/ or
+          build/ folder.
         </p>
       )}
 
@@ -108,21 +112,35 @@ export function SiteEditor({ projectId }: { projectId: string }) {
                 >
                   {f.path}
                 </button>
-                <button type="button" aria-label={`Rename ${f.path}`} className="hidden rounded px-1 text-neutral-500 group-hover:block focus:block" onClick={() => {
-                  const to = window.prompt(`Rename ${f.path} to`, f.path);
-                  if (to && to !== f.path) rename.mutate({ projectId, from: f.path, to });
-                }}>
+                <button
+                  type="button"
+                  aria-label={`Rename ${f.path}`}
+                  className="hidden rounded px-1 text-neutral-500 group-hover:block focus:block"
+                  onClick={() => {
+                    const to = window.prompt(`Rename ${f.path} to`, f.path);
+                    if (to && to !== f.path) rename.mutate({ projectId, from: f.path, to });
+                  }}
+                >
                   ✎
                 </button>
-                <button type="button" aria-label={`Delete ${f.path}`} className="hidden rounded px-1 text-red-600 group-hover:block focus:block" onClick={() => {
-                  if (window.confirm(`Delete ${f.path}? It will not be part of the next deploy.`)) remove.mutate({ projectId, path: f.path });
-                }}>
+                <button
+                  type="button"
+                  aria-label={`Delete ${f.path}`}
+                  className="hidden rounded px-1 text-red-600 group-hover:block focus:block"
+                  onClick={() => {
+                    if (window.confirm(`Delete ${f.path}? It will not be part of the next deploy.`)) remove.mutate({ projectId, path: f.path });
+                  }}
+                >
                   ×
                 </button>
               </li>
             ))}
           </ul>
-          <button type="button" onClick={() => void addFile()} className="mt-2 w-full rounded-md border border-dashed border-neutral-300 px-2 py-1 text-neutral-600 hover:bg-neutral-50 dark:border-neutral-700 dark:text-neutral-400">
+          <button
+            type="button"
+            onClick={() => void addFile()}
+            className="mt-2 w-full rounded-md border border-dashed border-neutral-300 px-2 py-1 text-neutral-600 hover:bg-neutral-50 dark:border-neutral-700 dark:text-neutral-400"
+          >
             + Add file
           </button>
           {(rename.error ?? remove.error) && (
@@ -132,19 +150,30 @@ export function SiteEditor({ projectId }: { projectId: string }) {
           )}
         </nav>
 
-        <section aria-label="Editor" className="min-h-[24rem] overflow-hidden rounded-lg border border-neutral-200 bg-white dark:border-neutral-800 dark:bg-neutral-900">
+        <section
+          aria-label="Editor"
+          className="min-h-[24rem] overflow-hidden rounded-lg border border-neutral-200 bg-white dark:border-neutral-800 dark:bg-neutral-900"
+        >
           {current === null && <p className="p-4 text-sm text-neutral-500">This site has no files yet.</p>}
           {current && isText && text.data && <CodeEditor key={current} path={current} value={text.data.text} onChange={setDraft} />}
           {current && !isText && IMAGE.test(current) && previewBase && (
             // eslint-disable-next-line @next/next/no-img-element
             <img src={`${previewBase}${encodePath(current)}`} alt={current} className="m-auto max-h-[28rem] max-w-full p-4" />
           )}
-          {current && !isText && !(IMAGE.test(current) && previewBase) && <p className="p-4 text-sm text-neutral-500">{current} is a binary file; it is deployed as it is.</p>}
+          {current && !isText && !(IMAGE.test(current) && previewBase) && (
+            <p className="p-4 text-sm text-neutral-500">{current} is a binary file; it is deployed as it is.</p>
+          )}
         </section>
 
         <section aria-label="Preview" className="overflow-hidden rounded-lg border border-neutral-200 bg-white dark:border-neutral-800">
           {previewBase ? (
-            <iframe key={previewKey} title="Live preview" src={previewBase} sandbox="allow-scripts allow-forms" className="h-full min-h-[24rem] w-full bg-white" />
+            <iframe
+              key={previewKey}
+              title="Live preview"
+              src={previewBase}
+              sandbox="allow-scripts allow-forms"
+              className="h-full min-h-[24rem] w-full bg-white"
+            />
           ) : (
             <p role="note" className="p-4 text-sm text-neutral-600">
               The live preview is off on this server: its operator has not set a preview origin (PREVIEW_ORIGIN). Deploy the site to see it.

@@ -61,7 +61,10 @@ export function SitesPage() {
         <ul className="divide-y divide-neutral-200 rounded-lg border border-neutral-200 bg-white dark:divide-neutral-800 dark:border-neutral-800 dark:bg-neutral-900">
           {projects.data?.map((p) => (
             <li key={p.id}>
-              <Link href={`/sites/${p.id}`} className="flex items-center justify-between px-4 py-3 hover:bg-neutral-50 focus-visible:outline-2 focus-visible:outline-accent dark:hover:bg-neutral-800">
+              <Link
+                href={`/sites/${p.id}`}
+                className="flex items-center justify-between px-4 py-3 hover:bg-neutral-50 focus-visible:outline-2 focus-visible:outline-accent dark:hover:bg-neutral-800"
+              >
                 <span className="font-medium">{p.name}</span>
                 <span className="text-sm text-neutral-500">edited {new Date(p.updatedAt).toLocaleString()}</span>
               </Link>
@@ -77,7 +80,13 @@ export function SitesPage() {
             <label htmlFor="site-name" className="block text-sm font-medium">
               Name
             </label>
-            <input id="site-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="My site" className="w-full rounded-md border border-neutral-300 bg-white px-3 py-2 text-sm focus-visible:outline-2 focus-visible:outline-accent dark:border-neutral-700 dark:bg-neutral-950" />
+            <input
+              id="site-name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="My site"
+              className="w-full rounded-md border border-neutral-300 bg-white px-3 py-2 text-sm focus-visible:outline-2 focus-visible:outline-accent dark:border-neutral-700 dark:bg-neutral-950"
+            />
           </div>
           <fieldset className="space-y-1.5">
             <legend className="text-sm font-medium">Template</legend>
@@ -88,7 +97,11 @@ export function SitesPage() {
               </label>
             ))}
           </fieldset>
-          <button type="submit" disabled={create.isPending} className="w-full rounded-md bg-accent px-4 py-2 text-sm font-medium text-white hover:bg-accent-strong focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent disabled:opacity-60">
+          <button
+            type="submit"
+            disabled={create.isPending}
+            className="w-full rounded-md bg-accent px-4 py-2 text-sm font-medium text-white hover:bg-accent-strong focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent disabled:opacity-60"
+          >
             Create from template
           </button>
         </form>
@@ -102,22 +115,38 @@ export function SitesPage() {
           }}
         >
           <h2 className="text-base font-medium">Import your files</h2>
-          <p className="text-sm text-neutral-600 dark:text-neutral-400">Drop a folder or a .zip here, or pick one. Import the build output (dist/ or build/), with an index.html at its root.</p>
+          <p className="text-sm text-neutral-600 dark:text-neutral-400">
+            Drop a folder or a .zip here, or pick one. Import the build output (dist/ or build/), with an index.html at its root.
+          </p>
           <div className="flex flex-wrap gap-2">
             <label className="cursor-pointer rounded-md border border-neutral-300 px-3 py-1.5 text-sm hover:bg-neutral-100 focus-within:outline-2 focus-within:outline-accent dark:border-neutral-700 dark:hover:bg-neutral-800">
               Choose folder
-              <input type="file" className="sr-only" data-testid="import-folder" {...{ webkitdirectory: '', directory: '' }} multiple onChange={(e) => e.target.files && void importFiles(e.target.files)} />
+              <input
+                type="file"
+                className="sr-only"
+                data-testid="import-folder"
+                {...{ webkitdirectory: '', directory: '' }}
+                multiple
+                onChange={(e) => e.target.files && void importFiles(e.target.files)}
+              />
             </label>
             <label className="cursor-pointer rounded-md border border-neutral-300 px-3 py-1.5 text-sm hover:bg-neutral-100 focus-within:outline-2 focus-within:outline-accent dark:border-neutral-700 dark:hover:bg-neutral-800">
               Choose .zip
-              <input type="file" accept=".zip,application/zip" className="sr-only" data-testid="import-zip" onChange={(e) => e.target.files && void importFiles(e.target.files)} />
+              <input
+                type="file"
+                accept=".zip,application/zip"
+                className="sr-only"
+                data-testid="import-zip"
+                onChange={(e) => e.target.files && void importFiles(e.target.files)}
+              />
             </label>
           </div>
           {progress && (
             <div aria-live="polite" className="space-y-1 text-sm">
               <ProgressBar value={progress.bytes} max={progress.totalBytes || 1} label={progress.phase === 'hashing' ? 'Hashing files' : 'Uploading files'} />
               <p className="tabular-nums text-neutral-600 dark:text-neutral-400">
-                {progress.phase === 'hashing' ? 'Hashing' : 'Uploaded'} {progress.files} of {progress.totalFiles} files · {formatBytes(progress.bytes)} of {formatBytes(progress.totalBytes)}
+                {progress.phase === 'hashing' ? 'Hashing' : 'Uploaded'} {progress.files} of {progress.totalFiles} files · {formatBytes(progress.bytes)} of{' '}
+                {formatBytes(progress.totalBytes)}
               </p>
             </div>
           )}

@@ -87,7 +87,10 @@ function site(host: string, urlPath = '/', method = 'GET', port = cloud.port): P
 }
 
 async function emulator(method: string, urlPath: string, body?: unknown, base = cloud.url) {
-  const res = await fetch(`${base}${urlPath}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  const res = await fetch(`${base}${urlPath}`, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+  });
   return res.json() as Promise<Record<string, unknown>>;
 }
 
@@ -104,7 +107,11 @@ async function raw(client: AwsClient, method: string, urlPath: string, body?: un
   return { status: res.status, type: res.headers.get('x-amzn-errortype'), headers: res.headers, json: (await res.json()) as Record<string, any> };
 }
 
-const amzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const amzDate = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 async function waitForJob(client: AmplifyClient, appId: string, branchName: string, jobId: string): Promise<Job> {
   const deadline = Date.now() + 10_000;
@@ -165,7 +172,11 @@ describe('deploying a site with the official SDK', () => {
     const created = await user.send(new CreateDeploymentCommand({ appId: app.appId, branchName }));
     expect(created.jobId).toBe('1');
     expect(created.fileUploadUrls).toEqual({});
-    expect(created.zipUploadUrl).toMatch(new RegExp(`^${cloud.url}/_s3/[^?]+\\?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=[^&]+&X-Amz-Date=\\d{8}T\\d{6}Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=[0-9a-f]{64}$`));
+    expect(created.zipUploadUrl).toMatch(
+      new RegExp(
+        `^${cloud.url}/_s3/[^?]+\\?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=[^&]+&X-Amz-Date=\\d{8}T\\d{6}Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=[0-9a-f]{64}$`,
+      ),
+    );
 
     const zip = await zipOf({ 'index.html': INDEX, 'css/site.css': CSS, 'img/logo.png': PNG });
     const put = await fetch(created.zipUploadUrl!, { method: 'PUT', body: zip });
@@ -265,7 +276,9 @@ describe('signature verification', () => {
     client.destroy();
     expect(err.name).toBe('InvalidSignatureException');
     expect(err.$metadata.httpStatusCode).toBe(403);
-    expect(err.message).toContain('The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+    expect(err.message).toContain(
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    );
     expect(err.message).toContain('The Canonical String for this request should have been');
   });
 
@@ -394,7 +407,9 @@ describe('branches', () => {
     expect(dup.message).toBe(`Failed to create branch. The branch main already exists for the app ${appId}`);
 
     for (let i = 1; i < 50; i += 7) {
-      await Promise.all(Array.from({ length: Math.min(7, 50 - i) }, (_, k) => user.send(new CreateBranchCommand({ appId, branchName: `b${String(i + k).padStart(2, '0')}` }))));
+      await Promise.all(
+        Array.from({ length: Math.min(7, 50 - i) }, (_, k) => user.send(new CreateBranchCommand({ appId, branchName: `b${String(i + k).padStart(2, '0')}` }))),
+      );
     }
     // One attempt only: the SDK would otherwise retry LimitExceededException as throttling.
     const once = sdk(LOCAL_AWS.user, { maxAttempts: 1 });
@@ -411,7 +426,9 @@ describe('branches', () => {
     expect(names).toHaveLength(50);
     expect(new Set(names).size).toBe(50);
     expect(names[0]).toBe('main');
-    const last = await user.send(new ListBranchesCommand({ appId, maxResults: 20, nextToken: (await user.send(new ListBranchesCommand({ appId, maxResults: 40 }))).nextToken }));
+    const last = await user.send(
+      new ListBranchesCommand({ appId, maxResults: 20, nextToken: (await user.send(new ListBranchesCommand({ appId, maxResults: 40 }))).nextToken }),
+    );
     expect(last.branches).toHaveLength(10);
     expect(last.nextToken).toBeUndefined();
   });
@@ -578,7 +595,9 @@ describe('faults and stats', () => {
       expect(blobs['amplify.siteFiles']).toBeGreaterThan(0);
 
       await emulator('POST', '/_emulator/faults', { rules: [{ target: 's3', kind: 'status', status: 503, count: 1 }] });
-      const created = await user.send(new StopJobCommand({ appId, branchName: 'main', jobId: jobId! })).then(() => user.send(new CreateDeploymentCommand({ appId, branchName: 'main' })));
+      const created = await user
+        .send(new StopJobCommand({ appId, branchName: 'main', jobId: jobId! }))
+        .then(() => user.send(new CreateDeploymentCommand({ appId, branchName: 'main' })));
       const slow = await fetch(created.zipUploadUrl!, { method: 'PUT', body: 'x' });
       expect(slow.status).toBe(503);
       expect(xmlCode(await slow.text())).toBe('SlowDown');

@@ -23,7 +23,8 @@ const API_BODY_LIMIT = 10 * 1024 * 1024;
  * "You must provide the Content-Length HTTP header.").
  */
 function refuseChunked(ctx: RequestContext): void {
-  if (ctx.req.headers['transfer-encoding'] !== undefined) throw new AmplifyError(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
+  if (ctx.req.headers['transfer-encoding'] !== undefined)
+    throw new AmplifyError(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
 }
 
 interface Call {
@@ -127,7 +128,8 @@ export const createAmplify: PlatformFactory = (services): EmulatorPlatform => {
     const { app, branch } = branchOf(call);
     const input = Input.parse(call.body);
     const fileMap = input.stringMap('fileMap');
-    if (fileMap && Object.keys(fileMap).length) throw badRequest('This local cloud supports zip deployments only: call CreateDeployment without fileMap and PUT a zip to zipUploadUrl.');
+    if (fileMap && Object.keys(fileMap).length)
+      throw badRequest('This local cloud supports zip deployments only: call CreateDeployment without fileMap and PUT a zip to zipUploadUrl.');
     const job = state.createDeployment(branch);
     return { jobId: job.jobId, zipUploadUrl: await uploads.mint(app.appId, job.uploadId), fileUploadUrls: {} };
   });

@@ -22,7 +22,9 @@ export const limitExceeded = (message: string) => new AmplifyError(429, 'LimitEx
 
 /** AWS's standard wording for a request member that fails the model's constraints. */
 export const validation = (member: string, value: unknown, constraint: string) =>
-  badRequest(`1 validation error detected: Value ${value === undefined || value === null ? 'null' : `'${String(value)}'`} at '${member}' failed to satisfy constraint: ${constraint}`);
+  badRequest(
+    `1 validation error detected: Value ${value === undefined || value === null ? 'null' : `'${String(value)}'`} at '${member}' failed to satisfy constraint: ${constraint}`,
+  );
 
 /** Headers every Amplify answer carries; Date is the emulator's clock, which the SDK uses to correct skew. */
 function awsHeaders(now: number): Record<string, string> {

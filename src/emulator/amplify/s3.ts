@@ -38,7 +38,12 @@ export function sendS3Error(res: ServerResponse, err: S3Error): void {
   const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${Object.entries(fields)
     .map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`)
     .join('')}</Error>`;
-  res.writeHead(err.status, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(xml)), 'x-amz-request-id': requestId, ...err.headers });
+  res.writeHead(err.status, {
+    'content-type': 'application/xml',
+    'content-length': String(Buffer.byteLength(xml)),
+    'x-amz-request-id': requestId,
+    ...err.headers,
+  });
   res.end(xml);
 }
 
@@ -79,7 +84,11 @@ export class UploadUrls {
   async mint(appId: string, uploadId: string): Promise<string> {
     const origin = this.services.origin();
     const path = `${S3_PREFIX}/${this.bucket}/${appId}/${uploadId}.zip`;
-    const query = await this.presign(this.request('PUT', new URL(origin).host, path, {}), new Date(this.services.clock.now()), this.services.config.aws.presignExpiresSeconds);
+    const query = await this.presign(
+      this.request('PUT', new URL(origin).host, path, {}),
+      new Date(this.services.clock.now()),
+      this.services.config.aws.presignExpiresSeconds,
+    );
     const qs = AUTH_PARAMS.map((k) => `${k}=${encodeURIComponent(String(query[k]))}`).join('&');
     return `${origin}${path}?${qs}`;
   }
@@ -87,10 +96,15 @@ export class UploadUrls {
   /** Checks a request against its query-string signature the way S3 does; throws S3Error. */
   async verify(req: IncomingMessage): Promise<void> {
     if (req.headers.authorization) {
-      throw new S3Error(400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified', {
-        ArgumentName: 'Authorization',
-        ArgumentValue: String(req.headers.authorization),
-      });
+      throw new S3Error(
+        400,
+        'InvalidArgument',
+        'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+        {
+          ArgumentName: 'Authorization',
+          ArgumentValue: String(req.headers.authorization),
+        },
+      );
     }
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
@@ -102,17 +116,33 @@ export class UploadUrls {
     };
     if (AUTH_PARAMS.every((k) => param(k) === undefined)) throw new S3Error(403, 'AccessDenied', 'Access Denied');
     if (AUTH_PARAMS.some((k) => !param(k))) {
-      throw new S3Error(400, 'AuthorizationQueryParametersError', 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.');
+      throw new S3Error(
+        400,
+        'AuthorizationQueryParametersError',
+        'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+      );
     }
-    if (param('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') throw new S3Error(400, 'AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
+    if (param('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256')
+      throw new S3Error(400, 'AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
 
     const [accessKeyId, , region, service] = param('X-Amz-Credential')!.split('/');
     if (accessKeyId !== UPLOAD_KEY.accessKeyId) {
       throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId ?? '' });
     }
     const expectedRegion = this.services.config.aws.region;
-    if (region !== expectedRegion) throw new S3Error(400, 'AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; the region '${region}' is wrong; expecting '${expectedRegion}'`, { Region: expectedRegion });
-    if (service !== 's3') throw new S3Error(400, 'AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; incorrect service '${service}'. This endpoint belongs to 's3'.`);
+    if (region !== expectedRegion)
+      throw new S3Error(
+        400,
+        'AuthorizationQueryParametersError',
+        `Error parsing the X-Amz-Credential parameter; the region '${region}' is wrong; expecting '${expectedRegion}'`,
+        { Region: expectedRegion },
+      );
+    if (service !== 's3')
+      throw new S3Error(
+        400,
+        'AuthorizationQueryParametersError',
+        `Error parsing the X-Amz-Credential parameter; incorrect service '${service}'. This endpoint belongs to 's3'.`,
+      );
     const date = parseAmzDate(param('X-Amz-Date')!);
     if (!date) throw new S3Error(400, 'AuthorizationQueryParametersError', "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
     const expires = Number(param('X-Amz-Expires'));
@@ -134,11 +164,19 @@ export class UploadUrls {
     const rest: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(query)) if (!(AUTH_PARAMS as readonly string[]).includes(k) && k !== 'X-Amz-Security-Token') rest[k] = v;
     const expected = await this.presign(this.request(req.method ?? 'GET', req.headers.host ?? '', path, rest), date, expires);
-    if (expected['X-Amz-SignedHeaders'] !== param('X-Amz-SignedHeaders') || !constantTimeEqual(String(expected['X-Amz-Signature']), param('X-Amz-Signature')!)) {
-      throw new S3Error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-        AWSAccessKeyId: accessKeyId,
-        SignatureProvided: param('X-Amz-Signature')!,
-      });
+    if (
+      expected['X-Amz-SignedHeaders'] !== param('X-Amz-SignedHeaders') ||
+      !constantTimeEqual(String(expected['X-Amz-Signature']), param('X-Amz-Signature')!)
+    ) {
+      throw new S3Error(
+        403,
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+        {
+          AWSAccessKeyId: accessKeyId,
+          SignatureProvided: param('X-Amz-Signature')!,
+        },
+      );
     }
   }
 }
@@ -173,7 +211,8 @@ export function createS3Surface(urls: UploadUrls, onUpload: (target: UploadTarge
     try {
       await urls.verify(ctx.req);
       if (ctx.req.method !== 'PUT') throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
-      if (ctx.params.bucket !== urls.bucket) throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: ctx.params.bucket ?? '' });
+      if (ctx.params.bucket !== urls.bucket)
+        throw new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: ctx.params.bucket ?? '' });
       // A presigned PUT carries its length: S3 takes no chunked body without aws-chunked signing.
       if (ctx.req.headers['content-length'] === undefined) throw new S3Error(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
       const bytes = await ctx.body(UPLOAD_LIMIT);
@@ -195,4 +234,3 @@ export function createS3Surface(urls: UploadUrls, onUpload: (target: UploadTarge
     sendFault: (res, fault) => sendS3Error(res, s3Fault(fault)),
   };
 }
-

@@ -39,7 +39,10 @@ export function parseAmzDate(value: string): Date | undefined {
 }
 
 export function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Query pairs of a raw query string, decoded (without turning `+` into a space, as SigV4 does). */
@@ -74,7 +77,11 @@ export class SigV4Verifier {
       signer = new VerifyingSigner({
         service: SERVICE,
         region: this.config.aws.region,
-        credentials: { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey, ...(identity.sessionToken ? { sessionToken: identity.sessionToken } : {}) },
+        credentials: {
+          accessKeyId: identity.accessKeyId,
+          secretAccessKey: identity.secretAccessKey,
+          ...(identity.sessionToken ? { sessionToken: identity.sessionToken } : {}),
+        },
         sha256: Sha256,
         uriEscapePath: true,
         applyChecksum: false,
@@ -90,7 +97,10 @@ export class SigV4Verifier {
     if (!authorization) throw new AmplifyError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
 
     const m = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(authorization);
-    if (!m) throw incomplete(`Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters of the AWS4-HMAC-SHA256 algorithm. Authorization=${authorization}`);
+    if (!m)
+      throw incomplete(
+        `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters of the AWS4-HMAC-SHA256 algorithm. Authorization=${authorization}`,
+      );
     const params: Record<string, string> = {};
     for (const part of m[1]!.split(',')) {
       const eq = part.indexOf('=');
@@ -115,15 +125,21 @@ export class SigV4Verifier {
       const token = headerValue(req, 'x-amz-security-token');
       if (!token || !constantTimeEqual(token, identity.sessionToken)) throw invalidToken();
     }
-    if (extra.length || !scopeDate || !region || !service || !terminator) throw incomplete(`Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${params.Credential}'`);
-    if (scopeDate !== amzDate.slice(0, 8)) throw invalidSignature(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+    if (extra.length || !scopeDate || !region || !service || !terminator)
+      throw incomplete(`Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${params.Credential}'`);
+    if (scopeDate !== amzDate.slice(0, 8))
+      throw invalidSignature(
+        `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
+      );
     if (region !== this.config.aws.region) throw invalidSignature(`Credential should be scoped to a valid region, not '${region}'. `);
     if (service !== SERVICE) throw invalidSignature(`Credential should be scoped to correct service: '${SERVICE}'. `);
     if (terminator !== 'aws4_request') throw invalidSignature(`Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `);
 
     const skew = signingDate.getTime() - now;
-    if (skew < -MAX_SKEW_MS) throw invalidSignature(`Signature expired: ${amzDate} is now earlier than ${formatAmzDate(now - MAX_SKEW_MS)} (${formatAmzDate(now)} - 15 min.)`);
-    if (skew > MAX_SKEW_MS) throw invalidSignature(`Signature not yet current: ${amzDate} is still later than ${formatAmzDate(now + MAX_SKEW_MS)} (${formatAmzDate(now)} + 15 min.)`);
+    if (skew < -MAX_SKEW_MS)
+      throw invalidSignature(`Signature expired: ${amzDate} is now earlier than ${formatAmzDate(now - MAX_SKEW_MS)} (${formatAmzDate(now)} - 15 min.)`);
+    if (skew > MAX_SKEW_MS)
+      throw invalidSignature(`Signature not yet current: ${amzDate} is still later than ${formatAmzDate(now + MAX_SKEW_MS)} (${formatAmzDate(now)} + 15 min.)`);
 
     const signedHeaders = params.SignedHeaders!.split(';').map((h) => h.trim().toLowerCase());
     if (!signedHeaders.includes('host')) throw invalidSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
@@ -160,7 +176,9 @@ export class SigV4Verifier {
     if (!constantTimeEqual(expected, params.Signature!)) {
       const scope = `${scopeDate}/${region}/${service}/${terminator}`;
       const { canonical, stringToSign } = await signer.explain(request, signableHeaders, payloadHash, amzDate, scope);
-      throw invalidSignature(`${MISMATCH}\n\nThe Canonical String for this request should have been\n'${canonical}'\n\nThe String-to-Sign should have been\n'${stringToSign}'\n`);
+      throw invalidSignature(
+        `${MISMATCH}\n\nThe Canonical String for this request should have been\n'${canonical}'\n\nThe String-to-Sign should have been\n'${stringToSign}'\n`,
+      );
     }
     return identity;
   }

@@ -212,7 +212,9 @@ export class AmplifyState {
   createBranch(app: App, branchName: string, settings: Partial<BranchSettings>): Branch {
     if (app.branches.has(branchName)) throw badRequest(`Failed to create branch. The branch ${branchName} already exists for the app ${app.appId}`);
     if (app.branches.size >= this.services.config.aws.branchLimit) {
-      throw limitExceeded(`Failed to create branch. You have reached the maximum number of branches (${this.services.config.aws.branchLimit}) for the app ${app.appId}.`);
+      throw limitExceeded(
+        `Failed to create branch. You have reached the maximum number of branches (${this.services.config.aws.branchLimit}) for the app ${app.appId}.`,
+      );
     }
     const now = this.now;
     const branch: Branch = {
@@ -280,7 +282,9 @@ export class AmplifyState {
   createDeployment(branch: Branch): Job {
     for (const job of this.listJobs(branch)) {
       if (UNFINISHED.has(this.view(job).status)) {
-        throw badRequest(`The last job(deployment) ${job.jobId} was not finished, please wait until it finish or use StopJob operation to cancel it before creating a new deployment.`);
+        throw badRequest(
+          `The last job(deployment) ${job.jobId} was not finished, please wait until it finish or use StopJob operation to cancel it before creating a new deployment.`,
+        );
       }
     }
     const now = this.now;
@@ -342,7 +346,13 @@ export class AmplifyState {
     if (final) {
       const steps: StepView[] = [];
       if (final.endTime >= deployStart) {
-        steps.push({ stepName: 'DEPLOY', status: final.status, startTime: deployStart, endTime: final.endTime, ...(final.reason ? { statusReason: final.reason } : {}) });
+        steps.push({
+          stepName: 'DEPLOY',
+          status: final.status,
+          startTime: deployStart,
+          endTime: final.endTime,
+          ...(final.reason ? { statusReason: final.reason } : {}),
+        });
         if (final.status === 'SUCCEED') steps.push({ stepName: 'VERIFY', status: 'SUCCEED', startTime: final.endTime, endTime: final.endTime });
       }
       return { status: final.status, endTime: final.endTime, steps };

@@ -54,7 +54,8 @@ export class Input {
   stringMap(name: string): Record<string, string> | undefined {
     const v = this.body[name];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) throw badRequest(`Member '${name}' must be a map of strings.`);
+    if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string'))
+      throw badRequest(`Member '${name}' must be a map of strings.`);
     return { ...(v as Record<string, string>) };
   }
 
@@ -64,7 +65,8 @@ export class Input {
     if (!Array.isArray(v)) throw badRequest("Member 'customRules' must be a list.");
     return v.map((rule: unknown, i) => {
       const r = rule as Record<string, unknown>;
-      if (!r || typeof r.source !== 'string' || typeof r.target !== 'string') throw validation(`customRules.${i + 1}.member.source`, undefined, 'Member must not be null');
+      if (!r || typeof r.source !== 'string' || typeof r.target !== 'string')
+        throw validation(`customRules.${i + 1}.member.source`, undefined, 'Member must not be null');
       return {
         source: r.source,
         target: r.target,

@@ -36,8 +36,7 @@ export const createCloudflare: PlatformFactory = (services) => {
     const header = ctx.req.headers.authorization;
     if (header === undefined) throw authError();
     const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
-    if (!m)
-      throw new CloudflareError(400, 6003, 'Invalid request headers', {}, [{ code: 6111, message: 'Invalid format for Authorization header' }]);
+    if (!m) throw new CloudflareError(400, 6003, 'Invalid request headers', {}, [{ code: 6111, message: 'Invalid format for Authorization header' }]);
     const token = config.tokens.find((t) => t.value === m[1]);
     if (!token || token.status !== 'active') throw authError();
     rateLimit(token.value);
@@ -119,8 +118,7 @@ export const createCloudflare: PlatformFactory = (services) => {
       throw new CloudflareError(400, 10021, 'The "metadata" part is not valid JSON.');
     }
     const entry = metadata.main_module ?? metadata.body_part;
-    if (entry && !parts.some((p) => p.name === entry))
-      throw new CloudflareError(400, 10021, `No such module "${entry}": the upload has no part of that name.`);
+    if (entry && !parts.some((p) => p.name === entry)) throw new CloudflareError(400, 10021, `No such module "${entry}": the upload has no part of that name.`);
     if (entry) throw new CloudflareError(400, 10021, 'The local cloud runs assets-only Workers: send no main_module or body_part.');
 
     const assetsConfig = metadata.assets?.config ?? {};
@@ -191,20 +189,29 @@ export const createCloudflare: PlatformFactory = (services) => {
     const header = ctx.req.headers.authorization ?? '';
     const token = config.tokens.find((t) => header === `Bearer ${t.value}`);
     if (!token || token.kind !== 'user') throw new CloudflareError(401, 1000, 'Invalid API Token');
-    sendResult(ctx.res, { id: token.id, status: token.status }, 200, { messages: [{ code: 10000, message: 'This API Token is valid and active', type: null }] });
+    sendResult(ctx.res, { id: token.id, status: token.status }, 200, {
+      messages: [{ code: 10000, message: 'This API Token is valid and active', type: null }],
+    });
   });
 
   r('GET', '/accounts/:account/tokens/verify', (ctx) => {
     const token = authenticate(ctx, ctx.params.account);
-    sendResult(ctx.res, { id: token.id, status: token.status }, 200, { messages: [{ code: 10000, message: 'This API Token is valid and active', type: null }] });
+    sendResult(ctx.res, { id: token.id, status: token.status }, 200, {
+      messages: [{ code: 10000, message: 'This API Token is valid and active', type: null }],
+    });
   });
 
   r('GET', '/accounts', (ctx) => {
     const token = authenticate(ctx);
     const list = token.accountIds.map((id) => account(id)).filter((a) => a !== undefined);
-    sendResult(ctx.res, list.map((a) => ({ id: a.id, name: a.name, type: 'standard', settings: {}, created_on: '2026-01-01T00:00:00Z' })), 200, {
-      result_info: { page: 1, per_page: 20, count: list.length, total_count: list.length },
-    });
+    sendResult(
+      ctx.res,
+      list.map((a) => ({ id: a.id, name: a.name, type: 'standard', settings: {}, created_on: '2026-01-01T00:00:00Z' })),
+      200,
+      {
+        result_info: { page: 1, per_page: 20, count: list.length, total_count: list.length },
+      },
+    );
   });
 
   r('GET', '/accounts/:account', (ctx) => {
@@ -225,7 +232,12 @@ export const createCloudflare: PlatformFactory = (services) => {
     const s = requireScript(ctx.params.account!, ctx.params.script!);
     sendResult(ctx.res, {
       id: s.name,
-      default_environment: { environment: 'production', created_on: s.createdOn, modified_on: s.modifiedOn, script: { tag: s.tag, tags: [], last_deployed_from: 'api' } },
+      default_environment: {
+        environment: 'production',
+        created_on: s.createdOn,
+        modified_on: s.modifiedOn,
+        script: { tag: s.tag, tags: [], last_deployed_from: 'api' },
+      },
       created_on: s.createdOn,
       modified_on: s.modifiedOn,
     });
@@ -332,7 +344,11 @@ export const createCloudflare: PlatformFactory = (services) => {
     validScriptName(name);
     let script = state.script(accountId, name);
     if (!script && state.scriptsOf(accountId).length >= config.workerLimit)
-      throw new CloudflareError(403, 10037, `You have exceeded the limit of ${config.workerLimit} Workers on your account. Delete a Worker or upgrade your plan.`);
+      throw new CloudflareError(
+        403,
+        10037,
+        `You have exceeded the limit of ${config.workerLimit} Workers on your account. Delete a Worker or upgrade your plan.`,
+      );
     if (!script && !account(accountId)!.subdomain && state.scriptsOf(accountId).length === 0)
       throw new CloudflareError(403, 10063, 'A workers.dev subdomain is required. Register one before uploading a Worker.');
     const fields = await versionFromUpload(ctx, accountId, script);
@@ -459,10 +475,13 @@ export const createCloudflare: PlatformFactory = (services) => {
     // Without both fields and the API date wrangler sends, the answer depends on defaults Cloudflare may
     // change (packages/deploy-helpers/src/triggers/deploy.ts: `{enabled, previews_enabled}` with
     // `Cloudflare-Workers-Script-Api-Date: 2025-08-01`); the local cloud refuses such a request.
-    if (typeof body.previews_enabled !== 'boolean')
-      throw new CloudflareError(400, 10021, '"previews_enabled" must be true or false: send it with "enabled".');
+    if (typeof body.previews_enabled !== 'boolean') throw new CloudflareError(400, 10021, '"previews_enabled" must be true or false: send it with "enabled".');
     if (ctx.req.headers['cloudflare-workers-script-api-date'] !== SCRIPT_API_DATE)
-      throw new CloudflareError(400, 10021, `Send the header Cloudflare-Workers-Script-Api-Date: ${SCRIPT_API_DATE}, so that the defaults of this endpoint cannot shift.`);
+      throw new CloudflareError(
+        400,
+        10021,
+        `Send the header Cloudflare-Workers-Script-Api-Date: ${SCRIPT_API_DATE}, so that the defaults of this endpoint cannot shift.`,
+      );
     if (body.enabled && !account(script.accountId)!.subdomain)
       throw new CloudflareError(403, 10063, 'A workers.dev subdomain is required. Register one before enabling workers.dev.');
     script.subdomainEnabled = body.enabled;
@@ -514,8 +533,7 @@ export const createCloudflare: PlatformFactory = (services) => {
         sendFault(res, fault) {
           const status = fault.status ?? 500;
           const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
-          if (status === 429)
-            return sendCloudflareError(res, new CloudflareError(429, 971, 'Please wait and consider throttling your request speed', headers));
+          if (status === 429) return sendCloudflareError(res, new CloudflareError(429, 971, 'Please wait and consider throttling your request speed', headers));
           sendCloudflareError(res, new CloudflareError(status, 10013, 'An unknown error has occurred', headers));
         },
       },
@@ -559,4 +577,3 @@ export const createCloudflare: PlatformFactory = (services) => {
   };
   return platform;
 };
-

@@ -27,7 +27,10 @@ interface SiteFile {
 }
 
 // A small PNG (1×1, red) and bytes that are not valid UTF-8, to prove binary survives.
-const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082',
+  'hex',
+);
 
 const site = (): Record<string, SiteFile> => ({
   '/index.html': { bytes: Buffer.from('<!doctype html><h1>Home</h1>'), type: 'text/html; charset=utf-8' },
@@ -40,7 +43,11 @@ const site = (): Record<string, SiteFile> => ({
 });
 
 /** A content hash as the product computes it: bytes and extension, 32 hex characters. */
-const hashOf = (p: string, bytes: Buffer) => createHash('sha256').update(bytes.toString('base64') + path.extname(p).slice(1)).digest('hex').slice(0, 32);
+const hashOf = (p: string, bytes: Buffer) =>
+  createHash('sha256')
+    .update(bytes.toString('base64') + path.extname(p).slice(1))
+    .digest('hex')
+    .slice(0, 32);
 
 async function deploy(
   script: string,
@@ -62,7 +69,10 @@ async function deploy(
     );
     if (uploaded.jwt) completion = uploaded.jwt;
   }
-  const metadata = { assets: { jwt: completion, config: { html_handling: 'auto-trailing-slash', not_found_handling: '404-page', ...assetsConfig } }, compatibility_date: '2026-11-01' };
+  const metadata = {
+    assets: { jwt: completion, config: { html_handling: 'auto-trailing-slash', not_found_handling: '404-page', ...assetsConfig } },
+    compatibility_date: '2026-11-01',
+  };
   const result = await client.workers.scripts.update(
     script,
     { account_id: account, metadata: new File([JSON.stringify(metadata)], 'metadata.json', { type: 'application/json' }) as never },
@@ -97,7 +107,11 @@ describe('Cloudflare surface with the official SDK', () => {
       _headers: '/css/*\n  Cache-Control: public, max-age=31536000\n',
       _redirects: '/old /about 301\n/blog/* /docs/:splat 302\n',
     });
-    expect(buckets.flat().sort()).toEqual(Object.entries(files).map(([p, f]) => hashOf(p, f.bytes)).sort());
+    expect(buckets.flat().sort()).toEqual(
+      Object.entries(files)
+        .map(([p, f]) => hashOf(p, f.bytes))
+        .sort(),
+    );
 
     // HTML answers at its canonical URL (auto-trailing-slash redirects /about.html to /about).
     const canonical = (p: string) => p.replace(/index\.html$/, '').replace(/\.html$/, '');
@@ -143,16 +157,30 @@ describe('Cloudflare surface with the official SDK', () => {
     const session = await cf.workers.scripts.assets.upload.create('redeploy', { account_id: ACCOUNT, manifest });
     expect(session.buckets).toEqual([[hashOf('/css/site.css', files['/css/site.css'].bytes)]]);
     const up = await cf.workers.assets.upload.create(
-      { account_id: ACCOUNT, base64: true, body: { [session.buckets![0]![0]!]: new File([files['/css/site.css'].bytes.toString('base64')], 'x', { type: 'text/css; charset=utf-8' }) } as never },
+      {
+        account_id: ACCOUNT,
+        base64: true,
+        body: { [session.buckets![0]![0]!]: new File([files['/css/site.css'].bytes.toString('base64')], 'x', { type: 'text/css; charset=utf-8' }) } as never,
+      },
       { headers: { Authorization: `Bearer ${session.jwt}` } },
     );
-    const version = await cf.workers.scripts.versions.create('redeploy', {
-      account_id: ACCOUNT,
-      metadata: new File([JSON.stringify({ assets: { jwt: up.jwt }, compatibility_date: '2026-11-01' })], 'metadata.json', { type: 'application/json' }) as never,
-    }, SEND_AS_MULTIPART);
+    const version = await cf.workers.scripts.versions.create(
+      'redeploy',
+      {
+        account_id: ACCOUNT,
+        metadata: new File([JSON.stringify({ assets: { jwt: up.jwt }, compatibility_date: '2026-11-01' })], 'metadata.json', {
+          type: 'application/json',
+        }) as never,
+      },
+      SEND_AS_MULTIPART,
+    );
     // Not live until deployed.
     expect((await fetchSite(cloud.url, host('redeploy'), '/css/site.css')).body.toString()).toBe('body{color:red}');
-    await cf.workers.scripts.deployments.create('redeploy', { account_id: ACCOUNT, strategy: 'percentage', versions: [{ version_id: version.id!, percentage: 100 }] });
+    await cf.workers.scripts.deployments.create('redeploy', {
+      account_id: ACCOUNT,
+      strategy: 'percentage',
+      versions: [{ version_id: version.id!, percentage: 100 }],
+    });
     expect((await fetchSite(cloud.url, host('redeploy'), '/css/site.css')).body.toString()).toBe('body{color:blue}');
 
     const after = await cloudStats(cloud.url);
@@ -185,7 +213,9 @@ describe('Cloudflare surface with the official SDK', () => {
     expect(list.result.items).toHaveLength(2);
     expect(list.result.items[0]).toMatchObject({ id: version.id, annotations: { 'workers/tag': 'tag-1', 'workers/message': 'hello' } });
     expect((await cf.workers.scripts.versions.get(version.id!, { account_id: ACCOUNT, script_name: 'annotated' })).id).toBe(version.id);
-    const missing = await cf.workers.scripts.versions.get('00000000-0000-4000-8000-000000000000', { account_id: ACCOUNT, script_name: 'annotated' }).catch((e: unknown) => e);
+    const missing = await cf.workers.scripts.versions
+      .get('00000000-0000-4000-8000-000000000000', { account_id: ACCOUNT, script_name: 'annotated' })
+      .catch((e: unknown) => e);
     expect((missing as { status: number }).status).toBe(404);
   });
 
@@ -284,7 +314,10 @@ describe('Cloudflare surface refuses what the real one refuses', () => {
     });
     expect(await codeOf(huge)).toEqual({ status: 400, code: 10304 });
 
-    const badName = await api(`/accounts/${ACCOUNT}/workers/scripts/My_Site!/assets-upload-session`, { method: 'POST', body: JSON.stringify({ manifest: {} }) });
+    const badName = await api(`/accounts/${ACCOUNT}/workers/scripts/My_Site!/assets-upload-session`, {
+      method: 'POST',
+      body: JSON.stringify({ manifest: {} }),
+    });
     expect(await codeOf(badName)).toEqual({ status: 400, code: 10016 });
   });
 
@@ -315,11 +348,20 @@ describe('Cloudflare surface refuses what the real one refuses', () => {
   });
 
   it('refuses a compatibility_date in the future or not a date', async () => {
-    const session = await (await api(`/accounts/${ACCOUNT}/workers/scripts/dated/assets-upload-session`, { method: 'POST', body: JSON.stringify({ manifest: {} }) })).json();
+    const session = await (
+      await api(`/accounts/${ACCOUNT}/workers/scripts/dated/assets-upload-session`, { method: 'POST', body: JSON.stringify({ manifest: {} }) })
+    ).json();
     const put = (date: string) => {
       const form = new FormData();
-      form.append('metadata', new File([JSON.stringify({ assets: { jwt: session.result.jwt }, compatibility_date: date })], 'metadata.json', { type: 'application/json' }));
-      return fetch(`${cloud.url}/client/v4/accounts/${ACCOUNT}/workers/scripts/dated`, { method: 'PUT', headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}` }, body: form });
+      form.append(
+        'metadata',
+        new File([JSON.stringify({ assets: { jwt: session.result.jwt }, compatibility_date: date })], 'metadata.json', { type: 'application/json' }),
+      );
+      return fetch(`${cloud.url}/client/v4/accounts/${ACCOUNT}/workers/scripts/dated`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}` },
+        body: form,
+      });
     };
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     expect(await codeOf(await put(tomorrow))).toEqual({ status: 400, code: 10021 });
@@ -349,7 +391,10 @@ describe('faults on purpose', () => {
     const run = async () => {
       await setFaults(cloud.url, { seed: 42, rules: [{ target: 'cloudflare', route: '/tokens/verify', kind: 'status', status: 503, probability: 0.5 }] });
       const statuses: number[] = [];
-      for (let i = 0; i < 12; i++) statuses.push((await fetch(`${cloud.url}/client/v4/user/tokens/verify`, { headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}` } })).status);
+      for (let i = 0; i < 12; i++)
+        statuses.push(
+          (await fetch(`${cloud.url}/client/v4/user/tokens/verify`, { headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}` } })).status,
+        );
       return statuses;
     };
     const first = await run();
@@ -361,7 +406,9 @@ describe('faults on purpose', () => {
   it('drops the connection when told to', async () => {
     await setFaults(cloud.url, { rules: [{ target: 'cloudflare', kind: 'drop', count: 1 }] });
     await expect(fetch(`${cloud.url}/client/v4/user/tokens/verify`)).rejects.toThrow();
-    expect((await fetch(`${cloud.url}/client/v4/user/tokens/verify`, { headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}` } })).status).toBe(200);
+    expect((await fetch(`${cloud.url}/client/v4/user/tokens/verify`, { headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}` } })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -372,7 +419,10 @@ describe('persistence', () => {
     const persistDir = mkdtempSync(path.join(tmpdir(), 'huskit-cloud-'));
     const first = await startCloud(defaultCloudConfig({ port: 0, persistDir }));
     const client = new Cloudflare({ apiToken: LOCAL_CLOUDFLARE.platformToken, baseURL: `${first.url}/client/v4`, maxRetries: 0 });
-    const files = { '/index.html': { bytes: Buffer.from('<h1>kept</h1>'), type: 'text/html; charset=utf-8' }, '/img/logo.png': { bytes: PNG, type: 'image/png' } };
+    const files = {
+      '/index.html': { bytes: Buffer.from('<h1>kept</h1>'), type: 'text/html; charset=utf-8' },
+      '/img/logo.png': { bytes: PNG, type: 'image/png' },
+    };
     await deploy('kept', files, {}, client);
     await first.close();
 

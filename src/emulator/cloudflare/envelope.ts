@@ -15,7 +15,13 @@ export class CloudflareError extends Error {
 }
 
 export function sendResult(res: ServerResponse, result: unknown, status = 200, extra: { messages?: unknown[]; result_info?: unknown } = {}): void {
-  sendJson(res, status, { success: true, errors: [], messages: extra.messages ?? [], result, ...(extra.result_info ? { result_info: extra.result_info } : {}) });
+  sendJson(res, status, {
+    success: true,
+    errors: [],
+    messages: extra.messages ?? [],
+    result,
+    ...(extra.result_info ? { result_info: extra.result_info } : {}),
+  });
 }
 
 export function sendCloudflareError(res: ServerResponse, err: CloudflareError): void {
@@ -32,6 +38,5 @@ export function sendCloudflareError(res: ServerResponse, err: CloudflareError): 
   );
 }
 
-export const notFoundWorker = (name: string) =>
-  new CloudflareError(404, 10007, `This Worker does not exist on your account. (script: ${name})`);
+export const notFoundWorker = (name: string) => new CloudflareError(404, 10007, `This Worker does not exist on your account. (script: ${name})`);
 export const authError = () => new CloudflareError(403, 10000, 'Authentication error');

@@ -16,7 +16,11 @@ export interface AssetTokenClaims {
 
 export function signAssetToken(claims: AssetTokenClaims, nowMs: number, ttlSeconds: number): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
-  return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(iat).setExpirationTime(iat + ttlSeconds).sign(secret);
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSeconds)
+    .sign(secret);
 }
 
 export async function verifyAssetToken(token: string, purpose: AssetTokenClaims['purpose'], accountId: string, nowMs: number): Promise<AssetTokenClaims> {

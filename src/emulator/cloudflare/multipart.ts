@@ -27,7 +27,12 @@ export async function readMultipart(req: IncomingMessage, onBytes: (n: number) =
   );
   let form: FormData;
   try {
-    form = await new Request('http://multipart.local/', { method: 'POST', headers: { 'content-type': type }, body: counted, duplex: 'half' } as RequestInit).formData();
+    form = await new Request('http://multipart.local/', {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: counted,
+      duplex: 'half',
+    } as RequestInit).formData();
   } catch (err) {
     if (err instanceof CloudflareError) throw err;
     if ((err as { cause?: unknown }).cause instanceof CloudflareError) throw (err as { cause: CloudflareError }).cause;

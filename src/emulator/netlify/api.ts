@@ -8,7 +8,18 @@ import type { NetlifyToken } from './config';
 import type { EmulatorPlatform, PlatformFactory } from '../platform';
 import type { RequestContext } from '../router';
 import { sendJson } from '../http';
-import { badRequest, faultError, frameworkError, nameInvalid, nameTaken, NetlifyError, notFound, sendNetlifyError, unauthorized, unprocessable } from './errors';
+import {
+  badRequest,
+  faultError,
+  frameworkError,
+  nameInvalid,
+  nameTaken,
+  NetlifyError,
+  notFound,
+  sendNetlifyError,
+  unauthorized,
+  unprocessable,
+} from './errors';
 import { parseSiteHost, serveDeploy } from './serve';
 import { NetlifyState, type Deploy, type Site } from './state';
 import { TailRouter } from './tail-router';
@@ -58,7 +69,8 @@ export const createNetlify: PlatformFactory = (services): EmulatorPlatform => {
       'x-ratelimit-reset': resetSeconds(w, MINUTE),
     };
     for (const [name, value] of Object.entries(headers)) ctx.res.setHeader(name, value);
-    if (w.count > config.requestsPerMinute) throw new NetlifyError(429, 'API rate limit exceeded, see https://docs.netlify.com/api/get-started/#rate-limiting', headers);
+    if (w.count > config.requestsPerMinute)
+      throw new NetlifyError(429, 'API rate limit exceeded, see https://docs.netlify.com/api/get-started/#rate-limiting', headers);
     return token;
   }
 
@@ -68,7 +80,12 @@ export const createNetlify: PlatformFactory = (services): EmulatorPlatform => {
     const minute = tick(windows?.minute, MINUTE);
     const day = tick(windows?.day, DAY);
     deployWindows.set(site.id, { minute, day });
-    const over = minute.count > config.deploysPerMinute ? { w: minute, len: MINUTE, limit: config.deploysPerMinute, per: 'minute' } : day.count > config.deploysPerDay ? { w: day, len: DAY, limit: config.deploysPerDay, per: 'day' } : undefined;
+    const over =
+      minute.count > config.deploysPerMinute
+        ? { w: minute, len: MINUTE, limit: config.deploysPerMinute, per: 'minute' }
+        : day.count > config.deploysPerDay
+          ? { w: day, len: DAY, limit: config.deploysPerDay, per: 'day' }
+          : undefined;
     if (over) {
       over.w.count--; // a refused deploy does not use the allowance
       throw new NetlifyError(429, `Deploy rate limit exceeded: at most ${over.limit} deploys per ${over.per} for a site`, {
@@ -93,7 +110,8 @@ export const createNetlify: PlatformFactory = (services): EmulatorPlatform => {
 
   /** A site by id or domain (`name.netlify.app`), when the token's teams hold it. */
   function siteFor(token: NetlifyToken, idOrDomain: string): Site {
-    const domain = /^([a-z0-9-]+)\.netlify\.(app|com)$/i.exec(idOrDomain) ?? new RegExp(`^([a-z0-9-]+)\\.netlify\\.${services.config.siteDomain}$`, 'i').exec(idOrDomain);
+    const domain =
+      /^([a-z0-9-]+)\.netlify\.(app|com)$/i.exec(idOrDomain) ?? new RegExp(`^([a-z0-9-]+)\\.netlify\\.${services.config.siteDomain}$`, 'i').exec(idOrDomain);
     const site = domain ? state.siteByName(domain[1]!.toLowerCase()) : state.sites.get(idOrDomain);
     if (!site || !token.accountSlugs.includes(site.accountSlug)) throw notFound();
     return site;
@@ -240,7 +258,19 @@ export const createNetlify: PlatformFactory = (services): EmulatorPlatform => {
       200,
       token.accountSlugs.map((slug, i) => {
         const a = account(slug)!;
-        return { id: a.id, name: a.name, slug: a.slug, type: 'team', type_name: 'Starter', type_slug: 'starter', default: i === 0, owner_ids: [token.user.id], roles_allowed: ['Owner'], created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
+        return {
+          id: a.id,
+          name: a.name,
+          slug: a.slug,
+          type: 'team',
+          type_name: 'Starter',
+          type_slug: 'starter',
+          default: i === 0,
+          owner_ids: [token.user.id],
+          roles_allowed: ['Owner'],
+          created_at: '2026-01-01T00:00:00.000Z',
+          updated_at: '2026-01-01T00:00:00.000Z',
+        };
       }),
     );
   });
@@ -269,7 +299,9 @@ export const createNetlify: PlatformFactory = (services): EmulatorPlatform => {
     const q = ctx.url.searchParams;
     const name = q.get('name');
     // The real filter is a substring match; clients keep only the exact name (spec §2.2).
-    const matching = (name ? sites.filter((s) => s.name.includes(name.toLowerCase())) : sites).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    const matching = (name ? sites.filter((s) => s.name.includes(name.toLowerCase())) : sites).sort(
+      (a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1),
+    );
     const perPage = Math.min(100, Math.max(1, Number(q.get('per_page')) || 100));
     const page = Math.max(1, Number(q.get('page')) || 1);
     sendJson(ctx.res, 200, matching.slice((page - 1) * perPage, page * perPage).map(siteJson));
@@ -284,7 +316,10 @@ export const createNetlify: PlatformFactory = (services): EmulatorPlatform => {
   r('GET', '/:account_slug/sites', (ctx, token) => {
     const slug = ctx.params.account_slug!;
     if (!token.accountSlugs.includes(slug)) throw notFound();
-    listSites(ctx, [...state.sites.values()].filter((s) => s.accountSlug === slug));
+    listSites(
+      ctx,
+      [...state.sites.values()].filter((s) => s.accountSlug === slug),
+    );
   });
 
   r('GET', '/sites/:site_id', (ctx, token) => sendJson(ctx.res, 200, siteJson(siteFor(token, ctx.params.site_id!))));
@@ -321,7 +356,11 @@ export const createNetlify: PlatformFactory = (services): EmulatorPlatform => {
   r('GET', '/sites/:site_id/deploys', (ctx, token) => {
     const site = siteFor(token, ctx.params.site_id!);
     state.settle(site);
-    sendJson(ctx.res, 200, state.deploysOf(site).map((d) => deployJson(site, d)));
+    sendJson(
+      ctx.res,
+      200,
+      state.deploysOf(site).map((d) => deployJson(site, d)),
+    );
   });
 
   r('GET', '/sites/:site_id/deploys/:deploy_id', (ctx, token) => {

@@ -31,7 +31,10 @@ afterAll(async () => {
 });
 beforeEach(() => setFaults(cloud.url, { rules: [] }));
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082',
+  'hex',
+);
 const sha1 = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
 const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 type Files = Record<string, Buffer>;
@@ -153,7 +156,11 @@ describe('deploying with the official client', () => {
     // A draft (fixed at creation, whatever the PUT says) is served at its permalink only.
     const draftFiles = { ...changed, 'index.html': Buffer.from('<h1>draft</h1>') };
     const draft = await api.createSiteDeploy({ site_id: s.id!, body: { draft: true } });
-    const draftMap = await api.updateSiteDeploy({ site_id: s.id!, deploy_id: draft.id!, body: { files: Object.fromEntries(Object.entries(draftFiles).map(([p, b]) => [p, sha1(b)])), draft: false } });
+    const draftMap = await api.updateSiteDeploy({
+      site_id: s.id!,
+      deploy_id: draft.id!,
+      body: { files: Object.fromEntries(Object.entries(draftFiles).map(([p, b]) => [p, sha1(b)])), draft: false },
+    });
     await uploadRequired(draft.id!, draftFiles, draftMap.required!);
     const draftReady = await waitFor(s.id!, draft.id!, ['ready']);
     expect(draftReady.draft).toBe(true);
@@ -179,7 +186,9 @@ describe('deploying with the official client', () => {
 
 describe('refusals', () => {
   it('a bad or missing token is a 401 with a plain-text body', async () => {
-    const err = await clientFor('not-a-token').getCurrentUser().catch((e: unknown) => e);
+    const err = await clientFor('not-a-token')
+      .getCurrentUser()
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'TextHTTPError', status: 401, data: 'Unauthorized' });
     expect((await fetch(`${cloud.url}/api/v1/sites`)).status).toBe(401);
     expect(await api.getCurrentUser()).toMatchObject({ email: 'deploy@huskit.test', full_name: 'Huskit Deploy' });
@@ -262,7 +271,10 @@ describe('refusals', () => {
     expect((await fetchSite(cloud.url, hostOf(ready.ssl_url!), '/')).status).toBe(200);
     const before = await cloudStats(cloud.url);
     await api.deleteSite({ site_id: s.id! });
-    expect(requestCount(await cloudStats(cloud.url), 'netlify DELETE /api/v1/sites/:site_id', 204) - requestCount(before, 'netlify DELETE /api/v1/sites/:site_id', 204)).toBe(1);
+    expect(
+      requestCount(await cloudStats(cloud.url), 'netlify DELETE /api/v1/sites/:site_id', 204) -
+        requestCount(before, 'netlify DELETE /api/v1/sites/:site_id', 204),
+    ).toBe(1);
     await expect(api.getSite({ site_id: s.id! })).rejects.toMatchObject({ status: 404 });
     expect((await fetchSite(cloud.url, hostOf(ready.ssl_url!), '/')).status).toBe(404);
     expect((await api.listSites({ name: s.name!, filter: 'all' })).filter((x) => x.name === s.name)).toEqual([]);
@@ -322,7 +334,7 @@ describe('as the real Netlify behaves (issue 14)', () => {
     await expectServes(`${mine.name}.netlify.localhost`, files);
   });
 
-  it('a deploy keeps the title it was created with, and the site\'s deploy list answers it', async () => {
+  it("a deploy keeps the title it was created with, and the site's deploy list answers it", async () => {
     // netlify-cli: api.createSiteDeploy({ siteId, title, body }) (src/commands/deploy/deploy.ts).
     const s = await api.createSite({ body: { name: uniqueName('emu-title') } });
     const d = await api.createSiteDeploy({ site_id: s.id!, title: 'Huskit deployment 42', body: { files: { 'index.html': sha1(randomBytes(8)) } } });

@@ -131,7 +131,11 @@ export class NetlifyState {
       perFolder.set(folder, (perFolder.get(folder) ?? 0) + 1);
     }
     const crowded = [...perFolder].find(([, n]) => n > limit);
-    if (crowded) deploy.error = { message: `Failed to publish: the folder "/${crowded[0]}" holds ${crowded[1]} files; at most ${limit} are allowed in one folder.`, at: this.now };
+    if (crowded)
+      deploy.error = {
+        message: `Failed to publish: the folder "/${crowded[0]}" holds ${crowded[1]} files; at most ${limit} are allowed in one folder.`,
+        at: this.now,
+      };
   }
 
   /** An async diff answers `required` one step after the map was sent. */

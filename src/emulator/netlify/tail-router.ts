@@ -41,7 +41,8 @@ export class TailRouter extends Router {
       });
       if (!ok) continue;
       params['*'] = parts.slice(tail.head.length).join('/');
-      if (tail.method === method) return { route: { method: tail.method, pattern: tail.pattern, handler: tail.handler, segments: [...tail.head, '*'] }, params };
+      if (tail.method === method)
+        return { route: { method: tail.method, pattern: tail.pattern, handler: tail.handler, segments: [...tail.head, '*'] }, params };
       pathMatched = true;
     }
     return { methodNotAllowed: pathMatched };

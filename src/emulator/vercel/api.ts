@@ -18,7 +18,14 @@ const JSON_LIMIT = 64 * 1024 * 1024;
 /** Hobby's "Static File uploads" limit. */
 const FILE_LIMIT = 100 * 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const NO_SETTINGS: ProjectSettings = { framework: null, buildCommand: null, installCommand: null, devCommand: null, outputDirectory: null, rootDirectory: null };
+const NO_SETTINGS: ProjectSettings = {
+  framework: null,
+  buildCommand: null,
+  installCommand: null,
+  devCommand: null,
+  outputDirectory: null,
+  rootDirectory: null,
+};
 const SETTING_KEYS = ['framework', 'buildCommand', 'installCommand', 'devCommand', 'outputDirectory', 'rootDirectory'] as const;
 
 interface Call {
@@ -63,7 +70,13 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
     if (w.count > config.requestsPerMinute) {
       const retryAfter = String(Math.max(1, Math.ceil((w.start + 60_000 - t) / 1000)));
       const limit = { remaining: 0, reset: w.start + 60_000, total: config.requestsPerMinute };
-      throw new VercelError(429, 'rate_limited', `Rate limit exceeded. Try again in ${retryAfter} seconds.`, { limit }, { ...headers, 'retry-after': retryAfter });
+      throw new VercelError(
+        429,
+        'rate_limited',
+        `Rate limit exceeded. Try again in ${retryAfter} seconds.`,
+        { limit },
+        { ...headers, 'retry-after': retryAfter },
+      );
     }
     return headers;
   }
@@ -154,7 +167,11 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
   }
 
   function requireDeployment(s: Scope, idOrUrl: string): Deployment {
-    const host = idOrUrl.replace(/^https?:\/\//, '').replace(/\/.*$/, '').replace(/:\d+$/, '').toLowerCase();
+    const host = idOrUrl
+      .replace(/^https?:\/\//, '')
+      .replace(/\/.*$/, '')
+      .replace(/:\d+$/, '')
+      .toLowerCase();
     const label = host.split('.')[0]!;
     const d = state.deployments.get(idOrUrl) ?? (host.includes('.') ? state.byHostLabel(label) : undefined);
     if (!d || d.ownerId !== s.ownerId) throw notFound('Deployment not found');
@@ -170,7 +187,16 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
    */
   const aliasesOf = (p: Project) => [...(p.scopeLabel && p.scopeLabel !== p.aliasLabel ? [hostOf(p.scopeLabel)] : []), hostOf(p.aliasLabel)];
 
-  const teamJson = (t: VercelTeam) => ({ id: t.id, slug: t.slug, name: t.name, creatorId: t.memberIds[0], created: '2026-01-01T00:00:00.000Z', avatar: null, membership: { role: 'OWNER' }, limited: false });
+  const teamJson = (t: VercelTeam) => ({
+    id: t.id,
+    slug: t.slug,
+    name: t.name,
+    creatorId: t.memberIds[0],
+    created: '2026-01-01T00:00:00.000Z',
+    avatar: null,
+    membership: { role: 'OWNER' },
+    limited: false,
+  });
 
   function deploymentJson(d: Deployment) {
     const t = now();
@@ -265,7 +291,10 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
     else if (out === '.' || out === '' || out === './') root = '';
     else root = `${out.replace(/^\.\//, '').replace(/\/+$/, '')}/`;
     if (root && !Object.keys(files).some((f) => f.startsWith(root)))
-      return { root, failure: { errorCode: 'STATIC_BUILD_NO_OUT_DIR', errorMessage: `No Output Directory named "${root.slice(0, -1)}" found after the Build completed.` } };
+      return {
+        root,
+        failure: { errorCode: 'STATIC_BUILD_NO_OUT_DIR', errorMessage: `No Output Directory named "${root.slice(0, -1)}" found after the Build completed.` },
+      };
     return { root };
   }
 
@@ -402,7 +431,8 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
       const headers = call.ctx.req.headers;
       const digest = String(headers['x-vercel-digest'] ?? headers['x-now-digest'] ?? '');
       if (!digest) throw badRequest('File digest missing (send the SHA-1 in x-vercel-digest).', 'missing_digest');
-      if (!SHA1.test(digest)) throw badRequest(`Invalid file digest "${digest.slice(0, 60)}": it must be the 40-character hex SHA-1 of the file.`, 'invalid_digest');
+      if (!SHA1.test(digest))
+        throw badRequest(`Invalid file digest "${digest.slice(0, 60)}": it must be the 40-character hex SHA-1 of the file.`, 'invalid_digest');
       const declared = headers['content-length'] ?? headers['x-now-size'];
       if (declared === undefined) throw badRequest('The file size is missing (send Content-Length or x-now-size).', 'missing_size');
       const size = Number(declared);
@@ -434,7 +464,13 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
     const missing = new Set<string>();
     for (const raw of body.files as Record<string, unknown>[]) {
       const file = raw?.file;
-      if (typeof file !== 'string' || !file || file.startsWith('/') || file.includes('\\') || file.split('/').some((seg) => seg === '..' || seg === '.' || seg === ''))
+      if (
+        typeof file !== 'string' ||
+        !file ||
+        file.startsWith('/') ||
+        file.includes('\\') ||
+        file.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')
+      )
         throw badRequest(`Invalid request: \`files\` has an invalid path "${String(file).slice(0, 200)}": use a relative path without "..".`, 'invalid_file');
       if ('data' in raw) {
         if ('sha' in raw || 'size' in raw) throw badRequest(`Invalid request: the inline file "${file}" must not have \`sha\` or \`size\`.`, 'invalid_file');
@@ -468,7 +504,11 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
     for (const [sha, bytes] of inline) store.set(sha, bytes);
     const settings = Object.fromEntries(SETTING_KEYS.map((key) => [key, project[key]])) as unknown as ProjectSettings;
     const { root, failure } = outcomeOf(files, settings, store);
-    const served = Object.fromEntries(Object.entries(files).filter(([f]) => f.startsWith(root)).map(([f, sha]) => [f.slice(root.length), sha]));
+    const served = Object.fromEntries(
+      Object.entries(files)
+        .filter(([f]) => f.startsWith(root))
+        .map(([f, sha]) => [f.slice(root.length), sha]),
+    );
     const hasProduction = state.deploymentsOf(project).some((d) => d.target === 'production');
     const d: Deployment = {
       id: randomId('dpl_'),
@@ -541,7 +581,8 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
   route('PATCH', '/v12/deployments/:id/cancel', (call) => {
     const d = requireDeployment(scope(call), call.ctx.params.id!);
     const readyState = state.readyState(d, now());
-    if (readyState !== 'QUEUED' && readyState !== 'BUILDING') throw badRequest(`The deployment is ${readyState} and can no longer be canceled.`, 'deployment_not_cancelable');
+    if (readyState !== 'QUEUED' && readyState !== 'BUILDING')
+      throw badRequest(`The deployment is ${readyState} and can no longer be canceled.`, 'deployment_not_cancelable');
     d.canceledAt = now();
     call.send(200, deploymentJson(d));
   });
@@ -559,7 +600,11 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
     const d = requireDeployment(scope(call), call.ctx.params.id!);
     const project = state.projects.get(d.projectId);
     const live = project && project.productionDeploymentId === d.id;
-    call.send(200, { aliases: live ? [{ uid: `alias_${d.id.slice(4)}`, alias: hostOf(project.aliasLabel), created: new Date(d.aliasAssignedAt ?? d.createdAt).toISOString() }] : [] });
+    call.send(200, {
+      aliases: live
+        ? [{ uid: `alias_${d.id.slice(4)}`, alias: hostOf(project.aliasLabel), created: new Date(d.aliasAssignedAt ?? d.createdAt).toISOString() }]
+        : [],
+    });
   });
 
   // The build log: what little there is, then the stream closes (the CLI only warns if it fails).
@@ -637,7 +682,10 @@ export const createVercel: PlatformFactory = (services): EmulatorPlatform => {
         files[owner] = [...map.keys()];
         for (const [sha, bytes] of map) blobs.set(`vercel-${owner}-${sha}`, bytes);
       }
-      return { state: { files, projects: [...state.projects.values()], deployments: [...state.deployments.values()], deployLog: Object.fromEntries(deployLog) }, blobs };
+      return {
+        state: { files, projects: [...state.projects.values()], deployments: [...state.deployments.values()], deployLog: Object.fromEntries(deployLog) },
+        blobs,
+      };
     },
     restore: (saved, readBlob) => {
       const data = saved as { files?: Record<string, string[]>; projects?: Project[]; deployments?: Deployment[]; deployLog?: Record<string, number[]> };

@@ -10,7 +10,7 @@ export interface Match {
 /** `/:path*` → `/(?<path>.*)`, `/:slug` → `/(?<slug>[^/]+)`; explicit `( … )` groups stay regexes. */
 function sourceToRegex(source: string): RegExp {
   let out = '';
-  for (let i = 0; i < source.length; ) {
+  for (let i = 0; i < source.length;) {
     const ch = source[i]!;
     if (ch === ':') {
       const m = /^:([A-Za-z_][A-Za-z0-9_]*)([*+?])?/.exec(source.slice(i));

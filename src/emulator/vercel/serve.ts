@@ -39,8 +39,14 @@ export function protectedHost(state: VercelState, hostname: string, siteDomain: 
 
 /** What a visitor without a Vercel login gets there: 401 and the log-in page. */
 export function serveProtected(res: ServerResponse): true {
-  const html = '<!doctype html><title>Authentication Required</title><h1>Authentication Required</h1><p>This deployment is protected: log in to Vercel to see it.</p>\n';
-  res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(html)), 'x-robots-tag': 'noindex', 'set-cookie': '_vercel_sso_nonce=local; Path=/; HttpOnly' });
+  const html =
+    '<!doctype html><title>Authentication Required</title><h1>Authentication Required</h1><p>This deployment is protected: log in to Vercel to see it.</p>\n';
+  res.writeHead(401, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': String(Buffer.byteLength(html)),
+    'x-robots-tag': 'noindex',
+    'set-cookie': '_vercel_sso_nonce=local; Path=/; HttpOnly',
+  });
   res.end(html);
   return true;
 }
@@ -166,7 +172,12 @@ function redirect(res: ServerResponse, status: number, location: string, extra: 
 }
 
 function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): true {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...(status === 404 ? { 'x-vercel-error': 'NOT_FOUND' } : {}), ...extra });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...(status === 404 ? { 'x-vercel-error': 'NOT_FOUND' } : {}),
+    ...extra,
+  });
   res.end(text);
   return true;
 }

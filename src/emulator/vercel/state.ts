@@ -72,7 +72,11 @@ export interface Deployment {
   staged?: boolean;
 }
 
-export const randomId = (prefix: string, bytes = 12) => `${prefix}${randomBytes(bytes).toString('base64url').replace(/[-_]/g, '').slice(0, bytes * 2)}`;
+export const randomId = (prefix: string, bytes = 12) =>
+  `${prefix}${randomBytes(bytes)
+    .toString('base64url')
+    .replace(/[-_]/g, '')
+    .slice(0, bytes * 2)}`;
 
 export class VercelState {
   /** ownerId → SHA-1 → bytes */
@@ -105,7 +109,16 @@ export class VercelState {
     const label = name.replace(/[._]+/g, '-').replace(/^-+|-+$/g, '') || 'project';
     const taken = [...this.projects.values()].some((p) => p.aliasLabel === label);
     const scopeLabel = `${label}-${ownerSlug}`;
-    const project: Project = { ...settings, id: randomId('prj_'), name, accountId: ownerId, aliasLabel: taken ? scopeLabel : label, scopeLabel, createdAt: now, updatedAt: now };
+    const project: Project = {
+      ...settings,
+      id: randomId('prj_'),
+      name,
+      accountId: ownerId,
+      aliasLabel: taken ? scopeLabel : label,
+      scopeLabel,
+      createdAt: now,
+      updatedAt: now,
+    };
     this.projects.set(project.id, project);
     return project;
   }

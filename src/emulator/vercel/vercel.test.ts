@@ -15,7 +15,10 @@ import { startCloud, type RunningCloud } from '../server';
 import { LOCAL_VERCEL_USER_TEAM } from './config';
 
 const TEAM = LOCAL_VERCEL.platformTeamId;
-const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082',
+  'hex',
+);
 
 let cloud: RunningCloud;
 const testConfig = (overrides: Partial<Pick<CloudConfig, 'persistDir'>> = {}) => {
@@ -55,7 +58,13 @@ function folder(files: Files): string {
 async function clientDeploy(files: Files, opts: { name: string; token?: string; teamId?: string; deployment?: Record<string, unknown> }) {
   const events: { type: string; payload: any }[] = [];
   for await (const event of createDeployment(
-    { token: opts.token ?? LOCAL_VERCEL.platformToken, path: folder(files), apiUrl: apiUrl(), ...(opts.teamId ? { teamId: opts.teamId } : {}), skipAutoDetectionConfirmation: true },
+    {
+      token: opts.token ?? LOCAL_VERCEL.platformToken,
+      path: folder(files),
+      apiUrl: apiUrl(),
+      ...(opts.teamId ? { teamId: opts.teamId } : {}),
+      skipAutoDetectionConfirmation: true,
+    },
     { name: opts.name, target: 'production', projectSettings: { framework: null }, ...opts.deployment } as never,
   )) {
     events.push(event as { type: string; payload: any });
@@ -69,7 +78,11 @@ async function api(method: string, p: string, opts: { token?: string | null; bod
   const token = opts.token === undefined ? LOCAL_VERCEL.platformToken : opts.token;
   const res = await fetch(`${apiUrl()}${p}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(opts.body !== undefined && !Buffer.isBuffer(opts.body) ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(opts.body !== undefined && !Buffer.isBuffer(opts.body) ? { 'content-type': 'application/json' } : {}),
+      ...opts.headers,
+    },
     ...(opts.body !== undefined ? { body: Buffer.isBuffer(opts.body) ? new Uint8Array(opts.body) : JSON.stringify(opts.body) } : {}),
   });
   const text = await res.text();
@@ -80,11 +93,20 @@ async function api(method: string, p: string, opts: { token?: string | null; bod
 function rawUpload(bytes: Buffer, headers: Record<string, string>): Promise<{ status: number; body: any }> {
   const { port } = new URL(cloud.url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: `/vercel/v2/files?teamId=${TEAM}`, headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/vercel/v2/files?teamId=${TEAM}`,
+        headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}`, ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+      },
+    );
     req.on('error', reject);
     req.write(bytes);
     req.end();
@@ -121,7 +143,10 @@ describe('deploying with the official @vercel/client', () => {
     expect(deployment.readyState).toBe('READY');
     expect(typeof deployment.aliasAssigned).toBe('number');
     // The scope-suffixed alias first, then the production domain; only the latter is public.
-    expect(deployment.alias).toEqual([`client-site-${LOCAL_VERCEL.platformTeamSlug}.vercel.localhost:${cloud.port}`, `client-site.vercel.localhost:${cloud.port}`]);
+    expect(deployment.alias).toEqual([
+      `client-site-${LOCAL_VERCEL.platformTeamSlug}.vercel.localhost:${cloud.port}`,
+      `client-site.vercel.localhost:${cloud.port}`,
+    ]);
     const guarded = await fetchSite(cloud.url, hostOnly(deployment.alias[0]), '/');
     expect([guarded.status, guarded.body.toString()]).toEqual([401, expect.stringContaining('Authentication Required')]);
     const domains = await api('GET', `/v9/projects/${deployment.projectId}/domains?production=true&teamId=${TEAM}`);
@@ -166,7 +191,14 @@ describe('deploying with the official @vercel/client', () => {
 
     const spa = await clientDeploy(
       { 'index.html': 'app shell', 'app.js': 'js', '404.html': 'never for SPA' },
-      { name: 'spa-site', teamId: TEAM, deployment: { rewrites: [{ source: '/(.*)', destination: '/index.html' }], headers: [{ source: '/app.js', headers: [{ key: 'X-Test', value: 'yes' }] }] } },
+      {
+        name: 'spa-site',
+        teamId: TEAM,
+        deployment: {
+          rewrites: [{ source: '/(.*)', destination: '/index.html' }],
+          headers: [{ source: '/app.js', headers: [{ key: 'X-Test', value: 'yes' }] }],
+        },
+      },
     );
     const spaHost = production(spa.last.payload.alias);
     const deep = await fetchSite(cloud.url, spaHost, '/dashboard/settings');
@@ -174,7 +206,10 @@ describe('deploying with the official @vercel/client', () => {
     const js = await fetchSite(cloud.url, spaHost, '/app.js');
     expect([js.body.toString(), js.headers['x-test']]).toEqual(['js', 'yes']);
 
-    const pages = await clientDeploy({ 'index.html': 'home', '404.html': 'custom missing', 'about.html': 'about' }, { name: 'pages-site', teamId: TEAM, deployment: { cleanUrls: true } });
+    const pages = await clientDeploy(
+      { 'index.html': 'home', '404.html': 'custom missing', 'about.html': 'about' },
+      { name: 'pages-site', teamId: TEAM, deployment: { cleanUrls: true } },
+    );
     const pagesHost = production(pages.last.payload.alias);
     const missing = await fetchSite(cloud.url, pagesHost, '/nope');
     expect([missing.status, missing.body.toString()]).toEqual([404, 'custom missing']);
@@ -197,7 +232,10 @@ describe('refusals', () => {
   it('verifies the SHA-1 and the size of an upload, and answers {} for a file it already has', async () => {
     const bytes = Buffer.from('hello vercel');
     const wrong = 'a'.repeat(40);
-    const mismatch = await api('POST', `/v2/files?teamId=${TEAM}`, { body: bytes, headers: { 'x-vercel-digest': wrong, 'content-type': 'application/octet-stream' } });
+    const mismatch = await api('POST', `/v2/files?teamId=${TEAM}`, {
+      body: bytes,
+      headers: { 'x-vercel-digest': wrong, 'content-type': 'application/octet-stream' },
+    });
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.error.message).toBe(`SHA1 sum of the file (${sha1(bytes)}) doesn't match the provided SHA1 sum (${wrong}).`);
     const short = await api('POST', `/v2/files?teamId=${TEAM}`, { body: bytes, headers: { 'x-now-digest': 'abc' } });
@@ -226,11 +264,15 @@ describe('refusals', () => {
       expect([res.status, res.body]).toEqual([400, { error: { code: 'missing_files', message: 'Missing files', missing: [sha1(a), sha1('missing b')] } }]);
     }
     expect((await api('GET', `/v9/projects/missing-twice?teamId=${TEAM}`)).status).toBe(404);
-    const inlineWithSha = await api('POST', `/v13/deployments?teamId=${TEAM}`, { body: { name: 'x', files: [{ file: 'index.html', data: 'x', sha: sha1('x') }] } });
+    const inlineWithSha = await api('POST', `/v13/deployments?teamId=${TEAM}`, {
+      body: { name: 'x', files: [{ file: 'index.html', data: 'x', sha: sha1('x') }] },
+    });
     expect(inlineWithSha.status).toBe(400);
     const traversal = await api('POST', `/v13/deployments?teamId=${TEAM}`, { body: { name: 'x', files: [{ file: '../etc/passwd', data: 'x' }] } });
     expect([traversal.status, traversal.body.error.code]).toEqual([400, 'invalid_file']);
-    const tooMany = await api('POST', `/v13/deployments?teamId=${TEAM}`, { body: { name: 'x', files: Array.from({ length: 15_001 }, (_, i) => ({ file: `f${i}`, data: '' })) } });
+    const tooMany = await api('POST', `/v13/deployments?teamId=${TEAM}`, {
+      body: { name: 'x', files: Array.from({ length: 15_001 }, (_, i) => ({ file: `f${i}`, data: '' })) },
+    });
     expect([tooMany.status, tooMany.body.error.message]).toEqual([400, 'Invalid request: `files` should NOT have more than 15000 items.']);
   });
 
@@ -278,8 +320,15 @@ describe('lifecycle', () => {
     await step();
     const ready = await api('GET', `/v13/deployments/${first.body.url}?teamId=${TEAM}`);
     expect([ready.body.id, ready.body.readyState, typeof ready.body.aliasAssigned]).toEqual([first.body.id, 'READY', 'number']);
-    const events = await fetch(`${apiUrl()}/v3/now/deployments/${first.body.id}/events?teamId=${TEAM}&follow=1`, { headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` } });
-    expect((await events.text()).trim().split('\n').map((l) => JSON.parse(l).type)).toContain('stdout');
+    const events = await fetch(`${apiUrl()}/v3/now/deployments/${first.body.id}/events?teamId=${TEAM}&follow=1`, {
+      headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` },
+    });
+    expect(
+      (await events.text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toContain('stdout');
 
     const canceled = await api('POST', `/v13/deployments?teamId=${TEAM}`, { body: body('never') });
     expect((await api('PATCH', `/v12/deployments/${canceled.body.id}/cancel?teamId=${TEAM}`)).body.readyState).toBe('CANCELED');
@@ -299,7 +348,12 @@ describe('lifecycle', () => {
     expect((await api('POST', `/v9/projects/${project}/rollback/${first.body.id}?teamId=${TEAM}`, { body: {} })).status).toBe(201);
     expect((await fetchSite(cloud.url, alias, '/')).body.toString()).toBe('v1');
     const info = await api('GET', `/v9/projects/${project}?rollbackInfo=true&teamId=${TEAM}`);
-    expect(info.body.lastAliasRequest).toMatchObject({ jobStatus: 'succeeded', toDeploymentId: first.body.id, fromDeploymentId: second.body.id, type: 'rollback' });
+    expect(info.body.lastAliasRequest).toMatchObject({
+      jobStatus: 'succeeded',
+      toDeploymentId: first.body.id,
+      fromDeploymentId: second.body.id,
+      type: 'rollback',
+    });
     expect((await api('POST', `/v10/projects/${project}/promote/${second.body.id}?teamId=${TEAM}`, { body: {} })).status).toBe(201);
     expect((await fetchSite(cloud.url, alias, '/')).body.toString()).toBe('v2');
     expect((await api('GET', `/now/deployments/${second.body.id}/aliases?teamId=${TEAM}`)).body.aliases).toHaveLength(1);
@@ -316,7 +370,12 @@ describe('lifecycle', () => {
   // promote is POST /v10/projects/{id}/promote/{deploymentId}, vercel/vercel
   // packages/cli/src/commands/promote/request-promote.ts).
   it('after a rollback a new production deployment is READY but STAGED, without the production domain, until a promote', async () => {
-    const body = (tag: string) => ({ name: 'rolled-back', target: 'production', projectSettings: { buildCommand: '' }, files: [{ file: 'index.html', data: tag }] });
+    const body = (tag: string) => ({
+      name: 'rolled-back',
+      target: 'production',
+      projectSettings: { buildCommand: '' },
+      files: [{ file: 'index.html', data: tag }],
+    });
     const ready = async (tag: string) => {
       const created = await api('POST', `/v13/deployments?teamId=${TEAM}`, { body: body(tag) });
       await moveCloudClock(cloud.url, { advanceMs: 200 });
@@ -350,10 +409,15 @@ describe('lifecycle', () => {
     const a = await make('a', { huskitDeploymentId: 'one' });
     const b = await make('b', { huskitDeploymentId: 'two' });
     const c = await make('c', { huskitDeploymentId: 'two', extra: 'x' });
-    const list = (q: string) => api('GET', `/v6/deployments?${q}&teamId=${TEAM}`).then((r) => r.body.deployments as { uid: string; state: string; meta: Record<string, string> }[]);
+    const list = (q: string) =>
+      api('GET', `/v6/deployments?${q}&teamId=${TEAM}`).then((r) => r.body.deployments as { uid: string; state: string; meta: Record<string, string> }[]);
     expect((await list(`projectId=${a.body.projectId}&meta-huskitDeploymentId=two`)).map((d) => d.uid)).toEqual([c.body.id, b.body.id]);
     expect((await list(`projectId=listed&meta-huskitDeploymentId=two&meta-extra=x`)).map((d) => d.uid)).toEqual([c.body.id]);
-    expect((await list(`projectId=${a.body.projectId}&meta-huskitDeploymentId=one`))[0]).toMatchObject({ uid: a.body.id, state: 'QUEUED', meta: { huskitDeploymentId: 'one' } });
+    expect((await list(`projectId=${a.body.projectId}&meta-huskitDeploymentId=one`))[0]).toMatchObject({
+      uid: a.body.id,
+      state: 'QUEUED',
+      meta: { huskitDeploymentId: 'one' },
+    });
     expect(await list(`projectId=${a.body.projectId}&meta-huskitDeploymentId=none`)).toEqual([]);
     expect(await list('projectId=prj_unknown')).toEqual([]);
   });
@@ -476,7 +540,9 @@ describe('persistence', () => {
     await first.close();
     const second = await startCloud(testConfig({ persistDir }));
     try {
-      const got = await fetch(`${second.url}/vercel/v13/deployments/${d.id}?teamId=${TEAM}`, { headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` } });
+      const got = await fetch(`${second.url}/vercel/v13/deployments/${d.id}?teamId=${TEAM}`, {
+        headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` },
+      });
       const json = (await got.json()) as { readyState: string; alias: string[] };
       expect(json.readyState).toBe('READY');
       const site = await fetchSite(second.url, production(json.alias), '/');

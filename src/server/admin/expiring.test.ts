@@ -26,14 +26,16 @@ describe('sitesClosestToExpiry', () => {
       url: `https://${chatId}.example.test`,
       ...extra,
     });
-    await db.insert(sites).values([
-      site('later', { expiresAt: at(48) }),
-      site('soon', { expiresAt: at(2), platform: 'amplify' }),
-      site('overdue', { expiresAt: at(-1) }),
-      site('gone', { expiresAt: at(1), status: 'expired' }),
-      site('own-account', { expiresAt: at(1), authMode: 'user-token' }),
-      site('no-expiry', { expiresAt: null }),
-    ]);
+    await db
+      .insert(sites)
+      .values([
+        site('later', { expiresAt: at(48) }),
+        site('soon', { expiresAt: at(2), platform: 'amplify' }),
+        site('overdue', { expiresAt: at(-1) }),
+        site('gone', { expiresAt: at(1), status: 'expired' }),
+        site('own-account', { expiresAt: at(1), authMode: 'user-token' }),
+        site('no-expiry', { expiresAt: null }),
+      ]);
   });
 
   it('lists active platform-managed sites by expiry time, with the owner email', async () => {

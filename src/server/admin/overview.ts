@@ -12,7 +12,10 @@ export async function adminOverview(db: Db, now = new Date()) {
   const dayAgo = new Date(now.getTime() - DAY);
   const [[u], [s], [d], byStatus, quota, [rejections]] = await Promise.all([
     db.select({ n: count() }).from(users),
-    db.select({ n: count() }).from(sites).where(sql`${sites.status} = 'active'`),
+    db
+      .select({ n: count() })
+      .from(sites)
+      .where(sql`${sites.status} = 'active'`),
     db.select({ n: count() }).from(deployments).where(gte(deployments.createdAt, dayAgo)),
     db.select({ status: deployments.status, n: count() }).from(deployments).groupBy(deployments.status),
     platformQuotaUsage(db, now),
@@ -55,7 +58,15 @@ export async function deploymentsPerDay(db: Db, days = 14, now = new Date()) {
 
 export async function recentFailures(db: Db, limit = 50) {
   return db
-    .select({ id: deployments.id, at: deployments.createdAt, platform: deployments.platform, authMode: deployments.authMode, error: deployments.error, errorCode: deployments.errorCode, email: users.email })
+    .select({
+      id: deployments.id,
+      at: deployments.createdAt,
+      platform: deployments.platform,
+      authMode: deployments.authMode,
+      error: deployments.error,
+      errorCode: deployments.errorCode,
+      email: users.email,
+    })
     .from(deployments)
     .innerJoin(users, eq(users.id, deployments.userId))
     .where(eq(deployments.status, 'error'))
@@ -64,10 +75,21 @@ export async function recentFailures(db: Db, limit = 50) {
 }
 
 export async function deploymentsOfUser(db: Db, email: string, limit = 100) {
-  const [user] = await db.select({ id: users.id, email: users.email, createdAt: users.createdAt }).from(users).where(eq(users.email, email.trim().toLowerCase()));
+  const [user] = await db
+    .select({ id: users.id, email: users.email, createdAt: users.createdAt })
+    .from(users)
+    .where(eq(users.email, email.trim().toLowerCase()));
   if (!user) throw notFound('A user with that email');
   const rows = await db
-    .select({ id: deployments.id, at: deployments.createdAt, platform: deployments.platform, authMode: deployments.authMode, status: deployments.status, url: deployments.url, error: deployments.error })
+    .select({
+      id: deployments.id,
+      at: deployments.createdAt,
+      platform: deployments.platform,
+      authMode: deployments.authMode,
+      status: deployments.status,
+      url: deployments.url,
+      error: deployments.error,
+    })
     .from(deployments)
     .where(eq(deployments.userId, user.id))
     .orderBy(desc(deployments.createdAt))

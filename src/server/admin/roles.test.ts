@@ -23,7 +23,10 @@ const PASSWORD = 'a long enough password';
 
 const roleOf = async (db: Db, email: string) => (await db.select({ role: users.role }).from(users).where(eq(users.email, email)))[0]?.role;
 const auditOf = (db: Db, action: string, targetId: string) =>
-  db.select().from(auditLog).where(and(eq(auditLog.action, action), eq(auditLog.targetId, targetId)));
+  db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.action, action), eq(auditLog.targetId, targetId)));
 
 /** `npm run admin -- …` for real, on the configured database, with its exit code and output. */
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -61,7 +61,11 @@ beforeAll(async () => {
 });
 
 const callerFor = async (user: SessionUser | null) => createCaller({ db: await getDb(), user });
-const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : String(e)));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof TRPCError ? e.code : String(e)),
+  );
 
 type Caller = Awaited<ReturnType<typeof callerFor>>;
 /** For each procedure: what Bob does with Alice's rows in reach, and what Bob must get. */
@@ -83,7 +87,9 @@ const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
   'connections.test': async (c) => expect(await codeOf(c.connections.test({ id: aliceConnectionId }))).toBe('NOT_FOUND'),
   'deployments.create': async (c) => {
     // Alice's negotiated manifest is not Bob's to name.
-    expect(await codeOf(c.deployments.create({ chatId: 'steal', platform: 'cloudflare', authMode: 'platform-managed', manifestId: aliceManifestId }))).toBe('NOT_FOUND');
+    expect(await codeOf(c.deployments.create({ chatId: 'steal', platform: 'cloudflare', authMode: 'platform-managed', manifestId: aliceManifestId }))).toBe(
+      'NOT_FOUND',
+    );
     // Alice's uploaded files are not Bob's: knowing their hashes does not let him deploy them.
     const { manifestId } = await c.files.negotiate({ platform: 'cloudflare', manifest: aliceManifest() });
     expect(await codeOf(c.deployments.create({ chatId: 'steal', platform: 'cloudflare', authMode: 'platform-managed', manifestId }))).toBe('BAD_REQUEST');
@@ -100,18 +106,23 @@ const crossUserCases: Record<string, (bobCaller: Caller) => Promise<void>> = {
   'projects.list': async (c) => expect(JSON.stringify(await c.projects.list())).not.toContain(aliceProjectId),
   'projects.get': async (c) => expect(await codeOf(c.projects.get({ projectId: aliceProjectId }))).toBe('NOT_FOUND'),
   'projects.readText': async (c) => expect(await codeOf(c.projects.readText({ projectId: aliceProjectId, path: 'index.html' }))).toBe('NOT_FOUND'),
-  'projects.saveText': async (c) => expect(await codeOf(c.projects.saveText({ projectId: aliceProjectId, path: 'index.html', text: 'pwned' }))).toBe('NOT_FOUND'),
+  'projects.saveText': async (c) =>
+    expect(await codeOf(c.projects.saveText({ projectId: aliceProjectId, path: 'index.html', text: 'pwned' }))).toBe('NOT_FOUND'),
   'projects.addFiles': async (c) => expect(await codeOf(c.projects.addFiles({ projectId: aliceProjectId, files: {} }))).toBe('NOT_FOUND'),
-  'projects.renameFile': async (c) => expect(await codeOf(c.projects.renameFile({ projectId: aliceProjectId, from: 'index.html', to: 'x.html' }))).toBe('NOT_FOUND'),
+  'projects.renameFile': async (c) =>
+    expect(await codeOf(c.projects.renameFile({ projectId: aliceProjectId, from: 'index.html', to: 'x.html' }))).toBe('NOT_FOUND'),
   'projects.deleteFile': async (c) => expect(await codeOf(c.projects.deleteFile({ projectId: aliceProjectId, path: 'index.html' }))).toBe('NOT_FOUND'),
-  'projects.deploy': async (c) => expect(await codeOf(c.projects.deploy({ projectId: aliceProjectId, platform: 'cloudflare', authMode: 'platform-managed' }))).toBe('NOT_FOUND'),
+  'projects.deploy': async (c) =>
+    expect(await codeOf(c.projects.deploy({ projectId: aliceProjectId, platform: 'cloudflare', authMode: 'platform-managed' }))).toBe('NOT_FOUND'),
   'files.missing': async (c) => expect((await c.files.missing({ hashes: [aliceManifest()['index.html']!.sha256] })).missing).toHaveLength(1),
   'files.negotiate': async (c) => {
     expect((await c.files.negotiate({ platform: 'cloudflare', manifest: aliceManifest() })).missing).toEqual([aliceManifest()['index.html']!.sha256]);
     // Alice's deployment is no base for Bob's delta, named by id or by its manifest hash.
     const manifestHashOfAlice = await manifestHash(aliceManifest());
     for (const base of [aliceDeploymentId, manifestHashOfAlice])
-      expect(await codeOf(c.files.negotiate({ platform: 'cloudflare', base, changes: { changed: {}, removed: [] }, manifestHash: manifestHashOfAlice }))).toBe('CONFLICT');
+      expect(await codeOf(c.files.negotiate({ platform: 'cloudflare', base, changes: { changed: {}, removed: [] }, manifestHash: manifestHashOfAlice }))).toBe(
+        'CONFLICT',
+      );
   },
   'admin.overview': async (c) => expect(await codeOf(c.admin.overview())).toBe('FORBIDDEN'),
   'admin.users': async (c) => expect(await codeOf(c.admin.users())).toBe('FORBIDDEN'),
@@ -148,7 +159,28 @@ describe('access', () => {
   it.each(Object.keys(crossUserCases))('an anonymous caller gets UNAUTHORIZED from %s', async (path) => {
     const [router, procedure] = path.split('.') as [string, string];
     const anonymous = (await callerFor(null)) as unknown as Record<string, Record<string, (i?: unknown) => Promise<unknown>>>;
-    expect(await codeOf(anonymous[router]![procedure]!({ id: aliceKeyId, userId: alice.id, currentPassword: PASSWORD, newPassword: 'x'.repeat(12), name: 'x', limit: 1, email: 'x@y.z', projectId: aliceProjectId, path: 'a', text: '', files: {}, hashes: [], from: 'a', to: 'b', platform: 'cloudflare', authMode: 'platform-managed' }))).toBe('UNAUTHORIZED');
+    expect(
+      await codeOf(
+        anonymous[router]![procedure]!({
+          id: aliceKeyId,
+          userId: alice.id,
+          currentPassword: PASSWORD,
+          newPassword: 'x'.repeat(12),
+          name: 'x',
+          limit: 1,
+          email: 'x@y.z',
+          projectId: aliceProjectId,
+          path: 'a',
+          text: '',
+          files: {},
+          hashes: [],
+          from: 'a',
+          to: 'b',
+          platform: 'cloudflare',
+          authMode: 'platform-managed',
+        }),
+      ),
+    ).toBe('UNAUTHORIZED');
   });
 
   it('lets an admin read the operator procedures', async () => {

@@ -61,7 +61,10 @@ beforeAll(async () => {
   keys.status = (await createApiKey(db, userId, 'status only', { scopes: ['status'] })).key;
   keys.both = (await createApiKey(db, userId, 'default')).key;
   const expired = await createApiKey(db, userId, 'expired', { expiresInDays: 30 });
-  await db.update(apiKeys).set({ expiresAt: new Date(Date.now() - 60_000) }).where(eq(apiKeys.id, expired.id));
+  await db
+    .update(apiKeys)
+    .set({ expiresAt: new Date(Date.now() - 60_000) })
+    .where(eq(apiKeys.id, expired.id));
   keys.expired = expired.key;
 
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': '<h1>scopes</h1>' });
@@ -96,7 +99,10 @@ describe('API key scopes in tRPC', () => {
 
   it.each(Object.entries(SCOPED))('%s needs the "%s" scope: 403 without it, past the tier with it', async (path, scope) => {
     const without = await call(trpcOverHttp({ key: scope === 'deploy' ? keys.status : keys.deploy }), path);
-    expect(without).toEqual({ status: 403, message: `This API key may not ${scope === 'deploy' ? 'deploy' : 'read status'} (it lacks the "${scope}" scope). Create a key with that scope in Settings.` });
+    expect(without).toEqual({
+      status: 403,
+      message: `This API key may not ${scope === 'deploy' ? 'deploy' : 'read status'} (it lacks the "${scope}" scope). Create a key with that scope in Settings.`,
+    });
     const withScope = status(await call(trpcOverHttp({ key: keys[scope] }), path));
     expect([401, 403]).not.toContain(withScope);
   });
@@ -162,7 +168,11 @@ describe('API key scopes on the REST routes', () => {
     form.append(h, new Blob(['x']), h);
     expect((await postBlobs(new Request(`${APP_ORIGIN}/api/blobs`, { method: 'POST', headers: bearer(keys.status), body: form }))).status).toBe(403);
     const deploy = await cloudflareDeploy(
-      jsonRequest('/api/cloudflare-deploy', { authMode: 'platform-managed', projectName: 'x', chatId: 'x', files: { 'index.html': 'x' } }, { headers: bearer(keys.status) }),
+      jsonRequest(
+        '/api/cloudflare-deploy',
+        { authMode: 'platform-managed', projectName: 'x', chatId: 'x', files: { 'index.html': 'x' } },
+        { headers: bearer(keys.status) },
+      ),
     );
     expect(deploy.status).toBe(403);
     expect(await new BlobStore(await getDb()).missing(userId, [h])).toEqual([h]);

@@ -61,7 +61,8 @@ const t = initTRPC.context<TRPCContext>().create({
           ? (cause.fieldErrors ?? null)
           : null;
     // Never leak the internals of an unexpected error to the browser.
-    const message = shape.data.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError) ? 'Something went wrong on our side. Try again in a moment.' : shape.message;
+    const message =
+      shape.data.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError) ? 'Something went wrong on our side. Try again in a moment.' : shape.message;
     const action = cause instanceof AppError ? (cause.action ?? null) : null;
     const retryAfterSeconds = cause instanceof AppError ? (cause.retryAfterSeconds ?? null) : null;
     return { ...shape, message, data: { ...shape.data, stack: undefined, fieldErrors, action, retryAfterSeconds } };
@@ -103,7 +104,6 @@ export const scopedProcedure = (scope: ApiKeyScope) =>
     assertKeyScope(ctx.auth, scope);
     return next();
   });
-
 
 export const adminProcedure = sessionProcedure.use(({ ctx, next }) => {
   if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'This page is for operators only.' });

@@ -57,7 +57,10 @@ export async function signIn(db: Db, input: SignInInput, from: AttemptSource): P
   const ok = await verifyPassword(input.password, row?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!row || !ok) throw new AppError('UNAUTHORIZED', WRONG_CREDENTIALS);
   if (needsRehash(row.passwordHash)) {
-    await db.update(users).set({ passwordHash: await hashPassword(input.password), updatedAt: new Date() }).where(eq(users.id, row.id));
+    await db
+      .update(users)
+      .set({ passwordHash: await hashPassword(input.password), updatedAt: new Date() })
+      .where(eq(users.id, row.id));
   }
   return toSessionUser(row);
 }

@@ -35,7 +35,8 @@ export interface NewApiKeyOptions {
 export async function createApiKey(db: Db, userId: string, name: string, options: NewApiKeyOptions = {}): Promise<ApiKeySummary & { key: string }> {
   const key = `hs_${randomBytes(32).toString('base64url')}`;
   const scopes = knownScopes([...(options.scopes ?? API_KEY_SCOPES)]);
-  if (scopes.length === 0) throw new AppError('BAD_REQUEST', 'Choose at least one thing the key may do.', { scopes: ['Choose at least one thing the key may do.'] });
+  if (scopes.length === 0)
+    throw new AppError('BAD_REQUEST', 'Choose at least one thing the key may do.', { scopes: ['Choose at least one thing the key may do.'] });
   const expiresAt = options.expiresInDays ? new Date(Date.now() + options.expiresInDays * DAY_MS) : null;
   const row = await db.transaction(async (tx) => {
     const [created] = await tx

@@ -243,8 +243,7 @@ describe('throttle', () => {
   it('throttles sign-ups per client IP, before any password is hashed', async () => {
     const db = await getDb();
     const ip = freshIp();
-    const signUpFrom = (email: string) =>
-      signUpRoute(jsonRequest('/api/auth/sign-up', { email, password: PASSWORD }, { headers: { 'x-forwarded-for': ip } }));
+    const signUpFrom = (email: string) => signUpRoute(jsonRequest('/api/auth/sign-up', { email, password: PASSWORD }, { headers: { 'x-forwarded-for': ip } }));
     expect((await signUpFrom(uniqueEmail('su'))).status).toBe(201);
     expect(await countAuthAttempts(db, `sign-up:ip:${ip}`)).toBe(1);
     for (let i = 1; i < AUTH_LIMITS['sign-up'].perIp.limit; i++) await throttleAuthAttempt(db, 'sign-up', { email: uniqueEmail('su'), ip });
@@ -291,7 +290,12 @@ describe('sessions and API keys', () => {
 
   it('refuses a session whose row has expired, though the cookie itself is still sealed and valid', async () => {
     const { cookie, body } = await signUpNew();
-    await (await getDb()).update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.userId, body.user.id));
+    await (
+      await getDb()
+    )
+      .update(sessions)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(sessions.userId, body.user.id));
     expect((await me({ cookie })).status).toBe(401);
   });
 

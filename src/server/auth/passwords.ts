@@ -38,9 +38,7 @@ export const derivationLoad = () => ({ running, waiting: waiting.length });
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   withDerivationSlot(
     () =>
-      new Promise<Buffer>((resolve, reject) =>
-        scryptCb(password.normalize('NFKC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
-      ),
+      new Promise<Buffer>((resolve, reject) => scryptCb(password.normalize('NFKC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)))),
   );
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64: the parameters travel with the hash. */

@@ -64,6 +64,5 @@ export function assertSession(auth: CallerAuth): void {
 }
 
 export function assertSameSite(request: Request): void {
-  if (isCrossSiteRequest(request.headers))
-    throw new AppError('FORBIDDEN', 'Cross-site requests are not allowed. Use the app itself, or an API key.');
+  if (isCrossSiteRequest(request.headers)) throw new AppError('FORBIDDEN', 'Cross-site requests are not allowed. Use the app itself, or an API key.');
 }

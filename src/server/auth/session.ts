@@ -43,8 +43,7 @@ export function headerCookieStore(requestHeaders: Headers, responseHeaders?: Hea
     get: (name: string) => (jar[name] === undefined ? undefined : { name, value: jar[name]! }),
     set: (nameOrCookie: string | ResponseCookie, value?: string, options?: Partial<ResponseCookie>): void => {
       if (!responseHeaders) throw new Error('This cookie store is read-only.');
-      const { name, value: v, ...rest } =
-        typeof nameOrCookie === 'string' ? { name: nameOrCookie, value: value ?? '', ...options } : nameOrCookie;
+      const { name, value: v, ...rest } = typeof nameOrCookie === 'string' ? { name: nameOrCookie, value: value ?? '', ...options } : nameOrCookie;
       responseHeaders.append('set-cookie', serialize(name, v, { ...rest, expires: typeof rest.expires === 'number' ? new Date(rest.expires) : rest.expires }));
     },
   };
@@ -125,7 +124,10 @@ export async function endAllSessions(db: Db | Tx, userId: string, keep?: string 
 
 /** How many unexpired sessions the user has (Settings shows it). */
 export async function countSessions(db: Db, userId: string): Promise<number> {
-  const rows = await db.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`)));
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, sql`now()`)));
   return rows.length;
 }
 

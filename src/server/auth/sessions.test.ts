@@ -50,7 +50,12 @@ describe('sessions', () => {
     for (const c of cookies) expect(await meStatus(c)).toBe(401);
     // Someone else's browsers are untouched.
     for (const c of other.cookies) expect(await meStatus(c)).toBe(200);
-    const audit = await (await getDb()).select().from(auditLog).where(and(eq(auditLog.userId, userId), eq(auditLog.action, 'account.sign_out_everywhere')));
+    const audit = await (
+      await getDb()
+    )
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.userId, userId), eq(auditLog.action, 'account.sign_out_everywhere')));
     expect(audit).toHaveLength(1);
   });
 
@@ -100,7 +105,10 @@ describe('sessions', () => {
     const db = await getDb();
     const { userId, cookies } = await threeBrowsers();
     const [row] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)).limit(1);
-    await db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.id, row!.id));
+    await db
+      .update(sessions)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(sessions.id, row!.id));
     expect(await pruneExpiredSessions(db)).toBeGreaterThanOrEqual(1);
     expect(await db.select().from(sessions).where(eq(sessions.userId, userId))).toHaveLength(2);
     expect((await Promise.all(cookies.map(meStatus))).sort()).toEqual([200, 200, 401]);

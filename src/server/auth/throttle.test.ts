@@ -7,7 +7,11 @@ import { AUTH_LIMITS, ThrottledError, clientIp, countAuthAttempts, pruneAuthAtte
 
 const getDb = useTestDb();
 const freshIp = () => `10.${[...randomBytes(3)].join('.')}`;
-const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof ThrottledError ? 'throttled' : `error: ${String(e)}`));
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (e instanceof ThrottledError ? 'throttled' : `error: ${String(e)}`),
+  );
 
 describe('throttleAuthAttempt', () => {
   it('lets exactly the limit through when 20 attempts on one account arrive at once, and records only those', async () => {
@@ -24,9 +28,7 @@ describe('throttleAuthAttempt', () => {
     const db = await getDb();
     const ip = freshIp();
     const limit = AUTH_LIMITS['sign-in'].perIp.limit;
-    const results = await Promise.all(
-      Array.from({ length: limit + 8 }, () => outcome(throttleAuthAttempt(db, 'sign-in', { email: uniqueEmail('ip'), ip }))),
-    );
+    const results = await Promise.all(Array.from({ length: limit + 8 }, () => outcome(throttleAuthAttempt(db, 'sign-in', { email: uniqueEmail('ip'), ip }))));
     expect(results.filter((r) => r === 'ok')).toHaveLength(limit);
     const err = await throttleAuthAttempt(db, 'sign-in', { email: uniqueEmail('ip'), ip }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ThrottledError);
@@ -86,7 +88,6 @@ describe('clientIp', () => {
   });
 
   it('answers null for loopback, garbage and a missing header: only the per-account window applies then', () => {
-    for (const v of [undefined, '', '127.0.0.1', '::1', '::ffff:127.0.0.1', 'not an ip', '1.2.3.4, unknown', '999.1.1.1', '1:2:3'])
-      expect(ip(v)).toBeNull();
+    for (const v of [undefined, '', '127.0.0.1', '::1', '::ffff:127.0.0.1', 'not an ip', '1.2.3.4, unknown', '999.1.1.1', '1:2:3']) expect(ip(v)).toBeNull();
   });
 });

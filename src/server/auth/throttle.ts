@@ -92,14 +92,23 @@ export async function countAuthAttempts(db: Db, key: string): Promise<number> {
  * so only the per-account window applies rather than one bucket shared by every visitor.
  */
 export function clientIp(headers: Headers): string | null {
-  const hop = headers.get('x-forwarded-for')?.split(',').at(-1)?.trim().replace(/^\[|\]$/g, '') ?? '';
+  const hop =
+    headers
+      .get('x-forwarded-for')
+      ?.split(',')
+      .at(-1)
+      ?.trim()
+      .replace(/^\[|\]$/g, '') ?? '';
   const address = hop.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
   const family = isIP(address);
   if (family === 4) return address.startsWith('127.') ? null : address;
   if (family === 6) {
     const groups = expandIpv6(address);
     if (!groups || groups.every((g, i) => (i < 7 ? g === 0 : g === 1))) return null; // ::1
-    return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+    return `${groups
+      .slice(0, 4)
+      .map((g) => g.toString(16))
+      .join(':')}::/64`;
   }
   return null;
 }

@@ -20,11 +20,17 @@ beforeAll(async () => {
 });
 const trpc = async () => createCaller({ db: await getDb(), user });
 const stored = async () => (await (await getDb()).select().from(connections).where(eq(connections.userId, user.id))).length;
-const failure = (p: Promise<unknown>) => p.then(() => null, (e: TRPCError) => ({ code: e.code, message: e.message }));
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: TRPCError) => ({ code: e.code, message: e.message }),
+  );
 
 describe('connecting accounts', () => {
   it('Cloudflare: verified (token + account + workers.dev subdomain), then stored with a masked hint', async () => {
-    const saved = await (await trpc()).connections.save({ platform: 'cloudflare', apiToken: LOCAL_CLOUDFLARE.userToken, accountId: LOCAL_CLOUDFLARE.userAccountId });
+    const saved = await (
+      await trpc()
+    ).connections.save({ platform: 'cloudflare', apiToken: LOCAL_CLOUDFLARE.userToken, accountId: LOCAL_CLOUDFLARE.userAccountId });
     expect(saved).toMatchObject({
       platform: 'cloudflare',
       secretHint: `…${LOCAL_CLOUDFLARE.userToken.slice(-4)}`,
@@ -43,16 +49,26 @@ describe('connecting accounts', () => {
 
   it('Netlify: the token reads the user, then is stored masked; the facts name the account, never the token', async () => {
     const saved = await (await trpc()).connections.save({ platform: 'netlify', token: LOCAL_NETLIFY.userToken });
-    expect(saved).toMatchObject({ platform: 'netlify', secretHint: `…${LOCAL_NETLIFY.userToken.slice(-4)}`, accountFacts: { accountSlug: LOCAL_NETLIFY.userAccountSlug } });
+    expect(saved).toMatchObject({
+      platform: 'netlify',
+      secretHint: `…${LOCAL_NETLIFY.userToken.slice(-4)}`,
+      accountFacts: { accountSlug: LOCAL_NETLIFY.userAccountSlug },
+    });
     expect(JSON.stringify(saved)).not.toContain(LOCAL_NETLIFY.userToken);
   });
 
   it('Vercel: the token reads the user (and the team when one is given), then is stored masked', async () => {
     const saved = await (await trpc()).connections.save({ platform: 'vercel', token: LOCAL_VERCEL.userToken, teamId: LOCAL_VERCEL_USER_TEAM.id });
-    expect(saved).toMatchObject({ platform: 'vercel', secretHint: `…${LOCAL_VERCEL.userToken.slice(-4)}`, accountFacts: { teamId: LOCAL_VERCEL_USER_TEAM.id } });
+    expect(saved).toMatchObject({
+      platform: 'vercel',
+      secretHint: `…${LOCAL_VERCEL.userToken.slice(-4)}`,
+      accountFacts: { teamId: LOCAL_VERCEL_USER_TEAM.id },
+    });
     expect(JSON.stringify(saved)).not.toContain(LOCAL_VERCEL.userToken);
     // A team the token does not belong to is refused by Vercel; the earlier connection stays.
-    expect(await failure((await trpc()).connections.save({ platform: 'vercel', token: LOCAL_VERCEL.userToken, teamId: LOCAL_VERCEL.platformTeamId }))).toMatchObject({
+    expect(
+      await failure((await trpc()).connections.save({ platform: 'vercel', token: LOCAL_VERCEL.userToken, teamId: LOCAL_VERCEL.platformTeamId })),
+    ).toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/refused/),
     });
@@ -63,11 +79,19 @@ describe('connecting accounts', () => {
   it('refuses credentials the platform refuses, storing nothing', async () => {
     const other = await signUp(await getDb(), { email: uniqueEmail('refused'), password: 'a long enough password' });
     const caller = createCaller({ db: await getDb(), user: other });
-    expect(await failure(caller.connections.save({ platform: 'cloudflare', apiToken: 'a-token-cloudflare-never-issued-0000', accountId: LOCAL_CLOUDFLARE.userAccountId }))).toMatchObject({
+    expect(
+      await failure(
+        caller.connections.save({ platform: 'cloudflare', apiToken: 'a-token-cloudflare-never-issued-0000', accountId: LOCAL_CLOUDFLARE.userAccountId }),
+      ),
+    ).toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/refused/),
     });
-    expect(await failure(caller.connections.save({ platform: 'amplify', accessKeyId: LOCAL_AWS.user.accessKeyId, secretAccessKey: 'w'.repeat(40), region: 'us-east-1' }))).toMatchObject({
+    expect(
+      await failure(
+        caller.connections.save({ platform: 'amplify', accessKeyId: LOCAL_AWS.user.accessKeyId, secretAccessKey: 'w'.repeat(40), region: 'us-east-1' }),
+      ),
+    ).toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/refused/),
     });
@@ -90,7 +114,9 @@ describe('connecting accounts', () => {
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/Pick a region from the list/),
     });
-    expect(await failure(caller.connections.save({ platform: 'cloudflare', apiToken: LOCAL_CLOUDFLARE.userToken, accountId: '../../user/tokens' }))).toMatchObject({
+    expect(
+      await failure(caller.connections.save({ platform: 'cloudflare', apiToken: LOCAL_CLOUDFLARE.userToken, accountId: '../../user/tokens' })),
+    ).toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/32 hexadecimal characters/),
     });

@@ -38,13 +38,22 @@ export async function connectPlatform(db: Db, userId: string, platform: Deployme
 
 /** Re-verifies a stored connection ("Test connection"); records when it last passed. */
 export async function testConnection(db: Db, userId: string, id: string): Promise<ConnectionSummary> {
-  const [row] = await db.select().from(connections).where(and(eq(connections.id, id), eq(connections.userId, userId)));
+  const [row] = await db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.id, id), eq(connections.userId, userId)));
   if (!row) throw notFound('That connection');
   const accountFacts = await verified(row.platform, await readConnectionCredentials(db, userId, row.platform));
   const [updated] = await db
     .update(connections)
     .set({ accountFacts, verifiedAt: new Date(), updatedAt: new Date() })
     .where(eq(connections.id, id))
-    .returning({ id: connections.id, platform: connections.platform, accountFacts: connections.accountFacts, secretHint: connections.secretHint, verifiedAt: connections.verifiedAt });
+    .returning({
+      id: connections.id,
+      platform: connections.platform,
+      accountFacts: connections.accountFacts,
+      secretHint: connections.secretHint,
+      verifiedAt: connections.verifiedAt,
+    });
   return updated!;
 }

@@ -62,10 +62,7 @@ export async function readConnectionCredentials(db: Db, userId: string, platform
   if (!row) throw notFound(`A ${platform} connection`);
   const opened = openSecret(row.envelope, connectionVaultContext(userId, platform));
   if (opened.resealed) {
-    await db
-      .update(connections)
-      .set({ secretCiphertext: opened.resealed.envelope, keyId: opened.resealed.keyId })
-      .where(eq(connections.id, row.id));
+    await db.update(connections).set({ secretCiphertext: opened.resealed.envelope, keyId: opened.resealed.keyId }).where(eq(connections.id, row.id));
   }
   return JSON.parse(opened.plaintext) as Record<string, string>;
 }

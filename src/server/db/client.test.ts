@@ -25,4 +25,3 @@ describe('database client', () => {
     expect(await db.select().from(users).where(eq(users.email, email))).toEqual([]);
   });
 });
-

@@ -1,17 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  bigserial,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { AuthMode, DeploymentPlatform, DeploymentStatus } from '@/lib/deployment';
 import type { ProposedManifest } from '@/lib/manifest';
 
@@ -73,7 +61,10 @@ export const apiKeys = pgTable(
     /** SHA-256 of the whole key (hex). The key itself is shown once and never stored. */
     keyHash: text('key_hash').notNull().unique(),
     /** What the key may do (src/lib/api-key-scopes.ts); everything else needs a session. */
-    scopes: text('scopes').array().notNull().default(sql`'{deploy,status}'::text[]`),
+    scopes: text('scopes')
+      .array()
+      .notNull()
+      .default(sql`'{deploy,status}'::text[]`),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
@@ -251,21 +242,25 @@ export const proposedManifests = pgTable(
 export const blobs = pgTable(
   'blobs',
   {
-  sha256: text('sha256').primaryKey(),
-  /** SHA-1 of the same bytes, for the platforms that address files by it (Netlify, Vercel); kept once computed. */
-  sha1: text('sha1'),
-  /** The content-scan rules (their version) these bytes passed; a redeploy scans only bytes not yet passed. */
-  scannedWith: text('scanned_with'),
-  size: bigint('size', { mode: 'number' }).notNull(),
-  /** The pack object holding these bytes at `packOffset` (small files uploaded together share one
-   * object); null when the blob is an object of its own (`blobKey`). */
-  pack: uuid('pack'),
-  packOffset: bigint('pack_offset', { mode: 'number' }),
-  /** Set when the blob is stored or uploaded again: the cleanup only collects blobs untouched for a day. */
-  createdAt: createdAt(),
-},
+    sha256: text('sha256').primaryKey(),
+    /** SHA-1 of the same bytes, for the platforms that address files by it (Netlify, Vercel); kept once computed. */
+    sha1: text('sha1'),
+    /** The content-scan rules (their version) these bytes passed; a redeploy scans only bytes not yet passed. */
+    scannedWith: text('scanned_with'),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    /** The pack object holding these bytes at `packOffset` (small files uploaded together share one
+     * object); null when the blob is an object of its own (`blobKey`). */
+    pack: uuid('pack'),
+    packOffset: bigint('pack_offset', { mode: 'number' }),
+    /** Set when the blob is stored or uploaded again: the cleanup only collects blobs untouched for a day. */
+    createdAt: createdAt(),
+  },
   // The cleanup removes a pack once no blob row names it.
-  (t) => [index('blobs_pack_idx').on(t.pack).where(sql`${t.pack} is not null`)],
+  (t) => [
+    index('blobs_pack_idx')
+      .on(t.pack)
+      .where(sql`${t.pack} is not null`),
+  ],
 );
 
 /** Which user has proven to hold which blob (uploaded its bytes): negotiation answers per user, so
@@ -334,7 +329,9 @@ export const auditLog = pgTable(
     totalSizeBytes: bigint('total_size_bytes', { mode: 'number' }),
     outcome: text('outcome').notNull().default('ok'),
     detail: jsonb('detail').$type<Record<string, unknown>>(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [index('audit_log_user_idx').on(t.userId, t.createdAt), index('audit_log_created_idx').on(t.createdAt)],
 );

@@ -75,7 +75,14 @@ describe('deploying to AWS Amplify', () => {
       return ((await (await aws.fetch(`${cloud().url}/apps`)).json()) as { apps: unknown[] }).apps.length;
     };
     const appsBefore = await apps();
-    const second = await deployFiles(db, { userId, chatId, siteName: 'Portfolio', platform: 'amplify', authMode: 'user-token', files: { ...files, 'index.html': '<h1>v2</h1>' } });
+    const second = await deployFiles(db, {
+      userId,
+      chatId,
+      siteName: 'Portfolio',
+      platform: 'amplify',
+      authMode: 'user-token',
+      files: { ...files, 'index.html': '<h1>v2</h1>' },
+    });
     expect([second.status, second.url, second.externalProjectId, second.externalId]).toEqual(['ready', first.url, first.externalProjectId, first.externalId]);
     expect(await apps()).toBe(appsBefore);
     expect((await fetchSite(cloud().url, hostOf(second.url!), '/')).body.toString()).toBe('<h1>v2</h1>');
@@ -92,7 +99,11 @@ describe('deploying to AWS Amplify', () => {
     expect(JSON.stringify(refused)).toMatch(/A key starting with ASIA is temporary: paste the session token that came with it\./);
 
     const saved = await caller.connections.save({ platform: 'amplify', ...LOCAL_AWS.userTemporary, region: LOCAL_AWS.region });
-    expect(saved).toMatchObject({ platform: 'amplify', secretHint: `…${LOCAL_AWS.userTemporary.accessKeyId.slice(-4)}`, accountFacts: { region: LOCAL_AWS.region } });
+    expect(saved).toMatchObject({
+      platform: 'amplify',
+      secretHint: `…${LOCAL_AWS.userTemporary.accessKeyId.slice(-4)}`,
+      accountFacts: { region: LOCAL_AWS.region },
+    });
     expect(JSON.stringify(saved)).not.toContain(LOCAL_AWS.userTemporary.sessionToken);
     expect(await readConnectionCredentials(db, user.id, 'amplify')).toMatchObject({ sessionToken: LOCAL_AWS.userTemporary.sessionToken });
 
@@ -102,7 +113,7 @@ describe('deploying to AWS Amplify', () => {
     await expectServed(row.url!, expected);
   });
 
-  it("user-token: a site with its own 404.html gets it, with status 404, for unknown paths", async () => {
+  it('user-token: a site with its own 404.html gets it, with status 404, for unknown paths', async () => {
     const db = await getDb();
     const row = await deployFiles(db, {
       userId,
@@ -139,15 +150,31 @@ describe('deploying to AWS Amplify', () => {
     expect((await get('/pricing')).body.toString()).toBe('<h1>app</h1>');
     // A redeploy with the same rules leaves the app alone.
     const before = await cloudStats(cloud().url);
-    await deployFiles(db, { userId, chatId: row.chatId, siteName: 'With redirects', platform: 'amplify', authMode: 'user-token', files: { 'index.html': '<h1>app 2</h1>', _redirects: redirects } });
+    await deployFiles(db, {
+      userId,
+      chatId: row.chatId,
+      siteName: 'With redirects',
+      platform: 'amplify',
+      authMode: 'user-token',
+      files: { 'index.html': '<h1>app 2</h1>', _redirects: redirects },
+    });
     const after = await cloudStats(cloud().url);
-    const updates = (s: typeof after) => Object.entries(s.requests).filter(([r]) => r.includes('POST /apps/:appId') && !r.includes('branches')).reduce((n, [, c]) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
+    const updates = (s: typeof after) =>
+      Object.entries(s.requests)
+        .filter(([r]) => r.includes('POST /apps/:appId') && !r.includes('branches'))
+        .reduce((n, [, c]) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
     expect(updates(after) - updates(before)).toBe(0);
   });
 
-  it('platform-managed: the shared app cannot carry one site\'s _redirects; the log says so and the file is served', async () => {
+  it("platform-managed: the shared app cannot carry one site's _redirects; the log says so and the file is served", async () => {
     const db = await getDb();
-    const row = await deployFiles(db, { userId, chatId: chat(), platform: 'amplify', authMode: 'platform-managed', files: { 'index.html': '<h1>q</h1>', _redirects: '/a /b 301\n' } });
+    const row = await deployFiles(db, {
+      userId,
+      chatId: chat(),
+      platform: 'amplify',
+      authMode: 'platform-managed',
+      files: { 'index.html': '<h1>q</h1>', _redirects: '/a /b 301\n' },
+    });
     expect(row.status).toBe('ready');
     expect((await fetchSite(cloud().url, hostOf(row.url!), '/_redirects')).body.toString()).toBe('/a /b 301\n');
     const log = await db.select().from(deploymentEvents).where(eq(deploymentEvents.deploymentId, row.id));
@@ -166,7 +193,13 @@ describe('deploying to AWS Amplify', () => {
     });
     const chatId = chat();
     for (let i = 0; i < 20; i++) {
-      const row = await deployFiles(db, { userId, chatId, platform: 'amplify', authMode: 'platform-managed', files: { 'index.html': `<h1>amplify ${i}</h1>` } });
+      const row = await deployFiles(db, {
+        userId,
+        chatId,
+        platform: 'amplify',
+        authMode: 'platform-managed',
+        files: { 'index.html': `<h1>amplify ${i}</h1>` },
+      });
       expect([i, row.status, row.error]).toEqual([i, 'ready', null]);
       expect((await fetchSite(cloud().url, hostOf(row.url!), '/')).body.toString()).toBe(`<h1>amplify ${i}</h1>`);
     }
@@ -175,7 +208,9 @@ describe('deploying to AWS Amplify', () => {
     await setFaults(cloud().url, { rules: [] });
     const [site] = await db.select().from(sites).where(eq(sites.chatId, chatId));
     const aws = new AwsClient({ ...LOCAL_AWS.platform, service: 'amplify', region: LOCAL_AWS.region, retries: 0 });
-    const branches = ((await (await aws.fetch(`${cloud().url}/apps/${LOCAL_AWS.platformAppId}/branches?maxResults=50`)).json()) as { branches: { branchName: string }[] }).branches;
+    const branches = (
+      (await (await aws.fetch(`${cloud().url}/apps/${LOCAL_AWS.platformAppId}/branches?maxResults=50`)).json()) as { branches: { branchName: string }[] }
+    ).branches;
     expect(branches.filter((b) => b.branchName === site!.externalId)).toHaveLength(1);
   }, 120_000);
 });

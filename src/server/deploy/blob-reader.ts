@@ -75,7 +75,7 @@ export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobRea
     }
     if (at.size > WHOLE_READ_BYTES) return handle.createReadStream({ start: at.packOffset, end: at.packOffset + at.size - 1, autoClose: false });
     const bytes = Buffer.allocUnsafe(at.size);
-    for (let got = 0; got < at.size; ) {
+    for (let got = 0; got < at.size;) {
       const { bytesRead } = await handle.read(bytes, got, at.size - got, at.packOffset + got);
       if (bytesRead === 0) throw new Error(`pack ${at.pack} ends before the file with SHA-256 ${sha256}`);
       got += bytesRead;
@@ -87,7 +87,11 @@ export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobRea
     closed = true;
     const handles = [...packs.values()];
     packs.clear();
-    for (const handle of handles) await handle.then((h) => h.close(), () => {});
+    for (const handle of handles)
+      await handle.then(
+        (h) => h.close(),
+        () => {},
+      );
   };
   return { open, text: async (sha256) => (await readAll(await open(sha256))).toString('utf8'), close };
 }

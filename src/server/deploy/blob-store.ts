@@ -188,7 +188,10 @@ export class BlobStore {
       batch.done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
         this.touching = undefined;
         for (let i = 0; i < batch.hashes.length; i += SLICE)
-          await this.db.update(blobs).set({ createdAt: sql`now()` }).where(anyOf(blobs.sha256, batch.hashes.slice(i, i + SLICE)));
+          await this.db
+            .update(blobs)
+            .set({ createdAt: sql`now()` })
+            .where(anyOf(blobs.sha256, batch.hashes.slice(i, i + SLICE)));
       });
       this.touching = batch;
     }
@@ -214,12 +217,23 @@ export class BlobStore {
       if (actual !== f.sha256) throw mismatch(f.sha256, actual, true);
     }
     const unique = [...new Map(files.map((f) => [f.sha256, f])).values()];
-    const missing = new Set(await this.missing(userId, unique.map((f) => f.sha256)));
+    const missing = new Set(
+      await this.missing(
+        userId,
+        unique.map((f) => f.sha256),
+      ),
+    );
     const todo = unique.filter((f) => missing.has(f.sha256));
-    await this.assertRoom(userId, todo.reduce((n, f) => n + f.bytes.length, 0));
+    await this.assertRoom(
+      userId,
+      todo.reduce((n, f) => n + f.bytes.length, 0),
+    );
     if (todo.length === 0) return;
     await this.record(todo.length === 1 ? [await this.receive(todo[0]!.sha256, todo[0]!.bytes)] : await this.storePack(todo));
-    await this.grant(userId, todo.map((f) => f.sha256));
+    await this.grant(
+      userId,
+      todo.map((f) => f.sha256),
+    );
   }
 
   /**
@@ -236,7 +250,13 @@ export class BlobStore {
     });
     // As `receive`: blobs the cleanup may be collecting are touched before the bytes become visible.
     await Promise.all(files.map((f) => this.touch(f.sha256)));
-    await this.objects.put(packKey(pack), Buffer.concat(files.map((f) => f.bytes), offset));
+    await this.objects.put(
+      packKey(pack),
+      Buffer.concat(
+        files.map((f) => f.bytes),
+        offset,
+      ),
+    );
     return received;
   }
 
@@ -269,8 +289,15 @@ export class BlobStore {
       },
     });
     // Parts of one file all name the same total; a part with another total starts the file over.
-    const stale = await this.db.delete(blobChunks).where(and(where, sql`${blobChunks.totalSize} <> ${totalSize}`)).returning({ offset: blobChunks.offset });
-    await this.deleteParts(userId, sha256, stale.map((p) => p.offset).filter((o) => o !== offset));
+    const stale = await this.db
+      .delete(blobChunks)
+      .where(and(where, sql`${blobChunks.totalSize} <> ${totalSize}`))
+      .returning({ offset: blobChunks.offset });
+    await this.deleteParts(
+      userId,
+      sha256,
+      stale.map((p) => p.offset).filter((o) => o !== offset),
+    );
     await this.db
       .insert(blobChunks)
       .values({ userId, sha256, offset, totalSize, size })
@@ -295,7 +322,11 @@ export class BlobStore {
       await this.grant(userId, [sha256]);
     } finally {
       await this.db.delete(blobChunks).where(where);
-      await this.deleteParts(userId, sha256, parts.map((p) => p.offset));
+      await this.deleteParts(
+        userId,
+        sha256,
+        parts.map((p) => p.offset),
+      );
     }
     return { complete: true, received };
   }
@@ -309,9 +340,12 @@ export class BlobStore {
    * before any byte of it is read or kept; false when the user already holds the file (nothing to send).
    */
   async acceptsChunkedFile(userId: string, sha256: string, totalSize: number): Promise<boolean> {
-    if (!Number.isSafeInteger(totalSize) || totalSize <= 0) throw new AppError('BAD_REQUEST', 'Give the whole file\'s size as total (bytes, at least 1).');
+    if (!Number.isSafeInteger(totalSize) || totalSize <= 0) throw new AppError('BAD_REQUEST', "Give the whole file's size as total (bytes, at least 1).");
     if (totalSize > SITE_LIMITS.maxTotalBytes)
-      throw new AppError('PAYLOAD_TOO_LARGE', `The file is ${formatBytes(totalSize)}; one file may be at most ${formatBytes(SITE_LIMITS.maxTotalBytes)} (a whole site's limit).`).withAction('fix-files');
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `The file is ${formatBytes(totalSize)}; one file may be at most ${formatBytes(SITE_LIMITS.maxTotalBytes)} (a whole site's limit).`,
+      ).withAction('fix-files');
     if ((await this.missing(userId, [sha256])).length === 0) return false;
     await this.assertRoom(userId, totalSize, sha256);
     return true;
@@ -382,7 +416,10 @@ export class BlobStore {
     const unique = [...new Set(sha256s)];
     const found = new Map<string, string>();
     for (let i = 0; i < unique.length; i += SLICE) {
-      const rows = await this.db.select({ sha256: blobs.sha256, sha1: blobs.sha1 }).from(blobs).where(anyOf(blobs.sha256, unique.slice(i, i + SLICE)));
+      const rows = await this.db
+        .select({ sha256: blobs.sha256, sha1: blobs.sha1 })
+        .from(blobs)
+        .where(anyOf(blobs.sha256, unique.slice(i, i + SLICE)));
       for (const r of rows) if (r.sha1) found.set(r.sha256, r.sha1);
     }
     // Blobs stored before SHA-1 was kept: hash them once now and remember.
@@ -409,7 +446,11 @@ export class BlobStore {
   }
 
   async markScanned(sha256s: string[], version: string): Promise<void> {
-    for (let i = 0; i < sha256s.length; i += SLICE) await this.db.update(blobs).set({ scannedWith: version }).where(anyOf(blobs.sha256, sha256s.slice(i, i + SLICE)));
+    for (let i = 0; i < sha256s.length; i += SLICE)
+      await this.db
+        .update(blobs)
+        .set({ scannedWith: version })
+        .where(anyOf(blobs.sha256, sha256s.slice(i, i + SLICE)));
   }
 }
 

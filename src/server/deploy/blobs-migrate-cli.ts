@@ -10,6 +10,7 @@ const report = await migrateLegacyBlobs(await getDb(), objects, {
 });
 process.stderr.write('\n');
 console.log(JSON.stringify(report, null, 2));
-if (report.corrupt.length) console.error(`${report.corrupt.length} stored blob(s) do not match their SHA-256 and were left in legacy_blob_bytes: see "corrupt".`);
+if (report.corrupt.length)
+  console.error(`${report.corrupt.length} stored blob(s) do not match their SHA-256 and were left in legacy_blob_bytes: see "corrupt".`);
 await closeDb();
 process.exit(report.corrupt.length ? 1 : 0);

@@ -34,7 +34,10 @@ beforeAll(async () => {
 beforeEach(() => setFaults(cloud().url, { rules: [] }));
 
 const cf = (path: string, init: RequestInit = {}) =>
-  fetch(`${cloud().url}/client/v4/accounts/${LOCAL_CLOUDFLARE.accountId}${path}`, { ...init, headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}`, ...init.headers } });
+  fetch(`${cloud().url}/client/v4/accounts/${LOCAL_CLOUDFLARE.accountId}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${LOCAL_CLOUDFLARE.platformToken}`, ...init.headers },
+  });
 const deletes = async () => requestCount(await cloudStats(cloud().url), 'DELETE /client/v4/accounts/:account/workers/scripts/:script');
 const chat = () => `life-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -53,11 +56,14 @@ describe('expiry', () => {
     const old2 = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'old 2' } });
     const mine = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'user-token', files: { 'index.html': 'my own' } });
     // The quota is full.
-    await expect(deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'new' } })).rejects.toThrow(
-      /Platform deployment limit reached/,
-    );
+    await expect(
+      deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'new' } }),
+    ).rejects.toThrow(/Platform deployment limit reached/);
     // One quick-deploy site was redeployed recently: it lives on past the 31 days.
-    await db.update(sites).set({ expiresAt: new Date(Date.now() + 60 * DAY) }).where(eq(sites.id, old2.siteId!));
+    await db
+      .update(sites)
+      .set({ expiresAt: new Date(Date.now() + 60 * DAY) })
+      .where(eq(sites.id, old2.siteId!));
     const before = await deletes();
 
     const report = await runCleanup(db, { now: in31Days() });
@@ -66,7 +72,10 @@ describe('expiry', () => {
     expect((await fetchSite(cloud().url, hostOf(old1.url!), '/')).status).toBe(404);
     expect((await fetchSite(cloud().url, hostOf(old2.url!), '/')).body.toString()).toBe('old 2');
     expect((await fetchSite(cloud().url, hostOf(mine.url!), '/')).body.toString()).toBe('my own');
-    const rows = await db.select().from(sites).where(inArray(sites.id, [old1.siteId!, old2.siteId!, mine.siteId!]));
+    const rows = await db
+      .select()
+      .from(sites)
+      .where(inArray(sites.id, [old1.siteId!, old2.siteId!, mine.siteId!]));
     expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({ [old1.siteId!]: 'expired', [old2.siteId!]: 'active', [mine.siteId!]: 'active' });
     expect((await db.select().from(deployments).where(eq(deployments.id, old1.id)))[0]!.status).toBe('expired');
     expect(await db.select().from(auditLog).where(eq(auditLog.action, 'site.expire'))).toHaveLength(1);
@@ -80,7 +89,10 @@ describe('expiry', () => {
   it('leaves the row when the platform fails, and the next run finishes it', async () => {
     const db = await getDb();
     const site = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'flaky' } });
-    await db.update(sites).set({ expiresAt: new Date(Date.now() - DAY) }).where(eq(sites.id, site.siteId!));
+    await db
+      .update(sites)
+      .set({ expiresAt: new Date(Date.now() - DAY) })
+      .where(eq(sites.id, site.siteId!));
     await setFaults(cloud().url, { rules: [{ target: 'cloudflare', method: 'DELETE', kind: 'status', status: 503 }] });
     const first = await runCleanup(db);
     expect(first.expired).toBe(0);
@@ -94,8 +106,17 @@ describe('expiry', () => {
   it('two runs at once delete each Worker once', async () => {
     const db = await getDb();
     const made = [];
-    for (let i = 0; i < 4; i++) made.push(await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `twin ${i}` } }));
-    await db.update(sites).set({ expiresAt: new Date(Date.now() - DAY) }).where(inArray(sites.id, made.map((m) => m.siteId!)));
+    for (let i = 0; i < 4; i++)
+      made.push(await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `twin ${i}` } }));
+    await db
+      .update(sites)
+      .set({ expiresAt: new Date(Date.now() - DAY) })
+      .where(
+        inArray(
+          sites.id,
+          made.map((m) => m.siteId!),
+        ),
+      );
     const before = await deletes();
     const [a, b] = await Promise.all([runCleanup(db), runCleanup(db)]);
     expect(a.expired + b.expired).toBe(4);
@@ -112,7 +133,11 @@ describe('orphans, stuck deployments and blobs', () => {
     for (const name of [`${prefix}-0123456789ab`, 'someone-elses-worker']) {
       const form = new FormData();
       const session = await (
-        await cf(`/workers/scripts/${name}/assets-upload-session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ manifest: {} }) })
+        await cf(`/workers/scripts/${name}/assets-upload-session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ manifest: {} }),
+        })
       ).json();
       form.append('metadata', new Blob([JSON.stringify({ assets: { jwt: session.result.jwt } })], { type: 'application/json' }), 'metadata.json');
       expect((await cf(`/workers/scripts/${name}`, { method: 'PUT', body: form })).status).toBe(200);
@@ -132,7 +157,10 @@ describe('orphans, stuck deployments and blobs', () => {
     for (const [sha, b] of bytes) await store.put(userId, sha, b);
     const { createDeployment } = await import('./service');
     const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
-    await db.update(deployments).set({ status: 'building', deadlineAt: new Date(Date.now() - 1000) }).where(eq(deployments.id, deploymentId));
+    await db
+      .update(deployments)
+      .set({ status: 'building', deadlineAt: new Date(Date.now() - 1000) })
+      .where(eq(deployments.id, deploymentId));
     expect((await runCleanup(db)).reconciled).toBeGreaterThanOrEqual(1);
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect([row!.status, row!.errorCode]).toEqual(['error', 'timeout']);
@@ -140,16 +168,30 @@ describe('orphans, stuck deployments and blobs', () => {
 
   it('collects blobs nothing refers to after a day, and keeps those of deployments', async () => {
     const db = await getDb();
-    const kept = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'kept', 'a.css': 'a{}' } });
+    const kept = await deployFiles(db, {
+      userId,
+      chatId: chat(),
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      files: { 'index.html': 'kept', 'a.css': 'a{}' },
+    });
     const loose = Buffer.from(`never deployed ${Math.random()}`);
     await new BlobStore(db).put(userId, sha256Hex(loose), loose);
     await db.update(blobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
     const report = await runCleanup(db);
     expect(report.blobsDeleted).toBeGreaterThanOrEqual(1);
-    expect(await db.select().from(blobs).where(eq(blobs.sha256, sha256Hex(loose)))).toEqual([]);
+    expect(
+      await db
+        .select()
+        .from(blobs)
+        .where(eq(blobs.sha256, sha256Hex(loose))),
+    ).toEqual([]);
     // A redeploy after GC still uploads only what changed.
     const { proposed } = decodeInlineFiles({ 'index.html': 'kept', 'a.css': 'a{color:red}' });
-    const missing = await new BlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
+    const missing = await new BlobStore(db).missing(
+      userId,
+      Object.values(proposed).map((e) => e.sha256),
+    );
     expect(missing).toEqual([proposed['a.css']!.sha256]);
     expect(kept.status).toBe('ready');
   });
@@ -177,7 +219,12 @@ describe('orphans, stuck deployments and blobs', () => {
     expect(await store.objects.size(packKey(gonePack))).toBeNull();
     expect(await store.objects.size(packKey(livePack))).not.toBeNull();
     expect((await store.get(sha256Hex(liveA))).equals(liveA)).toBe(true);
-    expect(await db.select().from(blobs).where(inArray(blobs.sha256, [sha256Hex(goneA), sha256Hex(goneB), sha256Hex(liveB)]))).toEqual([]);
+    expect(
+      await db
+        .select()
+        .from(blobs)
+        .where(inArray(blobs.sha256, [sha256Hex(goneA), sha256Hex(goneB), sha256Hex(liveB)])),
+    ).toEqual([]);
     expect(await store.objects.size(packKey(leftoverOld))).toBeNull();
     expect(await store.objects.size(packKey(leftoverNew))).toBe(6);
     expect(report.packsDeleted).toBeGreaterThanOrEqual(1);
@@ -216,14 +263,16 @@ describe('negotiated manifests', () => {
     const expired = await keepProposedManifest(db, userId, files, new Date(Date.now() - 2 * 3600 * 1000));
     const report = await runCleanup(db);
     expect(report.manifestsDeleted).toBeGreaterThanOrEqual(1);
-    const left = await db.select({ id: proposedManifests.id }).from(proposedManifests).where(inArray(proposedManifests.id, [expired, live]));
+    const left = await db
+      .select({ id: proposedManifests.id })
+      .from(proposedManifests)
+      .where(inArray(proposedManifests.id, [expired, live]));
     expect(left.map((r) => r.id)).toEqual([live]);
   });
 });
 
 describe('the cron endpoint', () => {
-  const call = (authorization?: string) =>
-    cronCleanup(new Request(`${APP_ORIGIN}/api/cron/cleanup`, { headers: authorization ? { authorization } : {} }));
+  const call = (authorization?: string) => cronCleanup(new Request(`${APP_ORIGIN}/api/cron/cleanup`, { headers: authorization ? { authorization } : {} }));
 
   it('answers 401 and does nothing without the right bearer; runs with it', async () => {
     const db = await getDb();
@@ -253,13 +302,18 @@ describe('Amplify branches', () => {
     const app = `${cloud().url}/apps/${LOCAL_AWS.platformAppId}`;
     for (const branchName of ['hs-crashed-before-recorded', 'staging'])
       await aws.fetch(`${app}/branches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ branchName }) });
-    await db.update(sites).set({ expiresAt: new Date(Date.now() - DAY) }).where(eq(sites.id, site.siteId!));
+    await db
+      .update(sites)
+      .set({ expiresAt: new Date(Date.now() - DAY) })
+      .where(eq(sites.id, site.siteId!));
 
     const report = await runCleanup(db);
     expect(report.failures).toEqual([]);
     expect(report.expired).toBeGreaterThanOrEqual(1);
     expect((await fetchSite(cloud().url, hostOf(site.url!), '/')).status).toBe(404);
-    const branches = ((await (await aws.fetch(`${app}/branches?maxResults=50`)).json()) as { branches: { branchName: string }[] }).branches.map((b) => b.branchName);
+    const branches = ((await (await aws.fetch(`${app}/branches?maxResults=50`)).json()) as { branches: { branchName: string }[] }).branches.map(
+      (b) => b.branchName,
+    );
     expect(branches).not.toContain(site.externalId);
     expect(branches).not.toContain('hs-crashed-before-recorded');
     expect(branches).toContain('staging');
@@ -277,7 +331,9 @@ describe('unfinished Amplify jobs', () => {
     const app = `${cloud().url}/apps/${LOCAL_AWS.platformAppId}`;
     const branch = 'hs-stuck-job-0123456789ab';
     await aws.fetch(`${app}/branches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ branchName: branch }) });
-    const job = (await (await aws.fetch(`${app}/branches/${branch}/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { jobId: string };
+    const job = (await (
+      await aws.fetch(`${app}/branches/${branch}/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    ).json()) as { jobId: string };
 
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'stuck on amplify' });
     const store = new BlobStore(db);
@@ -285,7 +341,11 @@ describe('unfinished Amplify jobs', () => {
     const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'amplify', authMode: 'platform-managed', manifest: proposed });
     await db
       .update(deployments)
-      .set({ status: 'building', deadlineAt: new Date(Date.now() - 1000), checkpoint: { appId: LOCAL_AWS.platformAppId, branch, jobId: job.jobId, started: true } })
+      .set({
+        status: 'building',
+        deadlineAt: new Date(Date.now() - 1000),
+        checkpoint: { appId: LOCAL_AWS.platformAppId, branch, jobId: job.jobId, started: true },
+      })
       .where(eq(deployments.id, deploymentId));
 
     const stops = async () => requestCount(await cloudStats(cloud().url), 'DELETE /apps/:appId/branches/:branchName/jobs/:jobId/stop', 200);
@@ -309,9 +369,11 @@ describe('Netlify sites and Vercel projects', () => {
           body: JSON.stringify({ name }),
         }),
       exists: async (name: string) =>
-        ((await (await fetch(`${cloud().url}/api/v1/sites?name=${name}&filter=all`, { headers: { authorization: `Bearer ${LOCAL_NETLIFY.platformToken}` } })).json()) as { name: string }[]).some(
-          (s) => s.name === name,
-        ),
+        (
+          (await (
+            await fetch(`${cloud().url}/api/v1/sites?name=${name}&filter=all`, { headers: { authorization: `Bearer ${LOCAL_NETLIFY.platformToken}` } })
+          ).json()) as { name: string }[]
+        ).some((s) => s.name === name),
       deletes: 'DELETE /api/v1/sites/:site_id',
     },
     vercel: {
@@ -322,34 +384,44 @@ describe('Netlify sites and Vercel projects', () => {
           body: JSON.stringify({ name, framework: null }),
         }),
       exists: async (name: string) =>
-        (await fetch(`${cloud().url}/vercel/v9/projects/${name}?teamId=${LOCAL_VERCEL.platformTeamId}`, { headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` } })).status === 200,
+        (
+          await fetch(`${cloud().url}/vercel/v9/projects/${name}?teamId=${LOCAL_VERCEL.platformTeamId}`, {
+            headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` },
+          })
+        ).status === 200,
       deletes: 'DELETE /vercel/v9/projects/:',
     },
   } as const;
 
-  it.each(['netlify', 'vercel'] as const)('%s: an expired quick deploy is deleted and stops answering; a prefixed orphan goes, another name stays', async (platform) => {
-    const db = await getDb();
-    const p = platforms[platform];
-    const old = await deployFiles(db, { userId, chatId: chat(), platform, authMode: 'platform-managed', files: { 'index.html': `old ${platform}` } });
-    const kept = await deployFiles(db, { userId, chatId: chat(), platform, authMode: 'platform-managed', files: { 'index.html': `kept ${platform}` } });
-    expect([old.status, kept.status]).toEqual(['ready', 'ready']);
-    expect((await fetchSite(cloud().url, hostOf(old.url!), '/')).body.toString()).toBe(`old ${platform}`);
-    await db.update(sites).set({ expiresAt: new Date(Date.now() + 60 * DAY) }).where(eq(sites.id, kept.siteId!));
-    const orphan = `huskit-orphan${Math.random().toString(16).slice(2, 8)}`;
-    const foreign = `someone-else-${Math.random().toString(16).slice(2, 8)}`;
-    expect((await p.create(orphan)).ok).toBe(true);
-    expect((await p.create(foreign)).ok).toBe(true);
-    const before = requestCount(await cloudStats(cloud().url), p.deletes);
+  it.each(['netlify', 'vercel'] as const)(
+    '%s: an expired quick deploy is deleted and stops answering; a prefixed orphan goes, another name stays',
+    async (platform) => {
+      const db = await getDb();
+      const p = platforms[platform];
+      const old = await deployFiles(db, { userId, chatId: chat(), platform, authMode: 'platform-managed', files: { 'index.html': `old ${platform}` } });
+      const kept = await deployFiles(db, { userId, chatId: chat(), platform, authMode: 'platform-managed', files: { 'index.html': `kept ${platform}` } });
+      expect([old.status, kept.status]).toEqual(['ready', 'ready']);
+      expect((await fetchSite(cloud().url, hostOf(old.url!), '/')).body.toString()).toBe(`old ${platform}`);
+      await db
+        .update(sites)
+        .set({ expiresAt: new Date(Date.now() + 60 * DAY) })
+        .where(eq(sites.id, kept.siteId!));
+      const orphan = `huskit-orphan${Math.random().toString(16).slice(2, 8)}`;
+      const foreign = `someone-else-${Math.random().toString(16).slice(2, 8)}`;
+      expect((await p.create(orphan)).ok).toBe(true);
+      expect((await p.create(foreign)).ok).toBe(true);
+      const before = requestCount(await cloudStats(cloud().url), p.deletes);
 
-    const report = await runCleanup(db, { now: in31Days() });
-    expect(report.failures).toEqual([]);
-    expect(report.expired).toBeGreaterThanOrEqual(1);
-    expect(report.orphansRemoved).toBeGreaterThanOrEqual(1);
-    expect((await fetchSite(cloud().url, hostOf(old.url!), '/')).status).toBe(404);
-    expect((await fetchSite(cloud().url, hostOf(kept.url!), '/')).body.toString()).toBe(`kept ${platform}`);
-    expect((await db.select().from(sites).where(eq(sites.id, old.siteId!)))[0]!.status).toBe('expired');
-    expect([await p.exists(orphan), await p.exists(foreign)]).toEqual([false, true]);
-    // The expired site and the orphan: each deleted once.
-    expect(requestCount(await cloudStats(cloud().url), p.deletes) - before).toBe(2);
-  });
+      const report = await runCleanup(db, { now: in31Days() });
+      expect(report.failures).toEqual([]);
+      expect(report.expired).toBeGreaterThanOrEqual(1);
+      expect(report.orphansRemoved).toBeGreaterThanOrEqual(1);
+      expect((await fetchSite(cloud().url, hostOf(old.url!), '/')).status).toBe(404);
+      expect((await fetchSite(cloud().url, hostOf(kept.url!), '/')).body.toString()).toBe(`kept ${platform}`);
+      expect((await db.select().from(sites).where(eq(sites.id, old.siteId!)))[0]!.status).toBe('expired');
+      expect([await p.exists(orphan), await p.exists(foreign)]).toEqual([false, true]);
+      // The expired site and the orphan: each deleted once.
+      expect(requestCount(await cloudStats(cloud().url), p.deletes) - before).toBe(2);
+    },
+  );
 });

@@ -55,7 +55,20 @@ const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
 export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<CleanupReport> {
   const now = options.now ?? new Date();
   const batch = options.batchSize ?? 50;
-  const report: CleanupReport = { expired: 0, reconciled: 0, orphansRemoved: 0, blobsDeleted: 0, packsDeleted: 0, heldReleased: 0, staleChunksDeleted: 0, authAttemptsDeleted: 0, sessionsDeleted: 0, manifestsDeleted: 0, failures: [], remaining: { expired: 0, reconciled: 0 } };
+  const report: CleanupReport = {
+    expired: 0,
+    reconciled: 0,
+    orphansRemoved: 0,
+    blobsDeleted: 0,
+    packsDeleted: 0,
+    heldReleased: 0,
+    staleChunksDeleted: 0,
+    authAttemptsDeleted: 0,
+    sessionsDeleted: 0,
+    manifestsDeleted: 0,
+    failures: [],
+    remaining: { expired: 0, reconciled: 0 },
+  };
 
   await expireSites(db, now, batch, report);
   await reconcileStuck(db, now, batch, report, options.redrive);
@@ -113,7 +126,15 @@ async function expireSites(db: Db, now: Date, batch: number, report: CleanupRepo
           .update(deployments)
           .set({ status: 'expired', updatedAt: now, leaseOwner: null, leaseUntil: null })
           .where(and(eq(deployments.siteId, site.id), inArray(deployments.status, ['ready', 'pending', 'building'])));
-        await recordAudit(tx, { userId: site.userId, action: 'site.expire', chatId: site.chatId, platform: site.platform, authMode: site.authMode, targetId: site.id, detail: { url: site.url } });
+        await recordAudit(tx, {
+          userId: site.userId,
+          action: 'site.expire',
+          chatId: site.chatId,
+          platform: site.platform,
+          authMode: site.authMode,
+          targetId: site.id,
+          detail: { url: site.url },
+        });
       });
       report.expired++;
     } catch (err) {
@@ -132,7 +153,14 @@ async function expireSites(db: Db, now: Date, batch: number, report: CleanupRepo
 /** Deployments still pending/building with no live lease: re-drive the ones with time left, fail the rest. */
 async function reconcileStuck(db: Db, now: Date, batch: number, report: CleanupReport, redrive?: (id: string) => void) {
   const stuck = await db
-    .select({ id: deployments.id, deadlineAt: deployments.deadlineAt, platform: deployments.platform, authMode: deployments.authMode, userId: deployments.userId, checkpoint: deployments.checkpoint })
+    .select({
+      id: deployments.id,
+      deadlineAt: deployments.deadlineAt,
+      platform: deployments.platform,
+      authMode: deployments.authMode,
+      userId: deployments.userId,
+      checkpoint: deployments.checkpoint,
+    })
     .from(deployments)
     .where(and(inArray(deployments.status, ['pending', 'building']), or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, now))))
     .limit(batch + 1);
@@ -146,8 +174,21 @@ async function reconcileStuck(db: Db, now: Date, batch: number, report: CleanupR
     if (!late) continue;
     const failed = await db
       .update(deployments)
-      .set({ status: 'error', error: 'Deployment timed out: it could not finish in time. Deploy again.', errorCode: 'timeout', step: 'error', finishedAt: now, updatedAt: now })
-      .where(and(eq(deployments.id, d.id), inArray(deployments.status, ['pending', 'building']), or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, now))))
+      .set({
+        status: 'error',
+        error: 'Deployment timed out: it could not finish in time. Deploy again.',
+        errorCode: 'timeout',
+        step: 'error',
+        finishedAt: now,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(deployments.id, d.id),
+          inArray(deployments.status, ['pending', 'building']),
+          or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, now)),
+        ),
+      )
       .returning({ id: deployments.id, siteId: deployments.siteId, authMode: deployments.authMode });
     if (failed.length) {
       await releaseUnusedPlace(db, failed[0]!, now);
@@ -156,7 +197,9 @@ async function reconcileStuck(db: Db, now: Date, batch: number, report: CleanupR
       try {
         const adapter = adapterFor(d.platform);
         const credentials =
-          d.authMode === 'platform-managed' ? adapter.platformCredentials() : adapter.parseCredentials(await readConnectionCredentials(db, d.userId, d.platform));
+          d.authMode === 'platform-managed'
+            ? adapter.platformCredentials()
+            : adapter.parseCredentials(await readConnectionCredentials(db, d.userId, d.platform));
         if (credentials) await adapter.abandon(credentials, d.checkpoint);
       } catch (err) {
         report.failures.push({ action: 'stop-job', target: d.id, reason: err instanceof PlatformError ? err.message : describeError(err) });
@@ -257,8 +300,18 @@ async function collectBlobs(db: Db, now: Date): Promise<number> {
               .where(
                 and(
                   lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
-                  notExists(tx.select({ one: sql`1` }).from(deploymentFiles).where(eq(deploymentFiles.sha256, blobs.sha256))),
-                  notExists(tx.select({ one: sql`1` }).from(projectFiles).where(eq(projectFiles.sha256, blobs.sha256))),
+                  notExists(
+                    tx
+                      .select({ one: sql`1` })
+                      .from(deploymentFiles)
+                      .where(eq(deploymentFiles.sha256, blobs.sha256)),
+                  ),
+                  notExists(
+                    tx
+                      .select({ one: sql`1` })
+                      .from(projectFiles)
+                      .where(eq(projectFiles.sha256, blobs.sha256)),
+                  ),
                 ),
               )
               .limit(500),
@@ -269,7 +322,10 @@ async function collectBlobs(db: Db, now: Date): Promise<number> {
       // A pack goes once none of its blobs is left (new uploads never point into an existing pack).
       const packs = [...new Set(rows.flatMap((r) => (r.pack === null ? [] : [r.pack])))];
       if (packs.length) {
-        const kept = await tx.selectDistinct({ pack: blobs.pack }).from(blobs).where(sql`${blobs.pack} = any(${sql.param(packs)}::uuid[])`);
+        const kept = await tx
+          .selectDistinct({ pack: blobs.pack })
+          .from(blobs)
+          .where(sql`${blobs.pack} = any(${sql.param(packs)}::uuid[])`);
         const live = new Set(kept.map((k) => k.pack));
         for (const pack of packs) if (!live.has(pack)) await objects.delete(packKey(pack));
       }
@@ -294,7 +350,10 @@ async function collectLeftoverPacks(db: Db, now: Date): Promise<number> {
   let deleted = 0;
   for (let i = 0; i < old.length; i += 1000) {
     const slice = old.slice(i, i + 1000);
-    const kept = await db.selectDistinct({ pack: blobs.pack }).from(blobs).where(sql`${blobs.pack} = any(${sql.param(slice)}::uuid[])`);
+    const kept = await db
+      .selectDistinct({ pack: blobs.pack })
+      .from(blobs)
+      .where(sql`${blobs.pack} = any(${sql.param(slice)}::uuid[])`);
     const live = new Set(kept.map((k) => k.pack));
     for (const pack of slice.filter((p) => !live.has(p))) {
       await objects.delete(packKey(pack));

@@ -101,7 +101,10 @@ describe('deploying to Cloudflare', () => {
 
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
     const { proposed } = decodeInlineFiles(changed);
-    const missing = await new BlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
+    const missing = await new BlobStore(db).missing(
+      userId,
+      Object.values(proposed).map((e) => e.sha256),
+    );
     expect(missing).toEqual([proposed['assets/css/site.css']!.sha256]);
 
     const second = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: changed });
@@ -125,8 +128,13 @@ async function cfApi<T>(path: string, init: RequestInit = {}): Promise<T> {
   return ((await res.json()) as { result: T }).result;
 }
 const versionsOf = async (script: string) =>
-  (await cfApi<{ items: { id: string; annotations: Record<string, string>; resources: { script_runtime: { compatibility_date: string } } }[] }>(`/workers/scripts/${script}/versions?deployable=true`)).items;
-const deploymentsOf = async (script: string) => (await cfApi<{ deployments: { id: string; annotations: Record<string, string> }[] }>(`/workers/scripts/${script}/deployments`)).deployments;
+  (
+    await cfApi<{ items: { id: string; annotations: Record<string, string>; resources: { script_runtime: { compatibility_date: string } } }[] }>(
+      `/workers/scripts/${script}/versions?deployable=true`,
+    )
+  ).items;
+const deploymentsOf = async (script: string) =>
+  (await cfApi<{ deployments: { id: string; annotations: Record<string, string> }[] }>(`/workers/scripts/${script}/deployments`)).deployments;
 /** Requests of exactly one route (requestCount matches substrings: …/versions would also count …/versions/:version). */
 const exact = (stats: Awaited<ReturnType<typeof cloudStats>>, route: string) => exactRequestCount(stats, `cloudflare ${route}`);
 const SCRIPT = '/client/v4/accounts/:account/workers/scripts/:script';
@@ -150,7 +158,13 @@ describe('as the real platform behaves', () => {
   it('a rollback whose version is gone (the Worker was deleted) deploys the files again', async () => {
     const db = await getDb();
     const chatId = chat();
-    const v1 = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>kept ${chatId}</h1>` } });
+    const v1 = await deployFiles(db, {
+      userId,
+      chatId,
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      files: { 'index.html': `<h1>kept ${chatId}</h1>` },
+    });
     await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>later ${chatId}</h1>` } });
     await cfApi(`/workers/scripts/${v1.externalId}?force=true`, { method: 'DELETE' });
     const before = await cloudStats(cloud().url);
@@ -173,7 +187,7 @@ describe('as the real platform behaves', () => {
     expect(requestCount(await cloudStats(cloud().url), '/workers/assets/upload') - requestCount(before, '/workers/assets/upload')).toBe(0);
   });
 
-  it('turns workers.dev on with previews off explicitly, and new versions carry today\'s compatibility date (or the configured one)', async () => {
+  it("turns workers.dev on with previews off explicitly, and new versions carry today's compatibility date (or the configured one)", async () => {
     const db = await getDb();
     const chatId = chat();
     const row = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>${chatId}</p>` } });
@@ -220,7 +234,13 @@ describe('lost answers: a create whose answer never came is read back, not sent 
     const db = await getDb();
     const chatId = chat();
     await setFaults(cloud().url, { rules: [{ target: 'cloudflare', method: 'PUT', route: '/workers/scripts/:script', kind: 'drop-after', count: 1 }] });
-    const row = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>put ${chatId}</h1>` } });
+    const row = await deployFiles(db, {
+      userId,
+      chatId,
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      files: { 'index.html': `<h1>put ${chatId}</h1>` },
+    });
     expect((await cloudStats(cloud().url)).faultsFired['rule-1']).toBe(1);
     expect([row.status, row.error]).toEqual(['ready', null]);
     const versions = await versionsOf(row.externalId!);
@@ -234,9 +254,21 @@ describe('lost answers: a create whose answer never came is read back, not sent 
   ])('%s handled but its answer lost: exactly one version and one deployment for the attempt, the site live', async (_label, route) => {
     const db = await getDb();
     const chatId = chat();
-    const first = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>v1 ${chatId}</h1>` } });
+    const first = await deployFiles(db, {
+      userId,
+      chatId,
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      files: { 'index.html': `<h1>v1 ${chatId}</h1>` },
+    });
     await setFaults(cloud().url, { rules: [{ target: 'cloudflare', method: 'POST', route, kind: 'drop-after', count: 1 }] });
-    const second = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>v2 ${chatId}</h1>` } });
+    const second = await deployFiles(db, {
+      userId,
+      chatId,
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      files: { 'index.html': `<h1>v2 ${chatId}</h1>` },
+    });
     expect((await cloudStats(cloud().url)).faultsFired['rule-1']).toBe(1);
     expect([second.status, second.error, second.externalId]).toEqual(['ready', null, first.externalId]);
     const versions = await versionsOf(second.externalId!);
@@ -256,7 +288,11 @@ describe('per-attempt timeouts', () => {
     try {
       // 600 kB of random bytes: 800 kB as base64, about 3 s more at the assumed slowest rate.
       const big = { base64: Buffer.from(Array.from({ length: 600_000 }, () => Math.floor(Math.random() * 256))).toString('base64') };
-      const row = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>${Math.random()}</p>`, 'big.bin': big } }, { maxAttempts: 1 });
+      const row = await deployFiles(
+        db,
+        { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>${Math.random()}</p>`, 'big.bin': big } },
+        { maxAttempts: 1 },
+      );
       expect([row.status, row.error]).toEqual(['ready', null]);
     } finally {
       configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
@@ -311,7 +347,11 @@ describe('faults and crashes', () => {
   it('a platform that keeps failing ends the deployment in error with a readable message in our words', async () => {
     const db = await getDb();
     await setFaults(cloud().url, { rules: [{ target: 'cloudflare', route: 'assets-upload-session', kind: 'status', status: 500 }] });
-    const row = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'x' } }, { maxAttempts: 2 });
+    const row = await deployFiles(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'x' } },
+      { maxAttempts: 2 },
+    );
     expect(row.status).toBe('error');
     // A quick deploy's failure is told in our words: the shared account's own answer is for operators.
     expect(row.error).toBe('The hosting platform is having trouble right now. Deploy again in a few minutes.');
@@ -323,7 +363,10 @@ describe('faults and crashes', () => {
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'late' });
     await storeInlineFiles(new BlobStore(db), userId, bytes);
     const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
-    await db.update(deployments).set({ deadlineAt: new Date(Date.now() - 1000) }).where(eq(deployments.id, deploymentId));
+    await db
+      .update(deployments)
+      .set({ deadlineAt: new Date(Date.now() - 1000) })
+      .where(eq(deployments.id, deploymentId));
     await driveDeployment(db, deploymentId);
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect([row!.status, row!.errorCode]).toEqual(['error', 'timeout']);
@@ -361,7 +404,9 @@ describe('bad input is refused before any platform call', () => {
       createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest });
     await expect(run({ ...base, 'v.mp4': e(26 * 1024 * 1024, 1) })).rejects.toThrow(/at most 25 MiB/);
     await expect(run({ ...base, ...Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, e(1, i + 2)])) })).rejects.toThrow(/5,001 files/);
-    await expect(run({ ...base, a: e(25 * 1024 * 1024, 1), b: e(25 * 1024 * 1024, 2), c: e(1024 * 1024, 3) })).rejects.toThrow(/a deployment may be at most 50\.0 MB/);
+    await expect(run({ ...base, a: e(25 * 1024 * 1024, 1), b: e(25 * 1024 * 1024, 2), c: e(1024 * 1024, 3) })).rejects.toThrow(
+      /a deployment may be at most 50\.0 MB/,
+    );
   });
 
   it('an account id that is not 32 hex characters never reaches a URL', async () => {

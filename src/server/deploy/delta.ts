@@ -59,7 +59,8 @@ function normalizedChanges(changes: ManifestChanges): ManifestChanges {
   };
   const changed = Object.entries(changes.changed).map(([raw, f]) => [path(raw), f] as const);
   const removed = new Set(changes.removed.map(path));
-  if (new Set(changed.map(([p]) => p)).size !== changed.length) throw new AppError('BAD_REQUEST', 'Two changed files end up at the same path. Rename one of them.').withAction('fix-files');
+  if (new Set(changed.map(([p]) => p)).size !== changed.length)
+    throw new AppError('BAD_REQUEST', 'Two changed files end up at the same path. Rename one of them.').withAction('fix-files');
   const both = changed.find(([p]) => removed.has(p));
   if (both) throw new AppError('BAD_REQUEST', `"${printablePath(both[0])}" is both changed and removed. Send it in one of the two.`).withAction('fix-files');
   return { changed: Object.fromEntries(changed), removed: [...removed] };

@@ -109,20 +109,23 @@ export class StatusHub {
 
   /** A new event (this process's, or another's through NOTIFY): read it now rather than at the next poll. */
   private readonly wake = (deploymentId: string, eventId?: number) => {
-    void this.watches.get(deploymentId)?.then((watch) => {
-      if (!watch || watch.terminal || !this.watches.has(deploymentId)) return;
-      // Announced twice (in process, then by NOTIFY): the second finds it read, or being read.
-      if (eventId !== undefined) {
-        if (eventId <= Math.max(watch.events.at(-1)?.id ?? 0, watch.coveredId ?? 0)) return;
-        watch.announcedId = Math.max(watch.announcedId ?? 0, eventId);
-      }
-      if (watch.polling) {
-        watch.wakeAgain = true;
-        return;
-      }
-      clearTimeout(watch.timer);
-      void this.tick(watch);
-    }, () => {});
+    void this.watches.get(deploymentId)?.then(
+      (watch) => {
+        if (!watch || watch.terminal || !this.watches.has(deploymentId)) return;
+        // Announced twice (in process, then by NOTIFY): the second finds it read, or being read.
+        if (eventId !== undefined) {
+          if (eventId <= Math.max(watch.events.at(-1)?.id ?? 0, watch.coveredId ?? 0)) return;
+          watch.announcedId = Math.max(watch.announcedId ?? 0, eventId);
+        }
+        if (watch.polling) {
+          watch.wakeAgain = true;
+          return;
+        }
+        clearTimeout(watch.timer);
+        void this.tick(watch);
+      },
+      () => {},
+    );
   };
 
   /**
@@ -148,8 +151,8 @@ export class StatusHub {
 
   /** Starts listening for other processes' events once; after a failure, tries again a minute later. */
   private listen() {
-    this.listening ??= this.options.listen
-      ?.(this.wake, (err) => {
+    this.listening ??= this.options
+      .listen?.(this.wake, (err) => {
         console.error('[status] notifications lost, polling until the next watcher listens again:', err.message);
         this.listening = undefined;
       })

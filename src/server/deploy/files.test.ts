@@ -55,7 +55,7 @@ describe('validating a manifest', () => {
     expect(validateManifest(site({ 'video.mp4': big(26) }), 'amplify')['video.mp4']!.size).toBe(26 * 1024 * 1024);
   });
 
-  it("refuses what a platform cannot take: # or ? in a name on Netlify (fine elsewhere)", () => {
+  it('refuses what a platform cannot take: # or ? in a name on Netlify (fine elsewhere)', () => {
     expect(() => validateManifest(site({ 'docs/a#b.html': entry('x') }), 'netlify')).toThrow(/file names may not contain # or \?/);
     expect(() => validateManifest(site({ 'q?.txt': entry('x') }), 'netlify')).toThrow(/file names may not contain # or \?/);
     expect(Object.keys(validateManifest(site({ 'docs/a#b.html': entry('x') }), 'vercel'))).toContain('docs/a#b.html');
@@ -124,13 +124,22 @@ describe('inline files and the blob store', () => {
     await store.put(userId, sha256Hex(a), a);
     await store.put(userId, sha256Hex(b), b);
     const sha1 = (x: Buffer) => createHash('sha1').update(x).digest('hex');
-    const [rowA] = await db.select({ sha1: blobs.sha1 }).from(blobs).where(eq(blobs.sha256, sha256Hex(a)));
+    const [rowA] = await db
+      .select({ sha1: blobs.sha1 })
+      .from(blobs)
+      .where(eq(blobs.sha256, sha256Hex(a)));
     expect(rowA!.sha1).toBe(sha1(a));
     // A blob stored before SHA-1 was kept: hashed on first use, then remembered.
-    await db.update(blobs).set({ sha1: null }).where(eq(blobs.sha256, sha256Hex(b)));
+    await db
+      .update(blobs)
+      .set({ sha1: null })
+      .where(eq(blobs.sha256, sha256Hex(b)));
     const answer = await store.sha1Many([sha256Hex(a), sha256Hex(b), sha256Hex(a)]);
     expect(Object.fromEntries(answer)).toEqual({ [sha256Hex(a)]: sha1(a), [sha256Hex(b)]: sha1(b) });
-    const [rowB] = await db.select({ sha1: blobs.sha1 }).from(blobs).where(eq(blobs.sha256, sha256Hex(b)));
+    const [rowB] = await db
+      .select({ sha1: blobs.sha1 })
+      .from(blobs)
+      .where(eq(blobs.sha256, sha256Hex(b)));
     expect(rowB!.sha1).toBe(sha1(b));
   });
 

@@ -5,16 +5,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { DeploymentPlatform } from '@/lib/deployment';
 import type { ManifestChanges, ProposedManifest } from '@/lib/manifest';
-import {
-  contentTypeFor,
-  folderHoldingIndex,
-  formatBytes,
-  normalizeSitePath,
-  printablePath,
-  SHA256_HEX,
-  SITE_LIMITS,
-  type Manifest,
-} from '@/lib/site-files';
+import { contentTypeFor, folderHoldingIndex, formatBytes, normalizeSitePath, printablePath, SHA256_HEX, SITE_LIMITS, type Manifest } from '@/lib/site-files';
 import { AppError } from '../errors';
 import { adapterFor } from './adapters';
 import { sha256Hex, type BlobReader, type BlobStore } from './blob-store';
@@ -54,7 +45,9 @@ export function validateManifest(proposed: ProposedManifest, platform: Deploymen
   const entries = Object.entries(proposed).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) throw bad('The site has no files. Add an index.html and try again.');
   if (entries.length > SITE_LIMITS.maxFiles)
-    throw bad(`Files exceed size limit: the site has ${entries.length.toLocaleString('en-US')} files; a deployment may have at most ${SITE_LIMITS.maxFiles.toLocaleString('en-US')}.`);
+    throw bad(
+      `Files exceed size limit: the site has ${entries.length.toLocaleString('en-US')} files; a deployment may have at most ${SITE_LIMITS.maxFiles.toLocaleString('en-US')}.`,
+    );
 
   const manifest: Manifest = {};
   let total = 0;
@@ -68,7 +61,9 @@ export function validateManifest(proposed: ProposedManifest, platform: Deploymen
     manifest[check.path] = { sha256: entry.sha256, size: entry.size, contentType: contentTypeFor(check.path) ?? 'application/octet-stream' };
   }
   if (total > SITE_LIMITS.maxTotalBytes)
-    throw bad(`Files exceed size limit: the site is ${formatBytes(total)}; a deployment may be at most ${formatBytes(SITE_LIMITS.maxTotalBytes)}. Remove large files and try again.`);
+    throw bad(
+      `Files exceed size limit: the site is ${formatBytes(total)}; a deployment may be at most ${formatBytes(SITE_LIMITS.maxTotalBytes)}. Remove large files and try again.`,
+    );
   if (!manifest['index.html']) {
     const folder = folderHoldingIndex(Object.keys(manifest));
     throw bad(
@@ -102,7 +97,10 @@ export function decodeInlineFiles(files: InlineFiles): { proposed: ProposedManif
 /** Stores inline files as the user's blobs (only those the user does not hold yet), within their storage quota. */
 export async function storeInlineFiles(store: BlobStore, userId: string, bytes: Map<string, Buffer>): Promise<void> {
   const missing = await store.missing(userId, [...bytes.keys()]);
-  await store.assertRoom(userId, missing.reduce((n, sha256) => n + bytes.get(sha256)!.length, 0));
+  await store.assertRoom(
+    userId,
+    missing.reduce((n, sha256) => n + bytes.get(sha256)!.length, 0),
+  );
   // A few statements of up to one upload request's size each, not one (and its checks) per file.
   let batch: { sha256: string; bytes: Buffer }[] = [];
   let batchBytes = 0;
@@ -164,7 +162,10 @@ export class PendingBlobs implements BlobSource {
  * must be the stored one (a lie would slip past the limits and the scan). Nothing is trusted before this.
  */
 export async function assertStoredAsDeclared(store: Pick<BlobSource, 'heldSizes'>, userId: string, manifest: Manifest): Promise<void> {
-  const held = await store.heldSizes(userId, Object.values(manifest).map((e) => e.sha256));
+  const held = await store.heldSizes(
+    userId,
+    Object.values(manifest).map((e) => e.sha256),
+  );
   const missing = Object.entries(manifest).filter(([, e]) => !held.has(e.sha256));
   if (missing.length)
     throw bad(

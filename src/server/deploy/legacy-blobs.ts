@@ -23,7 +23,9 @@ const asBuffer = (value: Buffer | Uint8Array | string) =>
 export async function readLegacyBytes(db: Db, sha256: string): Promise<Buffer | null> {
   if (!(await tableExists(db))) return null;
   try {
-    const result = (await db.execute(sql`select bytes from legacy_blob_bytes where sha256 = ${sha256}`)) as unknown as { rows: { bytes: Buffer | Uint8Array | string }[] };
+    const result = (await db.execute(sql`select bytes from legacy_blob_bytes where sha256 = ${sha256}`)) as unknown as {
+      rows: { bytes: Buffer | Uint8Array | string }[];
+    };
     const row = result.rows[0];
     return row ? asBuffer(row.bytes) : null;
   } catch (err) {
@@ -46,7 +48,11 @@ export interface LegacyMigrationReport {
  * only once its object is stored (and verified), so a run stopped at any point loses nothing and the
  * next run continues where it stopped. `limit` bounds one run (tests stop a run half way with it).
  */
-export async function migrateLegacyBlobs(db: Db, objects: ObjectStore, options: { batch?: number; limit?: number; onProgress?: (r: LegacyMigrationReport) => void } = {}): Promise<LegacyMigrationReport> {
+export async function migrateLegacyBlobs(
+  db: Db,
+  objects: ObjectStore,
+  options: { batch?: number; limit?: number; onProgress?: (r: LegacyMigrationReport) => void } = {},
+): Promise<LegacyMigrationReport> {
   const report: LegacyMigrationReport = { moved: 0, bytes: 0, corrupt: [], tableDropped: false };
   if (!(await tableExists(db))) return report;
   const batch = options.batch ?? 50;

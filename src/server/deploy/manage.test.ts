@@ -42,7 +42,8 @@ async function createPending(html: string): Promise<string> {
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': html });
   await storeInlineFiles(new BlobStore(db), user.id, bytes);
-  return (await createDeployment(db, { userId: user.id, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed })).deploymentId;
+  return (await createDeployment(db, { userId: user.id, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed }))
+    .deploymentId;
 }
 
 describe('managing deployments', () => {

@@ -92,7 +92,16 @@ async function deployAgain(db: Db, userId: string, source: DeploymentSummary, ac
     manifest: Object.fromEntries(files.map((f) => [f.path, { sha256: f.sha256, size: f.size }])),
     ...(action === 'rollback' ? { rollbackOf: source.id } : {}),
   });
-  await recordAudit(db, { userId, action: `deployment.${action}`, chatId: source.chatId, platform: source.platform, authMode: source.authMode, targetId: created.deploymentId, fileCount: files.length, detail: { from: source.id } });
+  await recordAudit(db, {
+    userId,
+    action: `deployment.${action}`,
+    chatId: source.chatId,
+    platform: source.platform,
+    authMode: source.authMode,
+    targetId: created.deploymentId,
+    fileCount: files.length,
+    detail: { from: source.id },
+  });
   return created;
 }
 
@@ -112,7 +121,10 @@ export async function rollback(db: Db, userId: string, id: string) {
 export async function deleteSite(db: Db, userId: string, deploymentId: string): Promise<void> {
   const d = await getDeployment(db, userId, deploymentId);
   if (!d.siteId) throw notFound('The site of that deployment');
-  const [site] = await db.select().from(sites).where(and(eq(sites.id, d.siteId), eq(sites.userId, userId)));
+  const [site] = await db
+    .select()
+    .from(sites)
+    .where(and(eq(sites.id, d.siteId), eq(sites.userId, userId)));
   if (!site || site.status === 'deleted') throw notFound('That site');
   const adapter = adapterFor(site.platform);
   const credentials =
@@ -124,6 +136,14 @@ export async function deleteSite(db: Db, userId: string, deploymentId: string): 
       .update(deployments)
       .set({ status: 'canceled', step: 'canceled', leaseOwner: null, leaseUntil: null, updatedAt: new Date() })
       .where(and(eq(deployments.siteId, site.id), inArray(deployments.status, ['pending', 'building'])));
-    await recordAudit(tx, { userId, action: 'site.delete', chatId: site.chatId, platform: site.platform, authMode: site.authMode, targetId: site.id, detail: { url: site.url } });
+    await recordAudit(tx, {
+      userId,
+      action: 'site.delete',
+      chatId: site.chatId,
+      platform: site.platform,
+      authMode: site.authMode,
+      targetId: site.id,
+      detail: { url: site.url },
+    });
   });
 }

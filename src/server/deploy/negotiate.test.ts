@@ -69,7 +69,9 @@ describe('negotiate once, create by id', () => {
     const carried = await createDeployment(await getDb(), { userId: alice.userId, ...target(), manifest: manifestOf(files) });
     expect(await rowsOf(byId.deploymentId)).toEqual(await rowsOf(carried.deploymentId));
     expect((await rowsOf(byId.deploymentId)).map((r) => r.path)).toEqual(['about.html', 'css/site.css', 'img/logo.svg', 'index.html']);
-    const [a, b] = await Promise.all([byId.deploymentId, carried.deploymentId].map(async (id) => (await (await getDb()).select().from(deployments).where(eq(deployments.id, id)))[0]!));
+    const [a, b] = await Promise.all(
+      [byId.deploymentId, carried.deploymentId].map(async (id) => (await (await getDb()).select().from(deployments).where(eq(deployments.id, id)))[0]!),
+    );
     expect([a!.fileCount, a!.totalSizeBytes, a!.manifestHash]).toEqual([b!.fileCount, b!.totalSizeBytes, b!.manifestHash]);
     expect(a!.manifestHash).toBe(await manifestHash(Object.fromEntries((await rowsOf(a!.id)).map((r) => [r.path, { sha256: r.sha256, size: r.size }]))));
   });
@@ -106,14 +108,19 @@ describe('ids create nothing unless they are the caller’s and live', () => {
   it('an unknown id', async () => {
     const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId: crypto.randomUUID() }));
     expect(refusal.code).toBe('NOT_FOUND');
-    expect(refusal.message).toMatch(/^No negotiated manifest has the id [0-9a-f-]{36} \(it may have expired and been removed\)\. Negotiate again \(files\.negotiate with the files\), then create with the manifestId it answers\.$/);
+    expect(refusal.message).toMatch(
+      /^No negotiated manifest has the id [0-9a-f-]{36} \(it may have expired and been removed\)\. Negotiate again \(files\.negotiate with the files\), then create with the manifestId it answers\.$/,
+    );
   });
 
   it('another user’s id reads as unknown', async () => {
     await uploadBlobs(bob, files);
     const { manifestId } = await bob.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(files) });
     const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId }));
-    expect(refusal).toEqual({ code: 'NOT_FOUND', message: `No negotiated manifest has the id ${manifestId} (it may have expired and been removed). Negotiate again (files.negotiate with the files), then create with the manifestId it answers.` });
+    expect(refusal).toEqual({
+      code: 'NOT_FOUND',
+      message: `No negotiated manifest has the id ${manifestId} (it may have expired and been removed). Negotiate again (files.negotiate with the files), then create with the manifestId it answers.`,
+    });
     // Bob's own create by it works.
     expect((await bob.trpc.deployments.create.mutate({ ...target(), manifestId })).deploymentId).toBeTruthy();
   });
@@ -129,7 +136,9 @@ describe('ids create nothing unless they are the caller’s and live', () => {
     });
     // The edge of the hour, on a moved clock.
     const fresh = (await negotiateFiles(db, alice.userId, { platform: 'cloudflare', manifest: manifestOf(files) }, negotiatedAt)).manifestId;
-    await expect(proposedManifest(db, alice.userId, fresh, new Date(negotiatedAt.getTime() + PROPOSED_MANIFEST_TTL_MS - 1))).resolves.toEqual(manifestOf(files));
+    await expect(proposedManifest(db, alice.userId, fresh, new Date(negotiatedAt.getTime() + PROPOSED_MANIFEST_TTL_MS - 1))).resolves.toEqual(
+      manifestOf(files),
+    );
     await expect(proposedManifest(db, alice.userId, fresh, new Date(negotiatedAt.getTime() + PROPOSED_MANIFEST_TTL_MS))).rejects.toThrow(/has expired/);
   });
 
@@ -242,11 +251,16 @@ describe('deltas', () => {
       }),
     );
     expect(refusal.code).toBe('CONFLICT');
-    expect(refusal.message).toMatch(/^The base's files with these changes \(2 files\) hash to [0-9a-f]{64}, not to the manifestHash sent \([0-9a-f]{64}\)\. Negotiate with the whole manifest instead\.$/);
+    expect(refusal.message).toMatch(
+      /^The base's files with these changes \(2 files\) hash to [0-9a-f]{64}, not to the manifestHash sent \([0-9a-f]{64}\)\. Negotiate with the whole manifest instead\.$/,
+    );
     const unknownBase = await refusedWith(alice, () =>
       alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', base: 'f'.repeat(64), changes: { changed: {}, removed: [] }, manifestHash: baseHash }),
     );
-    expect(unknownBase).toEqual({ code: 'CONFLICT', message: `The base "${'f'.repeat(64)}" is none of your deployments. Negotiate with the whole manifest instead.` });
+    expect(unknownBase).toEqual({
+      code: 'CONFLICT',
+      message: `The base "${'f'.repeat(64)}" is none of your deployments. Negotiate with the whole manifest instead.`,
+    });
 
     // A client whose memory is wrong falls back to the whole manifest and still deploys what it means.
     alicesClient.last.set(chatId, { hash: 'e'.repeat(64), manifest: manifestOf(v1) });

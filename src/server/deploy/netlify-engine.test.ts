@@ -83,7 +83,13 @@ describe('deploying to Netlify', () => {
 
   it("user-token: deploys into the user's own account, named after the project", async () => {
     const db = await getDb();
-    await saveConnection(db, { userId, platform: 'netlify', credentials: { token: LOCAL_NETLIFY.userToken }, hintOf: LOCAL_NETLIFY.userToken, accountFacts: {} });
+    await saveConnection(db, {
+      userId,
+      platform: 'netlify',
+      credentials: { token: LOCAL_NETLIFY.userToken },
+      hintOf: LOCAL_NETLIFY.userToken,
+      accountFacts: {},
+    });
     const { files, expected } = fixtureSite('nf-ut');
     const row = await deployFiles(db, { userId, chatId: chat(), siteName: 'My Portfolio!', platform: 'netlify', authMode: 'user-token', files });
     expect([row.status, row.error]).toEqual(['ready', null]);
@@ -171,10 +177,18 @@ describe('faults and refusals', () => {
   it('a wrong user token ends the deployment in error with a message a person can act on', async () => {
     const db = await getDb();
     const other = (await signUp(db, { email: uniqueEmail('nf-bad'), password: 'a long enough password' })).id;
-    await saveConnection(db, { userId: other, platform: 'netlify', credentials: { token: 'revoked-token-000' }, hintOf: 'revoked-token-000', accountFacts: {} });
+    await saveConnection(db, {
+      userId: other,
+      platform: 'netlify',
+      credentials: { token: 'revoked-token-000' },
+      hintOf: 'revoked-token-000',
+      accountFacts: {},
+    });
     const row = await deployFiles(db, { userId: other, chatId: chat(), platform: 'netlify', authMode: 'user-token', files: { 'index.html': 'x' } });
     expect([row.status, row.errorCode]).toEqual(['error', 'auth']);
-    expect(row.error).toBe('Netlify refused the access token. Create a new personal access token in Netlify (User settings → Applications) and reconnect in Settings.');
+    expect(row.error).toBe(
+      'Netlify refused the access token. Create a new personal access token in Netlify (User settings → Applications) and reconnect in Settings.',
+    );
     expect(row.leaseOwner).toBeNull();
   });
 });

@@ -35,10 +35,7 @@ export function configureLimits(patch: Partial<PolicyLimits>): void {
 }
 
 export class RateLimitError extends AppError {
-  constructor(
-    message: string,
-    retryAfterSeconds: number,
-  ) {
+  constructor(message: string, retryAfterSeconds: number) {
     super('TOO_MANY_REQUESTS', message);
     this.withAction('wait', retryAfterSeconds);
   }
@@ -177,7 +174,16 @@ export async function platformQuotaUsage(db: Db, now = new Date()) {
 
 /** Rejections are kept (outside the refused transaction) so operators can see them. */
 export async function recordRejection(db: Db, entry: { userId: string; chatId: string; platform: string; authMode: string; reason: 'rate_limited' | 'quota' }) {
-  await db.insert(auditLog).values({ userId: entry.userId, action: 'deployment.create', chatId: entry.chatId, platform: entry.platform, authMode: entry.authMode, outcome: entry.reason });
+  await db
+    .insert(auditLog)
+    .values({
+      userId: entry.userId,
+      action: 'deployment.create',
+      chatId: entry.chatId,
+      platform: entry.platform,
+      authMode: entry.authMode,
+      outcome: entry.reason,
+    });
 }
 
 /** What is left of the user's allowance now, for the deploy modal. */

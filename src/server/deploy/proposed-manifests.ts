@@ -21,7 +21,9 @@ export async function keepProposedManifest(db: Db, userId: string, files: Propos
     .where(eq(proposedManifests.userId, userId))
     .orderBy(desc(proposedManifests.createdAt))
     .offset(MAX_LIVE_PER_USER - 1);
-  await db.delete(proposedManifests).where(and(eq(proposedManifests.userId, userId), or(lte(proposedManifests.expiresAt, now), inArray(proposedManifests.id, surplus))));
+  await db
+    .delete(proposedManifests)
+    .where(and(eq(proposedManifests.userId, userId), or(lte(proposedManifests.expiresAt, now), inArray(proposedManifests.id, surplus))));
   const [row] = await db
     .insert(proposedManifests)
     .values({ userId, files, createdAt: now, expiresAt: new Date(now.getTime() + PROPOSED_MANIFEST_TTL_MS) })
@@ -37,7 +39,10 @@ export async function proposedManifest(db: Db, userId: string, id: string, now =
     .where(and(eq(proposedManifests.id, id), eq(proposedManifests.userId, userId)));
   if (!row) throw new AppError('NOT_FOUND', `No negotiated manifest has the id ${id} (it may have expired and been removed). ${negotiateAgain}`);
   if (row.expiresAt.getTime() <= now.getTime())
-    throw new AppError('NOT_FOUND', `The manifest ${id} has expired: a negotiated manifest is kept for ${PROPOSED_MANIFEST_TTL_MS / 60_000} minutes. ${negotiateAgain}`);
+    throw new AppError(
+      'NOT_FOUND',
+      `The manifest ${id} has expired: a negotiated manifest is kept for ${PROPOSED_MANIFEST_TTL_MS / 60_000} minutes. ${negotiateAgain}`,
+    );
   return row.files;
 }
 

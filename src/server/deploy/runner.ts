@@ -57,13 +57,7 @@ export async function claimLease(db: Db, deploymentId: string, owner: string, le
       status: 'building',
       updatedAt: new Date(),
     })
-    .where(
-      and(
-        eq(deployments.id, deploymentId),
-        inArray(deployments.status, [...UNFINISHED_STATUSES]),
-        leaseLapsed(),
-      ),
-    )
+    .where(and(eq(deployments.id, deploymentId), inArray(deployments.status, [...UNFINISHED_STATUSES]), leaseLapsed()))
     .returning();
   return row ?? null;
 }
@@ -90,7 +84,11 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
   /** Writes only while this runner still holds the deployment (not canceled, not taken over). */
   const guarded = async (set: Partial<DeploymentRow>) => {
     if (lost) throw new LeaseLost();
-    const r = await db.update(deployments).set({ ...set, updatedAt: new Date() }).where(mine).returning({ id: deployments.id });
+    const r = await db
+      .update(deployments)
+      .set({ ...set, updatedAt: new Date() })
+      .where(mine)
+      .returning({ id: deployments.id });
     if (r.length === 0) {
       lost = true;
       throw new LeaseLost();
@@ -160,10 +158,16 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
         if (err instanceof LeaseLost) throw err;
         // A quota that names a wait (Retry-After) passes; one without (a hard limit) does not.
         const transient =
-          err instanceof PlatformError && (err.kind === 'unavailable' || err.kind === 'timeout' || (err.kind === 'quota' && err.retryAfterSeconds !== undefined));
+          err instanceof PlatformError &&
+          (err.kind === 'unavailable' || err.kind === 'timeout' || (err.kind === 'quota' && err.retryAfterSeconds !== undefined));
         const beforeDeadline = !row.deadlineAt || Date.now() + opts.retryDelayMs < row.deadlineAt.getTime();
         if (!transient || attempt >= opts.maxAttempts || !beforeDeadline) throw err;
-        await recordEvent(db, deploymentId, { status: 'building', step: 'retry' satisfies RunnerStep, progress: null, message: `${err.message} Retrying (attempt ${attempt + 1} of ${opts.maxAttempts}).` });
+        await recordEvent(db, deploymentId, {
+          status: 'building',
+          step: 'retry' satisfies RunnerStep,
+          progress: null,
+          message: `${err.message} Retrying (attempt ${attempt + 1} of ${opts.maxAttempts}).`,
+        });
         await new Promise((r) => setTimeout(r, opts.retryDelayMs * 2 ** (attempt - 1)));
       }
     }
@@ -191,7 +195,7 @@ const QUICK_DEPLOY_FAILURE: Record<PlatformErrorKind, string> = {
   quota: 'Quick deploy is at its limit right now. Try again later, or deploy to your own account.',
   unavailable: 'The hosting platform is having trouble right now. Deploy again in a few minutes.',
   timeout: 'The hosting platform took too long to answer. Deploy again in a moment.',
-  bad_request: 'The hosting platform refused this site. Check its files, or deploy to your own account to see the platform\'s own message.',
+  bad_request: "The hosting platform refused this site. Check its files, or deploy to your own account to see the platform's own message.",
   not_found: 'The hosting platform lost track of this site. Deploy again.',
   conflict: 'The hosting platform is busy with this site. Deploy again in a moment.',
 };
@@ -209,7 +213,13 @@ async function finishReady(db: Db, row: DeploymentRow, owner: string, url: strin
       await tx
         .update(sites)
         // A sibling deployment that failed first may have given the place back: a live site keeps its days.
-        .set({ url, ...target, currentDeploymentId: row.id, updatedAt: now, ...(row.expiresAt ? { expiresAt: sql`greatest(${sites.expiresAt}, ${row.expiresAt})` } : {}) })
+        .set({
+          url,
+          ...target,
+          currentDeploymentId: row.id,
+          updatedAt: now,
+          ...(row.expiresAt ? { expiresAt: sql`greatest(${sites.expiresAt}, ${row.expiresAt})` } : {}),
+        })
         .where(eq(sites.id, row.siteId));
     await recordEvent(tx, row.id, { status: 'ready', step: 'ready', progress: 100, message: `Live at ${url}` });
   });
@@ -226,7 +236,12 @@ async function finishWithError(db: Db, row: DeploymentRow, owner: string, messag
       .returning({ id: deployments.id });
     if (done.length === 0) return;
     await releaseUnusedPlace(tx, row, now);
-    await recordEvent(tx, row.id, { status: 'error', step: 'error', progress: null, message: platformMessage ? `${message} (${platformMessage.slice(0, 300)})` : message });
+    await recordEvent(tx, row.id, {
+      status: 'error',
+      step: 'error',
+      progress: null,
+      message: platformMessage ? `${message} (${platformMessage.slice(0, 300)})` : message,
+    });
   });
   announceEvent(row.id);
 }

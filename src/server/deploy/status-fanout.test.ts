@@ -28,7 +28,9 @@ it('1,000 SSE watchers of 10 deployments: status reads stay proportional to depl
   for (let i = 0; i < 10; i++) {
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>fan-out ${i} ${Math.random()}</p>` });
     await storeInlineFiles(new BlobStore(db), userId, bytes);
-    ids.push((await createDeployment(db, { userId, chatId: `fanout-${i}`, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed })).deploymentId);
+    ids.push(
+      (await createDeployment(db, { userId, chatId: `fanout-${i}`, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed })).deploymentId,
+    );
   }
   const POLL_MS = 100;
   const hub = new StatusHub(processDb, { pollMs: POLL_MS });
@@ -61,10 +63,7 @@ it('an event recorded by a runner in this process reaches its watchers at once, 
   const hub = new StatusHub(processDb, { pollMs: 60_000 });
   const stream = await openStatusStream(hub, deploymentId, userId, 0, { heartbeatMs: 60_000 });
   const started = Date.now();
-  const [events] = await Promise.all([
-    readSse(new Response(stream), (e) => JSON.parse(e.data!).status === 'ready', 30_000),
-    driveDeployment(db, deploymentId),
-  ]);
+  const [events] = await Promise.all([readSse(new Response(stream), (e) => JSON.parse(e.data!).status === 'ready', 30_000), driveDeployment(db, deploymentId)]);
   expect(JSON.parse(events.at(-1)!.data!).status).toBe('ready');
   expect(events.map((e) => JSON.parse(e.data!).status)).toContain('building');
   expect(Date.now() - started).toBeLessThan(20_000);
@@ -75,7 +74,13 @@ it('an event recorded by another server process reaches the watchers through NOT
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>elsewhere ${Math.random()}</p>` });
   await storeInlineFiles(new BlobStore(db), userId, bytes);
-  const { deploymentId } = await createDeployment(db, { userId, chatId: 'elsewhere', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+  const { deploymentId } = await createDeployment(db, {
+    userId,
+    chatId: 'elsewhere',
+    platform: 'cloudflare',
+    authMode: 'platform-managed',
+    manifest: proposed,
+  });
   const hub = new StatusHub(processDb, { pollMs: 60_000, listen: listenForEvents });
   const stream = await openStatusStream(hub, deploymentId, userId, 0, { heartbeatMs: 60_000 });
   const started = Date.now();

@@ -34,10 +34,21 @@ async function orphaned(html: string, lease: 'lapsed' | 'live' = 'lapsed'): Prom
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': html });
   await storeInlineFiles(new BlobStore(db), userId, bytes);
-  const { deploymentId } = await createDeployment(db, { userId, chatId: `sweep-${Math.random().toString(36).slice(2, 8)}`, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+  const { deploymentId } = await createDeployment(db, {
+    userId,
+    chatId: `sweep-${Math.random().toString(36).slice(2, 8)}`,
+    platform: 'cloudflare',
+    authMode: 'platform-managed',
+    manifest: proposed,
+  });
   await db
     .update(deployments)
-    .set({ status: 'building', leaseOwner: 'a-server-that-died', attempts: 1, leaseUntil: lease === 'lapsed' ? sql`now() - interval '1 second'` : sql`now() + interval '1 minute'` })
+    .set({
+      status: 'building',
+      leaseOwner: 'a-server-that-died',
+      attempts: 1,
+      leaseUntil: lease === 'lapsed' ? sql`now() - interval '1 second'` : sql`now() + interval '1 minute'`,
+    })
     .where(eq(deployments.id, deploymentId));
   return deploymentId;
 }

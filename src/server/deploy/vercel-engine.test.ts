@@ -74,7 +74,13 @@ describe('deploying to Vercel', () => {
 
   it("user-token: deploys into the user's own account, named after the project; a redeploy keeps project and URL", async () => {
     const db = await getDb();
-    await saveConnection(db, { userId, platform: 'vercel', credentials: { token: LOCAL_VERCEL.userToken }, hintOf: LOCAL_VERCEL.userToken, accountFacts: { username: 'local-user' } });
+    await saveConnection(db, {
+      userId,
+      platform: 'vercel',
+      credentials: { token: LOCAL_VERCEL.userToken },
+      hintOf: LOCAL_VERCEL.userToken,
+      accountFacts: { username: 'local-user' },
+    });
     const chatId = chat();
     const { files, expected } = fixtureSite('vc-ut');
     const first = await deployFiles(db, { userId, chatId, siteName: 'My Portfolio!', platform: 'vercel', authMode: 'user-token', files });
@@ -84,7 +90,14 @@ describe('deploying to Vercel', () => {
     await expectServed(first.url!, expected);
 
     const count = (await projects(LOCAL_VERCEL.userToken)).length;
-    const second = await deployFiles(db, { userId, chatId, siteName: 'My Portfolio!', platform: 'vercel', authMode: 'user-token', files: { ...files, 'index.html': '<h1>v2</h1>' } });
+    const second = await deployFiles(db, {
+      userId,
+      chatId,
+      siteName: 'My Portfolio!',
+      platform: 'vercel',
+      authMode: 'user-token',
+      files: { ...files, 'index.html': '<h1>v2</h1>' },
+    });
     expect([second.status, second.url, second.externalId]).toEqual(['ready', first.url, first.externalId]);
     expect((await projects(LOCAL_VERCEL.userToken)).length).toBe(count);
     expect((await fetchSite(cloud().url, hostOf(second.url!), '/')).body.toString()).toBe('<h1>v2</h1>');
@@ -111,7 +124,10 @@ describe('deploying to Vercel', () => {
 
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
     const { proposed } = decodeInlineFiles(changed);
-    const missing = await new BlobStore(db).missing(userId, Object.values(proposed).map((e) => e.sha256));
+    const missing = await new BlobStore(db).missing(
+      userId,
+      Object.values(proposed).map((e) => e.sha256),
+    );
     expect(missing).toEqual([proposed['assets/css/site.css']!.sha256]);
 
     const second = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: changed });
@@ -134,7 +150,13 @@ describe('deploying to Vercel', () => {
 
     // The project is now rolled back: Vercel stages the next production deployment until it is
     // promoted (https://vercel.com/docs/instant-rollback), so the deploy promotes it.
-    const three = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: { 'index.html': `<h1>three ${chatId}</h1>` } });
+    const three = await deployFiles(db, {
+      userId,
+      chatId,
+      platform: 'vercel',
+      authMode: 'platform-managed',
+      files: { 'index.html': `<h1>three ${chatId}</h1>` },
+    });
     expect([three.status, three.url]).toEqual(['ready', v1.url]);
     expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>three ${chatId}</h1>`);
     expect(requestCount(await cloudStats(cloud().url), '/promote/') - requestCount(after, '/promote/')).toBe(1);
@@ -186,11 +208,26 @@ describe('faults and refusals', () => {
   it('a wrong user token ends the deployment in error with a readable message', async () => {
     const db = await getDb();
     const other = (await signUp(db, { email: uniqueEmail('vercel-bad'), password: 'a long enough password' })).id;
-    await saveConnection(db, { userId: other, platform: 'vercel', credentials: { token: 'revokedverceltoken0000000000' }, hintOf: 'revokedverceltoken0000000000', accountFacts: {} });
+    await saveConnection(db, {
+      userId: other,
+      platform: 'vercel',
+      credentials: { token: 'revokedverceltoken0000000000' },
+      hintOf: 'revokedverceltoken0000000000',
+      accountFacts: {},
+    });
     const before = await cloudStats(cloud().url);
-    const row = await deployFiles(db, { userId: other, chatId: chat(), siteName: 'Nope', platform: 'vercel', authMode: 'user-token', files: { 'index.html': 'x' } });
+    const row = await deployFiles(db, {
+      userId: other,
+      chatId: chat(),
+      siteName: 'Nope',
+      platform: 'vercel',
+      authMode: 'user-token',
+      files: { 'index.html': 'x' },
+    });
     expect(row.status).toBe('error');
-    expect(row.error).toBe('Vercel refused the token: it is invalid, expired or revoked. Create a new token at vercel.com/account/tokens and reconnect in Settings.');
+    expect(row.error).toBe(
+      'Vercel refused the token: it is invalid, expired or revoked. Create a new token at vercel.com/account/tokens and reconnect in Settings.',
+    );
     expect(requestCount(await cloudStats(cloud().url), FILES)).toBe(requestCount(before, FILES));
   });
 });

@@ -49,7 +49,12 @@ describe('uploading files', () => {
     const files = [...small, big];
     const { calls, fetchRoute } = routes();
     let last = 0;
-    await uploadMissing(files, files.map((f) => f.sha256), (p) => (last = p.files), { fetch: fetchRoute });
+    await uploadMissing(
+      files,
+      files.map((f) => f.sha256),
+      (p) => (last = p.files),
+      { fetch: fetchRoute },
+    );
     expect(last).toBe(601);
     // ~3.5 MB of small files: one or two 4 MB requests, not 600.
     const posts = calls.filter((c) => c === 'POST /api/blobs').length;
@@ -57,7 +62,12 @@ describe('uploading files', () => {
     expect(posts).toBeLessThanOrEqual(2);
     expect(calls.filter((c) => c === 'PUT /api/blobs/{sha}')).toHaveLength(2);
     const store = new BlobStore(await getDb());
-    expect(await store.missing(userId, files.map((f) => f.sha256))).toEqual([]);
+    expect(
+      await store.missing(
+        userId,
+        files.map((f) => f.sha256),
+      ),
+    ).toEqual([]);
     expect((await store.get(small[42]!.sha256)).equals(Buffer.from(small[42]!.bytes))).toBe(true);
     expect((await store.get(big.sha256)).equals(Buffer.from(big.bytes))).toBe(true);
     // The small files went in as one pack per request: as many objects as requests, not 600.
@@ -91,18 +101,33 @@ describe('uploading files', () => {
   });
 
   it.each([
-    ['a part not named by a SHA-256', () => {
-      const form = new FormData();
-      form.append('index.html', new Blob(['<p>x</p>']), 'index.html');
-      return { body: form as BodyInit, headers: {} };
-    }, 400, /Name each part by its file's SHA-256/],
-    ['raw bytes instead of multipart', () => ({ body: 'abc' as BodyInit, headers: { 'content-type': 'application/octet-stream' } }), 415, /multipart\/form-data/],
-    ['more than 4 MB in one request', () => {
-      const form = new FormData();
-      const bytes = randomBytes(4 * 1024 * 1024 + 10);
-      form.append(sha256(bytes), new Blob([bytes]), 'big');
-      return { body: form as BodyInit, headers: {} };
-    }, 413, /at most 4 MB/],
+    [
+      'a part not named by a SHA-256',
+      () => {
+        const form = new FormData();
+        form.append('index.html', new Blob(['<p>x</p>']), 'index.html');
+        return { body: form as BodyInit, headers: {} };
+      },
+      400,
+      /Name each part by its file's SHA-256/,
+    ],
+    [
+      'raw bytes instead of multipart',
+      () => ({ body: 'abc' as BodyInit, headers: { 'content-type': 'application/octet-stream' } }),
+      415,
+      /multipart\/form-data/,
+    ],
+    [
+      'more than 4 MB in one request',
+      () => {
+        const form = new FormData();
+        const bytes = randomBytes(4 * 1024 * 1024 + 10);
+        form.append(sha256(bytes), new Blob([bytes]), 'big');
+        return { body: form as BodyInit, headers: {} };
+      },
+      413,
+      /at most 4 MB/,
+    ],
   ])('refuses %s', async (_label, make, status, message) => {
     const { body, headers } = make();
     const res = await postBlobs(new Request(`${APP_ORIGIN}/api/blobs`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...headers }, body }));

@@ -11,7 +11,10 @@ import type { BlobStore } from '../deploy/blob-store';
 import { AppError } from '../errors';
 
 const requestTooLarge = () =>
-  new AppError('PAYLOAD_TOO_LARGE', `Send at most ${SITE_LIMITS.maxUploadRequestBytes / 1024 / 1024} MB per request; split larger files with ?offset=…&total=….`);
+  new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `Send at most ${SITE_LIMITS.maxUploadRequestBytes / 1024 / 1024} MB per request; split larger files with ?offset=…&total=….`,
+  );
 
 /** The request body, refused as soon as it passes one upload request's limit (declared or sent). */
 async function boundedBody(request: Request): Promise<Readable> {
@@ -40,7 +43,8 @@ async function collect(stream: Readable): Promise<Buffer> {
 /** PUT /api/blobs/{sha256}: one file (≤ 4 MB), checked against its name and the quota before it is stored. */
 export async function receiveOneBlob(store: BlobStore, userId: string, sha256: string, request: Request): Promise<number> {
   const type = request.headers.get('content-type') ?? '';
-  if (!/^application\/octet-stream\s*(;|$)/i.test(type)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file bytes with Content-Type: application/octet-stream.');
+  if (!/^application\/octet-stream\s*(;|$)/i.test(type))
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file bytes with Content-Type: application/octet-stream.');
   const bytes = await collect(await boundedBody(request));
   await store.put(userId, sha256, bytes);
   return bytes.length;
@@ -49,7 +53,8 @@ export async function receiveOneBlob(store: BlobStore, userId: string, sha256: s
 /** The bytes of one part of a chunked upload, bounded like any upload body. */
 export async function chunkBody(store: BlobStore, userId: string, request: Request): Promise<Readable> {
   const type = request.headers.get('content-type') ?? '';
-  if (!/^application\/octet-stream\s*(;|$)/i.test(type)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file bytes with Content-Type: application/octet-stream.');
+  if (!/^application\/octet-stream\s*(;|$)/i.test(type))
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file bytes with Content-Type: application/octet-stream.');
   return boundedBody(request);
 }
 

@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { configureRetries, DEFAULT_RETRY, fetchWithBody, MAX_ATTEMPT_TIMEOUT_MS, PlatformError, sendWithRetry, timeoutForBytes, type StreamBody } from './http';
 
-const answer = (status: number, headers: Record<string, string> = {}) => new Response(status === 200 ? 'ok' : `{"message":"status ${status}"}`, { status, headers });
+const answer = (status: number, headers: Record<string, string> = {}) =>
+  new Response(status === 200 ? 'ok' : `{"message":"status ${status}"}`, { status, headers });
 
 describe('sending to a platform', () => {
   it('waits out a short Retry-After and tries again', async () => {
@@ -21,13 +22,21 @@ describe('sending to a platform', () => {
 
   it('does not wait out a limit that lifts in hours: one call, a quota error without a retry time', async () => {
     let calls = 0;
-    const err = await sendWithRetry({ label: 'Vercel (upload file)', send: async () => (calls++, answer(429, { 'retry-after': String(15 * 3600) })), sleep: async () => {} }).catch((e: unknown) => e);
+    const err = await sendWithRetry({
+      label: 'Vercel (upload file)',
+      send: async () => (calls++, answer(429, { 'retry-after': String(15 * 3600) })),
+      sleep: async () => {},
+    }).catch((e: unknown) => e);
     expect(calls).toBe(1);
     expect(err).toBeInstanceOf(PlatformError);
-    expect(err).toMatchObject({ kind: 'quota', retryAfterSeconds: undefined, message: 'Vercel (upload file) has reached a limit of the account: try again in 15 hours.' });
+    expect(err).toMatchObject({
+      kind: 'quota',
+      retryAfterSeconds: undefined,
+      message: 'Vercel (upload file) has reached a limit of the account: try again in 15 hours.',
+    });
   });
 
-  it('keeps a failed request\'s own words out of the log when they could quote a header', async () => {
+  it("keeps a failed request's own words out of the log when they could quote a header", async () => {
     const token = 'Bearer secret-token\nwith-a-newline';
     const err = (await sendWithRetry({
       label: 'Netlify (read user)',
@@ -128,7 +137,11 @@ describe('streamed bodies', () => {
           return stream;
         },
       };
-      const res = await sendWithRetry({ label: 'Test (upload)', send: ({ signal }) => fetchWithBody(server.url, { method: 'PUT', signal }, body), sleep: async () => {} });
+      const res = await sendWithRetry({
+        label: 'Test (upload)',
+        send: ({ signal }) => fetchWithBody(server.url, { method: 'PUT', signal }, body),
+        sleep: async () => {},
+      });
       expect([res.status, await res.json()]).toEqual([200, { ok: true }]);
       expect(opened).toHaveLength(2);
       // Each attempt's stream is let go of once its answer is in.

@@ -127,7 +127,11 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * first (answers to uploads are small) because a server may answer before reading every byte, and
  * closing the stream earlier could cut that answer off.
  */
-export async function fetchWithBody(url: string, init: Omit<RequestInit, 'body' | 'headers'> & { headers?: Record<string, string> }, body: StreamBody): Promise<Response> {
+export async function fetchWithBody(
+  url: string,
+  init: Omit<RequestInit, 'body' | 'headers'> & { headers?: Record<string, string> },
+  body: StreamBody,
+): Promise<Response> {
   const stream = await body.open();
   try {
     const res = await fetch(url, {
@@ -159,7 +163,8 @@ export async function sendWithRetry(call: PlatformCall): Promise<Response> {
     try {
       const res = await call.send({ attempt, signal: AbortSignal.timeout(policy.timeoutMs) });
       if (!RETRYABLE(res.status)) return res;
-      const retryAfter = parseRetryAfter(res.headers.get('retry-after')) ?? (res.status === 429 ? rateLimitResetIn(res.headers.get('x-ratelimit-reset')) : undefined);
+      const retryAfter =
+        parseRetryAfter(res.headers.get('retry-after')) ?? (res.status === 429 ? rateLimitResetIn(res.headers.get('x-ratelimit-reset')) : undefined);
       const text = await res.text().catch(() => '');
       last = errorForStatus(call.label, res.status, text, retryAfter);
       if (retryAfter !== undefined) {
@@ -204,7 +209,11 @@ function inWords(seconds: number): string {
 /** The product's error for a platform's HTTP status. */
 export function errorForStatus(label: string, status: number, platformMessage: string, retryAfterSeconds?: number): PlatformError {
   if (status === 401 || status === 403)
-    return new PlatformError('auth', `${label} refused the credentials. Reconnect your account in Settings and check the token's permissions.`, platformMessage);
+    return new PlatformError(
+      'auth',
+      `${label} refused the credentials. Reconnect your account in Settings and check the token's permissions.`,
+      platformMessage,
+    );
   if (status === 429)
     return new PlatformError('quota', `${label} is limiting requests right now. Wait a minute and try again.`, platformMessage, retryAfterSeconds);
   if (status === 524 || status === 504) return new PlatformError('timeout', `${label} took too long to answer. Try again in a moment.`, platformMessage);

@@ -12,7 +12,12 @@ const PREVIEW_ORIGIN = 'http://preview.localhost:3000'; // the default outside p
 const APP_HOST = '127.0.0.1:3000';
 
 async function newUser() {
-  const [user] = await (await getDb()).insert(users).values({ email: uniqueEmail('preview'), passwordHash: 'x' }).returning();
+  const [user] = await (
+    await getDb()
+  )
+    .insert(users)
+    .values({ email: uniqueEmail('preview'), passwordHash: 'x' })
+    .returning();
   return user!.id;
 }
 

@@ -12,7 +12,10 @@ import { previewLink } from '../preview/tokens';
 import { templateFiles, type TemplateId } from './templates';
 
 export async function requireProject(db: Db, userId: string, projectId: string) {
-  const [project] = await db.select().from(projects).where(and(eq(projects.id, projectId), eq(projects.userId, userId)));
+  const [project] = await db
+    .select()
+    .from(projects)
+    .where(and(eq(projects.id, projectId), eq(projects.userId, userId)));
   if (!project) throw notFound('That site');
   return project;
 }
@@ -24,7 +27,10 @@ function checkedPath(raw: string): string {
 }
 
 export async function createProject(db: Db, userId: string, input: { name: string; template?: TemplateId }) {
-  const [project] = await db.insert(projects).values({ userId, name: input.name, template: input.template ?? null }).returning();
+  const [project] = await db
+    .insert(projects)
+    .values({ userId, name: input.name, template: input.template ?? null })
+    .returning();
   if (input.template) {
     const store = new BlobStore(db);
     for (const [path, bytes] of Object.entries(templateFiles(input.template, input.name))) await writeFile(db, store, userId, project!.id, path, bytes);
@@ -43,7 +49,11 @@ export async function getProject(db: Db, userId: string, projectId: string) {
     .from(projectFiles)
     .where(eq(projectFiles.projectId, projectId))
     .orderBy(asc(projectFiles.path));
-  return { ...project, files: files.map((f) => ({ ...f, contentType: contentTypeFor(f.path) ?? 'application/octet-stream' })), preview: previewLink(userId, project.id) };
+  return {
+    ...project,
+    files: files.map((f) => ({ ...f, contentType: contentTypeFor(f.path) ?? 'application/octet-stream' })),
+    preview: previewLink(userId, project.id),
+  };
 }
 
 async function writeFile(db: Db, store: BlobStore, userId: string, projectId: string, rawPath: string, bytes: Buffer) {
@@ -68,13 +78,19 @@ export async function saveFile(db: Db, userId: string, projectId: string, path: 
 /** Sets files already uploaded as blobs (an imported folder or zip): path → SHA-256; sizes are the stored ones. */
 export async function addUploadedFiles(db: Db, userId: string, projectId: string, files: Record<string, { sha256: string; size: number }>, replace: boolean) {
   await requireProject(db, userId, projectId);
-  const held = await new BlobStore(db).heldSizes(userId, Object.values(files).map((f) => f.sha256));
+  const held = await new BlobStore(db).heldSizes(
+    userId,
+    Object.values(files).map((f) => f.sha256),
+  );
   const missing = Object.values(files).filter((f) => !held.has(f.sha256)).length;
   if (missing) throw new AppError('BAD_REQUEST', `${missing} file(s) were not uploaded yet. Upload them, then try again.`);
   const rows = Object.entries(files).map(([path, f]) => {
     const size = held.get(f.sha256)!;
     if (size !== f.size)
-      throw new AppError('BAD_REQUEST', `The size given for "${printablePath(path)}" (${f.size} bytes) is not the size of its uploaded file (${size} bytes).`).withAction('fix-files');
+      throw new AppError(
+        'BAD_REQUEST',
+        `The size given for "${printablePath(path)}" (${f.size} bytes) is not the size of its uploaded file (${size} bytes).`,
+      ).withAction('fix-files');
     return { projectId, path: checkedPath(path), sha256: f.sha256, size };
   });
   await db.transaction(async (tx) => {
@@ -91,21 +107,36 @@ export async function addUploadedFiles(db: Db, userId: string, projectId: string
 export async function renameFile(db: Db, userId: string, projectId: string, from: string, to: string) {
   await requireProject(db, userId, projectId);
   const target = checkedPath(to);
-  const [file] = await db.select().from(projectFiles).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, from)));
+  const [file] = await db
+    .select()
+    .from(projectFiles)
+    .where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, from)));
   if (!file) throw notFound(`The file "${from}"`);
-  const [clash] = await db.select().from(projectFiles).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, target)));
+  const [clash] = await db
+    .select()
+    .from(projectFiles)
+    .where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, target)));
   if (clash) throw new AppError('CONFLICT', `There is already a file at "${target}".`);
-  await db.update(projectFiles).set({ path: target, updatedAt: new Date() }).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, from)));
+  await db
+    .update(projectFiles)
+    .set({ path: target, updatedAt: new Date() })
+    .where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, from)));
 }
 
 export async function deleteFile(db: Db, userId: string, projectId: string, path: string) {
   await requireProject(db, userId, projectId);
-  const removed = await db.delete(projectFiles).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, path))).returning({ path: projectFiles.path });
+  const removed = await db
+    .delete(projectFiles)
+    .where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, path)))
+    .returning({ path: projectFiles.path });
   if (!removed.length) throw notFound(`The file "${path}"`);
 }
 
 export async function readFile(db: Db, projectId: string, path: string): Promise<{ bytes: Buffer; contentType: string } | null> {
-  const [file] = await db.select().from(projectFiles).where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, path)));
+  const [file] = await db
+    .select()
+    .from(projectFiles)
+    .where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, path)));
   if (!file) return null;
   return { bytes: await new BlobStore(db).get(file.sha256), contentType: contentTypeFor(path) ?? 'application/octet-stream' };
 }

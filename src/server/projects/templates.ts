@@ -65,9 +65,13 @@ export function templateFiles(id: TemplateId, name: string): Record<string, Buff
     case 'portfolio':
       return {
         'index.html': Buffer.from(
-          page(`<h1>${title}</h1>\n<p>Selected work.</p>\n<div class="grid">\n<img src="/images/work-1.png" alt="Work one">\n<img src="/images/work-2.png" alt="Work two">\n</div>`),
+          page(
+            `<h1>${title}</h1>\n<p>Selected work.</p>\n<div class="grid">\n<img src="/images/work-1.png" alt="Work one">\n<img src="/images/work-2.png" alt="Work two">\n</div>`,
+          ),
         ),
-        'styles.css': Buffer.from(`${css}.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }\n.grid img { width: 100%; image-rendering: pixelated; }\n`),
+        'styles.css': Buffer.from(
+          `${css}.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }\n.grid img { width: 100%; image-rendering: pixelated; }\n`,
+        ),
         'images/work-1.png': swatch(79, 70, 229),
         'images/work-2.png': swatch(16, 185, 129),
       };

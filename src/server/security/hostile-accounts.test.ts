@@ -19,7 +19,7 @@ const getDb = useTestDb();
 const me = (headers: Record<string, string>) => meRoute(new Request(`${APP_ORIGIN}/api/me`, { headers }));
 
 describe('admin is never self-granted', () => {
-  it('signing up with the address that once was the operators\' (ADMIN_EMAILS) grants nothing', async () => {
+  it("signing up with the address that once was the operators' (ADMIN_EMAILS) grants nothing", async () => {
     const email = `operator-${Math.random().toString(36).slice(2, 8)}@huskit.test`;
     const res = await signUpRoute(jsonRequest('/api/auth/sign-up', { email, password: 'a long enough password' }, { headers: { origin: APP_ORIGIN } }));
     expect((await res.json()).user.role).toBe('user');
@@ -33,7 +33,10 @@ describe('an API key reaches deployments only', () => {
   it.each([
     ['create another key', (t: ReturnType<typeof trpcOverHttp>) => t.apiKeys.create.mutate({ name: 'more' })],
     ['list the keys', (t: ReturnType<typeof trpcOverHttp>) => t.apiKeys.list.query()],
-    ['change a platform connection', (t: ReturnType<typeof trpcOverHttp>) => t.connections.save.mutate({ platform: 'netlify', token: 'stolen-token-0000000000' })],
+    [
+      'change a platform connection',
+      (t: ReturnType<typeof trpcOverHttp>) => t.connections.save.mutate({ platform: 'netlify', token: 'stolen-token-0000000000' }),
+    ],
     ['sign out every session', (t: ReturnType<typeof trpcOverHttp>) => t.account.signOutEverywhere.mutate()],
     ['call an admin procedure', (t: ReturnType<typeof trpcOverHttp>) => t.admin.overview.query()],
   ])('a key cannot %s (403: a signed-in session is needed)', async (_label, call) => {
@@ -53,7 +56,9 @@ describe('sessions end on the server', () => {
 
   it('a sign-in posted from another site is refused and sets no cookie', async () => {
     const caller = await newAppCaller(await getDb(), 'csrf');
-    const res = await signInRoute(jsonRequest('/api/auth/sign-in', { email: caller.email, password: 'a long enough password' }, { headers: { origin: 'null' } }));
+    const res = await signInRoute(
+      jsonRequest('/api/auth/sign-in', { email: caller.email, password: 'a long enough password' }, { headers: { origin: 'null' } }),
+    );
     expect(res.status).toBe(403);
     expect(res.headers.getSetCookie()).toEqual([]);
   });
@@ -62,7 +67,8 @@ describe('sessions end on the server', () => {
 describe('guessing passwords is throttled', () => {
   it('the 11th sign-in for one account in 15 minutes gets 429 with Retry-After, known or unknown email alike', async () => {
     const caller = await newAppCaller(await getDb(), 'guessed');
-    const guess = (email: string) => signInRoute(jsonRequest('/api/auth/sign-in', { email, password: 'not the password at all' }, { headers: { origin: APP_ORIGIN } }));
+    const guess = (email: string) =>
+      signInRoute(jsonRequest('/api/auth/sign-in', { email, password: 'not the password at all' }, { headers: { origin: APP_ORIGIN } }));
     const unknown = uniqueEmail('nobody');
     for (let i = 0; i < 10; i++) {
       expect((await guess(caller.email)).status).toBe(401);
@@ -75,7 +81,7 @@ describe('guessing passwords is throttled', () => {
   });
 });
 
-describe('previews never run on the app\'s origin', () => {
+describe("previews never run on the app's origin", () => {
   it('a preview link answers on the preview origin and 404s on the app origin', async () => {
     const caller = await newAppCaller(await getDb(), 'previewer');
     const project = await caller.trpc.projects.create.mutate({ name: 'Phish me', template: 'landing' });

@@ -24,7 +24,12 @@ import { staticOnlyBenignExamples, staticOnlyHostileExamples } from '@/testing/s
 const cloud = useLocalCloud();
 const getDb = useTestDb();
 // Many deployments from one user in a few seconds: the limits are not what this file tests.
-configureLimits({ ...DEFAULT_LIMITS, platformManagedPerHour: 10_000, platformManagedPerDay: 10_000, platformQuota: { cloudflare: 1000, amplify: 1000, netlify: 1000, vercel: 1000 } });
+configureLimits({
+  ...DEFAULT_LIMITS,
+  platformManagedPerHour: 10_000,
+  platformManagedPerDay: 10_000,
+  platformQuota: { cloudflare: 1000, amplify: 1000, netlify: 1000, vercel: 1000 },
+});
 
 let mallory: AppCaller;
 let alice: AppCaller;
@@ -104,7 +109,9 @@ describe('ordinary sites are deployed and served (no false positives)', () => {
     const body = (await res.json()) as { deploymentId?: string; error?: { message: string } };
     expect(body.error?.message, 'refused').toBeUndefined();
     expect(res.status).toBe(202);
-    const stream = await deploymentEvents(new Request(`${APP_ORIGIN}/api/deployments/${body.deploymentId}/events`, { headers: { authorization: `Bearer ${alice.key}` } }));
+    const stream = await deploymentEvents(
+      new Request(`${APP_ORIGIN}/api/deployments/${body.deploymentId}/events`, { headers: { authorization: `Bearer ${alice.key}` } }),
+    );
     const events = await readSse(stream, (e) => ['ready', 'error', 'canceled'].includes(JSON.parse(e.data!).status), 60_000);
     const last = JSON.parse(events.at(-1)!.data!) as { status: string; url: string };
     expect(last.status).toBe('ready');

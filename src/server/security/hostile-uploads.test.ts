@@ -89,7 +89,14 @@ describe('the server decides sizes', () => {
   it('REST: limits count the real bytes of the files (51 MB of text is refused whatever is claimed)', async () => {
     const files = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`part-${i}.txt`, 'x'.repeat(3 * MB)]));
     const { status, message } = await refusedQuietly(mallory, async () =>
-      errorOf(await restDeploy(mallory, 'cloudflare', { authMode: 'platform-managed', projectName: 'Big', chatId: chat(), files: { 'index.html': '<p>hi</p>', ...files } })),
+      errorOf(
+        await restDeploy(mallory, 'cloudflare', {
+          authMode: 'platform-managed',
+          projectName: 'Big',
+          chatId: chat(),
+          files: { 'index.html': '<p>hi</p>', ...files },
+        }),
+      ),
     );
     expect(status).toBe(400);
     expect(message).toMatch(/Files exceed size limit: the site is 51\.0 MB; a deployment may be at most 50\.0 MB/);
@@ -107,23 +114,25 @@ describe('the server decides sizes', () => {
       trpcErrorOf(mallory.trpc.deployments.create.mutate({ chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifestId })),
     );
     expect(refusal.code).toBe('BAD_REQUEST');
-    expect(refusal.message).toBe('The size given for "img/0.bin" (1 bytes) is not the size of its uploaded file (3,145,728 bytes). Send each file\'s real size.');
+    expect(refusal.message).toBe(
+      'The size given for "img/0.bin" (1 bytes) is not the size of its uploaded file (3,145,728 bytes). Send each file\'s real size.',
+    );
   });
 
   it('browser: negotiate refuses a lied size of a file the server already holds', async () => {
     const page = hashed('index.html', `<p>${Math.random()}</p>`);
     await uploadBlobs(mallory, [page]);
     const refusal = await refusedQuietly(mallory, () =>
-      trpcErrorOf(mallory.trpc.files.negotiate.mutate({ platform: 'netlify', manifest: { 'index.html': { sha256: page.sha256, size: page.bytes.length + 5_000_000 } } })),
+      trpcErrorOf(
+        mallory.trpc.files.negotiate.mutate({ platform: 'netlify', manifest: { 'index.html': { sha256: page.sha256, size: page.bytes.length + 5_000_000 } } }),
+      ),
     );
     expect(refusal.message).toMatch(/The size given for "index.html" \(5,000,0\d\d bytes\) is not the size of its uploaded file/);
   });
 
   it('browser: a miner page declared as 6 MB (to look too big to scan) is refused as a lie, not skipped', async () => {
     const miner = '<script src="https://coinhive.com/lib/coinhive.min.js"></script><script>new CoinHive.Anonymous("k").start()</script>';
-    const refusal = await refusedQuietly(mallory, () =>
-      trpcErrorOf(browserDeploy(mallory, 'cloudflare', { 'index.html': miner }, { declare: () => 6 * MB })),
-    );
+    const refusal = await refusedQuietly(mallory, () => trpcErrorOf(browserDeploy(mallory, 'cloudflare', { 'index.html': miner }, { declare: () => 6 * MB })));
     expect(refusal.message).toMatch(/The size given for "index.html" \(6,291,456 bytes\) is not the size of its uploaded file \(\d+ bytes\)/);
   });
 
@@ -131,13 +140,18 @@ describe('the server decides sizes', () => {
     const project = await mallory.trpc.projects.create.mutate({ name: 'Imported' });
     const page = hashed('index.html', randomBytes(5000));
     await uploadBlobs(mallory, [page]);
-    const refusal = await trpcErrorOf(mallory.trpc.projects.addFiles.mutate({ projectId: project.id, files: { 'index.html': { sha256: page.sha256, size: 10 } } }));
+    const refusal = await trpcErrorOf(
+      mallory.trpc.projects.addFiles.mutate({ projectId: project.id, files: { 'index.html': { sha256: page.sha256, size: 10 } } }),
+    );
     expect(refusal.message).toMatch(/The size given for "index.html" \(10 bytes\) is not the size of its uploaded file \(5000 bytes\)/);
     expect((await mallory.trpc.projects.get.query({ projectId: project.id })).files).toEqual([]);
   });
 
   it('browser: a file nobody uploaded is refused at create, naming it', async () => {
-    const { manifestId } = await mallory.trpc.files.negotiate.mutate({ platform: 'vercel', manifest: { 'index.html': { sha256: sha256Hex(randomBytes(16)), size: 16 } } });
+    const { manifestId } = await mallory.trpc.files.negotiate.mutate({
+      platform: 'vercel',
+      manifest: { 'index.html': { sha256: sha256Hex(randomBytes(16)), size: 16 } },
+    });
     const refusal = await refusedQuietly(mallory, () =>
       trpcErrorOf(mallory.trpc.deployments.create.mutate({ chatId: chat(), platform: 'vercel', authMode: 'platform-managed', manifestId })),
     );
@@ -157,7 +171,7 @@ describe('chunked uploads', () => {
     const sha = sha256Hex(randomBytes(8));
     const { status, message } = await errorOf(await chunkRequest(mallory, sha, `offset=0&total=${2 * 1024 ** 3}`, body));
     expect(status).toBe(413);
-    expect(message).toBe('The file is 2048.0 MB; one file may be at most 50.0 MB (a whole site\'s limit).');
+    expect(message).toBe("The file is 2048.0 MB; one file may be at most 50.0 MB (a whole site's limit).");
     expect(pulled).toBeLessThanOrEqual(1); // a stream offers its first chunk when it is created; nothing more was asked for
     const rows = await (await getDb()).select().from(blobChunks).where(eq(blobChunks.userId, mallory.userId));
     expect(rows).toEqual([]);
@@ -172,7 +186,14 @@ describe('chunked uploads', () => {
     const res = await errorOf(await chunkRequest(mallory, sha, query, new Uint8Array(4)));
     expect(res.status).toBe(status);
     expect(res.message).toMatch(message);
-    expect(await (await getDb()).select().from(blobChunks).where(and(eq(blobChunks.userId, mallory.userId), eq(blobChunks.sha256, sha)))).toEqual([]);
+    expect(
+      await (
+        await getDb()
+      )
+        .select()
+        .from(blobChunks)
+        .where(and(eq(blobChunks.userId, mallory.userId), eq(blobChunks.sha256, sha))),
+    ).toEqual([]);
   });
 
   it('parts sent out of order are joined by the database and verified; no part is left behind', async () => {
@@ -227,7 +248,10 @@ describe('chunked uploads', () => {
     await chunkRequest(mallory, sha, 'offset=0&total=9000', new Uint8Array(randomBytes(1000)));
     const fresh = sha256Hex(randomBytes(32));
     await chunkRequest(mallory, fresh, 'offset=0&total=9000', new Uint8Array(randomBytes(1000)));
-    await db.update(blobChunks).set({ createdAt: new Date(Date.now() - 25 * 3600_000) }).where(eq(blobChunks.sha256, sha));
+    await db
+      .update(blobChunks)
+      .set({ createdAt: new Date(Date.now() - 25 * 3600_000) })
+      .where(eq(blobChunks.sha256, sha));
     const report = await runCleanup(db);
     expect(report.staleChunksDeleted).toBe(1);
     expect(await db.select().from(blobChunks).where(eq(blobChunks.sha256, sha))).toEqual([]);
@@ -260,7 +284,14 @@ describe('storage quota', () => {
   it('refuses an inline REST deploy that does not fit, storing none of its files', async () => {
     const text = 'y'.repeat(3 * MB);
     const res = await refusedQuietly(victim, async () =>
-      errorOf(await restDeploy(victim, 'netlify', { authMode: 'platform-managed', projectName: 'Full', chatId: chat(), files: { 'index.html': `<p>${Math.random()}</p>`, 'big.txt': text } })),
+      errorOf(
+        await restDeploy(victim, 'netlify', {
+          authMode: 'platform-managed',
+          projectName: 'Full',
+          chatId: chat(),
+          files: { 'index.html': `<p>${Math.random()}</p>`, 'big.txt': text },
+        }),
+      ),
     );
     expect(res.status).toBe(413);
     expect(res.message).toMatch(/Storage full/);
@@ -273,7 +304,10 @@ describe('storage quota', () => {
     expect(held).toHaveLength(1);
     // Sending a held file again stores nothing and takes no room (it is already complete).
     expect((await chunkRequest(victim, held[0]!.sha256, `offset=0&total=${10 * MB}`, new Uint8Array(10))).status).toBe(201);
-    await db.update(userBlobs).set({ createdAt: new Date(Date.now() - 25 * 3600_000) }).where(eq(userBlobs.userId, victim.userId));
+    await db
+      .update(userBlobs)
+      .set({ createdAt: new Date(Date.now() - 25 * 3600_000) })
+      .where(eq(userBlobs.userId, victim.userId));
     const report = await runCleanup(db);
     expect(report.heldReleased).toBeGreaterThanOrEqual(1);
     await uploadBlobs(victim, [hashed('c.bin', randomBytes(3 * MB))]);
@@ -297,7 +331,12 @@ describe('rate limits come before bytes', () => {
     configureLimits({ platformManagedPerHour: 0 });
     const page = hashed('index.html', `<p>${Math.random()}</p>`);
     const refusal = await trpcErrorOf(
-      mallory.trpc.files.negotiate.mutate({ platform: 'vercel', authMode: 'platform-managed', chatId: chat(), manifest: { 'index.html': { sha256: page.sha256, size: page.bytes.length } } }),
+      mallory.trpc.files.negotiate.mutate({
+        platform: 'vercel',
+        authMode: 'platform-managed',
+        chatId: chat(),
+        manifest: { 'index.html': { sha256: page.sha256, size: page.bytes.length } },
+      }),
     );
     expect(refusal.code).toBe('TOO_MANY_REQUESTS');
     expect(refusal.message).toMatch(/Too many deployments/);
@@ -314,7 +353,9 @@ describe('fair use of the shared quota', () => {
   }
   const liveSites = async (platform: 'cloudflare' | 'netlify') =>
     (
-      await (await getDb())
+      await (
+        await getDb()
+      )
         .select({ id: sites.id })
         .from(sites)
         .where(and(eq(sites.platform, platform), eq(sites.authMode, 'platform-managed'), eq(sites.status, 'active'), sql`${sites.expiresAt} > now()`))
@@ -338,7 +379,7 @@ describe('fair use of the shared quota', () => {
     expect(second).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('the shared account\'s own words never reach the user: a failure is told in ours', async () => {
+  it("the shared account's own words never reach the user: a failure is told in ours", async () => {
     await setFaults(cloud().url, { rules: [{ target: 'cloudflare', kind: 'status', status: 500, count: 1000 }] });
     const row = await finish(await browserDeploy(mallory, 'cloudflare', { 'index.html': `<p>${Math.random()}</p>` }));
     expect(row.status).toBe('error');
@@ -364,7 +405,14 @@ describe('spoofing file names', () => {
 
   it.each(names)('REST: refuses %s, naming the file with the character spelled out', async (_label, name, code) => {
     const res = await refusedQuietly(mallory, async () =>
-      errorOf(await restDeploy(mallory, 'cloudflare', { authMode: 'platform-managed', projectName: 'Names', chatId: chat(), files: { 'index.html': '<p>x</p>', [name]: 'x' } })),
+      errorOf(
+        await restDeploy(mallory, 'cloudflare', {
+          authMode: 'platform-managed',
+          projectName: 'Names',
+          chatId: chat(),
+          files: { 'index.html': '<p>x</p>', [name]: 'x' },
+        }),
+      ),
     );
     expect(res.status).toBe(400);
     expect(res.message).toContain(`contains an invisible or text-direction character (${code})`);

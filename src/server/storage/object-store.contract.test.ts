@@ -228,14 +228,14 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
   // Last, so it sees every request the tests above made (S3 only: a folder has no wire).
   if (backend.name === 's3')
     it('sent every body with its Content-Length, never chunked, and S3 refused nothing', () => {
-    const requests = open.requests!;
-    const withBodies = requests.filter((r) => r.bodyBytes > 0);
-    // Not vacuous: the large object and the others went through the proxy.
-    expect(withBodies.some((r) => r.method === 'PUT' && r.bodyBytes === 12 * 1024 * 1024)).toBe(true);
-    expect(bodiesWithoutContentLength(requests)).toEqual([]);
-    // Every signature and payload hash verified (the proxy refuses what S3 would).
-    expect(requests.filter((r) => r.refused)).toEqual([]);
-    // A refused or failed put never reached the store.
-    expect(requests.filter((r) => r.method === 'PUT' && /\/(refused|limit|crash)-?\w*\/x$/.test(r.path))).toEqual([]);
-  });
+      const requests = open.requests!;
+      const withBodies = requests.filter((r) => r.bodyBytes > 0);
+      // Not vacuous: the large object and the others went through the proxy.
+      expect(withBodies.some((r) => r.method === 'PUT' && r.bodyBytes === 12 * 1024 * 1024)).toBe(true);
+      expect(bodiesWithoutContentLength(requests)).toEqual([]);
+      // Every signature and payload hash verified (the proxy refuses what S3 would).
+      expect(requests.filter((r) => r.refused)).toEqual([]);
+      // A refused or failed put never reached the store.
+      expect(requests.filter((r) => r.method === 'PUT' && /\/(refused|limit|crash)-?\w*\/x$/.test(r.path))).toEqual([]);
+    });
 });

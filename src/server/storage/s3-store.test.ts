@@ -96,19 +96,28 @@ async function scriptedEndpoint(steps: ((req: IncomingMessage, res: ServerRespon
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const store = new S3ObjectStore({ endpoint, region: 'auto', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'scripted-secret', bucket: 'b' }, { retry: FAST_RETRY });
+  const store = new S3ObjectStore(
+    { endpoint, region: 'auto', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'scripted-secret', bucket: 'b' },
+    { retry: FAST_RETRY },
+  );
   return { store, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-const answer = (status: number, body = '', headers: Record<string, string> = {}) => (_req: IncomingMessage, res: ServerResponse) => {
-  res.writeHead(status, { 'content-length': Buffer.byteLength(body), ...headers }).end(body);
-};
-const s3Error = (status: number, code: string) => answer(status, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>try later</Message></Error>`);
+const answer =
+  (status: number, body = '', headers: Record<string, string> = {}) =>
+  (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(status, { 'content-length': Buffer.byteLength(body), ...headers }).end(body);
+  };
+const s3Error = (status: number, code: string) =>
+  answer(status, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>try later</Message></Error>`);
 
 describe('S3 store against a scripted endpoint', () => {
   it('lists across continuation tokens, unescaping keys', async () => {
     const page = (keys: string[], next?: string) =>
-      answer(200, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><IsTruncated>${next ? 'true' : 'false'}</IsTruncated>${keys.map((k) => `<Contents><Key>${k}</Key><Size>1</Size></Contents>`).join('')}${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ''}</ListBucketResult>`);
+      answer(
+        200,
+        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><IsTruncated>${next ? 'true' : 'false'}</IsTruncated>${keys.map((k) => `<Contents><Key>${k}</Key><Size>1</Size></Contents>`).join('')}${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ''}</ListBucketResult>`,
+      );
     const endpoint = await scriptedEndpoint([page(['parts/a&amp;b', 'parts/c&#x27;d'], '1/+token=&amp;'), page(['parts/e'])]);
     try {
       const keys: string[] = [];

@@ -26,7 +26,9 @@ export const deploymentsRouter = createTRPCRouter({
       return created;
     }),
   allowance: sessionProcedure.query(({ ctx }) => deploymentAllowance(ctx.db, ctx.user.id)),
-  get: scopedProcedure('status').input(byId).query(({ ctx, input }) => getDeployment(ctx.db, ctx.user.id, input.id)),
+  get: scopedProcedure('status')
+    .input(byId)
+    .query(({ ctx, input }) => getDeployment(ctx.db, ctx.user.id, input.id)),
   list: scopedProcedure('status')
     .input(
       z.object({
@@ -38,17 +40,25 @@ export const deploymentsRouter = createTRPCRouter({
       }),
     )
     .query(({ ctx, input }) => listDeployments(ctx.db, ctx.user.id, input)),
-  log: scopedProcedure('status').input(byId).query(({ ctx, input }) => deploymentLog(ctx.db, ctx.user.id, input.id)),
-  redeploy: scopedProcedure('deploy').input(byId).mutation(async ({ ctx, input }) => {
-    const created = await redeploy(ctx.db, ctx.user.id, input.id);
-    startRunner(created.deploymentId);
-    return created;
-  }),
-  rollback: scopedProcedure('deploy').input(byId).mutation(async ({ ctx, input }) => {
-    const created = await rollback(ctx.db, ctx.user.id, input.id);
-    startRunner(created.deploymentId);
-    return created;
-  }),
-  cancel: scopedProcedure('deploy').input(byId).mutation(({ ctx, input }) => cancelDeployment(ctx.db, ctx.user.id, input.id)),
+  log: scopedProcedure('status')
+    .input(byId)
+    .query(({ ctx, input }) => deploymentLog(ctx.db, ctx.user.id, input.id)),
+  redeploy: scopedProcedure('deploy')
+    .input(byId)
+    .mutation(async ({ ctx, input }) => {
+      const created = await redeploy(ctx.db, ctx.user.id, input.id);
+      startRunner(created.deploymentId);
+      return created;
+    }),
+  rollback: scopedProcedure('deploy')
+    .input(byId)
+    .mutation(async ({ ctx, input }) => {
+      const created = await rollback(ctx.db, ctx.user.id, input.id);
+      startRunner(created.deploymentId);
+      return created;
+    }),
+  cancel: scopedProcedure('deploy')
+    .input(byId)
+    .mutation(({ ctx, input }) => cancelDeployment(ctx.db, ctx.user.id, input.id)),
   delete: sessionProcedure.input(byId).mutation(({ ctx, input }) => deleteSite(ctx.db, ctx.user.id, input.id)),
 });

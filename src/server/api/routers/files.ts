@@ -19,7 +19,10 @@ const negotiateInput = z
   .object({
     ...target,
     manifest: proposedManifestSchema.optional(),
-    base: z.string().refine((b) => z.uuid().safeParse(b).success || SHA256_HEX.test(b), { error: 'base is a deployment id or a manifest hash.' }).optional(),
+    base: z
+      .string()
+      .refine((b) => z.uuid().safeParse(b).success || SHA256_HEX.test(b), { error: 'base is a deployment id or a manifest hash.' })
+      .optional(),
     changes: manifestChangesSchema.optional(),
     manifestHash: z.string().regex(SHA256_HEX, { error: 'manifestHash is a SHA-256 as 64 lowercase hex characters.' }).optional(),
   })

@@ -122,10 +122,7 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
 
     await waitForJob(amplify, ctx, done, save, app.appId, branch.name, jobId);
 
-    const url = getEnv()
-      .amplify.siteUrl.replaceAll('{branch}', branch.displayName)
-      .replaceAll('{appId}', app.appId)
-      .replaceAll('{domain}', app.domain);
+    const url = getEnv().amplify.siteUrl.replaceAll('{branch}', branch.displayName).replaceAll('{appId}', app.appId).replaceAll('{domain}', app.domain);
     return { url, target: { externalProjectId: app.appId, externalId: branch.name } };
   },
 
@@ -168,7 +165,11 @@ const siteMarker = (siteId: string) => `huskit-site:${siteId}`;
 /** The site's name as the app's name: readable, control characters removed, within 255 characters. */
 function appName(siteName: string): string {
   // eslint-disable-next-line no-control-regex
-  const name = siteName.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 255);
+  const name = siteName
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 255);
   return name || 'Huskit site';
 }
 
@@ -194,7 +195,12 @@ async function siteRules(ctx: Ctx): Promise<CustomRule[]> {
   const file = ctx.manifest['_redirects'];
   if (!file) return [fallback];
   const { rules, skipped } = amplifyRedirectRules((await readAll(await ctx.openBlob(file.sha256))).toString('utf8'));
-  if (skipped.length) await ctx.report('app', 6, `Amplify has no equivalent for ${skipped.length} line(s) of _redirects, left out: ${skipped.slice(0, 3).join(' | ').slice(0, 200)}`);
+  if (skipped.length)
+    await ctx.report(
+      'app',
+      6,
+      `Amplify has no equivalent for ${skipped.length} line(s) of _redirects, left out: ${skipped.slice(0, 3).join(' | ').slice(0, 200)}`,
+    );
   return [...rules, fallback];
 }
 const sameRules = (a: CustomRule[], b: CustomRule[]) =>
@@ -205,7 +211,8 @@ async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, sav
   await ctx.report('app', 5, 'Finding the Amplify app');
 
   const fixed = ctx.mode === 'platform-managed' ? ctx.credentials.appId : (ctx.credentials.appId ?? done.appId);
-  if (ctx.mode === 'platform-managed' && !fixed) throw new PlatformError('auth', 'Quick deploy to Amplify is not configured on this server (AMPLIFY_APP_ID is missing).');
+  if (ctx.mode === 'platform-managed' && !fixed)
+    throw new PlatformError('auth', 'Quick deploy to Amplify is not configured on this server (AMPLIFY_APP_ID is missing).');
   // An app made for this site carries the site's rules (read once: a new app is created with them).
   const ownRules = ctx.mode === 'user-token' && !ctx.credentials.appId ? await siteRules(ctx) : undefined;
 
@@ -237,7 +244,11 @@ async function ensureApp(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, sav
     const fallback = wantedFallback(ctx);
     if (!hasRule(app, fallback)) app = await amplify.updateAppRules(app.appId, [...(app.customRules ?? []).filter((r) => !isFallbackRule(r)), fallback]);
     if (ctx.manifest['_redirects'])
-      await ctx.report('app', 6, "Amplify applies redirects to a whole app, and quick deploys share one: this site's _redirects is served as a file. Deploy to your own account to apply it.");
+      await ctx.report(
+        'app',
+        6,
+        "Amplify applies redirects to a whole app, and quick deploys share one: this site's _redirects is served as a file. Deploy to your own account to apply it.",
+      );
   } else if (ownRules) {
     if (!sameRules(app.customRules ?? [], ownRules)) app = await amplify.updateAppRules(app.appId, ownRules);
   } else if (ctx.manifest['_redirects']) {
@@ -294,12 +305,13 @@ async function ensureBranch(amplify: AmplifyClient, ctx: Ctx, done: Checkpoint, 
   // Named in the checkpoint before it exists, so the orphan cleanup never takes it for an orphan.
   if (!done.branch) await save({ branch: name });
   // A redeploy expects the branch to exist; a first deploy expects to create it. Both get-or-create.
-  const branch = ctx.target.externalId === name
-    ? await amplify.getBranch(appId, name).catch((err: unknown) => {
-        if (err instanceof PlatformError && err.kind === 'not_found') return amplify.createBranch(appId, name, settings);
-        throw err;
-      })
-    : await amplify.createBranch(appId, name, settings);
+  const branch =
+    ctx.target.externalId === name
+      ? await amplify.getBranch(appId, name).catch((err: unknown) => {
+          if (err instanceof PlatformError && err.kind === 'not_found') return amplify.createBranch(appId, name, settings);
+          throw err;
+        })
+      : await amplify.createBranch(appId, name, settings);
   const displayName = branch.displayName || derivedDisplayName(name);
   await save({ branch: name, displayName });
   return { name, displayName };
@@ -392,7 +404,11 @@ async function createDeployment(amplify: AmplifyClient, ctx: Ctx, appId: string,
       const blocked = err instanceof PlatformError && err.kind === 'bad_request' && UNFINISHED_JOB_REFUSAL.test(err.platformMessage ?? '');
       if (!blocked) throw err;
       if (round >= 4)
-        throw new PlatformError('conflict', 'Another Amplify deployment of this site is still running and could not be stopped. Wait a few minutes, then deploy again.', err.platformMessage);
+        throw new PlatformError(
+          'conflict',
+          'Another Amplify deployment of this site is still running and could not be stopped. Wait a few minutes, then deploy again.',
+          err.platformMessage,
+        );
       await sleep(Math.min(polling.intervalMs, 1_000) * round);
       newestJob = await stopUnfinishedJobs(amplify, ctx, appId, branch);
     }
@@ -517,7 +533,8 @@ export async function zipSite(ctx: Ctx, file: string): Promise<number> {
   if (paths.length === 0) throw new PlatformError('bad_request', 'The site has no files to deploy.');
   for (const path of paths) {
     const check = normalizeSitePath(path);
-    if (!check.ok || check.path !== path) throw new PlatformError('bad_request', `The file path "${path.slice(0, 100)}" cannot be deployed: it ${check.ok ? 'is not normalized' : check.reason}.`);
+    if (!check.ok || check.path !== path)
+      throw new PlatformError('bad_request', `The file path "${path.slice(0, 100)}" cannot be deployed: it ${check.ok ? 'is not normalized' : check.reason}.`);
   }
   const totalBytes = paths.reduce((n, p) => n + ctx.manifest[p]!.size, 0);
   await ctx.report('zip', 20, `Zipping ${paths.length} files (${formatBytes(totalBytes)})`);

@@ -113,7 +113,11 @@ function zipEntries(bytes: Uint8Array): { name: string; method: number; utf8: bo
   for (let i = 0, off = buf.readUInt32LE(end + 16); i < count; i++) {
     expect(buf.readUInt32LE(off)).toBe(0x02014b50);
     const nameLength = buf.readUInt16LE(off + 28);
-    entries.push({ name: buf.subarray(off + 46, off + 46 + nameLength).toString('utf8'), method: buf.readUInt16LE(off + 10), utf8: (buf.readUInt16LE(off + 8) & 0x800) !== 0 });
+    entries.push({
+      name: buf.subarray(off + 46, off + 46 + nameLength).toString('utf8'),
+      method: buf.readUInt16LE(off + 10),
+      utf8: (buf.readUInt16LE(off + 8) & 0x800) !== 0,
+    });
     off += 46 + nameLength + buf.readUInt16LE(off + 30) + buf.readUInt16LE(off + 32);
   }
   return entries;
@@ -123,7 +127,12 @@ describe('platform-managed (the shared app)', () => {
   it('deploys nested folders, a unicode name, a PNG and a woff2 font to an hs- branch and serves every byte', async () => {
     const files = siteFiles('pm');
     const before = await cloudStats(cloud().url);
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteName: 'A Very Long Project Name — With Ünicode & Symbols, Far Beyond Sixty-Three Characters!' });
+    const h = memoryDeployContext({
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files,
+      siteName: 'A Very Long Project Name — With Ünicode & Symbols, Far Beyond Sixty-Three Characters!',
+    });
     const outcome = await amplifyAdapter.deploy(h.ctx);
 
     const branch = outcome.target.externalId;
@@ -160,7 +169,8 @@ describe('platform-managed (the shared app)', () => {
 
   it('zips 300 files (several windows of the zip) in order, each one unzipping to its bytes', async () => {
     const files: Record<string, Buffer> = {};
-    for (let i = 0; i < 300; i++) files[`p/${String(i).padStart(3, '0')}.${i % 10 === 0 ? 'png' : 'html'}`] = i % 10 === 0 ? randomBytes(3000) : Buffer.from(`<p>${i}</p>`.repeat(i));
+    for (let i = 0; i < 300; i++)
+      files[`p/${String(i).padStart(3, '0')}.${i % 10 === 0 ? 'png' : 'html'}`] = i % 10 === 0 ? randomBytes(3000) : Buffer.from(`<p>${i}</p>`.repeat(i));
     files['index.html'] = Buffer.from('<h1>many</h1>');
     const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
     const bytes = await zipOf(h.ctx);
@@ -262,7 +272,9 @@ describe('platform-managed (the shared app)', () => {
 
     await setFaults(cloud().url, { rules: [] });
     const files = siteFiles('after-fail');
-    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: h.checkpoint }).ctx);
+    const outcome = await amplifyAdapter.deploy(
+      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: h.checkpoint }).ctx,
+    );
     await expectServed(outcome, files);
   });
 
@@ -309,7 +321,9 @@ describe("user-token (the user's own account)", () => {
     const siteId = randomUUID();
     const appsBefore = (await api(USER, 'GET', '/apps?maxResults=100')).apps.length as number;
     const files1 = siteFiles('v1');
-    const first = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files: files1, siteId, siteName: 'My Portfolio ✨' }).ctx);
+    const first = await amplifyAdapter.deploy(
+      memoryDeployContext({ mode: 'user-token', credentials: USER, files: files1, siteId, siteName: 'My Portfolio ✨' }).ctx,
+    );
     expect(first.target.externalId).toBe('main');
     const apps = (await api(USER, 'GET', '/apps?maxResults=100')).apps as { appId: string; name: string }[];
     expect(apps.length).toBe(appsBefore + 1);
@@ -319,7 +333,9 @@ describe("user-token (the user's own account)", () => {
 
     const before = await cloudStats(cloud().url);
     const files2 = { ...siteFiles('v2'), 'new/page.html': '<p>new</p>' };
-    const second = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files: files2, siteId, siteName: 'My Portfolio ✨', target: first.target }).ctx);
+    const second = await amplifyAdapter.deploy(
+      memoryDeployContext({ mode: 'user-token', credentials: USER, files: files2, siteId, siteName: 'My Portfolio ✨', target: first.target }).ctx,
+    );
     const after = await cloudStats(cloud().url);
     expect(second).toEqual(first);
     expect((await api(USER, 'GET', '/apps?maxResults=100')).apps.length).toBe(appsBefore + 1);
@@ -338,11 +354,16 @@ describe("user-token (the user's own account)", () => {
 
     const before = totalRequests(await cloudStats(cloud().url));
     const { sessionToken: _, ...withoutToken } = TEMPORARY;
-    for (const attempt of [amplifyAdapter.verify(withoutToken), amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: withoutToken, files }).ctx)]) {
+    for (const attempt of [
+      amplifyAdapter.verify(withoutToken),
+      amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: withoutToken, files }).ctx),
+    ]) {
       const err = await attempt.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
       expect((err as PlatformError).kind).toBe('auth');
-      expect((err as PlatformError).message).toMatch(/starts with ASIA: it is a temporary key, valid only with its session token\. Reconnect your account in Settings and paste the session token/);
+      expect((err as PlatformError).message).toMatch(
+        /starts with ASIA: it is a temporary key, valid only with its session token\. Reconnect your account in Settings and paste the session token/,
+      );
     }
     expect(totalRequests(await cloudStats(cloud().url))).toBe(before);
     // Sent anyway (or with a token that is not the one), AWS says the token is invalid: an auth error.
@@ -402,10 +423,20 @@ describe('refusals', () => {
     expect(AMPLIFY_REGIONS.length).toBeGreaterThanOrEqual(20);
     const before = totalRequests(await cloudStats(cloud().url));
     const cases: [string, Promise<unknown>][] = [
-      ['region', amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, region: 'us-east-1.evil.example' }, files: siteFiles('x') }).ctx)],
+      [
+        'region',
+        amplifyAdapter.deploy(
+          memoryDeployContext({ mode: 'user-token', credentials: { ...USER, region: 'us-east-1.evil.example' }, files: siteFiles('x') }).ctx,
+        ),
+      ],
       ['region (verify)', amplifyAdapter.verify({ ...USER, region: 'us-east-1.evil.example' })],
       ['app id', amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, appId: '../x' }, files: siteFiles('x') }).ctx)],
-      ['app id (target)', amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files: siteFiles('x'), target: { externalProjectId: '../x', externalId: 'main' } }).ctx)],
+      [
+        'app id (target)',
+        amplifyAdapter.deploy(
+          memoryDeployContext({ mode: 'user-token', credentials: USER, files: siteFiles('x'), target: { externalProjectId: '../x', externalId: 'main' } }).ctx,
+        ),
+      ],
       ['app id (remove)', amplifyAdapter.remove(USER, { externalProjectId: 'd1/../../apps', externalId: 'main' })],
     ];
     for (const [name, promise] of cases) {
@@ -420,7 +451,13 @@ describe('refusals', () => {
 
   it('maps a wrong secret and an unknown key to auth, with AWS’s own words kept', async () => {
     const wrongSecret = await amplifyAdapter
-      .deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, secretAccessKey: 'not/the/right/secret/key/000000000000000' }, files: siteFiles('x') }).ctx)
+      .deploy(
+        memoryDeployContext({
+          mode: 'user-token',
+          credentials: { ...USER, secretAccessKey: 'not/the/right/secret/key/000000000000000' },
+          files: siteFiles('x'),
+        }).ctx,
+      )
       .catch((e: unknown) => e);
     expect(wrongSecret).toBeInstanceOf(PlatformError);
     expect((wrongSecret as PlatformError).kind).toBe('auth');
@@ -434,7 +471,9 @@ describe('refusals', () => {
 
   it('maps Amplify error types to the taxonomy', () => {
     expect(amplifyError('GetApp', 404, 'NotFoundException', 'App d1 not found.').kind).toBe('not_found');
-    expect(amplifyError('CreateDeployment', 400, 'BadRequestException', 'The last job(deployment) 3 was not finished').platformMessage).toBe('The last job(deployment) 3 was not finished');
+    expect(amplifyError('CreateDeployment', 400, 'BadRequestException', 'The last job(deployment) 3 was not finished').platformMessage).toBe(
+      'The last job(deployment) 3 was not finished',
+    );
     expect(amplifyError('CreateApp', 403, 'AccessDeniedException', 'User: x is not authorized').message).toMatch(/amplify:CreateApp/);
     expect(amplifyError('CreateApp', 429, 'LimitExceededException', 'maximum number of apps').kind).toBe('quota');
     expect(amplifyError('GetJob', 500, 'InternalFailureException', 'oops').kind).toBe('unavailable');
@@ -442,7 +481,12 @@ describe('refusals', () => {
   });
 
   it('verifies connections with non-secret facts', async () => {
-    expect(await amplifyAdapter.verify(PLATFORM)).toEqual({ region: 'us-east-1', regionName: 'US East (N. Virginia)', appId: LOCAL_AWS.platformAppId, appName: 'huskit-quick-deploy' });
+    expect(await amplifyAdapter.verify(PLATFORM)).toEqual({
+      region: 'us-east-1',
+      regionName: 'US East (N. Virginia)',
+      appId: LOCAL_AWS.platformAppId,
+      appName: 'huskit-quick-deploy',
+    });
     const user = await amplifyAdapter.verify(USER);
     expect(user).toMatchObject({ region: 'us-east-1', regionName: 'US East (N. Virginia)' });
     expect(Number(user.apps)).toBeGreaterThanOrEqual(0);
@@ -498,9 +542,15 @@ describe('faults', () => {
       const { ctx } = memoryDeployContext({ mode, credentials, files });
       const outcome = await amplifyAdapter.deploy(ctx);
       const after = await cloudStats(cloud().url);
-      expect(Object.values(after.faultsFired).reduce((a, b) => a + b, 0) - Object.values(before.faultsFired).reduce((a, b) => a + b, 0), `${mode} ${kind}`).toBe(1);
+      expect(
+        Object.values(after.faultsFired).reduce((a, b) => a + b, 0) - Object.values(before.faultsFired).reduce((a, b) => a + b, 0),
+        `${mode} ${kind}`,
+      ).toBe(1);
       const jobs = await listJobs(credentials, outcome.target.externalProjectId!, outcome.target.externalId!);
-      expect(jobs.map((j) => j.status), `${mode} ${kind}`).toEqual(['SUCCEED']);
+      expect(
+        jobs.map((j) => j.status),
+        `${mode} ${kind}`,
+      ).toEqual(['SUCCEED']);
       await expectServed(outcome, files);
       await setFaults(cloud().url, { rules: [] });
     }
@@ -587,7 +637,9 @@ describe('the zip goes through a temporary file', () => {
 
   it('is removed when the upload fails for good, and when the deployment stops while zipping or uploading (canceled, its lease lost)', async () => {
     await setFaults(cloud().url, { rules: [{ target: 's3', kind: 'status', status: 500, count: 100 }] });
-    const failed = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('put-fails'), siteId }).ctx).catch((e: unknown) => e);
+    const failed = await amplifyAdapter
+      .deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('put-fails'), siteId }).ctx)
+      .catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(PlatformError);
     expect(readdirSync(dir)).toEqual([]);
     await setFaults(cloud().url, { rules: [] });

@@ -50,14 +50,16 @@ describe('under Next.js’s patched fetch', () => {
       ['user-token', USER],
     ] as const) {
       const before = await cloudStats(cloud().url);
-      const files = { 'index.html': `<h1>${mode} under Next</h1>`, '_redirects': '/old /new 301\n' };
+      const files = { 'index.html': `<h1>${mode} under Next</h1>`, _redirects: '/old /new 301\n' };
       const outcome = await insideNextRequest(() => amplifyAdapter.deploy(memoryDeployContext({ mode, credentials, files }).ctx));
       const after = await cloudStats(cloud().url);
       const statuses = amplifyStatuses(before, after);
       expect(statuses['411'], mode).toBeUndefined();
       // Only successes: POSTs with bodies (CreateApp, UpdateApp, CreateBranch, CreateDeployment, StartDeployment) among them.
       expect(Object.keys(statuses), mode).toEqual(['200']);
-      expect(after.requests['amplify POST /apps/:appId/branches/:branchName/deployments/start']?.['200']).toBeGreaterThan(before.requests['amplify POST /apps/:appId/branches/:branchName/deployments/start']?.['200'] ?? 0);
+      expect(after.requests['amplify POST /apps/:appId/branches/:branchName/deployments/start']?.['200']).toBeGreaterThan(
+        before.requests['amplify POST /apps/:appId/branches/:branchName/deployments/start']?.['200'] ?? 0,
+      );
       const root = await fetchSite(cloud().url, hostOf(outcome.url), '/');
       expect(root.body.toString(), mode).toBe(files['index.html']);
     }

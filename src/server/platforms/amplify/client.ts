@@ -123,7 +123,10 @@ export function checkAppId(appId: unknown): string {
 export function checkCredentials(credentials: AmplifyCredentials): void {
   checkRegion(credentials.region);
   if (typeof credentials.accessKeyId !== 'string' || !ACCESS_KEY_ID.test(credentials.accessKeyId) || !credentials.secretAccessKey) {
-    throw new PlatformError('auth', 'The AWS access keys are incomplete or malformed. Reconnect your account in Settings with an access key ID and its secret access key.');
+    throw new PlatformError(
+      'auth',
+      'The AWS access keys are incomplete or malformed. Reconnect your account in Settings with an access key ID and its secret access key.',
+    );
   }
   if (isTemporaryKey(credentials.accessKeyId) && !credentials.sessionToken) {
     throw new PlatformError(
@@ -205,7 +208,8 @@ export function amplifyError(operation: string, status: number, code: string, me
     return new PlatformError('auth', what, said);
   }
   if (code === 'LimitExceededException') return quotaError(operation, said);
-  if (code === 'NotFoundException' || code === 'ResourceNotFoundException') return new PlatformError('not_found', `${label} could not find what we asked for: ${said.slice(0, 300)}`, said);
+  if (code === 'NotFoundException' || code === 'ResourceNotFoundException')
+    return new PlatformError('not_found', `${label} could not find what we asked for: ${said.slice(0, 300)}`, said);
   if (code === 'BadRequestException') return new PlatformError('bad_request', `${label} refused the request: ${said.slice(0, 300)}`, said);
   if (status >= 500) return new PlatformError('unavailable', `${label} is having trouble right now. Try again in a few minutes.`, said);
   return errorForStatus(label, status, said);
@@ -293,7 +297,8 @@ export class AmplifyClient {
     const text = await res.text();
     const parsed = parseJson(text);
     if (res.ok) {
-      if (!parsed) throw new PlatformError('unavailable', `${LABEL} (${operation}) answered something that is not JSON. Try again in a moment.`, text.slice(0, 300));
+      if (!parsed)
+        throw new PlatformError('unavailable', `${LABEL} (${operation}) answered something that is not JSON. Try again in a moment.`, text.slice(0, 300));
       return parsed as T;
     }
     throw amplifyError(operation, res.status, errorCode(res, parsed), errorMessage(parsed, text));
@@ -349,7 +354,8 @@ export class AmplifyClient {
       });
       return checkBranch(branch, branchName);
     } catch (err) {
-      if (err instanceof PlatformError && err.kind === 'bad_request' && /already exists/i.test(err.platformMessage ?? '')) return this.getBranch(appId, branchName);
+      if (err instanceof PlatformError && err.kind === 'bad_request' && /already exists/i.test(err.platformMessage ?? ''))
+        return this.getBranch(appId, branchName);
       throw err;
     }
   }
@@ -360,7 +366,11 @@ export class AmplifyClient {
     let token: string | undefined;
     for (let page = 0; page < maxPages; page++) {
       const query = `?maxResults=50${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`;
-      const answer = await this.call<{ branches?: AmplifyBranch[]; nextToken?: string | null }>('ListBranches', 'GET', `${this.appPath(appId)}/branches${query}`);
+      const answer = await this.call<{ branches?: AmplifyBranch[]; nextToken?: string | null }>(
+        'ListBranches',
+        'GET',
+        `${this.appPath(appId)}/branches${query}`,
+      );
       branches.push(...(answer.branches ?? []).filter((b) => typeof b?.branchName === 'string'));
       if (!answer.nextToken || answer.nextToken === token) break;
       token = answer.nextToken;
@@ -386,7 +396,11 @@ export class AmplifyClient {
 
   /** The branch's newest jobs first (one page: an unfinished job is always among the newest). */
   async listJobs(appId: string, branchName: string, maxResults = 50): Promise<JobSummary[]> {
-    const { jobSummaries } = await this.call<{ jobSummaries?: JobSummary[] }>('ListJobs', 'GET', `${this.branchPath(appId, branchName)}/jobs?maxResults=${maxResults}`);
+    const { jobSummaries } = await this.call<{ jobSummaries?: JobSummary[] }>(
+      'ListJobs',
+      'GET',
+      `${this.branchPath(appId, branchName)}/jobs?maxResults=${maxResults}`,
+    );
     return jobSummaries ?? [];
   }
 
@@ -397,15 +411,27 @@ export class AmplifyClient {
 
   /** A job for a zip deployment and the presigned URL to PUT the zip to. */
   async createDeployment(appId: string, branchName: string): Promise<CreatedDeployment> {
-    const answer = await this.call<{ jobId?: string; zipUploadUrl?: string }>('CreateDeployment', 'POST', `${this.branchPath(appId, branchName)}/deployments`, {}, { once: true });
+    const answer = await this.call<{ jobId?: string; zipUploadUrl?: string }>(
+      'CreateDeployment',
+      'POST',
+      `${this.branchPath(appId, branchName)}/deployments`,
+      {},
+      { once: true },
+    );
     if (!answer.jobId || !JOB_ID.test(answer.jobId) || !answer.zipUploadUrl || !/^https?:\/\//i.test(answer.zipUploadUrl)) {
-      throw new PlatformError('unavailable', 'Amplify answered CreateDeployment without a usable job or upload URL. Try again in a moment.', JSON.stringify(answer).slice(0, 300));
+      throw new PlatformError(
+        'unavailable',
+        'Amplify answered CreateDeployment without a usable job or upload URL. Try again in a moment.',
+        JSON.stringify(answer).slice(0, 300),
+      );
     }
     return { jobId: answer.jobId, zipUploadUrl: answer.zipUploadUrl };
   }
 
   async startDeployment(appId: string, branchName: string, jobId: string): Promise<JobSummary> {
-    const { jobSummary } = await this.call<{ jobSummary: JobSummary }>('StartDeployment', 'POST', `${this.branchPath(appId, branchName)}/deployments/start`, { jobId });
+    const { jobSummary } = await this.call<{ jobSummary: JobSummary }>('StartDeployment', 'POST', `${this.branchPath(appId, branchName)}/deployments/start`, {
+      jobId,
+    });
     return jobSummary;
   }
 
@@ -426,7 +452,8 @@ export class AmplifyClient {
    * Content-Length (S3 refuses a PUT without one) and read afresh for each attempt.
    */
   async uploadZip(url: string, zip: StreamBody): Promise<void> {
-    if (!/^https?:\/\//i.test(url)) throw new PlatformError('unavailable', 'Amplify gave an upload URL we cannot use. Try again in a moment.', url.slice(0, 200));
+    if (!/^https?:\/\//i.test(url))
+      throw new PlatformError('unavailable', 'Amplify gave an upload URL we cannot use. Try again in a moment.', url.slice(0, 200));
     const res = await sendWithRetry({
       label: `${LABEL} (upload the site's zip)`,
       // Each attempt has time for the whole zip at a slow uplink, on top of the usual timeout.
@@ -449,7 +476,11 @@ export class AmplifyClient {
     if (this.credentials.appId) {
       const app = await this.getApp(this.credentials.appId).catch((err: unknown) => {
         if (isNotFound(err))
-          throw new PlatformError('not_found', `There is no Amplify app ${this.credentials.appId} in ${regionName} for these access keys. Check the app ID and the region.`, (err as PlatformError).platformMessage);
+          throw new PlatformError(
+            'not_found',
+            `There is no Amplify app ${this.credentials.appId} in ${regionName} for these access keys. Check the app ID and the region.`,
+            (err as PlatformError).platformMessage,
+          );
         throw err;
       });
       return { region: this.region, regionName, appId: app.appId, appName: app.name };
@@ -460,7 +491,8 @@ export class AmplifyClient {
 }
 
 function checkApp(app: AmplifyApp | undefined): AmplifyApp {
-  if (!app || typeof app.appId !== 'string' || !APP_ID.test(app.appId)) throw new PlatformError('unavailable', 'Amplify answered without a usable app. Try again in a moment.');
+  if (!app || typeof app.appId !== 'string' || !APP_ID.test(app.appId))
+    throw new PlatformError('unavailable', 'Amplify answered without a usable app. Try again in a moment.');
   return { ...app, defaultDomain: app.defaultDomain || `${app.appId}.amplifyapp.com` };
 }
 

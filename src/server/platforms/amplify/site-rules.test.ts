@@ -4,7 +4,15 @@ import { amplifyRedirectRules } from './site-rules';
 describe("a site's _redirects as Amplify custom rules", () => {
   it('keeps file order; splats and placeholders become <*> and <name>; a rewrite yields to files unless forced', () => {
     const { rules, skipped } = amplifyRedirectRules(
-      ['/old /new', '/blog/* /posts/:splat 302', '/u/:id /people/:id 301', '/docs/* https://docs.example.com/:splat 301', '/app/* /app/index.html 200', '/api/* /proxy.html 200!', '/* /404.html 404'].join('\n'),
+      [
+        '/old /new',
+        '/blog/* /posts/:splat 302',
+        '/u/:id /people/:id 301',
+        '/docs/* https://docs.example.com/:splat 301',
+        '/app/* /app/index.html 200',
+        '/api/* /proxy.html 200!',
+        '/* /404.html 404',
+      ].join('\n'),
     );
     expect(rules).toEqual([
       { source: '/old', target: '/new', status: '301' },

@@ -18,7 +18,8 @@ export const amplifyStaticFiles: StaticFilesRules = {
   async serverSideFiles(manifest: Manifest) {
     const found: ServerSideFile[] = [];
     for (const path of Object.keys(manifest).sort()) {
-      if (path === 'amplify.yml' || path === 'deploy-manifest.json' || path.startsWith('.amplify-hosting/')) found.push({ where: path, effect: PLAIN, refused: false });
+      if (path === 'amplify.yml' || path === 'deploy-manifest.json' || path.startsWith('.amplify-hosting/'))
+        found.push({ where: path, effect: PLAIN, refused: false });
     }
     return found;
   },

@@ -74,7 +74,9 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
       const config = await assetsConfig(ctx);
       const exists = await cf.workerExists(script);
       const version: VersionSettings = { compatibilityDate: compatibilityDate(), marker: markerOf(ctx), resumed };
-      const versionId = exists ? await cf.deployNewVersion(script, completionJwt, config, version) : await cf.putAssetsWorker(script, completionJwt, config, version);
+      const versionId = exists
+        ? await cf.deployNewVersion(script, completionJwt, config, version)
+        : await cf.putAssetsWorker(script, completionJwt, config, version);
       await ctx.save({ versionId });
     }
 
@@ -177,7 +179,12 @@ async function uploadAssets(cf: CloudflareAssetsClient, ctx: DeployContext<Cloud
       return { hash, ...file };
     });
     // Each file is read when its turn in the body comes, and again if the bucket is sent again.
-    const files = wanted.map((f) => ({ hash: f.hash, size: f.size, contentType: contentTypeFor(f.path) ?? 'application/null', open: () => ctx.openBlob(f.sha256) }));
+    const files = wanted.map((f) => ({
+      hash: f.hash,
+      size: f.size,
+      contentType: contentTypeFor(f.path) ?? 'application/null',
+      open: () => ctx.openBlob(f.sha256),
+    }));
     const jwt = await cf.uploadBucket(session.jwt, files);
     if (jwt) completion = jwt;
     sentBytes += bucket.reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);

@@ -60,7 +60,9 @@ describe('a bucket body', () => {
     const request = new Request('http://bucket.test/', { method: 'POST', body: form });
     const theirBoundary = /boundary=(.+)$/.exec(request.headers.get('content-type')!)![1]!;
     const ourBoundary = /boundary=(.+)$/.exec(contentType)![1]!;
-    const theirs = Buffer.from(await request.arrayBuffer()).toString('latin1').replaceAll(theirBoundary, ourBoundary);
+    const theirs = Buffer.from(await request.arrayBuffer())
+      .toString('latin1')
+      .replaceAll(theirBoundary, ourBoundary);
     expect(sent.toString('latin1')).toBe(theirs);
 
     // And the platform's own parser reads every file back.
@@ -131,7 +133,8 @@ describe('uploading buckets to the local cloud', () => {
     const before = await cloudStats(cloud().url);
     const outcome = await cloudflareAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
-    const requests = Object.values(after.requests[UPLOAD] ?? {}).reduce((a, b) => a + b, 0) - Object.values(before.requests[UPLOAD] ?? {}).reduce((a, b) => a + b, 0);
+    const requests =
+      Object.values(after.requests[UPLOAD] ?? {}).reduce((a, b) => a + b, 0) - Object.values(before.requests[UPLOAD] ?? {}).reduce((a, b) => a + b, 0);
     expect(requests).toBe(1);
     expect((after.bytesReceived[UPLOAD] ?? 0) - (before.bytesReceived[UPLOAD] ?? 0)).toBe(expectedLength(files));
     for (const [path, content] of Object.entries(files)) expect((await served(outcome.url, path)).equals(content), path).toBe(true);
@@ -152,7 +155,10 @@ describe('uploading buckets to the local cloud', () => {
       // Each attempt opens the files afresh: an attempt that was handled read every one of them (a
       // refused one may have been cut off before some).
       const openings = Object.values(h.ctx.manifest).map(({ sha256 }) => h.opened.filter((sha) => sha === sha256).length);
-      expect(openings.every((n) => n === 2 || (kind === 'status' && n === 1)), `${kind}: ${openings}`).toBe(true);
+      expect(
+        openings.every((n) => n === 2 || (kind === 'status' && n === 1)),
+        `${kind}: ${openings}`,
+      ).toBe(true);
       for (const [path, content] of Object.entries(files)) expect((await served(outcome.url, path)).equals(content), `${kind} ${path}`).toBe(true);
       await setFaults(cloud().url, { rules: [] });
     }

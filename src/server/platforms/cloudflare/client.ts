@@ -62,10 +62,15 @@ const READ_AHEAD_BYTES = 4 * 1024 * 1024;
  * as content), as wrangler sends it. Built as it is sent, file after file, each base64-encoded on the
  * way, so no bucket is ever whole in memory; its exact length is known before the first byte.
  */
-export function bucketBody(files: BucketFile[], boundary = `----formdata-huskit-${randomBytes(12).toString('hex')}`): { contentType: string; body: StreamBody } {
+export function bucketBody(
+  files: BucketFile[],
+  boundary = `----formdata-huskit-${randomBytes(12).toString('hex')}`,
+): { contentType: string; body: StreamBody } {
   // A Blob's type is kept lower-cased; the boundary's dashes never occur in base64 or a hex hash.
   const heads = files.map((f) =>
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.hash}"; filename="${f.hash}"\r\nContent-Type: ${f.contentType.toLowerCase()}\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${f.hash}"; filename="${f.hash}"\r\nContent-Type: ${f.contentType.toLowerCase()}\r\n\r\n`,
+    ),
   );
   const lineEnd = Buffer.from('\r\n');
   const closing = Buffer.from(`--${boundary}--\r\n`);
@@ -96,7 +101,11 @@ export function bucketBody(files: BucketFile[], boundary = `----formdata-huskit-
       yield closing;
     } finally {
       // A body given up (a failed attempt) lets go of the files it had opened ahead.
-      for (const opening of ahead) opening.then((stream) => stream.destroy(), () => {});
+      for (const opening of ahead)
+        opening.then(
+          (stream) => stream.destroy(),
+          () => {},
+        );
     }
   }
   return { contentType: `multipart/form-data; boundary=${boundary}`, body: { length, open: () => Readable.from(parts()) } };
@@ -232,12 +241,19 @@ export class CloudflareAssetsClient {
       allowMissing: true,
     });
     if (!result?.subdomain)
-      throw new PlatformError('bad_request', 'This Cloudflare account has no workers.dev subdomain yet. Open Workers & Pages in the Cloudflare dashboard once to create it.');
+      throw new PlatformError(
+        'bad_request',
+        'This Cloudflare account has no workers.dev subdomain yet. Open Workers & Pages in the Cloudflare dashboard once to create it.',
+      );
     return result.subdomain;
   }
 
   async workerExists(script: string): Promise<boolean> {
-    return (await this.call<unknown>('look up Worker', 'GET', `${this.account}/workers/services/${encodeURIComponent(script)}`, undefined, { allowMissing: true })) !== null;
+    return (
+      (await this.call<unknown>('look up Worker', 'GET', `${this.account}/workers/services/${encodeURIComponent(script)}`, undefined, {
+        allowMissing: true,
+      })) !== null
+    );
   }
 
   async listWorkers(): Promise<{ id: string; modified_on: string }[]> {
@@ -308,10 +324,16 @@ export class CloudflareAssetsClient {
 
   /** For an existing Worker: a new version, then a deployment sending it all traffic. */
   async deployNewVersion(script: string, completionJwt: string, config: AssetsConfig, version: VersionSettings): Promise<string> {
-    const created = await this.call<{ id: string }>('create version', 'POST', `${this.script(script)}/versions?bindings_inherit=strict`, this.metadataForm(completionJwt, config, version), {
-      lookup: () => this.findVersion(script, version.marker.tag),
-      lookupFirst: version.resumed,
-    });
+    const created = await this.call<{ id: string }>(
+      'create version',
+      'POST',
+      `${this.script(script)}/versions?bindings_inherit=strict`,
+      this.metadataForm(completionJwt, config, version),
+      {
+        lookup: () => this.findVersion(script, version.marker.tag),
+        lookupFirst: version.resumed,
+      },
+    );
     await this.deployVersion(script, created.id, version.marker.message, version.resumed);
     return created.id;
   }
@@ -325,7 +347,10 @@ export class CloudflareAssetsClient {
       () => JSON.stringify({ strategy: 'percentage', versions: [{ version_id: versionId, percentage: 100 }], annotations: { 'workers/message': message } }),
       {
         contentType: 'application/json',
-        lookup: async () => (await this.listDeployments(script)).find((d) => d.annotations?.['workers/message'] === message && d.versions.some((v) => v.version_id === versionId)) ?? null,
+        lookup: async () =>
+          (await this.listDeployments(script)).find(
+            (d) => d.annotations?.['workers/message'] === message && d.versions.some((v) => v.version_id === versionId),
+          ) ?? null,
         lookupFirst: resumed,
       },
     );
@@ -333,12 +358,16 @@ export class CloudflareAssetsClient {
 
   /** A version of the Worker, or null when it (or the Worker) is gone. */
   async getVersion(script: string, versionId: string): Promise<ApiVersion | null> {
-    return this.call<ApiVersion | null>('read version', 'GET', `${this.script(script)}/versions/${encodeURIComponent(versionId)}`, undefined, { allowMissing: true });
+    return this.call<ApiVersion | null>('read version', 'GET', `${this.script(script)}/versions/${encodeURIComponent(versionId)}`, undefined, {
+      allowMissing: true,
+    });
   }
 
   /** The version carrying `workers/tag` = tag, or null (`?deployable=true` lists them all, as wrangler's fetchDeployableVersions). */
   private async findVersion(script: string, tag: string): Promise<ApiVersion | null> {
-    const list = await this.call<{ items: ApiVersion[] } | null>('list versions', 'GET', `${this.script(script)}/versions?deployable=true`, undefined, { allowMissing: true });
+    const list = await this.call<{ items: ApiVersion[] } | null>('list versions', 'GET', `${this.script(script)}/versions?deployable=true`, undefined, {
+      allowMissing: true,
+    });
     return list?.items.find((v) => v.annotations?.['workers/tag'] === tag) ?? null;
   }
 

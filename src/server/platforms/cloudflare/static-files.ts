@@ -43,7 +43,8 @@ export const cloudflareStaticFiles: StaticFilesRules = {
         if (path !== ASSETS_IGNORE) dropped.push(path);
       } else kept[path] = entry;
     }
-    const notes = dropped.length > 0 ? [`.assetsignore kept ${dropped.length} file${dropped.length === 1 ? '' : 's'} out of the upload: ${list(dropped.sort())}`] : [];
+    const notes =
+      dropped.length > 0 ? [`.assetsignore kept ${dropped.length} file${dropped.length === 1 ? '' : 's'} out of the upload: ${list(dropped.sort())}`] : [];
     return { manifest: kept, notes };
   },
 
@@ -57,7 +58,8 @@ export const cloudflareStaticFiles: StaticFilesRules = {
           'Cloudflare serves it as a public file, so anyone could read the server code (Workers Static Assets never runs a Pages _worker.js; list it in .assetsignore to keep it out)',
         refused: true,
       }));
-    if (manifest['_routes.json']) found.push({ where: '_routes.json', effect: 'Cloudflare Workers do not read it (a Pages file): it is served as a plain file', refused: false });
+    if (manifest['_routes.json'])
+      found.push({ where: '_routes.json', effect: 'Cloudflare Workers do not read it (a Pages file): it is served as a plain file', refused: false });
     return found;
   },
 };

@@ -223,7 +223,8 @@ async function ensureSite(nf: NetlifyClient, ctx: Ctx, done: Checkpoint, save: S
         await save({ siteId: ours.id, accountSlug: ours.account_slug, deployId: null });
         return ours;
       }
-      if (round >= 3) throw new PlatformError('conflict', 'Netlify refused every site name we tried as taken. Rename the project and deploy again.', err.platformMessage);
+      if (round >= 3)
+        throw new PlatformError('conflict', 'Netlify refused every site name we tried as taken. Rename the project and deploy again.', err.platformMessage);
     }
   }
 }
@@ -280,7 +281,8 @@ async function uploadRequired(nf: NetlifyClient, ctx: Ctx, deploy: NetlifyDeploy
   }
   const wanted = files.filter((f) => required.has(f.sha1));
   const missing = [...required].filter((sha) => !wanted.some((f) => f.sha1 === sha));
-  if (missing.length) throw new PlatformError('bad_request', 'Netlify asked for a file that is not part of this site. Deploy again.', `unknown SHA-1 ${missing[0]}`);
+  if (missing.length)
+    throw new PlatformError('bad_request', 'Netlify asked for a file that is not part of this site. Deploy again.', `unknown SHA-1 ${missing[0]}`);
 
   const totalBytes = wanted.reduce((n, f) => n + f.size, 0);
   let sentBytes = 0;

@@ -66,7 +66,9 @@ export class NetlifyClient {
           ...(body ? { 'content-type': json ? 'application/json' : 'application/octet-stream' } : {}),
         };
         // A file streams from the store, opened again for each attempt.
-        return file ? fetchWithBody(url, { method, signal, headers }, file) : fetch(url, { method, signal, headers, body: json ? new Uint8Array(json) : undefined });
+        return file
+          ? fetchWithBody(url, { method, signal, headers }, file)
+          : fetch(url, { method, signal, headers, body: json ? new Uint8Array(json) : undefined });
       },
     });
     const text = await res.text();

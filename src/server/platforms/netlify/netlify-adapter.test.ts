@@ -61,7 +61,8 @@ const CREATE_DEPLOY = 'netlify POST /api/v1/sites/:site_id/deploys';
 const CREATE_SITE_IN_TEAM = 'netlify POST /api/v1/:account_slug/sites';
 const CREATE_SITE = 'netlify POST /api/v1/sites';
 const count = (after: CloudStats, before: CloudStats, route: string, status?: number) => {
-  const n = (s: CloudStats) => Object.entries(s.requests[route] ?? {}).reduce((sum, [st, c]) => sum + (status === undefined || Number(st) === status ? c : 0), 0);
+  const n = (s: CloudStats) =>
+    Object.entries(s.requests[route] ?? {}).reduce((sum, [st, c]) => sum + (status === undefined || Number(st) === status ? c : 0), 0);
   return n(after) - n(before);
 };
 
@@ -99,7 +100,9 @@ describe('platform-managed (the shared team)', () => {
     const first = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
     const before = await cloudStats(cloud().url);
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
-    const second = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx);
+    const second = await netlifyAdapter.deploy(
+      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx,
+    );
     const after = await cloudStats(cloud().url);
     expect(second).toEqual(first);
     expect(count(after, before, UPLOADS)).toBe(1);
@@ -155,7 +158,9 @@ describe('platform-managed (the shared team)', () => {
     expect(first.checkpoint).toMatchObject({ siteId: expect.any(String), deployId: expect.any(String) });
 
     const before = await cloudStats(cloud().url);
-    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint }).ctx);
+    const outcome = await netlifyAdapter.deploy(
+      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint }).ctx,
+    );
     const after = await cloudStats(cloud().url);
     expect([count(after, before, CREATE_SITE_IN_TEAM), count(after, before, CREATE_DEPLOY), count(after, before, UPLOADS)]).toEqual([0, 0, 0]);
     expect(outcome.target.externalId).toBe(first.checkpoint.siteId);
@@ -199,7 +204,14 @@ describe('platform-managed (the shared team)', () => {
     expect((await fetchSite(cloud().url, hostOf(first.url), '/')).body.toString()).toBe(v2['index.html']);
 
     const before = await cloudStats(cloud().url);
-    const back = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: v1, siteId, target: first.target, rollbackTo: { ...one.checkpoint } });
+    const back = memoryDeployContext({
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files: v1,
+      siteId,
+      target: first.target,
+      rollbackTo: { ...one.checkpoint },
+    });
     const restored = await netlifyAdapter.deploy(back.ctx);
     const after = await cloudStats(cloud().url);
     expect(restored).toEqual(first);
@@ -210,7 +222,9 @@ describe('platform-managed (the shared team)', () => {
 
     const gone = { siteId: one.checkpoint.siteId, deployId: randomBytes(12).toString('hex') };
     const v3 = siteFiles('v3');
-    const fallback = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: v3, siteId, target: first.target, rollbackTo: gone }).ctx);
+    const fallback = await netlifyAdapter.deploy(
+      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: v3, siteId, target: first.target, rollbackTo: gone }).ctx,
+    );
     await expectServed(fallback, v3);
   });
 
@@ -224,7 +238,9 @@ describe('platform-managed (the shared team)', () => {
     expect(managed.map((m) => m.externalId)).not.toContain(foreign.body.id);
     expect(managed.length).toBeGreaterThan(0);
 
-    await expect(netlifyAdapter.remove(PLATFORM, { externalProjectId: LOCAL_NETLIFY.platformAccountSlug, externalId: foreign.body.id })).rejects.toThrow(/not a Huskit site/);
+    await expect(netlifyAdapter.remove(PLATFORM, { externalProjectId: LOCAL_NETLIFY.platformAccountSlug, externalId: foreign.body.id })).rejects.toThrow(
+      /not a Huskit site/,
+    );
     expect((await api(PLATFORM.token, 'GET', `/sites/${foreign.body.id}`)).status).toBe(200);
 
     await netlifyAdapter.remove(PLATFORM, outcome.target);
@@ -263,7 +279,9 @@ describe('platform-managed (the shared team)', () => {
     } finally {
       cloud().config.netlify.maxFilesPerDirectory = 54_000;
     }
-    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId: h.ctx.siteId, checkpoint: h.checkpoint }).ctx);
+    const outcome = await netlifyAdapter.deploy(
+      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId: h.ctx.siteId, checkpoint: h.checkpoint }).ctx,
+    );
     await expectServed(outcome, files);
   });
 });
@@ -283,7 +301,9 @@ describe("user-token (the user's own account)", () => {
     const taken = `my-portfolio-${other.replace(/-/g, '').slice(0, 6)}`;
     expect((await api(PLATFORM.token, 'POST', '/sites', { name: taken })).status).toBe(201);
     const before = await cloudStats(cloud().url);
-    const second = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId: other, siteName: 'My Portfolio!' }).ctx);
+    const second = await netlifyAdapter.deploy(
+      memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId: other, siteName: 'My Portfolio!' }).ctx,
+    );
     const after = await cloudStats(cloud().url);
     expect(hostOf(second.url)).toMatch(new RegExp(`^${taken}-[0-9a-f]{6}\\.netlify\\.localhost$`));
     expect([count(after, before, CREATE_SITE, 422), count(after, before, CREATE_SITE, 201)]).toEqual([1, 1]);
@@ -325,7 +345,9 @@ describe('faults', () => {
 
   it('a refused upload is sent again whole, read afresh from the store', async () => {
     const siteId = randomUUID();
-    const first = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': `<h1>${siteId}</h1>` }, siteId }).ctx);
+    const first = await netlifyAdapter.deploy(
+      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': `<h1>${siteId}</h1>` }, siteId }).ctx,
+    );
     // The redeploy needs one new file only: the one whose first upload is refused (a 502 before its
     // body is read; a lost answer would race the deploy, which takes no file once it has them all).
     const files: Files = { 'index.html': `<h1>${siteId}</h1>`, 'big.bin': randomBytes(300_001) };
@@ -375,7 +397,14 @@ describe('faults', () => {
 describe('as the real Netlify behaves (issue 14)', () => {
   /** The SHA-1 map the adapter sends for `files` (which hold a 404.html, so no _redirects is added). */
   const sha1Map = (files: Files) =>
-    Object.fromEntries(Object.entries(files).map(([path, content]) => [path, createHash('sha1').update(Buffer.isBuffer(content) ? content : Buffer.from(content)).digest('hex')]));
+    Object.fromEntries(
+      Object.entries(files).map(([path, content]) => [
+        path,
+        createHash('sha1')
+          .update(Buffer.isBuffer(content) ? content : Buffer.from(content))
+          .digest('hex'),
+      ]),
+    );
 
   it('uploads the required files of a resumed deploy whatever its state, even when it reads "uploaded"', async () => {
     // netlify-cli (src/utils/deploy/deploy-site.ts) uploads every SHA-1 of `required` once the diff
@@ -388,7 +417,10 @@ describe('as the real Netlify behaves (issue 14)', () => {
     const name = `huskit-${siteId.replace(/-/g, '').slice(0, 12)}`;
     const site = (await api(PLATFORM.token, 'POST', `/${LOCAL_NETLIFY.platformAccountSlug}/sites`, { name })).body as { id: string };
     // "Attempt 1" created the deploy, checkpointed it, and died before uploading anything.
-    const ours = (await api(PLATFORM.token, 'POST', `/sites/${site.id}/deploys`, { files: map, async: false, draft: false })).body as { id: string; required: string[] };
+    const ours = (await api(PLATFORM.token, 'POST', `/sites/${site.id}/deploys`, { files: map, async: false, draft: false })).body as {
+      id: string;
+      required: string[];
+    };
     expect(ours.required).toHaveLength(3);
     const other = (await api(PLATFORM.token, 'POST', '/sites', { name: `other-${randomBytes(4).toString('hex')}` })).body as { id: string };
     const theirs = (await api(PLATFORM.token, 'POST', `/sites/${other.id}/deploys`, { files: map, async: false, draft: false })).body as { id: string };

@@ -10,7 +10,8 @@
 import type { Manifest } from '@/lib/site-files';
 import type { ServerSideFile, StaticFilesRules } from '../adapter';
 
-const PLAIN_FUNCTION_FILE = 'Netlify serves it as a plain file: a deploy of files does not bundle or run functions (deploy with the Netlify CLI or a build to run it)';
+const PLAIN_FUNCTION_FILE =
+  'Netlify serves it as a plain file: a deploy of files does not bundle or run functions (deploy with the Netlify CLI or a build to run it)';
 
 export const netlifyStaticFiles: StaticFilesRules = {
   redirectsProxy: "Netlify fetches that site's pages and serves them as this site's",
@@ -19,10 +20,19 @@ export const netlifyStaticFiles: StaticFilesRules = {
     const found: ServerSideFile[] = [];
     for (const path of Object.keys(manifest).sort()) {
       if (path === 'netlify.toml')
-        found.push({ where: path, effect: "Netlify reads it as the site's configuration (redirects and proxies to other sites, headers, edge function routes)", refused: true });
-      else if (path.startsWith('netlify/functions/') || path.startsWith('netlify/edge-functions/')) found.push({ where: path, effect: PLAIN_FUNCTION_FILE, refused: true });
+        found.push({
+          where: path,
+          effect: "Netlify reads it as the site's configuration (redirects and proxies to other sites, headers, edge function routes)",
+          refused: true,
+        });
+      else if (path.startsWith('netlify/functions/') || path.startsWith('netlify/edge-functions/'))
+        found.push({ where: path, effect: PLAIN_FUNCTION_FILE, refused: true });
       else if (path.startsWith('.netlify/'))
-        found.push({ where: path, effect: 'Netlify reads .netlify/ as its own (the Netlify CLI uploads edge functions and deploy configuration there)', refused: true });
+        found.push({
+          where: path,
+          effect: 'Netlify reads .netlify/ as its own (the Netlify CLI uploads edge functions and deploy configuration there)',
+          refused: true,
+        });
     }
     return found;
   },

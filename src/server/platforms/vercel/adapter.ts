@@ -196,7 +196,8 @@ async function rollBack(vercel: VercelClient, ctx: Ctx, done: Checkpoint, save: 
     const request = project?.lastAliasRequest;
     // "skipped": the alias already pointed there.
     if (request?.toDeploymentId === earlier.id && (request.jobStatus === 'succeeded' || request.jobStatus === 'skipped')) break;
-    if (request?.toDeploymentId === earlier.id && request.jobStatus === 'failed') throw new PlatformError('unavailable', 'Vercel could not roll back. Deploy again.');
+    if (request?.toDeploymentId === earlier.id && request.jobStatus === 'failed')
+      throw new PlatformError('unavailable', 'Vercel could not roll back. Deploy again.');
     if (Date.now() - started > polling.maxMs) throw new PlatformError('timeout', 'Vercel did not finish the rollback in time. Try again in a moment.');
     await sleep(polling.intervalMs);
   }
@@ -241,7 +242,10 @@ async function createDeployment(vercel: VercelClient, ctx: Ctx, project: { id: s
   await uploadMissing(vercel, ctx, files, first.missing);
   const second = await vercel.createDeployment(body, recover);
   if ('missing' in second)
-    throw new PlatformError('unavailable', `Vercel still reports ${second.missing.length} file(s) missing after the upload. Deploy again: files already sent are kept.`);
+    throw new PlatformError(
+      'unavailable',
+      `Vercel still reports ${second.missing.length} file(s) missing after the upload. Deploy again: files already sent are kept.`,
+    );
   return second.deployment;
 }
 
@@ -263,7 +267,11 @@ async function siteRules(ctx: Ctx) {
   const text = async (path: string) => (ctx.manifest[path] ? (await readAll(await ctx.openBlob(ctx.manifest[path].sha256))).toString('utf8') : undefined);
   const rules = vercelSiteRules(await text('_redirects'), await text('_headers'));
   if (rules.skipped.length)
-    await ctx.report('upload', 10, `Vercel has no equivalent for ${rules.skipped.length} line(s) of _redirects/_headers, left out: ${rules.skipped.slice(0, 3).join(' | ').slice(0, 200)}`);
+    await ctx.report(
+      'upload',
+      10,
+      `Vercel has no equivalent for ${rules.skipped.length} line(s) of _redirects/_headers, left out: ${rules.skipped.slice(0, 3).join(' | ').slice(0, 200)}`,
+    );
   return rules;
 }
 
@@ -307,7 +315,11 @@ async function waitForDeployment(vercel: VercelClient, ctx: Ctx, done: Checkpoin
     const d = await vercel.getDeployment(id);
     if (!d) return null;
     if (d.readyState === 'ERROR' || d.readyState.endsWith('_ERROR'))
-      throw new DeploymentEnded('bad_request', `Vercel could not deploy the site: ${d.errorMessage ?? d.errorCode ?? 'the deployment failed'}`, `${d.errorCode ?? ''} ${d.errorMessage ?? ''}`.trim());
+      throw new DeploymentEnded(
+        'bad_request',
+        `Vercel could not deploy the site: ${d.errorMessage ?? d.errorCode ?? 'the deployment failed'}`,
+        `${d.errorCode ?? ''} ${d.errorMessage ?? ''}`.trim(),
+      );
     if (d.readyState === 'CANCELED') throw new DeploymentEnded('conflict', 'The Vercel deployment was canceled. Deploy again.');
     if (d.aliasError) throw new DeploymentEnded('unavailable', `Vercel could not assign the site's address: ${d.aliasError.message}`, d.aliasError.code);
     if (d.readyState === 'READY' && d.aliasAssigned && d.alias?.length) {

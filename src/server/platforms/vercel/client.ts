@@ -63,7 +63,8 @@ export class VercelClient {
     private readonly credentials: VercelCredentials,
     private readonly policy: Partial<RetryPolicy> = {},
   ) {
-    if (!TOKEN.test(credentials.token)) throw new PlatformError('auth', 'That does not look like a Vercel token. Create one at vercel.com/account/tokens and paste it in Settings.');
+    if (!TOKEN.test(credentials.token))
+      throw new PlatformError('auth', 'That does not look like a Vercel token. Create one at vercel.com/account/tokens and paste it in Settings.');
     if (credentials.teamId !== undefined && !TEAM_ID.test(credentials.teamId))
       throw new PlatformError('bad_request', 'The Vercel team ID must look like team_… (Team Settings → General → Team ID).');
   }
@@ -194,7 +195,10 @@ export class VercelClient {
    * idempotent: before a resend (no answer, a timeout, a 5xx) `recover` looks up what the lost attempt
    * may have made, so that a retry never makes a second deployment.
    */
-  async createDeployment(body: Record<string, unknown>, recover?: () => Promise<VercelDeployment | undefined>): Promise<{ deployment: VercelDeployment } | { missing: string[] }> {
+  async createDeployment(
+    body: Record<string, unknown>,
+    recover?: () => Promise<VercelDeployment | undefined>,
+  ): Promise<{ deployment: VercelDeployment } | { missing: string[] }> {
     const result = await this.call<VercelDeployment | { missing: string[] }>('create deployment', 'POST', '/v13/deployments', {
       query: { skipAutoDetectionConfirmation: '1' },
       json: body,
@@ -213,7 +217,9 @@ export class VercelClient {
   async findDeployments(projectId: string, meta: Record<string, string>): Promise<{ id: string; readyState: string }[]> {
     const query: Record<string, string> = { projectId, limit: '20' };
     for (const [key, value] of Object.entries(meta)) query[`meta-${key}`] = value;
-    const res = await this.call<{ deployments: { uid: string; readyState?: string; state?: string }[] }>('list deployments', 'GET', '/v6/deployments', { query });
+    const res = await this.call<{ deployments: { uid: string; readyState?: string; state?: string }[] }>('list deployments', 'GET', '/v6/deployments', {
+      query,
+    });
     return res.deployments.map((d) => ({ id: d.uid, readyState: d.readyState ?? d.state ?? '' }));
   }
 
@@ -256,9 +262,17 @@ export function vercelError(operation: string, status: number, body: ErrorBody, 
   const err = body.error;
   const said = err ? `${err.message ?? ''} [${err.code ?? status}]` : raw.slice(0, 300);
   if (status === 403 && (err?.invalidToken || err?.missingToken))
-    return new PlatformError('auth', 'Vercel refused the token: it is invalid, expired or revoked. Create a new token at vercel.com/account/tokens and reconnect in Settings.', said);
+    return new PlatformError(
+      'auth',
+      'Vercel refused the token: it is invalid, expired or revoked. Create a new token at vercel.com/account/tokens and reconnect in Settings.',
+      said,
+    );
   if (status === 403 && err?.code === 'forbidden')
-    return new PlatformError('auth', 'The Vercel token has no access to this team. Use a token with access to the team, or check the team ID in Settings.', said);
+    return new PlatformError(
+      'auth',
+      'The Vercel token has no access to this team. Use a token with access to the team, or check the team ID in Settings.',
+      said,
+    );
   if (status === 429 && err?.code === 'api-deployments-free-per-day') {
     const reset = err.limit?.reset ? ` (until ${new Date(err.limit.reset).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : '';
     return new PlatformError('quota', `The Vercel account has reached its daily deployment limit${reset}. Try again later or upgrade the Vercel plan.`, said);

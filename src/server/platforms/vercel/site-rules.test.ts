@@ -4,7 +4,15 @@ import { vercelSiteRules } from './site-rules';
 describe("a site's _redirects and _headers on Vercel", () => {
   it('turns redirects, splats, placeholders and 200 rewrites into Vercel keys, in file order', () => {
     const rules = vercelSiteRules(
-      ['# moved pages', '/old /new', '/blog/* /posts/:splat 302', '/users/:id /u/:id 308!', '/docs https://docs.example.com 301', '/* /index.html 200', ''].join('\n'),
+      [
+        '# moved pages',
+        '/old /new',
+        '/blog/* /posts/:splat 302',
+        '/users/:id /u/:id 308!',
+        '/docs https://docs.example.com 301',
+        '/* /index.html 200',
+        '',
+      ].join('\n'),
       undefined,
     );
     expect(rules.redirects).toEqual([
@@ -20,7 +28,13 @@ describe("a site's _redirects and _headers on Vercel", () => {
   it('turns _headers blocks into header rules', () => {
     const rules = vercelSiteRules(undefined, '/assets/*\n  Cache-Control: public, max-age=31536000\n  X-Test: a\n/index.html\n  X-Frame-Options: DENY\n');
     expect(rules.headers).toEqual([
-      { source: '/assets/:splat*', headers: [{ key: 'Cache-Control', value: 'public, max-age=31536000' }, { key: 'X-Test', value: 'a' }] },
+      {
+        source: '/assets/:splat*',
+        headers: [
+          { key: 'Cache-Control', value: 'public, max-age=31536000' },
+          { key: 'X-Test', value: 'a' },
+        ],
+      },
       { source: '/index.html', headers: [{ key: 'X-Frame-Options', value: 'DENY' }] },
     ]);
   });

@@ -13,7 +13,20 @@ const FUNCTION_FILE = /\.(js|mjs|ts|tsx|go|py|rb|rs)$/;
 const CONFIG_FILE = /^(vercel\.(json|toml|ts|mts|js|mjs|cjs)|now\.json)$/;
 const MIDDLEWARE_FILE = /^middleware\.[cm]?[jt]sx?$/;
 /** Scripts a package manager or Vercel's build would run: install lifecycle hooks and build commands. */
-const RUN_SCRIPTS = ['build', 'prebuild', 'postbuild', 'vercel-build', 'now-build', 'preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare'];
+const RUN_SCRIPTS = [
+  'build',
+  'prebuild',
+  'postbuild',
+  'vercel-build',
+  'now-build',
+  'preinstall',
+  'install',
+  'postinstall',
+  'prepublish',
+  'preprepare',
+  'prepare',
+  'postprepare',
+];
 
 /** An `api/` file Vercel turns into a function (files under `_…`, `.…` or node_modules are left out). */
 function isFunction(path: string): boolean {
@@ -42,24 +55,33 @@ export const vercelStaticFiles: StaticFilesRules = {
       if (path.startsWith('api/'))
         found.push({
           where: path,
-          effect: isFunction(path) ? 'Vercel runs it as a serverless function' : 'Vercel keeps api/ for serverless functions (it is bundled with them, not served)',
+          effect: isFunction(path)
+            ? 'Vercel runs it as a serverless function'
+            : 'Vercel keeps api/ for serverless functions (it is bundled with them, not served)',
           refused: true,
         });
       else if (MIDDLEWARE_FILE.test(path))
         found.push({
           where: path,
-          effect: /^middleware\.[jt]s$/.test(path) ? 'Vercel runs it as Routing Middleware before every request' : 'a Vercel middleware file (Vercel runs middleware.js and middleware.ts before every request)',
+          effect: /^middleware\.[jt]s$/.test(path)
+            ? 'Vercel runs it as Routing Middleware before every request'
+            : 'a Vercel middleware file (Vercel runs middleware.js and middleware.ts before every request)',
           refused: true,
         });
       else if (CONFIG_FILE.test(path))
         found.push({ where: path, effect: "Vercel reads it as the project's configuration (builds, functions, rewrites to other sites)", refused: true });
       else if (path.startsWith('.vercel/'))
-        found.push({ where: path, effect: 'Vercel reads .vercel/ as its own (.vercel/output is the Build Output API: functions, middleware and routes)', refused: true });
+        found.push({
+          where: path,
+          effect: 'Vercel reads .vercel/ as its own (.vercel/output is the Build Output API: functions, middleware and routes)',
+          refused: true,
+        });
       else if (path.startsWith('.vercel_build_output/'))
         found.push({ where: path, effect: 'Vercel reads .vercel_build_output/ as build output (functions and routes)', refused: true });
       else if (path === 'package.json') {
         const scripts = await packageScripts(readText);
-        if (scripts === 'unreadable') found.push({ where: path, effect: 'it is not a valid package.json (JSON with an object of scripts), so Vercel cannot read it', refused: true });
+        if (scripts === 'unreadable')
+          found.push({ where: path, effect: 'it is not a valid package.json (JSON with an object of scripts), so Vercel cannot read it', refused: true });
         else if (scripts.length > 0)
           found.push({
             where: path,

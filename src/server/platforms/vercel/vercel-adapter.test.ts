@@ -21,7 +21,10 @@ afterEach(() => setFaults(cloud().url, { rules: [] }));
 
 const PLATFORM: VercelCredentials = { token: LOCAL_VERCEL.platformToken, teamId: LOCAL_VERCEL.platformTeamId };
 const USER: VercelCredentials = { token: LOCAL_VERCEL.userToken };
-const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082',
+  'hex',
+);
 
 type Files = Record<string, string | Buffer>;
 const siteFiles = (tag: string): Files => ({
@@ -37,7 +40,8 @@ const siteFiles = (tag: string): Files => ({
 const FILES = 'vercel POST /vercel/v2/files';
 const CREATE = 'vercel POST /vercel/v13/deployments';
 const CREATE_PROJECT = 'vercel POST /vercel/v11/projects';
-const delta = (after: CloudStats, before: CloudStats, route: string, status?: number) => requestCount(after, route, status) - requestCount(before, route, status);
+const delta = (after: CloudStats, before: CloudStats, route: string, status?: number) =>
+  requestCount(after, route, status) - requestCount(before, route, status);
 
 /** Where a file is served with clean URLs: `about.html` at `/about`, `about/index.html` at `/about/`. */
 const canonical = (path: string) => `/${path.replace(/index\.html$/, '').replace(/\.html$/, '')}`;
@@ -91,7 +95,9 @@ describe('platform-managed (the shared team)', () => {
     const first = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('v1'), siteId }).ctx);
     const before = await cloudStats(cloud().url);
     const changed = { ...siteFiles('v1'), 'assets/css/site.css': 'body { color: rebeccapurple; }' };
-    const second = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx);
+    const second = await vercelAdapter.deploy(
+      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx,
+    );
     const after = await cloudStats(cloud().url);
     expect(second).toEqual(first);
     expect(delta(after, before, FILES)).toBe(1);
@@ -101,7 +107,9 @@ describe('platform-managed (the shared team)', () => {
   });
 
   it('a site with its own 404.html gets it with status 404 instead of the SPA fallback', async () => {
-    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'home', '404.html': 'not here' } }).ctx);
+    const outcome = await vercelAdapter.deploy(
+      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'home', '404.html': 'not here' } }).ctx,
+    );
     const missing = await fetchSite(cloud().url, hostOf(outcome.url), '/nope');
     expect([missing.status, missing.body.toString()]).toEqual([404, 'not here']);
   });
@@ -150,7 +158,9 @@ describe('platform-managed (the shared team)', () => {
     expect(first.checkpoint.deploymentId).toBeNull();
     configureVercelPolling({ intervalMs: 20 });
     const before = await cloudStats(cloud().url);
-    const again = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow'), siteId, checkpoint: first.checkpoint }).ctx);
+    const again = await vercelAdapter.deploy(
+      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow'), siteId, checkpoint: first.checkpoint }).ctx,
+    );
     expect(requestCount(await cloudStats(cloud().url), CREATE) - requestCount(before, CREATE)).toBe(1);
     expect((await fetchSite(cloud().url, hostOf(again.url), '/')).status).toBe(200);
   });
@@ -168,11 +178,20 @@ describe('platform-managed (the shared team)', () => {
     const siteId = randomUUID();
     const v1 = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId });
     const first = await vercelAdapter.deploy(v1.ctx);
-    const second = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('two'), siteId, target: first.target }).ctx);
+    const second = await vercelAdapter.deploy(
+      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('two'), siteId, target: first.target }).ctx,
+    );
     await expectServed(second, siteFiles('two'));
 
     const before = await cloudStats(cloud().url);
-    const back = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId, target: first.target, rollbackTo: { ...v1.checkpoint } });
+    const back = memoryDeployContext({
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files: siteFiles('one'),
+      siteId,
+      target: first.target,
+      rollbackTo: { ...v1.checkpoint },
+    });
     const rolled = await vercelAdapter.deploy(back.ctx);
     const after = await cloudStats(cloud().url);
     expect(rolled.url).toBe(first.url);
@@ -183,7 +202,14 @@ describe('platform-managed (the shared team)', () => {
 
     // The deployment rolled back to was deleted: a normal deploy of the same files.
     await api(PLATFORM, 'DELETE', `/v13/deployments/${String(v1.checkpoint.deploymentId)}`);
-    const again = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId, target: first.target, rollbackTo: { ...v1.checkpoint } });
+    const again = memoryDeployContext({
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files: siteFiles('one'),
+      siteId,
+      target: first.target,
+      rollbackTo: { ...v1.checkpoint },
+    });
     const redeployed = await vercelAdapter.deploy(again.ctx);
     expect(again.checkpoint.deploymentId).not.toBe(v1.checkpoint.deploymentId);
     await expectServed(redeployed, siteFiles('one'));
@@ -200,8 +226,19 @@ describe('platform-managed (the shared team)', () => {
       const siteId = randomUUID();
       const v1 = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('first'), siteId });
       const first = await vercelAdapter.deploy(v1.ctx);
-      await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('second'), siteId, target: first.target }).ctx);
-      await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('first'), siteId, target: first.target, rollbackTo: { ...v1.checkpoint } }).ctx);
+      await vercelAdapter.deploy(
+        memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('second'), siteId, target: first.target }).ctx,
+      );
+      await vercelAdapter.deploy(
+        memoryDeployContext({
+          mode: 'platform-managed',
+          credentials: PLATFORM,
+          files: siteFiles('first'),
+          siteId,
+          target: first.target,
+          rollbackTo: { ...v1.checkpoint },
+        }).ctx,
+      );
       await expectServed(first, siteFiles('first'));
 
       const before = await cloudStats(cloud().url);
@@ -213,7 +250,9 @@ describe('platform-managed (the shared team)', () => {
       expect(third.events.map((e) => e.message)).toContainEqual(expect.stringMatching(/rolled back.*promot/i));
 
       // Promoted: the project is no longer rolled back, the next deploy needs no promote.
-      const fourth = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('fourth'), siteId, target: first.target }).ctx);
+      const fourth = await vercelAdapter.deploy(
+        memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('fourth'), siteId, target: first.target }).ctx,
+      );
       await expectServed(fourth, siteFiles('fourth'));
     } finally {
       configureVercelPolling({ intervalMs: 20, maxMs: 10 * 60_000 });
@@ -266,7 +305,9 @@ describe('platform-managed (the shared team)', () => {
       await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index } }).ctx);
       await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v2/files', kind: 'delay', delayMs: 1_500 }] });
       const before = await cloudStats(cloud().url);
-      const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index, 'big.bin': big } }).ctx);
+      const outcome = await vercelAdapter.deploy(
+        memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index, 'big.bin': big } }).ctx,
+      );
       expect(delta(await cloudStats(cloud().url), before, FILES, 200)).toBe(1);
       await setFaults(cloud().url, { rules: [] });
       const served = await fetchSite(cloud().url, hostOf(outcome.url), '/big.bin');
@@ -327,7 +368,9 @@ describe('platform-managed (the shared team)', () => {
     const saved = config.deploymentsPerDay;
     config.deploymentsPerDay = 0;
     try {
-      const err = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'limited' } }).ctx).catch((e: unknown) => e);
+      const err = await vercelAdapter
+        .deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'limited' } }).ctx)
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
       expect([(err as PlatformError).kind, (err as PlatformError).retryAfterSeconds]).toEqual(['quota', undefined]);
       expect((err as PlatformError).message).toMatch(/^The Vercel account has reached its daily deployment limit/);
@@ -370,7 +413,7 @@ describe('platform-managed (the shared team)', () => {
 });
 
 describe('user-token (your own account)', () => {
-  it("deploys into the personal account, named after the project with a short suffix", async () => {
+  it('deploys into the personal account, named after the project with a short suffix', async () => {
     const h = memoryDeployContext({ mode: 'user-token', credentials: USER, files: siteFiles('mine'), siteName: 'My Portfolio!' });
     const outcome = await vercelAdapter.deploy(h.ctx);
     const suffix = h.ctx.siteId.replace(/-/g, '').slice(0, 6);
@@ -381,7 +424,12 @@ describe('user-token (your own account)', () => {
 
   it('a site whose package.json has a build script is served as uploaded: nothing is built', async () => {
     // Without an explicit empty build command, the "Other" preset would run `npm run build`.
-    const h = memoryDeployContext({ mode: 'user-token', credentials: USER, files: { 'index.html': 'built?', 'package.json': '{"scripts":{"build":"vite build"}}' }, siteName: 'Has Build' });
+    const h = memoryDeployContext({
+      mode: 'user-token',
+      credentials: USER,
+      files: { 'index.html': 'built?', 'package.json': '{"scripts":{"build":"vite build"}}' },
+      siteName: 'Has Build',
+    });
     const outcome = await vercelAdapter.deploy(h.ctx);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).body.toString()).toBe('built?');
   });
@@ -389,7 +437,13 @@ describe('user-token (your own account)', () => {
 
 describe('verify', () => {
   it('answers non-secret facts: the user, and the team when one is given', async () => {
-    expect(await vercelAdapter.verify(PLATFORM)).toEqual({ username: 'huskit-bot', email: 'bot@huskit.local', teamId: LOCAL_VERCEL.platformTeamId, teamName: 'Huskit Local', teamSlug: LOCAL_VERCEL.platformTeamSlug });
+    expect(await vercelAdapter.verify(PLATFORM)).toEqual({
+      username: 'huskit-bot',
+      email: 'bot@huskit.local',
+      teamId: LOCAL_VERCEL.platformTeamId,
+      teamName: 'Huskit Local',
+      teamSlug: LOCAL_VERCEL.platformTeamSlug,
+    });
     const facts = await vercelAdapter.verify(USER);
     expect(facts).toEqual({ username: 'local-user', email: 'user@huskit.local' });
     expect(JSON.stringify(facts)).not.toContain(USER.token);
