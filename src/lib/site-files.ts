@@ -52,7 +52,6 @@ export function printablePath(raw: string): string {
  */
 export function normalizeSitePath(raw: string): PathCheck {
   if (typeof raw !== 'string' || raw.length === 0) return { ok: false, reason: 'is empty' };
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: 'contains a control character' };
   const invisible = firstInvisible(raw);
   if (invisible) return { ok: false, reason: `contains an invisible or text-direction character (${invisible}); rename the file with visible characters only` };

@@ -17,6 +17,8 @@ interface CreateFailure {
   message: string;
   action?: string | null;
   retryAfterSeconds?: number | null;
+  /** When it happened: a new failure starts its own countdown. */
+  at?: number;
 }
 
 export function DeployModal(props: { projectId: string; platform: DeploymentPlatform; connected: boolean; onClose: () => void }) {
@@ -24,7 +26,9 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
   const trpc = useTRPC();
   const dialog = useRef<HTMLDialogElement>(null);
   const [mode, setMode] = useState<AuthMode>(connected ? 'user-token' : 'platform-managed');
-  const [deploymentId, setDeploymentId] = useState<string | null>(null);
+  // A deployment started earlier from here (the modal was closed, or the page reloaded). The modal
+  // opens on a click, never on the server, so localStorage is there.
+  const [deploymentId, setDeploymentId] = useState<string | null>(() => localStorage.getItem(storageKey(projectId, platform)));
   const [failure, setFailure] = useState<CreateFailure | null>(null);
   const allowance = useQuery(trpc.deployments.allowance.queryOptions());
   const deploy = useMutation(trpc.projects.deploy.mutationOptions());
@@ -41,10 +45,7 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
 
   useEffect(() => {
     dialog.current?.showModal();
-    // A deployment started earlier from here (the modal was closed, or the page reloaded).
-    const earlier = localStorage.getItem(storageKey(projectId, platform));
-    if (earlier) setDeploymentId(earlier);
-  }, [projectId, platform]);
+  }, []);
 
   async function start() {
     setFailure(null);
@@ -54,7 +55,7 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
       setDeploymentId(id);
     } catch (err) {
       const e = err as { message: string; data?: { action?: string | null; retryAfterSeconds?: number | null } };
-      setFailure({ message: e.message, action: e.data?.action, retryAfterSeconds: e.data?.retryAfterSeconds });
+      setFailure({ message: e.message, action: e.data?.action, retryAfterSeconds: e.data?.retryAfterSeconds, at: Date.now() });
       void allowance.refetch();
     }
   }
@@ -155,7 +156,7 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
                 </span>
               </label>
             </fieldset>
-            {failure && <FailureNotice failure={failure} onRetry={() => void start()} />}
+            {failure && <FailureNotice key={failure.at} failure={failure} onRetry={() => void start()} />}
             <div className="flex justify-end gap-2">
               <button
                 type="button"
@@ -285,7 +286,6 @@ function FailureNotice({ failure, onRetry, statusUrl }: { failure: CreateFailure
   const [left, setLeft] = useState(failure.retryAfterSeconds ?? 0);
   useEffect(() => {
     if (!failure.retryAfterSeconds) return;
-    setLeft(failure.retryAfterSeconds);
     const t = setInterval(() => setLeft((s) => Math.max(0, s - 1)), 1000);
     return () => clearInterval(t);
   }, [failure.retryAfterSeconds]);

@@ -13,6 +13,8 @@ export function ApiKeys() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const keys = useQuery(trpc.apiKeys.list.queryOptions());
+  // Expiry as of when the list was fetched (render stays pure; the list is fetched again on changes).
+  const listedAt = keys.dataUpdatedAt;
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ApiKeyScope[]>([...API_KEY_SCOPES]);
   const [expiresInDays, setExpiresInDays] = useState<ApiKeyExpiryDays>(90);
@@ -131,7 +133,7 @@ export function ApiKeys() {
       <ul className="mt-5 divide-y divide-neutral-200 dark:divide-neutral-800" aria-label="Your API keys">
         {keys.data?.length === 0 && <li className="py-3 text-sm text-neutral-500">No API keys yet.</li>}
         {keys.data?.map((key) => {
-          const expired = key.expiresAt !== null && key.expiresAt.getTime() <= Date.now();
+          const expired = key.expiresAt !== null && key.expiresAt.getTime() <= listedAt;
           return (
             <li key={key.id} className="flex flex-wrap items-center gap-x-4 gap-y-1 py-3 text-sm">
               <span className="font-medium">{key.name}</span>

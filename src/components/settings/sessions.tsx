@@ -7,7 +7,9 @@ export function Sessions() {
   const trpc = useTRPC();
   const sessions = useQuery(trpc.account.sessions.queryOptions());
   // Every session ends, this one too: a full page load shows the sign-in page.
-  const everywhere = useMutation(trpc.account.signOutEverywhere.mutationOptions({ onSuccess: () => window.location.assign('/sign-in') }));
+  const everywhere = useMutation(
+    trpc.account.signOutEverywhere.mutationOptions({ onSuccess: () => window.location.assign(new URL('/sign-in', window.location.origin)) }),
+  );
   const count = sessions.data?.count;
 
   return (

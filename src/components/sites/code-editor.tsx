@@ -17,7 +17,9 @@ function languageFor(path: string) {
 export function CodeEditor({ path, value, onChange }: { path: string; value: string; onChange: (text: string) => void }) {
   const host = useRef<HTMLDivElement>(null);
   const changed = useRef(onChange);
-  changed.current = onChange;
+  useEffect(() => {
+    changed.current = onChange;
+  }, [onChange]);
 
   useEffect(() => {
     const dark = window.matchMedia?.('(prefers-color-scheme: dark)').matches;

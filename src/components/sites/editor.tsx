@@ -41,11 +41,15 @@ export function SiteEditor({ projectId }: { projectId: string }) {
   const rename = useMutation(trpc.projects.renameFile.mutationOptions({ onSuccess: () => void refresh() }));
   const remove = useMutation(trpc.projects.deleteFile.mutationOptions({ onSuccess: () => void refresh() }));
 
+  function edited(text: string) {
+    setDraft(text);
+    setSaved('unsaved');
+  }
+
   // Autosave a moment after typing stops; the preview reloads once saved.
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => {
     if (draft === null || current === null || !isText) return;
-    setSaved('unsaved');
     clearTimeout(timer.current);
     timer.current = setTimeout(async () => {
       setSaved('saving');
@@ -155,7 +159,7 @@ export function SiteEditor({ projectId }: { projectId: string }) {
           className="min-h-[24rem] overflow-hidden rounded-lg border border-neutral-200 bg-white dark:border-neutral-800 dark:bg-neutral-900"
         >
           {current === null && <p className="p-4 text-sm text-neutral-500">This site has no files yet.</p>}
-          {current && isText && text.data && <CodeEditor key={current} path={current} value={text.data.text} onChange={setDraft} />}
+          {current && isText && text.data && <CodeEditor key={current} path={current} value={text.data.text} onChange={edited} />}
           {current && !isText && IMAGE.test(current) && previewBase && (
             // eslint-disable-next-line @next/next/no-img-element
             <img src={`${previewBase}${encodePath(current)}`} alt={current} className="m-auto max-h-[28rem] max-w-full p-4" />

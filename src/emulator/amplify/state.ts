@@ -442,7 +442,9 @@ export class AmplifyState {
         branches++;
         jobs += branch.jobs.size;
         for (const job of branch.jobs.values()) {
-          if (job.zip) (zips++, (zipBytes += job.zip.bytes.length));
+          if (!job.zip) continue;
+          zips++;
+          zipBytes += job.zip.bytes.length;
         }
         if (branch.site) {
           sites++;
@@ -469,7 +471,8 @@ export class AmplifyState {
         const { jobs, site, ...rest } = branch;
         return {
           ...rest,
-          jobs: [...jobs.values()].map(({ zip, outcome, ...job }) => ({ ...job, zipKey: keep(zip) })),
+          // A pending outcome (its unpacked files, in memory) is not persisted.
+          jobs: [...jobs.values()].map(({ zip, outcome: _outcome, ...job }) => ({ ...job, zipKey: keep(zip) })),
           site: site ? { jobId: site.jobId, deployedAt: site.deployedAt, zipKey: keep(site.zip) } : undefined,
         };
       }),

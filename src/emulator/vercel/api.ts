@@ -8,7 +8,7 @@ import { sendJson } from '../http';
 import type { EmulatorPlatform, PlatformFactory } from '../platform';
 import { Router, type RequestContext } from '../router';
 import type { VercelTeam, VercelToken, VercelUser } from './config';
-import { badRequest, faultError, forbidden, frameworkError, notFound, sendVercelError, VercelError } from './errors';
+import { badRequest, faultError, frameworkError, notFound, sendVercelError, VercelError } from './errors';
 import { deploymentForHost, protectedHost, serveDeployment, serveProtected } from './serve';
 import { VercelState, randomId, type Deployment, type Project, type ProjectSettings, type RoutingConfig } from './state';
 

@@ -44,16 +44,12 @@ export async function testConnection(db: Db, userId: string, id: string): Promis
     .where(and(eq(connections.id, id), eq(connections.userId, userId)));
   if (!row) throw notFound('That connection');
   const accountFacts = await verified(row.platform, await readConnectionCredentials(db, userId, row.platform));
-  const [updated] = await db
-    .update(connections)
-    .set({ accountFacts, verifiedAt: new Date(), updatedAt: new Date() })
-    .where(eq(connections.id, id))
-    .returning({
-      id: connections.id,
-      platform: connections.platform,
-      accountFacts: connections.accountFacts,
-      secretHint: connections.secretHint,
-      verifiedAt: connections.verifiedAt,
-    });
+  const [updated] = await db.update(connections).set({ accountFacts, verifiedAt: new Date(), updatedAt: new Date() }).where(eq(connections.id, id)).returning({
+    id: connections.id,
+    platform: connections.platform,
+    accountFacts: connections.accountFacts,
+    secretHint: connections.secretHint,
+    verifiedAt: connections.verifiedAt,
+  });
   return updated!;
 }

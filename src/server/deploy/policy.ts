@@ -174,16 +174,14 @@ export async function platformQuotaUsage(db: Db, now = new Date()) {
 
 /** Rejections are kept (outside the refused transaction) so operators can see them. */
 export async function recordRejection(db: Db, entry: { userId: string; chatId: string; platform: string; authMode: string; reason: 'rate_limited' | 'quota' }) {
-  await db
-    .insert(auditLog)
-    .values({
-      userId: entry.userId,
-      action: 'deployment.create',
-      chatId: entry.chatId,
-      platform: entry.platform,
-      authMode: entry.authMode,
-      outcome: entry.reason,
-    });
+  await db.insert(auditLog).values({
+    userId: entry.userId,
+    action: 'deployment.create',
+    chatId: entry.chatId,
+    platform: entry.platform,
+    authMode: entry.authMode,
+    outcome: entry.reason,
+  });
 }
 
 /** What is left of the user's allowance now, for the deploy modal. */

@@ -262,7 +262,11 @@ function labelsFor(bytes: Buffer): { labels: string[]; bom: boolean } {
   let even = 0;
   let odd = 0;
   const sample = Math.min(bytes.length, HEAD_BYTES);
-  for (let i = 0; i < sample; i++) if (bytes[i] === 0) i % 2 ? odd++ : even++;
+  for (let i = 0; i < sample; i++) {
+    if (bytes[i] !== 0) continue;
+    if (i % 2) odd++;
+    else even++;
+  }
   if (odd > sample / 8 && even < sample / 40) labels.add('utf-16le');
   if (even > sample / 8 && odd < sample / 40) labels.add('utf-16be');
   return { labels: [...labels], bom: false };

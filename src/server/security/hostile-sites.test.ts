@@ -6,11 +6,9 @@
 // deployment. The ordinary corpus goes through the same routes and is deployed and served.
 import '@/testing/isolated-db';
 import { useLocalCloud } from '@/testing/local-cloud';
-import { eq, sql } from 'drizzle-orm';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GET as deploymentEvents } from '@/app/api/deployments/[id]/events/route';
-import { deployments } from '@/server/db/schema';
 import { configureLimits, DEFAULT_LIMITS } from '@/server/deploy/policy';
 import { templateFiles } from '@/server/projects/templates';
 import { browserDeploy, deploymentCount, newAppCaller, restDeploy, type AppCaller } from '@/testing/app-client';

@@ -15,7 +15,7 @@ import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
-import { dnsLabel, labelWithSuffix, shortId } from '../naming';
+import { shortId } from '../naming';
 import { pollingSettings, sleep } from '../polling';
 import {
   AmplifyClient,
@@ -164,7 +164,6 @@ const siteMarker = (siteId: string) => `huskit-site:${siteId}`;
 
 /** The site's name as the app's name: readable, control characters removed, within 255 characters. */
 function appName(siteName: string): string {
-  // eslint-disable-next-line no-control-regex
   const name = siteName
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .replace(/\s+/g, ' ')
