@@ -75,7 +75,8 @@ async function waitFor(siteId: string, deployId: string, states: string[]) {
     const d = await api.getSiteDeploy({ site_id: siteId, deploy_id: deployId });
     if (states.includes(d.state!)) return d;
     if (d.state === 'error') throw new Error(`deploy error: ${d.error_message}`);
-    await new Promise((r) => setTimeout(r, 10));
+    // The local cloud's clock moves deploys on (one step per state), not the wall clock.
+    await moveCloudClock(cloud.url, { advanceMs: 30 });
   }
   throw new Error('deploy did not reach ' + states.join('|'));
 }
@@ -293,7 +294,7 @@ describe('persistence', () => {
       const bytes = randomBytes(100);
       const d = await client.createSiteDeploy({ site_id: s.id!, body: { files: { 'index.html': sha1(bytes) } } });
       await client.uploadDeployFile({ deploy_id: d.id!, path: 'index.html', body: streamOf(bytes) });
-      await new Promise((r) => setTimeout(r, 50));
+      await moveCloudClock(first.url, { advanceMs: 3 * config.netlify.stepMs });
       expect((await client.getDeploy({ deploy_id: d.id! })).state).toBe('ready');
       await first.close();
 

@@ -536,10 +536,17 @@ describe('persistence', () => {
     });
     // No target: the first deployment of a project still goes to production and takes the alias.
     const d = (await res.json()) as { id: string };
-    await new Promise((r) => setTimeout(r, 150));
+    // Ready on the first cloud's clock (moved, not waited for), and seen so before the restart.
+    await moveCloudClock(first.url, { advanceMs: 3 * 50 });
+    const before = await fetch(`${first.url}/vercel/v13/deployments/${d.id}?teamId=${TEAM}`, {
+      headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` },
+    });
+    expect(((await before.json()) as { readyState: string }).readyState).toBe('READY');
     await first.close();
     const second = await startCloud(testConfig({ persistDir }));
     try {
+      // A new process starts on the real clock: as much time passes for it as for the first.
+      await moveCloudClock(second.url, { advanceMs: 3 * 50 });
       const got = await fetch(`${second.url}/vercel/v13/deployments/${d.id}?teamId=${TEAM}`, {
         headers: { authorization: `Bearer ${LOCAL_VERCEL.platformToken}` },
       });

@@ -1,7 +1,7 @@
 // The engine end to end on Cloudflare (the local cloud), in both modes: files → blobs → deployment →
 // runner → adapter → the bytes served at the URL.
 import { useLocalCloud } from '@/testing/local-cloud';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
 import { signUp } from '@/server/auth/accounts';
@@ -334,10 +334,11 @@ describe('faults and crashes', () => {
     await storeInlineFiles(new BlobStore(db), userId, bytes);
     const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
     // A runner takes the lease, records a step, and dies.
-    expect(await claimLease(db, deploymentId, 'crashed-runner', 50)).not.toBeNull();
+    expect(await claimLease(db, deploymentId, 'crashed-runner', 60_000)).not.toBeNull();
     await db.update(deployments).set({ step: 'upload', progress: 40 }).where(eq(deployments.id, deploymentId));
     expect(await driveDeployment(db, deploymentId, { owner: 'second-runner' })).toBe('skipped'); // lease still live
-    await new Promise((r) => setTimeout(r, 80));
+    // Its lease runs out (on the database's clock, which the lease rule reads).
+    await db.update(deployments).set({ leaseUntil: sql`now() - interval '1 second'` }).where(eq(deployments.id, deploymentId));
     expect(await driveDeployment(db, deploymentId, { owner: 'second-runner' })).toBe('worked');
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect([row!.status, row!.attempts]).toEqual(['ready', 2]);
