@@ -338,7 +338,10 @@ describe('faults and crashes', () => {
     await db.update(deployments).set({ step: 'upload', progress: 40 }).where(eq(deployments.id, deploymentId));
     expect(await driveDeployment(db, deploymentId, { owner: 'second-runner' })).toBe('skipped'); // lease still live
     // Its lease runs out (on the database's clock, which the lease rule reads).
-    await db.update(deployments).set({ leaseUntil: sql`now() - interval '1 second'` }).where(eq(deployments.id, deploymentId));
+    await db
+      .update(deployments)
+      .set({ leaseUntil: sql`now() - interval '1 second'` })
+      .where(eq(deployments.id, deploymentId));
     expect(await driveDeployment(db, deploymentId, { owner: 'second-runner' })).toBe('worked');
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect([row!.status, row!.attempts]).toEqual(['ready', 2]);
