@@ -1,46 +1,29 @@
-// Vercel's routing keys, minimally: `source` patterns of rewrites/redirects/headers (path-to-regexp
-// style: `/(.*)`, `/blog/:slug`, `/:path*`) and the regex `src` of legacy `routes`, with `$1` and
-// `:name` substituted into destinations.
+// Vercel's routing keys: `source` patterns of rewrites/redirects/headers (path-to-regexp: `/(.*)`,
+// `/blog/:slug`, `/:path*`) and the regex `src` of legacy `routes`, with `$1` and `:name`
+// substituted into destinations.
+import { pathToRegexp, type Key } from 'path-to-regexp';
 
 export interface Match {
   groups: string[];
   named: Record<string, string>;
 }
 
-/** `/:path*` → `/(?<path>.*)`, `/:slug` → `/(?<slug>[^/]+)`; explicit `( … )` groups stay regexes. */
-function sourceToRegex(source: string): RegExp {
-  let out = '';
-  for (let i = 0; i < source.length;) {
-    const ch = source[i]!;
-    if (ch === ':') {
-      const m = /^:([A-Za-z_][A-Za-z0-9_]*)([*+?])?/.exec(source.slice(i));
-      if (m) {
-        const [all, name, mod] = m as unknown as [string, string, string | undefined];
-        out += mod === '*' ? `(?<${name}>.*)` : mod === '+' ? `(?<${name}>.+)` : mod === '?' ? `(?<${name}>[^/]*)` : `(?<${name}>[^/]+)`;
-        i += all.length;
-        continue;
-      }
-    }
-    if (ch === '(') {
-      // Copy the group as a regex, up to its matching parenthesis.
-      let depth = 0;
-      let j = i;
-      for (; j < source.length; j++) {
-        if (source[j] === '(') depth++;
-        else if (source[j] === ')' && --depth === 0) break;
-      }
-      out += source.slice(i, j + 1);
-      i = j + 1;
-      continue;
-    }
-    out += '.+?^${}|[]\\'.includes(ch) ? `\\${ch}` : ch === '*' ? '.*' : ch;
-    i++;
-  }
-  return new RegExp(`^${out}$`);
-}
-
+/**
+ * A `source` pattern compiled as Vercel compiles it: path-to-regexp 6 with `strict`, `sensitive` and
+ * `/` as the delimiter (vercel/vercel packages/routing-utils/src/superstatic.ts, `sourceToRegex`).
+ * Vercel vendors 6.1.0; the emulator uses 6.3.0, the release with the ReDoS fix (GHSA-9wv6-86v2-598j),
+ * which compiles differently only for two parameters inside one path segment (`/:a-:b`).
+ */
 export function matchSource(source: string, path: string): Match | null {
-  return toMatch(sourceToRegex(source).exec(path));
+  const keys: Key[] = [];
+  const m = pathToRegexp(source, keys, { strict: true, sensitive: true, delimiter: '/' }).exec(path);
+  if (!m) return null;
+  const groups = m.slice(1).map((g) => g ?? '');
+  const named: Record<string, string> = {};
+  keys.forEach((key, i) => {
+    if (typeof key.name === 'string') named[key.name] = groups[i] ?? '';
+  });
+  return { groups, named };
 }
 
 /** A legacy `routes` entry's `src` is a regex (anchored by Vercel). */
