@@ -1,5 +1,12 @@
 // Vitest globalSetup: with BLOB_STORE=s3 and no S3_ENDPOINT, one s3rver (behind its checking proxy)
-// serves the whole run; workers find it with inject('s3Server') and make a bucket per test file.
+// serves the whole run (workers find it with inject('s3Server')). With DATABASE_URL, whose database
+// every test file shares, the run's one blob store is made here too (inject('sharedBlobStore')):
+// a folder, or a bucket; see blob-store-per-file.ts.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { S3Connection } from '@/server/storage/s3-request';
 
@@ -7,14 +14,52 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The run's s3rver, when this setup started one. */
     s3Server: S3Connection | undefined;
+    /** The environment naming the run's shared store (BLOB_DIR, or S3_* and S3_BUCKET), with DATABASE_URL. */
+    sharedBlobStore: Record<string, string> | undefined;
   }
 }
 
-export default async function startBlobStoreServer(project: TestProject) {
-  if (process.env.BLOB_STORE !== 's3' || process.env.S3_ENDPOINT) return;
-  // Loaded only here: a run on the fs store needs none of s3rver's modules.
-  const { startS3Server } = await import('./s3-server');
-  const server = await startS3Server();
-  project.provide('s3Server', server.connection);
-  return () => server.close();
+export default async function startBlobStores(project: TestProject) {
+  const closing: (() => Promise<void>)[] = [];
+  const kind = process.env.BLOB_STORE === 's3' ? 's3' : 'fs';
+  project.provide('s3Server', undefined);
+  let connection: S3Connection | undefined;
+  if (kind === 's3') {
+    if (process.env.S3_ENDPOINT) {
+      const { S3_ENDPOINT: endpoint, S3_ACCESS_KEY_ID: accessKeyId = '', S3_SECRET_ACCESS_KEY: secretAccessKey = '' } = process.env;
+      connection = { endpoint: endpoint.replace(/\/+$/, ''), accessKeyId, secretAccessKey, region: process.env.S3_REGION ?? 'auto' };
+    } else {
+      // Loaded only here: a run on the fs store needs none of s3rver's modules.
+      const { startS3Server } = await import('./s3-server');
+      const server = await startS3Server();
+      project.provide('s3Server', server.connection);
+      connection = server.connection;
+      closing.push(() => server.close());
+    }
+  }
+  project.provide('sharedBlobStore', undefined);
+  if (process.env.DATABASE_URL) {
+    if (kind === 'fs') {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'huskit-blobs-run-'));
+      project.provide('sharedBlobStore', { BLOB_DIR: dir });
+      closing.push(() => rm(dir, { recursive: true, force: true }));
+    } else if (connection) {
+      const { createBucket, deleteBucket } = await import('./s3-server');
+      const bucket = `huskit-run-${randomUUID()}`.slice(0, 63);
+      await createBucket(connection, bucket);
+      const c = connection;
+      project.provide('sharedBlobStore', {
+        S3_ENDPOINT: c.endpoint,
+        S3_REGION: c.region,
+        S3_ACCESS_KEY_ID: c.accessKeyId,
+        S3_SECRET_ACCESS_KEY: c.secretAccessKey,
+        S3_BUCKET: bucket,
+      });
+      // s3rver takes its buckets with it; another endpoint's is removed.
+      if (process.env.S3_ENDPOINT) closing.push(() => deleteBucket(c, bucket));
+    }
+  }
+  return async () => {
+    for (const close of closing.reverse()) await close();
+  };
 }

@@ -1,8 +1,10 @@
 // A database of this test file's own, for tests that act on every row (the cleanup job): with
 // DATABASE_URL, a fresh database is created beside it before anything reads the configuration, and
-// dropped afterwards; on PGlite every file has its own in-memory database anyway. Import this first.
+// dropped afterwards, with a blob store of its own (rows name objects); on PGlite every file has its
+// own in-memory database and store anyway. Import this first.
 import { execFileSync } from 'node:child_process';
 import { afterAll } from 'vitest';
+import { useOwnBlobStore } from './own-blob-store';
 
 const base = process.env.DATABASE_URL;
 if (base) {
@@ -16,4 +18,5 @@ if (base) {
   afterAll(() => {
     execFileSync('psql', [admin.toString(), '-qc', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`]);
   });
+  await useOwnBlobStore();
 }

@@ -71,6 +71,21 @@ describe('reading blobs from packs', () => {
     for (const { f, bytes } of read) expect(bytes.equals(f.bytes)).toBe(true);
   });
 
+  it('reads bytes from a copy uploaded again after their pack was lost', async () => {
+    const db = await getDb();
+    const store = new BlobStore(db);
+    const [lost, other] = files(2, () => 300);
+    await store.putMany(userId, [lost!, other!]);
+    const { pack } = (await store.locate([lost!.sha256])).get(lost!.sha256)!;
+    await store.objects.delete(packKey(pack!));
+    // Another user uploads the same bytes (with others): the blob now lives in their pack.
+    const someoneElse = (await signUp(db, { email: uniqueEmail('reader-2'), password: 'a long enough password' })).id;
+    await store.putMany(someoneElse, [lost!, ...files(1, () => 200)]);
+    const reader = store.reader([lost!.sha256]);
+    expect((await buffer(await reader.open(lost!.sha256))).equals(lost!.bytes)).toBe(true);
+    await reader.close();
+  });
+
   it('says which file to upload again when its pack is gone', async () => {
     const db = await getDb();
     const batch = files(2, () => 100);

@@ -70,8 +70,9 @@ export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobRea
     try {
       handle = await packHandle(at.pack);
     } catch {
-      // Read on its own, it says what is wrong (an older install's row, or "upload it again").
-      return source.openAt(sha256, at);
+      // Looked up again (the bytes may have moved to a copy uploaded since), then read on its own: it
+      // says what is wrong (an older install's row, or "upload it again").
+      return source.openAt(sha256, (await source.locate([sha256])).get(sha256));
     }
     if (at.size > WHOLE_READ_BYTES) return handle.createReadStream({ start: at.packOffset, end: at.packOffset + at.size - 1, autoClose: false });
     const bytes = Buffer.allocUnsafe(at.size);

@@ -154,8 +154,8 @@ export class BlobStore {
   async record(received: Received[]): Promise<void> {
     const unique = [...new Map(received.map((r) => [r.sha256, r])).values()].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
     // Arrays through unnest: building thousands of rows with the query builder costs more CPU than
-    // the database spends inserting them. A blob already known keeps its place (the copy just stored
-    // is dead weight in its pack).
+    // the database spends inserting them. A blob already known moves to the copy just stored: bytes
+    // uploaded again heal a lost copy; the cleanup removes a pack once no row names it.
     for (let i = 0; i < unique.length; i += SLICE) {
       const slice = unique.slice(i, i + SLICE);
       await this.db.execute(sql`
@@ -166,7 +166,7 @@ export class BlobStore {
           ${sql.param(slice.map((r) => r.size))}::bigint[],
           ${sql.param(slice.map((r) => r.pack ?? null))}::uuid[],
           ${sql.param(slice.map((r) => r.packOffset ?? null))}::bigint[])
-        on conflict (sha256) do update set created_at = now()`);
+        on conflict (sha256) do update set created_at = now(), pack = excluded.pack, pack_offset = excluded.pack_offset`);
     }
   }
 

@@ -318,7 +318,8 @@ async function collectBlobs(db: Db, now: Date): Promise<number> {
           ),
         )
         .returning({ sha256: blobs.sha256, pack: blobs.pack });
-      for (const r of rows) if (r.pack === null) await objects.delete(blobKey(r.sha256));
+      // Its own object too when it lives in a pack: a copy stored alone before may have been superseded.
+      for (const r of rows) await objects.delete(blobKey(r.sha256));
       // A pack goes once none of its blobs is left (new uploads never point into an existing pack).
       const packs = [...new Set(rows.flatMap((r) => (r.pack === null ? [] : [r.pack])))];
       if (packs.length) {
@@ -338,7 +339,7 @@ async function collectBlobs(db: Db, now: Date): Promise<number> {
 
 /**
  * Packs older than the grace period that no blob names (the process stopped after storing a pack and
- * before recording its files, or every file in it was already known): removed. Their age is in their id.
+ * before recording its files, or its files moved to copies uploaded later): removed. Their age is in their id.
  */
 async function collectLeftoverPacks(db: Db, now: Date): Promise<number> {
   const objects = getObjectStore();
