@@ -64,6 +64,11 @@ export async function setFaults(cloudUrl: string, settings: { seed?: number; rul
   if (!res.ok) throw new Error(`setting faults failed: ${res.status}`);
 }
 
-export async function moveCloudClock(cloudUrl: string, body: { advanceMs?: number; offsetMs?: number }): Promise<void> {
-  await fetch(`${cloudUrl}/_emulator/clock`, { method: 'POST', body: JSON.stringify(body) });
+/** Moves the local cloud's clock; answers its time after the move (ms since the epoch). */
+export async function moveCloudClock(cloudUrl: string, body: { advanceMs?: number; offsetMs?: number }): Promise<number> {
+  const res = await fetch(`${cloudUrl}/_emulator/clock`, { method: 'POST', body: JSON.stringify(body) });
+  return ((await res.json()) as { now: number }).now;
 }
+
+/** The local cloud's time (its clock may have been moved), in ms since the epoch. */
+export const cloudNow = (cloudUrl: string): Promise<number> => moveCloudClock(cloudUrl, {});
