@@ -413,9 +413,12 @@ describe('lifecycle', () => {
       api('GET', `/v6/deployments?${q}&teamId=${TEAM}`).then((r) => r.body.deployments as { uid: string; state: string; meta: Record<string, string> }[]);
     expect((await list(`projectId=${a.body.projectId}&meta-huskitDeploymentId=two`)).map((d) => d.uid)).toEqual([c.body.id, b.body.id]);
     expect((await list(`projectId=listed&meta-huskitDeploymentId=two&meta-extra=x`)).map((d) => d.uid)).toEqual([c.body.id]);
+    // Its state in the v6 shape, once built (the cloud's clock moved past its steps, not waited for).
+    await moveCloudClock(cloud.url, { advanceMs: 10 * 50 });
     expect((await list(`projectId=${a.body.projectId}&meta-huskitDeploymentId=one`))[0]).toMatchObject({
       uid: a.body.id,
-      state: 'QUEUED',
+      state: 'READY',
+      readyState: 'READY',
       meta: { huskitDeploymentId: 'one' },
     });
     expect(await list(`projectId=${a.body.projectId}&meta-huskitDeploymentId=none`)).toEqual([]);
