@@ -1,5 +1,5 @@
 // Holding a 50 MB site must not cost the local cloud more than ~3× its size in memory. Measured in a
-// process of its own (started as `npm run cloud` is), after garbage collection.
+// process of its own (started as `npm run cloud` is), after garbage collection: heap and Buffers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -27,7 +27,15 @@ afterAll(() => {
   child.kill();
 });
 
-const rss = async () => ((await (await fetch(`${URL_}/_emulator/gc`, { method: 'POST' })).json()) as { memory: { rss: number } }).memory.rss;
+/**
+ * What the cloud holds after a full collection: its JS heap and the memory outside it (Buffers).
+ * Not RSS: freed memory the allocator keeps for later stays in RSS, more or less of it depending on
+ * how busy the machine was while the site arrived.
+ */
+const held = async () => {
+  const { memory } = (await (await fetch(`${URL_}/_emulator/gc`, { method: 'POST' })).json()) as { memory: { heapUsed: number; external: number } };
+  return memory.heapUsed + memory.external;
+};
 const api = (path: string, init: RequestInit = {}, token = LOCAL_CLOUDFLARE.platformToken) =>
   fetch(`${URL_}/client/v4/accounts/${LOCAL_CLOUDFLARE.accountId}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
 
@@ -36,7 +44,7 @@ it('holds a 50 MB Cloudflare site in less than 3× its size', async () => {
   files.push({ path: '/index.html', bytes: Buffer.from('<h1>big</h1>') });
   const siteBytes = files.reduce((n, f) => n + f.bytes.length, 0);
   const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex').slice(0, 32);
-  const before = await rss();
+  const before = await held();
 
   const session = await (
     await api('/workers/scripts/big/assets-upload-session', {
@@ -67,8 +75,8 @@ it('holds a 50 MB Cloudflare site in less than 3× its size', async () => {
 
   const served = await fetchSite(URL_, `big.${LOCAL_CLOUDFLARE.subdomain}.workers.localhost`, '/assets/blob-7.bin');
   expect(served.body.equals(files[7]!.bytes)).toBe(true);
-  const held = (await rss()) - before;
-  expect(held, `held ${(held / 1e6).toFixed(1)} MB for a ${(siteBytes / 1e6).toFixed(1)} MB site`).toBeLessThan(3 * siteBytes);
+  const kept = (await held()) - before;
+  expect(kept, `held ${(kept / 1e6).toFixed(1)} MB for a ${(siteBytes / 1e6).toFixed(1)} MB site`).toBeLessThan(3 * siteBytes);
 }, 60_000);
 
 it('holds a 50 MB Amplify site (its zip and its files) in less than 3× its size', async () => {
@@ -80,7 +88,7 @@ it('holds a 50 MB Amplify site (its zip and its files) in less than 3× its size
   const siteBytes = body.length;
   const aws = new AwsClient({ ...LOCAL_AWS.platform, service: 'amplify', region: LOCAL_AWS.region, retries: 0 });
   const app = LOCAL_AWS.platformAppId;
-  const before = await rss();
+  const before = await held();
 
   await aws.fetch(`${URL_}/apps/${app}/branches`, {
     method: 'POST',
@@ -103,6 +111,6 @@ it('holds a 50 MB Amplify site (its zip and its files) in less than 3× its size
   }
   const served = await fetchSite(URL_, `big.${app}.amplifyapp.localhost`, '/assets/blob-7.bin');
   expect(served.body.equals(files[7]!.bytes)).toBe(true);
-  const held = (await rss()) - before;
-  expect(held, `held ${(held / 1e6).toFixed(1)} MB for a ${(siteBytes / 1e6).toFixed(1)} MB site`).toBeLessThan(3 * siteBytes);
+  const kept = (await held()) - before;
+  expect(kept, `held ${(kept / 1e6).toFixed(1)} MB for a ${(siteBytes / 1e6).toFixed(1)} MB site`).toBeLessThan(3 * siteBytes);
 }, 60_000);
