@@ -5,7 +5,7 @@
 // conditional UPDATE before it is deleted, so two runs at once never delete the same thing twice.
 import { and, eq, inArray, isNotNull, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
-import type { Db } from '../db/client';
+import type { Db, Tx } from '../db/client';
 import { blobs, deploymentFiles, deployments, projectFiles, projects, sites, userBlobs } from '../db/schema';
 import { recordAudit } from '../audit';
 import { pruneExpiredSessions } from '../auth/session';
@@ -321,15 +321,7 @@ async function collectBlobs(db: Db, now: Date): Promise<number> {
       // Its own object too when it lives in a pack: a copy stored alone before may have been superseded.
       for (const r of rows) await objects.delete(blobKey(r.sha256));
       // A pack goes once none of its blobs is left (new uploads never point into an existing pack).
-      const packs = [...new Set(rows.flatMap((r) => (r.pack === null ? [] : [r.pack])))];
-      if (packs.length) {
-        const kept = await tx
-          .selectDistinct({ pack: blobs.pack })
-          .from(blobs)
-          .where(sql`${blobs.pack} = any(${sql.param(packs)}::uuid[])`);
-        const live = new Set(kept.map((k) => k.pack));
-        for (const pack of packs) if (!live.has(pack)) await objects.delete(packKey(pack));
-      }
+      await deleteUnnamedPacks(tx, [...new Set(rows.flatMap((r) => (r.pack === null ? [] : [r.pack])))]);
       return rows.length;
     });
     deleted += batch;
@@ -349,17 +341,19 @@ async function collectLeftoverPacks(db: Db, now: Date): Promise<number> {
     if (/^[0-9a-f-]{36}$/.test(pack) && packMadeAt(pack) < now.getTime() - BLOB_GRACE_MS) old.push(pack);
   }
   let deleted = 0;
-  for (let i = 0; i < old.length; i += 1000) {
-    const slice = old.slice(i, i + 1000);
-    const kept = await db
-      .selectDistinct({ pack: blobs.pack })
-      .from(blobs)
-      .where(sql`${blobs.pack} = any(${sql.param(slice)}::uuid[])`);
-    const live = new Set(kept.map((k) => k.pack));
-    for (const pack of slice.filter((p) => !live.has(p))) {
-      await objects.delete(packKey(pack));
-      deleted++;
-    }
-  }
+  for (let i = 0; i < old.length; i += 1000) deleted += await deleteUnnamedPacks(db, old.slice(i, i + 1000));
   return deleted;
+}
+
+/** Removes those of `packs` that no blob row names; answers how many went. */
+async function deleteUnnamedPacks(db: Db | Tx, packs: string[]): Promise<number> {
+  if (packs.length === 0) return 0;
+  const kept = await db
+    .selectDistinct({ pack: blobs.pack })
+    .from(blobs)
+    .where(sql`${blobs.pack} = any(${sql.param(packs)}::uuid[])`);
+  const live = new Set(kept.map((k) => k.pack));
+  const unnamed = packs.filter((p) => !live.has(p));
+  for (const pack of unnamed) await getObjectStore().delete(packKey(pack));
+  return unnamed.length;
 }
