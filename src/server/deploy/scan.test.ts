@@ -9,6 +9,7 @@ import {
   maxMatchLength,
   normalizeHost,
   normalizeScript,
+  readingOf,
   readings,
   SCAN_VERSION,
   SCAN_WINDOW,
@@ -323,9 +324,20 @@ describe('scanning sites through the blob store', () => {
 
     const bad = await stored({ 'index.html': `<script>eval(atob("${Buffer.from(String(Math.random())).toString('base64')}"))</script>` });
     for (let i = 0; i < 2; i++) await expect(scanSite(bad.manifest, store)).rejects.toThrow(/obfuscated-eval/);
-    expect(await store.passedScan([bad.manifest['index.html']!.sha256], SCAN_VERSION)).toEqual(new Set());
+    expect(await store.passedScan([bad.manifest['index.html']!.sha256], `${SCAN_VERSION}/${readingOf('index.html')}`)).toEqual(new Set());
     // Other rules (a new version) scan everything again.
     expect(await store.passedScan([manifest['app.js']!.sha256], 'another-version')).toEqual(new Set());
+  });
+
+  it('remembers a pass for the way the file was read: the same bytes under a page name are read again, as a page', async () => {
+    const page = hostileCorpus().find((e) => e.file === 'cred-formaction.html')!.files['cred-formaction.html'];
+    const phishing = `${String(page)}<!-- ${Math.random()} -->`;
+    const asStyles = await stored({ 'index.html': '<h1>hi</h1>', 'theme.css': phishing, 'notes.txt': phishing });
+    await scanSite(asStyles.manifest, asStyles.store);
+    const asPage = await stored({ 'index.html': '<h1>hi</h1>', 'theme.css': phishing, 'login.html': phishing });
+    const counting = countingStore(asPage.store);
+    await expect(scanSite(asPage.manifest, counting)).rejects.toThrow('login.html contains ');
+    expect(counting.read).toEqual([asPage.manifest['login.html']!.sha256]);
   });
 
   it('scans a 12 MB file stored as one blob (no size is skipped) and remembers it once clean', async () => {

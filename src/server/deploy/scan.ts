@@ -21,15 +21,15 @@ import { readAll } from '../storage/object-store';
  * Which rules a blob was scanned under: the rules file and the matching code below (bump the number
  * when the matching code changes). A blob that passed under this version is not read again.
  */
-export const SCAN_VERSION = `3:${createHash('sha256').update(JSON.stringify(rules)).digest('hex').slice(0, 16)}`;
+export const SCAN_VERSION = `4:${createHash('sha256').update(JSON.stringify(rules)).digest('hex').slice(0, 16)}`;
 
 /** Where the scan reads bytes and remembers which blobs passed. */
 export interface ScanStore {
   /** One blob's bytes as a stream (a fresh one each call). */
   open(sha256: string): Promise<Readable>;
-  /** Those of `sha256s` that already passed the scan under `version`. */
-  passedScan(sha256s: string[], version: string): Promise<Set<string>>;
-  markScanned(sha256s: string[], version: string): Promise<void>;
+  /** Those of `sha256s` that already passed the scan under `mark` (the rules' version and the reading). */
+  passedScan(sha256s: string[], mark: string): Promise<Set<string>>;
+  markScanned(sha256s: string[], mark: string): Promise<void>;
 }
 
 export type ScanRule = keyof typeof rules.rules;
@@ -309,6 +309,22 @@ function kindOf(path: string): Kind {
   const type = mime.getType(path) ?? '';
   if (/^(?:image|audio|video)\//.test(type) && type !== 'image/svg+xml') return 'skip';
   return 'script';
+}
+
+/**
+ * Everything a file's name decides about how it is read (see `scanFileText` and `svgFileOf`). A pass
+ * counts only for the same reading: bytes that pass as a stylesheet are read again as a page.
+ */
+export function readingOf(path: string): string {
+  const kind = kindOf(path);
+  const flags = [
+    kind === 'script' && !mime.getType(path) && 'sniffed',
+    JS_EXT.test(path) && 'js',
+    XML_EXT.test(path) && 'xml',
+    /\.svgz?$/i.test(path) && 'svg',
+    /\.s?html?$/i.test(path) && 'html',
+  ];
+  return [kind, ...flags.filter(Boolean)].join('+');
 }
 
 const looksLikeMarkup = (text: string) => /^\s{0,1024}<(?:[!?]|[a-z][\w:-]{0,40}[\s/>])/i.test(text.slice(0, 2048));
@@ -1272,21 +1288,31 @@ const BATCH_BYTES = 16 * 1024 * 1024;
  * time), larger ones through the windows as they stream.
  */
 export async function scanSite(manifest: Manifest, store: ScanStore): Promise<void> {
-  const candidates = Object.entries(manifest).filter(([path]) => kindOf(path) !== 'skip');
-  const passed = await store.passedScan([...new Set(candidates.map(([, e]) => e.sha256))], SCAN_VERSION);
-  const pending = new Map<string, string>();
-  for (const [path, e] of candidates) if (!passed.has(e.sha256) && !pending.has(e.sha256)) pending.set(e.sha256, path);
+  // Each blob under each of the readings its paths give it; a pass is remembered per reading.
+  const byReading = new Map<string, Map<string, string>>();
+  for (const [path, e] of Object.entries(manifest)) {
+    if (kindOf(path) === 'skip') continue;
+    const mark = `${SCAN_VERSION}/${readingOf(path)}`;
+    const shas = byReading.get(mark) ?? new Map<string, string>();
+    if (!shas.has(e.sha256)) shas.set(e.sha256, path);
+    byReading.set(mark, shas);
+  }
+  const pending: [sha: string, path: string, mark: string][] = [];
+  for (const [mark, shas] of byReading) {
+    const passed = await store.passedScan([...shas.keys()], mark);
+    for (const [sha, path] of shas) if (!passed.has(sha)) pending.push([sha, path, mark]);
+  }
   const sizes = new Map(Object.values(manifest).map((e) => [e.sha256, e.size]));
   const whole = (sha: string) => (sizes.get(sha) ?? 0) <= WHOLE_FILE_BYTES;
-  let batch: [string, string][] = [];
+  let batch: typeof pending = [];
   let batchBytes = 0;
   const flush = async () => {
     if (batch.length === 0) return;
     const bytes = new Map<string, Buffer>();
     await forEachConcurrently(
-      batch.filter(([sha]) => whole(sha)),
+      [...new Set(batch.filter(([sha]) => whole(sha)).map(([sha]) => sha))],
       READS,
-      async ([sha]) => void bytes.set(sha, await readAll(await store.open(sha))),
+      async (sha) => void bytes.set(sha, await readAll(await store.open(sha))),
     );
     for (const [sha, path] of batch) {
       const found = bytes.has(sha) ? scanBytes(path, bytes.get(sha)!) : await scanStream(path, () => store.open(sha));
@@ -1296,17 +1322,18 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
           `This site can't be deployed: ${found.path} contains ${found.description} (rule "${found.rule}"). Remove it and deploy again.`,
         );
     }
-    await store.markScanned(
-      batch.map(([sha]) => sha),
-      SCAN_VERSION,
-    );
+    for (const mark of new Set(batch.map(([, , m]) => m)))
+      await store.markScanned(
+        batch.filter(([, , m]) => m === mark).map(([sha]) => sha),
+        mark,
+      );
     batch = [];
     batchBytes = 0;
   };
-  for (const [sha, path] of pending) {
-    const size = whole(sha) ? (sizes.get(sha) ?? 0) : 0;
+  for (const entry of pending) {
+    const size = whole(entry[0]) ? (sizes.get(entry[0]) ?? 0) : 0;
     if (batch.length >= 200 || (batch.length > 0 && batchBytes + size > BATCH_BYTES)) await flush();
-    batch.push([sha, path]);
+    batch.push(entry);
     batchBytes += size;
   }
   await flush();
