@@ -50,3 +50,10 @@ export interface EmulatorPlatform {
 }
 
 export type PlatformFactory = (services: EmulatorServices) => EmulatorPlatform;
+
+/** One emulated platform, as the registry (twins.ts) lists it. */
+export interface EmulatorTwin {
+  create: PlatformFactory;
+  /** Its line of `npm run cloud`'s banner: where its API and its sites are. */
+  banner(cloud: { url: string; port: number; config: CloudConfig }): string;
+}

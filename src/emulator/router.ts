@@ -1,8 +1,10 @@
 // Routes by method and path pattern (`/accounts/:account/workers/scripts/:script`). Parameters are
 // matched on the raw path, one segment each, then percent-decoded: `feature%2Fx` is one segment.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeploymentPlatform } from '@/lib/deployment';
 
-export type FaultTarget = 'cloudflare' | 'amplify' | 's3' | 'netlify' | 'vercel' | 'sites';
+/** A platform's API, the S3-style upload URLs, or the served sites. */
+export type FaultTarget = DeploymentPlatform | 's3' | 'sites';
 
 export interface RequestContext {
   req: IncomingMessage;

@@ -7,13 +7,10 @@ import path from 'node:path';
 import { defaultCloudConfig, type CloudConfig } from './config';
 import { Faults, type FaultSettings, type FiredFault } from './faults';
 import { BodyTooLarge, readBody, sendJson } from './http';
-import type { ApiSurface, EmulatorPlatform, EmulatorServices, PlatformFactory } from './platform';
+import type { ApiSurface, EmulatorPlatform, EmulatorServices } from './platform';
 import type { FaultTarget, RequestContext } from './router';
 import { Stats } from './stats';
-import { createCloudflare } from './cloudflare/api';
-import { createAmplify } from './amplify/api';
-import { createNetlify } from './netlify/api';
-import { createVercel } from './vercel/api';
+import { TWINS } from './twins';
 
 export interface RunningCloud {
   url: string;
@@ -26,7 +23,6 @@ export interface RunningCloud {
 }
 
 const DEFAULT_BODY_LIMIT = 200 * 1024 * 1024;
-const PLATFORMS: PlatformFactory[] = [createCloudflare, createAmplify, createNetlify, createVercel];
 
 export async function startCloud(config: CloudConfig = defaultCloudConfig()): Promise<RunningCloud> {
   const stats = new Stats();
@@ -47,7 +43,7 @@ export async function startCloud(config: CloudConfig = defaultCloudConfig()): Pr
       }, 200);
     },
   };
-  const platforms = PLATFORMS.map((create) => create(services));
+  const platforms = Object.values(TWINS).map((twin) => twin.create(services));
   // Longest prefix first, so "/client/v4" wins over the root.
   const apis = platforms.flatMap((p) => p.apis).sort((a, b) => b.prefix.length - a.prefix.length);
 

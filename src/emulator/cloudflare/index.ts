@@ -1,0 +1,8 @@
+import type { EmulatorTwin } from '../platform';
+import { createCloudflare } from './api';
+
+export const cloudflareTwin: EmulatorTwin = {
+  create: createCloudflare,
+  banner: ({ url, port, config }) =>
+    `Cloudflare API  ${url}/client/v4   sites: http://{script}.${config.cloudflare.accounts[0]!.subdomain}.workers.localhost:${port}/`,
+};
