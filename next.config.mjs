@@ -7,6 +7,10 @@ const nextConfig = {
   // never hydrated. The loopback addresses and the preview origin are this machine too (hostnames,
   // any port; development only, `next start` ignores this).
   allowedDevOrigins: ['127.0.0.1', '[::1]', 'localhost', 'preview.localhost'],
+  // The seed's REST URLs, POST /api/{platform}-deploy, served by one route for every platform.
+  async rewrites() {
+    return [{ source: '/api/:platform-deploy', destination: '/api/deploy/:platform' }];
+  },
 };
 
 export default nextConfig;

@@ -1,7 +1,8 @@
 // The vocabulary of a deployment, shared by the browser and the server.
 
-export const DEPLOYMENT_PLATFORMS = ['cloudflare', 'amplify', 'netlify', 'vercel'] as const;
-export type DeploymentPlatform = (typeof DEPLOYMENT_PLATFORMS)[number];
+import { PLATFORMS, type DeploymentPlatform } from './platforms';
+
+export { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from './platforms';
 
 export const AUTH_MODES = ['user-token', 'platform-managed'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
@@ -57,40 +58,10 @@ export interface DeploymentSummary {
   expiresAt: Date | null;
 }
 
-/**
- * Each platform's steps, in the order its adapter reports them (src/server/platforms/<platform>),
- * with what the deploy modal calls them. `queued` is the deployment's step until a runner takes it.
- */
-export const DEPLOYMENT_STEPS = {
-  cloudflare: [
-    { id: 'queued', label: 'Queued' },
-    { id: 'upload', label: 'Uploading changed files' },
-    { id: 'activate', label: 'Publishing the Worker' },
-    { id: 'workers-dev', label: 'Turning on the URL' },
-  ],
-  amplify: [
-    { id: 'queued', label: 'Queued' },
-    { id: 'app', label: 'Finding the app' },
-    { id: 'branch', label: 'Preparing the branch' },
-    { id: 'jobs', label: 'Checking earlier jobs' },
-    { id: 'zip', label: 'Packing the files' },
-    { id: 'upload', label: 'Uploading' },
-    { id: 'start', label: 'Starting the job' },
-    { id: 'build', label: 'Publishing' },
-  ],
-  netlify: [
-    { id: 'queued', label: 'Queued' },
-    { id: 'site', label: 'Preparing the site' },
-    { id: 'upload', label: 'Uploading changed files' },
-    { id: 'activate', label: 'Publishing the deploy' },
-  ],
-  vercel: [
-    { id: 'queued', label: 'Queued' },
-    { id: 'project', label: 'Preparing the project' },
-    { id: 'upload', label: 'Uploading changed files' },
-    { id: 'activate', label: 'Assigning the production URL' },
-  ],
-} as const satisfies Record<DeploymentPlatform, readonly { id: string; label: string }[]>;
+/** Each platform's steps, in the order its adapter reports them, with what the deploy modal calls them. */
+export const DEPLOYMENT_STEPS = Object.fromEntries(Object.entries(PLATFORMS).map(([id, p]) => [id, p.steps])) as {
+  [P in DeploymentPlatform]: (typeof PLATFORMS)[P]['steps'];
+};
 
 /** A step a platform's adapter reports. */
 export type PlatformStep<P extends DeploymentPlatform = DeploymentPlatform> = (typeof DEPLOYMENT_STEPS)[P][number]['id'];

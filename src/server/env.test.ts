@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseEnv } from './env';
+import { amplifySettings } from './platforms/amplify/settings';
+import { cloudflareSettings } from './platforms/cloudflare/settings';
+import { netlifySettings } from './platforms/netlify/settings';
+import { vercelSettings } from './platforms/vercel/settings';
 
 const strongProduction = {
   NODE_ENV: 'production',
@@ -15,9 +19,10 @@ describe('configuration', () => {
     expect(env.pgliteDataDir).toBe('.data/pglite');
     expect(Object.values(env.sessionPasswords)[0]!.length).toBeGreaterThanOrEqual(32);
     expect(env.encryptionKeys[0]!.key).toHaveLength(32);
-    expect(env.cloudflare.apiBaseUrl).toBe('http://127.0.0.1:8787/client/v4');
-    expect(env.amplify.endpoint).toBe('http://127.0.0.1:8787');
-    expect(env.cloudflare.accountId).toMatch(/^[0-9a-f]{32}$/);
+    const dev = { NODE_ENV: 'development' };
+    expect(cloudflareSettings.parse(dev).apiBaseUrl).toBe('http://127.0.0.1:8787/client/v4');
+    expect(amplifySettings.parse(dev).endpoint).toBe('http://127.0.0.1:8787');
+    expect(cloudflareSettings.parse(dev).accountId).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('stops a production start without SESSION_SECRET, naming the variable', () => {
@@ -68,9 +73,14 @@ describe('configuration', () => {
   it('accepts a strong production configuration and offers no local-cloud credentials there', () => {
     const env = parseEnv(strongProduction);
     expect(env.isProduction).toBe(true);
-    expect(env.cloudflare.apiBaseUrl).toBe('https://api.cloudflare.com/client/v4');
-    expect(env.cloudflare.apiToken).toBeUndefined();
-    expect(env.amplify.accessKeyId).toBeUndefined();
+    expect(cloudflareSettings.parse(strongProduction).apiBaseUrl).toBe('https://api.cloudflare.com/client/v4');
+    expect(cloudflareSettings.parse(strongProduction).apiToken).toBeUndefined();
+    expect(amplifySettings.parse(strongProduction).accessKeyId).toBeUndefined();
+  });
+
+  it('stops on a platform setting that cannot work, naming the variable', () => {
+    expect(() => cloudflareSettings.parse({ CLOUDFLARE_COMPATIBILITY_DATE: 'next tuesday' })).toThrow(/CLOUDFLARE_COMPATIBILITY_DATE is not a date/);
+    expect(() => amplifySettings.parse({ AMPLIFY_REGION: 'mars-1' })).toThrow(/AMPLIFY_REGION is not an AWS region/);
   });
 
   it('reads a session password map for rotation and a key ring whose first key seals', () => {
@@ -85,14 +95,14 @@ describe('configuration', () => {
 
   it('points Netlify and Vercel at the local cloud in development, and reads per-platform quotas', () => {
     const env = parseEnv({ NODE_ENV: 'development', QUOTA_NETLIFY: '12', QUOTA_VERCEL: '0' });
-    expect(env.netlify.apiUrl).toBe('http://127.0.0.1:8787/api/v1');
-    expect(env.vercel.apiUrl).toBe('http://127.0.0.1:8787/vercel');
-    expect(env.netlify.authToken).toBeTruthy();
+    expect(netlifySettings.parse({ NODE_ENV: 'development' }).apiUrl).toBe('http://127.0.0.1:8787/api/v1');
+    expect(vercelSettings.parse({ NODE_ENV: 'development' }).apiUrl).toBe('http://127.0.0.1:8787/vercel');
+    expect(netlifySettings.parse({ NODE_ENV: 'development' }).authToken).toBeTruthy();
     expect(env.platformQuota).toEqual({ netlify: 12, vercel: 0 });
     expect(() => parseEnv({ NODE_ENV: 'development', QUOTA_AMPLIFY: 'lots' })).toThrow(/QUOTA_AMPLIFY is not a whole number/);
     // Production: quick deploy stays off until the operator gives credentials.
-    const prod = parseEnv(strongProduction);
-    expect([prod.netlify.authToken, prod.vercel.token, prod.netlify.apiUrl, prod.vercel.apiUrl]).toEqual([
+    const [netlify, vercel] = [netlifySettings.parse(strongProduction), vercelSettings.parse(strongProduction)];
+    expect([netlify.authToken, vercel.token, netlify.apiUrl, vercel.apiUrl]).toEqual([
       undefined,
       undefined,
       'https://api.netlify.com/api/v1',

@@ -2,9 +2,8 @@
 // default (embedded database, dev secrets, credentials of the local cloud); in production a missing or
 // weak secret stops the server at start with a message that names the variable.
 import { z } from 'zod';
-import { isAmplifyRegion } from '@/lib/aws-regions';
 import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
-import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_CLOUD_PORT, LOCAL_NETLIFY, LOCAL_VERCEL } from '@/lib/local-cloud';
+import { LOCAL_CLOUD_PORT } from '@/lib/local-cloud';
 
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-in-production-0000';
 // 32 bytes, base64. Development only: production refuses it.
@@ -37,29 +36,6 @@ const schema = z.object({
   CLOUD_PORT: optionalString,
   DEPLOY_LEASE_MS: optionalString,
   DEPLOY_SWEEP_MS: optionalString,
-  CLOUDFLARE_API_BASE_URL: optionalString,
-  CLOUDFLARE_API_TOKEN: optionalString,
-  CLOUDFLARE_ACCOUNT_ID: optionalString,
-  CLOUDFLARE_WORKER_NAME: optionalString,
-  CLOUDFLARE_SITE_URL: optionalString,
-  CLOUDFLARE_COMPATIBILITY_DATE: optionalString,
-  AMPLIFY_ACCESS_KEY_ID: optionalString,
-  AMPLIFY_SECRET_ACCESS_KEY: optionalString,
-  AMPLIFY_REGION: optionalString,
-  AMPLIFY_APP_ID: optionalString,
-  AMPLIFY_ENDPOINT: optionalString,
-  AMPLIFY_SITE_URL: optionalString,
-  NETLIFY_API_URL: optionalString,
-  NETLIFY_AUTH_TOKEN: optionalString,
-  NETLIFY_ACCOUNT_SLUG: optionalString,
-  VERCEL_API_URL: optionalString,
-  VERCEL_TOKEN: optionalString,
-  VERCEL_TEAM_ID: optionalString,
-  VERCEL_SITE_URL: optionalString,
-  QUOTA_CLOUDFLARE: optionalString,
-  QUOTA_AMPLIFY: optionalString,
-  QUOTA_NETLIFY: optionalString,
-  QUOTA_VERCEL: optionalString,
   PORT: optionalString,
   PREVIEW_ORIGIN: optionalString,
   STORAGE_QUOTA_BYTES: optionalString,
@@ -95,25 +71,6 @@ export interface Env {
   deployLeaseMs: number;
   /** How often (about: jittered) each Node server sweeps for deployments whose lease lapsed; 0 turns it off. */
   deploySweepMs: number;
-  cloudflare: {
-    apiBaseUrl: string;
-    apiToken?: string;
-    accountId?: string;
-    workerName: string;
-    /** The public URL of a Worker, from `{script}` and `{subdomain}`. */
-    siteUrl: string;
-    /** The compatibility date of new Worker versions; unset means today's UTC date at each deploy. */
-    compatibilityDate?: string;
-  };
-  amplify: {
-    accessKeyId?: string;
-    secretAccessKey?: string;
-    region: string;
-    appId?: string;
-    endpoint?: string;
-    /** The public URL of a branch, from `{branch}` (its displayName), `{appId}` and `{domain}` (the app's default domain). */
-    siteUrl: string;
-  };
   /**
    * Where the editor's live preview is served: an origin of its own (no cookies of the app there), so
    * user HTML never runs under the app's domain. Unset in production: previews are off.
@@ -130,23 +87,9 @@ export interface Env {
   maxSseStreamsPerUser: number;
   /** Live quick-deploy sites allowed per platform, where the environment sets it. */
   platformQuota: Partial<Record<DeploymentPlatform, number>>;
-  netlify: {
-    /** The API base including /api/v1. */
-    apiUrl: string;
-    authToken?: string;
-    /** The team that holds quick-deploy sites; the token's default team when unset. */
-    accountSlug?: string;
-  };
-  vercel: {
-    apiUrl: string;
-    token?: string;
-    teamId?: string;
-    /** The public URL of a production alias, from `{alias}` (the host name the API answers). */
-    siteUrl: string;
-  };
 }
 
-function fail(name: string, problem: string, fix: string): never {
+export function fail(name: string, problem: string, fix: string): never {
   throw new ConfigError(`Configuration error: ${name} ${problem}. ${fix}`);
 }
 
@@ -203,17 +146,6 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
   const cloudPort = Number(v.CLOUD_PORT ?? LOCAL_CLOUD_PORT);
   if (!Number.isInteger(cloudPort) || cloudPort < 1 || cloudPort > 65535) fail('CLOUD_PORT', 'is not a port number', 'Use a number between 1 and 65535.');
-  const localCloud = `http://127.0.0.1:${cloudPort}`;
-  if (
-    v.CLOUDFLARE_COMPATIBILITY_DATE &&
-    !(/^\d{4}-\d{2}-\d{2}$/.test(v.CLOUDFLARE_COMPATIBILITY_DATE) && !Number.isNaN(Date.parse(v.CLOUDFLARE_COMPATIBILITY_DATE)))
-  )
-    fail('CLOUDFLARE_COMPATIBILITY_DATE', 'is not a date', "Use YYYY-MM-DD, e.g. 2026-01-31, or leave it empty for today's date.");
-  if (v.AMPLIFY_REGION && !isAmplifyRegion(v.AMPLIFY_REGION))
-    fail('AMPLIFY_REGION', 'is not an AWS region where Amplify Hosting is available', 'Use one of the regions in src/lib/aws-regions.ts, e.g. us-east-1.');
-  // Platform-managed credentials default to the local cloud outside production, and to nothing in
-  // production (quick deploy is then unavailable rather than pointed at a fake).
-  const dev = <T>(value: T) => (production ? undefined : value);
 
   const whole = (name: string, raw: string | undefined, fallback: number, fix: string) => {
     if (raw === undefined) return fallback;
@@ -250,45 +182,16 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     cloudPort,
     deployLeaseMs: Number(v.DEPLOY_LEASE_MS ?? 30_000) || 30_000,
     deploySweepMs: v.DEPLOY_SWEEP_MS === undefined ? 30_000 : Math.max(0, Number(v.DEPLOY_SWEEP_MS) || 0),
-    cloudflare: {
-      apiBaseUrl: v.CLOUDFLARE_API_BASE_URL ?? (production ? 'https://api.cloudflare.com/client/v4' : `${localCloud}/client/v4`),
-      apiToken: v.CLOUDFLARE_API_TOKEN ?? dev(LOCAL_CLOUDFLARE.platformToken),
-      accountId: v.CLOUDFLARE_ACCOUNT_ID ?? dev(LOCAL_CLOUDFLARE.accountId),
-      workerName: v.CLOUDFLARE_WORKER_NAME ?? 'huskit',
-      siteUrl:
-        v.CLOUDFLARE_SITE_URL ?? (production ? 'https://{script}.{subdomain}.workers.dev' : `http://{script}.{subdomain}.workers.localhost:${cloudPort}`),
-      compatibilityDate: v.CLOUDFLARE_COMPATIBILITY_DATE,
-    },
-    amplify: {
-      accessKeyId: v.AMPLIFY_ACCESS_KEY_ID ?? dev(LOCAL_AWS.platform.accessKeyId),
-      secretAccessKey: v.AMPLIFY_SECRET_ACCESS_KEY ?? dev(LOCAL_AWS.platform.secretAccessKey),
-      region: v.AMPLIFY_REGION ?? LOCAL_AWS.region,
-      appId: v.AMPLIFY_APP_ID ?? dev(LOCAL_AWS.platformAppId),
-      endpoint: v.AMPLIFY_ENDPOINT ?? dev(localCloud),
-      siteUrl: v.AMPLIFY_SITE_URL ?? (production ? 'https://{branch}.{domain}' : `http://{branch}.{appId}.amplifyapp.localhost:${cloudPort}`),
-    },
     platformQuota: Object.fromEntries(
       DEPLOYMENT_PLATFORMS.flatMap((platform) => {
-        const name = `QUOTA_${platform.toUpperCase() as Uppercase<DeploymentPlatform>}` as const;
-        const raw = v[name];
+        const name = `QUOTA_${platform.toUpperCase()}`;
+        const raw = source[name]?.trim() || undefined;
         if (raw === undefined) return [];
         const n = Number(raw);
         if (!Number.isInteger(n) || n < 0) fail(name, 'is not a whole number', 'Use the number of live quick-deploy sites allowed, e.g. 80.');
         return [[platform, n]];
       }),
     ),
-    netlify: {
-      apiUrl: (v.NETLIFY_API_URL ?? (production ? 'https://api.netlify.com/api/v1' : `${localCloud}/api/v1`)).replace(/\/+$/, ''),
-      authToken: v.NETLIFY_AUTH_TOKEN ?? dev(LOCAL_NETLIFY.platformToken),
-      accountSlug: v.NETLIFY_ACCOUNT_SLUG ?? dev(LOCAL_NETLIFY.platformAccountSlug),
-    },
-    vercel: {
-      apiUrl: (v.VERCEL_API_URL ?? (production ? 'https://api.vercel.com' : `${localCloud}/vercel`)).replace(/\/+$/, ''),
-      token: v.VERCEL_TOKEN ?? dev(LOCAL_VERCEL.platformToken),
-      teamId: v.VERCEL_TEAM_ID ?? dev(LOCAL_VERCEL.platformTeamId),
-      // The local cloud answers aliases with their port (name.vercel.localhost:8787), served over http.
-      siteUrl: v.VERCEL_SITE_URL ?? (production ? 'https://{alias}' : 'http://{alias}'),
-    },
   };
 }
 

@@ -5,9 +5,12 @@
 import { ConfigError, getEnv } from './env';
 import { getDb } from './db/client';
 import { startSweeper } from './deploy/background';
+import { SERVER_PLATFORMS } from './platforms/registry';
 
 export async function startServer(): Promise<void> {
   try {
+    getEnv();
+    for (const platform of Object.values(SERVER_PLATFORMS)) platform.settings();
     if (!getEnv().isProduction) await getDb();
     startSweeper();
   } catch (err) {

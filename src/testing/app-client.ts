@@ -5,10 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { POST as signUpRoute } from '@/app/api/auth/sign-up/route';
 import { POST as postBlobs } from '@/app/api/blobs/route';
 import { PUT as putBlob } from '@/app/api/blobs/[sha256]/route';
-import { POST as amplifyDeploy } from '@/app/api/amplify-deploy/route';
-import { POST as cloudflareDeploy } from '@/app/api/cloudflare-deploy/route';
-import { POST as netlifyDeploy } from '@/app/api/netlify-deploy/route';
-import { POST as vercelDeploy } from '@/app/api/vercel-deploy/route';
+import { POST as platformDeploy } from '@/app/api/deploy/[platform]/route';
 import type { DeployCalls } from '@/lib/deploy-client';
 import type { DeploymentPlatform } from '@/lib/deployment';
 import { uploadMissing, type HashedFile } from '@/lib/upload';
@@ -19,13 +16,6 @@ import { deployments } from '@/server/db/schema';
 import { uniqueEmail } from './db';
 import { APP_ORIGIN, jsonRequest, sessionCookieFrom } from './http';
 import { trpcOverHttp, type TrpcHttpClient } from './trpc-http';
-
-const DEPLOY_ROUTES: Record<DeploymentPlatform, (r: Request) => Promise<Response>> = {
-  amplify: amplifyDeploy,
-  cloudflare: cloudflareDeploy,
-  netlify: netlifyDeploy,
-  vercel: vercelDeploy,
-};
 
 export interface AppCaller {
   userId: string;
@@ -62,12 +52,13 @@ export async function deploymentCount(db: Db, userId: string): Promise<number> {
 
 /** `POST /api/{platform}-deploy` with the files inline, as an integrator sends it. */
 export function restDeploy(caller: AppCaller, platform: DeploymentPlatform, body: Record<string, unknown>): Promise<Response> {
-  return DEPLOY_ROUTES[platform](
+  return platformDeploy(
     new Request(`${APP_ORIGIN}/api/${platform}-deploy`, {
       method: 'POST',
       headers: { authorization: `Bearer ${caller.key}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     }),
+    { params: Promise.resolve({ platform }) },
   );
 }
 

@@ -1,7 +1,7 @@
 // Deployments per day (UTC) as a small inline SVG bar chart, with its summary in words and the
 // numbers as a table under a disclosure (what a screen reader reads instead of the bars).
 import type { DeploymentPlatform } from '@/lib/deployment';
-import { PLATFORM_LABELS } from '@/components/ui/platform-mark';
+import { platformInfo } from '@/lib/platforms';
 import { shortDay } from './format';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -36,7 +36,7 @@ export function dailyTotals(rows: DayRow[], days: number, now: Date): Day[] {
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function breakdown(d: Day): string {
-  const parts = Object.entries(d.byPlatform).map(([p, n]) => `${PLATFORM_LABELS[p as DeploymentPlatform]} ${n}`);
+  const parts = Object.entries(d.byPlatform).map(([p, n]) => `${platformInfo(p as DeploymentPlatform).label} ${n}`);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
@@ -109,7 +109,7 @@ export function DeploymentsChart({ rows, days, now }: { rows: DayRow[]; days: nu
                 </th>
                 {platforms.map((p) => (
                   <th key={p} scope="col" className="py-1 pr-4 font-medium">
-                    {PLATFORM_LABELS[p]}
+                    {platformInfo(p).label}
                   </th>
                 ))}
               </tr>

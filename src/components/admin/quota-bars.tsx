@@ -1,7 +1,8 @@
 // Live quick-deploy sites per platform against the shared infrastructure's limit: a bar (amber from
 // 80 %, red at the limit) and the same numbers as words.
 import type { DeploymentPlatform } from '@/lib/deployment';
-import { PlatformMark, PLATFORM_LABELS } from '@/components/ui/platform-mark';
+import { platformInfo } from '@/lib/platforms';
+import { PlatformMark } from '@/components/ui/platform-mark';
 
 export interface QuotaRow {
   platform: DeploymentPlatform;
@@ -47,7 +48,7 @@ export function QuotaBars({ quota }: { quota: QuotaRow[] }) {
               aria-valuemin={0}
               aria-valuemax={max}
               aria-valuenow={Math.min(used, max)}
-              aria-valuetext={`${used} of ${max} live ${PLATFORM_LABELS[platform]} sites (${percent} %)`}
+              aria-valuetext={`${used} of ${max} live ${platformInfo(platform).label} sites (${percent} %)`}
               className="mt-2 h-2.5 overflow-hidden rounded-full bg-neutral-200 dark:bg-neutral-800"
             >
               <div className={`h-full rounded-full ${BAR[l]}`} style={{ width: `${Math.min(100, percent)}%` }} />

@@ -6,8 +6,9 @@ import Link from 'next/link';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { DEPLOYMENT_STEPS, stepProgress, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
+import { platformInfo } from '@/lib/platforms';
 import { useTRPC } from '@/trpc/react';
-import { PLATFORM_LABELS, PlatformMark } from '@/components/ui/platform-mark';
+import { PlatformMark } from '@/components/ui/platform-mark';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { useDeploymentEvents } from './use-deployment-events';
 
@@ -126,7 +127,7 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
               >
                 <input type="radio" name="mode" checked={mode === 'user-token'} disabled={!connected} onChange={() => setMode('user-token')} />
                 <span>
-                  <span className="block font-medium">Deploy to your {PLATFORM_LABELS[platform]} account</span>
+                  <span className="block font-medium">Deploy to your {platformInfo(platform).label} account</span>
                   <span className="block text-sm text-neutral-500">
                     {connected ? (
                       'Your own account: the site stays as long as you keep it.'

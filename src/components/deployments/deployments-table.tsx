@@ -5,10 +5,11 @@ import Link from 'next/link';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { DEPLOYMENT_PLATFORMS, DEPLOYMENT_STATUSES, type DeploymentPlatform, type DeploymentStatus, type DeploymentSummary } from '@/lib/deployment';
+import { platformInfo } from '@/lib/platforms';
 import { formatBytes } from '@/lib/site-files';
 import { useTRPC } from '@/trpc/react';
 import { EmptyState } from '@/components/ui/empty-state';
-import { PLATFORM_LABELS, PlatformMark } from '@/components/ui/platform-mark';
+import { PlatformMark } from '@/components/ui/platform-mark';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { useDeploymentEvents } from '@/components/deploy/use-deployment-events';
 
@@ -56,7 +57,7 @@ export function DeploymentsTable() {
             <option value="">All</option>
             {DEPLOYMENT_PLATFORMS.map((p) => (
               <option key={p} value={p}>
-                {PLATFORM_LABELS[p]}
+                {platformInfo(p).label}
               </option>
             ))}
           </select>

@@ -3,56 +3,10 @@
 // when it last passed a check, and the three things a person can do with it.
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
-import { amplifyRegionLabel } from '@/lib/aws-regions';
-import { PLATFORM_LABELS } from '@/components/ui/platform-mark';
+import { platformInfo } from '@/lib/platforms';
 import { useTRPC } from '@/trpc/react';
 import type { Connection } from './connection-form';
 import { RelativeTime } from './fields';
-
-function facts(connection: Connection): { label: string; value: React.ReactNode; mono?: boolean }[] {
-  const f = connection.accountFacts;
-  if (connection.platform === 'cloudflare') {
-    return [
-      { label: 'Account', value: f.accountName ?? '—' },
-      { label: 'Account ID', value: f.accountId ?? '—', mono: true },
-      { label: 'workers.dev subdomain', value: f.subdomain ? `${f.subdomain}.workers.dev` : '—', mono: true },
-      { label: 'API token', value: connection.secretHint, mono: true },
-    ];
-  }
-  if (connection.platform === 'netlify') {
-    return [
-      { label: 'Account', value: f.accountName ?? f.email ?? '—' },
-      { label: 'Team', value: f.accountSlug ?? '—', mono: true },
-      { label: 'Token', value: connection.secretHint, mono: true },
-    ];
-  }
-  if (connection.platform === 'vercel') {
-    return [
-      { label: 'User', value: f.username ?? f.email ?? '—' },
-      { label: 'Team', value: f.teamName ? `${f.teamName}${f.teamId ? ` · ${f.teamId}` : ''}` : 'Personal account' },
-      { label: 'Token', value: connection.secretHint, mono: true },
-    ];
-  }
-  const region = f.region ? `${f.regionName ?? amplifyRegionLabel(f.region)} · ${f.region}` : '—';
-  const app = f.appId
-    ? `${f.appName ? `${f.appName} · ` : ''}${f.appId}`
-    : `None yet: one is created for your first site${f.apps ? ` (${f.apps} ${f.apps === '1' ? 'app' : 'apps'} in this region now)` : ''}`;
-  return [
-    { label: 'Region', value: region },
-    { label: 'Amplify app', value: app },
-    { label: 'Access key', value: connection.secretHint, mono: true },
-  ];
-}
-
-/** How a person recognises the account in a confirmation. */
-function accountName(connection: Connection): string {
-  const f = connection.accountFacts;
-  if (connection.platform === 'cloudflare') return f.accountName ? `the Cloudflare account “${f.accountName}”` : 'this Cloudflare account';
-  if (connection.platform === 'netlify') return f.accountName ? `the Netlify account “${f.accountName}”` : 'this Netlify account';
-  if (connection.platform === 'vercel')
-    return f.teamName ? `the Vercel team “${f.teamName}”` : f.username ? `the Vercel account “${f.username}”` : 'this Vercel account';
-  return `the AWS access key ${connection.secretHint}${f.region ? ` (${f.region})` : ''}`;
-}
 
 export function ConnectionCard({
   connection,
@@ -72,7 +26,8 @@ export function ConnectionCard({
   const trpc = useTRPC();
   const base = useId();
   const platform = connection.platform;
-  const label = PLATFORM_LABELS[platform];
+  const info = platformInfo(platform);
+  const label = info.label;
   const [confirming, setConfirming] = useState(false);
   const [tested, setTested] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -129,7 +84,7 @@ export function ConnectionCard({
       <p className="mt-1 text-sm text-neutral-600 dark:text-neutral-400">Deploys to “your own account” go here. Sites on your account do not expire.</p>
 
       <dl className="mt-4 grid gap-x-6 gap-y-3 text-sm sm:grid-cols-[max-content_minmax(0,1fr)]">
-        {facts(connection).map((fact) => (
+        {info.accountRows(connection).map((fact) => (
           <div key={fact.label} className="contents">
             <dt className="text-neutral-500">{fact.label}</dt>
             <dd className={`break-all ${fact.mono ? 'font-mono text-[13px]' : ''}`}>{fact.value}</dd>
@@ -191,8 +146,8 @@ export function ConnectionCard({
           className="mt-4 rounded-md border border-red-300 bg-red-50 p-4 text-sm dark:border-red-900 dark:bg-red-950"
         >
           <p id={`${base}-confirm`} className="text-red-900 dark:text-red-100">
-            Disconnect {accountName(connection)}? Huskit deletes the stored {platform === 'cloudflare' ? `API token ${connection.secretHint}` : 'access keys'}{' '}
-            and can no longer deploy there. Sites already on that account stay online.
+            Disconnect {info.accountName(connection)}? Huskit deletes the stored {info.secretName} {connection.secretHint} and can no longer deploy there. Sites
+            already on that account stay online.
           </p>
           <div className="mt-3 flex flex-wrap gap-3">
             <button

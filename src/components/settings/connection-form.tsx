@@ -5,72 +5,15 @@
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import { z } from 'zod';
-import { AMPLIFY_REGIONS } from '@/lib/aws-regions';
 import { connectionInput } from '@/lib/connections';
-import type { DeploymentPlatform } from '@/lib/deployment';
-import { PLATFORM_LABELS } from '@/components/ui/platform-mark';
+import { platformInfo, type DeploymentPlatform } from '@/lib/platforms';
 import { useTRPC, type RouterOutputs } from '@/trpc/react';
 import { SelectField, TextField } from './fields';
 
 export type Connection = RouterOutputs['connections']['list'][number];
 
-interface FieldSpec {
-  name: string;
-  label: string;
-  hint?: string;
-  secret?: boolean;
-  mono?: boolean;
-  optional?: boolean;
-  placeholder?: string;
-  options?: readonly { value: string; label: string }[];
-  /** Shown only when this holds for the form's values (a field another one calls for). */
-  when?: (values: Record<string, string>) => boolean;
-}
-
-const FIELDS: Record<DeploymentPlatform, FieldSpec[]> = {
-  cloudflare: [
-    { name: 'apiToken', label: 'API token', secret: true, hint: 'A custom token with Workers Scripts: Edit and Account Settings: Read.' },
-    {
-      name: 'accountId',
-      label: 'Account ID',
-      mono: true,
-      placeholder: '32 hexadecimal characters',
-      hint: 'On the Workers & Pages overview, right-hand column.',
-    },
-  ],
-  amplify: [
-    { name: 'accessKeyId', label: 'Access key ID', mono: true, placeholder: 'AKIA…' },
-    { name: 'secretAccessKey', label: 'Secret access key', secret: true },
-    {
-      name: 'sessionToken',
-      label: 'Session token',
-      secret: true,
-      hint: 'Temporary keys (starting with ASIA) come with a session token: paste it too. It stops working when the keys expire.',
-      when: (v) => (v.accessKeyId ?? '').trim().startsWith('ASIA'),
-    },
-    { name: 'region', label: 'Region', options: AMPLIFY_REGIONS.map((r) => ({ value: r.id, label: `${r.label} · ${r.id}` })) },
-    {
-      name: 'appId',
-      label: 'App ID',
-      mono: true,
-      optional: true,
-      placeholder: 'd1a2b3c4d5e6f7',
-      hint: 'Leave empty and Huskit creates an app for your sites.',
-    },
-  ],
-  netlify: [{ name: 'token', label: 'Personal access token', secret: true, hint: 'User settings → Applications → Personal access tokens.' }],
-  vercel: [
-    { name: 'token', label: 'Token', secret: true, hint: 'Account settings → Tokens, scoped to the team the sites go to.' },
-    { name: 'teamId', label: 'Team ID', mono: true, optional: true, placeholder: 'team_…', hint: 'Leave empty to deploy to your personal account.' },
-  ],
-};
-
-const EMPTY: Record<DeploymentPlatform, Record<string, string>> = {
-  cloudflare: { apiToken: '', accountId: '' },
-  amplify: { accessKeyId: '', secretAccessKey: '', sessionToken: '', region: 'us-east-1', appId: '' },
-  netlify: { token: '' },
-  vercel: { token: '', teamId: '' },
-};
+/** The form of a platform, empty: each field at its initial value. */
+const empty = (platform: DeploymentPlatform) => Object.fromEntries(platformInfo(platform).fields.map((f) => [f.name, f.initial ?? '']));
 
 export function ConnectionForm({
   platform,
@@ -88,8 +31,8 @@ export function ConnectionForm({
 }) {
   const trpc = useTRPC();
   const base = useId();
-  const label = PLATFORM_LABELS[platform];
-  const [values, setValues] = useState<Record<string, string>>(EMPTY[platform]);
+  const { label, fields } = platformInfo(platform);
+  const [values, setValues] = useState<Record<string, string>>(() => empty(platform));
   const [clientErrors, setClientErrors] = useState<Record<string, string[] | undefined> | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -101,7 +44,7 @@ export function ConnectionForm({
       // The variables hold the secret: do not keep the finished mutation around.
       gcTime: 0,
       onSuccess: (connection) => {
-        setValues(EMPTY[platform]);
+        setValues(empty(platform));
         setClientErrors(null);
         save.reset();
         onConnected(connection);
@@ -117,13 +60,13 @@ export function ConnectionForm({
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
     // A field not shown (a session token for a long-term key) is not sent.
-    const shown = Object.fromEntries(Object.entries(values).filter(([name]) => FIELDS[platform].find((f) => f.name === name)?.when?.(values) ?? true));
+    const shown = Object.fromEntries(Object.entries(values).filter(([name]) => fields.find((f) => f.name === name)?.when?.(values) ?? true));
     const parsed = connectionInput.safeParse({ platform, ...shown });
     if (!parsed.success) {
       const errors = z.flattenError(parsed.error).fieldErrors as Record<string, string[] | undefined>;
       setClientErrors(errors);
       save.reset();
-      const first = FIELDS[platform].find((f) => errors[f.name]?.length);
+      const first = fields.find((f) => errors[f.name]?.length);
       if (first) document.getElementById(`${base}-${first.name}`)?.focus();
       return;
     }
@@ -150,7 +93,7 @@ export function ConnectionForm({
         </p>
       </div>
 
-      {FIELDS[platform]
+      {fields
         .filter((field) => !field.when || field.when(values))
         .map((field) => {
           const id = `${base}-${field.name}`;

@@ -3,28 +3,12 @@
 // others the form to connect one, each beside short help on which credentials to make.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
-import { PlatformMark, PLATFORM_LABELS } from '@/components/ui/platform-mark';
+import { DEPLOYMENT_PLATFORMS, platformInfo, type DeploymentPlatform } from '@/lib/platforms';
+import { PlatformMark } from '@/components/ui/platform-mark';
 import { useTRPC } from '@/trpc/react';
 import { ConnectionCard } from './connection-card';
 import { ConnectionForm, type Connection } from './connection-form';
-import { AmplifyHelp, CloudflareHelp, NetlifyHelp, VercelHelp } from './platform-help';
 import { Tabs } from './platform-tabs';
-
-const HELP: Record<DeploymentPlatform, React.ComponentType> = {
-  cloudflare: CloudflareHelp,
-  amplify: AmplifyHelp,
-  netlify: NetlifyHelp,
-  vercel: VercelHelp,
-};
-
-/** What the screen reader hears once an account is connected. */
-function connectedMessage(platform: DeploymentPlatform, f: Record<string, string>): string {
-  if (platform === 'cloudflare') return `Connected to the Cloudflare account ${f.accountName ?? ''}.`;
-  if (platform === 'amplify') return `Connected to AWS Amplify in ${f.regionName ?? f.region ?? 'your region'}.`;
-  if (platform === 'netlify') return `Connected to the Netlify account ${f.accountName ?? f.email ?? ''}.`;
-  return `Connected to Vercel${f.teamName ? ` (team ${f.teamName})` : f.username ? ` as ${f.username}` : ''}.`;
-}
 
 export function PlatformConnections({ initialPlatform = 'cloudflare' }: { initialPlatform?: DeploymentPlatform }) {
   const trpc = useTRPC();
@@ -114,7 +98,7 @@ function ConnectablePanel({
   const [replacing, setReplacing] = useState(false);
   // Where focus goes after the view changes under it (connect, replace, disconnect).
   const [moved, setMoved] = useState(false);
-  const label = PLATFORM_LABELS[platform];
+  const label = platformInfo(platform).label;
 
   const upsert = (updated: Connection) => setConnections((current) => [...current.filter((c) => c.platform !== updated.platform), updated]);
 
@@ -179,13 +163,13 @@ function ConnectablePanel({
           upsert(saved);
           setReplacing(false);
           setMoved(true);
-          announce(connectedMessage(platform, saved.accountFacts));
+          announce(platformInfo(platform).connectedMessage(saved.accountFacts));
         }}
       />
     );
   }
 
-  const Help = HELP[platform];
+  const Help = platformInfo(platform).help;
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_24rem]">
       <div>{body}</div>

@@ -8,7 +8,7 @@ import type { ApiKeyScope } from '@/lib/api-key-scopes';
 import { POST as signUpRoute } from '@/app/api/auth/sign-up/route';
 import { POST as postBlobs } from '@/app/api/blobs/route';
 import { PUT as putBlob } from '@/app/api/blobs/[sha256]/route';
-import { POST as cloudflareDeploy } from '@/app/api/cloudflare-deploy/route';
+import { POST as platformDeploy } from '@/app/api/deploy/[platform]/route';
 import { GET as deployStatus } from '@/app/api/deploy-status/route';
 import { GET as deploymentEvents } from '@/app/api/deployments/[id]/events/route';
 import { GET as meRoute } from '@/app/api/me/route';
@@ -23,6 +23,8 @@ import { APP_ORIGIN, jsonRequest, sessionCookieFrom } from '@/testing/http';
 import { answerOf, trpcOverHttp } from '@/testing/trpc-http';
 import { appRouter } from './root';
 import { configureLimits } from '@/server/deploy/policy';
+
+const cloudflareDeploy = (request: Request) => platformDeploy(request, { params: Promise.resolve({ platform: 'cloudflare' }) });
 
 const getDb = useTestDb();
 // The shared test database keeps live quick deploys of other files (and earlier runs): the shared

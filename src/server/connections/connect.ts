@@ -2,6 +2,7 @@
 // then sealed into the vault; what the browser gets back is account facts and a masked hint.
 import { and, eq } from 'drizzle-orm';
 import type { DeploymentPlatform } from '@/lib/deployment';
+import { platformInfo } from '@/lib/platforms';
 import { recordAudit } from '../audit';
 import type { Db } from '../db/client';
 import { connections } from '../db/schema';
@@ -9,9 +10,6 @@ import { adapterFor } from '../deploy/adapters';
 import { AppError, notFound } from '../errors';
 import { PlatformError } from '../platforms/http';
 import { readConnectionCredentials, saveConnection, type ConnectionSummary } from './store';
-
-/** The field whose last characters identify the credential in the masked hint. */
-const HINT_FIELD: Partial<Record<DeploymentPlatform, string>> = { cloudflare: 'apiToken', amplify: 'accessKeyId', netlify: 'token', vercel: 'token' };
 
 async function verified(platform: DeploymentPlatform, credentials: Record<string, string>): Promise<Record<string, string>> {
   const adapter = adapterFor(platform);
@@ -31,7 +29,7 @@ async function verified(platform: DeploymentPlatform, credentials: Record<string
 
 export async function connectPlatform(db: Db, userId: string, platform: DeploymentPlatform, credentials: Record<string, string>): Promise<ConnectionSummary> {
   const accountFacts = await verified(platform, credentials);
-  const summary = await saveConnection(db, { userId, platform, credentials, hintOf: credentials[HINT_FIELD[platform] ?? ''] ?? '', accountFacts });
+  const summary = await saveConnection(db, { userId, platform, credentials, hintOf: credentials[platformInfo(platform).hintField] ?? '', accountFacts });
   await recordAudit(db, { userId, action: 'connection.save', platform, targetId: summary.id });
   return summary;
 }

@@ -19,6 +19,7 @@ import { runCleanup } from './cleanup';
 import { decodeInlineFiles } from './files';
 import { configureLimits } from './policy';
 import { keepProposedManifest } from './proposed-manifests';
+import { cloudflareSettings } from '../platforms/cloudflare/settings';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
@@ -127,7 +128,7 @@ describe('expiry', () => {
 describe('orphans, stuck deployments and blobs', () => {
   it('removes an orphan Worker with the prefix, never a Worker without it', async () => {
     const db = await getDb();
-    const prefix = getEnv().cloudflare.workerName;
+    const prefix = cloudflareSettings().workerName;
     // Workers made directly on the platform: one looks like ours (a crash before it was recorded), one is not ours.
     const other = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'owned' } });
     for (const name of [`${prefix}-0123456789ab`, 'someone-elses-worker']) {

@@ -19,7 +19,7 @@ import { claimLease, driveDeployment } from './runner';
 import { createDeployment } from './service';
 import { storeInlineFiles } from './files';
 import { rollback } from './manage';
-import { getEnv, parseEnv } from '@/server/env';
+import { cloudflareSettings } from '../platforms/cloudflare/settings';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
@@ -195,7 +195,7 @@ describe('as the real platform behaves', () => {
     expect(await cfApi(`/workers/scripts/${row.externalId}/subdomain`)).toEqual({ enabled: true, previews_enabled: false });
     expect((await versionsOf(row.externalId!))[0]!.resources.script_runtime.compatibility_date).toBe(todayUtc());
 
-    const env = getEnv().cloudflare;
+    const env = cloudflareSettings();
     env.compatibilityDate = '2025-06-01';
     try {
       await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>dated ${chatId}</p>` } });
@@ -203,8 +203,8 @@ describe('as the real platform behaves', () => {
       env.compatibilityDate = undefined;
     }
     expect((await versionsOf(row.externalId!))[0]!.resources.script_runtime.compatibility_date).toBe('2025-06-01');
-    expect(parseEnv({ CLOUDFLARE_COMPATIBILITY_DATE: '2026-02-03' }).cloudflare.compatibilityDate).toBe('2026-02-03');
-    expect(() => parseEnv({ CLOUDFLARE_COMPATIBILITY_DATE: 'next tuesday' })).toThrow(/CLOUDFLARE_COMPATIBILITY_DATE/);
+    expect(cloudflareSettings.parse({ CLOUDFLARE_COMPATIBILITY_DATE: '2026-02-03' }).compatibilityDate).toBe('2026-02-03');
+    expect(() => cloudflareSettings.parse({ CLOUDFLARE_COMPATIBILITY_DATE: 'next tuesday' })).toThrow(/CLOUDFLARE_COMPATIBILITY_DATE/);
   });
 
   it('a file .assetsignore matches is neither uploaded nor served, nor is .assetsignore itself', async () => {

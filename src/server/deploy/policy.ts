@@ -3,6 +3,7 @@
 // exact when many requests arrive at once.
 import { and, count, eq, gt, gte, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
+import { PLATFORMS } from '@/lib/platforms';
 import type { Db, Tx } from '../db/client';
 import { auditLog, deployments, sites } from '../db/schema';
 import { getEnv } from '../env';
@@ -20,7 +21,7 @@ export const DEFAULT_LIMITS: PolicyLimits = {
   platformManagedPerHour: 5,
   platformManagedPerDay: 20,
   userTokenPerHour: 20,
-  platformQuota: { cloudflare: 80, amplify: 40, netlify: 80, vercel: 80 },
+  platformQuota: Object.fromEntries(Object.values(PLATFORMS).flatMap((p) => (p.quickDeploy ? [[p.id, p.quickDeploy.defaultQuota]] : []))),
 };
 
 let configured: PolicyLimits | undefined;

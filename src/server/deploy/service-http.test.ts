@@ -6,7 +6,7 @@ import '@/testing/isolated-db';
 import { useLocalCloud } from '@/testing/local-cloud';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
-import { POST as cloudflareDeploy } from '@/app/api/cloudflare-deploy/route';
+import { POST as platformDeploy } from '@/app/api/deploy/[platform]/route';
 import { GET as deployStatus } from '@/app/api/deploy-status/route';
 import { GET as deploymentEvents } from '@/app/api/deployments/[id]/events/route';
 import { signUp, type SessionUser } from '@/server/auth/accounts';
@@ -19,6 +19,8 @@ import { APP_ORIGIN } from '@/testing/http';
 import { readSse, type SseEvent } from '@/testing/sse';
 import { configureLimits, currentLimits, DEFAULT_LIMITS } from './policy';
 import { configureRunner } from './runner';
+
+const cloudflareDeploy = (request: Request) => platformDeploy(request, { params: Promise.resolve({ platform: 'cloudflare' }) });
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();

@@ -5,6 +5,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { CreateByIdRequest, NegotiateAnswer, NegotiateRequest } from '@/lib/deploy-client';
 import { AUTH_MODES, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
+import { platformInfo } from '@/lib/platforms';
 import { manifestHash } from '@/lib/manifest';
 import type { Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
@@ -39,18 +40,21 @@ export interface CreateDeploymentInput {
   pending?: PendingBlobs;
 }
 
-const PLATFORM_NAMES: Record<DeploymentPlatform, string> = { cloudflare: 'Cloudflare', amplify: 'AWS Amplify', netlify: 'Netlify', vercel: 'Vercel' };
-
 export async function createDeployment(db: Db, input: CreateDeploymentInput, now = new Date()): Promise<{ deploymentId: string; siteId: string }> {
   const adapter = adapterFor(input.platform);
   const declared = validateManifest(input.manifest, input.platform);
   const blobs = input.pending ?? new BlobStore(db);
   // Sizes and limits from what was stored, never from what the client declared.
   await assertStoredAsDeclared(blobs, input.userId, declared);
+  if (input.authMode === 'platform-managed' && !platformInfo(input.platform).quickDeploy)
+    throw new AppError(
+      'BAD_REQUEST',
+      `${platformInfo(input.platform).label} has no quick deploy: sites go to your own account. Connect it in Settings, then deploy.`,
+    ).withAction('use-own-account');
   if (input.authMode === 'platform-managed' && !adapter.platformCredentials())
     throw new AppError(
       'BAD_REQUEST',
-      `Quick deploy to ${PLATFORM_NAMES[input.platform]} is not configured on this server. Deploy to your own account instead.`,
+      `Quick deploy to ${platformInfo(input.platform).label} is not configured on this server. Deploy to your own account instead.`,
     ).withAction('use-own-account');
   if (input.authMode === 'user-token') {
     const [connection] = await db
@@ -60,7 +64,7 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, now
     if (!connection)
       throw new AppError(
         'UNAUTHORIZED',
-        `Please connect your account first: add your ${PLATFORM_NAMES[input.platform]} account in Settings, then deploy.`,
+        `Please connect your account first: add your ${platformInfo(input.platform).label} account in Settings, then deploy.`,
       ).withAction('settings');
   }
   // Refused early (cheap) before the scan reads any bytes; checked again, exactly, when inserting.

@@ -7,11 +7,9 @@
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import type { Manifest } from '@/lib/site-files';
 import type { ServerSideFile, StaticFilesRules } from '../platforms/adapter';
-import { amplifyStaticFiles } from '../platforms/amplify/static-files';
-import { cloudflareStaticFiles } from '../platforms/cloudflare/static-files';
-import { netlifyStaticFiles } from '../platforms/netlify/static-files';
+import { platformInfo } from '@/lib/platforms';
+import { SERVER_PLATFORMS } from '../platforms/registry';
 import { offSiteProblem, offSiteRules } from '../platforms/routing-files';
-import { vercelStaticFiles } from '../platforms/vercel/static-files';
 import { AppError } from '../errors';
 
 export interface StaticOnlyInput {
@@ -30,19 +28,12 @@ export interface StaticOnlyResult {
   notes: string[];
 }
 
-const RULES: Record<DeploymentPlatform, StaticFilesRules> = {
-  cloudflare: cloudflareStaticFiles,
-  amplify: amplifyStaticFiles,
-  netlify: netlifyStaticFiles,
-  vercel: vercelStaticFiles,
-};
-const NAMES: Record<DeploymentPlatform, string> = { cloudflare: 'Cloudflare', amplify: 'AWS Amplify', netlify: 'Netlify', vercel: 'Vercel' };
 /** Problems named in one refusal, and lines of the log given to such files. */
 const MAX_LISTED = 5;
 const MAX_NOTES = 30;
 
 export async function checkStaticOnly(input: StaticOnlyInput): Promise<StaticOnlyResult> {
-  const rules = RULES[input.platform];
+  const rules: StaticFilesRules = SERVER_PLATFORMS[input.platform].staticFiles;
   const dropped = rules.dropIgnored ? await rules.dropIgnored(input.manifest, input.readText) : { manifest: input.manifest, notes: [] };
   const { manifest } = dropped;
   const found = [...(await rules.serverSideFiles(manifest, input.readText))];
@@ -76,6 +67,6 @@ function refusal(platform: DeploymentPlatform, refused: ServerSideFile[]): AppEr
   const them = refused.length === 1 ? 'it' : 'them';
   return new AppError(
     'BAD_REQUEST',
-    `Quick deploys take static files only, and this site has server code, platform configuration or rules that leave the site: ${listed.join('; ')}${more}. Remove ${them}, or deploy to your own ${NAMES[platform]} account (connect it in Settings).`,
+    `Quick deploys take static files only, and this site has server code, platform configuration or rules that leave the site: ${listed.join('; ')}${more}. Remove ${them}, or deploy to your own ${platformInfo(platform).label} account (connect it in Settings).`,
   ).withAction('fix-files');
 }

@@ -92,3 +92,17 @@ export interface PlatformAdapter<Credentials = unknown> {
   /** Stops platform work a deployment left running when it is given up (an unfinished Amplify job). */
   abandon(credentials: Credentials, checkpoint: Record<string, unknown>): Promise<void>;
 }
+
+/** A platform as the server's registry (registry.ts) lists it. */
+export interface ServerPlatform {
+  // The engine treats credentials as opaque: each adapter parses its own.
+  adapter: PlatformAdapter<never>;
+  staticFiles: StaticFilesRules;
+  /** Its slice of the configuration, parsed once (a bad value stops the server at start). */
+  settings(): unknown;
+}
+
+/** A platform's server half, its adapter typed by its own credentials (the registry holds them opaque). */
+export function serverPlatform<Credentials>(parts: Omit<ServerPlatform, 'adapter'> & { adapter: PlatformAdapter<Credentials> }): ServerPlatform {
+  return parts as unknown as ServerPlatform;
+}

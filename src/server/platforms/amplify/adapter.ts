@@ -11,7 +11,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
-import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
@@ -30,6 +29,7 @@ import {
 } from './client';
 import { amplifyRedirectRules } from './site-rules';
 import { readAll } from '../../storage/object-store';
+import { amplifySettings } from './settings';
 
 export type { AmplifyCredentials } from './client';
 
@@ -47,7 +47,7 @@ const polling = pollingOfJobs.current;
 /** Changes how jobs are polled in this process (tests shorten the interval). */
 export const configureAmplifyPolling = pollingOfJobs.configure;
 
-const client = (credentials: AmplifyCredentials) => new AmplifyClient(credentials, { endpoint: getEnv().amplify.endpoint });
+const client = (credentials: AmplifyCredentials) => new AmplifyClient(credentials, { endpoint: amplifySettings().endpoint });
 
 /** What earlier attempts of this deployment finished. */
 interface Checkpoint {
@@ -70,7 +70,7 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
   platform: 'amplify',
 
   platformCredentials() {
-    const { accessKeyId, secretAccessKey, region, appId } = getEnv().amplify;
+    const { accessKeyId, secretAccessKey, region, appId } = amplifySettings();
     return accessKeyId && secretAccessKey && appId ? { accessKeyId, secretAccessKey, region, appId } : null;
   },
 
@@ -122,7 +122,7 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
 
     await waitForJob(amplify, ctx, done, save, app.appId, branch.name, jobId);
 
-    const url = getEnv().amplify.siteUrl.replaceAll('{branch}', branch.displayName).replaceAll('{appId}', app.appId).replaceAll('{domain}', app.domain);
+    const url = amplifySettings().siteUrl.replaceAll('{branch}', branch.displayName).replaceAll('{appId}', app.appId).replaceAll('{domain}', app.domain);
     return { url, target: { externalProjectId: app.appId, externalId: branch.name } };
   },
 
@@ -130,7 +130,7 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
     const appId = target.externalProjectId ?? credentials.appId;
     if (!appId || !target.externalId) return;
     // In the shared app only quick-deploy branches are ever ours to delete.
-    const shared = getEnv().amplify;
+    const shared = amplifySettings();
     if (appId === shared.appId && credentials.accessKeyId === shared.accessKeyId && !target.externalId.startsWith(PLATFORM_BRANCH_PREFIX)) {
       throw new PlatformError('bad_request', `Branch ${target.externalId.slice(0, 100)} of the shared Amplify app is not a Huskit site: it was left alone.`);
     }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
 import JSZip from 'jszip';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AMPLIFY_REGIONS, isAmplifyRegion } from '@/lib/aws-regions';
+import { AMPLIFY_REGIONS, isAmplifyRegion } from '@/lib/platforms/amplify/regions';
 import { LOCAL_AWS } from '@/lib/local-cloud';
 import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, hostOf, setFaults, type CloudStats } from '@/testing/cloud';

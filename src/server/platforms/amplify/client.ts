@@ -4,7 +4,7 @@
 // by `x-amzn-ErrorType` with the text in `{message}`, and the presigned S3 URL of a manual deployment,
 // which is PUT as plain HTTP — a SigV4 header there would make S3 refuse the upload.
 import { AwsClient } from 'aws4fetch';
-import { amplifyRegionLabel, isAmplifyRegion } from '@/lib/aws-regions';
+import { amplifyRegionLabel, isAmplifyRegion } from '@/lib/platforms/amplify/regions';
 import { DEFAULT_RETRY, errorForStatus, fetchWithBody, PlatformError, sendWithRetry, type RetryPolicy, type StreamBody } from '../http';
 
 export interface AmplifyCredentials {

@@ -3,13 +3,13 @@
 // version + deployment of an existing one), then workers.dev. Each step can run again after a crash.
 import { createHash } from 'node:crypto';
 import { contentTypeFor, formatBytes, SITE_LIMITS } from '@/lib/site-files';
-import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
 import { CloudflareAssetsClient, type AssetsConfig, type CloudflareCredentials, type VersionSettings } from './client';
 import { readAll } from '../../storage/object-store';
+import { cloudflareSettings } from './settings';
 
 /** Root files that configure routing rather than being served (_headers and _redirects travel as text). */
 const CONFIG_FILES = new Set(['_headers', '_redirects', '.assetsignore']);
@@ -23,7 +23,7 @@ export function cloudflareAssetHash(sha256: string, path: string): string {
   return createHash('sha256').update(`${sha256}:${ext}`).digest('hex').slice(0, 32);
 }
 
-const client = (credentials: CloudflareCredentials) => new CloudflareAssetsClient(getEnv().cloudflare.apiBaseUrl, credentials);
+const client = (credentials: CloudflareCredentials) => new CloudflareAssetsClient(cloudflareSettings().apiBaseUrl, credentials);
 
 /** What earlier attempts of this deployment finished; also what a later rollback reads (rollbackTo). */
 interface Checkpoint {
@@ -33,14 +33,14 @@ interface Checkpoint {
 
 /** The compatibility date of new versions: CLOUDFLARE_COMPATIBILITY_DATE, or today's UTC date as wrangler defaults to. */
 export function compatibilityDate(): string {
-  return getEnv().cloudflare.compatibilityDate ?? new Date().toISOString().slice(0, 10);
+  return cloudflareSettings().compatibilityDate ?? new Date().toISOString().slice(0, 10);
 }
 
 export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
   platform: 'cloudflare',
 
   platformCredentials() {
-    const { apiToken, accountId } = getEnv().cloudflare;
+    const { apiToken, accountId } = cloudflareSettings();
     return apiToken && accountId ? { apiToken, accountId } : null;
   },
 
@@ -83,7 +83,7 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
     await ctx.report('workers-dev', 95, 'Turning on the workers.dev URL');
     await cf.enableWorkersDev(script);
     const subdomain = await cf.subdomain();
-    const url = getEnv().cloudflare.siteUrl.replace('{script}', script).replace('{subdomain}', subdomain);
+    const url = cloudflareSettings().siteUrl.replace('{script}', script).replace('{subdomain}', subdomain);
     return { url, target: { externalProjectId: ctx.credentials.accountId, externalId: script } };
   },
 
@@ -95,7 +95,7 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
   async abandon() {},
 
   async listManagedResources(credentials) {
-    const prefix = `${getEnv().cloudflare.workerName}-`;
+    const prefix = `${cloudflareSettings().workerName}-`;
     const workers = await client(credentials).listWorkers();
     return workers.filter((w) => w.id.startsWith(prefix)).map((w) => ({ externalProjectId: credentials.accountId, externalId: w.id }));
   },
@@ -128,7 +128,7 @@ async function rollBack(cf: CloudflareAssetsClient, ctx: DeployContext<Cloudflar
  * account already has a Worker of that name that is not this site's. */
 async function chooseScriptName(cf: CloudflareAssetsClient, ctx: DeployContext<CloudflareCredentials>): Promise<string> {
   const suffix = shortId(ctx.siteId);
-  if (ctx.mode === 'platform-managed') return labelWithSuffix(getEnv().cloudflare.workerName, suffix);
+  if (ctx.mode === 'platform-managed') return labelWithSuffix(cloudflareSettings().workerName, suffix);
   const wanted = dnsLabel(ctx.siteName) || 'site';
   return (await cf.workerExists(wanted)) ? labelWithSuffix(wanted, suffix) : wanted;
 }

@@ -5,7 +5,6 @@
 // checkpointed as soon as they exist, so a resumed attempt continues rather than starting over; a
 // rollback restores the earlier deploy natively (restoreSiteDeploy) instead of uploading.
 import { createHash, randomBytes } from 'node:crypto';
-import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
 import { bytesBody, PlatformError } from '../http';
@@ -13,6 +12,7 @@ import { dnsLabel, labelWithSuffix, shortId } from '../naming';
 import { pollingSettings, sleep } from '../polling';
 import { NameTaken, NetlifyClient, type NetlifyCredentials, type NetlifyDeploy, type NetlifySite } from './client';
 import { readAll } from '../../storage/object-store';
+import { netlifySettings } from './settings';
 
 export type { NetlifyCredentials } from './client';
 
@@ -37,7 +37,7 @@ const pollingOfDeploys = pollingSettings({ intervalMs: 1_000, maxMs: 10 * 60_000
 const polling = pollingOfDeploys.current;
 /** Changes how deploys are polled in this process (tests shorten the interval). */
 export const configureNetlifyPolling = pollingOfDeploys.configure;
-const client = (credentials: NetlifyCredentials) => new NetlifyClient(getEnv().netlify.apiUrl, credentials);
+const client = (credentials: NetlifyCredentials) => new NetlifyClient(netlifySettings().apiUrl, credentials);
 
 /** What earlier attempts of this deployment finished; { siteId, deployId } is also what a rollback restores. */
 interface Checkpoint {
@@ -56,7 +56,7 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
   platform: 'netlify',
 
   platformCredentials() {
-    const token = getEnv().netlify.authToken;
+    const token = netlifySettings().authToken;
     return token ? { token } : null;
   },
 
@@ -128,7 +128,7 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
     if (!target.externalId) return;
     const nf = client(credentials);
     // In the shared team only quick-deploy sites are ever ours to delete.
-    if (credentials.token === getEnv().netlify.authToken) {
+    if (credentials.token === netlifySettings().authToken) {
       const site = await nf.getSite(target.externalId);
       if (!site) return;
       if (!site.name.startsWith(PLATFORM_SITE_PREFIX))
@@ -148,7 +148,7 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
 
   /** The quick-deploy sites of the shared team: only those named `huskit-…`, never anything else. */
   async listManagedResources(credentials) {
-    const slug = getEnv().netlify.accountSlug;
+    const slug = netlifySettings().accountSlug;
     const sites = await client(credentials).listSites(slug);
     return sites
       .filter((s) => s.name.startsWith(PLATFORM_SITE_PREFIX) && (!slug || s.account_slug === slug))
@@ -157,7 +157,7 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
 };
 
 const targetOf = (site: NetlifySite, ctx: Ctx) => ({
-  externalProjectId: site.account_slug ?? (ctx.mode === 'platform-managed' ? (getEnv().netlify.accountSlug ?? '') : ''),
+  externalProjectId: site.account_slug ?? (ctx.mode === 'platform-managed' ? (netlifySettings().accountSlug ?? '') : ''),
   externalId: site.id,
 });
 
@@ -205,7 +205,7 @@ async function ensureSite(nf: NetlifyClient, ctx: Ctx, done: Checkpoint, save: S
     // Deleted on Netlify since: a new site is made below.
   }
   await ctx.report('site', 5, 'Creating the Netlify site');
-  const team = ctx.mode === 'platform-managed' ? getEnv().netlify.accountSlug : undefined;
+  const team = ctx.mode === 'platform-managed' ? netlifySettings().accountSlug : undefined;
   const base = wantedName(ctx);
   for (let round = 0; ; round++) {
     const name = round === 0 ? base : labelWithSuffix(base, randomBytes(3).toString('hex'));

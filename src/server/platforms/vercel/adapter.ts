@@ -3,7 +3,6 @@
 // missing uploaded to /v2/files, the same POST again, then GET /v13/deployments until READY with the
 // production alias assigned. A rollback re-points the alias to the earlier deployment instead of
 // uploading (Vercel's REST API docs: deployments, instant rollback).
-import { getEnv } from '../../env';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
@@ -12,6 +11,7 @@ import { pollingSettings, sleep } from '../polling';
 import { vercelSiteRules } from './site-rules';
 import { VercelClient, type DeploymentFile, type VercelCredentials, type VercelDeployment } from './client';
 import { readAll } from '../../storage/object-store';
+import { vercelSettings } from './settings';
 
 export type { VercelCredentials } from './client';
 
@@ -35,7 +35,7 @@ const pollingOfDeployments = pollingSettings({ intervalMs: 1_000, maxMs: 10 * 60
 const polling = pollingOfDeployments.current;
 /** Changes how deployments are polled in this process (tests shorten the interval). */
 export const configureVercelPolling = pollingOfDeployments.configure;
-const client = (credentials: VercelCredentials) => new VercelClient(getEnv().vercel.apiUrl, credentials);
+const client = (credentials: VercelCredentials) => new VercelClient(vercelSettings().apiUrl, credentials);
 
 /** What earlier attempts of this deployment finished; also what a later rollback reads (rollbackTo). */
 interface Checkpoint {
@@ -55,7 +55,7 @@ export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
   platform: 'vercel',
 
   platformCredentials() {
-    const { token, teamId } = getEnv().vercel;
+    const { token, teamId } = vercelSettings();
     return token ? { token, ...(teamId ? { teamId } : {}) } : null;
   },
 
@@ -113,7 +113,7 @@ export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
     if (!target.externalId) return;
     const vercel = client(credentials);
     // In the shared team only quick-deploy projects are ever ours to delete.
-    const shared = getEnv().vercel;
+    const shared = vercelSettings();
     if (credentials.token === shared.token && credentials.teamId === shared.teamId) {
       const project = await vercel.getProject(target.externalId);
       if (!project) return;
@@ -377,5 +377,5 @@ async function siteUrl(vercel: VercelClient, projectId: string, d: VercelDeploym
   const pool = own.length ? own : domains;
   const chosen = pool.find((x) => x.name.startsWith(`${d.name}.`))?.name ?? pool[0]?.name;
   if (!chosen) throw new PlatformError('unavailable', 'Vercel answered the deployment without a production domain of its project. Deploy again.');
-  return getEnv().vercel.siteUrl.replaceAll('{alias}', chosen);
+  return vercelSettings().siteUrl.replaceAll('{alias}', chosen);
 }

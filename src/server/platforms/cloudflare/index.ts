@@ -1,0 +1,6 @@
+import { serverPlatform } from '../adapter';
+import { cloudflareAdapter } from './adapter';
+import { cloudflareSettings } from './settings';
+import { cloudflareStaticFiles } from './static-files';
+
+export const cloudflareServer = serverPlatform({ adapter: cloudflareAdapter, staticFiles: cloudflareStaticFiles, settings: cloudflareSettings });

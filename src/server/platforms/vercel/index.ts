@@ -1,0 +1,6 @@
+import { serverPlatform } from '../adapter';
+import { vercelAdapter } from './adapter';
+import { vercelSettings } from './settings';
+import { vercelStaticFiles } from './static-files';
+
+export const vercelServer = serverPlatform({ adapter: vercelAdapter, staticFiles: vercelStaticFiles, settings: vercelSettings });
