@@ -255,11 +255,11 @@ async function main() {
 
   // Port 0: the system picks a free one; the server is given the port the cloud got.
   const config = defaultCloudConfig({ port: 0 });
-  config.aws.jobStepMs = 200;
+  config.amplify.jobStepMs = 200;
   // The bench deploys ~90 sites in a few minutes: lift the emulator's account limits (not the product's).
   config.cloudflare.workerLimit = 10_000;
   config.cloudflare.rateLimitPer5Min = 1e9;
-  config.aws.branchLimit = 10_000;
+  config.amplify.branchLimit = 10_000;
   const cloud = await startCloud(config);
   const blobStore = await startBlobStore();
   const server = await startServer(cloud.port, databaseUrl, blobStore.env);
@@ -467,8 +467,8 @@ async function main() {
     row({
       measure: '   job (start → SUCCEED, 100 ms polling)',
       figure: ms((amSteps.start ?? 0) + (amSteps.build ?? 0)),
-      floor: `${ms(2 * config.aws.jobStepMs)} (emulated job)`,
-      ratio: ratio((amSteps.start ?? 0) + (amSteps.build ?? 0), 2 * config.aws.jobStepMs),
+      floor: `${ms(2 * config.amplify.jobStepMs)} (emulated job)`,
+      ratio: ratio((amSteps.start ?? 0) + (amSteps.build ?? 0), 2 * config.amplify.jobStepMs),
     });
     row({ measure: '   server peak RSS', figure: MB(amServer.peakRss), floor: `${MB(stats0.rss)} idle`, ratio: ratio(amServer.peakRss, stats0.rss) });
 

@@ -52,8 +52,10 @@ export interface EmulatorPlatform {
 export type PlatformFactory = (services: EmulatorServices) => EmulatorPlatform;
 
 /** One emulated platform, as the registry (twins.ts) lists it. */
-export interface EmulatorTwin {
+export interface EmulatorTwin<Config> {
   create: PlatformFactory;
+  /** Its accounts, credentials and limits in the local cloud's default configuration. */
+  defaultConfig(): Config;
   /** Its line of `npm run cloud`'s banner: where its API and its sites are. */
   banner(cloud: { url: string; port: number; config: CloudConfig }): string;
 }

@@ -14,7 +14,7 @@ export function useLocalCloud(configure: (config: CloudConfig) => void = () => {
   beforeAll(async () => {
     const config = defaultCloudConfig({ port });
     // Platform work that waits (Amplify jobs, Netlify and Vercel deploy states) waits less in tests.
-    config.aws.jobStepMs = 100;
+    config.amplify.jobStepMs = 100;
     config.netlify.stepMs = 50;
     config.vercel.stepMs = 100;
     configure(config);

@@ -32,7 +32,8 @@ import { AwsClient } from 'aws4fetch';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AWS } from '@/lib/local-cloud';
-import { defaultCloudConfig, PLATFORM_AWS_ACCOUNT, USER_AWS_ACCOUNT, type CloudConfig } from '../config';
+import { defaultCloudConfig, type CloudConfig } from '../config';
+import { PLATFORM_AWS_ACCOUNT, USER_AWS_ACCOUNT } from './config';
 import { startCloud, type RunningCloud } from '../server';
 
 const region = LOCAL_AWS.region;
@@ -46,7 +47,7 @@ let platform: AmplifyClient;
 
 function testConfig(overrides: Parameters<typeof defaultCloudConfig>[0] = {}): CloudConfig {
   const config = defaultCloudConfig({ port: 0, ...overrides });
-  config.aws.jobStepMs = 100;
+  config.amplify.jobStepMs = 100;
   return config;
 }
 

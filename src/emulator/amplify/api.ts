@@ -1,7 +1,7 @@
 // The local AWS Amplify Hosting: the restJson1 control plane at the root (every call SigV4-verified
 // and scoped to the caller's AWS account), the S3-style upload URLs under /_s3, and the deployed
 // sites at {displayName}.{appId}.amplifyapp.{siteDomain}. Paths as in the Amplify API Reference.
-import type { AwsIdentity } from '../config';
+import type { AwsIdentity } from './config';
 import type { EmulatorPlatform, PlatformFactory } from '../platform';
 import { Router, type RequestContext } from '../router';
 import { AmplifyError, badRequest, faultError, frameworkError, sendAwsError, sendAwsJson, validation } from './errors';
@@ -37,7 +37,7 @@ export const createAmplify: PlatformFactory = (services): EmulatorPlatform => {
   const state = new AmplifyState(services);
   const verifier = new SigV4Verifier(services.config);
   const uploads = new UploadUrls(services);
-  const region = services.config.aws.region;
+  const region = services.config.amplify.region;
   const now = () => services.clock.now();
   const router = new Router();
 

@@ -1,8 +1,10 @@
 import type { EmulatorTwin } from '../platform';
+import { defaultAmplifyConfig, type AmplifyConfig } from './config';
 import { createAmplify } from './api';
 
-export const amplifyTwin: EmulatorTwin = {
+export const amplifyTwin: EmulatorTwin<AmplifyConfig> = {
+  defaultConfig: defaultAmplifyConfig,
   create: createAmplify,
   banner: ({ url, port, config }) =>
-    `Amplify API     ${url}   (region ${config.aws.region})   sites: http://{branch}.${config.aws.apps[0]!.appId}.amplifyapp.localhost:${port}/`,
+    `Amplify API     ${url}   (region ${config.amplify.region})   sites: http://{branch}.${config.amplify.apps[0]!.appId}.amplifyapp.localhost:${port}/`,
 };

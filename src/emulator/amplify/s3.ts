@@ -59,7 +59,7 @@ export class UploadUrls {
   readonly bucket: string;
 
   constructor(private readonly services: EmulatorServices) {
-    const region = services.config.aws.region;
+    const region = services.config.amplify.region;
     this.bucket = `aws-amplify-${region}-local-deployments`;
     // S3 is the one service whose canonical path is not encoded a second time.
     this.signer = new SignatureV4({ service: 's3', region, credentials: UPLOAD_KEY, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
@@ -87,7 +87,7 @@ export class UploadUrls {
     const query = await this.presign(
       this.request('PUT', new URL(origin).host, path, {}),
       new Date(this.services.clock.now()),
-      this.services.config.aws.presignExpiresSeconds,
+      this.services.config.amplify.presignExpiresSeconds,
     );
     const qs = AUTH_PARAMS.map((k) => `${k}=${encodeURIComponent(String(query[k]))}`).join('&');
     return `${origin}${path}?${qs}`;
@@ -129,7 +129,7 @@ export class UploadUrls {
     if (accessKeyId !== UPLOAD_KEY.accessKeyId) {
       throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId ?? '' });
     }
-    const expectedRegion = this.services.config.aws.region;
+    const expectedRegion = this.services.config.amplify.region;
     if (region !== expectedRegion)
       throw new S3Error(
         400,

@@ -5,7 +5,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4, getCanonicalHeaders, prepareRequest } from '@smithy/signature-v4';
-import type { AwsIdentity, CloudConfig } from '../config';
+import type { CloudConfig } from '../config';
+import type { AwsIdentity } from './config';
 import { AmplifyError } from './errors';
 
 export type SignableRequest = Parameters<SignatureV4['presign']>[0];
@@ -76,7 +77,7 @@ export class SigV4Verifier {
     if (!signer) {
       signer = new VerifyingSigner({
         service: SERVICE,
-        region: this.config.aws.region,
+        region: this.config.amplify.region,
         credentials: {
           accessKeyId: identity.accessKeyId,
           secretAccessKey: identity.secretAccessKey,
@@ -115,7 +116,7 @@ export class SigV4Verifier {
     if (!signingDate) throw invalidSignature(`Date must be in ISO-8601 'basic format'. Got '${amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
 
     const [accessKeyId, scopeDate, region, service, terminator, ...extra] = params.Credential!.split('/');
-    const identity = this.config.aws.identities.find((i) => i.accessKeyId === accessKeyId);
+    const identity = this.config.amplify.identities.find((i) => i.accessKeyId === accessKeyId);
     if (!identity) throw invalidToken();
     // Temporary credentials (ASIA…) are valid only with the session token STS issued with them, sent as
     // X-Amz-Security-Token (IAM User Guide, "Signing AWS API requests": temporary security credentials
@@ -131,7 +132,7 @@ export class SigV4Verifier {
       throw invalidSignature(
         `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
       );
-    if (region !== this.config.aws.region) throw invalidSignature(`Credential should be scoped to a valid region, not '${region}'. `);
+    if (region !== this.config.amplify.region) throw invalidSignature(`Credential should be scoped to a valid region, not '${region}'. `);
     if (service !== SERVICE) throw invalidSignature(`Credential should be scoped to correct service: '${SERVICE}'. `);
     if (terminator !== 'aws4_request') throw invalidSignature(`Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `);
 

@@ -3,7 +3,7 @@
 // another, then SUCCEED/FAILED), so moving the clock moves jobs; timers only make the outcome land
 // (and be persisted) without anyone asking.
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import type { AwsIdentity } from '../config';
+import type { AwsIdentity } from './config';
 import type { EmulatorServices, PersistedState } from '../platform';
 import { badRequest, limitExceeded, notFound } from './errors';
 import { extractZip, type SiteFiles } from './serve';
@@ -142,7 +142,7 @@ export class AmplifyState {
   }
 
   private get stepMs(): number {
-    return this.services.config.aws.jobStepMs;
+    return this.services.config.amplify.jobStepMs;
   }
 
   // ---- apps ----
@@ -152,7 +152,7 @@ export class AmplifyState {
     this.timers.clear();
     this.apps.clear();
     this.seq = 0;
-    for (const { appId, name, accountId } of this.services.config.aws.apps) this.insertApp(appId, accountId, { name });
+    for (const { appId, name, accountId } of this.services.config.amplify.apps) this.insertApp(appId, accountId, { name });
   }
 
   private insertApp(appId: string, accountId: string, settings: Partial<AppSettings> & { name: string }): App {
@@ -180,7 +180,8 @@ export class AmplifyState {
 
   createApp(identity: AwsIdentity, settings: Partial<AppSettings> & { name: string }): App {
     const owned = [...this.apps.values()].filter((a) => a.accountId === identity.accountId).length;
-    if (owned >= this.services.config.aws.appLimit) throw limitExceeded('Failed to create app. You have reached the maximum number of apps in this account.');
+    if (owned >= this.services.config.amplify.appLimit)
+      throw limitExceeded('Failed to create app. You have reached the maximum number of apps in this account.');
     let appId = newAppId();
     while (this.apps.has(appId)) appId = newAppId();
     return this.insertApp(appId, identity.accountId, settings);
@@ -211,9 +212,9 @@ export class AmplifyState {
 
   createBranch(app: App, branchName: string, settings: Partial<BranchSettings>): Branch {
     if (app.branches.has(branchName)) throw badRequest(`Failed to create branch. The branch ${branchName} already exists for the app ${app.appId}`);
-    if (app.branches.size >= this.services.config.aws.branchLimit) {
+    if (app.branches.size >= this.services.config.amplify.branchLimit) {
       throw limitExceeded(
-        `Failed to create branch. You have reached the maximum number of branches (${this.services.config.aws.branchLimit}) for the app ${app.appId}.`,
+        `Failed to create branch. You have reached the maximum number of branches (${this.services.config.amplify.branchLimit}) for the app ${app.appId}.`,
       );
     }
     const now = this.now;

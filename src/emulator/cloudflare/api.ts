@@ -4,7 +4,7 @@
 // real API is strict (as wrangler and the official `cloudflare` SDK call it; each rule cites its source).
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { CloudflareToken } from '../config';
+import type { CloudflareToken } from './config';
 import type { EmulatorPlatform, PlatformFactory } from '../platform';
 import { Router, type RequestContext } from '../router';
 import { authError, CloudflareError, notFoundWorker, sendCloudflareError, sendResult } from './envelope';

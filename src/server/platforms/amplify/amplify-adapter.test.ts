@@ -22,7 +22,7 @@ import { AmplifyClient, amplifyError, uploadTimeoutMs } from './client';
 
 const cloud = useLocalCloud((config) => {
   // Small enough that the quota test fills an app quickly; the shared app stays well below it here.
-  config.aws.branchLimit = 20;
+  config.amplify.branchLimit = 20;
 });
 configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
 configureAmplifyPolling({ intervalMs: 25 });
