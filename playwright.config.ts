@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defineConfig } from '@playwright/test';
-import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from './src/lib/local-cloud';
+import { PLATFORMS } from './src/lib/platforms';
 
 // Real Chromium from Debian (never a downloaded browser), against `next build` + `next start`.
 // Without DATABASE_URL the server uses a fresh embedded database under .data/e2e.
@@ -23,23 +23,7 @@ export const e2eServerEnv: Record<string, string> = {
   // The editor's preview on an origin of its own (Chromium resolves *.localhost to loopback).
   PREVIEW_ORIGIN: `http://preview.localhost:${PORT}`,
   // `next start` is production: the platform-managed credentials point at the local cloud explicitly.
-  CLOUDFLARE_API_BASE_URL: `${CLOUD_URL}/client/v4`,
-  CLOUDFLARE_API_TOKEN: LOCAL_CLOUDFLARE.platformToken,
-  CLOUDFLARE_ACCOUNT_ID: LOCAL_CLOUDFLARE.accountId,
-  CLOUDFLARE_SITE_URL: `http://{script}.{subdomain}.workers.localhost:${CLOUD_PORT}`,
-  AMPLIFY_ACCESS_KEY_ID: LOCAL_AWS.platform.accessKeyId,
-  AMPLIFY_SECRET_ACCESS_KEY: LOCAL_AWS.platform.secretAccessKey,
-  AMPLIFY_REGION: LOCAL_AWS.region,
-  AMPLIFY_APP_ID: LOCAL_AWS.platformAppId,
-  AMPLIFY_ENDPOINT: CLOUD_URL,
-  AMPLIFY_SITE_URL: `http://{branch}.{appId}.amplifyapp.localhost:${CLOUD_PORT}`,
-  NETLIFY_API_URL: `${CLOUD_URL}/api/v1`,
-  NETLIFY_AUTH_TOKEN: LOCAL_NETLIFY.platformToken,
-  NETLIFY_ACCOUNT_SLUG: LOCAL_NETLIFY.platformAccountSlug,
-  VERCEL_API_URL: `${CLOUD_URL}/vercel`,
-  VERCEL_TOKEN: LOCAL_VERCEL.platformToken,
-  VERCEL_TEAM_ID: LOCAL_VERCEL.platformTeamId,
-  VERCEL_SITE_URL: 'http://{alias}',
+  ...Object.assign({}, ...Object.values(PLATFORMS).map((p) => ('localCloudEnv' in p ? p.localCloudEnv(CLOUD_URL, CLOUD_PORT) : {}))),
   // No sweep in the browser tests' server: the two-servers spec turns it on where it tests it (a sweep
   // here, on the same database, would finish its deployments instead).
   DEPLOY_SWEEP_MS: '0',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { CLOUD_URL } from '../playwright.config';
-import { LOCAL_NETLIFY } from '../src/lib/local-cloud';
+import { LOCAL_NETLIFY } from '../src/lib/platforms/netlify/local';
 import { fetchSite } from '../src/testing/cloud';
 
 const PASSWORD = 'correct horse battery staple';

@@ -2,7 +2,10 @@
 // local credentials connect, test and disconnect, the tabs work from the keyboard alone; changing the
 // password and "Sign out everywhere" end the other browsers' sessions.
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { LOCAL_AWS, LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from '../src/lib/local-cloud';
+import { LOCAL_AWS } from '../src/lib/platforms/amplify/local';
+import { LOCAL_CLOUDFLARE } from '../src/lib/platforms/cloudflare/local';
+import { LOCAL_NETLIFY } from '../src/lib/platforms/netlify/local';
+import { LOCAL_VERCEL } from '../src/lib/platforms/vercel/local';
 
 const PASSWORD = 'correct horse battery staple';
 const newEmail = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}@huskit.test`;

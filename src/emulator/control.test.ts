@@ -1,7 +1,7 @@
 // The local cloud's control endpoints (/_emulator/*) answer scripts and tests, never a web page of
 // another origin: a page cannot set faults, reset state, move the clock or read the stats.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_NETLIFY } from '@/lib/local-cloud';
+import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
 import { defaultCloudConfig } from './config';
 import { startCloud, type RunningCloud } from './server';
 

@@ -5,7 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AwsClient } from 'aws4fetch';
 import JSZip from 'jszip';
-import { LOCAL_AWS, LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
+import { LOCAL_AWS } from '@/lib/platforms/amplify/local';
 import { fetchSite } from '@/testing/cloud';
 import { freePortBelowEphemeralRange } from '@/testing/free-port';
 

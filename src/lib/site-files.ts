@@ -5,8 +5,6 @@ import mime from 'mime';
 export const SITE_LIMITS = {
   maxFiles: 5_000,
   maxTotalBytes: 50 * 1024 * 1024,
-  /** Cloudflare Workers Static Assets refuses larger files. */
-  maxFileBytesCloudflare: 25 * 1024 * 1024,
   maxNameBytes: 255,
   /** Browser → server upload requests stay under this; larger files go in chunks. */
   maxUploadRequestBytes: 4 * 1024 * 1024,

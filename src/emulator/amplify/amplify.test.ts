@@ -31,7 +31,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsClient } from 'aws4fetch';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_AWS } from '@/lib/local-cloud';
+import { LOCAL_AWS } from '@/lib/platforms/amplify/local';
 import { defaultCloudConfig, type CloudConfig } from '../config';
 import { PLATFORM_AWS_ACCOUNT, USER_AWS_ACCOUNT } from './config';
 import { startCloud, type RunningCloud } from '../server';

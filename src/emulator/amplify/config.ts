@@ -1,5 +1,5 @@
 // The local AWS: its identities, the shared app, limits and how long a job's steps take.
-import { LOCAL_AWS } from '@/lib/local-cloud';
+import { LOCAL_AWS } from '@/lib/platforms/amplify/local';
 
 export interface AwsIdentity {
   name: string;

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Cloudflare from 'cloudflare';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { cloudStats, fetchSite, moveCloudClock, requestCount, setFaults } from '@/testing/cloud';
 import { defaultCloudConfig } from '../config';
 import { startCloud, type RunningCloud } from '../server';

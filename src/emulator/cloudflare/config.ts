@@ -1,5 +1,5 @@
 // The local Cloudflare's accounts, tokens and limits (development defaults from src/lib/local-cloud.ts).
-import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 
 export interface CloudflareAccount {
   id: string;

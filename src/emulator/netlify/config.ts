@@ -2,7 +2,7 @@
 // Netlify's documented limits are 500 requests a minute and 3 deploys a minute / 100 a day; the
 // defaults here are generous so the product's own tests are never throttled, and a test that wants
 // the real behaviour sets them (Netlify docs, "Rate limiting").
-import { LOCAL_NETLIFY } from '@/lib/local-cloud';
+import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
 
 export interface NetlifyAccount {
   id: string;

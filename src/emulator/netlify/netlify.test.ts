@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NetlifyAPI } from '@netlify/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_NETLIFY } from '@/lib/local-cloud';
+import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
 import { cloudNow, cloudStats, fetchSite, hostOf, moveCloudClock, requestCount, setFaults } from '@/testing/cloud';
 import { defaultCloudConfig } from '../config';
 import { startCloud, type RunningCloud } from '../server';

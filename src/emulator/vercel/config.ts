@@ -1,7 +1,7 @@
 // The local Vercel's users, teams, tokens and limits (development defaults from src/lib/local-cloud.ts).
 // The quick-deploy account is a team; "your own account" is a personal account with no team, plus a
 // team of that user's so that the teamId case can be tried with the same token.
-import { LOCAL_VERCEL } from '@/lib/local-cloud';
+import { LOCAL_VERCEL } from '@/lib/platforms/vercel/local';
 
 export interface VercelUser {
   id: string;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDeployment } from '@vercel/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_VERCEL } from '@/lib/local-cloud';
+import { LOCAL_VERCEL } from '@/lib/platforms/vercel/local';
 import { cloudStats, fetchSite, moveCloudClock, requestCount, setFaults } from '@/testing/cloud';
 import { defaultCloudConfig, type CloudConfig } from '../config';
 import { startCloud, type RunningCloud } from '../server';

@@ -55,6 +55,8 @@ export interface PlatformInfo<Id extends string = string> {
   accountName(account: ConnectedAccount): string;
   /** What a screen reader hears once the account is connected. */
   connectedMessage(facts: Record<string, string>): string;
+  /** The variables that point a production-mode server's quick deploy at the local cloud (the browser tests); none without quick deploy. */
+  localCloudEnv?(cloudUrl: string, cloudPort: number): Record<string, string>;
   /** Where to make the credentials and which permissions they need. */
   help: ComponentType;
 }

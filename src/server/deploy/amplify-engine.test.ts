@@ -4,7 +4,7 @@ import { useLocalCloud } from '@/testing/local-cloud';
 import { eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClient } from 'aws4fetch';
-import { LOCAL_AWS } from '@/lib/local-cloud';
+import { LOCAL_AWS } from '@/lib/platforms/amplify/local';
 import { signUp } from '@/server/auth/accounts';
 import { TRPCError } from '@trpc/server';
 import { createCaller } from '@/server/api/root';

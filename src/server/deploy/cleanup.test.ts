@@ -3,7 +3,9 @@ import '@/testing/isolated-db';
 import { useLocalCloud } from '@/testing/local-cloud';
 import { eq, inArray } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_CLOUDFLARE, LOCAL_NETLIFY, LOCAL_VERCEL } from '@/lib/local-cloud';
+import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
+import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
+import { LOCAL_VERCEL } from '@/lib/platforms/vercel/local';
 import { GET as cronCleanup } from '@/app/api/cron/cleanup/route';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
@@ -293,7 +295,7 @@ describe('the cron endpoint', () => {
 describe('Amplify branches', () => {
   it('expires a quick-deploy branch and removes an orphan hs- branch, never another branch', async () => {
     const { AwsClient } = await import('aws4fetch');
-    const { LOCAL_AWS } = await import('@/lib/local-cloud');
+    const { LOCAL_AWS } = await import('@/lib/platforms/amplify/local');
     const { configureAmplifyPolling } = await import('@/server/platforms/amplify/adapter');
     configureAmplifyPolling({ intervalMs: 25 });
     const db = await getDb();
@@ -325,7 +327,7 @@ describe('Amplify branches', () => {
 describe('unfinished Amplify jobs', () => {
   it('stops the job of a deployment given up past its deadline, so the branch is not blocked', async () => {
     const { AwsClient } = await import('aws4fetch');
-    const { LOCAL_AWS } = await import('@/lib/local-cloud');
+    const { LOCAL_AWS } = await import('@/lib/platforms/amplify/local');
     const { createDeployment } = await import('./service');
     const db = await getDb();
     const aws = new AwsClient({ ...LOCAL_AWS.platform, service: 'amplify', region: LOCAL_AWS.region, retries: 0 });

@@ -3,7 +3,7 @@
 import { useLocalCloud } from '@/testing/local-cloud';
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
 import { deployments, sites } from '@/server/db/schema';

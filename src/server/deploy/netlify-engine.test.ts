@@ -3,7 +3,7 @@
 import { useLocalCloud } from '@/testing/local-cloud';
 import { eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_NETLIFY } from '@/lib/local-cloud';
+import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
 import { sites } from '@/server/db/schema';

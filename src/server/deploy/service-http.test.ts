@@ -5,7 +5,7 @@
 import '@/testing/isolated-db';
 import { useLocalCloud } from '@/testing/local-cloud';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { POST as platformDeploy } from '@/app/api/deploy/[platform]/route';
 import { GET as deployStatus } from '@/app/api/deploy-status/route';
 import { GET as deploymentEvents } from '@/app/api/deployments/[id]/events/route';

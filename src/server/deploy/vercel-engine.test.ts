@@ -4,7 +4,7 @@
 import { useLocalCloud } from '@/testing/local-cloud';
 import { eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_VERCEL } from '@/lib/local-cloud';
+import { LOCAL_VERCEL } from '@/lib/platforms/vercel/local';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
 import { sites } from '@/server/db/schema';

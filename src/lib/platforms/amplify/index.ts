@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PlatformInfo } from '../types';
+import { localCloudEnv } from './local';
 import { AmplifyHelp } from './help';
 import { AMPLIFY_REGIONS, amplifyRegionLabel, isAmplifyRegion } from './regions';
 
@@ -82,5 +83,6 @@ export const amplify = {
   ],
   accountName: ({ accountFacts: f, secretHint }) => `the AWS access key ${secretHint}${f.region ? ` (${f.region})` : ''}`,
   connectedMessage: (f) => `Connected to AWS Amplify in ${f.regionName ?? f.region ?? 'your region'}.`,
+  localCloudEnv,
   help: AmplifyHelp,
 } as const satisfies PlatformInfo<'amplify'>;

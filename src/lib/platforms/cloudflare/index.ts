@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PlatformInfo } from '../types';
+import { localCloudEnv } from './local';
 import { CloudflareHelp } from './help';
 
 export const cloudflare = {
@@ -50,5 +51,6 @@ export const cloudflare = {
   ],
   accountName: ({ accountFacts: f }) => (f.accountName ? `the Cloudflare account “${f.accountName}”` : 'this Cloudflare account'),
   connectedMessage: (f) => `Connected to the Cloudflare account ${f.accountName ?? ''}.`,
+  localCloudEnv,
   help: CloudflareHelp,
 } as const satisfies PlatformInfo<'cloudflare'>;

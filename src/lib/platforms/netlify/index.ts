@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PlatformInfo } from '../types';
+import { localCloudEnv } from './local';
 import { NetlifyHelp } from './help';
 
 export const netlify = {
@@ -32,5 +33,6 @@ export const netlify = {
   ],
   accountName: ({ accountFacts: f }) => (f.accountName ? `the Netlify account “${f.accountName}”` : 'this Netlify account'),
   connectedMessage: (f) => `Connected to the Netlify account ${f.accountName ?? f.email ?? ''}.`,
+  localCloudEnv,
   help: NetlifyHelp,
 } as const satisfies PlatformInfo<'netlify'>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PlatformInfo } from '../types';
+import { localCloudEnv } from './local';
 import { VercelHelp } from './help';
 
 export const vercel = {
@@ -42,5 +43,6 @@ export const vercel = {
   accountName: ({ accountFacts: f }) =>
     f.teamName ? `the Vercel team “${f.teamName}”` : f.username ? `the Vercel account “${f.username}”` : 'this Vercel account',
   connectedMessage: (f) => `Connected to Vercel${f.teamName ? ` (team ${f.teamName})` : f.username ? ` as ${f.username}` : ''}.`,
+  localCloudEnv,
   help: VercelHelp,
 } as const satisfies PlatformInfo<'vercel'>;

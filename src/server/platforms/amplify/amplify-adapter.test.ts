@@ -11,7 +11,7 @@ import { AwsClient } from 'aws4fetch';
 import JSZip from 'jszip';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AMPLIFY_REGIONS, isAmplifyRegion } from '@/lib/platforms/amplify/regions';
-import { LOCAL_AWS } from '@/lib/local-cloud';
+import { LOCAL_AWS } from '@/lib/platforms/amplify/local';
 import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, hostOf, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';

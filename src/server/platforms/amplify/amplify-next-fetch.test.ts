@@ -7,7 +7,7 @@
 import { useLocalCloud } from '@/testing/local-cloud';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_AWS } from '@/lib/local-cloud';
+import { LOCAL_AWS } from '@/lib/platforms/amplify/local';
 import { cloudStats, fetchSite, hostOf, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
 import { configureRetries } from '../http';

@@ -1,4 +1,4 @@
-import { LOCAL_AWS } from '@/lib/local-cloud';
+import { LOCAL_AWS } from '@/lib/platforms/amplify/local';
 import { isAmplifyRegion } from '@/lib/platforms/amplify/regions';
 import { platformSettings } from '../settings';
 

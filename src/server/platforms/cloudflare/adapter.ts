@@ -2,7 +2,7 @@
 // the buckets Cloudflare asks for (3 at a time), then the assets-only Worker (a new Worker, or a new
 // version + deployment of an existing one), then workers.dev. Each step can run again after a crash.
 import { createHash } from 'node:crypto';
-import { contentTypeFor, formatBytes, SITE_LIMITS } from '@/lib/site-files';
+import { contentTypeFor, formatBytes } from '@/lib/site-files';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
 import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
@@ -13,6 +13,8 @@ import { cloudflareSettings } from './settings';
 
 /** Root files that configure routing rather than being served (_headers and _redirects travel as text). */
 const CONFIG_FILES = new Set(['_headers', '_redirects', '.assetsignore']);
+/** Workers Static Assets refuses larger files (docs/platforms/cloudflare.md). */
+const MAX_ASSET_BYTES = 25 * 1024 * 1024;
 
 /**
  * Cloudflare's asset key: 32 hex characters from the bytes and the extension, so equal bytes with
@@ -45,7 +47,7 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
   },
 
   refuseFile(path, size) {
-    if (size > SITE_LIMITS.maxFileBytesCloudflare)
+    if (size > MAX_ASSET_BYTES)
       return `Files exceed size limit: "${path}" is ${formatBytes(size)}; Cloudflare serves files of at most 25 MiB. Make it smaller or host it elsewhere.`;
   },
 

@@ -5,7 +5,7 @@ import { useLocalCloud } from '@/testing/local-cloud';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, hostOf, setFaults } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';

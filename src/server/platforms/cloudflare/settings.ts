@@ -1,4 +1,4 @@
-import { LOCAL_CLOUDFLARE } from '@/lib/local-cloud';
+import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { platformSettings } from '../settings';
 
 export const cloudflareSettings = platformSettings(({ read, production, localCloud, cloudPort, dev, fail }) => {

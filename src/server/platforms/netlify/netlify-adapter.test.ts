@@ -4,7 +4,7 @@
 import { useLocalCloud } from '@/testing/local-cloud';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LOCAL_NETLIFY } from '@/lib/local-cloud';
+import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
 import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, hostOf, requestCount, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';

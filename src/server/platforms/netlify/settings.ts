@@ -1,4 +1,4 @@
-import { LOCAL_NETLIFY } from '@/lib/local-cloud';
+import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
 import { platformSettings } from '../settings';
 
 export const netlifySettings = platformSettings(({ read, production, localCloud, dev }) => ({

@@ -1,4 +1,4 @@
-import { LOCAL_VERCEL } from '@/lib/local-cloud';
+import { LOCAL_VERCEL } from '@/lib/platforms/vercel/local';
 import { platformSettings } from '../settings';
 
 export const vercelSettings = platformSettings(({ read, production, localCloud, dev }) => ({
