@@ -4,7 +4,7 @@ import type { FaultTarget } from './router';
 
 export interface FaultRule {
   id?: string;
-  /** Which surface: the Cloudflare API, the Amplify API, the S3 upload URLs or the served sites. */
+  /** Which surface: a platform's API, the S3-style upload URLs or the served sites. */
   target?: FaultTarget;
   method?: string;
   /** A substring of the route name, e.g. "/workers/assets/upload" or "/deployments/start". */

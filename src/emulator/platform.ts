@@ -56,6 +56,8 @@ export interface EmulatorTwin<Config> {
   create: PlatformFactory;
   /** Its accounts, credentials and limits in the local cloud's default configuration. */
   defaultConfig(): Config;
+  /** Platform work that waits (jobs, deploy states, builds) waits less in the product's tests. */
+  forTests?(config: Config): void;
   /** Its line of `npm run cloud`'s banner: where its API and its sites are. */
   banner(cloud: { url: string; port: number; config: CloudConfig }): string;
 }

@@ -1,5 +1,5 @@
-// The local cloud: one HTTP server for the Cloudflare API (/client/v4), the Amplify API (root), the
-// S3-style upload URLs (/_s3) and the deployed sites (by Host), plus /_emulator/ test endpoints.
+// The local cloud: one HTTP server for every twin of the registry (twins.ts): each platform's API under
+// its path prefix, its upload URLs and its deployed sites (by Host), plus /_emulator/ test endpoints.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';

@@ -70,7 +70,7 @@ export type PlatformStep<P extends DeploymentPlatform = DeploymentPlatform> = (t
  * Steps the runner reports on every platform. They say what happens to the deployment, not where it
  * is: `started` (a runner took it, perhaps resuming at a later step), `retry` (the platform failed
  * transiently), and the ends `ready`, `error`, `canceled`. None of them is a platform's step name
- * (Amplify's `start` is its job starting).
+ * (a platform's own step may well be called `start`).
  */
 export const RUNNER_STEPS = ['started', 'retry', 'ready', 'error', 'canceled'] as const;
 export type RunnerStep = (typeof RUNNER_STEPS)[number];

@@ -80,7 +80,7 @@ export interface Env {
   storageQuotaBytes: number;
   /**
    * Where file bytes live: a folder (the default, `.data/blobs`) or S3-compatible object storage
-   * (AWS S3, Cloudflare R2, MinIO…), which several servers and Vercel functions can share.
+   * (AWS S3, R2, MinIO…), which several servers and serverless functions can share.
    */
   blobStore: { kind: 'fs'; dir: string } | { kind: 's3'; endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
   /** Live deployment streams (SSE) one user may hold open at once, per server process. */
@@ -201,7 +201,7 @@ function parseBlobStore(v: z.infer<typeof schema>): Env['blobStore'] {
   if (kind !== 's3') fail('BLOB_STORE', `is "${kind}"`, 'Use "fs" (a folder, BLOB_DIR) or "s3" (S3-compatible object storage, S3_*).');
   const need = (name: 'S3_ENDPOINT' | 'S3_BUCKET' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY', fix: string) =>
     v[name] ?? fail(name, 'is missing (BLOB_STORE=s3)', fix);
-  const endpoint = need('S3_ENDPOINT', 'Set the storage endpoint, e.g. https://s3.us-east-1.amazonaws.com or https://<account>.r2.cloudflarestorage.com.');
+  const endpoint = need('S3_ENDPOINT', 'Set the storage endpoint, e.g. https://s3.us-east-1.amazonaws.com, or your R2 or MinIO endpoint.');
   if (!/^https?:\/\/[^/]+\/?$/.test(endpoint)) fail('S3_ENDPOINT', 'is not an origin', 'Use a scheme and host only, e.g. https://s3.us-east-1.amazonaws.com.');
   return {
     kind,

@@ -1,9 +1,11 @@
 // A local cloud for a test file, on a port chosen when this module loads, so the product's
-// configuration (CLOUD_PORT → the Cloudflare API base, the Amplify endpoint, the site URLs) points
+// configuration (CLOUD_PORT → each platform's API base and site URLs) points
 // at it. Import this before anything reads the configuration.
 import { afterAll, beforeAll } from 'vitest';
 import { defaultCloudConfig, type CloudConfig } from '@/emulator/config';
+import type { EmulatorTwin } from '@/emulator/platform';
 import { startCloud, type RunningCloud } from '@/emulator/server';
+import { TWINS } from '@/emulator/twins';
 import { freePortBelowEphemeralRange } from './free-port';
 
 const port = freePortBelowEphemeralRange();
@@ -13,10 +15,7 @@ export function useLocalCloud(configure: (config: CloudConfig) => void = () => {
   let cloud: RunningCloud | undefined;
   beforeAll(async () => {
     const config = defaultCloudConfig({ port });
-    // Platform work that waits (Amplify jobs, Netlify and Vercel deploy states) waits less in tests.
-    config.amplify.jobStepMs = 100;
-    config.netlify.stepMs = 50;
-    config.vercel.stepMs = 100;
+    for (const [id, twin] of Object.entries(TWINS) as [keyof typeof TWINS, EmulatorTwin<object>][]) twin.forTests?.(config[id]);
     configure(config);
     cloud = await startCloud(config);
   });

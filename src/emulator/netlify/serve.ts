@@ -6,7 +6,7 @@
 // 404.html with status 404 for the rest. `_redirects` and `_headers` themselves are not served.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { contentTypeFor } from '@/lib/site-files';
-import { headersFor, matchPattern, parseHeaders } from '../cloudflare/routing-rules';
+import { headersFor, matchPattern, parseHeaders } from '../routing-rules';
 import { sendText, sitePath } from '../http';
 import type { Deploy } from './state';
 

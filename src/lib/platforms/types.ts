@@ -35,7 +35,7 @@ export interface ConnectedAccount {
 
 export interface PlatformInfo<Id extends string = string> {
   id: Id;
-  /** The platform's name as people know it ("AWS Amplify"). */
+  /** The platform's name as people know it. */
   label: string;
   /** The mark drawn beside the name: paths in a 16×16 box. */
   mark: readonly { d: string; fill?: string; className?: string; evenOdd?: boolean }[];
@@ -51,7 +51,7 @@ export interface PlatformInfo<Id extends string = string> {
   /** Quick deploy into the product's shared account: its default quota of live sites, or null when it is not offered. */
   quickDeploy: { defaultQuota: number } | null;
   accountRows(account: ConnectedAccount): AccountRow[];
-  /** How a person recognises the account in a confirmation ("the Netlify account “Ada”"). */
+  /** How a person recognises the account in a confirmation (“the … account “Ada””). */
   accountName(account: ConnectedAccount): string;
   /** What a screen reader hears once the account is connected. */
   connectedMessage(facts: Record<string, string>): string;

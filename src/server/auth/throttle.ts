@@ -84,7 +84,7 @@ export async function countAuthAttempts(db: Db, key: string): Promise<number> {
 
 /**
  * The client's address for the per-IP windows. Trusted: the LAST hop of X-Forwarded-For only, the one
- * written by the proxy in front of the app. Vercel overwrites the header with the client's address;
+ * written by the proxy in front of the app. A serverless host overwrites the header with the client's address;
  * nginx ($proxy_add_x_forwarded_for) and load balancers append it; `next start` sets it from the socket
  * when the request has none. Earlier hops are whatever the client sent and are ignored. (Facing the
  * internet with no proxy at all, a client can name its own address there: run behind one.)

@@ -138,9 +138,9 @@ export const sites = pgTable(
     name: text('name').notNull(),
     platform: text('platform').$type<DeploymentPlatform>().notNull(),
     authMode: text('auth_mode').$type<AuthMode>().notNull(),
-    /** Amplify app id / Cloudflare account id. */
+    /** The platform's project that holds the site (an app, an account, a team), as its adapter names it. */
     externalProjectId: text('external_project_id'),
-    /** Amplify branch name / Cloudflare script name. */
+    /** The site itself on that platform (a branch, a script, a site id), as its adapter names it. */
     externalId: text('external_id'),
     url: text('url'),
     status: text('status').$type<'active' | 'expiring' | 'expired' | 'deleted'>().notNull().default('active'),
@@ -243,7 +243,7 @@ export const blobs = pgTable(
   'blobs',
   {
     sha256: text('sha256').primaryKey(),
-    /** SHA-1 of the same bytes, for the platforms that address files by it (Netlify, Vercel); kept once computed. */
+    /** SHA-1 of the same bytes, for the platforms that address files by it; kept once computed. */
     sha1: text('sha1'),
     /** The content-scan rules (their version) these bytes passed; a redeploy scans only bytes not yet passed. */
     scannedWith: text('scanned_with'),

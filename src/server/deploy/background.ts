@@ -1,9 +1,10 @@
 // Work that continues after the response: the runner of a new deployment, and re-drives found by the
-// status loop and the sweep. In a Next.js request it is handed to `after()` (waitUntil on Vercel);
+// status loop and the sweep. In a Next.js request it is handed to `after()` (see hosting.ts);
 // elsewhere it simply runs detached. Either way a lost process is covered by the lease: another
 // instance resumes, at the latest at its next sweep.
 import { after } from 'next/server';
 import { getDb, getDbHandle } from '../db/client';
+import { onServerlessHost } from '../hosting';
 import { describeError } from '../http/json';
 import { getEnv } from '../env';
 import { AppError } from '../errors';
@@ -63,11 +64,11 @@ const holder = globalThis as unknown as { __huskitStatusHub?: StatusHub; __huski
 /**
  * This process's sweep: about every DEPLOY_SWEEP_MS (jittered, so servers started together do not
  * sweep in step) it re-drives a bounded batch of deployments whose lease lapsed. Once per process;
- * not on Vercel, where the every-minute cron sweeps instead.
+ * not on the serverless host, whose every-minute cron sweeps instead (hosting.ts).
  */
 export function startSweeper(): void {
   const everyMs = getEnv().deploySweepMs;
-  if (!everyMs || process.env.VERCEL || holder.__huskitSweeper) return;
+  if (!everyMs || onServerlessHost() || holder.__huskitSweeper) return;
   holder.__huskitSweeper = true;
   const next = () => setTimeout(tick, everyMs * (0.5 + Math.random())).unref();
   const tick = async () => {

@@ -1,4 +1,4 @@
-// The lifecycle job (Vercel cron, `npm run cleanup`, the admin button): removes expired quick-deploy
+// The lifecycle job (the host's daily cron, `npm run cleanup`, the admin button): removes expired quick-deploy
 // sites from the shared infrastructure, settles deployments stuck past their deadline, removes
 // orphaned platform resources, and deletes blobs nothing refers to. Bounded batches fit one
 // serverless invocation; what is left is reported for the next run. Each site is claimed with a

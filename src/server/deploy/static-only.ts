@@ -22,7 +22,7 @@ export interface StaticOnlyInput {
 }
 
 export interface StaticOnlyResult {
-  /** What will be deployed (Cloudflare: without the files `.assetsignore` matches, nor `.assetsignore` itself). */
+  /** What will be deployed: without the files a platform's own tooling never uploads (its `dropIgnored`). */
   manifest: Manifest;
   /** Lines for the deployment log. */
   notes: string[];

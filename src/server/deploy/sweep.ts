@@ -1,6 +1,6 @@
 // The sweep: every unfinished deployment whose lease has lapsed is driven again, so a deployment
 // finishes even when the server that started it died and nobody polls or watches it. It runs every
-// minute from Vercel Cron (/api/cron/sweep) and on an interval in every Node server process
+// minute from the host's cron (/api/cron/sweep, hosting.ts) and on an interval in every Node server process
 // (background.ts). Several sweeps may find the same row: the runner's lease (one conditional UPDATE)
 // lets exactly one of them work it, the others skip it.
 import { and, asc, inArray } from 'drizzle-orm';

@@ -1,4 +1,4 @@
-// Vercel Cron sends `Authorization: Bearer ${CRON_SECRET}`; compared in constant time.
+// The host's cron sends `Authorization: Bearer ${CRON_SECRET}` (hosting.ts); compared in constant time.
 import { timingSafeEqual } from 'node:crypto';
 import { getEnv } from '../env';
 

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import type { Manifest } from '@/lib/site-files';
 
-/** Where a site lives on its platform: Cloudflare account + script, Amplify app + branch. */
+/** Where a site lives on its platform: a project there (an account, an app, a team) and the site in it (a script, a branch). */
 export interface SiteTarget {
   externalProjectId?: string | null;
   externalId?: string | null;
@@ -31,7 +31,7 @@ export interface DeployContext<Credentials> {
   readSha1s(sha256s: string[]): Promise<Map<string, string>>;
   /**
    * For a rollback: the checkpoint the adapter saved in the deployment being made live again, so a
-   * platform that keeps old deploys can restore one natively (Netlify restore, Vercel rollback)
+   * platform that keeps old deploys can restore one natively (a restore or rollback of its own)
    * instead of uploading; the manifest is the same content either way.
    */
   rollbackTo?: Record<string, unknown>;
@@ -65,7 +65,7 @@ export interface ServerSideFile {
 export interface StaticFilesRules {
   /** What the platform does with a `_redirects` rule that fetches another site (status 200); null if it never reads `_redirects`. */
   redirectsProxy: string | null;
-  /** Files the platform's own tooling never uploads (Cloudflare's `.assetsignore`), dropped with a note saying which. */
+  /** Files the platform's own tooling never uploads (an ignore file it reads), dropped with a note saying which. */
   dropIgnored?(manifest: Manifest, readText: (path: string) => Promise<string>): Promise<{ manifest: Manifest; notes: string[] }>;
   serverSideFiles(manifest: Manifest, readText: (path: string) => Promise<string>): Promise<ServerSideFile[]>;
 }
@@ -89,7 +89,7 @@ export interface PlatformAdapter<Credentials = unknown> {
    * prefix, never anything else), for the cleanup of orphans.
    */
   listManagedResources(credentials: Credentials): Promise<SiteTarget[]>;
-  /** Stops platform work a deployment left running when it is given up (an unfinished Amplify job). */
+  /** Stops platform work a deployment left running when it is given up (an unfinished job on the platform). */
   abandon(credentials: Credentials, checkpoint: Record<string, unknown>): Promise<void>;
 }
 

@@ -77,7 +77,7 @@ export function parseRetryAfter(value: string | null, nowMs = Date.now()): numbe
   return Number.isNaN(date) ? undefined : Math.max(0, (date - nowMs) / 1000);
 }
 
-/** Seconds until an X-RateLimit-Reset (Unix seconds, Netlify's 429 wait when there is no Retry-After), or undefined. */
+/** Seconds until an X-RateLimit-Reset (Unix seconds: a 429's wait on platforms that send no Retry-After), or undefined. */
 export function rateLimitResetIn(value: string | null, nowMs = Date.now()): number | undefined {
   if (!value || !/^\d+$/.test(value.trim())) return undefined;
   return Math.max(0, Number(value.trim()) - nowMs / 1000);
@@ -89,7 +89,7 @@ export interface SendContext {
 }
 
 export interface PlatformCall {
-  /** Names the platform and operation in messages: "Cloudflare (upload assets)". */
+  /** Names the platform and operation in messages: "<platform> (upload assets)". */
   label: string;
   /** Makes and sends the request; called again for each attempt (signatures and bodies are fresh). */
   send: (ctx: SendContext) => Promise<Response>;

@@ -1,5 +1,5 @@
-// How an adapter waits for work that runs on the platform (an Amplify job, a Netlify deploy, a Vercel
-// deployment): a read every `intervalMs`, giving up after `maxMs`.
+// How an adapter waits for work that runs on the platform (a job, a deploy, a build): a read every
+// `intervalMs`, giving up after `maxMs`.
 
 export interface Polling {
   intervalMs: number;

@@ -1,5 +1,5 @@
-// The `_redirects` and `_headers` files AI site builders write (the Netlify / Cloudflare format), read
-// once here for the platforms that have their own way to say the same thing (Vercel, Amplify).
+// The `_redirects` and `_headers` files AI site builders write, read once here for the platforms that
+// have their own way to say the same thing (each platform's page in docs/platforms says how it reads them).
 
 export interface RedirectLine {
   /** A path, with `:name` placeholders and a trailing `*` splat. */
@@ -49,7 +49,7 @@ export function parseHeadersFile(text: string | undefined): { blocks: HeaderBloc
       continue;
     }
     const m = /^\s+([A-Za-z0-9-]+)\s*:\s*(.*)$/.exec(raw);
-    // `! Name` (detach a header) has no equivalent outside Cloudflare.
+    // `! Name` (detach a header) has no equivalent on the platforms that translate these files.
     if (!current || !m) skipped.push(raw.trim());
     else current.headers.push({ key: m[1]!, value: m[2]!.trim() });
   }
@@ -62,7 +62,7 @@ export interface OffSiteRule {
   line: number;
   text: string;
   target: string;
-  /** Every status the platforms could read on the line; [] when none is written (a redirect: 301 on Netlify, 302 on Cloudflare). */
+  /** Every status the platforms could read on the line; [] when none is written (a redirect, 301 or 302 by platform). */
   statuses: number[];
 }
 
@@ -73,12 +73,11 @@ const isPair = (p: string) => /^[^/:=]+=/.test(p);
 
 /**
  * Every rule that points anywhere but a path of the site, read more broadly than any one platform
- * does, so that no platform's reading can find a target this one missed: Netlify takes the first part
- * after `from` that starts with `/` or `http(s)://` (query matches may come before it, conditions
- * after the status), Cloudflare exactly the second token (workers-sdk
- * packages/workers-shared/utils/configuration/parseRedirects.ts), our Vercel/Amplify translation the
- * second token too. So every token after `from` that is neither a status nor a `key=value` pair is a
- * target, and inline `#` comments end the line as on both platforms.
+ * does, so that no platform's reading can find a target this one missed: one platform takes the first
+ * part after `from` that starts with `/` or `http(s)://` (query matches may come before it, conditions
+ * after the status), another exactly the second token, our own translations the second token too (the
+ * sources are in docs/platforms). So every token after `from` that is neither a status nor a
+ * `key=value` pair is a target, and inline `#` comments end the line as on those platforms.
  */
 export function offSiteRules(text: string): OffSiteRule[] {
   const found: OffSiteRule[] = [];
@@ -88,7 +87,7 @@ export function offSiteRules(text: string): OffSiteRule[] {
     const tokens = line.split(/\s+/);
     const comment = tokens.findIndex((t, k) => k > 0 && t.startsWith('#'));
     const parts = tokens.slice(1, comment === -1 ? undefined : comment);
-    // Netlify reads the status with parseInt: `200abc` is 200.
+    // A status may be read with parseInt: `200abc` is 200.
     const statuses = parts.filter((t) => /^\d{3}/.test(t)).map((t) => Number.parseInt(t, 10));
     for (const target of parts.filter((t) => !/^\d{3}/.test(t) && !isPair(t))) {
       if (!isSitePath(target)) found.push({ line: i + 1, text: line.length > 200 ? `${line.slice(0, 200)}…` : line, target, statuses });

@@ -1,4 +1,4 @@
-// Signed requests to an S3-compatible endpoint (AWS S3, Cloudflare R2, MinIO). aws4fetch computes the
+// Signed requests to an S3-compatible endpoint (AWS S3, R2, MinIO). aws4fetch computes the
 // SigV4 headers; node:http(s) sends them, because Next.js patches the global fetch and a patched fetch
 // has sent bodies chunked, which S3 refuses (411 MissingContentLength). Every body goes with its
 // Content-Length and its real SHA-256, so S3 itself refuses bytes that are not the ones we hashed.

@@ -1,4 +1,4 @@
-// Objects in an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO). A PUT is atomic on S3's side
+// Objects in an S3-compatible bucket (AWS S3, R2, MinIO). A PUT is atomic on S3's side
 // (readers see the old object or the whole new one; a cut upload stores nothing), so atomicity here
 // means only this: nothing is sent before the whole body is known and the caller's check has passed.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// A site's `_redirects` (the Netlify / Cloudflare format) as Amplify custom rules. Amplify rules
+// A site's `_redirects` (the format AI site builders write) as Amplify custom rules. Amplify rules
 // belong to a whole app, so only an app made for one site gets them; the shared quick-deploy app
 // keeps only its SPA fallback.
 import { parseRedirectsFile } from '../routing-files';
@@ -20,7 +20,7 @@ export function amplifyRedirectRules(redirectsText: string | undefined): { rules
   for (const line of lines) {
     const source = amplifyPattern(line.from);
     const target = /^https?:\/\//.test(line.to) ? line.to.replace(/:splat\b/g, '<*>') : amplifyPattern(line.to);
-    // A rewrite that is not forced yields to an existing file, as on Netlify: Amplify's 404-200.
+    // A rewrite that is not forced yields to an existing file, as `_redirects` means it: Amplify's 404-200.
     if (line.status === 200) rules.push({ source, target, status: line.force ? '200' : '404-200' });
     else if (line.status === 301 || line.status === 302 || line.status === 404) rules.push({ source, target, status: String(line.status) });
     else skipped.push(`${line.from} ${line.to} ${line.status}`);

@@ -224,8 +224,8 @@ async function createDeployment(vercel: VercelClient, ctx: Ctx, project: { id: s
     // The same rule as the other platforms: the site's own 404.html when it has one, else the SPA fallback
     // (after the site's own rewrites).
     rewrites: [...rules.rewrites, ...(ctx.manifest['404.html'] ? [] : SPA_REWRITES)],
-    // `/about` serves about.html and `/about.html` redirects (308) to it, as Cloudflare's
-    // auto-trailing-slash and Netlify's pretty URLs do. A deployment option sent beside redirects and
+    // `/about` serves about.html and `/about.html` redirects (308) to it, as the other static hosts'
+    // pretty URLs do. A deployment option sent beside redirects and
     // rewrites (vercel/vercel packages/client/src/types.ts DeploymentOptions; vercel.json `cleanUrls`:
     // https://vercel.com/docs/project-configuration#cleanurls).
     cleanUrls: true,

@@ -1,4 +1,4 @@
-// A site's `_redirects` and `_headers` (the Netlify / Cloudflare format AI site builders write) as
+// A site's `_redirects` and `_headers` (the format AI site builders write) as
 // Vercel's deployment keys `redirects`, `rewrites` and `headers`, so the same site behaves the same on
 // every platform. Vercel itself gives those two files no meaning.
 import { parseHeadersFile, parseRedirectsFile } from '../routing-files';

@@ -15,7 +15,7 @@ function authorized(header: string | null): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** Vercel Cron calls this daily with Authorization: Bearer ${CRON_SECRET}. */
+/** The host's cron calls this daily with Authorization: Bearer ${CRON_SECRET} (src/server/hosting.ts). */
 export const GET = jsonRoute(async (request) => {
   if (!authorized(request.headers.get('authorization')))
     return jsonResponse({ error: { code: 'UNAUTHORIZED', message: 'Send Authorization: Bearer <CRON_SECRET>.' } }, 401);

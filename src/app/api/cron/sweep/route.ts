@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 export const maxDuration = 300;
 
 /**
- * Vercel Cron calls this every minute with Authorization: Bearer ${CRON_SECRET}: deployments whose
+ * The host's cron calls this every minute with Authorization: Bearer ${CRON_SECRET} (src/server/hosting.ts): deployments whose
  * runner stopped are driven on from their last checkpoint (one cut short here is resumed next minute).
  */
 export const GET = jsonRoute(async (request) => {

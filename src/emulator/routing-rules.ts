@@ -1,5 +1,5 @@
-// The root `_redirects` and `_headers` of a Workers static-assets site (sent as text in
-// assets.config), parsed and applied the way the platform does for the common subset: static and
+// A site's root `_redirects` and `_headers`, parsed and applied the way the platforms that read them do
+// for the common subset (each twin's docs/platforms page says which differences it adds): static and
 // splat/placeholder redirects with 200/301/302/303/307/308, and header rules with `*` splats.
 
 export interface RedirectRule {
