@@ -3,7 +3,7 @@
 // the deploy modal for the one chosen.
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
+import { DEPLOYMENT_PLATFORMS, platformInfo, type DeploymentPlatform } from '@/lib/platforms';
 import { useTRPC } from '@/trpc/react';
 import { PlatformMark } from '@/components/ui/platform-mark';
 import { DeployModal } from './deploy-modal';
@@ -66,7 +66,7 @@ export function DeployButton({ projectId, disabled }: { projectId: string; disab
                   className="flex w-full items-center justify-between rounded px-2 py-2 text-left text-sm hover:bg-neutral-100 focus-visible:bg-neutral-100 focus-visible:outline-none aria-disabled:cursor-not-allowed aria-disabled:opacity-50 dark:hover:bg-neutral-800 dark:focus-visible:bg-neutral-800"
                 >
                   <PlatformMark platform={p} />
-                  <span className="text-xs text-neutral-500">{connected(p) ? 'connected' : ''}</span>
+                  <span className="text-xs text-neutral-500">{connected(p) ? 'connected' : platformInfo(p).quickDeploy ? '' : 'your account'}</span>
                 </button>
               </li>
             );

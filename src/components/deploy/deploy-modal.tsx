@@ -26,7 +26,10 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
   const { projectId, platform, connected, onClose } = props;
   const trpc = useTRPC();
   const dialog = useRef<HTMLDialogElement>(null);
-  const [mode, setMode] = useState<AuthMode>(connected ? 'user-token' : 'platform-managed');
+  // A platform without quick deploy (no shared account) deploys to the person's own account only.
+  const quickOffered = platformInfo(platform).quickDeploy !== null;
+  const [mode, setMode] = useState<AuthMode>(connected || !quickOffered ? 'user-token' : 'platform-managed');
+  const canDeploy = mode === 'platform-managed' ? quickOffered : connected;
   // A deployment started earlier from here (the modal was closed, or the page reloaded). The modal
   // opens on a click, never on the server, so localStorage is there.
   const [deploymentId, setDeploymentId] = useState<string | null>(() => localStorage.getItem(storageKey(projectId, platform)));
@@ -134,7 +137,7 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
                     ) : (
                       <>
                         No account connected.{' '}
-                        <Link href="/settings" className="text-accent underline">
+                        <Link href={`/settings?platform=${platform}`} className="text-accent underline">
                           Connect one in Settings
                         </Link>
                         .
@@ -144,15 +147,17 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
                 </span>
               </label>
               <label
-                className={`flex gap-3 rounded-lg border p-3 ${mode === 'platform-managed' ? 'border-accent' : 'border-neutral-200 dark:border-neutral-700'}`}
+                className={`flex gap-3 rounded-lg border p-3 ${mode === 'platform-managed' ? 'border-accent' : 'border-neutral-200 dark:border-neutral-700'} ${quickOffered ? '' : 'opacity-70'}`}
               >
-                <input type="radio" name="mode" checked={mode === 'platform-managed'} onChange={() => setMode('platform-managed')} />
+                <input type="radio" name="mode" checked={mode === 'platform-managed'} disabled={!quickOffered} onChange={() => setMode('platform-managed')} />
                 <span>
                   <span className="block font-medium">Quick deploy — instant URL, 30 days</span>
                   <span className="block text-sm text-neutral-500" data-testid="allowance">
-                    {allowance.data
-                      ? `${allowance.data.platformManaged.hourLeft} left this hour, ${allowance.data.platformManaged.dayLeft} today`
-                      : 'Checking your allowance…'}
+                    {!quickOffered
+                      ? `Not offered for ${platformInfo(platform).label}: sites go to your own account.`
+                      : allowance.data
+                        ? `${allowance.data.platformManaged.hourLeft} left this hour, ${allowance.data.platformManaged.dayLeft} today`
+                        : 'Checking your allowance…'}
                   </span>
                 </span>
               </label>
@@ -169,7 +174,7 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
               <button
                 type="button"
                 onClick={() => void start()}
-                disabled={deploy.isPending}
+                disabled={deploy.isPending || !canDeploy}
                 className="rounded-md bg-accent px-4 py-2 text-sm font-medium text-white hover:bg-accent-strong focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-accent disabled:opacity-60"
               >
                 {deploy.isPending ? 'Starting…' : 'Deploy now'}
