@@ -2,25 +2,19 @@
 // The deploy modal: choose the mode, then follow the deployment live (steps, progress, log) until the
 // URL is ready — the largest thing on the screen — or an error says what to do next. Closing it does
 // not stop the deployment; reopening it (or reloading) shows where it is.
-import Link from 'next/link';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { DEPLOYMENT_STEPS, stepProgress, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
+import { stepProgress, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
 import { platformInfo } from '@/lib/platforms';
 import { useTRPC } from '@/trpc/react';
 import { PlatformMark } from '@/components/ui/platform-mark';
-import { ProgressBar } from '@/components/ui/progress-bar';
+import { DeployModeChoice } from './deploy-mode-choice';
+import { DeployLog, DeploySteps } from './deploy-progress';
+import { FailureNotice, type CreateFailure } from './failure-notice';
+import { LiveUrl } from './live-url';
 import { useDeploymentEvents } from './use-deployment-events';
 
 const storageKey = (projectId: string, platform: string) => `huskit:deployment:${projectId}:${platform}`;
-
-interface CreateFailure {
-  message: string;
-  action?: string | null;
-  retryAfterSeconds?: number | null;
-  /** When it happened: a new failure starts its own countdown. */
-  at?: number;
-}
 
 export function DeployModal(props: { projectId: string; platform: DeploymentPlatform; connected: boolean; onClose: () => void }) {
   const { projectId, platform, connected, onClose } = props;
@@ -71,10 +65,8 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
     void allowance.refetch();
   }
 
-  const steps = DEPLOYMENT_STEPS[platform];
   // Never backwards: a step this list does not know, or an earlier one, keeps what was shown.
   const shown = useMemo(() => stepProgress(platform, events), [platform, events]);
-  const currentIndex = shown.index;
   const finished = last && ['ready', 'error', 'canceled', 'expired'].includes(last.status);
 
   return (
@@ -123,45 +115,14 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
 
         {!deploymentId && (
           <>
-            <fieldset className="space-y-2">
-              <legend className="mb-1 text-sm font-medium">How?</legend>
-              <label
-                className={`flex gap-3 rounded-lg border p-3 ${mode === 'user-token' ? 'border-accent' : 'border-neutral-200 dark:border-neutral-700'} ${connected ? '' : 'opacity-70'}`}
-              >
-                <input type="radio" name="mode" checked={mode === 'user-token'} disabled={!connected} onChange={() => setMode('user-token')} />
-                <span>
-                  <span className="block font-medium">Deploy to your {platformInfo(platform).label} account</span>
-                  <span className="block text-sm text-neutral-500">
-                    {connected ? (
-                      'Your own account: the site stays as long as you keep it.'
-                    ) : (
-                      <>
-                        No account connected.{' '}
-                        <Link href={`/settings?platform=${platform}`} className="text-accent underline">
-                          Connect one in Settings
-                        </Link>
-                        .
-                      </>
-                    )}
-                  </span>
-                </span>
-              </label>
-              <label
-                className={`flex gap-3 rounded-lg border p-3 ${mode === 'platform-managed' ? 'border-accent' : 'border-neutral-200 dark:border-neutral-700'} ${quickOffered ? '' : 'opacity-70'}`}
-              >
-                <input type="radio" name="mode" checked={mode === 'platform-managed'} disabled={!quickOffered} onChange={() => setMode('platform-managed')} />
-                <span>
-                  <span className="block font-medium">Quick deploy — instant URL, 30 days</span>
-                  <span className="block text-sm text-neutral-500" data-testid="allowance">
-                    {!quickOffered
-                      ? `Not offered for ${platformInfo(platform).label}: sites go to your own account.`
-                      : allowance.data
-                        ? `${allowance.data.platformManaged.hourLeft} left this hour, ${allowance.data.platformManaged.dayLeft} today`
-                        : 'Checking your allowance…'}
-                  </span>
-                </span>
-              </label>
-            </fieldset>
+            <DeployModeChoice
+              platform={platform}
+              mode={mode}
+              onChange={setMode}
+              connected={connected}
+              quickOffered={quickOffered}
+              allowance={allowance.data?.platformManaged}
+            />
             {failure && <FailureNotice key={failure.at} failure={failure} onRetry={() => void start()} />}
             <div className="flex justify-end gap-2">
               <button
@@ -199,31 +160,9 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
               />
             )}
 
-            {!finished && (
-              <>
-                <ProgressBar value={shown.progress} max={100} label="Deploying" />
-                <ol className="space-y-1 text-sm" aria-label="Steps">
-                  {steps.map((s, i) => (
-                    <li key={s.id} className="flex items-center gap-2" aria-current={i === currentIndex ? 'step' : undefined}>
-                      <span
-                        aria-hidden="true"
-                        className={`size-2 rounded-full ${i < currentIndex ? 'bg-emerald-500' : i === currentIndex ? 'animate-pulse bg-amber-500' : 'bg-neutral-300 dark:bg-neutral-700'}`}
-                      />
-                      <span className={i === currentIndex ? 'font-medium' : 'text-neutral-500'}>{s.label}</span>
-                    </li>
-                  ))}
-                </ol>
-              </>
-            )}
+            {!finished && <DeploySteps platform={platform} shown={shown} />}
 
-            <details className="text-sm">
-              <summary className="cursor-pointer text-neutral-600 dark:text-neutral-400">Log ({events.length} lines)</summary>
-              <ol className="mt-2 max-h-48 space-y-0.5 overflow-auto rounded bg-neutral-50 p-2 font-mono text-xs dark:bg-neutral-950" data-testid="deploy-log">
-                {events.map((e) => (
-                  <li key={e.id}>{e.message}</li>
-                ))}
-              </ol>
-            </details>
+            <DeployLog events={events} />
 
             {finished && (
               <div className="flex justify-end gap-2">
@@ -247,82 +186,5 @@ export function DeployModal(props: { projectId: string; platform: DeploymentPlat
         )}
       </div>
     </dialog>
-  );
-}
-
-function LiveUrl({ url, expiresAt }: { url: string; expiresAt: Date | null }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="space-y-2 rounded-lg border border-emerald-300 bg-emerald-50 p-4 dark:border-emerald-800 dark:bg-emerald-950">
-      <a
-        href={url}
-        target="_blank"
-        rel="noreferrer"
-        className="block break-all text-lg font-semibold text-emerald-900 underline-offset-4 hover:underline dark:text-emerald-100"
-        data-testid="live-url"
-      >
-        {url}
-      </a>
-      <div className="flex items-center gap-2">
-        <button
-          type="button"
-          onClick={() => {
-            void navigator.clipboard?.writeText(url);
-            setCopied(true);
-          }}
-          className="rounded-md border border-emerald-400 px-3 py-1 text-sm hover:bg-white focus-visible:outline-2 focus-visible:outline-accent dark:hover:bg-emerald-900"
-        >
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-        <a
-          href={url}
-          target="_blank"
-          rel="noreferrer"
-          className="rounded-md border border-emerald-400 px-3 py-1 text-sm hover:bg-white focus-visible:outline-2 focus-visible:outline-accent dark:hover:bg-emerald-900"
-        >
-          Open
-        </a>
-        {expiresAt && <span className="ml-auto text-xs text-emerald-900 dark:text-emerald-200">Live until {new Date(expiresAt).toLocaleDateString()}</span>}
-      </div>
-    </div>
-  );
-}
-
-function FailureNotice({ failure, onRetry, statusUrl }: { failure: CreateFailure; onRetry: () => void; statusUrl?: string }) {
-  const [left, setLeft] = useState(failure.retryAfterSeconds ?? 0);
-  useEffect(() => {
-    if (!failure.retryAfterSeconds) return;
-    const t = setInterval(() => setLeft((s) => Math.max(0, s - 1)), 1000);
-    return () => clearInterval(t);
-  }, [failure.retryAfterSeconds]);
-  const mmss = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
-  return (
-    <div
-      role="alert"
-      className="space-y-2 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100"
-    >
-      <p>{failure.message}</p>
-      {failure.action === 'settings' && (
-        <Link href="/settings" className="inline-block rounded-md bg-red-700 px-3 py-1 font-medium text-white">
-          Connect your account
-        </Link>
-      )}
-      {failure.action === 'wait' && (
-        <p className="font-medium tabular-nums" data-testid="countdown">
-          You can deploy again in {mmss}.
-        </p>
-      )}
-      {failure.action === 'retry' && (
-        <button type="button" onClick={onRetry} className="rounded-md bg-red-700 px-3 py-1 font-medium text-white">
-          Retry
-        </button>
-      )}
-      {failure.action === 'status' && statusUrl && (
-        <a href={statusUrl} className="inline-block rounded-md bg-red-700 px-3 py-1 font-medium text-white">
-          Check status
-        </a>
-      )}
-      {failure.action === 'use-own-account' && <p>Use “Deploy to your account” instead.</p>}
-    </div>
   );
 }

@@ -1,0 +1,226 @@
+// The phases on the big site (site-5k; site-500 with --quick), in the order they run: 1. a full deploy to
+// Cloudflare, 3. a redeploy with one file changed, 2. a full deploy of the original tree to Amplify (whose
+// blobs the server then holds already). Each figure beside its floor, measured in the same run.
+import { benchGet, cloudBytes, deploy, type DeployResult, serverSteps, type ServerStats } from './client';
+import { KB, MB, ms, ratio, sumValues } from './figures';
+import { hashFloorMs, jszipMs, sendOnceMs, zipFloor } from './floors';
+import type { ProfileSummary } from './profile';
+import { profiles, results, row } from './report';
+import type { Stack } from './setup';
+import { rng, site500, site5k, totalBytes, type Site } from './workloads';
+
+/** The big site generated, then its phases in turn; the redeploy's change is undone before Amplify. */
+export async function bigSitePhases(stack: Stack): Promise<void> {
+  const QUICK = stack.quick;
+  const bigName = QUICK ? 'site-500' : 'site-5k';
+  const big = QUICK ? site500() : site5k();
+  const bigBytes = totalBytes(big);
+  const bigBuf = Buffer.concat([...big.values()]);
+  console.log(`\n${bigName}: ${big.size} files, ${MB(bigBytes)}`);
+  const { cf, hashFloor } = await cloudflareFull(stack, big, bigName, bigBytes, bigBuf);
+  const { changedPath, changed } = await redeploy(stack, big, bigName, hashFloor, cf);
+
+  // ---- 2. full deploy to Amplify (the original tree)
+  big.set(changedPath, changed);
+  await amplifyFull(stack, big, bigName);
+}
+
+/** 1. The first deploy of the big site to Cloudflare, everything uploaded; answers it and the hashing floor. */
+async function cloudflareFull(
+  { cloud, sink, stats0 }: Stack,
+  big: Site,
+  bigName: string,
+  bigBytes: number,
+  bigBuf: Buffer,
+): Promise<{ cf: DeployResult; hashFloor: number }> {
+  // ---- floors for the big site
+  const hashFloor = hashFloorMs(big);
+  await sendOnceMs(sink.url, bigBuf); // warm the connection
+  const sendFloor = Math.min(await sendOnceMs(sink.url, bigBuf), await sendOnceMs(sink.url, bigBuf));
+  const cfFloor = hashFloor + sendFloor;
+
+  // ---- 1. full deploy to Cloudflare
+  await benchGet('reset');
+  cloud.stats.reset();
+  const dbBefore = (await benchGet<{ bytes: number }>('db-size')).bytes;
+  await benchGet('profile-start');
+  const cf = await deploy(big, 'cloudflare', `${bigName}-cf`);
+  profiles[`${bigName} → Cloudflare`] = await benchGet<ProfileSummary>('profile-stop');
+  const cfServer = await benchGet<ServerStats>('stats');
+  const dbGrowth = (await benchGet<{ bytes: number }>('db-size')).bytes - dbBefore;
+  const cfCloud = cloudBytes(cloud);
+  const cfSteps = await serverSteps(cf.deploymentId);
+  const cfUpload = cfSteps.upload ?? 0;
+  const cfActivate = (cfSteps.activate ?? 0) + (cfSteps['workers-dev'] ?? 0);
+  results.cloudflareFull = {
+    site: bigName,
+    files: big.size,
+    bytes: bigBytes,
+    ...cf,
+    serverSteps: cfSteps,
+    serverPeakRss: cfServer.peakRss,
+    clientToServerBytes: cfServer.bytesIn,
+    serverToPlatformBytes: cfCloud,
+    postgresGrowthBytes: dbGrowth,
+    floor: { hashMs: hashFloor, sendMs: sendFloor },
+  };
+  console.log(`1. Full deploy of ${bigName} to Cloudflare (${cf.status})`);
+  row({
+    measure: `1. ${bigName} → Cloudflare, first byte → ready`,
+    figure: ms(cf.phases.total),
+    floor: `${ms(cfFloor)} (SHA-256 ${ms(hashFloor)} + loopback send ${ms(sendFloor)})`,
+    ratio: ratio(cf.phases.total, cfFloor),
+  });
+  row({ measure: '   hash (client)', figure: ms(cf.phases.hash), floor: ms(hashFloor), ratio: ratio(cf.phases.hash, hashFloor) });
+  row({ measure: '   negotiate', figure: ms(cf.phases.negotiate), floor: '—', ratio: '—', note: `manifest JSON ${KB(cf.manifestJsonBytes)}` });
+  row({
+    measure: '   client→server upload',
+    figure: `${ms(cf.phases.upload)}, ${MB(sumValues(cfServer.bytesIn))} bodies`,
+    floor: `${ms(sendFloor)}, ${MB(bigBytes)}`,
+    ratio: ratio(cf.phases.upload, sendFloor),
+    note: `${cf.uploaded} files in ${cfServer.requests['blobs upload'] ?? 0} requests (many small files per multipart POST), 3 at a time`,
+  });
+  row({ measure: '   create (validate, check, scan, insert)', figure: ms(cf.phases.create), floor: '—', ratio: '—' });
+  row({
+    measure: '   server→platform upload',
+    figure: `${ms(cfUpload)}, ${MB(cfCloud.total)}`,
+    floor: `${ms(sendFloor)}, ${MB(bigBytes)}`,
+    ratio: ratio(cfUpload, sendFloor),
+    note: 'base64 JSON buckets, 3 at a time',
+  });
+  row({ measure: '   activation (version + workers.dev)', figure: ms(cfActivate), floor: '—', ratio: '—' });
+  row({ measure: '   server peak RSS', figure: MB(cfServer.peakRss), floor: `${MB(stats0.rss)} idle`, ratio: ratio(cfServer.peakRss, stats0.rss) });
+  row({
+    measure: '   PostgreSQL growth (all tables, indexes, TOAST)',
+    figure: `${MB(dbGrowth)} (${MB(dbBefore)} → ${MB(dbBefore + dbGrowth)})`,
+    floor: `${MB(bigBytes)} deployed`,
+    ratio: `${((100 * dbGrowth) / bigBytes).toFixed(2)} %`,
+    note: 'goal < 1 % of the bytes deployed',
+  });
+  return { cf, hashFloor };
+}
+
+/** 3. The big site deployed again with one 4 KB file changed; answers that file's path and its original bytes. */
+async function redeploy(
+  { cloud, sink }: Stack,
+  big: Site,
+  bigName: string,
+  hashFloor: number,
+  cf: DeployResult,
+): Promise<{ changedPath: string; changed: Buffer }> {
+  const changedPath = [...big.keys()].find((p) => p.endsWith('.html') && big.get(p)!.length > 2048 && big.get(p)!.length < 8192)!;
+  const changed = Buffer.from(big.get(changedPath)!);
+  const r = rng(7);
+  const changedFile = Buffer.alloc(4096, 0x20);
+  for (let i = 0; i < 4096; i++) changedFile[i] = 97 + Math.floor(r() * 26);
+  void changed;
+  big.set(changedPath, changedFile);
+  await benchGet('reset');
+  cloud.stats.reset();
+  await benchGet('profile-start');
+  const re = await deploy(big, 'cloudflare', `${bigName}-cf`);
+  profiles[`${bigName} redeploy, one file changed`] = await benchGet<ProfileSummary>('profile-stop');
+  const reServer = await benchGet<ServerStats>('stats');
+  const reCloud = cloudBytes(cloud);
+  const reSteps = await serverSteps(re.deploymentId);
+  const reClientBytes = sumValues(reServer.bytesIn);
+  // The client sends the changed file and a delta of one path, not the manifest.
+  const reFloorSend = await sendOnceMs(sink.url, Buffer.alloc(4096));
+  const reFloor = hashFloor + reFloorSend;
+  const reGoalBytes = 20_000;
+  results.redeploy = {
+    ...re,
+    serverSteps: reSteps,
+    clientToServerBytes: reServer.bytesIn,
+    serverToPlatformBytes: reCloud,
+    changedPath,
+    goalBytes: reGoalBytes,
+  };
+  console.log(`3. Redeploy with one 4 KB file changed (${re.status})`);
+  row({
+    measure: `3. redeploy, 1 × 4 KB changed: wall time`,
+    figure: ms(re.phases.total),
+    floor: `${ms(reFloor)} (re-hash + send 4 KB)`,
+    ratio: ratio(re.phases.total, reFloor),
+    note: `${((100 * re.phases.total) / cf.phases.total).toFixed(1)}% of the full deploy (goal ≤ 10%)`,
+  });
+  row({
+    measure: '   bytes client→server',
+    figure: KB(reClientBytes),
+    floor: `${KB(4096)} (the changed file)`,
+    ratio: ratio(reClientBytes, 4096),
+    note: `${re.delta ? 'delta' : 'whole manifest (the delta was refused)'}: negotiate ${KB(reServer.bytesIn['trpc files.negotiate'] ?? 0)} + blobs ${KB(reServer.bytesIn['blobs upload'] ?? 0)} + create ${KB(reServer.bytesIn['trpc deployments.create'] ?? 0)}; goal ≤ ${KB(reGoalBytes)}`,
+  });
+  row({
+    measure: '   bytes server→platform',
+    figure: KB(reCloud.total),
+    floor: `${KB(4096 + re.manifestJsonBytes)}`,
+    ratio: ratio(reCloud.total, 4096 + re.manifestJsonBytes),
+    note: Object.entries(reCloud.byRoute)
+      .map(([k, v]) => `${k.replace(/^cloudflare /, '')} ${KB(v)}`)
+      .join('; '),
+  });
+  return { changedPath, changed };
+}
+
+/** 2. The big site to Amplify: zipped on the server and uploaded to the platform's presigned URL. */
+async function amplifyFull({ cloud, config, sink, stats0 }: Stack, big: Site, bigName: string): Promise<void> {
+  const zf = zipFloor(big);
+  let zipTool = zf.tool;
+  let zipMs = zf.ms;
+  let zipBytes = zf.bytes;
+  if (zf.tool === 'missing') {
+    const j = await jszipMs(big);
+    zipTool = 'jszip (zip is not installed)';
+    zipMs = j.ms;
+    zipBytes = j.bytes;
+  }
+  const zipSend = await sendOnceMs(sink.url, zipBytes);
+  const amFloor = zipMs + zipSend;
+  await benchGet('reset');
+  cloud.stats.reset();
+  await benchGet('profile-start');
+  const am = await deploy(big, 'amplify', `${bigName}-amplify`);
+  profiles[`${bigName} → Amplify`] = await benchGet<ProfileSummary>('profile-stop');
+  const amServer = await benchGet<ServerStats>('stats');
+  const amCloud = cloudBytes(cloud);
+  const amSteps = await serverSteps(am.deploymentId);
+  results.amplifyFull = {
+    ...am,
+    serverSteps: amSteps,
+    serverPeakRss: amServer.peakRss,
+    clientToServerBytes: amServer.bytesIn,
+    serverToPlatformBytes: amCloud,
+    floor: { tool: zipTool, zipMs, zipBytes: zipBytes.length, sendMs: zipSend },
+  };
+  console.log(
+    `2. Full deploy of ${bigName} to Amplify (${am.status}); client→server: ${MB(sumValues(amServer.bytesIn))} (blobs already held: ${am.uploaded} uploaded)`,
+  );
+  const amServerTime = am.phases.createToReady;
+  row({
+    measure: `2. ${bigName} → Amplify, create → ready`,
+    figure: ms(amServerTime),
+    floor: `${ms(amFloor)} (${zipTool} ${ms(zipMs)} + loopback send ${ms(zipSend)})`,
+    ratio: ratio(amServerTime, amFloor),
+    note: 'blobs already on the server from #1; client hash+negotiate not counted',
+  });
+  row({
+    measure: '   zip (server, yazl: native zlib)',
+    figure: ms(amSteps.zip ?? 0),
+    floor: `${ms(zipMs)} (${zipTool})`,
+    ratio: ratio(amSteps.zip ?? 0, zipMs),
+  });
+  row({
+    measure: '   server→platform upload (presigned PUT)',
+    figure: `${ms(amSteps.upload ?? 0)}, ${MB(amCloud.total)}`,
+    floor: `${ms(zipSend)}, ${MB(zipBytes.length)}`,
+    ratio: ratio(amSteps.upload ?? 0, zipSend),
+  });
+  row({
+    measure: '   job (start → SUCCEED, 100 ms polling)',
+    figure: ms((amSteps.start ?? 0) + (amSteps.build ?? 0)),
+    floor: `${ms(2 * config.amplify.jobStepMs)} (emulated job)`,
+    ratio: ratio((amSteps.start ?? 0) + (amSteps.build ?? 0), 2 * config.amplify.jobStepMs),
+  });
+  row({ measure: '   server peak RSS', figure: MB(amServer.peakRss), floor: `${MB(stats0.rss)} idle`, ratio: ratio(amServer.peakRss, stats0.rss) });
+}

@@ -1,0 +1,95 @@
+// What the bench runs against, each started for the run and put away after it: a PostgreSQL database of
+// its own (else PGlite), the blob store (a temp folder or s3rver), and bench/server.ts with the real routes.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { CloudConfig } from '@/emulator/config';
+import type { RunningCloud } from '@/emulator/server';
+import type { ServerStats } from './client';
+import type { startSink } from './floors';
+
+/** What every phase is given: the local cloud (and its config), the loopback sink of the floors, the idle server. */
+export interface Stack {
+  cloud: RunningCloud;
+  config: CloudConfig;
+  sink: Awaited<ReturnType<typeof startSink>>;
+  /** The server at idle, before the first deploy. */
+  stats0: ServerStats;
+  /** `--quick`: smaller sites and fewer runs. */
+  quick: boolean;
+}
+
+export let dbName: string | undefined;
+export function createDatabase(): string | undefined {
+  if (process.env.BENCH_PGLITE) return undefined;
+  const name = `huskit_bench_${randomBytes(4).toString('hex')}`;
+  try {
+    execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${name}`], { stdio: 'pipe' });
+    dbName = name;
+    return `postgres://postgres@127.0.0.1:5432/${name}`;
+  } catch (err) {
+    console.warn(`! No PostgreSQL (${(err as Error).message.split('\n')[0]}): falling back to PGlite in memory.`);
+    return undefined;
+  }
+}
+export function dropDatabase() {
+  if (!dbName) return;
+  try {
+    execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-qc', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`], { stdio: 'pipe' });
+  } catch {
+    /* best effort */
+  }
+}
+
+/** The blob store the server is given, and how to put it away. */
+export async function startBlobStore(store: 'fs' | 's3'): Promise<{ env: Record<string, string>; note: string; close: () => Promise<void> }> {
+  if (store === 'fs') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huskit-bench-blobs-'));
+    return { env: { BLOB_STORE: 'fs', BLOB_DIR: dir }, note: `fs (${dir})`, close: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const { startS3Server, createBucket } = await import('../src/testing/s3-server');
+  const s3 = await startS3Server();
+  await createBucket(s3.connection, 'huskit-bench');
+  const { endpoint, region, accessKeyId, secretAccessKey } = s3.connection;
+  return {
+    env: {
+      BLOB_STORE: 's3',
+      S3_ENDPOINT: endpoint,
+      S3_REGION: region,
+      S3_BUCKET: 'huskit-bench',
+      S3_ACCESS_KEY_ID: accessKeyId,
+      S3_SECRET_ACCESS_KEY: secretAccessKey,
+    },
+    note: 's3 (s3rver in the bench process, behind its checking proxy)',
+    close: s3.close,
+  };
+}
+
+export async function startServer(
+  cloudPort: number,
+  databaseUrl: string | undefined,
+  blobEnv: Record<string, string>,
+): Promise<{ base: string; child: ChildProcess }> {
+  // The fan-out phase watches hundreds of deployments of the bench user at once: lift the per-user stream cap.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...blobEnv, CLOUD_PORT: String(cloudPort), NODE_ENV: 'development', MAX_SSE_STREAMS_PER_USER: '100000' };
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  else {
+    delete env.DATABASE_URL;
+    env.PGLITE_DATA_DIR = 'memory://bench';
+  }
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/server.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited (${code}): ${out}`)));
+  });
+  child.stdout!.on('data', (d: Buffer) => process.stdout.write(`[server] ${d}`));
+  return { base: `http://127.0.0.1:${port}`, child };
+}
