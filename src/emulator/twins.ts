@@ -3,6 +3,7 @@
 import type { DeploymentPlatform } from '@/lib/deployment';
 import { amplifyTwin } from './amplify';
 import { cloudflareTwin } from './cloudflare';
+import { githubTwin } from './github';
 import { netlifyTwin } from './netlify';
 import type { EmulatorTwin } from './platform';
 import { vercelTwin } from './vercel';
@@ -12,6 +13,7 @@ export const TWINS = {
   amplify: amplifyTwin,
   netlify: netlifyTwin,
   vercel: vercelTwin,
+  github: githubTwin,
 } satisfies Record<DeploymentPlatform, EmulatorTwin<object>>;
 
 /** Each twin's settings, under its platform's id. */

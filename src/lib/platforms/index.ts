@@ -3,11 +3,12 @@
 // (its twin in the local cloud); the compiler checks that every list keyed by platform is complete.
 import { amplify } from './amplify';
 import { cloudflare } from './cloudflare';
+import { github } from './github';
 import { netlify } from './netlify';
 import type { PlatformInfo } from './types';
 import { vercel } from './vercel';
 
-export const PLATFORMS = { cloudflare, amplify, netlify, vercel } as const satisfies { [Id in string]: PlatformInfo<Id> };
+export const PLATFORMS = { cloudflare, amplify, netlify, vercel, github } as const satisfies { [Id in string]: PlatformInfo<Id> };
 
 export type DeploymentPlatform = keyof typeof PLATFORMS;
 export const DEPLOYMENT_PLATFORMS = Object.keys(PLATFORMS) as DeploymentPlatform[];

@@ -4,6 +4,7 @@ import type { DeploymentPlatform } from '@/lib/platforms';
 import type { ServerPlatform } from './adapter';
 import { amplifyServer } from './amplify';
 import { cloudflareServer } from './cloudflare';
+import { githubServer } from './github';
 import { netlifyServer } from './netlify';
 import { vercelServer } from './vercel';
 
@@ -12,4 +13,5 @@ export const SERVER_PLATFORMS: Record<DeploymentPlatform, ServerPlatform> = {
   amplify: amplifyServer,
   netlify: netlifyServer,
   vercel: vercelServer,
+  github: githubServer,
 };

@@ -4,6 +4,7 @@
 // route (files inline) and the browser's path (negotiate, blob uploads, create), and must be
 // refused with a message naming the file and what to do, with zero platform requests and no
 // deployment. The ordinary corpus goes through the same routes and is deployed and served.
+import type { DeploymentPlatform } from '@/lib/platforms';
 import '@/testing/isolated-db';
 import { useLocalCloud } from '@/testing/local-cloud';
 import { TRPCClientError } from '@trpc/client';
@@ -102,7 +103,7 @@ describe.each(staticOnlyHostileExamples().map((e) => [`${e.platform}: ${e.name}`
 
 describe('ordinary sites are deployed and served (no false positives)', () => {
   /** REST deploy, then follow it live to the end; answers the index page as served. */
-  async function deployAndServe(files: Record<string, Buffer | string>, platform: 'cloudflare' | 'netlify' | 'vercel' | 'amplify' = 'cloudflare') {
+  async function deployAndServe(files: Record<string, Buffer | string>, platform: DeploymentPlatform = 'cloudflare') {
     const res = await restDeploy(alice, platform, { authMode: 'platform-managed', projectName: 'Ordinary', chatId: chat(), files: text(files) });
     const body = (await res.json()) as { deploymentId?: string; error?: { message: string } };
     expect(body.error?.message, 'refused').toBeUndefined();

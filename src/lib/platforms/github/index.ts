@@ -5,14 +5,21 @@ import { GithubHelp } from './help';
 export const github = {
   id: 'github',
   label: 'GitHub Pages',
-  mark: [{ d: 'M8 1a7 7 0 1 0 0 14A7 7 0 1 0 8 1Zm0 3a2.5 2.5 0 1 1 0 5a2.5 2.5 0 1 1 0-5Zm-4 8.2C5 10.9 6.4 10.3 8 10.3s3 .6 4 1.9A5.4 5.4 0 0 1 8 14a5.4 5.4 0 0 1-4-1.8Z', className: 'fill-neutral-900 dark:fill-neutral-100', evenOdd: true }],
+  mark: [
+    {
+      d: 'M8 1a7 7 0 1 0 0 14A7 7 0 1 0 8 1Zm0 3a2.5 2.5 0 1 1 0 5a2.5 2.5 0 1 1 0-5Zm-4 8.2C5 10.9 6.4 10.3 8 10.3s3 .6 4 1.9A5.4 5.4 0 0 1 8 14a5.4 5.4 0 0 1-4-1.8Z',
+      className: 'fill-neutral-900 dark:fill-neutral-100',
+      evenOdd: true,
+    },
+  ],
   connectionInput: z.object({
     platform: z.literal('github'),
     token: z
       .string()
       .trim()
       .regex(/^(?:github_pat_[A-Za-z0-9_]{20,255}|gh[pousr]_[A-Za-z0-9]{30,255})$/, {
-        error: 'A GitHub token starts with github_pat_ (fine-grained) or ghp_ (classic). Copy it again from Settings → Developer settings → Personal access tokens.',
+        error:
+          'A GitHub token starts with github_pat_ (fine-grained) or ghp_ (classic). Copy it again from Settings → Developer settings → Personal access tokens.',
       }),
   }),
   fields: [
