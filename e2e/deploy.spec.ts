@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { CLOUD_URL } from '../playwright.config';
+import { LOCAL_GITHUB } from '../src/lib/platforms/github/local';
 import { LOCAL_NETLIFY } from '../src/lib/platforms/netlify/local';
 import { fetchSite } from '../src/testing/cloud';
 
@@ -167,6 +168,32 @@ test('deploy to your own Netlify account after connecting it', async ({ page }) 
   await expect(dialog.getByTestId('live-url')).toHaveText(/^http:\/\/my-netlify-[0-9a-f]{6}\.netlify\.localhost:\d+$/, { timeout: 60_000 });
   const url = (await dialog.getByTestId('live-url').textContent())!.trim();
   expect((await served(url)).body.toString()).toContain('Welcome!');
+});
+
+test('GitHub Pages: connect a token in Settings, deploy from the editor (own account only), open the URL', async ({ page }) => {
+  await signUp(page, 'own-github');
+  await page.goto('/settings?platform=github');
+  await page.getByLabel('Personal access token').fill(LOCAL_GITHUB.adminToken);
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const card = page.getByRole('region', { name: 'GitHub Pages connected' });
+  await expect(card).toContainText(LOCAL_GITHUB.login);
+  await createSite(page, 'My Pages', 'Landing page');
+  await page.getByRole('button', { name: 'Deploy ▾' }).click();
+  await page.getByRole('menuitem', { name: /GitHub Pages/ }).click();
+  const dialog = page.getByRole('dialog');
+  // No shared GitHub account: quick deploy is shown as not offered, the own account is chosen.
+  await expect(dialog.getByLabel(/Quick deploy/)).toBeDisabled();
+  await expect(dialog.getByTestId('allowance')).toHaveText('Not offered for GitHub Pages: sites go to your own account.');
+  await expect(dialog.getByLabel(/Deploy to your GitHub Pages account/)).toBeChecked();
+  await dialog.getByRole('button', { name: 'Deploy now' }).click();
+  const live = dialog.getByTestId('live-url');
+  await expect(live).toHaveText(new RegExp(`^http://${LOCAL_GITHUB.login}\\.github\\.localhost:\\d+/my-pages-[0-9a-f]{6}/$`), { timeout: 60_000 });
+  // The template links to "/about": the log says such links miss a site that lives under /{repo}/.
+  await expect(dialog.getByTestId('deploy-log')).toContainText('which will miss the site');
+  const url = (await live.textContent())!.trim();
+  const site = await page.context().newPage();
+  await site.goto(url);
+  await expect(site.getByText('Welcome! Edit this page')).toBeVisible();
 });
 
 test('the sixth quick deploy within an hour shows the 429 message with a countdown', async ({ page }) => {
