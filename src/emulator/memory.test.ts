@@ -7,7 +7,7 @@ import { AwsClient } from 'aws4fetch';
 import JSZip from 'jszip';
 import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { LOCAL_AWS } from '@/lib/platforms/amplify/local';
-import { fetchSite } from '@/testing/cloud';
+import { fetchSite, moveCloudClock } from '@/testing/cloud';
 import { freePortBelowEphemeralRange } from '@/testing/free-port';
 
 const PORT = freePortBelowEphemeralRange();
@@ -106,7 +106,8 @@ it('holds a 50 MB Amplify site (its zip and its files) in less than 3× its size
     body: JSON.stringify({ jobId: created.jobId }),
   });
   for (let status = ''; status !== 'SUCCEED';) {
-    await new Promise((r) => setTimeout(r, 250));
+    // The job moves with the cloud's clock (a step is 1 s there); the zip is read asynchronously.
+    await moveCloudClock(URL_, { advanceMs: 500 });
     status = (await (await aws.fetch(`${URL_}/apps/${app}/branches/big/jobs/${created.jobId}`)).json()).job.summary.status;
     expect(status).not.toBe('FAILED');
   }
