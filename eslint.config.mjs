@@ -22,7 +22,7 @@ const config = [
   // The scan corpus is sites as built (test data), not our code.
   {
     ignores: [
-      'src/server/deploy/scan-corpus/',
+      'test-fixtures/',
       '.next/',
       'node_modules/',
       'bench/results/',

@@ -1,13 +1,13 @@
 // The content scan's corpus as whole sites, ready to deploy through any path: hostile pages (each
 // refused by one named rule) and ordinary ones (the templates, real framework builds, hand-written
-// pages that look close to hostile ones) that must pass. Files live in src/server/deploy/scan-corpus/.
+// pages that look close to hostile ones) that must pass. Files live in test-fixtures/scan-corpus/.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScanRule } from '@/server/deploy/scan';
 import { TEMPLATES, templateFiles, type TemplateId } from '@/server/projects/templates';
 
-const ROOT = fileURLToPath(new URL('../server/deploy/scan-corpus/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../test-fixtures/scan-corpus/', import.meta.url));
 
 export interface HostileEntry {
   name: string;

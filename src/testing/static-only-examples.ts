@@ -97,7 +97,7 @@ const HOSTILE_REDIRECTS: Omit<StaticOnlyExample, 'platform'>[] = [
   {
     name: 'proxy-after-query-match',
     files: site({ _redirects: '/search q=:q https://evil.example/?q=:q 200\n' }),
-    proves: 'Netlify query matches before the target do not hide a proxy',
+    proves: 'query matches before the target (read first by some platforms) do not hide a proxy',
     names: '_redirects line 1',
   },
   {
@@ -115,7 +115,7 @@ const HOSTILE_REDIRECTS: Omit<StaticOnlyExample, 'platform'>[] = [
   {
     name: 'proxy-lenient-status',
     files: site({ _redirects: '/a https://evil.example/ 200x\n' }),
-    proves: 'a status Netlify reads leniently (parseInt: 200x is 200) is still a proxy',
+    proves: 'a status read leniently (parseInt: 200x is 200) is still a proxy',
     names: '_redirects line 1',
   },
   {
@@ -160,7 +160,7 @@ export function staticOnlyBenignExamples(): Omit<StaticOnlyExample, 'names'>[] {
     '/app/* /app/index.html 200',
     '/* /index.html 200',
     '/news/* 301',
-    '/github https://github.com/huskit 301',
+    '/code https://code.example.org/huskit 301',
     '/chat https://example.com/chat?from=site 302 Country=us',
     '/shop https://shop.example.com',
     '/team /about#team 301 # anchor, then a comment',

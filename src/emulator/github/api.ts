@@ -4,7 +4,7 @@
 // {owner}.github.{siteDomain} (serve.ts). Strict where GitHub is strict: authentication, rate limits,
 // fine-grained permissions, validation and conflict answers in GitHub's own shapes.
 import type { EmulatorPlatform, PlatformFactory } from '../platform';
-import { TailRouter } from '../netlify/tail-router';
+import { TailRouter } from '../tail-router';
 import type { RequestContext } from '../router';
 import { authorize, GithubAuth, acceptedPermissions } from './auth';
 import { DOCS, identity, normalizeRepoName, type Call, type GithubDeps, type Register } from './common';

@@ -22,7 +22,7 @@ import {
 } from './errors';
 import { parseSiteHost, serveDeploy } from './serve';
 import { NetlifyState, type Deploy, type Site } from './state';
-import { TailRouter } from './tail-router';
+import { TailRouter } from '../tail-router';
 
 const SITE_NAME = /^[a-zA-Z\d-]+$/;
 const SHA1 = /^[0-9a-f]{40}$/;

@@ -100,7 +100,7 @@ export const githubAdapter: PlatformAdapter<GithubCredentials> = {
 /** Says the repository is this site's; a repository of the wanted name without it belongs to someone else. */
 const marker = (ctx: Ctx) => `Website published with Huskit Sites (site ${shortId(ctx.siteId)})`;
 
-/** The project's name as a repository name, with a short suffix from the site's id (as Netlify sites are named). */
+/** The project's name as a repository name, with a short suffix from the site's id. */
 const wantedName = (ctx: Ctx) => labelWithSuffix(dnsLabel(ctx.siteName) || 'site', shortId(ctx.siteId).slice(0, 6));
 
 async function ensureRepo(gh: GithubClient, ctx: Ctx, login: string, done: Checkpoint, save: Save): Promise<GithubRepo> {

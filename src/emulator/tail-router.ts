@@ -1,7 +1,7 @@
-// Netlify's file upload takes the rest of the URL as one parameter (`/deploys/{id}/files/img/a.png`),
-// which the shared one-segment-per-parameter Router cannot express: this Router also accepts
+// Some APIs take the rest of the URL as one parameter (a file's path in an upload URL, a git ref with
+// slashes), which the shared one-segment-per-parameter Router cannot express: this Router also accepts
 // patterns ending in `/*`, whose tail is handed over still percent-encoded (the handler decodes once).
-import { Router, type Handler } from '../router';
+import { Router, type Handler } from './router';
 
 interface TailRoute {
   method: string;
