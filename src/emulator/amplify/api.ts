@@ -5,10 +5,11 @@ import type { AwsIdentity } from './config';
 import type { EmulatorPlatform, PlatformFactory } from '../platform';
 import { Router, type RequestContext } from '../router';
 import { AmplifyError, badRequest, faultError, frameworkError, sendAwsError, sendAwsJson, validation } from './errors';
+import type { App, Branch, Job } from './model';
 import { createS3Surface, UploadUrls } from './s3';
 import { parseSiteHost, serveFiles } from './serve';
 import { SigV4Verifier } from './sigv4';
-import { AmplifyState, type App, type Branch, type Job } from './state';
+import { AmplifyState } from './state';
 import { appJson, appSettings, branchJson, branchSettings, Input, jobJson, jobSummaryJson, paginate } from './wire';
 
 /** Control-plane bodies are small JSON documents. */

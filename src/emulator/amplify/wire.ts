@@ -1,7 +1,7 @@
 // Amplify's JSON shapes: request members read with the model's constraints, response objects with
 // every model-required member, timestamps as epoch seconds (JSON numbers; the JS SDK rejects ISO
 // strings), and nextToken pagination.
-import type { App, AppSettings, Branch, BranchSettings, Job, JobView } from './state';
+import type { App, AppSettings, Branch, BranchSettings, Job, JobView } from './model';
 import { badRequest, validation } from './errors';
 
 const epoch = (ms: number) => ms / 1000;
