@@ -55,7 +55,7 @@ export interface PlatformInfo<Id extends string = string> {
   accountName(account: ConnectedAccount): string;
   /** What a screen reader hears once the account is connected. */
   connectedMessage(facts: Record<string, string>): string;
-  /** The variables that point a production-mode server's quick deploy at the local cloud (the browser tests); none without quick deploy. */
+  /** The variables that point a production-mode server (the browser tests) at the local cloud: its API, and the shared account when quick deploy is offered. */
   localCloudEnv?(cloudUrl: string, cloudPort: number): Record<string, string>;
   /** Where to make the credentials and which permissions they need. */
   help: ComponentType;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PlatformInfo } from '../types';
 import { GithubHelp } from './help';
+import { localCloudEnv } from './local';
 
 export const github = {
   id: 'github',
@@ -49,5 +50,6 @@ export const github = {
   ],
   accountName: ({ accountFacts: f }) => (f.login ? `the GitHub account “${f.login}”` : 'this GitHub account'),
   connectedMessage: (f) => `Connected to GitHub as ${f.login ?? 'you'}.`,
+  localCloudEnv,
   help: GithubHelp,
 } as const satisfies PlatformInfo<'github'>;

@@ -14,3 +14,6 @@ export const LOCAL_GITHUB = {
   otherLogin: 'local-octo',
   otherToken: 'github_pat_11LOCALOCTO0ADMIN00000_LocalOctoContentsPagesAdministrationWrite000000000000000000',
 } as const;
+
+/** The variables that point a production-mode server (`next start`: the browser tests) at the local cloud. */
+export const localCloudEnv = (cloudUrl: string): Record<string, string> => ({ GITHUB_API_URL: `${cloudUrl}/github` });
