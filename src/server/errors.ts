@@ -15,7 +15,8 @@ export type AppErrorCode =
   | 'BAD_GATEWAY'
   | 'GATEWAY_TIMEOUT';
 
-const STATUS: Record<AppErrorCode, number> = {
+/** The HTTP status of each code. */
+export const HTTP_STATUS: Record<AppErrorCode, number> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -43,7 +44,7 @@ export class AppError extends Error {
   ) {
     super(message);
     this.name = 'AppError';
-    this.status = STATUS[code];
+    this.status = HTTP_STATUS[code];
   }
 
   withAction(action: ErrorAction, retryAfterSeconds?: number): this {

@@ -10,7 +10,7 @@ import type { DeployCalls } from '@/lib/deploy-client';
 import type { DeploymentPlatform } from '@/lib/deployment';
 import { uploadMissing, type HashedFile } from '@/lib/upload';
 import { createApiKey } from '@/server/auth/api-keys';
-import { sha256Hex } from '@/server/deploy/blob-store';
+import { sha256Hex } from '@/server/deploy/blob-keys';
 import type { Db } from '@/server/db/client';
 import { deployments } from '@/server/db/schema';
 import { uniqueEmail } from './db';

@@ -1,15 +1,25 @@
 // Deploying a site the way the product does, for tests: files become the user's blobs, a deployment
-// is created, and a runner drives it to the end.
+// is created, and a runner drives it to the end. The deployments made here start no runner of their
+// own (the product's creation enqueues one): the test drives them, or stages a runner that died.
 import { eq } from 'drizzle-orm';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import type { Db } from '@/server/db/client';
 import { deployments } from '@/server/db/schema';
 import { BlobStore } from '@/server/deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles, type InlineFiles } from '@/server/deploy/files';
-import { rollback } from '@/server/deploy/manage';
+import * as manage from '@/server/deploy/manage';
 import { driveDeployment, type RunnerOptions } from '@/server/deploy/runner';
-import { createDeployment } from '@/server/deploy/service';
+import * as service from '@/server/deploy/service';
 import { cloudStats, fetchSite, hostOf, type CloudStats } from './cloud';
+
+/** Nothing is started: the test drives the deployment itself (`driveDeployment`) or leaves it unworked. */
+const byHand: service.CreateOptions = { enqueue: () => {} };
+
+/** `createDeployment` of the service, without a runner: as if its process had not started one yet. */
+export const createDeployment = (db: Db, input: service.CreateDeploymentInput) => service.createDeployment(db, input, byHand);
+
+/** `rollback` of the service, without a runner. */
+export const rollback = (db: Db, userId: string, id: string) => manage.rollback(db, userId, id, byHand);
 
 export async function deployFiles(
   db: Db,

@@ -14,7 +14,8 @@ import { manifestHash } from '@/lib/manifest';
 import { appRouter, createCaller } from './root';
 import { BlobStore } from '../deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles } from '../deploy/files';
-import { createDeployment, negotiateFiles } from '../deploy/service';
+import { negotiateFiles } from '../deploy/service';
+import { createDeployment } from '@/testing/deploy';
 import { createProject } from '../projects/service';
 import { configureLimits } from '../deploy/policy';
 

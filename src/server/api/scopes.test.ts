@@ -17,7 +17,7 @@ import { createApiKey, listApiKeys } from '@/server/auth/api-keys';
 import { apiKeys, deployments } from '@/server/db/schema';
 import { BlobStore } from '@/server/deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles } from '@/server/deploy/files';
-import { createDeployment } from '@/server/deploy/service';
+import { createDeployment } from '@/testing/deploy';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN, jsonRequest, sessionCookieFrom } from '@/testing/http';
 import { answerOf, trpcOverHttp } from '@/testing/trpc-http';

@@ -7,7 +7,8 @@ import { recordAudit } from '../audit';
 import type { Db } from '../db/client';
 import { connections } from '../db/schema';
 import { adapterFor } from '../deploy/adapters';
-import { AppError, notFound } from '../errors';
+import { notFound } from '../errors';
+import { connectionRefused } from '../http/platform-failures';
 import { PlatformError } from '../platforms/http';
 import { readConnectionCredentials, saveConnection, type ConnectionSummary } from './store';
 
@@ -16,13 +17,8 @@ async function verified(platform: DeploymentPlatform, credentials: Record<string
   try {
     return await adapter.verify(adapter.parseCredentials(credentials));
   } catch (err) {
-    if (err instanceof PlatformError) {
-      const code = err.kind === 'quota' ? 'TOO_MANY_REQUESTS' : err.kind === 'auth' || err.kind === 'bad_request' ? 'BAD_REQUEST' : 'BAD_GATEWAY';
-      // The platform's own words go to the log, never the secret: messages are built without it.
-      throw new AppError(code, err.kind === 'auth' ? `These credentials were refused: ${err.message}` : err.message).withAction(
-        err.kind === 'unavailable' ? 'retry' : 'settings',
-      );
-    }
+    // The platform's own words go to the log, never the secret: messages are built without it.
+    if (err instanceof PlatformError) throw connectionRefused(err);
     throw err;
   }
 }

@@ -1,14 +1,13 @@
-// Work that continues after the response: the runner of a new deployment, and re-drives found by the
-// status loop and the sweep. In a Next.js request it is handed to `after()` (see hosting.ts);
+// Work that continues after the response: the runner of a new deployment (every deployment is
+// enqueued by its creation, service.ts), and re-drives found by the status loop and the sweep. In a Next.js request it is handed to `after()` (see hosting.ts);
 // elsewhere it simply runs detached. Either way a lost process is covered by the lease: another
 // instance resumes, at the latest at its next sweep.
 import { after } from 'next/server';
-import { getDb, getDbHandle } from '../db/client';
+import { getDb } from '../db/client';
 import { onServerlessHost } from '../hosting';
 import { describeError } from '../http/json';
 import { getEnv } from '../env';
-import { AppError } from '../errors';
-import { EVENTS_CHANNEL, openStatusStream, StatusHub, StreamSlots } from './events';
+import { listenForEvents, StatusHub } from './status-hub';
 import { driveDeployment } from './runner';
 import { findLapsed, SWEEP_BATCH } from './sweep';
 
@@ -23,8 +22,12 @@ export function runInBackground(task: () => Promise<unknown>): void {
   }
 }
 
-/** Drives a deployment in this process, once at a time per deployment. */
-export function startRunner(deploymentId: string): void {
+/**
+ * Hands a deployment to its runner in this process, in the background (after the response, within a
+ * request), once at a time per deployment. Creating a deployment enqueues it (`createDeployment`); the
+ * status route and the cleanup enqueue one whose runner died.
+ */
+export function enqueueDeployment(deploymentId: string): void {
   if (running.has(deploymentId)) return;
   running.add(deploymentId);
   runInBackground(async () => {
@@ -34,19 +37,6 @@ export function startRunner(deploymentId: string): void {
       running.delete(deploymentId);
     }
   });
-}
-
-/** Events recorded by other server processes, as NOTIFY `{deploymentId}:{eventId}`. */
-export async function listenForEvents(wake: (deploymentId: string, eventId?: number) => void, lost: (err: Error) => void) {
-  const handle = await getDbHandle();
-  return handle.listen(
-    EVENTS_CHANNEL,
-    (payload) => {
-      const [deploymentId, eventId] = payload.split(':');
-      if (deploymentId) wake(deploymentId, Number(eventId) || undefined);
-    },
-    lost,
-  );
 }
 
 /** Drives a deployment detached from any request (it may outlive one), once at a time per deployment. */
@@ -91,27 +81,4 @@ export function getStatusHub(): StatusHub {
     redrive,
   });
   return holder.__huskitStatusHub;
-}
-
-const slots = new StreamSlots(() => getEnv().maxSseStreamsPerUser);
-
-/**
- * The live SSE stream of one of the user's deployments (null when it is not theirs), within the
- * user's number of open streams in this process.
- */
-export async function streamDeployment(userId: string, deploymentId: string, afterId: number, signal: AbortSignal) {
-  const release = slots.acquire(userId);
-  if (!release)
-    throw new AppError(
-      'TOO_MANY_REQUESTS',
-      `You already follow ${getEnv().maxSseStreamsPerUser} deployments live. Close some tabs or deploy modals, or poll the status URL instead.`,
-    ).withAction('wait', 5);
-  try {
-    const stream = await openStatusStream(getStatusHub(), deploymentId, userId, afterId, { signal, maxMs: 280_000, onClose: release });
-    if (!stream) release();
-    return stream;
-  } catch (err) {
-    release();
-    throw err;
-  }
 }

@@ -8,7 +8,8 @@ import { signUp } from '@/server/auth/accounts';
 import { getObjectStore } from '@/server/storage/from-env';
 import type { ObjectStore } from '@/server/storage/object-store';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { BlobStore, packKey, sha256Hex } from './blob-store';
+import { packKey, sha256Hex } from './blob-keys';
+import { BlobStore } from './blob-store';
 
 const getDb = useTestDb();
 let userId: string;

@@ -1,4 +1,4 @@
-// Reading a deployment's blobs. Small files live in packs (blob-store.ts): many files of one upload
+// Reading a deployment's blobs. Small files live in packs (blob-keys.ts): many files of one upload
 // request in one object. A reader opens each pack it needs once, as a file on this machine (the folder
 // store's own file; S3's object downloaded once, streamed), and reads each file at its offset from
 // that handle: one read per file, in whatever order the platform, the zip or the scan asks, and
@@ -7,9 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open as openFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { readAll, type ObjectStore } from '../storage/object-store';
-
-/** Small files uploaded together are stored as one object, a pack: their bytes one after another. */
-export const packKey = (pack: string) => `packs/${pack}`;
+import { packKey } from './blob-keys';
 
 /** Where one blob's bytes are: its own object, or a range of a pack. */
 export interface BlobLocation {

@@ -1,49 +1,18 @@
 // File bytes, stored once by SHA-256 in the object store (server/storage: a folder or S3-compatible
 // storage), and what PostgreSQL knows of them: size, SHA-1, scan version, and who has proven to hold
-// which. Every blob's hash is checked against its bytes, as they stream in, before it counts.
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+// which. Every blob's hash is checked against its bytes, as they stream in, before it counts. This
+// file takes bytes in (one file, a batch as one pack, within the user's storage quota); large files
+// arrive in chunks (blob-chunks.ts); lookups and reads are BlobCatalog's (blob-catalog.ts).
+import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import { and, asc, eq, sql, type Column } from 'drizzle-orm';
-import { formatBytes, SITE_LIMITS } from '@/lib/site-files';
-import type { Db } from '../db/client';
+import { sql } from 'drizzle-orm';
+import { formatBytes } from '@/lib/site-files';
 import { blobChunks, blobs, userBlobs } from '../db/schema';
 import { getEnv } from '../env';
 import { AppError } from '../errors';
-import { getObjectStore } from '../storage/from-env';
-import { ObjectNotFound, type ObjectStore } from '../storage/object-store';
-import { blobReader, packKey, type BlobLocation, type BlobReader } from './blob-reader';
-import { readLegacyBytes } from './legacy-blobs';
-
-export { packKey, type BlobLocation, type BlobReader };
-
-export const sha256Hex = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-export const sha1Hex = (bytes: Buffer | Uint8Array) => createHash('sha1').update(bytes).digest('hex');
-
-/** Where a blob's bytes live in the object store: sharded by hash prefix so no folder grows huge. */
-export const blobKey = (sha256: string) => `blobs/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
-const partKey = (userId: string, sha256: string, offset: number) => `parts/${userId}/${sha256}/${offset}`;
-
-/**
- * A pack's id: a UUID whose first 48 bits are the moment it was made (as UUIDv7), so the cleanup can
- * tell from the key alone whether an unreferenced pack is old enough to be a leftover.
- */
-export function newPackId(now = Date.now()): string {
-  const b = randomBytes(16);
-  b.writeUIntBE(now, 0, 6);
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = b.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** When a pack was made (from its id), in ms since the epoch. */
-export const packMadeAt = (pack: string) => parseInt(pack.replace(/-/g, '').slice(0, 12), 16);
-
-/** Long hash lists are asked in slices, so each answer stays small. */
-const SLICE = 5000;
-
-/** `column = any($1)`: one array parameter, where `inArray` would build one parameter per hash. */
-const anyOf = (column: Column, values: string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
+import { anyOf, BlobCatalog, SLICE } from './blob-catalog';
+import { acceptsChunkedFile, pruneStaleChunks, putChunk } from './blob-chunks';
+import { blobKey, newPackId, packKey, sha1Hex, sha256Hex } from './blob-keys';
 
 const mismatch = (expected: string, actual: string, batch = false) =>
   new AppError(
@@ -82,33 +51,7 @@ export interface ReceiveOptions {
   tooLarge?: () => Error;
 }
 
-export class BlobStore {
-  constructor(
-    private readonly db: Db,
-    readonly objects: ObjectStore = getObjectStore(),
-  ) {}
-
-  /** The hashes among `hashes` that this user has not uploaded yet. */
-  async missing(userId: string, hashes: string[]): Promise<string[]> {
-    const held = await this.heldSizes(userId, hashes);
-    return [...new Set(hashes)].filter((h) => !held.has(h));
-  }
-
-  /** The stored size of each of `hashes` this user holds (SHA-256 → bytes); the others are absent. */
-  async heldSizes(userId: string, hashes: string[]): Promise<Map<string, number>> {
-    const unique = [...new Set(hashes)];
-    const held = new Map<string, number>();
-    for (let i = 0; i < unique.length; i += SLICE) {
-      const rows = await this.db
-        .select({ sha256: userBlobs.sha256, size: blobs.size })
-        .from(userBlobs)
-        .innerJoin(blobs, eq(blobs.sha256, userBlobs.sha256))
-        .where(and(eq(userBlobs.userId, userId), anyOf(userBlobs.sha256, unique.slice(i, i + SLICE))));
-      for (const r of rows) held.set(r.sha256, r.size);
-    }
-    return held;
-  }
-
+export class BlobStore extends BlobCatalog {
   /** Bytes the user holds: their blobs, and the parts of large files still arriving. */
   async storageUsed(userId: string, exceptChunksOf?: string): Promise<number> {
     const result = await this.db.execute(sql`
@@ -260,197 +203,19 @@ export class BlobStore {
     return received;
   }
 
-  /**
-   * One part of a large file. The declared total is checked (per-file limit, storage quota) before any
-   * byte is stored; each part is an object of its own and, once all have arrived, they are read back
-   * in order, hashed as they stream into the whole blob, and removed: never held whole in memory.
-   */
-  async putChunk(userId: string, sha256: string, offset: number, totalSize: number, body: Readable | Buffer) {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(totalSize) || offset < 0 || totalSize <= 0 || offset >= totalSize)
-      throw new AppError('BAD_REQUEST', 'The chunk does not fit its file: check offset and total size.');
-    if (Buffer.isBuffer(body)) {
-      if (offset + body.length > totalSize) throw new AppError('BAD_REQUEST', 'The chunk does not fit its file: check offset and total size.');
-      if (body.length === 0 || body.length > SITE_LIMITS.maxUploadRequestBytes) throw new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.');
-    }
-    if (!(await this.acceptsChunkedFile(userId, sha256, totalSize))) {
-      if (body instanceof Readable) body.resume();
-      return { complete: true, received: totalSize };
-    }
-    const where = and(eq(blobChunks.userId, userId), eq(blobChunks.sha256, sha256));
-    const limit = Math.min(SITE_LIMITS.maxUploadRequestBytes, totalSize - offset);
-    const size = await this.objects.put(partKey(userId, sha256, offset), body, {
-      maxBytes: limit,
-      tooLarge: () =>
-        limit < SITE_LIMITS.maxUploadRequestBytes
-          ? new AppError('BAD_REQUEST', 'The chunk does not fit its file: check offset and total size.')
-          : new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.'),
-      beforeCommit: (n) => {
-        if (n === 0) throw new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.');
-      },
-    });
-    // Parts of one file all name the same total; a part with another total starts the file over.
-    const stale = await this.db
-      .delete(blobChunks)
-      .where(and(where, sql`${blobChunks.totalSize} <> ${totalSize}`))
-      .returning({ offset: blobChunks.offset });
-    await this.deleteParts(
-      userId,
-      sha256,
-      stale.map((p) => p.offset).filter((o) => o !== offset),
-    );
-    await this.db
-      .insert(blobChunks)
-      .values({ userId, sha256, offset, totalSize, size })
-      .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { size, totalSize } });
-    const parts = await this.db.select({ offset: blobChunks.offset, size: blobChunks.size }).from(blobChunks).where(where).orderBy(asc(blobChunks.offset));
-    const received = parts.reduce((n, p) => n + p.size, 0);
-    if (received < totalSize) return { complete: false, received };
-
-    try {
-      let expected = 0;
-      for (const part of parts) {
-        if (part.offset !== expected) throw new AppError('BAD_REQUEST', 'The chunks of this file overlap or leave gaps. Upload the file again from the start.');
-        expected += part.size;
-      }
-      const objects = this.objects;
-      const whole = Readable.from(
-        (async function* () {
-          for (const part of parts) yield* await objects.get(partKey(userId, sha256, part.offset));
-        })(),
-      );
-      await this.record([await this.receive(sha256, whole)]);
-      await this.grant(userId, [sha256]);
-    } finally {
-      await this.db.delete(blobChunks).where(where);
-      await this.deleteParts(
-        userId,
-        sha256,
-        parts.map((p) => p.offset),
-      );
-    }
-    return { complete: true, received };
+  /** One part of a large file (see blob-chunks.ts). */
+  putChunk(userId: string, sha256: string, offset: number, totalSize: number, body: Readable | Buffer) {
+    return putChunk(this, userId, sha256, offset, totalSize, body);
   }
 
-  private async deleteParts(userId: string, sha256: string, offsets: number[]) {
-    for (const offset of offsets) await this.objects.delete(partKey(userId, sha256, offset));
-  }
-
-  /**
-   * Whether parts of a file of `totalSize` bytes may be stored: refused (per-file limit, storage quota)
-   * before any byte of it is read or kept; false when the user already holds the file (nothing to send).
-   */
-  async acceptsChunkedFile(userId: string, sha256: string, totalSize: number): Promise<boolean> {
-    if (!Number.isSafeInteger(totalSize) || totalSize <= 0) throw new AppError('BAD_REQUEST', "Give the whole file's size as total (bytes, at least 1).");
-    if (totalSize > SITE_LIMITS.maxTotalBytes)
-      throw new AppError(
-        'PAYLOAD_TOO_LARGE',
-        `The file is ${formatBytes(totalSize)}; one file may be at most ${formatBytes(SITE_LIMITS.maxTotalBytes)} (a whole site's limit).`,
-      ).withAction('fix-files');
-    if ((await this.missing(userId, [sha256])).length === 0) return false;
-    await this.assertRoom(userId, totalSize, sha256);
-    return true;
+  /** Whether parts of a file of `totalSize` bytes may be stored (see blob-chunks.ts). */
+  acceptsChunkedFile(userId: string, sha256: string, totalSize: number): Promise<boolean> {
+    return acceptsChunkedFile(this, userId, sha256, totalSize);
   }
 
   /** Parts of uploads nobody finished: removed after `olderThanMs` (the daily cleanup). */
-  async pruneStaleChunks(olderThanMs: number): Promise<number> {
-    const removed = await this.db
-      .delete(blobChunks)
-      .where(sql`${blobChunks.createdAt} < now() - ${`${olderThanMs} milliseconds`}::interval`)
-      .returning({ userId: blobChunks.userId, sha256: blobChunks.sha256, offset: blobChunks.offset });
-    for (const p of removed) await this.objects.delete(partKey(p.userId, p.sha256, p.offset));
-    return removed.length;
-  }
-
-  /**
-   * One blob's bytes as a stream (a fresh one each call). A blob an older install kept in the database
-   * is read from there until `npm run blobs:migrate` has moved it.
-   */
-  async open(sha256: string): Promise<Readable> {
-    return this.openAt(sha256, (await this.locate([sha256])).get(sha256));
-  }
-
-  /** Where each of `sha256s` is stored (SHA-256 → location), in one query per slice; unknown ones are absent. */
-  async locate(sha256s: string[]): Promise<Map<string, BlobLocation>> {
-    const unique = [...new Set(sha256s)];
-    const found = new Map<string, BlobLocation>();
-    for (let i = 0; i < unique.length; i += SLICE) {
-      const rows = await this.db
-        .select({ sha256: blobs.sha256, size: blobs.size, pack: blobs.pack, packOffset: blobs.packOffset })
-        .from(blobs)
-        .where(anyOf(blobs.sha256, unique.slice(i, i + SLICE)));
-      for (const { sha256, ...at } of rows) found.set(sha256, at);
-    }
-    return found;
-  }
-
-  /** A reader for many blobs (a deployment's): see blob-reader.ts. */
-  reader(sha256s: string[]): BlobReader {
-    return blobReader(this, sha256s);
-  }
-
-  /** One blob read on its own, from where it is (`locate`); an older install's row as the fallback. */
-  async openAt(sha256: string, at: BlobLocation | undefined): Promise<Readable> {
-    try {
-      if (at?.pack != null) {
-        if (at.size === 0) return Readable.from([]);
-        return await this.objects.get(packKey(at.pack), { start: at.packOffset!, end: at.packOffset! + at.size - 1 });
-      }
-      return await this.objects.get(blobKey(sha256));
-    } catch (err) {
-      if (!(err instanceof ObjectNotFound)) throw err;
-      const legacy = await readLegacyBytes(this.db, sha256);
-      if (legacy) return Readable.from([legacy]);
-      throw new AppError('NOT_FOUND', `The file with SHA-256 ${sha256} is not stored. Upload it again.`);
-    }
-  }
-
-  /** One blob's bytes, whole: for small reads (a `_redirects` file, the editor); uploads stream with `open`. */
-  async get(sha256: string): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of await this.open(sha256)) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
-  }
-
-  /** The SHA-1 of each blob (SHA-256 → SHA-1), computed once from the bytes and then kept. */
-  async sha1Many(sha256s: string[]): Promise<Map<string, string>> {
-    const unique = [...new Set(sha256s)];
-    const found = new Map<string, string>();
-    for (let i = 0; i < unique.length; i += SLICE) {
-      const rows = await this.db
-        .select({ sha256: blobs.sha256, sha1: blobs.sha1 })
-        .from(blobs)
-        .where(anyOf(blobs.sha256, unique.slice(i, i + SLICE)));
-      for (const r of rows) if (r.sha1) found.set(r.sha256, r.sha1);
-    }
-    // Blobs stored before SHA-1 was kept: hash them once now and remember.
-    for (const sha256 of unique.filter((h) => !found.has(h))) {
-      const hash = createHash('sha1');
-      for await (const chunk of await this.open(sha256)) hash.update(chunk as Buffer);
-      const sha1 = hash.digest('hex');
-      await this.db.update(blobs).set({ sha1 }).where(eq(blobs.sha256, sha256));
-      found.set(sha256, sha1);
-    }
-    return found;
-  }
-
-  async passedScan(sha256s: string[], version: string): Promise<Set<string>> {
-    const passed = new Set<string>();
-    for (let i = 0; i < sha256s.length; i += SLICE) {
-      const rows = await this.db
-        .select({ sha256: blobs.sha256 })
-        .from(blobs)
-        .where(and(anyOf(blobs.sha256, sha256s.slice(i, i + SLICE)), eq(blobs.scannedWith, version)));
-      for (const r of rows) passed.add(r.sha256);
-    }
-    return passed;
-  }
-
-  async markScanned(sha256s: string[], version: string): Promise<void> {
-    for (let i = 0; i < sha256s.length; i += SLICE)
-      await this.db
-        .update(blobs)
-        .set({ scannedWith: version })
-        .where(anyOf(blobs.sha256, sha256s.slice(i, i + SLICE)));
+  pruneStaleChunks(olderThanMs: number): Promise<number> {
+    return pruneStaleChunks(this, olderThanMs);
   }
 }
 

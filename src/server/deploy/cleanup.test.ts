@@ -16,7 +16,8 @@ import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testin
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles } from '@/testing/deploy';
 import { APP_ORIGIN } from '@/testing/http';
-import { BlobStore, newPackId, packKey, sha256Hex } from './blob-store';
+import { newPackId, packKey, sha256Hex } from './blob-keys';
+import { BlobStore } from './blob-store';
 import { runCleanup } from './cleanup';
 import { decodeInlineFiles } from './files';
 import { configureLimits } from './policy';
@@ -158,7 +159,7 @@ describe('orphans, stuck deployments and blobs', () => {
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'stuck' });
     const store = new BlobStore(db);
     for (const [sha, b] of bytes) await store.put(userId, sha, b);
-    const { createDeployment } = await import('./service');
+    const { createDeployment } = await import('@/testing/deploy');
     const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
     await db
       .update(deployments)
@@ -328,7 +329,7 @@ describe('unfinished Amplify jobs', () => {
   it('stops the job of a deployment given up past its deadline, so the branch is not blocked', async () => {
     const { AwsClient } = await import('aws4fetch');
     const { LOCAL_AWS } = await import('@/lib/platforms/amplify/local');
-    const { createDeployment } = await import('./service');
+    const { createDeployment } = await import('@/testing/deploy');
     const db = await getDb();
     const aws = new AwsClient({ ...LOCAL_AWS.platform, service: 'amplify', region: LOCAL_AWS.region, retries: 0 });
     const app = `${cloud().url}/apps/${LOCAL_AWS.platformAppId}`;

@@ -10,15 +10,13 @@ import { deployments, sites } from '@/server/db/schema';
 import { configureRetries } from '@/server/platforms/http';
 import { cloudStats, exactRequestCount, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { deployFiles, deployTwiceThenRollback } from '@/testing/deploy';
+import { createDeployment, deployFiles, deployTwiceThenRollback, rollback } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles } from './files';
 import { configureLimits } from './policy';
 import { claimLease, driveDeployment } from './runner';
-import { createDeployment } from './service';
 import { storeInlineFiles } from './files';
-import { rollback } from './manage';
 import { cloudflareSettings } from '../platforms/cloudflare/settings';
 
 const cloud = useLocalCloud();

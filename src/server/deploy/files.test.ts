@@ -5,7 +5,8 @@ import { SITE_LIMITS } from '@/lib/site-files';
 import { signUp } from '@/server/auth/accounts';
 import { blobs } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { BlobStore, sha256Hex } from './blob-store';
+import { sha256Hex } from './blob-keys';
+import { BlobStore } from './blob-store';
 import { assertStoredAsDeclared, decodeInlineFiles, storeInlineFiles, validateManifest, type ProposedManifest } from './files';
 
 const getDb = useTestDb();

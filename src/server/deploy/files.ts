@@ -8,7 +8,9 @@ import type { ManifestChanges, ProposedManifest } from '@/lib/manifest';
 import { contentTypeFor, folderHoldingIndex, formatBytes, normalizeSitePath, printablePath, SHA256_HEX, SITE_LIMITS, type Manifest } from '@/lib/site-files';
 import { AppError } from '../errors';
 import { adapterFor } from './adapters';
-import { sha256Hex, type BlobReader, type BlobStore } from './blob-store';
+import { sha256Hex } from './blob-keys';
+import type { BlobReader } from './blob-reader';
+import type { BlobStore } from './blob-store';
 import type { ScanStore } from './scan';
 
 /** What the checks of a new deployment read: sizes held, bytes, and the scan's memory. */

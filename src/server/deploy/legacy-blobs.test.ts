@@ -14,7 +14,8 @@ import type { Db } from '../db/client';
 import * as schema from '../db/schema';
 import { FsObjectStore } from '../storage/fs-store';
 import type { ObjectStore } from '../storage/object-store';
-import { BlobStore, blobKey } from './blob-store';
+import { blobKey } from './blob-keys';
+import { BlobStore } from './blob-store';
 import { migrateLegacyBlobs } from './legacy-blobs';
 
 const MIGRATIONS = path.join(process.cwd(), 'drizzle');

@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import type { ObjectStore } from '../storage/object-store';
-import { blobKey, sha1Hex, sha256Hex } from './blob-store';
+import { blobKey, sha1Hex, sha256Hex } from './blob-keys';
 
 /** Once the table is gone it never comes back: no more lookups then. */
 let gone = false;

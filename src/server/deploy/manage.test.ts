@@ -6,12 +6,11 @@ import { signUp, type SessionUser } from '@/server/auth/accounts';
 import { configureRetries } from '@/server/platforms/http';
 import { cloudStats, fetchSite, hostOf, requestCount } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { deployFiles } from '@/testing/deploy';
+import { createDeployment, deployFiles } from '@/testing/deploy';
 import { configureLimits } from './policy';
 import { driveDeployment } from './runner';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles } from './files';
-import { createDeployment } from './service';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();

@@ -5,13 +5,14 @@ import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import type { DeploymentPlatform, DeploymentStatus, DeploymentSummary } from '@/lib/deployment';
 import type { Db } from '../db/client';
 import { deploymentFiles, deployments, sites } from '../db/schema';
-import { readConnectionCredentials } from '../connections/store';
 import { recordAudit } from '../audit';
 import { AppError, notFound } from '../errors';
 import { adapterFor } from './adapters';
-import { eventsAfter, recordEvent } from './events';
+import { credentialsFor } from './credentials';
+import { needsRunnerColumn } from './lease';
+import { eventsAfter, recordEvent } from './event-store';
 import { releaseUnusedPlace } from './policy';
-import { createDeployment } from './service';
+import { createDeployment, type CreateOptions } from './service';
 
 const summary = {
   id: deployments.id,
@@ -60,6 +61,20 @@ export async function listDeployments(
   return { items, nextCursor: rows.length > filter.limit ? items[items.length - 1]!.createdAt : null };
 }
 
+/**
+ * One of the user's deployments, whole, as a client that polls its status sees it. An unfinished one
+ * whose runner died (its lease lapsed) is handed to `redrive`.
+ */
+export async function pollDeployment(db: Db, userId: string, id: string, redrive: (deploymentId: string) => void) {
+  const [found] = await db
+    .select({ row: deployments, needsRunner: needsRunnerColumn() })
+    .from(deployments)
+    .where(and(eq(deployments.id, id), eq(deployments.userId, userId)));
+  if (!found) throw notFound('That deployment');
+  if (found.needsRunner) redrive(id);
+  return found.row;
+}
+
 export async function deploymentLog(db: Db, userId: string, id: string) {
   await getDeployment(db, userId, id);
   return eventsAfter(db, id);
@@ -80,18 +95,22 @@ export async function cancelDeployment(db: Db, userId: string, id: string): Prom
 }
 
 /** Deploys the files of an earlier deployment again, as a new deployment of the same site. */
-async function deployAgain(db: Db, userId: string, source: DeploymentSummary, action: 'redeploy' | 'rollback') {
+async function deployAgain(db: Db, userId: string, source: DeploymentSummary, action: 'redeploy' | 'rollback', options: CreateOptions) {
   const files = await db.select().from(deploymentFiles).where(eq(deploymentFiles.deploymentId, source.id));
   const [site] = source.siteId ? await db.select({ name: sites.name }).from(sites).where(eq(sites.id, source.siteId)) : [];
-  const created = await createDeployment(db, {
-    userId,
-    chatId: source.chatId,
-    siteName: site?.name,
-    platform: source.platform,
-    authMode: source.authMode,
-    manifest: Object.fromEntries(files.map((f) => [f.path, { sha256: f.sha256, size: f.size }])),
-    ...(action === 'rollback' ? { rollbackOf: source.id } : {}),
-  });
+  const created = await createDeployment(
+    db,
+    {
+      userId,
+      chatId: source.chatId,
+      siteName: site?.name,
+      platform: source.platform,
+      authMode: source.authMode,
+      manifest: Object.fromEntries(files.map((f) => [f.path, { sha256: f.sha256, size: f.size }])),
+      ...(action === 'rollback' ? { rollbackOf: source.id } : {}),
+    },
+    options,
+  );
   await recordAudit(db, {
     userId,
     action: `deployment.${action}`,
@@ -106,15 +125,15 @@ async function deployAgain(db: Db, userId: string, source: DeploymentSummary, ac
 }
 
 export async function redeploy(db: Db, userId: string, id: string) {
-  return deployAgain(db, userId, await getDeployment(db, userId, id), 'redeploy');
+  return deployAgain(db, userId, await getDeployment(db, userId, id), 'redeploy', {});
 }
 
 /** Makes an earlier ready deployment of a site live again (its files, deployed anew to the same target). */
-export async function rollback(db: Db, userId: string, id: string) {
+export async function rollback(db: Db, userId: string, id: string, options: CreateOptions = {}) {
   const source = await getDeployment(db, userId, id);
   if (source.status !== 'ready' && source.status !== 'expired')
     throw new AppError('BAD_REQUEST', 'Only a deployment that went live can be rolled back to. Pick one marked ready.');
-  return deployAgain(db, userId, source, 'rollback');
+  return deployAgain(db, userId, source, 'rollback', options);
 }
 
 /** Removes the site from its platform (Worker / branch) and marks it deleted; its history stays. */
@@ -127,9 +146,9 @@ export async function deleteSite(db: Db, userId: string, deploymentId: string): 
     .where(and(eq(sites.id, d.siteId), eq(sites.userId, userId)));
   if (!site || site.status === 'deleted') throw notFound('That site');
   const adapter = adapterFor(site.platform);
-  const credentials =
-    site.authMode === 'platform-managed' ? adapter.platformCredentials() : adapter.parseCredentials(await readConnectionCredentials(db, userId, site.platform));
-  if (credentials && site.externalId) await adapter.remove(credentials, { externalId: site.externalId, externalProjectId: site.externalProjectId });
+  const credentials = await credentialsFor(db, site);
+  if (credentials && site.externalId)
+    await adapter.remove(credentials, { externalId: site.externalId, externalProjectId: site.externalProjectId }, site.authMode);
   await db.transaction(async (tx) => {
     await tx.update(sites).set({ status: 'deleted', url: null, updatedAt: new Date() }).where(eq(sites.id, site.id));
     await tx

@@ -17,7 +17,7 @@ import { configureLimits } from './policy';
 import { keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
 import { createDeployment, negotiateFiles } from './service';
 
-vi.mock('@/server/deploy/background', async (importOriginal) => ({ ...(await importOriginal<typeof import('./background')>()), startRunner: () => {} }));
+vi.mock('@/server/deploy/background', async (importOriginal) => ({ ...(await importOriginal<typeof import('./background')>()), enqueueDeployment: () => {} }));
 
 const getDb = useTestDb();
 configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: { cloudflare: 1e6, amplify: 1e6, netlify: 1e6, vercel: 1e6 } });

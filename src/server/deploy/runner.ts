@@ -3,19 +3,21 @@
 // the row, so any instance that finds the lease expired (the sweep, the status endpoint, the SSE
 // loop, the cron) continues where the last one stopped. A deployment always ends: ready, error, or canceled.
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RunnerStep } from '@/lib/deployment';
 import type { Db } from '../db/client';
 import { getEnv } from '../env';
-import { deployments, sites } from '../db/schema';
-import { readConnectionCredentials } from '../connections/store';
+import { deploymentFiles, deployments, sites } from '../db/schema';
 import { describeError } from '../http/json';
-import { PlatformError, type PlatformErrorKind } from '../platforms/http';
+import { ourWordsFor } from '../http/platform-failures';
+import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
 import { BlobStore } from './blob-store';
-import { announceEvent, recordEvent } from './events';
+import { credentialsFor } from './credentials';
+import { recordEvent } from './event-store';
+import { announceEvent } from './status-hub';
+import { needsRunner } from './lease';
 import { releaseUnusedPlace } from './policy';
-import { loadManifest } from './service';
 
 export interface RunnerOptions {
   /** Who holds the lease (one id per process is enough). */
@@ -38,14 +40,6 @@ class LeaseLost extends Error {}
 
 type DeploymentRow = typeof deployments.$inferSelect;
 
-/** The one stale-lease rule, on the database clock: no runner has taken it yet, or its lease ran out. */
-export function leaseLapsed() {
-  return or(isNull(deployments.leaseUntil), lt(deployments.leaseUntil, sql`now()`));
-}
-
-/** Unfinished: a runner may still take it. */
-export const UNFINISHED_STATUSES = ['pending', 'building'] as const;
-
 /** Takes the lease of a deployment that is not finished and not held by a live runner. */
 export async function claimLease(db: Db, deploymentId: string, owner: string, leaseMs: number): Promise<DeploymentRow | null> {
   const [row] = await db
@@ -57,7 +51,7 @@ export async function claimLease(db: Db, deploymentId: string, owner: string, le
       status: 'building',
       updatedAt: new Date(),
     })
-    .where(and(eq(deployments.id, deploymentId), inArray(deployments.status, [...UNFINISHED_STATUSES]), leaseLapsed()))
+    .where(and(eq(deployments.id, deploymentId), needsRunner()))
     .returning();
   return row ?? null;
 }
@@ -108,10 +102,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
     });
     const checkpoint = { ...row.checkpoint };
     const adapter = adapterFor(row.platform);
-    const credentials =
-      row.authMode === 'platform-managed'
-        ? adapter.platformCredentials()
-        : adapter.parseCredentials(await readConnectionCredentials(db, row.userId, row.platform));
+    const credentials = await credentialsFor(db, row);
     if (!credentials) throw new PlatformError('auth', 'Quick deploy is not configured on this server.');
     const [site] = row.siteId ? await db.select().from(sites).where(eq(sites.id, row.siteId)) : [];
     const manifest = await loadManifest(db, deploymentId);
@@ -176,29 +167,18 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
     if (err instanceof PlatformError && row.authMode === 'platform-managed') {
       // The shared accounts' own words (their ids, their limits) are for operators, not users.
       console.error(`[runner] quick deploy ${deploymentId} failed on ${row.platform} (${err.kind}):`, err.message, err.platformMessage?.slice(0, 300) ?? '');
-      await finishWithError(db, row, opts.owner, QUICK_DEPLOY_FAILURE[err.kind], err.kind);
+      await finishWithError(db, row, opts.owner, ourWordsFor(err.kind), err.kind);
     } else if (err instanceof PlatformError) {
       await finishWithError(db, row, opts.owner, err.message, err.kind, err.platformMessage);
     } else {
       console.error(`[runner] deployment ${deploymentId}:`, describeError(err));
-      await finishWithError(db, row, opts.owner, 'Something went wrong on our side while deploying. Deploy again in a moment.', 'internal');
+      await finishWithError(db, row, opts.owner, ourWordsFor('internal'), 'internal');
     }
     return 'worked';
   } finally {
     clearInterval(heartbeat);
   }
 }
-
-/** What a quick-deploy failure tells the user, by kind: our words, never the shared account's. */
-const QUICK_DEPLOY_FAILURE: Record<PlatformErrorKind, string> = {
-  auth: 'Quick deploy is unavailable right now. Try again later, or deploy to your own account.',
-  quota: 'Quick deploy is at its limit right now. Try again later, or deploy to your own account.',
-  unavailable: 'The hosting platform is having trouble right now. Deploy again in a few minutes.',
-  timeout: 'The hosting platform took too long to answer. Deploy again in a moment.',
-  bad_request: "The hosting platform refused this site. Check its files, or deploy to your own account to see the platform's own message.",
-  not_found: 'The hosting platform lost track of this site. Deploy again.',
-  conflict: 'The hosting platform is busy with this site. Deploy again in a moment.',
-};
 
 async function finishReady(db: Db, row: DeploymentRow, owner: string, url: string, target: { externalId: string; externalProjectId: string }) {
   const now = new Date();
@@ -244,4 +224,12 @@ async function finishWithError(db: Db, row: DeploymentRow, owner: string, messag
     });
   });
   announceEvent(row.id);
+}
+
+/** The manifest of a deployment, from its files. */
+async function loadManifest(db: Db, deploymentId: string) {
+  const rows = await db.select().from(deploymentFiles).where(eq(deploymentFiles.deploymentId, deploymentId));
+  // In path order (as validateManifest makes it, and as files are uploaded): packs are read in order.
+  rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return Object.fromEntries(rows.map((r) => [r.path, { sha256: r.sha256, size: r.size, contentType: r.contentType }]));
 }

@@ -1,22 +1,22 @@
 // Creating a deployment: everything is checked before anything is written (files, credentials),
 // then the site, the deployment, its files and its first event are written in one transaction.
-// The platform work happens later, in the runner.
+// The platform work happens later, in the runner that creation enqueues (background.ts).
 import { and, eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
 import type { CreateByIdRequest, NegotiateAnswer, NegotiateRequest } from '@/lib/deploy-client';
-import { AUTH_MODES, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
+import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import { platformInfo } from '@/lib/platforms';
 import { manifestHash } from '@/lib/manifest';
 import type { Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { connections, deploymentFiles, deployments, sites } from '../db/schema';
-import { AppError, type ErrorAction } from '../errors';
+import { AppError } from '../errors';
 import { recordAudit } from '../audit';
 import { adapterFor } from './adapters';
+import { enqueueDeployment } from './background';
 import { BlobStore } from './blob-store';
 import { rebuildFromBase } from './delta';
-import { recordEvent } from './events';
-import { assertStoredAsDeclared, decodeInlineFiles, inlineFilesSchema, PendingBlobs, validateManifest, type InlineFiles, type ProposedManifest } from './files';
+import { recordEvent } from './event-store';
+import { assertStoredAsDeclared, decodeInlineFiles, PendingBlobs, validateManifest, type InlineFiles, type ProposedManifest } from './files';
 import { enforcePolicy, withRejectionRecorded } from './policy';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 import { scanSite } from './scan';
@@ -40,7 +40,21 @@ export interface CreateDeploymentInput {
   pending?: PendingBlobs;
 }
 
-export async function createDeployment(db: Db, input: CreateDeploymentInput, now = new Date()): Promise<{ deploymentId: string; siteId: string }> {
+export interface CreateOptions {
+  now?: Date;
+  /**
+   * Starts the runner of the new deployment: by default in this process, in the background
+   * (`enqueueDeployment`). Tests that drive a deployment by hand pass their own.
+   */
+  enqueue?: (deploymentId: string) => void;
+}
+
+/**
+ * Creates a deployment and enqueues it: every way in (REST, tRPC, the editor, redeploy, rollback)
+ * ends here, so the same checks apply to all, and every deployment created gets its runner.
+ */
+export async function createDeployment(db: Db, input: CreateDeploymentInput, options: CreateOptions = {}): Promise<{ deploymentId: string; siteId: string }> {
+  const now = options.now ?? new Date();
   const adapter = adapterFor(input.platform);
   const declared = validateManifest(input.manifest, input.platform);
   const blobs = input.pending ?? new BlobStore(db);
@@ -88,13 +102,25 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, now
   await input.pending?.commit();
 
   const expiresAt = input.authMode === 'platform-managed' ? new Date(now.getTime() + PLATFORM_MANAGED_LIFETIME_MS) : null;
-  return withRejectionRecorded(db, input, () => insertDeployment(db, input, manifest, notes, now, expiresAt));
+  const created = await withRejectionRecorded(db, input, () => insertDeployment(db, input, manifest, notes, now, expiresAt));
+  (options.enqueue ?? enqueueDeployment)(created.deploymentId);
+  return created;
 }
 
 /** Creates a deployment of the manifest the user negotiated (files.negotiate) under this id, checked again in full. */
-export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { userId: string }, now = new Date()) {
+export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { userId: string }, options: CreateOptions = {}) {
   const { manifestId, ...rest } = input;
-  return createDeployment(db, { ...rest, manifest: await proposedManifest(db, input.userId, manifestId, now) }, now);
+  const now = options.now ?? new Date();
+  return createDeployment(db, { ...rest, manifest: await proposedManifest(db, input.userId, manifestId, now) }, { ...options, now });
+}
+
+/** Creates a deployment of files sent inline (the REST body): refused before anything is stored when the files are wrong. */
+export async function createFromInlineFiles(db: Db, target: Omit<CreateDeploymentInput, 'manifest'>, files: InlineFiles) {
+  const { proposed, bytes } = decodeInlineFiles(files);
+  validateManifest(proposed, target.platform);
+  // A refused deployment stores no bytes: every check runs before the files are kept.
+  const pending = new PendingBlobs(new BlobStore(db), target.userId, bytes);
+  return createDeployment(db, { ...target, manifest: proposed, pending });
 }
 
 /** The rate limit and the shared quota, checked now in a short transaction of their own. */
@@ -189,77 +215,5 @@ export async function negotiateFiles(db: Db, userId: string, input: NegotiateReq
   return {
     missing: [...new Set(Object.values(manifest).map((e) => e.sha256))].filter((h) => !held.has(h)),
     manifestId: await keepProposedManifest(db, userId, files, now),
-  };
-}
-
-/** The manifest of a deployment, from its files. */
-export async function loadManifest(db: Db, deploymentId: string) {
-  const rows = await db.select().from(deploymentFiles).where(eq(deploymentFiles.deploymentId, deploymentId));
-  // In path order (as validateManifest makes it, and as files are uploaded): packs are read in order.
-  rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return Object.fromEntries(rows.map((r) => [r.path, { sha256: r.sha256, size: r.size, contentType: r.contentType }]));
-}
-
-/** The REST body of the seed's endpoints (POST /api/{platform}-deploy). */
-export const inlineDeployBody = z
-  .object({
-    authMode: z.enum(AUTH_MODES, { error: 'authMode must be "user-token" or "platform-managed".' }),
-    projectName: z.string().trim().min(1, { error: 'Give the project a name (projectName).' }).max(100),
-    chatId: z.string().trim().min(1, { error: 'chatId is required: it identifies the site across redeploys.' }).max(200),
-    /** The files inline; or `manifestId`, the manifest negotiated through files.negotiate (its blobs uploaded). */
-    files: inlineFilesSchema.optional(),
-    manifestId: z.uuid({ error: 'manifestId is the id files.negotiate answered.' }).optional(),
-    framework: z.string().max(50).optional(),
-  })
-  .refine((body) => (body.files === undefined) !== (body.manifestId === undefined), {
-    error: 'Send the files inline (files), or the manifestId that files.negotiate answered: one of the two.',
-  });
-export type InlineDeployBody = z.infer<typeof inlineDeployBody>;
-
-/** The REST create: files inline, or a negotiated manifest by id. */
-export async function deployRestBody(db: Db, userId: string, platform: DeploymentPlatform, body: InlineDeployBody) {
-  const target = { userId, chatId: body.chatId, siteName: body.projectName, platform, authMode: body.authMode };
-  if (body.files) return deployInlineFiles(db, target, body.files);
-  return createFromNegotiated(db, { ...target, manifestId: body.manifestId! });
-}
-
-/** Deploys files sent inline: refused before anything is stored when the files are wrong. */
-async function deployInlineFiles(db: Db, target: Omit<CreateDeploymentInput, 'manifest'>, files: InlineFiles) {
-  const { proposed, bytes } = decodeInlineFiles(files);
-  validateManifest(proposed, target.platform);
-  // A refused deployment stores no bytes: every check runs before the files are kept.
-  const pending = new PendingBlobs(new BlobStore(db), target.userId, bytes);
-  return createDeployment(db, { ...target, manifest: proposed, pending });
-}
-
-const ERROR_CODES: Record<string, { status: number; action: ErrorAction }> = {
-  auth: { status: 401, action: 'settings' },
-  quota: { status: 429, action: 'wait' },
-  unavailable: { status: 502, action: 'retry' },
-  timeout: { status: 504, action: 'status' },
-  bad_request: { status: 400, action: 'fix-files' },
-  internal: { status: 500, action: 'retry' },
-};
-
-/** The seed's JSON status for clients that poll; re-drives a deployment whose runner died. */
-export async function deploymentStatus(db: Db, userId: string, deploymentId: string, redrive: (id: string) => void) {
-  const [row] = await db
-    .select()
-    .from(deployments)
-    .where(and(eq(deployments.id, deploymentId), eq(deployments.userId, userId)));
-  if (!row) throw new AppError('NOT_FOUND', 'That deployment was not found.');
-  const unfinished = row.status === 'pending' || row.status === 'building';
-  if (unfinished && (!row.leaseUntil || row.leaseUntil.getTime() < Date.now())) redrive(row.id);
-  const failure = row.status === 'error' ? (ERROR_CODES[row.errorCode ?? ''] ?? ERROR_CODES.internal!) : undefined;
-  return {
-    deploymentId: row.id,
-    platform: row.platform,
-    status: row.status,
-    step: row.step,
-    progress: row.progress,
-    ...(row.url ? { url: row.url } : {}),
-    ...(row.error ? { error: row.error, errorCode: row.errorCode, httpStatus: failure?.status, action: failure?.action } : {}),
-    createdAt: row.createdAt.toISOString(),
-    expiresAt: row.expiresAt?.toISOString() ?? null,
   };
 }

@@ -4,14 +4,15 @@ import { beforeAll, expect, it } from 'vitest';
 import { signUp } from '@/server/auth/accounts';
 import { getDb as processDb } from '@/server/db/client';
 import { useTestDb, uniqueEmail } from '@/testing/db';
+import { createDeployment } from '@/testing/deploy';
 import { readSse } from '@/testing/sse';
 import { BlobStore } from './blob-store';
-import { listenForEvents } from './background';
-import { insertEvent, openStatusStream, StatusHub } from './events';
+import { openStatusStream } from '../http/status-sse';
+import { insertEvent } from './event-store';
+import { listenForEvents, StatusHub } from './status-hub';
 import { decodeInlineFiles, storeInlineFiles } from './files';
 import { configureLimits } from './policy';
 import { driveDeployment } from './runner';
-import { createDeployment } from './service';
 
 useLocalCloud();
 const getDb = useTestDb();

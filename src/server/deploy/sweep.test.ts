@@ -11,12 +11,12 @@ import { deployments } from '@/server/db/schema';
 import { getEnv } from '@/server/env';
 import { cloudStats, fetchSite, hostOf, requestCount } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
+import { createDeployment } from '@/testing/deploy';
 import { APP_ORIGIN } from '@/testing/http';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles } from './files';
 import { configureLimits } from './policy';
 import { configureRunner, driveDeployment } from './runner';
-import { createDeployment } from './service';
 import { sweepDeployments } from './sweep';
 
 const cloud = useLocalCloud();

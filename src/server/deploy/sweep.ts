@@ -3,10 +3,11 @@
 // minute from the host's cron (/api/cron/sweep, hosting.ts) and on an interval in every Node server process
 // (background.ts). Several sweeps may find the same row: the runner's lease (one conditional UPDATE)
 // lets exactly one of them work it, the others skip it.
-import { and, asc, inArray } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { deployments } from '../db/schema';
-import { driveDeployment, leaseLapsed, UNFINISHED_STATUSES } from './runner';
+import { needsRunner } from './lease';
+import { driveDeployment } from './runner';
 
 /** Deployments one sweep takes on at most. */
 export const SWEEP_BATCH = 10;
@@ -14,12 +15,7 @@ export const SWEEP_BATCH = 10;
 /** Unfinished deployments nobody holds, oldest first (the database's clock decides "lapsed"). */
 export async function findLapsed(db: Db, limit: number = SWEEP_BATCH): Promise<string[]> {
   if (limit <= 0) return [];
-  const rows = await db
-    .select({ id: deployments.id })
-    .from(deployments)
-    .where(and(inArray(deployments.status, [...UNFINISHED_STATUSES]), leaseLapsed()))
-    .orderBy(asc(deployments.createdAt))
-    .limit(limit);
+  const rows = await db.select({ id: deployments.id }).from(deployments).where(needsRunner()).orderBy(asc(deployments.createdAt)).limit(limit);
   return rows.map((r) => r.id);
 }
 

@@ -9,7 +9,8 @@ import { PUT as putBlob } from '@/app/api/blobs/[sha256]/route';
 import { uploadMissing, type HashedFile } from '@/lib/upload';
 import { signUp } from '@/server/auth/accounts';
 import { createApiKey } from '@/server/auth/api-keys';
-import { blobKey, BlobStore, packKey } from '@/server/deploy/blob-store';
+import { blobKey, packKey } from '@/server/deploy/blob-keys';
+import { BlobStore } from '@/server/deploy/blob-store';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
 

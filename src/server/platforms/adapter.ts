@@ -82,8 +82,11 @@ export interface PlatformAdapter<Credentials = unknown> {
   refuseFile?(path: string, size: number): string | undefined;
   /** Every step idempotent: running it again after a crash is harmless. */
   deploy(ctx: DeployContext<Credentials>): Promise<DeployOutcome>;
-  /** Removes the site from the platform; "already gone" counts as done. */
-  remove(credentials: Credentials, target: SiteTarget): Promise<void>;
+  /**
+   * Removes the site from the platform; "already gone" counts as done. `mode` is the site's: in the
+   * shared account (platform-managed) only resources carrying the product's prefix are ever removed.
+   */
+  remove(credentials: Credentials, target: SiteTarget, mode: AuthMode): Promise<void>;
   /**
    * The product's own resources in the shared platform account (those carrying the product's name
    * prefix, never anything else), for the cleanup of orphans.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sitesClosestToExpiry } from '../../admin/expiring';
 import { grantAdmin, listAdmins, revokeAdmin } from '../../admin/roles';
 import { adminOverview, deploymentsOfUser, deploymentsPerDay, listRecentUsers, recentFailures, recentRejections } from '../../admin/overview';
-import { startRunner } from '../../deploy/background';
+import { enqueueDeployment } from '../../deploy/background';
 import { runCleanup } from '../../deploy/cleanup';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 
@@ -17,7 +17,7 @@ export const adminRouter = createTRPCRouter({
     .query(({ ctx, input }) => deploymentsPerDay(ctx.db, input.days)),
   failures: adminProcedure.input(limit).query(({ ctx, input }) => recentFailures(ctx.db, input.limit)),
   expiring: adminProcedure.input(limit).query(({ ctx, input }) => sitesClosestToExpiry(ctx.db, input.limit)),
-  runCleanup: adminProcedure.mutation(({ ctx }) => runCleanup(ctx.db, { redrive: startRunner })),
+  runCleanup: adminProcedure.mutation(({ ctx }) => runCleanup(ctx.db, { redrive: enqueueDeployment })),
   userDeployments: adminProcedure
     .input(z.object({ email: z.string().trim().min(3).max(254) }))
     .query(({ ctx, input }) => deploymentsOfUser(ctx.db, input.email)),

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { AUTH_MODES, DEPLOYMENT_PLATFORMS, DEPLOYMENT_STATUSES } from '@/lib/deployment';
-import { startRunner } from '../../deploy/background';
 import { cancelDeployment, deleteSite, deploymentLog, getDeployment, listDeployments, redeploy, rollback } from '../../deploy/manage';
 import { createFromNegotiated } from '../../deploy/service';
 import { deploymentAllowance } from '../../deploy/policy';
@@ -20,11 +19,7 @@ export const deploymentsRouter = createTRPCRouter({
         manifestId: z.uuid({ error: 'manifestId is the id files.negotiate answered. Negotiate, then create with it.' }),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      const created = await createFromNegotiated(ctx.db, { ...input, userId: ctx.user.id });
-      startRunner(created.deploymentId);
-      return created;
-    }),
+    .mutation(({ ctx, input }) => createFromNegotiated(ctx.db, { ...input, userId: ctx.user.id })),
   allowance: sessionProcedure.query(({ ctx }) => deploymentAllowance(ctx.db, ctx.user.id)),
   get: scopedProcedure('status')
     .input(byId)
@@ -45,18 +40,10 @@ export const deploymentsRouter = createTRPCRouter({
     .query(({ ctx, input }) => deploymentLog(ctx.db, ctx.user.id, input.id)),
   redeploy: scopedProcedure('deploy')
     .input(byId)
-    .mutation(async ({ ctx, input }) => {
-      const created = await redeploy(ctx.db, ctx.user.id, input.id);
-      startRunner(created.deploymentId);
-      return created;
-    }),
+    .mutation(({ ctx, input }) => redeploy(ctx.db, ctx.user.id, input.id)),
   rollback: scopedProcedure('deploy')
     .input(byId)
-    .mutation(async ({ ctx, input }) => {
-      const created = await rollback(ctx.db, ctx.user.id, input.id);
-      startRunner(created.deploymentId);
-      return created;
-    }),
+    .mutation(({ ctx, input }) => rollback(ctx.db, ctx.user.id, input.id)),
   cancel: scopedProcedure('deploy')
     .input(byId)
     .mutation(({ ctx, input }) => cancelDeployment(ctx.db, ctx.user.id, input.id)),

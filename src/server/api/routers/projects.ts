@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { AUTH_MODES, DEPLOYMENT_PLATFORMS } from '@/lib/deployment';
-import { startRunner } from '../../deploy/background';
 import { proposedManifestSchema } from '../../deploy/files';
 import { TEMPLATES } from '../../projects/templates';
 import {
@@ -56,9 +55,5 @@ export const projectsRouter = createTRPCRouter({
   deleteFile: sessionProcedure.input(z.object({ projectId, path })).mutation(({ ctx, input }) => deleteFile(ctx.db, ctx.user.id, input.projectId, input.path)),
   deploy: scopedProcedure('deploy')
     .input(z.object({ projectId, platform: z.enum(DEPLOYMENT_PLATFORMS), authMode: z.enum(AUTH_MODES) }))
-    .mutation(async ({ ctx, input }) => {
-      const created = await deployProject(ctx.db, ctx.user.id, input);
-      startRunner(created.deploymentId);
-      return created;
-    }),
+    .mutation(({ ctx, input }) => deployProject(ctx.db, ctx.user.id, input)),
 });

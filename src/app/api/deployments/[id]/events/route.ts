@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { authenticateRequest } from '@/server/auth/request';
 import { getDb } from '@/server/db/client';
-import { streamDeployment } from '@/server/deploy/background';
 import { AppError } from '@/server/errors';
 import { jsonRoute } from '@/server/http/json';
+import { sseResponse, streamDeployment } from '@/server/http/status-sse';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -19,12 +19,5 @@ export const GET = jsonRoute(async (request) => {
   const lastEventId = Number(request.headers.get('last-event-id') ?? new URL(request.url).searchParams.get('lastEventId') ?? 0) || 0;
   const stream = await streamDeployment(user.id, id, lastEventId, request.signal);
   if (!stream) throw notFound;
-  return new Response(stream, {
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    },
-  });
+  return sseResponse(stream);
 });

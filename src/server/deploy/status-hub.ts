@@ -1,60 +1,38 @@
-// The status history of a deployment (deployment_events) and its live fan-out. Each row is one SSE
-// event whose id is the row id, so a watcher that reconnects with Last-Event-ID loses nothing. One
-// poller per deployment per process reads new rows and hands them to every watcher, so a thousand
-// watchers cost the database what one does. The same loop re-drives a deployment whose runner died.
-// A new event wakes the poller at once: from this process directly, from other processes through
-// NOTIFY on the `deployment_events` channel. The poll stays as the safety net (a pooled connection
-// drops notifications), so a missed wake-up costs at most one poll interval.
+// The status hub: one poller per deployment per process reads new events (deployment_events, see
+// event-store.ts) and hands them to every watcher, so a thousand watchers cost the database what one
+// does. The same loop re-drives a deployment whose runner died. A new event wakes the poller at once:
+// from this process directly (`announceEvent`), from other processes through NOTIFY on the
+// `deployment_events` channel (`listenForEvents`). The poll stays as the safety net (a pooled
+// connection drops notifications), so a missed wake-up costs at most one poll interval.
 import { EventEmitter } from 'node:events';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { isTerminalStatus, type DeploymentPlatform, type DeploymentStatus, type DeploymentStatusEvent } from '@/lib/deployment';
-import type { Db, Tx } from '../db/client';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { isTerminalStatus, type DeploymentPlatform, type DeploymentStatusEvent } from '@/lib/deployment';
+import { getDbHandle, type Db } from '../db/client';
 import { deploymentEvents, deployments } from '../db/schema';
+import { needsRunnerColumn } from './lease';
 
-export interface DeploymentEventInput {
-  status: DeploymentStatus;
-  step: string;
-  progress?: number | null;
-  message: string;
-}
-
+/** The NOTIFY channel of new events; each payload is `{deploymentId}:{eventId}`. */
 export const EVENTS_CHANNEL = 'deployment_events';
 
 /** Deployment ids (and event ids) just recorded by this process. */
 const recorded = new EventEmitter().setMaxListeners(0);
-
-/**
- * Writes an event and notifies every process listening, in one statement (inside a transaction the
- * notification goes out at commit). Answers the event's id.
- */
-export async function insertEvent(db: Db | Tx, deploymentId: string, event: DeploymentEventInput): Promise<number> {
-  const result = await db.execute(sql`
-    with inserted as (
-      insert into ${deploymentEvents} (deployment_id, status, step, progress, message)
-      values (${deploymentId}, ${event.status}, ${event.step}, ${event.progress ?? null}, ${event.message})
-      returning id, deployment_id
-    )
-    select id, pg_notify(${EVENTS_CHANNEL}, deployment_id::text || ':' || id::text) from inserted`);
-  return Number((result as unknown as { rows: { id: number | string }[] }).rows[0]!.id);
-}
-
-/** Records an event. Inside a transaction the row is not visible yet: the caller announces it after commit. */
-export async function recordEvent(db: Db | Tx, deploymentId: string, event: DeploymentEventInput): Promise<void> {
-  const id = await insertEvent(db, deploymentId, event);
-  if (!('rollback' in db)) announceEvent(deploymentId, id);
-}
 
 /** Wakes this process's watchers of a deployment whose new events are committed. */
 export function announceEvent(deploymentId: string, eventId?: number): void {
   recorded.emit('event', deploymentId, eventId);
 }
 
-export async function eventsAfter(db: Db, deploymentId: string, afterId = 0) {
-  return db
-    .select()
-    .from(deploymentEvents)
-    .where(and(eq(deploymentEvents.deploymentId, deploymentId), gt(deploymentEvents.id, afterId)))
-    .orderBy(asc(deploymentEvents.id));
+/** Events recorded by other server processes, as NOTIFY `{deploymentId}:{eventId}`. */
+export async function listenForEvents(wake: (deploymentId: string, eventId?: number) => void, lost: (err: Error) => void) {
+  const handle = await getDbHandle();
+  return handle.listen(
+    EVENTS_CHANNEL,
+    (payload) => {
+      const [deploymentId, eventId] = payload.split(':');
+      if (deploymentId) wake(deploymentId, Number(eventId) || undefined);
+    },
+    lost,
+  );
 }
 
 type Listener = (event: DeploymentStatusEvent) => void;
@@ -227,7 +205,7 @@ export class StatusHub {
     const lastId = watch.events.at(-1)?.id ?? 0;
     this.reads++;
     const rows = await db
-      .select({ event: deploymentEvents, url: deployments.url, error: deployments.error, leaseUntil: deployments.leaseUntil, status: deployments.status })
+      .select({ event: deploymentEvents, url: deployments.url, error: deployments.error, needsRunner: needsRunnerColumn() })
       .from(deployments)
       .leftJoin(deploymentEvents, and(eq(deploymentEvents.deploymentId, deployments.id), gt(deploymentEvents.id, lastId)))
       .where(eq(deployments.id, watch.deploymentId))
@@ -252,7 +230,7 @@ export class StatusHub {
       for (const l of watch.listeners) l(event);
     }
     const row = rows[0];
-    if (row && !isTerminalStatus(row.status) && (!row.leaseUntil || row.leaseUntil.getTime() < Date.now())) this.options.redrive?.(watch.deploymentId);
+    if (row?.needsRunner) this.options.redrive?.(watch.deploymentId);
   }
 
   /** Stops every poller (tests, shutdown). */
@@ -267,93 +245,4 @@ export class StatusHub {
     }
     this.watches.clear();
   }
-}
-
-export interface StreamOptions {
-  heartbeatMs?: number;
-  /** Close before the host's time limit; the browser reconnects with Last-Event-ID. */
-  maxMs?: number;
-  signal?: AbortSignal;
-  /** Called once when the stream ends, however it ends. */
-  onClose?: () => void;
-}
-
-/**
- * Live streams per user in this process: each open stream holds a timer and a subscription, so one
- * user opening thousands would exhaust the server. Over the limit a new one is refused.
- */
-export class StreamSlots {
-  private readonly open = new Map<string, number>();
-  constructor(private readonly maxPerUser: () => number) {}
-
-  /** A release function, or null when the user already holds the maximum. */
-  acquire(userId: string): (() => void) | null {
-    const n = this.open.get(userId) ?? 0;
-    if (n >= this.maxPerUser()) return null;
-    this.open.set(userId, n + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.open.get(userId) ?? 1) - 1;
-      if (left <= 0) this.open.delete(userId);
-      else this.open.set(userId, left);
-    };
-  }
-}
-
-/** The SSE body for a deployment, or null when it is not the user's. */
-export async function openStatusStream(
-  hub: StatusHub,
-  deploymentId: string,
-  userId: string,
-  afterId: number,
-  options: StreamOptions = {},
-): Promise<ReadableStream<Uint8Array> | null> {
-  const encoder = new TextEncoder();
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let closed = false;
-  const buffered: DeploymentStatusEvent[] = [];
-  let ready = false;
-  const timers: NodeJS.Timeout[] = [];
-  let subscription: Awaited<ReturnType<StatusHub['subscribe']>> = null;
-
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    options.onClose?.();
-    timers.forEach(clearTimeout); // clears intervals too
-    subscription?.unsubscribe();
-    try {
-      controller.close();
-    } catch {
-      /* already closed by the client */
-    }
-  };
-  const send = (event: DeploymentStatusEvent) => {
-    if (closed) return;
-    const { id, ...data } = event;
-    controller.enqueue(encoder.encode(`id: ${id}\nevent: status\ndata: ${JSON.stringify({ ...data, at: undefined })}\n\n`));
-    if (isTerminalStatus(event.status)) setImmediate(close);
-  };
-
-  subscription = await hub.subscribe(deploymentId, userId, afterId, (event) => (ready ? send(event) : buffered.push(event)));
-  if (!subscription) return null;
-
-  return new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      controller.enqueue(encoder.encode('retry: 2000\n\n'));
-      ready = true;
-      for (const e of buffered.splice(0)) send(e);
-      const heartbeat = setInterval(() => !closed && controller.enqueue(encoder.encode(': heartbeat\n\n')), options.heartbeatMs ?? 15_000);
-      heartbeat.unref();
-      timers.push(heartbeat);
-      const limit = setTimeout(close, options.maxMs ?? 280_000);
-      limit.unref();
-      timers.push(limit);
-      options.signal?.addEventListener('abort', close);
-    },
-    cancel: close,
-  });
 }

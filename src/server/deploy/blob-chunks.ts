@@ -1,0 +1,114 @@
+// Large files in chunks (PUT /api/blobs/{sha256}?offset&total): the declared total is checked (the
+// per-file limit, the storage quota) before any byte is stored; each chunk is an object of its own
+// (`parts/…`) until the last one arrives, then the chunks are read back in order, hashed as they
+// stream into the whole blob, and removed. The whole file is never held in memory.
+import { Readable } from 'node:stream';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { formatBytes, SITE_LIMITS } from '@/lib/site-files';
+import { blobChunks } from '../db/schema';
+import { AppError } from '../errors';
+import { partKey } from './blob-keys';
+import type { BlobStore } from './blob-store';
+
+/**
+ * One part of a large file. The declared total is checked (per-file limit, storage quota) before any
+ * byte is stored; each part is an object of its own and, once all have arrived, they are read back
+ * in order, hashed as they stream into the whole blob, and removed: never held whole in memory.
+ */
+export async function putChunk(store: BlobStore, userId: string, sha256: string, offset: number, totalSize: number, body: Readable | Buffer) {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(totalSize) || offset < 0 || totalSize <= 0 || offset >= totalSize)
+    throw new AppError('BAD_REQUEST', 'The chunk does not fit its file: check offset and total size.');
+  if (Buffer.isBuffer(body)) {
+    if (offset + body.length > totalSize) throw new AppError('BAD_REQUEST', 'The chunk does not fit its file: check offset and total size.');
+    if (body.length === 0 || body.length > SITE_LIMITS.maxUploadRequestBytes) throw new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.');
+  }
+  if (!(await acceptsChunkedFile(store, userId, sha256, totalSize))) {
+    if (body instanceof Readable) body.resume();
+    return { complete: true, received: totalSize };
+  }
+  const where = and(eq(blobChunks.userId, userId), eq(blobChunks.sha256, sha256));
+  const limit = Math.min(SITE_LIMITS.maxUploadRequestBytes, totalSize - offset);
+  const size = await store.objects.put(partKey(userId, sha256, offset), body, {
+    maxBytes: limit,
+    tooLarge: () =>
+      limit < SITE_LIMITS.maxUploadRequestBytes
+        ? new AppError('BAD_REQUEST', 'The chunk does not fit its file: check offset and total size.')
+        : new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.'),
+    beforeCommit: (n) => {
+      if (n === 0) throw new AppError('PAYLOAD_TOO_LARGE', 'Send each chunk with 1 byte to 4 MB.');
+    },
+  });
+  // Parts of one file all name the same total; a part with another total starts the file over.
+  const stale = await store.db
+    .delete(blobChunks)
+    .where(and(where, sql`${blobChunks.totalSize} <> ${totalSize}`))
+    .returning({ offset: blobChunks.offset });
+  await deleteParts(
+    store,
+    userId,
+    sha256,
+    stale.map((p) => p.offset).filter((o) => o !== offset),
+  );
+  await store.db
+    .insert(blobChunks)
+    .values({ userId, sha256, offset, totalSize, size })
+    .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { size, totalSize } });
+  const parts = await store.db.select({ offset: blobChunks.offset, size: blobChunks.size }).from(blobChunks).where(where).orderBy(asc(blobChunks.offset));
+  const received = parts.reduce((n, p) => n + p.size, 0);
+  if (received < totalSize) return { complete: false, received };
+
+  try {
+    let expected = 0;
+    for (const part of parts) {
+      if (part.offset !== expected) throw new AppError('BAD_REQUEST', 'The chunks of this file overlap or leave gaps. Upload the file again from the start.');
+      expected += part.size;
+    }
+    const objects = store.objects;
+    const whole = Readable.from(
+      (async function* () {
+        for (const part of parts) yield* await objects.get(partKey(userId, sha256, part.offset));
+      })(),
+    );
+    await store.record([await store.receive(sha256, whole)]);
+    await store.grant(userId, [sha256]);
+  } finally {
+    await store.db.delete(blobChunks).where(where);
+    await deleteParts(
+      store,
+      userId,
+      sha256,
+      parts.map((p) => p.offset),
+    );
+  }
+  return { complete: true, received };
+}
+
+async function deleteParts(store: BlobStore, userId: string, sha256: string, offsets: number[]) {
+  for (const offset of offsets) await store.objects.delete(partKey(userId, sha256, offset));
+}
+
+/**
+ * Whether parts of a file of `totalSize` bytes may be stored: refused (per-file limit, storage quota)
+ * before any byte of it is read or kept; false when the user already holds the file (nothing to send).
+ */
+export async function acceptsChunkedFile(store: BlobStore, userId: string, sha256: string, totalSize: number): Promise<boolean> {
+  if (!Number.isSafeInteger(totalSize) || totalSize <= 0) throw new AppError('BAD_REQUEST', "Give the whole file's size as total (bytes, at least 1).");
+  if (totalSize > SITE_LIMITS.maxTotalBytes)
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `The file is ${formatBytes(totalSize)}; one file may be at most ${formatBytes(SITE_LIMITS.maxTotalBytes)} (a whole site's limit).`,
+    ).withAction('fix-files');
+  if ((await store.missing(userId, [sha256])).length === 0) return false;
+  await store.assertRoom(userId, totalSize, sha256);
+  return true;
+}
+
+/** Parts of uploads nobody finished: removed after `olderThanMs` (the daily cleanup). */
+export async function pruneStaleChunks(store: BlobStore, olderThanMs: number): Promise<number> {
+  const removed = await store.db
+    .delete(blobChunks)
+    .where(sql`${blobChunks.createdAt} < now() - ${`${olderThanMs} milliseconds`}::interval`)
+    .returning({ userId: blobChunks.userId, sha256: blobChunks.sha256, offset: blobChunks.offset });
+  for (const p of removed) await store.objects.delete(partKey(p.userId, p.sha256, p.offset));
+  return removed.length;
+}

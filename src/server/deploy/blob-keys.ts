@@ -1,0 +1,31 @@
+// What names a blob's bytes: their SHA-256 (and the SHA-1 some platforms address files by), and where
+// they live in the object store: a blob's own object, a pack of several, or a chunk of a large upload.
+import { createHash, randomBytes } from 'node:crypto';
+
+export const sha256Hex = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+export const sha1Hex = (bytes: Buffer | Uint8Array) => createHash('sha1').update(bytes).digest('hex');
+
+/** Where a blob's bytes live in the object store: sharded by hash prefix so no folder grows huge. */
+export const blobKey = (sha256: string) => `blobs/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
+
+/** Small files uploaded together are stored as one object, a pack: their bytes one after another. */
+export const packKey = (pack: string) => `packs/${pack}`;
+
+/** One chunk of a large file still arriving, until the file is complete. */
+export const partKey = (userId: string, sha256: string, offset: number) => `parts/${userId}/${sha256}/${offset}`;
+
+/**
+ * A pack's id: a UUID whose first 48 bits are the moment it was made (as UUIDv7), so the cleanup can
+ * tell from the key alone whether an unreferenced pack is old enough to be a leftover.
+ */
+export function newPackId(now = Date.now()): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(now, 0, 6);
+  b[6] = (b[6]! & 0x0f) | 0x70;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** When a pack was made (from its id), in ms since the epoch. */
+export const packMadeAt = (pack: string) => parseInt(pack.replace(/-/g, '').slice(0, 12), 16);

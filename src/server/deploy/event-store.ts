@@ -1,0 +1,45 @@
+// The status history of a deployment (deployment_events): recording events and reading them back.
+// Each row is one SSE event whose id is the row id, so a watcher that reconnects with Last-Event-ID
+// loses nothing. Recording an event also wakes its watchers (status-hub.ts): other processes through
+// NOTIFY in the same statement, this process directly.
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { DeploymentStatus } from '@/lib/deployment';
+import type { Db, Tx } from '../db/client';
+import { deploymentEvents } from '../db/schema';
+import { announceEvent, EVENTS_CHANNEL } from './status-hub';
+
+export interface DeploymentEventInput {
+  status: DeploymentStatus;
+  step: string;
+  progress?: number | null;
+  message: string;
+}
+
+/**
+ * Writes an event and notifies every process listening, in one statement (inside a transaction the
+ * notification goes out at commit). Answers the event's id.
+ */
+export async function insertEvent(db: Db | Tx, deploymentId: string, event: DeploymentEventInput): Promise<number> {
+  const result = await db.execute(sql`
+    with inserted as (
+      insert into ${deploymentEvents} (deployment_id, status, step, progress, message)
+      values (${deploymentId}, ${event.status}, ${event.step}, ${event.progress ?? null}, ${event.message})
+      returning id, deployment_id
+    )
+    select id, pg_notify(${EVENTS_CHANNEL}, deployment_id::text || ':' || id::text) from inserted`);
+  return Number((result as unknown as { rows: { id: number | string }[] }).rows[0]!.id);
+}
+
+/** Records an event. Inside a transaction the row is not visible yet: the caller announces it after commit. */
+export async function recordEvent(db: Db | Tx, deploymentId: string, event: DeploymentEventInput): Promise<void> {
+  const id = await insertEvent(db, deploymentId, event);
+  if (!('rollback' in db)) announceEvent(deploymentId, id);
+}
+
+export async function eventsAfter(db: Db, deploymentId: string, afterId = 0) {
+  return db
+    .select()
+    .from(deploymentEvents)
+    .where(and(eq(deploymentEvents.deploymentId, deploymentId), gt(deploymentEvents.id, afterId)))
+    .orderBy(asc(deploymentEvents.id));
+}
