@@ -17,8 +17,10 @@ import { cloudStats, fetchSite, hostOf, setFaults, type CloudStats } from '@/tes
 import { memoryDeployContext } from '@/testing/deploy-context';
 import type { DeployOutcome } from '../adapter';
 import { bytesBody, configureRetries, PlatformError } from '../http';
-import { amplifyAdapter, configureAmplifyPolling, zipSite, type AmplifyCredentials } from './adapter';
-import { AmplifyClient, amplifyError, uploadTimeoutMs } from './client';
+import { amplifyAdapter, configureAmplifyPolling, type AmplifyCredentials } from './adapter';
+import { AmplifyClient, uploadTimeoutMs } from './client';
+import { amplifyError } from './errors';
+import { zipSite } from './zip';
 
 const cloud = useLocalCloud((config) => {
   // Small enough that the quota test fills an app quickly; the shared app stays well below it here.
@@ -305,12 +307,14 @@ describe('platform-managed (the shared app)', () => {
   it('removes the branch: the site is gone, and removing again is fine', async () => {
     const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(200);
-    await amplifyAdapter.remove(PLATFORM, outcome.target);
+    await amplifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed');
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(404);
-    await expect(amplifyAdapter.remove(PLATFORM, outcome.target)).resolves.toBeUndefined();
+    await expect(amplifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed')).resolves.toBeUndefined();
     // A branch of the shared app that is not a quick-deploy one is never deleted.
     await api(PLATFORM, 'POST', `/apps/${LOCAL_AWS.platformAppId}/branches`, { branchName: 'staff-only' });
-    const refused = await amplifyAdapter.remove(PLATFORM, { externalProjectId: LOCAL_AWS.platformAppId, externalId: 'staff-only' }).catch((e: unknown) => e);
+    const refused = await amplifyAdapter
+      .remove(PLATFORM, { externalProjectId: LOCAL_AWS.platformAppId, externalId: 'staff-only' }, 'platform-managed')
+      .catch((e: unknown) => e);
     expect((refused as PlatformError).kind).toBe('bad_request');
     await api(PLATFORM, 'GET', `/apps/${LOCAL_AWS.platformAppId}/branches/staff-only`);
   });
@@ -437,7 +441,7 @@ describe('refusals', () => {
           memoryDeployContext({ mode: 'user-token', credentials: USER, files: siteFiles('x'), target: { externalProjectId: '../x', externalId: 'main' } }).ctx,
         ),
       ],
-      ['app id (remove)', amplifyAdapter.remove(USER, { externalProjectId: 'd1/../../apps', externalId: 'main' })],
+      ['app id (remove)', amplifyAdapter.remove(USER, { externalProjectId: 'd1/../../apps', externalId: 'main' }, 'user-token')],
     ];
     for (const [name, promise] of cases) {
       const err = await promise.catch((e: unknown) => e);

@@ -2,7 +2,7 @@
 // belong to a whole app, so only an app made for one site gets them; the shared quick-deploy app
 // keeps only its SPA fallback.
 import { parseRedirectsFile } from '../routing-files';
-import type { CustomRule } from './client';
+import type { CustomRule } from './types';
 
 /** Amplify takes a few hundred rules per app; far more than a hand-written file holds. */
 const MAX_RULES = 500;

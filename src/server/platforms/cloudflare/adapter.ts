@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto';
 import { contentTypeFor, formatBytes } from '@/lib/site-files';
 import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
-import { forEachConcurrently } from '../concurrency';
+import { checkpointOf, type Checkpointed } from '../checkpoint';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
+import { uploadWithProgress } from '../upload-progress';
 import { CloudflareAssetsClient, type AssetsConfig, type CloudflareCredentials, type VersionSettings } from './client';
 import { readAll } from '../../storage/object-store';
 import { cloudflareSettings } from './settings';
@@ -28,7 +29,7 @@ export function cloudflareAssetHash(sha256: string, path: string): string {
 const client = (credentials: CloudflareCredentials) => new CloudflareAssetsClient(cloudflareSettings().apiBaseUrl, credentials);
 
 /** What earlier attempts of this deployment finished; also what a later rollback reads (rollbackTo). */
-interface Checkpoint {
+interface CloudflareCheckpoint {
   script?: string;
   versionId?: string;
 }
@@ -63,14 +64,15 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
 
   async deploy(ctx: DeployContext<CloudflareCredentials>): Promise<DeployOutcome> {
     const cf = client(ctx.credentials);
-    const done = ctx.checkpoint as Checkpoint;
+    const checkpoint = checkpointOf<CloudflareCheckpoint>(ctx);
+    const { done, save } = checkpoint;
     // An earlier attempt got as far as naming the Worker: what it sent may have landed.
     const resumed = done.script !== undefined;
 
     const script = done.script ?? ctx.target.externalId ?? (await chooseScriptName(cf, ctx));
-    if (!done.script) await ctx.save({ script });
+    if (!done.script) await save({ script });
 
-    if (!done.versionId && !(await rollBack(cf, ctx, script, resumed))) {
+    if (!done.versionId && !(await rollBack(cf, ctx, checkpoint, script, resumed))) {
       const completionJwt = await uploadAssets(cf, ctx, script);
       await ctx.report('activate', 85, `Publishing Worker ${script}`);
       const config = await assetsConfig(ctx);
@@ -79,7 +81,7 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
       const versionId = exists
         ? await cf.deployNewVersion(script, completionJwt, config, version)
         : await cf.putAssetsWorker(script, completionJwt, config, version);
-      await ctx.save({ versionId });
+      await save({ versionId });
     }
 
     await ctx.report('workers-dev', 95, 'Turning on the workers.dev URL');
@@ -89,6 +91,7 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
     return { url, target: { externalProjectId: ctx.credentials.accountId, externalId: script } };
   },
 
+  /** The Worker is the site's in either mode (quick deploy names it by the site's id). */
   async remove(credentials, target: SiteTarget) {
     if (target.externalId) await client(credentials).deleteWorker(target.externalId);
   },
@@ -111,8 +114,14 @@ const markerOf = (ctx: DeployContext<CloudflareCredentials>) => ({ tag: ctx.depl
  * `wrangler rollback` does (packages/wrangler/src/versions/rollback/index.ts), nothing uploaded.
  * Answers false to deploy the files normally instead (another Worker, or the version is gone).
  */
-async function rollBack(cf: CloudflareAssetsClient, ctx: DeployContext<CloudflareCredentials>, script: string, resumed: boolean): Promise<boolean> {
-  const earlier = ctx.rollbackTo as Checkpoint | undefined;
+async function rollBack(
+  cf: CloudflareAssetsClient,
+  ctx: DeployContext<CloudflareCredentials>,
+  { save }: Checkpointed<CloudflareCheckpoint>,
+  script: string,
+  resumed: boolean,
+): Promise<boolean> {
+  const earlier = ctx.rollbackTo as CloudflareCheckpoint | undefined;
   if (!earlier?.versionId || earlier.script !== script) return false;
   const version = await cf.getVersion(script, earlier.versionId);
   if (!version) {
@@ -122,7 +131,7 @@ async function rollBack(cf: CloudflareAssetsClient, ctx: DeployContext<Cloudflar
   await ctx.report('activate', 50, `Rolling back Worker ${script} to version ${version.id}`);
   await cf.deployVersion(script, version.id, `${markerOf(ctx).message} (rollback)`, resumed);
   // This deployment now stands for that version, so rolling back to it deploys the same one.
-  await ctx.save({ versionId: version.id });
+  await save({ versionId: version.id });
   return true;
 }
 
@@ -165,38 +174,34 @@ async function uploadAssets(cf: CloudflareAssetsClient, ctx: DeployContext<Cloud
   // "Nothing to upload" is every bucket empty (`[[]]` or `[]`), as wrangler tests it
   // (`buckets.flat().length === 0`, packages/deploy-helpers/src/deploy/helpers/assets.ts).
   const buckets = session.buckets.filter((b) => b.length > 0);
-  if (buckets.length === 0) {
-    await ctx.report('upload', 80, 'Cloudflare already has every file');
-    return session.jwt;
-  }
-  const totalBytes = buckets.flat().reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);
-  const totalFiles = buckets.flat().length;
-  let sentBytes = 0;
-  let sentFiles = 0;
+  const bucketBytes = (bucket: string[]) => bucket.reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);
   let completion: string | undefined;
-  await forEachConcurrently(buckets, 3, async (bucket) => {
-    const wanted = bucket.map((hash) => {
-      const file = byHash.get(hash);
-      if (!file) throw new PlatformError('bad_request', 'Cloudflare asked for a file that is not part of this site. Deploy again.');
-      return { hash, ...file };
-    });
-    // Each file is read when its turn in the body comes, and again if the bucket is sent again.
-    const files = wanted.map((f) => ({
-      hash: f.hash,
-      size: f.size,
-      contentType: contentTypeFor(f.path) ?? 'application/null',
-      open: () => ctx.openBlob(f.sha256),
-    }));
-    const jwt = await cf.uploadBucket(session.jwt, files);
-    if (jwt) completion = jwt;
-    sentBytes += bucket.reduce((n, h) => n + (byHash.get(h)?.size ?? 0), 0);
-    sentFiles += bucket.length;
-    await ctx.report(
-      'upload',
-      10 + Math.round((70 * sentBytes) / Math.max(totalBytes, 1)),
-      `Uploaded ${sentFiles} of ${totalFiles} changed file${totalFiles === 1 ? '' : 's'} (${sentBytes} of ${totalBytes} bytes) to Cloudflare`,
-    );
+  await uploadWithProgress(ctx, {
+    step: 'upload',
+    platform: 'Cloudflare',
+    items: buckets,
+    bytes: bucketBytes,
+    files: (bucket) => bucket.length,
+    send: async (bucket) => {
+      const wanted = bucket.map((hash) => {
+        const file = byHash.get(hash);
+        if (!file) throw new PlatformError('bad_request', 'Cloudflare asked for a file that is not part of this site. Deploy again.');
+        return { hash, ...file };
+      });
+      // Each file is read when its turn in the body comes, and again if the bucket is sent again.
+      const files = wanted.map((f) => ({
+        hash: f.hash,
+        size: f.size,
+        contentType: contentTypeFor(f.path) ?? 'application/null',
+        open: () => ctx.openBlob(f.sha256),
+      }));
+      const jwt = await cf.uploadBucket(session.jwt, files);
+      if (jwt) completion = jwt;
+    },
+    // Every bucket is one request, reported as it is done.
+    concurrency: 3,
   });
+  if (buckets.length === 0) return session.jwt;
   if (!completion) throw new PlatformError('unavailable', 'Cloudflare did not confirm the upload. Deploy again: files already sent are kept.');
   return completion;
 }

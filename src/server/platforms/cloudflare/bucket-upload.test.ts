@@ -11,7 +11,7 @@ import { cloudStats, fetchSite, hostOf, setFaults } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
 import { configureRetries } from '../http';
 import { cloudflareAdapter, cloudflareAssetHash } from './adapter';
-import { bucketBody, type BucketFile } from './client';
+import { bucketBody, type BucketFile } from './bucket-body';
 
 const cloud = useLocalCloud();
 configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 4 });

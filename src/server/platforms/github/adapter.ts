@@ -6,6 +6,7 @@
 // last one stopped. Quick deploy is never offered: there is no shared GitHub account.
 import { randomBytes } from 'node:crypto';
 import type { DeployOutcome, PlatformAdapter } from '../adapter';
+import { checkpointOf, type Checkpointed } from '../checkpoint';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
 import { readAll } from '../../storage/object-store';
@@ -13,7 +14,7 @@ import { GithubClient, NameTaken, type GithubCredentials, type GithubRepo } from
 import { readFiles, uploadMissing } from './files';
 import { commitFiles, ensurePages, waitForBuild } from './publish';
 import { githubSettings } from './settings';
-import { PAGES_BRANCH, type Checkpoint, type Ctx, type Save } from './state';
+import { PAGES_BRANCH, type Ctx, type GithubCheckpoint } from './state';
 import { absoluteLinksNote, notFoundNote, redirectsNote } from './static-files';
 
 export type { GithubCredentials } from './client';
@@ -49,13 +50,10 @@ export const githubAdapter: PlatformAdapter<GithubCredentials> = {
 
   async deploy(ctx: Ctx): Promise<DeployOutcome> {
     const gh = client(ctx.credentials);
-    const done: Checkpoint = { ...(ctx.checkpoint as Checkpoint) };
-    const save: Save = async (patch) => {
-      Object.assign(done, patch);
-      await ctx.save(patch);
-    };
+    const checkpoint = checkpointOf<GithubCheckpoint>(ctx);
+    const { done } = checkpoint;
     const { login } = await gh.currentUser();
-    const repo = await ensureRepo(gh, ctx, login, done, save);
+    const repo = await ensureRepo(gh, ctx, login, checkpoint);
     const fullName = repo.full_name;
 
     if (ctx.manifest._redirects)
@@ -69,11 +67,11 @@ export const githubAdapter: PlatformAdapter<GithubCredentials> = {
       await ctx.report('commit', 85, `The ${PAGES_BRANCH} branch already holds this deployment (commit ${commit.slice(0, 7)})`);
     } else {
       const current = head ? await gh.tree(fullName, await gh.commitTree(fullName, head)) : undefined;
-      await uploadMissing(gh, ctx, fullName, files, current?.tree ?? [], done, save);
-      commit = await commitFiles(gh, ctx, repo, files, head, current, done, save);
+      await uploadMissing(gh, ctx, fullName, files, current?.tree ?? [], checkpoint);
+      commit = await commitFiles(gh, ctx, repo, files, head, current, checkpoint);
     }
 
-    const url = done.pagesUrl ?? (await ensurePages(gh, ctx, repo, save));
+    const url = done.pagesUrl ?? (await ensurePages(gh, ctx, repo, checkpoint));
     const warning = absoluteLinksNote(linkingPages, url);
     if (warning) await ctx.report('pages', 89, warning);
     await waitForBuild(gh, ctx, fullName, commit);
@@ -103,7 +101,7 @@ const marker = (ctx: Ctx) => `Website published with Huskit Sites (site ${shortI
 /** The project's name as a repository name, with a short suffix from the site's id. */
 const wantedName = (ctx: Ctx) => labelWithSuffix(dnsLabel(ctx.siteName) || 'site', shortId(ctx.siteId).slice(0, 6));
 
-async function ensureRepo(gh: GithubClient, ctx: Ctx, login: string, done: Checkpoint, save: Save): Promise<GithubRepo> {
+async function ensureRepo(gh: GithubClient, ctx: Ctx, login: string, { done, save }: Checkpointed<GithubCheckpoint>): Promise<GithubRepo> {
   const known = done.repo ?? ctx.target.externalProjectId;
   // A repository of another account (the token changed hands) is not reused.
   if (known && known.split('/')[0]!.toLowerCase() === login.toLowerCase()) {

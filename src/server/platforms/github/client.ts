@@ -3,7 +3,8 @@
 // codes are those of GitHub's OpenAPI description (github/rest-api-description, as packaged in
 // @octokit/openapi); the permissions a fine-grained token needs for each are from
 // https://docs.github.com/rest/authentication/permissions-required-for-fine-grained-personal-access-tokens.
-import { fetchWithBody, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy, type StreamBody } from '../http';
+import { PlatformError, type StreamBody } from '../http';
+import { JsonApiClient, type ApiRequest, type JsonApiOptions } from '../json-api-client';
 import { githubError, rateLimitAsRetryable } from './errors';
 
 export { NameTaken } from './errors';
@@ -51,64 +52,49 @@ const CONTENTS = 'Contents (write)';
 const PAGES = 'Pages (write) and Administration (write)';
 const PAGES_READ = 'Pages (read)';
 
-interface CallOptions {
+/** GitHub's own options of a call. */
+interface GithubCall {
   /** Statuses answered as `null` rather than thrown (404 for "not there"). */
   nullOn?: number[];
   /** The permission this call needs, named in a refusal when GitHub does not say it. */
   permission?: string;
-  recover?: () => Promise<Response | undefined>;
 }
 
-export class GithubClient {
+export class GithubClient extends JsonApiClient<GithubCall> {
   constructor(
-    private readonly apiUrl: string,
+    apiUrl: string,
     private readonly credentials: GithubCredentials,
-    private readonly options: { policy?: Partial<RetryPolicy>; sleep?: (ms: number) => Promise<void> } = {},
-  ) {}
+    options: JsonApiOptions = {},
+  ) {
+    super(LABEL, apiUrl, options);
+  }
 
-  private async call<T>(
-    operation: string,
-    method: string,
-    path: string,
-    body?: { json: unknown } | { stream: StreamBody },
-    opts: CallOptions = {},
-  ): Promise<T> {
-    const json = body && 'json' in body ? Buffer.from(JSON.stringify(body.json)) : undefined;
-    const stream = body && 'stream' in body ? body.stream : undefined;
-    const bytes = json?.length ?? stream?.length;
-    const res = await sendWithRetry({
-      label: `${LABEL} (${operation})`,
-      policy: { ...(bytes !== undefined ? { timeoutMs: timeoutForBytes(bytes) } : {}), ...this.options.policy },
-      ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
-      recover: opts.recover,
-      send: async ({ signal }) => {
-        const url = `${this.apiUrl}${path}`;
-        // https://docs.github.com/rest/using-the-rest-api/getting-started-with-the-rest-api#headers
-        const headers = {
-          accept: 'application/vnd.github+json',
-          'x-github-api-version': '2022-11-28',
-          authorization: `Bearer ${this.credentials.token}`,
-          'user-agent': 'Huskit-Sites',
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        };
-        const res = stream
-          ? await fetchWithBody(url, { method, signal, headers }, stream)
-          : await fetch(url, { method, signal, headers, body: json ? new Uint8Array(json) : undefined });
-        return rateLimitAsRetryable(res);
-      },
-    });
-    const text = await res.text();
+  /** https://docs.github.com/rest/using-the-rest-api/getting-started-with-the-rest-api#headers */
+  protected headers() {
+    return {
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+      authorization: `Bearer ${this.credentials.token}`,
+      'user-agent': 'Huskit-Sites',
+    };
+  }
+
+  protected attempted(res: Response) {
+    return rateLimitAsRetryable(res);
+  }
+
+  protected answer<T>(res: Response, text: string, request: ApiRequest<T> & GithubCall): T {
     if (res.ok) return (text ? JSON.parse(text) : null) as T;
-    if (opts.nullOn?.includes(res.status)) return null as T;
-    throw githubError(operation, res.status, res.headers, text, opts.permission);
+    if (request.nullOn?.includes(res.status)) return null as T;
+    throw githubError(request.operation, res.status, res.headers, text, request.permission);
   }
 
   async currentUser(): Promise<{ login: string; name?: string | null }> {
-    return this.call('verify the token', 'GET', '/user');
+    return this.call({ operation: 'verify the token', method: 'GET', path: '/user' });
   }
 
   async getRepo(fullName: string): Promise<GithubRepo | null> {
-    return this.call('read the repository', 'GET', `/repos/${repoPath(fullName)}`, undefined, { nullOn: [404] });
+    return this.call({ operation: 'read the repository', method: 'GET', path: `/repos/${repoPath(fullName)}`, nullOn: [404] });
   }
 
   /**
@@ -118,29 +104,36 @@ export class GithubClient {
   async createRepo(owner: string, name: string, description: string): Promise<GithubRepo> {
     const recover = async () => {
       const found = await this.getRepo(`${owner}/${name}`);
-      return found?.description === description ? Response.json(found) : undefined;
+      return found?.description === description ? found : undefined;
     };
     const settings = { name, description, private: false, auto_init: true, has_issues: false, has_projects: false, has_wiki: false, has_discussions: false };
-    return this.call('create the repository', 'POST', '/user/repos', { json: settings }, { permission: 'Administration (write)', recover });
+    return this.call({
+      operation: 'create the repository',
+      method: 'POST',
+      path: '/user/repos',
+      body: { json: settings },
+      permission: 'Administration (write)',
+      recover,
+    });
   }
 
   /** The commit a branch points at; null when there is no such branch (or the repository is empty: 409). */
   async branchHead(fullName: string, branch: string): Promise<string | null> {
-    const ref = await this.call<{ object: { sha: string } } | null>(
-      'read the branch',
-      'GET',
-      `/repos/${repoPath(fullName)}/git/ref/heads/${branchPath(branch)}`,
-      undefined,
-      {
-        nullOn: [404, 409],
-        permission: CONTENTS,
-      },
-    );
+    const ref = await this.call<{ object: { sha: string } } | null>({
+      operation: 'read the branch',
+      method: 'GET',
+      path: `/repos/${repoPath(fullName)}/git/ref/heads/${branchPath(branch)}`,
+      nullOn: [404, 409],
+      permission: CONTENTS,
+    });
     return ref?.object.sha ?? null;
   }
 
   async commitTree(fullName: string, commit: string): Promise<string> {
-    const c = await this.call<{ tree: { sha: string } }>('read the commit', 'GET', `/repos/${repoPath(fullName)}/git/commits/${sha(commit)}`, undefined, {
+    const c = await this.call<{ tree: { sha: string } }>({
+      operation: 'read the commit',
+      method: 'GET',
+      path: `/repos/${repoPath(fullName)}/git/commits/${sha(commit)}`,
       permission: CONTENTS,
     });
     return c.tree.sha;
@@ -148,94 +141,108 @@ export class GithubClient {
 
   /** Every entry under a tree; `truncated` past 100,000 entries or 7 MB. */
   async tree(fullName: string, tree: string): Promise<{ tree: TreeEntry[]; truncated: boolean }> {
-    return this.call('read the files of the branch', 'GET', `/repos/${repoPath(fullName)}/git/trees/${sha(tree)}?recursive=1`, undefined, {
+    return this.call({
+      operation: 'read the files of the branch',
+      method: 'GET',
+      path: `/repos/${repoPath(fullName)}/git/trees/${sha(tree)}?recursive=1`,
       permission: CONTENTS,
     });
   }
 
-  /** Stores one file's bytes (content-addressed, so sending it again is harmless). */
+  /** Stores one file's bytes (content-addressed, so sending it again is harmless): its JSON body streamed. */
   async createBlob(fullName: string, body: StreamBody): Promise<string> {
-    const blob = await this.call<{ sha: string }>(
-      'upload a file',
-      'POST',
-      `/repos/${repoPath(fullName)}/git/blobs`,
-      { stream: body },
-      { permission: CONTENTS },
-    );
+    const blob = await this.call<{ sha: string }>({
+      operation: 'upload a file',
+      method: 'POST',
+      path: `/repos/${repoPath(fullName)}/git/blobs`,
+      body: { stream: body, contentType: 'application/json' },
+      permission: CONTENTS,
+    });
     return blob.sha;
   }
 
   async createTree(fullName: string, tree: TreeEntry[]): Promise<string> {
-    const made = await this.call<{ sha: string }>(
-      'create the tree',
-      'POST',
-      `/repos/${repoPath(fullName)}/git/trees`,
-      { json: { tree } },
-      { permission: CONTENTS },
-    );
+    const made = await this.call<{ sha: string }>({
+      operation: 'create the tree',
+      method: 'POST',
+      path: `/repos/${repoPath(fullName)}/git/trees`,
+      body: { json: { tree } },
+      permission: CONTENTS,
+    });
     return made.sha;
   }
 
   async createCommit(fullName: string, commit: { message: string; tree: string; parents: string[] }): Promise<string> {
-    const made = await this.call<{ sha: string }>(
-      'create the commit',
-      'POST',
-      `/repos/${repoPath(fullName)}/git/commits`,
-      { json: commit },
-      { permission: CONTENTS },
-    );
+    const made = await this.call<{ sha: string }>({
+      operation: 'create the commit',
+      method: 'POST',
+      path: `/repos/${repoPath(fullName)}/git/commits`,
+      body: { json: commit },
+      permission: CONTENTS,
+    });
     return made.sha;
   }
 
   /** Creates `branch` at `commit`; false when it exists already (422 "Reference already exists"). */
   async createBranch(fullName: string, branch: string, commit: string): Promise<boolean> {
-    const made = await this.call<unknown>(
-      'create the branch',
-      'POST',
-      `/repos/${repoPath(fullName)}/git/refs`,
-      { json: { ref: `refs/heads/${branch}`, sha: commit } },
-      {
-        nullOn: [422],
-        permission: CONTENTS,
-      },
-    );
+    const made = await this.call<unknown>({
+      operation: 'create the branch',
+      method: 'POST',
+      path: `/repos/${repoPath(fullName)}/git/refs`,
+      body: { json: { ref: `refs/heads/${branch}`, sha: commit } },
+      nullOn: [422],
+      permission: CONTENTS,
+    });
     return made !== null;
   }
 
   /** Moves `branch` to `commit`, a fast-forward only (a refused move is a 422). */
   async moveBranch(fullName: string, branch: string, commit: string): Promise<void> {
-    await this.call(
-      'move the branch',
-      'PATCH',
-      `/repos/${repoPath(fullName)}/git/refs/heads/${branchPath(branch)}`,
-      { json: { sha: commit, force: false } },
-      { permission: CONTENTS },
-    );
+    await this.call({
+      operation: 'move the branch',
+      method: 'PATCH',
+      path: `/repos/${repoPath(fullName)}/git/refs/heads/${branchPath(branch)}`,
+      body: { json: { sha: commit, force: false } },
+      permission: CONTENTS,
+    });
   }
 
   /** Turns Pages on; null when it is on already (409). */
   async enablePages(fullName: string, branch: string): Promise<GithubPages | null> {
-    const body = { build_type: 'legacy', source: { branch, path: '/' } };
-    return this.call('turn on Pages', 'POST', `/repos/${repoPath(fullName)}/pages`, { json: body }, { nullOn: [409], permission: PAGES });
+    const json = { build_type: 'legacy', source: { branch, path: '/' } };
+    return this.call({
+      operation: 'turn on Pages',
+      method: 'POST',
+      path: `/repos/${repoPath(fullName)}/pages`,
+      body: { json },
+      nullOn: [409],
+      permission: PAGES,
+    });
   }
 
   async getPages(fullName: string): Promise<GithubPages | null> {
-    return this.call('read the Pages site', 'GET', `/repos/${repoPath(fullName)}/pages`, undefined, { nullOn: [404], permission: PAGES_READ });
+    return this.call({ operation: 'read the Pages site', method: 'GET', path: `/repos/${repoPath(fullName)}/pages`, nullOn: [404], permission: PAGES_READ });
   }
 
   async setPagesSource(fullName: string, branch: string): Promise<void> {
-    const body = { build_type: 'legacy', source: { branch, path: '/' } };
-    await this.call('change the Pages source', 'PUT', `/repos/${repoPath(fullName)}/pages`, { json: body }, { permission: PAGES });
+    const json = { build_type: 'legacy', source: { branch, path: '/' } };
+    await this.call({ operation: 'change the Pages source', method: 'PUT', path: `/repos/${repoPath(fullName)}/pages`, body: { json }, permission: PAGES });
   }
 
   /** Turns Pages off; a site that is already off (404) counts as done. */
   async disablePages(fullName: string): Promise<void> {
-    await this.call('turn off Pages', 'DELETE', `/repos/${repoPath(fullName)}/pages`, undefined, { nullOn: [404], permission: PAGES });
+    await this.call({ operation: 'turn off Pages', method: 'DELETE', path: `/repos/${repoPath(fullName)}/pages`, nullOn: [404], permission: PAGES });
   }
 
   /** The newest Pages build; null before the first one. */
   async latestBuild(fullName: string): Promise<GithubBuild | null> {
-    return this.call('read the Pages build', 'GET', `/repos/${repoPath(fullName)}/pages/builds/latest`, undefined, { nullOn: [404], permission: PAGES_READ });
+    return this.call({
+      operation: 'read the Pages build',
+      method: 'GET',
+      path: `/repos/${repoPath(fullName)}/pages/builds/latest`,
+      nullOn: [404],
+      permission: PAGES_READ,
+    });
   }
 }
 

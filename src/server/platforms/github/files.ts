@@ -1,11 +1,13 @@
 // The upload step: every file's git blob id, each blob read once and streamed (pages are also read
 // for links to `/…`), then POST /git/blobs for the blobs the branch and earlier attempts lack.
 import { Readable } from 'node:stream';
+import type { Checkpointed } from '../checkpoint';
 import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
+import { uploadWithProgress } from '../upload-progress';
 import { base64BlobBody, EMPTY_BLOB_SHA, gitBlobSha } from './blobs';
 import type { GithubClient, TreeEntry } from './client';
-import type { Checkpoint, Ctx, Save, SiteFile } from './state';
+import type { Ctx, GithubCheckpoint, SiteFile } from './state';
 import { hasAbsoluteLinks, isPage } from './static-files';
 
 /** GitHub asks for requests one at a time and caps content creation at 80 a minute (secondary limits): few uploads at once. */
@@ -47,50 +49,35 @@ export async function readFiles(ctx: Ctx): Promise<{ files: SiteFile[]; linkingP
 }
 
 /** Uploads, a few at a time, each blob the branch and earlier attempts do not already hold. */
-export async function uploadMissing(gh: GithubClient, ctx: Ctx, repo: string, files: SiteFile[], current: TreeEntry[], done: Checkpoint, save: Save) {
+export async function uploadMissing(
+  gh: GithubClient,
+  ctx: Ctx,
+  repo: string,
+  files: SiteFile[],
+  current: TreeEntry[],
+  { done, save }: Checkpointed<GithubCheckpoint>,
+) {
   const present = new Set([...current.filter((e) => e.type === 'blob').map((e) => e.sha), ...(done.uploadedBlobs ?? [])]);
   const wanted = [...new Map(files.filter((f) => !present.has(f.sha)).map((f) => [f.sha, f])).values()];
-  if (wanted.length === 0) {
-    await ctx.report('upload', 80, 'GitHub already has every file');
-    return;
-  }
-  const totalBytes = wanted.reduce((n, f) => n + f.size, 0);
   const uploaded = [...(done.uploadedBlobs ?? [])];
-  let sentBytes = 0;
-  let sentFiles = 0;
-  for (const batch of batches(wanted)) {
-    await forEachConcurrently(batch, UPLOAD_CONCURRENCY, async (file) => {
+  await uploadWithProgress(ctx, {
+    step: 'upload',
+    platform: 'GitHub',
+    items: wanted,
+    bytes: (file) => file.size,
+    send: async (file) => {
       const { sha256 } = file;
       const open = async () => (sha256 ? ctx.openBlob(sha256) : Readable.from([]));
       const sha = await gh.createBlob(repo, base64BlobBody(file.size, open));
       if (sha !== file.sha)
         throw new PlatformError('bad_request', `GitHub stored "${file.path}" as other bytes than we sent. Deploy again.`, `${sha} ≠ ${file.sha}`);
-      sentBytes += file.size;
-      sentFiles++;
-    });
-    uploaded.push(...batch.map((f) => f.sha));
-    await save({ uploadedBlobs: [...uploaded] });
-    await ctx.report(
-      'upload',
-      10 + Math.round((70 * sentBytes) / Math.max(totalBytes, 1)),
-      `Uploaded ${sentFiles} of ${wanted.length} changed file${wanted.length === 1 ? '' : 's'} (${sentBytes} of ${totalBytes} bytes) to GitHub`,
-    );
-  }
-}
-
-function batches(files: SiteFile[]): SiteFile[][] {
-  const out: SiteFile[][] = [];
-  let current: SiteFile[] = [];
-  let bytes = 0;
-  for (const file of files) {
-    if (current.length && (current.length >= BATCH_FILES || bytes + file.size > BATCH_BYTES)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(file);
-    bytes += file.size;
-  }
-  if (current.length) out.push(current);
-  return out;
+    },
+    concurrency: UPLOAD_CONCURRENCY,
+    groups: { maxItems: BATCH_FILES, maxBytes: BATCH_BYTES },
+    // Checkpointed a group at a time: a resumed attempt does not send them again.
+    afterGroup: async (group) => {
+      uploaded.push(...group.map((f) => f.sha));
+      await save({ uploadedBlobs: [...uploaded] });
+    },
+  });
 }

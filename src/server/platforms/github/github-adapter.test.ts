@@ -314,12 +314,12 @@ describe('removal and the rest', () => {
   it('remove turns Pages off and leaves the repository and its history; again is fine', async () => {
     const outcome = await githubAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files: siteFiles('rm') }).ctx);
     expect((await get(outcome)).status).toBe(200);
-    await githubAdapter.remove(USER, outcome.target);
+    await githubAdapter.remove(USER, outcome.target, 'user-token');
     expect((await api(USER.token, 'GET', `/repos/${repoOf(outcome)}/pages`)).status).toBe(404);
     expect((await get(outcome)).status).toBe(404);
     expect((await api(USER.token, 'GET', `/repos/${repoOf(outcome)}`)).status).toBe(200);
     expect((await api(USER.token, 'GET', `/repos/${repoOf(outcome)}/git/ref/heads/gh-pages`)).status).toBe(200);
-    await githubAdapter.remove(USER, outcome.target);
+    await githubAdapter.remove(USER, outcome.target, 'user-token');
     expect(await githubAdapter.listManagedResources(USER)).toEqual([]);
     await githubAdapter.abandon(USER, {});
   });

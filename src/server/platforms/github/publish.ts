@@ -1,10 +1,11 @@
 // The commit, pages and build steps: the files committed on top of `gh-pages` (or of the default
 // branch's first commit) and the branch moved, Pages turned on for it, then the build of our commit
 // polled until it is published.
+import type { Checkpointed } from '../checkpoint';
 import { PlatformError } from '../http';
-import { pollingSettings, sleep } from '../polling';
+import { pollingSettings, pollUntil } from '../polling';
 import type { GithubClient, GithubRepo, TreeEntry } from './client';
-import { PAGES_BRANCH, type Checkpoint, type Ctx, type Save, type SiteFile } from './state';
+import { PAGES_BRANCH, type Ctx, type GithubCheckpoint, type SiteFile } from './state';
 
 // A read of the latest build every 2 seconds; after 10 minutes the deployment fails with a timeout
 // (a build cannot be cancelled: it finishes on GitHub's side).
@@ -21,8 +22,7 @@ export async function commitFiles(
   files: SiteFile[],
   head: string | null,
   current: { tree: TreeEntry[]; truncated: boolean } | undefined,
-  done: Checkpoint,
-  save: Save,
+  { done, save }: Checkpointed<GithubCheckpoint>,
 ): Promise<string> {
   const fullName = repo.full_name;
   const entries: TreeEntry[] = files.map((f) => ({ path: f.path, mode: '100644', type: 'blob', sha: f.sha }));
@@ -58,7 +58,7 @@ function sameFiles(entries: TreeEntry[], tree: TreeEntry[]): boolean {
 // ---- Pages ----
 
 /** Turns Pages on for the branch (or points it there); answers the site's address. */
-export async function ensurePages(gh: GithubClient, ctx: Ctx, repo: GithubRepo, save: Save): Promise<string> {
+export async function ensurePages(gh: GithubClient, ctx: Ctx, repo: GithubRepo, { save }: Checkpointed<GithubCheckpoint>): Promise<string> {
   const fullName = repo.full_name;
   await ctx.report('pages', 87, `Turning on GitHub Pages for ${PAGES_BRANCH}`);
   let pages = await gh.enablePages(fullName, PAGES_BRANCH);
@@ -85,31 +85,28 @@ export async function ensurePages(gh: GithubClient, ctx: Ctx, repo: GithubRepo, 
 
 /** Polls the latest build until it is our commit's and `built`; `errored` fails with GitHub's message. */
 export async function waitForBuild(gh: GithubClient, ctx: Ctx, repo: string, commit: string): Promise<void> {
-  const started = Date.now();
-  let last = '';
-  for (;;) {
-    const build = await gh.latestBuild(repo);
-    const state = build?.commit === commit ? build.status : 'waiting';
-    if (state === 'built') break;
-    if (state === 'errored') {
+  await pollUntil({
+    read: async () => {
+      const build = await gh.latestBuild(repo);
+      return { build, state: build?.commit === commit ? build.status : 'waiting' };
+    },
+    done: ({ state }) => state === 'built',
+    failed: ({ build, state }) => {
+      if (state !== 'errored') return undefined;
       const said = build?.error?.message || 'the build failed';
-      throw new PlatformError('bad_request', `GitHub Pages could not publish the site: ${said}`, said);
-    }
-    if (state !== last) {
-      last = state;
-      await ctx.report(
-        'build',
-        state === 'building' ? 94 : 91,
-        `GitHub Pages build of ${commit.slice(0, 7)}: ${state === 'waiting' ? 'waiting to start' : state}`,
-      );
-    }
-    if (Date.now() - started > polling.maxMs)
-      throw new PlatformError(
+      return new PlatformError('bad_request', `GitHub Pages could not publish the site: ${said}`, said);
+    },
+    stateOf: ({ state }) => state,
+    onNewState: ({ state }) =>
+      ctx.report('build', state === 'building' ? 94 : 91, `GitHub Pages build of ${commit.slice(0, 7)}: ${state === 'waiting' ? 'waiting to start' : state}`),
+    intervalMs: polling.intervalMs,
+    deadline: Date.now() + polling.maxMs,
+    timedOut: ({ state }) =>
+      new PlatformError(
         'timeout',
         `GitHub Pages did not publish the site within ${Math.round(polling.maxMs / 60_000)} minutes. Try again later.`,
         `last state: ${state}`,
-      );
-    await sleep(polling.intervalMs);
-  }
+      ),
+  });
   await ctx.report('build', 98, `GitHub Pages published commit ${commit.slice(0, 7)}`);
 }

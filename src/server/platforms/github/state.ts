@@ -5,7 +5,7 @@ import type { GithubCredentials } from './client';
 /** The branch Pages publishes. */
 export const PAGES_BRANCH = 'gh-pages';
 
-export interface Checkpoint {
+export interface GithubCheckpoint {
   /** `owner/name` of the repository. */
   repo?: string;
   /** Whether this deployment created the repository. */
@@ -21,7 +21,6 @@ export interface Checkpoint {
 }
 
 export type Ctx = DeployContext<GithubCredentials>;
-export type Save = (patch: Partial<Checkpoint>) => Promise<void>;
 
 export interface SiteFile {
   path: string;

@@ -2,7 +2,8 @@
 // tokens whose refusal is a plain-text 401, sites with global names (a conflict is
 // `422 {errors: {subdomain}}`), deploys whose file map by SHA-1 answers `required`, one PUT per
 // uploaded path, deploy states polled until ready, restore, cancel and delete.
-import { errorForStatus, fetchWithBody, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy, type StreamBody } from '../http';
+import { errorForStatus, PlatformError, type RetryPolicy, type StreamBody } from '../http';
+import { JsonApiClient, type ApiRequest } from '../json-api-client';
 
 export interface NetlifyCredentials {
   token: string;
@@ -35,70 +36,53 @@ const LABEL = 'Netlify';
 
 export class NameTaken extends PlatformError {}
 
-export class NetlifyClient {
-  constructor(
-    private readonly apiUrl: string,
-    private readonly credentials: NetlifyCredentials,
-    private readonly policy: Partial<RetryPolicy> = {},
-  ) {}
+/** Netlify's own options of a call. */
+interface NetlifyCall {
+  /** A 404 answers `null` rather than an error. */
+  allowMissing?: boolean;
+}
 
-  /** One API call; `null` for a 404 when `allowMissing`. */
-  private async call<T>(
-    operation: string,
-    method: string,
-    path: string,
-    body?: { json: unknown } | { file: StreamBody },
-    opts: { allowMissing?: boolean; recover?: () => Promise<Response | undefined> } = {},
-  ): Promise<T> {
-    const json = body && 'json' in body ? Buffer.from(JSON.stringify(body.json)) : undefined;
-    const file = body && 'file' in body ? body.file : undefined;
-    const bytes = json?.length ?? file?.length;
-    const res = await sendWithRetry({
-      label: `${LABEL} (${operation})`,
-      // A large file or file map gets the time its bytes need, not the fixed timeout of small calls.
-      policy: { ...(bytes !== undefined ? { timeoutMs: timeoutForBytes(bytes) } : {}), ...this.policy },
-      recover: opts.recover,
-      send: ({ signal }) => {
-        const url = `${this.apiUrl}${path}`;
-        const headers = {
-          authorization: `Bearer ${this.credentials.token}`,
-          accept: 'application/json',
-          ...(body ? { 'content-type': json ? 'application/json' : 'application/octet-stream' } : {}),
-        };
-        // A file streams from the store, opened again for each attempt.
-        return file
-          ? fetchWithBody(url, { method, signal, headers }, file)
-          : fetch(url, { method, signal, headers, body: json ? new Uint8Array(json) : undefined });
-      },
-    });
-    const text = await res.text();
+export class NetlifyClient extends JsonApiClient<NetlifyCall> {
+  constructor(
+    apiUrl: string,
+    private readonly credentials: NetlifyCredentials,
+    policy: Partial<RetryPolicy> = {},
+  ) {
+    super(LABEL, apiUrl, { policy });
+  }
+
+  protected headers() {
+    return { authorization: `Bearer ${this.credentials.token}`, accept: 'application/json' };
+  }
+
+  protected answer<T>(res: Response, text: string, request: ApiRequest<T> & NetlifyCall): T {
     if (res.ok) return (text ? JSON.parse(text) : null) as T;
-    if (opts.allowMissing && res.status === 404) return null as T;
-    throw netlifyError(operation, res.status, text);
+    if (request.allowMissing && res.status === 404) return null as T;
+    throw netlifyError(request.operation, res.status, text);
   }
 
   async currentUser(): Promise<{ id: string; email?: string; full_name?: string }> {
-    return this.call('verify token', 'GET', '/user');
+    return this.call({ operation: 'verify token', method: 'GET', path: '/user' });
   }
 
   async accounts(): Promise<{ id: string; slug: string; name: string; default?: boolean }[]> {
-    return this.call('list teams', 'GET', '/accounts');
+    return this.call({ operation: 'list teams', method: 'GET', path: '/accounts' });
   }
 
   async getSite(siteId: string): Promise<NetlifySite | null> {
-    return this.call('look up site', 'GET', `/sites/${checkId(siteId)}`, undefined, { allowMissing: true });
+    return this.call({ operation: 'look up site', method: 'GET', path: `/sites/${checkId(siteId)}`, allowMissing: true });
   }
 
   /** The site of exactly this name among those the token can see, if any. */
   async findSiteByName(name: string): Promise<NetlifySite | undefined> {
-    const sites = await this.call<NetlifySite[]>('find site', 'GET', `/sites?name=${encodeURIComponent(name)}&filter=all`);
+    const sites = await this.call<NetlifySite[]>({ operation: 'find site', method: 'GET', path: `/sites?name=${encodeURIComponent(name)}&filter=all` });
     return sites.find((s) => s.name === name);
   }
 
   /** Creates a site in a team (or the token's default team); a taken name throws NameTaken. */
   async createSite(name: string, accountSlug?: string): Promise<NetlifySite> {
     const path = accountSlug ? `/${encodeURIComponent(accountSlug)}/sites` : '/sites';
-    return this.call('create site', 'POST', path, { json: { name } });
+    return this.call({ operation: 'create site', method: 'POST', path, body: { json: { name } } });
   }
 
   /** Every site of a team (or every site the token sees), page by page. */
@@ -106,7 +90,7 @@ export class NetlifyClient {
     const all: NetlifySite[] = [];
     for (let page = 1; ; page++) {
       const path = accountSlug ? `/${encodeURIComponent(accountSlug)}/sites` : '/sites';
-      const batch = await this.call<NetlifySite[]>('list sites', 'GET', `${path}?filter=all&page=${page}&per_page=100`);
+      const batch = await this.call<NetlifySite[]>({ operation: 'list sites', method: 'GET', path: `${path}?filter=all&page=${page}&per_page=100` });
       all.push(...batch);
       if (batch.length < 100) return all;
     }
@@ -114,7 +98,7 @@ export class NetlifyClient {
 
   /** Deletes a site; one that is already gone counts as deleted. */
   async deleteSite(siteId: string): Promise<void> {
-    await this.call('delete site', 'DELETE', `/sites/${checkId(siteId)}`, undefined, { allowMissing: true });
+    await this.call({ operation: 'delete site', method: 'DELETE', path: `/sites/${checkId(siteId)}`, allowMissing: true });
   }
 
   /**
@@ -123,35 +107,46 @@ export class NetlifyClient {
    * one of that title is taken as ours rather than making a second.
    */
   async createDeploy(siteId: string, body: { files: Record<string, string>; async: boolean; draft: boolean }, title: string): Promise<NetlifyDeploy> {
-    const recover = async () => {
-      const found = await this.findDeployByTitle(siteId, title);
-      return found ? Response.json(found) : undefined;
-    };
-    return this.call('create deploy', 'POST', `/sites/${checkId(siteId)}/deploys?title=${encodeURIComponent(title)}`, { json: body }, { recover });
+    return this.call({
+      operation: 'create deploy',
+      method: 'POST',
+      path: `/sites/${checkId(siteId)}/deploys?title=${encodeURIComponent(title)}`,
+      body: { json: body },
+      recover: () => this.findDeployByTitle(siteId, title),
+    });
   }
 
   /** The newest deploy of the site with exactly this title that has not failed, if any. */
   async findDeployByTitle(siteId: string, title: string): Promise<NetlifyDeploy | undefined> {
     // Newest first: a deploy made moments ago is on the first page.
-    const deploys = await this.call<NetlifyDeploy[]>('list deploys', 'GET', `/sites/${checkId(siteId)}/deploys?page=1&per_page=100`);
+    const deploys = await this.call<NetlifyDeploy[]>({
+      operation: 'list deploys',
+      method: 'GET',
+      path: `/sites/${checkId(siteId)}/deploys?page=1&per_page=100`,
+    });
     return deploys.find((d) => d.title === title && d.state !== 'error');
   }
 
   async getDeploy(deployId: string): Promise<NetlifyDeploy | null> {
-    return this.call('read deploy', 'GET', `/deploys/${checkId(deployId)}`, undefined, { allowMissing: true });
+    return this.call({ operation: 'read deploy', method: 'GET', path: `/deploys/${checkId(deployId)}`, allowMissing: true });
   }
 
   /** One file of the deploy, under its path as in the map (encoded like netlify/cli: encodeURI), streamed. */
   async uploadFile(deployId: string, path: string, file: StreamBody): Promise<void> {
-    await this.call('upload file', 'PUT', `/deploys/${checkId(deployId)}/files/${encodeURI(path)}`, { file });
+    await this.call({
+      operation: 'upload file',
+      method: 'PUT',
+      path: `/deploys/${checkId(deployId)}/files/${encodeURI(path)}`,
+      body: { stream: file, contentType: 'application/octet-stream' },
+    });
   }
 
   async restoreDeploy(siteId: string, deployId: string): Promise<NetlifyDeploy> {
-    return this.call('restore deploy', 'POST', `/sites/${checkId(siteId)}/deploys/${checkId(deployId)}/restore`);
+    return this.call({ operation: 'restore deploy', method: 'POST', path: `/sites/${checkId(siteId)}/deploys/${checkId(deployId)}/restore` });
   }
 
   async cancelDeploy(deployId: string): Promise<void> {
-    await this.call('cancel deploy', 'POST', `/deploys/${checkId(deployId)}/cancel`);
+    await this.call({ operation: 'cancel deploy', method: 'POST', path: `/deploys/${checkId(deployId)}/cancel` });
   }
 }
 

@@ -238,15 +238,24 @@ describe('platform-managed (the shared team)', () => {
     expect(managed.map((m) => m.externalId)).not.toContain(foreign.body.id);
     expect(managed.length).toBeGreaterThan(0);
 
-    await expect(netlifyAdapter.remove(PLATFORM, { externalProjectId: LOCAL_NETLIFY.platformAccountSlug, externalId: foreign.body.id })).rejects.toThrow(
-      /not a Huskit site/,
-    );
+    await expect(
+      netlifyAdapter.remove(PLATFORM, { externalProjectId: LOCAL_NETLIFY.platformAccountSlug, externalId: foreign.body.id }, 'platform-managed'),
+    ).rejects.toThrow(/not a Huskit site/);
     expect((await api(PLATFORM.token, 'GET', `/sites/${foreign.body.id}`)).status).toBe(200);
 
-    await netlifyAdapter.remove(PLATFORM, outcome.target);
+    await netlifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed');
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(404);
-    await netlifyAdapter.remove(PLATFORM, outcome.target);
+    await netlifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed');
     expect((await netlifyAdapter.listManagedResources(PLATFORM)).map((m) => m.externalId)).not.toContain(outcome.target.externalId);
+  });
+
+  it("remove follows the site's mode, not the token: in the user's own account a site of any name is theirs to delete", async () => {
+    const outcome = await netlifyAdapter.deploy(
+      memoryDeployContext({ mode: 'user-token', credentials: USER, siteName: 'Team Blog', files: siteFiles('own') }).ctx,
+    );
+    expect((await api(USER.token, 'GET', `/sites/${outcome.target.externalId}`)).body.name).toMatch(/^team-blog-/);
+    await netlifyAdapter.remove(USER, outcome.target, 'user-token');
+    expect((await api(USER.token, 'GET', `/sites/${outcome.target.externalId}`)).status).toBe(404);
   });
 
   it('abandon cancels the unfinished deploy of the checkpoint, and ignores one that is gone', async () => {

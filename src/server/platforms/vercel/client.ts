@@ -1,7 +1,8 @@
 // Vercel's REST API for file deployments, as it really behaves (Vercel's REST API docs, @vercel/client): bearer
 // tokens scoped by ?teamId=, projects, SHA-1 addressed uploads, POST /v13/deployments answering
 // 400 missing_files until every file is there, readyState + aliasAssigned, rollback and cancel.
-import { errorForStatus, fetchWithBody, PlatformError, sendWithRetry, timeoutForBytes, type RetryPolicy, type SendContext, type StreamBody } from '../http';
+import { errorForStatus, PlatformError, type RetryPolicy, type StreamBody } from '../http';
+import { JsonApiClient, parseJsonOrUndefined, type ApiRequest } from '../json-api-client';
 
 export interface VercelCredentials {
   token: string;
@@ -57,12 +58,21 @@ const LABEL = 'Vercel';
 const TOKEN = /^[A-Za-z0-9_-]{8,200}$/;
 const TEAM_ID = /^team_[A-Za-z0-9]{1,64}$/;
 
-export class VercelClient {
+/** Vercel's own options of a call. */
+interface VercelCall {
+  /** A 404 answers `null` rather than an error. */
+  allowMissing?: boolean;
+  /** An error answer that is an answer after all (a 409 "exists", 400 missing_files): the call's value, else undefined. */
+  onError?: (status: number, body: ErrorBody) => unknown;
+}
+
+export class VercelClient extends JsonApiClient<VercelCall> {
   constructor(
-    private readonly apiUrl: string,
+    apiUrl: string,
     private readonly credentials: VercelCredentials,
-    private readonly policy: Partial<RetryPolicy> = {},
+    policy: Partial<RetryPolicy> = {},
   ) {
+    super(LABEL, apiUrl, { policy });
     if (!TOKEN.test(credentials.token))
       throw new PlatformError('auth', 'That does not look like a Vercel token. Create one at vercel.com/account/tokens and paste it in Settings.');
     if (credentials.teamId !== undefined && !TEAM_ID.test(credentials.teamId))
@@ -70,85 +80,52 @@ export class VercelClient {
   }
 
   /** Every call carries the team scope when there is one. */
-  private url(path: string, query: Record<string, string> = {}): string {
+  protected url(path: string, query: Record<string, string> = {}): string {
     const params = new URLSearchParams(query);
     if (this.credentials.teamId) params.set('teamId', this.credentials.teamId);
     const qs = params.toString();
-    return `${this.apiUrl}${path}${qs ? `?${qs}` : ''}`;
+    return `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
   }
 
-  /** One API call; `null` for a 404 when `allowMissing`; throws PlatformError otherwise. */
-  private async call<T>(
-    operation: string,
-    method: string,
-    path: string,
-    opts: {
-      query?: Record<string, string>;
-      json?: unknown;
-      /** A file, streamed afresh for each attempt. */
-      body?: StreamBody;
-      headers?: Record<string, string>;
-      allowMissing?: boolean;
-      onError?: (status: number, body: ErrorBody) => T | undefined;
-      policy?: Partial<RetryPolicy>;
-      /** For a create: what an attempt whose answer was lost made, looked up before sending again. */
-      recover?: () => Promise<T | undefined>;
-    } = {},
-  ): Promise<T> {
-    const recover = opts.recover;
-    const res = await sendWithRetry({
-      label: `${LABEL} (${operation})`,
-      policy: { ...this.policy, ...opts.policy },
-      ...(recover
-        ? {
-            recover: async () => {
-              const found = await recover();
-              return found === undefined ? undefined : Response.json(found);
-            },
-          }
-        : {}),
-      send: ({ signal }: SendContext) => {
-        const url = this.url(path, opts.query);
-        const headers = {
-          authorization: `Bearer ${this.credentials.token}`,
-          accept: 'application/json',
-          ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...opts.headers,
-        };
-        return opts.body
-          ? fetchWithBody(url, { method, signal, headers }, opts.body)
-          : fetch(url, { method, signal, headers, body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined });
-      },
-    }).catch((err: unknown) => {
-      // A 429 whose wait is too long to retry: Vercel's own words say which limit it was.
-      if (err instanceof PlatformError && err.kind === 'quota' && err.platformMessage?.includes('api-deployments-free-per-day'))
-        throw vercelError(operation, 429, parseErrorBody(err.platformMessage), err.platformMessage);
-      throw err;
-    });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : {};
-    } catch {
-      body = undefined;
-    }
+  protected headers() {
+    return { authorization: `Bearer ${this.credentials.token}`, accept: 'application/json' };
+  }
+
+  /** A 429 whose wait is too long to retry: Vercel's own words say which limit it was. */
+  protected retriesFailed(err: unknown, request: ApiRequest<unknown>): unknown {
+    if (err instanceof PlatformError && err.kind === 'quota' && err.platformMessage?.includes('api-deployments-free-per-day'))
+      return vercelError(request.operation, 429, parseErrorBody(err.platformMessage), err.platformMessage);
+    return err;
+  }
+
+  protected answer<T>(res: Response, text: string, request: ApiRequest<T> & VercelCall): T {
+    const body = text ? parseJsonOrUndefined<unknown>(text) : {};
     if (res.ok && !(body as ErrorBody | undefined)?.error) return body as T;
-    if (opts.allowMissing && res.status === 404) return null as T;
-    const handled = opts.onError?.(res.status, (body ?? {}) as ErrorBody);
-    if (handled !== undefined) return handled;
-    throw vercelError(operation, res.status, (body ?? {}) as ErrorBody, text, res.headers.get('retry-after'));
+    if (request.allowMissing && res.status === 404) return null as T;
+    const handled = request.onError?.(res.status, (body ?? {}) as ErrorBody);
+    if (handled !== undefined) return handled as T;
+    throw vercelError(request.operation, res.status, (body ?? {}) as ErrorBody, text, res.headers.get('retry-after'));
   }
 
   async user(): Promise<{ id: string; username: string; email: string; name?: string | null }> {
-    return (await this.call<{ user: { id: string; username: string; email: string; name?: string | null } }>('verify token', 'GET', '/v2/user')).user;
+    return (
+      await this.call<{ user: { id: string; username: string; email: string; name?: string | null } }>({
+        operation: 'verify token',
+        method: 'GET',
+        path: '/v2/user',
+      })
+    ).user;
   }
 
   async team(teamId: string): Promise<{ id: string; slug: string; name: string }> {
-    return this.call('read team', 'GET', `/teams/${encodeURIComponent(teamId)}`);
+    return this.call({ operation: 'read team', method: 'GET', path: `/teams/${encodeURIComponent(teamId)}` });
   }
 
   async getProject(idOrName: string, opts: { rollbackInfo?: boolean } = {}): Promise<VercelProject | null> {
-    return this.call('look up project', 'GET', `/v9/projects/${encodeURIComponent(idOrName)}`, {
+    return this.call({
+      operation: 'look up project',
+      method: 'GET',
+      path: `/v9/projects/${encodeURIComponent(idOrName)}`,
       allowMissing: true,
       ...(opts.rollbackInfo ? { query: { rollbackInfo: 'true' } } : {}),
     });
@@ -156,7 +133,13 @@ export class VercelClient {
 
   /** Creates a project; `null` when one of that name already exists (409). */
   async createProject(body: Record<string, unknown>): Promise<VercelProject | null> {
-    return this.call<VercelProject | null>('create project', 'POST', '/v11/projects', { json: body, onError: (status) => (status === 409 ? null : undefined) });
+    return this.call<VercelProject | null>({
+      operation: 'create project',
+      method: 'POST',
+      path: '/v11/projects',
+      body: { json: body },
+      onError: (status) => (status === 409 ? null : undefined),
+    });
   }
 
   /** Projects whose name contains `search`, every page. */
@@ -164,7 +147,10 @@ export class VercelClient {
     const out: VercelProject[] = [];
     let until: string | undefined;
     for (let page = 0; page < 100; page++) {
-      const res = await this.call<{ projects: VercelProject[]; pagination?: { next?: number | null } }>('list projects', 'GET', '/v9/projects', {
+      const res = await this.call<{ projects: VercelProject[]; pagination?: { next?: number | null } }>({
+        operation: 'list projects',
+        method: 'GET',
+        path: '/v9/projects',
         query: { search, limit: '100', ...(until ? { until } : {}) },
       });
       out.push(...res.projects);
@@ -179,7 +165,10 @@ export class VercelClient {
    * domains): https://vercel.com/docs/rest-api/projects/retrieve-project-domains-by-project-by-id-or-name.
    */
   async productionDomains(projectId: string): Promise<VercelProjectDomain[]> {
-    const res = await this.call<{ domains: VercelProjectDomain[] }>('read project domains', 'GET', `/v9/projects/${encodeURIComponent(projectId)}/domains`, {
+    const res = await this.call<{ domains: VercelProjectDomain[] }>({
+      operation: 'read project domains',
+      method: 'GET',
+      path: `/v9/projects/${encodeURIComponent(projectId)}/domains`,
       query: { production: 'true', redirects: 'false', limit: '100' },
     });
     return res.domains.filter((d) => !d.redirect && !d.gitBranch && !d.customEnvironmentId);
@@ -187,7 +176,7 @@ export class VercelClient {
 
   /** Deletes a project (and its deployments); one already gone counts as deleted. */
   async deleteProject(id: string): Promise<void> {
-    await this.call('delete project', 'DELETE', `/v9/projects/${encodeURIComponent(id)}`, { allowMissing: true });
+    await this.call({ operation: 'delete project', method: 'DELETE', path: `/v9/projects/${encodeURIComponent(id)}`, allowMissing: true });
   }
 
   /**
@@ -199,9 +188,12 @@ export class VercelClient {
     body: Record<string, unknown>,
     recover?: () => Promise<VercelDeployment | undefined>,
   ): Promise<{ deployment: VercelDeployment } | { missing: string[] }> {
-    const result = await this.call<VercelDeployment | { missing: string[] }>('create deployment', 'POST', '/v13/deployments', {
+    const result = await this.call<VercelDeployment | { missing: string[] }>({
+      operation: 'create deployment',
+      method: 'POST',
+      path: '/v13/deployments',
       query: { skipAutoDetectionConfirmation: '1' },
-      json: body,
+      body: { json: body },
       onError: (status, err) => (status === 400 && err.error?.code === 'missing_files' ? { missing: err.error.missing ?? [] } : undefined),
       ...(recover ? { recover } : {}),
     });
@@ -217,7 +209,10 @@ export class VercelClient {
   async findDeployments(projectId: string, meta: Record<string, string>): Promise<{ id: string; readyState: string }[]> {
     const query: Record<string, string> = { projectId, limit: '20' };
     for (const [key, value] of Object.entries(meta)) query[`meta-${key}`] = value;
-    const res = await this.call<{ deployments: { uid: string; readyState?: string; state?: string }[] }>('list deployments', 'GET', '/v6/deployments', {
+    const res = await this.call<{ deployments: { uid: string; readyState?: string; state?: string }[] }>({
+      operation: 'list deployments',
+      method: 'GET',
+      path: '/v6/deployments',
       query,
     });
     return res.deployments.map((d) => ({ id: d.uid, readyState: d.readyState ?? d.state ?? '' }));
@@ -228,19 +223,21 @@ export class VercelClient {
    * grows with the file (timeoutForBytes), so a large file on a slow link is not cut off.
    */
   async uploadFile(sha1: string, file: StreamBody): Promise<void> {
-    await this.call('upload file', 'POST', '/v2/files', {
-      body: file,
-      headers: { 'content-type': 'application/octet-stream', 'x-vercel-digest': sha1 },
-      policy: { timeoutMs: timeoutForBytes(file.length) },
+    await this.call({
+      operation: 'upload file',
+      method: 'POST',
+      path: '/v2/files',
+      body: { stream: file, contentType: 'application/octet-stream' },
+      headers: { 'x-vercel-digest': sha1 },
     });
   }
 
   async getDeployment(id: string): Promise<VercelDeployment | null> {
-    return this.call('read deployment', 'GET', `/v13/deployments/${encodeURIComponent(id)}`, { allowMissing: true });
+    return this.call({ operation: 'read deployment', method: 'GET', path: `/v13/deployments/${encodeURIComponent(id)}`, allowMissing: true });
   }
 
   async cancelDeployment(id: string): Promise<void> {
-    await this.call('cancel deployment', 'PATCH', `/v12/deployments/${encodeURIComponent(id)}/cancel`);
+    await this.call({ operation: 'cancel deployment', method: 'PATCH', path: `/v12/deployments/${encodeURIComponent(id)}/cancel` });
   }
 
   /**
@@ -248,12 +245,22 @@ export class VercelClient {
    * vercel/vercel packages/cli/src/commands/promote/request-promote.ts; 202 when it waits for a rolling release).
    */
   async promote(projectId: string, deploymentId: string): Promise<void> {
-    await this.call('promote', 'POST', `/v10/projects/${encodeURIComponent(projectId)}/promote/${encodeURIComponent(deploymentId)}`, { json: {} });
+    await this.call({
+      operation: 'promote',
+      method: 'POST',
+      path: `/v10/projects/${encodeURIComponent(projectId)}/promote/${encodeURIComponent(deploymentId)}`,
+      body: { json: {} },
+    });
   }
 
   /** Points the production alias back at an earlier production deployment. */
   async rollback(projectId: string, deploymentId: string): Promise<void> {
-    await this.call('roll back', 'POST', `/v9/projects/${encodeURIComponent(projectId)}/rollback/${encodeURIComponent(deploymentId)}`, { json: {} });
+    await this.call({
+      operation: 'roll back',
+      method: 'POST',
+      path: `/v9/projects/${encodeURIComponent(projectId)}/rollback/${encodeURIComponent(deploymentId)}`,
+      body: { json: {} },
+    });
   }
 }
 
@@ -283,9 +290,5 @@ export function vercelError(operation: string, status: number, body: ErrorBody, 
 }
 
 function parseErrorBody(text: string): ErrorBody {
-  try {
-    return JSON.parse(text) as ErrorBody;
-  } catch {
-    return {};
-  }
+  return parseJsonOrUndefined<ErrorBody>(text) ?? {};
 }

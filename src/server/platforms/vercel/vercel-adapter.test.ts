@@ -334,13 +334,13 @@ describe('platform-managed (the shared team)', () => {
 
   it('remove deletes the project and the site is gone; removing again is fine; non-huskit projects of the shared team are refused', async () => {
     const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
-    await vercelAdapter.remove(PLATFORM, outcome.target);
+    await vercelAdapter.remove(PLATFORM, outcome.target, 'platform-managed');
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(404);
     expect((await api(PLATFORM, 'GET', `/v9/projects/${outcome.target.externalId}`)).status).toBe(404);
-    await vercelAdapter.remove(PLATFORM, outcome.target);
+    await vercelAdapter.remove(PLATFORM, outcome.target, 'platform-managed');
 
     const other = await api(PLATFORM, 'POST', '/v11/projects', { name: `someone-elses-${randomUUID().slice(0, 6)}` });
-    await expect(vercelAdapter.remove(PLATFORM, { externalId: other.body.id })).rejects.toThrow(/not a Huskit site/);
+    await expect(vercelAdapter.remove(PLATFORM, { externalId: other.body.id }, 'platform-managed')).rejects.toThrow(/not a Huskit site/);
     expect((await api(PLATFORM, 'GET', `/v9/projects/${other.body.id}`)).status).toBe(200);
   });
 
