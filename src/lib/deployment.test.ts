@@ -1,6 +1,6 @@
 // The deploy modal's steps: every step name an adapter or the runner reports, in order and out of
 // order, never moves the progress shown backwards.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   advanceProgress,
@@ -15,11 +15,13 @@ import {
 
 /**
  * The step names a source file reports: the first argument of each `report(` call, a string literal
- * or a variable whose `const` yields literals (Netlify's `const step = … ? 'upload' : 'activate'`).
+ * or a variable whose `const` yields literals (`const step = … ? 'upload' : 'activate'`), and the
+ * `step:` given to the shared upload loop.
  */
 function reportedSteps(path: string): string[] {
   const source = readFileSync(path, 'utf8');
   const names = new Set<string>();
+  for (const [, step] of source.matchAll(/\bstep: '([^']+)'/g)) names.add(step!);
   for (const [, literal, variable] of source.matchAll(/\breport\(\s*(?:'([^']+)'|([A-Za-z_]\w*))\s*,/g)) {
     if (literal) names.add(literal);
     if (variable) {
@@ -32,10 +34,13 @@ function reportedSteps(path: string): string[] {
   return [...names];
 }
 
-const ADAPTER_STEPS = Object.fromEntries(DEPLOYMENT_PLATFORMS.map((p) => [p, reportedSteps(`src/server/platforms/${p}/adapter.ts`)])) as Record<
-  DeploymentPlatform,
-  string[]
->;
+/** Every step the source files of a platform's server folder report (tests aside). */
+const folderSteps = (platform: DeploymentPlatform) => {
+  const dir = `src/server/platforms/${platform}`;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'static-only-examples.ts');
+  return [...new Set(files.flatMap((f) => reportedSteps(`${dir}/${f}`)))];
+};
+const ADAPTER_STEPS = Object.fromEntries(DEPLOYMENT_PLATFORMS.map((p) => [p, folderSteps(p)])) as Record<DeploymentPlatform, string[]>;
 /** What the runner itself records, besides the adapter's steps: `start`, `retry`, the ends. */
 const RUNNER_SOURCE_STEPS = [...readFileSync('src/server/deploy/runner.ts', 'utf8').matchAll(/step: (?:[^,]*\? )?\(?'([^']+)'/g)].map((m) => m[1]!);
 
@@ -61,6 +66,8 @@ describe.each(DEPLOYMENT_PLATFORMS)('%s', (platform) => {
   it('the adapter reports steps, and every one of them is in the shared list', () => {
     expect(ADAPTER_STEPS[platform].length).toBeGreaterThan(1);
     expect(ADAPTER_STEPS[platform].filter((s) => !ids.includes(s))).toEqual([]);
+    // And the modal lists no step the platform never reports.
+    expect(ids.slice(1).filter((id) => !ADAPTER_STEPS[platform].includes(id))).toEqual([]);
   });
 
   it("in the list order, with the runner's started and retry between: each step reached in turn, never back to Queued", () => {
