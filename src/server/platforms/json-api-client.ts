@@ -1,4 +1,4 @@
-// What the platforms' REST clients share (Cloudflare, Netlify, Vercel, GitHub): one call is a request
+// What the platforms' JSON REST clients share: one call is a request
 // to the platform's base URL with its auth headers and a JSON, streamed or form body, sent through the
 // shared retry layer (http.ts) with a timeout that grows with the body, a lost create looked up before
 // it is sent again, and the answer read by the platform's own rules (its success and error body

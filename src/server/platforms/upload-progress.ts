@@ -20,7 +20,7 @@ export interface UploadWithProgress<T> {
   items: readonly T[];
   /** The bytes an item sends. */
   bytes(item: T): number;
-  /** The files an item holds: 1 unless an item is a group of files (Cloudflare's buckets). */
+  /** The files an item holds: 1 unless an item is a group of files (a platform's buckets). */
   files?(item: T): number;
   send(item: T): Promise<void>;
   /** Uploads in flight at once. */
@@ -30,7 +30,7 @@ export interface UploadWithProgress<T> {
    * group starts. Without groups, every item is reported as soon as it is sent.
    */
   groups?: { maxItems: number; maxBytes?: number };
-  /** After a group is sent, before its line (GitHub checkpoints the blobs it holds). */
+  /** After a group is sent, before its line (e.g. to checkpoint the blobs it holds). */
   afterGroup?(group: T[]): Promise<void>;
   /** The progress the upload spans: `from` before the first byte, `to` once every byte is sent. */
   span?: { from: number; to: number };
