@@ -21,16 +21,7 @@ const config = [
   { files: ['**/*.test.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   // The scan corpus is sites as built (test data), not our code.
   {
-    ignores: [
-      'test-fixtures/',
-      '.next/',
-      'node_modules/',
-      'bench/results/',
-      'test-results/',
-      'playwright-report/',
-      'next-env.d.ts',
-      'drizzle/meta/',
-    ],
+    ignores: ['test-fixtures/', '.next/', 'node_modules/', 'bench/results/', 'test-results/', 'playwright-report/', 'next-env.d.ts', 'drizzle/meta/'],
   },
 ];
 
