@@ -1,0 +1,134 @@
+// Sites (a project's stable target on a platform), deployments, their files and events, and negotiated manifests.
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { AuthMode, DeploymentPlatform, DeploymentStatus } from '@/lib/deployment';
+import type { ProposedManifest } from '@/lib/manifest';
+import { createdAt, updatedAt } from './columns';
+import { users } from './accounts';
+
+export const sites = pgTable(
+  'sites',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    chatId: text('chat_id').notNull(),
+    name: text('name').notNull(),
+    platform: text('platform').$type<DeploymentPlatform>().notNull(),
+    authMode: text('auth_mode').$type<AuthMode>().notNull(),
+    /** The platform's project that holds the site (an app, an account, a team), as its adapter names it. */
+    externalProjectId: text('external_project_id'),
+    /** The site itself on that platform (a branch, a script, a site id), as its adapter names it. */
+    externalId: text('external_id'),
+    url: text('url'),
+    status: text('status').$type<'active' | 'expiring' | 'expired' | 'deleted'>().notNull().default('active'),
+    currentDeploymentId: uuid('current_deployment_id'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('sites_target_idx').on(t.userId, t.chatId, t.platform, t.authMode),
+    index('sites_platform_status_idx').on(t.platform, t.authMode, t.status),
+  ],
+);
+
+export const deployments = pgTable(
+  'deployments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    siteId: uuid('site_id').references(() => sites.id, { onDelete: 'set null' }),
+    chatId: text('chat_id').notNull(),
+    platform: text('platform').$type<DeploymentPlatform>().notNull(),
+    authMode: text('auth_mode').$type<AuthMode>().notNull(),
+    externalId: text('external_id'),
+    externalProjectId: text('external_project_id'),
+    status: text('status').$type<DeploymentStatus>().notNull().default('pending'),
+    url: text('url'),
+    error: text('error'),
+    fileCount: integer('file_count').notNull().default(0),
+    totalSizeBytes: bigint('total_size_bytes', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** The runner's lease: exactly one process works a deployment until lease_until. */
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /** The step being worked, and what finished steps left for the next ones (resume after a crash). */
+    step: text('step').notNull().default('queued'),
+    progress: integer('progress').notNull().default(0),
+    checkpoint: jsonb('checkpoint').$type<Record<string, unknown>>().notNull().default({}),
+    attempts: integer('attempts').notNull().default(0),
+    /** A deployment not ready by then ends in error ("Deployment timed out"). */
+    deadlineAt: timestamp('deadline_at', { withTimezone: true }),
+    errorCode: text('error_code'),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** The earlier deployment a rollback makes live again (platforms that can restore it natively do). */
+    rollbackOf: uuid('rollback_of'),
+    /** The hash of its files (src/lib/manifest.ts): a redeploy names it as the base of a delta. Null before it was kept. */
+    manifestHash: text('manifest_hash'),
+  },
+  (t) => [
+    index('deployments_user_id_idx').on(t.userId, t.createdAt),
+    index('deployments_chat_id_idx').on(t.chatId),
+    index('deployments_status_idx').on(t.status),
+    index('deployments_site_idx').on(t.siteId, t.createdAt),
+    index('deployments_manifest_hash_idx').on(t.userId, t.manifestHash),
+  ],
+);
+
+export const deploymentFiles = pgTable(
+  'deployment_files',
+  {
+    deploymentId: uuid('deployment_id')
+      .notNull()
+      .references(() => deployments.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    sha256: text('sha256').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    contentType: text('content_type').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deploymentId, t.path] }), index('deployment_files_sha256_idx').on(t.sha256)],
+);
+
+/**
+ * A manifest a client proposed at negotiate, kept briefly so that create names it by id instead of
+ * carrying it again. Only its user may name it; it is checked again, in full, at create.
+ */
+export const proposedManifests = pgTable(
+  'proposed_manifests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Validated paths → sha256 and size. */
+    files: jsonb('files').$type<ProposedManifest>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('proposed_manifests_user_idx').on(t.userId, t.createdAt), index('proposed_manifests_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * What is known of content-addressed file bytes, stored once whatever number of deployments use them.
+ * The bytes themselves live in the object store (server/storage) under their SHA-256.
+ */
+export const deploymentEvents = pgTable(
+  'deployment_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deploymentId: uuid('deployment_id')
+      .notNull()
+      .references(() => deployments.id, { onDelete: 'cascade' }),
+    status: text('status').$type<DeploymentStatus>().notNull(),
+    step: text('step').notNull(),
+    progress: integer('progress'),
+    message: text('message').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [index('deployment_events_deployment_idx').on(t.deploymentId, t.id)],
+);
