@@ -190,12 +190,16 @@ test('the platform tabs work from the keyboard alone', async ({ page }) => {
   await expect(page.getByRole('tabpanel', { name: /Netlify/ }).getByLabel('Personal access token')).toBeVisible();
 
   await page.keyboard.press('End');
+  await expect(tab(/GitHub Pages/)).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel', { name: /GitHub Pages/ }).getByLabel('Personal access token')).toBeVisible();
+  await page.keyboard.press('ArrowLeft');
   await expect(tab(/Vercel/)).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('tabpanel', { name: /Vercel/ }).getByLabel('Team ID')).toBeVisible();
+  await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight'); // wraps around
   await expect(tab(/Cloudflare/)).toBeFocused();
   await page.keyboard.press('ArrowLeft');
-  await expect(tab(/Vercel/)).toBeFocused();
+  await expect(tab(/GitHub Pages/)).toBeFocused();
   await page.keyboard.press('Home');
   await expect(tab(/Cloudflare/)).toHaveAttribute('aria-selected', 'true');
   await expect(page.locator('[role=tab][tabindex="0"]')).toHaveCount(1);
