@@ -11,9 +11,7 @@ import { createApiKey } from '@/server/auth/api-keys';
 import { getDb, getDbHandle } from '@/server/db/client';
 import { deploymentEvents } from '@/server/db/schema';
 import { getStatusHub } from '@/server/deploy/background';
-import { configureLimits } from '@/server/deploy/policy';
-import { configureRetries } from '@/server/platforms/http';
-import { configureAmplifyPolling } from '@/server/platforms/amplify/adapter';
+import { deploySettings, replaceProcessDeploySettings } from '@/server/deploy/settings';
 import * as blobRoute from '@/app/api/blobs/[sha256]/route';
 import * as blobsRoute from '@/app/api/blobs/route';
 import * as eventsRoute from '@/app/api/deployments/[id]/events/route';
@@ -21,11 +19,16 @@ import * as statusRoute from '@/app/api/deploy-status/route';
 import * as trpcRoute from '@/app/api/trpc/[trpc]/route';
 import { startProfile, stopProfile } from './profile';
 
-// Rate limits and quotas lifted for the bench user; Amplify jobs polled every 100 ms (product: 2.5 s).
-configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} });
-configureRetries({ baseDelayMs: 50 });
+// This process's deploy settings (its routes and their runners take them): rate limits and quotas
+// lifted for the bench user; Amplify jobs polled every 100 ms (product: 2.5 s).
 export const AMPLIFY_POLL_MS = 100;
-configureAmplifyPolling({ intervalMs: AMPLIFY_POLL_MS });
+replaceProcessDeploySettings(
+  deploySettings({
+    limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} },
+    retries: { baseDelayMs: 50 },
+    polling: { amplify: { intervalMs: AMPLIFY_POLL_MS } },
+  }),
+);
 
 // ---- peak RSS, sampled every 20 ms ----
 let peakRss = process.memoryUsage().rss;

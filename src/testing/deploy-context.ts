@@ -1,11 +1,12 @@
 // A DeployContext in memory, for driving a platform adapter directly: files become blobs by SHA-256,
 // saves merge into a checkpoint the test can read, reports are recorded as events, and blobs stream in
-// small pieces as a store's would (each opening counted).
+// small pieces as a store's would (each opening counted). The test says how the adapter retries and
+// polls (`settings`), as the runner does from a deployment's settings.
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { AuthMode } from '@/lib/deployment';
 import { contentTypeFor, type Manifest } from '@/lib/site-files';
-import type { DeployContext, SiteTarget } from '@/server/platforms/adapter';
+import type { AdapterSettings, DeployContext, SiteTarget } from '@/server/platforms/adapter';
 
 export interface MemoryDeployContext<C> {
   ctx: DeployContext<C>;
@@ -22,6 +23,7 @@ const PIECE_BYTES = 16 * 1024;
 export function memoryDeployContext<C>(opts: {
   mode: AuthMode;
   credentials: C;
+  settings: AdapterSettings;
   files: Record<string, string | Buffer>;
   siteId?: string;
   siteName?: string;
@@ -56,6 +58,7 @@ export function memoryDeployContext<C>(opts: {
     mode: opts.mode,
     credentials: opts.credentials,
     target: opts.target ?? {},
+    settings: opts.settings,
     manifest,
     ...(opts.rollbackTo ? { rollbackTo: opts.rollbackTo } : {}),
     openBlob: async (sha) => {

@@ -4,6 +4,7 @@ import { and, count, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { auditLog, deployments, sites, users } from '../db/schema';
 import { platformQuotaUsage } from '../deploy/policy';
+import { processDeploySettings } from '../deploy/settings';
 import { notFound } from '../errors';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -18,7 +19,7 @@ export async function adminOverview(db: Db, now = new Date()) {
       .where(sql`${sites.status} = 'active'`),
     db.select({ n: count() }).from(deployments).where(gte(deployments.createdAt, dayAgo)),
     db.select({ status: deployments.status, n: count() }).from(deployments).groupBy(deployments.status),
-    platformQuotaUsage(db, now),
+    platformQuotaUsage(db, processDeploySettings().limits, now),
     db
       .select({ n: count() })
       .from(auditLog)

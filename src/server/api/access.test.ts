@@ -16,13 +16,13 @@ import { BlobStore } from '../deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles } from '../deploy/files';
 import { negotiateFiles } from '../deploy/service';
 import { createDeployment } from '@/testing/deploy';
+import { useDeploySettings } from '@/testing/deploy-settings';
 import { createProject } from '../projects/service';
-import { configureLimits } from '../deploy/policy';
 
 const getDb = useTestDb();
 // The shared test database keeps live quick deploys of other files (and earlier runs): the shared
 // accounts' quotas are not what these tests are about (service-http.test.ts is).
-configureLimits({ platformQuota: { cloudflare: 1e6, amplify: 1e6, netlify: 1e6, vercel: 1e6 } });
+const { settings } = useDeploySettings({ limits: { platformQuota: { cloudflare: 1e6, amplify: 1e6, netlify: 1e6, vercel: 1e6 } } });
 const PASSWORD = 'a long enough password';
 
 let alice: SessionUser;
@@ -56,9 +56,13 @@ beforeAll(async () => {
   const { bytes } = decodeInlineFiles({ 'index.html': '<h1>alice private</h1>' });
   await storeInlineFiles(new BlobStore(db), alice.id, bytes);
   aliceDeploymentId = (
-    await createDeployment(db, { userId: alice.id, chatId: 'alice-chat', platform: 'cloudflare', authMode: 'platform-managed', manifest: aliceManifest() })
+    await createDeployment(
+      db,
+      { userId: alice.id, chatId: 'alice-chat', platform: 'cloudflare', authMode: 'platform-managed', manifest: aliceManifest() },
+      { settings },
+    )
   ).deploymentId;
-  aliceManifestId = (await negotiateFiles(db, alice.id, { platform: 'cloudflare', manifest: aliceManifest() })).manifestId;
+  aliceManifestId = (await negotiateFiles(db, alice.id, { platform: 'cloudflare', manifest: aliceManifest() }, { settings })).manifestId;
 });
 
 const callerFor = async (user: SessionUser | null) => createCaller({ db: await getDb(), user });

@@ -18,18 +18,18 @@ import { apiKeys, deployments } from '@/server/db/schema';
 import { BlobStore } from '@/server/deploy/blob-store';
 import { decodeInlineFiles, storeInlineFiles } from '@/server/deploy/files';
 import { createDeployment } from '@/testing/deploy';
+import { useDeploySettings } from '@/testing/deploy-settings';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN, jsonRequest, sessionCookieFrom } from '@/testing/http';
 import { answerOf, trpcOverHttp } from '@/testing/trpc-http';
 import { appRouter } from './root';
-import { configureLimits } from '@/server/deploy/policy';
 
 const cloudflareDeploy = (request: Request) => platformDeploy(request, { params: Promise.resolve({ platform: 'cloudflare' }) });
 
 const getDb = useTestDb();
 // The shared test database keeps live quick deploys of other files (and earlier runs): the shared
 // accounts' quotas are not what these tests are about (service-http.test.ts is).
-configureLimits({ platformQuota: { cloudflare: 1e6, amplify: 1e6, netlify: 1e6, vercel: 1e6 } });
+const { settings } = useDeploySettings({ limits: { platformQuota: { cloudflare: 1e6, amplify: 1e6, netlify: 1e6, vercel: 1e6 } } });
 
 /** The procedures a key may call, and the scope each needs. Every other procedure is session-only. */
 const SCOPED: Record<string, ApiKeyScope> = {
@@ -71,8 +71,9 @@ beforeAll(async () => {
 
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': '<h1>scopes</h1>' });
   await storeInlineFiles(new BlobStore(db), userId, bytes);
-  deploymentId = (await createDeployment(db, { userId, chatId: 'scopes-chat', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed }))
-    .deploymentId;
+  deploymentId = (
+    await createDeployment(db, { userId, chatId: 'scopes-chat', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed }, { settings })
+  ).deploymentId;
   // Finished, so reading its status redrives no runner in the background.
   await db.update(deployments).set({ status: 'ready', url: 'https://scopes.example' }).where(eq(deployments.id, deploymentId));
 });

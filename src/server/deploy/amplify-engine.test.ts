@@ -10,19 +10,21 @@ import { TRPCError } from '@trpc/server';
 import { createCaller } from '@/server/api/root';
 import { readConnectionCredentials, saveConnection } from '@/server/connections/store';
 import { deploymentEvents, sites } from '@/server/db/schema';
-import { configureAmplifyPolling } from '@/server/platforms/amplify/adapter';
-import { configureRetries } from '@/server/platforms/http';
 import { cloudStats, fetchSite, hostOf, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles } from '@/testing/deploy';
+import { useDeploySettings } from '@/testing/deploy-settings';
 import { fixtureSite } from '@/testing/fixture-site';
-import { configureLimits } from './policy';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-configureAmplifyPolling({ intervalMs: 25 });
-configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} });
+// Short retries and polls, no limits: for the deployments the tests drive and the connection Settings saves.
+const { settings } = useDeploySettings({
+  retries: { baseDelayMs: 5, maxDelayMs: 20, attempts: 6 },
+  runner: { retryDelayMs: 50 },
+  polling: { amplify: { intervalMs: 25 } },
+  limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} },
+});
 
 let userId: string;
 beforeAll(async () => {
@@ -44,7 +46,11 @@ async function expectServed(url: string, expected: ReturnType<typeof fixtureSite
 describe('deploying to AWS Amplify', () => {
   it('platform-managed: one hs- branch of the shared app serves every file byte for byte, and unknown paths get the SPA index', async () => {
     const { files, expected } = fixtureSite('amp-pm');
-    const row = await deployFiles(await getDb(), { userId, chatId: chat(), siteName: 'My Landing', platform: 'amplify', authMode: 'platform-managed', files });
+    const row = await deployFiles(
+      await getDb(),
+      { userId, chatId: chat(), siteName: 'My Landing', platform: 'amplify', authMode: 'platform-managed', files },
+      { settings },
+    );
     expect([row.status, row.error]).toEqual(['ready', null]);
     expect(row.externalProjectId).toBe(LOCAL_AWS.platformAppId);
     expect(row.externalId).toMatch(/^hs-[0-9a-f]{12}$/);
@@ -65,7 +71,7 @@ describe('deploying to AWS Amplify', () => {
     });
     const chatId = chat();
     const { files, expected } = fixtureSite('amp-ut');
-    const first = await deployFiles(db, { userId, chatId, siteName: 'Portfolio', platform: 'amplify', authMode: 'user-token', files });
+    const first = await deployFiles(db, { userId, chatId, siteName: 'Portfolio', platform: 'amplify', authMode: 'user-token', files }, { settings });
     expect(first.status).toBe('ready');
     expect(first.externalProjectId).not.toBe(LOCAL_AWS.platformAppId);
     await expectServed(first.url!, expected);
@@ -75,14 +81,18 @@ describe('deploying to AWS Amplify', () => {
       return ((await (await aws.fetch(`${cloud().url}/apps`)).json()) as { apps: unknown[] }).apps.length;
     };
     const appsBefore = await apps();
-    const second = await deployFiles(db, {
-      userId,
-      chatId,
-      siteName: 'Portfolio',
-      platform: 'amplify',
-      authMode: 'user-token',
-      files: { ...files, 'index.html': '<h1>v2</h1>' },
-    });
+    const second = await deployFiles(
+      db,
+      {
+        userId,
+        chatId,
+        siteName: 'Portfolio',
+        platform: 'amplify',
+        authMode: 'user-token',
+        files: { ...files, 'index.html': '<h1>v2</h1>' },
+      },
+      { settings },
+    );
     expect([second.status, second.url, second.externalProjectId, second.externalId]).toEqual(['ready', first.url, first.externalProjectId, first.externalId]);
     expect(await apps()).toBe(appsBefore);
     expect((await fetchSite(cloud().url, hostOf(second.url!), '/')).body.toString()).toBe('<h1>v2</h1>');
@@ -108,21 +118,29 @@ describe('deploying to AWS Amplify', () => {
     expect(await readConnectionCredentials(db, user.id, 'amplify')).toMatchObject({ sessionToken: LOCAL_AWS.userTemporary.sessionToken });
 
     const { files, expected } = fixtureSite('amp-sts');
-    const row = await deployFiles(db, { userId: user.id, chatId: chat(), siteName: 'Temporary keys', platform: 'amplify', authMode: 'user-token', files });
+    const row = await deployFiles(
+      db,
+      { userId: user.id, chatId: chat(), siteName: 'Temporary keys', platform: 'amplify', authMode: 'user-token', files },
+      { settings },
+    );
     expect([row.status, row.error]).toEqual(['ready', null]);
     await expectServed(row.url!, expected);
   });
 
   it('user-token: a site with its own 404.html gets it, with status 404, for unknown paths', async () => {
     const db = await getDb();
-    const row = await deployFiles(db, {
-      userId,
-      chatId: chat(),
-      siteName: 'With 404',
-      platform: 'amplify',
-      authMode: 'user-token',
-      files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>lost?</h1>' },
-    });
+    const row = await deployFiles(
+      db,
+      {
+        userId,
+        chatId: chat(),
+        siteName: 'With 404',
+        platform: 'amplify',
+        authMode: 'user-token',
+        files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>lost?</h1>' },
+      },
+      { settings },
+    );
     expect(row.status).toBe('ready');
     const missing = await fetchSite(cloud().url, hostOf(row.url!), '/no/such/page');
     expect([missing.status, missing.body.toString()]).toEqual([404, '<h1>lost?</h1>']);
@@ -131,14 +149,18 @@ describe('deploying to AWS Amplify', () => {
   it("user-token: the site's _redirects become the rules of its own app (redirects, splats, placeholders, a rewrite that yields to files)", async () => {
     const db = await getDb();
     const redirects = ['/old-page /docs/ 301', '/blog/* /posts/:splat 302', '/u/:name /people/:name.html 301', '/* /index.html 200', ''].join('\n');
-    const row = await deployFiles(db, {
-      userId,
-      chatId: chat(),
-      siteName: 'With redirects',
-      platform: 'amplify',
-      authMode: 'user-token',
-      files: { 'index.html': '<h1>app</h1>', 'docs/index.html': '<h1>docs</h1>', 'style.css': 'p{}', _redirects: redirects },
-    });
+    const row = await deployFiles(
+      db,
+      {
+        userId,
+        chatId: chat(),
+        siteName: 'With redirects',
+        platform: 'amplify',
+        authMode: 'user-token',
+        files: { 'index.html': '<h1>app</h1>', 'docs/index.html': '<h1>docs</h1>', 'style.css': 'p{}', _redirects: redirects },
+      },
+      { settings },
+    );
     expect([row.status, row.error]).toEqual(['ready', null]);
     const get = (p: string) => fetchSite(cloud().url, hostOf(row.url!), p);
     const moved = await get('/old-page');
@@ -150,14 +172,18 @@ describe('deploying to AWS Amplify', () => {
     expect((await get('/pricing')).body.toString()).toBe('<h1>app</h1>');
     // A redeploy with the same rules leaves the app alone.
     const before = await cloudStats(cloud().url);
-    await deployFiles(db, {
-      userId,
-      chatId: row.chatId,
-      siteName: 'With redirects',
-      platform: 'amplify',
-      authMode: 'user-token',
-      files: { 'index.html': '<h1>app 2</h1>', _redirects: redirects },
-    });
+    await deployFiles(
+      db,
+      {
+        userId,
+        chatId: row.chatId,
+        siteName: 'With redirects',
+        platform: 'amplify',
+        authMode: 'user-token',
+        files: { 'index.html': '<h1>app 2</h1>', _redirects: redirects },
+      },
+      { settings },
+    );
     const after = await cloudStats(cloud().url);
     const updates = (s: typeof after) =>
       Object.entries(s.requests)
@@ -168,13 +194,17 @@ describe('deploying to AWS Amplify', () => {
 
   it("platform-managed: the shared app cannot carry one site's _redirects; the log says so and the file is served", async () => {
     const db = await getDb();
-    const row = await deployFiles(db, {
-      userId,
-      chatId: chat(),
-      platform: 'amplify',
-      authMode: 'platform-managed',
-      files: { 'index.html': '<h1>q</h1>', _redirects: '/a /b 301\n' },
-    });
+    const row = await deployFiles(
+      db,
+      {
+        userId,
+        chatId: chat(),
+        platform: 'amplify',
+        authMode: 'platform-managed',
+        files: { 'index.html': '<h1>q</h1>', _redirects: '/a /b 301\n' },
+      },
+      { settings },
+    );
     expect(row.status).toBe('ready');
     expect((await fetchSite(cloud().url, hostOf(row.url!), '/_redirects')).body.toString()).toBe('/a /b 301\n');
     const log = await db.select().from(deploymentEvents).where(eq(deploymentEvents.deploymentId, row.id));
@@ -193,13 +223,17 @@ describe('deploying to AWS Amplify', () => {
     });
     const chatId = chat();
     for (let i = 0; i < 20; i++) {
-      const row = await deployFiles(db, {
-        userId,
-        chatId,
-        platform: 'amplify',
-        authMode: 'platform-managed',
-        files: { 'index.html': `<h1>amplify ${i}</h1>` },
-      });
+      const row = await deployFiles(
+        db,
+        {
+          userId,
+          chatId,
+          platform: 'amplify',
+          authMode: 'platform-managed',
+          files: { 'index.html': `<h1>amplify ${i}</h1>` },
+        },
+        { settings },
+      );
       expect([i, row.status, row.error]).toEqual([i, 'ready', null]);
       expect((await fetchSite(cloud().url, hostOf(row.url!), '/')).body.toString()).toBe(`<h1>amplify ${i}</h1>`);
     }

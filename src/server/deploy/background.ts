@@ -9,6 +9,7 @@ import { describeError } from '../http/json';
 import { getEnv } from '../env';
 import { listenForEvents, StatusHub } from './status-hub';
 import { driveDeployment } from './runner';
+import type { DeploySettings } from './settings';
 import { findLapsed, SWEEP_BATCH } from './sweep';
 
 const running = new Set<string>();
@@ -24,15 +25,16 @@ export function runInBackground(task: () => Promise<unknown>): void {
 
 /**
  * Hands a deployment to its runner in this process, in the background (after the response, within a
- * request), once at a time per deployment. Creating a deployment enqueues it (`createDeployment`); the
- * status route and the cleanup enqueue one whose runner died.
+ * request), once at a time per deployment. Creating a deployment enqueues it with its settings
+ * (`createDeployment`); the status route and the cleanup enqueue one whose runner died, with this
+ * process's settings.
  */
-export function enqueueDeployment(deploymentId: string): void {
+export function enqueueDeployment(deploymentId: string, settings?: DeploySettings): void {
   if (running.has(deploymentId)) return;
   running.add(deploymentId);
   runInBackground(async () => {
     try {
-      await driveDeployment(await getDb(), deploymentId);
+      await driveDeployment(await getDb(), deploymentId, { settings });
     } finally {
       running.delete(deploymentId);
     }

@@ -8,6 +8,7 @@ import type { Db } from '../db/client';
 import { deployments, sites } from '../db/schema';
 import { recordAudit } from '../audit';
 import { describeError } from '../http/json';
+import type { CallSettings } from '../platforms/adapter';
 import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
 import type { CleanupReport } from './cleanup';
@@ -19,7 +20,7 @@ import { releaseUnusedPlace } from './policy';
 const CLAIM_MS = 10 * 60 * 1000;
 
 /** Expired platform-managed sites: delete the Worker / branch, then mark site and deployments expired. */
-export async function expireSites(db: Db, now: Date, batch: number, report: CleanupReport) {
+export async function expireSites(db: Db, now: Date, batch: number, report: CleanupReport, settings: CallSettings) {
   // Claim a batch: a site being removed carries a claim time, so an overlapping run skips it.
   const claimed = await db
     .update(sites)
@@ -49,7 +50,8 @@ export async function expireSites(db: Db, now: Date, batch: number, report: Clea
       const adapter = adapterFor(site.platform);
       const credentials = await credentialsFor(db, site);
       if (!credentials) throw new PlatformError('auth', `Quick deploy credentials for ${site.platform} are not configured.`);
-      if (site.externalId) await adapter.remove(credentials, { externalId: site.externalId, externalProjectId: site.externalProjectId }, site.authMode);
+      if (site.externalId)
+        await adapter.remove(credentials, { externalId: site.externalId, externalProjectId: site.externalProjectId }, site.authMode, settings);
       await db.transaction(async (tx) => {
         await tx.update(sites).set({ status: 'expired', url: null, updatedAt: now }).where(eq(sites.id, site.id));
         await tx
@@ -81,7 +83,7 @@ export async function expireSites(db: Db, now: Date, batch: number, report: Clea
 }
 
 /** Deployments still pending/building with no live lease: re-drive the ones with time left, fail the rest. */
-export async function reconcileStuck(db: Db, now: Date, batch: number, report: CleanupReport, redrive?: (id: string) => void) {
+export async function reconcileStuck(db: Db, now: Date, batch: number, report: CleanupReport, settings: CallSettings, redrive?: (id: string) => void) {
   const stuck = await db
     .select({
       id: deployments.id,
@@ -120,7 +122,7 @@ export async function reconcileStuck(db: Db, now: Date, batch: number, report: C
       report.reconciled++;
       try {
         const credentials = await credentialsFor(db, d);
-        if (credentials) await adapterFor(d.platform).abandon(credentials, d.checkpoint);
+        if (credentials) await adapterFor(d.platform).abandon(credentials, d.checkpoint, settings);
       } catch (err) {
         report.failures.push({ action: 'stop-job', target: d.id, reason: err instanceof PlatformError ? err.message : describeError(err) });
       }
@@ -130,7 +132,7 @@ export async function reconcileStuck(db: Db, now: Date, batch: number, report: C
 }
 
 /** Resources with the product's prefix in the shared accounts that no live site owns. */
-export async function removeOrphans(db: Db, now: Date, report: CleanupReport) {
+export async function removeOrphans(db: Db, now: Date, report: CleanupReport, settings: CallSettings) {
   for (const platform of DEPLOYMENT_PLATFORMS) {
     let adapter;
     try {
@@ -141,7 +143,7 @@ export async function removeOrphans(db: Db, now: Date, report: CleanupReport) {
     const credentials = await credentialsFor(db, { platform, authMode: 'platform-managed' });
     if (!credentials) continue;
     try {
-      const resources = await adapter.listManagedResources(credentials);
+      const resources = await adapter.listManagedResources(credentials, settings);
       if (!resources.length) continue;
       const owned = await db
         .select({ externalId: sites.externalId, externalProjectId: sites.externalProjectId })
@@ -156,7 +158,7 @@ export async function removeOrphans(db: Db, now: Date, report: CleanupReport) {
       for (const resource of resources) {
         if (!resource.externalId || keep.has(resource.externalId)) continue;
         try {
-          await adapter.remove(credentials, resource, 'platform-managed');
+          await adapter.remove(credentials, resource, 'platform-managed', settings);
           report.orphansRemoved++;
           await recordAudit(db, { userId: null, action: 'orphan.remove', platform, targetId: resource.externalId, detail: { at: now.toISOString() } });
         } catch (err) {

@@ -11,23 +11,28 @@ import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
 import { auditLog, authAttempts, blobs, deployments, proposedManifests, sessions, sites } from '@/server/db/schema';
 import { getEnv } from '@/server/env';
-import { configureRetries } from '@/server/platforms/http';
 import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles } from '@/testing/deploy';
+import { useDeploySettings } from '@/testing/deploy-settings';
 import { APP_ORIGIN } from '@/testing/http';
 import { newPackId, packKey, sha256Hex } from './blob-keys';
 import { BlobStore } from './blob-store';
 import { runCleanup } from './cleanup';
 import { decodeInlineFiles } from './files';
-import { configureLimits } from './policy';
+import { deploySettings } from './settings';
 import { keepProposedManifest } from './proposed-manifests';
 import { cloudflareSettings } from '../platforms/cloudflare/settings';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 2 });
-configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6 });
+// Short retries and polls, lifted rate limits: for what the tests drive and the cron endpoint.
+const { settings } = useDeploySettings({
+  retries: { baseDelayMs: 5, maxDelayMs: 20, attempts: 2 },
+  runner: { retryDelayMs: 50 },
+  polling: { amplify: { intervalMs: 25 } },
+  limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6 },
+});
 
 const DAY = 24 * 3600 * 1000;
 const in31Days = () => new Date(Date.now() + 31 * DAY);
@@ -55,13 +60,29 @@ describe('expiry', () => {
       hintOf: 'x',
       accountFacts: {},
     });
-    configureLimits({ platformQuota: { cloudflare: 2 } });
-    const old1 = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'old 1' } });
-    const old2 = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'old 2' } });
-    const mine = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'user-token', files: { 'index.html': 'my own' } });
+    const twoOnCloudflare = deploySettings(settings, { limits: { platformQuota: { cloudflare: 2 } } });
+    const old1 = await deployFiles(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'old 1' } },
+      { settings: twoOnCloudflare },
+    );
+    const old2 = await deployFiles(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'old 2' } },
+      { settings: twoOnCloudflare },
+    );
+    const mine = await deployFiles(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'user-token', files: { 'index.html': 'my own' } },
+      { settings: twoOnCloudflare },
+    );
     // The quota is full.
     await expect(
-      deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'new' } }),
+      deployFiles(
+        db,
+        { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'new' } },
+        { settings: twoOnCloudflare },
+      ),
     ).rejects.toThrow(/Platform deployment limit reached/);
     // One quick-deploy site was redeployed recently: it lives on past the 31 days.
     await db
@@ -70,7 +91,7 @@ describe('expiry', () => {
       .where(eq(sites.id, old2.siteId!));
     const before = await deletes();
 
-    const report = await runCleanup(db, { now: in31Days() });
+    const report = await runCleanup(db, { now: in31Days(), settings });
     expect(report).toMatchObject({ expired: 1, failures: [] });
     expect((await deletes()) - before).toBe(1);
     expect((await fetchSite(cloud().url, hostOf(old1.url!), '/')).status).toBe(404);
@@ -85,25 +106,32 @@ describe('expiry', () => {
     expect(await db.select().from(auditLog).where(eq(auditLog.action, 'site.expire'))).toHaveLength(1);
 
     // The freed place takes a new quick deploy.
-    const fresh = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'new' } });
+    const fresh = await deployFiles(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'new' } },
+      { settings: twoOnCloudflare },
+    );
     expect(fresh.status).toBe('ready');
-    configureLimits({ platformQuota: { cloudflare: 80, amplify: 40 } });
   });
 
   it('leaves the row when the platform fails, and the next run finishes it', async () => {
     const db = await getDb();
-    const site = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'flaky' } });
+    const site = await deployFiles(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'flaky' } },
+      { settings },
+    );
     await db
       .update(sites)
       .set({ expiresAt: new Date(Date.now() - DAY) })
       .where(eq(sites.id, site.siteId!));
     await setFaults(cloud().url, { rules: [{ target: 'cloudflare', method: 'DELETE', kind: 'status', status: 503 }] });
-    const first = await runCleanup(db);
+    const first = await runCleanup(db, { settings });
     expect(first.expired).toBe(0);
     expect(first.failures).toEqual([{ action: 'expire', target: site.externalId, reason: expect.stringMatching(/having trouble/) }]);
     expect((await db.select().from(sites).where(eq(sites.id, site.siteId!)))[0]!.status).toBe('active');
     await setFaults(cloud().url, { rules: [] });
-    expect((await runCleanup(db)).expired).toBe(1);
+    expect((await runCleanup(db, { settings })).expired).toBe(1);
     expect((await db.select().from(sites).where(eq(sites.id, site.siteId!)))[0]!.status).toBe('expired');
   });
 
@@ -111,7 +139,13 @@ describe('expiry', () => {
     const db = await getDb();
     const made = [];
     for (let i = 0; i < 4; i++)
-      made.push(await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `twin ${i}` } }));
+      made.push(
+        await deployFiles(
+          db,
+          { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `twin ${i}` } },
+          { settings },
+        ),
+      );
     await db
       .update(sites)
       .set({ expiresAt: new Date(Date.now() - DAY) })
@@ -122,7 +156,7 @@ describe('expiry', () => {
         ),
       );
     const before = await deletes();
-    const [a, b] = await Promise.all([runCleanup(db), runCleanup(db)]);
+    const [a, b] = await Promise.all([runCleanup(db, { settings }), runCleanup(db, { settings })]);
     expect(a.expired + b.expired).toBe(4);
     expect((await deletes()) - before).toBe(4);
   });
@@ -133,7 +167,11 @@ describe('orphans, stuck deployments and blobs', () => {
     const db = await getDb();
     const prefix = cloudflareSettings().workerName;
     // Workers made directly on the platform: one looks like ours (a crash before it was recorded), one is not ours.
-    const other = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'owned' } });
+    const other = await deployFiles(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'owned' } },
+      { settings },
+    );
     for (const name of [`${prefix}-0123456789ab`, 'someone-elses-worker']) {
       const form = new FormData();
       const session = await (
@@ -146,7 +184,7 @@ describe('orphans, stuck deployments and blobs', () => {
       form.append('metadata', new Blob([JSON.stringify({ assets: { jwt: session.result.jwt } })], { type: 'application/json' }), 'metadata.json');
       expect((await cf(`/workers/scripts/${name}`, { method: 'PUT', body: form })).status).toBe(200);
     }
-    const report = await runCleanup(db);
+    const report = await runCleanup(db, { settings });
     expect(report.orphansRemoved).toBe(1);
     const names = ((await (await cf('/workers/scripts')).json()).result as { id: string }[]).map((s) => s.id);
     expect(names).not.toContain(`${prefix}-0123456789ab`);
@@ -160,29 +198,37 @@ describe('orphans, stuck deployments and blobs', () => {
     const store = new BlobStore(db);
     for (const [sha, b] of bytes) await store.put(userId, sha, b);
     const { createDeployment } = await import('@/testing/deploy');
-    const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+    const { deploymentId } = await createDeployment(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed },
+      { settings },
+    );
     await db
       .update(deployments)
       .set({ status: 'building', deadlineAt: new Date(Date.now() - 1000) })
       .where(eq(deployments.id, deploymentId));
-    expect((await runCleanup(db)).reconciled).toBeGreaterThanOrEqual(1);
+    expect((await runCleanup(db, { settings })).reconciled).toBeGreaterThanOrEqual(1);
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect([row!.status, row!.errorCode]).toEqual(['error', 'timeout']);
   });
 
   it('collects blobs nothing refers to after a day, and keeps those of deployments', async () => {
     const db = await getDb();
-    const kept = await deployFiles(db, {
-      userId,
-      chatId: chat(),
-      platform: 'cloudflare',
-      authMode: 'platform-managed',
-      files: { 'index.html': 'kept', 'a.css': 'a{}' },
-    });
+    const kept = await deployFiles(
+      db,
+      {
+        userId,
+        chatId: chat(),
+        platform: 'cloudflare',
+        authMode: 'platform-managed',
+        files: { 'index.html': 'kept', 'a.css': 'a{}' },
+      },
+      { settings },
+    );
     const loose = Buffer.from(`never deployed ${Math.random()}`);
     await new BlobStore(db).put(userId, sha256Hex(loose), loose);
     await db.update(blobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
-    const report = await runCleanup(db);
+    const report = await runCleanup(db, { settings });
     expect(report.blobsDeleted).toBeGreaterThanOrEqual(1);
     expect(
       await db
@@ -212,14 +258,18 @@ describe('orphans, stuck deployments and blobs', () => {
     const [gonePack, livePack] = [await packOf(goneA), await packOf(liveA)];
     expect(gonePack).not.toBe(livePack);
     // liveA is deployed (referred to); the rest is loose and a day old.
-    await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': liveA.toString() } });
+    await deployFiles(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': liveA.toString() } },
+      { settings },
+    );
     // An upload cut short after its pack was stored: a pack no row names, one from two days ago, one fresh.
     const leftoverOld = newPackId(Date.now() - 2 * DAY);
     const leftoverNew = newPackId();
     for (const p of [leftoverOld, leftoverNew]) await store.objects.put(packKey(p), Buffer.from('orphan'));
     await db.update(blobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
 
-    const report = await runCleanup(db);
+    const report = await runCleanup(db, { settings });
     expect(await store.objects.size(packKey(gonePack))).toBeNull();
     expect(await store.objects.size(packKey(livePack))).not.toBeNull();
     expect((await store.get(sha256Hex(liveA))).equals(liveA)).toBe(true);
@@ -238,7 +288,7 @@ describe('orphans, stuck deployments and blobs', () => {
     const db = await getDb();
     const [old, recent] = [`sign-in:account:old-${Math.random()}`, `sign-in:account:recent-${Math.random()}`];
     await db.insert(authAttempts).values([{ key: old, createdAt: new Date(Date.now() - 2 * DAY) }, { key: recent }]);
-    const report = await runCleanup(db);
+    const report = await runCleanup(db, { settings });
     expect(report.authAttemptsDeleted).toBeGreaterThanOrEqual(1);
     expect(await db.select().from(authAttempts).where(eq(authAttempts.key, old))).toEqual([]);
     expect(await db.select().from(authAttempts).where(eq(authAttempts.key, recent))).toHaveLength(1);
@@ -251,7 +301,7 @@ describe('orphans, stuck deployments and blobs', () => {
       { userId, tokenHash: expired, expiresAt: new Date(Date.now() - 1000) },
       { userId, tokenHash: live, expiresAt: new Date(Date.now() + DAY) },
     ]);
-    const report = await runCleanup(db);
+    const report = await runCleanup(db, { settings });
     expect(report.sessionsDeleted).toBeGreaterThanOrEqual(1);
     expect(await db.select().from(sessions).where(eq(sessions.tokenHash, expired))).toEqual([]);
     expect(await db.select().from(sessions).where(eq(sessions.tokenHash, live))).toHaveLength(1);
@@ -265,7 +315,7 @@ describe('negotiated manifests', () => {
     // In this order: keeping one drops the user's manifests already expired at that moment.
     const live = await keepProposedManifest(db, userId, files);
     const expired = await keepProposedManifest(db, userId, files, new Date(Date.now() - 2 * 3600 * 1000));
-    const report = await runCleanup(db);
+    const report = await runCleanup(db, { settings });
     expect(report.manifestsDeleted).toBeGreaterThanOrEqual(1);
     const left = await db
       .select({ id: proposedManifests.id })
@@ -297,10 +347,12 @@ describe('Amplify branches', () => {
   it('expires a quick-deploy branch and removes an orphan hs- branch, never another branch', async () => {
     const { AwsClient } = await import('aws4fetch');
     const { LOCAL_AWS } = await import('@/lib/platforms/amplify/local');
-    const { configureAmplifyPolling } = await import('@/server/platforms/amplify/adapter');
-    configureAmplifyPolling({ intervalMs: 25 });
     const db = await getDb();
-    const site = await deployFiles(db, { userId, chatId: chat(), platform: 'amplify', authMode: 'platform-managed', files: { 'index.html': 'branch' } });
+    const site = await deployFiles(
+      db,
+      { userId, chatId: chat(), platform: 'amplify', authMode: 'platform-managed', files: { 'index.html': 'branch' } },
+      { settings },
+    );
     expect(site.status).toBe('ready');
     const aws = new AwsClient({ ...LOCAL_AWS.platform, service: 'amplify', region: LOCAL_AWS.region, retries: 0 });
     const app = `${cloud().url}/apps/${LOCAL_AWS.platformAppId}`;
@@ -311,7 +363,7 @@ describe('Amplify branches', () => {
       .set({ expiresAt: new Date(Date.now() - DAY) })
       .where(eq(sites.id, site.siteId!));
 
-    const report = await runCleanup(db);
+    const report = await runCleanup(db, { settings });
     expect(report.failures).toEqual([]);
     expect(report.expired).toBeGreaterThanOrEqual(1);
     expect((await fetchSite(cloud().url, hostOf(site.url!), '/')).status).toBe(404);
@@ -342,7 +394,11 @@ describe('unfinished Amplify jobs', () => {
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'stuck on amplify' });
     const store = new BlobStore(db);
     for (const [sha, b] of bytes) await store.put(userId, sha, b);
-    const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'amplify', authMode: 'platform-managed', manifest: proposed });
+    const { deploymentId } = await createDeployment(
+      db,
+      { userId, chatId: chat(), platform: 'amplify', authMode: 'platform-managed', manifest: proposed },
+      { settings },
+    );
     await db
       .update(deployments)
       .set({
@@ -354,7 +410,7 @@ describe('unfinished Amplify jobs', () => {
 
     const stops = async () => requestCount(await cloudStats(cloud().url), 'DELETE /apps/:appId/branches/:branchName/jobs/:jobId/stop', 200);
     const before = await stops();
-    const report = await runCleanup(db);
+    const report = await runCleanup(db, { settings });
     expect(report.failures).toEqual([]);
     // The job was stopped (and the branch, which no site owns, went with the orphans).
     expect((await stops()) - before).toBe(1);
@@ -402,8 +458,16 @@ describe('Netlify sites and Vercel projects', () => {
     async (platform) => {
       const db = await getDb();
       const p = platforms[platform];
-      const old = await deployFiles(db, { userId, chatId: chat(), platform, authMode: 'platform-managed', files: { 'index.html': `old ${platform}` } });
-      const kept = await deployFiles(db, { userId, chatId: chat(), platform, authMode: 'platform-managed', files: { 'index.html': `kept ${platform}` } });
+      const old = await deployFiles(
+        db,
+        { userId, chatId: chat(), platform, authMode: 'platform-managed', files: { 'index.html': `old ${platform}` } },
+        { settings },
+      );
+      const kept = await deployFiles(
+        db,
+        { userId, chatId: chat(), platform, authMode: 'platform-managed', files: { 'index.html': `kept ${platform}` } },
+        { settings },
+      );
       expect([old.status, kept.status]).toEqual(['ready', 'ready']);
       expect((await fetchSite(cloud().url, hostOf(old.url!), '/')).body.toString()).toBe(`old ${platform}`);
       await db
@@ -416,7 +480,7 @@ describe('Netlify sites and Vercel projects', () => {
       expect((await p.create(foreign)).ok).toBe(true);
       const before = requestCount(await cloudStats(cloud().url), p.deletes);
 
-      const report = await runCleanup(db, { now: in31Days() });
+      const report = await runCleanup(db, { now: in31Days(), settings });
       expect(report.failures).toEqual([]);
       expect(report.expired).toBeGreaterThanOrEqual(1);
       expect(report.orphansRemoved).toBeGreaterThanOrEqual(1);

@@ -13,12 +13,15 @@ import { BlobStore } from './blob-store';
 import { BLOB_GRACE_MS, collectBlobs, collectLeftoverPacks, releaseUnreferencedHoldings } from './cleanup-blobs';
 import { expireSites, reconcileStuck, removeOrphans } from './cleanup-platforms';
 import { deleteExpiredProposedManifests } from './proposed-manifests';
+import { processDeploySettings, type DeploySettings } from './settings';
 
 export interface CleanupOptions {
   now?: Date;
   batchSize?: number;
   /** Re-drives a stuck deployment that still has time; by default it is failed instead. */
   redrive?: (deploymentId: string) => void;
+  /** Of the platform calls (removals, stops); this process's unless given. */
+  settings?: DeploySettings;
 }
 
 export interface CleanupReport {
@@ -45,6 +48,7 @@ export interface CleanupReport {
 export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<CleanupReport> {
   const now = options.now ?? new Date();
   const batch = options.batchSize ?? 50;
+  const settings = options.settings ?? processDeploySettings();
   const report: CleanupReport = {
     expired: 0,
     reconciled: 0,
@@ -60,9 +64,9 @@ export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<
     remaining: { expired: 0, reconciled: 0 },
   };
 
-  await expireSites(db, now, batch, report);
-  await reconcileStuck(db, now, batch, report, options.redrive);
-  await removeOrphans(db, now, report);
+  await expireSites(db, now, batch, report, settings);
+  await reconcileStuck(db, now, batch, report, settings, options.redrive);
+  await removeOrphans(db, now, report, settings);
   report.heldReleased = await releaseUnreferencedHoldings(db, now);
   report.blobsDeleted = await collectBlobs(db, now);
   report.packsDeleted = await collectLeftoverPacks(db, now);

@@ -7,23 +7,26 @@ import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
 import { deployments, sites } from '@/server/db/schema';
-import { configureRetries } from '@/server/platforms/http';
 import { cloudStats, exactRequestCount, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { createDeployment, deployFiles, deployTwiceThenRollback, rollback } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles } from './files';
-import { configureLimits } from './policy';
+import { deploySettings } from './settings';
 import { claimLease, driveDeployment } from './runner';
 import { storeInlineFiles } from './files';
 import { cloudflareSettings } from '../platforms/cloudflare/settings';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-// This file deploys far more than a person may in an hour; the policy has its own tests.
-configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} });
+// Short retries; no limits: this file deploys far more than a person may in an hour (the policy has
+// its own tests).
+const settings = deploySettings({
+  retries: { baseDelayMs: 5, maxDelayMs: 20, attempts: 6 },
+  runner: { retryDelayMs: 50 },
+  limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} },
+});
 
 let userId: string;
 beforeAll(async () => {
@@ -47,7 +50,7 @@ describe('deploying to Cloudflare', () => {
   it('platform-managed: serves every file byte for byte, the SPA fallback, _headers and _redirects', async () => {
     const db = await getDb();
     const { files, expected } = fixtureSite('pm');
-    const row = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files });
+    const row = await deployFiles(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files }, { settings });
     expect([row.status, row.error]).toEqual(['ready', null]);
     expect(row.url).toMatch(new RegExp(`^http://huskit-[0-9a-f]{12}\\.${LOCAL_CLOUDFLARE.subdomain}\\.workers\\.localhost:\\d+$`));
     await expectServed(row.url!, expected);
@@ -62,13 +65,17 @@ describe('deploying to Cloudflare', () => {
   });
 
   it('serves 404.html with status 404 when the site has one', async () => {
-    const row = await deployFiles(await getDb(), {
-      userId,
-      chatId: chat(),
-      platform: 'cloudflare',
-      authMode: 'platform-managed',
-      files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>not here</h1>' },
-    });
+    const row = await deployFiles(
+      await getDb(),
+      {
+        userId,
+        chatId: chat(),
+        platform: 'cloudflare',
+        authMode: 'platform-managed',
+        files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>not here</h1>' },
+      },
+      { settings },
+    );
     const missing = await fetchSite(cloud().url, hostOf(row.url!), '/nope');
     expect([missing.status, missing.body.toString()]).toEqual([404, '<h1>not here</h1>']);
   });
@@ -83,7 +90,11 @@ describe('deploying to Cloudflare', () => {
       accountFacts: {},
     });
     const { files, expected } = fixtureSite('ut');
-    const row = await deployFiles(db, { userId, chatId: chat(), siteName: 'My Portfolio!', platform: 'cloudflare', authMode: 'user-token', files });
+    const row = await deployFiles(
+      db,
+      { userId, chatId: chat(), siteName: 'My Portfolio!', platform: 'cloudflare', authMode: 'user-token', files },
+      { settings },
+    );
     expect(row.status).toBe('ready');
     expect(row.url).toMatch(new RegExp(`^http://my-portfolio\\.${LOCAL_CLOUDFLARE.userSubdomain}\\.workers\\.localhost:\\d+$`));
     expect(row.externalProjectId).toBe(LOCAL_CLOUDFLARE.userAccountId);
@@ -94,7 +105,7 @@ describe('deploying to Cloudflare', () => {
     const db = await getDb();
     const chatId = chat();
     const { files } = fixtureSite('redeploy');
-    const first = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files });
+    const first = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files }, { settings });
     const before = await cloudStats(cloud().url);
 
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
@@ -105,7 +116,7 @@ describe('deploying to Cloudflare', () => {
     );
     expect(missing).toEqual([proposed['assets/css/site.css']!.sha256]);
 
-    const second = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: changed });
+    const second = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: changed }, { settings });
     expect(second.url).toBe(first.url);
     const after = await cloudStats(cloud().url);
     expect(after.blobs['cloudflare.assets']! - before.blobs['cloudflare.assets']!).toBe(1);
@@ -142,7 +153,7 @@ describe('as the real platform behaves', () => {
   it('a rollback deploys the earlier version at 100% natively: no upload session, no upload, one deployments call', async () => {
     const db = await getDb();
     const chatId = chat();
-    const { v1, row, before, after } = await deployTwiceThenRollback(db, cloud().url, { userId, chatId, platform: 'cloudflare' });
+    const { v1, row, before, after } = await deployTwiceThenRollback(db, cloud().url, { userId, chatId, platform: 'cloudflare' }, { settings });
     expect([row.status, row.url]).toEqual(['ready', v1.url]);
     const delta = (route: string) => exact(after, route) - exact(before, route);
     expect([delta(`POST ${SCRIPT}/assets-upload-session`), delta('POST /client/v4/accounts/:account/workers/assets/upload')]).toEqual([0, 0]);
@@ -156,18 +167,26 @@ describe('as the real platform behaves', () => {
   it('a rollback whose version is gone (the Worker was deleted) deploys the files again', async () => {
     const db = await getDb();
     const chatId = chat();
-    const v1 = await deployFiles(db, {
-      userId,
-      chatId,
-      platform: 'cloudflare',
-      authMode: 'platform-managed',
-      files: { 'index.html': `<h1>kept ${chatId}</h1>` },
-    });
-    await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>later ${chatId}</h1>` } });
+    const v1 = await deployFiles(
+      db,
+      {
+        userId,
+        chatId,
+        platform: 'cloudflare',
+        authMode: 'platform-managed',
+        files: { 'index.html': `<h1>kept ${chatId}</h1>` },
+      },
+      { settings },
+    );
+    await deployFiles(
+      db,
+      { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<h1>later ${chatId}</h1>` } },
+      { settings },
+    );
     await cfApi(`/workers/scripts/${v1.externalId}?force=true`, { method: 'DELETE' });
     const before = await cloudStats(cloud().url);
-    const { deploymentId } = await rollback(db, userId, v1.id);
-    await driveDeployment(db, deploymentId, { retryDelayMs: 50 });
+    const { deploymentId } = await rollback(db, userId, v1.id, { settings });
+    await driveDeployment(db, deploymentId, { settings });
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect([row!.status, row!.url]).toEqual(['ready', v1.url]);
     expect(exact(await cloudStats(cloud().url), `POST ${SCRIPT}/assets-upload-session`) - exact(before, `POST ${SCRIPT}/assets-upload-session`)).toBe(1);
@@ -178,9 +197,9 @@ describe('as the real platform behaves', () => {
     const db = await getDb();
     const chatId = chat();
     const files = { 'index.html': `<h1>same ${chatId}</h1>`, 'a.css': `a{} /* ${chatId} */` };
-    await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files });
+    await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files }, { settings });
     const before = await cloudStats(cloud().url);
-    const again = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files });
+    const again = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files }, { settings });
     expect([again.status, again.error]).toEqual(['ready', null]);
     expect(requestCount(await cloudStats(cloud().url), '/workers/assets/upload') - requestCount(before, '/workers/assets/upload')).toBe(0);
   });
@@ -188,7 +207,11 @@ describe('as the real platform behaves', () => {
   it("turns workers.dev on with previews off explicitly, and new versions carry today's compatibility date (or the configured one)", async () => {
     const db = await getDb();
     const chatId = chat();
-    const row = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>${chatId}</p>` } });
+    const row = await deployFiles(
+      db,
+      { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>${chatId}</p>` } },
+      { settings },
+    );
     expect(row.status).toBe('ready');
     expect(await cfApi(`/workers/scripts/${row.externalId}/subdomain`)).toEqual({ enabled: true, previews_enabled: false });
     expect((await versionsOf(row.externalId!))[0]!.resources.script_runtime.compatibility_date).toBe(todayUtc());
@@ -196,7 +219,11 @@ describe('as the real platform behaves', () => {
     const env = cloudflareSettings();
     env.compatibilityDate = '2025-06-01';
     try {
-      await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>dated ${chatId}</p>` } });
+      await deployFiles(
+        db,
+        { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>dated ${chatId}</p>` } },
+        { settings },
+      );
     } finally {
       env.compatibilityDate = undefined;
     }
@@ -209,13 +236,17 @@ describe('as the real platform behaves', () => {
     const db = await getDb();
     const chatId = chat();
     const before = await cloudStats(cloud().url);
-    const row = await deployFiles(db, {
-      userId,
-      chatId,
-      platform: 'cloudflare',
-      authMode: 'platform-managed',
-      files: { 'index.html': `<h1>${chatId}</h1>`, 'app.js.map': `{"secret":"${chatId}"}`, '.assetsignore': `*.map\n# ${chatId}\n` },
-    });
+    const row = await deployFiles(
+      db,
+      {
+        userId,
+        chatId,
+        platform: 'cloudflare',
+        authMode: 'platform-managed',
+        files: { 'index.html': `<h1>${chatId}</h1>`, 'app.js.map': `{"secret":"${chatId}"}`, '.assetsignore': `*.map\n# ${chatId}\n` },
+      },
+      { settings },
+    );
     expect(row.status).toBe('ready');
     const after = await cloudStats(cloud().url);
     // Only index.html reached Cloudflare.
@@ -232,13 +263,17 @@ describe('lost answers: a create whose answer never came is read back, not sent 
     const db = await getDb();
     const chatId = chat();
     await setFaults(cloud().url, { rules: [{ target: 'cloudflare', method: 'PUT', route: '/workers/scripts/:script', kind: 'drop-after', count: 1 }] });
-    const row = await deployFiles(db, {
-      userId,
-      chatId,
-      platform: 'cloudflare',
-      authMode: 'platform-managed',
-      files: { 'index.html': `<h1>put ${chatId}</h1>` },
-    });
+    const row = await deployFiles(
+      db,
+      {
+        userId,
+        chatId,
+        platform: 'cloudflare',
+        authMode: 'platform-managed',
+        files: { 'index.html': `<h1>put ${chatId}</h1>` },
+      },
+      { settings },
+    );
     expect((await cloudStats(cloud().url)).faultsFired['rule-1']).toBe(1);
     expect([row.status, row.error]).toEqual(['ready', null]);
     const versions = await versionsOf(row.externalId!);
@@ -252,21 +287,29 @@ describe('lost answers: a create whose answer never came is read back, not sent 
   ])('%s handled but its answer lost: exactly one version and one deployment for the attempt, the site live', async (_label, route) => {
     const db = await getDb();
     const chatId = chat();
-    const first = await deployFiles(db, {
-      userId,
-      chatId,
-      platform: 'cloudflare',
-      authMode: 'platform-managed',
-      files: { 'index.html': `<h1>v1 ${chatId}</h1>` },
-    });
+    const first = await deployFiles(
+      db,
+      {
+        userId,
+        chatId,
+        platform: 'cloudflare',
+        authMode: 'platform-managed',
+        files: { 'index.html': `<h1>v1 ${chatId}</h1>` },
+      },
+      { settings },
+    );
     await setFaults(cloud().url, { rules: [{ target: 'cloudflare', method: 'POST', route, kind: 'drop-after', count: 1 }] });
-    const second = await deployFiles(db, {
-      userId,
-      chatId,
-      platform: 'cloudflare',
-      authMode: 'platform-managed',
-      files: { 'index.html': `<h1>v2 ${chatId}</h1>` },
-    });
+    const second = await deployFiles(
+      db,
+      {
+        userId,
+        chatId,
+        platform: 'cloudflare',
+        authMode: 'platform-managed',
+        files: { 'index.html': `<h1>v2 ${chatId}</h1>` },
+      },
+      { settings },
+    );
     expect((await cloudStats(cloud().url)).faultsFired['rule-1']).toBe(1);
     expect([second.status, second.error, second.externalId]).toEqual(['ready', null, first.externalId]);
     const versions = await versionsOf(second.externalId!);
@@ -281,20 +324,16 @@ describe('per-attempt timeouts', () => {
   it('an asset bucket gets time in proportion to its bytes, not the fixed timeout of small calls', async () => {
     const db = await getDb();
     // Small calls time out after 300 ms here; every upload is held 1 s by the platform.
-    configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3, timeoutMs: 300 });
+    const shortTimeouts = deploySettings(settings, { retries: { attempts: 3, timeoutMs: 300 }, runner: { maxAttempts: 1 } });
     await setFaults(cloud().url, { rules: [{ target: 'cloudflare', route: '/workers/assets/upload', kind: 'delay', delayMs: 1000 }] });
-    try {
-      // 600 kB of random bytes: 800 kB as base64, about 3 s more at the assumed slowest rate.
-      const big = { base64: Buffer.from(Array.from({ length: 600_000 }, () => Math.floor(Math.random() * 256))).toString('base64') };
-      const row = await deployFiles(
-        db,
-        { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>${Math.random()}</p>`, 'big.bin': big } },
-        { maxAttempts: 1 },
-      );
-      expect([row.status, row.error]).toEqual(['ready', null]);
-    } finally {
-      configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-    }
+    // 600 kB of random bytes: 800 kB as base64, about 3 s more at the assumed slowest rate.
+    const big = { base64: Buffer.from(Array.from({ length: 600_000 }, () => Math.floor(Math.random() * 256))).toString('base64') };
+    const row = await deployFiles(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>${Math.random()}</p>`, 'big.bin': big } },
+      { settings: shortTimeouts },
+    );
+    expect([row.status, row.error]).toEqual(['ready', null]);
   }, 30_000);
 });
 
@@ -312,7 +351,7 @@ describe('faults and crashes', () => {
     const chatId = chat();
     for (let i = 0; i < 20; i++) {
       const files = { 'index.html': `<h1>version ${i}</h1>`, 'about.html': `<p>${i}</p>` };
-      const row = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files });
+      const row = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files }, { settings });
       expect([i, row.status, row.error]).toEqual([i, 'ready', null]);
       expect((await fetchSite(cloud().url, hostOf(row.url!), '/')).body.toString()).toBe(`<h1>version ${i}</h1>`);
     }
@@ -330,17 +369,21 @@ describe('faults and crashes', () => {
     const db = await getDb();
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': '<h1>survivor</h1>' });
     await storeInlineFiles(new BlobStore(db), userId, bytes);
-    const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+    const { deploymentId } = await createDeployment(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed },
+      { settings },
+    );
     // A runner takes the lease, records a step, and dies.
     expect(await claimLease(db, deploymentId, 'crashed-runner', 60_000)).not.toBeNull();
     await db.update(deployments).set({ step: 'upload', progress: 40 }).where(eq(deployments.id, deploymentId));
-    expect(await driveDeployment(db, deploymentId, { owner: 'second-runner' })).toBe('skipped'); // lease still live
+    expect(await driveDeployment(db, deploymentId, { owner: 'second-runner', settings })).toBe('skipped'); // lease still live
     // Its lease runs out (on the database's clock, which the lease rule reads).
     await db
       .update(deployments)
       .set({ leaseUntil: sql`now() - interval '1 second'` })
       .where(eq(deployments.id, deploymentId));
-    expect(await driveDeployment(db, deploymentId, { owner: 'second-runner' })).toBe('worked');
+    expect(await driveDeployment(db, deploymentId, { owner: 'second-runner', settings })).toBe('worked');
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect([row!.status, row!.attempts]).toEqual(['ready', 2]);
     expect((await fetchSite(cloud().url, hostOf(row!.url!), '/')).body.toString()).toBe('<h1>survivor</h1>');
@@ -352,7 +395,7 @@ describe('faults and crashes', () => {
     const row = await deployFiles(
       db,
       { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': 'x' } },
-      { maxAttempts: 2 },
+      { settings: deploySettings(settings, { runner: { maxAttempts: 2 } }) },
     );
     expect(row.status).toBe('error');
     // A quick deploy's failure is told in our words: the shared account's own answer is for operators.
@@ -364,12 +407,16 @@ describe('faults and crashes', () => {
     const db = await getDb();
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'late' });
     await storeInlineFiles(new BlobStore(db), userId, bytes);
-    const { deploymentId } = await createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+    const { deploymentId } = await createDeployment(
+      db,
+      { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed },
+      { settings },
+    );
     await db
       .update(deployments)
       .set({ deadlineAt: new Date(Date.now() - 1000) })
       .where(eq(deployments.id, deploymentId));
-    await driveDeployment(db, deploymentId);
+    await driveDeployment(db, deploymentId, { settings });
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect([row!.status, row!.errorCode]).toEqual(['error', 'timeout']);
     expect(row!.error).toMatch(/^Deployment timed out/);
@@ -390,7 +437,7 @@ describe('bad input is refused before any platform call', () => {
       (async () => {
         const { proposed, bytes } = decodeInlineFiles(files);
         await storeInlineFiles(new BlobStore(db), userId, bytes);
-        await createDeployment(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+        await createDeployment(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed }, { settings });
       })(),
     ).rejects.toThrow(message);
     expect(await db.select().from(deployments).where(eq(deployments.chatId, chatId))).toEqual([]);
@@ -403,7 +450,7 @@ describe('bad input is refused before any platform call', () => {
     const e = (size: number, i = 0) => ({ sha256: i.toString(16).padStart(64, '0'), size });
     const base = { 'index.html': e(10) };
     const run = (manifest: Record<string, { sha256: string; size: number }>) =>
-      createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest });
+      createDeployment(db, { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest }, { settings });
     await expect(run({ ...base, 'v.mp4': e(26 * 1024 * 1024, 1) })).rejects.toThrow(/at most 25 MiB/);
     await expect(run({ ...base, ...Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, e(1, i + 2)])) })).rejects.toThrow(/5,001 files/);
     await expect(run({ ...base, a: e(25 * 1024 * 1024, 1), b: e(25 * 1024 * 1024, 2), c: e(1024 * 1024, 3) })).rejects.toThrow(

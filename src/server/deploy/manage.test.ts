@@ -3,19 +3,22 @@ import { useLocalCloud } from '@/testing/local-cloud';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '@/server/api/root';
 import { signUp, type SessionUser } from '@/server/auth/accounts';
-import { configureRetries } from '@/server/platforms/http';
 import { cloudStats, fetchSite, hostOf, requestCount } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { createDeployment, deployFiles } from '@/testing/deploy';
-import { configureLimits } from './policy';
+import { useDeploySettings } from '@/testing/deploy-settings';
 import { driveDeployment } from './runner';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles } from './files';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3 });
-configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: {} });
+// Short retries, no limits: for the procedures (and the runners they start) and what the tests drive.
+const { settings } = useDeploySettings({
+  retries: { baseDelayMs: 5, maxDelayMs: 20, attempts: 3 },
+  runner: { retryDelayMs: 50 },
+  limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: {} },
+});
 
 let user: SessionUser;
 beforeAll(async () => {
@@ -24,7 +27,7 @@ beforeAll(async () => {
 const trpc = async () => createCaller({ db: await getDb(), user });
 const chat = () => `manage-${Math.random().toString(36).slice(2, 8)}`;
 const deploy = async (chatId: string, html: string) =>
-  deployFiles(await getDb(), { userId: user.id, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': html } });
+  deployFiles(await getDb(), { userId: user.id, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': html } }, { settings });
 /** The procedures start a runner in the background; wait for it as a watcher would. */
 async function finished(id: string) {
   for (let i = 0; i < 200; i++) {
@@ -41,8 +44,9 @@ async function createPending(html: string): Promise<string> {
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': html });
   await storeInlineFiles(new BlobStore(db), user.id, bytes);
-  return (await createDeployment(db, { userId: user.id, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed }))
-    .deploymentId;
+  return (
+    await createDeployment(db, { userId: user.id, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed }, { settings })
+  ).deploymentId;
 }
 
 describe('managing deployments', () => {
@@ -77,7 +81,7 @@ describe('managing deployments', () => {
     const t = await trpc();
     const deploymentId = await createPending('<p>to cancel</p>');
     await t.deployments.cancel({ id: deploymentId });
-    expect(await driveDeployment(await getDb(), deploymentId)).toBe('skipped');
+    expect(await driveDeployment(await getDb(), deploymentId, { settings })).toBe('skipped');
     expect((await t.deployments.get({ id: deploymentId })).status).toBe('canceled');
     expect((await t.deployments.log({ id: deploymentId })).map((e) => e.status)).toEqual(['pending', 'canceled']);
     await expect(t.deployments.cancel({ id: deploymentId })).rejects.toThrow(/already canceled/);

@@ -13,6 +13,7 @@ import { needsRunnerColumn } from './lease';
 import { eventsAfter, recordEvent } from './event-store';
 import { releaseUnusedPlace } from './policy';
 import { createDeployment, type CreateOptions } from './service';
+import { processDeploySettings } from './settings';
 
 const summary = {
   id: deployments.id,
@@ -124,8 +125,8 @@ async function deployAgain(db: Db, userId: string, source: DeploymentSummary, ac
   return created;
 }
 
-export async function redeploy(db: Db, userId: string, id: string) {
-  return deployAgain(db, userId, await getDeployment(db, userId, id), 'redeploy', {});
+export async function redeploy(db: Db, userId: string, id: string, options: CreateOptions = {}) {
+  return deployAgain(db, userId, await getDeployment(db, userId, id), 'redeploy', options);
 }
 
 /** Makes an earlier ready deployment of a site live again (its files, deployed anew to the same target). */
@@ -136,8 +137,11 @@ export async function rollback(db: Db, userId: string, id: string, options: Crea
   return deployAgain(db, userId, source, 'rollback', options);
 }
 
-/** Removes the site from its platform (Worker / branch) and marks it deleted; its history stays. */
-export async function deleteSite(db: Db, userId: string, deploymentId: string): Promise<void> {
+/**
+ * Removes the site from its platform (Worker / branch) and marks it deleted; its history stays. The
+ * platform calls follow `settings` (this process's unless given).
+ */
+export async function deleteSite(db: Db, userId: string, deploymentId: string, { settings }: Pick<CreateOptions, 'settings'> = {}): Promise<void> {
   const d = await getDeployment(db, userId, deploymentId);
   if (!d.siteId) throw notFound('The site of that deployment');
   const [site] = await db
@@ -148,7 +152,12 @@ export async function deleteSite(db: Db, userId: string, deploymentId: string): 
   const adapter = adapterFor(site.platform);
   const credentials = await credentialsFor(db, site);
   if (credentials && site.externalId)
-    await adapter.remove(credentials, { externalId: site.externalId, externalProjectId: site.externalProjectId }, site.authMode);
+    await adapter.remove(
+      credentials,
+      { externalId: site.externalId, externalProjectId: site.externalProjectId },
+      site.authMode,
+      settings ?? processDeploySettings(),
+    );
   await db.transaction(async (tx) => {
     await tx.update(sites).set({ status: 'deleted', url: null, updatedAt: new Date() }).where(eq(sites.id, site.id));
     await tx

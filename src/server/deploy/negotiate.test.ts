@@ -12,15 +12,17 @@ import { deploymentFiles, deployments, proposedManifests } from '@/server/db/sch
 import { deployCalls, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { useTestDb } from '@/testing/db';
 import { trpcOverHttp } from '@/testing/trpc-http';
+import { useDeploySettings } from '@/testing/deploy-settings';
 import type { HashedFile } from '@/lib/upload';
-import { configureLimits } from './policy';
 import { keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
 import { createDeployment, negotiateFiles } from './service';
 
 vi.mock('@/server/deploy/background', async (importOriginal) => ({ ...(await importOriginal<typeof import('./background')>()), enqueueDeployment: () => {} }));
 
 const getDb = useTestDb();
-configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: { cloudflare: 1e6, amplify: 1e6, netlify: 1e6, vercel: 1e6 } });
+const { settings } = useDeploySettings({
+  limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: { cloudflare: 1e6, amplify: 1e6, netlify: 1e6, vercel: 1e6 } },
+});
 
 let alice: AppCaller;
 let bob: AppCaller;
@@ -66,7 +68,7 @@ describe('negotiate once, create by id', () => {
     const { missing, manifestId } = await alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(files) });
     expect(missing).toEqual([]);
     const byId = await alice.trpc.deployments.create.mutate({ ...target(), manifestId });
-    const carried = await createDeployment(await getDb(), { userId: alice.userId, ...target(), manifest: manifestOf(files) });
+    const carried = await createDeployment(await getDb(), { userId: alice.userId, ...target(), manifest: manifestOf(files) }, { settings });
     expect(await rowsOf(byId.deploymentId)).toEqual(await rowsOf(carried.deploymentId));
     expect((await rowsOf(byId.deploymentId)).map((r) => r.path)).toEqual(['about.html', 'css/site.css', 'img/logo.svg', 'index.html']);
     const [a, b] = await Promise.all(
@@ -128,14 +130,14 @@ describe('ids create nothing unless they are the caller’s and live', () => {
   it('an expired id, by the server’s clock: kept an hour from negotiate', async () => {
     const db = await getDb();
     const negotiatedAt = new Date(Date.now() - PROPOSED_MANIFEST_TTL_MS - 1000);
-    const { manifestId } = await negotiateFiles(db, alice.userId, { platform: 'cloudflare', manifest: manifestOf(files) }, negotiatedAt);
+    const { manifestId } = await negotiateFiles(db, alice.userId, { platform: 'cloudflare', manifest: manifestOf(files) }, { now: negotiatedAt, settings });
     const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId }));
     expect(refusal).toEqual({
       code: 'NOT_FOUND',
       message: `The manifest ${manifestId} has expired: a negotiated manifest is kept for 60 minutes. Negotiate again (files.negotiate with the files), then create with the manifestId it answers.`,
     });
     // The edge of the hour, on a moved clock.
-    const fresh = (await negotiateFiles(db, alice.userId, { platform: 'cloudflare', manifest: manifestOf(files) }, negotiatedAt)).manifestId;
+    const fresh = (await negotiateFiles(db, alice.userId, { platform: 'cloudflare', manifest: manifestOf(files) }, { now: negotiatedAt, settings })).manifestId;
     await expect(proposedManifest(db, alice.userId, fresh, new Date(negotiatedAt.getTime() + PROPOSED_MANIFEST_TTL_MS - 1))).resolves.toEqual(
       manifestOf(files),
     );

@@ -7,22 +7,24 @@ import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
 import { sites } from '@/server/db/schema';
-import { configureRetries } from '@/server/platforms/http';
-import { configureNetlifyPolling } from '@/server/platforms/netlify/adapter';
 import { cloudStats, exactRequestCount, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles, deployTwiceThenRollback } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
-import { configureLimits } from './policy';
+import { deploySettings } from './settings';
 
 const cloud = useLocalCloud((config) => {
   config.netlify.stepMs = 20;
 });
 const getDb = useTestDb();
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-configureNetlifyPolling({ intervalMs: 15 });
-// This file deploys far more than a person may in an hour; the policy has its own tests.
-configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} });
+// Short retries and polls; no limits: this file deploys far more than a person may in an hour (the
+// policy has its own tests).
+const settings = deploySettings({
+  retries: { baseDelayMs: 5, maxDelayMs: 20, attempts: 6 },
+  runner: { retryDelayMs: 50 },
+  polling: { netlify: { intervalMs: 15 } },
+  limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} },
+});
 
 let userId: string;
 beforeAll(async () => {
@@ -53,7 +55,7 @@ async function netlifySites(token: string, name?: string): Promise<{ id: string;
 describe('deploying to Netlify', () => {
   it('platform-managed: a huskit- site in the shared team serves every file byte for byte, the SPA fallback, _headers and _redirects', async () => {
     const { files, expected } = fixtureSite('nf-pm');
-    const row = await deployFiles(await getDb(), { userId, chatId: chat(), platform: 'netlify', authMode: 'platform-managed', files });
+    const row = await deployFiles(await getDb(), { userId, chatId: chat(), platform: 'netlify', authMode: 'platform-managed', files }, { settings });
     expect([row.status, row.error]).toEqual(['ready', null]);
     expect(row.url).toMatch(new RegExp(`^http://huskit-[0-9a-f]{12}\\.netlify\\.localhost:${cloud().port}$`));
     expect(row.externalProjectId).toBe(LOCAL_NETLIFY.platformAccountSlug);
@@ -70,13 +72,17 @@ describe('deploying to Netlify', () => {
   });
 
   it('serves 404.html with status 404 when the site has one', async () => {
-    const row = await deployFiles(await getDb(), {
-      userId,
-      chatId: chat(),
-      platform: 'netlify',
-      authMode: 'platform-managed',
-      files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>not here</h1>' },
-    });
+    const row = await deployFiles(
+      await getDb(),
+      {
+        userId,
+        chatId: chat(),
+        platform: 'netlify',
+        authMode: 'platform-managed',
+        files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>not here</h1>' },
+      },
+      { settings },
+    );
     const missing = await fetchSite(cloud().url, hostOf(row.url!), '/nope');
     expect([missing.status, missing.body.toString()]).toEqual([404, '<h1>not here</h1>']);
   });
@@ -91,7 +97,7 @@ describe('deploying to Netlify', () => {
       accountFacts: {},
     });
     const { files, expected } = fixtureSite('nf-ut');
-    const row = await deployFiles(db, { userId, chatId: chat(), siteName: 'My Portfolio!', platform: 'netlify', authMode: 'user-token', files });
+    const row = await deployFiles(db, { userId, chatId: chat(), siteName: 'My Portfolio!', platform: 'netlify', authMode: 'user-token', files }, { settings });
     expect([row.status, row.error]).toEqual(['ready', null]);
     expect(row.url).toMatch(new RegExp(`^http://my-portfolio-[0-9a-f]{6}\\.netlify\\.localhost:${cloud().port}$`));
     expect(row.externalProjectId).toBe(LOCAL_NETLIFY.userAccountSlug);
@@ -106,11 +112,11 @@ describe('deploying to Netlify', () => {
     const db = await getDb();
     const chatId = chat();
     const { files } = fixtureSite('nf-redeploy');
-    const first = await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files });
+    const first = await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files }, { settings });
     const before = await cloudStats(cloud().url);
 
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
-    const second = await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files: changed });
+    const second = await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files: changed }, { settings });
     const after = await cloudStats(cloud().url);
     expect([second.status, second.url, second.externalId]).toEqual(['ready', first.url, first.externalId]);
     expect(requestCount(after, UPLOADS) - requestCount(before, UPLOADS)).toBe(1);
@@ -121,7 +127,7 @@ describe('deploying to Netlify', () => {
   it('a rollback restores the earlier Netlify deploy without uploading anything', async () => {
     const db = await getDb();
     const chatId = chat();
-    const { v1, row, before, after } = await deployTwiceThenRollback(db, cloud().url, { userId, chatId, platform: 'netlify' });
+    const { v1, row, before, after } = await deployTwiceThenRollback(db, cloud().url, { userId, chatId, platform: 'netlify' }, { settings });
     expect([row.status, row.url]).toEqual(['ready', v1.url]);
     // Exact route names: requestCount would also count …/deploys/:deploy_id/restore under CREATE_DEPLOY.
     const exact = exactRequestCount;
@@ -145,7 +151,7 @@ describe('faults and refusals', () => {
     const chatId = chat();
     for (let i = 0; i < 20; i++) {
       const files = { 'index.html': `<h1>version ${i} ${chatId}</h1>`, 'about.html': `<p>${i}</p>` };
-      const row = await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files });
+      const row = await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files }, { settings });
       expect([i, row.status, row.error]).toEqual([i, 'ready', null]);
       expect((await fetchSite(cloud().url, hostOf(row.url!), '/')).body.toString()).toBe(`<h1>version ${i} ${chatId}</h1>`);
     }
@@ -165,7 +171,7 @@ describe('faults and refusals', () => {
     await setFaults(cloud().url, { rules: [{ target: 'netlify', method: 'POST', route: '/sites/:site_id/deploys', kind: 'drop-after', count: 1 }] });
     const chatId = chat();
     const files = { 'index.html': `<h1>lost answer ${chatId}</h1>`, 'about.html': '<p>about</p>' };
-    const row = await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files });
+    const row = await deployFiles(db, { userId, chatId, platform: 'netlify', authMode: 'platform-managed', files }, { settings });
     expect([row.status, row.error]).toEqual(['ready', null]);
     expect((await cloudStats(cloud().url)).faultsFired).toEqual({ 'rule-1': 1 });
     const res = await fetch(`${cloud().url}/api/v1/sites/${row.externalId}/deploys`, { headers: { authorization: `Bearer ${LOCAL_NETLIFY.platformToken}` } });
@@ -184,7 +190,11 @@ describe('faults and refusals', () => {
       hintOf: 'revoked-token-000',
       accountFacts: {},
     });
-    const row = await deployFiles(db, { userId: other, chatId: chat(), platform: 'netlify', authMode: 'user-token', files: { 'index.html': 'x' } });
+    const row = await deployFiles(
+      db,
+      { userId: other, chatId: chat(), platform: 'netlify', authMode: 'user-token', files: { 'index.html': 'x' } },
+      { settings },
+    );
     expect([row.status, row.errorCode]).toEqual(['error', 'auth']);
     expect(row.error).toBe(
       'Netlify refused the access token. Create a new personal access token in Netlify (User settings → Applications) and reconnect in Settings.',

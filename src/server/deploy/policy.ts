@@ -1,12 +1,12 @@
 // Who may deploy how much: rate limits per user and quotas of the shared infrastructure. Both are
 // checked inside the transaction that creates the deployment, under advisory locks, so they stay
-// exact when many requests arrive at once.
+// exact when many requests arrive at once. The limits come from the caller (a deployment's settings,
+// deploy/settings.ts).
 import { and, count, eq, gt, gte, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import { PLATFORMS } from '@/lib/platforms';
 import type { Db, Tx } from '../db/client';
 import { auditLog, deployments, sites } from '../db/schema';
-import { getEnv } from '../env';
 import { AppError } from '../errors';
 
 export interface PolicyLimits {
@@ -17,23 +17,13 @@ export interface PolicyLimits {
   platformQuota: Partial<Record<DeploymentPlatform, number>>;
 }
 
+/** The limits without the environment's quotas (deploySettings() adds QUOTA_<PLATFORM>). */
 export const DEFAULT_LIMITS: PolicyLimits = {
   platformManagedPerHour: 5,
   platformManagedPerDay: 20,
   userTokenPerHour: 20,
   platformQuota: Object.fromEntries(Object.values(PLATFORMS).flatMap((p) => (p.quickDeploy ? [[p.id, p.quickDeploy.defaultQuota]] : []))),
 };
-
-let configured: PolicyLimits | undefined;
-/** The limits of this process: the defaults, the quotas of the environment (QUOTA_<PLATFORM>), then configureLimits. */
-export function currentLimits(): PolicyLimits {
-  configured ??= { ...DEFAULT_LIMITS, platformQuota: { ...DEFAULT_LIMITS.platformQuota, ...getEnv().platformQuota } };
-  return configured;
-}
-/** Lifts or lowers the limits for this process (benchmarks lift them; tests lower quotas). */
-export function configureLimits(patch: Partial<PolicyLimits>): void {
-  configured = { ...currentLimits(), ...patch };
-}
 
 export class RateLimitError extends AppError {
   constructor(message: string, retryAfterSeconds: number) {
@@ -56,15 +46,15 @@ async function lock(tx: Tx, key: string) {
 }
 
 /** Throws RateLimitError when the user may not start another deployment in this mode now. */
-export async function checkRateLimit(tx: Tx, userId: string, authMode: AuthMode, now: Date): Promise<void> {
+export async function checkRateLimit(tx: Tx, userId: string, authMode: AuthMode, now: Date, limits: PolicyLimits): Promise<void> {
   await lock(tx, `deploy-rate:${userId}`);
   const windows =
     authMode === 'platform-managed'
       ? [
-          { ms: HOUR, max: currentLimits().platformManagedPerHour, label: 'hour' },
-          { ms: 24 * HOUR, max: currentLimits().platformManagedPerDay, label: 'day' },
+          { ms: HOUR, max: limits.platformManagedPerHour, label: 'hour' },
+          { ms: 24 * HOUR, max: limits.platformManagedPerDay, label: 'day' },
         ]
-      : [{ ms: HOUR, max: currentLimits().userTokenPerHour, label: 'hour' }];
+      : [{ ms: HOUR, max: limits.userTokenPerHour, label: 'hour' }];
   for (const w of windows) {
     const since = new Date(now.getTime() - w.ms);
     const rows = await tx
@@ -84,8 +74,8 @@ export async function checkRateLimit(tx: Tx, userId: string, authMode: AuthMode,
 }
 
 /** Throws QuotaError when a new platform-managed site would exceed the shared infrastructure's quota. */
-export async function checkPlatformQuota(tx: Tx, platform: DeploymentPlatform, now: Date): Promise<void> {
-  const max = currentLimits().platformQuota[platform];
+export async function checkPlatformQuota(tx: Tx, platform: DeploymentPlatform, now: Date, limits: PolicyLimits): Promise<void> {
+  const max = limits.platformQuota[platform];
   if (max === undefined) return;
   await lock(tx, `platform-quota:${platform}`);
   const [live] = await tx
@@ -103,8 +93,8 @@ export interface PolicyInput {
 }
 
 /** Both checks a new deployment must pass, inside the caller's transaction (exact under concurrency). */
-export async function enforcePolicy(tx: Tx, input: PolicyInput, now: Date): Promise<void> {
-  await checkRateLimit(tx, input.userId, input.authMode, now);
+export async function enforcePolicy(tx: Tx, input: PolicyInput, now: Date, limits: PolicyLimits): Promise<void> {
+  await checkRateLimit(tx, input.userId, input.authMode, now, limits);
   if (input.authMode !== 'platform-managed') return;
   // A redeploy of a live site takes no new place in the shared infrastructure.
   const [existing] = await tx
@@ -120,7 +110,7 @@ export async function enforcePolicy(tx: Tx, input: PolicyInput, now: Date): Prom
         gt(sites.expiresAt, now),
       ),
     );
-  if (!existing) await checkPlatformQuota(tx, input.platform, now);
+  if (!existing) await checkPlatformQuota(tx, input.platform, now, limits);
 }
 
 /** Runs `work`; a rate-limit or quota refusal is kept for the operators (outside the refused transaction). */
@@ -159,14 +149,14 @@ export async function releaseUnusedPlace(db: Db | Tx, deployment: { id: string; 
     );
 }
 
-/** Usage of the shared infrastructure, for the operators' page. */
-export async function platformQuotaUsage(db: Db, now = new Date()) {
+/** Usage of the shared infrastructure against `limits`, for the operators' page. */
+export async function platformQuotaUsage(db: Db, limits: PolicyLimits, now = new Date()) {
   const rows = await db
     .select({ platform: sites.platform, n: count() })
     .from(sites)
     .where(and(eq(sites.authMode, 'platform-managed'), eq(sites.status, 'active'), gt(sites.expiresAt, now)))
     .groupBy(sites.platform);
-  return Object.entries(currentLimits().platformQuota).map(([platform, max]) => ({
+  return Object.entries(limits.platformQuota).map(([platform, max]) => ({
     platform: platform as DeploymentPlatform,
     used: rows.find((r) => r.platform === platform)?.n ?? 0,
     max: max!,
@@ -185,8 +175,8 @@ export async function recordRejection(db: Db, entry: { userId: string; chatId: s
   });
 }
 
-/** What is left of the user's allowance now, for the deploy modal. */
-export async function deploymentAllowance(db: Db, userId: string, now = new Date()) {
+/** What is left of the user's allowance under `limits` now, for the deploy modal. */
+export async function deploymentAllowance(db: Db, userId: string, limits: PolicyLimits, now = new Date()) {
   const since = async (ms: number, authMode: AuthMode) => {
     const [row] = await db
       .select({ n: count() })
@@ -196,9 +186,9 @@ export async function deploymentAllowance(db: Db, userId: string, now = new Date
   };
   return {
     platformManaged: {
-      hourLeft: Math.max(0, currentLimits().platformManagedPerHour - (await since(HOUR, 'platform-managed'))),
-      dayLeft: Math.max(0, currentLimits().platformManagedPerDay - (await since(24 * HOUR, 'platform-managed'))),
+      hourLeft: Math.max(0, limits.platformManagedPerHour - (await since(HOUR, 'platform-managed'))),
+      dayLeft: Math.max(0, limits.platformManagedPerDay - (await since(24 * HOUR, 'platform-managed'))),
     },
-    userToken: { hourLeft: Math.max(0, currentLimits().userTokenPerHour - (await since(HOUR, 'user-token'))) },
+    userToken: { hourLeft: Math.max(0, limits.userTokenPerHour - (await since(HOUR, 'user-token'))) },
   };
 }

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RunnerStep } from '@/lib/deployment';
 import type { Db } from '../db/client';
-import { getEnv } from '../env';
 import { deploymentFiles, deployments, sites } from '../db/schema';
 import { describeError } from '../http/json';
 import { ourWordsFor } from '../http/platform-failures';
@@ -18,22 +17,18 @@ import { recordEvent } from './event-store';
 import { announceEvent } from './status-hub';
 import { needsRunner } from './lease';
 import { releaseUnusedPlace } from './policy';
+import { adapterSettings, processDeploySettings, type DeploySettings } from './settings';
 
 export interface RunnerOptions {
   /** Who holds the lease (one id per process is enough). */
   owner?: string;
-  leaseMs?: number;
-  /** Whole-deployment attempts in this process when the platform keeps failing transiently. */
-  maxAttempts?: number;
-  retryDelayMs?: number;
+  /**
+   * The runner's lease and retries (`settings.runner`), and what the adapter is handed (its platform's
+   * polling, the retries of its calls); this process's (`processDeploySettings()`) unless given.
+   */
+  settings?: DeploySettings;
 }
 
-let DEFAULTS: { leaseMs?: number; maxAttempts: number; retryDelayMs: number } = { maxAttempts: 4, retryDelayMs: 2_000 };
-
-/** Changes this process's runner defaults (tests shorten the waits). */
-export function configureRunner(options: Partial<typeof DEFAULTS>): void {
-  DEFAULTS = { ...DEFAULTS, ...options };
-}
 export const PROCESS_RUNNER_ID = `runner-${randomUUID()}`;
 
 class LeaseLost extends Error {}
@@ -58,7 +53,8 @@ export async function claimLease(db: Db, deploymentId: string, owner: string, le
 
 /** Drives a deployment if it can be claimed: `worked` when this call took it, `skipped` otherwise. */
 export async function driveDeployment(db: Db, deploymentId: string, options: RunnerOptions = {}): Promise<'worked' | 'skipped'> {
-  const opts = { ...DEFAULTS, leaseMs: DEFAULTS.leaseMs ?? getEnv().deployLeaseMs, owner: PROCESS_RUNNER_ID, ...options };
+  const settings = options.settings ?? processDeploySettings();
+  const opts = { ...settings.runner, owner: options.owner ?? PROCESS_RUNNER_ID };
   const row = await claimLease(db, deploymentId, opts.owner, opts.leaseMs);
   if (!row) return 'skipped';
 
@@ -127,6 +123,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
           mode: row.authMode,
           credentials,
           target: { externalId: site?.externalId ?? row.externalId, externalProjectId: site?.externalProjectId ?? row.externalProjectId },
+          settings: adapterSettings(settings, row.platform),
           manifest,
           rollbackTo: rollbackSource?.checkpoint,
           openBlob: reader.open,

@@ -4,7 +4,7 @@
 // other test files create sites at the same time.
 import '@/testing/isolated-db';
 import { useLocalCloud } from '@/testing/local-cloud';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { POST as platformDeploy } from '@/app/api/deploy/[platform]/route';
 import { GET as deployStatus } from '@/app/api/deploy-status/route';
@@ -12,20 +12,20 @@ import { GET as deploymentEvents } from '@/app/api/deployments/[id]/events/route
 import { signUp, type SessionUser } from '@/server/auth/accounts';
 import { createApiKey } from '@/server/auth/api-keys';
 import { createCaller } from '@/server/api/root';
-import { configureRetries } from '@/server/platforms/http';
 import { fetchSite, hostOf, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
+import { useDeploySettings } from '@/testing/deploy-settings';
 import { readSse, type SseEvent } from '@/testing/sse';
-import { configureLimits, currentLimits, DEFAULT_LIMITS } from './policy';
-import { configureRunner } from './runner';
+import { platformQuotaUsage } from './policy';
+import { processDeploySettings } from './settings';
 
 const cloudflareDeploy = (request: Request) => platformDeploy(request, { params: Promise.resolve({ platform: 'cloudflare' }) });
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3 });
-configureRunner({ retryDelayMs: 20 });
+// Short retries for the runners the routes start; the limits are the product's unless a test changes them.
+const fileSettings = useDeploySettings({ retries: { baseDelayMs: 5, maxDelayMs: 20, attempts: 3 }, runner: { retryDelayMs: 20 } });
 
 interface Caller {
   user: SessionUser;
@@ -60,7 +60,6 @@ let alice: Caller;
 beforeAll(async () => {
   alice = await newCaller('alice');
 });
-afterEach(() => configureLimits(DEFAULT_LIMITS));
 
 describe('REST create → SSE → ready', () => {
   it('answers 202 at once, streams pending → building with progress → ready with the URL, and the URL serves the site', async () => {
@@ -119,7 +118,7 @@ describe('the error table', () => {
   });
 
   it('429 "Too many deployments. Try again in X minutes" with Retry-After → wait', async () => {
-    configureLimits({ platformManagedPerHour: 1 });
+    fileSettings.forThisTest({ limits: { platformManagedPerHour: 1 } });
     const caller = await newCaller();
     expect((await deployRequest(caller, { authMode: 'platform-managed', projectName: 'a', chatId: chat(), files: { 'index.html': 'a' } })).status).toBe(202);
     const res = await deployRequest(caller, { authMode: 'platform-managed', projectName: 'b', chatId: chat(), files: { 'index.html': 'b' } });
@@ -130,7 +129,7 @@ describe('the error table', () => {
   });
 
   it('429 "Platform deployment limit reached" → use your own account', async () => {
-    configureLimits({ platformQuota: { cloudflare: 0 } });
+    fileSettings.forThisTest({ limits: { platformQuota: { cloudflare: 0 } } });
     const res = await deployRequest(await newCaller(), { authMode: 'platform-managed', projectName: 'q', chatId: chat(), files: { 'index.html': 'q' } });
     expect(await errorOf(res)).toMatchObject({ status: 429, message: expect.stringMatching(/^Platform deployment limit reached/), action: 'use-own-account' });
   });
@@ -191,7 +190,7 @@ describe('the error table', () => {
 
 describe('policy under concurrency', () => {
   it('20 simultaneous quick deploys from one user in a fresh hour: exactly 5 accepted', async () => {
-    expect(currentLimits().platformManagedPerHour).toBe(5);
+    expect(processDeploySettings().limits.platformManagedPerHour).toBe(5);
     const caller = await newCaller('burst');
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
@@ -206,9 +205,8 @@ describe('policy under concurrency', () => {
   it('the quota of shared sites holds under 20 simultaneous new sites: exactly the free places are taken', async () => {
     const callers = await Promise.all(Array.from({ length: 20 }, () => newCaller('quota')));
     const db = await getDb();
-    const { platformQuotaUsage } = await import('./policy');
-    const used = (await platformQuotaUsage(db)).find((u) => u.platform === 'cloudflare')!.used;
-    configureLimits({ platformQuota: { cloudflare: used + 3, amplify: 40 } });
+    const used = (await platformQuotaUsage(db, fileSettings.settings.limits)).find((u) => u.platform === 'cloudflare')!.used;
+    fileSettings.forThisTest({ limits: { platformQuota: { cloudflare: used + 3, amplify: 40 } } });
     const answers = await Promise.all(
       callers.map((c, i) =>
         deployRequest(c, { authMode: 'platform-managed', projectName: `q${i}`, chatId: `quota-${i}`, files: { 'index.html': `<p>q${i}</p>` } }),

@@ -17,9 +17,10 @@ import { BlobStore } from './blob-store';
 import { rebuildFromBase } from './delta';
 import { recordEvent } from './event-store';
 import { assertStoredAsDeclared, decodeInlineFiles, PendingBlobs, validateManifest, type InlineFiles, type ProposedManifest } from './files';
-import { enforcePolicy, withRejectionRecorded } from './policy';
+import { enforcePolicy, withRejectionRecorded, type PolicyLimits } from './policy';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 import { scanSite } from './scan';
+import { processDeploySettings, type DeploySettings } from './settings';
 import { checkStaticOnly } from './static-only';
 
 export const PLATFORM_MANAGED_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
@@ -42,11 +43,13 @@ export interface CreateDeploymentInput {
 
 export interface CreateOptions {
   now?: Date;
+  /** Its limits, and its runner's settings; this process's (`processDeploySettings()`) unless given. */
+  settings?: DeploySettings;
   /**
-   * Starts the runner of the new deployment: by default in this process, in the background
-   * (`enqueueDeployment`). Tests that drive a deployment by hand pass their own.
+   * Starts the runner of the new deployment with these settings: by default in this process, in the
+   * background (`enqueueDeployment`). Tests that drive a deployment by hand pass their own.
    */
-  enqueue?: (deploymentId: string) => void;
+  enqueue?: (deploymentId: string, settings: DeploySettings) => void;
 }
 
 /**
@@ -55,6 +58,7 @@ export interface CreateOptions {
  */
 export async function createDeployment(db: Db, input: CreateDeploymentInput, options: CreateOptions = {}): Promise<{ deploymentId: string; siteId: string }> {
   const now = options.now ?? new Date();
+  const settings = options.settings ?? processDeploySettings();
   const adapter = adapterFor(input.platform);
   const declared = validateManifest(input.manifest, input.platform);
   const blobs = input.pending ?? new BlobStore(db);
@@ -82,7 +86,7 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
       ).withAction('settings');
   }
   // Refused early (cheap) before the scan reads any bytes; checked again, exactly, when inserting.
-  await checkPolicyNow(db, input, now);
+  await checkPolicyNow(db, input, settings.limits, now);
   const reader = blobs.reader(Object.values(declared).map((e) => e.sha256));
   let manifest: Manifest;
   let notes: string[];
@@ -102,8 +106,8 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
   await input.pending?.commit();
 
   const expiresAt = input.authMode === 'platform-managed' ? new Date(now.getTime() + PLATFORM_MANAGED_LIFETIME_MS) : null;
-  const created = await withRejectionRecorded(db, input, () => insertDeployment(db, input, manifest, notes, now, expiresAt));
-  (options.enqueue ?? enqueueDeployment)(created.deploymentId);
+  const created = await withRejectionRecorded(db, input, () => insertDeployment(db, input, manifest, notes, { now, expiresAt, limits: settings.limits }));
+  (options.enqueue ?? enqueueDeployment)(created.deploymentId, settings);
   return created;
 }
 
@@ -115,26 +119,37 @@ export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { 
 }
 
 /** Creates a deployment of files sent inline (the REST body): refused before anything is stored when the files are wrong. */
-export async function createFromInlineFiles(db: Db, target: Omit<CreateDeploymentInput, 'manifest'>, files: InlineFiles) {
+export async function createFromInlineFiles(db: Db, target: Omit<CreateDeploymentInput, 'manifest'>, files: InlineFiles, options: CreateOptions = {}) {
   const { proposed, bytes } = decodeInlineFiles(files);
   validateManifest(proposed, target.platform);
   // A refused deployment stores no bytes: every check runs before the files are kept.
   const pending = new PendingBlobs(new BlobStore(db), target.userId, bytes);
-  return createDeployment(db, { ...target, manifest: proposed, pending });
+  return createDeployment(db, { ...target, manifest: proposed, pending }, options);
 }
 
-/** The rate limit and the shared quota, checked now in a short transaction of their own. */
-export function checkPolicyNow(db: Db, input: Pick<CreateDeploymentInput, 'userId' | 'chatId' | 'platform' | 'authMode'>, now = new Date()): Promise<void> {
-  return withRejectionRecorded(db, input, () => db.transaction((tx) => enforcePolicy(tx, input, now)));
+/** The rate limit and the shared quota under `limits`, checked now in a short transaction of their own. */
+export function checkPolicyNow(
+  db: Db,
+  input: Pick<CreateDeploymentInput, 'userId' | 'chatId' | 'platform' | 'authMode'>,
+  limits: PolicyLimits,
+  now = new Date(),
+): Promise<void> {
+  return withRejectionRecorded(db, input, () => db.transaction((tx) => enforcePolicy(tx, input, now, limits)));
 }
 
-async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: Manifest, notes: string[], now: Date, expiresAt: Date | null) {
+async function insertDeployment(
+  db: Db,
+  input: CreateDeploymentInput,
+  manifest: Manifest,
+  notes: string[],
+  { now, expiresAt, limits }: { now: Date; expiresAt: Date | null; limits: PolicyLimits },
+) {
   const files = Object.entries(manifest);
   const totalSize = files.reduce((n, [, e]) => n + e.size, 0);
   // Of what is deployed (after static-only dropped any file): a later delta is rebuilt from these rows.
   const hash = await manifestHash(Object.fromEntries(files.map(([path, e]) => [path, { sha256: e.sha256, size: e.size }])));
   return db.transaction(async (tx) => {
-    await enforcePolicy(tx, input, now);
+    await enforcePolicy(tx, input, now, limits);
     const [site] = await tx
       .insert(sites)
       .values({
@@ -199,9 +214,14 @@ async function insertDeployment(db: Db, input: CreateDeploymentInput, manifest: 
  * Which files of a proposed deployment the server lacks for this user, and an id for the manifest that
  * create names instead of carrying it again. The manifest comes whole, or as a delta against one of the
  * user's deployments. Sizes of the files the server holds are checked now, and with a mode and chat
- * the limits too, so nothing is uploaded for a refusal.
+ * the limits too (the settings' limits, this process's unless given), so nothing is uploaded for a refusal.
  */
-export async function negotiateFiles(db: Db, userId: string, input: NegotiateRequest, now = new Date()): Promise<NegotiateAnswer> {
+export async function negotiateFiles(
+  db: Db,
+  userId: string,
+  input: NegotiateRequest,
+  { now = new Date(), settings = processDeploySettings() }: Pick<CreateOptions, 'now' | 'settings'> = {},
+): Promise<NegotiateAnswer> {
   const proposed = 'manifest' in input ? input.manifest : await rebuildFromBase(db, userId, input);
   const manifest = validateManifest(proposed, input.platform);
   const held = await new BlobStore(db).heldSizes(
@@ -210,7 +230,8 @@ export async function negotiateFiles(db: Db, userId: string, input: NegotiateReq
   );
   const heldOnly = Object.fromEntries(Object.entries(manifest).filter(([, e]) => held.has(e.sha256)));
   await assertStoredAsDeclared(new BlobStore(db), userId, heldOnly);
-  if (input.authMode && input.chatId) await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, now);
+  if (input.authMode && input.chatId)
+    await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, settings.limits, now);
   const files = Object.fromEntries(Object.entries(manifest).map(([path, e]) => [path, { sha256: e.sha256, size: e.size }]));
   return {
     missing: [...new Set(Object.values(manifest).map((e) => e.sha256))].filter((h) => !held.has(h)),

@@ -11,12 +11,12 @@ import { openStatusStream } from '../http/status-sse';
 import { insertEvent } from './event-store';
 import { listenForEvents, StatusHub } from './status-hub';
 import { decodeInlineFiles, storeInlineFiles } from './files';
-import { configureLimits } from './policy';
+import { deploySettings } from './settings';
 import { driveDeployment } from './runner';
 
 useLocalCloud();
 const getDb = useTestDb();
-configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: {} });
+const settings = deploySettings({ limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: {} } });
 
 let userId: string;
 beforeAll(async () => {
@@ -30,7 +30,8 @@ it('1,000 SSE watchers of 10 deployments: status reads stay proportional to depl
     const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>fan-out ${i} ${Math.random()}</p>` });
     await storeInlineFiles(new BlobStore(db), userId, bytes);
     ids.push(
-      (await createDeployment(db, { userId, chatId: `fanout-${i}`, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed })).deploymentId,
+      (await createDeployment(db, { userId, chatId: `fanout-${i}`, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed }, { settings }))
+        .deploymentId,
     );
   }
   const POLL_MS = 100;
@@ -40,7 +41,7 @@ it('1,000 SSE watchers of 10 deployments: status reads stay proportional to depl
     Array.from({ length: 1000 }, async (_, i) => {
       const stream = await openStatusStream(hub, ids[i % 10]!, userId, 0, { heartbeatMs: 60_000 });
       return readSse(new Response(stream), (e) => JSON.parse(e.data!).status === 'ready', 60_000);
-    }).concat(ids.map(async (id) => void (await driveDeployment(db, id))) as never[]),
+    }).concat(ids.map(async (id) => void (await driveDeployment(db, id, { settings }))) as never[]),
   );
   const elapsedMs = Date.now() - started;
   const streams = watchers.slice(0, 1000);
@@ -59,12 +60,19 @@ it('an event recorded by a runner in this process reaches its watchers at once, 
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>wake ${Math.random()}</p>` });
   await storeInlineFiles(new BlobStore(db), userId, bytes);
-  const { deploymentId } = await createDeployment(db, { userId, chatId: 'wake', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+  const { deploymentId } = await createDeployment(
+    db,
+    { userId, chatId: 'wake', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed },
+    { settings },
+  );
   // A poll interval far longer than the whole deployment: only the wake-up can deliver in time.
   const hub = new StatusHub(processDb, { pollMs: 60_000 });
   const stream = await openStatusStream(hub, deploymentId, userId, 0, { heartbeatMs: 60_000 });
   const started = Date.now();
-  const [events] = await Promise.all([readSse(new Response(stream), (e) => JSON.parse(e.data!).status === 'ready', 30_000), driveDeployment(db, deploymentId)]);
+  const [events] = await Promise.all([
+    readSse(new Response(stream), (e) => JSON.parse(e.data!).status === 'ready', 30_000),
+    driveDeployment(db, deploymentId, { settings }),
+  ]);
   expect(JSON.parse(events.at(-1)!.data!).status).toBe('ready');
   expect(events.map((e) => JSON.parse(e.data!).status)).toContain('building');
   expect(Date.now() - started).toBeLessThan(20_000);
@@ -75,13 +83,17 @@ it('an event recorded by another server process reaches the watchers through NOT
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>elsewhere ${Math.random()}</p>` });
   await storeInlineFiles(new BlobStore(db), userId, bytes);
-  const { deploymentId } = await createDeployment(db, {
-    userId,
-    chatId: 'elsewhere',
-    platform: 'cloudflare',
-    authMode: 'platform-managed',
-    manifest: proposed,
-  });
+  const { deploymentId } = await createDeployment(
+    db,
+    {
+      userId,
+      chatId: 'elsewhere',
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      manifest: proposed,
+    },
+    { settings },
+  );
   const hub = new StatusHub(processDb, { pollMs: 60_000, listen: listenForEvents });
   const stream = await openStatusStream(hub, deploymentId, userId, 0, { heartbeatMs: 60_000 });
   const started = Date.now();
@@ -98,7 +110,11 @@ it('a read that fails when a deployment is first watched is not kept: the next w
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>blip ${Math.random()}</p>` });
   await storeInlineFiles(new BlobStore(db), userId, bytes);
-  const { deploymentId } = await createDeployment(db, { userId, chatId: 'blip', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed });
+  const { deploymentId } = await createDeployment(
+    db,
+    { userId, chatId: 'blip', platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed },
+    { settings },
+  );
   let failNext = true;
   const hub = new StatusHub(
     async () => {

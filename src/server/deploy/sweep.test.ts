@@ -12,17 +12,20 @@ import { getEnv } from '@/server/env';
 import { cloudStats, fetchSite, hostOf, requestCount } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { createDeployment } from '@/testing/deploy';
+import { useDeploySettings } from '@/testing/deploy-settings';
 import { APP_ORIGIN } from '@/testing/http';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles } from './files';
-import { configureLimits } from './policy';
-import { configureRunner, driveDeployment } from './runner';
+import { driveDeployment } from './runner';
 import { sweepDeployments } from './sweep';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
-configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: {} });
-configureRunner({ retryDelayMs: 50 });
+// No limits, short runner retries: for the cron endpoint's sweep and what the tests drive.
+const { settings } = useDeploySettings({
+  limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, platformQuota: {} },
+  runner: { retryDelayMs: 50 },
+});
 
 let userId: string;
 beforeAll(async () => {
@@ -34,13 +37,17 @@ async function orphaned(html: string, lease: 'lapsed' | 'live' = 'lapsed'): Prom
   const db = await getDb();
   const { proposed, bytes } = decodeInlineFiles({ 'index.html': html });
   await storeInlineFiles(new BlobStore(db), userId, bytes);
-  const { deploymentId } = await createDeployment(db, {
-    userId,
-    chatId: `sweep-${Math.random().toString(36).slice(2, 8)}`,
-    platform: 'cloudflare',
-    authMode: 'platform-managed',
-    manifest: proposed,
-  });
+  const { deploymentId } = await createDeployment(
+    db,
+    {
+      userId,
+      chatId: `sweep-${Math.random().toString(36).slice(2, 8)}`,
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      manifest: proposed,
+    },
+    { settings },
+  );
   await db
     .update(deployments)
     .set({
@@ -84,7 +91,7 @@ it('two sweeps at the same moment never work the same deployment: each is worked
   const sessionsBefore = await sessions();
   const worked: Record<string, number> = {};
   const drive = async (d: typeof db, id: string) => {
-    const r = await driveDeployment(d, id);
+    const r = await driveDeployment(d, id, { settings });
     if (r === 'worked') worked[id] = (worked[id] ?? 0) + 1;
     return r;
   };

@@ -8,6 +8,7 @@ import type { Db } from '../db/client';
 import { deployments } from '../db/schema';
 import { needsRunner } from './lease';
 import { driveDeployment } from './runner';
+import type { DeploySettings } from './settings';
 
 /** Deployments one sweep takes on at most. */
 export const SWEEP_BATCH = 10;
@@ -26,12 +27,15 @@ export interface SweepReport {
   worked: number;
 }
 
-/** One sweep, awaited: finds a batch of lapsed deployments and drives them side by side. */
+/**
+ * One sweep, awaited: finds a batch of lapsed deployments and drives them side by side (`drive`, else
+ * the runner with `settings`, this process's unless given).
+ */
 export async function sweepDeployments(
   db: Db,
-  options: { batch?: number; drive?: (db: Db, id: string) => Promise<'worked' | 'skipped'> } = {},
+  options: { batch?: number; drive?: (db: Db, id: string) => Promise<'worked' | 'skipped'>; settings?: DeploySettings } = {},
 ): Promise<SweepReport> {
-  const drive = options.drive ?? ((d, id) => driveDeployment(d, id));
+  const drive = options.drive ?? ((d, id) => driveDeployment(d, id, { settings: options.settings }));
   const ids = await findLapsed(db, options.batch ?? SWEEP_BATCH);
   const results = await Promise.all(ids.map((id) => drive(db, id)));
   return { found: ids.length, worked: results.filter((r) => r === 'worked').length };

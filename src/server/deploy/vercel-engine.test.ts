@@ -8,24 +8,26 @@ import { LOCAL_VERCEL } from '@/lib/platforms/vercel/local';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
 import { sites } from '@/server/db/schema';
-import { configureRetries } from '@/server/platforms/http';
-import { configureVercelPolling } from '@/server/platforms/vercel/adapter';
 import { cloudStats, exactRequestCount, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles, deployTwiceThenRollback } from '@/testing/deploy';
 import { fixtureSite } from '@/testing/fixture-site';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles } from './files';
-import { configureLimits } from './policy';
+import { deploySettings } from './settings';
 
 const cloud = useLocalCloud((config) => {
   config.vercel.stepMs = 50;
 });
 const getDb = useTestDb();
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-configureVercelPolling({ intervalMs: 25 });
-// This file deploys far more than a person may in an hour; the policy has its own tests.
-configureLimits({ platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} });
+// Short retries and polls; no limits: this file deploys far more than a person may in an hour (the
+// policy has its own tests).
+const settings = deploySettings({
+  retries: { baseDelayMs: 5, maxDelayMs: 20, attempts: 6 },
+  runner: { retryDelayMs: 50 },
+  polling: { vercel: { intervalMs: 25 } },
+  limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6, userTokenPerHour: 1e6, platformQuota: {} },
+});
 
 let userId: string;
 beforeAll(async () => {
@@ -58,7 +60,11 @@ async function projects(token: string, teamId?: string): Promise<{ id: string; n
 describe('deploying to Vercel', () => {
   it('platform-managed: a huskit- project of the shared team serves every file byte for byte, and unknown paths get the SPA index', async () => {
     const { files, expected } = fixtureSite('vc-pm');
-    const row = await deployFiles(await getDb(), { userId, chatId: chat(), siteName: 'My Landing', platform: 'vercel', authMode: 'platform-managed', files });
+    const row = await deployFiles(
+      await getDb(),
+      { userId, chatId: chat(), siteName: 'My Landing', platform: 'vercel', authMode: 'platform-managed', files },
+      { settings },
+    );
     expect([row.status, row.error]).toEqual(['ready', null]);
     expect(row.externalProjectId).toBe(LOCAL_VERCEL.platformTeamId);
     expect(row.externalId).toMatch(/^prj_/);
@@ -83,34 +89,42 @@ describe('deploying to Vercel', () => {
     });
     const chatId = chat();
     const { files, expected } = fixtureSite('vc-ut');
-    const first = await deployFiles(db, { userId, chatId, siteName: 'My Portfolio!', platform: 'vercel', authMode: 'user-token', files });
+    const first = await deployFiles(db, { userId, chatId, siteName: 'My Portfolio!', platform: 'vercel', authMode: 'user-token', files }, { settings });
     expect([first.status, first.error]).toEqual(['ready', null]);
     expect(first.url).toMatch(new RegExp(`^http://my-portfolio-[0-9a-f]{6}\\.vercel\\.localhost:${cloud().port}$`));
     expect(first.externalProjectId).toMatch(/^user_/);
     await expectServed(first.url!, expected);
 
     const count = (await projects(LOCAL_VERCEL.userToken)).length;
-    const second = await deployFiles(db, {
-      userId,
-      chatId,
-      siteName: 'My Portfolio!',
-      platform: 'vercel',
-      authMode: 'user-token',
-      files: { ...files, 'index.html': '<h1>v2</h1>' },
-    });
+    const second = await deployFiles(
+      db,
+      {
+        userId,
+        chatId,
+        siteName: 'My Portfolio!',
+        platform: 'vercel',
+        authMode: 'user-token',
+        files: { ...files, 'index.html': '<h1>v2</h1>' },
+      },
+      { settings },
+    );
     expect([second.status, second.url, second.externalId]).toEqual(['ready', first.url, first.externalId]);
     expect((await projects(LOCAL_VERCEL.userToken)).length).toBe(count);
     expect((await fetchSite(cloud().url, hostOf(second.url!), '/')).body.toString()).toBe('<h1>v2</h1>');
   });
 
   it('a site with its own 404.html gets it, with status 404, for unknown paths', async () => {
-    const row = await deployFiles(await getDb(), {
-      userId,
-      chatId: chat(),
-      platform: 'vercel',
-      authMode: 'platform-managed',
-      files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>lost?</h1>' },
-    });
+    const row = await deployFiles(
+      await getDb(),
+      {
+        userId,
+        chatId: chat(),
+        platform: 'vercel',
+        authMode: 'platform-managed',
+        files: { 'index.html': '<h1>home</h1>', '404.html': '<h1>lost?</h1>' },
+      },
+      { settings },
+    );
     const missing = await fetchSite(cloud().url, hostOf(row.url!), '/no/such/page');
     expect([missing.status, missing.body.toString()]).toEqual([404, '<h1>lost?</h1>']);
   });
@@ -119,7 +133,7 @@ describe('deploying to Vercel', () => {
     const db = await getDb();
     const chatId = chat();
     const { files } = fixtureSite('vc-redeploy');
-    const first = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files });
+    const first = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files }, { settings });
     const before = await cloudStats(cloud().url);
 
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
@@ -130,7 +144,7 @@ describe('deploying to Vercel', () => {
     );
     expect(missing).toEqual([proposed['assets/css/site.css']!.sha256]);
 
-    const second = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: changed });
+    const second = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files: changed }, { settings });
     expect([second.status, second.url]).toEqual(['ready', first.url]);
     const after = await cloudStats(cloud().url);
     expect(requestCount(after, FILES) - requestCount(before, FILES)).toBe(1);
@@ -141,7 +155,7 @@ describe('deploying to Vercel', () => {
   it('a rollback re-points the production alias to the earlier deployment, with no new deployment and no upload', async () => {
     const db = await getDb();
     const chatId = chat();
-    const { v1, row, before, after } = await deployTwiceThenRollback(db, cloud().url, { userId, chatId, platform: 'vercel' });
+    const { v1, row, before, after } = await deployTwiceThenRollback(db, cloud().url, { userId, chatId, platform: 'vercel' }, { settings });
     expect([row.status, row.url]).toEqual(['ready', v1.url]);
     const exact = exactRequestCount;
     expect([exact(after, CREATE_DEPLOYMENT) - exact(before, CREATE_DEPLOYMENT), requestCount(after, FILES) - requestCount(before, FILES)]).toEqual([0, 0]);
@@ -150,13 +164,17 @@ describe('deploying to Vercel', () => {
 
     // The project is now rolled back: Vercel stages the next production deployment until it is
     // promoted (https://vercel.com/docs/instant-rollback), so the deploy promotes it.
-    const three = await deployFiles(db, {
-      userId,
-      chatId,
-      platform: 'vercel',
-      authMode: 'platform-managed',
-      files: { 'index.html': `<h1>three ${chatId}</h1>` },
-    });
+    const three = await deployFiles(
+      db,
+      {
+        userId,
+        chatId,
+        platform: 'vercel',
+        authMode: 'platform-managed',
+        files: { 'index.html': `<h1>three ${chatId}</h1>` },
+      },
+      { settings },
+    );
     expect([three.status, three.url]).toEqual(['ready', v1.url]);
     expect((await fetchSite(cloud().url, hostOf(v1.url!), '/')).body.toString()).toBe(`<h1>three ${chatId}</h1>`);
     expect(requestCount(await cloudStats(cloud().url), '/promote/') - requestCount(after, '/promote/')).toBe(1);
@@ -177,7 +195,7 @@ describe('faults and refusals', () => {
     const chatId = chat();
     for (let i = 0; i < 20; i++) {
       const files = { 'index.html': `<h1>vercel ${i}</h1>`, 'about.html': `<p>${i}</p>` };
-      const row = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files });
+      const row = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files }, { settings });
       expect([i, row.status, row.error]).toEqual([i, 'ready', null]);
       expect((await fetchSite(cloud().url, hostOf(row.url!), '/')).body.toString()).toBe(`<h1>vercel ${i}</h1>`);
     }
@@ -194,11 +212,11 @@ describe('faults and refusals', () => {
     const db = await getDb();
     const chatId = chat();
     const files = { 'index.html': `<h1>lost ${chatId}</h1>`, 'about.html': `<p>${chatId}</p>` };
-    await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files });
+    await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files }, { settings });
     // Vercel has every file now: the first create call makes the deployment, and its answer is lost.
     await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v13/deployments', kind: 'drop-after', count: 1 }] });
     const before = await cloudStats(cloud().url);
-    const row = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files });
+    const row = await deployFiles(db, { userId, chatId, platform: 'vercel', authMode: 'platform-managed', files }, { settings });
     const after = await cloudStats(cloud().url);
     expect([row.status, row.error, after.faultsFired['rule-1']]).toEqual(['ready', null, 1]);
     expect(after.blobs['vercel.deployments']! - before.blobs['vercel.deployments']!).toBe(1);
@@ -216,14 +234,18 @@ describe('faults and refusals', () => {
       accountFacts: {},
     });
     const before = await cloudStats(cloud().url);
-    const row = await deployFiles(db, {
-      userId: other,
-      chatId: chat(),
-      siteName: 'Nope',
-      platform: 'vercel',
-      authMode: 'user-token',
-      files: { 'index.html': 'x' },
-    });
+    const row = await deployFiles(
+      db,
+      {
+        userId: other,
+        chatId: chat(),
+        siteName: 'Nope',
+        platform: 'vercel',
+        authMode: 'user-token',
+        files: { 'index.html': 'x' },
+      },
+      { settings },
+    );
     expect(row.status).toBe('error');
     expect(row.error).toBe(
       'Vercel refused the token: it is invalid, expired or revoked. Create a new token at vercel.com/account/tokens and reconnect in Settings.',

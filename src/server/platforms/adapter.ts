@@ -3,12 +3,33 @@
 import type { Readable } from 'node:stream';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import type { Manifest } from '@/lib/site-files';
+import { DEFAULT_RETRY, type RetryPolicy } from './http';
+import type { Polling } from './polling';
 
 /** Where a site lives on its platform: a project there (an account, an app, a team) and the site in it (a script, a branch). */
 export interface SiteTarget {
   externalProjectId?: string | null;
   externalId?: string | null;
 }
+
+/**
+ * How an adapter works with its platform in a deployment: the retry policy of every call, and how it
+ * waits for work that runs on the platform. The runner makes them from the deployment's settings
+ * (deploy/settings.ts); an adapter reads no settings of its own.
+ */
+export interface AdapterSettings {
+  polling: Polling;
+  retries: RetryPolicy;
+}
+
+/**
+ * What a call outside a deployment (verify, remove, listManagedResources, abandon) is given: its retry
+ * policy. Given none, it takes DEFAULT_CALL_SETTINGS.
+ */
+export type CallSettings = Pick<AdapterSettings, 'retries'>;
+
+/** The settings of a call outside a deployment given none: the default retry policy. */
+export const DEFAULT_CALL_SETTINGS: CallSettings = { retries: DEFAULT_RETRY };
 
 export interface DeployContext<Credentials> {
   deploymentId: string;
@@ -20,6 +41,8 @@ export interface DeployContext<Credentials> {
   credentials: Credentials;
   /** Where earlier deployments of this site went (redeploys update the same Worker / branch). */
   target: SiteTarget;
+  /** How this deployment retries its calls and polls the platform. */
+  settings: AdapterSettings;
   /** Every file with its size, which the server took from the stored bytes. */
   manifest: Manifest;
   /**
@@ -77,7 +100,7 @@ export interface PlatformAdapter<Credentials = unknown> {
   /** Parses stored user credentials (from the vault) into this platform's shape. */
   parseCredentials(raw: Record<string, string>): Credentials;
   /** Checks credentials against the platform; answers non-secret account facts to show in Settings. */
-  verify(credentials: Credentials): Promise<Record<string, string>>;
+  verify(credentials: Credentials, settings?: CallSettings): Promise<Record<string, string>>;
   /** Why this platform cannot take a file (its own name or size rules), checked before anything is written. */
   refuseFile?(path: string, size: number): string | undefined;
   /** Every step idempotent: running it again after a crash is harmless. */
@@ -86,14 +109,14 @@ export interface PlatformAdapter<Credentials = unknown> {
    * Removes the site from the platform; "already gone" counts as done. `mode` is the site's: in the
    * shared account (platform-managed) only resources carrying the product's prefix are ever removed.
    */
-  remove(credentials: Credentials, target: SiteTarget, mode: AuthMode): Promise<void>;
+  remove(credentials: Credentials, target: SiteTarget, mode: AuthMode, settings?: CallSettings): Promise<void>;
   /**
    * The product's own resources in the shared platform account (those carrying the product's name
    * prefix, never anything else), for the cleanup of orphans.
    */
-  listManagedResources(credentials: Credentials): Promise<SiteTarget[]>;
+  listManagedResources(credentials: Credentials, settings?: CallSettings): Promise<SiteTarget[]>;
   /** Stops platform work a deployment left running when it is given up (an unfinished job on the platform). */
-  abandon(credentials: Credentials, checkpoint: Record<string, unknown>): Promise<void>;
+  abandon(credentials: Credentials, checkpoint: Record<string, unknown>, settings?: CallSettings): Promise<void>;
 }
 
 /** A platform as the server's registry (registry.ts) lists it. */
@@ -103,6 +126,8 @@ export interface ServerPlatform {
   staticFiles: StaticFilesRules;
   /** Its slice of the configuration, parsed once (a bad value stops the server at start). */
   settings(): unknown;
+  /** How its adapter waits for work on the platform unless a deployment's settings say otherwise. */
+  polling: Polling;
 }
 
 /** A platform's server half, its adapter typed by its own credentials (the registry holds them opaque). */

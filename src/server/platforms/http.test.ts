@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { configureRetries, DEFAULT_RETRY, fetchWithBody, MAX_ATTEMPT_TIMEOUT_MS, PlatformError, sendWithRetry, timeoutForBytes, type StreamBody } from './http';
+import { fetchWithBody, MAX_ATTEMPT_TIMEOUT_MS, PlatformError, sendWithRetry, timeoutForBytes, type StreamBody } from './http';
 
 const answer = (status: number, headers: Record<string, string> = {}) =>
   new Response(status === 200 ? 'ok' : `{"message":"status ${status}"}`, { status, headers });
@@ -60,13 +60,8 @@ describe('sending to a platform', () => {
     expect(timeoutForBytes(-1)).toBe(30_000);
   });
 
-  it('the base of a per-attempt timeout follows configureRetries', () => {
-    try {
-      configureRetries({ timeoutMs: 500 });
-      expect(timeoutForBytes(256 * 1024)).toBe(1_500);
-    } finally {
-      configureRetries(DEFAULT_RETRY);
-    }
+  it("the base of a per-attempt timeout is the policy's timeout", () => {
+    expect(timeoutForBytes(256 * 1024, 500)).toBe(1_500);
   });
 
   it('after an attempt without an answer, recover is asked first and its answer is used instead of a resend', async () => {

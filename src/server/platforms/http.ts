@@ -44,13 +44,8 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
+/** The policy of a call given none (a deployment's calls follow its settings: deploy/settings.ts). */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, timeoutMs: 30_000, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
-let processRetry: RetryPolicy = DEFAULT_RETRY;
-
-/** Changes the retry policy of every platform call in this process (tests shorten the waits). */
-export function configureRetries(policy: Partial<RetryPolicy>): void {
-  processRetry = { ...DEFAULT_RETRY, ...policy };
-}
 
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
@@ -60,13 +55,13 @@ export const UPLOAD_BYTES_PER_SECOND = 256 * 1024;
 export const MAX_ATTEMPT_TIMEOUT_MS = 30 * 60_000;
 
 /**
- * The per-attempt timeout for a request carrying `bytes`: the usual timeout of a call (30 s unless
- * configureRetries changed it) plus the time the body takes at a conservative upload rate, capped, so
- * a 40 MB upload does not hit the fixed 30 s meant for small calls. Pass it as `policy.timeoutMs`.
+ * The per-attempt timeout for a request carrying `bytes`: the usual timeout of a call (`baseMs`, the
+ * policy's timeoutMs) plus the time the body takes at a conservative upload rate, capped, so a 40 MB
+ * upload does not hit the fixed 30 s meant for small calls. Pass it as `policy.timeoutMs`.
  */
-export function timeoutForBytes(bytes: number): number {
+export function timeoutForBytes(bytes: number, baseMs: number = DEFAULT_RETRY.timeoutMs): number {
   const sendingMs = Math.ceil((Math.max(0, bytes) * 1000) / UPLOAD_BYTES_PER_SECOND);
-  return Math.min(MAX_ATTEMPT_TIMEOUT_MS, processRetry.timeoutMs + sendingMs);
+  return Math.min(MAX_ATTEMPT_TIMEOUT_MS, baseMs + sendingMs);
 }
 
 /** Seconds from a Retry-After header (delta-seconds or HTTP date), or undefined. */
@@ -93,6 +88,7 @@ export interface PlatformCall {
   label: string;
   /** Makes and sends the request; called again for each attempt (signatures and bodies are fresh). */
   send: (ctx: SendContext) => Promise<Response>;
+  /** Over DEFAULT_RETRY. */
   policy?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
   /**
@@ -155,7 +151,7 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * caller maps itself); throws PlatformError when retries run out on 429/5xx/network/timeouts.
  */
 export async function sendWithRetry(call: PlatformCall): Promise<Response> {
-  const policy = { ...processRetry, ...call.policy };
+  const policy = { ...DEFAULT_RETRY, ...call.policy };
   const sleep = call.sleep ?? defaultSleep;
   let last: PlatformError | undefined;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {

@@ -3,7 +3,7 @@
 // shared retry layer (http.ts) with a timeout that grows with the body, a lost create looked up before
 // it is sent again, and the answer read by the platform's own rules (its success and error body
 // shapes, mapped to PlatformError). Each client says only what is its platform's own.
-import { fetchWithBody, sendWithRetry, timeoutForBytes, type RetryPolicy, type StreamBody } from './http';
+import { DEFAULT_RETRY, fetchWithBody, sendWithRetry, timeoutForBytes, type RetryPolicy, type StreamBody } from './http';
 
 /** A request body: JSON, a stream with its length (read afresh for each attempt), or a form made afresh for each attempt. */
 export type ApiBody = { json: unknown } | { stream: StreamBody; contentType: string } | { form: () => BodyInit };
@@ -28,7 +28,7 @@ export interface ApiRequest<T> {
 }
 
 export interface JsonApiOptions {
-  /** Overrides the process's retry policy for this client's calls (tests). */
+  /** This client's retry policy over DEFAULT_RETRY (an adapter passes its context's `settings.retries`). */
   policy?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -75,10 +75,11 @@ export abstract class JsonApiClient<Options extends object = object> {
     // A form sets its own (multipart, with its boundary).
     const contentType = json ? 'application/json' : body && 'stream' in body ? body.contentType : undefined;
     let found: { value: T } | undefined;
+    const policy = { ...DEFAULT_RETRY, ...this.options.policy };
     const res = await sendWithRetry({
       label: `${this.label} (${request.operation})`,
       // A large body gets the time its bytes need, not the fixed timeout of small calls.
-      policy: { ...(bytes !== undefined ? { timeoutMs: timeoutForBytes(bytes) } : {}), ...this.options.policy },
+      policy: { ...policy, ...(bytes !== undefined ? { timeoutMs: timeoutForBytes(bytes, policy.timeoutMs) } : {}) },
       ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
       recover: recover
         ? async () => {

@@ -1,15 +1,11 @@
 // How an adapter waits for work that runs on the platform (a job, a deploy, a build): a read every
 // `intervalMs` until the work is done or failed, giving up at a deadline (`maxMs` after it started).
+// Each platform's defaults are its own (its folder, gathered by registry.ts); a deployment's come in
+// its context (`ctx.settings.polling`, see deploy/settings.ts).
 
 export interface Polling {
   intervalMs: number;
   maxMs: number;
-}
-
-/** A platform's polling settings: its defaults, and how a process changes them (tests shorten them). */
-export function pollingSettings(defaults: Polling): { current: Polling; configure(patch: Partial<Polling>): void } {
-  const current = { ...defaults };
-  return { current, configure: (patch) => void Object.assign(current, defaults, patch) };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -10,11 +10,11 @@ import { useLocalCloud } from '@/testing/local-cloud';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GET as deploymentEvents } from '@/app/api/deployments/[id]/events/route';
-import { configureLimits, DEFAULT_LIMITS } from '@/server/deploy/policy';
 import { templateFiles } from '@/server/projects/templates';
 import { browserDeploy, deploymentCount, newAppCaller, restDeploy, type AppCaller } from '@/testing/app-client';
 import { fetchSite, hostOf, totalPlatformRequests } from '@/testing/cloud';
 import { useTestDb } from '@/testing/db';
+import { useDeploySettings } from '@/testing/deploy-settings';
 import { APP_ORIGIN } from '@/testing/http';
 import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
 import { readSse } from '@/testing/sse';
@@ -23,11 +23,12 @@ import { staticOnlyBenignExamples, staticOnlyHostileExamples } from '@/testing/s
 const cloud = useLocalCloud();
 const getDb = useTestDb();
 // Many deployments from one user in a few seconds: the limits are not what this file tests.
-configureLimits({
-  ...DEFAULT_LIMITS,
-  platformManagedPerHour: 10_000,
-  platformManagedPerDay: 10_000,
-  platformQuota: { cloudflare: 1000, amplify: 1000, netlify: 1000, vercel: 1000 },
+useDeploySettings({
+  limits: {
+    platformManagedPerHour: 10_000,
+    platformManagedPerDay: 10_000,
+    platformQuota: { cloudflare: 1000, amplify: 1000, netlify: 1000, vercel: 1000 },
+  },
 });
 
 let mallory: AppCaller;

@@ -17,12 +17,11 @@ import { blobChunks, blobs, deployments, deploymentEvents as eventsTable, sites,
 import { sha256Hex } from '@/server/deploy/blob-keys';
 import { BlobStore } from '@/server/deploy/blob-store';
 import { runCleanup } from '@/server/deploy/cleanup';
-import { configureLimits, DEFAULT_LIMITS } from '@/server/deploy/policy';
-import { configureRunner } from '@/server/deploy/runner';
-import { configureRetries } from '@/server/platforms/http';
+import { DEFAULT_LIMITS } from '@/server/deploy/policy';
 import { browserDeploy, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { setFaults, totalPlatformRequests } from '@/testing/cloud';
 import { useTestDb } from '@/testing/db';
+import { useDeploySettings } from '@/testing/deploy-settings';
 import { APP_ORIGIN } from '@/testing/http';
 import { readSse } from '@/testing/sse';
 
@@ -32,15 +31,18 @@ process.env.STORAGE_QUOTA_BYTES = String(QUOTA);
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 2 });
-configureRunner({ retryDelayMs: 5, maxAttempts: 2 });
+// Short retries for the runners the routes start; rate limits lifted unless a test lowers them.
+const fileSettings = useDeploySettings({
+  retries: { baseDelayMs: 5, maxDelayMs: 20, attempts: 2 },
+  runner: { retryDelayMs: 5, maxAttempts: 2 },
+  limits: { platformManagedPerHour: 1000, platformManagedPerDay: 1000 },
+});
 
 let mallory: AppCaller;
 beforeAll(async () => {
   mallory = await newAppCaller(await getDb(), 'mallory');
 });
 afterEach(async () => {
-  configureLimits({ ...DEFAULT_LIMITS, platformManagedPerHour: 1000, platformManagedPerDay: 1000 });
   await setFaults(cloud().url, { rules: [] });
 });
 
@@ -253,7 +255,7 @@ describe('chunked uploads', () => {
       .update(blobChunks)
       .set({ createdAt: new Date(Date.now() - 25 * 3600_000) })
       .where(eq(blobChunks.sha256, sha));
-    const report = await runCleanup(db);
+    const report = await runCleanup(db, { settings: fileSettings.settings });
     expect(report.staleChunksDeleted).toBe(1);
     expect(await db.select().from(blobChunks).where(eq(blobChunks.sha256, sha))).toEqual([]);
     expect(await db.select().from(blobChunks).where(eq(blobChunks.sha256, fresh))).toHaveLength(1);
@@ -309,7 +311,7 @@ describe('storage quota', () => {
       .update(userBlobs)
       .set({ createdAt: new Date(Date.now() - 25 * 3600_000) })
       .where(eq(userBlobs.userId, victim.userId));
-    const report = await runCleanup(db);
+    const report = await runCleanup(db, { settings: fileSettings.settings });
     expect(report.heldReleased).toBeGreaterThanOrEqual(1);
     await uploadBlobs(victim, [hashed('c.bin', randomBytes(3 * MB))]);
     expect(await new BlobStore(db).storageUsed(victim.userId)).toBe(3 * MB);
@@ -318,7 +320,7 @@ describe('storage quota', () => {
 
 describe('rate limits come before bytes', () => {
   it('REST: a quick deploy over the hourly limit gets 429 with Retry-After, and its files are not stored', async () => {
-    configureLimits({ platformManagedPerHour: 0 });
+    fileSettings.forThisTest({ limits: { platformManagedPerHour: 0 } });
     const page = `<p>limited ${Math.random()}</p>`;
     const res = await refusedQuietly(mallory, async () =>
       errorOf(await restDeploy(mallory, 'cloudflare', { authMode: 'platform-managed', projectName: 'Limited', chatId: chat(), files: { 'index.html': page } })),
@@ -329,7 +331,7 @@ describe('rate limits come before bytes', () => {
   });
 
   it('browser: negotiate with the mode answers 429 before anything is uploaded', async () => {
-    configureLimits({ platformManagedPerHour: 0 });
+    fileSettings.forThisTest({ limits: { platformManagedPerHour: 0 } });
     const page = hashed('index.html', `<p>${Math.random()}</p>`);
     const refusal = await trpcErrorOf(
       mallory.trpc.files.negotiate.mutate({
@@ -363,7 +365,7 @@ describe('fair use of the shared quota', () => {
     ).length;
 
   it('a quick deploy that fails gives its quota place back at once: the next site fits', async () => {
-    configureLimits({ platformQuota: { ...DEFAULT_LIMITS.platformQuota, netlify: (await liveSites('netlify')) + 1 } });
+    fileSettings.forThisTest({ limits: { platformQuota: { ...DEFAULT_LIMITS.platformQuota, netlify: (await liveSites('netlify')) + 1 } } });
     await setFaults(cloud().url, { rules: [{ target: 'netlify', route: '/sites', kind: 'status', status: 500, count: 1000 }] });
     const failed = await finish(await browserDeploy(mallory, 'netlify', { 'index.html': `<p>${Math.random()}</p>` }));
     expect(failed.status).toBe('error');
@@ -373,7 +375,7 @@ describe('fair use of the shared quota', () => {
   });
 
   it('a canceled quick deploy gives its place back at once', async () => {
-    configureLimits({ platformQuota: { ...DEFAULT_LIMITS.platformQuota, cloudflare: (await liveSites('cloudflare')) + 1 } });
+    fileSettings.forThisTest({ limits: { platformQuota: { ...DEFAULT_LIMITS.platformQuota, cloudflare: (await liveSites('cloudflare')) + 1 } } });
     const id = await browserDeploy(mallory, 'cloudflare', { 'index.html': `<p>${Math.random()}</p>` });
     await mallory.trpc.deployments.cancel.mutate({ id });
     const second = await browserDeploy(mallory, 'cloudflare', { 'index.html': `<p>${Math.random()}</p>` });

@@ -3,6 +3,7 @@ import { AUTH_MODES, DEPLOYMENT_PLATFORMS, DEPLOYMENT_STATUSES } from '@/lib/dep
 import { cancelDeployment, deleteSite, deploymentLog, getDeployment, listDeployments, redeploy, rollback } from '../../deploy/manage';
 import { createFromNegotiated } from '../../deploy/service';
 import { deploymentAllowance } from '../../deploy/policy';
+import { processDeploySettings } from '../../deploy/settings';
 import { createTRPCRouter, scopedProcedure, sessionProcedure } from '../trpc';
 
 const byId = z.object({ id: z.uuid({ error: 'That deployment was not found.' }) });
@@ -20,7 +21,7 @@ export const deploymentsRouter = createTRPCRouter({
       }),
     )
     .mutation(({ ctx, input }) => createFromNegotiated(ctx.db, { ...input, userId: ctx.user.id })),
-  allowance: sessionProcedure.query(({ ctx }) => deploymentAllowance(ctx.db, ctx.user.id)),
+  allowance: sessionProcedure.query(({ ctx }) => deploymentAllowance(ctx.db, ctx.user.id, processDeploySettings().limits)),
   get: scopedProcedure('status')
     .input(byId)
     .query(({ ctx, input }) => getDeployment(ctx.db, ctx.user.id, input.id)),

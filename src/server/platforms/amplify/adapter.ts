@@ -6,7 +6,7 @@
 // second job for a deployment that was already started.
 import { createReadStream } from 'node:fs';
 import { formatBytes } from '@/lib/site-files';
-import type { DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
+import { DEFAULT_CALL_SETTINGS, type CallSettings, type DeployOutcome, type PlatformAdapter, type SiteTarget } from '../adapter';
 import { checkpointOf, type Checkpointed } from '../checkpoint';
 import { PlatformError, type StreamBody } from '../http';
 import { sleep } from '../polling';
@@ -16,17 +16,17 @@ import { ensureBranch, PLATFORM_BRANCH_PREFIX } from './branch';
 import { checkAppId } from './checks';
 import { AmplifyClient } from './client';
 import { AnswerLostError } from './errors';
-import { jobPolling, waitForJob } from './job-wait';
+import { waitForJob } from './job-wait';
 import { amplifySettings } from './settings';
 import type { AmplifyCheckpoint, Ctx } from './state';
 import { UNFINISHED_JOB_STATUSES, type AmplifyCredentials } from './types';
 import { withTemporaryFile, zipSite } from './zip';
 
 export type { AmplifyCredentials } from './types';
-export { configureAmplifyPolling } from './job-wait';
 export { PLATFORM_BRANCH_PREFIX } from './branch';
 
-const client = (credentials: AmplifyCredentials) => new AmplifyClient(credentials, { endpoint: amplifySettings().endpoint });
+const client = (credentials: AmplifyCredentials, { retries }: CallSettings = DEFAULT_CALL_SETTINGS) =>
+  new AmplifyClient(credentials, { endpoint: amplifySettings().endpoint, policy: retries });
 
 export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
   platform: 'amplify',
@@ -46,14 +46,14 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
     return { accessKeyId, secretAccessKey, region, ...(sessionToken ? { sessionToken } : {}), ...(appId ? { appId } : {}) };
   },
 
-  async verify(credentials) {
-    const facts = await client(credentials).verify();
+  async verify(credentials, settings) {
+    const facts = await client(credentials, settings).verify();
     return Object.fromEntries(Object.entries(facts).filter((e): e is [string, string] => typeof e[1] === 'string'));
   },
 
   async deploy(ctx: Ctx): Promise<DeployOutcome> {
     // Region, keys and app ids are checked here, before any request.
-    const amplify = client(ctx.credentials);
+    const amplify = client(ctx.credentials, ctx.settings);
     const checkpoint = checkpointOf<AmplifyCheckpoint>(ctx);
     const { done, save } = checkpoint;
 
@@ -94,21 +94,21 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
     return { url, target: { externalProjectId: app.appId, externalId: branch.name } };
   },
 
-  async remove(credentials, target: SiteTarget, mode) {
+  async remove(credentials, target: SiteTarget, mode, settings) {
     const appId = target.externalProjectId ?? credentials.appId;
     if (!appId || !target.externalId) return;
     // In the shared app only quick-deploy branches are ever ours to delete.
     if (mode === 'platform-managed' && !target.externalId.startsWith(PLATFORM_BRANCH_PREFIX)) {
       throw new PlatformError('bad_request', `Branch ${target.externalId.slice(0, 100)} of the shared Amplify app is not a Huskit site: it was left alone.`);
     }
-    await client(credentials).deleteBranch(appId, target.externalId);
+    await client(credentials, settings).deleteBranch(appId, target.externalId);
   },
 
   /** Stops the job a given-up deployment started, so it does not block the branch. */
-  async abandon(credentials, checkpoint) {
+  async abandon(credentials, checkpoint, settings) {
     const done = checkpoint as AmplifyCheckpoint;
     if (!done.appId || !done.branch || !done.jobId) return;
-    await client(credentials)
+    await client(credentials, settings)
       .stopJob(checkAppId(done.appId), done.branch, done.jobId)
       .catch((err: unknown) => {
         if (!(err instanceof PlatformError && (err.kind === 'not_found' || err.kind === 'bad_request'))) throw err;
@@ -116,10 +116,10 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
   },
 
   /** The quick-deploy branches of the shared app: only those named `hs-…`, never anything else. */
-  async listManagedResources(credentials) {
+  async listManagedResources(credentials, settings) {
     if (!credentials.appId) return [];
     const appId = credentials.appId;
-    const branches = await client(credentials).listBranches(appId);
+    const branches = await client(credentials, settings).listBranches(appId);
     return branches.filter((b) => b.branchName.startsWith(PLATFORM_BRANCH_PREFIX)).map((b) => ({ externalProjectId: appId, externalId: b.branchName }));
   },
 };
@@ -222,7 +222,7 @@ async function createDeployment(amplify: AmplifyClient, ctx: Ctx, appId: string,
           'Another Amplify deployment of this site is still running and could not be stopped. Wait a few minutes, then deploy again.',
           err.platformMessage,
         );
-      await sleep(Math.min(jobPolling.intervalMs, 1_000) * round);
+      await sleep(Math.min(ctx.settings.polling.intervalMs, 1_000) * round);
       newestJob = await stopUnfinishedJobs(amplify, ctx, appId, branch);
     }
   }

@@ -15,19 +15,23 @@ import { LOCAL_AWS } from '@/lib/platforms/amplify/local';
 import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, hostOf, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
-import type { DeployOutcome } from '../adapter';
-import { bytesBody, configureRetries, PlatformError } from '../http';
-import { amplifyAdapter, configureAmplifyPolling, type AmplifyCredentials } from './adapter';
+import type { AdapterSettings, DeployOutcome } from '../adapter';
+import { bytesBody, DEFAULT_RETRY, PlatformError } from '../http';
+import { amplifyAdapter, type AmplifyCredentials } from './adapter';
 import { AmplifyClient, uploadTimeoutMs } from './client';
 import { amplifyError } from './errors';
+import { AMPLIFY_JOB_POLLING } from './job-wait';
 import { zipSite } from './zip';
 
 const cloud = useLocalCloud((config) => {
   // Small enough that the quota test fills an app quickly; the shared app stays well below it here.
   config.amplify.branchLimit = 20;
 });
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-configureAmplifyPolling({ intervalMs: 25 });
+/** Short retries and polls, handed to every call as a deployment's settings would be. */
+const settings: AdapterSettings = {
+  retries: { ...DEFAULT_RETRY, baseDelayMs: 5, maxDelayMs: 20, attempts: 6 },
+  polling: { ...AMPLIFY_JOB_POLLING, intervalMs: 25 },
+};
 
 afterEach(() => setFaults(cloud().url, { rules: [] }));
 
@@ -130,6 +134,7 @@ describe('platform-managed (the shared app)', () => {
     const files = siteFiles('pm');
     const before = await cloudStats(cloud().url);
     const h = memoryDeployContext({
+      settings,
       mode: 'platform-managed',
       credentials: PLATFORM,
       files,
@@ -158,7 +163,7 @@ describe('platform-managed (the shared app)', () => {
   });
 
   it('zips at the root: already-compressed types stored, the rest deflated, unicode names flagged UTF-8', async () => {
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('zip') });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('zip') });
     const entries = zipEntries(await zipOf(h.ctx));
     expect(entries.map((e) => e.name)).toEqual(Object.keys(h.ctx.manifest).sort());
     const method = Object.fromEntries(entries.map((e) => [e.name, e.method]));
@@ -174,7 +179,7 @@ describe('platform-managed (the shared app)', () => {
     for (let i = 0; i < 300; i++)
       files[`p/${String(i).padStart(3, '0')}.${i % 10 === 0 ? 'png' : 'html'}`] = i % 10 === 0 ? randomBytes(3000) : Buffer.from(`<p>${i}</p>`.repeat(i));
     files['index.html'] = Buffer.from('<h1>many</h1>');
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
     const bytes = await zipOf(h.ctx);
     expect(zipEntries(bytes).map((e) => e.name)).toEqual(Object.keys(files).sort());
     const unzipped = await JSZip.loadAsync(bytes);
@@ -183,14 +188,16 @@ describe('platform-managed (the shared app)', () => {
 
   it('stops a job left unfinished on the branch, then deploys', async () => {
     const siteId = randomUUID();
-    const first = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId }).ctx);
+    const first = await amplifyAdapter.deploy(
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId }).ctx,
+    );
     const { appId, branch } = { appId: first.target.externalProjectId, branch: first.target.externalId };
     // Someone created a deployment and never started it: it blocks CreateDeployment on the branch.
     const orphan = await api(PLATFORM, 'POST', `/apps/${appId}/branches/${branch}/deployments`, {});
     expect((await listJobs(PLATFORM, appId, branch)).find((j) => j.jobId === orphan.jobId)?.status).toBe('PENDING');
 
     const files = siteFiles('two');
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, target: first.target });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId, target: first.target });
     const second = await amplifyAdapter.deploy(h.ctx);
     expect(second).toEqual(first);
     expect(h.events.some((e) => e.message.includes(`Stopping unfinished Amplify job ${orphan.jobId}`))).toBe(true);
@@ -208,6 +215,7 @@ describe('platform-managed (the shared app)', () => {
     const files = siteFiles('resume');
     const crash = new Error('the process died while polling');
     const first = memoryDeployContext({
+      settings,
       mode: 'platform-managed',
       credentials: PLATFORM,
       files,
@@ -220,7 +228,7 @@ describe('platform-managed (the shared app)', () => {
     expect(first.checkpoint).toMatchObject({ appId: LOCAL_AWS.platformAppId, jobId: '1', started: true });
 
     const before = await cloudStats(cloud().url);
-    const resumed = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint });
+    const resumed = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint });
     const outcome = await amplifyAdapter.deploy(resumed.ctx);
     const after = await cloudStats(cloud().url);
     expect(routeCount(after, CREATE_DEPLOYMENT) - routeCount(before, CREATE_DEPLOYMENT)).toBe(0);
@@ -235,6 +243,7 @@ describe('platform-managed (the shared app)', () => {
     const files = siteFiles('restart');
     const crash = new Error('the process died after CreateDeployment');
     const first = memoryDeployContext({
+      settings,
       mode: 'platform-managed',
       credentials: PLATFORM,
       files,
@@ -250,7 +259,9 @@ describe('platform-managed (the shared app)', () => {
     const checkpoint = { ...first.checkpoint, jobId: '1', started: false };
 
     const before = await cloudStats(cloud().url);
-    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint }).ctx);
+    const outcome = await amplifyAdapter.deploy(
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint }).ctx,
+    );
     const after = await cloudStats(cloud().url);
     expect(routeCount(after, CREATE_DEPLOYMENT) - routeCount(before, CREATE_DEPLOYMENT)).toBe(1);
     expect((await listJobs(PLATFORM, outcome.target.externalProjectId, outcome.target.externalId)).map((j) => [j.jobId, j.status])).toEqual([
@@ -264,7 +275,7 @@ describe('platform-managed (the shared app)', () => {
     const siteId = randomUUID();
     // S3 "accepts" the upload without storing it: the job starts without a zip and Amplify fails it.
     await setFaults(cloud().url, { rules: [{ target: 's3', kind: 'status', status: 200, count: 1 }] });
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('fail'), siteId });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('fail'), siteId });
     const err = await amplifyAdapter.deploy(h.ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as PlatformError).kind).toBe('bad_request');
@@ -275,29 +286,27 @@ describe('platform-managed (the shared app)', () => {
     await setFaults(cloud().url, { rules: [] });
     const files = siteFiles('after-fail');
     const outcome = await amplifyAdapter.deploy(
-      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: h.checkpoint }).ctx,
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: h.checkpoint }).ctx,
     );
     await expectServed(outcome, files);
   });
 
   it('gives up on a job that takes too long: stops it and fails with a timeout', async () => {
-    configureAmplifyPolling({ intervalMs: 25, maxMs: 1 });
-    try {
-      const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow') });
-      const err = await amplifyAdapter.deploy(h.ctx).catch((e: unknown) => e);
-      expect((err as PlatformError).kind).toBe('timeout');
-      expect(h.checkpoint).toMatchObject({ jobId: null, started: false });
-      const branch = h.checkpoint.branch as string;
-      expect((await listJobs(PLATFORM, LOCAL_AWS.platformAppId, branch)).map((j) => [j.jobId, j.status])).toEqual([['1', 'CANCELLED']]);
-    } finally {
-      configureAmplifyPolling({ intervalMs: 25 });
-    }
+    const timingOut: AdapterSettings = { ...settings, polling: { intervalMs: 25, maxMs: 1 } };
+    const h = memoryDeployContext({ settings: timingOut, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow') });
+    const err = await amplifyAdapter.deploy(h.ctx).catch((e: unknown) => e);
+    expect((err as PlatformError).kind).toBe('timeout');
+    expect(h.checkpoint).toMatchObject({ jobId: null, started: false });
+    const branch = h.checkpoint.branch as string;
+    expect((await listJobs(PLATFORM, LOCAL_AWS.platformAppId, branch)).map((j) => [j.jobId, j.status])).toEqual([['1', 'CANCELLED']]);
   });
 
   it('lists only the hs- branches of the shared app as managed resources', async () => {
     await api(PLATFORM, 'POST', `/apps/${LOCAL_AWS.platformAppId}/branches`, { branchName: 'not-ours' });
-    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('listed') }).ctx);
-    const resources = await amplifyAdapter.listManagedResources(PLATFORM);
+    const outcome = await amplifyAdapter.deploy(
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('listed') }).ctx,
+    );
+    const resources = await amplifyAdapter.listManagedResources(PLATFORM, settings);
     expect(resources).toContainEqual(outcome.target);
     expect(resources.length).toBeGreaterThan(1);
     expect(resources.every((r) => r.externalProjectId === LOCAL_AWS.platformAppId && r.externalId!.startsWith('hs-'))).toBe(true);
@@ -305,11 +314,11 @@ describe('platform-managed (the shared app)', () => {
   });
 
   it('removes the branch: the site is gone, and removing again is fine', async () => {
-    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(200);
-    await amplifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed');
+    await amplifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed', settings);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(404);
-    await expect(amplifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed')).resolves.toBeUndefined();
+    await expect(amplifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed', settings)).resolves.toBeUndefined();
     // A branch of the shared app that is not a quick-deploy one is never deleted.
     await api(PLATFORM, 'POST', `/apps/${LOCAL_AWS.platformAppId}/branches`, { branchName: 'staff-only' });
     const refused = await amplifyAdapter
@@ -326,7 +335,7 @@ describe("user-token (the user's own account)", () => {
     const appsBefore = (await api(USER, 'GET', '/apps?maxResults=100')).apps.length as number;
     const files1 = siteFiles('v1');
     const first = await amplifyAdapter.deploy(
-      memoryDeployContext({ mode: 'user-token', credentials: USER, files: files1, siteId, siteName: 'My Portfolio ✨' }).ctx,
+      memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files: files1, siteId, siteName: 'My Portfolio ✨' }).ctx,
     );
     expect(first.target.externalId).toBe('main');
     const apps = (await api(USER, 'GET', '/apps?maxResults=100')).apps as { appId: string; name: string }[];
@@ -338,7 +347,7 @@ describe("user-token (the user's own account)", () => {
     const before = await cloudStats(cloud().url);
     const files2 = { ...siteFiles('v2'), 'new/page.html': '<p>new</p>' };
     const second = await amplifyAdapter.deploy(
-      memoryDeployContext({ mode: 'user-token', credentials: USER, files: files2, siteId, siteName: 'My Portfolio ✨', target: first.target }).ctx,
+      memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files: files2, siteId, siteName: 'My Portfolio ✨', target: first.target }).ctx,
     );
     const after = await cloudStats(cloud().url);
     expect(second).toEqual(first);
@@ -349,9 +358,9 @@ describe("user-token (the user's own account)", () => {
   });
 
   it('temporary keys (ASIA…) with their session token connect and deploy; without it they are refused before any request, and AWS refuses them too', async () => {
-    expect(await amplifyAdapter.verify(TEMPORARY)).toMatchObject({ region: 'us-east-1' });
+    expect(await amplifyAdapter.verify(TEMPORARY, settings)).toMatchObject({ region: 'us-east-1' });
     const files = siteFiles('temporary');
-    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: TEMPORARY, files }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: TEMPORARY, files }).ctx);
     await expectServed(outcome, files);
     // The token travels from the vault's record through parseCredentials.
     expect(amplifyAdapter.parseCredentials({ ...LOCAL_AWS.userTemporary, region: 'us-east-1' })).toEqual(TEMPORARY);
@@ -359,8 +368,8 @@ describe("user-token (the user's own account)", () => {
     const before = totalRequests(await cloudStats(cloud().url));
     const { sessionToken: _, ...withoutToken } = TEMPORARY;
     for (const attempt of [
-      amplifyAdapter.verify(withoutToken),
-      amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: withoutToken, files }).ctx),
+      amplifyAdapter.verify(withoutToken, settings),
+      amplifyAdapter.deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: withoutToken, files }).ctx),
     ]) {
       const err = await attempt.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
@@ -371,7 +380,7 @@ describe("user-token (the user's own account)", () => {
     }
     expect(totalRequests(await cloudStats(cloud().url))).toBe(before);
     // Sent anyway (or with a token that is not the one), AWS says the token is invalid: an auth error.
-    const wrongToken = await amplifyAdapter.verify({ ...TEMPORARY, sessionToken: 'IQoJb3JpZ2luX2VjEHUa-not-the-token' }).catch((e: unknown) => e);
+    const wrongToken = await amplifyAdapter.verify({ ...TEMPORARY, sessionToken: 'IQoJb3JpZ2luX2VjEHUa-not-the-token' }, settings).catch((e: unknown) => e);
     expect((wrongToken as PlatformError).kind).toBe('auth');
     expect((wrongToken as PlatformError).platformMessage).toBe('The security token included in the request is invalid.');
     const unsigned = await signer(withoutToken).fetch(`${cloud().url}/apps`);
@@ -382,6 +391,7 @@ describe("user-token (the user's own account)", () => {
     const siteId = randomUUID();
     const crash = new Error('crashed right after CreateApp');
     const first = memoryDeployContext({
+      settings,
       mode: 'user-token',
       credentials: USER,
       files: siteFiles('lost'),
@@ -394,7 +404,7 @@ describe("user-token (the user's own account)", () => {
     const appsBefore = (await api(USER, 'GET', '/apps?maxResults=100')).apps.length as number;
     // The checkpoint never got the app id.
     const files = siteFiles('found');
-    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files, siteId }).ctx);
     expect((await api(USER, 'GET', '/apps?maxResults=100')).apps.length).toBe(appsBefore);
     await expectServed(outcome, files);
   });
@@ -404,7 +414,7 @@ describe("user-token (the user's own account)", () => {
     for (let i = 0; i < 20; i++) await api(USER, 'POST', `/apps/${app.appId}/branches`, { branchName: `b${i}` });
     const before = await cloudStats(cloud().url);
     const err = await amplifyAdapter
-      .deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, appId: app.appId }, files: siteFiles('full') }).ctx)
+      .deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: { ...USER, appId: app.appId }, files: siteFiles('full') }).ctx)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as PlatformError).kind).toBe('quota');
@@ -415,7 +425,7 @@ describe("user-token (the user's own account)", () => {
 
     await api(USER, 'DELETE', `/apps/${app.appId}/branches/b0`);
     const files = siteFiles('given');
-    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, appId: app.appId }, files }).ctx);
+    const outcome = await amplifyAdapter.deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: { ...USER, appId: app.appId }, files }).ctx);
     expect(outcome.target).toEqual({ externalProjectId: app.appId, externalId: 'main' });
     await expectServed(outcome, files);
   });
@@ -430,18 +440,27 @@ describe('refusals', () => {
       [
         'region',
         amplifyAdapter.deploy(
-          memoryDeployContext({ mode: 'user-token', credentials: { ...USER, region: 'us-east-1.evil.example' }, files: siteFiles('x') }).ctx,
+          memoryDeployContext({ settings, mode: 'user-token', credentials: { ...USER, region: 'us-east-1.evil.example' }, files: siteFiles('x') }).ctx,
         ),
       ],
-      ['region (verify)', amplifyAdapter.verify({ ...USER, region: 'us-east-1.evil.example' })],
-      ['app id', amplifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: { ...USER, appId: '../x' }, files: siteFiles('x') }).ctx)],
+      ['region (verify)', amplifyAdapter.verify({ ...USER, region: 'us-east-1.evil.example' }, settings)],
+      [
+        'app id',
+        amplifyAdapter.deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: { ...USER, appId: '../x' }, files: siteFiles('x') }).ctx),
+      ],
       [
         'app id (target)',
         amplifyAdapter.deploy(
-          memoryDeployContext({ mode: 'user-token', credentials: USER, files: siteFiles('x'), target: { externalProjectId: '../x', externalId: 'main' } }).ctx,
+          memoryDeployContext({
+            settings,
+            mode: 'user-token',
+            credentials: USER,
+            files: siteFiles('x'),
+            target: { externalProjectId: '../x', externalId: 'main' },
+          }).ctx,
         ),
       ],
-      ['app id (remove)', amplifyAdapter.remove(USER, { externalProjectId: 'd1/../../apps', externalId: 'main' }, 'user-token')],
+      ['app id (remove)', amplifyAdapter.remove(USER, { externalProjectId: 'd1/../../apps', externalId: 'main' }, 'user-token', settings)],
     ];
     for (const [name, promise] of cases) {
       const err = await promise.catch((e: unknown) => e);
@@ -457,6 +476,7 @@ describe('refusals', () => {
     const wrongSecret = await amplifyAdapter
       .deploy(
         memoryDeployContext({
+          settings,
           mode: 'user-token',
           credentials: { ...USER, secretAccessKey: 'not/the/right/secret/key/000000000000000' },
           files: siteFiles('x'),
@@ -468,7 +488,7 @@ describe('refusals', () => {
     expect((wrongSecret as PlatformError).message).toMatch(/^AWS refused the access keys\. Reconnect your account/);
     expect((wrongSecret as PlatformError).platformMessage).toMatch(/signature we calculated does not match/);
 
-    const unknownKey = await amplifyAdapter.verify({ ...USER, accessKeyId: 'AKIAUNKNOWNKEY000000' }).catch((e: unknown) => e);
+    const unknownKey = await amplifyAdapter.verify({ ...USER, accessKeyId: 'AKIAUNKNOWNKEY000000' }, settings).catch((e: unknown) => e);
     expect((unknownKey as PlatformError).kind).toBe('auth');
     expect((unknownKey as PlatformError).platformMessage).toMatch(/security token included in the request is invalid/);
   });
@@ -485,16 +505,16 @@ describe('refusals', () => {
   });
 
   it('verifies connections with non-secret facts', async () => {
-    expect(await amplifyAdapter.verify(PLATFORM)).toEqual({
+    expect(await amplifyAdapter.verify(PLATFORM, settings)).toEqual({
       region: 'us-east-1',
       regionName: 'US East (N. Virginia)',
       appId: LOCAL_AWS.platformAppId,
       appName: 'huskit-quick-deploy',
     });
-    const user = await amplifyAdapter.verify(USER);
+    const user = await amplifyAdapter.verify(USER, settings);
     expect(user).toMatchObject({ region: 'us-east-1', regionName: 'US East (N. Virginia)' });
     expect(Number(user.apps)).toBeGreaterThanOrEqual(0);
-    const missing = await amplifyAdapter.verify({ ...USER, appId: 'd0000000000000' }).catch((e: unknown) => e);
+    const missing = await amplifyAdapter.verify({ ...USER, appId: 'd0000000000000' }, settings).catch((e: unknown) => e);
     expect((missing as PlatformError).kind).toBe('not_found');
     expect(amplifyAdapter.platformCredentials()).toEqual(PLATFORM);
     expect(amplifyAdapter.parseCredentials({ accessKeyId: ' AKIAHUSKITLOCALUSER0 ', secretAccessKey: 's', region: 'eu-west-1' })).toEqual({
@@ -519,7 +539,7 @@ describe('faults', () => {
     const before = await cloudStats(cloud().url);
     for (let i = 0; i < 5; i++) {
       const files = siteFiles(`fault-${i}`);
-      const outcome = await amplifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+      const outcome = await amplifyAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
       await expectServed(outcome, files);
     }
     const after = await cloudStats(cloud().url);
@@ -543,7 +563,7 @@ describe('faults', () => {
       await setFaults(cloud().url, { rules: [{ target: 'amplify', method: 'POST', route: '/deployments', kind, count: 1 }] });
       const before = await cloudStats(cloud().url);
       const files = siteFiles(`lost-${mode}-${kind}`);
-      const { ctx } = memoryDeployContext({ mode, credentials, files });
+      const { ctx } = memoryDeployContext({ settings, mode, credentials, files });
       const outcome = await amplifyAdapter.deploy(ctx);
       const after = await cloudStats(cloud().url);
       expect(
@@ -562,7 +582,7 @@ describe('faults', () => {
 
   it('gives the zip PUT time by its size: a slow 2 MB upload succeeds where a fixed timeout fails; a 50 MB zip gets minutes, not 30 s', async () => {
     // S3 taking 600 ms for the upload, against a 250 ms base timeout.
-    const amplify = new AmplifyClient(PLATFORM, { endpoint: cloud().url, policy: { timeoutMs: 250, attempts: 2 } });
+    const amplify = new AmplifyClient(PLATFORM, { endpoint: cloud().url, policy: { ...settings.retries, timeoutMs: 250, attempts: 2 } });
     const branch = `hs-timeout-${randomUUID().slice(0, 8)}`;
     await amplify.createBranch(PLATFORM.appId!, branch);
     await setFaults(cloud().url, { rules: [{ target: 's3', method: 'PUT', kind: 'delay', delayMs: 600 }] });
@@ -588,7 +608,7 @@ describe('faults', () => {
     });
     const before = await cloudStats(cloud().url);
     const files = siteFiles('s3-retry');
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
     const outcome = await amplifyAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
     const puts = (status: number) => (after.requests[S3_PUT]?.[status] ?? 0) - (before.requests[S3_PUT]?.[status] ?? 0);
@@ -622,6 +642,7 @@ describe('the zip goes through a temporary file', () => {
     const files = siteFiles('temp-file');
     let during: { entries: string[]; size: number } | undefined;
     const h = memoryDeployContext({
+      settings,
       mode: 'platform-managed',
       credentials: PLATFORM,
       files,
@@ -642,7 +663,7 @@ describe('the zip goes through a temporary file', () => {
   it('is removed when the upload fails for good, and when the deployment stops while zipping or uploading (canceled, its lease lost)', async () => {
     await setFaults(cloud().url, { rules: [{ target: 's3', kind: 'status', status: 500, count: 100 }] });
     const failed = await amplifyAdapter
-      .deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('put-fails'), siteId }).ctx)
+      .deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('put-fails'), siteId }).ctx)
       .catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(PlatformError);
     expect(readdirSync(dir)).toEqual([]);
@@ -654,6 +675,7 @@ describe('the zip goes through a temporary file', () => {
     ] as const) {
       const canceled = new Error('the deployment was canceled');
       const h = memoryDeployContext({
+        settings,
         mode: 'platform-managed',
         credentials: PLATFORM,
         files: siteFiles(`canceled-${step}`),

@@ -10,12 +10,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AWS } from '@/lib/platforms/amplify/local';
 import { cloudStats, fetchSite, hostOf, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
-import { configureRetries } from '../http';
-import { amplifyAdapter, configureAmplifyPolling, type AmplifyCredentials } from './adapter';
+import type { AdapterSettings } from '../adapter';
+import { DEFAULT_RETRY } from '../http';
+import { amplifyAdapter, type AmplifyCredentials } from './adapter';
+import { AMPLIFY_JOB_POLLING } from './job-wait';
 
 const cloud = useLocalCloud();
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3 });
-configureAmplifyPolling({ intervalMs: 25 });
+/** Short retries and polls, handed to every call as a deployment's settings would be. */
+const settings: AdapterSettings = {
+  retries: { ...DEFAULT_RETRY, baseDelayMs: 5, maxDelayMs: 20, attempts: 3 },
+  polling: { ...AMPLIFY_JOB_POLLING, intervalMs: 25 },
+};
 
 const PLATFORM: AmplifyCredentials = { ...LOCAL_AWS.platform, region: LOCAL_AWS.region, appId: LOCAL_AWS.platformAppId };
 const USER: AmplifyCredentials = { ...LOCAL_AWS.user, region: LOCAL_AWS.region };
@@ -51,7 +56,7 @@ describe('under Next.js’s patched fetch', () => {
     ] as const) {
       const before = await cloudStats(cloud().url);
       const files = { 'index.html': `<h1>${mode} under Next</h1>`, _redirects: '/old /new 301\n' };
-      const outcome = await insideNextRequest(() => amplifyAdapter.deploy(memoryDeployContext({ mode, credentials, files }).ctx));
+      const outcome = await insideNextRequest(() => amplifyAdapter.deploy(memoryDeployContext({ settings, mode, credentials, files }).ctx));
       const after = await cloudStats(cloud().url);
       const statuses = amplifyStatuses(before, after);
       expect(statuses['411'], mode).toBeUndefined();
@@ -66,6 +71,6 @@ describe('under Next.js’s patched fetch', () => {
   });
 
   it('verifies a connection (a signed GET) the same way', async () => {
-    expect(await insideNextRequest(() => amplifyAdapter.verify(PLATFORM))).toMatchObject({ appId: LOCAL_AWS.platformAppId });
+    expect(await insideNextRequest(() => amplifyAdapter.verify(PLATFORM, settings))).toMatchObject({ appId: LOCAL_AWS.platformAppId });
   });
 });

@@ -2,18 +2,17 @@
 // given up in the checkpoint (a new attempt makes a new job); one that takes too long is stopped.
 import type { Checkpointed } from '../checkpoint';
 import { PlatformError } from '../http';
-import { pollingSettings, pollUntil } from '../polling';
+import { pollUntil, type Polling } from '../polling';
 import type { AmplifyClient } from './client';
 import type { AmplifyCheckpoint, Ctx } from './state';
 import type { AmplifyJob } from './types';
 
-// GetJob every 2.5 s (the Amplify CLI uses 3 s); after 10 minutes (the CLI's) the job is stopped and
-// the deployment fails with a timeout.
-const pollingOfJobs = pollingSettings({ intervalMs: 2_500, maxMs: 10 * 60_000 });
-/** How jobs are polled in this process. */
-export const jobPolling = pollingOfJobs.current;
-/** Changes how jobs are polled in this process (tests shorten the interval). */
-export const configureAmplifyPolling = pollingOfJobs.configure;
+/**
+ * How jobs are polled unless a deployment's settings say otherwise (`ctx.settings.polling`): GetJob
+ * every 2.5 s (the Amplify CLI uses 3 s); after 10 minutes (the CLI's) the job is stopped and the
+ * deployment fails with a timeout.
+ */
+export const AMPLIFY_JOB_POLLING: Polling = { intervalMs: 2_500, maxMs: 10 * 60_000 };
 
 const BUILD_PROGRESS: Record<string, number> = { CREATED: 78, PENDING: 80, PROVISIONING: 85, RUNNING: 90, CANCELLING: 90 };
 
@@ -32,6 +31,7 @@ export async function waitForJob(
 ): Promise<void> {
   // A job that did not finish is given up: a new attempt makes a new one.
   const giveUp = () => save({ jobId: null, started: false, startedAt: undefined });
+  const polling = ctx.settings.polling;
   await pollUntil({
     read: () => amplify.getJob(appId, branch, jobId),
     done: (job) => job.summary.status === 'SUCCEED',
@@ -49,14 +49,14 @@ export async function waitForJob(
     },
     stateOf: (job) => job.summary.status,
     onNewState: (job) => ctx.report('build', BUILD_PROGRESS[job.summary.status] ?? 85, `Amplify job ${jobId}: ${job.summary.status.toLowerCase()}`),
-    intervalMs: jobPolling.intervalMs,
-    deadline: (done.startedAt ?? Date.now()) + jobPolling.maxMs,
+    intervalMs: polling.intervalMs,
+    deadline: (done.startedAt ?? Date.now()) + polling.maxMs,
     timedOut: async (job) => {
       await amplify.stopJob(appId, branch, jobId).catch(() => undefined);
       await giveUp();
       return new PlatformError(
         'timeout',
-        `Amplify did not finish publishing within ${Math.round(jobPolling.maxMs / 60_000)} minutes; the job was stopped. Try again later.`,
+        `Amplify did not finish publishing within ${Math.round(polling.maxMs / 60_000)} minutes; the job was stopped. Try again later.`,
         `job ${jobId} still ${job.summary.status}`,
       );
     },

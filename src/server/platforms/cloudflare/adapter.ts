@@ -3,10 +3,11 @@
 // version + deployment of an existing one), then workers.dev. Each step can run again after a crash.
 import { createHash } from 'node:crypto';
 import { contentTypeFor, formatBytes } from '@/lib/site-files';
-import type { DeployContext, DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
+import { DEFAULT_CALL_SETTINGS, type CallSettings, type DeployContext, type DeployOutcome, type PlatformAdapter, type SiteTarget } from '../adapter';
 import { checkpointOf, type Checkpointed } from '../checkpoint';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
+import type { Polling } from '../polling';
 import { uploadWithProgress } from '../upload-progress';
 import { CloudflareAssetsClient, type AssetsConfig, type CloudflareCredentials, type VersionSettings } from './client';
 import { readAll } from '../../storage/object-store';
@@ -26,7 +27,14 @@ export function cloudflareAssetHash(sha256: string, path: string): string {
   return createHash('sha256').update(`${sha256}:${ext}`).digest('hex').slice(0, 32);
 }
 
-const client = (credentials: CloudflareCredentials) => new CloudflareAssetsClient(cloudflareSettings().apiBaseUrl, credentials);
+const client = (credentials: CloudflareCredentials, { retries }: CallSettings = DEFAULT_CALL_SETTINGS) =>
+  new CloudflareAssetsClient(cloudflareSettings().apiBaseUrl, credentials, retries);
+
+/**
+ * Nothing on Cloudflare is polled: every call answers once its work is done. A deployment's settings
+ * carry polling for every platform all the same; this one is never read.
+ */
+export const CLOUDFLARE_POLLING: Polling = { intervalMs: 1_000, maxMs: 10 * 60_000 };
 
 /** What earlier attempts of this deployment finished; also what a later rollback reads (rollbackTo). */
 interface CloudflareCheckpoint {
@@ -57,13 +65,13 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
     return { apiToken: raw.apiToken, accountId: raw.accountId };
   },
 
-  async verify(credentials) {
-    const { accountName, subdomain } = await client(credentials).verify();
+  async verify(credentials, settings) {
+    const { accountName, subdomain } = await client(credentials, settings).verify();
     return { accountId: credentials.accountId, accountName, subdomain };
   },
 
   async deploy(ctx: DeployContext<CloudflareCredentials>): Promise<DeployOutcome> {
-    const cf = client(ctx.credentials);
+    const cf = client(ctx.credentials, ctx.settings);
     const checkpoint = checkpointOf<CloudflareCheckpoint>(ctx);
     const { done, save } = checkpoint;
     // An earlier attempt got as far as naming the Worker: what it sent may have landed.
@@ -92,16 +100,16 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
   },
 
   /** The Worker is the site's in either mode (quick deploy names it by the site's id). */
-  async remove(credentials, target: SiteTarget) {
-    if (target.externalId) await client(credentials).deleteWorker(target.externalId);
+  async remove(credentials, target: SiteTarget, _mode, settings) {
+    if (target.externalId) await client(credentials, settings).deleteWorker(target.externalId);
   },
 
   /** Nothing runs on Cloudflare between calls: a given-up deployment leaves nothing to stop. */
   async abandon() {},
 
-  async listManagedResources(credentials) {
+  async listManagedResources(credentials, settings) {
     const prefix = `${cloudflareSettings().workerName}-`;
-    const workers = await client(credentials).listWorkers();
+    const workers = await client(credentials, settings).listWorkers();
     return workers.filter((w) => w.id.startsWith(prefix)).map((w) => ({ externalProjectId: credentials.accountId, externalId: w.id }));
   },
 };

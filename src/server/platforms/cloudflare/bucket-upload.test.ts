@@ -9,12 +9,14 @@ import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, hostOf, setFaults } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
-import { configureRetries } from '../http';
-import { cloudflareAdapter, cloudflareAssetHash } from './adapter';
+import type { AdapterSettings } from '../adapter';
+import { DEFAULT_RETRY } from '../http';
+import { cloudflareAdapter, cloudflareAssetHash, CLOUDFLARE_POLLING } from './adapter';
 import { bucketBody, type BucketFile } from './bucket-body';
 
 const cloud = useLocalCloud();
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 4 });
+/** Short retries, handed to the adapter as a deployment's settings would be. */
+const settings: AdapterSettings = { retries: { ...DEFAULT_RETRY, baseDelayMs: 5, maxDelayMs: 20, attempts: 4 }, polling: CLOUDFLARE_POLLING };
 afterEach(() => setFaults(cloud().url, { rules: [] }));
 
 const PLATFORM = { apiToken: LOCAL_CLOUDFLARE.platformToken, accountId: LOCAL_CLOUDFLARE.accountId };
@@ -129,7 +131,7 @@ describe('uploading buckets to the local cloud', () => {
 
   it('the platform receives, in one request, exactly the length announced for a bucket of binary files, and serves every byte', async () => {
     const files = site();
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
     const before = await cloudStats(cloud().url);
     const outcome = await cloudflareAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
@@ -144,7 +146,7 @@ describe('uploading buckets to the local cloud', () => {
     for (const kind of ['status', 'drop-after'] as const) {
       await setFaults(cloud().url, { rules: [{ target: 'cloudflare', route: '/workers/assets/upload', kind, status: 503, count: 1 }] });
       const files = site();
-      const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+      const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
       const before = await cloudStats(cloud().url);
       const outcome = await cloudflareAdapter.deploy(h.ctx);
       const after = await cloudStats(cloud().url);

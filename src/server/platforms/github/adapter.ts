@@ -5,7 +5,7 @@
 // (repository, uploaded blobs, tree, commit, site URL), so a resumed attempt goes on from where the
 // last one stopped. Quick deploy is never offered: there is no shared GitHub account.
 import { randomBytes } from 'node:crypto';
-import type { DeployOutcome, PlatformAdapter } from '../adapter';
+import { DEFAULT_CALL_SETTINGS, type CallSettings, type DeployOutcome, type PlatformAdapter } from '../adapter';
 import { checkpointOf, type Checkpointed } from '../checkpoint';
 import { PlatformError } from '../http';
 import { dnsLabel, labelWithSuffix, shortId } from '../naming';
@@ -18,12 +18,12 @@ import { PAGES_BRANCH, type Ctx, type GithubCheckpoint } from './state';
 import { absoluteLinksNote, notFoundNote, redirectsNote } from './static-files';
 
 export type { GithubCredentials } from './client';
-export { configureGithubPolling } from './publish';
 export { PAGES_BRANCH } from './state';
 
 /** "GitHub blocks files larger than 100 MiB" (https://docs.github.com/repositories/working-with-files/managing-large-files/about-large-files-on-github). */
 const MAX_FILE_BYTES = 100 * 1024 * 1024;
-const client = (credentials: GithubCredentials) => new GithubClient(githubSettings().apiUrl, credentials);
+const client = (credentials: GithubCredentials, { retries }: CallSettings = DEFAULT_CALL_SETTINGS) =>
+  new GithubClient(githubSettings().apiUrl, credentials, { policy: retries });
 
 export const githubAdapter: PlatformAdapter<GithubCredentials> = {
   platform: 'github',
@@ -43,13 +43,13 @@ export const githubAdapter: PlatformAdapter<GithubCredentials> = {
     return { token };
   },
 
-  async verify(credentials) {
-    const user = await client(credentials).currentUser();
+  async verify(credentials, settings) {
+    const user = await client(credentials, settings).currentUser();
     return { login: user.login, ...(user.name ? { name: user.name } : {}) };
   },
 
   async deploy(ctx: Ctx): Promise<DeployOutcome> {
-    const gh = client(ctx.credentials);
+    const gh = client(ctx.credentials, ctx.settings);
     const checkpoint = checkpointOf<GithubCheckpoint>(ctx);
     const { done } = checkpoint;
     const { login } = await gh.currentUser();
@@ -79,9 +79,9 @@ export const githubAdapter: PlatformAdapter<GithubCredentials> = {
   },
 
   /** Turns Pages off. The repository stays: it holds the user's history (and is theirs to delete). */
-  async remove(credentials, target) {
+  async remove(credentials, target, _mode, settings) {
     if (!target.externalProjectId) return;
-    await client(credentials).disablePages(target.externalProjectId);
+    await client(credentials, settings).disablePages(target.externalProjectId);
   },
 
   // A Pages build from a branch cannot be cancelled: nothing to stop.

@@ -8,17 +8,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_GITHUB } from '@/lib/platforms/github/local';
 import { cloudStats, fetchSite, hostOf, moveCloudClock, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
-import type { DeployOutcome } from '../adapter';
-import { configureRetries, PlatformError } from '../http';
-import { configureGithubPolling, githubAdapter, type GithubCredentials } from './adapter';
+import type { AdapterSettings, DeployOutcome } from '../adapter';
+import { DEFAULT_RETRY, PlatformError } from '../http';
+import { githubAdapter, type GithubCredentials } from './adapter';
 import { GithubClient } from './client';
+import { GITHUB_BUILD_POLLING } from './publish';
 import { githubSettings } from './settings';
 
 const cloud = useLocalCloud((config) => {
   config.github.buildStepMs = 20;
 });
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-configureGithubPolling({ intervalMs: 15 });
+/** Short retries and polls, handed to every call as a deployment's settings would be. */
+const settings: AdapterSettings = {
+  retries: { ...DEFAULT_RETRY, baseDelayMs: 5, maxDelayMs: 20, attempts: 6 },
+  polling: { ...GITHUB_BUILD_POLLING, intervalMs: 15 },
+};
 
 afterEach(() => setFaults(cloud().url, { rules: [] }));
 
@@ -88,7 +92,7 @@ const repoOf = (outcome: DeployOutcome) => outcome.target.externalProjectId;
 describe('deploying to GitHub Pages', () => {
   it('creates the repository, commits every file to gh-pages and serves every byte under /{repo}/, with 404.html and _-prefixed files', async () => {
     const files: Files = { ...siteFiles('first'), _redirects: '/old /new 301\n/blog/* https://blog.example.com/:splat 302\n' };
-    const h = memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteName: 'My Portfolio!' });
+    const h = memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files, siteName: 'My Portfolio!' });
     const before = await cloudStats(cloud().url);
     const outcome = await githubAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
@@ -133,10 +137,10 @@ describe('deploying to GitHub Pages', () => {
   it('a redeploy with one changed file creates exactly one blob and one commit, in the same repository and URL', async () => {
     const siteId = randomUUID();
     const files = siteFiles('redeploy');
-    const first = await githubAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId }).ctx);
+    const first = await githubAdapter.deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files, siteId }).ctx);
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
     const before = await cloudStats(cloud().url);
-    const h = memoryDeployContext({ mode: 'user-token', credentials: USER, files: changed, siteId, target: first.target });
+    const h = memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files: changed, siteId, target: first.target });
     const second = await githubAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
     expect(second).toEqual(first);
@@ -147,7 +151,7 @@ describe('deploying to GitHub Pages', () => {
     await expectServed(second, changed);
 
     // The same files again: nothing uploaded and nothing committed.
-    const again = memoryDeployContext({ mode: 'user-token', credentials: USER, files: changed, siteId, target: first.target });
+    const again = memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files: changed, siteId, target: first.target });
     const mid = await cloudStats(cloud().url);
     await githubAdapter.deploy(again.ctx);
     const end = await cloudStats(cloud().url);
@@ -163,6 +167,7 @@ describe('deploying to GitHub Pages', () => {
       const queued = at(91);
       const building = at(94);
       const h = memoryDeployContext({
+        settings,
         mode: 'user-token',
         credentials: USER,
         files: siteFiles('slow'),
@@ -194,6 +199,7 @@ describe('deploying to GitHub Pages', () => {
     const files = siteFiles('resume');
     const crash = new Error('the process died while waiting for the build');
     const first = memoryDeployContext({
+      settings,
       mode: 'user-token',
       credentials: USER,
       files,
@@ -206,7 +212,7 @@ describe('deploying to GitHub Pages', () => {
     expect(first.checkpoint).toMatchObject({ repo: expect.any(String), commitSha: expect.any(String), pagesUrl: expect.any(String) });
 
     const before = await cloudStats(cloud().url);
-    const h = memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId, checkpoint: first.checkpoint });
+    const h = memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files, siteId, checkpoint: first.checkpoint });
     const outcome = await githubAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
     expect([count(after, before, CREATE_REPO), count(after, before, COMMITS), count(after, before, BLOBS), count(after, before, ENABLE_PAGES)]).toEqual([
@@ -227,6 +233,7 @@ describe('deploying to GitHub Pages', () => {
     for (let i = 0; i < 59; i++) files[`pages/p${i}.html`] = `<p>${i} ${randomUUID()}</p>`;
     const crash = new Error('the process died after the first batch');
     const first = memoryDeployContext({
+      settings,
       mode: 'user-token',
       credentials: USER,
       files,
@@ -238,7 +245,7 @@ describe('deploying to GitHub Pages', () => {
     expect(first.checkpoint.uploadedBlobs).toHaveLength(50);
 
     const before = await cloudStats(cloud().url);
-    const h = memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId: first.ctx.siteId, checkpoint: first.checkpoint });
+    const h = memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files, siteId: first.ctx.siteId, checkpoint: first.checkpoint });
     const outcome = await githubAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
     // 60 files and .nojekyll, 50 of them sent before the crash.
@@ -249,7 +256,7 @@ describe('deploying to GitHub Pages', () => {
   it('a repository whose creation answer was lost is found by its marker, not created twice', async () => {
     await setFaults(cloud().url, { rules: [{ target: 'github', method: 'POST', route: '/user/repos', kind: 'drop-after', count: 1 }] });
     const files = siteFiles('lost');
-    const h = memoryDeployContext({ mode: 'user-token', credentials: USER, files });
+    const h = memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files });
     const before = await cloudStats(cloud().url);
     const outcome = await githubAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
@@ -265,7 +272,9 @@ describe('deploying to GitHub Pages', () => {
     expect(foreign.status).toBe(201);
 
     const files = siteFiles('taken');
-    const outcome = await githubAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId, siteName: 'Team Blog' }).ctx);
+    const outcome = await githubAdapter.deploy(
+      memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files, siteId, siteName: 'Team Blog' }).ctx,
+    );
     expect(repoOf(outcome)).toMatch(new RegExp(`^${LOGIN}/${taken}-[0-9a-f]{6}$`));
     expect((await api(USER.token, 'GET', `/repos/${LOGIN}/${taken}`)).body.description).toBe('My own blog');
     expect((await api(USER.token, 'GET', `/repos/${LOGIN}/${taken}/pages`)).status).toBe(404);
@@ -276,11 +285,11 @@ describe('deploying to GitHub Pages', () => {
 
 describe('the connection', () => {
   it('verify answers the login and name, never the token; a bad token is an auth error a person can act on', async () => {
-    const facts = await githubAdapter.verify(USER);
+    const facts = await githubAdapter.verify(USER, settings);
     expect(facts).toEqual({ login: LOGIN, name: LOCAL_GITHUB.name });
     expect(JSON.stringify(facts)).not.toContain(USER.token);
 
-    const err = await githubAdapter.verify({ token: 'github_pat_not_a_real_token' }).catch((e: unknown) => e);
+    const err = await githubAdapter.verify({ token: 'github_pat_not_a_real_token' }, settings).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as PlatformError).kind).toBe('auth');
     expect((err as PlatformError).message).toMatch(/^GitHub refused the access token: .* Create a new fine-grained personal access token/);
@@ -292,7 +301,7 @@ describe('the connection', () => {
     const token = `github_pat_11HUSKITDEV0NOPAGES_${randomBytes(30).toString('hex')}`;
     cloud().config.github.tokens.push({ value: token, name: 'no pages', login: LOGIN, permissions: { contents: 'write', administration: 'write' } });
     const err = await githubAdapter
-      .deploy(memoryDeployContext({ mode: 'user-token', credentials: { token }, files: siteFiles('no-pages') }).ctx)
+      .deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: { token }, files: siteFiles('no-pages') }).ctx)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as PlatformError).kind).toBe('auth');
@@ -301,7 +310,7 @@ describe('the connection', () => {
     );
 
     const noAdmin = await githubAdapter
-      .deploy(memoryDeployContext({ mode: 'user-token', credentials: { token: LOCAL_GITHUB.deployToken }, files: siteFiles('no-admin') }).ctx)
+      .deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: { token: LOCAL_GITHUB.deployToken }, files: siteFiles('no-admin') }).ctx)
       .catch((e: unknown) => e);
     expect((noAdmin as PlatformError).kind).toBe('auth');
     expect((noAdmin as PlatformError).message).toMatch(
@@ -312,16 +321,16 @@ describe('the connection', () => {
 
 describe('removal and the rest', () => {
   it('remove turns Pages off and leaves the repository and its history; again is fine', async () => {
-    const outcome = await githubAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files: siteFiles('rm') }).ctx);
+    const outcome = await githubAdapter.deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files: siteFiles('rm') }).ctx);
     expect((await get(outcome)).status).toBe(200);
-    await githubAdapter.remove(USER, outcome.target, 'user-token');
+    await githubAdapter.remove(USER, outcome.target, 'user-token', settings);
     expect((await api(USER.token, 'GET', `/repos/${repoOf(outcome)}/pages`)).status).toBe(404);
     expect((await get(outcome)).status).toBe(404);
     expect((await api(USER.token, 'GET', `/repos/${repoOf(outcome)}`)).status).toBe(200);
     expect((await api(USER.token, 'GET', `/repos/${repoOf(outcome)}/git/ref/heads/gh-pages`)).status).toBe(200);
-    await githubAdapter.remove(USER, outcome.target, 'user-token');
-    expect(await githubAdapter.listManagedResources(USER)).toEqual([]);
-    await githubAdapter.abandon(USER, {});
+    await githubAdapter.remove(USER, outcome.target, 'user-token', settings);
+    expect(await githubAdapter.listManagedResources(USER, settings)).toEqual([]);
+    await githubAdapter.abandon(USER, {}, settings);
   });
 
   it('refuses files over 100 MB and paths through a .git folder before anything is sent', () => {
@@ -343,7 +352,7 @@ describe('faults', () => {
     });
     const files = siteFiles('faults');
     const before = await cloudStats(cloud().url);
-    const outcome = await githubAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files }).ctx);
+    const outcome = await githubAdapter.deploy(memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files }).ctx);
     const after = await cloudStats(cloud().url);
     expect(after.faultsFired).toEqual({ 'rule-1': 3, 'rule-2': 1, 'rule-3': 1, 'rule-4': 1 });
     expect([count(after, before, BLOBS, 502), count(after, before, COMMITS, 201)]).toEqual([3, 1]);
@@ -360,7 +369,7 @@ describe('faults', () => {
       expect([limited.status, limited.headers.get('x-ratelimit-remaining')]).toEqual([403, '0']);
       const minutes = (Number(limited.headers.get('x-ratelimit-reset')) * 1000 - Date.now()) / 60_000;
       // The product waits at most a minute: a reset that far away is a quota error saying when to try again.
-      const err = await githubAdapter.verify(other).catch((e: unknown) => e);
+      const err = await githubAdapter.verify(other, settings).catch((e: unknown) => e);
       expect(err).toMatchObject({
         kind: 'quota',
         message: expect.stringMatching(/^GitHub \(verify the token\) has reached a limit of the account: try again in \d+ minutes\.$/),
@@ -371,7 +380,7 @@ describe('faults', () => {
       // With a longer wait allowed, the client waits for the reset (the cloud clock moves instead of sleeping).
       const waits: number[] = [];
       const gh = new GithubClient(githubSettings().apiUrl, other, {
-        policy: { maxRetryAfterMs: 2 * 3600_000 },
+        policy: { ...settings.retries, maxRetryAfterMs: 2 * 3600_000 },
         sleep: async (ms) => {
           waits.push(ms);
           await moveCloudClock(cloud().url, { advanceMs: ms + 1000 });

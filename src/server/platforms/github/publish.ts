@@ -3,16 +3,16 @@
 // polled until it is published.
 import type { Checkpointed } from '../checkpoint';
 import { PlatformError } from '../http';
-import { pollingSettings, pollUntil } from '../polling';
+import { pollUntil, type Polling } from '../polling';
 import type { GithubClient, GithubRepo, TreeEntry } from './client';
 import { PAGES_BRANCH, type Ctx, type GithubCheckpoint, type SiteFile } from './state';
 
-// A read of the latest build every 2 seconds; after 10 minutes the deployment fails with a timeout
-// (a build cannot be cancelled: it finishes on GitHub's side).
-const pollingOfBuilds = pollingSettings({ intervalMs: 2_000, maxMs: 10 * 60_000 });
-const polling = pollingOfBuilds.current;
-/** Changes how builds are polled in this process (tests shorten the interval). */
-export const configureGithubPolling = pollingOfBuilds.configure;
+/**
+ * How builds are polled unless a deployment's settings say otherwise (`ctx.settings.polling`): a read of
+ * the latest build every 2 seconds; after 10 minutes the deployment fails with a timeout (a build
+ * cannot be cancelled: it finishes on GitHub's side).
+ */
+export const GITHUB_BUILD_POLLING: Polling = { intervalMs: 2_000, maxMs: 10 * 60_000 };
 
 /** Commits the files on top of the branch (or of the default branch's first commit) and moves the branch; answers the commit Pages will publish. */
 export async function commitFiles(
@@ -85,6 +85,7 @@ export async function ensurePages(gh: GithubClient, ctx: Ctx, repo: GithubRepo, 
 
 /** Polls the latest build until it is our commit's and `built`; `errored` fails with GitHub's message. */
 export async function waitForBuild(gh: GithubClient, ctx: Ctx, repo: string, commit: string): Promise<void> {
+  const polling = ctx.settings.polling;
   await pollUntil({
     read: async () => {
       const build = await gh.latestBuild(repo);

@@ -5,7 +5,7 @@
 // The site id and the deploy id are checkpointed as soon as they exist, so a resumed attempt continues
 // rather than starting over; a rollback restores the earlier deploy natively (restoreSiteDeploy)
 // instead of uploading.
-import type { DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
+import { DEFAULT_CALL_SETTINGS, type CallSettings, type DeployOutcome, type PlatformAdapter, type SiteTarget } from '../adapter';
 import { checkpointOf, type Checkpointed } from '../checkpoint';
 import { PlatformError } from '../http';
 import { NetlifyClient, type NetlifyCredentials } from './client';
@@ -16,10 +16,10 @@ import { ensureSite, PLATFORM_SITE_PREFIX, targetOf } from './site';
 import type { Ctx, NetlifyCheckpoint } from './state';
 
 export type { NetlifyCredentials } from './client';
-export { configureNetlifyPolling } from './deploy-wait';
 export { PLATFORM_SITE_PREFIX } from './site';
 
-const client = (credentials: NetlifyCredentials) => new NetlifyClient(netlifySettings().apiUrl, credentials);
+const client = (credentials: NetlifyCredentials, { retries }: CallSettings = DEFAULT_CALL_SETTINGS) =>
+  new NetlifyClient(netlifySettings().apiUrl, credentials, retries);
 
 export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
   platform: 'netlify',
@@ -41,8 +41,8 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
     return { token };
   },
 
-  async verify(credentials) {
-    const nf = client(credentials);
+  async verify(credentials, settings) {
+    const nf = client(credentials, settings);
     const user = await nf.currentUser();
     const teams = await nf.accounts();
     const team = teams.find((t) => t.default) ?? teams[0];
@@ -53,7 +53,7 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
   },
 
   async deploy(ctx: Ctx): Promise<DeployOutcome> {
-    const nf = client(ctx.credentials);
+    const nf = client(ctx.credentials, ctx.settings);
     const checkpoint = checkpointOf<NetlifyCheckpoint>(ctx);
     const { done, save } = checkpoint;
 
@@ -90,9 +90,9 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
     return { url: deploy.ssl_url || deploy.url || site.ssl_url || site.url || '', target: targetOf(site, ctx) };
   },
 
-  async remove(credentials, target: SiteTarget, mode) {
+  async remove(credentials, target: SiteTarget, mode, settings) {
     if (!target.externalId) return;
-    const nf = client(credentials);
+    const nf = client(credentials, settings);
     // In the shared team only quick-deploy sites are ever ours to delete.
     if (mode === 'platform-managed') {
       const site = await nf.getSite(target.externalId);
@@ -104,18 +104,18 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
   },
 
   /** Cancels the deploy a given-up deployment left unfinished; a failure to do so changes nothing. */
-  async abandon(credentials, checkpoint) {
+  async abandon(credentials, checkpoint, settings) {
     const deployId = (checkpoint as NetlifyCheckpoint).deployId;
     if (!deployId) return;
-    await client(credentials)
+    await client(credentials, settings)
       .cancelDeploy(deployId)
       .catch(() => undefined);
   },
 
   /** The quick-deploy sites of the shared team: only those named `huskit-…`, never anything else. */
-  async listManagedResources(credentials) {
+  async listManagedResources(credentials, settings) {
     const slug = netlifySettings().accountSlug;
-    const sites = await client(credentials).listSites(slug);
+    const sites = await client(credentials, settings).listSites(slug);
     return sites
       .filter((s) => s.name.startsWith(PLATFORM_SITE_PREFIX) && (!slug || s.account_slug === slug))
       .map((s) => ({ externalProjectId: s.account_slug ?? slug ?? '', externalId: s.id }));

@@ -2,7 +2,7 @@
 // and polling until it reaches the states wanted; `error` fails with Netlify's message, too long
 // cancels the deploy.
 import { PlatformError } from '../http';
-import { pollingSettings, pollUntil } from '../polling';
+import { pollUntil, type Polling } from '../polling';
 import type { NetlifyClient, NetlifyDeploy } from './client';
 import type { Ctx } from './state';
 
@@ -11,12 +11,12 @@ export const FINISHED_STATES = ['ready', 'current', 'old'];
 /** The diff is done in these states: netlify-cli's waitForDiff (src/utils/deploy/util.ts). */
 export const DIFF_DONE_STATES = ['prepared', 'uploading', 'uploaded', 'ready'];
 
-// A read of the deploy every second (as netlify/cli); after 10 minutes the deploy is cancelled and the
-// deployment fails with a timeout.
-const pollingOfDeploys = pollingSettings({ intervalMs: 1_000, maxMs: 10 * 60_000 });
-const polling = pollingOfDeploys.current;
-/** Changes how deploys are polled in this process (tests shorten the interval). */
-export const configureNetlifyPolling = pollingOfDeploys.configure;
+/**
+ * How deploys are polled unless a deployment's settings say otherwise (`ctx.settings.polling`): a read
+ * of the deploy every second (as netlify/cli); after 10 minutes the deploy is cancelled and the
+ * deployment fails with a timeout.
+ */
+export const NETLIFY_DEPLOY_POLLING: Polling = { intervalMs: 1_000, maxMs: 10 * 60_000 };
 
 /** The deploy an earlier attempt created, unless it is gone or failed. */
 export async function resumeDeploy(nf: NetlifyClient, ctx: Ctx, deployId: string): Promise<NetlifyDeploy | undefined> {
@@ -30,6 +30,7 @@ const PROGRESS: Record<string, number> = { new: 10, preparing: 10, prepared: 80,
 
 /** Polls until the deploy reaches one of `states`; `error` fails with Netlify's message, too long cancels it. */
 export async function waitForDeploy(nf: NetlifyClient, ctx: Ctx, deployId: string, states: string[], floor: number): Promise<NetlifyDeploy> {
+  const polling = ctx.settings.polling;
   return pollUntil({
     read: async () => {
       const d = await nf.getDeploy(deployId);

@@ -8,15 +8,19 @@ import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
 import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, hostOf, requestCount, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
-import type { DeployOutcome } from '../adapter';
-import { configureRetries, PlatformError, rateLimitResetIn, sendWithRetry } from '../http';
-import { configureNetlifyPolling, netlifyAdapter, type NetlifyCredentials } from './adapter';
+import type { AdapterSettings, DeployOutcome } from '../adapter';
+import { DEFAULT_RETRY, PlatformError, rateLimitResetIn, sendWithRetry } from '../http';
+import { netlifyAdapter, type NetlifyCredentials } from './adapter';
+import { NETLIFY_DEPLOY_POLLING } from './deploy-wait';
 
 const cloud = useLocalCloud((config) => {
   config.netlify.stepMs = 20;
 });
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-configureNetlifyPolling({ intervalMs: 15 });
+/** Short retries and polls, handed to every call as a deployment's settings would be. */
+const settings: AdapterSettings = {
+  retries: { ...DEFAULT_RETRY, baseDelayMs: 5, maxDelayMs: 20, attempts: 6 },
+  polling: { ...NETLIFY_DEPLOY_POLLING, intervalMs: 15 },
+};
 
 afterEach(() => setFaults(cloud().url, { rules: [] }));
 
@@ -78,7 +82,7 @@ async function api(token: string, method: string, path: string, body?: unknown) 
 describe('platform-managed (the shared team)', () => {
   it('deploys nested folders, a unicode name, a PNG and a font to a huskit- site and serves every byte, with the SPA fallback', async () => {
     const files = siteFiles('pm');
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
     const outcome = await netlifyAdapter.deploy(h.ctx);
 
     const name = `huskit-${h.ctx.siteId.replace(/-/g, '').slice(0, 12)}`;
@@ -97,11 +101,11 @@ describe('platform-managed (the shared team)', () => {
   it('a redeploy with one changed file uploads exactly that file, to the same site and URL', async () => {
     const siteId = randomUUID();
     const files = siteFiles('redeploy');
-    const first = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
+    const first = await netlifyAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
     const before = await cloudStats(cloud().url);
     const changed = { ...files, 'assets/css/site.css': 'body { color: rebeccapurple; }' };
     const second = await netlifyAdapter.deploy(
-      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx,
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx,
     );
     const after = await cloudStats(cloud().url);
     expect(second).toEqual(first);
@@ -120,7 +124,7 @@ describe('platform-managed (the shared team)', () => {
       _redirects: '/old /docs/intro 301\n',
       _headers: '/docs/*\n  X-Docs: yes\n',
     };
-    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
     const get = (p: string) => fetchSite(cloud().url, hostOf(outcome.url), p);
     expect([(await get('/old')).status, (await get('/old')).headers.location]).toEqual([301, '/docs/intro']);
     expect((await get('/docs/intro')).headers['x-docs']).toBe('yes');
@@ -132,7 +136,7 @@ describe('platform-managed (the shared team)', () => {
     const files: Files = { 'index.html': `<h1>${randomUUID()}</h1>` };
     for (let i = 0; i < 120; i++) files[`pages/p${i}.html`] = `<p>${i} ${randomUUID()}</p>`;
     const before = await cloudStats(cloud().url);
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
     const outcome = await netlifyAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
     expect(h.events.some((e) => e.message.endsWith('is preparing'))).toBe(true);
@@ -146,6 +150,7 @@ describe('platform-managed (the shared team)', () => {
     const files = siteFiles('resume');
     const crash = new Error('the process died while waiting');
     const first = memoryDeployContext({
+      settings,
       mode: 'platform-managed',
       credentials: PLATFORM,
       files,
@@ -159,7 +164,7 @@ describe('platform-managed (the shared team)', () => {
 
     const before = await cloudStats(cloud().url);
     const outcome = await netlifyAdapter.deploy(
-      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint }).ctx,
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: first.checkpoint }).ctx,
     );
     const after = await cloudStats(cloud().url);
     expect([count(after, before, CREATE_SITE_IN_TEAM), count(after, before, CREATE_DEPLOY), count(after, before, UPLOADS)]).toEqual([0, 0, 0]);
@@ -172,6 +177,7 @@ describe('platform-managed (the shared team)', () => {
     const files = siteFiles('lost');
     const crash = new Error('the process died after creating the site');
     const first = memoryDeployContext({
+      settings,
       mode: 'platform-managed',
       credentials: PLATFORM,
       files,
@@ -184,7 +190,7 @@ describe('platform-managed (the shared team)', () => {
     expect(first.checkpoint).toEqual({});
 
     const before = await cloudStats(cloud().url);
-    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
     const after = await cloudStats(cloud().url);
     expect(count(after, before, CREATE_SITE_IN_TEAM, 422)).toBe(1);
     expect(count(after, before, CREATE_SITE_IN_TEAM, 201)).toBe(0);
@@ -197,14 +203,17 @@ describe('platform-managed (the shared team)', () => {
   it('rolls back by restoring the earlier deploy: nothing uploaded, the old bytes served; an unknown deploy falls back to uploading', async () => {
     const siteId = randomUUID();
     const v1 = siteFiles('v1');
-    const one = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: v1, siteId });
+    const one = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: v1, siteId });
     const first = await netlifyAdapter.deploy(one.ctx);
     const v2 = siteFiles('v2');
-    await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: v2, siteId, target: first.target }).ctx);
+    await netlifyAdapter.deploy(
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: v2, siteId, target: first.target }).ctx,
+    );
     expect((await fetchSite(cloud().url, hostOf(first.url), '/')).body.toString()).toBe(v2['index.html']);
 
     const before = await cloudStats(cloud().url);
     const back = memoryDeployContext({
+      settings,
       mode: 'platform-managed',
       credentials: PLATFORM,
       files: v1,
@@ -223,44 +232,44 @@ describe('platform-managed (the shared team)', () => {
     const gone = { siteId: one.checkpoint.siteId, deployId: randomBytes(12).toString('hex') };
     const v3 = siteFiles('v3');
     const fallback = await netlifyAdapter.deploy(
-      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: v3, siteId, target: first.target, rollbackTo: gone }).ctx,
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: v3, siteId, target: first.target, rollbackTo: gone }).ctx,
     );
     await expectServed(fallback, v3);
   });
 
   it('remove deletes the site (again is fine); the cleanup listing only names huskit- sites; other sites of the team are left alone', async () => {
-    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
     const foreign = await api(PLATFORM.token, 'POST', `/${LOCAL_NETLIFY.platformAccountSlug}/sites`, { name: `team-blog-${randomBytes(3).toString('hex')}` });
     expect(foreign.status).toBe(201);
 
-    const managed = await netlifyAdapter.listManagedResources(PLATFORM);
+    const managed = await netlifyAdapter.listManagedResources(PLATFORM, settings);
     expect(managed).toContainEqual({ externalProjectId: LOCAL_NETLIFY.platformAccountSlug, externalId: outcome.target.externalId });
     expect(managed.map((m) => m.externalId)).not.toContain(foreign.body.id);
     expect(managed.length).toBeGreaterThan(0);
 
     await expect(
-      netlifyAdapter.remove(PLATFORM, { externalProjectId: LOCAL_NETLIFY.platformAccountSlug, externalId: foreign.body.id }, 'platform-managed'),
+      netlifyAdapter.remove(PLATFORM, { externalProjectId: LOCAL_NETLIFY.platformAccountSlug, externalId: foreign.body.id }, 'platform-managed', settings),
     ).rejects.toThrow(/not a Huskit site/);
     expect((await api(PLATFORM.token, 'GET', `/sites/${foreign.body.id}`)).status).toBe(200);
 
-    await netlifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed');
+    await netlifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed', settings);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(404);
-    await netlifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed');
-    expect((await netlifyAdapter.listManagedResources(PLATFORM)).map((m) => m.externalId)).not.toContain(outcome.target.externalId);
+    await netlifyAdapter.remove(PLATFORM, outcome.target, 'platform-managed', settings);
+    expect((await netlifyAdapter.listManagedResources(PLATFORM, settings)).map((m) => m.externalId)).not.toContain(outcome.target.externalId);
   });
 
   it("remove follows the site's mode, not the token: in the user's own account a site of any name is theirs to delete", async () => {
     const outcome = await netlifyAdapter.deploy(
-      memoryDeployContext({ mode: 'user-token', credentials: USER, siteName: 'Team Blog', files: siteFiles('own') }).ctx,
+      memoryDeployContext({ settings, mode: 'user-token', credentials: USER, siteName: 'Team Blog', files: siteFiles('own') }).ctx,
     );
     expect((await api(USER.token, 'GET', `/sites/${outcome.target.externalId}`)).body.name).toMatch(/^team-blog-/);
-    await netlifyAdapter.remove(USER, outcome.target, 'user-token');
+    await netlifyAdapter.remove(USER, outcome.target, 'user-token', settings);
     expect((await api(USER.token, 'GET', `/sites/${outcome.target.externalId}`)).status).toBe(404);
   });
 
   it('abandon cancels the unfinished deploy of the checkpoint, and ignores one that is gone', async () => {
     const crash = new Error('given up');
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('abandon') });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('abandon') });
     // Dies after the deploy exists and before any upload.
     h.ctx.report = async (step, progress, message) => {
       if (step === 'upload' && message.startsWith('Asking')) return;
@@ -270,15 +279,15 @@ describe('platform-managed (the shared team)', () => {
     await expect(netlifyAdapter.deploy(h.ctx)).rejects.toBe(crash);
     const deployId = h.checkpoint.deployId as string;
     expect(deployId).toMatch(/^[0-9a-f]{24}$/);
-    await netlifyAdapter.abandon(PLATFORM, h.checkpoint);
+    await netlifyAdapter.abandon(PLATFORM, h.checkpoint, settings);
     expect((await api(PLATFORM.token, 'GET', `/deploys/${deployId}`)).body).toMatchObject({ state: 'error' });
-    await netlifyAdapter.abandon(PLATFORM, { deployId: randomBytes(12).toString('hex') });
+    await netlifyAdapter.abandon(PLATFORM, { deployId: randomBytes(12).toString('hex') }, settings);
   });
 
   it("a deploy that ends in error fails with Netlify's message, and the next attempt makes a new deploy", async () => {
     const files: Files = { 'index.html': `<h1>${randomUUID()}</h1>`, 'a.html': 'a', 'b.html': 'b', 'c.html': 'c' };
     cloud().config.netlify.maxFilesPerDirectory = 3;
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
     try {
       const err = await netlifyAdapter.deploy(h.ctx).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
@@ -289,7 +298,7 @@ describe('platform-managed (the shared team)', () => {
       cloud().config.netlify.maxFilesPerDirectory = 54_000;
     }
     const outcome = await netlifyAdapter.deploy(
-      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId: h.ctx.siteId, checkpoint: h.checkpoint }).ctx,
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId: h.ctx.siteId, checkpoint: h.checkpoint }).ctx,
     );
     await expectServed(outcome, files);
   });
@@ -299,7 +308,9 @@ describe("user-token (the user's own account)", () => {
   it('names the site after the project with a short suffix, and picks another suffix when the name is taken', async () => {
     const siteId = randomUUID();
     const files = siteFiles('ut');
-    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId, siteName: 'My Portfolio!' }).ctx);
+    const outcome = await netlifyAdapter.deploy(
+      memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files, siteId, siteName: 'My Portfolio!' }).ctx,
+    );
     const suffix = siteId.replace(/-/g, '').slice(0, 6);
     expect(outcome.url).toBe(`http://my-portfolio-${suffix}.netlify.localhost:${cloud().port}`);
     expect(outcome.target.externalProjectId).toBe(LOCAL_NETLIFY.userAccountSlug);
@@ -311,7 +322,7 @@ describe("user-token (the user's own account)", () => {
     expect((await api(PLATFORM.token, 'POST', '/sites', { name: taken })).status).toBe(201);
     const before = await cloudStats(cloud().url);
     const second = await netlifyAdapter.deploy(
-      memoryDeployContext({ mode: 'user-token', credentials: USER, files, siteId: other, siteName: 'My Portfolio!' }).ctx,
+      memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files, siteId: other, siteName: 'My Portfolio!' }).ctx,
     );
     const after = await cloudStats(cloud().url);
     expect(hostOf(second.url)).toMatch(new RegExp(`^${taken}-[0-9a-f]{6}\\.netlify\\.localhost$`));
@@ -320,11 +331,11 @@ describe("user-token (the user's own account)", () => {
   });
 
   it('verify answers who the token belongs to, never the token; a wrong token is an auth error a person can act on', async () => {
-    const facts = await netlifyAdapter.verify(USER);
+    const facts = await netlifyAdapter.verify(USER, settings);
     expect(facts).toEqual({ accountName: 'Local User', email: 'local.user@huskit.test', accountSlug: LOCAL_NETLIFY.userAccountSlug });
     expect(JSON.stringify(facts)).not.toContain(USER.token);
 
-    const err = await netlifyAdapter.verify({ token: 'not-a-real-token' }).catch((e: unknown) => e);
+    const err = await netlifyAdapter.verify({ token: 'not-a-real-token' }, settings).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as PlatformError).kind).toBe('auth');
     expect((err as PlatformError).message).toMatch(/Netlify refused the access token\. Create a new personal access token/);
@@ -344,7 +355,7 @@ describe('faults', () => {
     });
     const files = siteFiles('faults');
     const before = await cloudStats(cloud().url);
-    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
     const after = await cloudStats(cloud().url);
     expect(after.faultsFired).toEqual({ 'rule-1': 3, 'rule-2': 1, 'rule-3': 1 });
     expect(count(after, before, CREATE_DEPLOY, 200)).toBe(1);
@@ -355,13 +366,13 @@ describe('faults', () => {
   it('a refused upload is sent again whole, read afresh from the store', async () => {
     const siteId = randomUUID();
     const first = await netlifyAdapter.deploy(
-      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': `<h1>${siteId}</h1>` }, siteId }).ctx,
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': `<h1>${siteId}</h1>` }, siteId }).ctx,
     );
     // The redeploy needs one new file only: the one whose first upload is refused (a 502 before its
     // body is read; a lost answer would race the deploy, which takes no file once it has them all).
     const files: Files = { 'index.html': `<h1>${siteId}</h1>`, 'big.bin': randomBytes(300_001) };
     await setFaults(cloud().url, { rules: [{ target: 'netlify', route: '/files/', kind: 'status', status: 502, count: 1 }] });
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, target: first.target });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId, target: first.target });
     const before = await cloudStats(cloud().url);
     const outcome = await netlifyAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
@@ -381,6 +392,7 @@ describe('faults', () => {
     let calls = 0;
     const res = await sendWithRetry({
       label: 'Netlify (test)',
+      policy: settings.retries,
       sleep: async (ms) => void waits.push(ms),
       send: async () =>
         ++calls === 1
@@ -396,6 +408,7 @@ describe('faults', () => {
     // (and no retry time: the runner does not redo the deployment in a loop meanwhile).
     const err = await sendWithRetry({
       label: 'Netlify (test)',
+      policy: settings.retries,
       sleep: async () => undefined,
       send: async () => new Response('{}', { status: 429, headers: { 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) } }),
     }).catch((e: unknown) => e);
@@ -444,7 +457,14 @@ describe('as the real Netlify behaves (issue 14)', () => {
     expect((await api(PLATFORM.token, 'GET', `/deploys/${ours.id}`)).body.state).toBe('uploaded');
 
     const before = await cloudStats(cloud().url);
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, checkpoint: { siteId: site.id, deployId: ours.id } });
+    const h = memoryDeployContext({
+      settings,
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files,
+      siteId,
+      checkpoint: { siteId: site.id, deployId: ours.id },
+    });
     const outcome = await netlifyAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
     expect([count(after, before, CREATE_DEPLOY), count(after, before, UPLOADS, 200)]).toEqual([0, 3]);
@@ -457,7 +477,7 @@ describe('as the real Netlify behaves (issue 14)', () => {
     // answers it on every deploy of GET /sites/{site_id}/deploys: our title names the deployment.
     await setFaults(cloud().url, { rules: [{ target: 'netlify', method: 'POST', route: '/sites/:site_id/deploys', kind: 'drop-after', count: 1 }] });
     const files = siteFiles('lost-deploy');
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
     const before = await cloudStats(cloud().url);
     const outcome = await netlifyAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
@@ -471,17 +491,13 @@ describe('as the real Netlify behaves (issue 14)', () => {
   it('uploads get a timeout scaled by their size, not the fixed one of small calls', async () => {
     // Small calls time out after 300 ms here; every upload is answered after 800 ms. A 400 KiB
     // file gets 300 ms + 1.6 s (timeoutForBytes), so it goes through on its first attempt.
-    configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3, timeoutMs: 300 });
-    try {
-      await setFaults(cloud().url, { rules: [{ target: 'netlify', method: 'PUT', route: '/files/', kind: 'delay', delayMs: 800 }] });
-      const files: Files = { 'index.html': `<h1>${'x'.repeat(400 * 1024)}</h1>`, '404.html': `<h1>${'y'.repeat(400 * 1024)}</h1>` };
-      const before = await cloudStats(cloud().url);
-      const outcome = await netlifyAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
-      const after = await cloudStats(cloud().url);
-      expect([count(after, before, UPLOADS, 200), count(after, before, UPLOADS, 0)]).toEqual([2, 0]);
-      await expectServed(outcome, files);
-    } finally {
-      configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-    }
+    const shortTimeouts: AdapterSettings = { ...settings, retries: { ...DEFAULT_RETRY, baseDelayMs: 5, maxDelayMs: 20, attempts: 3, timeoutMs: 300 } };
+    await setFaults(cloud().url, { rules: [{ target: 'netlify', method: 'PUT', route: '/files/', kind: 'delay', delayMs: 800 }] });
+    const files: Files = { 'index.html': `<h1>${'x'.repeat(400 * 1024)}</h1>`, '404.html': `<h1>${'y'.repeat(400 * 1024)}</h1>` };
+    const before = await cloudStats(cloud().url);
+    const outcome = await netlifyAdapter.deploy(memoryDeployContext({ settings: shortTimeouts, mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const after = await cloudStats(cloud().url);
+    expect([count(after, before, UPLOADS, 200), count(after, before, UPLOADS, 0)]).toEqual([2, 0]);
+    await expectServed(outcome, files);
   });
 });

@@ -3,22 +3,22 @@
 // missing uploaded to /v2/files, the same POST again (deployment.ts), then GET /v13/deployments until
 // READY with the production alias assigned (readiness.ts). A rollback re-points the alias to the
 // earlier deployment instead of uploading (Vercel's REST API docs: deployments, instant rollback).
-import type { DeployOutcome, PlatformAdapter, SiteTarget } from '../adapter';
+import { DEFAULT_CALL_SETTINGS, type CallSettings, type DeployOutcome, type PlatformAdapter, type SiteTarget } from '../adapter';
 import { checkpointOf, type Checkpointed } from '../checkpoint';
 import { PlatformError } from '../http';
 import { pollUntil } from '../polling';
 import { VercelClient, type VercelCredentials, type VercelDeployment } from './client';
 import { createDeployment, madeFor } from './deployment';
 import { PLATFORM_PROJECT_PREFIX, projectName, STATIC_PROJECT_SETTINGS } from './project';
-import { DeploymentEnded, deploymentPolling, siteUrl, waitForDeployment } from './readiness';
+import { DeploymentEnded, siteUrl, waitForDeployment } from './readiness';
 import { vercelSettings } from './settings';
 import type { Ctx, VercelCheckpoint } from './state';
 
 export type { VercelCredentials } from './client';
-export { configureVercelPolling } from './readiness';
 export { PLATFORM_PROJECT_PREFIX } from './project';
 
-const client = (credentials: VercelCredentials) => new VercelClient(vercelSettings().apiUrl, credentials);
+const client = (credentials: VercelCredentials, { retries }: CallSettings = DEFAULT_CALL_SETTINGS) =>
+  new VercelClient(vercelSettings().apiUrl, credentials, retries);
 
 export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
   platform: 'vercel',
@@ -35,8 +35,8 @@ export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
     return { token, ...(teamId ? { teamId } : {}) };
   },
 
-  async verify(credentials) {
-    const vercel = client(credentials);
+  async verify(credentials, settings) {
+    const vercel = client(credentials, settings);
     const user = await vercel.user();
     const facts: Record<string, string> = { username: user.username, email: user.email };
     if (credentials.teamId) {
@@ -47,7 +47,7 @@ export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
   },
 
   async deploy(ctx: Ctx): Promise<DeployOutcome> {
-    const vercel = client(ctx.credentials);
+    const vercel = client(ctx.credentials, ctx.settings);
     const checkpoint = checkpointOf<VercelCheckpoint>(ctx);
     const { done, save } = checkpoint;
 
@@ -75,9 +75,9 @@ export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
     }
   },
 
-  async remove(credentials, target: SiteTarget, mode) {
+  async remove(credentials, target: SiteTarget, mode, settings) {
     if (!target.externalId) return;
-    const vercel = client(credentials);
+    const vercel = client(credentials, settings);
     // In the shared team only quick-deploy projects are ever ours to delete.
     if (mode === 'platform-managed') {
       const project = await vercel.getProject(target.externalId);
@@ -89,11 +89,11 @@ export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
   },
 
   /** Cancels the deployment a given-up attempt left building; failures are ignored (it ends anyway). */
-  async abandon(credentials, checkpoint) {
+  async abandon(credentials, checkpoint, settings) {
     const id = (checkpoint as VercelCheckpoint).deploymentId;
     if (!id) return;
     try {
-      const vercel = client(credentials);
+      const vercel = client(credentials, settings);
       const d = await vercel.getDeployment(id);
       if (d && !['READY', 'ERROR', 'CANCELED'].includes(d.readyState)) await vercel.cancelDeployment(id);
     } catch {
@@ -102,8 +102,8 @@ export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
   },
 
   /** The quick-deploy projects of the shared team: only those named `huskit-…`, never anything else. */
-  async listManagedResources(credentials) {
-    const projects = await client(credentials).listProjects(PLATFORM_PROJECT_PREFIX);
+  async listManagedResources(credentials, settings) {
+    const projects = await client(credentials, settings).listProjects(PLATFORM_PROJECT_PREFIX);
     return projects
       .filter((p) => p.name.startsWith(PLATFORM_PROJECT_PREFIX))
       .map((p) => ({ externalProjectId: credentials.teamId ?? p.accountId, externalId: p.id }));
@@ -157,8 +157,8 @@ async function rollBack(vercel: VercelClient, ctx: Ctx, { done, save }: Checkpoi
     // "skipped": the alias already pointed there.
     done: (status) => status === 'succeeded' || status === 'skipped',
     failed: (status) => (status === 'failed' ? new PlatformError('unavailable', 'Vercel could not roll back. Deploy again.') : undefined),
-    intervalMs: deploymentPolling.intervalMs,
-    deadline: Date.now() + deploymentPolling.maxMs,
+    intervalMs: ctx.settings.polling.intervalMs,
+    deadline: Date.now() + ctx.settings.polling.maxMs,
     timedOut: () => new PlatformError('timeout', 'Vercel did not finish the rollback in time. Try again in a moment.'),
   });
   await ctx.report('activate', 95, 'The production alias points at the earlier deployment again');

@@ -3,18 +3,17 @@
 // domain), and the production domain the site is served at.
 import type { Checkpointed } from '../checkpoint';
 import { PlatformError } from '../http';
-import { pollingSettings, pollUntil } from '../polling';
+import { pollUntil, type Polling } from '../polling';
 import type { VercelClient, VercelDeployment } from './client';
 import { vercelSettings } from './settings';
 import type { Ctx, VercelCheckpoint } from './state';
 
-// GET /v13/deployments every second (as the client does at first); after 10 minutes the deployment is
-// canceled and fails with a timeout.
-const pollingOfDeployments = pollingSettings({ intervalMs: 1_000, maxMs: 10 * 60_000 });
-/** How deployments (and rollbacks) are polled in this process. */
-export const deploymentPolling = pollingOfDeployments.current;
-/** Changes how deployments are polled in this process (tests shorten the interval). */
-export const configureVercelPolling = pollingOfDeployments.configure;
+/**
+ * How deployments (and rollbacks) are polled unless a deployment's settings say otherwise
+ * (`ctx.settings.polling`): GET /v13/deployments every second (as the client does at first); after 10
+ * minutes the deployment is canceled and fails with a timeout.
+ */
+export const VERCEL_DEPLOYMENT_POLLING: Polling = { intervalMs: 1_000, maxMs: 10 * 60_000 };
 
 /** The deployment ended on Vercel's side (failed, canceled, timed out): retrying means a new one. */
 export class DeploymentEnded extends PlatformError {}
@@ -32,7 +31,7 @@ export async function waitForDeployment(
   await ctx.report('activate', 85, `Waiting for Vercel deployment ${id}`);
   let readyPolls = 0;
   let promoted = false;
-  const polling = deploymentPolling;
+  const polling = ctx.settings.polling;
   const ready = await pollUntil({
     read: async () => {
       const d = await vercel.getDeployment(id);

@@ -8,15 +8,19 @@ import { LOCAL_VERCEL } from '@/lib/platforms/vercel/local';
 import { contentTypeFor } from '@/lib/site-files';
 import { cloudStats, fetchSite, hostOf, requestCount, setFaults, type CloudStats } from '@/testing/cloud';
 import { memoryDeployContext } from '@/testing/deploy-context';
-import type { DeployOutcome } from '../adapter';
-import { configureRetries, PlatformError } from '../http';
-import { configureVercelPolling, vercelAdapter, type VercelCredentials } from './adapter';
+import type { AdapterSettings, DeployOutcome } from '../adapter';
+import { DEFAULT_RETRY, PlatformError } from '../http';
+import { vercelAdapter, type VercelCredentials } from './adapter';
+import { VERCEL_DEPLOYMENT_POLLING } from './readiness';
 
 const cloud = useLocalCloud((config) => {
   config.vercel.stepMs = 40;
 });
-configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-configureVercelPolling({ intervalMs: 20 });
+/** Short retries and polls, handed to every call as a deployment's settings would be. */
+const settings: AdapterSettings = {
+  retries: { ...DEFAULT_RETRY, baseDelayMs: 5, maxDelayMs: 20, attempts: 6 },
+  polling: { ...VERCEL_DEPLOYMENT_POLLING, intervalMs: 20 },
+};
 afterEach(() => setFaults(cloud().url, { rules: [] }));
 
 const PLATFORM: VercelCredentials = { token: LOCAL_VERCEL.platformToken, teamId: LOCAL_VERCEL.platformTeamId };
@@ -70,7 +74,7 @@ describe('platform-managed (the shared team)', () => {
   it('creates huskit-{id}, uploads every distinct file once and serves every byte at the production alias, with the SPA fallback', async () => {
     const files = siteFiles('pm');
     const before = await cloudStats(cloud().url);
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
     const outcome = await vercelAdapter.deploy(h.ctx);
 
     const projectName = `huskit-${h.ctx.siteId.replace(/-/g, '').slice(0, 12)}`;
@@ -92,11 +96,13 @@ describe('platform-managed (the shared team)', () => {
 
   it('a redeploy with one changed file uploads exactly that file and keeps the project and URL', async () => {
     const siteId = randomUUID();
-    const first = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('v1'), siteId }).ctx);
+    const first = await vercelAdapter.deploy(
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('v1'), siteId }).ctx,
+    );
     const before = await cloudStats(cloud().url);
     const changed = { ...siteFiles('v1'), 'assets/css/site.css': 'body { color: rebeccapurple; }' };
     const second = await vercelAdapter.deploy(
-      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx,
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: changed, siteId, target: first.target }).ctx,
     );
     const after = await cloudStats(cloud().url);
     expect(second).toEqual(first);
@@ -108,7 +114,7 @@ describe('platform-managed (the shared team)', () => {
 
   it('a site with its own 404.html gets it with status 404 instead of the SPA fallback', async () => {
     const outcome = await vercelAdapter.deploy(
-      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'home', '404.html': 'not here' } }).ctx,
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'home', '404.html': 'not here' } }).ctx,
     );
     const missing = await fetchSite(cloud().url, hostOf(outcome.url), '/nope');
     expect([missing.status, missing.body.toString()]).toEqual([404, 'not here']);
@@ -116,7 +122,7 @@ describe('platform-managed (the shared team)', () => {
 
   it('a site with a public/ folder is served from its root, as uploaded', async () => {
     const files = { 'index.html': 'root index', 'public/index.html': 'just a folder' };
-    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const outcome = await vercelAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
     await expectServed(outcome, files);
   });
 
@@ -124,6 +130,7 @@ describe('platform-managed (the shared team)', () => {
     const siteId = randomUUID();
     const checkpoint: Record<string, unknown> = {};
     const crashing = memoryDeployContext({
+      settings,
       mode: 'platform-managed',
       credentials: PLATFORM,
       files: siteFiles('resume'),
@@ -140,7 +147,7 @@ describe('platform-managed (the shared team)', () => {
     expect(checkpoint.deploymentId).toMatch(/^dpl_/);
 
     const before = await cloudStats(cloud().url);
-    const resumed = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('resume'), siteId, checkpoint });
+    const resumed = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('resume'), siteId, checkpoint });
     const outcome = await vercelAdapter.deploy(resumed.ctx);
     const after = await cloudStats(cloud().url);
     expect([delta(after, before, CREATE_PROJECT), delta(after, before, CREATE), delta(after, before, FILES)]).toEqual([0, 0, 0]);
@@ -151,15 +158,14 @@ describe('platform-managed (the shared team)', () => {
 
   it('a deployment that timed out is canceled and not resumed: the next attempt makes a new one and goes live', async () => {
     const siteId = randomUUID();
-    configureVercelPolling({ intervalMs: 5, maxMs: 1 });
-    const first = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow'), siteId });
+    const timingOut: AdapterSettings = { ...settings, polling: { intervalMs: 5, maxMs: 1 } };
+    const first = memoryDeployContext({ settings: timingOut, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow'), siteId });
     const err = await vercelAdapter.deploy(first.ctx).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'timeout' });
     expect(first.checkpoint.deploymentId).toBeNull();
-    configureVercelPolling({ intervalMs: 20 });
     const before = await cloudStats(cloud().url);
     const again = await vercelAdapter.deploy(
-      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow'), siteId, checkpoint: first.checkpoint }).ctx,
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('slow'), siteId, checkpoint: first.checkpoint }).ctx,
     );
     expect(requestCount(await cloudStats(cloud().url), CREATE) - requestCount(before, CREATE)).toBe(1);
     expect((await fetchSite(cloud().url, hostOf(again.url), '/')).status).toBe(200);
@@ -170,21 +176,24 @@ describe('platform-managed (the shared team)', () => {
     const name = `huskit-${siteId.replace(/-/g, '').slice(0, 12)}`;
     // Someone (an attempt whose answer was lost) already created it.
     const existing = await api(PLATFORM, 'POST', '/v11/projects', { name });
-    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('lost'), siteId }).ctx);
+    const outcome = await vercelAdapter.deploy(
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('lost'), siteId }).ctx,
+    );
     expect(outcome.target.externalId).toBe(existing.body.id);
   });
 
   it('rolls back natively to the deployment in rollbackTo (no uploads, no new deployment); falls back to a deploy when it is gone', async () => {
     const siteId = randomUUID();
-    const v1 = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId });
+    const v1 = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('one'), siteId });
     const first = await vercelAdapter.deploy(v1.ctx);
     const second = await vercelAdapter.deploy(
-      memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('two'), siteId, target: first.target }).ctx,
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('two'), siteId, target: first.target }).ctx,
     );
     await expectServed(second, siteFiles('two'));
 
     const before = await cloudStats(cloud().url);
     const back = memoryDeployContext({
+      settings,
       mode: 'platform-managed',
       credentials: PLATFORM,
       files: siteFiles('one'),
@@ -203,6 +212,7 @@ describe('platform-managed (the shared team)', () => {
     // The deployment rolled back to was deleted: a normal deploy of the same files.
     await api(PLATFORM, 'DELETE', `/v13/deployments/${String(v1.checkpoint.deploymentId)}`);
     const again = memoryDeployContext({
+      settings,
       mode: 'platform-managed',
       credentials: PLATFORM,
       files: siteFiles('one'),
@@ -221,42 +231,48 @@ describe('platform-managed (the shared team)', () => {
   // /v10/projects/{id}/promote/{deploymentId}, vercel/vercel packages/cli/src/commands/promote/request-promote.ts).
   it('deploy → rollback → deploy again: the new deployment is promoted and live at the production URL, and the log says so', async () => {
     // Without the promote the new deployment would wait here until the polling limit: keep it short.
-    configureVercelPolling({ intervalMs: 20, maxMs: 5_000 });
-    try {
-      const siteId = randomUUID();
-      const v1 = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('first'), siteId });
-      const first = await vercelAdapter.deploy(v1.ctx);
-      await vercelAdapter.deploy(
-        memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('second'), siteId, target: first.target }).ctx,
-      );
-      await vercelAdapter.deploy(
-        memoryDeployContext({
-          mode: 'platform-managed',
-          credentials: PLATFORM,
-          files: siteFiles('first'),
-          siteId,
-          target: first.target,
-          rollbackTo: { ...v1.checkpoint },
-        }).ctx,
-      );
-      await expectServed(first, siteFiles('first'));
+    const shortLimit: AdapterSettings = { ...settings, polling: { intervalMs: 20, maxMs: 5_000 } };
+    const siteId = randomUUID();
+    const v1 = memoryDeployContext({ settings: shortLimit, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('first'), siteId });
+    const first = await vercelAdapter.deploy(v1.ctx);
+    await vercelAdapter.deploy(
+      memoryDeployContext({ settings: shortLimit, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('second'), siteId, target: first.target })
+        .ctx,
+    );
+    await vercelAdapter.deploy(
+      memoryDeployContext({
+        settings: shortLimit,
+        mode: 'platform-managed',
+        credentials: PLATFORM,
+        files: siteFiles('first'),
+        siteId,
+        target: first.target,
+        rollbackTo: { ...v1.checkpoint },
+      }).ctx,
+    );
+    await expectServed(first, siteFiles('first'));
 
-      const before = await cloudStats(cloud().url);
-      const third = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('third'), siteId, target: first.target });
-      const outcome = await vercelAdapter.deploy(third.ctx);
-      expect(outcome.url).toBe(first.url);
-      await expectServed(outcome, siteFiles('third'));
-      expect(delta(await cloudStats(cloud().url), before, 'vercel POST /vercel/v10/projects/:projectId/promote/:deploymentId', 201)).toBe(1);
-      expect(third.events.map((e) => e.message)).toContainEqual(expect.stringMatching(/rolled back.*promot/i));
+    const before = await cloudStats(cloud().url);
+    const third = memoryDeployContext({
+      settings: shortLimit,
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files: siteFiles('third'),
+      siteId,
+      target: first.target,
+    });
+    const outcome = await vercelAdapter.deploy(third.ctx);
+    expect(outcome.url).toBe(first.url);
+    await expectServed(outcome, siteFiles('third'));
+    expect(delta(await cloudStats(cloud().url), before, 'vercel POST /vercel/v10/projects/:projectId/promote/:deploymentId', 201)).toBe(1);
+    expect(third.events.map((e) => e.message)).toContainEqual(expect.stringMatching(/rolled back.*promot/i));
 
-      // Promoted: the project is no longer rolled back, the next deploy needs no promote.
-      const fourth = await vercelAdapter.deploy(
-        memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('fourth'), siteId, target: first.target }).ctx,
-      );
-      await expectServed(fourth, siteFiles('fourth'));
-    } finally {
-      configureVercelPolling({ intervalMs: 20, maxMs: 10 * 60_000 });
-    }
+    // Promoted: the project is no longer rolled back, the next deploy needs no promote.
+    const fourth = await vercelAdapter.deploy(
+      memoryDeployContext({ settings: shortLimit, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('fourth'), siteId, target: first.target })
+        .ctx,
+    );
+    await expectServed(fourth, siteFiles('fourth'));
   });
 
   // A production deployment's `alias` also lists `{project}-{scope}.vercel.app`, which sits behind
@@ -264,7 +280,7 @@ describe('platform-managed (the shared team)', () => {
   // domain comes from GET /v9/projects/{id}/domains
   // (https://vercel.com/docs/rest-api/projects/retrieve-project-domains-by-project-by-id-or-name).
   it('the URL shown is the production domain even when the deployment has several aliases (the scope-suffixed one first)', async () => {
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('domains') });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('domains') });
     const outcome = await vercelAdapter.deploy(h.ctx);
     const deployment = (await api(PLATFORM, 'GET', `/v13/deployments/${String(h.checkpoint.deploymentId)}`)).body;
     expect(deployment.alias).toHaveLength(2);
@@ -279,11 +295,11 @@ describe('platform-managed (the shared team)', () => {
     const siteId = randomUUID();
     const files = siteFiles('lost-create');
     // Every file already on Vercel, so that the first create call makes the deployment.
-    const first = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
+    const first = await vercelAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId }).ctx);
     await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v13/deployments', kind: 'drop-after', count: 1 }] });
     const before = await cloudStats(cloud().url);
     // Vercel has every file: the first create call makes the deployment, and its answer is lost.
-    const again = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files, siteId, target: first.target });
+    const again = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files, siteId, target: first.target });
     const outcome = await vercelAdapter.deploy(again.ctx);
     const after = await cloudStats(cloud().url);
     expect(after.faultsFired['rule-1']).toBe(1);
@@ -297,24 +313,22 @@ describe('platform-managed (the shared team)', () => {
 
   it('a slow upload of a large file gets a per-attempt timeout that grows with its size', async () => {
     // 500 ms per attempt for small calls; a 1 MiB file at 256 KiB/s gets 4 s more. Each upload is held 1.5 s.
-    configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 3, timeoutMs: 500 });
-    try {
-      const big = Buffer.alloc(1024 * 1024, randomUUID());
-      const index = `<h1>big ${randomUUID()}</h1>`;
-      // index.html reaches Vercel first, so that the held upload is the large file alone.
-      await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index } }).ctx);
-      await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v2/files', kind: 'delay', delayMs: 1_500 }] });
-      const before = await cloudStats(cloud().url);
-      const outcome = await vercelAdapter.deploy(
-        memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index, 'big.bin': big } }).ctx,
-      );
-      expect(delta(await cloudStats(cloud().url), before, FILES, 200)).toBe(1);
-      await setFaults(cloud().url, { rules: [] });
-      const served = await fetchSite(cloud().url, hostOf(outcome.url), '/big.bin');
-      expect([served.status, served.body.equals(big)]).toEqual([200, true]);
-    } finally {
-      configureRetries({ baseDelayMs: 5, maxDelayMs: 20, attempts: 6 });
-    }
+    const shortTimeouts: AdapterSettings = { ...settings, retries: { ...DEFAULT_RETRY, baseDelayMs: 5, maxDelayMs: 20, attempts: 3, timeoutMs: 500 } };
+    const big = Buffer.alloc(1024 * 1024, randomUUID());
+    const index = `<h1>big ${randomUUID()}</h1>`;
+    // index.html reaches Vercel first, so that the held upload is the large file alone.
+    await vercelAdapter.deploy(
+      memoryDeployContext({ settings: shortTimeouts, mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index } }).ctx,
+    );
+    await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v2/files', kind: 'delay', delayMs: 1_500 }] });
+    const before = await cloudStats(cloud().url);
+    const outcome = await vercelAdapter.deploy(
+      memoryDeployContext({ settings: shortTimeouts, mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index, 'big.bin': big } }).ctx,
+    );
+    expect(delta(await cloudStats(cloud().url), before, FILES, 200)).toBe(1);
+    await setFaults(cloud().url, { rules: [] });
+    const served = await fetchSite(cloud().url, hostOf(outcome.url), '/big.bin');
+    expect([served.status, served.body.equals(big)]).toEqual([200, true]);
   });
 
   // Clean URLs as Cloudflare (auto-trailing-slash) and Netlify (pretty URLs) have them: `cleanUrls` is a
@@ -322,7 +336,7 @@ describe('platform-managed (the shared team)', () => {
   // https://vercel.com/docs/project-configuration#cleanurls: `/about.html` → 308 `/about`).
   it('clean URLs: /about serves about.html and /about.html redirects (308) to /about', async () => {
     const files = { 'index.html': '<h1>home</h1>', 'about.html': '<h1>about</h1>', 'docs/intro.html': '<h1>intro</h1>' };
-    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
+    const outcome = await vercelAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files }).ctx);
     const about = await fetchSite(cloud().url, hostOf(outcome.url), '/about');
     expect([about.status, about.body.toString()]).toEqual([200, '<h1>about</h1>']);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/docs/intro')).body.toString()).toBe('<h1>intro</h1>');
@@ -333,14 +347,14 @@ describe('platform-managed (the shared team)', () => {
   });
 
   it('remove deletes the project and the site is gone; removing again is fine; non-huskit projects of the shared team are refused', async () => {
-    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
-    await vercelAdapter.remove(PLATFORM, outcome.target, 'platform-managed');
+    const outcome = await vercelAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('rm') }).ctx);
+    await vercelAdapter.remove(PLATFORM, outcome.target, 'platform-managed', settings);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/')).status).toBe(404);
     expect((await api(PLATFORM, 'GET', `/v9/projects/${outcome.target.externalId}`)).status).toBe(404);
-    await vercelAdapter.remove(PLATFORM, outcome.target, 'platform-managed');
+    await vercelAdapter.remove(PLATFORM, outcome.target, 'platform-managed', settings);
 
     const other = await api(PLATFORM, 'POST', '/v11/projects', { name: `someone-elses-${randomUUID().slice(0, 6)}` });
-    await expect(vercelAdapter.remove(PLATFORM, { externalId: other.body.id }, 'platform-managed')).rejects.toThrow(/not a Huskit site/);
+    await expect(vercelAdapter.remove(PLATFORM, { externalId: other.body.id }, 'platform-managed', settings)).rejects.toThrow(/not a Huskit site/);
     expect((await api(PLATFORM, 'GET', `/v9/projects/${other.body.id}`)).status).toBe(200);
   });
 
@@ -348,7 +362,7 @@ describe('platform-managed (the shared team)', () => {
     await api(PLATFORM, 'POST', '/v11/projects', { name: `not-huskit-${randomUUID().slice(0, 6)}` });
     await api(PLATFORM, 'POST', '/v11/projects', { name: `marketing-${randomUUID().slice(0, 6)}` });
     const ours = await api(PLATFORM, 'POST', '/v11/projects', { name: `huskit-${randomUUID().replace(/-/g, '').slice(0, 12)}` });
-    const listed = await vercelAdapter.listManagedResources(PLATFORM);
+    const listed = await vercelAdapter.listManagedResources(PLATFORM, settings);
     const all = (await api(PLATFORM, 'GET', '/v9/projects?limit=100')).body.projects as { id: string; name: string }[];
     const names = new Map(all.map((p) => [p.id, p.name]));
     expect(listed.length).toBeGreaterThan(0);
@@ -358,9 +372,9 @@ describe('platform-managed (the shared team)', () => {
 
   it('abandon cancels a deployment still building; an unknown one is ignored', async () => {
     const created = await api(PLATFORM, 'POST', '/v13/deployments', { name: `huskit-${randomUUID().slice(0, 8)}`, files: [{ file: 'index.html', data: 'x' }] });
-    await vercelAdapter.abandon(PLATFORM, { deploymentId: created.body.id });
+    await vercelAdapter.abandon(PLATFORM, { deploymentId: created.body.id }, settings);
     expect((await api(PLATFORM, 'GET', `/v13/deployments/${created.body.id}`)).body.readyState).toBe('CANCELED');
-    await vercelAdapter.abandon(PLATFORM, { deploymentId: 'dpl_doesnotexist' });
+    await vercelAdapter.abandon(PLATFORM, { deploymentId: 'dpl_doesnotexist' }, settings);
   });
 
   it("the daily deployment limit is a quota error that names it, without waiting out the day's Retry-After", async () => {
@@ -369,7 +383,7 @@ describe('platform-managed (the shared team)', () => {
     config.deploymentsPerDay = 0;
     try {
       const err = await vercelAdapter
-        .deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'limited' } }).ctx)
+        .deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': 'limited' } }).ctx)
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
       expect([(err as PlatformError).kind, (err as PlatformError).retryAfterSeconds]).toEqual(['quota', undefined]);
@@ -382,10 +396,10 @@ describe('platform-managed (the shared team)', () => {
   it('an upload handled but whose answer was lost is sent again whole, read afresh from the store', async () => {
     const index = `<h1>lost ${randomUUID()}</h1>`;
     // index.html reaches Vercel first, so that the upload losing its answer is the large file's.
-    await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index } }).ctx);
+    await vercelAdapter.deploy(memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: { 'index.html': index } }).ctx);
     const files = { 'index.html': index, 'big.bin': randomBytes(300_001) };
     await setFaults(cloud().url, { rules: [{ target: 'vercel', method: 'POST', route: '/v2/files', kind: 'drop-after', count: 1 }] });
-    const h = memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files });
+    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
     const before = await cloudStats(cloud().url);
     const outcome = await vercelAdapter.deploy(h.ctx);
     const after = await cloudStats(cloud().url);
@@ -405,7 +419,9 @@ describe('platform-managed (the shared team)', () => {
         { target: 'vercel', kind: 'drop', probability: 0.1 },
       ],
     });
-    const outcome = await vercelAdapter.deploy(memoryDeployContext({ mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('faults') }).ctx);
+    const outcome = await vercelAdapter.deploy(
+      memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files: siteFiles('faults') }).ctx,
+    );
     expect(Object.values((await cloudStats(cloud().url)).faultsFired).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     await setFaults(cloud().url, { rules: [] });
     await expectServed(outcome, siteFiles('faults'));
@@ -414,7 +430,7 @@ describe('platform-managed (the shared team)', () => {
 
 describe('user-token (your own account)', () => {
   it('deploys into the personal account, named after the project with a short suffix', async () => {
-    const h = memoryDeployContext({ mode: 'user-token', credentials: USER, files: siteFiles('mine'), siteName: 'My Portfolio!' });
+    const h = memoryDeployContext({ settings, mode: 'user-token', credentials: USER, files: siteFiles('mine'), siteName: 'My Portfolio!' });
     const outcome = await vercelAdapter.deploy(h.ctx);
     const suffix = h.ctx.siteId.replace(/-/g, '').slice(0, 6);
     expect(outcome.url).toBe(`http://my-portfolio-${suffix}.vercel.localhost:${cloud().port}`);
@@ -425,6 +441,7 @@ describe('user-token (your own account)', () => {
   it('a site whose package.json has a build script is served as uploaded: nothing is built', async () => {
     // Without an explicit empty build command, the "Other" preset would run `npm run build`.
     const h = memoryDeployContext({
+      settings,
       mode: 'user-token',
       credentials: USER,
       files: { 'index.html': 'built?', 'package.json': '{"scripts":{"build":"vite build"}}' },
@@ -437,24 +454,24 @@ describe('user-token (your own account)', () => {
 
 describe('verify', () => {
   it('answers non-secret facts: the user, and the team when one is given', async () => {
-    expect(await vercelAdapter.verify(PLATFORM)).toEqual({
+    expect(await vercelAdapter.verify(PLATFORM, settings)).toEqual({
       username: 'huskit-bot',
       email: 'bot@huskit.local',
       teamId: LOCAL_VERCEL.platformTeamId,
       teamName: 'Huskit Local',
       teamSlug: LOCAL_VERCEL.platformTeamSlug,
     });
-    const facts = await vercelAdapter.verify(USER);
+    const facts = await vercelAdapter.verify(USER, settings);
     expect(facts).toEqual({ username: 'local-user', email: 'user@huskit.local' });
     expect(JSON.stringify(facts)).not.toContain(USER.token);
   });
 
   it('a wrong token is PlatformError auth with words a person can act on; so is a team the token does not cover', async () => {
-    const wrong = await vercelAdapter.verify({ token: 'wrongwrongwrongtoken' }).catch((e: unknown) => e);
+    const wrong = await vercelAdapter.verify({ token: 'wrongwrongwrongtoken' }, settings).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(PlatformError);
     expect((wrong as PlatformError).kind).toBe('auth');
     expect((wrong as PlatformError).message).toMatch(/Create a new token at vercel\.com\/account\/tokens/);
-    const team = await vercelAdapter.verify({ token: LOCAL_VERCEL.userToken, teamId: LOCAL_VERCEL.platformTeamId }).catch((e: unknown) => e);
+    const team = await vercelAdapter.verify({ token: LOCAL_VERCEL.userToken, teamId: LOCAL_VERCEL.platformTeamId }, settings).catch((e: unknown) => e);
     expect([(team as PlatformError).kind, (team as PlatformError).message]).toEqual(['auth', expect.stringMatching(/no access to this team/)]);
     expect(() => vercelAdapter.parseCredentials({ token: ' ' })).toThrow(PlatformError);
   });
