@@ -14,7 +14,7 @@ import { adapterFor } from './adapters';
 import type { CleanupReport } from './cleanup';
 import { credentialsFor } from './credentials';
 import { recordEvent } from './event-store';
-import { needsRunner } from './lease';
+import { needsRunner, UNFINISHED_STATUSES } from './lease';
 import { releaseUnusedPlace } from './policy';
 
 const CLAIM_MS = 10 * 60 * 1000;
@@ -153,7 +153,7 @@ export async function removeOrphans(db: Db, now: Date, report: CleanupReport, se
       const inFlight = await db
         .select({ checkpoint: deployments.checkpoint })
         .from(deployments)
-        .where(and(eq(deployments.platform, platform), inArray(deployments.status, ['pending', 'building'])));
+        .where(and(eq(deployments.platform, platform), inArray(deployments.status, [...UNFINISHED_STATUSES])));
       const keep = new Set([...owned.map((o) => o.externalId), ...inFlight.flatMap((d) => Object.values(d.checkpoint).filter((v) => typeof v === 'string'))]);
       for (const resource of resources) {
         if (!resource.externalId || keep.has(resource.externalId)) continue;

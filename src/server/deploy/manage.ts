@@ -9,7 +9,7 @@ import { recordAudit } from '../audit';
 import { AppError, notFound } from '../errors';
 import { adapterFor } from './adapters';
 import { credentialsFor } from './credentials';
-import { needsRunnerColumn } from './lease';
+import { needsRunnerColumn, UNFINISHED_STATUSES } from './lease';
 import { eventsAfter, recordEvent } from './event-store';
 import { releaseUnusedPlace } from './policy';
 import { createDeployment, type CreateOptions } from './service';
@@ -87,7 +87,7 @@ export async function cancelDeployment(db: Db, userId: string, id: string): Prom
   const done = await db
     .update(deployments)
     .set({ status: 'canceled', step: 'canceled', leaseOwner: null, leaseUntil: null, finishedAt: new Date(), updatedAt: new Date() })
-    .where(and(eq(deployments.id, id), inArray(deployments.status, ['pending', 'building'])))
+    .where(and(eq(deployments.id, id), inArray(deployments.status, [...UNFINISHED_STATUSES])))
     .returning({ id: deployments.id, siteId: deployments.siteId, authMode: deployments.authMode });
   if (done.length === 0) throw new AppError('CONFLICT', `This deployment is already ${d.status}; there is nothing to cancel.`);
   await releaseUnusedPlace(db, done[0]!);
@@ -163,7 +163,7 @@ export async function deleteSite(db: Db, userId: string, deploymentId: string, {
     await tx
       .update(deployments)
       .set({ status: 'canceled', step: 'canceled', leaseOwner: null, leaseUntil: null, updatedAt: new Date() })
-      .where(and(eq(deployments.siteId, site.id), inArray(deployments.status, ['pending', 'building'])));
+      .where(and(eq(deployments.siteId, site.id), inArray(deployments.status, [...UNFINISHED_STATUSES])));
     await recordAudit(tx, {
       userId,
       action: 'site.delete',

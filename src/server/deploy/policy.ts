@@ -8,6 +8,7 @@ import { PLATFORMS } from '@/lib/platforms';
 import type { Db, Tx } from '../db/client';
 import { auditLog, deployments, sites } from '../db/schema';
 import { AppError } from '../errors';
+import { UNFINISHED_STATUSES } from './lease';
 
 export interface PolicyLimits {
   platformManagedPerHour: number;
@@ -143,7 +144,7 @@ export async function releaseUnusedPlace(db: Db | Tx, deployment: { id: string; 
           db
             .select({ one: sql`1` })
             .from(deployments)
-            .where(and(eq(deployments.siteId, deployment.siteId), ne(deployments.id, deployment.id), inArray(deployments.status, ['pending', 'building']))),
+            .where(and(eq(deployments.siteId, deployment.siteId), ne(deployments.id, deployment.id), inArray(deployments.status, [...UNFINISHED_STATUSES]))),
         ),
       ),
     );

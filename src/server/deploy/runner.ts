@@ -15,7 +15,7 @@ import { BlobStore } from './blob-store';
 import { credentialsFor } from './credentials';
 import { recordEvent } from './event-store';
 import { announceEvent } from './status-hub';
-import { needsRunner } from './lease';
+import { needsRunner, UNFINISHED_STATUSES } from './lease';
 import { releaseUnusedPlace } from './policy';
 import { adapterSettings, processDeploySettings, type DeploySettings } from './settings';
 
@@ -209,7 +209,7 @@ async function finishWithError(db: Db, row: DeploymentRow, owner: string, messag
     const done = await tx
       .update(deployments)
       .set({ status: 'error', error: message, errorCode: code, step: 'error', leaseOwner: null, leaseUntil: null, finishedAt: now, updatedAt: now })
-      .where(and(eq(deployments.id, row.id), eq(deployments.leaseOwner, owner), inArray(deployments.status, ['pending', 'building'])))
+      .where(and(eq(deployments.id, row.id), eq(deployments.leaseOwner, owner), inArray(deployments.status, [...UNFINISHED_STATUSES])))
       .returning({ id: deployments.id });
     if (done.length === 0) return;
     await releaseUnusedPlace(tx, row, now);
