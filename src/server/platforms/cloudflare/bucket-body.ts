@@ -28,6 +28,25 @@ async function* base64Of(stream: Readable): AsyncGenerator<Buffer> {
   if (carry.length) yield Buffer.from(carry.toString('base64'), 'latin1');
 }
 
+/** What the body is written to the socket in: thousands of small parts otherwise cost a write each. */
+const WRITE_BYTES = 256 * 1024;
+
+/** The chunks joined into writes of about WRITE_BYTES. */
+async function* coalesced(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    held.push(chunk);
+    size += chunk.length;
+    if (size >= WRITE_BYTES) {
+      yield held.length === 1 ? held[0]! : Buffer.concat(held, size);
+      held = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield Buffer.concat(held, size);
+}
+
 /**
  * Files opened ahead of the one being sent, so that a store's latency per file does not add up over
  * hundreds of small files: a few, and a few MB at most (the one after the current file is always opened).
@@ -87,5 +106,5 @@ export function bucketBody(
         );
     }
   }
-  return { contentType: `multipart/form-data; boundary=${boundary}`, body: { length, open: () => Readable.from(parts()) } };
+  return { contentType: `multipart/form-data; boundary=${boundary}`, body: { length, open: () => Readable.from(coalesced(parts())) } };
 }
