@@ -1,6 +1,7 @@
 // One validated view of the configuration. In development and tests every variable has a safe local
 // default (embedded database, dev secrets, credentials of the local cloud); in production a missing or
 // weak secret stops the server at start with a message that names the variable.
+import os from 'node:os';
 import { z } from 'zod';
 import { DEPLOYMENT_PLATFORMS, type DeploymentPlatform } from '@/lib/deployment';
 import { LOCAL_CLOUD_PORT } from '@/lib/local-cloud';
@@ -47,6 +48,7 @@ const schema = z.object({
   S3_REGION: optionalString,
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
+  SCAN_WORKERS: optionalString,
 });
 
 export interface EncryptionKey {
@@ -83,6 +85,11 @@ export interface Env {
    * (AWS S3, R2, MinIO…), which several servers and serverless functions can share.
    */
   blobStore: { kind: 'fs'; dir: string } | { kind: 's3'; endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
+  /**
+   * Threads that scan quick deploys' files, beside the one serving requests (0: scanned on that one).
+   * Each costs memory (its own heap); one per core, at most 4, by default.
+   */
+  scanWorkers: number;
   /** Live deployment streams (SSE) one user may hold open at once, per server process. */
   maxSseStreamsPerUser: number;
   /** Live quick-deploy sites allowed per platform, where the environment sets it. */
@@ -170,6 +177,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     blobStore: parseBlobStore(v),
     previewOrigin: previewOrigin?.replace(/\/+$/, ''),
     storageQuotaBytes: whole('STORAGE_QUOTA_BYTES', v.STORAGE_QUOTA_BYTES, 1024 ** 3, 'Use a number of bytes, e.g. 1073741824 for 1 GB.'),
+    scanWorkers: scanWorkersOf(v.SCAN_WORKERS),
     maxSseStreamsPerUser: whole('MAX_SSE_STREAMS_PER_USER', v.MAX_SSE_STREAMS_PER_USER, 20, 'Use a number such as 20.'),
     isProduction: production,
     appUrl: v.APP_URL,
@@ -193,6 +201,14 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       }),
     ),
   };
+}
+
+function scanWorkersOf(raw: string | undefined): number {
+  if (raw === undefined) return os.availableParallelism() >= 2 ? Math.min(4, os.availableParallelism()) : 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 64)
+    fail('SCAN_WORKERS', 'is not a whole number from 0 to 64', 'Use the number of scan threads, e.g. 2; 0 scans on the main thread.');
+  return n;
 }
 
 function parseBlobStore(v: z.infer<typeof schema>): Env['blobStore'] {

@@ -5,7 +5,8 @@ import type { Manifest } from '@/lib/site-files';
 import { AppError } from '../../errors';
 import { forEachConcurrently } from '../../platforms/concurrency';
 import { readAll } from '../../storage/object-store';
-import { scanBytes, scanStream } from './file-scan';
+import { scanStream } from './file-scan';
+import { scanFiles } from './scan-pool';
 import { kindOf, readingOf } from './kinds';
 import { SCAN_VERSION, SCAN_WINDOW } from './rules';
 
@@ -23,8 +24,9 @@ const WHOLE_FILE_BYTES = SCAN_WINDOW.chars;
 
 /** Small files read whole at once from the store, within the bytes of a batch. */
 const READS = 8;
-/** Small files read whole per batch: at most this many bytes (by declared size), and 200 files. */
+/** Small files read whole per batch: at most this many bytes (by declared size), and BATCH_FILES files. */
 const BATCH_BYTES = 16 * 1024 * 1024;
+const BATCH_FILES = 1000;
 
 /**
  * Scans every file of the site a browser could run or render and that has not passed under these
@@ -59,12 +61,17 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
       READS,
       async (sha) => void bytes.set(sha, await readAll(await store.open(sha))),
     );
-    for (const [sha, path] of batch) {
-      const found = bytes.has(sha) ? scanBytes(path, bytes.get(sha)!) : await scanStream(path, () => store.open(sha));
-      if (found)
+    // Files read whole are scanned together (on the scan workers when they are many); larger ones stream.
+    const inMemory = batch.filter(([sha]) => bytes.has(sha));
+    const found = await scanFiles(inMemory.map(([sha, path]) => ({ path, bytes: bytes.get(sha)! })));
+    const hitOf = new Map(inMemory.map((entry, i) => [entry, found[i] ?? null]));
+    for (const entry of batch) {
+      const [sha, path] = entry;
+      const hit = hitOf.has(entry) ? hitOf.get(entry)! : await scanStream(path, () => store.open(sha));
+      if (hit)
         throw new AppError(
           'BAD_REQUEST',
-          `This site can't be deployed: ${found.path} contains ${found.description} (rule "${found.rule}"). Remove it and deploy again.`,
+          `This site can't be deployed: ${hit.path} contains ${hit.description} (rule "${hit.rule}"). Remove it and deploy again.`,
         );
     }
     for (const mark of new Set(batch.map(([, , m]) => m)))
@@ -77,7 +84,7 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
   };
   for (const entry of pending) {
     const size = whole(entry[0]) ? (sizes.get(entry[0]) ?? 0) : 0;
-    if (batch.length >= 200 || (batch.length > 0 && batchBytes + size > BATCH_BYTES)) await flush();
+    if (batch.length >= BATCH_FILES || (batch.length > 0 && batchBytes + size > BATCH_BYTES)) await flush();
     batch.push(entry);
     batchBytes += size;
   }

@@ -1,0 +1,54 @@
+// The scan on worker threads: real workers (the module loaded from the sources, as in production from the
+// build) give each file the same answer as the scan in place, and a worker lost mid-scan costs no answer.
+import { afterAll, describe, expect, it } from 'vitest';
+import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
+import { scanBytes } from './file-scan';
+import { ScanPool, type FileToScan } from './scan-pool';
+
+/** The whole corpus as one batch (each file under its path in its site), padded past the size workers take. */
+function corpusFiles(): FileToScan[] {
+  const files: FileToScan[] = [];
+  for (const entry of [...hostileCorpus(), ...benignCorpus()]) for (const [path, bytes] of Object.entries(entry.files)) files.push({ path, bytes });
+  for (let i = 0; files.reduce((n, f) => n + f.bytes.length, 0) < 3 * 1024 * 1024; i++)
+    files.push({ path: `pad/${i}.html`, bytes: Buffer.from(`<!doctype html><p>${'plain words '.repeat(4000)}</p><script>let n = ${i};</script>`) });
+  return files;
+}
+
+const inPlace = (files: FileToScan[]) => files.map((f) => scanBytes(f.path, f.bytes));
+const pools: ScanPool[] = [];
+const newPool = (size: number) => pools[pools.push(new ScanPool(size)) - 1]!;
+afterAll(async () => {
+  for (const pool of pools) await pool.stop();
+});
+
+describe('the scan pool', () => {
+  const files = corpusFiles();
+  const expected = inPlace(files);
+
+  it('scans a large batch on its workers, each file with the answer the scan in place gives', async () => {
+    expect(expected.filter(Boolean).length).toBeGreaterThanOrEqual(hostileCorpus().length);
+    const pool = newPool(2);
+    expect(await pool.scan(files)).toEqual(expected);
+    expect(pool.running).toBe(2);
+    // Again, on the running workers.
+    expect(await pool.scan([...files].reverse())).toEqual([...expected].reverse());
+    await pool.stop();
+    expect(pool.running).toBe(0);
+  });
+
+  it('scans a small batch in place, starting no worker', async () => {
+    const pool = newPool(2);
+    const few = files.slice(0, 20);
+    expect(await pool.scan(few)).toEqual(expected.slice(0, 20));
+    expect(pool.running).toBe(0);
+  });
+
+  it('answers every file when its workers are stopped mid-scan, and scans in place from then on', async () => {
+    const pool = newPool(2);
+    const scanning = pool.scan(files);
+    await pool.stop();
+    expect(await scanning).toEqual(expected);
+    expect(await pool.scan(files)).toEqual(expected);
+    expect(pool.running).toBe(0);
+  });
+});
