@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
 import { forEachConcurrently } from '../concurrency';
+import { joinedChunks } from '../joined-chunks';
 import { PlatformError } from '../http';
 import type { Ctx } from './state';
 import { readAll } from '../../storage/object-store';
@@ -98,7 +99,9 @@ async function zipFiles(ctx: Ctx, paths: string[], file: string): Promise<void> 
   zip.on('error', fail);
   queueWindow();
   queueWindow();
-  await pipeline(output, createWriteStream(file));
+  // yazl writes every header, descriptor and deflated piece as a chunk of its own: joined, 5,000 files
+  // are ~120 file writes instead of ~15,000.
+  await pipeline(output, (chunks: AsyncIterable<Buffer>) => joinedChunks(chunks), createWriteStream(file));
 }
 
 /** A fresh temporary folder for `work`, removed afterwards whatever happens (an error, a cancel). */

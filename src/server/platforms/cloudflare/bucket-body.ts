@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { StreamBody } from '../http';
+import { joinedChunks } from '../joined-chunks';
 
 /** One file of an upload bucket: its asset hash, size, type, and its bytes as a fresh stream each call. */
 export interface BucketFile {
@@ -26,25 +27,6 @@ async function* base64Of(stream: Readable): AsyncGenerator<Buffer> {
     carry = Buffer.from(bytes.subarray(whole));
   }
   if (carry.length) yield Buffer.from(carry.toString('base64'), 'latin1');
-}
-
-/** What the body is written to the socket in: thousands of small parts otherwise cost a write each. */
-const WRITE_BYTES = 256 * 1024;
-
-/** The chunks joined into writes of about WRITE_BYTES. */
-async function* coalesced(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let held: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of chunks) {
-    held.push(chunk);
-    size += chunk.length;
-    if (size >= WRITE_BYTES) {
-      yield held.length === 1 ? held[0]! : Buffer.concat(held, size);
-      held = [];
-      size = 0;
-    }
-  }
-  if (size > 0) yield Buffer.concat(held, size);
 }
 
 /**
@@ -106,5 +88,5 @@ export function bucketBody(
         );
     }
   }
-  return { contentType: `multipart/form-data; boundary=${boundary}`, body: { length, open: () => Readable.from(coalesced(parts())) } };
+  return { contentType: `multipart/form-data; boundary=${boundary}`, body: { length, open: () => Readable.from(joinedChunks(parts())) } };
 }
