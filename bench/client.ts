@@ -120,6 +120,8 @@ export const benchGet = async <T>(p: string): Promise<T> => (await (await fetch(
 export interface ServerStats {
   peakRss: number;
   rss: number;
+  atPeak: NodeJS.MemoryUsage;
+  cpuMs: number;
   bytesIn: Record<string, number>;
   requests: Record<string, number>;
   statusReads: number;

@@ -1,6 +1,8 @@
 // A CPU profile of the bench server over one phase (the inspector's sampling profiler, in process),
 // summed into where the time went: by package or source folder, and the busiest functions.
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -41,6 +43,12 @@ function placeOf(url: string, fn: string): string {
 
 export async function stopProfile(): Promise<ProfileSummary> {
   const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+  // BENCH_PROFILE_DIR keeps each raw profile (open it in Chrome's DevTools, Performance tab) to see who calls what.
+  if (process.env.BENCH_PROFILE_DIR)
+    writeFileSync(
+      path.join(process.env.BENCH_PROFILE_DIR, `${process.env.BENCH_SERVER ? 'server' : 'bench'}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`),
+      JSON.stringify(profile),
+    );
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));

@@ -14,7 +14,7 @@ import { bigSitePhases } from './phases-big-site';
 import { fanOut, quickDeploys, throughput } from './phases-many-sites';
 import { printProfiles, printTable, profiles, results, rows } from './report';
 import { createDatabase, dbName, dropDatabase, startBlobStore, startServer, type Stack } from './setup';
-import { siteSmall } from './workloads';
+import { siteWarmup } from './workloads';
 
 const QUICK = process.argv.includes('--quick');
 /** Where the server keeps file bytes: `--store=s3` runs the bench on s3rver (in this process), else a temp folder. */
@@ -57,8 +57,8 @@ async function main() {
     );
     console.log(`Server idle RSS ${MB(stats0.rss)}. Amplify polled every 100 ms (product default 2.5 s); local cloud jobStepMs=200.`);
 
-    // Warm-up: one small deploy so that module loading and the first connections are not measured.
-    await deploy(siteSmall(1), 'cloudflare', 'warmup');
+    // Warm-up: one deploy so that module loading, the scan workers' start and the first connections are not measured.
+    await deploy(siteWarmup(), 'cloudflare', 'warmup');
 
     const stack: Stack = { cloud, config, sink, stats0, quick: QUICK };
     await bigSitePhases(stack);

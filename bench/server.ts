@@ -32,7 +32,12 @@ replaceProcessDeploySettings(
 
 // ---- peak RSS, sampled every 20 ms ----
 let peakRss = process.memoryUsage().rss;
-setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20).unref();
+/** What the main thread's memory was made of at the peak (the scan workers' heaps are in the RSS only). */
+let atPeak: NodeJS.MemoryUsage = process.memoryUsage();
+setInterval(() => {
+  const now = process.memoryUsage();
+  if (now.rss > peakRss) [peakRss, atPeak] = [now.rss, now];
+}, 20).unref();
 
 // ---- bytes received per route (request bodies as they arrive on the socket) ----
 const bytesIn: Record<string, number> = {};
@@ -109,10 +114,21 @@ async function bench(req: IncomingMessage, res: ServerResponse, url: URL) {
     case '/_bench/profile-stop':
       return json(await stopProfile());
     case '/_bench/stats':
-      return json({ peakRss, rss: process.memoryUsage().rss, bytesIn, requests, statusReads: getStatusHub().reads, driver: (await getDbHandle()).driver });
+      return json({
+        peakRss,
+        atPeak,
+        rss: process.memoryUsage().rss,
+        // Every thread of the process (the scan workers too).
+        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+        bytesIn,
+        requests,
+        statusReads: getStatusHub().reads,
+        driver: (await getDbHandle()).driver,
+      });
     case '/_bench/reset':
       (globalThis as { gc?: () => void }).gc?.();
-      peakRss = process.memoryUsage().rss;
+      atPeak = process.memoryUsage();
+      peakRss = atPeak.rss;
       for (const k of Object.keys(bytesIn)) delete bytesIn[k];
       for (const k of Object.keys(requests)) delete requests[k];
       return json({ rss: peakRss });

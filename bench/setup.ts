@@ -74,7 +74,14 @@ export async function startServer(
   blobEnv: Record<string, string>,
 ): Promise<{ base: string; child: ChildProcess }> {
   // The fan-out phase watches hundreds of deployments of the bench user at once: lift the per-user stream cap.
-  const env: NodeJS.ProcessEnv = { ...process.env, ...blobEnv, CLOUD_PORT: String(cloudPort), NODE_ENV: 'development', MAX_SSE_STREAMS_PER_USER: '100000' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...blobEnv,
+    CLOUD_PORT: String(cloudPort),
+    NODE_ENV: 'development',
+    MAX_SSE_STREAMS_PER_USER: '100000',
+    BENCH_SERVER: '1',
+  };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else {
     delete env.DATABASE_URL;
