@@ -11,7 +11,8 @@ import type { Readable } from 'node:stream';
 export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  // A file read in one piece (most are) is not copied again.
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 export type ObjectStoreKind = 'fs' | 's3';
