@@ -5,6 +5,7 @@
 // with an API key, and the timestamped events of a deployment (for phase timings and delivery delay).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { asc, eq, sql } from 'drizzle-orm';
 import { signUp } from '@/server/auth/accounts';
 import { createApiKey } from '@/server/auth/api-keys';
@@ -68,19 +69,15 @@ async function serveRoute(handler: Handler, req: IncomingMessage, res: ServerRes
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  let body: Buffer | undefined;
-  if (hasBody) {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    body = Buffer.concat(chunks);
-    bytesIn[route] = (bytesIn[route] ?? 0) + body.length;
-  }
+  // The body streams into the route, as Next hands it over (counted as it arrives).
+  if (hasBody) req.on('data', (c: Buffer) => (bytesIn[route] = (bytesIn[route] ?? 0) + c.length));
   const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}${req.url}`, {
     method: req.method,
     headers,
-    body: body as unknown as BodyInit | undefined,
+    body: hasBody ? (Readable.toWeb(req) as unknown as BodyInit) : undefined,
+    duplex: 'half',
     signal: abort.signal,
-  });
+  } as RequestInit);
   const response = await handler(request);
   const out: Record<string, string | string[]> = {};
   response.headers.forEach((v, k) => (out[k] = v));
