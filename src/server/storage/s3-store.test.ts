@@ -2,6 +2,7 @@
 // retries, and errors that say what failed without a credential. The shared behaviour is in
 // object-store.contract.test.ts.
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsClient } from 'aws4fetch';
@@ -76,6 +77,53 @@ describe('S3 store on s3rver', () => {
   it('refuses an answer that is not the range asked for (s3rver answers bytes=0-0 with the whole object)', async () => {
     await store.put('range/x', Buffer.from('0123456789'));
     await expect(store.get('range/x', { start: 0, end: 0 })).rejects.toThrow(/asked for bytes 0-0, got bytes 0-9\/10/);
+  });
+
+  describe('local copies (a pack read at create and again by the runner)', () => {
+    const gets = (key: string) => server.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/wire/${key}`)).length;
+
+    it('downloads an object once while its copy is kept, and hands out the same bytes', async () => {
+      const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY, localCopyBytes: 1024 * 1024 });
+      await cached.put('copies/a', Buffer.from('pack a'));
+      const first = await cached.local('copies/a');
+      const second = await cached.local('copies/a');
+      expect(second.path).toBe(first.path);
+      expect(readFileSync(second.path, 'utf8')).toBe('pack a');
+      await first.release();
+      await second.release();
+      expect(readFileSync((await cached.local('copies/a')).path, 'utf8')).toBe('pack a');
+      expect(gets('copies/a')).toBe(1);
+    });
+
+    it('removes the least recently used copies past its budget, never one in use', async () => {
+      const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY, localCopyBytes: 250 });
+      for (const k of ['b', 'c', 'd']) await cached.put(`copies/${k}`, Buffer.alloc(100, k));
+      const inUse = await cached.local('copies/b');
+      const c = await cached.local('copies/c');
+      await c.release();
+      const d = await cached.local('copies/d');
+      await d.release();
+      // 300 bytes held against 250: c (least recently used and free) goes; b is in use and stays.
+      expect(existsSync(c.path)).toBe(false);
+      expect(existsSync(inUse.path)).toBe(true);
+      expect(existsSync(d.path)).toBe(true);
+      await cached.local('copies/c');
+      expect(gets('copies/c')).toBe(2);
+      await inUse.release();
+    });
+
+    it('forgets a deleted object: its copy goes once let go of, and it is not found again', async () => {
+      const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY });
+      await cached.put('copies/e', Buffer.from('pack e'));
+      const copy = await cached.local('copies/e');
+      await cached.delete('copies/e');
+      // Still readable by whoever holds it…
+      expect(readFileSync(copy.path, 'utf8')).toBe('pack e');
+      await copy.release();
+      // …then removed, and the object is gone.
+      expect(existsSync(copy.path)).toBe(false);
+      await expect(cached.local('copies/e')).rejects.toBeInstanceOf(ObjectNotFound);
+    });
   });
 
   it('tells a missing bucket from a missing object', async () => {

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { assertObjectKey, ObjectNotFound, type LocalCopy, type ObjectStore, type PutOptions } from './object-store';
 import { encodePathSegment, readS3Error, readText, S3Client, S3Error, unescapeXml, type RetryOptions, type S3Body, type S3Connection } from './s3-request';
+import { LocalCopies } from './local-copies';
 import { spoolToTempFile } from './spool';
 
 export interface S3StoreConfig extends S3Connection {
@@ -16,17 +17,21 @@ export interface S3StoreOptions {
   retry?: Partial<RetryOptions>;
   /** Where a streamed body of unknown length is spooled before it is sent (default os.tmpdir()). */
   spoolDir?: string;
+  /** Bytes of objects kept as local files after `local()` (see local-copies.ts). Default 256 MB. */
+  localCopyBytes?: number;
 }
 
 export class S3ObjectStore implements ObjectStore {
   readonly kind = 's3' as const;
   private readonly client: S3Client;
+  private readonly copies: LocalCopies;
 
   constructor(
     private readonly config: S3StoreConfig,
     private readonly options: S3StoreOptions = {},
   ) {
     this.client = new S3Client(config, options.retry);
+    this.copies = new LocalCopies(async (key) => spoolToTempFile(await this.get(key), {}, this.options.spoolDir), options.localCopyBytes ?? 256 * 1024 * 1024);
   }
 
   private bucketPath(): string {
@@ -86,9 +91,9 @@ export class S3ObjectStore implements ObjectStore {
     return response;
   }
 
-  async local(key: string): Promise<LocalCopy> {
-    const copy = await spoolToTempFile(await this.get(key), {}, this.options.spoolDir);
-    return { path: copy.file, release: copy.remove };
+  /** The object as a local file: downloaded once, then kept while the budget allows (local-copies.ts). */
+  local(key: string): Promise<LocalCopy> {
+    return this.copies.acquire(key);
   }
 
   async size(key: string): Promise<number | null> {
@@ -101,6 +106,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
+    await this.copies.forget(key);
     // S3 answers 204 for an absent key too; some compatible stores answer 404, which is as good.
     const response = await this.client.send({ what: `DELETE ${key}`, method: 'DELETE', path: this.objectPath(key), accept: [200, 204, 404] });
     response.resume();

@@ -1,0 +1,118 @@
+// Local copies of objects a remote store (S3) hands out as files: a deployment reads its packs when it is
+// created (the scan) and again when it runs (the platform's upload, the zip), and the next deploy of the
+// same site reads most of them again. Objects are never rewritten under their key (blobs are named by
+// their hash, packs by a fresh id), so a copy stays true until the object is deleted through this store.
+// Copies are kept up to a byte budget, least recently used first out; one in use is never removed.
+import { rmSync } from 'node:fs';
+import type { LocalCopy } from './object-store';
+import type { Spooled } from './spool';
+
+interface Copy {
+  ready: Promise<Spooled>;
+  spooled?: Spooled;
+  users: number;
+  /** Forgotten (its object deleted, or evicted) while in use: removed when the last user lets go. */
+  dropped: boolean;
+}
+
+/** Every copy's file in this process, removed at exit (they live in a temporary folder). */
+const liveFiles = new Set<string>();
+let exitHookInstalled = false;
+function removeAtExit(file: string): void {
+  liveFiles.add(file);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const f of liveFiles) rmSync(f, { force: true });
+  });
+}
+
+export class LocalCopies {
+  /** In the order of last use (a Map keeps insertion order: a used copy is moved to the end). */
+  private readonly copies = new Map<string, Copy>();
+  private bytes = 0;
+
+  constructor(
+    private readonly download: (key: string) => Promise<Spooled>,
+    private readonly budgetBytes: number,
+  ) {}
+
+  /** Bytes held in settled copies (tests, stats). */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
+  async acquire(key: string): Promise<LocalCopy> {
+    let copy = this.copies.get(key);
+    if (copy) this.copies.delete(key);
+    else {
+      const fresh: Copy = { ready: this.download(key), users: 0, dropped: false };
+      fresh.ready.then(
+        (spooled) => {
+          fresh.spooled = spooled;
+          removeAtExit(spooled.file);
+          if (fresh.dropped) return;
+          this.bytes += spooled.size;
+        },
+        () => {
+          if (this.copies.get(key) === fresh) this.copies.delete(key);
+        },
+      );
+      copy = fresh;
+    }
+    this.copies.set(key, copy);
+    copy.users++;
+    let spooled: Spooled;
+    try {
+      spooled = await copy.ready;
+    } catch (err) {
+      copy.users--;
+      throw err;
+    }
+    await this.evict();
+    let released = false;
+    const current = copy;
+    return {
+      path: spooled.file,
+      release: async () => {
+        if (released) return;
+        released = true;
+        current.users--;
+        if (current.dropped && current.users === 0) await this.remove(current);
+        else await this.evict();
+      },
+    };
+  }
+
+  /** The object is gone: its copy is not handed out again, and is removed once nobody uses it. */
+  async forget(key: string): Promise<void> {
+    const copy = this.copies.get(key);
+    if (!copy) return;
+    this.copies.delete(key);
+    await this.drop(copy);
+  }
+
+  private async drop(copy: Copy): Promise<void> {
+    if (copy.dropped) return;
+    copy.dropped = true;
+    if (copy.spooled) this.bytes -= copy.spooled.size;
+    if (copy.users === 0) await this.remove(copy);
+  }
+
+  private async remove(copy: Copy): Promise<void> {
+    const spooled = copy.spooled ?? (await copy.ready.catch(() => undefined));
+    if (!spooled) return;
+    liveFiles.delete(spooled.file);
+    await spooled.remove();
+  }
+
+  /** Least recently used copies out, until the held bytes fit the budget (copies in use stay). */
+  private async evict(): Promise<void> {
+    for (const [key, copy] of this.copies) {
+      if (this.bytes <= this.budgetBytes) return;
+      if (copy.users > 0 || !copy.spooled) continue;
+      this.copies.delete(key);
+      await this.drop(copy);
+    }
+  }
+}
