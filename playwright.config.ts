@@ -1,16 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { defineConfig } from '@playwright/test';
+import { freePortsSync } from './e2e/free-ports';
 import { PLATFORMS } from './src/lib/platforms';
 
 // Real Chromium from Debian (never a downloaded browser), against `next build` + `next start`.
 // Without DATABASE_URL the server uses a fresh embedded database under .data/e2e.
-const PORT = Number(process.env.E2E_PORT ?? 3123);
+// Free ports, picked once per run (the system's, never guessed): the test workers load this file again
+// and inherit them. E2E_PORT, E2E_CLOUD_PORT and E2E_RELAY_PORT choose them instead.
+if (!process.env.E2E_PORT || !process.env.E2E_CLOUD_PORT || !process.env.E2E_RELAY_PORT) {
+  const [app, cloud, relay] = freePortsSync(3);
+  process.env.E2E_PORT ??= String(app);
+  process.env.E2E_CLOUD_PORT ??= String(cloud);
+  process.env.E2E_RELAY_PORT ??= String(relay);
+}
+const PORT = Number(process.env.E2E_PORT);
 const baseURL = `http://127.0.0.1:${PORT}`;
 /** The local cloud of the browser tests (not the development one on 8787). */
-const CLOUD_PORT = Number(process.env.E2E_CLOUD_PORT ?? 8790);
+const CLOUD_PORT = Number(process.env.E2E_CLOUD_PORT);
 export const CLOUD_URL = `http://127.0.0.1:${CLOUD_PORT}`;
 /** `next start` is production, where no relay starts in-process: a local PostgreSQL is reached through this one. */
-const RELAY_PORT = Number(process.env.E2E_RELAY_PORT ?? 8791);
+const RELAY_PORT = Number(process.env.E2E_RELAY_PORT);
 // One token per run: the test workers load this file again and inherit it.
 process.env.E2E_RELAY_TOKEN ??= randomBytes(24).toString('base64url');
 const relayEnv = { DATABASE_URL: process.env.DATABASE_URL ?? '', RELAY_PORT: String(RELAY_PORT), RELAY_TOKEN: process.env.E2E_RELAY_TOKEN };

@@ -6,10 +6,12 @@ import { expect, test } from '@playwright/test';
 import pg from 'pg';
 import { CLOUD_URL, e2eServerEnv } from '../playwright.config';
 import { fetchSite } from '../src/testing/cloud';
+import { freePortsSync } from './free-ports';
 
 test.describe.configure({ mode: 'serial' });
 
-const PORTS = [3141, 3142] as const;
+/** Two free ports (the system's), picked when this file loads. */
+const PORTS = freePortsSync(2) as [number, number];
 const servers = new Map<number, ChildProcess>();
 
 /** The second server sweeps every second; the first never (it is the one that dies). */
