@@ -9,7 +9,7 @@ import type { Db } from '../db/client';
 import { blobs, userBlobs } from '../db/schema';
 import { AppError } from '../errors';
 import { getObjectStore } from '../storage/from-env';
-import { ObjectNotFound, type ObjectStore } from '../storage/object-store';
+import { ObjectNotFound, readAll, type ObjectStore } from '../storage/object-store';
 import { blobKey, packKey } from './blob-keys';
 import { blobReader, type BlobLocation, type BlobReader } from './blob-reader';
 import { readLegacyBytes } from './legacy-blobs';
@@ -92,9 +92,7 @@ export class BlobCatalog {
 
   /** One blob's bytes, whole: for small reads (a `_redirects` file, the editor); uploads stream with `open`. */
   async get(sha256: string): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of await this.open(sha256)) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return readAll(await this.open(sha256));
   }
 
   /** The SHA-1 of each blob (SHA-256 → SHA-1), computed once from the bytes and then kept. */

@@ -8,6 +8,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Busboy, type BusboyInstance } from '@fastify/busboy';
 import { SHA256_HEX, SITE_LIMITS } from '@/lib/site-files';
 import type { BlobStore } from '../deploy/blob-store';
+import { readAll } from '../storage/object-store';
 import { AppError } from '../errors';
 
 const requestTooLarge = () =>
@@ -33,19 +34,13 @@ async function boundedBody(request: Request): Promise<Readable> {
   return body.pipe(counter);
 }
 
-/** A stream's bytes, whole: only for bodies already bounded to one upload request (≤ 4 MB). */
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** PUT /api/blobs/{sha256}: one file (≤ 4 MB), checked against its name and the quota before it is stored. */
 export async function receiveOneBlob(store: BlobStore, userId: string, sha256: string, request: Request): Promise<number> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/octet-stream\s*(;|$)/i.test(type))
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file bytes with Content-Type: application/octet-stream.');
-  const bytes = await collect(await boundedBody(request));
+  // Whole in memory: the body is bounded to one upload request (≤ 4 MB).
+  const bytes = await readAll(await boundedBody(request));
   await store.put(userId, sha256, bytes);
   return bytes.length;
 }

@@ -2,7 +2,7 @@
 // (headers, encoded files, zip records) otherwise costs a socket or file write for each.
 
 /** A write's size when chunks are joined: large enough to amortise a write, small enough to stay cheap. */
-export const JOINED_WRITE_BYTES = 256 * 1024;
+const JOINED_WRITE_BYTES = 256 * 1024;
 
 /** The chunks joined into writes of about `bytes` (a chunk already that large passes as it is). */
 export async function* joinedChunks(chunks: AsyncIterable<Buffer>, bytes = JOINED_WRITE_BYTES): AsyncGenerator<Buffer> {

@@ -37,11 +37,6 @@ export class LocalCopies {
     private readonly budgetBytes: number,
   ) {}
 
-  /** Bytes held in settled copies (tests, stats). */
-  get heldBytes(): number {
-    return this.bytes;
-  }
-
   async acquire(key: string): Promise<LocalCopy> {
     let copy = this.copies.get(key);
     if (copy) this.copies.delete(key);

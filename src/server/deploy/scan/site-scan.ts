@@ -64,10 +64,10 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
     // Files read whole are scanned together (on the scan workers when they are many); larger ones stream.
     const inMemory = batch.filter(([sha]) => bytes.has(sha));
     const found = await scanFiles(inMemory.map(([sha, path]) => ({ path, bytes: bytes.get(sha)! })));
-    const hitOf = new Map(inMemory.map((entry, i) => [entry, found[i] ?? null]));
-    for (const entry of batch) {
-      const [sha, path] = entry;
-      const hit = hitOf.has(entry) ? hitOf.get(entry)! : await scanStream(path, () => store.open(sha));
+    // `found` answers the in-memory files in batch order.
+    let next = 0;
+    for (const [sha, path] of batch) {
+      const hit = bytes.has(sha) ? (found[next++] ?? null) : await scanStream(path, () => store.open(sha));
       if (hit)
         throw new AppError(
           'BAD_REQUEST',
