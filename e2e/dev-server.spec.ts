@@ -3,13 +3,13 @@
 // `next dev` on a free port, with its own local cloud and embedded database, as a new user runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { defaultCloudConfig } from '../src/emulator/config';
 import { startCloud, type RunningCloud } from '../src/emulator/server';
 import { fetchSite } from '../src/testing/cloud';
+import { freePortsSync } from './free-ports';
 
 // Compiling each page on first visit is slow on a small machine.
 test.setTimeout(600_000);
@@ -19,21 +19,10 @@ let dev: ChildProcess;
 let origin: string;
 let output = '';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-      .once('error', reject)
-      .listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-  });
-}
-
 test.beforeAll(async () => {
   test.setTimeout(300_000);
   cloud = await startCloud(defaultCloudConfig({ port: 0 }));
-  const port = await freePort();
+  const [port] = freePortsSync(1) as [number];
   origin = `http://127.0.0.1:${port}`;
   // Development defaults only (what `npm run dev` gets): no secrets, no DATABASE_URL, the local cloud's credentials.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', NEXT_TELEMETRY_DISABLED: '1' };
