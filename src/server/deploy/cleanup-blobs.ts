@@ -1,10 +1,13 @@
 // The cleanup's work in storage: users' holds on files nothing of theirs uses are released, blobs
 // nothing refers to are deleted with their objects, and packs no blob names are removed.
-import { and, eq, inArray, lt, notExists, sql } from 'drizzle-orm';
+import { and, eq, exists, inArray, lt, notExists, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client';
-import { blobs, deploymentFiles, deployments, projectFiles, projects, userBlobs } from '../db/schema';
+import { blobs, deployments, manifests, projectFiles, projects, userBlobs } from '../db/schema';
 import { getObjectStore } from '../storage/from-env';
 import { blobKey, packKey, packMadeAt } from './blob-keys';
+
+/** A stored manifest names the blob: through the GIN index on manifest_blob_hashes(files) (drizzle/0010). */
+const names = (sha256: SQLWrapper) => sql`manifest_blob_hashes(${manifests.files}) @> array[${sha256}]`;
 
 /** How long an unreferenced blob, hold, pack or chunk is kept: an upload in progress is never collected. */
 export const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -26,12 +29,22 @@ export async function releaseUnreferencedHoldings(db: Db, now: Date): Promise<nu
             .innerJoin(projects, eq(projects.id, projectFiles.projectId))
             .where(and(eq(projectFiles.sha256, userBlobs.sha256), eq(projects.userId, userBlobs.userId))),
         ),
+        // The manifests naming the file (the index), then whether one of the user's deployments is of one.
         notExists(
           db
             .select({ one: sql`1` })
-            .from(deploymentFiles)
-            .innerJoin(deployments, eq(deployments.id, deploymentFiles.deploymentId))
-            .where(and(eq(deploymentFiles.sha256, userBlobs.sha256), eq(deployments.userId, userBlobs.userId))),
+            .from(manifests)
+            .where(
+              and(
+                names(userBlobs.sha256),
+                exists(
+                  db
+                    .select({ one: sql`1` })
+                    .from(deployments)
+                    .where(and(eq(deployments.manifestHash, manifests.hash), eq(deployments.userId, userBlobs.userId))),
+                ),
+              ),
+            ),
         ),
       ),
     )
@@ -60,11 +73,12 @@ export async function collectBlobs(db: Db, now: Date): Promise<number> {
               .where(
                 and(
                   lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
+                  // A stored manifest keeps its files, the cleanup removes the manifests nothing names first.
                   notExists(
                     tx
                       .select({ one: sql`1` })
-                      .from(deploymentFiles)
-                      .where(eq(deploymentFiles.sha256, blobs.sha256)),
+                      .from(manifests)
+                      .where(names(blobs.sha256)),
                   ),
                   notExists(
                     tx

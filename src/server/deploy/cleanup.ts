@@ -12,6 +12,7 @@ import { FsObjectStore } from '../storage/fs-store';
 import { BlobStore } from './blob-store';
 import { BLOB_GRACE_MS, collectBlobs, collectLeftoverPacks, releaseUnreferencedHoldings } from './cleanup-blobs';
 import { expireSites, reconcileStuck, removeOrphans } from './cleanup-platforms';
+import { collectManifests } from './manifest-store';
 import { deleteExpiredProposedManifests } from './proposed-manifests';
 import { processDeploySettings, type DeploySettings } from './settings';
 
@@ -41,6 +42,8 @@ export interface CleanupReport {
   sessionsDeleted: number;
   /** Negotiated manifests past their hour (src/server/deploy/proposed-manifests.ts). */
   manifestsDeleted: number;
+  /** Stored file lists no deployment or proposal names any more (src/server/deploy/manifest-store.ts). */
+  unusedManifestsDeleted: number;
   failures: { action: string; target: string; reason: string }[];
   remaining: { expired: number; reconciled: number };
 }
@@ -60,6 +63,7 @@ export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<
     authAttemptsDeleted: 0,
     sessionsDeleted: 0,
     manifestsDeleted: 0,
+    unusedManifestsDeleted: 0,
     failures: [],
     remaining: { expired: 0, reconciled: 0 },
   };
@@ -67,6 +71,9 @@ export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<
   await expireSites(db, now, batch, report, settings);
   await reconcileStuck(db, now, batch, report, settings, options.redrive);
   await removeOrphans(db, now, report, settings);
+  // What names files first, then the files nothing names any more.
+  report.manifestsDeleted = await deleteExpiredProposedManifests(db, now);
+  report.unusedManifestsDeleted = await collectManifests(db, now);
   report.heldReleased = await releaseUnreferencedHoldings(db, now);
   report.blobsDeleted = await collectBlobs(db, now);
   report.packsDeleted = await collectLeftoverPacks(db, now);
@@ -76,7 +83,6 @@ export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<
   if (objects instanceof FsObjectStore) await objects.sweepTemporary(BLOB_GRACE_MS);
   report.authAttemptsDeleted = await pruneAuthAttempts(db, new Date(now.getTime() - 24 * 60 * 60 * 1000));
   report.sessionsDeleted = await pruneExpiredSessions(db, now);
-  report.manifestsDeleted = await deleteExpiredProposedManifests(db, now);
 
   await recordAudit(db, { userId: null, action: 'cleanup.run', outcome: report.failures.length ? 'partial' : 'ok', detail: { ...report } });
   return report;

@@ -1,13 +1,14 @@
 // A redeploy negotiates only what changed: the client names a base (one of its own deployments, by id
 // or by manifest hash) and the changes, with the hash the result must have. The server rebuilds the
-// whole manifest from the base's files and refuses when it does not hash as the client says (the
+// whole manifest from the base's stored manifest and refuses when it does not hash as the client says (the
 // client then sends the whole manifest): both sides mean the same files, or nothing is deployed.
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import { applyChanges, manifestHash, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
 import { normalizeSitePath, printablePath, SHA256_HEX } from '@/lib/site-files';
 import type { Db } from '../db/client';
-import { deploymentFiles, deployments } from '../db/schema';
+import { deployments } from '../db/schema';
 import { AppError } from '../errors';
+import { loadManifest } from './manifest-store';
 
 export interface Delta {
   /** A deployment id, or the manifest hash of a deployment. */
@@ -20,13 +21,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const sendWhole = 'Negotiate with the whole manifest instead.';
 
 export async function rebuildFromBase(db: Db, userId: string, delta: Delta): Promise<ProposedManifest> {
-  const baseId = await findBase(db, userId, delta.base);
-  if (!baseId) throw new AppError('CONFLICT', `The base "${delta.base.slice(0, 64)}" is none of your deployments. ${sendWhole}`);
-  const rows = await db
-    .select({ path: deploymentFiles.path, sha256: deploymentFiles.sha256, size: deploymentFiles.size })
-    .from(deploymentFiles)
-    .where(eq(deploymentFiles.deploymentId, baseId));
-  const base = Object.fromEntries(rows.map((r) => [r.path, { sha256: r.sha256, size: r.size }]));
+  const baseHash = await findBase(db, userId, delta.base);
+  if (!baseHash) throw new AppError('CONFLICT', `The base "${delta.base.slice(0, 64)}" is none of your deployments. ${sendWhole}`);
+  const base = await loadManifest(db, baseHash);
   const rebuilt = applyChanges(base, normalizedChanges(delta.changes));
   const hash = await manifestHash(rebuilt);
   if (hash !== delta.manifestHash)
@@ -37,20 +34,20 @@ export async function rebuildFromBase(db: Db, userId: string, delta: Delta): Pro
   return rebuilt;
 }
 
-/** The newest of the user's deployments the base names. */
+/** The manifest hash of the newest of the user's deployments the base names. */
 async function findBase(db: Db, userId: string, base: string): Promise<string | undefined> {
   const byHash = SHA256_HEX.test(base);
   if (!byHash && !UUID.test(base)) return undefined;
   const [row] = await db
-    .select({ id: deployments.id })
+    .select({ manifestHash: deployments.manifestHash })
     .from(deployments)
-    .where(and(eq(deployments.userId, userId), byHash ? eq(deployments.manifestHash, base) : eq(deployments.id, base)))
+    .where(and(eq(deployments.userId, userId), isNotNull(deployments.manifestHash), byHash ? eq(deployments.manifestHash, base) : eq(deployments.id, base)))
     .orderBy(desc(deployments.createdAt))
     .limit(1);
-  return row?.id;
+  return row?.manifestHash ?? undefined;
 }
 
-/** Paths as the base's rows hold them; a path that cannot be one is refused as in a whole manifest. */
+/** Paths as the base's manifest holds them; a path that cannot be one is refused as in a whole manifest. */
 function normalizedChanges(changes: ManifestChanges): ManifestChanges {
   const path = (raw: string) => {
     const check = normalizeSitePath(raw);

@@ -4,13 +4,14 @@
 import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import type { DeploymentPlatform, DeploymentStatus, DeploymentSummary } from '@/lib/deployment';
 import type { Db } from '../db/client';
-import { deploymentFiles, deployments, sites } from '../db/schema';
+import { deployments, sites } from '../db/schema';
 import { recordAudit } from '../audit';
 import { AppError, notFound } from '../errors';
 import { adapterFor } from './adapters';
 import { credentialsFor } from './credentials';
 import { needsRunnerColumn, UNFINISHED_STATUSES } from './lease';
 import { eventsAfter, recordEvent } from './event-store';
+import { loadManifest } from './manifest-store';
 import { releaseUnusedPlace } from './policy';
 import { createDeployment, type CreateOptions } from './service';
 import { processDeploySettings } from './settings';
@@ -97,7 +98,13 @@ export async function cancelDeployment(db: Db, userId: string, id: string): Prom
 
 /** Deploys the files of an earlier deployment again, as a new deployment of the same site. */
 async function deployAgain(db: Db, userId: string, source: DeploymentSummary, action: 'redeploy' | 'rollback', options: CreateOptions) {
-  const files = await db.select().from(deploymentFiles).where(eq(deploymentFiles.deploymentId, source.id));
+  const [{ manifestHash } = { manifestHash: null }] = await db
+    .select({ manifestHash: deployments.manifestHash })
+    .from(deployments)
+    .where(eq(deployments.id, source.id));
+  if (!manifestHash)
+    throw new AppError('CONFLICT', 'The files of this deployment are no longer kept, so it cannot be deployed again. Deploy the site from the editor.');
+  const manifest = await loadManifest(db, manifestHash);
   const [site] = source.siteId ? await db.select({ name: sites.name }).from(sites).where(eq(sites.id, source.siteId)) : [];
   const created = await createDeployment(
     db,
@@ -107,7 +114,7 @@ async function deployAgain(db: Db, userId: string, source: DeploymentSummary, ac
       siteName: site?.name,
       platform: source.platform,
       authMode: source.authMode,
-      manifest: Object.fromEntries(files.map((f) => [f.path, { sha256: f.sha256, size: f.size }])),
+      manifest,
       ...(action === 'rollback' ? { rollbackOf: source.id } : {}),
     },
     options,
@@ -119,7 +126,7 @@ async function deployAgain(db: Db, userId: string, source: DeploymentSummary, ac
     platform: source.platform,
     authMode: source.authMode,
     targetId: created.deploymentId,
-    fileCount: files.length,
+    fileCount: Object.keys(manifest).length,
     detail: { from: source.id },
   });
   return created;

@@ -3,17 +3,19 @@
 // Through the real tRPC and blob routes and a real database, counting the bytes a client sends. The
 // runner is not what this file is about: deployments stay queued (no platform is reached).
 import '@/testing/isolated-db';
-import { asc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { deployManifest, type DeployCalls, type DeployedManifest } from '@/lib/deploy-client';
 import { manifestHash, type ProposedManifest } from '@/lib/manifest';
-import { deploymentFiles, deployments, proposedManifests } from '@/server/db/schema';
+import { contentTypeFor } from '@/lib/site-files';
+import { deployments, manifests, proposedManifests } from '@/server/db/schema';
 import { deployCalls, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { useTestDb } from '@/testing/db';
 import { trpcOverHttp } from '@/testing/trpc-http';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import type { HashedFile } from '@/lib/upload';
+import { decodeManifest } from './manifest-store';
 import { keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
 import { createDeployment, negotiateFiles } from './service';
 
@@ -36,13 +38,17 @@ const site = (files: Record<string, string>) => Object.entries(files).map(([path
 const manifestOf = (files: HashedFile[]): ProposedManifest => Object.fromEntries(files.map((f) => [f.path, { sha256: f.sha256, size: f.bytes.length }]));
 const target = (chatId = chat()) => ({ chatId, platform: 'cloudflare' as const, authMode: 'platform-managed' as const });
 
+/** The files of a deployment as its stored manifest row holds them (read from the table, not from memory). */
 async function rowsOf(deploymentId: string) {
   const db = await getDb();
-  return db
-    .select({ path: deploymentFiles.path, sha256: deploymentFiles.sha256, size: deploymentFiles.size, contentType: deploymentFiles.contentType })
-    .from(deploymentFiles)
-    .where(eq(deploymentFiles.deploymentId, deploymentId))
-    .orderBy(asc(deploymentFiles.path));
+  const [row] = await db
+    .select({ files: manifests.files })
+    .from(deployments)
+    .innerJoin(manifests, eq(manifests.hash, deployments.manifestHash))
+    .where(eq(deployments.id, deploymentId));
+  return Object.entries(decodeManifest(row!.files))
+    .map(([path, f]) => ({ path, sha256: f.sha256, size: f.size, contentType: contentTypeFor(path) ?? 'application/octet-stream' }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 async function refusedWith(caller: AppCaller, call: () => Promise<unknown>): Promise<{ code: string; message: string }> {

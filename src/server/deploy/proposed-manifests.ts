@@ -1,11 +1,12 @@
 // Manifests proposed at negotiate, kept for an hour so that create names one by id: a 5,000-file
-// manifest (~0.6 MB of JSON) crosses the network once. Only the user who negotiated one can name it,
+// manifest (~0.6 MB of JSON) crosses the network once. The files are stored by content (manifest-store.ts). Only the user who negotiated one can name it,
 // and create checks it again in full, as it would check a manifest sent with it.
 import { and, desc, eq, lte, or, inArray } from 'drizzle-orm';
 import type { ProposedManifest } from '@/lib/manifest';
 import type { Db } from '../db/client';
 import { proposedManifests } from '../db/schema';
 import { AppError } from '../errors';
+import { loadManifest, storeManifest } from './manifest-store';
 
 export const PROPOSED_MANIFEST_TTL_MS = 60 * 60 * 1000;
 /** A user's live manifests beyond this many are dropped, oldest first: storage stays bounded. */
@@ -26,7 +27,7 @@ export async function keepProposedManifest(db: Db, userId: string, files: Propos
     .where(and(eq(proposedManifests.userId, userId), or(lte(proposedManifests.expiresAt, now), inArray(proposedManifests.id, surplus))));
   const [row] = await db
     .insert(proposedManifests)
-    .values({ userId, files, createdAt: now, expiresAt: new Date(now.getTime() + PROPOSED_MANIFEST_TTL_MS) })
+    .values({ userId, manifestHash: await storeManifest(db, files, now), createdAt: now, expiresAt: new Date(now.getTime() + PROPOSED_MANIFEST_TTL_MS) })
     .returning({ id: proposedManifests.id });
   return row!.id;
 }
@@ -34,7 +35,7 @@ export async function keepProposedManifest(db: Db, userId: string, files: Propos
 /** The manifest the user negotiated under this id; another user's id reads as unknown. */
 export async function proposedManifest(db: Db, userId: string, id: string, now = new Date()): Promise<ProposedManifest> {
   const [row] = await db
-    .select({ files: proposedManifests.files, expiresAt: proposedManifests.expiresAt })
+    .select({ manifestHash: proposedManifests.manifestHash, expiresAt: proposedManifests.expiresAt })
     .from(proposedManifests)
     .where(and(eq(proposedManifests.id, id), eq(proposedManifests.userId, userId)));
   if (!row) throw new AppError('NOT_FOUND', `No negotiated manifest has the id ${id} (it may have expired and been removed). ${negotiateAgain}`);
@@ -43,7 +44,7 @@ export async function proposedManifest(db: Db, userId: string, id: string, now =
       'NOT_FOUND',
       `The manifest ${id} has expired: a negotiated manifest is kept for ${PROPOSED_MANIFEST_TTL_MS / 60_000} minutes. ${negotiateAgain}`,
     );
-  return row.files;
+  return loadManifest(db, row.manifestHash);
 }
 
 /** For the cleanup job: every user's expired manifests. */

@@ -5,8 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RunnerStep } from '@/lib/deployment';
+import { contentTypeFor, type Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
-import { deploymentFiles, deployments, sites } from '../db/schema';
+import { deployments, sites } from '../db/schema';
 import { describeError } from '../http/json';
 import { ourWordsFor } from '../http/platform-failures';
 import { PlatformError } from '../platforms/http';
@@ -14,6 +15,7 @@ import { adapterFor } from './adapters';
 import { BlobStore } from './blob-store';
 import { credentialsFor } from './credentials';
 import { recordEvent } from './event-store';
+import { loadManifest } from './manifest-store';
 import { announceEvent } from './status-hub';
 import { needsRunner, UNFINISHED_STATUSES } from './lease';
 import { releaseUnusedPlace } from './policy';
@@ -101,7 +103,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
     const credentials = await credentialsFor(db, row);
     if (!credentials) throw new PlatformError('auth', 'Quick deploy is not configured on this server.');
     const [site] = row.siteId ? await db.select().from(sites).where(eq(sites.id, row.siteId)) : [];
-    const manifest = await loadManifest(db, deploymentId);
+    const manifest = await deployedFiles(db, row.manifestHash);
     // Only a deployment of the same site and user can be restored natively.
     const [rollbackSource] =
       row.rollbackOf && row.siteId
@@ -223,10 +225,11 @@ async function finishWithError(db: Db, row: DeploymentRow, owner: string, messag
   announceEvent(row.id);
 }
 
-/** The manifest of a deployment, from its files. */
-async function loadManifest(db: Db, deploymentId: string) {
-  const rows = await db.select().from(deploymentFiles).where(eq(deploymentFiles.deploymentId, deploymentId));
+/** The files of a deployment, with their content types. */
+async function deployedFiles(db: Db, manifestHash: string | null): Promise<Manifest> {
+  if (!manifestHash) throw new Error('This deployment has no stored manifest.');
+  const files = Object.entries(await loadManifest(db, manifestHash));
   // In path order (as validateManifest makes it, and as files are uploaded): packs are read in order.
-  rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return Object.fromEntries(rows.map((r) => [r.path, { sha256: r.sha256, size: r.size, contentType: r.contentType }]));
+  files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(files.map(([path, f]) => [path, { ...f, contentType: contentTypeFor(path) ?? 'application/octet-stream' }]));
 }

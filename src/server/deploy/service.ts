@@ -1,14 +1,13 @@
 // Creating a deployment: everything is checked before anything is written (files, credentials),
-// then the site, the deployment, its files and its first event are written in one transaction.
+// then the site, the deployment (naming its stored manifest) and its first event are written in one transaction.
 // The platform work happens later, in the runner that creation enqueues (background.ts).
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { CreateByIdRequest, NegotiateAnswer, NegotiateRequest } from '@/lib/deploy-client';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import { platformInfo } from '@/lib/platforms';
-import { manifestHash } from '@/lib/manifest';
 import type { Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
-import { connections, deploymentFiles, deployments, sites } from '../db/schema';
+import { connections, deployments, sites } from '../db/schema';
 import { AppError } from '../errors';
 import { recordAudit } from '../audit';
 import { adapterFor } from './adapters';
@@ -18,6 +17,7 @@ import { rebuildFromBase } from './delta';
 import { recordEvent } from './event-store';
 import { assertStoredAsDeclared, decodeInlineFiles, PendingBlobs, validateManifest, type InlineFiles, type ProposedManifest } from './files';
 import { enforcePolicy, withRejectionRecorded, type PolicyLimits } from './policy';
+import { storeManifest } from './manifest-store';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 import { scanSite } from './scan';
 import { processDeploySettings, type DeploySettings } from './settings';
@@ -146,10 +146,10 @@ async function insertDeployment(
 ) {
   const files = Object.entries(manifest);
   const totalSize = files.reduce((n, [, e]) => n + e.size, 0);
-  // Of what is deployed (after static-only dropped any file): a later delta is rebuilt from these rows.
-  const hash = await manifestHash(Object.fromEntries(files.map(([path, e]) => [path, { sha256: e.sha256, size: e.size }])));
   return db.transaction(async (tx) => {
     await enforcePolicy(tx, input, now, limits);
+    // What is deployed (after static-only dropped any file): the runner reads it, a later delta is rebuilt from it.
+    const hash = await storeManifest(tx, Object.fromEntries(files.map(([path, e]) => [path, { sha256: e.sha256, size: e.size }])), now);
     const [site] = await tx
       .insert(sites)
       .values({
@@ -185,15 +185,6 @@ async function insertDeployment(
       })
       .returning({ id: deployments.id });
     const id = deployment!.id;
-    // One statement with five array parameters: building thousands of rows as separate parameters
-    // costs the query builder more CPU than the database spends inserting them.
-    await tx.execute(sql`
-      insert into ${deploymentFiles} (deployment_id, path, sha256, size, content_type)
-      select ${id}, * from unnest(
-        ${sql.param(files.map(([path]) => path))}::text[],
-        ${sql.param(files.map(([, e]) => e.sha256))}::text[],
-        ${sql.param(files.map(([, e]) => e.size))}::bigint[],
-        ${sql.param(files.map(([, e]) => e.contentType))}::text[])`);
     await recordEvent(tx, id, { status: 'pending', step: 'queued', progress: 0, message: `Queued: ${files.length} files, ${totalSize} bytes` });
     for (const note of notes) await recordEvent(tx, id, { status: 'pending', step: 'queued', progress: 0, message: note });
     await recordAudit(tx, {

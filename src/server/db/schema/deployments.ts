@@ -1,7 +1,8 @@
-// Sites (a project's stable target on a platform), deployments, their files and events, and negotiated manifests.
-import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+// Sites (a project's stable target on a platform), deployments and their events, the manifests (file
+// lists) they deploy, stored once by content, and the manifests proposed at negotiate.
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { AuthMode, DeploymentPlatform, DeploymentStatus } from '@/lib/deployment';
-import type { ProposedManifest } from '@/lib/manifest';
 import { createdAt, updatedAt } from './columns';
 import { users } from './accounts';
 
@@ -68,30 +69,34 @@ export const deployments = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     /** The earlier deployment a rollback makes live again (platforms that can restore it natively do). */
     rollbackOf: uuid('rollback_of'),
-    /** The hash of its files (src/lib/manifest.ts): a redeploy names it as the base of a delta. Null before it was kept. */
-    manifestHash: text('manifest_hash'),
+    /** Its files: the manifest stored under this hash (src/lib/manifest.ts); a redeploy names it as the base of a delta. */
+    manifestHash: text('manifest_hash').references(() => manifests.hash),
   },
   (t) => [
     index('deployments_user_id_idx').on(t.userId, t.createdAt),
     index('deployments_chat_id_idx').on(t.chatId),
     index('deployments_status_idx').on(t.status),
     index('deployments_site_idx').on(t.siteId, t.createdAt),
-    index('deployments_manifest_hash_idx').on(t.userId, t.manifestHash),
+    index('deployments_manifest_hash_idx').on(t.manifestHash, t.userId),
   ],
 );
 
-export const deploymentFiles = pgTable(
-  'deployment_files',
+/**
+ * A set of files (path → content hash and size), stored once under its manifest hash however many
+ * deployments and proposals name it: a redeploy or a rollback adds a row only when the set is new.
+ * `files` holds one line per file, `sha256 \t size \t path \n`, in the byte order of the paths (no path
+ * holds a control character). The cleanup finds the manifests naming a blob through the GIN index on
+ * `manifest_blob_hashes(files)`, a function of the migration 0010.
+ */
+export const manifests = pgTable(
+  'manifests',
   {
-    deploymentId: uuid('deployment_id')
-      .notNull()
-      .references(() => deployments.id, { onDelete: 'cascade' }),
-    path: text('path').notNull(),
-    sha256: text('sha256').notNull(),
-    size: bigint('size', { mode: 'number' }).notNull(),
-    contentType: text('content_type').notNull(),
+    hash: text('hash').primaryKey(),
+    files: text('files').notNull(),
+    /** Set again when a deployment or a proposal names it: the cleanup keeps it a day after the last use. */
+    createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.deploymentId, t.path] }), index('deployment_files_sha256_idx').on(t.sha256)],
+  (t) => [index('manifests_blob_hashes_idx').using('gin', sql`manifest_blob_hashes(${t.files})`)],
 );
 
 /**
@@ -105,18 +110,16 @@ export const proposedManifests = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** Validated paths → sha256 and size. */
-    files: jsonb('files').$type<ProposedManifest>().notNull(),
+    /** The validated files. */
+    manifestHash: text('manifest_hash')
+      .notNull()
+      .references(() => manifests.hash),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('proposed_manifests_user_idx').on(t.userId, t.createdAt), index('proposed_manifests_expires_idx').on(t.expiresAt)],
 );
 
-/**
- * What is known of content-addressed file bytes, stored once whatever number of deployments use them.
- * The bytes themselves live in the object store (server/storage) under their SHA-256.
- */
 export const deploymentEvents = pgTable(
   'deployment_events',
   {

@@ -1,0 +1,213 @@
+// A deployment's files are one manifest stored by content: the same files are one row whoever deploys
+// them how often; a row is read back only as it was hashed; the cleanup keeps what a deployment or a
+// proposal names, and the blobs and holds those manifests name. An install upgraded from per-file rows
+// gets a manifest per deployment with the very hash its clients compute.
+import '@/testing/isolated-db';
+import { mkdtempSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import { eq, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import { describe, expect, it } from 'vitest';
+import { manifestHash, type ProposedManifest } from '@/lib/manifest';
+import { sha256Hex } from './blob-keys';
+import * as schema from '@/server/db/schema';
+import { blobs, manifests, proposedManifests, userBlobs } from '@/server/db/schema';
+import { signUp } from '@/server/auth/accounts';
+import { useTestDb } from '@/testing/db';
+import { createDeployment } from '@/testing/deploy';
+import { useDeploySettings } from '@/testing/deploy-settings';
+import { BlobStore } from './blob-store';
+import { collectBlobs, releaseUnreferencedHoldings } from './cleanup-blobs';
+import { decodeInlineFiles, storeInlineFiles } from './files';
+import { collectManifests, decodeManifest, encodeManifest, loadManifest, MANIFEST_GRACE_MS, storeManifest } from './manifest-store';
+import { keepProposedManifest } from './proposed-manifests';
+
+const getDb = useTestDb();
+const { settings } = useDeploySettings({ limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6 } });
+const DAY = 24 * 60 * 60 * 1000;
+
+const hex = () => randomBytes(32).toString('hex');
+const someFiles = (n: number): ProposedManifest =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`d${i % 7}/f-${i}-${Math.random().toString(36).slice(2)}.html`, { sha256: hex(), size: i * 97 }]));
+
+/** A deployment of these pages (its files stored for the user), not run: what it names is what counts here. */
+async function deployed(userId: string, page: string): Promise<string> {
+  const db = await getDb();
+  const { proposed, bytes } = decodeInlineFiles({ 'index.html': page });
+  await storeInlineFiles(new BlobStore(db), userId, bytes);
+  const { deploymentId } = await createDeployment(
+    db,
+    { userId, chatId: `c-${Math.random()}`, platform: 'cloudflare', authMode: 'platform-managed', manifest: proposed },
+    { settings },
+  );
+  const [row] = await db.select().from(schema.deployments).where(eq(schema.deployments.id, deploymentId));
+  return row!.manifestHash!;
+}
+
+async function user() {
+  return signUp(await getDb(), { email: `m-${randomBytes(4).toString('hex')}@huskit.test`, password: 'a long enough test password' });
+}
+
+describe('stored by content', () => {
+  it('the text form reads back as the same files, in the byte order of the paths, whatever their characters', () => {
+    const files: ProposedManifest = {
+      'z.html': { sha256: hex(), size: 1 },
+      'café/ü.html': { sha256: hex(), size: 0 },
+      'A/😀.css': { sha256: hex(), size: 123456789 },
+      'index.html': { sha256: hex(), size: 42 },
+      'A/ﬀ.js': { sha256: hex(), size: 7 },
+    };
+    const text = encodeManifest(files);
+    expect(decodeManifest(text)).toEqual(files);
+    // The byte order of UTF-8, as the manifest hash sorts: U+FB00 comes before U+1F600 there, after it in UTF-16.
+    expect(Object.keys(decodeManifest(text))).toEqual(['A/ﬀ.js', 'A/😀.css', 'café/ü.html', 'index.html', 'z.html']);
+    expect(['A/ﬀ.js', 'A/😀.css'].sort()).toEqual(['A/😀.css', 'A/ﬀ.js']);
+    expect(text.split('\n')[0]).toBe(`${files['A/ﬀ.js']!.sha256}\t7\tA/ﬀ.js`);
+  });
+
+  it('the same files are one row, whatever their order; storing them again marks the row used', async () => {
+    const db = await getDb();
+    const files = someFiles(50);
+    const reversed = Object.fromEntries(Object.entries(files).reverse());
+    const hash = await storeManifest(db, files, new Date(Date.now() - 3 * DAY));
+    expect(hash).toBe(await manifestHash(files));
+    expect(await storeManifest(db, reversed)).toBe(hash);
+    const rows = await db.select().from(manifests).where(eq(manifests.hash, hash));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(decodeManifest(rows[0]!.files)).toEqual(files);
+  });
+
+  it('a row is read back only when it hashes to its name', async () => {
+    const db = await getDb();
+    const files = someFiles(5);
+    const hash = await manifestHash(files);
+    // Written directly, so that this process has never seen it: it is read from the table.
+    await db.insert(manifests).values({ hash, files: encodeManifest(files) });
+    expect(await loadManifest(db, hash)).toEqual(files);
+    const other = someFiles(3);
+    const wrongName = await manifestHash(someFiles(2));
+    await db.insert(manifests).values({ hash: wrongName, files: encodeManifest(other) });
+    await expect(loadManifest(db, wrongName)).rejects.toThrow(/does not hash to its name/);
+    await expect(loadManifest(db, hex())).rejects.toThrow(/No stored manifest/);
+  });
+
+  it('what a caller does with a manifest it was given changes nothing stored', async () => {
+    const db = await getDb();
+    const files = someFiles(3);
+    const hash = await storeManifest(db, files);
+    const first = await loadManifest(db, hash);
+    delete first[Object.keys(first)[0]!];
+    expect(await loadManifest(db, hash)).toEqual(files);
+  });
+});
+
+describe('the cleanup', () => {
+  it('removes manifests unused for a day that nothing names, and keeps those a deployment or a proposal names', async () => {
+    const db = await getDb();
+    const u = await user();
+    const old = new Date(Date.now() - MANIFEST_GRACE_MS - 60_000);
+    const unused = await storeManifest(db, someFiles(3), old);
+    const recent = await storeManifest(db, someFiles(3));
+    const proposalId = await keepProposedManifest(db, u.id, someFiles(3), old);
+    const [proposal] = await db.select().from(proposedManifests).where(eq(proposedManifests.id, proposalId));
+    const named = await deployed(u.id, `<p>${Math.random()}</p>`);
+    await db
+      .update(manifests)
+      .set({ createdAt: old })
+      .where(sql`${manifests.hash} in (${named}, ${proposal!.manifestHash})`);
+    expect(await collectManifests(db, new Date())).toBeGreaterThanOrEqual(1);
+    const left = new Set((await db.select({ hash: manifests.hash }).from(manifests)).map((r) => r.hash));
+    expect([left.has(unused), left.has(recent), left.has(named), left.has(proposal!.manifestHash)]).toEqual([false, true, true, true]);
+  });
+
+  it('keeps the files and holds a stored manifest names, and releases and collects the others', async () => {
+    const db = await getDb();
+    const u = await user();
+    const page = `<p>kept ${Math.random()}</p>`;
+    await deployed(u.id, page);
+    const loose = randomBytes(300);
+    await new BlobStore(db).put(u.id, sha256Hex(loose), loose);
+    const keptHash = sha256Hex(Buffer.from(page));
+    const twoDaysAgo = new Date(Date.now() - 2 * DAY);
+    await db.update(userBlobs).set({ createdAt: twoDaysAgo }).where(eq(userBlobs.userId, u.id));
+    await db
+      .update(blobs)
+      .set({ createdAt: twoDaysAgo })
+      .where(sql`${blobs.sha256} in (${keptHash}, ${sha256Hex(loose)})`);
+    expect(await releaseUnreferencedHoldings(db, new Date())).toBe(1);
+    expect(await collectBlobs(db, new Date())).toBe(1);
+    const held = (await db.select({ sha256: userBlobs.sha256 }).from(userBlobs).where(eq(userBlobs.userId, u.id))).map((r) => r.sha256);
+    expect(held).toEqual([keptHash]);
+    expect(
+      await db
+        .select({ sha256: blobs.sha256 })
+        .from(blobs)
+        .where(eq(blobs.sha256, sha256Hex(loose))),
+    ).toEqual([]);
+    expect((await new BlobStore(db).get(keptHash)).toString()).toBe(page);
+  });
+});
+
+describe('an install upgraded from one row per deployed file', () => {
+  it('gets one manifest per set of files, named by the hash its clients compute, and no per-file rows', async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'manifests-upgrade-'));
+    const client = await PGlite.create('memory://');
+    try {
+      const db = drizzle(client, { schema });
+      const migrations = path.join(process.cwd(), 'drizzle');
+      const before = path.join(work, 'migrations');
+      cpSync(migrations, before, { recursive: true });
+      const journal = JSON.parse(readFileSync(path.join(before, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+      journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === '0009_blob_packs') + 1);
+      writeFileSync(path.join(before, 'meta/_journal.json'), JSON.stringify(journal));
+      await migrate(db, { migrationsFolder: before });
+
+      const run = async (q: ReturnType<typeof sql>) => (await db.execute(q)).rows as Record<string, unknown>[];
+      const [owner] = await run(sql`insert into users (email, password_hash) values ('old@huskit.test', 'x') returning id`);
+      const site: ProposedManifest = {
+        'index.html': { sha256: hex(), size: 10 },
+        'café/ü.html': { sha256: hex(), size: 0 },
+        'Z.css': { sha256: hex(), size: 3 },
+      };
+      const other: ProposedManifest = { 'index.html': { sha256: hex(), size: 11 } };
+      const deployments: [string, ProposedManifest][] = [];
+      for (const files of [site, site, other]) {
+        const [d] = await run(
+          sql`insert into deployments (user_id, chat_id, platform, auth_mode, manifest_hash) values (${owner!.id as string}, 'chat', 'cloudflare', 'platform-managed', 'stale') returning id`,
+        );
+        for (const [p, f] of Object.entries(files))
+          await run(
+            sql`insert into deployment_files (deployment_id, path, sha256, size, content_type) values (${d!.id as string}, ${p}, ${f.sha256}, ${f.size}, 'text/html')`,
+          );
+        deployments.push([d!.id as string, files]);
+      }
+      const [empty] = await run(
+        sql`insert into deployments (user_id, chat_id, platform, auth_mode, manifest_hash) values (${owner!.id as string}, 'chat', 'cloudflare', 'platform-managed', 'none') returning id`,
+      );
+
+      await migrate(db, { migrationsFolder: migrations });
+
+      expect(await run(sql`select count(*)::int as n from manifests`)).toEqual([{ n: 2 }]);
+      for (const [id, files] of deployments) {
+        const [row] = await run(sql`select m.hash, m.files from deployments d join manifests m on m.hash = d.manifest_hash where d.id = ${id}`);
+        expect(row!.hash).toBe(await manifestHash(files));
+        expect(decodeManifest(row!.files as string)).toEqual(files);
+      }
+      expect(await run(sql`select manifest_hash from deployments where id = ${empty!.id as string}`)).toEqual([{ manifest_hash: null }]);
+      expect(await run(sql`select to_regclass('deployment_files') as t`)).toEqual([{ t: null }]);
+      // The cleanup's question, answered by the index's function.
+      expect(await run(sql`select hash from manifests where manifest_blob_hashes(files) @> array[${site['Z.css']!.sha256}]`)).toEqual([
+        { hash: await manifestHash(site) },
+      ]);
+      expect(await run(sql`select count(*)::int as n from manifests where manifest_blob_hashes(files) @> array[${hex()}]`)).toEqual([{ n: 0 }]);
+    } finally {
+      await client.close();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
