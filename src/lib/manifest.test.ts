@@ -26,6 +26,18 @@ describe('manifestHash', () => {
         .digest('hex'),
     );
   });
+
+  it('sorts as the UTF-8 bytes do for any mix of characters (ASCII, accents, U+E000–U+FFFF, above U+FFFF)', async () => {
+    const pieces = ['a', 'Z', '-', 'é', 'ü', '\u0800', '\ue000', '～', '\uffee', '😀', '𝔸', '\u{10ffff}', '/'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % pieces.length;
+    const manifest: ProposedManifest = {};
+    for (let i = 0; i < 300; i++)
+      manifest[`x${Array.from({ length: 1 + (i % 6) }, () => pieces[next()]).join('')}${i % 11}`] = f('0123456789abcdef'[i % 16]!, i);
+    const bytes = Object.keys(manifest).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const lines = bytes.map((p) => `${p}\0${manifest[p]!.sha256}\0${manifest[p]!.size}\n`).join('');
+    expect(await manifestHash(manifest)).toBe(createHash('sha256').update(lines, 'utf8').digest('hex'));
+  });
 });
 
 describe('diffManifests / applyChanges', () => {

@@ -24,23 +24,37 @@ export interface ManifestChanges {
  * them (the server hashes what it stores). No valid path holds `\0` or `\n`, so lines cannot blur.
  */
 export async function manifestHash(manifest: ProposedManifest): Promise<string> {
-  const encoder = new TextEncoder();
-  // `\0` sorts below every byte of a path, so sorting whole lines sorts by path.
-  const lines = Object.entries(manifest)
-    .map(([path, f]) => encoder.encode(`${path}\0${f.sha256}\0${f.size}\n`))
-    .sort(compareBytes);
-  const all = new Uint8Array(lines.reduce((n, l) => n + l.length, 0));
-  let at = 0;
-  for (const line of lines) {
-    all.set(line, at);
-    at += line.length;
-  }
-  return sha256Hex(all);
+  // Sorting the paths in code point order sorts them by their UTF-8 bytes, and the lines with them
+  // (`\0` comes before every byte of a path). One string, encoded once.
+  const lines = inByteOrder(Object.keys(manifest)).map((path) => `${path}\0${manifest[path]!.sha256}\0${manifest[path]!.size}\n`);
+  return sha256Hex(new TextEncoder().encode(lines.join('')));
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
+const HIGH_UNITS = /[\ud800-\uffff]/;
+
+/** Sorts the paths (in place) by their UTF-8 bytes. */
+export function inByteOrder(paths: string[]): string[] {
+  // UTF-16 order is the same unless a path holds a unit from U+D800 up (rare; the comparison is slower).
+  return paths.sort(paths.some((p) => HIGH_UNITS.test(p)) ? byCodePoints : undefined);
+}
+
+/**
+ * Code point order, which is UTF-8 byte order. UTF-16 order (`<`) differs only where a surrogate
+ * (U+D800–U+DFFF, half of a character above U+FFFF) meets a unit from U+E000–U+FFFF: surrogates
+ * are moved above them.
+ */
+function byCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      if (x <= 0xdfff) x += 0x2800;
+      if (y <= 0xdfff) y += 0x2800;
+    }
+    return x - y;
+  }
   return a.length - b.length;
 }
 

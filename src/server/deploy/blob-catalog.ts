@@ -117,16 +117,17 @@ export class BlobCatalog {
     return found;
   }
 
-  async passedScan(sha256s: string[], version: string): Promise<Set<string>> {
-    const passed = new Set<string>();
+  /** Those of `sha256s` that have not passed the scan under `version` (one row back per blob to scan). */
+  async notPassedScan(sha256s: string[], version: string): Promise<Set<string>> {
+    const left = new Set<string>();
     for (let i = 0; i < sha256s.length; i += SLICE) {
-      const rows = await this.db
-        .select({ sha256: blobs.sha256 })
-        .from(blobs)
-        .where(and(anyOf(blobs.sha256, sha256s.slice(i, i + SLICE)), eq(blobs.scannedWith, version)));
-      for (const r of rows) passed.add(r.sha256);
+      const result = (await this.db.execute(
+        sql`select s.sha256 from unnest(${sql.param(sha256s.slice(i, i + SLICE))}::text[]) as s(sha256)
+            where not exists (select 1 from ${blobs} b where b.sha256 = s.sha256 and b.scanned_with = ${version})`,
+      )) as unknown as { rows: { sha256: string }[] };
+      for (const r of result.rows) left.add(r.sha256);
     }
-    return passed;
+    return left;
   }
 
   async markScanned(sha256s: string[], version: string): Promise<void> {

@@ -38,6 +38,7 @@ export interface BlobReaderSource {
 /** A reader for `sha256s`: their places are looked up together at the first `open` (one query). */
 export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobReader {
   let places: Promise<Map<string, BlobLocation>> | undefined;
+  let opened = 0;
   const packs = new Map<string, Promise<FileHandle>>();
   let closed = false;
 
@@ -61,8 +62,11 @@ export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobRea
 
   const open = async (sha256: string): Promise<Readable> => {
     if (closed) throw new Error('blob reader used after close');
-    places ??= source.locate(sha256s);
-    const at = (await places).get(sha256) ?? (await source.locate([sha256])).get(sha256);
+    // The first file is looked up alone (a redeploy reads one or two of thousands); from the second on,
+    // every file at once.
+    const first = opened++ === 0 && !places;
+    if (!first) places ??= source.locate(sha256s);
+    const at = (!first && (await places!).get(sha256)) || (await source.locate([sha256])).get(sha256);
     if (at?.pack == null || at.packOffset === null) return source.openAt(sha256, at);
     if (at.size === 0) return Readable.from([]);
     let handle: FileHandle;

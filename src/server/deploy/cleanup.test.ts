@@ -313,8 +313,8 @@ describe('negotiated manifests', () => {
     const db = await getDb();
     const files = { 'index.html': { sha256: sha256Hex(Buffer.from('negotiated')), size: 10 } };
     // In this order: keeping one drops the user's manifests already expired at that moment.
-    const live = await keepProposedManifest(db, userId, files);
-    const expired = await keepProposedManifest(db, userId, files, new Date(Date.now() - 2 * 3600 * 1000));
+    const live = await keepProposedManifest(db, userId, { files, platform: 'cloudflare', missing: [] });
+    const expired = await keepProposedManifest(db, userId, { files, platform: 'cloudflare', missing: [] }, new Date(Date.now() - 2 * 3600 * 1000));
     const report = await runCleanup(db, { settings });
     expect(report.manifestsDeleted).toBeGreaterThanOrEqual(1);
     const left = await db

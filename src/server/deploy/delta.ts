@@ -20,18 +20,23 @@ export interface Delta {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const sendWhole = 'Negotiate with the whole manifest instead.';
 
-export async function rebuildFromBase(db: Db, userId: string, delta: Delta): Promise<ProposedManifest> {
+/**
+ * The whole manifest, and the paths the changes added or changed: the base's other files are the
+ * user's, already checked (the base names them, so they stay held and stored).
+ */
+export async function rebuildFromBase(db: Db, userId: string, delta: Delta): Promise<{ manifest: ProposedManifest; changed: Set<string> }> {
   const baseHash = await findBase(db, userId, delta.base);
   if (!baseHash) throw new AppError('CONFLICT', `The base "${delta.base.slice(0, 64)}" is none of your deployments. ${sendWhole}`);
   const base = await loadManifest(db, baseHash);
-  const rebuilt = applyChanges(base, normalizedChanges(delta.changes));
+  const changes = normalizedChanges(delta.changes);
+  const rebuilt = applyChanges(base, changes);
   const hash = await manifestHash(rebuilt);
   if (hash !== delta.manifestHash)
     throw new AppError(
       'CONFLICT',
       `The base's files with these changes (${Object.keys(rebuilt).length} files) hash to ${hash}, not to the manifestHash sent (${delta.manifestHash}). ${sendWhole}`,
     );
-  return rebuilt;
+  return { manifest: rebuilt, changed: new Set(Object.keys(changes.changed)) };
 }
 
 /** The manifest hash of the newest of the user's deployments the base names. */

@@ -147,8 +147,8 @@ export class PendingBlobs implements BlobSource {
     const open = async (sha256: string) => (this.pending.has(sha256) ? Readable.from([this.pending.get(sha256)!]) : base.open(sha256));
     return { open, text: async (sha256) => this.pending.get(sha256)?.toString('utf8') ?? base.text(sha256), close: () => base.close() };
   }
-  passedScan(sha256s: string[], version: string): Promise<Set<string>> {
-    return this.base.passedScan(sha256s, version);
+  notPassedScan(sha256s: string[], version: string): Promise<Set<string>> {
+    return this.base.notPassedScan(sha256s, version);
   }
   async markScanned(sha256s: string[], version: string): Promise<void> {
     this.scanned.push({ sha256s, version });
@@ -173,9 +173,14 @@ export async function assertStoredAsDeclared(store: Pick<BlobSource, 'heldSizes'
     throw bad(
       `${missing.length} file(s) of this deployment were not uploaded yet (first: "${printable(missing[0]![0])}"). Upload the files the server asked for, then deploy again.`,
     );
+  assertHeldAsDeclared(manifest, held);
+}
+
+/** Each file of the manifest that `held` knows has the size it was stored with. */
+export function assertHeldAsDeclared(manifest: Manifest, held: Map<string, number>): void {
   for (const [path, entry] of Object.entries(manifest)) {
-    const stored = held.get(entry.sha256)!;
-    if (stored !== entry.size)
+    const stored = held.get(entry.sha256);
+    if (stored !== undefined && stored !== entry.size)
       throw bad(
         `The size given for "${printable(path)}" (${entry.size.toLocaleString('en-US')} bytes) is not the size of its uploaded file (${stored.toLocaleString('en-US')} bytes). Send each file's real size.`,
       );

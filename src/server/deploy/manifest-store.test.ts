@@ -113,7 +113,7 @@ describe('the cleanup', () => {
     const old = new Date(Date.now() - MANIFEST_GRACE_MS - 60_000);
     const unused = await storeManifest(db, someFiles(3), old);
     const recent = await storeManifest(db, someFiles(3));
-    const proposalId = await keepProposedManifest(db, u.id, someFiles(3), old);
+    const proposalId = await keepProposedManifest(db, u.id, { files: someFiles(3), platform: 'cloudflare', missing: [] }, old);
     const [proposal] = await db.select().from(proposedManifests).where(eq(proposedManifests.id, proposalId));
     const named = await deployed(u.id, `<p>${Math.random()}</p>`);
     await db

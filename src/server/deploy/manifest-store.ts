@@ -3,7 +3,7 @@
 // writes one row or none, not 5,000; and since a stored manifest never changes, this process keeps
 // the ones it used lately in memory, so negotiate, create and the runner read a manifest once.
 import { and, eq, lt, notExists, sql } from 'drizzle-orm';
-import { manifestHash, type ProposedManifest } from '@/lib/manifest';
+import { inByteOrder, manifestHash, type ProposedManifest } from '@/lib/manifest';
 import type { Db, Tx } from '../db/client';
 import { deployments, manifests, proposedManifests } from '../db/schema';
 import { AppError } from '../errors';
@@ -24,12 +24,9 @@ function remember(hash: string, manifest: ProposedManifest): void {
 /** A copy: callers may change what they are given. */
 const copy = (m: ProposedManifest): ProposedManifest => ({ ...m });
 
-const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
 /** The stored form: `sha256 \t size \t path \n` per file, in the byte order of the paths. */
 export function encodeManifest(manifest: ProposedManifest): string {
-  return Object.keys(manifest)
-    .sort(byteOrder)
+  return inByteOrder(Object.keys(manifest))
     .map((path) => `${manifest[path]!.sha256}\t${manifest[path]!.size}\t${path}\n`)
     .join('');
 }

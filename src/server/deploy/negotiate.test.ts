@@ -84,6 +84,26 @@ describe('negotiate once, create by id', () => {
     expect(a!.manifestHash).toBe(await manifestHash(Object.fromEntries((await rowsOf(a!.id)).map((r) => [r.path, { sha256: r.sha256, size: r.size }]))));
   });
 
+  it('create checks again the files negotiate found missing, and a manifest negotiated for one platform against the rules of the one it goes to', async () => {
+    const [page, style] = site({ 'index.html': `<p>again ${Math.random()}</p>`, 'a#b.css': `a{color:red} /* ${Math.random()} */` });
+    await uploadBlobs(alice, [page!]);
+    const { missing, manifestId } = await alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf([page!, style!]) });
+    expect(missing).toEqual([style!.sha256]);
+    const early = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId }));
+    expect(early).toEqual({
+      code: 'BAD_REQUEST',
+      message: '1 file(s) of this deployment were not uploaded yet (first: "a#b.css"). Upload the files the server asked for, then deploy again.',
+    });
+    await uploadBlobs(alice, [style!]);
+    const elsewhere = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), platform: 'netlify', manifestId }));
+    expect(elsewhere.message).toBe('Netlify cannot deploy "a#b.css": file names may not contain # or ?. Rename the file.');
+    const { deploymentId } = await alice.trpc.deployments.create.mutate({ ...target(), manifestId });
+    expect((await rowsOf(deploymentId)).map((r) => [r.path, r.sha256])).toEqual([
+      ['a#b.css', style!.sha256],
+      ['index.html', page!.sha256],
+    ]);
+  });
+
   it('the REST routes take a manifestId negotiated with the API key, and refuse both or neither of files and manifestId', async () => {
     const files = site({ 'index.html': `<p>rest ${Math.random()}</p>` });
     const integrator = trpcOverHttp({ key: alice.key });
@@ -144,9 +164,10 @@ describe('ids create nothing unless they are the caller’s and live', () => {
     });
     // The edge of the hour, on a moved clock.
     const fresh = (await negotiateFiles(db, alice.userId, { platform: 'cloudflare', manifest: manifestOf(files) }, { now: negotiatedAt, settings })).manifestId;
-    await expect(proposedManifest(db, alice.userId, fresh, new Date(negotiatedAt.getTime() + PROPOSED_MANIFEST_TTL_MS - 1))).resolves.toEqual(
-      manifestOf(files),
-    );
+    await expect(proposedManifest(db, alice.userId, fresh, new Date(negotiatedAt.getTime() + PROPOSED_MANIFEST_TTL_MS - 1))).resolves.toMatchObject({
+      files: manifestOf(files),
+      platform: 'cloudflare',
+    });
     await expect(proposedManifest(db, alice.userId, fresh, new Date(negotiatedAt.getTime() + PROPOSED_MANIFEST_TTL_MS))).rejects.toThrow(/has expired/);
   });
 
@@ -168,7 +189,8 @@ describe('ids create nothing unless they are the caller’s and live', () => {
     const carol = await newAppCaller(db, 'carol');
     const start = Date.now() - 60_000;
     const ids: string[] = [];
-    for (let i = 0; i < 101; i++) ids.push(await keepProposedManifest(db, carol.userId, manifestOf(files), new Date(start + i * 100)));
+    for (let i = 0; i < 101; i++)
+      ids.push(await keepProposedManifest(db, carol.userId, { files: manifestOf(files), platform: 'cloudflare', missing: [] }, new Date(start + i * 100)));
     const left = await db.select({ id: proposedManifests.id }).from(proposedManifests).where(eq(proposedManifests.userId, carol.userId));
     expect(new Set(left.map((r) => r.id))).toEqual(new Set(ids.slice(1)));
   });
@@ -277,6 +299,31 @@ describe('deltas', () => {
     const fallback = await alicesClient.deploy(v2, chatId);
     expect(fallback.delta).toBe(false);
     expect((await rowsOf(fallback.deploymentId)).map((r) => r.sha256)).toEqual([v2[0]!.sha256, v2[1]!.sha256]);
+  });
+
+  it("a changed file's size is checked against the bytes stored, and only changed files can be missing", async () => {
+    const alicesClient = client(alice);
+    const chatId = chat();
+    const v1 = site({ 'index.html': `<p>sizes ${Math.random()}</p>`, 'a.css': 'a{}' });
+    const first = await alicesClient.deploy(v1, chatId);
+    const extra = hashed('b.css', `b{} /* ${Math.random()} */`);
+    await uploadBlobs(alice, [extra]);
+    const base = { platform: 'cloudflare' as const, base: first.deploymentId };
+    const lying = { ...manifestOf(v1), 'b.css': { sha256: extra.sha256, size: extra.bytes.length + 1 } };
+    const refusal = await refusedWith(alice, async () =>
+      alice.trpc.files.negotiate.mutate({ ...base, changes: { changed: { 'b.css': lying['b.css'] }, removed: [] }, manifestHash: await manifestHash(lying) }),
+    );
+    expect(refusal.message).toBe(
+      `The size given for "b.css" (${extra.bytes.length + 1} bytes) is not the size of its uploaded file (${extra.bytes.length} bytes). Send each file's real size.`,
+    );
+    const unheld = hashed('c.css', `c{} /* ${Math.random()} */`);
+    const next = { ...manifestOf(v1), 'c.css': { sha256: unheld.sha256, size: unheld.bytes.length } };
+    const answer = await alice.trpc.files.negotiate.mutate({
+      ...base,
+      changes: { changed: { 'c.css': next['c.css'] }, removed: [] },
+      manifestHash: await manifestHash(next),
+    });
+    expect(answer.missing).toEqual([unheld.sha256]);
   });
 
   it('a path added with a hash the user does not hold is refused at create, as before', async () => {

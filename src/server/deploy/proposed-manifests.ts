@@ -1,7 +1,9 @@
 // Manifests proposed at negotiate, kept for an hour so that create names one by id: a 5,000-file
-// manifest (~0.6 MB of JSON) crosses the network once. The files are stored by content (manifest-store.ts). Only the user who negotiated one can name it,
-// and create checks it again in full, as it would check a manifest sent with it.
+// manifest (~0.6 MB of JSON) crosses the network once, and its files are stored by content
+// (manifest-store.ts). Only the user who negotiated one can name it. Negotiate checked the files the
+// user held (their sizes, for that platform); create checks again the ones still to upload then.
 import { and, desc, eq, lte, or, inArray } from 'drizzle-orm';
+import type { DeploymentPlatform } from '@/lib/deployment';
 import type { ProposedManifest } from '@/lib/manifest';
 import type { Db } from '../db/client';
 import { proposedManifests } from '../db/schema';
@@ -14,8 +16,16 @@ const MAX_LIVE_PER_USER = 100;
 
 const negotiateAgain = 'Negotiate again (files.negotiate with the files), then create with the manifestId it answers.';
 
+export interface Proposal {
+  files: ProposedManifest;
+  /** The platform the files were validated for. */
+  platform: DeploymentPlatform;
+  /** The blobs the user did not hold at negotiate (SHA-256). */
+  missing: string[];
+}
+
 /** Keeps a validated manifest for the user; answers its id. Drops the user's expired and surplus ones. */
-export async function keepProposedManifest(db: Db, userId: string, files: ProposedManifest, now = new Date()): Promise<string> {
+export async function keepProposedManifest(db: Db, userId: string, { files, platform, missing }: Proposal, now = new Date()): Promise<string> {
   const surplus = db
     .select({ id: proposedManifests.id })
     .from(proposedManifests)
@@ -27,15 +37,27 @@ export async function keepProposedManifest(db: Db, userId: string, files: Propos
     .where(and(eq(proposedManifests.userId, userId), or(lte(proposedManifests.expiresAt, now), inArray(proposedManifests.id, surplus))));
   const [row] = await db
     .insert(proposedManifests)
-    .values({ userId, manifestHash: await storeManifest(db, files, now), createdAt: now, expiresAt: new Date(now.getTime() + PROPOSED_MANIFEST_TTL_MS) })
+    .values({
+      userId,
+      manifestHash: await storeManifest(db, files, now),
+      platform,
+      missing,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + PROPOSED_MANIFEST_TTL_MS),
+    })
     .returning({ id: proposedManifests.id });
   return row!.id;
 }
 
 /** The manifest the user negotiated under this id; another user's id reads as unknown. */
-export async function proposedManifest(db: Db, userId: string, id: string, now = new Date()): Promise<ProposedManifest> {
+export async function proposedManifest(db: Db, userId: string, id: string, now = new Date()): Promise<Proposal> {
   const [row] = await db
-    .select({ manifestHash: proposedManifests.manifestHash, expiresAt: proposedManifests.expiresAt })
+    .select({
+      manifestHash: proposedManifests.manifestHash,
+      platform: proposedManifests.platform,
+      missing: proposedManifests.missing,
+      expiresAt: proposedManifests.expiresAt,
+    })
     .from(proposedManifests)
     .where(and(eq(proposedManifests.id, id), eq(proposedManifests.userId, userId)));
   if (!row) throw new AppError('NOT_FOUND', `No negotiated manifest has the id ${id} (it may have expired and been removed). ${negotiateAgain}`);
@@ -44,7 +66,7 @@ export async function proposedManifest(db: Db, userId: string, id: string, now =
       'NOT_FOUND',
       `The manifest ${id} has expired: a negotiated manifest is kept for ${PROPOSED_MANIFEST_TTL_MS / 60_000} minutes. ${negotiateAgain}`,
     );
-  return loadManifest(db, row.manifestHash);
+  return { files: await loadManifest(db, row.manifestHash), platform: row.platform, missing: row.missing };
 }
 
 /** For the cleanup job: every user's expired manifests. */

@@ -269,7 +269,7 @@ describe('scanning sites through the blob store', () => {
     return {
       read,
       open: (sha: string) => (read.push(sha), store.open(sha)),
-      passedScan: (shas: string[], v: string) => store.passedScan(shas, v),
+      notPassedScan: (shas: string[], v: string) => store.notPassedScan(shas, v),
       markScanned: (shas: string[], v: string) => store.markScanned(shas, v),
     };
   }
@@ -324,9 +324,11 @@ describe('scanning sites through the blob store', () => {
 
     const bad = await stored({ 'index.html': `<script>eval(atob("${Buffer.from(String(Math.random())).toString('base64')}"))</script>` });
     for (let i = 0; i < 2; i++) await expect(scanSite(bad.manifest, store)).rejects.toThrow(/obfuscated-eval/);
-    expect(await store.passedScan([bad.manifest['index.html']!.sha256], `${SCAN_VERSION}/${readingOf('index.html')}`)).toEqual(new Set());
+    expect(await store.notPassedScan([bad.manifest['index.html']!.sha256], `${SCAN_VERSION}/${readingOf('index.html')}`)).toEqual(
+      new Set([bad.manifest['index.html']!.sha256]),
+    );
     // Other rules (a new version) scan everything again.
-    expect(await store.passedScan([manifest['app.js']!.sha256], 'another-version')).toEqual(new Set());
+    expect(await store.notPassedScan([manifest['app.js']!.sha256], 'another-version')).toEqual(new Set([manifest['app.js']!.sha256]));
   });
 
   it('remembers a pass for the way the file was read: the same bytes under a page name are read again, as a page', async () => {

@@ -15,7 +15,15 @@ import { enqueueDeployment } from './background';
 import { BlobStore } from './blob-store';
 import { rebuildFromBase } from './delta';
 import { recordEvent } from './event-store';
-import { assertStoredAsDeclared, decodeInlineFiles, PendingBlobs, validateManifest, type InlineFiles, type ProposedManifest } from './files';
+import {
+  assertHeldAsDeclared,
+  assertStoredAsDeclared,
+  decodeInlineFiles,
+  PendingBlobs,
+  validateManifest,
+  type InlineFiles,
+  type ProposedManifest,
+} from './files';
 import { enforcePolicy, withRejectionRecorded, type PolicyLimits } from './policy';
 import { storeManifest } from './manifest-store';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
@@ -39,6 +47,11 @@ export interface CreateDeploymentInput {
   rollbackOf?: string;
   /** Files of the request not stored yet (the inline REST body): stored only once every check passed. */
   pending?: PendingBlobs;
+  /**
+   * For a manifest negotiated for this platform: the blobs the user did not hold then. Only these are
+   * checked (held, sizes) again: negotiate checked the others, and the stored manifest keeps them.
+   */
+  uncheckedBlobs?: string[];
 }
 
 export interface CreateOptions {
@@ -63,7 +76,12 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
   const declared = validateManifest(input.manifest, input.platform);
   const blobs = input.pending ?? new BlobStore(db);
   // Sizes and limits from what was stored, never from what the client declared.
-  await assertStoredAsDeclared(blobs, input.userId, declared);
+  const unchecked = input.uncheckedBlobs && new Set(input.uncheckedBlobs);
+  await assertStoredAsDeclared(
+    blobs,
+    input.userId,
+    unchecked ? Object.fromEntries(Object.entries(declared).filter(([, e]) => unchecked.has(e.sha256))) : declared,
+  );
   if (input.authMode === 'platform-managed' && !platformInfo(input.platform).quickDeploy)
     throw new AppError(
       'BAD_REQUEST',
@@ -99,7 +117,7 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
     }));
     // Quick deploys land in the shared accounts: their content is scanned. A user's own account is theirs.
     if (input.authMode === 'platform-managed')
-      await scanSite(manifest, { open: reader.open, passedScan: (h, v) => blobs.passedScan(h, v), markScanned: (h, v) => blobs.markScanned(h, v) });
+      await scanSite(manifest, { open: reader.open, notPassedScan: (h, v) => blobs.notPassedScan(h, v), markScanned: (h, v) => blobs.markScanned(h, v) });
   } finally {
     await reader.close();
   }
@@ -115,7 +133,10 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
 export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { userId: string }, options: CreateOptions = {}) {
   const { manifestId, ...rest } = input;
   const now = options.now ?? new Date();
-  return createDeployment(db, { ...rest, manifest: await proposedManifest(db, input.userId, manifestId, now) }, { ...options, now });
+  const proposal = await proposedManifest(db, input.userId, manifestId, now);
+  // Negotiated for another platform, its files are checked again in full (its rules differ).
+  const uncheckedBlobs = proposal.platform === input.platform ? proposal.missing : undefined;
+  return createDeployment(db, { ...rest, manifest: proposal.files, uncheckedBlobs }, { ...options, now });
 }
 
 /** Creates a deployment of files sent inline (the REST body): refused before anything is stored when the files are wrong. */
@@ -204,8 +225,9 @@ async function insertDeployment(
 /**
  * Which files of a proposed deployment the server lacks for this user, and an id for the manifest that
  * create names instead of carrying it again. The manifest comes whole, or as a delta against one of the
- * user's deployments. Sizes of the files the server holds are checked now, and with a mode and chat
- * the limits too (the settings' limits, this process's unless given), so nothing is uploaded for a refusal.
+ * user's deployments (then only the changed files are looked up). Sizes of the files the server holds
+ * are checked now, and with a mode and chat the limits too (the settings' limits, this process's unless
+ * given), so nothing is uploaded for a refusal.
  */
 export async function negotiateFiles(
   db: Db,
@@ -213,19 +235,18 @@ export async function negotiateFiles(
   input: NegotiateRequest,
   { now = new Date(), settings = processDeploySettings() }: Pick<CreateOptions, 'now' | 'settings'> = {},
 ): Promise<NegotiateAnswer> {
-  const proposed = 'manifest' in input ? input.manifest : await rebuildFromBase(db, userId, input);
-  const manifest = validateManifest(proposed, input.platform);
+  const rebuilt = 'manifest' in input ? null : await rebuildFromBase(db, userId, input);
+  const manifest = validateManifest('manifest' in input ? input.manifest : rebuilt!.manifest, input.platform);
+  // Of a delta, only what changed: the base's files are held and were checked when it was made.
+  const checked = rebuilt ? Object.fromEntries(Object.entries(manifest).filter(([path]) => rebuilt.changed.has(path))) : manifest;
   const held = await new BlobStore(db).heldSizes(
     userId,
-    Object.values(manifest).map((e) => e.sha256),
+    Object.values(checked).map((e) => e.sha256),
   );
-  const heldOnly = Object.fromEntries(Object.entries(manifest).filter(([, e]) => held.has(e.sha256)));
-  await assertStoredAsDeclared(new BlobStore(db), userId, heldOnly);
+  assertHeldAsDeclared(checked, held);
   if (input.authMode && input.chatId)
     await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, settings.limits, now);
   const files = Object.fromEntries(Object.entries(manifest).map(([path, e]) => [path, { sha256: e.sha256, size: e.size }]));
-  return {
-    missing: [...new Set(Object.values(manifest).map((e) => e.sha256))].filter((h) => !held.has(h)),
-    manifestId: await keepProposedManifest(db, userId, files, now),
-  };
+  const missing = [...new Set(Object.values(checked).map((e) => e.sha256))].filter((h) => !held.has(h));
+  return { missing, manifestId: await keepProposedManifest(db, userId, { files, platform: input.platform, missing }, now) };
 }

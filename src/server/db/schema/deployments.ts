@@ -101,7 +101,8 @@ export const manifests = pgTable(
 
 /**
  * A manifest a client proposed at negotiate, kept briefly so that create names it by id instead of
- * carrying it again. Only its user may name it; it is checked again, in full, at create.
+ * carrying it again. Only its user may name it. Create checks again what negotiate could not: the
+ * files the user had yet to upload (and everything, for another platform).
  */
 export const proposedManifests = pgTable(
   'proposed_manifests',
@@ -114,6 +115,9 @@ export const proposedManifests = pgTable(
     manifestHash: text('manifest_hash')
       .notNull()
       .references(() => manifests.hash),
+    /** The platform they were validated for, and the blobs the user did not hold then (create checks those). */
+    platform: text('platform').$type<DeploymentPlatform>().notNull(),
+    missing: text('missing').array().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },

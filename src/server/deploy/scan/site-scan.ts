@@ -14,8 +14,8 @@ import { SCAN_VERSION, SCAN_WINDOW } from './rules';
 export interface ScanStore {
   /** One blob's bytes as a stream (a fresh one each call). */
   open(sha256: string): Promise<Readable>;
-  /** Those of `sha256s` that already passed the scan under `mark` (the rules' version and the reading). */
-  passedScan(sha256s: string[], mark: string): Promise<Set<string>>;
+  /** Those of `sha256s` that have not passed the scan under `mark` (the rules' version and the reading). */
+  notPassedScan(sha256s: string[], mark: string): Promise<Set<string>>;
   markScanned(sha256s: string[], mark: string): Promise<void>;
 }
 
@@ -46,8 +46,8 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
   }
   const pending: [sha: string, path: string, mark: string][] = [];
   for (const [mark, shas] of byReading) {
-    const passed = await store.passedScan([...shas.keys()], mark);
-    for (const [sha, path] of shas) if (!passed.has(sha)) pending.push([sha, path, mark]);
+    const left = await store.notPassedScan([...shas.keys()], mark);
+    for (const [sha, path] of shas) if (left.has(sha)) pending.push([sha, path, mark]);
   }
   const sizes = new Map(Object.values(manifest).map((e) => [e.sha256, e.size]));
   const whole = (sha: string) => (sizes.get(sha) ?? 0) <= WHOLE_FILE_BYTES;
