@@ -142,13 +142,14 @@ async function bench(req: IncomingMessage, res: ServerResponse, url: URL) {
       return json({ userId: user.id, key });
     }
     case '/_bench/db-size': {
-      // Every table with its indexes and TOAST: how much PostgreSQL holds.
+      // Every table with its indexes and TOAST: how much PostgreSQL holds, in all and per table.
       const result = (await (
         await getDb()
       ).execute(
-        sql`select coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r' and n.nspname = 'public'`,
-      )) as unknown as { rows: { bytes: string | number }[] };
-      return json({ bytes: Number(result.rows[0]?.bytes ?? 0) });
+        sql`select c.relname as name, pg_total_relation_size(c.oid)::bigint as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r' and n.nspname = 'public'`,
+      )) as unknown as { rows: { name: string; bytes: string | number }[] };
+      const tables = Object.fromEntries(result.rows.map((r) => [r.name, Number(r.bytes)]));
+      return json({ bytes: Object.values(tables).reduce((a, b) => a + b, 0), tables });
     }
     case '/_bench/events': {
       const db = await getDb();

@@ -29,7 +29,7 @@ DELETE FROM "proposed_manifests";--> statement-breakpoint
 ALTER TABLE "proposed_manifests" DROP COLUMN "files";--> statement-breakpoint
 ALTER TABLE "proposed_manifests" ADD COLUMN "manifest_hash" text NOT NULL;--> statement-breakpoint
 ALTER TABLE "proposed_manifests" ADD COLUMN "platform" text NOT NULL;--> statement-breakpoint
-ALTER TABLE "proposed_manifests" ADD COLUMN "missing" text[] NOT NULL;--> statement-breakpoint
+ALTER TABLE "proposed_manifests" ADD COLUMN "missing" text[];--> statement-breakpoint
 DROP INDEX "deployments_manifest_hash_idx";--> statement-breakpoint
 CREATE INDEX "deployments_manifest_hash_idx" ON "deployments" USING btree ("manifest_hash","user_id");--> statement-breakpoint
 CREATE INDEX "manifests_blob_hashes_idx" ON "manifests" USING gin (manifest_blob_hashes("files"));--> statement-breakpoint

@@ -20,9 +20,12 @@ export interface Proposal {
   files: ProposedManifest;
   /** The platform the files were validated for. */
   platform: DeploymentPlatform;
-  /** The blobs the user did not hold at negotiate (SHA-256). */
-  missing: string[];
+  /** The blobs the user did not hold at negotiate (SHA-256); null when they were many (create checks every file). */
+  missing: string[] | null;
 }
+
+/** Missing blobs kept with a proposal at most: a first deploy (all missing) keeps none and is checked in full. */
+const MISSING_KEPT = 256;
 
 /** Keeps a validated manifest for the user; answers its id. Drops the user's expired and surplus ones. */
 export async function keepProposedManifest(db: Db, userId: string, { files, platform, missing }: Proposal, now = new Date()): Promise<string> {
@@ -41,7 +44,7 @@ export async function keepProposedManifest(db: Db, userId: string, { files, plat
       userId,
       manifestHash: await storeManifest(db, files, now),
       platform,
-      missing,
+      missing: missing && missing.length <= MISSING_KEPT ? missing : null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + PROPOSED_MANIFEST_TTL_MS),
     })

@@ -134,8 +134,8 @@ export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { 
   const { manifestId, ...rest } = input;
   const now = options.now ?? new Date();
   const proposal = await proposedManifest(db, input.userId, manifestId, now);
-  // Negotiated for another platform, its files are checked again in full (its rules differ).
-  const uncheckedBlobs = proposal.platform === input.platform ? proposal.missing : undefined;
+  // Negotiated for another platform, or with many files missing, its files are checked again in full.
+  const uncheckedBlobs = proposal.platform === input.platform ? (proposal.missing ?? undefined) : undefined;
   return createDeployment(db, { ...rest, manifest: proposal.files, uncheckedBlobs }, { ...options, now });
 }
 

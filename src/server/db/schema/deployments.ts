@@ -115,9 +115,12 @@ export const proposedManifests = pgTable(
     manifestHash: text('manifest_hash')
       .notNull()
       .references(() => manifests.hash),
-    /** The platform they were validated for, and the blobs the user did not hold then (create checks those). */
+    /**
+     * The platform they were validated for, and the blobs the user did not hold then: create checks
+     * those (every file when null: too many were missing to keep).
+     */
     platform: text('platform').$type<DeploymentPlatform>().notNull(),
-    missing: text('missing').array().notNull(),
+    missing: text('missing').array(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
