@@ -5,9 +5,10 @@ CREATE TABLE "manifests" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
--- The blobs a manifest names (the first 64 characters of each line), for the cleanup's GIN index.
+-- The blobs a manifest names (the first 64 characters of each line), for the cleanup's GIN index
+-- (which keeps each key once: a blob named twice needs no DISTINCT here).
 CREATE FUNCTION manifest_blob_hashes(files text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT coalesce(array_agg(DISTINCT left(line, 64)), '{}') FROM string_to_table(files, E'\n') AS line WHERE line <> '' $$;
+AS $$ SELECT coalesce(array_agg(left(line, 64)), '{}') FROM string_to_table(files, E'\n') AS line WHERE line <> '' $$;
 --> statement-breakpoint
 -- Each deployment's rows become its manifest; the hash is that of src/lib/manifest.ts (lines
 -- `path \0 sha256 \0 size \n` in the byte order of the paths).
@@ -29,9 +30,11 @@ DELETE FROM "proposed_manifests";--> statement-breakpoint
 ALTER TABLE "proposed_manifests" DROP COLUMN "files";--> statement-breakpoint
 ALTER TABLE "proposed_manifests" ADD COLUMN "manifest_hash" text NOT NULL;--> statement-breakpoint
 ALTER TABLE "proposed_manifests" ADD COLUMN "platform" text NOT NULL;--> statement-breakpoint
-ALTER TABLE "proposed_manifests" ADD COLUMN "missing" text[];--> statement-breakpoint
+ALTER TABLE "proposed_manifests" ADD COLUMN "files" text;--> statement-breakpoint
+ALTER TABLE "proposed_manifests" ADD COLUMN "base_hash" text;--> statement-breakpoint
+ALTER TABLE "proposed_manifests" ADD COLUMN "changes" jsonb;--> statement-breakpoint
+ALTER TABLE "proposed_manifests" ADD COLUMN "recheck" text[];--> statement-breakpoint
 DROP INDEX "deployments_manifest_hash_idx";--> statement-breakpoint
 CREATE INDEX "deployments_manifest_hash_idx" ON "deployments" USING btree ("manifest_hash","user_id");--> statement-breakpoint
 CREATE INDEX "manifests_blob_hashes_idx" ON "manifests" USING gin (manifest_blob_hashes("files"));--> statement-breakpoint
-ALTER TABLE "deployments" ADD CONSTRAINT "deployments_manifest_hash_manifests_hash_fk" FOREIGN KEY ("manifest_hash") REFERENCES "public"."manifests"("hash") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "proposed_manifests" ADD CONSTRAINT "proposed_manifests_manifest_hash_manifests_hash_fk" FOREIGN KEY ("manifest_hash") REFERENCES "public"."manifests"("hash") ON DELETE no action ON UPDATE no action;
+ALTER TABLE "deployments" ADD CONSTRAINT "deployments_manifest_hash_manifests_hash_fk" FOREIGN KEY ("manifest_hash") REFERENCES "public"."manifests"("hash") ON DELETE no action ON UPDATE no action;

@@ -54,6 +54,8 @@ const utf8 = new TextEncoder();
 export function normalizeSitePath(raw: string): PathCheck {
   if (typeof raw !== 'string' || raw.length === 0) return { ok: false, reason: 'is empty' };
   if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: 'contains a control character' };
+  // A surrogate without its other half is no character: UTF-8 (the platforms, the database) cannot hold it.
+  if (/[\ud800-\udfff]/u.test(raw)) return { ok: false, reason: 'contains half of a character (a lone UTF-16 surrogate); rename the file' };
   const invisible = firstInvisible(raw);
   if (invisible) return { ok: false, reason: `contains an invisible or text-direction character (${invisible}); rename the file with visible characters only` };
   if (raw.includes('\\')) return { ok: false, reason: 'contains a backslash; use "/" between folders' };

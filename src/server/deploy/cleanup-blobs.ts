@@ -1,8 +1,8 @@
 // The cleanup's work in storage: users' holds on files nothing of theirs uses are released, blobs
 // nothing refers to are deleted with their objects, and packs no blob names are removed.
-import { and, eq, exists, inArray, lt, notExists, or, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, eq, exists, inArray, lt, notExists, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client';
-import { blobs, deployments, manifests, projectFiles, projects, proposedManifests, userBlobs } from '../db/schema';
+import { blobs, deployments, manifests, projectFiles, projects, userBlobs } from '../db/schema';
 import { getObjectStore } from '../storage/from-env';
 import { blobKey, packKey, packMadeAt } from './blob-keys';
 
@@ -29,8 +29,7 @@ export async function releaseUnreferencedHoldings(db: Db, now: Date): Promise<nu
             .innerJoin(projects, eq(projects.id, projectFiles.projectId))
             .where(and(eq(projectFiles.sha256, userBlobs.sha256), eq(projects.userId, userBlobs.userId))),
         ),
-        // The manifests naming the file (the index), then whether one of the user's deployments or
-        // negotiated proposals (create trusts what negotiate found held) is of one.
+        // The manifests naming the file (the index), then whether one of the user's deployments is of one.
         notExists(
           db
             .select({ one: sql`1` })
@@ -38,19 +37,11 @@ export async function releaseUnreferencedHoldings(db: Db, now: Date): Promise<nu
             .where(
               and(
                 names(userBlobs.sha256),
-                or(
-                  exists(
-                    db
-                      .select({ one: sql`1` })
-                      .from(deployments)
-                      .where(and(eq(deployments.manifestHash, manifests.hash), eq(deployments.userId, userBlobs.userId))),
-                  ),
-                  exists(
-                    db
-                      .select({ one: sql`1` })
-                      .from(proposedManifests)
-                      .where(and(eq(proposedManifests.manifestHash, manifests.hash), eq(proposedManifests.userId, userBlobs.userId))),
-                  ),
+                exists(
+                  db
+                    .select({ one: sql`1` })
+                    .from(deployments)
+                    .where(and(eq(deployments.manifestHash, manifests.hash), eq(deployments.userId, userBlobs.userId))),
                 ),
               ),
             ),
@@ -82,7 +73,7 @@ export async function collectBlobs(db: Db, now: Date): Promise<number> {
               .where(
                 and(
                   lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
-                  // A stored manifest keeps its files, the cleanup removes the manifests nothing names first.
+                  // A stored manifest keeps its files (the cleanup first removed those no deployment names).
                   notExists(
                     tx
                       .select({ one: sql`1` })

@@ -22,6 +22,7 @@ import { runCleanup } from './cleanup';
 import { decodeInlineFiles } from './files';
 import { deploySettings } from './settings';
 import { keepProposedManifest } from './proposed-manifests';
+import { manifestHash } from '@/lib/manifest';
 import { cloudflareSettings } from '../platforms/cloudflare/settings';
 
 const cloud = useLocalCloud();
@@ -313,8 +314,13 @@ describe('negotiated manifests', () => {
     const db = await getDb();
     const files = { 'index.html': { sha256: sha256Hex(Buffer.from('negotiated')), size: 10 } };
     // In this order: keeping one drops the user's manifests already expired at that moment.
-    const live = await keepProposedManifest(db, userId, { files, platform: 'cloudflare', missing: [] });
-    const expired = await keepProposedManifest(db, userId, { files, platform: 'cloudflare', missing: [] }, new Date(Date.now() - 2 * 3600 * 1000));
+    const live = await keepProposedManifest(db, userId, { hash: await manifestHash(files), files, platform: 'cloudflare' });
+    const expired = await keepProposedManifest(
+      db,
+      userId,
+      { hash: await manifestHash(files), files, platform: 'cloudflare' },
+      new Date(Date.now() - 2 * 3600 * 1000),
+    );
     const report = await runCleanup(db, { settings });
     expect(report.manifestsDeleted).toBeGreaterThanOrEqual(1);
     const left = await db

@@ -20,11 +20,18 @@ export interface Delta {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const sendWhole = 'Negotiate with the whole manifest instead.';
 
+export interface Rebuilt {
+  manifest: ProposedManifest;
+  /** The base's manifest hash, and the changes with their paths as stored. */
+  base: string;
+  changes: ManifestChanges;
+}
+
 /**
- * The whole manifest, and the paths the changes added or changed: the base's other files are the
- * user's, already checked (the base names them, so they stay held and stored).
+ * The whole manifest, from the base and the changes: the base's files are the user's, already checked
+ * (its deployment names them, so they stay held and stored); only the changed ones need looking up.
  */
-export async function rebuildFromBase(db: Db, userId: string, delta: Delta): Promise<{ manifest: ProposedManifest; changed: Set<string> }> {
+export async function rebuildFromBase(db: Db, userId: string, delta: Delta): Promise<Rebuilt> {
   const baseHash = await findBase(db, userId, delta.base);
   if (!baseHash) throw new AppError('CONFLICT', `The base "${delta.base.slice(0, 64)}" is none of your deployments. ${sendWhole}`);
   const base = await loadManifest(db, baseHash);
@@ -36,7 +43,7 @@ export async function rebuildFromBase(db: Db, userId: string, delta: Delta): Pro
       'CONFLICT',
       `The base's files with these changes (${Object.keys(rebuilt).length} files) hash to ${hash}, not to the manifestHash sent (${delta.manifestHash}). ${sendWhole}`,
     );
-  return { manifest: rebuilt, changed: new Set(Object.keys(changes.changed)) };
+  return { manifest: rebuilt, base: baseHash, changes };
 }
 
 /** The manifest hash of the newest of the user's deployments the base names. */

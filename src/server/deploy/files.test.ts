@@ -37,6 +37,9 @@ describe('validating a manifest', () => {
     ['a//b.html', /empty folder name/],
     ['dir/', /empty folder name/],
     [`${'x'.repeat(256)}.html`, /longer than 255 bytes/],
+    [`${'é'.repeat(128)}`, /longer than 255 bytes/],
+    ['a\ud800b.html', /half of a character/],
+    ['a\udfffb.html', /half of a character/],
   ])('refuses the path %j with a message that names it', (path, reason) => {
     expect(() => validateManifest(site({ [path]: entry('x') }), 'amplify')).toThrow(reason);
   });

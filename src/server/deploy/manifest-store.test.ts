@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { manifestHash, type ProposedManifest } from '@/lib/manifest';
 import { sha256Hex } from './blob-keys';
 import * as schema from '@/server/db/schema';
-import { blobs, manifests, proposedManifests, userBlobs } from '@/server/db/schema';
+import { blobs, manifests, userBlobs } from '@/server/db/schema';
 import { signUp } from '@/server/auth/accounts';
 import { useTestDb } from '@/testing/db';
 import { createDeployment } from '@/testing/deploy';
@@ -23,7 +23,7 @@ import { useDeploySettings } from '@/testing/deploy-settings';
 import { BlobStore } from './blob-store';
 import { collectBlobs, releaseUnreferencedHoldings } from './cleanup-blobs';
 import { decodeInlineFiles, storeInlineFiles } from './files';
-import { collectManifests, decodeManifest, encodeManifest, loadManifest, MANIFEST_GRACE_MS, storeManifest } from './manifest-store';
+import { collectManifests, decodeManifest, encodeManifest, hashAndRemember, loadManifest, MANIFEST_GRACE_MS, storeManifest } from './manifest-store';
 import { keepProposedManifest } from './proposed-manifests';
 
 const getDb = useTestDb();
@@ -107,22 +107,26 @@ describe('stored by content', () => {
 });
 
 describe('the cleanup', () => {
-  it('removes manifests unused for a day that nothing names, and keeps those a deployment or a proposal names', async () => {
+  it('removes manifests unused for a day that no deployment names, and keeps the others', async () => {
     const db = await getDb();
     const u = await user();
     const old = new Date(Date.now() - MANIFEST_GRACE_MS - 60_000);
     const unused = await storeManifest(db, someFiles(3), old);
     const recent = await storeManifest(db, someFiles(3));
-    const proposalId = await keepProposedManifest(db, u.id, { files: someFiles(3), platform: 'cloudflare', missing: [] }, old);
-    const [proposal] = await db.select().from(proposedManifests).where(eq(proposedManifests.id, proposalId));
     const named = await deployed(u.id, `<p>${Math.random()}</p>`);
-    await db
-      .update(manifests)
-      .set({ createdAt: old })
-      .where(sql`${manifests.hash} in (${named}, ${proposal!.manifestHash})`);
+    await db.update(manifests).set({ createdAt: old }).where(eq(manifests.hash, named));
     expect(await collectManifests(db, new Date())).toBeGreaterThanOrEqual(1);
     const left = new Set((await db.select({ hash: manifests.hash }).from(manifests)).map((r) => r.hash));
-    expect([left.has(unused), left.has(recent), left.has(named), left.has(proposal!.manifestHash)]).toEqual([false, true, true, true]);
+    expect([left.has(unused), left.has(recent), left.has(named)]).toEqual([false, true, true]);
+  });
+
+  it('a proposal keeps no stored manifest: negotiating stores nothing in manifests', async () => {
+    const db = await getDb();
+    const u = await user();
+    const files = someFiles(4);
+    const before = (await db.select({ hash: manifests.hash }).from(manifests)).length;
+    await keepProposedManifest(db, u.id, { hash: await hashAndRemember(files), files, platform: 'cloudflare' });
+    expect((await db.select({ hash: manifests.hash }).from(manifests)).length).toBe(before);
   });
 
   it('keeps the files and holds a stored manifest names, and releases and collects the others', async () => {

@@ -15,7 +15,7 @@ import { useTestDb } from '@/testing/db';
 import { trpcOverHttp } from '@/testing/trpc-http';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import type { HashedFile } from '@/lib/upload';
-import { decodeManifest } from './manifest-store';
+import { decodeManifest, encodeManifest } from './manifest-store';
 import { keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
 import { createDeployment, negotiateFiles } from './service';
 
@@ -189,8 +189,8 @@ describe('ids create nothing unless they are the caller’s and live', () => {
     const carol = await newAppCaller(db, 'carol');
     const start = Date.now() - 60_000;
     const ids: string[] = [];
-    for (let i = 0; i < 101; i++)
-      ids.push(await keepProposedManifest(db, carol.userId, { files: manifestOf(files), platform: 'cloudflare', missing: [] }, new Date(start + i * 100)));
+    const proposal = { hash: await manifestHash(manifestOf(files)), files: manifestOf(files), platform: 'cloudflare' as const };
+    for (let i = 0; i < 101; i++) ids.push(await keepProposedManifest(db, carol.userId, proposal, new Date(start + i * 100)));
     const left = await db.select({ id: proposedManifests.id }).from(proposedManifests).where(eq(proposedManifests.userId, carol.userId));
     expect(new Set(left.map((r) => r.id))).toEqual(new Set(ids.slice(1)));
   });
@@ -198,6 +198,48 @@ describe('ids create nothing unless they are the caller’s and live', () => {
   it('a malformed id is refused by the input check', async () => {
     const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId: 'not-an-id' }));
     expect(refusal.code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('a proposal read by another server process (its row, not this process’s memory)', () => {
+  const row = async (userId: string, values: Partial<typeof proposedManifests.$inferInsert> & { manifestHash: string }) => {
+    const [r] = await (
+      await getDb()
+    )
+      .insert(proposedManifests)
+      .values({ userId, platform: 'cloudflare', createdAt: new Date(), expiresAt: new Date(Date.now() + 60_000), ...values })
+      .returning({ id: proposedManifests.id });
+    return r!.id;
+  };
+  const random = (n: number): ProposedManifest =>
+    Object.fromEntries(
+      Array.from({ length: n }, (_, i) => [
+        `p${i}-${Math.random().toString(36).slice(2)}.html`,
+        { sha256: crypto.randomUUID().replace(/-/g, '').repeat(2), size: i },
+      ]),
+    );
+
+  it('a whole manifest comes back from its files, and only when they hash to its name', async () => {
+    const db = await getDb();
+    const files = random(5);
+    const id = await row(alice.userId, { manifestHash: await manifestHash(files), files: encodeManifest(files) });
+    expect(await proposedManifest(db, alice.userId, id)).toEqual({ files, platform: 'cloudflare', recheck: null });
+    const other = random(3);
+    const forged = await row(alice.userId, { manifestHash: await manifestHash(random(2)), files: encodeManifest(other) });
+    await expect(proposedManifest(db, alice.userId, forged)).rejects.toThrow(/does not hash to its name/);
+  });
+
+  it('a delta comes back from its base and its changes, with the blobs create looks up again', async () => {
+    const db = await getDb();
+    const v1 = site({ 'index.html': `<p>base ${Math.random()}</p>`, 'a.css': 'a{}', 'b.css': 'b{}' });
+    await uploadBlobs(alice, v1);
+    const { deploymentId } = await createDeployment(db, { userId: alice.userId, ...target(), manifest: manifestOf(v1) }, { settings });
+    const [base] = await db.select({ hash: deployments.manifestHash }).from(deployments).where(eq(deployments.id, deploymentId));
+    const changes = { changed: { 'c.css': { sha256: 'c'.repeat(64), size: 3 } }, removed: ['b.css'] };
+    const whole: ProposedManifest = { ...manifestOf(v1), 'c.css': changes.changed['c.css'] };
+    delete whole['b.css'];
+    const id = await row(alice.userId, { manifestHash: await manifestHash(whole), baseHash: base!.hash, changes, recheck: ['c'.repeat(64)] });
+    expect(await proposedManifest(db, alice.userId, id)).toEqual({ files: whole, platform: 'cloudflare', recheck: ['c'.repeat(64)] });
   });
 });
 

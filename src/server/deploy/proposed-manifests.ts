@@ -1,34 +1,44 @@
 // Manifests proposed at negotiate, kept for an hour so that create names one by id: a 5,000-file
-// manifest (~0.6 MB of JSON) crosses the network once, and its files are stored by content
-// (manifest-store.ts). Only the user who negotiated one can name it. Negotiate checked the files the
-// user held (their sizes, for that platform); create checks again the ones still to upload then.
+// manifest (~0.6 MB of JSON) crosses the network once. A whole manifest is kept as its files; a delta
+// as its base and its changes (a few hundred bytes). Only the user who negotiated one can name it.
+// Negotiate checked what the user held then; a proposal keeps nothing from the cleanup, so create
+// looks up again what could have gone since: every file, or the changed files of a delta (the base's
+// are kept by the deployment that names them).
 import { and, desc, eq, lte, or, inArray } from 'drizzle-orm';
 import type { DeploymentPlatform } from '@/lib/deployment';
-import type { ProposedManifest } from '@/lib/manifest';
+import { applyChanges, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
 import type { Db } from '../db/client';
 import { proposedManifests } from '../db/schema';
 import { AppError } from '../errors';
-import { loadManifest, storeManifest } from './manifest-store';
+import { decodeManifest, encodeManifest, inMemory, loadManifest, verified } from './manifest-store';
 
 export const PROPOSED_MANIFEST_TTL_MS = 60 * 60 * 1000;
 /** A user's live manifests beyond this many are dropped, oldest first: storage stays bounded. */
 const MAX_LIVE_PER_USER = 100;
+/** Blobs to look up again kept with a delta at most; beyond, create looks up every file. */
+const RECHECK_KEPT = 256;
 
 const negotiateAgain = 'Negotiate again (files.negotiate with the files), then create with the manifestId it answers.';
 
 export interface Proposal {
+  /** The manifest hash of the validated files (this process knows them under it: `hashAndRemember`). */
+  hash: string;
   files: ProposedManifest;
   /** The platform the files were validated for. */
   platform: DeploymentPlatform;
-  /** The blobs the user did not hold at negotiate (SHA-256); null when they were many (create checks every file). */
-  missing: string[] | null;
+  /** A delta's base (its manifest hash) and its changes, with paths as stored. */
+  delta?: { base: string; changes: ManifestChanges };
 }
 
-/** Missing blobs kept with a proposal at most: a first deploy (all missing) keeps none and is checked in full. */
-const MISSING_KEPT = 256;
+export interface NegotiatedManifest {
+  files: ProposedManifest;
+  platform: DeploymentPlatform;
+  /** The blobs create must look up again; null: every file. */
+  recheck: string[] | null;
+}
 
 /** Keeps a validated manifest for the user; answers its id. Drops the user's expired and surplus ones. */
-export async function keepProposedManifest(db: Db, userId: string, { files, platform, missing }: Proposal, now = new Date()): Promise<string> {
+export async function keepProposedManifest(db: Db, userId: string, proposal: Proposal, now = new Date()): Promise<string> {
   const surplus = db
     .select({ id: proposedManifests.id })
     .from(proposedManifests)
@@ -38,13 +48,16 @@ export async function keepProposedManifest(db: Db, userId: string, { files, plat
   await db
     .delete(proposedManifests)
     .where(and(eq(proposedManifests.userId, userId), or(lte(proposedManifests.expiresAt, now), inArray(proposedManifests.id, surplus))));
+  const { delta } = proposal;
+  const recheck = delta ? [...new Set(Object.values(delta.changes.changed).map((f) => f.sha256))] : null;
   const [row] = await db
     .insert(proposedManifests)
     .values({
       userId,
-      manifestHash: await storeManifest(db, files, now),
-      platform,
-      missing: missing && missing.length <= MISSING_KEPT ? missing : null,
+      manifestHash: proposal.hash,
+      platform: proposal.platform,
+      ...(delta ? { baseHash: delta.base, changes: delta.changes } : { files: encodeManifest(proposal.files) }),
+      recheck: recheck && recheck.length <= RECHECK_KEPT ? recheck : null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + PROPOSED_MANIFEST_TTL_MS),
     })
@@ -53,14 +66,9 @@ export async function keepProposedManifest(db: Db, userId: string, { files, plat
 }
 
 /** The manifest the user negotiated under this id; another user's id reads as unknown. */
-export async function proposedManifest(db: Db, userId: string, id: string, now = new Date()): Promise<Proposal> {
+export async function proposedManifest(db: Db, userId: string, id: string, now = new Date()): Promise<NegotiatedManifest> {
   const [row] = await db
-    .select({
-      manifestHash: proposedManifests.manifestHash,
-      platform: proposedManifests.platform,
-      missing: proposedManifests.missing,
-      expiresAt: proposedManifests.expiresAt,
-    })
+    .select()
     .from(proposedManifests)
     .where(and(eq(proposedManifests.id, id), eq(proposedManifests.userId, userId)));
   if (!row) throw new AppError('NOT_FOUND', `No negotiated manifest has the id ${id} (it may have expired and been removed). ${negotiateAgain}`);
@@ -69,7 +77,16 @@ export async function proposedManifest(db: Db, userId: string, id: string, now =
       'NOT_FOUND',
       `The manifest ${id} has expired: a negotiated manifest is kept for ${PROPOSED_MANIFEST_TTL_MS / 60_000} minutes. ${negotiateAgain}`,
     );
-  return { files: await loadManifest(db, row.manifestHash), platform: row.platform, missing: row.missing };
+  return { files: await filesOf(db, row), platform: row.platform, recheck: row.recheck };
+}
+
+/** From memory when this process negotiated it, else rebuilt from the row and checked against its hash. */
+async function filesOf(db: Db, row: typeof proposedManifests.$inferSelect): Promise<ProposedManifest> {
+  const known = inMemory(row.manifestHash);
+  if (known) return known;
+  if (row.files !== null) return verified(decodeManifest(row.files), row.manifestHash);
+  if (!row.baseHash || !row.changes) throw new Error(`The negotiated manifest ${row.id} holds neither files nor a delta.`);
+  return verified(applyChanges(await loadManifest(db, row.baseHash), row.changes), row.manifestHash);
 }
 
 /** For the cleanup job: every user's expired manifests. */

@@ -25,7 +25,7 @@ import {
   type ProposedManifest,
 } from './files';
 import { enforcePolicy, withRejectionRecorded, type PolicyLimits } from './policy';
-import { storeManifest } from './manifest-store';
+import { hashAndRemember, storeManifest } from './manifest-store';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 import { scanSite } from './scan';
 import { processDeploySettings, type DeploySettings } from './settings';
@@ -48,10 +48,10 @@ export interface CreateDeploymentInput {
   /** Files of the request not stored yet (the inline REST body): stored only once every check passed. */
   pending?: PendingBlobs;
   /**
-   * For a manifest negotiated for this platform: the blobs the user did not hold then. Only these are
-   * checked (held, sizes) again: negotiate checked the others, and the stored manifest keeps them.
+   * For a delta negotiated for this platform: its changed blobs. Only these are looked up (held, sizes):
+   * the others are the base's, held and kept while its deployment names them.
    */
-  uncheckedBlobs?: string[];
+  recheckBlobs?: string[];
 }
 
 export interface CreateOptions {
@@ -76,12 +76,8 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
   const declared = validateManifest(input.manifest, input.platform);
   const blobs = input.pending ?? new BlobStore(db);
   // Sizes and limits from what was stored, never from what the client declared.
-  const unchecked = input.uncheckedBlobs && new Set(input.uncheckedBlobs);
-  await assertStoredAsDeclared(
-    blobs,
-    input.userId,
-    unchecked ? Object.fromEntries(Object.entries(declared).filter(([, e]) => unchecked.has(e.sha256))) : declared,
-  );
+  const recheck = input.recheckBlobs && new Set(input.recheckBlobs);
+  await assertStoredAsDeclared(blobs, input.userId, recheck ? Object.fromEntries(Object.entries(declared).filter(([, e]) => recheck.has(e.sha256))) : declared);
   if (input.authMode === 'platform-managed' && !platformInfo(input.platform).quickDeploy)
     throw new AppError(
       'BAD_REQUEST',
@@ -129,14 +125,14 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
   return created;
 }
 
-/** Creates a deployment of the manifest the user negotiated (files.negotiate) under this id, checked again in full. */
+/** Creates a deployment of the manifest the user negotiated (files.negotiate) under this id, its files looked up again. */
 export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { userId: string }, options: CreateOptions = {}) {
   const { manifestId, ...rest } = input;
   const now = options.now ?? new Date();
   const proposal = await proposedManifest(db, input.userId, manifestId, now);
-  // Negotiated for another platform, or with many files missing, its files are checked again in full.
-  const uncheckedBlobs = proposal.platform === input.platform ? (proposal.missing ?? undefined) : undefined;
-  return createDeployment(db, { ...rest, manifest: proposal.files, uncheckedBlobs }, { ...options, now });
+  // Negotiated for another platform, its files are looked up again in full (its rules differ).
+  const recheckBlobs = proposal.platform === input.platform ? (proposal.recheck ?? undefined) : undefined;
+  return createDeployment(db, { ...rest, manifest: proposal.files, recheckBlobs }, { ...options, now });
 }
 
 /** Creates a deployment of files sent inline (the REST body): refused before anything is stored when the files are wrong. */
@@ -238,7 +234,7 @@ export async function negotiateFiles(
   const rebuilt = 'manifest' in input ? null : await rebuildFromBase(db, userId, input);
   const manifest = validateManifest('manifest' in input ? input.manifest : rebuilt!.manifest, input.platform);
   // Of a delta, only what changed: the base's files are held and were checked when it was made.
-  const checked = rebuilt ? Object.fromEntries(Object.entries(manifest).filter(([path]) => rebuilt.changed.has(path))) : manifest;
+  const checked = rebuilt ? Object.fromEntries(Object.entries(manifest).filter(([path]) => Object.hasOwn(rebuilt.changes.changed, path))) : manifest;
   const held = await new BlobStore(db).heldSizes(
     userId,
     Object.values(checked).map((e) => e.sha256),
@@ -248,5 +244,6 @@ export async function negotiateFiles(
     await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, settings.limits, now);
   const files = Object.fromEntries(Object.entries(manifest).map(([path, e]) => [path, { sha256: e.sha256, size: e.size }]));
   const missing = [...new Set(Object.values(checked).map((e) => e.sha256))].filter((h) => !held.has(h));
-  return { missing, manifestId: await keepProposedManifest(db, userId, { files, platform: input.platform, missing }, now) };
+  const proposal = { hash: await hashAndRemember(files), files, platform: input.platform, delta: rebuilt ?? undefined };
+  return { missing, manifestId: await keepProposedManifest(db, userId, proposal, now) };
 }

@@ -3,6 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { AuthMode, DeploymentPlatform, DeploymentStatus } from '@/lib/deployment';
+import type { ManifestChanges } from '@/lib/manifest';
 import { createdAt, updatedAt } from './columns';
 import { users } from './accounts';
 
@@ -100,9 +101,9 @@ export const manifests = pgTable(
 );
 
 /**
- * A manifest a client proposed at negotiate, kept briefly so that create names it by id instead of
- * carrying it again. Only its user may name it. Create checks again what negotiate could not: the
- * files the user had yet to upload (and everything, for another platform).
+ * A manifest a client proposed at negotiate, kept for an hour so that create names it by id instead of
+ * carrying it again. Only its user may name it. It names no stored manifest (those are what deployments
+ * deploy), so it keeps no file from the cleanup: create looks up again what the user must still hold.
  */
 export const proposedManifests = pgTable(
   'proposed_manifests',
@@ -111,16 +112,15 @@ export const proposedManifests = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** The validated files. */
-    manifestHash: text('manifest_hash')
-      .notNull()
-      .references(() => manifests.hash),
-    /**
-     * The platform they were validated for, and the blobs the user did not hold then: create checks
-     * those (every file when null: too many were missing to keep).
-     */
+    /** The hash of the validated files, and the platform they were validated for. */
+    manifestHash: text('manifest_hash').notNull(),
     platform: text('platform').$type<DeploymentPlatform>().notNull(),
-    missing: text('missing').array(),
+    /** The files as `manifests.files` holds them; or, for a delta, the base's manifest hash and the changes. */
+    files: text('files'),
+    baseHash: text('base_hash'),
+    changes: jsonb('changes').$type<ManifestChanges>(),
+    /** The blobs create looks up again (a delta's changed files); null: every file. */
+    recheck: text('recheck').array(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
