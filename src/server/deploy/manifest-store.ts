@@ -19,9 +19,15 @@ const cache = new Map<string, ProposedManifest>();
 
 /** Kept as the hash names it (path → sha256 and size only), its entries frozen: they are shared. */
 function remember(hash: string, manifest: ProposedManifest): void {
-  cache.delete(hash);
-  cache.set(hash, Object.fromEntries(Object.entries(manifest).map(([path, f]) => [path, Object.freeze({ sha256: f.sha256, size: f.size })])));
+  if (cache.has(hash)) return void recent(hash, cache.get(hash)!);
+  recent(hash, Object.fromEntries(Object.entries(manifest).map(([path, f]) => [path, Object.freeze({ sha256: f.sha256, size: f.size })])));
   if (cache.size > CACHED) cache.delete(cache.keys().next().value!);
+}
+
+/** Moved to the most recently used end. */
+function recent(hash: string, manifest: ProposedManifest): void {
+  cache.delete(hash);
+  cache.set(hash, manifest);
 }
 
 /** A copy of the map: callers may add and remove paths in what they are given. */
@@ -38,7 +44,7 @@ export async function hashAndRemember(manifest: ProposedManifest): Promise<strin
 export function inMemory(hash: string): ProposedManifest | undefined {
   const cached = cache.get(hash);
   if (!cached) return undefined;
-  remember(hash, cached);
+  recent(hash, cached);
   return copy(cached);
 }
 
