@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { and, eq, sql, type Column } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import type { Db, Tx } from '../db/client';
 import { blobs, userBlobs } from '../db/schema';
 import { AppError } from '../errors';
 import { getObjectStore } from '../storage/from-env';
@@ -19,6 +19,21 @@ export const SLICE = 5000;
 
 /** `column = any($1)`: one array parameter, where `inArray` would build one parameter per hash. */
 export const anyOf = (column: Column, values: string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
+
+/**
+ * Marks the blobs used now (those not marked within the hour) and answers how many of them exist. Run
+ * in a deployment's transaction: a cleanup about to collect one of them waits on the row, then finds it
+ * fresh; one it collected since they were looked up is missing from the count.
+ */
+export async function markUsed(db: Db | Tx, sha256s: string[], now: Date): Promise<number> {
+  if (sha256s.length === 0) return 0;
+  const result = (await db.execute(sql`
+    with marked as (
+      update ${blobs} set created_at = ${now} where sha256 = any(${sql.param(sha256s)}::text[]) and created_at < ${new Date(now.getTime() - 60 * 60 * 1000)}
+      returning 1)
+    select count(*)::int as n from ${blobs} where sha256 = any(${sql.param(sha256s)}::text[])`)) as unknown as { rows: { n: number }[] };
+  return Number(result.rows[0]?.n ?? 0);
+}
 
 export class BlobCatalog {
   constructor(

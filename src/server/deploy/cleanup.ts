@@ -42,7 +42,7 @@ export interface CleanupReport {
   sessionsDeleted: number;
   /** Negotiated manifests past their hour (src/server/deploy/proposed-manifests.ts). */
   manifestsDeleted: number;
-  /** Stored file lists no deployment or proposal names any more (src/server/deploy/manifest-store.ts). */
+  /** Stored file lists no deployment names any more (src/server/deploy/manifest-store.ts). */
   unusedManifestsDeleted: number;
   failures: { action: string; target: string; reason: string }[];
   remaining: { expired: number; reconciled: number };

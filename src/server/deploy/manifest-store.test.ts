@@ -1,7 +1,7 @@
 // A deployment's files are one manifest stored by content: the same files are one row whoever deploys
-// them how often; a row is read back only as it was hashed; the cleanup keeps what a deployment or a
-// proposal names, and the blobs and holds those manifests name. An install upgraded from per-file rows
-// gets a manifest per deployment with the very hash its clients compute.
+// them how often; a row is read back only as it was hashed; the cleanup keeps what a deployment names,
+// and the blobs and holds those manifests name. An install upgraded from per-file rows gets a manifest
+// per deployment with the very hash its clients compute.
 import '@/testing/isolated-db';
 import { mkdtempSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,7 @@ import { signUp } from '@/server/auth/accounts';
 import { useTestDb } from '@/testing/db';
 import { createDeployment } from '@/testing/deploy';
 import { useDeploySettings } from '@/testing/deploy-settings';
+import { markUsed } from './blob-catalog';
 import { BlobStore } from './blob-store';
 import { collectBlobs, releaseUnreferencedHoldings } from './cleanup-blobs';
 import { decodeInlineFiles, storeInlineFiles } from './files';
@@ -96,6 +97,12 @@ describe('stored by content', () => {
     await expect(loadManifest(db, hex())).rejects.toThrow(/No stored manifest/);
   });
 
+  it('a malformed stored line is refused, not read on', () => {
+    const good = encodeManifest(someFiles(2));
+    expect(() => decodeManifest(good.slice(0, -1))).toThrow(/malformed/);
+    expect(() => decodeManifest(`${good}${'a'.repeat(64)}\n`)).toThrow(/malformed/);
+  });
+
   it('what a caller does with a manifest it was given changes nothing stored', async () => {
     const db = await getDb();
     const files = someFiles(3);
@@ -118,6 +125,25 @@ describe('the cleanup', () => {
     expect(await collectManifests(db, new Date())).toBeGreaterThanOrEqual(1);
     const left = new Set((await db.select({ hash: manifests.hash }).from(manifests)).map((r) => r.hash));
     expect([left.has(unused), left.has(recent), left.has(named)]).toEqual([false, true, true]);
+  });
+
+  it('a deployment marks the files it looked up used, so that a cleanup running meanwhile keeps them', async () => {
+    const db = await getDb();
+    const u = await user();
+    const page = `<p>marked ${Math.random()}</p>`;
+    const sha = sha256Hex(Buffer.from(page));
+    await new BlobStore(db).put(u.id, sha, Buffer.from(page));
+    await db
+      .update(blobs)
+      .set({ createdAt: new Date(Date.now() - 2 * DAY) })
+      .where(eq(blobs.sha256, sha));
+    await deployed(u.id, page);
+    const [row] = await db.select({ createdAt: blobs.createdAt }).from(blobs).where(eq(blobs.sha256, sha));
+    expect(row!.createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    await collectBlobs(db, new Date());
+    expect(await db.select({ sha256: blobs.sha256 }).from(blobs).where(eq(blobs.sha256, sha))).toEqual([{ sha256: sha }]);
+    // What is missing by then is counted out: the deployment is refused.
+    expect(await markUsed(db, [sha, hex()], new Date())).toBe(1);
   });
 
   it('a proposal keeps no stored manifest: negotiating stores nothing in manifests', async () => {

@@ -77,7 +77,7 @@ export function decodeManifest(files: string): ProposedManifest {
 
 /**
  * Stores the manifest (validated by the caller: normalized paths, hex hashes) unless a row already
- * has it, and marks it used now; answers its hash.
+ * has it, and marks it used now unless it was within the hour; answers its hash.
  */
 export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now = new Date()): Promise<string> {
   const hash = await hashAndRemember(manifest);

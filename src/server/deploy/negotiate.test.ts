@@ -3,13 +3,13 @@
 // Through the real tRPC and blob routes and a real database, counting the bytes a client sends. The
 // runner is not what this file is about: deployments stay queued (no platform is reached).
 import '@/testing/isolated-db';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { deployManifest, type DeployCalls, type DeployedManifest } from '@/lib/deploy-client';
 import { manifestHash, type ProposedManifest } from '@/lib/manifest';
 import { contentTypeFor } from '@/lib/site-files';
-import { deployments, manifests, proposedManifests } from '@/server/db/schema';
+import { deployments, manifests, proposedManifests, userBlobs } from '@/server/db/schema';
 import { deployCalls, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { useTestDb } from '@/testing/db';
 import { trpcOverHttp } from '@/testing/trpc-http';
@@ -102,6 +102,18 @@ describe('negotiate once, create by id', () => {
       ['a#b.css', style!.sha256],
       ['index.html', page!.sha256],
     ]);
+  });
+
+  it('a file held at negotiate but released before create (the cleanup) is refused at create, and nothing is created', async () => {
+    const files = site({ 'index.html': `<p>released ${Math.random()}</p>`, 'r.css': `r{} /* ${Math.random()} */` });
+    await uploadBlobs(alice, files);
+    const { missing, manifestId } = await alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(files) });
+    expect(missing).toEqual([]);
+    await (await getDb()).delete(userBlobs).where(and(eq(userBlobs.userId, alice.userId), eq(userBlobs.sha256, files[1]!.sha256)));
+    const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId }));
+    expect(refusal.message).toBe(
+      '1 file(s) of this deployment were not uploaded yet (first: "r.css"). Upload the files the server asked for, then deploy again.',
+    );
   });
 
   it('the REST routes take a manifestId negotiated with the API key, and refuse both or neither of files and manifestId', async () => {
@@ -229,17 +241,20 @@ describe('a proposal read by another server process (its row, not this processâ€
     await expect(proposedManifest(db, alice.userId, forged)).rejects.toThrow(/does not hash to its name/);
   });
 
-  it('a delta comes back from its base and its changes, with the blobs create looks up again', async () => {
+  it('a delta comes back from its base (read from its row) and its changes, and only when they hash to its name', async () => {
     const db = await getDb();
-    const v1 = site({ 'index.html': `<p>base ${Math.random()}</p>`, 'a.css': 'a{}', 'b.css': 'b{}' });
-    await uploadBlobs(alice, v1);
-    const { deploymentId } = await createDeployment(db, { userId: alice.userId, ...target(), manifest: manifestOf(v1) }, { settings });
-    const [base] = await db.select({ hash: deployments.manifestHash }).from(deployments).where(eq(deployments.id, deploymentId));
-    const changes = { changed: { 'c.css': { sha256: 'c'.repeat(64), size: 3 } }, removed: ['b.css'] };
-    const whole: ProposedManifest = { ...manifestOf(v1), 'c.css': changes.changed['c.css'] };
-    delete whole['b.css'];
-    const id = await row(alice.userId, { manifestHash: await manifestHash(whole), baseHash: base!.hash, changes, recheck: ['c'.repeat(64)] });
+    // A base this process never computed nor read: written to the table directly.
+    const base = random(3);
+    const baseHash = await manifestHash(base);
+    await db.insert(manifests).values({ hash: baseHash, files: encodeManifest(base) });
+    const [removed, ...kept] = Object.keys(base);
+    const changes = { changed: { 'c.css': { sha256: 'c'.repeat(64), size: 3 } }, removed: [removed!] };
+    const whole: ProposedManifest = { ...Object.fromEntries(kept.map((p) => [p, base[p]!])), 'c.css': changes.changed['c.css'] };
+    const id = await row(alice.userId, { manifestHash: await manifestHash(whole), baseHash, changes, recheck: ['c'.repeat(64)] });
     expect(await proposedManifest(db, alice.userId, id)).toEqual({ files: whole, platform: 'cloudflare', recheck: ['c'.repeat(64)] });
+    // Changes that do not make the files named (under a hash this process has not seen).
+    const forged = await row(alice.userId, { manifestHash: await manifestHash(random(2)), baseHash, changes });
+    await expect(proposedManifest(db, alice.userId, forged)).rejects.toThrow(/does not hash to its name/);
   });
 });
 

@@ -12,6 +12,7 @@ import { AppError } from '../errors';
 import { recordAudit } from '../audit';
 import { adapterFor } from './adapters';
 import { enqueueDeployment } from './background';
+import { markUsed } from './blob-catalog';
 import { BlobStore } from './blob-store';
 import { rebuildFromBase } from './delta';
 import { recordEvent } from './event-store';
@@ -77,7 +78,8 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
   const blobs = input.pending ?? new BlobStore(db);
   // Sizes and limits from what was stored, never from what the client declared.
   const recheck = input.recheckBlobs && new Set(input.recheckBlobs);
-  await assertStoredAsDeclared(blobs, input.userId, recheck ? Object.fromEntries(Object.entries(declared).filter(([, e]) => recheck.has(e.sha256))) : declared);
+  const lookedUp = recheck ? Object.fromEntries(Object.entries(declared).filter(([, e]) => recheck.has(e.sha256))) : declared;
+  await assertStoredAsDeclared(blobs, input.userId, lookedUp);
   if (input.authMode === 'platform-managed' && !platformInfo(input.platform).quickDeploy)
     throw new AppError(
       'BAD_REQUEST',
@@ -120,7 +122,9 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
   await input.pending?.commit();
 
   const expiresAt = input.authMode === 'platform-managed' ? new Date(now.getTime() + PLATFORM_MANAGED_LIFETIME_MS) : null;
-  const created = await withRejectionRecorded(db, input, () => insertDeployment(db, input, manifest, notes, { now, expiresAt, limits: settings.limits }));
+  const created = await withRejectionRecorded(db, input, () =>
+    insertDeployment(db, input, manifest, notes, { now, expiresAt, limits: settings.limits, lookedUp: uniqueHashes(lookedUp) }),
+  );
   (options.enqueue ?? enqueueDeployment)(created.deploymentId, settings);
   return created;
 }
@@ -144,6 +148,8 @@ export async function createFromInlineFiles(db: Db, target: Omit<CreateDeploymen
   return createDeployment(db, { ...target, manifest: proposed, pending }, options);
 }
 
+const uniqueHashes = (m: Manifest) => [...new Set(Object.values(m).map((e) => e.sha256))];
+
 /** The rate limit and the shared quota under `limits`, checked now in a short transaction of their own. */
 export function checkPolicyNow(
   db: Db,
@@ -159,12 +165,20 @@ async function insertDeployment(
   input: CreateDeploymentInput,
   manifest: Manifest,
   notes: string[],
-  { now, expiresAt, limits }: { now: Date; expiresAt: Date | null; limits: PolicyLimits },
+  { now, expiresAt, limits, lookedUp }: { now: Date; expiresAt: Date | null; limits: PolicyLimits; lookedUp: string[] },
 ) {
   const files = Object.entries(manifest);
   const totalSize = files.reduce((n, [, e]) => n + e.size, 0);
   return db.transaction(async (tx) => {
     await enforcePolicy(tx, input, now, limits);
+    // The files looked up at the start are still there, and kept from the cleanup from now on (a
+    // delta's others are its base's, which its deployment keeps).
+    const present = await markUsed(tx, lookedUp, now);
+    if (present < lookedUp.length)
+      throw new AppError(
+        'BAD_REQUEST',
+        `${lookedUp.length - present} file(s) of this deployment were removed from storage since they were uploaded. Deploy again: they will be uploaded again.`,
+      );
     // What is deployed (after static-only dropped any file): the runner reads it, a later delta is rebuilt from it.
     const hash = await storeManifest(tx, Object.fromEntries(files.map(([path, e]) => [path, { sha256: e.sha256, size: e.size }])), now);
     const [site] = await tx

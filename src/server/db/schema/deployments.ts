@@ -84,7 +84,7 @@ export const deployments = pgTable(
 
 /**
  * A set of files (path → content hash and size), stored once under its manifest hash however many
- * deployments and proposals name it: a redeploy or a rollback adds a row only when the set is new.
+ * deployments name it: a redeploy or a rollback adds a row only when the set is new.
  * `files` holds one line per file, `sha256 \t size \t path \n`, in the byte order of the paths (no path
  * holds a control character). The cleanup finds the manifests naming a blob through the GIN index on
  * `manifest_blob_hashes(files)`, a function of the migration 0010.
@@ -94,7 +94,7 @@ export const manifests = pgTable(
   {
     hash: text('hash').primaryKey(),
     files: text('files').notNull(),
-    /** Set again when a deployment or a proposal names it: the cleanup keeps it a day after the last use. */
+    /** Set again when a deployment names it (unless set within the hour): the cleanup keeps it a day after. */
     createdAt: createdAt(),
   },
   (t) => [index('manifests_blob_hashes_idx').using('gin', sql`manifest_blob_hashes(${t.files})`)],
