@@ -2,14 +2,14 @@
 // file hashed as it streams in, and no request body past one upload request's limit is ever read.
 // Nothing is stored until every part matched its name and the whole fits the user's storage.
 import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Busboy, type BusboyInstance } from '@fastify/busboy';
 import { SHA256_HEX, SITE_LIMITS } from '@/lib/site-files';
 import type { BlobStore } from '../deploy/blob-store';
 import { readAll } from '../storage/object-store';
 import { AppError } from '../errors';
+import { boundedBody } from './body';
 
 const requestTooLarge = () =>
   new AppError(
@@ -18,21 +18,7 @@ const requestTooLarge = () =>
   );
 
 /** The request body, refused as soon as it passes one upload request's limit (declared or sent). */
-async function boundedBody(request: Request): Promise<Readable> {
-  const limit = SITE_LIMITS.maxUploadRequestBytes;
-  if (Number(request.headers.get('content-length') ?? NaN) > limit) throw requestTooLarge();
-  let seen = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length;
-      if (seen > limit) done(requestTooLarge());
-      else done(null, chunk);
-    },
-  });
-  const body = request.body ? Readable.fromWeb(request.body as unknown as WebReadableStream<Uint8Array>) : Readable.from([]);
-  body.once('error', (err) => counter.destroy(err));
-  return body.pipe(counter);
-}
+const boundedUpload = (request: Request) => boundedBody(request, SITE_LIMITS.maxUploadRequestBytes, requestTooLarge);
 
 /** PUT /api/blobs/{sha256}: one file (≤ 4 MB), checked against its name and the quota before it is stored. */
 export async function receiveOneBlob(store: BlobStore, userId: string, sha256: string, request: Request): Promise<number> {
@@ -40,7 +26,7 @@ export async function receiveOneBlob(store: BlobStore, userId: string, sha256: s
   if (!/^application\/octet-stream\s*(;|$)/i.test(type))
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file bytes with Content-Type: application/octet-stream.');
   // Whole in memory: the body is bounded to one upload request (≤ 4 MB).
-  const bytes = await readAll(await boundedBody(request));
+  const bytes = await readAll(boundedUpload(request));
   await store.put(userId, sha256, bytes);
   return bytes.length;
 }
@@ -50,7 +36,7 @@ export async function chunkBody(store: BlobStore, userId: string, request: Reque
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/octet-stream\s*(;|$)/i.test(type))
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file bytes with Content-Type: application/octet-stream.');
-  return boundedBody(request);
+  return boundedUpload(request);
 }
 
 /**
@@ -61,7 +47,7 @@ export async function receiveBlobBatch(store: BlobStore, userId: string, request
   const type = request.headers.get('content-type') ?? '';
   if (!/^multipart\/form-data\s*;/i.test(type))
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the files as multipart/form-data, one part per file named by its SHA-256.');
-  const body = await boundedBody(request);
+  const body = boundedUpload(request);
   // Parts are read one after another as they arrive, each hashed as it streams in; the request is
   // bounded (4 MB), so its files are checked together before any is stored.
   const parts: Promise<{ sha256: string; bytes: Buffer; digest: string }>[] = [];
