@@ -83,6 +83,11 @@ export function contentTypeFor(path: string): string | null {
   return type.startsWith('text/') ? `${type}; charset=utf-8` : type;
 }
 
+/** The MIME type a site serves for a path: `application/octet-stream` when the extension is unknown. */
+export function servedContentType(path: string): string {
+  return contentTypeFor(path) ?? 'application/octet-stream';
+}
+
 /** When there is no index.html at the root: the shallowest folder that holds one, if any. */
 export function folderHoldingIndex(paths: Iterable<string>): string | null {
   let best: string | null = null;

@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { AuthMode } from '@/lib/deployment';
-import { contentTypeFor, type Manifest } from '@/lib/site-files';
+import { servedContentType, type Manifest } from '@/lib/site-files';
 import type { AdapterSettings, DeployContext, SiteTarget } from '@/server/platforms/adapter';
 
 export interface MemoryDeployContext<C> {
@@ -41,7 +41,7 @@ export function memoryDeployContext<C>(opts: {
     const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     blobs.set(sha256, bytes);
-    manifest[path] = { sha256, size: bytes.length, contentType: contentTypeFor(path) ?? 'application/octet-stream' };
+    manifest[path] = { sha256, size: bytes.length, contentType: servedContentType(path) };
   }
   const checkpoint = opts.checkpoint ?? {};
   const events: MemoryDeployContext<C>['events'] = [];

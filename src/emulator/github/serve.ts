@@ -12,7 +12,7 @@
 //   .nojekyll: https://github.blog/2009-12-29-bypassing-jekyll-on-github-pages/): they are 404s.
 //   `_redirects` and `_headers` mean nothing to GitHub Pages.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { contentTypeFor } from '@/lib/site-files';
+import { servedContentType } from '@/lib/site-files';
 import { sitePath } from '../http';
 import type { GithubDeps } from './common';
 import { githubHeaders } from './errors';
@@ -73,7 +73,7 @@ function serveRepo(deps: GithubDeps, repo: Repo, prefix: string, path: string, s
     res.writeHead(status, {
       ...githubHeaders(),
       server: 'GitHub.com',
-      'content-type': contentTypeFor(key) ?? 'application/octet-stream',
+      'content-type': servedContentType(key),
       'content-length': String(bytes.length),
       'last-modified': new Date(published.at).toUTCString(),
       etag: `"${files.get(key)!.slice(0, 16)}"`,

@@ -5,7 +5,7 @@
 // pretty URLs (`/about` → about.html, folders → index.html); `_headers` on what is served; the site's
 // 404.html with status 404 for the rest. `_redirects` and `_headers` themselves are not served.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { contentTypeFor } from '@/lib/site-files';
+import { servedContentType } from '@/lib/site-files';
 import { headersFor, matchPattern, parseHeaders } from '../routing-rules';
 import { sendText, sitePath } from '../http';
 import type { Deploy } from './state';
@@ -73,7 +73,7 @@ export function serveDeploy(deploy: Deploy | undefined, bytesOf: (sha: string) =
     const bytes = bytesOf(files[key]!);
     if (!bytes) return sendText(res, 500, 'Internal Server Error');
     const headers: Record<string, string> = {
-      'content-type': contentTypeFor(key) ?? 'application/octet-stream',
+      'content-type': servedContentType(key),
       'content-length': String(bytes.length),
       etag: `"${files[key]}"`,
       'cache-control': 'public, max-age=0, must-revalidate',

@@ -20,6 +20,9 @@ export const SLICE = 5000;
 /** `column = any($1)`: one array parameter, where `inArray` would build one parameter per hash. */
 export const anyOf = (column: Column, values: string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
 
+/** A row (a blob, a manifest) marked used this recently is not marked again: the cleanup waits a day. */
+export const MARKED_RECENTLY_MS = 60 * 60 * 1000;
+
 /**
  * Marks the blobs used now (those not marked within the hour) and answers how many of them exist. Run
  * in a deployment's transaction: a cleanup about to collect one of them waits on the row, then finds it
@@ -29,7 +32,7 @@ export async function markUsed(db: Db | Tx, sha256s: string[], now: Date): Promi
   if (sha256s.length === 0) return 0;
   const result = (await db.execute(sql`
     with marked as (
-      update ${blobs} set created_at = ${now} where sha256 = any(${sql.param(sha256s)}::text[]) and created_at < ${new Date(now.getTime() - 60 * 60 * 1000)}
+      update ${blobs} set created_at = ${now} where sha256 = any(${sql.param(sha256s)}::text[]) and created_at < ${new Date(now.getTime() - MARKED_RECENTLY_MS)}
       returning 1)
     select count(*)::int as n from ${blobs} where sha256 = any(${sql.param(sha256s)}::text[])`)) as unknown as { rows: { n: number }[] };
   return Number(result.rows[0]?.n ?? 0);

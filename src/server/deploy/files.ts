@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { DeploymentPlatform } from '@/lib/deployment';
 import type { ManifestChanges, ProposedManifest } from '@/lib/manifest';
-import { contentTypeFor, folderHoldingIndex, formatBytes, normalizeSitePath, printablePath, SHA256_HEX, SITE_LIMITS, type Manifest } from '@/lib/site-files';
+import { folderHoldingIndex, formatBytes, normalizeSitePath, printablePath, servedContentType, SHA256_HEX, SITE_LIMITS, type Manifest } from '@/lib/site-files';
 import { AppError } from '../errors';
 import { adapterFor } from './adapters';
 import { sha256Hex } from './blob-keys';
@@ -60,7 +60,7 @@ export function validateManifest(proposed: ProposedManifest, platform: Deploymen
     const refusal = adapterFor(platform).refuseFile?.(check.path, entry.size);
     if (refusal) throw bad(refusal);
     total += entry.size;
-    manifest[check.path] = { sha256: entry.sha256, size: entry.size, contentType: contentTypeFor(check.path) ?? 'application/octet-stream' };
+    manifest[check.path] = { sha256: entry.sha256, size: entry.size, contentType: servedContentType(check.path) };
   }
   if (total > SITE_LIMITS.maxTotalBytes)
     throw bad(
@@ -186,5 +186,8 @@ export function assertHeldAsDeclared(manifest: Manifest, held: Map<string, numbe
       );
   }
 }
+
+/** The distinct blobs files name (SHA-256), in first-named order. */
+export const blobsOf = (files: Record<string, { sha256: string }>): string[] => [...new Set(Object.values(files).map((f) => f.sha256))];
 
 const printable = printablePath;

@@ -7,11 +7,10 @@ import { inByteOrder, manifestHash, type ProposedManifest } from '@/lib/manifest
 import type { Db, Tx } from '../db/client';
 import { deployments, manifests } from '../db/schema';
 import { AppError } from '../errors';
+import { MARKED_RECENTLY_MS } from './blob-catalog';
 
 /** A manifest no deployment names is kept this long after its last use. */
 export const MANIFEST_GRACE_MS = 24 * 60 * 60 * 1000;
-/** A row used this recently is not marked used again (the mark locks the row): the cleanup waits a day. */
-const FRESH_MS = 60 * 60 * 1000;
 
 /** Manifests kept in memory, least recently used out (a 5,000-file manifest is ~1 MB of heap). */
 const CACHED = 32;
@@ -82,7 +81,7 @@ export function decodeManifest(files: string): ProposedManifest {
 export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now = new Date()): Promise<string> {
   const hash = await hashAndRemember(manifest);
   const [row] = await db.select({ createdAt: manifests.createdAt }).from(manifests).where(eq(manifests.hash, hash));
-  if (row && row.createdAt.getTime() > now.getTime() - FRESH_MS) return hash;
+  if (row && row.createdAt.getTime() > now.getTime() - MARKED_RECENTLY_MS) return hash;
   // Marked used before the caller names it: the cleanup, waiting on the row, then sees it fresh.
   if (row && (await db.update(manifests).set({ createdAt: now }).where(eq(manifests.hash, hash)).returning({ hash: manifests.hash })).length > 0) return hash;
   await db

@@ -10,6 +10,7 @@ import { applyChanges, type ManifestChanges, type ProposedManifest } from '@/lib
 import type { Db } from '../db/client';
 import { proposedManifests } from '../db/schema';
 import { AppError } from '../errors';
+import { blobsOf } from './files';
 import { decodeManifest, encodeManifest, inMemory, loadManifest, verified } from './manifest-store';
 
 export const PROPOSED_MANIFEST_TTL_MS = 60 * 60 * 1000;
@@ -49,7 +50,7 @@ export async function keepProposedManifest(db: Db, userId: string, proposal: Pro
     .delete(proposedManifests)
     .where(and(eq(proposedManifests.userId, userId), or(lte(proposedManifests.expiresAt, now), inArray(proposedManifests.id, surplus))));
   const { delta } = proposal;
-  const recheck = delta ? [...new Set(Object.values(delta.changes.changed).map((f) => f.sha256))] : null;
+  const recheck = delta ? blobsOf(delta.changes.changed) : null;
   const [row] = await db
     .insert(proposedManifests)
     .values({

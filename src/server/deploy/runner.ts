@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RunnerStep } from '@/lib/deployment';
-import { contentTypeFor, type Manifest } from '@/lib/site-files';
+import { servedContentType, type Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { deployments, sites } from '../db/schema';
 import { describeError } from '../http/json';
@@ -231,5 +231,5 @@ async function deployedFiles(db: Db, manifestHash: string | null): Promise<Manif
   const files = Object.entries(await loadManifest(db, manifestHash));
   // In path order (as validateManifest makes it, and as files are uploaded): packs are read in order.
   files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return Object.fromEntries(files.map(([path, f]) => [path, { ...f, contentType: contentTypeFor(path) ?? 'application/octet-stream' }]));
+  return Object.fromEntries(files.map(([path, f]) => [path, { ...f, contentType: servedContentType(path) }]));
 }

@@ -19,6 +19,7 @@ import { recordEvent } from './event-store';
 import {
   assertHeldAsDeclared,
   assertStoredAsDeclared,
+  blobsOf,
   decodeInlineFiles,
   PendingBlobs,
   validateManifest,
@@ -123,7 +124,7 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
 
   const expiresAt = input.authMode === 'platform-managed' ? new Date(now.getTime() + PLATFORM_MANAGED_LIFETIME_MS) : null;
   const created = await withRejectionRecorded(db, input, () =>
-    insertDeployment(db, input, manifest, notes, { now, expiresAt, limits: settings.limits, lookedUp: uniqueHashes(lookedUp) }),
+    insertDeployment(db, input, manifest, notes, { now, expiresAt, limits: settings.limits, lookedUp: blobsOf(lookedUp) }),
   );
   (options.enqueue ?? enqueueDeployment)(created.deploymentId, settings);
   return created;
@@ -147,8 +148,6 @@ export async function createFromInlineFiles(db: Db, target: Omit<CreateDeploymen
   const pending = new PendingBlobs(new BlobStore(db), target.userId, bytes);
   return createDeployment(db, { ...target, manifest: proposed, pending }, options);
 }
-
-const uniqueHashes = (m: Manifest) => [...new Set(Object.values(m).map((e) => e.sha256))];
 
 /** The rate limit and the shared quota under `limits`, checked now in a short transaction of their own. */
 export function checkPolicyNow(
@@ -257,7 +256,7 @@ export async function negotiateFiles(
   if (input.authMode && input.chatId)
     await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, settings.limits, now);
   const files = Object.fromEntries(Object.entries(manifest).map(([path, e]) => [path, { sha256: e.sha256, size: e.size }]));
-  const missing = [...new Set(Object.values(checked).map((e) => e.sha256))].filter((h) => !held.has(h));
+  const missing = blobsOf(checked).filter((h) => !held.has(h));
   const proposal = { hash: await hashAndRemember(files), files, platform: input.platform, delta: rebuilt ?? undefined };
   return { missing, manifestId: await keepProposedManifest(db, userId, proposal, now) };
 }

@@ -2,7 +2,7 @@
 // store the deploy uses, so deploying a saved project sends nothing new from the browser.
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
-import { contentTypeFor, normalizeSitePath, printablePath, SITE_LIMITS } from '@/lib/site-files';
+import { normalizeSitePath, printablePath, servedContentType, SITE_LIMITS } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { projectFiles, projects } from '../db/schema';
 import { sha256Hex } from '../deploy/blob-keys';
@@ -52,7 +52,7 @@ export async function getProject(db: Db, userId: string, projectId: string) {
     .orderBy(asc(projectFiles.path));
   return {
     ...project,
-    files: files.map((f) => ({ ...f, contentType: contentTypeFor(f.path) ?? 'application/octet-stream' })),
+    files: files.map((f) => ({ ...f, contentType: servedContentType(f.path) })),
     preview: previewLink(userId, project.id),
   };
 }
@@ -139,7 +139,7 @@ export async function readFile(db: Db, projectId: string, path: string): Promise
     .from(projectFiles)
     .where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, path)));
   if (!file) return null;
-  return { bytes: await new BlobStore(db).get(file.sha256), contentType: contentTypeFor(path) ?? 'application/octet-stream' };
+  return { bytes: await new BlobStore(db).get(file.sha256), contentType: servedContentType(path) };
 }
 
 /** Deploys the project's saved files: the server has every blob already. */
