@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { describe, expect, it, vi } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { getEnv } from '../env';
-import { getDbHandle } from './client';
+import { getDbHandle, openDb } from './client';
 import { users } from './schema';
 
 const getDb = useTestDb();
@@ -23,5 +23,31 @@ describe('database client', () => {
       }),
     ).rejects.toThrow('abort');
     expect(await db.select().from(users).where(eq(users.email, email))).toEqual([]);
+  });
+
+  it('survives a connection the server ends while a transaction holds it: only that work fails, the next query gets a fresh connection', async () => {
+    // Neon's driver, as in production, even on the PGlite run: the machine's PostgreSQL is always there.
+    const handle = await openDb({ databaseUrl: getEnv().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres', migrate: false });
+    const lost = new Promise<string>((resolve) =>
+      vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+        if (String(args[0]).includes('connection lost')) resolve(String(args[1]));
+      }),
+    );
+    try {
+      const work = handle.db.transaction(async (tx) => {
+        const { rows } = (await tx.execute(sql`SELECT pg_backend_pid() AS pid`)) as unknown as { rows: { pid: number }[] };
+        // Another connection of the pool ends this one, as an operator's pg_terminate_backend would.
+        await handle.db.execute(sql`SELECT pg_terminate_backend(${rows[0].pid})`);
+        // Nothing runs on it while the server's goodbye arrives: before the fix, that threw from the socket.
+        expect(await lost).toMatch(/terminating connection/);
+        await tx.execute(sql`SELECT 1`);
+      });
+      await expect(work).rejects.toThrow();
+      const { rows } = (await handle.db.execute(sql`SELECT 41 + 1 AS answer`)) as unknown as { rows: { answer: number }[] };
+      expect(rows[0].answer).toBe(42);
+    } finally {
+      vi.restoreAllMocks();
+      await handle.close();
+    }
   });
 });

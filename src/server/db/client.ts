@@ -90,6 +90,11 @@ async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMig
   const pool = new Pool({ connectionString: target.toString(), max: 10 });
   const listening = new Set<() => Promise<void>>();
   pool.on('error', (err: Error) => console.error('[db] idle connection error:', err.message));
+  // The pool listens for errors only on idle connections. One ended by the server while checked out
+  // between two queries (Neon suspending its compute, an operator's terminate) would otherwise throw
+  // from the socket and end the process; with this listener only the work on it fails, and the pool
+  // drops it when it comes back.
+  pool.on('connect', (client) => client.on('error', (err: Error) => console.error('[db] connection lost while in use:', err.message)));
   const db = drizzle(pool, { schema });
   if (runMigrations) await migrateNeon(pool);
   return {
