@@ -37,14 +37,14 @@ describe('database client', () => {
       const work = handle.db.transaction(async (tx) => {
         const { rows } = (await tx.execute(sql`SELECT pg_backend_pid() AS pid`)) as unknown as { rows: { pid: number }[] };
         // Another connection of the pool ends this one, as an operator's pg_terminate_backend would.
-        await handle.db.execute(sql`SELECT pg_terminate_backend(${rows[0].pid})`);
+        await handle.db.execute(sql`SELECT pg_terminate_backend(${rows[0]!.pid})`);
         // Nothing runs on it while the server's goodbye arrives: before the fix, that threw from the socket.
         expect(await lost).toMatch(/terminating connection/);
         await tx.execute(sql`SELECT 1`);
       });
       await expect(work).rejects.toThrow();
       const { rows } = (await handle.db.execute(sql`SELECT 41 + 1 AS answer`)) as unknown as { rows: { answer: number }[] };
-      expect(rows[0].answer).toBe(42);
+      expect(rows[0]!.answer).toBe(42);
     } finally {
       vi.restoreAllMocks();
       await handle.close();

@@ -94,7 +94,9 @@ async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMig
   // between two queries (Neon suspending its compute, an operator's terminate) would otherwise throw
   // from the socket and end the process; with this listener only the work on it fails, and the pool
   // drops it when it comes back.
-  pool.on('connect', (client) => client.on('error', (err: Error) => console.error('[db] connection lost while in use:', err.message)));
+  pool.on('connect', (client: import('@neondatabase/serverless').PoolClient) =>
+    client.on('error', (err: Error) => console.error('[db] connection lost while in use:', err.message)),
+  );
   const db = drizzle(pool, { schema });
   if (runMigrations) await migrateNeon(pool);
   return {
