@@ -9,6 +9,7 @@ import type { Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { connections, deployments, sites } from '../db/schema';
 import { AppError } from '../errors';
+import { onServerlessHost } from '../hosting';
 import { recordAudit } from '../audit';
 import { adapterFor } from './adapters';
 import { enqueueDeployment } from './background';
@@ -30,6 +31,7 @@ import { enforcePolicy, withRejectionRecorded, type PolicyLimits } from './polic
 import { hashAndRemember, storeManifest } from './manifest-store';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 import { scanSite } from './scan';
+import { expectUploads } from './scan/on-arrival';
 import { processDeploySettings, type DeploySettings } from './settings';
 import { checkStaticOnly } from './static-only';
 
@@ -257,6 +259,8 @@ export async function negotiateFiles(
     await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, settings.limits, now);
   const files = Object.fromEntries(Object.entries(manifest).map(([path, e]) => [path, { sha256: e.sha256, size: e.size }]));
   const missing = blobsOf(checked).filter((h) => !held.has(h));
+  // A quick deploy's files are scanned as they arrive (on a serverless host the next request may run anywhere).
+  if (input.authMode === 'platform-managed' && !onServerlessHost()) expectUploads(userId, manifest, missing);
   const proposal = { hash: await hashAndRemember(files), files, platform: input.platform, delta: rebuilt ?? undefined };
   return { missing, manifestId: await keepProposedManifest(db, userId, proposal, now) };
 }

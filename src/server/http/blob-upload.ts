@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Busboy, type BusboyInstance } from '@fastify/busboy';
 import { SHA256_HEX, SITE_LIMITS } from '@/lib/site-files';
 import type { BlobStore } from '../deploy/blob-store';
+import { scanOnArrival } from '../deploy/scan/on-arrival';
 import { readAll } from '../storage/object-store';
 import { AppError } from '../errors';
 import { boundedBody } from './body';
@@ -28,6 +29,7 @@ export async function receiveOneBlob(store: BlobStore, userId: string, sha256: s
   // Whole in memory: the body is bounded to one upload request (≤ 4 MB).
   const bytes = await readAll(boundedUpload(request));
   await store.put(userId, sha256, bytes);
+  scanOnArrival(userId, [{ sha256, bytes }], store);
   return bytes.length;
 }
 
@@ -90,5 +92,6 @@ export async function receiveBlobBatch(store: BlobStore, userId: string, request
   const files = await Promise.all(parts);
   if (files.length === 0) throw new AppError('BAD_REQUEST', 'The request holds no files. Add one part per file, named by its SHA-256.');
   await store.putMany(userId, files);
+  scanOnArrival(userId, files, store);
   return files.map((f) => f.sha256);
 }

@@ -7,8 +7,9 @@ import { forEachConcurrently } from '../../platforms/concurrency';
 import { readAll } from '../../storage/object-store';
 import { scanStream } from './file-scan';
 import { scanFiles } from './scan-pool';
-import { kindOf, readingOf } from './kinds';
-import { SCAN_VERSION, SCAN_WINDOW } from './rules';
+import { kindOf } from './kinds';
+import { arrivedScansSettled, scanMarkOf } from './on-arrival';
+import { SCAN_WINDOW } from './rules';
 
 /** Where the scan reads bytes and remembers which blobs passed. */
 export interface ScanStore {
@@ -39,11 +40,13 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
   const byReading = new Map<string, Map<string, string>>();
   for (const [path, e] of Object.entries(manifest)) {
     if (kindOf(path) === 'skip') continue;
-    const mark = `${SCAN_VERSION}/${readingOf(path)}`;
+    const mark = scanMarkOf(path);
     const shas = byReading.get(mark) ?? new Map<string, string>();
     if (!shas.has(e.sha256)) shas.set(e.sha256, path);
     byReading.set(mark, shas);
   }
+  // Files scanned as they were uploaded (on-arrival.ts) and still being scanned here are waited for, not scanned twice.
+  await arrivedScansSettled([...byReading].flatMap(([mark, shas]) => [...shas.keys()].map((sha): [string, string] => [sha, mark])));
   const pending: [sha: string, path: string, mark: string][] = [];
   for (const [mark, shas] of byReading) {
     const left = await store.notPassedScan([...shas.keys()], mark);

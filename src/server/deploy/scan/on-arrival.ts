@@ -1,0 +1,112 @@
+// Quick deploys' files scanned as they arrive: negotiate says which files a quick deploy will upload
+// and how each will be read, so each upload request's files go to the scan workers as soon as they are
+// stored, while the browser is still sending the rest. Create then finds them passed (or waits for the
+// scans still running here) instead of scanning the whole site at once. Only a cache warmed early: a
+// pass is remembered for those bytes under that reading, exactly as create's own scan would remember
+// it; a hit is not remembered, so create scans the file again and refuses it with its message.
+import type { Manifest } from '@/lib/site-files';
+import { describeError } from '../../http/json';
+import { kindOf, readingOf } from './kinds';
+import { SCAN_VERSION, SCAN_WINDOW } from './rules';
+import { scanFiles } from './scan-pool';
+
+/** Where passes are remembered (the blob catalog). */
+export interface ScanMarks {
+  markScanned(sha256s: string[], mark: string): Promise<void>;
+}
+
+interface Expected {
+  /** Each expected blob's readings: one path for each. */
+  readings: Map<string, { path: string; mark: string }[]>;
+  until: number;
+}
+
+/** How long after negotiate its uploads are scanned on arrival. */
+const EXPECTED_MS = 15 * 60 * 1000;
+/** Users whose quick deploys are expected at once (the oldest forgotten first). */
+const EXPECTED_USERS = 64;
+/** Bytes being scanned on arrival at most; past it, files are left to create's scan (memory stays bounded). */
+const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+
+const expected = new Map<string, Expected>();
+/** Scans running, by blob and mark: create waits for these instead of scanning the same bytes again. */
+const inFlight = new Map<string, Promise<void>>();
+let inFlightBytes = 0;
+
+const keyOf = (sha256: string, mark: string) => `${sha256}\t${mark}`;
+export const scanMarkOf = (path: string) => `${SCAN_VERSION}/${readingOf(path)}`;
+
+/**
+ * A quick deploy negotiated: the `missing` files it will upload are scanned as they arrive, each under
+ * the readings its paths give it (files too large to scan whole are left to create, which streams them).
+ */
+export function expectUploads(userId: string, manifest: Manifest, missing: string[], now = Date.now()): void {
+  const wanted = new Set(missing);
+  const readings = new Map<string, { path: string; mark: string }[]>();
+  for (const [path, e] of Object.entries(manifest)) {
+    if (!wanted.has(e.sha256) || e.size > SCAN_WINDOW.chars || kindOf(path) === 'skip') continue;
+    const mark = scanMarkOf(path);
+    const list = readings.get(e.sha256) ?? [];
+    if (!list.some((r) => r.mark === mark)) list.push({ path, mark });
+    readings.set(e.sha256, list);
+  }
+  expected.delete(userId);
+  if (readings.size === 0) return;
+  expected.set(userId, { readings, until: now + EXPECTED_MS });
+  for (const user of expected.keys()) {
+    if (expected.size <= EXPECTED_USERS) break;
+    expected.delete(user);
+  }
+}
+
+/**
+ * Files the user just stored (checked against their hashes): those a negotiated quick deploy expects
+ * are scanned in the background. Returns at once; never throws.
+ */
+export function scanOnArrival(userId: string, files: { sha256: string; bytes: Buffer }[], marks: ScanMarks, now = Date.now()): void {
+  const exp = expected.get(userId);
+  if (!exp) return;
+  if (exp.until < now) {
+    expected.delete(userId);
+    return;
+  }
+  const todo: { sha256: string; path: string; mark: string; bytes: Buffer }[] = [];
+  for (const f of files) {
+    for (const r of exp.readings.get(f.sha256) ?? []) if (!inFlight.has(keyOf(f.sha256, r.mark))) todo.push({ ...r, sha256: f.sha256, bytes: f.bytes });
+    exp.readings.delete(f.sha256);
+  }
+  const bytes = todo.reduce((n, t) => n + t.bytes.length, 0);
+  if (todo.length === 0 || inFlightBytes + bytes > IN_FLIGHT_BYTES) return;
+  inFlightBytes += bytes;
+  const keys = todo.map((t) => keyOf(t.sha256, t.mark));
+  const run = scanFiles(todo.map((t) => ({ path: t.path, bytes: t.bytes })))
+    .then(async (hits) => {
+      const clean = todo.filter((_, i) => !hits[i]);
+      for (const mark of new Set(clean.map((t) => t.mark)))
+        await marks.markScanned(
+          clean.filter((t) => t.mark === mark).map((t) => t.sha256),
+          mark,
+        );
+    })
+    .catch((err) => console.error('[scan] on arrival:', describeError(err)))
+    .finally(() => {
+      inFlightBytes -= bytes;
+      for (const key of keys) inFlight.delete(key);
+    });
+  for (const key of keys) inFlight.set(key, run);
+}
+
+/** Waits for the scans on arrival of these blobs under these marks that are still running here. */
+export async function arrivedScansSettled(pairs: Iterable<[sha256: string, mark: string]>): Promise<void> {
+  const running = new Set<Promise<void>>();
+  for (const [sha256, mark] of pairs) {
+    const run = inFlight.get(keyOf(sha256, mark));
+    if (run) running.add(run);
+  }
+  await Promise.all(running);
+}
+
+/** Waits for every scan on arrival running here (tests; a server never needs to). */
+export async function arrivedScansIdle(): Promise<void> {
+  await Promise.all(new Set(inFlight.values()));
+}
