@@ -5,6 +5,7 @@ import { useTestDb, uniqueEmail } from '@/testing/db';
 import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles, storeInlineFiles, validateManifest } from './files';
+import { squeezeSpaces } from './scan/normalize-script';
 import {
   maxMatchLength,
   normalizeHost,
@@ -67,6 +68,17 @@ describe('reading files as a browser does', () => {
     expect(normalizeScript(`x = 'coin'.concat('hive', '.com')`)).toBe(`x='coinhive.com'`);
     expect(normalizeScript(`x = "moc.evihnioc".split("").reverse().join("")`)).toBe(`x="coinhive.com"`);
     expect(normalizeScript(`\\u0065val /* c */ (\n\\x61tob(p))`)).toBe('eval(atob(p))');
+  });
+
+  it('squeezes white space in one pass exactly as the two replaces it stands for', () => {
+    const reference = (t: string) => t.replace(/\s+/g, ' ').replace(/ ?([.[\](),;:=+{}]) ?/g, '$1');
+    const texts = [...hostileCorpus(), ...benignCorpus()].flatMap((e) => Object.values(e.files).map((b) => b.toString()));
+    // And random mixes of what the rules care about: every kind of white space, punctuation, words.
+    const pieces = [' ', '  ', '\t', '\n', '\r\n', '\u00a0', '\u2028', '\u3000', '\ufeff', '\u180e', ...'.[](),;:=+{}', 'a', 'eval', '"x"', '-', '/'];
+    let seed = 1;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    for (let i = 0; i < 2000; i++) texts.push(Array.from({ length: next() % 24 }, () => pieces[next() % pieces.length]).join(''));
+    expect(texts.filter((t) => squeezeSpaces(t) !== reference(t)).slice(0, 5)).toEqual([]);
   });
 });
 
