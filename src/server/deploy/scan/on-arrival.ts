@@ -23,12 +23,18 @@ interface Expected {
 
 /** How long after negotiate its uploads are scanned on arrival. */
 const EXPECTED_MS = 15 * 60 * 1000;
-/** Users whose quick deploys are expected at once (the oldest forgotten first). */
-const EXPECTED_USERS = 64;
+/** Files expected at once, all users together (~200 bytes each; the oldest negotiations forgotten first). */
+const EXPECTED_FILES = 50_000;
 /** Bytes being scanned on arrival at most; past it, files are left to create's scan (memory stays bounded). */
 const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 const expected = new Map<string, Expected>();
+let expectedFiles = 0;
+
+function forget(userId: string): void {
+  expectedFiles -= expected.get(userId)?.readings.size ?? 0;
+  expected.delete(userId);
+}
 /** Scans running, by blob and mark: create waits for these instead of scanning the same bytes again. */
 const inFlight = new Map<string, Promise<void>>();
 let inFlightBytes = 0;
@@ -50,13 +56,14 @@ export function expectUploads(userId: string, manifest: Manifest, missing: strin
     if (!list.some((r) => r.mark === mark)) list.push({ path, mark });
     readings.set(e.sha256, list);
   }
-  expected.delete(userId);
-  if (readings.size === 0) return;
-  expected.set(userId, { readings, until: now + EXPECTED_MS });
+  forget(userId);
+  if (readings.size === 0 || readings.size > EXPECTED_FILES) return;
   for (const user of expected.keys()) {
-    if (expected.size <= EXPECTED_USERS) break;
-    expected.delete(user);
+    if (expectedFiles + readings.size <= EXPECTED_FILES) break;
+    forget(user);
   }
+  expected.set(userId, { readings, until: now + EXPECTED_MS });
+  expectedFiles += readings.size;
 }
 
 /**
@@ -66,15 +73,13 @@ export function expectUploads(userId: string, manifest: Manifest, missing: strin
 export function scanOnArrival(userId: string, files: { sha256: string; bytes: Buffer }[], marks: ScanMarks, now = Date.now()): void {
   const exp = expected.get(userId);
   if (!exp) return;
-  if (exp.until < now) {
-    expected.delete(userId);
-    return;
-  }
+  if (exp.until < now) return forget(userId);
   const todo: { sha256: string; path: string; mark: string; bytes: Buffer }[] = [];
   for (const f of files) {
     for (const r of exp.readings.get(f.sha256) ?? []) if (!inFlight.has(keyOf(f.sha256, r.mark))) todo.push({ ...r, sha256: f.sha256, bytes: f.bytes });
-    exp.readings.delete(f.sha256);
+    if (exp.readings.delete(f.sha256)) expectedFiles--;
   }
+  if (exp.readings.size === 0) expected.delete(userId);
   const bytes = todo.reduce((n, t) => n + t.bytes.length, 0);
   if (todo.length === 0 || inFlightBytes + bytes > IN_FLIGHT_BYTES) return;
   inFlightBytes += bytes;
