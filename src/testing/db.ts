@@ -3,9 +3,14 @@
 import { afterAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { closeDb, getDb, type Db } from '@/server/db/client';
+import { arrivedScansIdle } from '@/server/deploy/scan/on-arrival';
 
 export function useTestDb(): () => Promise<Db> {
-  afterAll(() => closeDb());
+  // Scans of uploads still running write their passes: they finish before the database closes.
+  afterAll(async () => {
+    await arrivedScansIdle();
+    await closeDb();
+  });
   return getDb;
 }
 

@@ -89,13 +89,13 @@ async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMig
 
   const pool = new Pool({ connectionString: target.toString(), max: 10 });
   const listening = new Set<() => Promise<void>>();
-  pool.on('error', (err: Error) => console.error('[db] idle connection error:', err.message));
-  // The pool listens for errors only on idle connections. One ended by the server while checked out
-  // between two queries (Neon suspending its compute, an operator's terminate) would otherwise throw
-  // from the socket and end the process; with this listener only the work on it fails, and the pool
-  // drops it when it comes back.
+  // The pool listens for errors only on idle connections (and then emits them here: logged below). One
+  // ended by the server while checked out between two queries (Neon suspending its compute, an
+  // operator's terminate) would otherwise throw from the socket and end the process; with a listener of
+  // its own only the work on it fails, and the pool drops it when it comes back.
+  pool.on('error', () => {});
   pool.on('connect', (client: import('@neondatabase/serverless').PoolClient) =>
-    client.on('error', (err: Error) => console.error('[db] connection lost while in use:', err.message)),
+    client.on('error', (err: Error) => console.error('[db] connection ended by the server:', err.message)),
   );
   const db = drizzle(pool, { schema });
   if (runMigrations) await migrateNeon(pool);

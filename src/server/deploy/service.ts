@@ -259,8 +259,10 @@ export async function negotiateFiles(
     await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, settings.limits, now);
   const files = Object.fromEntries(Object.entries(manifest).map(([path, e]) => [path, { sha256: e.sha256, size: e.size }]));
   const missing = blobsOf(checked).filter((h) => !held.has(h));
-  // A quick deploy's files are scanned as they arrive (on a serverless host the next request may run anywhere).
-  if (input.authMode === 'platform-managed' && !onServerlessHost()) expectUploads(userId, manifest, missing);
+  // A quick deploy that passed the policy has its files scanned as they arrive (not on a serverless host,
+  // where the next request may run anywhere).
+  const quickDeploy = input.authMode === 'platform-managed' && platformInfo(input.platform).quickDeploy && adapterFor(input.platform).platformCredentials();
+  if (quickDeploy && input.chatId && !onServerlessHost()) expectUploads(userId, manifest, missing);
   const proposal = { hash: await hashAndRemember(files), files, platform: input.platform, delta: rebuilt ?? undefined };
   return { missing, manifestId: await keepProposedManifest(db, userId, proposal, now) };
 }

@@ -37,17 +37,21 @@ function site(extra: Record<string, string> = {}) {
   }).map(([path, bytes]) => hashed(path, bytes));
 }
 
-async function negotiateAndUpload(files: ReturnType<typeof site>, authMode: 'platform-managed' | 'user-token', chatId = chat()) {
+async function negotiateAndUpload(files: ReturnType<typeof site>, authMode: 'platform-managed' | 'user-token', { withChat = true, settle = true } = {}) {
   const manifest = Object.fromEntries(files.map((f) => [f.path, { sha256: f.sha256, size: f.bytes.length }]));
+  const chatId = withChat ? chat() : undefined;
   const { missing, manifestId } = await alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', authMode, chatId, manifest });
   await uploadBlobs(
     alice,
     files.filter((f) => missing.includes(f.sha256)),
   );
   // The scans run after the upload answered: what is still running here is awaited, not guessed.
-  await arrivedScansIdle();
-  return { manifestId, chatId };
+  if (settle) await arrivedScansIdle();
+  return { manifestId, chatId: chatId ?? chat() };
 }
+
+const create = (manifestId: string, chatId: string) =>
+  alice.trpc.deployments.create.mutate({ chatId, platform: 'cloudflare', authMode: 'platform-managed', manifestId }).catch((e: unknown) => e);
 
 /** Each file's scan mark as stored (null: not scanned). */
 async function marks(files: ReturnType<typeof site>): Promise<Record<string, string | null>> {
@@ -76,8 +80,7 @@ describe('the scan on arrival', () => {
       'style.css': scanMarkOf('style.css'),
       'logo.png': null,
     });
-    const { deploymentId } = await alice.trpc.deployments.create.mutate({ chatId, platform: 'cloudflare', authMode: 'platform-managed', manifestId });
-    expect(deploymentId).toMatch(/./);
+    expect(await create(manifestId, chatId)).toEqual({ deploymentId: expect.any(String), siteId: expect.any(String) });
   });
 
   it('passes nothing it found: create scans the file again and refuses it, naming the file and the rule', async () => {
@@ -86,15 +89,39 @@ describe('the scan on arrival', () => {
     const found = await marks(files);
     expect(found['js/miner.js']).toBeNull();
     expect(found['index.html']).toBe(scanMarkOf('index.html'));
-    const refused = await alice.trpc.deployments.create.mutate({ chatId, platform: 'cloudflare', authMode: 'platform-managed', manifestId }).catch((e) => e);
+    const refused = await create(manifestId, chatId);
     expect(refused).toBeInstanceOf(TRPCClientError);
     expect((refused as TRPCClientError<never>).message).toMatch(/js\/miner\.js contains a browser crypto-miner \(rule "crypto-miner"\)/);
   });
 
-  it("reads nothing for a deploy to the user's own account, nor bytes that no negotiated quick deploy named", async () => {
+  it('remembers a pass only for the reading it was made under: bytes clean as a page are still refused as text a script could run', async () => {
+    // Page prose may name a mining pool; a text file a <script src> could run may not.
+    const bytes = `<!doctype html><p>Our pool: stratum+tcp://pool.example:3333 (${fresh()})</p>`;
+    const files = [...site(), hashed('pool.html', bytes), hashed('pool.txt', bytes)];
+    const { manifestId, chatId } = await negotiateAndUpload(files, 'platform-managed');
+    expect((await marks(files))['pool.html']).toBe(scanMarkOf('pool.html'));
+    const refused = await create(manifestId, chatId);
+    expect((refused as TRPCClientError<never>).message).toMatch(/pool\.txt contains a browser crypto-miner/);
+  });
+
+  it('gives create the same answers while the scans are still running: a clean site is created, a miner refused', async () => {
+    const clean = site();
+    const first = await negotiateAndUpload(clean, 'platform-managed', { settle: false });
+    expect(await create(first.manifestId, first.chatId)).toEqual({ deploymentId: expect.any(String), siteId: expect.any(String) });
+    const hostile = site({ 'miner.js': `new CoinHive.Anonymous("${fresh()}").start();` });
+    const second = await negotiateAndUpload(hostile, 'platform-managed', { settle: false });
+    expect(((await create(second.manifestId, second.chatId)) as Error).message).toMatch(/miner\.js contains a browser crypto-miner/);
+  });
+
+  it("reads nothing for a deploy to the user's own account, a quick deploy negotiated without its chat, nor bytes no negotiation named", async () => {
     const own = site();
     await negotiateAndUpload(own, 'user-token');
     expect(Object.values(await marks(own))).toEqual([null, null, null, null]);
+
+    // A quick deploy negotiated without its chat has not passed the limits: nothing is read for it either.
+    const unchecked = site();
+    await negotiateAndUpload(unchecked, 'platform-managed', { withChat: false });
+    expect(Object.values(await marks(unchecked))).toEqual([null, null, null, null]);
 
     const unnamed = site();
     await uploadBlobs(alice, unnamed);

@@ -12,6 +12,7 @@ import { scanFiles } from './scan-pool';
 
 /** Where passes are remembered (the blob catalog). */
 export interface ScanMarks {
+  notPassedScan(sha256s: string[], mark: string): Promise<Set<string>>;
   markScanned(sha256s: string[], mark: string): Promise<void>;
 }
 
@@ -19,20 +20,24 @@ interface Expected {
   /** Each expected blob's readings: one path for each. */
   readings: Map<string, { path: string; mark: string }[]>;
   until: number;
+  /** What it holds, roughly, in bytes (its hashes, paths and marks). */
+  cost: number;
 }
 
 /** How long after negotiate its uploads are scanned on arrival. */
 const EXPECTED_MS = 15 * 60 * 1000;
-/** Files expected at once, all users together (~200 bytes each; the oldest negotiations forgotten first). */
-const EXPECTED_FILES = 50_000;
+/** What every negotiation's expectations may hold together, roughly in bytes (the oldest forgotten first). */
+const EXPECTED_BYTES = 16 * 1024 * 1024;
 /** Bytes being scanned on arrival at most; past it, files are left to create's scan (memory stays bounded). */
 const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+/** How long create waits for a scan on arrival before scanning itself (a stuck worker must not hold it). */
+const SETTLE_WAIT_MS = 30_000;
 
 const expected = new Map<string, Expected>();
-let expectedFiles = 0;
+let expectedBytes = 0;
 
 function forget(userId: string): void {
-  expectedFiles -= expected.get(userId)?.readings.size ?? 0;
+  expectedBytes -= expected.get(userId)?.cost ?? 0;
   expected.delete(userId);
 }
 /** Scans running, by blob and mark: create waits for these instead of scanning the same bytes again. */
@@ -49,21 +54,26 @@ export const scanMarkOf = (path: string) => `${SCAN_VERSION}/${readingOf(path)}`
 export function expectUploads(userId: string, manifest: Manifest, missing: string[], now = Date.now()): void {
   const wanted = new Set(missing);
   const readings = new Map<string, { path: string; mark: string }[]>();
+  let cost = 0;
   for (const [path, e] of Object.entries(manifest)) {
     if (!wanted.has(e.sha256) || e.size > SCAN_WINDOW.chars || kindOf(path) === 'skip') continue;
     const mark = scanMarkOf(path);
     const list = readings.get(e.sha256) ?? [];
-    if (!list.some((r) => r.mark === mark)) list.push({ path, mark });
+    if (list.some((r) => r.mark === mark)) continue;
+    if (list.length === 0) cost += 200;
+    list.push({ path, mark });
+    cost += 2 * path.length + 64;
     readings.set(e.sha256, list);
   }
   forget(userId);
-  if (readings.size === 0 || readings.size > EXPECTED_FILES) return;
-  for (const user of expected.keys()) {
-    if (expectedFiles + readings.size <= EXPECTED_FILES) break;
+  // The oldest first: those past their time, then as many as the new one needs room.
+  for (const [user, exp] of expected) {
+    if (exp.until >= now && expectedBytes + cost <= EXPECTED_BYTES) break;
     forget(user);
   }
-  expected.set(userId, { readings, until: now + EXPECTED_MS });
-  expectedFiles += readings.size;
+  if (readings.size === 0 || cost > EXPECTED_BYTES) return;
+  expected.set(userId, { readings, until: now + EXPECTED_MS, cost });
+  expectedBytes += cost;
 }
 
 /**
@@ -77,16 +87,28 @@ export function scanOnArrival(userId: string, files: { sha256: string; bytes: Bu
   const todo: { sha256: string; path: string; mark: string; bytes: Buffer }[] = [];
   for (const f of files) {
     for (const r of exp.readings.get(f.sha256) ?? []) if (!inFlight.has(keyOf(f.sha256, r.mark))) todo.push({ ...r, sha256: f.sha256, bytes: f.bytes });
-    if (exp.readings.delete(f.sha256)) expectedFiles--;
+    exp.readings.delete(f.sha256);
   }
-  if (exp.readings.size === 0) expected.delete(userId);
-  const bytes = todo.reduce((n, t) => n + t.bytes.length, 0);
+  if (exp.readings.size === 0) forget(userId);
+  // What stays in memory until the scan is done: a small file is a view into the request's chunks.
+  const bytes = [...new Set(todo.map((t) => t.bytes.buffer))].reduce((n, b) => n + b.byteLength, 0) + 256 * todo.length;
   if (todo.length === 0 || inFlightBytes + bytes > IN_FLIGHT_BYTES) return;
   inFlightBytes += bytes;
   const keys = todo.map((t) => keyOf(t.sha256, t.mark));
-  const run = scanFiles(todo.map((t) => ({ path: t.path, bytes: t.bytes })))
-    .then(async (hits) => {
-      const clean = todo.filter((_, i) => !hits[i]);
+  const run = Promise.resolve()
+    .then(async () => {
+      // Bytes that passed under a reading before (another user's, an earlier deploy) are not read again.
+      const left: typeof todo = [];
+      for (const mark of new Set(todo.map((t) => t.mark))) {
+        const ofMark = todo.filter((t) => t.mark === mark);
+        const notPassed = await marks.notPassedScan(
+          ofMark.map((t) => t.sha256),
+          mark,
+        );
+        left.push(...ofMark.filter((t) => notPassed.has(t.sha256)));
+      }
+      const hits = await scanFiles(left.map((t) => ({ path: t.path, bytes: t.bytes })));
+      const clean = left.filter((_, i) => !hits[i]);
       for (const mark of new Set(clean.map((t) => t.mark)))
         await marks.markScanned(
           clean.filter((t) => t.mark === mark).map((t) => t.sha256),
@@ -108,7 +130,11 @@ export async function arrivedScansSettled(pairs: Iterable<[sha256: string, mark:
     const run = inFlight.get(keyOf(sha256, mark));
     if (run) running.add(run);
   }
-  await Promise.all(running);
+  if (running.size === 0) return;
+  // Bounded: the database still says what is left, so giving up only means scanning some files twice.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(running), new Promise<void>((resolve) => (timer = setTimeout(resolve, SETTLE_WAIT_MS).unref()))]);
+  clearTimeout(timer);
 }
 
 /** Waits for every scan on arrival running here (tests; a server never needs to). */
