@@ -29,7 +29,7 @@ const EXPECTED_MS = 15 * 60 * 1000;
 /** What every negotiation's expectations may hold together, roughly in bytes (the oldest forgotten first). */
 const EXPECTED_BYTES = 16 * 1024 * 1024;
 /** Bytes being scanned on arrival at most; past it, files are left to create's scan (memory stays bounded). */
-const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+const IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 /** How long create waits for a scan on arrival before scanning itself (a stuck worker must not hold it). */
 const SETTLE_WAIT_MS = 30_000;
 
@@ -98,15 +98,13 @@ export function scanOnArrival(userId: string, files: { sha256: string; bytes: Bu
   const run = Promise.resolve()
     .then(async () => {
       // Bytes that passed under a reading before (another user's, an earlier deploy) are not read again.
-      const left: typeof todo = [];
+      const notPassed = new Set<string>();
       for (const mark of new Set(todo.map((t) => t.mark))) {
-        const ofMark = todo.filter((t) => t.mark === mark);
-        const notPassed = await marks.notPassedScan(
-          ofMark.map((t) => t.sha256),
-          mark,
-        );
-        left.push(...ofMark.filter((t) => notPassed.has(t.sha256)));
+        const ofMark = todo.filter((t) => t.mark === mark).map((t) => t.sha256);
+        for (const sha256 of await marks.notPassedScan(ofMark, mark)) notPassed.add(keyOf(sha256, mark));
       }
+      // In the order they came (the site's path order): each task to a worker mixes pages, scripts and styles.
+      const left = todo.filter((t) => notPassed.has(keyOf(t.sha256, t.mark)));
       const hits = await scanFiles(left.map((t) => ({ path: t.path, bytes: t.bytes })));
       const clean = left.filter((_, i) => !hits[i]);
       for (const mark of new Set(clean.map((t) => t.mark)))
