@@ -33,16 +33,29 @@ const IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 /** How long create waits for a scan on arrival before scanning itself (a stuck worker must not hold it). */
 const SETTLE_WAIT_MS = 30_000;
 
-const expected = new Map<string, Expected>();
-let expectedBytes = 0;
+/**
+ * Process-wide, on globalThis as the database and the status hub are: negotiate (the tRPC route) and the
+ * uploads (their own routes) may be separate bundles, and a dev server reloads modules.
+ */
+const state = ((globalThis as unknown as { __huskitScansOnArrival?: ArrivalState }).__huskitScansOnArrival ??= {
+  expected: new Map(),
+  expectedBytes: 0,
+  inFlight: new Map(),
+  inFlightBytes: 0,
+});
+interface ArrivalState {
+  expected: Map<string, Expected>;
+  expectedBytes: number;
+  /** Scans running, by blob and mark: create waits for these instead of scanning the same bytes again. */
+  inFlight: Map<string, Promise<void>>;
+  inFlightBytes: number;
+}
+const { expected, inFlight } = state;
 
 function forget(userId: string): void {
-  expectedBytes -= expected.get(userId)?.cost ?? 0;
+  state.expectedBytes -= expected.get(userId)?.cost ?? 0;
   expected.delete(userId);
 }
-/** Scans running, by blob and mark: create waits for these instead of scanning the same bytes again. */
-const inFlight = new Map<string, Promise<void>>();
-let inFlightBytes = 0;
 
 const keyOf = (sha256: string, mark: string) => `${sha256}\t${mark}`;
 export const scanMarkOf = (path: string) => `${SCAN_VERSION}/${readingOf(path)}`;
@@ -68,12 +81,12 @@ export function expectUploads(userId: string, manifest: Manifest, missing: strin
   forget(userId);
   // The oldest first: those past their time, then as many as the new one needs room.
   for (const [user, exp] of expected) {
-    if (exp.until >= now && expectedBytes + cost <= EXPECTED_BYTES) break;
+    if (exp.until >= now && state.expectedBytes + cost <= EXPECTED_BYTES) break;
     forget(user);
   }
   if (readings.size === 0 || cost > EXPECTED_BYTES) return;
   expected.set(userId, { readings, until: now + EXPECTED_MS, cost });
-  expectedBytes += cost;
+  state.expectedBytes += cost;
 }
 
 /**
@@ -92,8 +105,8 @@ export function scanOnArrival(userId: string, files: { sha256: string; bytes: Bu
   if (exp.readings.size === 0) forget(userId);
   // What stays in memory until the scan is done: a small file is a view into the request's chunks.
   const bytes = [...new Set(todo.map((t) => t.bytes.buffer))].reduce((n, b) => n + b.byteLength, 0) + 256 * todo.length;
-  if (todo.length === 0 || inFlightBytes + bytes > IN_FLIGHT_BYTES) return;
-  inFlightBytes += bytes;
+  if (todo.length === 0 || state.inFlightBytes + bytes > IN_FLIGHT_BYTES) return;
+  state.inFlightBytes += bytes;
   const keys = todo.map((t) => keyOf(t.sha256, t.mark));
   const run = Promise.resolve()
     .then(async () => {
@@ -115,7 +128,7 @@ export function scanOnArrival(userId: string, files: { sha256: string; bytes: Bu
     })
     .catch((err) => console.error('[scan] on arrival:', describeError(err)))
     .finally(() => {
-      inFlightBytes -= bytes;
+      state.inFlightBytes -= bytes;
       for (const key of keys) inFlight.delete(key);
     });
   for (const key of keys) inFlight.set(key, run);
