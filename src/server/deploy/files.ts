@@ -187,6 +187,10 @@ export function assertHeldAsDeclared(manifest: Manifest, held: Map<string, numbe
   }
 }
 
+/** The files as a manifest names them (path → SHA-256 and size), without what validation added. */
+export const namedFiles = (manifest: Manifest): ProposedManifest =>
+  Object.fromEntries(Object.entries(manifest).map(([path, e]) => [path, { sha256: e.sha256, size: e.size }]));
+
 /** The distinct blobs files name (SHA-256), in first-named order. */
 export const blobsOf = (files: Record<string, { sha256: string }>): string[] => [...new Set(Object.values(files).map((f) => f.sha256))];
 

@@ -22,6 +22,7 @@ import {
   assertStoredAsDeclared,
   blobsOf,
   decodeInlineFiles,
+  namedFiles,
   PendingBlobs,
   validateManifest,
   type InlineFiles,
@@ -181,7 +182,7 @@ async function insertDeployment(
         `${lookedUp.length - present} file(s) of this deployment were removed from storage since they were uploaded. Deploy again: they will be uploaded again.`,
       );
     // What is deployed (after static-only dropped any file): the runner reads it, a later delta is rebuilt from it.
-    const hash = await storeManifest(tx, Object.fromEntries(files.map(([path, e]) => [path, { sha256: e.sha256, size: e.size }])), now);
+    const hash = await storeManifest(tx, namedFiles(manifest), now);
     const [site] = await tx
       .insert(sites)
       .values({
@@ -257,7 +258,7 @@ export async function negotiateFiles(
   assertHeldAsDeclared(checked, held);
   if (input.authMode && input.chatId)
     await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, settings.limits, now);
-  const files = Object.fromEntries(Object.entries(manifest).map(([path, e]) => [path, { sha256: e.sha256, size: e.size }]));
+  const files = namedFiles(manifest);
   const missing = blobsOf(checked).filter((h) => !held.has(h));
   // A quick deploy that passed the policy has its files scanned as they arrive (not on a serverless host,
   // where the next request may run anywhere).

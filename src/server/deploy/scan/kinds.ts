@@ -1,6 +1,7 @@
 // What a file is to a browser (page, script, stylesheet, or media never read), from its name and start:
 // it decides which checks a file gets, and a pass is remembered per reading.
 import mime from 'mime';
+import { SCAN_VERSION } from './rules';
 
 export type Kind = 'markup' | 'script' | 'css' | 'skip';
 const MARKUP_EXT = /\.(?:html?|shtml|xhtml?|xht|svgz?|xml|xsl|xslt|rss|atom|mml)$/i;
@@ -34,6 +35,9 @@ export function readingOf(path: string): string {
   ];
   return [kind, ...flags.filter(Boolean)].join('+');
 }
+
+/** Under what a pass is remembered: the rules' version and the reading. */
+export const scanMarkOf = (path: string) => `${SCAN_VERSION}/${readingOf(path)}`;
 
 export const looksLikeMarkup = (text: string) => /^\s{0,1024}<(?:[!?]|[a-z][\w:-]{0,40}[\s/>])/i.test(text.slice(0, 2048));
 

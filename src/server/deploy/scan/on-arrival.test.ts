@@ -10,7 +10,8 @@ import { blobs } from '@/server/db/schema';
 import { hashed, newAppCaller, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { useTestDb } from '@/testing/db';
 import { useDeploySettings } from '@/testing/deploy-settings';
-import { arrivedScansIdle, scanMarkOf } from './on-arrival';
+import { scanMarkOf } from './kinds';
+import { arrivedScansIdle } from './on-arrival';
 
 useLocalCloud();
 const getDb = useTestDb();

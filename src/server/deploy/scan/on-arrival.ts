@@ -6,15 +6,13 @@
 // it; a hit is not remembered, so create scans the file again and refuses it with its message.
 import type { Manifest } from '@/lib/site-files';
 import { describeError } from '../../http/json';
-import { kindOf, readingOf } from './kinds';
-import { SCAN_VERSION, SCAN_WINDOW } from './rules';
+import { kindOf, scanMarkOf } from './kinds';
+import { SCAN_WINDOW } from './rules';
 import { scanFiles } from './scan-pool';
+import type { ScanStore } from './site-scan';
 
-/** Where passes are remembered (the blob catalog). */
-export interface ScanMarks {
-  notPassedScan(sha256s: string[], mark: string): Promise<Set<string>>;
-  markScanned(sha256s: string[], mark: string): Promise<void>;
-}
+/** Where passes are remembered (the blob catalog), as for create's scan. */
+type ScanMarks = Pick<ScanStore, 'notPassedScan' | 'markScanned'>;
 
 interface Expected {
   /** Each expected blob's readings: one path for each. */
@@ -58,7 +56,6 @@ function forget(userId: string): void {
 }
 
 const keyOf = (sha256: string, mark: string) => `${sha256}\t${mark}`;
-export const scanMarkOf = (path: string) => `${SCAN_VERSION}/${readingOf(path)}`;
 
 /**
  * A quick deploy negotiated: the `missing` files it will upload are scanned as they arrive, each under

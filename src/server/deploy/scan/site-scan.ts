@@ -7,8 +7,8 @@ import { forEachConcurrently } from '../../platforms/concurrency';
 import { readAll } from '../../storage/object-store';
 import { scanStream } from './file-scan';
 import { scanFiles } from './scan-pool';
-import { kindOf } from './kinds';
-import { arrivedScansSettled, scanMarkOf } from './on-arrival';
+import { kindOf, scanMarkOf } from './kinds';
+import { arrivedScansSettled } from './on-arrival';
 import { SCAN_WINDOW } from './rules';
 
 /** Where the scan reads bytes and remembers which blobs passed. */
