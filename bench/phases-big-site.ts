@@ -254,7 +254,7 @@ async function amplifyFull({ cloud, config, sink, stats0 }: Stack, big: Site, bi
     note: 'blobs already on the server from #1; client hash+negotiate not counted',
   });
   row({
-    measure: '   zip (server, yazl: native zlib)',
+    measure: '   zip (server, native zlib, 16 files ahead)',
     figure: ms(amSteps.zip ?? 0),
     floor: `${ms(zipMs)} (${zipTool})`,
     ratio: ratio(amSteps.zip ?? 0, zipMs),

@@ -174,16 +174,45 @@ describe('platform-managed (the shared app)', () => {
     expect(entries.find((e) => e.name === 'café/ménu.txt')?.utf8).toBe(true);
   });
 
-  it('zips 300 files (several windows of the zip) in order, each one unzipping to its bytes', async () => {
+  it('zips 300 files and two large ones (read ahead, streamed) in order, each one unzipping to its bytes and CRC', async () => {
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 300; i++)
       files[`p/${String(i).padStart(3, '0')}.${i % 10 === 0 ? 'png' : 'html'}`] = i % 10 === 0 ? randomBytes(3000) : Buffer.from(`<p>${i}</p>`.repeat(i));
     files['index.html'] = Buffer.from('<h1>many</h1>');
+    files['empty.txt'] = Buffer.alloc(0);
+    // Past the size read whole: one deflated through a stream, one stored as it is, between small files.
+    files['p/150-large.js'] = Buffer.from(`export const big = ${JSON.stringify(randomBytes(900_000).toString('hex'))};`);
+    files['p/151-large.webp'] = randomBytes(1_500_000);
     const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
     const bytes = await zipOf(h.ctx);
-    expect(zipEntries(bytes).map((e) => e.name)).toEqual(Object.keys(files).sort());
-    const unzipped = await JSZip.loadAsync(bytes);
-    for (const [path, content] of Object.entries(files)) expect((await unzipped.file(path)!.async('nodebuffer')).equals(content), path).toBe(true);
+    const entries = zipEntries(bytes);
+    expect(entries.map((e) => e.name)).toEqual(Object.keys(files).sort());
+    expect(entries.find((e) => e.name === 'p/150-large.js')?.method).toBe(8);
+    expect(entries.find((e) => e.name === 'p/151-large.webp')?.method).toBe(0);
+    const unzipped = await JSZip.loadAsync(bytes, { checkCRC32: true });
+    for (const [path, content] of Object.entries(files)) {
+      const entry = unzipped.file(path)!;
+      expect((await entry.async('nodebuffer')).equals(content), path).toBe(true);
+      // A regular file, rw-r--r--, as unzip on Amplify's side will create it.
+      expect(entry.unixPermissions, path).toBe(0o100644);
+    }
+    // The same files make the same zip.
+    expect((await zipOf(h.ctx)).equals(bytes)).toBe(true);
+  });
+
+  it("a file that cannot be read fails the zip with the store's error, and nothing is left pending", async () => {
+    const files: Record<string, Buffer> = { 'index.html': Buffer.from('<h1>x</h1>') };
+    for (let i = 0; i < 40; i++) files[`p/${i}.html`] = Buffer.from(`<p>${i}</p>`);
+    files['p/big.html'] = Buffer.alloc(2_000_000, 'a');
+    for (const broken of ['p/20.html', 'p/big.html']) {
+      const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
+      const openBlob = h.ctx.openBlob;
+      h.ctx.openBlob = async (sha256) => {
+        if (sha256 === h.ctx.manifest[broken]!.sha256) throw new Error(`blob ${broken} is missing`);
+        return openBlob(sha256);
+      };
+      await expect(zipOf(h.ctx)).rejects.toThrow(`blob ${broken} is missing`);
+    }
   });
 
   it('stops a job left unfinished on the branch, then deploys', async () => {

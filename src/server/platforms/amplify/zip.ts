@@ -1,107 +1,166 @@
 // The site as one zip (index.html at its root: Amplify serves the zip's root), written to a temporary
-// file in a stable order, deflated on the thread pool window by window so memory stays bounded.
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+// file in a stable order. Native zlib deflates the files on the thread pool, several at once, and
+// fflate writes the zip's records around the deflated bytes (it takes entries compressed by the caller).
+import { mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ZipFile } from 'yazl';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { Zip, type ZipInputFile } from 'fflate';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
-import { forEachConcurrently } from '../concurrency';
-import { joinedChunks } from '../joined-chunks';
 import { PlatformError } from '../http';
 import type { Ctx } from './state';
 import { readAll } from '../../storage/object-store';
+
+const deflateRaw = promisify(zlib.deflateRaw);
 
 /** Already-compressed formats go into the zip as they are; deflating them again only costs time. */
 const STORED_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'woff', 'woff2', 'zip', 'gz', 'br', 'mp4', 'webm', 'mp3', 'ogg', 'pdf']);
 
 /** A fixed date in every entry, so the same files make the same zip. */
 const ZIP_MTIME = new Date('2020-01-01T00:00:00Z');
+/** Each entry is a regular file, rw-r--r--, made on Unix (the mode sits in the high half of the attributes). */
+const ENTRY_ATTRIBUTES = 0o100644 * 0x10000;
+const MADE_ON_UNIX = 3;
+const DEFLATED = 8;
+const STORED = 0;
 
-function compressionFor(path: string): 'STORE' | 'DEFLATE' {
+function compressionFor(path: string): typeof DEFLATED | typeof STORED {
   const ext = path.includes('.') ? path.slice(path.lastIndexOf('.') + 1).toLowerCase() : '';
-  return STORED_EXTENSIONS.has(ext) ? 'STORE' : 'DEFLATE';
+  return STORED_EXTENSIONS.has(ext) ? STORED : DEFLATED;
 }
 
-/** Files handed to the zip at once: their zlib states (≈ 270 KB each) are what a zip holds in memory. */
-const ZIP_WINDOW = 64;
-/**
- * Files to deflate up to this size are read whole, so that yazl deflates a window's files at once on
- * the thread pool (one stream per file serialises the deflates: 4–7 s instead of 2.8 s for 5,000 files);
- * larger files, and those stored as they are, stream through.
- */
-const ZIP_IN_MEMORY_FILE_BYTES = 1024 * 1024;
-/** What a window may read into memory, so that two windows in flight stay far below a whole site. */
-const ZIP_WINDOW_BYTES = 8 * 1024 * 1024;
-/** Files read from the blob store at once while a window is prepared. */
-const ZIP_READS = 8;
+/** Files up to this size are read whole and deflated in one call; larger ones stream through when their turn comes. */
+const ZIP_WHOLE_FILE_BYTES = 1024 * 1024;
+/** Files read and deflated ahead of the one being written: enough to keep the thread pool busy between their turns. */
+const ZIP_AHEAD_FILES = 16;
+/** What the files read ahead may hold in memory at once (their bytes, then their deflated bytes). */
+const ZIP_AHEAD_BYTES = 8 * 1024 * 1024;
+/** The zip's records are joined into file writes of about this size. */
+const ZIP_WRITE_BYTES = 1024 * 1024;
+
+/** A file's entry, as fflate takes one: its CRC and size are set before its last bytes are handed over. */
+function entryFor(path: string, compression: number): ZipInputFile {
+  return { filename: path, compression, crc: 0, size: 0, mtime: ZIP_MTIME, os: MADE_ON_UNIX, attrs: ENTRY_ATTRIBUTES };
+}
+
+/** Hands `bytes` to a file's entry (fflate's types ask for a plain ArrayBuffer's view; a Buffer is one). */
+function handOver(entry: ZipInputFile, bytes: Uint8Array, last: boolean): void {
+  entry.ondata!(null, bytes as Uint8Array<ArrayBuffer>, last);
+}
+
+/** A file's bytes, read whole: their CRC-32 and what goes into the zip (deflated, or as they are). */
+interface ReadAhead {
+  crc: number;
+  size: number;
+  data: Buffer;
+}
+
+/** The zip's bytes as fflate hands them out, written to `file` in writes of about ZIP_WRITE_BYTES. */
+class ZipOutput {
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  failure: Error | null = null;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  readonly take = (err: Error | null, chunk: Uint8Array, _final: boolean) => {
+    if (err) this.failure ??= err;
+    else if (chunk.length > 0) {
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+    }
+  };
+
+  /** Writes what is held once it is worth a write (or everything, at the end). */
+  async write(all = false): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.heldBytes === 0 || (!all && this.heldBytes < ZIP_WRITE_BYTES)) return;
+    const bytes = Buffer.concat(this.held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    await this.handle.write(bytes);
+  }
+}
 
 /**
- * Writes the zip of `paths`, in order, to `file`. yazl deflates with Node's native zlib on the thread
- * pool. Given every file at once, yazl would start every deflate at once (1.3 GB of zlib state for
- * 5,000 files); so files go in by windows, and the last file of a window is added lazily: yazl asks
- * for it once the files before it are written, which is when the next window may start. Two windows
- * are in flight.
+ * Writes the zip of `paths`, in order, to `file`. Small files are read and deflated ahead, a few at a
+ * time and within a byte budget, while the one before them is written; a large file streams through
+ * zlib at its turn.
  */
 async function zipFiles(ctx: Ctx, paths: string[], file: string): Promise<void> {
-  const zip = new ZipFile();
-  const output = zip.outputStream as Readable;
-  let next = 0;
-  let failed = false;
-  let windows = Promise.resolve();
-  const fail = (err: unknown) => {
-    failed = true;
-    output.destroy(err instanceof Error ? err : new Error(String(err)));
-  };
+  const handle = await open(file, 'w');
+  try {
+    const output = new ZipOutput(handle);
+    const zip = new Zip(output.take);
+    const ahead = new Map<number, Promise<ReadAhead>>();
+    let aheadBytes = 0;
+    let nextAhead = 0;
+    const sizeOf = (i: number) => ctx.manifest[paths[i]!]!.size;
+    const readAhead = () => {
+      for (; nextAhead < paths.length && ahead.size < ZIP_AHEAD_FILES; nextAhead++) {
+        const size = sizeOf(nextAhead);
+        if (size > ZIP_WHOLE_FILE_BYTES) continue; // streamed at its turn
+        if (ahead.size > 0 && aheadBytes + size > ZIP_AHEAD_BYTES) return;
+        aheadBytes += size;
+        const path = paths[nextAhead]!;
+        const read = readWhole(ctx, path);
+        read.catch(() => {}); // awaited at its turn; a zip that fails before then must not leave it unhandled
+        ahead.set(nextAhead, read);
+      }
+    };
 
-  const addWindow = async () => {
-    if (next >= paths.length) return;
-    const window: { path: string; inMemory: boolean }[] = [];
-    let windowBytes = 0;
-    for (; next < paths.length && window.length < ZIP_WINDOW; next++) {
-      const path = paths[next]!;
-      const { size } = ctx.manifest[path]!;
-      const inMemory = compressionFor(path) === 'DEFLATE' && size <= ZIP_IN_MEMORY_FILE_BYTES;
-      if (inMemory && window.length > 0 && windowBytes + size > ZIP_WINDOW_BYTES) break;
-      if (inMemory) windowBytes += size;
-      window.push({ path, inMemory });
+    for (let i = 0; i < paths.length; i++) {
+      readAhead();
+      const path = paths[i]!;
+      const entry = entryFor(path, compressionFor(path));
+      zip.add(entry);
+      const read = ahead.get(i);
+      if (read) {
+        const { crc, size, data } = await read;
+        ahead.delete(i);
+        aheadBytes -= sizeOf(i);
+        Object.assign(entry, { crc, size });
+        handOver(entry, data, true);
+      } else await streamThrough(ctx, path, entry, output);
+      await output.write();
     }
-    const last = next < paths.length ? window.length - 1 : -1;
-    const bytes = new Map<string, Buffer>();
-    const read = window.filter((f, i) => f.inMemory && i !== last);
-    await forEachConcurrently(read, ZIP_READS, async ({ path }) => {
-      bytes.set(path, await readAll(await ctx.openBlob(ctx.manifest[path]!.sha256)));
-    });
-    window.forEach(({ path }, i) => {
-      const options = { mtime: ZIP_MTIME, mode: 0o100644, compress: compressionFor(path) === 'DEFLATE' };
-      const inMemory = bytes.get(path);
-      if (inMemory) zip.addBuffer(inMemory, path, options);
-      else
-        zip.addReadStreamLazy(path, { ...options, size: ctx.manifest[path]!.size }, (cb) => {
-          if (i === last) setImmediate(queueWindow);
-          if (failed) return;
-          // Opened only now that yazl writes it: a window holds no open streams while it waits.
-          ctx.openBlob(ctx.manifest[path]!.sha256).then((stream) => {
-            stream.on('error', fail);
-            cb(null, stream);
-          }, fail);
-        });
-    });
-    if (next >= paths.length) zip.end();
-  };
-  // In order: a window's files are added only after those of the window before.
-  const queueWindow = () => {
-    windows = windows.then(addWindow).catch(fail);
-  };
+    zip.end();
+    await output.write(true);
+  } finally {
+    await handle.close();
+  }
+}
 
-  zip.on('error', fail);
-  queueWindow();
-  queueWindow();
-  // yazl writes every header, descriptor and deflated piece as a chunk of its own: joined, 5,000 files
-  // are ~120 file writes instead of ~15,000.
-  await pipeline(output, (chunks: AsyncIterable<Buffer>) => joinedChunks(chunks), createWriteStream(file));
+async function readWhole(ctx: Ctx, path: string): Promise<ReadAhead> {
+  const bytes = await readAll(await ctx.openBlob(ctx.manifest[path]!.sha256));
+  const crc = zlib.crc32(bytes);
+  return { crc, size: bytes.length, data: compressionFor(path) === DEFLATED ? await deflateRaw(bytes) : bytes };
+}
+
+/** A large file's bytes through zlib (or as they are) into its entry, written as they come. */
+async function streamThrough(ctx: Ctx, path: string, entry: ZipInputFile, output: ZipOutput): Promise<void> {
+  let crc = 0;
+  let size = 0;
+  const source = await ctx.openBlob(ctx.manifest[path]!.sha256);
+  async function* counted(chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
+      crc = zlib.crc32(chunk, crc);
+      size += chunk.length;
+      yield chunk;
+    }
+  }
+  async function into(chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
+      handOver(entry, chunk, false);
+      await output.write();
+    }
+  }
+  if (entry.compression === DEFLATED) await pipeline(source, counted, zlib.createDeflateRaw(), into);
+  else await pipeline(source, counted, into);
+  Object.assign(entry, { crc, size });
+  handOver(entry, new Uint8Array(0), true);
 }
 
 /** A fresh temporary folder for `work`, removed afterwards whatever happens (an error, a cancel). */
