@@ -301,6 +301,31 @@ describe('Cloudflare surface refuses what the real one refuses', () => {
     expect(withToken.status).toBe(401);
   });
 
+  it('refuses a multipart body cut before its closing boundary, and a part with no name, as malformed (nothing stored)', async () => {
+    const hash = 'd'.repeat(32);
+    const res = await api(`/accounts/${ACCOUNT}/workers/scripts/malformed/assets-upload-session`, {
+      method: 'POST',
+      body: JSON.stringify({ manifest: { '/index.html': { hash, size: 2 } } }),
+    });
+    const { result } = await res.json();
+    const send = (body: string) =>
+      fetch(`${cloud.url}/client/v4/accounts/${ACCOUNT}/workers/assets/upload?base64=true`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${result.jwt}`, 'content-type': 'multipart/form-data; boundary=XyZ' },
+        body,
+      });
+    const part = (disposition: string) =>
+      `--XyZ\r\nContent-Disposition: ${disposition}\r\nContent-Type: text/html\r\n\r\n${Buffer.from('hi').toString('base64')}\r\n`;
+    for (const body of [part(`form-data; name="${hash}"; filename="${hash}"`).slice(0, -10), `${part('form-data')}--XyZ--\r\n`]) {
+      const up = await send(body);
+      expect(up.status, body).toBe(400);
+      expect((await up.json()).errors[0]).toMatchObject({ code: 10001, message: expect.stringContaining('Malformed multipart body') });
+    }
+    // The same file whole is taken: the session was left as it was.
+    const whole = await send(`${part(`form-data; name="${hash}"; filename="${hash}"`)}--XyZ--\r\n`);
+    expect(whole.status).toBe(201);
+  });
+
   it('too many files ⇒ 10304; a file over 25 MiB ⇒ refused; a bad script name ⇒ 10016', async () => {
     const manifest = Object.fromEntries(Array.from({ length: 20_001 }, (_, i) => [`/f${i}.txt`, { hash: i.toString(16).padStart(32, '0'), size: 1 }]));
     const many = await api(`/accounts/${ACCOUNT}/workers/scripts/many/assets-upload-session`, { method: 'POST', body: JSON.stringify({ manifest }) });
