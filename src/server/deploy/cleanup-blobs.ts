@@ -73,12 +73,23 @@ export async function collectBlobs(db: Db, now: Date): Promise<number> {
               .where(
                 and(
                   lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
-                  // A stored manifest keeps its files (the cleanup first removed those no deployment names).
+                  // A manifest a deployment names keeps its files. One no deployment names (a proposal's,
+                  // stored at negotiate, whose files anyone may list) keeps none: create looks its files up again.
                   notExists(
                     tx
                       .select({ one: sql`1` })
                       .from(manifests)
-                      .where(names(blobs.sha256)),
+                      .where(
+                        and(
+                          names(blobs.sha256),
+                          exists(
+                            tx
+                              .select({ one: sql`1` })
+                              .from(deployments)
+                              .where(eq(deployments.manifestHash, manifests.hash)),
+                          ),
+                        ),
+                      ),
                   ),
                   notExists(
                     tx

@@ -25,7 +25,7 @@ import { BlobStore } from './blob-store';
 import { collectBlobs, releaseUnreferencedHoldings } from './cleanup-blobs';
 import { decodeInlineFiles, storeInlineFiles } from './files';
 import { collectManifests, decodeManifest, encodeManifest, hashAndRemember, loadManifest, MANIFEST_GRACE_MS, storeManifest } from './manifest-store';
-import { keepProposedManifest } from './proposed-manifests';
+import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 
 const getDb = useTestDb();
 const { settings } = useDeploySettings({ limits: { platformManagedPerHour: 1e6, platformManagedPerDay: 1e6 } });
@@ -146,13 +146,31 @@ describe('the cleanup', () => {
     expect(await markUsed(db, [sha, hex()], new Date())).toBe(1);
   });
 
-  it('a proposal keeps no stored manifest: negotiating stores nothing in manifests', async () => {
+  it('a proposal’s stored manifest keeps no file from the cleanup: only a deployment’s does', async () => {
     const db = await getDb();
     const u = await user();
-    const files = someFiles(4);
-    const before = (await db.select({ hash: manifests.hash }).from(manifests)).length;
-    await keepProposedManifest(db, u.id, { hash: await hashAndRemember(files), files, platform: 'cloudflare' });
-    expect((await db.select({ hash: manifests.hash }).from(manifests)).length).toBe(before);
+    const other = await user();
+    // A file someone else uploaded, named (with its hash) in a manifest this user negotiates.
+    const theirs = randomBytes(200);
+    await new BlobStore(db).put(other.id, sha256Hex(theirs), theirs);
+    const files: ProposedManifest = { 'index.html': { sha256: sha256Hex(theirs), size: theirs.length } };
+    const hash = await hashAndRemember(files);
+    await keepProposedManifest(db, u.id, { hash, files, platform: 'cloudflare' });
+    expect(await db.select({ hash: manifests.hash }).from(manifests).where(eq(manifests.hash, hash))).toEqual([{ hash }]);
+    const twoDaysAgo = new Date(Date.now() - 2 * DAY);
+    await db.update(userBlobs).set({ createdAt: twoDaysAgo }).where(eq(userBlobs.userId, other.id));
+    await db
+      .update(blobs)
+      .set({ createdAt: twoDaysAgo })
+      .where(eq(blobs.sha256, sha256Hex(theirs)));
+    expect(await releaseUnreferencedHoldings(db, new Date())).toBeGreaterThanOrEqual(1);
+    expect(await collectBlobs(db, new Date())).toBeGreaterThanOrEqual(1);
+    expect(
+      await db
+        .select()
+        .from(blobs)
+        .where(eq(blobs.sha256, sha256Hex(theirs))),
+    ).toEqual([]);
   });
 
   it('keeps the files and holds a stored manifest names, and releases and collects the others', async () => {
@@ -235,6 +253,49 @@ describe('an install upgraded from one row per deployed file', () => {
         { hash: await manifestHash(site) },
       ]);
       expect(await run(sql`select count(*)::int as n from manifests where manifest_blob_hashes(files) @> array[${hex()}]`)).toEqual([{ n: 0 }]);
+    } finally {
+      await client.close();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the proposals in flight: a whole one’s files move to the stored manifests it now names (0011)', async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'proposals-upgrade-'));
+    const client = await PGlite.create('memory://');
+    try {
+      const db = drizzle(client, { schema });
+      const migrations = path.join(process.cwd(), 'drizzle');
+      const before = path.join(work, 'migrations');
+      cpSync(migrations, before, { recursive: true });
+      const journal = JSON.parse(readFileSync(path.join(before, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+      journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === '0010_manifests_by_content') + 1);
+      writeFileSync(path.join(before, 'meta/_journal.json'), JSON.stringify(journal));
+      await migrate(db, { migrationsFolder: before });
+
+      const run = async (q: ReturnType<typeof sql>) => (await db.execute(q)).rows as Record<string, unknown>[];
+      const [owner] = await run(sql`insert into users (email, password_hash) values ('proposer@huskit.test', 'x') returning id`);
+      const userId = owner!.id as string;
+      const whole: ProposedManifest = { 'index.html': { sha256: hex(), size: 10 }, 'ü.css': { sha256: hex(), size: 3 } };
+      const wholeHash = await manifestHash(whole);
+      const inFlight = async (values: { hash: string; files?: string; base?: string; changes?: string }) =>
+        (
+          await run(sql`insert into proposed_manifests (user_id, manifest_hash, platform, files, base_hash, changes, created_at, expires_at)
+            values (${userId}, ${values.hash}, 'cloudflare', ${values.files ?? null}, ${values.base ?? null}, ${values.changes ?? null}::jsonb, now(), now() + interval '1 hour') returning id`)
+        )[0]!.id as string;
+      // The same files proposed twice, and a delta against them.
+      const first = await inFlight({ hash: wholeHash, files: encodeManifest(whole) });
+      const second = await inFlight({ hash: wholeHash, files: encodeManifest(whole) });
+      const changed = { 'b.js': { sha256: hex(), size: 1 } };
+      const afterDelta: ProposedManifest = { ...whole, ...changed };
+      const delta = await inFlight({ hash: await manifestHash(afterDelta), base: wholeHash, changes: JSON.stringify({ changed, removed: [] }) });
+
+      await migrate(db, { migrationsFolder: migrations });
+
+      expect(await run(sql`select hash, files from manifests`)).toEqual([{ hash: wholeHash, files: encodeManifest(whole) }]);
+      expect(await run(sql`select column_name from information_schema.columns where table_name = 'proposed_manifests' and column_name = 'files'`)).toEqual([]);
+      // Read as another process would (this one never hashed these files).
+      for (const id of [first, second]) expect((await proposedManifest(db, userId, id)).files).toEqual(whole);
+      expect((await proposedManifest(db, userId, delta)).files).toEqual(afterDelta);
     } finally {
       await client.close();
       rmSync(work, { recursive: true, force: true });

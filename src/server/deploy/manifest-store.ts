@@ -76,10 +76,11 @@ export function decodeManifest(files: string): ProposedManifest {
 
 /**
  * Stores the manifest (validated by the caller: normalized paths, hex hashes) unless a row already
- * has it, and marks it used now unless it was within the hour; answers its hash.
+ * has it, and marks it used now unless it was within the hour; answers its hash. `knownHash`: what
+ * `hashAndRemember` just answered for these same files, not computed again.
  */
-export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now = new Date()): Promise<string> {
-  const hash = await hashAndRemember(manifest);
+export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now = new Date(), knownHash?: string): Promise<string> {
+  const hash = knownHash ?? (await hashAndRemember(manifest));
   const [row] = await db.select({ createdAt: manifests.createdAt }).from(manifests).where(eq(manifests.hash, hash));
   if (row && row.createdAt.getTime() > now.getTime() - MARKED_RECENTLY_MS) return hash;
   // Marked used before the caller names it: the cleanup, waiting on the row, then sees it fresh.

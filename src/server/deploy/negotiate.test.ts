@@ -84,6 +84,24 @@ describe('negotiate once, create by id', () => {
     expect(a!.manifestHash).toBe(await manifestHash(Object.fromEntries((await rowsOf(a!.id)).map((r) => [r.path, { sha256: r.sha256, size: r.size }]))));
   });
 
+  it('a whole manifest is stored once, at negotiate, and the proposal only names it: create stores nothing more', async () => {
+    const db = await getDb();
+    const files = site({ 'index.html': `<h1>once ${Math.random()}</h1>`, 'a.css': `a{color:blue} /* ${Math.random()} */` });
+    await uploadBlobs(alice, files);
+    const hash = await manifestHash(manifestOf(files));
+    const { manifestId } = await alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(files) });
+    const [stored] = await db.select().from(manifests).where(eq(manifests.hash, hash));
+    expect(decodeManifest(stored!.files)).toEqual(manifestOf(files));
+    const [proposal] = await db.select().from(proposedManifests).where(eq(proposedManifests.id, manifestId));
+    expect(proposal).toMatchObject({ manifestHash: hash, baseHash: null, changes: null });
+    expect(Object.keys(proposal!)).not.toContain('files');
+    const { deploymentId } = await alice.trpc.deployments.create.mutate({ ...target(), manifestId });
+    const [deployment] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    expect(deployment!.manifestHash).toBe(hash);
+    // The same row, not written again (create found it marked within the hour).
+    expect(await db.select().from(manifests).where(eq(manifests.hash, hash))).toEqual([stored]);
+  });
+
   it('create checks again the files negotiate found missing, and a manifest negotiated for one platform against the rules of the one it goes to', async () => {
     const [page, style] = site({ 'index.html': `<p>again ${Math.random()}</p>`, 'a#b.css': `a{color:red} /* ${Math.random()} */` });
     await uploadBlobs(alice, [page!]);
@@ -231,14 +249,19 @@ describe('a proposal read by another server process (its row, not this processâ€
       ]),
     );
 
-  it('a whole manifest comes back from its files, and only when they hash to its name', async () => {
+  it('a whole manifest comes back from the stored manifest it names, and only when its files hash to its name', async () => {
     const db = await getDb();
     const files = random(5);
-    const id = await row(alice.userId, { manifestHash: await manifestHash(files), files: encodeManifest(files) });
+    const hash = await manifestHash(files);
+    await db.insert(manifests).values({ hash, files: encodeManifest(files) });
+    const id = await row(alice.userId, { manifestHash: hash });
     expect(await proposedManifest(db, alice.userId, id)).toEqual({ files, platform: 'cloudflare', recheck: null });
-    const other = random(3);
-    const forged = await row(alice.userId, { manifestHash: await manifestHash(random(2)), files: encodeManifest(other) });
+    const forgedHash = await manifestHash(random(2));
+    await db.insert(manifests).values({ hash: forgedHash, files: encodeManifest(random(3)) });
+    const forged = await row(alice.userId, { manifestHash: forgedHash });
     await expect(proposedManifest(db, alice.userId, forged)).rejects.toThrow(/does not hash to its name/);
+    const gone = await row(alice.userId, { manifestHash: await manifestHash(random(2)) });
+    await expect(proposedManifest(db, alice.userId, gone)).rejects.toThrow(/No stored manifest has the hash/);
   });
 
   it('a delta comes back from its base (read from its row) and its changes, and only when they hash to its name', async () => {

@@ -1,6 +1,8 @@
 // Manifests proposed at negotiate, kept for an hour so that create names one by id: a 5,000-file
-// manifest (~0.6 MB of JSON) crosses the network once. A whole manifest is kept as its files; a delta
-// as its base and its changes (a few hundred bytes). Only the user who negotiated one can name it.
+// manifest (~0.6 MB of JSON) crosses the network once. A whole manifest is stored at once where create
+// would store it (`manifests`, by content: a second copy in the proposal was ~0.5 MB of PostgreSQL per
+// new site-5k deploy), and the proposal names it; a delta is kept as its base and its changes (a few
+// hundred bytes). Only the user who negotiated one can name it.
 // Negotiate checked what the user held then; a proposal keeps nothing from the cleanup, so create
 // looks up again what could have gone since: every file, or the changed files of a delta (the base's
 // are kept by the deployment that names them).
@@ -11,7 +13,7 @@ import type { Db } from '../db/client';
 import { proposedManifests } from '../db/schema';
 import { AppError } from '../errors';
 import { blobsOf } from './files';
-import { decodeManifest, encodeManifest, inMemory, loadManifest, verified } from './manifest-store';
+import { inMemory, loadManifest, storeManifest, verified } from './manifest-store';
 
 export const PROPOSED_MANIFEST_TTL_MS = 60 * 60 * 1000;
 /** A user's live manifests beyond this many are dropped, oldest first: storage stays bounded. */
@@ -51,13 +53,15 @@ export async function keepProposedManifest(db: Db, userId: string, proposal: Pro
     .where(and(eq(proposedManifests.userId, userId), or(lte(proposedManifests.expiresAt, now), inArray(proposedManifests.id, surplus))));
   const { delta } = proposal;
   const recheck = delta ? blobsOf(delta.changes.changed) : null;
+  // Stored (or marked used) now, as create would: create then finds it and writes nothing.
+  if (!delta) await storeManifest(db, proposal.files, now, proposal.hash);
   const [row] = await db
     .insert(proposedManifests)
     .values({
       userId,
       manifestHash: proposal.hash,
       platform: proposal.platform,
-      ...(delta ? { baseHash: delta.base, changes: delta.changes } : { files: encodeManifest(proposal.files) }),
+      ...(delta ? { baseHash: delta.base, changes: delta.changes } : {}),
       recheck: recheck && recheck.length <= RECHECK_KEPT ? recheck : null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + PROPOSED_MANIFEST_TTL_MS),
@@ -81,12 +85,14 @@ export async function proposedManifest(db: Db, userId: string, id: string, now =
   return { files: await filesOf(db, row), platform: row.platform, recheck: row.recheck };
 }
 
-/** From memory when this process negotiated it, else rebuilt from the row and checked against its hash. */
+/**
+ * From memory when this process negotiated it; else the stored manifest it names, or its base and
+ * changes, checked against its hash.
+ */
 async function filesOf(db: Db, row: typeof proposedManifests.$inferSelect): Promise<ProposedManifest> {
   const known = inMemory(row.manifestHash);
   if (known) return known;
-  if (row.files !== null) return verified(decodeManifest(row.files), row.manifestHash);
-  if (!row.baseHash || !row.changes) throw new Error(`The negotiated manifest ${row.id} holds neither files nor a delta.`);
+  if (!row.baseHash || !row.changes) return loadManifest(db, row.manifestHash);
   return verified(applyChanges(await loadManifest(db, row.baseHash), row.changes), row.manifestHash);
 }
 

@@ -102,8 +102,9 @@ export const manifests = pgTable(
 
 /**
  * A manifest a client proposed at negotiate, kept for an hour so that create names it by id instead of
- * carrying it again. Only its user may name it. It names no stored manifest (those are what deployments
- * deploy), so it keeps no file from the cleanup: create looks up again what the user must still hold.
+ * carrying it again. Only its user may name it. A whole manifest's files are stored in `manifests`
+ * under its hash (which keeps the blobs it names a day, as any stored manifest does, but holds nothing
+ * for the user): create looks up again what the user must still hold.
  */
 export const proposedManifests = pgTable(
   'proposed_manifests',
@@ -115,8 +116,7 @@ export const proposedManifests = pgTable(
     /** The hash of the validated files, and the platform they were validated for. */
     manifestHash: text('manifest_hash').notNull(),
     platform: text('platform').$type<DeploymentPlatform>().notNull(),
-    /** The files as `manifests.files` holds them; or, for a delta, the base's manifest hash and the changes. */
-    files: text('files'),
+    /** A delta's base (its manifest hash) and changes; without them, the files are the `manifests` row of `manifestHash`. */
     baseHash: text('base_hash'),
     changes: jsonb('changes').$type<ManifestChanges>(),
     /** The blobs create looks up again (a delta's changed files); null: every file. */
