@@ -86,10 +86,38 @@ function plan(todo: HashedFile[]): { batches: HashedFile[][]; large: HashedFile[
   return { batches, large };
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * A batch as the multipart/form-data body a FormData of one Blob per file would make (each part named
+ * and filenamed by its SHA-256: hex, nothing to escape), built as one buffer. The files are in memory
+ * already; FormData and Blobs cost more than the bytes' one copy (on Node, four times the CPU of the
+ * whole send).
+ */
+export function batchBody(batch: HashedFile[]): { body: Uint8Array<ArrayBuffer>; contentType: string } {
+  const boundary = `----huskit-${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const heads = batch.map((f) =>
+    utf8.encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${f.sha256}"; filename="${f.sha256}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    ),
+  );
+  const closing = utf8.encode(`--${boundary}--\r\n`);
+  const body = new Uint8Array(batch.reduce((n, f, i) => n + heads[i]!.length + f.bytes.length + 2, closing.length));
+  let at = 0;
+  batch.forEach((f, i) => {
+    body.set(heads[i]!, at);
+    body.set(f.bytes, (at += heads[i]!.length));
+    at += f.bytes.length;
+    body[at++] = 0x0d;
+    body[at++] = 0x0a;
+  });
+  body.set(closing, at);
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
 async function sendBatch(target: UploadTarget, batch: HashedFile[]): Promise<void> {
-  const form = new FormData();
-  for (const f of batch) form.append(f.sha256, new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), f.sha256);
-  await send(target, '/api/blobs', { method: 'POST', body: form });
+  const { body, contentType } = batchBody(batch);
+  await send(target, '/api/blobs', { method: 'POST', headers: { 'content-type': contentType }, body });
 }
 
 async function sendLarge(target: UploadTarget, f: HashedFile): Promise<void> {
