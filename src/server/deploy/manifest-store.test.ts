@@ -201,20 +201,32 @@ describe('the cleanup', () => {
   });
 });
 
+/**
+ * An in-memory database migrated up to `tag`; `work` then runs the remaining migrations (`upgrade`).
+ * Both share the same client and are closed afterwards.
+ */
+async function upgradedFrom(tag: string, work: (db: ReturnType<typeof drizzle<typeof schema>>, upgrade: () => Promise<void>) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'upgrade-'));
+  const client = await PGlite.create('memory://');
+  try {
+    const db = drizzle(client, { schema });
+    const migrations = path.join(process.cwd(), 'drizzle');
+    const before = path.join(dir, 'migrations');
+    cpSync(migrations, before, { recursive: true });
+    const journal = JSON.parse(readFileSync(path.join(before, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === tag) + 1);
+    writeFileSync(path.join(before, 'meta/_journal.json'), JSON.stringify(journal));
+    await migrate(db, { migrationsFolder: before });
+    await work(db, () => migrate(db, { migrationsFolder: migrations }));
+  } finally {
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('an install upgraded from one row per deployed file', () => {
   it('gets one manifest per set of files, named by the hash its clients compute, and no per-file rows', async () => {
-    const work = mkdtempSync(path.join(os.tmpdir(), 'manifests-upgrade-'));
-    const client = await PGlite.create('memory://');
-    try {
-      const db = drizzle(client, { schema });
-      const migrations = path.join(process.cwd(), 'drizzle');
-      const before = path.join(work, 'migrations');
-      cpSync(migrations, before, { recursive: true });
-      const journal = JSON.parse(readFileSync(path.join(before, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
-      journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === '0009_blob_packs') + 1);
-      writeFileSync(path.join(before, 'meta/_journal.json'), JSON.stringify(journal));
-      await migrate(db, { migrationsFolder: before });
-
+    await upgradedFrom('0009_blob_packs', async (db, upgrade) => {
       const run = async (q: ReturnType<typeof sql>) => (await db.execute(q)).rows as Record<string, unknown>[];
       const [owner] = await run(sql`insert into users (email, password_hash) values ('old@huskit.test', 'x') returning id`);
       const site: ProposedManifest = {
@@ -238,7 +250,7 @@ describe('an install upgraded from one row per deployed file', () => {
         sql`insert into deployments (user_id, chat_id, platform, auth_mode, manifest_hash) values (${owner!.id as string}, 'chat', 'cloudflare', 'platform-managed', 'none') returning id`,
       );
 
-      await migrate(db, { migrationsFolder: migrations });
+      await upgrade();
 
       expect(await run(sql`select count(*)::int as n from manifests`)).toEqual([{ n: 2 }]);
       for (const [id, files] of deployments) {
@@ -253,25 +265,11 @@ describe('an install upgraded from one row per deployed file', () => {
         { hash: await manifestHash(site) },
       ]);
       expect(await run(sql`select count(*)::int as n from manifests where manifest_blob_hashes(files) @> array[${hex()}]`)).toEqual([{ n: 0 }]);
-    } finally {
-      await client.close();
-      rmSync(work, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps the proposals in flight: a whole one’s files move to the stored manifests it now names (0011)', async () => {
-    const work = mkdtempSync(path.join(os.tmpdir(), 'proposals-upgrade-'));
-    const client = await PGlite.create('memory://');
-    try {
-      const db = drizzle(client, { schema });
-      const migrations = path.join(process.cwd(), 'drizzle');
-      const before = path.join(work, 'migrations');
-      cpSync(migrations, before, { recursive: true });
-      const journal = JSON.parse(readFileSync(path.join(before, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
-      journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === '0010_manifests_by_content') + 1);
-      writeFileSync(path.join(before, 'meta/_journal.json'), JSON.stringify(journal));
-      await migrate(db, { migrationsFolder: before });
-
+    await upgradedFrom('0010_manifests_by_content', async (db, upgrade) => {
       const run = async (q: ReturnType<typeof sql>) => (await db.execute(q)).rows as Record<string, unknown>[];
       const [owner] = await run(sql`insert into users (email, password_hash) values ('proposer@huskit.test', 'x') returning id`);
       const userId = owner!.id as string;
@@ -289,16 +287,13 @@ describe('an install upgraded from one row per deployed file', () => {
       const afterDelta: ProposedManifest = { ...whole, ...changed };
       const delta = await inFlight({ hash: await manifestHash(afterDelta), base: wholeHash, changes: JSON.stringify({ changed, removed: [] }) });
 
-      await migrate(db, { migrationsFolder: migrations });
+      await upgrade();
 
       expect(await run(sql`select hash, files from manifests`)).toEqual([{ hash: wholeHash, files: encodeManifest(whole) }]);
       expect(await run(sql`select column_name from information_schema.columns where table_name = 'proposed_manifests' and column_name = 'files'`)).toEqual([]);
       // Read as another process would (this one never hashed these files).
       for (const id of [first, second]) expect((await proposedManifest(db, userId, id)).files).toEqual(whole);
       expect((await proposedManifest(db, userId, delta)).files).toEqual(afterDelta);
-    } finally {
-      await client.close();
-      rmSync(work, { recursive: true, force: true });
-    }
+    });
   });
 });
