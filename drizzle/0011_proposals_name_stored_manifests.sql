@@ -6,4 +6,5 @@ INSERT INTO "manifests" ("hash", "files", "created_at")
   WHERE "files" IS NOT NULL AND "base_hash" IS NULL
   ORDER BY "manifest_hash", "created_at" DESC
   ON CONFLICT ("hash") DO NOTHING;--> statement-breakpoint
+CREATE INDEX "proposed_manifests_manifest_hash_idx" ON "proposed_manifests" USING btree ("manifest_hash");--> statement-breakpoint
 ALTER TABLE "proposed_manifests" DROP COLUMN "files";

@@ -2,12 +2,12 @@
 // by every deployment of the same files. A redeploy or a rollback of a 5,000-file site writes one row
 // or none, not 5,000; and since the files under a hash never change, this process keeps the manifests
 // it used lately in memory, so negotiate, create and the runner compute or read one once.
-import { and, eq, lt, notExists, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, notExists, sql } from 'drizzle-orm';
 import { inByteOrder, manifestHash, type ProposedManifest } from '@/lib/manifest';
 import type { Db, Tx } from '../db/client';
-import { deployments, manifests } from '../db/schema';
+import { deployments, manifests, proposedManifests } from '../db/schema';
 import { AppError } from '../errors';
-import { MARKED_RECENTLY_MS } from './blob-catalog';
+import { anyOf, MARKED_RECENTLY_MS } from './blob-catalog';
 
 /** A manifest no deployment names is kept this long after its last use. */
 export const MANIFEST_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -119,4 +119,30 @@ export async function collectManifests(db: Db, now: Date): Promise<number> {
     )
     .returning({ hash: manifests.hash });
   return deleted.length;
+}
+
+/**
+ * Manifests stored for proposals that were just dropped: removed unless a deployment or another
+ * proposal still names them. Negotiating thus keeps at most a user's live proposals' worth of
+ * manifests nobody deploys, as proposals are bounded (not a day's worth of any number of them).
+ */
+export async function dropUnproposed(db: Db | Tx, hashes: string[]): Promise<void> {
+  if (hashes.length === 0) return;
+  await db.delete(manifests).where(
+    and(
+      anyOf(manifests.hash, [...new Set(hashes)]),
+      notExists(
+        db
+          .select({ one: sql`1` })
+          .from(deployments)
+          .where(eq(deployments.manifestHash, manifests.hash)),
+      ),
+      notExists(
+        db
+          .select({ one: sql`1` })
+          .from(proposedManifests)
+          .where(and(eq(proposedManifests.manifestHash, manifests.hash), isNull(proposedManifests.baseHash))),
+      ),
+    ),
+  );
 }

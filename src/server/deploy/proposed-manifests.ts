@@ -13,7 +13,7 @@ import type { Db } from '../db/client';
 import { proposedManifests } from '../db/schema';
 import { AppError } from '../errors';
 import { blobsOf } from './files';
-import { inMemory, loadManifest, storeManifest, verified } from './manifest-store';
+import { dropUnproposed, inMemory, loadManifest, storeManifest, verified } from './manifest-store';
 
 export const PROPOSED_MANIFEST_TTL_MS = 60 * 60 * 1000;
 /** A user's live manifests beyond this many are dropped, oldest first: storage stays bounded. */
@@ -48,9 +48,11 @@ export async function keepProposedManifest(db: Db, userId: string, proposal: Pro
     .where(eq(proposedManifests.userId, userId))
     .orderBy(desc(proposedManifests.createdAt))
     .offset(MAX_LIVE_PER_USER - 1);
-  await db
+  const dropped = await db
     .delete(proposedManifests)
-    .where(and(eq(proposedManifests.userId, userId), or(lte(proposedManifests.expiresAt, now), inArray(proposedManifests.id, surplus))));
+    .where(and(eq(proposedManifests.userId, userId), or(lte(proposedManifests.expiresAt, now), inArray(proposedManifests.id, surplus))))
+    .returning({ manifestHash: proposedManifests.manifestHash, baseHash: proposedManifests.baseHash });
+  await dropUnproposed(db, wholeOnes(dropped));
   const { delta } = proposal;
   const recheck = delta ? blobsOf(delta.changes.changed) : null;
   // Stored (or marked used) now, as create would: create then finds it and writes nothing.
@@ -98,6 +100,13 @@ async function filesOf(db: Db, row: typeof proposedManifests.$inferSelect): Prom
 
 /** For the cleanup job: every user's expired manifests. */
 export async function deleteExpiredProposedManifests(db: Db, now = new Date()): Promise<number> {
-  const deleted = await db.delete(proposedManifests).where(lte(proposedManifests.expiresAt, now)).returning({ id: proposedManifests.id });
+  const deleted = await db
+    .delete(proposedManifests)
+    .where(lte(proposedManifests.expiresAt, now))
+    .returning({ manifestHash: proposedManifests.manifestHash, baseHash: proposedManifests.baseHash });
+  await dropUnproposed(db, wholeOnes(deleted));
   return deleted.length;
 }
+
+/** The stored manifests that dropped whole proposals named (a delta's names none). */
+const wholeOnes = (dropped: { manifestHash: string; baseHash: string | null }[]) => dropped.filter((d) => d.baseHash === null).map((d) => d.manifestHash);

@@ -124,7 +124,12 @@ export const proposedManifests = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('proposed_manifests_user_idx').on(t.userId, t.createdAt), index('proposed_manifests_expires_idx').on(t.expiresAt)],
+  (t) => [
+    index('proposed_manifests_user_idx').on(t.userId, t.createdAt),
+    index('proposed_manifests_expires_idx').on(t.expiresAt),
+    // Whether a live proposal still names a stored manifest (before one no deployment names is dropped).
+    index('proposed_manifests_manifest_hash_idx').on(t.manifestHash),
+  ],
 );
 
 export const deploymentEvents = pgTable(
