@@ -62,44 +62,50 @@ export async function collectBlobs(db: Db, now: Date): Promise<number> {
   let deleted = 0;
   for (;;) {
     const batch = await db.transaction(async (tx) => {
+      const stale = lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS));
       const rows = await tx
         .delete(blobs)
         .where(
-          inArray(
-            blobs.sha256,
-            tx
-              .select({ sha256: blobs.sha256 })
-              .from(blobs)
-              .where(
-                and(
-                  lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
-                  // A manifest a deployment names keeps its files. One no deployment names (a proposal's,
-                  // stored at negotiate, whose files anyone may list) keeps none: create looks its files up again.
-                  notExists(
-                    tx
-                      .select({ one: sql`1` })
-                      .from(manifests)
-                      .where(
-                        and(
-                          names(blobs.sha256),
-                          exists(
-                            tx
-                              .select({ one: sql`1` })
-                              .from(deployments)
-                              .where(eq(deployments.manifestHash, manifests.hash)),
+          and(
+            // Again on the row deleted: one an upload touched while this waited on its lock is fresh
+            // now (PostgreSQL rechecks only this outer condition, not the subquery's), and stays.
+            stale,
+            inArray(
+              blobs.sha256,
+              tx
+                .select({ sha256: blobs.sha256 })
+                .from(blobs)
+                .where(
+                  and(
+                    stale,
+                    // A manifest a deployment names keeps its files. One no deployment names (a proposal's,
+                    // stored at negotiate, whose files anyone may list) keeps none: create looks its files up again.
+                    notExists(
+                      tx
+                        .select({ one: sql`1` })
+                        .from(manifests)
+                        .where(
+                          and(
+                            names(blobs.sha256),
+                            exists(
+                              tx
+                                .select({ one: sql`1` })
+                                .from(deployments)
+                                .where(eq(deployments.manifestHash, manifests.hash)),
+                            ),
                           ),
                         ),
-                      ),
+                    ),
+                    notExists(
+                      tx
+                        .select({ one: sql`1` })
+                        .from(projectFiles)
+                        .where(eq(projectFiles.sha256, blobs.sha256)),
+                    ),
                   ),
-                  notExists(
-                    tx
-                      .select({ one: sql`1` })
-                      .from(projectFiles)
-                      .where(eq(projectFiles.sha256, blobs.sha256)),
-                  ),
-                ),
-              )
-              .limit(500),
+                )
+                .limit(500),
+            ),
           ),
         )
         .returning({ sha256: blobs.sha256, pack: blobs.pack });

@@ -1,7 +1,8 @@
 // The lifecycle job against the local cloud and a real database, with the clock moved 31 days.
 import '@/testing/isolated-db';
+import { execFileSync } from 'node:child_process';
 import { useLocalCloud } from '@/testing/local-cloud';
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
@@ -9,7 +10,8 @@ import { LOCAL_VERCEL } from '@/lib/platforms/vercel/local';
 import { GET as cronCleanup } from '@/app/api/cron/cleanup/route';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
-import { auditLog, authAttempts, blobs, deployments, proposedManifests, sessions, sites } from '@/server/db/schema';
+import { auditLog, authAttempts, blobs, deployments, manifests, proposedManifests, sessions, sites } from '@/server/db/schema';
+import { openDb } from '@/server/db/client';
 import { getEnv } from '@/server/env';
 import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
@@ -19,6 +21,7 @@ import { APP_ORIGIN } from '@/testing/http';
 import { newPackId, packKey, sha256Hex } from './blob-keys';
 import { BlobStore } from './blob-store';
 import { runCleanup } from './cleanup';
+import { collectBlobs } from './cleanup-blobs';
 import { decodeInlineFiles } from './files';
 import { deploySettings } from './settings';
 import { keepProposedManifest } from './proposed-manifests';
@@ -328,6 +331,79 @@ describe('negotiated manifests', () => {
       .from(proposedManifests)
       .where(inArray(proposedManifests.id, [expired, live]));
     expect(left.map((r) => r.id)).toEqual([live]);
+  });
+});
+
+describe('the stored manifests of proposals', () => {
+  const manifestOf = (n: number) => ({ 'index.html': { sha256: sha256Hex(Buffer.from(`proposed ${n} ${Math.random()}`)), size: 10 } });
+  const stored = async (hash: string) => (await (await getDb()).select({ hash: manifests.hash }).from(manifests).where(eq(manifests.hash, hash))).length;
+
+  it('go with the last proposal that names them, unless a deployment names them: negotiating keeps a bounded number', async () => {
+    const db = await getDb();
+    const user = await signUp(db, { email: uniqueEmail('proposer'), password: 'a long enough password' });
+    const start = Date.now() - 60_000;
+    const hashes: string[] = [];
+    for (let i = 0; i < 101; i++) {
+      const files = manifestOf(i);
+      hashes.push(await manifestHash(files));
+      await keepProposedManifest(db, user.id, { hash: hashes[i]!, files, platform: 'cloudflare' }, new Date(start + i * 100));
+    }
+    // The 101st dropped the oldest proposal, and with it the manifest nothing else named.
+    expect(await stored(hashes[0]!)).toBe(0);
+    expect(await stored(hashes[1]!)).toBe(1);
+    expect(await stored(hashes[100]!)).toBe(1);
+    // A manifest a deployment names stays when its proposals go (here: they expire).
+    const files = { 'index.html': 'deployed once' };
+    const deployed = await deployFiles(db, { userId: user.id, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files }, { settings });
+    const [row] = await db.select({ manifestHash: deployments.manifestHash }).from(deployments).where(eq(deployments.id, deployed.id));
+    const { proposed } = decodeInlineFiles(files);
+    await keepProposedManifest(db, user.id, { hash: row!.manifestHash!, files: proposed, platform: 'cloudflare' }, new Date(Date.now() - 2 * 3600 * 1000));
+    const lone = manifestOf(200);
+    const loneHash = await manifestHash(lone);
+    await keepProposedManifest(db, user.id, { hash: loneHash, files: lone, platform: 'cloudflare' }, new Date(Date.now() - 2 * 3600 * 1000));
+    await runCleanup(db, { settings });
+    expect(await stored(row!.manifestHash!)).toBe(1);
+    expect(await stored(loneHash)).toBe(0);
+  });
+});
+
+describe('a blob touched while the cleanup waits for it', () => {
+  it('is kept: the age is checked again on the row the delete waited for', async () => {
+    // Two connections at once, so PostgreSQL through Neon's driver even on the PGlite run (which has one):
+    // a database of this test's own on the machine's server.
+    const base = new URL(getEnv().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    const admin = new URL(base);
+    admin.pathname = '/postgres';
+    const name = `race_${Math.random().toString(36).slice(2, 10)}`;
+    execFileSync('psql', [admin.toString(), '-qc', `CREATE DATABASE "${name}"`]);
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    const handle = await openDb({ databaseUrl: url.toString(), migrate: true });
+    try {
+      const db = handle.db;
+      const sha256 = sha256Hex(Buffer.from('touched while collected'));
+      await db.insert(blobs).values({ sha256, size: 1, createdAt: new Date(Date.now() - 2 * DAY) });
+      let collecting: Promise<number> | undefined;
+      await db.transaction(async (tx) => {
+        // An upload touches the row (as `claim` does) and holds its lock while the cleanup starts.
+        await tx.update(blobs).set({ createdAt: new Date() }).where(eq(blobs.sha256, sha256));
+        collecting = collectBlobs(db, new Date());
+        collecting.catch(() => {});
+        // Until the cleanup's delete waits on that row's lock.
+        for (;;) {
+          const { rows } = (await db.execute(
+            sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'delete from "blobs"%'`,
+          )) as unknown as { rows: unknown[] };
+          if (rows.length > 0) break;
+          await new Promise((r) => setImmediate(r));
+        }
+      });
+      expect(await collecting).toBe(0);
+      expect(await db.select({ sha256: blobs.sha256 }).from(blobs).where(eq(blobs.sha256, sha256))).toEqual([{ sha256 }]);
+    } finally {
+      await handle.close();
+      execFileSync('psql', [admin.toString(), '-qc', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`]);
+    }
   });
 });
 
