@@ -321,9 +321,37 @@ describe('Cloudflare surface refuses what the real one refuses', () => {
       expect(up.status, body).toBe(400);
       expect((await up.json()).errors[0]).toMatchObject({ code: 10001, message: expect.stringContaining('Malformed multipart body') });
     }
+    // Headers that are not UTF-8 are malformed too (not a server error).
+    const latin1 = Buffer.concat([
+      Buffer.from(`--XyZ\r\nContent-Disposition: form-data; name="${hash}"; filename="caf`),
+      Buffer.from([0xe9]),
+      Buffer.from(`"\r\n\r\naGk=\r\n--XyZ--\r\n`),
+    ]);
+    const notUtf8 = await send(latin1 as unknown as string);
+    expect(notUtf8.status).toBe(400);
+    expect((await notUtf8.json()).errors[0].message).toContain('Malformed multipart body');
     // The same file whole is taken: the session was left as it was.
     const whole = await send(`${part(`form-data; name="${hash}"; filename="${hash}"`)}--XyZ--\r\n`);
     expect(whole.status).toBe(201);
+  });
+
+  it('takes more than a thousand files in one upload request', async () => {
+    const files = Array.from({ length: 1001 }, (_, i) => Buffer.from(`file ${i}`));
+    const hashOf = (i: number) => i.toString(16).padStart(32, '0');
+    const res = await api(`/accounts/${ACCOUNT}/workers/scripts/many-parts/assets-upload-session`, {
+      method: 'POST',
+      body: JSON.stringify({ manifest: Object.fromEntries(files.map((b, i) => [`/f${i}.txt`, { hash: hashOf(i), size: b.length }])) }),
+    });
+    const { result } = await res.json();
+    const form = new FormData();
+    files.forEach((b, i) => form.append(hashOf(i), new File([b.toString('base64')], hashOf(i), { type: 'text/plain' })));
+    const up = await fetch(`${cloud.url}/client/v4/accounts/${ACCOUNT}/workers/assets/upload?base64=true`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${result.jwt}` },
+      body: form,
+    });
+    expect(up.status).toBe(201);
+    expect((await up.json()).result.jwt).toBeTruthy();
   });
 
   it('too many files ⇒ 10304; a file over 25 MiB ⇒ refused; a bad script name ⇒ 10016', async () => {

@@ -19,7 +19,8 @@ export async function readMultipart(req: IncomingMessage, onBytes: (n: number) =
   if (!boundary) throw new CloudflareError(400, 10001, 'Expected a multipart/form-data body.');
   // Parts are split as the body arrives (the parser keeps each part's raw headers), not after it.
   // The parser's own file limit (2 MB by default) would refuse a 25 MiB asset; the body's limit is the one.
-  const parser = new MultipartParser(boundary, { maxFileSize: limits.maxBytes });
+  // Nor its 1,000 parts: a version holds up to 20,000 assets, and the session's buckets decide.
+  const parser = new MultipartParser(boundary, { maxFileSize: limits.maxBytes, maxParts: Infinity });
   const parts: Part[] = [];
   const take = (part: MultipartPart) => {
     if (part.name === undefined) throw new CloudflareError(400, 10001, 'Malformed multipart body: a part has no name in its Content-Disposition.');
@@ -28,18 +29,24 @@ export async function readMultipart(req: IncomingMessage, onBytes: (n: number) =
     const contentType = part.headers['content-type']?.trim() || undefined;
     parts.push(part.filename === undefined ? { name: part.name, data } : { name: part.name, filename: part.filename, contentType, data });
   };
-  let total = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      onBytes(chunk.length);
-      if (total > limits.maxBytes) throw new CloudflareError(413, 10027, 'The request is too large.');
-      for (const part of parser.write(chunk)) take(part);
+  /** The parser's refusals, and part headers that are not UTF-8 (its decoder's TypeError, when a part is read), are a 400. */
+  const parse = (work: () => void) => {
+    try {
+      work();
+    } catch (err) {
+      if (err instanceof MultipartParseError || err instanceof TypeError) throw new CloudflareError(400, 10001, `Malformed multipart body: ${err.message}`);
+      throw err;
     }
-    parser.finish();
-  } catch (err) {
-    if (err instanceof MultipartParseError) throw new CloudflareError(400, 10001, `Malformed multipart body: ${err.message}`);
-    throw err;
+  };
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    onBytes(chunk.length);
+    if (total > limits.maxBytes) throw new CloudflareError(413, 10027, 'The request is too large.');
+    parse(() => {
+      for (const part of parser.write(chunk)) take(part);
+    });
   }
+  parse(() => parser.finish());
   return parts;
 }

@@ -80,7 +80,8 @@ class ZipOutput {
     const bytes = Buffer.concat(this.held, this.heldBytes);
     this.held = [];
     this.heldBytes = 0;
-    await this.handle.write(bytes);
+    // A write may take fewer bytes than given (a full disk on the way to failing): the rest is written next.
+    for (let at = 0; at < bytes.length;) at += (await this.handle.write(bytes, at)).bytesWritten;
   }
 }
 
