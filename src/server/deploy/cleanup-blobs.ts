@@ -5,6 +5,7 @@ import type { Db, Tx } from '../db/client';
 import { blobs, deployments, manifests, projectFiles, projects, userBlobs } from '../db/schema';
 import { getObjectStore } from '../storage/from-env';
 import { blobKey, packKey, packMadeAt } from './blob-keys';
+import { namedByDeployment } from './manifest-store';
 
 /** A stored manifest names the blob: through the GIN index on manifest_blob_hashes(files) (drizzle/0010). */
 const names = (sha256: SQLWrapper) => sql`manifest_blob_hashes(${manifests.files}) @> array[${sha256}]`;
@@ -84,17 +85,7 @@ export async function collectBlobs(db: Db, now: Date): Promise<number> {
                       tx
                         .select({ one: sql`1` })
                         .from(manifests)
-                        .where(
-                          and(
-                            names(blobs.sha256),
-                            exists(
-                              tx
-                                .select({ one: sql`1` })
-                                .from(deployments)
-                                .where(eq(deployments.manifestHash, manifests.hash)),
-                            ),
-                          ),
-                        ),
+                        .where(and(names(blobs.sha256), exists(namedByDeployment(tx)))),
                     ),
                     notExists(
                       tx

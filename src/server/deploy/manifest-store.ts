@@ -102,21 +102,18 @@ export async function loadManifest(db: Db | Tx, hash: string): Promise<ProposedM
   return verified(decodeManifest(row.files), hash);
 }
 
+/** A deployment names the `manifests` row in scope (for `exists` / `notExists`). */
+export const namedByDeployment = (db: Db | Tx) =>
+  db
+    .select({ one: sql`1` })
+    .from(deployments)
+    .where(eq(deployments.manifestHash, manifests.hash));
+
 /** For the cleanup: manifests no deployment names, unused for a day. */
 export async function collectManifests(db: Db, now: Date): Promise<number> {
   const deleted = await db
     .delete(manifests)
-    .where(
-      and(
-        lt(manifests.createdAt, new Date(now.getTime() - MANIFEST_GRACE_MS)),
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(deployments)
-            .where(eq(deployments.manifestHash, manifests.hash)),
-        ),
-      ),
-    )
+    .where(and(lt(manifests.createdAt, new Date(now.getTime() - MANIFEST_GRACE_MS)), notExists(namedByDeployment(db))))
     .returning({ hash: manifests.hash });
   return deleted.length;
 }
@@ -131,12 +128,7 @@ export async function dropUnproposed(db: Db | Tx, hashes: string[]): Promise<voi
   await db.delete(manifests).where(
     and(
       anyOf(manifests.hash, [...new Set(hashes)]),
-      notExists(
-        db
-          .select({ one: sql`1` })
-          .from(deployments)
-          .where(eq(deployments.manifestHash, manifests.hash)),
-      ),
+      notExists(namedByDeployment(db)),
       notExists(
         db
           .select({ one: sql`1` })

@@ -2,15 +2,11 @@
 // (readers see the old object or the whole new one; a cut upload stores nothing), so atomicity here
 // means only this: nothing is sent before the whole body is known and the caller's check has passed.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { assertObjectKey, ObjectNotFound, type LocalCopy, type ObjectStore, type PutOptions } from './object-store';
 import { encodePathSegment, readS3Error, readText, S3Client, S3Error, unescapeXml, type RetryOptions, type S3Body, type S3Connection } from './s3-request';
 import { LocalCopies } from './local-copies';
-import { spoolToTempFile } from './spool';
-
-/** A spooled body is read in 1 MB chunks: fetch sends each chunk on its own, and 64 KB ones cost twice the time. */
-const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+import { readForUpload, spoolToTempFile } from './spool';
 
 export interface S3StoreConfig extends S3Connection {
   bucket: string;
@@ -62,7 +58,7 @@ export class S3ObjectStore implements ObjectStore {
       await this.upload(key, path, {
         length: spooled.size,
         sha256: spooled.sha256,
-        open: () => createReadStream(spooled.file, { highWaterMark: UPLOAD_CHUNK_BYTES }),
+        open: () => readForUpload(spooled.file),
       });
       return spooled.size;
     } finally {

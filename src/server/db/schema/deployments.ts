@@ -103,8 +103,8 @@ export const manifests = pgTable(
 /**
  * A manifest a client proposed at negotiate, kept for an hour so that create names it by id instead of
  * carrying it again. Only its user may name it. A whole manifest's files are stored in `manifests`
- * under its hash (which keeps the blobs it names a day, as any stored manifest does, but holds nothing
- * for the user): create looks up again what the user must still hold.
+ * under its hash, a row that keeps no blob from the cleanup until a deployment names it and goes with
+ * the last proposal naming it: create looks up again what the user must still hold.
  */
 export const proposedManifests = pgTable(
   'proposed_manifests',

@@ -4,7 +4,6 @@
 // CreateDeployment + PUT + StartDeployment (here), then GetJob until the job ends (job-wait.ts). Every
 // step is recorded in the checkpoint so that a resumed attempt neither creates a second app nor a
 // second job for a deployment that was already started.
-import { createReadStream } from 'node:fs';
 import { formatBytes } from '@/lib/site-files';
 import { DEFAULT_CALL_SETTINGS, type CallSettings, type DeployOutcome, type PlatformAdapter, type SiteTarget } from '../adapter';
 import { checkpointOf, type Checkpointed } from '../checkpoint';
@@ -21,6 +20,7 @@ import { amplifySettings } from './settings';
 import type { AmplifyCheckpoint, Ctx } from './state';
 import { UNFINISHED_JOB_STATUSES, type AmplifyCredentials } from './types';
 import { withTemporaryFile, zipSite } from './zip';
+import { readForUpload } from '../../storage/spool';
 
 export type { AmplifyCredentials } from './types';
 export { PLATFORM_BRANCH_PREFIX } from './branch';
@@ -68,8 +68,7 @@ export const amplifyAdapter: PlatformAdapter<AmplifyCredentials> = {
         const created = await createDeployment(amplify, ctx, app.appId, branch.name, newestJob);
         await save({ jobId: created.jobId, started: false, startedAt: undefined });
 
-        // Read in 1 MB chunks: fetch sends each chunk on its own, and 64 KB ones took twice as long over loopback.
-        const zip: StreamBody = { length: size, open: () => createReadStream(file, { highWaterMark: 1024 * 1024 }) };
+        const zip: StreamBody = { length: size, open: () => readForUpload(file) };
         await uploadWithProgress(ctx, {
           step: 'upload',
           platform: 'Amplify',
