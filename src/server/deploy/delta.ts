@@ -22,6 +22,8 @@ const sendWhole = 'Negotiate with the whole manifest instead.';
 
 export interface Rebuilt {
   manifest: ProposedManifest;
+  /** The manifest hash of `manifest` (as the client said: checked). */
+  hash: string;
   /** The base's manifest hash, and the changes with their paths as stored. */
   base: string;
   changes: ManifestChanges;
@@ -43,7 +45,7 @@ export async function rebuildFromBase(db: Db, userId: string, delta: Delta): Pro
       'CONFLICT',
       `The base's files with these changes (${Object.keys(rebuilt).length} files) hash to ${hash}, not to the manifestHash sent (${delta.manifestHash}). ${sendWhole}`,
     );
-  return { manifest: rebuilt, base: baseHash, changes };
+  return { manifest: rebuilt, hash, base: baseHash, changes };
 }
 
 /** The manifest hash of the newest of the user's deployments the base names. */

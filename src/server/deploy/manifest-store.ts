@@ -32,9 +32,12 @@ function recent(hash: string, manifest: ProposedManifest): void {
 /** A copy of the map: callers may add and remove paths in what they are given. */
 const copy = (m: ProposedManifest): ProposedManifest => ({ ...m });
 
-/** The manifest's hash; this process then knows the files under it (`inMemory`). */
-export async function hashAndRemember(manifest: ProposedManifest): Promise<string> {
-  const hash = await manifestHash(manifest);
+/**
+ * The manifest's hash; this process then knows the files under it (`inMemory`). `knownHash`: their
+ * hash, computed already from these same files (not again).
+ */
+export async function hashAndRemember(manifest: ProposedManifest, knownHash?: string): Promise<string> {
+  const hash = knownHash ?? (await manifestHash(manifest));
   remember(hash, manifest);
   return hash;
 }

@@ -255,7 +255,7 @@ describe('a proposal read by another server process (its row, not this processâ€
     const hash = await manifestHash(files);
     await db.insert(manifests).values({ hash, files: encodeManifest(files) });
     const id = await row(alice.userId, { manifestHash: hash });
-    expect(await proposedManifest(db, alice.userId, id)).toEqual({ files, platform: 'cloudflare', recheck: null });
+    expect(await proposedManifest(db, alice.userId, id)).toEqual({ hash, files, platform: 'cloudflare', recheck: null });
     const forgedHash = await manifestHash(random(2));
     await db.insert(manifests).values({ hash: forgedHash, files: encodeManifest(random(3)) });
     const forged = await row(alice.userId, { manifestHash: forgedHash });
@@ -273,8 +273,9 @@ describe('a proposal read by another server process (its row, not this processâ€
     const [removed, ...kept] = Object.keys(base);
     const changes = { changed: { 'c.css': { sha256: 'c'.repeat(64), size: 3 } }, removed: [removed!] };
     const whole: ProposedManifest = { ...Object.fromEntries(kept.map((p) => [p, base[p]!])), 'c.css': changes.changed['c.css'] };
-    const id = await row(alice.userId, { manifestHash: await manifestHash(whole), baseHash, changes, recheck: ['c'.repeat(64)] });
-    expect(await proposedManifest(db, alice.userId, id)).toEqual({ files: whole, platform: 'cloudflare', recheck: ['c'.repeat(64)] });
+    const wholeHash = await manifestHash(whole);
+    const id = await row(alice.userId, { manifestHash: wholeHash, baseHash, changes, recheck: ['c'.repeat(64)] });
+    expect(await proposedManifest(db, alice.userId, id)).toEqual({ hash: wholeHash, files: whole, platform: 'cloudflare', recheck: ['c'.repeat(64)] });
     // Changes that do not make the files named (under a hash this process has not seen).
     const forged = await row(alice.userId, { manifestHash: await manifestHash(random(2)), baseHash, changes });
     await expect(proposedManifest(db, alice.userId, forged)).rejects.toThrow(/does not hash to its name/);

@@ -34,6 +34,8 @@ export interface Proposal {
 }
 
 export interface NegotiatedManifest {
+  /** The manifest hash of `files`. */
+  hash: string;
   files: ProposedManifest;
   platform: DeploymentPlatform;
   /** The blobs create must look up again; null: every file. */
@@ -84,7 +86,7 @@ export async function proposedManifest(db: Db, userId: string, id: string, now =
       'NOT_FOUND',
       `The manifest ${id} has expired: a negotiated manifest is kept for ${PROPOSED_MANIFEST_TTL_MS / 60_000} minutes. ${negotiateAgain}`,
     );
-  return { files: await filesOf(db, row), platform: row.platform, recheck: row.recheck };
+  return { hash: row.manifestHash, files: await filesOf(db, row), platform: row.platform, recheck: row.recheck };
 }
 
 /**

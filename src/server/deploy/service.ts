@@ -18,6 +18,7 @@ import { BlobStore } from './blob-store';
 import { rebuildFromBase } from './delta';
 import { recordEvent } from './event-store';
 import {
+  asValidated,
   assertHeldAsDeclared,
   assertStoredAsDeclared,
   blobsOf,
@@ -48,6 +49,11 @@ export interface CreateDeploymentInput {
   platform: DeploymentPlatform;
   authMode: AuthMode;
   manifest: ProposedManifest;
+  /**
+   * Set when `manifest` passed validateManifest for this platform at negotiate (read back from the
+   * server's store, not sent by the client): its manifest hash. It is not validated or hashed again.
+   */
+  validated?: { hash: string };
   /** For a rollback: the earlier deployment (of the same user) whose content goes live again. */
   rollbackOf?: string;
   /** Files of the request not stored yet (the inline REST body): stored only once every check passed. */
@@ -78,7 +84,7 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
   const now = options.now ?? new Date();
   const settings = options.settings ?? processDeploySettings();
   const adapter = adapterFor(input.platform);
-  const declared = validateManifest(input.manifest, input.platform);
+  const declared = input.validated ? asValidated(input.manifest) : validateManifest(input.manifest, input.platform);
   const blobs = input.pending ?? new BlobStore(db);
   // Sizes and limits from what was stored, never from what the client declared.
   const recheck = input.recheckBlobs && new Set(input.recheckBlobs);
@@ -127,7 +133,14 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
 
   const expiresAt = input.authMode === 'platform-managed' ? new Date(now.getTime() + PLATFORM_MANAGED_LIFETIME_MS) : null;
   const created = await withRejectionRecorded(db, input, () =>
-    insertDeployment(db, input, manifest, notes, { now, expiresAt, limits: settings.limits, lookedUp: blobsOf(lookedUp) }),
+    insertDeployment(db, input, manifest, notes, {
+      now,
+      expiresAt,
+      limits: settings.limits,
+      lookedUp: blobsOf(lookedUp),
+      // Static-only only ever drops files: as many as negotiated, they are the files of its hash.
+      knownHash: input.validated && Object.keys(manifest).length === Object.keys(declared).length ? input.validated.hash : undefined,
+    }),
   );
   (options.enqueue ?? enqueueDeployment)(created.deploymentId, settings);
   return created;
@@ -138,9 +151,11 @@ export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { 
   const { manifestId, ...rest } = input;
   const now = options.now ?? new Date();
   const proposal = await proposedManifest(db, input.userId, manifestId, now);
-  // Negotiated for another platform, its files are looked up again in full (its rules differ).
-  const recheckBlobs = proposal.platform === input.platform ? (proposal.recheck ?? undefined) : undefined;
-  return createDeployment(db, { ...rest, manifest: proposal.files, recheckBlobs }, { ...options, now });
+  // Negotiated for another platform, its files are validated and looked up again in full (its rules differ).
+  const samePlatform = proposal.platform === input.platform;
+  const recheckBlobs = samePlatform ? (proposal.recheck ?? undefined) : undefined;
+  const validated = samePlatform ? { hash: proposal.hash } : undefined;
+  return createDeployment(db, { ...rest, manifest: proposal.files, validated, recheckBlobs }, { ...options, now });
 }
 
 /** Creates a deployment of files sent inline (the REST body): refused before anything is stored when the files are wrong. */
@@ -167,7 +182,7 @@ async function insertDeployment(
   input: CreateDeploymentInput,
   manifest: Manifest,
   notes: string[],
-  { now, expiresAt, limits, lookedUp }: { now: Date; expiresAt: Date | null; limits: PolicyLimits; lookedUp: string[] },
+  { now, expiresAt, limits, lookedUp, knownHash }: { now: Date; expiresAt: Date | null; limits: PolicyLimits; lookedUp: string[]; knownHash?: string },
 ) {
   const files = Object.entries(manifest);
   const totalSize = files.reduce((n, [, e]) => n + e.size, 0);
@@ -182,7 +197,7 @@ async function insertDeployment(
         `${lookedUp.length - present} file(s) of this deployment were removed from storage since they were uploaded. Deploy again: they will be uploaded again.`,
       );
     // What is deployed (after static-only dropped any file): the runner reads it, a later delta is rebuilt from it.
-    const hash = await storeManifest(tx, namedFiles(manifest), now);
+    const hash = await storeManifest(tx, namedFiles(manifest), now, knownHash);
     const [site] = await tx
       .insert(sites)
       .values({
@@ -264,6 +279,10 @@ export async function negotiateFiles(
   // where the next request may run anywhere).
   const quickDeploy = input.authMode === 'platform-managed' && platformInfo(input.platform).quickDeploy && adapterFor(input.platform).platformCredentials();
   if (quickDeploy && input.chatId && !onServerlessHost()) expectUploads(userId, manifest, missing);
-  const proposal = { hash: await hashAndRemember(files), files, platform: input.platform, delta: rebuilt ?? undefined };
+  // A delta's files hash as the client said (rebuildFromBase checked it), unless validation changed them.
+  const unchanged =
+    rebuilt && Object.keys(files).length === Object.keys(rebuilt.manifest).length && Object.keys(files).every((p) => Object.hasOwn(rebuilt.manifest, p));
+  const hash = await hashAndRemember(files, unchanged ? rebuilt.hash : undefined);
+  const proposal = { hash, files, platform: input.platform, delta: rebuilt ?? undefined };
   return { missing, manifestId: await keepProposedManifest(db, userId, proposal, now) };
 }

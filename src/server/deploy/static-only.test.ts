@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import ignore from 'ignore';
 import { describe, expect, it } from 'vitest';
 import { DEPLOYMENT_PLATFORMS, type AuthMode, type DeploymentPlatform } from '@/lib/deployment';
 import { platformInfo } from '@/lib/platforms';
@@ -243,6 +244,32 @@ describe('.assetsignore on Cloudflare, exactly as wrangler reads it', () => {
 
   it('an empty .assetsignore keeps every file but is not uploaded', async () => {
     expect((await kept('', ['index.html', 'a.map'])).paths).toEqual(['a.map', 'index.html']);
+  });
+
+  it("without an .assetsignore, drops what wrangler's own patterns match, as the ignore library reads them", async () => {
+    // The folders named like the routing files go, at the root only; near misses and deeper ones stay.
+    const paths = [
+      'index.html',
+      '_headers',
+      '_redirects',
+      '_headers/a.html',
+      '_redirects/x/y.css',
+      '.assetsignore/z.txt',
+      '_headersx/a.html',
+      '_header',
+      '.assetsignorex',
+      'a/_headers',
+      'a/.assetsignore',
+      'x/_redirects/b.html',
+      '_worker.jsx',
+    ];
+    const files = Object.fromEntries(paths.map((p) => [p, `<p>${p}</p>`]));
+    const library = ignore().add(['/.assetsignore', '/_redirects', '/_headers']);
+    const expected = paths.filter((p) => !library.ignores(p) || p === '_headers' || p === '_redirects').sort();
+    const { manifest, notes } = await check('cloudflare', 'user-token', files);
+    expect(Object.keys(manifest).sort()).toEqual(expected);
+    expect(expected).not.toContain('_headers/a.html');
+    expect(notes[0]).toBe('.assetsignore kept 3 files out of the upload: .assetsignore/z.txt, _headers/a.html, _redirects/x/y.css');
   });
 
   it('is only a file on the other platforms', async () => {

