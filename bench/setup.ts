@@ -2,12 +2,13 @@
 // its own (else PGlite), the blob store (a temp folder or s3rver), and bench/server.ts with the real routes.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CloudConfig } from '@/emulator/config';
 import type { RunningCloud } from '@/emulator/server';
+import { bundleScanWorker } from '@/testing/scan-worker-bundle';
 import type { ServerStats } from './client';
 import type { startSink } from './floors';
 
@@ -87,7 +88,11 @@ export async function startServer(
     delete env.DATABASE_URL;
     env.PGLITE_DATA_DIR = 'memory://bench';
   }
+  // The scan workers as a built server runs them: bundled, not TypeScript loaded by tsx in each.
+  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'huskit-bench-worker-'));
+  env.SCAN_WORKER_BUNDLE = bundleScanWorker(bundleDir);
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/server.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

@@ -1,7 +1,11 @@
 // The scan on worker threads: real workers (the module loaded from the sources, as in production from the
 // build) give each file the same answer as the scan in place, and a worker lost mid-scan costs no answer.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
+import { bundleScanWorker } from '@/testing/scan-worker-bundle';
 import { scanBytes } from './file-scan';
 import { ScanPool, type FileToScan } from './scan-pool';
 
@@ -34,6 +38,25 @@ describe('the scan pool', () => {
     expect(await pool.scan([...files].reverse())).toEqual([...expected].reverse());
     await pool.stop();
     expect(pool.running).toBe(0);
+  });
+
+  it('runs a bundle of the worker (as the build makes one) when one is named, with the same answers', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huskit-scan-bundle-'));
+    process.env.SCAN_WORKER_BUNDLE = bundleScanWorker(dir);
+    try {
+      const pool = newPool(2);
+      expect(await pool.scan(files)).toEqual(expected);
+      expect(pool.running).toBe(2);
+      // Its workers are that file's: one that cannot load stops the pool's workers for good (then in place).
+      await pool.stop();
+      process.env.SCAN_WORKER_BUNDLE = path.join(dir, 'missing.mjs');
+      const broken = newPool(2);
+      expect(await broken.scan(files)).toEqual(expected);
+      expect(broken.running).toBe(0);
+    } finally {
+      delete process.env.SCAN_WORKER_BUNDLE;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('scans a small batch in place, starting no worker', async () => {

@@ -23,7 +23,8 @@ const SLICE_MS = 20;
 const IDLE_STOP_MS = 60_000;
 
 /**
- * Run from the sources (tests, the bench, the CLIs), the worker is TypeScript. Under Next (`next dev`,
+ * Run from the sources (tests, the bench, the CLIs), the worker is TypeScript, loaded by tsx in the worker,
+ * or a bundle of it named by SCAN_WORKER_BUNDLE (testing/scan-worker-bundle.ts). Under Next (`next dev`,
  * `next start`, Vercel) the bundler has made it an entry of its own; there `import.meta.url` still
  * names the source file, so NEXT_RUNTIME is what tells the two apart.
  */
@@ -31,6 +32,8 @@ const FROM_SOURCES = !process.env.NEXT_RUNTIME;
 
 function startWorker(): Worker {
   if (FROM_SOURCES) {
+    // A bundle of the worker the runner of the sources made, as the build makes one (the bench does).
+    if (process.env.SCAN_WORKER_BUNDLE) return new Worker(process.env.SCAN_WORKER_BUNDLE);
     // A worker does not inherit the loader hooks of `--import tsx` (Node 20): it loads tsx itself.
     const entry = JSON.stringify(import.meta.url.replace(/scan-pool\.ts$/, 'scan-worker.ts'));
     return new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${entry}, ${entry}))`, { eval: true });
