@@ -4,6 +4,7 @@
 // platform's own message kept for the log. Bodies that stream (file uploads) are opened afresh for
 // each attempt and always carry their length.
 import { Readable } from 'node:stream';
+import { ReadableStream } from 'node:stream/web';
 
 export type PlatformErrorKind = 'auth' | 'quota' | 'unavailable' | 'timeout' | 'bad_request' | 'not_found' | 'conflict';
 
@@ -133,8 +134,9 @@ export async function fetchWithBody(
     const res = await fetch(url, {
       ...init,
       headers: { ...init.headers, 'content-length': String(body.length) },
-      // Node's fetch sends an async iterable as it comes; duplex is required for a streamed body.
-      body: stream as unknown as BodyInit,
+      // A web stream of the chunks as they are: fetch copies each chunk of an async iterable it is
+      // given (site-5k's Cloudflare buckets: 70 MB more to allocate and collect). Duplex is required for a streamed body.
+      body: ReadableStream.from(stream) as unknown as BodyInit,
       duplex: 'half',
     } as RequestInit);
     const answer = await res.arrayBuffer();

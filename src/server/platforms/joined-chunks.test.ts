@@ -1,27 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { joinedChunks } from './joined-chunks';
+import { JoinedWrites } from './joined-chunks';
 
-async function* from(chunks: Buffer[]) {
-  yield* chunks;
-}
-
-describe('joined chunks', () => {
-  it('joins small chunks into writes of at least the size asked, the last one with what is left, bytes unchanged', async () => {
-    const chunks = Array.from({ length: 1000 }, (_, i) => randomBytes(1 + (i % 97)));
+describe('joined writes', () => {
+  it('copies pieces of bytes and latin1 text into writes of exactly the size asked, the last with what is left, bytes unchanged', () => {
+    const pieces: (Buffer | string)[] = Array.from({ length: 1000 }, (_, i) =>
+      i % 3 === 0 ? randomBytes(1 + (i % 97)).toString('base64') : i % 3 === 1 ? randomBytes(1 + (i % 97)) : 'ÿé\x00'.repeat(1 + (i % 5)),
+    );
+    pieces.push(randomBytes(20_000), 'x'.repeat(9000));
+    const joined = new JoinedWrites(4096);
     const out: Buffer[] = [];
-    for await (const c of joinedChunks(from(chunks), 4096)) out.push(c);
-    expect(Buffer.concat(out).equals(Buffer.concat(chunks))).toBe(true);
-    expect(out.slice(0, -1).every((c) => c.length >= 4096 && c.length < 4096 + 97)).toBe(true);
-    expect(out.at(-1)!.length).toBeGreaterThan(0);
+    for (const piece of pieces) for (const write of joined.add(piece)) out.push(Buffer.from(write));
+    out.push(...joined.end());
+    const expected = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
+    expect(Buffer.concat(out).equals(expected)).toBe(true);
+    expect(out.slice(0, -1).every((w) => w.length === 4096)).toBe(true);
+    expect(out.at(-1)!.length).toBe(expected.length % 4096 || 4096);
   });
 
-  it('passes a chunk that is already large as it is, and nothing for nothing', async () => {
-    const big = randomBytes(10_000);
-    const out: Buffer[] = [];
-    for await (const c of joinedChunks(from([big]), 4096)) out.push(c);
-    expect(out).toHaveLength(1);
-    expect(out[0]).toBe(big);
-    for await (const _ of joinedChunks(from([]), 4096)) throw new Error('nothing expected');
+  it('hands on a new write each time, never one it writes into again, and nothing for nothing', () => {
+    const joined = new JoinedWrites(8);
+    const writes = [...joined.add(Buffer.from('abcdefgh')), ...joined.add('ijklmnop')];
+    expect(writes.map((w) => w.toString())).toEqual(['abcdefgh', 'ijklmnop']);
+    expect(writes[0]!.buffer).not.toBe(writes[1]!.buffer);
+    expect([...joined.end()]).toEqual([]);
+    expect([...new JoinedWrites(8).end()]).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { StreamBody } from '../http';
-import { joinedChunks } from '../joined-chunks';
+import { JoinedWrites } from '../joined-chunks';
 
 /** One file of an upload bucket: its asset hash, size, type, and its bytes as a fresh stream each call. */
 export interface BucketFile {
@@ -18,15 +18,15 @@ export interface BucketFile {
 const base64Length = (n: number) => 4 * Math.ceil(n / 3);
 
 /** Encodes a stream as base64 as it comes, carrying the 0–2 bytes that do not yet make a group of 3. */
-async function* base64Of(stream: Readable): AsyncGenerator<Buffer> {
+async function* base64Of(stream: Readable): AsyncGenerator<string> {
   let carry = Buffer.alloc(0);
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
     const whole = bytes.length - (bytes.length % 3);
-    if (whole > 0) yield Buffer.from(bytes.subarray(0, whole).toString('base64'), 'latin1');
+    if (whole > 0) yield bytes.toString('base64', 0, whole);
     carry = Buffer.from(bytes.subarray(whole));
   }
-  if (carry.length) yield Buffer.from(carry.toString('base64'), 'latin1');
+  if (carry.length) yield carry.toString('base64');
 }
 
 /**
@@ -68,17 +68,19 @@ export function bucketBody(
         aheadBytes += files[next++]!.size;
       }
     };
+    const out = new JoinedWrites();
     try {
       readAhead();
       for (const [i, file] of files.entries()) {
         const stream = await ahead.shift()!;
         aheadBytes -= file.size;
         readAhead();
-        yield heads[i]!;
-        yield* base64Of(stream);
-        yield lineEnd;
+        yield* out.add(heads[i]!);
+        for await (const text of base64Of(stream)) yield* out.add(text);
+        yield* out.add(lineEnd);
       }
-      yield closing;
+      yield* out.add(closing);
+      yield* out.end();
     } finally {
       // A body given up (a failed attempt) lets go of the files it had opened ahead.
       for (const opening of ahead)
@@ -88,5 +90,5 @@ export function bucketBody(
         );
     }
   }
-  return { contentType: `multipart/form-data; boundary=${boundary}`, body: { length, open: () => Readable.from(joinedChunks(parts())) } };
+  return { contentType: `multipart/form-data; boundary=${boundary}`, body: { length, open: () => Readable.from(parts()) } };
 }
