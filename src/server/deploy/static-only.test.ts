@@ -262,6 +262,9 @@ describe('.assetsignore on Cloudflare, exactly as wrangler reads it', () => {
       'a/.assetsignore',
       'x/_redirects/b.html',
       '_worker.jsx',
+      '_HEADERS/b.html',
+      '_Redirects',
+      '.AssetsIgnore/c.txt',
     ];
     const files = Object.fromEntries(paths.map((p) => [p, `<p>${p}</p>`]));
     const library = ignore().add(['/.assetsignore', '/_redirects', '/_headers']);
@@ -269,7 +272,9 @@ describe('.assetsignore on Cloudflare, exactly as wrangler reads it', () => {
     const { manifest, notes } = await check('cloudflare', 'user-token', files);
     expect(Object.keys(manifest).sort()).toEqual(expected);
     expect(expected).not.toContain('_headers/a.html');
-    expect(notes[0]).toBe('.assetsignore kept 3 files out of the upload: .assetsignore/z.txt, _headers/a.html, _redirects/x/y.css');
+    expect(notes[0]).toBe(
+      '.assetsignore kept 6 files out of the upload: .AssetsIgnore/c.txt, .assetsignore/z.txt, _HEADERS/b.html, _Redirects, _headers/a.html, _redirects/x/y.css',
+    );
   });
 
   it('is only a file on the other platforms', async () => {

@@ -31,12 +31,13 @@ function ignoredBy(lines: string[]): (path: string) => boolean {
 
 /**
  * The default patterns alone, as the library reads them: each is anchored at the root and names a
- * file or a folder there, so a path is ignored when its first segment is one of those names. Asked
- * of every path of a 5,000-file site, this is a few milliseconds where the library took 10–25.
+ * file or a folder there, in any case (the library ignores case by default, as wrangler uses it), so
+ * a path is ignored when its first segment is one of those names. Asked of every path of a
+ * 5,000-file site, this is a few milliseconds where the library took 10–25.
  */
 function ignoredByDefault(path: string): boolean {
   const slash = path.indexOf('/');
-  return DEFAULT_IGNORED.includes(slash < 0 ? path : path.slice(0, slash));
+  return DEFAULT_IGNORED.includes((slash < 0 ? path : path.slice(0, slash)).toLowerCase());
 }
 /** Matched by wrangler's default patterns but read by name as routing configuration, so kept in the manifest. */
 const ROUTING_FILES = new Set(['_redirects', '_headers']);
