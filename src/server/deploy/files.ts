@@ -188,9 +188,9 @@ export function assertHeldAsDeclared(manifest: Manifest, held: Map<string, numbe
 }
 
 /**
- * A manifest validateManifest passed already for the same platform (negotiate's, read back from the
- * server's own store): what it made of it again, in path order with content types, without checking
- * every path a second time.
+ * Files validateManifest passed already for this platform, read back from the server's own store (a
+ * proposal negotiated for it, a deployment's manifest): what it made of them again, without checking
+ * every path a second time. In path order, as files are uploaded: packs are then read in order.
  */
 export function asValidated(files: ProposedManifest): Manifest {
   const entries = Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RunnerStep } from '@/lib/deployment';
-import { servedContentType, type Manifest } from '@/lib/site-files';
+import type { Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { deployments, sites } from '../db/schema';
 import { describeError } from '../http/json';
@@ -14,6 +14,7 @@ import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
 import { BlobStore } from './blob-store';
 import { credentialsFor } from './credentials';
+import { asValidated } from './files';
 import { recordEvent } from './event-store';
 import { loadManifest } from './manifest-store';
 import { announceEvent } from './status-hub';
@@ -228,8 +229,5 @@ async function finishWithError(db: Db, row: DeploymentRow, owner: string, messag
 /** The files of a deployment, with their content types. */
 async function deployedFiles(db: Db, manifestHash: string | null): Promise<Manifest> {
   if (!manifestHash) throw new Error('This deployment has no stored manifest.');
-  const files = Object.entries(await loadManifest(db, manifestHash));
-  // In path order (as validateManifest makes it, and as files are uploaded): packs are read in order.
-  files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return Object.fromEntries(files.map(([path, f]) => [path, { ...f, contentType: servedContentType(path) }]));
+  return asValidated(await loadManifest(db, manifestHash));
 }
