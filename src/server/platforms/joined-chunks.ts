@@ -1,7 +1,7 @@
-// Many small pieces joined into writes of a useful size: a body made of thousands of small parts (headers,
-// base64-encoded files) otherwise costs a socket write for each. Each piece is copied once, into the
-// write it lands in: base64 text goes straight in, with no Buffer of its own on the way, and no write
-// is concatenated from others.
+// Many small pieces joined into writes of a useful size: a body or a file made of thousands of small
+// parts (headers, base64-encoded files, zip records) otherwise costs a socket or file write for each.
+// Each piece is copied once, into the write it lands in: base64 text goes straight in, with no Buffer
+// of its own on the way, and no write is concatenated from others.
 
 /** A write's size: large enough to amortise a write, small enough to stay cheap. */
 const JOINED_WRITE_BYTES = 256 * 1024;
@@ -16,15 +16,15 @@ export class JoinedWrites {
   }
 
   /** Copies the piece in; answers the writes it filled. */
-  *add(piece: Buffer | string): Generator<Buffer> {
+  *add(piece: Uint8Array | string): Generator<Buffer> {
     for (let from = 0; from < piece.length;) {
       const take = Math.min(this.bytes - this.at, piece.length - from);
       if (typeof piece === 'string') this.write.write(take === piece.length ? piece : piece.slice(from, from + take), this.at, take, 'latin1');
-      else piece.copy(this.write, this.at, from, from + take);
+      else this.write.set(piece.subarray(from, from + take), this.at);
       this.at += take;
       from += take;
       if (this.at === this.bytes) {
-        // A write handed on is the socket's until it is sent: the next one is new memory.
+        // A write handed on is the caller's until it is sent: the next one is new memory.
         yield this.write;
         this.write = Buffer.allocUnsafeSlow(this.bytes);
         this.at = 0;

@@ -10,6 +10,7 @@ import zlib from 'node:zlib';
 import { Zip, type ZipInputFile } from 'fflate';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
 import { PlatformError } from '../http';
+import { JoinedWrites } from '../joined-chunks';
 import type { Ctx } from './state';
 import { readAll } from '../../storage/object-store';
 
@@ -37,7 +38,7 @@ const ZIP_WHOLE_FILE_BYTES = 1024 * 1024;
 const ZIP_AHEAD_FILES = 16;
 /** What the files read ahead may hold in memory at once (their bytes, then their deflated bytes). */
 const ZIP_AHEAD_BYTES = 8 * 1024 * 1024;
-/** The zip's records are joined into file writes of about this size. */
+/** The zip's records are joined into file writes of this size. */
 const ZIP_WRITE_BYTES = 1024 * 1024;
 
 /** A file's entry, as fflate takes one: its CRC and size are set before its last bytes are handed over. */
@@ -57,31 +58,26 @@ interface ReadAhead {
   data: Buffer;
 }
 
-/** The zip's bytes as fflate hands them out, written to `file` in writes of about ZIP_WRITE_BYTES. */
+/** The zip's bytes as fflate hands them out, written to `file` in writes of ZIP_WRITE_BYTES. */
 class ZipOutput {
-  private held: Uint8Array[] = [];
-  private heldBytes = 0;
+  private readonly joined = new JoinedWrites(ZIP_WRITE_BYTES);
+  private full: Buffer[] = [];
   failure: Error | null = null;
 
   constructor(private readonly handle: FileHandle) {}
 
   readonly take = (err: Error | null, chunk: Uint8Array, _final: boolean) => {
     if (err) this.failure ??= err;
-    else if (chunk.length > 0) {
-      this.held.push(chunk);
-      this.heldBytes += chunk.length;
-    }
+    else for (const write of this.joined.add(chunk)) this.full.push(write);
   };
 
-  /** Writes what is held once it is worth a write (or everything, at the end). */
+  /** Writes the full writes held (and what is left, at the end). */
   async write(all = false): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.heldBytes === 0 || (!all && this.heldBytes < ZIP_WRITE_BYTES)) return;
-    const bytes = Buffer.concat(this.held, this.heldBytes);
-    this.held = [];
-    this.heldBytes = 0;
-    // A write may take fewer bytes than given (a full disk on the way to failing): the rest is written next.
-    for (let at = 0; at < bytes.length;) at += (await this.handle.write(bytes, at)).bytesWritten;
+    if (all) this.full.push(...this.joined.end());
+    for (const bytes of this.full.splice(0))
+      // A write may take fewer bytes than given (a full disk on the way to failing): the rest is written next.
+      for (let at = 0; at < bytes.length;) at += (await this.handle.write(bytes, at)).bytesWritten;
   }
 }
 
