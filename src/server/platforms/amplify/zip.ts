@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 import { Zip, type ZipInputFile } from 'fflate';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
 import { PlatformError } from '../http';
-import { JoinedWrites } from '../joined-chunks';
+import { JoinedWrites } from '../joined-writes';
 import type { Ctx } from './state';
 import { readAll } from '../../storage/object-store';
 

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { StreamBody } from '../http';
-import { JoinedWrites } from '../joined-chunks';
+import { JoinedWrites } from '../joined-writes';
 
 /** One file of an upload bucket: its asset hash, size, type, and its bytes as a fresh stream each call. */
 export interface BucketFile {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { JoinedWrites } from './joined-chunks';
+import { JoinedWrites } from './joined-writes';
 
 describe('joined writes', () => {
   it('copies pieces of bytes and latin1 text into writes of exactly the size asked, the last with what is left, bytes unchanged', () => {
