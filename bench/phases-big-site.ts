@@ -82,12 +82,7 @@ async function cloudflareFull(
   if (process.env.BENCH_PROFILE_DIR) await stopProfile();
   profiles[`${bigName} → Cloudflare`] = await benchGet<ProfileSummary>('profile-stop');
   const cfServer = await benchGet<ServerStats>('stats');
-  const dbAfter = await benchGet<DbSize>('db-size');
-  const dbGrowth = dbAfter.bytes - dbBefore.bytes;
-  const tableGrowth = Object.entries(dbAfter.tables)
-    .map(([name, bytes]) => ({ name, before: dbBefore.tables[name] ?? 0, after: bytes }))
-    .filter((t) => t.after !== t.before)
-    .sort((a, b) => b.after - b.before - (a.after - a.before));
+  const db = dbGrowth(dbBefore, await benchGet<DbSize>('db-size'));
   const cfCloud = cloudBytes(cloud);
   const cfSteps = await serverSteps(cf.deploymentId);
   const cfUpload = cfSteps.upload ?? 0;
@@ -101,8 +96,8 @@ async function cloudflareFull(
     serverPeakRss: cfServer.peakRss,
     clientToServerBytes: cfServer.bytesIn,
     serverToPlatformBytes: cfCloud,
-    postgresGrowthBytes: dbGrowth,
-    postgresTables: tableGrowth,
+    postgresGrowthBytes: db.bytes,
+    postgresTables: db.tables,
     floor: { hashMs: hashFloor, sendMs: sendFloor },
   };
   console.log(`1. Full deploy of ${bigName} to Cloudflare (${cf.status})`);
@@ -131,15 +126,7 @@ async function cloudflareFull(
   });
   row({ measure: '   activation (version + workers.dev)', figure: ms(cfActivate), floor: '—', ratio: '—' });
   resourceRows(start, cfServer, cf.phases.total, stats0.rss);
-  row({
-    measure: '   PostgreSQL growth (all tables, indexes, TOAST)',
-    figure: `${MB(dbGrowth)} (${MB(dbBefore.bytes)} → ${MB(dbAfter.bytes)})`,
-    floor: `${MB(bigBytes)} deployed`,
-    ratio: `${((100 * dbGrowth) / bigBytes).toFixed(2)} %`,
-    note: `goal < 1 % of the bytes deployed. Per table (with its indexes and TOAST), before → after: ${tableGrowth
-      .map((t) => `${t.name} ${KB(t.before)} → ${KB(t.after)}`)
-      .join('; ')}`,
-  });
+  postgresRow(db, bigBytes);
   return { cf, hashFloor };
 }
 
@@ -147,6 +134,33 @@ async function cloudflareFull(
 interface DbSize {
   bytes: number;
   tables: Record<string, number>;
+}
+
+interface DbGrowth {
+  bytes: number;
+  before: number;
+  after: number;
+  /** The tables that changed, most grown first. */
+  tables: { name: string; before: number; after: number }[];
+}
+
+function dbGrowth(before: DbSize, after: DbSize): DbGrowth {
+  const tables = Object.entries(after.tables)
+    .map(([name, bytes]) => ({ name, before: before.tables[name] ?? 0, after: bytes }))
+    .filter((t) => t.after !== t.before)
+    .sort((a, b) => b.after - b.before - (a.after - a.before));
+  return { bytes: after.bytes - before.bytes, before: before.bytes, after: after.bytes, tables };
+}
+
+/** PostgreSQL's growth over a deploy of `deployed` bytes (the whole site: what the deployment publishes). */
+function postgresRow(db: DbGrowth, deployed: number): void {
+  row({
+    measure: '   PostgreSQL growth (all tables, indexes, TOAST)',
+    figure: `${db.bytes >= 1e6 ? MB(db.bytes) : KB(db.bytes)} (${MB(db.before)} → ${MB(db.after)})`,
+    floor: `${MB(deployed)} deployed`,
+    ratio: `${((100 * db.bytes) / deployed).toFixed(2)} %`,
+    note: `goal < 1 % of the bytes deployed. Per table (with its indexes and TOAST), before → after: ${db.tables.map((t) => `${t.name} ${KB(t.before)} → ${KB(t.after)}`).join('; ') || 'none grew'}`,
+  });
 }
 
 /** 3. The big site deployed again with one 4 KB file changed; answers that file's path and its original bytes. */
@@ -166,9 +180,11 @@ async function redeploy(
   big.set(changedPath, changedFile);
   await benchGet('reset');
   cloud.stats.reset();
+  const dbBefore = await benchGet<DbSize>('db-size');
   await benchGet('profile-start');
   const re = await deploy(big, 'cloudflare', `${bigName}-cf`);
   profiles[`${bigName} redeploy, one file changed`] = await benchGet<ProfileSummary>('profile-stop');
+  const db = dbGrowth(dbBefore, await benchGet<DbSize>('db-size'));
   const reServer = await benchGet<ServerStats>('stats');
   const reCloud = cloudBytes(cloud);
   const reSteps = await serverSteps(re.deploymentId);
@@ -184,6 +200,8 @@ async function redeploy(
     serverToPlatformBytes: reCloud,
     changedPath,
     goalBytes: reGoalBytes,
+    postgresGrowthBytes: db.bytes,
+    postgresTables: db.tables,
   };
   console.log(`3. Redeploy with one 4 KB file changed (${re.status})`);
   row({
@@ -209,6 +227,7 @@ async function redeploy(
       .map(([k, v]) => `${k.replace(/^cloudflare /, '')} ${KB(v)}`)
       .join('; '),
   });
+  postgresRow(db, totalBytes(big));
   return { changedPath, changed };
 }
 

@@ -1,11 +1,11 @@
 // The cleanup's work in storage: users' holds on files nothing of theirs uses are released, blobs
 // nothing refers to are deleted with their objects, and packs no blob names are removed.
-import { and, eq, exists, inArray, lt, notExists, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, eq, inArray, lt, notExists, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client';
-import { blobs, deployments, manifests, projectFiles, projects, userBlobs } from '../db/schema';
+import { blobs, manifests, projectFiles, projects, userBlobs } from '../db/schema';
 import { getObjectStore } from '../storage/from-env';
 import { blobKey, packKey, packMadeAt } from './blob-keys';
-import { namedByDeployment } from './manifest-store';
+import { deployedThrough } from './manifest-store';
 
 /** A stored manifest names the blob: through the GIN index on manifest_blob_hashes(files) (drizzle/0010). */
 const names = (sha256: SQLWrapper) => sql`manifest_blob_hashes(${manifests.files}) @> array[${sha256}]`;
@@ -30,22 +30,12 @@ export async function releaseUnreferencedHoldings(db: Db, now: Date): Promise<nu
             .innerJoin(projects, eq(projects.id, projectFiles.projectId))
             .where(and(eq(projectFiles.sha256, userBlobs.sha256), eq(projects.userId, userBlobs.userId))),
         ),
-        // The manifests naming the file (the index), then whether one of the user's deployments is of one.
+        // The manifests naming the file (the index), then whether one of the user's deployments is of one (or of a delta of one).
         notExists(
           db
             .select({ one: sql`1` })
             .from(manifests)
-            .where(
-              and(
-                names(userBlobs.sha256),
-                exists(
-                  db
-                    .select({ one: sql`1` })
-                    .from(deployments)
-                    .where(and(eq(deployments.manifestHash, manifests.hash), eq(deployments.userId, userBlobs.userId))),
-                ),
-              ),
-            ),
+            .where(and(names(userBlobs.sha256), deployedThrough(db, userBlobs.userId))),
         ),
       ),
     )
@@ -79,13 +69,14 @@ export async function collectBlobs(db: Db, now: Date): Promise<number> {
                 .where(
                   and(
                     stale,
-                    // A manifest a deployment names keeps its files. One no deployment names (a proposal's,
-                    // stored at negotiate, whose files anyone may list) keeps none: create looks its files up again.
+                    // A manifest a deployment names (itself or through a delta of it) keeps its files. One no
+                    // deployment names (a proposal's, stored at negotiate, whose files anyone may list) keeps
+                    // none: create looks its files up again.
                     notExists(
                       tx
                         .select({ one: sql`1` })
                         .from(manifests)
-                        .where(and(names(blobs.sha256), exists(namedByDeployment(tx)))),
+                        .where(and(names(blobs.sha256), deployedThrough(tx))),
                     ),
                     notExists(
                       tx

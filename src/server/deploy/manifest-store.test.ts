@@ -24,7 +24,16 @@ import { markUsed } from './blob-catalog';
 import { BlobStore } from './blob-store';
 import { collectBlobs, releaseUnreferencedHoldings } from './cleanup-blobs';
 import { decodeInlineFiles, storeInlineFiles } from './files';
-import { collectManifests, decodeManifest, encodeManifest, hashAndRemember, loadManifest, MANIFEST_GRACE_MS, storeManifest } from './manifest-store';
+import {
+  collectManifests,
+  decodeManifest,
+  encodeManifest,
+  hashAndRemember,
+  loadManifest,
+  MANIFEST_GRACE_MS,
+  readStoredManifest,
+  storeManifest,
+} from './manifest-store';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 
 const getDb = useTestDb();
@@ -113,6 +122,59 @@ describe('stored by content', () => {
   });
 });
 
+describe('a redeploy stored as a delta', () => {
+  /** What the table holds for the hash. */
+  const rowOf = async (hash: string) => (await (await getDb()).select().from(manifests).where(eq(manifests.hash, hash)))[0]!;
+  const linesOf = (text: string) => text.split('\n').filter(Boolean).length;
+
+  it('holds only what differs from the whole manifest it follows, and reads back the same files from the rows alone', async () => {
+    const db = await getDb();
+    const v1 = someFiles(40);
+    const v1Hash = await storeManifest(db, v1);
+    const [gone, changedPath] = Object.keys(v1);
+    const v2: ProposedManifest = { ...v1, [changedPath!]: { sha256: hex(), size: 5 }, 'new/page.html': { sha256: hex(), size: 6 } };
+    delete v2[gone!];
+    const v2Hash = await storeManifest(db, v2, new Date(), undefined, v1Hash);
+    expect(await rowOf(v2Hash)).toMatchObject({ baseHash: v1Hash, removed: gone });
+    expect(decodeManifest((await rowOf(v2Hash)).files)).toEqual({ [changedPath!]: v2[changedPath!], 'new/page.html': v2['new/page.html'] });
+    expect(await readStoredManifest(db, v2Hash)).toEqual(v2);
+
+    // A redeploy of that one is a delta of the same whole manifest (never a chain), with all that differs from it.
+    const v3: ProposedManifest = { ...v2, 'late.css': { sha256: hex(), size: 7 } };
+    const v3Hash = await storeManifest(db, v3, new Date(), undefined, v2Hash);
+    expect(await rowOf(v3Hash)).toMatchObject({ baseHash: v1Hash, removed: gone });
+    expect(linesOf((await rowOf(v3Hash)).files)).toBe(3);
+    expect(await readStoredManifest(db, v3Hash)).toEqual(v3);
+  });
+
+  it('is stored whole when much differs, or when the manifest it follows is not stored', async () => {
+    const db = await getDb();
+    const v1 = someFiles(40);
+    const v1Hash = await storeManifest(db, v1);
+    const half = Object.fromEntries(Object.entries(v1).map(([p, f], i) => [p, i % 2 ? { sha256: hex(), size: 1 } : f]));
+    const halfHash = await storeManifest(db, half, new Date(), undefined, v1Hash);
+    expect(await rowOf(halfHash)).toMatchObject({ baseHash: null, removed: null });
+    expect(linesOf((await rowOf(halfHash)).files)).toBe(40);
+    const oneMore = { ...v1, 'x.html': { sha256: hex(), size: 2 } };
+    const orphanHash = await storeManifest(db, oneMore, new Date(), undefined, hex());
+    expect((await rowOf(orphanHash)).baseHash).toBeNull();
+  });
+
+  it('is read back only when base and delta hash to its name', async () => {
+    const db = await getDb();
+    const v1 = someFiles(10);
+    const v1Hash = await storeManifest(db, v1);
+    const v2 = { ...v1, 'x.html': { sha256: hex(), size: 2 } };
+    const v2Hash = await storeManifest(db, v2, new Date(), undefined, v1Hash);
+    // The delta's line changed by hand: the files no longer hash to the name.
+    await db
+      .update(manifests)
+      .set({ files: encodeManifest({ 'x.html': { sha256: hex(), size: 2 } }) })
+      .where(eq(manifests.hash, v2Hash));
+    await expect(readStoredManifest(db, v2Hash)).rejects.toThrow(/does not hash to its name/);
+  });
+});
+
 describe('the cleanup', () => {
   it('removes manifests unused for a day that no deployment names, and keeps the others', async () => {
     const db = await getDb();
@@ -198,6 +260,62 @@ describe('the cleanup', () => {
         .where(eq(blobs.sha256, sha256Hex(loose))),
     ).toEqual([]);
     expect((await new BlobStore(db).get(keptHash)).toString()).toBe(page);
+  });
+});
+
+describe('the cleanup and deltas', () => {
+  it('a whole manifest only a delta’s deployment names keeps its row, files and holds; they go once that deployment goes', async () => {
+    const db = await getDb();
+    const u = await user();
+    const store = new BlobStore(db);
+    // Two of ten files differ: a delta.
+    const same = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`p${i}.html`, `<p>${i} ${Math.random()}</p>`]));
+    const pages = { ...same, 'index.html': `<p>v1 ${Math.random()}</p>`, 'kept.css': `p{} /* ${Math.random()} */`, 'gone.js': `gone(${Math.random()})` };
+    const v1 = decodeInlineFiles(pages);
+    const v2 = decodeInlineFiles({ ...same, 'index.html': `<p>v2 ${Math.random()}</p>`, 'kept.css': pages['kept.css'] });
+    await storeInlineFiles(store, u.id, new Map([...v1.bytes, ...v2.bytes]));
+    const chatId = `c-${Math.random()}`;
+    const target = { userId: u.id, chatId, platform: 'cloudflare' as const, authMode: 'platform-managed' as const };
+    const first = await createDeployment(db, { ...target, manifest: v1.proposed }, { settings });
+    const [firstRow] = await db.select().from(schema.deployments).where(eq(schema.deployments.id, first.deploymentId));
+    const second = await createDeployment(db, { ...target, manifest: v2.proposed, storedNear: firstRow!.manifestHash! }, { settings });
+    const [secondRow] = await db.select().from(schema.deployments).where(eq(schema.deployments.id, second.deploymentId));
+    const whole = firstRow!.manifestHash!;
+    const delta = secondRow!.manifestHash!;
+    expect((await db.select().from(manifests).where(eq(manifests.hash, delta)))[0]).toMatchObject({ baseHash: whole, removed: 'gone.js' });
+
+    /** Everything aged past the grace period, then one cleanup. */
+    const agedCleanup = async () => {
+      const old = new Date(Date.now() - 2 * DAY);
+      await db.update(manifests).set({ createdAt: old });
+      await db.update(userBlobs).set({ createdAt: old }).where(eq(userBlobs.userId, u.id));
+      await db.update(blobs).set({ createdAt: old });
+      await releaseUnreferencedHoldings(db, new Date());
+      await collectBlobs(db, new Date());
+      await collectManifests(db, new Date());
+    };
+    const held = async () => new Set((await db.select({ sha256: userBlobs.sha256 }).from(userBlobs).where(eq(userBlobs.userId, u.id))).map((r) => r.sha256));
+    const stored = async () => new Set((await db.select({ hash: manifests.hash }).from(manifests)).map((r) => r.hash));
+    const shaOf = (m: typeof v1, path: string) => m.proposed[path]!.sha256;
+
+    // The first deployment goes: the unchanged file is the whole manifest's only, yet the delta's deployment uses it.
+    await db.delete(schema.deployments).where(eq(schema.deployments.id, first.deploymentId));
+    await agedCleanup();
+    expect([(await stored()).has(whole), (await stored()).has(delta)]).toEqual([true, true]);
+    const kept = [shaOf(v1, 'kept.css'), shaOf(v2, 'index.html')];
+    for (const sha of kept) {
+      expect((await held()).has(sha), sha).toBe(true);
+      expect((await store.get(sha)).length).toBeGreaterThan(0);
+    }
+    expect(await readStoredManifest(db, delta)).toEqual(v2.proposed);
+
+    // The delta's deployment goes too: both rows go in one cleanup, then their files.
+    await db.delete(schema.deployments).where(eq(schema.deployments.id, second.deploymentId));
+    await agedCleanup();
+    expect([(await stored()).has(whole), (await stored()).has(delta)]).toEqual([false, false]);
+    await agedCleanup();
+    expect(await held()).toEqual(new Set());
+    for (const sha of kept) expect(await db.select().from(blobs).where(eq(blobs.sha256, sha))).toEqual([]);
   });
 });
 

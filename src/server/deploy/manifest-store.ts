@@ -2,8 +2,12 @@
 // by every deployment of the same files. A redeploy or a rollback of a 5,000-file site writes one row
 // or none, not 5,000; and since the files under a hash never change, this process keeps the manifests
 // it used lately in memory, so negotiate, create and the runner compute or read one once.
-import { and, eq, isNull, lt, notExists, sql } from 'drizzle-orm';
-import { inByteOrder, manifestHash, type ProposedManifest } from '@/lib/manifest';
+// A redeploy's files mostly are those of the deployment it follows: stored as a delta of that whole
+// manifest (the lines that differ), a one-file redeploy of a 5,000-file site adds a row of a few
+// hundred bytes to PostgreSQL instead of ~1 MB (the row and its index keys).
+import { and, eq, exists, isNull, lt, notExists, or, sql, type SQLWrapper } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { applyChanges, diffManifests, inByteOrder, manifestHash, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
 import type { Db, Tx } from '../db/client';
 import { deployments, manifests, proposedManifests } from '../db/schema';
 import { AppError } from '../errors';
@@ -77,33 +81,82 @@ export function decodeManifest(files: string): ProposedManifest {
   return Object.fromEntries(out);
 }
 
+/** A manifest is stored as a delta when it changes at most this share of its files (it is whole otherwise). */
+const DELTA_AT_MOST = 1 / 4;
+
 /**
  * Stores the manifest (validated by the caller: normalized paths, hex hashes) unless a row already
  * has it, and marks it used now unless it was within the hour; answers its hash. `knownHash`: what
- * `hashAndRemember` just answered for these same files, not computed again.
+ * `hashAndRemember` just answered for these same files, not computed again. `near`: a stored manifest
+ * these files were negotiated as changes of (a delta's base): they are stored as a delta of it (or of
+ * the whole manifest it is a delta of) when few files differ.
  */
-export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now = new Date(), knownHash?: string): Promise<string> {
+export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now = new Date(), knownHash?: string, near?: string): Promise<string> {
   const hash = knownHash ?? (await hashAndRemember(manifest));
   const [row] = await db.select({ createdAt: manifests.createdAt }).from(manifests).where(eq(manifests.hash, hash));
   if (row && row.createdAt.getTime() > now.getTime() - MARKED_RECENTLY_MS) return hash;
   // Marked used before the caller names it: the cleanup, waiting on the row, then sees it fresh.
   if (row && (await db.update(manifests).set({ createdAt: now }).where(eq(manifests.hash, hash)).returning({ hash: manifests.hash })).length > 0) return hash;
+  const delta = near ? await deltaOf(db, manifest, near) : undefined;
   await db
     .insert(manifests)
-    .values({ hash, files: encodeManifest(manifest), createdAt: now })
+    .values({
+      hash,
+      files: encodeManifest(delta ? delta.changes.changed : manifest),
+      baseHash: delta?.base ?? null,
+      removed: delta && delta.changes.removed.length > 0 ? inByteOrder(delta.changes.removed).join('\n') : null,
+      createdAt: now,
+    })
     .onConflictDoUpdate({ target: manifests.hash, set: { createdAt: now } });
   return hash;
 }
 
+/**
+ * The files as changes of the whole manifest `near` is or is a delta of, when few enough differ. That
+ * row is locked (key share) for the caller's transaction: the cleanup cannot remove it before the delta names it.
+ */
+async function deltaOf(db: Db | Tx, manifest: ProposedManifest, near: string): Promise<{ base: string; changes: ManifestChanges } | undefined> {
+  const [nearRow] = await db.select({ baseHash: manifests.baseHash }).from(manifests).where(eq(manifests.hash, near));
+  if (!nearRow) return undefined;
+  const base = nearRow.baseHash ?? near;
+  const [locked] = await db.select({ hash: manifests.hash }).from(manifests).where(eq(manifests.hash, base)).for('key share');
+  if (!locked) return undefined;
+  const changes = diffManifests(await loadManifest(db, base), manifest);
+  if (Object.keys(changes.changed).length + changes.removed.length > Object.keys(manifest).length * DELTA_AT_MOST) return undefined;
+  return { base, changes };
+}
+
 /** The manifest stored under this hash (from memory when this process used it lately). */
 export async function loadManifest(db: Db | Tx, hash: string): Promise<ProposedManifest> {
+  return inMemory(hash) ?? readStoredManifest(db, hash);
+}
+
+/** The manifest as its row (and a delta's base row) holds it, not as this process remembers it. */
+export async function readStoredManifest(db: Db | Tx, hash: string): Promise<ProposedManifest> {
+  const [row] = await db
+    .select({ files: manifests.files, baseHash: manifests.baseHash, removed: manifests.removed })
+    .from(manifests)
+    .where(eq(manifests.hash, hash));
+  if (!row) throw new AppError('NOT_FOUND', `No stored manifest has the hash ${hash.slice(0, 64)}.`);
+  const files = row.baseHash ? applyChanges(await loadBase(db, row.baseHash), changesOf(row)) : decodeManifest(row.files);
+  // Read back as it was hashed, or not used: a row changed by hand would deploy other files.
+  return verified(files, hash);
+}
+
+/** A delta's base: a whole manifest (a delta of a delta is never stored, so none is followed). */
+async function loadBase(db: Db | Tx, hash: string): Promise<ProposedManifest> {
   const known = inMemory(hash);
   if (known) return known;
-  const [row] = await db.select({ files: manifests.files }).from(manifests).where(eq(manifests.hash, hash));
+  const [row] = await db.select({ files: manifests.files, baseHash: manifests.baseHash }).from(manifests).where(eq(manifests.hash, hash));
   if (!row) throw new AppError('NOT_FOUND', `No stored manifest has the hash ${hash.slice(0, 64)}.`);
-  // Read back as it was hashed, or not used: a row changed by hand would deploy other files.
+  if (row.baseHash) throw new Error(`The stored manifest ${hash.slice(0, 64)} is a delta's base and a delta itself.`);
   return verified(decodeManifest(row.files), hash);
 }
+
+const changesOf = (row: { files: string; removed: string | null }): ManifestChanges => ({
+  changed: decodeManifest(row.files),
+  removed: row.removed ? row.removed.split('\n') : [],
+});
 
 /** A deployment names the `manifests` row in scope (for `exists` / `notExists`). */
 export const namedByDeployment = (db: Db | Tx) =>
@@ -112,13 +165,51 @@ export const namedByDeployment = (db: Db | Tx) =>
     .from(deployments)
     .where(eq(deployments.manifestHash, manifests.hash));
 
-/** For the cleanup: manifests no deployment names, unused for a day. */
+const delta = alias(manifests, 'delta');
+
+/** A delta names the `manifests` row in scope as its base (for `exists` / `notExists`). */
+const baseOfDelta = (db: Db | Tx) =>
+  db
+    .select({ one: sql`1` })
+    .from(delta)
+    .where(eq(delta.baseHash, manifests.hash));
+
+/**
+ * A deployment (of `userId`, when given) deploys the files of the `manifests` row in scope: it names
+ * the row, or a delta of it (whose unchanged files are the row's). For the cleanup's `exists`.
+ */
+export const deployedThrough = (db: Db | Tx, userId?: SQLWrapper) =>
+  or(
+    exists(
+      db
+        .select({ one: sql`1` })
+        .from(deployments)
+        .where(and(eq(deployments.manifestHash, manifests.hash), userId ? eq(deployments.userId, userId) : undefined)),
+    ),
+    exists(
+      db
+        .select({ one: sql`1` })
+        .from(delta)
+        .innerJoin(deployments, eq(deployments.manifestHash, delta.hash))
+        .where(and(eq(delta.baseHash, manifests.hash), userId ? eq(deployments.userId, userId) : undefined)),
+    ),
+  )!;
+
+/**
+ * For the cleanup: manifests no deployment names, unused for a day, and no delta's base. Twice: a
+ * whole manifest goes once its deltas went (the first round).
+ */
 export async function collectManifests(db: Db, now: Date): Promise<number> {
-  const deleted = await db
-    .delete(manifests)
-    .where(and(lt(manifests.createdAt, new Date(now.getTime() - MANIFEST_GRACE_MS)), notExists(namedByDeployment(db))))
-    .returning({ hash: manifests.hash });
-  return deleted.length;
+  let total = 0;
+  for (let round = 0; round < 2; round++) {
+    const deleted = await db
+      .delete(manifests)
+      .where(and(lt(manifests.createdAt, new Date(now.getTime() - MANIFEST_GRACE_MS)), notExists(namedByDeployment(db)), notExists(baseOfDelta(db))))
+      .returning({ hash: manifests.hash });
+    total += deleted.length;
+    if (deleted.length === 0) break;
+  }
+  return total;
 }
 
 /**
@@ -132,6 +223,7 @@ export async function dropUnproposed(db: Db | Tx, hashes: string[]): Promise<voi
     and(
       anyOf(manifests.hash, [...new Set(hashes)]),
       notExists(namedByDeployment(db)),
+      notExists(baseOfDelta(db)),
       notExists(
         db
           .select({ one: sql`1` })

@@ -15,7 +15,7 @@ import { useTestDb } from '@/testing/db';
 import { trpcOverHttp } from '@/testing/trpc-http';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import type { HashedFile } from '@/lib/upload';
-import { decodeManifest, encodeManifest } from './manifest-store';
+import { decodeManifest, encodeManifest, readStoredManifest } from './manifest-store';
 import { keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
 import { createDeployment, negotiateFiles } from './service';
 
@@ -41,12 +41,8 @@ const target = (chatId = chat()) => ({ chatId, platform: 'cloudflare' as const, 
 /** The files of a deployment as its stored manifest row holds them (read from the table, not from memory). */
 async function rowsOf(deploymentId: string) {
   const db = await getDb();
-  const [row] = await db
-    .select({ files: manifests.files })
-    .from(deployments)
-    .innerJoin(manifests, eq(manifests.hash, deployments.manifestHash))
-    .where(eq(deployments.id, deploymentId));
-  return Object.entries(decodeManifest(row!.files))
+  const [row] = await db.select({ manifestHash: deployments.manifestHash }).from(deployments).where(eq(deployments.id, deploymentId));
+  return Object.entries(await readStoredManifest(db, row!.manifestHash!))
     .map(([path, f]) => ({ path, sha256: f.sha256, size: f.size, contentType: contentTypeFor(path) ?? 'application/octet-stream' }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
 }
@@ -255,7 +251,7 @@ describe('a proposal read by another server process (its row, not this processâ€
     const hash = await manifestHash(files);
     await db.insert(manifests).values({ hash, files: encodeManifest(files) });
     const id = await row(alice.userId, { manifestHash: hash });
-    expect(await proposedManifest(db, alice.userId, id)).toEqual({ hash, files, platform: 'cloudflare', recheck: null });
+    expect(await proposedManifest(db, alice.userId, id)).toEqual({ hash, files, platform: 'cloudflare', recheck: null, base: null });
     const forgedHash = await manifestHash(random(2));
     await db.insert(manifests).values({ hash: forgedHash, files: encodeManifest(random(3)) });
     const forged = await row(alice.userId, { manifestHash: forgedHash });
@@ -275,7 +271,13 @@ describe('a proposal read by another server process (its row, not this processâ€
     const whole: ProposedManifest = { ...Object.fromEntries(kept.map((p) => [p, base[p]!])), 'c.css': changes.changed['c.css'] };
     const wholeHash = await manifestHash(whole);
     const id = await row(alice.userId, { manifestHash: wholeHash, baseHash, changes, recheck: ['c'.repeat(64)] });
-    expect(await proposedManifest(db, alice.userId, id)).toEqual({ hash: wholeHash, files: whole, platform: 'cloudflare', recheck: ['c'.repeat(64)] });
+    expect(await proposedManifest(db, alice.userId, id)).toEqual({
+      hash: wholeHash,
+      files: whole,
+      platform: 'cloudflare',
+      recheck: ['c'.repeat(64)],
+      base: baseHash,
+    });
     // Changes that do not make the files named (under a hash this process has not seen).
     const forged = await row(alice.userId, { manifestHash: await manifestHash(random(2)), baseHash, changes });
     await expect(proposedManifest(db, alice.userId, forged)).rejects.toThrow(/does not hash to its name/);
@@ -319,6 +321,13 @@ describe('deltas', () => {
     const rows = await rowsOf(second.deploymentId);
     expect(rows).toHaveLength(5000);
     expect(rows.find((r) => r.path === changed.path)).toMatchObject({ sha256: changed.sha256, size: 4096 });
+    // Stored as a delta of the first deployment's manifest: the changed line, not 5,000 of them.
+    const db = await getDb();
+    const [firstRow, secondRow] = await Promise.all(
+      [first.deploymentId, second.deploymentId].map(async (id) => (await db.select().from(deployments).where(eq(deployments.id, id)))[0]!),
+    );
+    const [stored] = await db.select().from(manifests).where(eq(manifests.hash, secondRow!.manifestHash!));
+    expect(stored).toMatchObject({ baseHash: firstRow!.manifestHash, removed: null, files: `${changed.sha256}\t4096\tpages/p42.txt\n` });
   }, 120_000);
 
   it('removed paths disappear, added and changed ones arrive; the base may be named by id or by hash', async () => {

@@ -40,6 +40,8 @@ export interface NegotiatedManifest {
   platform: DeploymentPlatform;
   /** The blobs create must look up again; null: every file. */
   recheck: string[] | null;
+  /** A delta's base (a stored manifest): the files differ little from it. */
+  base: string | null;
 }
 
 /** Keeps a validated manifest for the user; answers its id. Drops the user's expired and surplus ones. */
@@ -86,7 +88,7 @@ export async function proposedManifest(db: Db, userId: string, id: string, now =
       'NOT_FOUND',
       `The manifest ${id} has expired: a negotiated manifest is kept for ${PROPOSED_MANIFEST_TTL_MS / 60_000} minutes. ${negotiateAgain}`,
     );
-  return { hash: row.manifestHash, files: await filesOf(db, row), platform: row.platform, recheck: row.recheck };
+  return { hash: row.manifestHash, files: await filesOf(db, row), platform: row.platform, recheck: row.recheck, base: row.baseHash };
 }
 
 /**

@@ -63,6 +63,8 @@ export interface CreateDeploymentInput {
    * the others are the base's, held and kept while its deployment names them.
    */
   recheckBlobs?: string[];
+  /** A stored manifest the files were negotiated as changes of (a delta's base): stored as a delta of it when they differ little. */
+  storedNear?: string;
 }
 
 export interface CreateOptions {
@@ -155,7 +157,7 @@ export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { 
   const samePlatform = proposal.platform === input.platform;
   const recheckBlobs = samePlatform ? (proposal.recheck ?? undefined) : undefined;
   const validated = samePlatform ? { hash: proposal.hash } : undefined;
-  return createDeployment(db, { ...rest, manifest: proposal.files, validated, recheckBlobs }, { ...options, now });
+  return createDeployment(db, { ...rest, manifest: proposal.files, validated, recheckBlobs, storedNear: proposal.base ?? undefined }, { ...options, now });
 }
 
 /** Creates a deployment of files sent inline (the REST body): refused before anything is stored when the files are wrong. */
@@ -197,7 +199,7 @@ async function insertDeployment(
         `${lookedUp.length - present} file(s) of this deployment were removed from storage since they were uploaded. Deploy again: they will be uploaded again.`,
       );
     // What is deployed (after static-only dropped any file): the runner reads it, a later delta is rebuilt from it.
-    const hash = await storeManifest(tx, namedFiles(manifest), now, knownHash);
+    const hash = await storeManifest(tx, namedFiles(manifest), now, knownHash, input.storedNear);
     const [site] = await tx
       .insert(sites)
       .values({

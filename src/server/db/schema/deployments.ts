@@ -1,7 +1,7 @@
 // Sites (a project's stable target on a platform), deployments and their events, the manifests (file
 // lists) they deploy, stored once by content, and the manifests proposed at negotiate.
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { AuthMode, DeploymentPlatform, DeploymentStatus } from '@/lib/deployment';
 import type { ManifestChanges } from '@/lib/manifest';
 import { createdAt, updatedAt } from './columns';
@@ -88,16 +88,29 @@ export const deployments = pgTable(
  * `files` holds one line per file, `sha256 \t size \t path \n`, in the byte order of the paths (no path
  * holds a control character). The cleanup finds the manifests naming a blob through the GIN index on
  * `manifest_blob_hashes(files)`, a function of the migration 0010.
+ * A redeploy's set is usually stored as a delta of a whole one (`baseHash`): `files` then holds only
+ * the lines that differ from it, and `removed` the paths it no longer has. A delta's base is always
+ * a whole manifest, never another delta.
  */
 export const manifests = pgTable(
   'manifests',
   {
     hash: text('hash').primaryKey(),
     files: text('files').notNull(),
+    /** The whole manifest this one is a delta of; null for a whole one. Kept while a delta names it. */
+    baseHash: text('base_hash').references((): AnyPgColumn => manifests.hash),
+    /** A delta's paths that its base has and it has not, one per line. */
+    removed: text('removed'),
     /** Set again when a deployment names it (unless set within the hour): the cleanup keeps it a day after. */
     createdAt: createdAt(),
   },
-  (t) => [index('manifests_blob_hashes_idx').using('gin', sql`manifest_blob_hashes(${t.files})`)],
+  (t) => [
+    index('manifests_blob_hashes_idx').using('gin', sql`manifest_blob_hashes(${t.files})`),
+    // Whether a delta names a whole manifest (the cleanup, and the key check when one is deleted).
+    index('manifests_base_hash_idx')
+      .on(t.baseHash)
+      .where(sql`${t.baseHash} is not null`),
+  ],
 );
 
 /**
