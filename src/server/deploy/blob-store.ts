@@ -206,12 +206,10 @@ export class BlobStore extends BlobCatalog {
       offset += f.bytes.length;
       return r;
     });
+    // The files' own buffers, written one after another: no joined copy of the pack in memory.
     await this.objects.put(
       packKey(pack),
-      Buffer.concat(
-        files.map((f) => f.bytes),
-        offset,
-      ),
+      files.map((f) => f.bytes),
     );
     return received;
   }

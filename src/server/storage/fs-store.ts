@@ -2,13 +2,26 @@
 // checked, then renamed into place: rename is atomic on one filesystem, so a crash never leaves a
 // half-written object under its key (only a temporary file, which `sweepTemporary` removes).
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { assertObjectKey, ObjectNotFound, type LocalCopy, type ObjectStore, type PutOptions } from './object-store';
+import { assertObjectKey, ObjectNotFound, partsOf, type LocalCopy, type ObjectBody, type ObjectStore, type PutOptions } from './object-store';
 
 const TMP = '.tmp';
+
+/**
+ * Writes the parts one after another in gathered writes of up to 1,024 parts (libuv continues a short
+ * write itself; one still short fails the put, which then leaves nothing).
+ */
+async function writeAllParts(handle: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  for (let i = 0; i < parts.length; i += 1024) {
+    const batch = parts.slice(i, i + 1024);
+    const size = batch.reduce((n, p) => n + p.length, 0);
+    const { bytesWritten } = await handle.writev(batch);
+    if (bytesWritten !== size) throw new Error(`Short write: ${bytesWritten} of ${size} bytes.`);
+  }
+}
 
 export class FsObjectStore implements ObjectStore {
   readonly kind = 'fs' as const;
@@ -27,7 +40,7 @@ export class FsObjectStore implements ObjectStore {
     this.folders.add(dir);
   }
 
-  async put(key: string, body: Readable | Uint8Array, options: PutOptions = {}): Promise<number> {
+  async put(key: string, body: ObjectBody, options: PutOptions = {}): Promise<number> {
     const target = this.pathOf(key);
     const tmpDir = path.join(this.root, TMP);
     await this.folder(tmpDir);
@@ -43,11 +56,18 @@ export class FsObjectStore implements ObjectStore {
         return open(tmp, 'wx');
       });
       try {
-        for await (const chunk of body instanceof Uint8Array ? [body] : body) {
-          size += (chunk as Uint8Array).length;
+        const parts = partsOf(body);
+        if (parts) {
+          size = parts.reduce((n, p) => n + p.length, 0);
           if (options.maxBytes !== undefined && size > options.maxBytes) throw options.tooLarge?.() ?? new Error('object too large');
-          await handle.write(chunk as Uint8Array);
-        }
+          // One gathered write: the parts are not copied into a new buffer first.
+          await writeAllParts(handle, parts);
+        } else
+          for await (const chunk of body as Readable) {
+            size += (chunk as Uint8Array).length;
+            if (options.maxBytes !== undefined && size > options.maxBytes) throw options.tooLarge?.() ?? new Error('object too large');
+            await handle.write(chunk as Uint8Array);
+          }
         await handle.datasync();
       } finally {
         await handle.close();
@@ -62,7 +82,7 @@ export class FsObjectStore implements ObjectStore {
       });
       return size;
     } catch (err) {
-      if (!(body instanceof Uint8Array)) body.destroy();
+      if (!partsOf(body)) (body as Readable).destroy();
       await rm(tmp, { force: true });
       throw err;
     }

@@ -82,9 +82,21 @@ function failingAfter(bytes: Buffer, error: Error): Readable {
   );
 }
 
+/** `bytes` as parts of uneven sizes (an empty one among them), as a pack's files. */
+function partsOf(bytes: Buffer, count = 7): Uint8Array[] {
+  const parts: Uint8Array[] = [bytes.subarray(0, 0)];
+  for (let at = 0, i = 1; at < bytes.length; i++) {
+    const end = i >= count ? bytes.length : Math.min(bytes.length, at + Math.ceil((bytes.length / count) * (i % 3 === 0 ? 0.5 : 1.2)));
+    parts.push(bytes.subarray(at, end));
+    at = end;
+  }
+  return parts;
+}
+
 const bodies = {
   bytes: (b: Buffer): Uint8Array => new Uint8Array(b),
   stream: (b: Buffer): Readable => streamOf(b),
+  parts: (b: Buffer): Uint8Array[] => partsOf(b),
 };
 
 describe.each(backends)('ObjectStore contract: $name', (backend) => {
@@ -213,6 +225,19 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
     expect(sizes).toEqual([bytes.length, bytes.length, bytes.length]);
     expect((await readAll(await store.get('concurrent/x'))).equals(bytes)).toBe(true);
     expect(await keysUnder(store, 'concurrent/')).toEqual(['concurrent/x']);
+  });
+
+  it('stores a list of parts as their concatenation, byte for byte, however many parts', async () => {
+    const bytes = randomBytes(300_000);
+    expect(await store.put('parts/x', partsOf(bytes))).toBe(bytes.length);
+    expect((await readAll(await store.get('parts/x'))).equals(bytes)).toBe(true);
+    // More parts than one gathered write takes (1,024), some empty.
+    const many = partsOf(bytes, 2500);
+    expect(many.length).toBeGreaterThan(2048);
+    expect(await store.put('parts/many', many)).toBe(bytes.length);
+    expect(await store.size('parts/many')).toBe(bytes.length);
+    expect((await readAll(await store.get('parts/many'))).equals(bytes)).toBe(true);
+    expect(await open.temporaryFiles()).toEqual([]);
   });
 
   it('round-trips a large streamed object byte for byte', async () => {

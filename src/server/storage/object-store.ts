@@ -17,6 +17,12 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 
 export type ObjectStoreKind = 'fs' | 's3';
 
+/** An object's bytes: streamed, whole, or as parts one after another. */
+export type ObjectBody = Readable | Uint8Array | readonly Uint8Array[];
+
+/** The bytes of a body given whole or in parts (not a stream), as parts; null for a stream. */
+export const partsOf = (body: ObjectBody): readonly Uint8Array[] | null => (body instanceof Uint8Array ? [body] : Array.isArray(body) ? body : null);
+
 export interface PutOptions {
   /**
    * Runs after the last byte was taken and before the object becomes visible under its key (the
@@ -37,9 +43,10 @@ export interface ObjectStore {
   readonly kind: ObjectStoreKind;
   /**
    * Stores `body` under `key` so that a reader sees all of it or nothing (a crash mid-write leaves
-   * nothing under the key); writing a key that exists replaces it. Returns the bytes written.
+   * nothing under the key); writing a key that exists replaces it. Returns the bytes written. A list
+   * of byte arrays is stored as their concatenation, without joining them in memory first (a pack).
    */
-  put(key: string, body: Readable | Uint8Array, options?: PutOptions): Promise<number>;
+  put(key: string, body: ObjectBody, options?: PutOptions): Promise<number>;
   /** The object's bytes, streamed (`range` is inclusive, as HTTP's). Rejects with `ObjectNotFound`. */
   get(key: string, range?: { start: number; end: number }): Promise<Readable>;
   /**

@@ -3,7 +3,7 @@
 // means only this: nothing is sent before the whole body is known and the caller's check has passed.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { assertObjectKey, ObjectNotFound, type LocalCopy, type ObjectStore, type PutOptions } from './object-store';
+import { assertObjectKey, ObjectNotFound, partsOf, type LocalCopy, type ObjectBody, type ObjectStore, type PutOptions } from './object-store';
 import { encodePathSegment, readS3Error, readText, S3Client, S3Error, unescapeXml, type RetryOptions, type S3Body, type S3Connection } from './s3-request';
 import { LocalCopies } from './local-copies';
 import { readForUpload, spoolToTempFile } from './spool';
@@ -42,17 +42,24 @@ export class S3ObjectStore implements ObjectStore {
     return `${this.bucketPath()}/${key.split('/').map(encodePathSegment).join('/')}`;
   }
 
-  async put(key: string, body: Readable | Uint8Array, options: PutOptions = {}): Promise<number> {
+  async put(key: string, body: ObjectBody, options: PutOptions = {}): Promise<number> {
     const path = this.objectPath(key);
-    if (body instanceof Uint8Array) {
-      if (options.maxBytes !== undefined && body.length > options.maxBytes) throw options.tooLarge?.() ?? new Error('object too large');
-      await options.beforeCommit?.(body.length);
-      const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      await this.upload(key, path, { length: bytes.length, sha256, open: () => Readable.from([bytes]) });
-      return bytes.length;
+    const parts = partsOf(body);
+    if (parts) {
+      const length = parts.reduce((n, p) => n + p.length, 0);
+      if (options.maxBytes !== undefined && length > options.maxBytes) throw options.tooLarge?.() ?? new Error('object too large');
+      await options.beforeCommit?.(length);
+      const hash = createHash('sha256');
+      for (const part of parts) hash.update(part);
+      // Sent part after part: a pack is not joined into one buffer first.
+      await this.upload(key, path, {
+        length,
+        sha256: hash.digest('hex'),
+        open: () => Readable.from(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))),
+      });
+      return length;
     }
-    const spooled = await spoolToTempFile(body, options, this.options.spoolDir);
+    const spooled = await spoolToTempFile(body as Readable, options, this.options.spoolDir);
     try {
       await options.beforeCommit?.(spooled.size);
       await this.upload(key, path, {
