@@ -7,8 +7,11 @@ import { getObjectStore } from '../storage/from-env';
 import { blobKey, packKey, packMadeAt } from './blob-keys';
 import { deployedThrough } from './manifest-store';
 
-/** A stored manifest names the blob: through the GIN index on manifest_blob_hashes(files) (drizzle/0010). */
-const names = (sha256: SQLWrapper) => sql`manifest_blob_hashes(${manifests.files}) @> array[${sha256}]`;
+/**
+ * A stored manifest names the blob, through the GIN index on manifest_blob_keys(files) (drizzle/0013):
+ * the first 64 bits of its hash. A manifest naming another blob with the same 64 bits would only keep this one.
+ */
+const names = (sha256: SQLWrapper) => sql`manifest_blob_keys(${manifests.files}) @> array[('x' || left(${sha256}, 16))::bit(64)::bigint]`;
 
 /** How long an unreferenced blob, hold, pack or chunk is kept: an upload in progress is never collected. */
 export const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;

@@ -350,7 +350,8 @@ describe('an install upgraded from one row per deployed file', () => {
       const site: ProposedManifest = {
         'index.html': { sha256: hex(), size: 10 },
         'café/ü.html': { sha256: hex(), size: 0 },
-        'Z.css': { sha256: hex(), size: 3 },
+        // Its key's top bit set: a negative bigint.
+        'Z.css': { sha256: `f${hex().slice(1)}`, size: 3 },
       };
       const other: ProposedManifest = { 'index.html': { sha256: hex(), size: 11 } };
       const deployments: [string, ProposedManifest][] = [];
@@ -378,11 +379,18 @@ describe('an install upgraded from one row per deployed file', () => {
       }
       expect(await run(sql`select manifest_hash from deployments where id = ${empty!.id as string}`)).toEqual([{ manifest_hash: null }]);
       expect(await run(sql`select to_regclass('deployment_files') as t`)).toEqual([{ t: null }]);
-      // The cleanup's question, answered by the index's function.
-      expect(await run(sql`select hash from manifests where manifest_blob_hashes(files) @> array[${site['Z.css']!.sha256}]`)).toEqual([
+      // The cleanup's question, answered by the index's function (0013): a file's key is the first 64 bits of its hash.
+      const key = (sha256: string) => BigInt.asIntN(64, BigInt(`0x${sha256.slice(0, 16)}`)).toString();
+      expect(await run(sql`select hash from manifests where manifest_blob_keys(files) @> array[${key(site['Z.css']!.sha256)}::bigint]`)).toEqual([
         { hash: await manifestHash(site) },
       ]);
-      expect(await run(sql`select count(*)::int as n from manifests where manifest_blob_hashes(files) @> array[${hex()}]`)).toEqual([{ n: 0 }]);
+      expect(await run(sql`select count(*)::int as n from manifests where manifest_blob_keys(files) @> array[${key(hex())}::bigint]`)).toEqual([{ n: 0 }]);
+      const [keys] = await run(sql`select manifest_blob_keys(files)::text[] as keys from manifests where hash = ${await manifestHash(site)}`);
+      expect([...(keys!.keys as string[])].sort()).toEqual(
+        Object.values(site)
+          .map((f) => key(f.sha256))
+          .sort(),
+      );
     });
   });
 

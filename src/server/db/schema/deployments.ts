@@ -87,7 +87,9 @@ export const deployments = pgTable(
  * deployments name it: a redeploy or a rollback adds a row only when the set is new.
  * `files` holds one line per file, `sha256 \t size \t path \n`, in the byte order of the paths (no path
  * holds a control character). The cleanup finds the manifests naming a blob through the GIN index on
- * `manifest_blob_hashes(files)`, a function of the migration 0010.
+ * `manifest_blob_keys(files)` (migration 0013): each file's hash cut to its first 64 bits, a key of 8
+ * bytes instead of 64 characters. A blob whose key a live manifest holds is kept: two hashes sharing
+ * those 64 bits would only keep a blob longer than needed, never collect one in use.
  * A redeploy's set is usually stored as a delta of a whole one (`baseHash`): `files` then holds only
  * the lines that differ from it, and `removed` the paths it no longer has. A delta's base is always
  * a whole manifest, never another delta.
@@ -105,7 +107,7 @@ export const manifests = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('manifests_blob_hashes_idx').using('gin', sql`manifest_blob_hashes(${t.files})`),
+    index('manifests_blob_keys_idx').using('gin', sql`manifest_blob_keys(${t.files})`),
     // Whether a delta names a whole manifest (the cleanup, and the key check when one is deleted).
     index('manifests_base_hash_idx')
       .on(t.baseHash)
