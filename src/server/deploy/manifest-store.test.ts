@@ -130,12 +130,14 @@ describe('a redeploy stored as a delta', () => {
   it('holds only what differs from the whole manifest it follows, and reads back the same files from the rows alone', async () => {
     const db = await getDb();
     const v1 = someFiles(40);
-    const v1Hash = await storeManifest(db, v1);
+    const v1Hash = await storeManifest(db, v1, new Date(Date.now() - 3 * DAY));
     const [gone, changedPath] = Object.keys(v1);
     const v2: ProposedManifest = { ...v1, [changedPath!]: { sha256: hex(), size: 5 }, 'new/page.html': { sha256: hex(), size: 6 } };
     delete v2[gone!];
     const v2Hash = await storeManifest(db, v2, new Date(), undefined, v1Hash);
     expect(await rowOf(v2Hash)).toMatchObject({ baseHash: v1Hash, removed: gone });
+    // The base is marked used as the delta names it: a cleanup waiting on its row then keeps it.
+    expect((await rowOf(v1Hash)).createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(decodeManifest((await rowOf(v2Hash)).files)).toEqual({ [changedPath!]: v2[changedPath!], 'new/page.html': v2['new/page.html'] });
     expect(await readStoredManifest(db, v2Hash)).toEqual(v2);
 
@@ -145,6 +147,37 @@ describe('a redeploy stored as a delta', () => {
     expect(await rowOf(v3Hash)).toMatchObject({ baseHash: v1Hash, removed: gone });
     expect(linesOf((await rowOf(v3Hash)).files)).toBe(3);
     expect(await readStoredManifest(db, v3Hash)).toEqual(v3);
+  });
+
+  it('written by another process (rows this one never saw), reads back from its base row and its own', async () => {
+    const db = await getDb();
+    const base = someFiles(12);
+    const [gone, changedPath] = Object.keys(base);
+    const files: ProposedManifest = { ...base, [changedPath!]: { sha256: hex(), size: 9 }, 'new.css': { sha256: hex(), size: 4 } };
+    delete files[gone!];
+    const [baseHash, hash] = [await manifestHash(base), await manifestHash(files)];
+    await db.insert(manifests).values({ hash: baseHash, files: encodeManifest(base) });
+    const changed = { [changedPath!]: files[changedPath!]!, 'new.css': files['new.css']! };
+    await db.insert(manifests).values({ hash, files: encodeManifest(changed), baseHash, removed: gone! });
+    expect(await readStoredManifest(db, hash)).toEqual(files);
+
+    // A delta whose base is itself a delta is refused, not followed (none is ever stored).
+    const [inner] = await db.select().from(manifests).where(eq(manifests.hash, hash));
+    // Not from this process's memory: a copy of the inner delta under a name never read.
+    const innerCopy = await manifestHash(someFiles(1));
+    await db.insert(manifests).values({ hash: innerCopy, files: inner!.files, baseHash: inner!.baseHash, removed: inner!.removed });
+    const onCopy = `f${hex().slice(1)}`;
+    await db.insert(manifests).values({ hash: onCopy, files: encodeManifest({ 'x.js': { sha256: hex(), size: 1 } }), baseHash: innerCopy });
+    await expect(readStoredManifest(db, onCopy)).rejects.toThrow(/a delta's base and a delta itself/);
+  });
+
+  it('is a delta up to a quarter of the files changed, whole beyond', async () => {
+    const db = await getDb();
+    const v1 = someFiles(40);
+    const v1Hash = await storeManifest(db, v1);
+    const changing = (n: number) => Object.fromEntries(Object.entries(v1).map(([p, f], i) => [p, i < n ? { sha256: hex(), size: 1 } : f]));
+    expect((await rowOf(await storeManifest(db, changing(10), new Date(), undefined, v1Hash))).baseHash).toBe(v1Hash);
+    expect((await rowOf(await storeManifest(db, changing(11), new Date(), undefined, v1Hash))).baseHash).toBeNull();
   });
 
   it('is stored whole when much differs, or when the manifest it follows is not stored', async () => {
@@ -385,6 +418,8 @@ describe('an install upgraded from one row per deployed file', () => {
         { hash: await manifestHash(site) },
       ]);
       expect(await run(sql`select count(*)::int as n from manifests where manifest_blob_keys(files) @> array[${key(hex())}::bigint]`)).toEqual([{ n: 0 }]);
+      // 0010's function stays for a server of the previous version, whose cleanup calls it.
+      expect(await run(sql`select count(*)::int as n from manifests where manifest_blob_hashes(files) @> array[${site['Z.css']!.sha256}]`)).toEqual([{ n: 1 }]);
       const [keys] = await run(sql`select manifest_blob_keys(files)::text[] as keys from manifests where hash = ${await manifestHash(site)}`);
       expect([...(keys!.keys as string[])].sort()).toEqual(
         Object.values(site)

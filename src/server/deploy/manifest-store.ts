@@ -97,7 +97,7 @@ export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now
   if (row && row.createdAt.getTime() > now.getTime() - MARKED_RECENTLY_MS) return hash;
   // Marked used before the caller names it: the cleanup, waiting on the row, then sees it fresh.
   if (row && (await db.update(manifests).set({ createdAt: now }).where(eq(manifests.hash, hash)).returning({ hash: manifests.hash })).length > 0) return hash;
-  const delta = near ? await deltaOf(db, manifest, near) : undefined;
+  const delta = near ? await deltaOf(db, manifest, near, now) : undefined;
   await db
     .insert(manifests)
     .values({
@@ -113,17 +113,17 @@ export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now
 
 /**
  * The files as changes of the whole manifest `near` is or is a delta of, when few enough differ. That
- * row is locked (key share) for the caller's transaction: the cleanup cannot remove it before the delta names it.
+ * row is then marked used: a cleanup waiting to delete it finds it fresh and keeps it (PostgreSQL
+ * rechecks the age on the row it waited for), so the delta never names a row being removed.
  */
-async function deltaOf(db: Db | Tx, manifest: ProposedManifest, near: string): Promise<{ base: string; changes: ManifestChanges } | undefined> {
+async function deltaOf(db: Db | Tx, manifest: ProposedManifest, near: string, now: Date): Promise<{ base: string; changes: ManifestChanges } | undefined> {
   const [nearRow] = await db.select({ baseHash: manifests.baseHash }).from(manifests).where(eq(manifests.hash, near));
   if (!nearRow) return undefined;
   const base = nearRow.baseHash ?? near;
-  const [locked] = await db.select({ hash: manifests.hash }).from(manifests).where(eq(manifests.hash, base)).for('key share');
-  if (!locked) return undefined;
   const changes = diffManifests(await loadManifest(db, base), manifest);
   if (Object.keys(changes.changed).length + changes.removed.length > Object.keys(manifest).length * DELTA_AT_MOST) return undefined;
-  return { base, changes };
+  const marked = await db.update(manifests).set({ createdAt: now }).where(eq(manifests.hash, base)).returning({ hash: manifests.hash });
+  return marked.length > 0 ? { base, changes } : undefined;
 }
 
 /** The manifest stored under this hash (from memory when this process used it lately). */
@@ -131,7 +131,7 @@ export async function loadManifest(db: Db | Tx, hash: string): Promise<ProposedM
   return inMemory(hash) ?? readStoredManifest(db, hash);
 }
 
-/** The manifest as its row (and a delta's base row) holds it, not as this process remembers it. */
+/** The manifest as its row holds it (a delta's base from memory when this process used it lately), checked against its hash. */
 export async function readStoredManifest(db: Db | Tx, hash: string): Promise<ProposedManifest> {
   const [row] = await db
     .select({ files: manifests.files, baseHash: manifests.baseHash, removed: manifests.removed })
@@ -148,7 +148,8 @@ async function loadBase(db: Db | Tx, hash: string): Promise<ProposedManifest> {
   const known = inMemory(hash);
   if (known) return known;
   const [row] = await db.select({ files: manifests.files, baseHash: manifests.baseHash }).from(manifests).where(eq(manifests.hash, hash));
-  if (!row) throw new AppError('NOT_FOUND', `No stored manifest has the hash ${hash.slice(0, 64)}.`);
+  // A broken invariant (the foreign key keeps a delta's base), not a hash anyone asked for.
+  if (!row) throw new Error(`The base ${hash.slice(0, 64)} of a stored delta is not stored.`);
   if (row.baseHash) throw new Error(`The stored manifest ${hash.slice(0, 64)} is a delta's base and a delta itself.`);
   return verified(decodeManifest(row.files), hash);
 }

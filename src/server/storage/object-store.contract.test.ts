@@ -82,10 +82,14 @@ function failingAfter(bytes: Buffer, error: Error): Readable {
   );
 }
 
-/** `bytes` as parts of uneven sizes (an empty one among them), as a pack's files. */
+/** `bytes` as parts of uneven sizes, every fifth one empty (the first too), as a pack's files. */
 function partsOf(bytes: Buffer, count = 7): Uint8Array[] {
   const parts: Uint8Array[] = [bytes.subarray(0, 0)];
   for (let at = 0, i = 1; at < bytes.length; i++) {
+    if (i % 5 === 0) {
+      parts.push(bytes.subarray(at, at));
+      continue;
+    }
     const end = i >= count ? bytes.length : Math.min(bytes.length, at + Math.ceil((bytes.length / count) * (i % 3 === 0 ? 0.5 : 1.2)));
     parts.push(bytes.subarray(at, end));
     at = end;
@@ -231,9 +235,13 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
     const bytes = randomBytes(300_000);
     expect(await store.put('parts/x', partsOf(bytes))).toBe(bytes.length);
     expect((await readAll(await store.get('parts/x'))).equals(bytes)).toBe(true);
-    // More parts than one gathered write takes (1,024), some empty.
+    // More parts than one gathered write takes (1,024), some empty (one at the 1,025th).
     const many = partsOf(bytes, 2500);
     expect(many.length).toBeGreaterThan(2048);
+    expect(many[1025]!.length).toBe(0);
+    // Only empty parts: an empty object.
+    expect(await store.put('parts/empty', [new Uint8Array(0), new Uint8Array(0)])).toBe(0);
+    expect(await store.size('parts/empty')).toBe(0);
     expect(await store.put('parts/many', many)).toBe(bytes.length);
     expect(await store.size('parts/many')).toBe(bytes.length);
     expect((await readAll(await store.get('parts/many'))).equals(bytes)).toBe(true);
