@@ -5,11 +5,12 @@
 // A redeploy's files mostly are those of the deployment it follows: stored as a delta of that whole
 // manifest (the lines that differ), a one-file redeploy of a 5,000-file site adds a row of a few
 // hundred bytes to PostgreSQL instead of ~1 MB (the row and its index keys).
-import { and, eq, exists, isNull, lt, notExists, or, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, desc, eq, exists, isNotNull, isNull, lt, notExists, or, sql, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import { applyChanges, diffManifests, inByteOrder, manifestHash, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
 import type { Db, Tx } from '../db/client';
-import { deployments, manifests, proposedManifests } from '../db/schema';
+import { deployments, manifests, proposedManifests, sites } from '../db/schema';
 import { AppError } from '../errors';
 import { anyOf, MARKED_RECENTLY_MS } from './blob-catalog';
 
@@ -81,6 +82,9 @@ export function decodeManifest(files: string): ProposedManifest {
   return Object.fromEntries(out);
 }
 
+/** A stored manifest the files likely differ little from, or a lookup of one (made only if a row is written). */
+export type Near = string | (() => Promise<string | undefined>);
+
 /** A manifest is stored as a delta when it changes at most this share of its files (it is whole otherwise). */
 const DELTA_AT_MOST = 1 / 4;
 
@@ -88,16 +92,17 @@ const DELTA_AT_MOST = 1 / 4;
  * Stores the manifest (validated by the caller: normalized paths, hex hashes) unless a row already
  * has it, and marks it used now unless it was within the hour; answers its hash. `knownHash`: what
  * `hashAndRemember` just answered for these same files, not computed again. `near`: a stored manifest
- * these files were negotiated as changes of (a delta's base): they are stored as a delta of it (or of
- * the whole manifest it is a delta of) when few files differ.
+ * these files likely differ little from (a delta's base, the site's last deployment): they are stored
+ * as a delta of it (or of the whole manifest it is a delta of) when few files differ.
  */
-export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now = new Date(), knownHash?: string, near?: string): Promise<string> {
+export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now = new Date(), knownHash?: string, near?: Near): Promise<string> {
   const hash = knownHash ?? (await hashAndRemember(manifest));
   const [row] = await db.select({ createdAt: manifests.createdAt }).from(manifests).where(eq(manifests.hash, hash));
   if (row && row.createdAt.getTime() > now.getTime() - MARKED_RECENTLY_MS) return hash;
   // Marked used before the caller names it: the cleanup, waiting on the row, then sees it fresh.
   if (row && (await db.update(manifests).set({ createdAt: now }).where(eq(manifests.hash, hash)).returning({ hash: manifests.hash })).length > 0) return hash;
-  const delta = near ? await deltaOf(db, manifest, near, now) : undefined;
+  const nearHash = typeof near === 'function' ? await near() : near;
+  const delta = nearHash ? await deltaOf(db, manifest, nearHash, now) : undefined;
   await db
     .insert(manifests)
     .values({
@@ -158,6 +163,32 @@ const changesOf = (row: { files: string; removed: string | null }): ManifestChan
   changed: decodeManifest(row.files),
   removed: row.removed ? row.removed.split('\n') : [],
 });
+
+/**
+ * The manifest the newest deployment of the user's site (project, platform, mode) names: what a
+ * redeploy sent whole most likely differs little from. Undefined for a new site.
+ */
+export async function lastManifestOfSite(
+  db: Db | Tx,
+  site: { userId: string; chatId: string; platform: DeploymentPlatform; authMode: AuthMode },
+): Promise<string | undefined> {
+  const [row] = await db
+    .select({ manifestHash: deployments.manifestHash })
+    .from(deployments)
+    .innerJoin(sites, eq(sites.id, deployments.siteId))
+    .where(
+      and(
+        eq(sites.userId, site.userId),
+        eq(sites.chatId, site.chatId),
+        eq(sites.platform, site.platform),
+        eq(sites.authMode, site.authMode),
+        isNotNull(deployments.manifestHash),
+      ),
+    )
+    .orderBy(desc(deployments.createdAt))
+    .limit(1);
+  return row?.manifestHash ?? undefined;
+}
 
 /** A deployment names the `manifests` row in scope (for `exists` / `notExists`). */
 export const namedByDeployment = (db: Db | Tx) =>

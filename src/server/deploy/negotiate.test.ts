@@ -330,6 +330,50 @@ describe('deltas', () => {
     expect(stored).toMatchObject({ baseHash: firstRow!.manifestHash, removed: null, files: `${changed.sha256}\t4096\tpages/p42.txt\n` });
   }, 120_000);
 
+  it('a whole manifest sent again for a deployed site (a client that forgot its last deployment) is stored as a delta of that one', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const pages = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`p${i}.html`, `<p>${i} ${Math.random()}</p>`]));
+    const v1 = site({ 'index.html': '<p>v1</p>', ...pages });
+    const first = await deployManifest(manifestOf(v1), target(chatId), deployCalls(alice, v1));
+    const v2 = site({ 'index.html': `<p>v2 ${Math.random()}</p>`, ...pages });
+    // No `last`: the client sends the whole manifest; the server finds the site's last deployment.
+    const second = await deployManifest(manifestOf(v2), target(chatId), deployCalls(alice, v2));
+    expect([first.delta, second.delta]).toEqual([false, false]);
+    const hashOf = async (id: string) => (await db.select().from(deployments).where(eq(deployments.id, id)))[0]!.manifestHash!;
+    const [stored] = await db
+      .select()
+      .from(manifests)
+      .where(eq(manifests.hash, await hashOf(second.deploymentId)));
+    expect(stored).toMatchObject({ baseHash: await hashOf(first.deploymentId), removed: null });
+    expect(decodeManifest(stored!.files)).toEqual({ 'index.html': manifestOf(v2)['index.html'] });
+    expect((await rowsOf(second.deploymentId)).map((r) => [r.path, r.sha256])).toEqual(
+      [...v2].sort((x, y) => (x.path < y.path ? -1 : 1)).map((f) => [f.path, f.sha256]),
+    );
+  });
+
+  it('a redeploy through the REST files body is stored as a delta of the site’s last deployment', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const pages = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`p${i}.html`, `<p>${i} ${Math.random()}</p>`]));
+    const deployOnce = async (index: string) => {
+      const res = await restDeploy(alice, 'cloudflare', {
+        authMode: 'platform-managed',
+        projectName: 'rest',
+        chatId,
+        files: { 'index.html': index, ...pages },
+      });
+      expect(res.status).toBe(202);
+      const { deploymentId } = (await res.json()) as { deploymentId: string };
+      return (await db.select().from(deployments).where(eq(deployments.id, deploymentId)))[0]!.manifestHash!;
+    };
+    const firstHash = await deployOnce('<p>one</p>');
+    const secondHash = await deployOnce(`<p>two ${Math.random()}</p>`);
+    const [stored] = await db.select().from(manifests).where(eq(manifests.hash, secondHash));
+    expect(stored!.baseHash).toBe(firstHash);
+    expect(Object.keys(decodeManifest(stored!.files))).toEqual(['index.html']);
+  });
+
   it('removed paths disappear, added and changed ones arrive; the base may be named by id or by hash', async () => {
     const alicesClient = client(alice);
     const chatId = chat();

@@ -13,7 +13,7 @@ import type { Db } from '../db/client';
 import { proposedManifests } from '../db/schema';
 import { AppError } from '../errors';
 import { blobsOf } from './files';
-import { dropUnproposed, inMemory, loadManifest, storeManifest, verified } from './manifest-store';
+import { dropUnproposed, inMemory, loadManifest, storeManifest, verified, type Near } from './manifest-store';
 
 export const PROPOSED_MANIFEST_TTL_MS = 60 * 60 * 1000;
 /** A user's live manifests beyond this many are dropped, oldest first: storage stays bounded. */
@@ -31,6 +31,8 @@ export interface Proposal {
   platform: DeploymentPlatform;
   /** A delta's base (its manifest hash) and its changes, with paths as stored. */
   delta?: { base: string; changes: ManifestChanges };
+  /** For whole files: a stored manifest they likely differ little from (stored as a delta of it then). */
+  near?: Near;
 }
 
 export interface NegotiatedManifest {
@@ -60,7 +62,7 @@ export async function keepProposedManifest(db: Db, userId: string, proposal: Pro
   const { delta } = proposal;
   const recheck = delta ? blobsOf(delta.changes.changed) : null;
   // Stored (or marked used) now, as create would: create then finds it and writes nothing.
-  if (!delta) await storeManifest(db, proposal.files, now, proposal.hash);
+  if (!delta) await storeManifest(db, proposal.files, now, proposal.hash, proposal.near);
   const [row] = await db
     .insert(proposedManifests)
     .values({

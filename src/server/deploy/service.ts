@@ -30,7 +30,7 @@ import {
   type ProposedManifest,
 } from './files';
 import { enforcePolicy, withRejectionRecorded, type PolicyLimits } from './policy';
-import { hashAndRemember, storeManifest } from './manifest-store';
+import { hashAndRemember, lastManifestOfSite, storeManifest } from './manifest-store';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 import { scanSite } from './scan';
 import { expectUploads } from './scan/on-arrival';
@@ -199,7 +199,8 @@ async function insertDeployment(
         `${lookedUp.length - present} file(s) of this deployment were removed from storage since they were uploaded. Deploy again: they will be uploaded again.`,
       );
     // What is deployed (after static-only dropped any file): the runner reads it, a later delta is rebuilt from it.
-    const hash = await storeManifest(tx, namedFiles(manifest), now, knownHash, input.storedNear);
+    // A redeploy is stored as a delta: of the negotiated base, or of the site's last deployment.
+    const hash = await storeManifest(tx, namedFiles(manifest), now, knownHash, input.storedNear ?? (() => lastManifestOfSite(tx, input)));
     const [site] = await tx
       .insert(sites)
       .values({
@@ -285,6 +286,9 @@ export async function negotiateFiles(
   const unchanged =
     rebuilt && Object.keys(files).length === Object.keys(rebuilt.manifest).length && Object.keys(files).every((p) => Object.hasOwn(rebuilt.manifest, p));
   const hash = await hashAndRemember(files, unchanged ? rebuilt.hash : undefined);
-  const proposal = { hash, files, platform: input.platform, delta: rebuilt ?? undefined };
+  const { chatId, authMode } = input;
+  // A whole manifest sent for a site deployed before is stored as a delta of its last deployment's.
+  const near = chatId && authMode ? () => lastManifestOfSite(db, { userId, chatId, platform: input.platform, authMode }) : undefined;
+  const proposal = { hash, files, platform: input.platform, delta: rebuilt ?? undefined, near };
   return { missing, manifestId: await keepProposedManifest(db, userId, proposal, now) };
 }
