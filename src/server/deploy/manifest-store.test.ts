@@ -169,6 +169,10 @@ describe('a redeploy stored as a delta', () => {
     const onCopy = `f${hex().slice(1)}`;
     await db.insert(manifests).values({ hash: onCopy, files: encodeManifest({ 'x.js': { sha256: hex(), size: 1 } }), baseHash: innerCopy });
     await expect(readStoredManifest(db, onCopy)).rejects.toThrow(/a delta's base and a delta itself/);
+    // The cleanup cannot make such a delta whole: it goes on, and removes these rows no deployment names.
+    await db.update(manifests).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+    await expect(collectManifests(db, new Date())).resolves.toBeGreaterThanOrEqual(3);
+    expect(await db.select().from(manifests).where(eq(manifests.hash, onCopy))).toEqual([]);
   });
 
   it('is a delta up to a quarter of the files changed, whole beyond', async () => {
@@ -317,10 +321,10 @@ describe('the cleanup and deltas', () => {
     const delta = secondRow!.manifestHash!;
     expect((await db.select().from(manifests).where(eq(manifests.hash, delta)))[0]).toMatchObject({ baseHash: whole, removed: 'gone.js' });
 
-    /** Everything aged past the grace period, then one cleanup. */
-    const agedCleanup = async () => {
+    /** Files and holds (and the manifests too, unless `manifestsToo` is false) aged past the grace period, then one cleanup. */
+    const agedCleanup = async (manifestsToo = true) => {
       const old = new Date(Date.now() - 2 * DAY);
-      await db.update(manifests).set({ createdAt: old });
+      if (manifestsToo) await db.update(manifests).set({ createdAt: old });
       await db.update(userBlobs).set({ createdAt: old }).where(eq(userBlobs.userId, u.id));
       await db.update(blobs).set({ createdAt: old });
       await releaseUnreferencedHoldings(db, new Date());
@@ -333,19 +337,37 @@ describe('the cleanup and deltas', () => {
 
     // The first deployment goes: the unchanged file is the whole manifest's only, yet the delta's deployment uses it.
     await db.delete(schema.deployments).where(eq(schema.deployments.id, first.deploymentId));
-    await agedCleanup();
+    await agedCleanup(false);
     expect([(await stored()).has(whole), (await stored()).has(delta)]).toEqual([true, true]);
     const kept = [shaOf(v1, 'kept.css'), shaOf(v2, 'index.html')];
-    for (const sha of kept) {
-      expect((await held()).has(sha), sha).toBe(true);
-      expect((await store.get(sha)).length).toBeGreaterThan(0);
-    }
+    const checkKept = async () => {
+      for (const sha of kept) {
+        expect((await held()).has(sha), sha).toBe(true);
+        expect((await store.get(sha)).length).toBeGreaterThan(0);
+      }
+    };
+    await checkKept();
     expect(await readStoredManifest(db, delta)).toEqual(v2.proposed);
 
-    // The delta's deployment goes too: both rows go in one cleanup, then their files.
+    // Unused for a day, the base no deployment names goes: its delta is stored whole first (the
+    // delta must not keep someone's earlier files), and the files it names stay; the removed one goes.
+    await agedCleanup();
+    expect([(await stored()).has(whole), (await stored()).has(delta)]).toEqual([false, true]);
+    expect((await db.select().from(manifests).where(eq(manifests.hash, delta)))[0]).toMatchObject({ baseHash: null, removed: null });
+    expect(await readStoredManifest(db, delta)).toEqual(v2.proposed);
+    await agedCleanup();
+    await checkKept();
+    expect(
+      await db
+        .select()
+        .from(blobs)
+        .where(eq(blobs.sha256, shaOf(v1, 'gone.js'))),
+    ).toEqual([]);
+
+    // The delta's deployment goes too: its row goes, then its files.
     await db.delete(schema.deployments).where(eq(schema.deployments.id, second.deploymentId));
     await agedCleanup();
-    expect([(await stored()).has(whole), (await stored()).has(delta)]).toEqual([false, false]);
+    expect((await stored()).has(delta)).toBe(false);
     await agedCleanup();
     expect(await held()).toEqual(new Set());
     for (const sha of kept) expect(await db.select().from(blobs).where(eq(blobs.sha256, sha))).toEqual([]);

@@ -16,7 +16,7 @@ import { trpcOverHttp } from '@/testing/trpc-http';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import type { HashedFile } from '@/lib/upload';
 import { decodeManifest, encodeManifest, readStoredManifest } from './manifest-store';
-import { keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
+import { deleteExpiredProposedManifests, keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
 import { createDeployment, negotiateFiles } from './service';
 
 vi.mock('@/server/deploy/background', async (importOriginal) => ({ ...(await importOriginal<typeof import('./background')>()), enqueueDeployment: () => {} }));
@@ -350,6 +350,42 @@ describe('deltas', () => {
     expect((await rowsOf(second.deploymentId)).map((r) => [r.path, r.sha256])).toEqual(
       [...v2].sort((x, y) => (x.path < y.path ? -1 : 1)).map((f) => [f.path, f.sha256]),
     );
+
+    // Another user's site of the same project (the chat id is the client's word) is never a base.
+    const baseRow = async () =>
+      (
+        await db
+          .select()
+          .from(manifests)
+          .where(eq(manifests.hash, await hashOf(first.deploymentId)))
+      )[0]!;
+    await db
+      .update(manifests)
+      .set({ createdAt: new Date(Date.now() - 3 * 60 * 60 * 1000) })
+      .where(eq(manifests.hash, await hashOf(first.deploymentId)));
+    const markedBefore = (await baseRow()).createdAt.getTime();
+    const bobs = site({ 'index.html': `<p>bob ${Math.random()}</p>`, ...pages });
+    const bobDeploy = await deployManifest(manifestOf(bobs), target(chatId), deployCalls(bob, bobs));
+    expect(
+      (
+        await db
+          .select()
+          .from(manifests)
+          .where(eq(manifests.hash, await hashOf(bobDeploy.deploymentId)))
+      )[0]!.baseHash,
+    ).toBeNull();
+    expect((await baseRow()).createdAt.getTime()).toBe(markedBefore);
+
+    // Negotiated and never deployed, such a delta goes with its proposal; the base stays.
+    const v3 = site({ 'index.html': `<p>v3 ${Math.random()}</p>`, ...pages });
+    await uploadBlobs(alice, v3);
+    const v3Hash = await manifestHash(manifestOf(v3));
+    await alice.trpc.files.negotiate.mutate({ ...target(chatId), manifest: manifestOf(v3) });
+    // Stored at negotiate, as a delta of the whole manifest the site's last deployment is a delta of.
+    expect((await db.select().from(manifests).where(eq(manifests.hash, v3Hash)))[0]!.baseHash).toBe(await hashOf(first.deploymentId));
+    await deleteExpiredProposedManifests(db, new Date(Date.now() + PROPOSED_MANIFEST_TTL_MS + 60_000));
+    expect(await db.select().from(manifests).where(eq(manifests.hash, v3Hash))).toEqual([]);
+    expect((await baseRow()).hash).toBe(await hashOf(first.deploymentId));
   });
 
   it('a redeploy through the REST files body is stored as a delta of the site’s last deployment', async () => {
@@ -372,6 +408,8 @@ describe('deltas', () => {
     const [stored] = await db.select().from(manifests).where(eq(manifests.hash, secondHash));
     expect(stored!.baseHash).toBe(firstHash);
     expect(Object.keys(decodeManifest(stored!.files))).toEqual(['index.html']);
+    // Base and delta read back as the files sent, under their name.
+    expect(Object.keys(await readStoredManifest(db, secondHash)).sort()).toEqual(['index.html', ...Object.keys(pages)].sort());
   });
 
   it('removed paths disappear, added and changed ones arrive; the base may be named by id or by hash', async () => {

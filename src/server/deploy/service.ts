@@ -30,7 +30,7 @@ import {
   type ProposedManifest,
 } from './files';
 import { enforcePolicy, withRejectionRecorded, type PolicyLimits } from './policy';
-import { hashAndRemember, lastManifestOfSite, storeManifest } from './manifest-store';
+import { hashAndRemember, lastManifestOfSite, rememberValidated, storeManifest, validatedInMemory } from './manifest-store';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 import { scanSite } from './scan';
 import { expectUploads } from './scan/on-arrival';
@@ -86,7 +86,9 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
   const now = options.now ?? new Date();
   const settings = options.settings ?? processDeploySettings();
   const adapter = adapterFor(input.platform);
-  const declared = input.validated ? asValidated(input.manifest) : validateManifest(input.manifest, input.platform);
+  const declared = input.validated
+    ? (validatedInMemory(input.validated.hash) ?? asValidated(input.manifest))
+    : validateManifest(input.manifest, input.platform);
   const blobs = input.pending ?? new BlobStore(db);
   // Sizes and limits from what was stored, never from what the client declared.
   const recheck = input.recheckBlobs && new Set(input.recheckBlobs);
@@ -201,6 +203,8 @@ async function insertDeployment(
     // What is deployed (after static-only dropped any file): the runner reads it, a later delta is rebuilt from it.
     // A redeploy is stored as a delta: of the negotiated base, or of the site's last deployment.
     const hash = await storeManifest(tx, namedFiles(manifest), now, knownHash, input.storedNear ?? (() => lastManifestOfSite(tx, input)));
+    // The runner reads these files under this hash: validated already.
+    rememberValidated(hash, manifest);
     const [site] = await tx
       .insert(sites)
       .values({
@@ -286,9 +290,10 @@ export async function negotiateFiles(
   const unchanged =
     rebuilt && Object.keys(files).length === Object.keys(rebuilt.manifest).length && Object.keys(files).every((p) => Object.hasOwn(rebuilt.manifest, p));
   const hash = await hashAndRemember(files, unchanged ? rebuilt.hash : undefined);
+  rememberValidated(hash, manifest);
   const { chatId, authMode } = input;
   // A whole manifest sent for a site deployed before is stored as a delta of its last deployment's.
-  const near = chatId && authMode ? () => lastManifestOfSite(db, { userId, chatId, platform: input.platform, authMode }) : undefined;
+  const near = 'manifest' in input && chatId && authMode ? () => lastManifestOfSite(db, { userId, chatId, platform: input.platform, authMode }) : undefined;
   const proposal = { hash, files, platform: input.platform, delta: rebuilt ?? undefined, near };
   return { missing, manifestId: await keepProposedManifest(db, userId, proposal, now) };
 }
