@@ -120,10 +120,7 @@ const DELTA_AT_MOST = 1 / 4;
  */
 export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now = new Date(), knownHash?: string, near?: Near): Promise<string> {
   const hash = knownHash ?? (await hashAndRemember(manifest));
-  const [row] = await db.select({ createdAt: manifests.createdAt }).from(manifests).where(eq(manifests.hash, hash));
-  if (row && row.createdAt.getTime() > now.getTime() - MARKED_RECENTLY_MS) return hash;
-  // Marked used before the caller names it: the cleanup, waiting on the row, then sees it fresh.
-  if (row && (await db.update(manifests).set({ createdAt: now }).where(eq(manifests.hash, hash)).returning({ hash: manifests.hash })).length > 0) return hash;
+  if (await markManifestUsed(db, hash, now)) return hash;
   const nearHash = typeof near === 'function' ? await near() : near;
   const delta = nearHash ? await deltaOf(db, manifest, nearHash, now) : undefined;
   await db
@@ -140,9 +137,20 @@ export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now
 }
 
 /**
+ * Whether the row is stored; marked used now unless it was within the hour (a row marked that lately is
+ * no candidate for the cleanup's day of grace). Marked before the caller names it: a cleanup waiting to
+ * delete it finds it fresh and keeps it (PostgreSQL rechecks the age on the row it waited for).
+ */
+async function markManifestUsed(db: Db | Tx, hash: string, now: Date): Promise<boolean> {
+  const [row] = await db.select({ createdAt: manifests.createdAt }).from(manifests).where(eq(manifests.hash, hash));
+  if (!row) return false;
+  if (row.createdAt.getTime() > now.getTime() - MARKED_RECENTLY_MS) return true;
+  return (await db.update(manifests).set({ createdAt: now }).where(eq(manifests.hash, hash)).returning({ hash: manifests.hash })).length > 0;
+}
+
+/**
  * The files as changes of the whole manifest `near` is or is a delta of, when few enough differ. That
- * row is then marked used: a cleanup waiting to delete it finds it fresh and keeps it (PostgreSQL
- * rechecks the age on the row it waited for), so the delta never names a row being removed.
+ * row is then marked used, so the delta never names a row being removed.
  */
 async function deltaOf(db: Db | Tx, manifest: ProposedManifest, near: string, now: Date): Promise<{ base: string; changes: ManifestChanges } | undefined> {
   const [nearRow] = await db.select({ baseHash: manifests.baseHash }).from(manifests).where(eq(manifests.hash, near));
@@ -150,16 +158,7 @@ async function deltaOf(db: Db | Tx, manifest: ProposedManifest, near: string, no
   const base = nearRow.baseHash ?? near;
   const changes = diffManifests(await loadManifest(db, base), manifest);
   if (Object.keys(changes.changed).length + changes.removed.length > Object.keys(manifest).length * DELTA_AT_MOST) return undefined;
-  // Marked within the hour, the row is no candidate for the cleanup (a day's grace): not written again.
-  const marked =
-    (
-      await db
-        .update(manifests)
-        .set({ createdAt: now })
-        .where(and(eq(manifests.hash, base), lt(manifests.createdAt, new Date(now.getTime() - MARKED_RECENTLY_MS))))
-        .returning({ hash: manifests.hash })
-    ).length > 0 || (await db.select({ hash: manifests.hash }).from(manifests).where(eq(manifests.hash, base))).length > 0;
-  return marked ? { base, changes } : undefined;
+  return (await markManifestUsed(db, base, now)) ? { base, changes } : undefined;
 }
 
 /** The manifest stored under this hash (from memory when this process used it lately). */
@@ -222,12 +221,12 @@ export async function lastManifestOfSite(
   return row?.manifestHash ?? undefined;
 }
 
-/** A deployment names the `manifests` row in scope (for `exists` / `notExists`). */
-export const namedByDeployment = (db: Db | Tx) =>
+/** A deployment (of `userId`, when given) names the `manifests` row in scope (for `exists` / `notExists`). */
+const namedByDeployment = (db: Db | Tx, userId?: SQLWrapper) =>
   db
     .select({ one: sql`1` })
     .from(deployments)
-    .where(eq(deployments.manifestHash, manifests.hash));
+    .where(and(eq(deployments.manifestHash, manifests.hash), userId ? eq(deployments.userId, userId) : undefined));
 
 const delta = alias(manifests, 'delta');
 
@@ -244,12 +243,7 @@ const baseOfDelta = (db: Db | Tx) =>
  */
 export const deployedThrough = (db: Db | Tx, userId?: SQLWrapper) =>
   or(
-    exists(
-      db
-        .select({ one: sql`1` })
-        .from(deployments)
-        .where(and(eq(deployments.manifestHash, manifests.hash), userId ? eq(deployments.userId, userId) : undefined)),
-    ),
+    exists(namedByDeployment(db, userId)),
     exists(
       db
         .select({ one: sql`1` })

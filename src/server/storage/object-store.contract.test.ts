@@ -83,7 +83,7 @@ function failingAfter(bytes: Buffer, error: Error): Readable {
 }
 
 /** `bytes` as parts of uneven sizes, every fifth one empty (the first too), as a pack's files. */
-function partsOf(bytes: Buffer, count = 7): Uint8Array[] {
+function splitIntoParts(bytes: Buffer, count = 7): Uint8Array[] {
   const parts: Uint8Array[] = [bytes.subarray(0, 0)];
   for (let at = 0, i = 1; at < bytes.length; i++) {
     if (i % 5 === 0) {
@@ -100,7 +100,7 @@ function partsOf(bytes: Buffer, count = 7): Uint8Array[] {
 const bodies = {
   bytes: (b: Buffer): Uint8Array => new Uint8Array(b),
   stream: (b: Buffer): Readable => streamOf(b),
-  parts: (b: Buffer): Uint8Array[] => partsOf(b),
+  parts: (b: Buffer): Uint8Array[] => splitIntoParts(b),
 };
 
 describe.each(backends)('ObjectStore contract: $name', (backend) => {
@@ -233,10 +233,10 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
 
   it('stores a list of parts as their concatenation, byte for byte, however many parts', async () => {
     const bytes = randomBytes(300_000);
-    expect(await store.put('parts/x', partsOf(bytes))).toBe(bytes.length);
+    expect(await store.put('parts/x', splitIntoParts(bytes))).toBe(bytes.length);
     expect((await readAll(await store.get('parts/x'))).equals(bytes)).toBe(true);
     // More parts than one gathered write takes (1,024), some empty (one at the 1,025th).
-    const many = partsOf(bytes, 2500);
+    const many = splitIntoParts(bytes, 2500);
     expect(many.length).toBeGreaterThan(2048);
     expect(many[1025]!.length).toBe(0);
     // Only empty parts: an empty object.
