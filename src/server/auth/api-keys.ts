@@ -85,13 +85,24 @@ export interface KeyCaller {
   scopes: ApiKeyScope[];
 }
 
+/** How often a key's last use is written at most. */
+const LAST_USED_EVERY_MS = 60_000;
+
 const UNKNOWN_KEY = 'The API key is missing, malformed or revoked. Create a new one in Settings.';
 
 /** The user and scopes behind `Authorization: Bearer hs_…`; 401 for a malformed, unknown, revoked or expired key. */
 export async function authenticateApiKey(db: Db, key: string): Promise<KeyCaller> {
   if (!KEY_PATTERN.test(key)) throw new AppError('UNAUTHORIZED', UNKNOWN_KEY);
   const [row] = await db
-    .select({ keyId: apiKeys.id, scopes: apiKeys.scopes, expiresAt: apiKeys.expiresAt, id: users.id, email: users.email, role: users.role })
+    .select({
+      keyId: apiKeys.id,
+      scopes: apiKeys.scopes,
+      expiresAt: apiKeys.expiresAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      id: users.id,
+      email: users.email,
+      role: users.role,
+    })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(and(eq(apiKeys.keyHash, hashKey(key)), isNull(apiKeys.revokedAt)))
@@ -99,10 +110,12 @@ export async function authenticateApiKey(db: Db, key: string): Promise<KeyCaller
   if (!row) throw new AppError('UNAUTHORIZED', UNKNOWN_KEY);
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now())
     throw new AppError('UNAUTHORIZED', `This API key expired on ${row.expiresAt.toISOString().slice(0, 10)}. Create a new one in Settings.`);
-  // At most one write a minute per key: thousands of uploads must not queue on this one row.
-  await db
-    .update(apiKeys)
-    .set({ lastUsedAt: new Date() })
-    .where(and(eq(apiKeys.id, row.keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`))));
+  // At most one write a minute per key: thousands of uploads must not queue on this one row (nor wait
+  // for a statement that would change nothing).
+  if (!row.lastUsedAt || row.lastUsedAt.getTime() < Date.now() - LAST_USED_EVERY_MS)
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date() })
+      .where(and(eq(apiKeys.id, row.keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`))));
   return { user: { id: row.id, email: row.email, role: row.role }, keyId: row.keyId, scopes: knownScopes(row.scopes) };
 }

@@ -3,11 +3,13 @@
 // whole manifest from the base's stored manifest and refuses when it does not hash as the client says (the
 // client then sends the whole manifest): both sides mean the same files, or nothing is deployed.
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
-import { applyChanges, manifestHash, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
-import { normalizeSitePath, printablePath, SHA256_HEX } from '@/lib/site-files';
+import type { DeploymentPlatform } from '@/lib/deployment';
+import { manifestHash, type ManifestChanges } from '@/lib/manifest';
+import { normalizeSitePath, printablePath, SHA256_HEX, type Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { deployments } from '../db/schema';
 import { AppError } from '../errors';
+import { checkSite, withChanges } from './files';
 import { loadManifest } from './manifest-store';
 
 export interface Delta {
@@ -21,7 +23,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const sendWhole = 'Negotiate with the whole manifest instead.';
 
 export interface Rebuilt {
-  manifest: ProposedManifest;
+  /** The files, validated for the platform (path order, content types). */
+  manifest: Manifest;
   /** The manifest hash of `manifest` (as the client said: checked). */
   hash: string;
   /** The base's manifest hash, and the changes with their paths as stored. */
@@ -30,22 +33,23 @@ export interface Rebuilt {
 }
 
 /**
- * The whole manifest, from the base and the changes: the base's files are the user's, already checked
- * (its deployment names them, so they stay held and stored); only the changed ones need looking up.
+ * The whole manifest, from the base and the changes, validated for the platform: the base's files are
+ * the user's, already checked (its deployment names them, so they stay held and stored, and its paths
+ * are stored normalized); only the changed ones need looking up, and only their paths normalizing.
  */
-export async function rebuildFromBase(db: Db, userId: string, delta: Delta): Promise<Rebuilt> {
+export async function rebuildFromBase(db: Db, userId: string, delta: Delta, platform: DeploymentPlatform): Promise<Rebuilt> {
   const baseHash = await findBase(db, userId, delta.base);
   if (!baseHash) throw new AppError('CONFLICT', `The base "${delta.base.slice(0, 64)}" is none of your deployments. ${sendWhole}`);
   const base = await loadManifest(db, baseHash);
   const changes = normalizedChanges(delta.changes);
-  const rebuilt = applyChanges(base, changes);
+  const rebuilt = withChanges(base, changes);
   const hash = await manifestHash(rebuilt);
   if (hash !== delta.manifestHash)
     throw new AppError(
       'CONFLICT',
       `The base's files with these changes (${Object.keys(rebuilt).length} files) hash to ${hash}, not to the manifestHash sent (${delta.manifestHash}). ${sendWhole}`,
     );
-  return { manifest: rebuilt, hash, base: baseHash, changes };
+  return { manifest: checkSite(rebuilt, platform), hash, base: baseHash, changes };
 }
 
 /** The manifest hash of the newest of the user's deployments the base names. */

@@ -44,30 +44,54 @@ const bad = (message: string) => new AppError('BAD_REQUEST', message).withAction
 export function validateManifest(proposed: ProposedManifest, platform: DeploymentPlatform): Manifest {
   // In path order, as the browser uploads them: small files then sit in their packs in the order every
   // reader walks the manifest (blob-reader.ts).
-  const entries = Object.entries(proposed).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (entries.length === 0) throw bad('The site has no files. Add an index.html and try again.');
-  if (entries.length > SITE_LIMITS.maxFiles)
-    throw bad(
-      `Files exceed size limit: the site has ${entries.length.toLocaleString('en-US')} files; a deployment may have at most ${SITE_LIMITS.maxFiles.toLocaleString('en-US')}.`,
-    );
-
+  const entries = Object.entries(proposed).sort(byPath);
+  if (entries.length > SITE_LIMITS.maxFiles) throw tooManyFiles(entries.length);
   const manifest: Manifest = {};
-  let total = 0;
   for (const [raw, entry] of entries) {
     const check = normalizeSitePath(raw);
     if (!check.ok) throw bad(`The file path "${printable(raw)}" ${check.reason}.`);
     if (manifest[check.path]) throw bad(`Two files end up at the same path "${check.path}". Rename one of them.`);
-    const refusal = adapterFor(platform).refuseFile?.(check.path, entry.size);
-    if (refusal) throw bad(refusal);
-    total += entry.size;
     manifest[check.path] = { sha256: entry.sha256, size: entry.size, contentType: servedContentType(check.path) };
+  }
+  return checkSite(manifest, platform);
+}
+
+/**
+ * A delta's files: the base's (a stored manifest: paths normalized and typed already) with the changes
+ * (paths normalized by the caller) applied, in path order. Not checked yet: `checkSite` does, once the
+ * caller has checked that they are the files the client meant.
+ */
+export function withChanges(base: Readonly<Manifest>, changes: ManifestChanges): Manifest {
+  const files = new Map(Object.entries(base));
+  for (const path of changes.removed) files.delete(path);
+  let added = false;
+  for (const [path, f] of Object.entries(changes.changed)) {
+    added ||= !files.has(path);
+    files.set(path, { sha256: f.sha256, size: f.size, contentType: servedContentType(path) });
+  }
+  // The base is in path order; only a new path needs the order made again.
+  return Object.fromEntries(added ? [...files].sort(byPath) : files);
+}
+
+/** What every deployment's files must be (normalized paths, in path order): within the limits, each file one the platform takes, an index.html at the root. */
+export function checkSite(manifest: Manifest, platform: DeploymentPlatform): Manifest {
+  const paths = Object.keys(manifest);
+  if (paths.length === 0) throw bad('The site has no files. Add an index.html and try again.');
+  if (paths.length > SITE_LIMITS.maxFiles) throw tooManyFiles(paths.length);
+  const adapter = adapterFor(platform);
+  let total = 0;
+  for (const path of paths) {
+    const { size } = manifest[path]!;
+    const refusal = adapter.refuseFile?.(path, size);
+    if (refusal) throw bad(refusal);
+    total += size;
   }
   if (total > SITE_LIMITS.maxTotalBytes)
     throw bad(
       `Files exceed size limit: the site is ${formatBytes(total)}; a deployment may be at most ${formatBytes(SITE_LIMITS.maxTotalBytes)}. Remove large files and try again.`,
     );
   if (!manifest['index.html']) {
-    const folder = folderHoldingIndex(Object.keys(manifest));
+    const folder = folderHoldingIndex(paths);
     throw bad(
       folder
         ? `There is no index.html at the root of your site: your files are under ${folder}. Deploy the contents of ${folder} instead.`
@@ -76,6 +100,13 @@ export function validateManifest(proposed: ProposedManifest, platform: Deploymen
   }
   return manifest;
 }
+
+const byPath = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+
+const tooManyFiles = (count: number) =>
+  bad(
+    `Files exceed size limit: the site has ${count.toLocaleString('en-US')} files; a deployment may have at most ${SITE_LIMITS.maxFiles.toLocaleString('en-US')}.`,
+  );
 
 /** Decodes the simple JSON form into bytes and a proposed manifest; bad base64 is refused by name. */
 export function decodeInlineFiles(files: InlineFiles): { proposed: ProposedManifest; bytes: Map<string, Buffer> } {
@@ -192,13 +223,13 @@ export function assertHeldAsDeclared(manifest: Manifest, held: Map<string, numbe
  * proposal negotiated for it, a deployment's manifest): what it made of them again, without checking
  * every path a second time. In path order, as files are uploaded: packs are then read in order.
  */
-export function asValidated(files: ProposedManifest): Manifest {
-  const entries = Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+export function asValidated(files: Readonly<ProposedManifest>): Manifest {
+  const entries = Object.entries(files).sort(byPath);
   return Object.fromEntries(entries.map(([path, e]) => [path, { sha256: e.sha256, size: e.size, contentType: servedContentType(path) }]));
 }
 
 /** The files as a manifest names them (path → SHA-256 and size), without what validation added. */
-export const namedFiles = (manifest: Manifest): ProposedManifest =>
+export const namedFiles = (manifest: Readonly<ProposedManifest>): ProposedManifest =>
   Object.fromEntries(Object.entries(manifest).map(([path, e]) => [path, { sha256: e.sha256, size: e.size }]));
 
 /** The distinct blobs files name (SHA-256), in first-named order. */

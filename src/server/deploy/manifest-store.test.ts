@@ -23,7 +23,7 @@ import { useDeploySettings } from '@/testing/deploy-settings';
 import { markUsed } from './blob-catalog';
 import { BlobStore } from './blob-store';
 import { collectBlobs, releaseUnreferencedHoldings } from './cleanup-blobs';
-import { decodeInlineFiles, storeInlineFiles } from './files';
+import { asValidated, decodeInlineFiles, namedFiles, storeInlineFiles } from './files';
 import {
   collectManifests,
   decodeManifest,
@@ -98,7 +98,7 @@ describe('stored by content', () => {
     const hash = await manifestHash(files);
     // Written directly, so that this process has never seen it: it is read from the table.
     await db.insert(manifests).values({ hash, files: encodeManifest(files) });
-    expect(await loadManifest(db, hash)).toEqual(files);
+    expect(namedFiles(await loadManifest(db, hash))).toEqual(files);
     const other = someFiles(3);
     const wrongName = await manifestHash(someFiles(2));
     await db.insert(manifests).values({ hash: wrongName, files: encodeManifest(other) });
@@ -112,13 +112,14 @@ describe('stored by content', () => {
     expect(() => decodeManifest(`${good}${'a'.repeat(64)}\n`)).toThrow(/malformed/);
   });
 
-  it('what a caller does with a manifest it was given changes nothing stored', async () => {
+  it('a manifest given out is shared and frozen: no caller can change what the others read', async () => {
     const db = await getDb();
     const files = someFiles(3);
     const hash = await storeManifest(db, files);
-    const first = await loadManifest(db, hash);
-    delete first[Object.keys(first)[0]!];
-    expect(await loadManifest(db, hash)).toEqual(files);
+    const first = (await loadManifest(db, hash)) as Record<string, unknown>;
+    expect(() => delete first[Object.keys(first)[0]!]).toThrow(TypeError);
+    expect(() => Object.assign(Object.values(first)[0]!, { size: 1 })).toThrow(TypeError);
+    expect(namedFiles(await loadManifest(db, hash))).toEqual(files);
   });
 });
 
@@ -139,14 +140,14 @@ describe('a redeploy stored as a delta', () => {
     // The base is marked used as the delta names it: a cleanup waiting on its row then keeps it.
     expect((await rowOf(v1Hash)).createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(decodeManifest((await rowOf(v2Hash)).files)).toEqual({ [changedPath!]: v2[changedPath!], 'new/page.html': v2['new/page.html'] });
-    expect(await readStoredManifest(db, v2Hash)).toEqual(v2);
+    expect(namedFiles(await readStoredManifest(db, v2Hash))).toEqual(v2);
 
     // A redeploy of that one is a delta of the same whole manifest (never a chain), with all that differs from it.
     const v3: ProposedManifest = { ...v2, 'late.css': { sha256: hex(), size: 7 } };
     const v3Hash = await storeManifest(db, v3, new Date(), undefined, v2Hash);
     expect(await rowOf(v3Hash)).toMatchObject({ baseHash: v1Hash, removed: gone });
     expect(linesOf((await rowOf(v3Hash)).files)).toBe(3);
-    expect(await readStoredManifest(db, v3Hash)).toEqual(v3);
+    expect(namedFiles(await readStoredManifest(db, v3Hash))).toEqual(v3);
   });
 
   it('written by another process (rows this one never saw), reads back from its base row and its own', async () => {
@@ -159,7 +160,7 @@ describe('a redeploy stored as a delta', () => {
     await db.insert(manifests).values({ hash: baseHash, files: encodeManifest(base) });
     const changed = { [changedPath!]: files[changedPath!]!, 'new.css': files['new.css']! };
     await db.insert(manifests).values({ hash, files: encodeManifest(changed), baseHash, removed: gone! });
-    expect(await readStoredManifest(db, hash)).toEqual(files);
+    expect(namedFiles(await readStoredManifest(db, hash))).toEqual(files);
 
     // A delta whose base is itself a delta is refused, not followed (none is ever stored).
     const [inner] = await db.select().from(manifests).where(eq(manifests.hash, hash));
@@ -253,7 +254,7 @@ describe('the cleanup', () => {
     const theirs = randomBytes(200);
     await new BlobStore(db).put(other.id, sha256Hex(theirs), theirs);
     const files: ProposedManifest = { 'index.html': { sha256: sha256Hex(theirs), size: theirs.length } };
-    const hash = await hashAndRemember(files);
+    const hash = await hashAndRemember(asValidated(files));
     await keepProposedManifest(db, u.id, { hash, files, platform: 'cloudflare' });
     expect(await db.select({ hash: manifests.hash }).from(manifests).where(eq(manifests.hash, hash))).toEqual([{ hash }]);
     const twoDaysAgo = new Date(Date.now() - 2 * DAY);
@@ -347,14 +348,14 @@ describe('the cleanup and deltas', () => {
       }
     };
     await checkKept();
-    expect(await readStoredManifest(db, delta)).toEqual(v2.proposed);
+    expect(namedFiles(await readStoredManifest(db, delta))).toEqual(v2.proposed);
 
     // Unused for a day, the base no deployment names goes: its delta is stored whole first (the
     // delta must not keep someone's earlier files), and the files it names stay; the removed one goes.
     await agedCleanup();
     expect([(await stored()).has(whole), (await stored()).has(delta)]).toEqual([false, true]);
     expect((await db.select().from(manifests).where(eq(manifests.hash, delta)))[0]).toMatchObject({ baseHash: null, removed: null });
-    expect(await readStoredManifest(db, delta)).toEqual(v2.proposed);
+    expect(namedFiles(await readStoredManifest(db, delta))).toEqual(v2.proposed);
     await agedCleanup();
     await checkKept();
     expect(
@@ -475,8 +476,8 @@ describe('an install upgraded from one row per deployed file', () => {
       expect(await run(sql`select hash, files from manifests`)).toEqual([{ hash: wholeHash, files: encodeManifest(whole) }]);
       expect(await run(sql`select column_name from information_schema.columns where table_name = 'proposed_manifests' and column_name = 'files'`)).toEqual([]);
       // Read as another process would (this one never hashed these files).
-      for (const id of [first, second]) expect((await proposedManifest(db, userId, id)).files).toEqual(whole);
-      expect((await proposedManifest(db, userId, delta)).files).toEqual(afterDelta);
+      for (const id of [first, second]) expect(namedFiles((await proposedManifest(db, userId, id)).files)).toEqual(whole);
+      expect(namedFiles((await proposedManifest(db, userId, delta)).files)).toEqual(afterDelta);
     });
   });
 });

@@ -13,6 +13,7 @@ import { applyChanges, diffManifests, inByteOrder, manifestHash, type ManifestCh
 import type { Db, Tx } from '../db/client';
 import { deployments, manifests, proposedManifests, sites } from '../db/schema';
 import { AppError } from '../errors';
+import { asValidated } from './files';
 import { anyOf, MARKED_RECENTLY_MS } from './blob-catalog';
 
 /** A manifest no deployment names is kept this long after its last use. */
@@ -20,69 +21,50 @@ export const MANIFEST_GRACE_MS = 24 * 60 * 60 * 1000;
 
 /** Manifests kept in memory, least recently used out (a 5,000-file manifest is ~1 MB of heap). */
 const CACHED = 32;
-const cache = new Map<string, ProposedManifest>();
-
-/** Kept as the hash names it (path → sha256 and size only), its entries frozen: they are shared. */
-function remember(hash: string, manifest: ProposedManifest): void {
-  if (cache.has(hash)) return void recent(hash, cache.get(hash)!);
-  recent(hash, Object.fromEntries(Object.entries(manifest).map(([path, f]) => [path, Object.freeze({ sha256: f.sha256, size: f.size })])));
-  if (cache.size > CACHED) cache.delete(cache.keys().next().value!);
-}
-
-/** Moved to the most recently used end. */
-function recent(hash: string, manifest: ProposedManifest): void {
-  cache.delete(hash);
-  cache.set(hash, manifest);
-}
-
-/** A copy of the map: callers may add and remove paths in what they are given. */
-const copy = <M extends ProposedManifest>(m: M): M => ({ ...m });
+/**
+ * The files under a hash as validation makes them (path order, content types), for the manifests this
+ * process computed, read or deployed lately: negotiate, create and the runner then sort and type 5,000
+ * paths once. Frozen and shared, never copied: whoever reads one builds a new map to change it.
+ */
+const cache = new Map<string, Readonly<Manifest>>();
 
 /**
- * The validated forms (path order, content types) of the manifests this process validated or deployed
- * lately, by hash: negotiate, create and the runner then sort and type 5,000 paths once, not three times.
+ * Keeps the validated form (`validateManifest`, `asValidated`) of the files under `hash`; it becomes
+ * the cache's own, frozen. Answers what is kept (an equal manifest kept before is kept instead).
  */
-const validatedCache = new Map<string, Manifest>();
-
-/** Keeps the validated form of the files under `hash` (what `validateManifest` or `asValidated` made of them). */
-export function rememberValidated(hash: string, manifest: Manifest): void {
-  validatedCache.delete(hash);
-  validatedCache.set(hash, Object.fromEntries(Object.entries(manifest).map(([path, f]) => [path, Object.freeze({ ...f })])));
-  if (validatedCache.size > CACHED) validatedCache.delete(validatedCache.keys().next().value!);
+export function rememberManifest(hash: string, manifest: Manifest): Readonly<Manifest> {
+  const kept = cache.get(hash);
+  cache.delete(hash);
+  if (kept) return (void cache.set(hash, kept), kept);
+  for (const entry of Object.values(manifest)) Object.freeze(entry);
+  cache.set(hash, Object.freeze(manifest));
+  if (cache.size > CACHED) cache.delete(cache.keys().next().value!);
+  return manifest;
 }
 
-/** The validated form of the files under this hash, when this process made it lately (a copy). */
-export function validatedInMemory(hash: string): Manifest | undefined {
-  const cached = validatedCache.get(hash);
-  if (!cached) return undefined;
-  validatedCache.delete(hash);
-  validatedCache.set(hash, cached);
-  return copy(cached);
+/** The validated form of the files under this hash, when this process used them lately (shared: never changed). */
+export function inMemory(hash: string): Readonly<Manifest> | undefined {
+  const kept = cache.get(hash);
+  if (!kept) return undefined;
+  cache.delete(hash);
+  cache.set(hash, kept);
+  return kept;
 }
 
 /**
  * The manifest's hash; this process then knows the files under it (`inMemory`). `knownHash`: their
  * hash, computed already from these same files (not again).
  */
-export async function hashAndRemember(manifest: ProposedManifest, knownHash?: string): Promise<string> {
+export async function hashAndRemember(manifest: Manifest, knownHash?: string): Promise<string> {
   const hash = knownHash ?? (await manifestHash(manifest));
-  remember(hash, manifest);
+  rememberManifest(hash, manifest);
   return hash;
 }
 
-/** The files under this hash, when this process computed or read them lately. */
-export function inMemory(hash: string): ProposedManifest | undefined {
-  const cached = cache.get(hash);
-  if (!cached) return undefined;
-  recent(hash, cached);
-  return copy(cached);
-}
-
 /** Files read from storage (a row, a proposal) under a hash: used only when they hash to it. */
-export async function verified(files: ProposedManifest, hash: string): Promise<ProposedManifest> {
+export async function verified(files: ProposedManifest, hash: string): Promise<Readonly<Manifest>> {
   if ((await manifestHash(files)) !== hash) throw new Error(`The stored manifest ${hash.slice(0, 64)} does not hash to its name.`);
-  remember(hash, files);
-  return copy(files);
+  return rememberManifest(hash, asValidated(files));
 }
 
 /** The stored form: `sha256 \t size \t path \n` per file, in the byte order of the paths. */
@@ -119,7 +101,7 @@ const DELTA_AT_MOST = 1 / 4;
  * as a delta of it (or of the whole manifest it is a delta of) when few files differ.
  */
 export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now = new Date(), knownHash?: string, near?: Near): Promise<string> {
-  const hash = knownHash ?? (await hashAndRemember(manifest));
+  const hash = knownHash ?? (await manifestHash(manifest));
   if (await markManifestUsed(db, hash, now)) return hash;
   const nearHash = typeof near === 'function' ? await near() : near;
   const delta = nearHash ? await deltaOf(db, manifest, nearHash, now) : undefined;
@@ -162,12 +144,12 @@ async function deltaOf(db: Db | Tx, manifest: ProposedManifest, near: string, no
 }
 
 /** The manifest stored under this hash (from memory when this process used it lately). */
-export async function loadManifest(db: Db | Tx, hash: string): Promise<ProposedManifest> {
+export async function loadManifest(db: Db | Tx, hash: string): Promise<Readonly<Manifest>> {
   return inMemory(hash) ?? readStoredManifest(db, hash);
 }
 
 /** The manifest as its row holds it (a delta's base from memory when this process used it lately), checked against its hash. */
-export async function readStoredManifest(db: Db | Tx, hash: string): Promise<ProposedManifest> {
+export async function readStoredManifest(db: Db | Tx, hash: string): Promise<Readonly<Manifest>> {
   const [row] = await db
     .select({ files: manifests.files, baseHash: manifests.baseHash, removed: manifests.removed })
     .from(manifests)
@@ -179,7 +161,7 @@ export async function readStoredManifest(db: Db | Tx, hash: string): Promise<Pro
 }
 
 /** A delta's base: a whole manifest (a delta of a delta is never stored, so none is followed). */
-async function loadBase(db: Db | Tx, hash: string): Promise<ProposedManifest> {
+async function loadBase(db: Db | Tx, hash: string): Promise<Readonly<ProposedManifest>> {
   const known = inMemory(hash);
   if (known) return known;
   const [row] = await db.select({ files: manifests.files, baseHash: manifests.baseHash }).from(manifests).where(eq(manifests.hash, hash));

@@ -7,14 +7,15 @@ import { and, eq } from 'drizzle-orm';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { deployManifest, type DeployCalls, type DeployedManifest } from '@/lib/deploy-client';
-import { manifestHash, type ProposedManifest } from '@/lib/manifest';
+import { manifestHash, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
 import { contentTypeFor } from '@/lib/site-files';
-import { deployments, manifests, proposedManifests, userBlobs } from '@/server/db/schema';
+import { blobs, deployments, manifests, proposedManifests, userBlobs } from '@/server/db/schema';
 import { deployCalls, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { useTestDb } from '@/testing/db';
 import { trpcOverHttp } from '@/testing/trpc-http';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import type { HashedFile } from '@/lib/upload';
+import { asValidated } from './files';
 import { decodeManifest, encodeManifest, readStoredManifest } from './manifest-store';
 import { deleteExpiredProposedManifests, keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
 import { createDeployment, negotiateFiles } from './service';
@@ -251,7 +252,7 @@ describe('a proposal read by another server process (its row, not this processâ€
     const hash = await manifestHash(files);
     await db.insert(manifests).values({ hash, files: encodeManifest(files) });
     const id = await row(alice.userId, { manifestHash: hash });
-    expect(await proposedManifest(db, alice.userId, id)).toEqual({ hash, files, platform: 'cloudflare', recheck: null, base: null });
+    expect(await proposedManifest(db, alice.userId, id)).toEqual({ hash, files: asValidated(files), platform: 'cloudflare', recheck: null, base: null });
     const forgedHash = await manifestHash(random(2));
     await db.insert(manifests).values({ hash: forgedHash, files: encodeManifest(random(3)) });
     const forged = await row(alice.userId, { manifestHash: forgedHash });
@@ -273,7 +274,7 @@ describe('a proposal read by another server process (its row, not this processâ€
     const id = await row(alice.userId, { manifestHash: wholeHash, baseHash, changes, recheck: ['c'.repeat(64)] });
     expect(await proposedManifest(db, alice.userId, id)).toEqual({
       hash: wholeHash,
-      files: whole,
+      files: asValidated(whole),
       platform: 'cloudflare',
       recheck: ['c'.repeat(64)],
       base: baseHash,
@@ -496,6 +497,54 @@ describe('deltas', () => {
       manifestHash: await manifestHash(next),
     });
     expect(answer.missing).toEqual([unheld.sha256]);
+  });
+
+  it('a delta is held to the rules of the platform it is negotiated for, and of a site, over the baseâ€™s files too', async () => {
+    const alicesClient = client(alice);
+    const v1 = site({ 'index.html': '<p>rules</p>', 'a#b.css': 'a{}' });
+    const { deploymentId } = await alicesClient.deploy(v1, chat());
+    const delta = async (platform: 'cloudflare' | 'netlify', changes: ManifestChanges, files: Record<string, { sha256: string; size: number }>) =>
+      refusedWith(alice, async () => alice.trpc.files.negotiate.mutate({ platform, base: deploymentId, changes, manifestHash: await manifestHash(files) }));
+    const page = hashed('index.html', '<p>rules, again</p>');
+    const changed = { 'index.html': { sha256: page.sha256, size: page.bytes.length } };
+    // Netlify refuses a name the base has (deployed to Cloudflare, which takes it), though the delta does not change it.
+    expect(await delta('netlify', { changed, removed: [] }, { ...manifestOf(v1), ...changed })).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'Netlify cannot deploy "a#b.css": file names may not contain # or ?. Rename the file.',
+    });
+    // A site without its index.html, and a changed path that cannot be one.
+    const { 'index.html': _index, ...withoutIndex } = manifestOf(v1);
+    expect(await delta('cloudflare', { changed: {}, removed: ['index.html'] }, withoutIndex)).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'There is no index.html at the root of your site. Add one: it is the page visitors see first.',
+    });
+    expect((await delta('cloudflare', { changed: { '../up.css': changed['index.html'] }, removed: [] }, manifestOf(v1))).message).toMatch(
+      /^The file path "\.\.\/up\.css" /,
+    );
+  });
+
+  it('a quick redeploy of a site that passed the scan here scans only the files it changes; a hit among them still refuses it', async () => {
+    const db = await getDb();
+    const alicesClient = client(alice);
+    const chatId = chat();
+    const v1 = site({ 'index.html': `<p>scanned ${Math.random()}</p>`, 'app.js': `console.log(${Math.random()})` });
+    await alicesClient.deploy(v1, chatId);
+    const scannedWith = async (sha256: string) =>
+      (await db.select({ scannedWith: blobs.scannedWith }).from(blobs).where(eq(blobs.sha256, sha256)))[0]!.scannedWith;
+    const [page, script] = v1;
+    expect(await scannedWith(script!.sha256)).not.toBeNull();
+    // Its pass forgotten by the catalog: a scan of the whole site would read it again and remember it.
+    await db.update(blobs).set({ scannedWith: null }).where(eq(blobs.sha256, script!.sha256));
+    const v2 = site({ 'index.html': `<p>scanned again ${Math.random()}</p>`, 'app.js': script!.bytes.toString() });
+    const second = await alicesClient.deploy(v2, chatId);
+    expect(second.delta).toBe(true);
+    expect(await scannedWith(v2[0]!.sha256)).not.toBeNull();
+    expect(await scannedWith(script!.sha256)).toBeNull();
+    expect(page!.sha256).not.toBe(v2[0]!.sha256);
+    // What it changes is scanned: a miner in the new page refuses the redeploy.
+    const v3 = site({ 'index.html': '<script src="https://coinhive.com/lib/coinhive.min.js"></script>', 'app.js': script!.bytes.toString() });
+    const refusal = await refusedWith(alice, () => alicesClient.deploy(v3, chatId));
+    expect(refusal.message).toMatch(/^This site can't be deployed: index\.html contains /);
   });
 
   it('a path added with a hash the user does not hold is refused at create, as before', async () => {

@@ -56,21 +56,27 @@ export async function checkRateLimit(tx: Tx, userId: string, authMode: AuthMode,
           { ms: 24 * HOUR, max: limits.platformManagedPerDay, label: 'day' },
         ]
       : [{ ms: HOUR, max: limits.userTokenPerHour, label: 'hour' }];
-  for (const w of windows) {
+  // Every window in one statement: the user's deployments in it (counted up to its limit) and when
+  // the oldest started, which says when the next one may start.
+  const mine = sql`${deployments.userId} = ${userId} and ${deployments.authMode} = ${authMode}`;
+  const figures = windows.map((w) => {
     const since = new Date(now.getTime() - w.ms);
-    const rows = await tx
-      .select({ createdAt: deployments.createdAt })
-      .from(deployments)
-      .where(and(eq(deployments.userId, userId), eq(deployments.authMode, authMode), gte(deployments.createdAt, since)))
-      .orderBy(deployments.createdAt)
-      .limit(w.max);
-    if (rows.length >= w.max) {
-      // The oldest deployment in the window leaves it first: that is when one more is allowed.
-      // (With a limit of 0 there is none: the whole window.)
-      const oldest = rows[0]?.createdAt ?? now;
-      const retryAfterSeconds = Math.max(1, Math.ceil((oldest.getTime() + w.ms - now.getTime()) / 1000));
-      throw new RateLimitError(`Too many deployments. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`, retryAfterSeconds);
-    }
+    const inWindow = sql`from ${deployments} where ${mine} and ${deployments.createdAt} >= ${since}`;
+    return sql`(select count(*)::int from (select 1 ${inWindow} limit ${w.max}) w), (select (extract(epoch from min(${deployments.createdAt})) * 1000)::float8 ${inWindow})`;
+  });
+  const [row] = await tx
+    .select({
+      figures: sql<[number, number | null][]>`array[${sql.join(
+        figures.map((f) => sql`array[${f}]`),
+        sql`, `,
+      )}]`,
+    })
+    .from(sql`(select 1) as one`);
+  for (const [i, w] of windows.entries()) {
+    const [count, oldestMs] = row!.figures[i]!;
+    if (count < w.max) continue;
+    const retryAfterSeconds = Math.max(1, Math.ceil(((oldestMs ?? now.getTime()) + w.ms - now.getTime()) / 1000));
+    throw new RateLimitError(`Too many deployments. Try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`, retryAfterSeconds);
   }
 }
 

@@ -14,9 +14,8 @@ import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
 import { BlobStore } from './blob-store';
 import { credentialsFor } from './credentials';
-import { asValidated } from './files';
 import { recordEvent } from './event-store';
-import { loadManifest, rememberValidated, validatedInMemory } from './manifest-store';
+import { loadManifest } from './manifest-store';
 import { announceEvent } from './status-hub';
 import { needsRunner, UNFINISHED_STATUSES } from './lease';
 import { releaseUnusedPlace } from './policy';
@@ -227,11 +226,7 @@ async function finishWithError(db: Db, row: DeploymentRow, owner: string, messag
 }
 
 /** The files of a deployment, with their content types (as create left them, when it ran in this process). */
-async function deployedFiles(db: Db, manifestHash: string | null): Promise<Manifest> {
+async function deployedFiles(db: Db, manifestHash: string | null): Promise<Readonly<Manifest>> {
   if (!manifestHash) throw new Error('This deployment has no stored manifest.');
-  const known = validatedInMemory(manifestHash);
-  if (known) return known;
-  const manifest = asValidated(await loadManifest(db, manifestHash));
-  rememberValidated(manifestHash, manifest);
-  return manifest;
+  return loadManifest(db, manifestHash);
 }

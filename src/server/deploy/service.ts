@@ -23,16 +23,15 @@ import {
   assertStoredAsDeclared,
   blobsOf,
   decodeInlineFiles,
-  namedFiles,
   PendingBlobs,
   validateManifest,
   type InlineFiles,
   type ProposedManifest,
 } from './files';
 import { enforcePolicy, withRejectionRecorded, type PolicyLimits } from './policy';
-import { hashAndRemember, lastManifestOfSite, rememberValidated, storeManifest, validatedInMemory } from './manifest-store';
+import { hashAndRemember, inMemory, lastManifestOfSite, rememberManifest, storeManifest } from './manifest-store';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
-import { scanSite } from './scan';
+import { rememberSitePassed, scanSite, sitePassed } from './scan';
 import { expectUploads } from './scan/on-arrival';
 import { processDeploySettings, type DeploySettings } from './settings';
 import { checkStaticOnly } from './static-only';
@@ -86,9 +85,7 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
   const now = options.now ?? new Date();
   const settings = options.settings ?? processDeploySettings();
   const adapter = adapterFor(input.platform);
-  const declared = input.validated
-    ? (validatedInMemory(input.validated.hash) ?? asValidated(input.manifest))
-    : validateManifest(input.manifest, input.platform);
+  const declared = input.validated ? (inMemory(input.validated.hash) ?? asValidated(input.manifest)) : validateManifest(input.manifest, input.platform);
   const blobs = input.pending ?? new BlobStore(db);
   // Sizes and limits from what was stored, never from what the client declared.
   const recheck = input.recheckBlobs && new Set(input.recheckBlobs);
@@ -115,8 +112,11 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
         `Please connect your account first: add your ${platformInfo(input.platform).label} account in Settings, then deploy.`,
       ).withAction('settings');
   }
-  // Refused early (cheap) before the scan reads any bytes; checked again, exactly, when inserting.
-  await checkPolicyNow(db, input, settings.limits, now);
+  // Of a delta whose base passed the scan here lately, only what changed is scanned: the rest passed with the base.
+  const scanOnlyChanged = recheck && input.storedNear && sitePassed(input.storedNear);
+  // Refused early (cheap) where that saves work: before a scan reads the site's files, or inline files are
+  // stored. Checked again, exactly, when inserting (for every deployment).
+  if (input.pending || (input.authMode === 'platform-managed' && !scanOnlyChanged)) await checkPolicyNow(db, input, settings.limits, now);
   const reader = blobs.reader(Object.values(declared).map((e) => e.sha256));
   let manifest: Manifest;
   let notes: string[];
@@ -129,7 +129,11 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
     }));
     // Quick deploys land in the shared accounts: their content is scanned. A user's own account is theirs.
     if (input.authMode === 'platform-managed')
-      await scanSite(manifest, { open: reader.open, notPassedScan: (h, v) => blobs.notPassedScan(h, v), markScanned: (h, v) => blobs.markScanned(h, v) });
+      await scanSite(scanOnlyChanged ? withBlobs(manifest, recheck) : manifest, {
+        open: reader.open,
+        notPassedScan: (h, v) => blobs.notPassedScan(h, v),
+        markScanned: (h, v) => blobs.markScanned(h, v),
+      });
   } finally {
     await reader.close();
   }
@@ -146,9 +150,13 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
       knownHash: input.validated && Object.keys(manifest).length === Object.keys(declared).length ? input.validated.hash : undefined,
     }),
   );
+  if (input.authMode === 'platform-managed') rememberSitePassed(created.manifestHash);
   (options.enqueue ?? enqueueDeployment)(created.deploymentId, settings);
-  return created;
+  return { deploymentId: created.deploymentId, siteId: created.siteId };
 }
+
+/** The files of the manifest whose bytes are among these blobs. */
+const withBlobs = (manifest: Manifest, blobs: Set<string>): Manifest => Object.fromEntries(Object.entries(manifest).filter(([, e]) => blobs.has(e.sha256)));
 
 /** Creates a deployment of the manifest the user negotiated (files.negotiate) under this id, its files looked up again. */
 export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { userId: string }, options: CreateOptions = {}) {
@@ -202,9 +210,9 @@ async function insertDeployment(
       );
     // What is deployed (after static-only dropped any file): the runner reads it, a later delta is rebuilt from it.
     // A redeploy is stored as a delta: of the negotiated base, or of the site's last deployment.
-    const hash = await storeManifest(tx, namedFiles(manifest), now, knownHash, input.storedNear ?? (() => lastManifestOfSite(tx, input)));
+    const hash = await storeManifest(tx, manifest, now, knownHash, input.storedNear ?? (() => lastManifestOfSite(tx, input)));
     // The runner reads these files under this hash: validated already.
-    rememberValidated(hash, manifest);
+    rememberManifest(hash, manifest);
     const [site] = await tx
       .insert(sites)
       .values({
@@ -252,7 +260,7 @@ async function insertDeployment(
       fileCount: files.length,
       totalSizeBytes: totalSize,
     });
-    return { deploymentId: id, siteId: site!.id };
+    return { deploymentId: id, siteId: site!.id, manifestHash: hash };
   });
 }
 
@@ -269,10 +277,10 @@ export async function negotiateFiles(
   input: NegotiateRequest,
   { now = new Date(), settings = processDeploySettings() }: Pick<CreateOptions, 'now' | 'settings'> = {},
 ): Promise<NegotiateAnswer> {
-  const rebuilt = 'manifest' in input ? null : await rebuildFromBase(db, userId, input);
-  const manifest = validateManifest('manifest' in input ? input.manifest : rebuilt!.manifest, input.platform);
+  const rebuilt = 'manifest' in input ? null : await rebuildFromBase(db, userId, input, input.platform);
+  const manifest = 'manifest' in input ? validateManifest(input.manifest, input.platform) : rebuilt!.manifest;
   // Of a delta, only what changed: the base's files are held and were checked when it was made.
-  const checked = rebuilt ? Object.fromEntries(Object.entries(manifest).filter(([path]) => Object.hasOwn(rebuilt.changes.changed, path))) : manifest;
+  const checked = rebuilt ? Object.fromEntries(Object.keys(rebuilt.changes.changed).map((path) => [path, manifest[path]!])) : manifest;
   const held = await new BlobStore(db).heldSizes(
     userId,
     Object.values(checked).map((e) => e.sha256),
@@ -280,20 +288,16 @@ export async function negotiateFiles(
   assertHeldAsDeclared(checked, held);
   if (input.authMode && input.chatId)
     await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, settings.limits, now);
-  const files = namedFiles(manifest);
   const missing = blobsOf(checked).filter((h) => !held.has(h));
   // A quick deploy that passed the policy has its files scanned as they arrive (not on a serverless host,
   // where the next request may run anywhere).
   const quickDeploy = input.authMode === 'platform-managed' && platformInfo(input.platform).quickDeploy && adapterFor(input.platform).platformCredentials();
-  if (quickDeploy && input.chatId && !onServerlessHost()) expectUploads(userId, manifest, missing);
-  // A delta's files hash as the client said (rebuildFromBase checked it), unless validation changed them.
-  const unchanged =
-    rebuilt && Object.keys(files).length === Object.keys(rebuilt.manifest).length && Object.keys(files).every((p) => Object.hasOwn(rebuilt.manifest, p));
-  const hash = await hashAndRemember(files, unchanged ? rebuilt.hash : undefined);
-  rememberValidated(hash, manifest);
+  if (quickDeploy && input.chatId && !onServerlessHost()) expectUploads(userId, checked, missing);
+  // A delta's files hash as the client said (rebuildFromBase checked it).
+  const hash = await hashAndRemember(manifest, rebuilt?.hash);
   const { chatId, authMode } = input;
   // A whole manifest sent for a site deployed before is stored as a delta of its last deployment's.
   const near = 'manifest' in input && chatId && authMode ? () => lastManifestOfSite(db, { userId, chatId, platform: input.platform, authMode }) : undefined;
-  const proposal = { hash, files, platform: input.platform, delta: rebuilt ?? undefined, near };
+  const proposal = { hash, files: manifest, platform: input.platform, delta: rebuilt ?? undefined, near };
   return { missing, manifestId: await keepProposedManifest(db, userId, proposal, now) };
 }

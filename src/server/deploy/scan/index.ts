@@ -11,4 +11,4 @@ export { readingOf } from './kinds';
 export { normalizeScript } from './normalize-script';
 export type { ScanHit } from './hits';
 export { scanBytes, scanStream, scanText } from './file-scan';
-export { scanSite, type ScanStore } from './site-scan';
+export { rememberSitePassed, scanSite, sitePassed, type ScanStore } from './site-scan';

@@ -20,6 +20,24 @@ export interface ScanStore {
   markScanned(sha256s: string[], mark: string): Promise<void>;
 }
 
+/** Sites (manifest hashes) that passed the scan in this process lately, at most this many. */
+const PASSED_KEPT = 1000;
+const passedSites = new Set<string>();
+
+/**
+ * The files under this manifest hash passed the scan (under this process's rules): a redeploy of the
+ * site then scans only the files it changes. A pass depends on a file's bytes and its path's reading
+ * only, so what the two share passed already.
+ */
+export function rememberSitePassed(manifestHash: string): void {
+  passedSites.delete(manifestHash);
+  passedSites.add(manifestHash);
+  if (passedSites.size > PASSED_KEPT) passedSites.delete(passedSites.values().next().value!);
+}
+
+/** Whether the files under this manifest hash passed the scan in this process lately. */
+export const sitePassed = (manifestHash: string): boolean => passedSites.has(manifestHash);
+
 /** Files up to this size are read whole: every reading of them fits in one window. */
 const WHOLE_FILE_BYTES = SCAN_WINDOW.chars;
 

@@ -24,8 +24,18 @@ const MAX_ASSET_BYTES = 25 * 1024 * 1024;
  */
 export function cloudflareAssetHash(sha256: string, path: string): string {
   const ext = path.includes('.') ? path.slice(path.lastIndexOf('.') + 1) : '';
-  return createHash('sha256').update(`${sha256}:${ext}`).digest('hex').slice(0, 32);
+  const key = `${sha256}:${ext}`;
+  let hash = assetHashes.get(key);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(key).digest('hex').slice(0, 32);
+    // A redeploy asks again for every file it keeps: they are remembered (~200 bytes each), oldest out.
+    if (assetHashes.size >= ASSET_HASHES_KEPT) assetHashes.delete(assetHashes.keys().next().value!);
+    assetHashes.set(key, hash);
+  }
+  return hash;
 }
+const ASSET_HASHES_KEPT = 50_000;
+const assetHashes = new Map<string, string>();
 
 const client = (credentials: CloudflareCredentials, { retries }: CallSettings = DEFAULT_CALL_SETTINGS) =>
   new CloudflareAssetsClient(cloudflareSettings().apiBaseUrl, credentials, retries);
