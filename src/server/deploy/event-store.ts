@@ -2,7 +2,7 @@
 // Each row is one SSE event whose id is the row id, so a watcher that reconnects with Last-Event-ID
 // loses nothing. Recording an event also wakes its watchers (status-hub.ts): other processes through
 // NOTIFY in the same statement, this process directly.
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql, type SQLWrapper } from 'drizzle-orm';
 import type { DeploymentStatus } from '@/lib/deployment';
 import type { Db, Tx } from '../db/client';
 import { deploymentEvents } from '../db/schema';
@@ -28,6 +28,25 @@ export async function insertEvent(db: Db | Tx, deploymentId: string, event: Depl
     )
     select id, pg_notify(${EVENTS_CHANNEL}, deployment_id::text || ':' || id::text) from inserted`);
   return Number((result as unknown as { rows: { id: number | string }[] }).rows[0]!.id);
+}
+
+/**
+ * Writes the event only if `guard` (an UPDATE of the deployment … RETURNING, in the same statement;
+ * drizzle puts a query it is given in parentheses) changed its row, and notifies as `recordEvent` does; answers whether it did. One round trip where
+ * the runner's progress (its step, then the event) took two.
+ */
+export async function recordEventIf(db: Db, deploymentId: string, event: DeploymentEventInput, guard: SQLWrapper): Promise<boolean> {
+  const result = await db.execute(sql`
+    with guard as ${guard},
+    inserted as (
+      insert into ${deploymentEvents} (deployment_id, status, step, progress, message)
+      select ${deploymentId}, ${event.status}, ${event.step}, ${event.progress ?? null}, ${event.message} from guard limit 1
+      returning id, deployment_id
+    )
+    select id, pg_notify(${EVENTS_CHANNEL}, deployment_id::text || ':' || id::text) from inserted`);
+  const [row] = (result as unknown as { rows: { id: number | string }[] }).rows;
+  if (row) announceEvent(deploymentId, Number(row.id));
+  return row !== undefined;
 }
 
 /** Records an event. Inside a transaction the row is not visible yet: the caller announces it after commit. */

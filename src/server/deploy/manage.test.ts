@@ -1,9 +1,9 @@
 // Redeploy, rollback, cancel and delete through the tRPC procedures, against the local cloud.
 import { useLocalCloud } from '@/testing/local-cloud';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCaller } from '@/server/api/root';
 import { signUp, type SessionUser } from '@/server/auth/accounts';
-import { cloudStats, fetchSite, hostOf, requestCount } from '@/testing/cloud';
+import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { createDeployment, deployFiles } from '@/testing/deploy';
 import { useDeploySettings } from '@/testing/deploy-settings';
@@ -85,6 +85,25 @@ describe('managing deployments', () => {
     expect((await t.deployments.get({ id: deploymentId })).status).toBe('canceled');
     expect((await t.deployments.log({ id: deploymentId })).map((e) => e.status)).toEqual(['pending', 'canceled']);
     await expect(t.deployments.cancel({ id: deploymentId })).rejects.toThrow(/already canceled/);
+  });
+
+  it('cancels a deployment while it builds: its runner stops at its next step and writes nothing after the cancellation', async () => {
+    const t = await trpc();
+    const deploymentId = await createPending(`<p>canceled while building ${Math.random()}</p>`);
+    // The platform holds the upload session a while: the deployment is building meanwhile.
+    await setFaults(cloud().url, { rules: [{ target: 'cloudflare', route: '/assets-upload-session', kind: 'delay', delayMs: 1_000 }] });
+    try {
+      const run = driveDeployment(await getDb(), deploymentId, { settings });
+      await vi.waitFor(async () => expect((await t.deployments.log({ id: deploymentId })).map((e) => e.step)).toContain('upload'), { timeout: 10_000 });
+      await t.deployments.cancel({ id: deploymentId });
+      await run;
+    } finally {
+      await setFaults(cloud().url, { rules: [] });
+    }
+    expect((await t.deployments.get({ id: deploymentId })).status).toBe('canceled');
+    const log = await t.deployments.log({ id: deploymentId });
+    expect(log.at(-1)).toMatchObject({ status: 'canceled', step: 'canceled' });
+    expect(log.filter((e) => e.step === 'activate' || e.status === 'ready')).toEqual([]);
   });
 
   it('deletes the site: the Worker goes, the URL stops answering, the history stays', async () => {

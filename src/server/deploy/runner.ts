@@ -14,7 +14,7 @@ import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
 import { BlobStore } from './blob-store';
 import { credentialsFor } from './credentials';
-import { recordEvent } from './event-store';
+import { recordEvent, recordEventIf } from './event-store';
 import { loadManifest } from './manifest-store';
 import { announceEvent } from './status-hub';
 import { needsRunner, UNFINISHED_STATUSES } from './lease';
@@ -135,9 +135,14 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
             Object.assign(checkpoint, patch);
             await guarded({ checkpoint: { ...checkpoint } });
           },
+          // The step and its event in one statement, only while this runner holds the deployment.
           report: async (step, progress, message) => {
-            await guarded({ step, progress });
-            await recordEvent(db, deploymentId, { status: 'building', step, progress, message });
+            if (lost) throw new LeaseLost();
+            const stepSet = db.update(deployments).set({ step, progress, updatedAt: new Date() }).where(mine).returning({ id: deployments.id });
+            if (!(await recordEventIf(db, deploymentId, { status: 'building', step, progress, message }, stepSet))) {
+              lost = true;
+              throw new LeaseLost();
+            }
           },
         });
         await reader.close();
