@@ -42,13 +42,13 @@ export class QuotaError extends AppError {
 const HOUR = 3600_000;
 
 /** Serialises the policy checks of one key (a user, a platform) until the transaction ends. */
-async function lock(tx: Tx, key: string) {
+async function lock(tx: Db | Tx, key: string) {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
 }
 
 /** Throws RateLimitError when the user may not start another deployment in this mode now. */
-export async function checkRateLimit(tx: Tx, userId: string, authMode: AuthMode, now: Date, limits: PolicyLimits): Promise<void> {
-  await lock(tx, `deploy-rate:${userId}`);
+export async function checkRateLimit(tx: Db | Tx, userId: string, authMode: AuthMode, now: Date, limits: PolicyLimits, exact = true): Promise<void> {
+  if (exact) await lock(tx, `deploy-rate:${userId}`);
   const windows =
     authMode === 'platform-managed'
       ? [
@@ -81,10 +81,10 @@ export async function checkRateLimit(tx: Tx, userId: string, authMode: AuthMode,
 }
 
 /** Throws QuotaError when a new platform-managed site would exceed the shared infrastructure's quota. */
-export async function checkPlatformQuota(tx: Tx, platform: DeploymentPlatform, now: Date, limits: PolicyLimits): Promise<void> {
+export async function checkPlatformQuota(tx: Db | Tx, platform: DeploymentPlatform, now: Date, limits: PolicyLimits, exact = true): Promise<void> {
   const max = limits.platformQuota[platform];
   if (max === undefined) return;
-  await lock(tx, `platform-quota:${platform}`);
+  if (exact) await lock(tx, `platform-quota:${platform}`);
   const [live] = await tx
     .select({ n: count() })
     .from(sites)
@@ -99,9 +99,13 @@ export interface PolicyInput {
   authMode: AuthMode;
 }
 
-/** Both checks a new deployment must pass, inside the caller's transaction (exact under concurrency). */
-export async function enforcePolicy(tx: Tx, input: PolicyInput, now: Date, limits: PolicyLimits): Promise<void> {
-  await checkRateLimit(tx, input.userId, input.authMode, now, limits);
+/**
+ * Both checks a new deployment must pass: inside the caller's transaction, serialised per user and
+ * platform, exact under concurrency; or, not `exact`, an early look that takes no lock (a refusal
+ * before work is done; the transaction that inserts the deployment checks again, exactly).
+ */
+export async function enforcePolicy(tx: Db | Tx, input: PolicyInput, now: Date, limits: PolicyLimits, exact = true): Promise<void> {
+  await checkRateLimit(tx, input.userId, input.authMode, now, limits, exact);
   if (input.authMode !== 'platform-managed') return;
   // A redeploy of a live site takes no new place in the shared infrastructure.
   const [existing] = await tx
@@ -117,7 +121,7 @@ export async function enforcePolicy(tx: Tx, input: PolicyInput, now: Date, limit
         gt(sites.expiresAt, now),
       ),
     );
-  if (!existing) await checkPlatformQuota(tx, input.platform, now, limits);
+  if (!existing) await checkPlatformQuota(tx, input.platform, now, limits, exact);
 }
 
 /** Runs `work`; a rate-limit or quota refusal is kept for the operators (outside the refused transaction). */

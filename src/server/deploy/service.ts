@@ -179,14 +179,14 @@ export async function createFromInlineFiles(db: Db, target: Omit<CreateDeploymen
   return createDeployment(db, { ...target, manifest: proposed, pending }, options);
 }
 
-/** The rate limit and the shared quota under `limits`, checked now in a short transaction of their own. */
+/** The rate limit and the shared quota under `limits`, as they stand now: an early look, without the locks of the exact check. */
 export function checkPolicyNow(
   db: Db,
   input: Pick<CreateDeploymentInput, 'userId' | 'chatId' | 'platform' | 'authMode'>,
   limits: PolicyLimits,
   now = new Date(),
 ): Promise<void> {
-  return withRejectionRecorded(db, input, () => db.transaction((tx) => enforcePolicy(tx, input, now, limits)));
+  return withRejectionRecorded(db, input, () => enforcePolicy(db, input, now, limits, false));
 }
 
 async function insertDeployment(
