@@ -7,7 +7,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { formatBytes } from '@/lib/site-files';
-import { blobChunks, blobs, userBlobs } from '../db/schema';
+import { blobChunks, blobs, userBlobs, userStorage } from '../db/schema';
 import { getEnv } from '../env';
 import { AppError } from '../errors';
 import { anyOf, BlobCatalog, SLICE } from './blob-catalog';
@@ -54,10 +54,10 @@ export interface ReceiveOptions {
 }
 
 export class BlobStore extends BlobCatalog {
-  /** Bytes the user holds: their blobs, and the parts of large files still arriving. */
+  /** Bytes the user holds: their blobs (`user_storage`, kept by triggers), and the parts of large files still arriving. */
   async storageUsed(userId: string, exceptChunksOf?: string): Promise<number> {
     const result = await this.db.execute(sql`
-      select (select coalesce(sum(b.size), 0) from ${userBlobs} ub join ${blobs} b on b.sha256 = ub.sha256 where ub.user_id = ${userId})
+      select coalesce((select s.bytes from ${userStorage} s where s.user_id = ${userId}), 0)
            + (select coalesce(sum(c.size), 0) from ${blobChunks} c where c.user_id = ${userId} and c.sha256 <> ${exceptChunksOf ?? ''}) as used`);
     return Number((result as unknown as { rows: { used: string | number }[] }).rows[0]?.used ?? 0);
   }
@@ -84,7 +84,7 @@ export class BlobStore extends BlobCatalog {
       locked as (select b.sha256 from ${blobs} b join missing using (sha256) order by b.sha256 for update of b),
       touched as (update ${blobs} set created_at = now() from locked where ${blobs}.sha256 = locked.sha256)
       select (select coalesce(array_agg(sha256), '{}') from missing) as missing,
-        (select coalesce(sum(b.size), 0) from ${userBlobs} ub join ${blobs} b on b.sha256 = ub.sha256 where ub.user_id = ${userId})
+        coalesce((select s.bytes from ${userStorage} s where s.user_id = ${userId}), 0)
           + (select coalesce(sum(c.size), 0) from ${blobChunks} c where c.user_id = ${userId}) as used`)) as unknown as {
       rows: { missing: string[]; used: string | number }[];
     };

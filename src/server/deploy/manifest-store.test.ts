@@ -3,14 +3,8 @@
 // and the blobs and holds those manifests name. An install upgraded from per-file rows gets a manifest
 // per deployment with the very hash its clients compute.
 import '@/testing/isolated-db';
-import { mkdtempSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import { eq, sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate } from 'drizzle-orm/pglite/migrator';
 import { describe, expect, it } from 'vitest';
 import { manifestHash, type ProposedManifest } from '@/lib/manifest';
 import { sha256Hex } from './blob-keys';
@@ -18,6 +12,7 @@ import * as schema from '@/server/db/schema';
 import { blobs, manifests, userBlobs } from '@/server/db/schema';
 import { signUp } from '@/server/auth/accounts';
 import { useTestDb } from '@/testing/db';
+import { upgradedFrom } from '@/testing/upgraded-db';
 import { createDeployment } from '@/testing/deploy';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import { markUsed } from './blob-catalog';
@@ -375,28 +370,6 @@ describe('the cleanup and deltas', () => {
   });
 });
 
-/**
- * An in-memory database migrated up to `tag`; `work` then runs the remaining migrations (`upgrade`).
- * Both share the same client and are closed afterwards.
- */
-async function upgradedFrom(tag: string, work: (db: ReturnType<typeof drizzle<typeof schema>>, upgrade: () => Promise<void>) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'upgrade-'));
-  const client = await PGlite.create('memory://');
-  try {
-    const db = drizzle(client, { schema });
-    const migrations = path.join(process.cwd(), 'drizzle');
-    const before = path.join(dir, 'migrations');
-    cpSync(migrations, before, { recursive: true });
-    const journal = JSON.parse(readFileSync(path.join(before, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === tag) + 1);
-    writeFileSync(path.join(before, 'meta/_journal.json'), JSON.stringify(journal));
-    await migrate(db, { migrationsFolder: before });
-    await work(db, () => migrate(db, { migrationsFolder: migrations }));
-  } finally {
-    await client.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('an install upgraded from one row per deployed file', () => {
   it('gets one manifest per set of files, named by the hash its clients compute, and no per-file rows', async () => {
