@@ -47,7 +47,7 @@ export async function releaseUnreferencedHoldings(db: Db, now: Date): Promise<nu
 }
 
 /**
- * Blobs no deployment or project refers to, untouched for a day (an upload in progress touches its
+ * Blobs nobody holds and no deployment or project refers to, untouched for a day (an upload in progress touches its
  * blob first), in batches. Their objects are removed while the rows are still locked: an upload of the
  * same bytes meanwhile waits on its touch of the row, so its object lands after the removal, never before.
  */
@@ -86,6 +86,14 @@ export async function collectBlobs(db: Db, now: Date): Promise<number> {
                         .select({ one: sql`1` })
                         .from(projectFiles)
                         .where(eq(projectFiles.sha256, blobs.sha256)),
+                    ),
+                    // Nobody holds it any more (releaseUnreferencedHoldings lets go of holdings first): a user
+                    // holding it may deploy it, and the bytes they hold are counted from it (user_storage).
+                    notExists(
+                      tx
+                        .select({ one: sql`1` })
+                        .from(userBlobs)
+                        .where(eq(userBlobs.sha256, blobs.sha256)),
                     ),
                   ),
                 )

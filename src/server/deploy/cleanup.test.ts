@@ -10,7 +10,7 @@ import { LOCAL_VERCEL } from '@/lib/platforms/vercel/local';
 import { GET as cronCleanup } from '@/app/api/cron/cleanup/route';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
-import { auditLog, authAttempts, blobs, deployments, manifests, proposedManifests, sessions, sites } from '@/server/db/schema';
+import { auditLog, authAttempts, blobs, deployments, manifests, proposedManifests, sessions, sites, userBlobs } from '@/server/db/schema';
 import { openDb } from '@/server/db/client';
 import { getEnv } from '@/server/env';
 import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
@@ -231,7 +231,9 @@ describe('orphans, stuck deployments and blobs', () => {
     );
     const loose = Buffer.from(`never deployed ${Math.random()}`);
     await new BlobStore(db).put(userId, sha256Hex(loose), loose);
+    // A day old, the blobs and the user's hold on them: the hold on what no deployment names is let go, then the blob.
     await db.update(blobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+    await db.update(userBlobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
     const report = await runCleanup(db, { settings });
     expect(report.blobsDeleted).toBeGreaterThanOrEqual(1);
     expect(
@@ -272,6 +274,7 @@ describe('orphans, stuck deployments and blobs', () => {
     const leftoverNew = newPackId();
     for (const p of [leftoverOld, leftoverNew]) await store.objects.put(packKey(p), Buffer.from('orphan'));
     await db.update(blobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+    await db.update(userBlobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
 
     const report = await runCleanup(db, { settings });
     expect(await store.objects.size(packKey(gonePack))).toBeNull();

@@ -53,15 +53,33 @@ export function validateManifest(proposed: ProposedManifest, platform: Deploymen
     if (manifest[check.path]) throw bad(`Two files end up at the same path "${check.path}". Rename one of them.`);
     manifest[check.path] = { sha256: entry.sha256, size: entry.size, contentType: servedContentType(check.path) };
   }
-  return checkSite(manifest, platform);
+  checkSite(manifest, platform);
+  pathsChecked.add(manifest);
+  return manifest;
 }
 
 /**
- * A delta's files: the base's (a stored manifest: paths normalized and typed already) with the changes
- * (paths normalized by the caller) applied, in path order. Not checked yet: `checkSite` does, once the
+ * Manifests whose every path this process checked (normalizeSitePath, today's rules): a stored one
+ * read back is checked once before a delta builds on it, since the rules may have grown stricter
+ * since it was stored.
+ */
+const pathsChecked = new WeakSet<Readonly<Manifest>>();
+
+/**
+ * A delta's files: the base's (a stored manifest: paths normalized and typed already, and checked once
+ * against today's rules) with the changes (paths normalized by the caller) applied, in path order. Not checked yet: `checkSite` does, once the
  * caller has checked that they are the files the client meant.
  */
 export function withChanges(base: Readonly<Manifest>, changes: ManifestChanges): Manifest {
+  if (!pathsChecked.has(base)) {
+    for (const path of Object.keys(base)) {
+      const check = normalizeSitePath(path);
+      if (!check.ok) throw bad(`The file path "${printable(path)}" ${check.reason}.`);
+      if (check.path !== path)
+        throw bad(`The file path "${printable(path)}" is stored as another path would be ("${printable(check.path)}"). Deploy the whole site again.`);
+    }
+    pathsChecked.add(base);
+  }
   const files = new Map(Object.entries(base));
   for (const path of changes.removed) files.delete(path);
   let added = false;
@@ -70,7 +88,9 @@ export function withChanges(base: Readonly<Manifest>, changes: ManifestChanges):
     files.set(path, { sha256: f.sha256, size: f.size, contentType: servedContentType(path) });
   }
   // The base is in path order; only a new path needs the order made again.
-  return Object.fromEntries(added ? [...files].sort(byPath) : files);
+  const rebuilt: Manifest = Object.fromEntries(added ? [...files].sort(byPath) : files);
+  pathsChecked.add(rebuilt);
+  return rebuilt;
 }
 
 /** What every deployment's files must be (normalized paths, in path order): within the limits, each file one the platform takes, an index.html at the root. */

@@ -523,6 +523,30 @@ describe('deltas', () => {
     );
   });
 
+  it('a delta on a manifest stored before a path rule existed is held to today’s rules for the base’s paths too', async () => {
+    const db = await getDb();
+    const alicesClient = client(alice);
+    const v1 = site({ 'index.html': `<p>old rules ${Math.random()}</p>` });
+    const { deploymentId } = await alicesClient.deploy(v1, chat());
+    // As an older server could have stored it: a name with a zero-width space, refused today.
+    const old: ProposedManifest = { ...manifestOf(v1), 'a\u200b.css': { sha256: v1[0]!.sha256, size: v1[0]!.bytes.length } };
+    const oldHash = await manifestHash(old);
+    await db.insert(manifests).values({ hash: oldHash, files: encodeManifest(old) });
+    await db.update(deployments).set({ manifestHash: oldHash }).where(eq(deployments.id, deploymentId));
+    const page = hashed('index.html', '<p>new page</p>');
+    const changed = { 'index.html': { sha256: page.sha256, size: page.bytes.length } };
+    const refusal = await refusedWith(alice, async () =>
+      alice.trpc.files.negotiate.mutate({
+        platform: 'cloudflare',
+        base: deploymentId,
+        changes: { changed, removed: [] },
+        manifestHash: await manifestHash({ ...old, ...changed }),
+      }),
+    );
+    expect(refusal.code).toBe('BAD_REQUEST');
+    expect(refusal.message).toMatch(/^The file path "a.*\.css" contains an invisible or text-direction character/);
+  });
+
   it('a quick redeploy of a site that passed the scan here scans only the files it changes; a hit among them still refuses it', async () => {
     const db = await getDb();
     const alicesClient = client(alice);

@@ -47,7 +47,7 @@ async function lock(tx: Db | Tx, key: string) {
 }
 
 /** Throws RateLimitError when the user may not start another deployment in this mode now. */
-export async function checkRateLimit(tx: Db | Tx, userId: string, authMode: AuthMode, now: Date, limits: PolicyLimits, exact = true): Promise<void> {
+export async function checkRateLimit(tx: Db | Tx, userId: string, authMode: AuthMode, now: Date, limits: PolicyLimits, exact: boolean): Promise<void> {
   if (exact) await lock(tx, `deploy-rate:${userId}`);
   const windows =
     authMode === 'platform-managed'
@@ -81,7 +81,7 @@ export async function checkRateLimit(tx: Db | Tx, userId: string, authMode: Auth
 }
 
 /** Throws QuotaError when a new platform-managed site would exceed the shared infrastructure's quota. */
-export async function checkPlatformQuota(tx: Db | Tx, platform: DeploymentPlatform, now: Date, limits: PolicyLimits, exact = true): Promise<void> {
+export async function checkPlatformQuota(tx: Db | Tx, platform: DeploymentPlatform, now: Date, limits: PolicyLimits, exact: boolean): Promise<void> {
   const max = limits.platformQuota[platform];
   if (max === undefined) return;
   if (exact) await lock(tx, `platform-quota:${platform}`);
@@ -100,11 +100,11 @@ export interface PolicyInput {
 }
 
 /**
- * Both checks a new deployment must pass: inside the caller's transaction, serialised per user and
- * platform, exact under concurrency; or, not `exact`, an early look that takes no lock (a refusal
+ * Both checks a new deployment must pass: `exact`, inside the caller's transaction (its advisory locks
+ * serialise them per user and platform until it ends); or, not `exact`, an early look that takes no lock (a refusal
  * before work is done; the transaction that inserts the deployment checks again, exactly).
  */
-export async function enforcePolicy(tx: Db | Tx, input: PolicyInput, now: Date, limits: PolicyLimits, exact = true): Promise<void> {
+export async function enforcePolicy(tx: Db | Tx, input: PolicyInput, now: Date, limits: PolicyLimits, exact: boolean): Promise<void> {
   await checkRateLimit(tx, input.userId, input.authMode, now, limits, exact);
   if (input.authMode !== 'platform-managed') return;
   // A redeploy of a live site takes no new place in the shared infrastructure.

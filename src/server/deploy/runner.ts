@@ -14,7 +14,7 @@ import { PlatformError } from '../platforms/http';
 import { adapterFor } from './adapters';
 import { BlobStore } from './blob-store';
 import { credentialsFor } from './credentials';
-import { recordEvent, recordEventIf } from './event-store';
+import { recordEvent, recordEventIf, type DeploymentEventInput } from './event-store';
 import { loadManifest } from './manifest-store';
 import { announceEvent } from './status-hub';
 import { needsRunner, UNFINISHED_STATUSES } from './lease';
@@ -86,6 +86,19 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
       throw new LeaseLost();
     }
   };
+  /** An event, with `set` written to the row in the same statement, only while this runner holds the deployment. */
+  const guardedEvent = async (event: DeploymentEventInput, set: Partial<DeploymentRow> = {}) => {
+    if (lost) throw new LeaseLost();
+    const write = db
+      .update(deployments)
+      .set({ ...set, updatedAt: new Date() })
+      .where(mine)
+      .returning({ id: deployments.id });
+    if (!(await recordEventIf(db, deploymentId, event, write))) {
+      lost = true;
+      throw new LeaseLost();
+    }
+  };
 
   try {
     if (row.deadlineAt && row.deadlineAt.getTime() < Date.now()) {
@@ -135,15 +148,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
             Object.assign(checkpoint, patch);
             await guarded({ checkpoint: { ...checkpoint } });
           },
-          // The step and its event in one statement, only while this runner holds the deployment.
-          report: async (step, progress, message) => {
-            if (lost) throw new LeaseLost();
-            const stepSet = db.update(deployments).set({ step, progress, updatedAt: new Date() }).where(mine).returning({ id: deployments.id });
-            if (!(await recordEventIf(db, deploymentId, { status: 'building', step, progress, message }, stepSet))) {
-              lost = true;
-              throw new LeaseLost();
-            }
-          },
+          report: (step, progress, message) => guardedEvent({ status: 'building', step, progress, message }, { step, progress }),
         });
         await reader.close();
         await finishReady(db, row, opts.owner, outcome.url, outcome.target);
@@ -157,7 +162,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
           (err.kind === 'unavailable' || err.kind === 'timeout' || (err.kind === 'quota' && err.retryAfterSeconds !== undefined));
         const beforeDeadline = !row.deadlineAt || Date.now() + opts.retryDelayMs < row.deadlineAt.getTime();
         if (!transient || attempt >= opts.maxAttempts || !beforeDeadline) throw err;
-        await recordEvent(db, deploymentId, {
+        await guardedEvent({
           status: 'building',
           step: 'retry' satisfies RunnerStep,
           progress: null,

@@ -199,7 +199,7 @@ async function insertDeployment(
   const files = Object.entries(manifest);
   const totalSize = files.reduce((n, [, e]) => n + e.size, 0);
   return db.transaction(async (tx) => {
-    await enforcePolicy(tx, input, now, limits);
+    await enforcePolicy(tx, input, now, limits, true);
     // The files looked up at the start are still there, and kept from the cleanup from now on (a
     // delta's others are its base's, which its deployment keeps).
     const present = await markUsed(tx, lookedUp, now);

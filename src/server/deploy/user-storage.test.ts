@@ -33,7 +33,7 @@ async function totals(db: Db, userId: string): Promise<{ kept: number; sum: numb
 }
 
 describe("a user's stored bytes", () => {
-  it('follow every holding added, added again, shared, released and collected, and go with the user', async () => {
+  it('follow every holding added, added again, shared, released and collected, and go with the user; a blob someone holds is not collected', async () => {
     const db = await getDb();
     const store = new BlobStore(db);
     const [alice, bob] = [await newUser(db), await newUser(db)];
@@ -53,13 +53,15 @@ describe("a user's stored bytes", () => {
     // The cleanup releases holdings no deployment or project names (unused for a day), then the blobs nobody holds.
     const twoDaysAgo = new Date(Date.now() - 2 * DAY);
     await db.update(userBlobs).set({ createdAt: twoDaysAgo }).where(eq(userBlobs.userId, alice.id));
+    // Every blob aged: Bob still holds a (his holding is fresh), so it stays.
     await db
       .update(blobs)
       .set({ createdAt: twoDaysAgo })
-      .where(sql`${blobs.sha256} in (${b.sha256}, ${c.sha256})`);
+      .where(sql`${blobs.sha256} in (${a.sha256}, ${b.sha256}, ${c.sha256})`);
     expect(await releaseUnreferencedHoldings(db, new Date())).toBeGreaterThanOrEqual(3);
     expect(await totals(db, alice.id)).toEqual({ kept: 0, sum: 0 });
     expect(await collectBlobs(db, new Date())).toBeGreaterThanOrEqual(2);
+    expect(await db.select({ sha256: blobs.sha256 }).from(blobs).where(eq(blobs.sha256, a.sha256))).toEqual([{ sha256: a.sha256 }]);
     expect(await totals(db, bob.id)).toEqual({ kept: 1000, sum: 1000 });
 
     // Alice uploads again; then Bob's account is deleted, with his holdings and his total.
