@@ -370,7 +370,6 @@ describe('the cleanup and deltas', () => {
   });
 });
 
-
 describe('an install upgraded from one row per deployed file', () => {
   it('gets one manifest per set of files, named by the hash its clients compute, and no per-file rows', async () => {
     await upgradedFrom('0009_blob_packs', async (db, upgrade) => {
