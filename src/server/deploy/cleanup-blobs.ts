@@ -47,8 +47,8 @@ export async function releaseUnreferencedHoldings(db: Db, now: Date): Promise<nu
 }
 
 /**
- * Blobs nobody holds and no deployment or project refers to, untouched for a day (an upload in progress touches its
- * blob first), in batches. Their objects are removed while the rows are still locked: an upload of the
+ * Blobs nobody holds and no deployment or project refers to, untouched for a day (an upload in
+ * progress touches its blob first), in batches. Their objects are removed while the rows are still locked: an upload of the
  * same bytes meanwhile waits on its touch of the row, so its object lands after the removal, never before.
  */
 export async function collectBlobs(db: Db, now: Date): Promise<number> {

@@ -5,11 +5,11 @@
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type { DeploymentPlatform } from '@/lib/deployment';
 import { manifestHash, type ManifestChanges } from '@/lib/manifest';
-import { normalizeSitePath, printablePath, SHA256_HEX, type Manifest } from '@/lib/site-files';
+import { printablePath, SHA256_HEX, type Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { deployments } from '../db/schema';
 import { AppError } from '../errors';
-import { checkSite, withChanges } from './files';
+import { checkSite, sitePath, withChanges } from './files';
 import { loadManifest } from './manifest-store';
 
 export interface Delta {
@@ -67,13 +67,8 @@ async function findBase(db: Db, userId: string, base: string): Promise<string | 
 
 /** Paths as the base's manifest holds them; a path that cannot be one is refused as in a whole manifest. */
 function normalizedChanges(changes: ManifestChanges): ManifestChanges {
-  const path = (raw: string) => {
-    const check = normalizeSitePath(raw);
-    if (!check.ok) throw new AppError('BAD_REQUEST', `The file path "${printablePath(raw)}" ${check.reason}.`).withAction('fix-files');
-    return check.path;
-  };
-  const changed = Object.entries(changes.changed).map(([raw, f]) => [path(raw), f] as const);
-  const removed = new Set(changes.removed.map(path));
+  const changed = Object.entries(changes.changed).map(([raw, f]) => [sitePath(raw), f] as const);
+  const removed = new Set(changes.removed.map(sitePath));
   if (new Set(changed.map(([p]) => p)).size !== changed.length)
     throw new AppError('BAD_REQUEST', 'Two changed files end up at the same path. Rename one of them.').withAction('fix-files');
   const both = changed.find(([p]) => removed.has(p));

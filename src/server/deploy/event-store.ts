@@ -32,8 +32,8 @@ export async function insertEvent(db: Db | Tx, deploymentId: string, event: Depl
 
 /**
  * Writes the event only if `guard` (an UPDATE of the deployment … RETURNING, in the same statement;
- * drizzle puts a query it is given in parentheses) changed its row, and notifies as `recordEvent` does; answers whether it did. One round trip where
- * the runner's progress (its step, then the event) took two.
+ * drizzle puts a query it is given in parentheses) changed its row, and notifies as `recordEvent`
+ * does; answers whether it did. One round trip where the runner's progress (its step, then the event) took two.
  */
 export async function recordEventIf(db: Db, deploymentId: string, event: DeploymentEventInput, guard: SQLWrapper): Promise<boolean> {
   const result = await db.execute(sql`

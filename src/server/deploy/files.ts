@@ -48,14 +48,20 @@ export function validateManifest(proposed: ProposedManifest, platform: Deploymen
   if (entries.length > SITE_LIMITS.maxFiles) throw tooManyFiles(entries.length);
   const manifest: Manifest = {};
   for (const [raw, entry] of entries) {
-    const check = normalizeSitePath(raw);
-    if (!check.ok) throw bad(`The file path "${printable(raw)}" ${check.reason}.`);
-    if (manifest[check.path]) throw bad(`Two files end up at the same path "${check.path}". Rename one of them.`);
-    manifest[check.path] = { sha256: entry.sha256, size: entry.size, contentType: servedContentType(check.path) };
+    const path = sitePath(raw);
+    if (manifest[path]) throw bad(`Two files end up at the same path "${path}". Rename one of them.`);
+    manifest[path] = { sha256: entry.sha256, size: entry.size, contentType: servedContentType(path) };
   }
   checkSite(manifest, platform);
   pathsChecked.add(manifest);
   return manifest;
+}
+
+/** The path as a site stores it (`normalizeSitePath`); refused with the reason when it cannot be one. */
+export function sitePath(raw: string): string {
+  const check = normalizeSitePath(raw);
+  if (!check.ok) throw bad(`The file path "${printable(raw)}" ${check.reason}.`);
+  return check.path;
 }
 
 /**
@@ -67,16 +73,15 @@ const pathsChecked = new WeakSet<Readonly<Manifest>>();
 
 /**
  * A delta's files: the base's (a stored manifest: paths normalized and typed already, and checked once
- * against today's rules) with the changes (paths normalized by the caller) applied, in path order. Not checked yet: `checkSite` does, once the
- * caller has checked that they are the files the client meant.
+ * against today's rules) with the changes (paths normalized by the caller) applied, in path order.
+ * Not checked yet: `checkSite` does, once the caller has checked that they are the files the client meant.
  */
 export function withChanges(base: Readonly<Manifest>, changes: ManifestChanges): Manifest {
   if (!pathsChecked.has(base)) {
     for (const path of Object.keys(base)) {
-      const check = normalizeSitePath(path);
-      if (!check.ok) throw bad(`The file path "${printable(path)}" ${check.reason}.`);
-      if (check.path !== path)
-        throw bad(`The file path "${printable(path)}" is stored as another path would be ("${printable(check.path)}"). Deploy the whole site again.`);
+      const normalized = sitePath(path);
+      if (normalized !== path)
+        throw bad(`The file path "${printable(path)}" is stored as another path would be ("${printable(normalized)}"). Deploy the whole site again.`);
     }
     pathsChecked.add(base);
   }

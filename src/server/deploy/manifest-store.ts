@@ -7,6 +7,7 @@
 // hundred bytes to PostgreSQL instead of ~1 MB (the row and its index keys).
 import { and, desc, eq, exists, isNotNull, isNull, lt, notExists, or, sql, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import { LRUCache } from 'lru-cache';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import type { Manifest } from '@/lib/site-files';
 import { applyChanges, diffManifests, inByteOrder, manifestHash, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
@@ -19,14 +20,13 @@ import { anyOf, MARKED_RECENTLY_MS } from './blob-catalog';
 /** A manifest no deployment names is kept this long after its last use. */
 export const MANIFEST_GRACE_MS = 24 * 60 * 60 * 1000;
 
-/** Manifests kept in memory, least recently used out (a 5,000-file manifest is ~1 MB of heap). */
-const CACHED = 32;
 /**
- * The files under a hash as validation makes them (path order, content types), for the manifests this
- * process computed, read or deployed lately: negotiate, create and the runner then sort and type 5,000
- * paths once. Frozen and shared, never copied: whoever reads one builds a new map to change it.
+ * The files under a hash as validation makes them (path order, content types), for the 32 manifests
+ * this process computed, read or deployed last (a 5,000-file manifest is ~1 MB of heap): negotiate,
+ * create and the runner then sort and type 5,000 paths once. Frozen and shared, never copied: whoever
+ * reads one builds a new map to change it.
  */
-const cache = new Map<string, Readonly<Manifest>>();
+const cache = new LRUCache<string, Readonly<Manifest>>({ max: 32 });
 
 /**
  * Keeps the validated form (`validateManifest`, `asValidated`) of the files under `hash`; it becomes
@@ -34,22 +34,14 @@ const cache = new Map<string, Readonly<Manifest>>();
  */
 export function rememberManifest(hash: string, manifest: Manifest): Readonly<Manifest> {
   const kept = cache.get(hash);
-  cache.delete(hash);
-  if (kept) return (void cache.set(hash, kept), kept);
+  if (kept) return kept;
   for (const entry of Object.values(manifest)) Object.freeze(entry);
   cache.set(hash, Object.freeze(manifest));
-  if (cache.size > CACHED) cache.delete(cache.keys().next().value!);
   return manifest;
 }
 
 /** The validated form of the files under this hash, when this process used them lately (shared: never changed). */
-export function inMemory(hash: string): Readonly<Manifest> | undefined {
-  const kept = cache.get(hash);
-  if (!kept) return undefined;
-  cache.delete(hash);
-  cache.set(hash, kept);
-  return kept;
-}
+export const inMemory = (hash: string): Readonly<Manifest> | undefined => cache.get(hash);
 
 /**
  * The manifest's hash; this process then knows the files under it (`inMemory`). `knownHash`: their

@@ -100,9 +100,9 @@ export interface PolicyInput {
 }
 
 /**
- * Both checks a new deployment must pass: `exact`, inside the caller's transaction (its advisory locks
- * serialise them per user and platform until it ends); or, not `exact`, an early look that takes no lock (a refusal
- * before work is done; the transaction that inserts the deployment checks again, exactly).
+ * Both checks a new deployment must pass: `exact`, inside the caller's transaction (its advisory
+ * locks serialise them per user and platform until it ends); or, not `exact`, an early look that takes
+ * no lock (a refusal before work is done; the transaction that inserts the deployment checks again, exactly).
  */
 export async function enforcePolicy(tx: Db | Tx, input: PolicyInput, now: Date, limits: PolicyLimits, exact: boolean): Promise<void> {
   await checkRateLimit(tx, input.userId, input.authMode, now, limits, exact);

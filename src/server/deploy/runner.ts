@@ -73,31 +73,28 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
   }, opts.leaseMs / 3);
   heartbeat.unref();
 
-  /** Writes only while this runner still holds the deployment (not canceled, not taken over). */
-  const guarded = async (set: Partial<DeploymentRow>) => {
-    if (lost) throw new LeaseLost();
-    const r = await db
+  /** The row's update, only while this runner still holds the deployment (not canceled, not taken over). */
+  const ownRow = (set: Partial<DeploymentRow>) =>
+    db
       .update(deployments)
       .set({ ...set, updatedAt: new Date() })
       .where(mine)
       .returning({ id: deployments.id });
-    if (r.length === 0) {
-      lost = true;
-      throw new LeaseLost();
-    }
+  /** Stops the runner when its write found the deployment no longer its own. */
+  const stillHeld = (written: boolean) => {
+    if (written) return;
+    lost = true;
+    throw new LeaseLost();
+  };
+  /** Writes only while this runner still holds the deployment. */
+  const guarded = async (set: Partial<DeploymentRow>) => {
+    if (lost) throw new LeaseLost();
+    stillHeld((await ownRow(set)).length > 0);
   };
   /** An event, with `set` written to the row in the same statement, only while this runner holds the deployment. */
   const guardedEvent = async (event: DeploymentEventInput, set: Partial<DeploymentRow> = {}) => {
     if (lost) throw new LeaseLost();
-    const write = db
-      .update(deployments)
-      .set({ ...set, updatedAt: new Date() })
-      .where(mine)
-      .returning({ id: deployments.id });
-    if (!(await recordEventIf(db, deploymentId, event, write))) {
-      lost = true;
-      throw new LeaseLost();
-    }
+    stillHeld(await recordEventIf(db, deploymentId, event, ownRow(set)));
   };
 
   try {

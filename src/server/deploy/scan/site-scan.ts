@@ -1,6 +1,7 @@
 // A site's scan before its deployment: each file not yet passed under these rules, small ones read whole a
 // batch at a time, larger ones streamed; clean bytes are remembered in the store.
 import type { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
 import type { Manifest } from '@/lib/site-files';
 import { AppError } from '../../errors';
 import { forEachConcurrently } from '../../platforms/concurrency';
@@ -20,9 +21,8 @@ export interface ScanStore {
   markScanned(sha256s: string[], mark: string): Promise<void>;
 }
 
-/** Sites (manifest hashes) that passed the scan in this process lately, at most this many. */
-const PASSED_KEPT = 1000;
-const passedSites = new Set<string>();
+/** Sites (manifest hashes) that passed the scan in this process lately, the last 1,000. */
+const passedSites = new LRUCache<string, true>({ max: 1000 });
 
 /**
  * The files under this manifest hash passed the scan (under this process's rules): a redeploy of the
@@ -30,9 +30,7 @@ const passedSites = new Set<string>();
  * only, so what the two share passed already.
  */
 export function rememberSitePassed(manifestHash: string): void {
-  passedSites.delete(manifestHash);
-  passedSites.add(manifestHash);
-  if (passedSites.size > PASSED_KEPT) passedSites.delete(passedSites.values().next().value!);
+  passedSites.set(manifestHash, true);
 }
 
 /** Whether the files under this manifest hash passed the scan in this process lately. */

@@ -2,6 +2,7 @@
 // the buckets Cloudflare asks for (3 at a time), then the assets-only Worker (a new Worker, or a new
 // version + deployment of an existing one), then workers.dev. Each step can run again after a crash.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { contentTypeFor, formatBytes } from '@/lib/site-files';
 import { DEFAULT_CALL_SETTINGS, type CallSettings, type DeployContext, type DeployOutcome, type PlatformAdapter, type SiteTarget } from '../adapter';
 import { checkpointOf, type Checkpointed } from '../checkpoint';
@@ -26,16 +27,11 @@ export function cloudflareAssetHash(sha256: string, path: string): string {
   const ext = path.includes('.') ? path.slice(path.lastIndexOf('.') + 1) : '';
   const key = `${sha256}:${ext}`;
   let hash = assetHashes.get(key);
-  if (hash === undefined) {
-    hash = createHash('sha256').update(key).digest('hex').slice(0, 32);
-    // A redeploy asks again for every file it keeps: they are remembered (~200 bytes each), oldest out.
-    if (assetHashes.size >= ASSET_HASHES_KEPT) assetHashes.delete(assetHashes.keys().next().value!);
-    assetHashes.set(key, hash);
-  }
+  if (hash === undefined) assetHashes.set(key, (hash = createHash('sha256').update(key).digest('hex').slice(0, 32)));
   return hash;
 }
-const ASSET_HASHES_KEPT = 50_000;
-const assetHashes = new Map<string, string>();
+/** A redeploy asks again for every file it keeps: the last 50,000 keys are remembered (~200 bytes each). */
+const assetHashes = new LRUCache<string, string>({ max: 50_000 });
 
 const client = (credentials: CloudflareCredentials, { retries }: CallSettings = DEFAULT_CALL_SETTINGS) =>
   new CloudflareAssetsClient(cloudflareSettings().apiBaseUrl, credentials, retries);
