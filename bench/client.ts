@@ -119,6 +119,8 @@ export async function deploy(site: Site, platform: 'cloudflare' | 'amplify', cha
 export const benchGet = async <T>(p: string): Promise<T> => (await (await fetch(`${base}/_bench/${p}`)).json()) as T;
 export interface ServerStats {
   peakRss: number;
+  /** How the peak was taken: the kernel's high-water mark (exact) or samples. */
+  peakFrom: string;
   rss: number;
   atPeak: NodeJS.MemoryUsage;
   cpuMs: number;

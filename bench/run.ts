@@ -24,7 +24,7 @@ async function main() {
   const started = now();
   const databaseUrl = createDatabase();
   const databaseNote = databaseUrl
-    ? `PostgreSQL ${dbName} (Neon driver through the in-process relay)`
+    ? `PostgreSQL ${dbName} (Neon driver through the development relay, a process of its own)`
     : 'PGlite in memory (no PostgreSQL: figures are not production-like)';
 
   // Port 0: the system picks a free one; the server is given the port the cloud got.

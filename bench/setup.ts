@@ -2,7 +2,7 @@
 // its own (else PGlite), the blob store (a temp folder or s3rver), and bench/server.ts with the real routes.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,8 +83,19 @@ export async function startServer(
     MAX_SSE_STREAMS_PER_USER: '100000',
     BENCH_SERVER: '1',
   };
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  else {
+  let relay: ChildProcess | undefined;
+  if (databaseUrl) {
+    env.DATABASE_URL = databaseUrl;
+    // Neon's WebSocket proxy is another machine in production: the development relay runs as a process
+    // of its own, so that its work is not counted as the server's (CPU, memory).
+    const token = randomBytes(24).toString('base64url');
+    relay = spawn(process.execPath, ['--import', 'tsx', 'src/server/db/ws-relay-cli.ts'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, RELAY_PORT: '0', RELAY_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    env.NEON_WS_PROXY = `127.0.0.1:${await portPrinted(relay, /listening on 127\.0\.0\.1:(\d+)/)}/${token}/v1`;
+    relayPid = relay.pid;
+  } else {
     delete env.DATABASE_URL;
     env.PGLITE_DATA_DIR = 'memory://bench';
   }
@@ -93,15 +104,34 @@ export async function startServer(
   env.SCAN_WORKER_BUNDLE = bundleScanWorker(bundleDir);
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/server.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   child.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
-  const port = await new Promise<number>((resolve, reject) => {
+  child.once('exit', () => relay?.kill('SIGTERM'));
+  const port = await portPrinted(child, /PORT (\d+)/);
+  child.stdout!.on('data', (d: Buffer) => process.stdout.write(`[server] ${d}`));
+  return { base: `http://127.0.0.1:${port}`, child };
+}
+
+let relayPid: number | undefined;
+
+/** The CPU time the relay process has used (user + system; 0 without one), from /proc (clock ticks of 10 ms). */
+export function relayCpuMs(): number {
+  if (relayPid === undefined) return 0;
+  try {
+    const fields = readFileSync(`/proc/${relayPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** The port a child process prints once it listens (it was given port 0). */
+function portPrinted(child: ChildProcess, pattern: RegExp): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /PORT (\d+)/.exec(out);
+      const m = pattern.exec(out);
       if (m) resolve(Number(m[1]));
     });
-    child.once('exit', (code) => reject(new Error(`bench server exited (${code}): ${out}`)));
+    child.once('exit', (code) => reject(new Error(`${child.spawnargs.at(-1)} exited (${code}): ${out}`)));
   });
-  child.stdout!.on('data', (d: Buffer) => process.stdout.write(`[server] ${d}`));
-  return { base: `http://127.0.0.1:${port}`, child };
 }
