@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
 import { bundleScanWorker } from '@/testing/scan-worker-bundle';
 import { scanBytes } from './file-scan';
-import { ScanPool, type FileToScan } from './scan-pool';
+import { ScanPool, WORKER_MIN_BYTES, type FileToScan } from './scan-pool';
 
 /** The whole corpus as one batch (each file under its path in its site), padded past the size workers take. */
 function corpusFiles(): FileToScan[] {
@@ -62,6 +62,7 @@ describe('the scan pool', () => {
   it('scans a small batch in place, starting no worker', async () => {
     const pool = newPool(2);
     const few = files.slice(0, 20);
+    expect(few.reduce((n, f) => n + f.bytes.length, 0)).toBeLessThan(WORKER_MIN_BYTES);
     expect(await pool.scan(few)).toEqual(expected.slice(0, 20));
     expect(pool.running).toBe(0);
   });
