@@ -53,15 +53,19 @@ const utf8 = new TextEncoder();
  */
 export function normalizeSitePath(raw: string): PathCheck {
   if (typeof raw !== 'string' || raw.length === 0) return { ok: false, reason: 'is empty' };
-  if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: 'contains a control character' };
-  // A surrogate without its other half is no character: UTF-8 (the platforms, the database) cannot hold it.
-  if (/[\ud800-\udfff]/u.test(raw)) return { ok: false, reason: 'contains half of a character (a lone UTF-16 surrogate); rename the file' };
-  const invisible = firstInvisible(raw);
-  if (invisible) return { ok: false, reason: `contains an invisible or text-direction character (${invisible}); rename the file with visible characters only` };
+  // Printable ASCII (most paths) holds no control, invisible or half character, and is its own NFC:
+  // the checks below would cost more than all else here, over 5,000 paths.
+  const ascii = PRINTABLE_ASCII.test(raw);
+  if (!ascii) {
+    if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: 'contains a control character' };
+    // A surrogate without its other half is no character: UTF-8 (the platforms, the database) cannot hold it.
+    if (/[\ud800-\udfff]/u.test(raw)) return { ok: false, reason: 'contains half of a character (a lone UTF-16 surrogate); rename the file' };
+    const invisible = firstInvisible(raw);
+    if (invisible) return { ok: false, reason: `contains an invisible or text-direction character (${invisible}); rename the file with visible characters only` };
+  }
   if (raw.includes('\\')) return { ok: false, reason: 'contains a backslash; use "/" between folders' };
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return { ok: false, reason: 'is absolute; use a path relative to the site root' };
-  // Printable ASCII is its own NFC (most paths: normalizing 5,000 of them costs more than all else here).
-  const segments = (PRINTABLE_ASCII.test(raw) ? raw : raw.normalize('NFC')).split('/');
+  const segments = (ascii ? raw : raw.normalize('NFC')).split('/');
   const kept: string[] = [];
   for (const segment of segments) {
     if (segment === '.') continue;

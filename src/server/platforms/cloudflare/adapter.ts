@@ -2,7 +2,6 @@
 // the buckets Cloudflare asks for (3 at a time), then the assets-only Worker (a new Worker, or a new
 // version + deployment of an existing one), then workers.dev. Each step can run again after a crash.
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { contentTypeFor, formatBytes } from '@/lib/site-files';
 import { DEFAULT_CALL_SETTINGS, type CallSettings, type DeployContext, type DeployOutcome, type PlatformAdapter, type SiteTarget } from '../adapter';
 import { checkpointOf, type Checkpointed } from '../checkpoint';
@@ -25,13 +24,21 @@ const MAX_ASSET_BYTES = 25 * 1024 * 1024;
  */
 export function cloudflareAssetHash(sha256: string, path: string): string {
   const ext = path.includes('.') ? path.slice(path.lastIndexOf('.') + 1) : '';
-  const key = `${sha256}:${ext}`;
-  let hash = assetHashes.get(key);
-  if (hash === undefined) assetHashes.set(key, (hash = createHash('sha256').update(key).digest('hex').slice(0, 32)));
+  return createHash('sha256').update(`${sha256}:${ext}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * A redeploy's manifest shares the entries of the files it keeps with the manifest it follows (frozen,
+ * held in memory, manifest-store.ts): each entry's key is computed once, and goes with the entry.
+ */
+const assetHashes = new WeakMap<object, { path: string; sha256: string; hash: string }>();
+function assetHashOf(entry: { sha256: string }, path: string): string {
+  const known = assetHashes.get(entry);
+  if (known?.path === path && known.sha256 === entry.sha256) return known.hash;
+  const hash = cloudflareAssetHash(entry.sha256, path);
+  assetHashes.set(entry, { path, sha256: entry.sha256, hash });
   return hash;
 }
-/** A redeploy asks again for every file it keeps: the last 50,000 keys are remembered (~200 bytes each). */
-const assetHashes = new LRUCache<string, string>({ max: 50_000 });
 
 const client = (credentials: CloudflareCredentials, { retries }: CallSettings = DEFAULT_CALL_SETTINGS) =>
   new CloudflareAssetsClient(cloudflareSettings().apiBaseUrl, credentials, retries);
@@ -179,7 +186,7 @@ async function uploadAssets(cf: CloudflareAssetsClient, ctx: DeployContext<Cloud
   const byHash = new Map<string, { sha256: string; path: string; size: number }>();
   for (const [path, entry] of Object.entries(ctx.manifest)) {
     if (CONFIG_FILES.has(path)) continue;
-    const hash = cloudflareAssetHash(entry.sha256, path);
+    const hash = assetHashOf(entry, path);
     assets[`/${path}`] = { hash, size: entry.size };
     byHash.set(hash, { sha256: entry.sha256, path, size: entry.size });
   }
