@@ -94,9 +94,9 @@ describe('configuration', () => {
     expect(env.encryptionKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
   });
 
-  it('sizes the scan pool by SCAN_WORKERS (one per core but one by default, 0 on one core), refusing a wrong count', () => {
+  it('sizes the scan pool by SCAN_WORKERS (one per core by default, 0 on one core), refusing a wrong count', () => {
     const cores = os.availableParallelism();
-    expect(parseEnv({ NODE_ENV: 'development' }).scanWorkers).toBe(Math.max(0, Math.min(4, cores - 1)));
+    expect(parseEnv({ NODE_ENV: 'development' }).scanWorkers).toBe(cores >= 2 ? Math.min(4, cores) : 0);
     expect(parseEnv({ NODE_ENV: 'development', SCAN_WORKERS: '0' }).scanWorkers).toBe(0);
     expect(parseEnv({ NODE_ENV: 'development', SCAN_WORKERS: '3' }).scanWorkers).toBe(3);
     for (const wrong of ['two', '-1', '1.5', '65'])
