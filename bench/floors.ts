@@ -18,11 +18,14 @@ export function hashFloorMs(site: Site): number {
   return now() - t;
 }
 
-/** A sink on loopback that reads and drops request bodies. */
+/**
+ * A sink on loopback that reads and drops request bodies. Each answer closes its connection: fetch
+ * reusing one that the sink's keep-alive timeout is closing at that moment fails with ECONNRESET.
+ */
 export async function startSink(): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     req.on('data', () => {});
-    req.on('end', () => res.end('ok'));
+    req.on('end', () => res.writeHead(200, { connection: 'close' }).end('ok'));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
