@@ -95,6 +95,10 @@ export async function startServer(
     });
     env.NEON_WS_PROXY = `127.0.0.1:${await portPrinted(relay, /listening on 127\.0\.0\.1:(\d+)/)}/${token}/v1`;
     relayPid = relay.pid;
+    // Not left running when this process ends another way than through the server's exit (a crash).
+    const stopRelay = () => relay?.kill('SIGTERM');
+    process.once('exit', stopRelay);
+    relay.once('exit', () => process.off('exit', stopRelay));
   } else {
     delete env.DATABASE_URL;
     env.PGLITE_DATA_DIR = 'memory://bench';
