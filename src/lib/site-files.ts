@@ -61,7 +61,8 @@ export function normalizeSitePath(raw: string): PathCheck {
     // A surrogate without its other half is no character: UTF-8 (the platforms, the database) cannot hold it.
     if (/[\ud800-\udfff]/u.test(raw)) return { ok: false, reason: 'contains half of a character (a lone UTF-16 surrogate); rename the file' };
     const invisible = firstInvisible(raw);
-    if (invisible) return { ok: false, reason: `contains an invisible or text-direction character (${invisible}); rename the file with visible characters only` };
+    if (invisible)
+      return { ok: false, reason: `contains an invisible or text-direction character (${invisible}); rename the file with visible characters only` };
   }
   if (raw.includes('\\')) return { ok: false, reason: 'contains a backslash; use "/" between folders' };
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return { ok: false, reason: 'is absolute; use a path relative to the site root' };
