@@ -68,7 +68,7 @@ async function cloudflareFull(
 ): Promise<{ cf: DeployResult; hashFloor: number }> {
   // ---- floors for the big site
   const hashFloor = hashFloorMs(big);
-  await sendOnceMs(sink.url, bigBuf); // warm the connection
+  await sendOnceMs(sink.url, bigBuf); // a first send pays once for what the next ones do not (fetch's code, the sink's buffers)
   const sendFloor = Math.min(await sendOnceMs(sink.url, bigBuf), await sendOnceMs(sink.url, bigBuf));
   const cfFloor = hashFloor + sendFloor;
 

@@ -35,12 +35,14 @@ replaceProcessDeploySettings(
 // ---- peak RSS: the kernel's high-water mark of this process (VmHWM), reset at each phase ----
 // Exact, and it costs the server nothing while it works. Where Linux cannot reset it (clear_refs), RSS
 // is sampled every 20 ms instead.
-const status = () => readFileSync('/proc/self/status', 'utf8');
-const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status())?.[1] ?? NaN) * 1024;
+const bytesOf = (status: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
+const kb = (field: string) => bytesOf(readFileSync('/proc/self/status', 'utf8'), field);
 let kernelPeak = false;
 try {
   writeFileSync('/proc/self/clear_refs', '5');
-  kernelPeak = Number.isFinite(kb('VmHWM'));
+  // Reset means the mark is now the RSS: a kernel that takes the write and ignores it is sampled instead.
+  const status = readFileSync('/proc/self/status', 'utf8');
+  kernelPeak = bytesOf(status, 'VmHWM') - bytesOf(status, 'VmRSS') < 1024 * 1024;
 } catch {
   // Not Linux, or not allowed: sampled below.
 }

@@ -95,10 +95,7 @@ export async function startServer(
     });
     env.NEON_WS_PROXY = `127.0.0.1:${await portPrinted(relay, /listening on 127\.0\.0\.1:(\d+)/)}/${token}/v1`;
     relayPid = relay.pid;
-    // Not left running when this process ends another way than through the server's exit (a crash).
-    const stopRelay = () => relay?.kill('SIGTERM');
-    process.once('exit', stopRelay);
-    relay.once('exit', () => process.off('exit', stopRelay));
+    stopWithThisProcess(relay);
   } else {
     delete env.DATABASE_URL;
     env.PGLITE_DATA_DIR = 'memory://bench';
@@ -109,6 +106,7 @@ export async function startServer(
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/server.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   child.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
   child.once('exit', () => relay?.kill('SIGTERM'));
+  stopWithThisProcess(child);
   const port = await portPrinted(child, /PORT (\d+)/);
   child.stdout!.on('data', (d: Buffer) => process.stdout.write(`[server] ${d}`));
   return { base: `http://127.0.0.1:${port}`, child };
@@ -116,7 +114,18 @@ export async function startServer(
 
 let relayPid: number | undefined;
 
-/** The CPU time the relay process has used (user + system; 0 without one), from /proc (clock ticks of 10 ms). */
+/** Child processes stopped when this one ends, however it ends: a crash, or a signal (Node's exit event does not run on one). */
+const children = new Set<ChildProcess>();
+function stopWithThisProcess(child: ChildProcess): void {
+  if (children.size === 0) {
+    process.once('exit', () => children.forEach((c) => c.kill('SIGTERM')));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
+  }
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+/** The CPU time the relay process has used (user + system; 0 without one), from /proc (in USER_HZ ticks, 100 a second on Linux). */
 export function relayCpuMs(): number {
   if (relayPid === undefined) return 0;
   try {

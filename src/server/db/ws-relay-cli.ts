@@ -14,7 +14,7 @@ if (!['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) fail('DATABASE_
 const token = process.env.RELAY_TOKEN ?? '';
 if (!/^[A-Za-z0-9_-]{32,}$/.test(token)) fail('Set RELAY_TOKEN to at least 32 random characters (letters, digits, - or _).');
 const port = Number(process.env.RELAY_PORT);
-if (!process.env.RELAY_PORT || !Number.isInteger(port) || port < 0 || port > 65535) fail('Set RELAY_PORT to a port number (0: any free port).');
+if (!/^\d+$/.test(process.env.RELAY_PORT ?? '') || port > 65535) fail('Set RELAY_PORT to a port number (0: any free port).');
 
 const relay = await startWsRelay({ allow: [`${url.hostname}:${url.port || '5432'}`], port, token });
 console.log(`[relay] listening on 127.0.0.1:${relay.port}`);

@@ -34,6 +34,10 @@ describe('validating a manifest', () => {
     ['a\\b.html', /backslash/],
     ['a\u0000b', /control character/],
     ['a\nb', /control character/],
+    ['a\tb.html', /control character/],
+    ['a\u001fb.html', /control character/],
+    ['a\u007fb.html', /control character/],
+    ['a\u200bb.html', /invisible/],
     ['a//b.html', /empty folder name/],
     ['dir/', /empty folder name/],
     [`${'x'.repeat(256)}.html`, /longer than 255 bytes/],
@@ -42,6 +46,14 @@ describe('validating a manifest', () => {
     ['a\udfffb.html', /half of a character/],
   ])('refuses the path %j with a message that names it', (path, reason) => {
     expect(() => validateManifest(site({ [path]: entry('x') }), 'amplify')).toThrow(reason);
+  });
+
+  it('keeps every printable ASCII character of a name as it is', () => {
+    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i))
+      .filter((c) => c !== '/' && c !== '\\')
+      .join('');
+    const m = validateManifest(site({ [`${printable}.txt`]: entry('x') }), 'amplify');
+    expect(Object.keys(m)).toContain(`${printable}.txt`);
   });
 
   it('refuses two paths that normalize to the same file', () => {

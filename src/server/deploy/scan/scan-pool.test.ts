@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { benignCorpus, hostileCorpus } from '@/testing/scan-corpus';
 import { bundleScanWorker } from '@/testing/scan-worker-bundle';
 import { scanBytes } from './file-scan';
-import { ScanPool, WORKER_MIN_BYTES, type FileToScan } from './scan-pool';
+import { ScanPool, WORKER_MIN_BYTES, WORKER_START_BYTES, type FileToScan } from './scan-pool';
 
 /** The whole corpus as one batch (each file under its path in its site), padded past the size workers take. */
 function corpusFiles(): FileToScan[] {
@@ -65,6 +65,24 @@ describe('the scan pool', () => {
     expect(few.reduce((n, f) => n + f.bytes.length, 0)).toBeLessThan(WORKER_MIN_BYTES);
     expect(await pool.scan(few)).toEqual(expected.slice(0, 20));
     expect(pool.running).toBe(0);
+  });
+
+  it('starts no worker for a batch under a megabyte, but gives one of a few pages to the workers running', async () => {
+    const pool = newPool(2);
+    const size = (batch: FileToScan[]) => batch.reduce((n, f) => n + f.bytes.length, 0);
+    // A few pages: past what is scanned in place once workers run, short of what starts them.
+    const pages = files.filter((f) => f.path.startsWith('pad/')).slice(0, 8);
+    expect(size(pages)).toBeGreaterThanOrEqual(WORKER_MIN_BYTES);
+    expect(size(pages)).toBeLessThan(WORKER_START_BYTES);
+    const answers = pages.map((p) => expected[files.indexOf(p)]);
+    expect(await pool.scan(pages)).toEqual(answers);
+    expect(pool.running).toBe(0);
+    // A large batch starts them; the same few pages then go to them.
+    expect(await pool.scan(files)).toEqual(expected);
+    expect(pool.running).toBe(2);
+    const sent = pool.tasksSent;
+    expect(await pool.scan(pages)).toEqual(answers);
+    expect(pool.tasksSent).toBeGreaterThan(sent);
   });
 
   it('answers every file when its workers are stopped mid-scan, and scans in place from then on', async () => {

@@ -14,11 +14,16 @@ export interface FileToScan {
 }
 
 /**
- * Below this many bytes a batch is scanned in place. A message to a worker costs well under a
- * millisecond; pages are scanned at a few MB/s, so past a few pages a batch is worth the message
- * (a bench profile found 1 MB batches of pages holding the main thread ~300 ms during an upload).
+ * Below this many bytes a batch is scanned in place. A message to a running worker costs well under
+ * a millisecond, and pages scan at a few MB/s, so past a few pages a batch is worth the message: a
+ * bench profile of a 50 MB upload found batches of pages under 1 MB taking ~300 ms of the main thread.
  */
 export const WORKER_MIN_BYTES = 64 * 1024;
+/**
+ * Workers are started only for a batch this large: starting them costs tens of milliseconds and a heap
+ * each, more than a small site's scan in place (the next large batch starts them).
+ */
+export const WORKER_START_BYTES = 1024 * 1024;
 /** What one message to a worker carries at most: enough to be worth the message, small enough to share out. */
 const TASK_BYTES = 512 * 1024;
 /** How long the scan in place holds the event loop before letting waiting requests run. */
@@ -121,6 +126,9 @@ export class ScanPool {
 
   constructor(readonly size: number) {}
 
+  /** Tasks handed to workers so far. */
+  tasksSent = 0;
+
   /** Workers running now. */
   get running(): number {
     return this.lanes.length;
@@ -129,7 +137,7 @@ export class ScanPool {
   /** Each file's first hit (null: clean), in the order given: on the workers when there is enough to scan. */
   async scan(files: FileToScan[]): Promise<(ScanHit | null)[]> {
     const bytes = files.reduce((n, f) => n + f.bytes.length, 0);
-    if (bytes < WORKER_MIN_BYTES || this.size === 0 || this.broken) return scanInPlace(files);
+    if (bytes < WORKER_MIN_BYTES || (this.lanes.length === 0 && bytes < WORKER_START_BYTES) || this.size === 0 || this.broken) return scanInPlace(files);
     clearTimeout(this.idleTimer);
     this.active++;
     try {
@@ -144,6 +152,7 @@ export class ScanPool {
       const work = async (lane: Lane) => {
         while (next < tasks.length) {
           const index = next++;
+          this.tasksSent++;
           results[index] = await lane.scan(tasks[index]!);
         }
       };

@@ -30,6 +30,7 @@ export function cloudflareAssetHash(sha256: string, path: string): string {
 /**
  * A redeploy's manifest shares the entries of the files it keeps with the manifest it follows (frozen,
  * held in memory, manifest-store.ts): each entry's key is computed once, and goes with the entry.
+ * Only within this process: a manifest read back from the database has entries of its own.
  */
 const assetHashes = new WeakMap<object, { path: string; sha256: string; hash: string }>();
 function assetHashOf(entry: { sha256: string }, path: string): string {
