@@ -205,7 +205,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 function scanWorkersOf(raw: string | undefined): number {
   // One per core, although the main thread needs one too: with one worker fewer on two cores a 50 MB
-  // quick deploy peaked ~50 MB lower but took ~14 % longer (its scan fell behind the upload).
+  // quick deploy peaked ~50 MB lower but took ~15 % longer (its scan fell behind the upload).
   if (raw === undefined) return os.availableParallelism() >= 2 ? Math.min(4, os.availableParallelism()) : 0;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 64)

@@ -53,12 +53,15 @@ export interface ReceiveOptions {
   claimed?: boolean;
 }
 
+/** Bytes the user holds: their blobs (`user_storage`, kept by triggers), and the parts of large files still arriving. */
+const bytesHeld = (userId: string, exceptChunksOf = '') => sql`
+  coalesce((select s.bytes from ${userStorage} s where s.user_id = ${userId}), 0)
+    + (select coalesce(sum(c.size), 0) from ${blobChunks} c where c.user_id = ${userId} and c.sha256 <> ${exceptChunksOf})`;
+
 export class BlobStore extends BlobCatalog {
-  /** Bytes the user holds: their blobs (`user_storage`, kept by triggers), and the parts of large files still arriving. */
+  /** Bytes the user holds (`bytesHeld`), but for the parts of `exceptChunksOf`. */
   async storageUsed(userId: string, exceptChunksOf?: string): Promise<number> {
-    const result = await this.db.execute(sql`
-      select coalesce((select s.bytes from ${userStorage} s where s.user_id = ${userId}), 0)
-           + (select coalesce(sum(c.size), 0) from ${blobChunks} c where c.user_id = ${userId} and c.sha256 <> ${exceptChunksOf ?? ''}) as used`);
+    const result = await this.db.execute(sql`select ${bytesHeld(userId, exceptChunksOf)} as used`);
     return Number((result as unknown as { rows: { used: string | number }[] }).rows[0]?.used ?? 0);
   }
 
@@ -83,9 +86,7 @@ export class BlobStore extends BlobCatalog {
         where not exists (select 1 from ${userBlobs} ub where ub.user_id = ${userId} and ub.sha256 = w.sha256)),
       locked as (select b.sha256 from ${blobs} b join missing using (sha256) order by b.sha256 for update of b),
       touched as (update ${blobs} set created_at = now() from locked where ${blobs}.sha256 = locked.sha256)
-      select (select coalesce(array_agg(sha256), '{}') from missing) as missing,
-        coalesce((select s.bytes from ${userStorage} s where s.user_id = ${userId}), 0)
-          + (select coalesce(sum(c.size), 0) from ${blobChunks} c where c.user_id = ${userId}) as used`)) as unknown as {
+      select (select coalesce(array_agg(sha256), '{}') from missing) as missing, ${bytesHeld(userId)} as used`)) as unknown as {
       rows: { missing: string[]; used: string | number }[];
     };
     const row = result.rows[0]!;

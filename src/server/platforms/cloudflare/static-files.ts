@@ -54,12 +54,12 @@ export const cloudflareStaticFiles: StaticFilesRules = {
   async dropIgnored(manifest: Manifest, readText) {
     const present = ASSETS_IGNORE in manifest;
     const ignores = present ? ignoredBy((await readText(ASSETS_IGNORE)).split('\n')) : ignoredByDefault;
-    const left = (path: string) => ignores(path) && !ROUTING_FILES.has(path);
-    const leftOut = Object.keys(manifest).filter(left);
+    const leftOut = Object.keys(manifest).filter((path) => ignores(path) && !ROUTING_FILES.has(path));
     // Most sites leave nothing out: the manifest itself, not a copy of its 5,000 entries.
     if (leftOut.length === 0) return { manifest, notes: [] };
+    const out = new Set(leftOut);
     const kept: Manifest = {};
-    for (const [path, entry] of Object.entries(manifest)) if (!left(path)) kept[path] = entry;
+    for (const [path, entry] of Object.entries(manifest)) if (!out.has(path)) kept[path] = entry;
     const dropped = leftOut.filter((path) => path !== ASSETS_IGNORE);
     const notes =
       dropped.length > 0 ? [`.assetsignore kept ${dropped.length} file${dropped.length === 1 ? '' : 's'} out of the upload: ${list(dropped.sort())}`] : [];
