@@ -112,7 +112,17 @@ class Lane {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ id, files } satisfies ScanRequest);
+      // One buffer the worker is given, not views into the upload's chunks: a view is cloned with the whole
+      // buffer under it, once per message that names it (a profile found ~400 ms of the main thread in it).
+      const bytes = new Uint8Array(files.reduce((n, f) => n + f.bytes.length, 0));
+      const ends = new Uint32Array(files.length);
+      let at = 0;
+      files.forEach((f, i) => {
+        bytes.set(f.bytes, at);
+        ends[i] = at += f.bytes.length;
+      });
+      const request: ScanRequest = { id, paths: files.map((f) => f.path), ends, bytes };
+      this.worker.postMessage(request, [bytes.buffer, ends.buffer]);
     });
   }
 }

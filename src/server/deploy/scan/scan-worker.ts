@@ -5,15 +5,19 @@ import type { ScanHit } from './hits';
 
 export interface ScanRequest {
   id: number;
-  files: { path: string; bytes: Uint8Array }[];
+  paths: string[];
+  /** Where each file ends in `bytes` (each starts where the one before ends). */
+  ends: Uint32Array;
+  bytes: Uint8Array;
 }
 export type ScanAnswer = { id: number; hits: (ScanHit | null)[] } | { id: number; error: string };
 
-parentPort?.on('message', ({ id, files }: ScanRequest) => {
+parentPort?.on('message', ({ id, paths, ends, bytes }: ScanRequest) => {
   let answer: ScanAnswer;
   try {
-    // Bytes arrive as a plain Uint8Array: a Buffer over the same memory, not a copy.
-    answer = { id, hits: files.map((f) => scanBytes(f.path, Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength))) };
+    // Buffers over the one transferred buffer, not copies.
+    const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    answer = { id, hits: paths.map((path, i) => scanBytes(path, all.subarray(i === 0 ? 0 : ends[i - 1], ends[i]))) };
   } catch (err) {
     answer = { id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }
