@@ -7,15 +7,15 @@ import { KB, MB, ms, ratio, sumValues } from './figures';
 import { hashFloorMs, jszipMs, sendOnceMs, zipFloor } from './floors';
 import { startProfile, stopProfile, type ProfileSummary } from './profile';
 import { profiles, results, row } from './report';
-import { relayCpuMs, type Stack } from './setup';
+import { helperCpuMs, type Stack } from './setup';
 import { rng, site500, site5k, totalBytes, type Site } from './workloads';
 
 const CORES = os.availableParallelism();
 
 /** Where a phase starts: the server's idle RSS after a GC, and the CPU time used so far on both sides. */
-async function phaseStart(): Promise<{ idleRss: number; serverCpuMs: number; benchCpu: NodeJS.CpuUsage; relayCpuMs: number }> {
+async function phaseStart(): Promise<{ idleRss: number; serverCpuMs: number; benchCpu: NodeJS.CpuUsage; helperCpuMs: number }> {
   const { rss } = await benchGet<{ rss: number }>('reset');
-  return { idleRss: rss, serverCpuMs: (await benchGet<ServerStats>('stats')).cpuMs, benchCpu: process.cpuUsage(), relayCpuMs: relayCpuMs() };
+  return { idleRss: rss, serverCpuMs: (await benchGet<ServerStats>('stats')).cpuMs, benchCpu: process.cpuUsage(), helperCpuMs: helperCpuMs() };
 }
 
 /** The phase's peak RSS beside the idle before it (and at the server's start), and the CPU time both processes used. */
@@ -32,12 +32,12 @@ function resourceRows(start: Awaited<ReturnType<typeof phaseStart>>, server: Ser
   const bench = process.cpuUsage(start.benchCpu);
   const serverCpu = server.cpuMs - start.serverCpuMs;
   const benchCpu = (bench.user + bench.system) / 1000;
-  const relayCpu = relayCpuMs() - start.relayCpuMs;
+  const helperCpu = helperCpuMs() - start.helperCpuMs;
   row({
-    measure: '   CPU time: server (all threads) + bench process (client, local cloud) + database relay',
-    figure: `${ms(serverCpu)} + ${ms(benchCpu)} + ${ms(relayCpu)}`,
+    measure: '   CPU time: server (all threads) + bench process (client, local cloud) + helpers (database relay, s3 store)',
+    figure: `${ms(serverCpu)} + ${ms(benchCpu)} + ${ms(helperCpu)}`,
     floor: `${ms(CORES * wallMs)} (${CORES} cores × wall)`,
-    ratio: ratio(serverCpu + benchCpu + relayCpu, CORES * wallMs),
+    ratio: ratio(serverCpu + benchCpu + helperCpu, CORES * wallMs),
     note: '1× = every core busy for the whole deploy: near it, only less work makes the deploy faster',
   });
 }

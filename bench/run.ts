@@ -17,7 +17,7 @@ import { createDatabase, dbName, dropDatabase, startBlobStore, startServer, type
 import { siteWarmup } from './workloads';
 
 const QUICK = process.argv.includes('--quick');
-/** Where the server keeps file bytes: `--store=s3` runs the bench on s3rver (in this process), else a temp folder. */
+/** Where the server keeps file bytes: `--store=s3` runs the bench on s3rver (a process of its own), else a temp folder. */
 const STORE = process.argv.includes('--store=s3') ? 's3' : 'fs';
 
 async function main() {

@@ -51,21 +51,30 @@ export async function startBlobStore(store: 'fs' | 's3'): Promise<{ env: Record<
     const dir = mkdtempSync(path.join(os.tmpdir(), 'huskit-bench-blobs-'));
     return { env: { BLOB_STORE: 'fs', BLOB_DIR: dir }, note: `fs (${dir})`, close: () => rm(dir, { recursive: true, force: true }) };
   }
-  const { startS3Server, createBucket } = await import('../src/testing/s3-server');
-  const s3 = await startS3Server();
-  await createBucket(s3.connection, 'huskit-bench');
-  const { endpoint, region, accessKeyId, secretAccessKey } = s3.connection;
+  // Object storage is another machine in production: s3rver runs as a process of its own (its CPU reported beside the relay's).
+  const s3rver = spawn(process.execPath, ['--import', 'tsx', 'bench/s3-server-cli.ts'], {
+    env: { ...process.env, S3_BUCKET: 'huskit-bench' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  stopWithThisProcess(s3rver);
+  helperPids.push(s3rver.pid!);
+  const connection = JSON.parse((await printed(s3rver, /^S3 (.*)$/m))[1]!) as Record<string, string>;
   return {
     env: {
       BLOB_STORE: 's3',
-      S3_ENDPOINT: endpoint,
-      S3_REGION: region,
-      S3_BUCKET: 'huskit-bench',
-      S3_ACCESS_KEY_ID: accessKeyId,
-      S3_SECRET_ACCESS_KEY: secretAccessKey,
+      S3_ENDPOINT: connection.endpoint!,
+      S3_REGION: connection.region!,
+      S3_BUCKET: connection.bucket!,
+      S3_ACCESS_KEY_ID: connection.accessKeyId!,
+      S3_SECRET_ACCESS_KEY: connection.secretAccessKey!,
     },
-    note: 's3 (s3rver in the bench process, behind its checking proxy)',
-    close: s3.close,
+    note: 's3 (s3rver behind its checking proxy, a process of its own)',
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (s3rver.exitCode !== null) return resolve();
+        s3rver.once('exit', () => resolve());
+        s3rver.kill('SIGTERM');
+      }),
   };
 }
 
@@ -93,8 +102,8 @@ export async function startServer(
       env: { ...process.env, DATABASE_URL: databaseUrl, RELAY_PORT: '0', RELAY_TOKEN: token },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    env.NEON_WS_PROXY = `127.0.0.1:${await portPrinted(relay, /listening on 127\.0\.0\.1:(\d+)/)}/${token}/v1`;
-    relayPid = relay.pid;
+    env.NEON_WS_PROXY = `127.0.0.1:${(await printed(relay, /listening on 127\.0\.0\.1:(\d+)/))[1]}/${token}/v1`;
+    helperPids.push(relay.pid!);
     stopWithThisProcess(relay);
   } else {
     delete env.DATABASE_URL;
@@ -107,12 +116,13 @@ export async function startServer(
   child.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
   child.once('exit', () => relay?.kill('SIGTERM'));
   stopWithThisProcess(child);
-  const port = await portPrinted(child, /PORT (\d+)/);
+  const port = Number((await printed(child, /PORT (\d+)/))[1]);
   child.stdout!.on('data', (d: Buffer) => process.stdout.write(`[server] ${d}`));
   return { base: `http://127.0.0.1:${port}`, child };
 }
 
-let relayPid: number | undefined;
+/** The processes that stand for other machines of production: the database relay, the s3 store. */
+const helperPids: number[] = [];
 
 /** Child processes stopped when this one ends, however it ends: a crash, or a signal (Node's exit event does not run on one). */
 const children = new Set<ChildProcess>();
@@ -125,25 +135,28 @@ function stopWithThisProcess(child: ChildProcess): void {
   child.once('exit', () => children.delete(child));
 }
 
-/** The CPU time the relay process has used (user + system; 0 without one), from /proc (in USER_HZ ticks, 100 a second on Linux). */
-export function relayCpuMs(): number {
-  if (relayPid === undefined) return 0;
-  try {
-    const fields = readFileSync(`/proc/${relayPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
+/** The CPU time the helper processes (relay, s3 store) have used (user + system), from /proc (in USER_HZ ticks, 100 a second on Linux). */
+export function helperCpuMs(): number {
+  let total = 0;
+  for (const pid of helperPids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      /* gone */
+    }
   }
+  return total;
 }
 
-/** The port a child process prints once it listens (it was given port 0). */
-function portPrinted(child: ChildProcess, pattern: RegExp): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
+/** What a child process prints once it is ready (the first match of `pattern` in its output). */
+function printed(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise<RegExpExecArray>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = pattern.exec(out);
-      if (m) resolve(Number(m[1]));
+      if (m) resolve(m);
     });
     child.once('exit', (code) => reject(new Error(`${child.spawnargs.at(-1)} exited (${code}): ${out}`)));
   });
