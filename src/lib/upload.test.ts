@@ -21,4 +21,28 @@ describe('a batch as one multipart body', () => {
     // A new boundary each time: no file's bytes can be made to end a part early.
     expect(batchBody(batch).contentType).not.toBe(contentType);
   });
+
+  it("is built in the sender's buffer when it fits (the same multipart body), in a new one when it does not", async () => {
+    const batch = await Promise.all([
+      file('a.css', new TextEncoder().encode('p{}')),
+      file(
+        'b.bin',
+        Uint8Array.from({ length: 2000 }, (_, i) => i % 251),
+      ),
+    ]);
+    const scratch = new Uint8Array(64 * 1024).fill(0x7a);
+    const inScratch = batchBody(batch, scratch);
+    expect(inScratch.body.buffer).toBe(scratch.buffer);
+    const boundary = inScratch.contentType.split('boundary=')[1]!;
+    // Exactly the body's own bytes: nothing of what the buffer held before reads as part of it.
+    const text = new TextDecoder('latin1').decode(inScratch.body);
+    expect(text.startsWith(`--${boundary}\r\n`)).toBe(true);
+    expect(text.endsWith(`--${boundary}--\r\n`)).toBe(true);
+    const form = await new Response(inScratch.body, { headers: { 'content-type': inScratch.contentType } }).formData();
+    for (const f of batch) expect(new Uint8Array(await (form.get(f.sha256) as File).arrayBuffer())).toEqual(f.bytes);
+    const small = new Uint8Array(16);
+    const fresh = batchBody(batch, small);
+    expect(fresh.body.buffer).not.toBe(small.buffer);
+    expect(fresh.body.length).toBe(inScratch.body.length);
+  });
 });
