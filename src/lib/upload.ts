@@ -54,6 +54,10 @@ async function send(target: UploadTarget, path: string, init: RequestInit): Prom
   const res = await (target.fetch ?? fetch)(`${target.baseUrl ?? ''}${path}`, {
     ...init,
     headers: { ...target.headers, ...(init.headers as Record<string, string>) },
+    // An upload is never redirected. A request that may follow redirects is cloned before it is sent, and its
+    // body with it (the Fetch standard's HTTP-network-or-cache fetch): one more copy of every 4 MB body.
+    redirect: 'error',
+    window: null,
   });
   if (!res.ok) {
     const message = ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message;
