@@ -3,7 +3,6 @@
 // same site reads most of them again. Objects are never rewritten under their key (blobs are named by
 // their hash, packs by a fresh id), so a copy stays true until the object is deleted through this store.
 // Copies are kept up to a byte budget, least recently used first out; one in use is never removed.
-import { rmSync } from 'node:fs';
 import type { LocalCopy } from './object-store';
 import type { Spooled } from './spool';
 
@@ -13,18 +12,6 @@ interface Copy {
   users: number;
   /** Forgotten (its object deleted, or evicted) while in use: removed when the last user lets go. */
   dropped: boolean;
-}
-
-/** Every copy's file in this process, removed at exit (they live in a temporary folder). */
-const liveFiles = new Set<string>();
-let exitHookInstalled = false;
-function removeAtExit(file: string): void {
-  liveFiles.add(file);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const f of liveFiles) rmSync(f, { force: true });
-  });
 }
 
 export class LocalCopies {
@@ -45,7 +32,6 @@ export class LocalCopies {
       fresh.ready.then(
         (spooled) => {
           fresh.spooled = spooled;
-          removeAtExit(spooled.file);
           if (fresh.dropped) return;
           this.bytes += spooled.size;
         },
@@ -97,7 +83,6 @@ export class LocalCopies {
   private async remove(copy: Copy): Promise<void> {
     const spooled = copy.spooled ?? (await copy.ready.catch(() => undefined));
     if (!spooled) return;
-    liveFiles.delete(spooled.file);
     await spooled.remove();
   }
 

@@ -7,6 +7,7 @@ import { assertObjectKey, ObjectNotFound, partsOf, type LocalCopy, type ObjectBo
 import { encodePathSegment, readS3Error, readText, S3Client, S3Error, unescapeXml, type RetryOptions, type S3Body, type S3Connection } from './s3-request';
 import { LocalCopies } from './local-copies';
 import { readForUpload, spoolToTempFile } from './spool';
+import { processSpoolDir } from './spool-dir';
 
 export interface S3StoreConfig extends S3Connection {
   bucket: string;
@@ -14,7 +15,7 @@ export interface S3StoreConfig extends S3Connection {
 
 export interface S3StoreOptions {
   retry?: Partial<RetryOptions>;
-  /** Where a streamed body of unknown length is spooled before it is sent (default os.tmpdir()). */
+  /** Where streamed bodies and local copies are spooled (default: this process's folder, spool-dir.ts). */
   spoolDir?: string;
   /** Bytes of objects kept as local files after `local()` (see local-copies.ts). Default 256 MB. */
   localCopyBytes?: number;
@@ -30,7 +31,12 @@ export class S3ObjectStore implements ObjectStore {
     private readonly options: S3StoreOptions = {},
   ) {
     this.client = new S3Client(config, options.retry);
-    this.copies = new LocalCopies(async (key) => spoolToTempFile(await this.get(key), {}, this.options.spoolDir), options.localCopyBytes ?? 256 * 1024 * 1024);
+    this.copies = new LocalCopies(async (key) => spoolToTempFile(await this.get(key), {}, await this.spoolDir()), options.localCopyBytes ?? 256 * 1024 * 1024);
+  }
+
+  /** Where files are spooled: the folder given, or this process's (removed at exit, swept once stale). */
+  private spoolDir(): Promise<string> {
+    return this.options.spoolDir ? Promise.resolve(this.options.spoolDir) : processSpoolDir();
   }
 
   private bucketPath(): string {
@@ -59,7 +65,7 @@ export class S3ObjectStore implements ObjectStore {
       });
       return length;
     }
-    const spooled = await spoolToTempFile(body as Readable, options, this.options.spoolDir);
+    const spooled = await spoolToTempFile(body as Readable, options, await this.spoolDir());
     try {
       await options.beforeCommit?.(spooled.size);
       await this.upload(key, path, {
