@@ -2,7 +2,7 @@
 // scripts to that origin (allowedDevOrigins), or the page never hydrates and no form works. Its own
 // `next dev` on a free port, with its own local cloud and embedded database, as a new user runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -18,6 +18,8 @@ let cloud: RunningCloud;
 let dev: ChildProcess;
 let origin: string;
 let output = '';
+/** The dev server's embedded database: 40 MB, removed after the tests. */
+let dataDir: string | undefined;
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
@@ -26,7 +28,8 @@ test.beforeAll(async () => {
   origin = `http://127.0.0.1:${port}`;
   // Development defaults only (what `npm run dev` gets): no secrets, no DATABASE_URL, the local cloud's credentials.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', NEXT_TELEMETRY_DISABLED: '1' };
-  Object.assign(env, { PORT: String(port), CLOUD_PORT: String(cloud.port), PGLITE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'huskit-dev-e2e-')) });
+  dataDir = mkdtempSync(path.join(tmpdir(), 'huskit-dev-e2e-'));
+  Object.assign(env, { PORT: String(port), CLOUD_PORT: String(cloud.port), PGLITE_DATA_DIR: dataDir });
   // As `npm run dev` starts it: no -H (Next trusts the host it was told to bind, so `-H 127.0.0.1`
   // would hide the problem). Its own process group, so that stopping it stops the workers next dev starts.
   dev = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'dev', '-p', String(port)], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -51,8 +54,13 @@ test.afterEach(async ({}, info) => {
 });
 
 test.afterAll(async () => {
-  if (dev?.pid) process.kill(-dev.pid, 'SIGKILL');
+  if (dev?.pid && dev.exitCode === null) {
+    const exited = new Promise((resolve) => dev.once('exit', resolve));
+    process.kill(-dev.pid, 'SIGKILL');
+    await exited;
+  }
   await cloud?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 test('next dev opened at 127.0.0.1: the page hydrates; sign up, create a site, quick deploy to Cloudflare', async ({ page }) => {
