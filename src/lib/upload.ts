@@ -97,7 +97,7 @@ const utf8 = new TextEncoder();
  * and filenamed by its SHA-256: hex, nothing to escape), built as one buffer. The files are in memory
  * already; FormData and Blobs cost more than the bytes' one copy (on Node, four times the CPU of the
  * whole send). Built in `scratch` when it is large enough (a sender's own buffer, reused from one
- * request to its next: a fresh 4 MB buffer a request is zeroed and faulted in each time, ~5 ms of the
+ * request to its next: a fresh 4 MB buffer a request is zeroed and faulted in each time, ~20 ms of the
  * client's CPU per request in the bench).
  */
 export function batchBody(batch: HashedFile[], scratch?: Uint8Array<ArrayBuffer>): { body: Uint8Array<ArrayBuffer>; contentType: string } {
