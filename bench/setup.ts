@@ -113,10 +113,8 @@ export async function startServer(
   const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'huskit-bench-worker-'));
   env.SCAN_WORKER_BUNDLE = bundleScanWorker(bundleDir);
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/server.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  // Whichever ends first: the bench does not wait for the server's exit after stopping it.
-  const removeBundle = () => rmSync(bundleDir, { recursive: true, force: true });
-  child.once('exit', removeBundle);
-  process.once('exit', removeBundle);
+  // At the bench's own exit: it does not wait for the server's after stopping it.
+  process.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
   child.once('exit', () => relay?.kill('SIGTERM'));
   stopWithThisProcess(child);
   const port = Number((await printed(child, /PORT (\d+)/))[1]);
