@@ -1,14 +1,15 @@
-// What names a blob's bytes: their SHA-256 (and the SHA-1 some platforms address files by), and where
-// they live in the object store: a blob's own object, a pack of several, or a chunk of a large upload.
+// What names a file's bytes: their SHA-256 (and the SHA-1 some platforms address files by), and where
+// they live in the object store: a pack (one upload request's small files, or one large file), an older
+// install's object of one file, or a chunk of a large upload still arriving.
 import { createHash, randomBytes } from 'node:crypto';
 
 export const sha256Hex = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 export const sha1Hex = (bytes: Buffer | Uint8Array) => createHash('sha1').update(bytes).digest('hex');
 
-/** Where a blob's bytes live in the object store: sharded by hash prefix so no folder grows huge. */
+/** An older install's object of one file (sharded by hash prefix so no folder grows huge); new bytes go into packs. */
 export const blobKey = (sha256: string) => `blobs/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
 
-/** Small files uploaded together are stored as one object, a pack: their bytes one after another. */
+/** Files uploaded together are stored as one object, a pack: their bytes one after another (a large file is a pack of one). */
 export const packKey = (pack: string) => `packs/${pack}`;
 
 /** One chunk of a large file still arriving, until the file is complete. */

@@ -3,8 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '@/server/auth/accounts';
+import { packs } from '@/server/db/schema';
 import { getObjectStore } from '@/server/storage/from-env';
 import type { ObjectStore } from '@/server/storage/object-store';
 import { useTestDb, uniqueEmail } from '@/testing/db';
@@ -50,14 +52,24 @@ describe('reading blobs from packs', () => {
     const batch = files(300, (i) => 1000 + ((i * 37) % 9000));
     await new BlobStore(db).putMany(userId, batch);
     const { objects, reads } = countingReads(getObjectStore());
-    const reader = new BlobStore(db, objects).reader(batch.map((f) => f.sha256));
+    const reader = new BlobStore(db, objects).reader(
+      userId,
+      batch.map((f) => f.sha256),
+    );
     try {
       const shuffled = [...batch].sort(() => Math.random() - 0.5);
       for (const f of shuffled) expect((await buffer(await reader.open(f.sha256))).equals(f.bytes)).toBe(true);
     } finally {
       await reader.close();
     }
-    const { pack } = (await new BlobStore(db).locate([batch[0]!.sha256])).get(batch[0]!.sha256)!;
+    // All 300 are entries of one pack row, whose object is the one read.
+    const places = await new BlobStore(db).locate(
+      userId,
+      batch.map((f) => f.sha256),
+    );
+    const [pack, ...others] = new Set([...places.values()].map((p) => p.pack));
+    expect(others).toEqual([]);
+    expect(places.get(batch[0]!.sha256)!.files).toBe(300);
     expect(reads).toEqual([`local ${packKey(pack!)}`]);
   });
 
@@ -65,25 +77,37 @@ describe('reading blobs from packs', () => {
     const db = await getDb();
     const batch = [...files(40, () => 50_000), ...files(3, () => 600_000)];
     await new BlobStore(db).putMany(userId, batch);
-    const reader = new BlobStore(db).reader(batch.map((f) => f.sha256));
+    const reader = new BlobStore(db).reader(
+      userId,
+      batch.map((f) => f.sha256),
+    );
     const shuffled = [...batch, ...batch].sort(() => Math.random() - 0.5);
     const read = await Promise.all(shuffled.map(async (f) => ({ f, bytes: await buffer((await reader.open(f.sha256)) as Readable) })));
     await reader.close();
     for (const { f, bytes } of read) expect(bytes.equals(f.bytes)).toBe(true);
   });
 
-  it('reads bytes from a copy uploaded again after their pack was lost', async () => {
+  it('reads bytes from where they moved after the reader looked them up (their pack written again by the cleanup)', async () => {
     const db = await getDb();
     const store = new BlobStore(db);
-    const [lost, other] = files(2, () => 300);
-    await store.putMany(userId, [lost!, other!]);
-    const { pack } = (await store.locate([lost!.sha256])).get(lost!.sha256)!;
-    await store.objects.delete(packKey(pack!));
-    // Another user uploads the same bytes (with others): the blob now lives in their pack.
-    const someoneElse = (await signUp(db, { email: uniqueEmail('reader-2'), password: 'a long enough password' })).id;
-    await store.putMany(someoneElse, [lost!, ...files(1, () => 200)]);
-    const reader = store.reader([lost!.sha256]);
-    expect((await buffer(await reader.open(lost!.sha256))).equals(lost!.bytes)).toBe(true);
+    const [first, second, moved, other] = files(4, () => 300);
+    await store.putMany(userId, [first!, second!]);
+    await store.putMany(userId, [moved!, other!]);
+    const reader = store.reader(
+      userId,
+      [first, second, moved].map((f) => f!.sha256),
+    );
+    // The second open looks every file up at once: `moved` is placed in its first pack, not opened yet.
+    expect((await buffer(await reader.open(first!.sha256))).equals(first!.bytes)).toBe(true);
+    expect((await buffer(await reader.open(second!.sha256))).equals(second!.bytes)).toBe(true);
+    // What the cleanup does to a mostly dead pack: the live file into a new pack, the old row and object gone.
+    const old = (await store.locate(userId, [moved!.sha256])).get(moved!.sha256)!;
+    await store.record([await store.receive(moved!.sha256, moved!.bytes)], userId);
+    await db.delete(packs).where(eq(packs.id, old.pack));
+    await store.objects.delete(old.object);
+    const now = (await store.locate(userId, [moved!.sha256])).get(moved!.sha256)!;
+    expect(now.pack).not.toBe(old.pack);
+    expect((await buffer(await reader.open(moved!.sha256))).equals(moved!.bytes)).toBe(true);
     await reader.close();
   });
 
@@ -92,9 +116,12 @@ describe('reading blobs from packs', () => {
     const batch = files(2, () => 100);
     const store = new BlobStore(db);
     await store.putMany(userId, batch);
-    const { pack } = (await store.locate([batch[0]!.sha256])).get(batch[0]!.sha256)!;
-    await store.objects.delete(packKey(pack!));
-    const reader = store.reader(batch.map((f) => f.sha256));
+    const { object } = (await store.locate(userId, [batch[0]!.sha256])).get(batch[0]!.sha256)!;
+    await store.objects.delete(object);
+    const reader = store.reader(
+      userId,
+      batch.map((f) => f.sha256),
+    );
     await expect(reader.open(batch[1]!.sha256)).rejects.toThrow(`The file with SHA-256 ${batch[1]!.sha256} is not stored. Upload it again.`);
     await reader.close();
   });

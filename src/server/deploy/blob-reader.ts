@@ -8,14 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open as openFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { readAll, type ObjectStore } from '../storage/object-store';
-import { packKey } from './blob-keys';
-
-/** Where one blob's bytes are: its own object, or a range of a pack. */
-export interface BlobLocation {
-  size: number;
-  pack: string | null;
-  packOffset: number | null;
-}
+import type { BlobLocation } from './pack-index';
 
 /** Files up to this size are read whole into memory; larger ones stream from the pack. */
 const WHOLE_READ_BYTES = 256 * 1024;
@@ -42,11 +35,11 @@ export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobRea
   const packs = new Map<string, Promise<FileHandle>>();
   let closed = false;
 
-  const packHandle = (pack: string): Promise<FileHandle> => {
-    let handle = packs.get(pack);
+  const packHandle = (object: string): Promise<FileHandle> => {
+    let handle = packs.get(object);
     if (!handle) {
       handle = (async () => {
-        const copy = await source.objects.local(packKey(pack));
+        const copy = await source.objects.local(object);
         try {
           return await openFile(copy.path, 'r');
         } finally {
@@ -54,8 +47,8 @@ export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobRea
           await copy.release();
         }
       })();
-      handle.catch(() => packs.delete(pack));
-      packs.set(pack, handle);
+      handle.catch(() => packs.delete(object));
+      packs.set(object, handle);
     }
     return handle;
   };
@@ -67,25 +60,26 @@ export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobRea
     const first = opened++ === 0 && !places;
     if (!first) places ??= source.locate(sha256s);
     const at = (!first && (await places!).get(sha256)) || (await source.locate([sha256])).get(sha256);
-    if (at?.pack == null || at.packOffset === null) return source.openAt(sha256, at);
+    // A large file alone in its object streams from the store; a pack's files are read from its local copy.
+    if (!at || at.files === 1) return source.openAt(sha256, at);
     if (at.size === 0) return Readable.from([]);
     let handle: FileHandle;
     try {
-      handle = await packHandle(at.pack);
+      handle = await packHandle(at.object);
     } catch {
       // Looked up again (the bytes may have moved to a copy uploaded since), then read on its own: it
       // says what is wrong (an older install's row, or "upload it again").
       return source.openAt(sha256, (await source.locate([sha256])).get(sha256));
     }
-    if (at.size > WHOLE_READ_BYTES) return handle.createReadStream({ start: at.packOffset, end: at.packOffset + at.size - 1, autoClose: false });
+    if (at.size > WHOLE_READ_BYTES) return handle.createReadStream({ start: at.offset, end: at.offset + at.size - 1, autoClose: false });
     // A small read of a local file is a few microseconds in place; through the thread pool (a promise,
     // a request, a callback) it cost ten times that, and a deployment makes thousands of them.
     // Memory of its own, not a slice of Node's shared pool: handed to a scan worker, a pooled slice
     // would carry the whole 8 KB pool with it.
     const bytes = Buffer.allocUnsafeSlow(at.size);
     for (let got = 0; got < at.size;) {
-      const bytesRead = readSync(handle.fd, bytes, got, at.size - got, at.packOffset + got);
-      if (bytesRead === 0) throw new Error(`pack ${at.pack} ends before the file with SHA-256 ${sha256}`);
+      const bytesRead = readSync(handle.fd, bytes, got, at.size - got, at.offset + got);
+      if (bytesRead === 0) throw new Error(`pack ${at.object} ends before the file with SHA-256 ${sha256}`);
       got += bytesRead;
     }
     return Readable.from([bytes]);

@@ -1,18 +1,20 @@
-// File bytes, stored once by SHA-256 in the object store (server/storage: a folder or S3-compatible
-// storage), and what PostgreSQL knows of them: size, SHA-1, scan version, and who has proven to hold
-// which. Every blob's hash is checked against its bytes, as they stream in, before it counts. This
-// file takes bytes in (one file, a batch as one pack, within the user's storage quota); large files
-// arrive in chunks (blob-chunks.ts); lookups and reads are BlobCatalog's (blob-catalog.ts).
+// File bytes, stored in the object store (server/storage: a folder or S3-compatible storage) as packs:
+// the small files of one upload request in one object, a large file in one of its own. PostgreSQL keeps
+// a row per pack, listing its files (pack-index.ts), for the user who uploaded them. Every file's hash is
+// checked against its bytes, as they stream in, before it counts. This file takes bytes in (one file, a
+// batch as one pack, within the user's storage quota); large files arrive in chunks (blob-chunks.ts);
+// lookups and reads are BlobCatalog's (blob-catalog.ts).
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { formatBytes } from '@/lib/site-files';
-import { blobChunks, blobs, userBlobs, userStorage } from '../db/schema';
+import { blobChunks, userStorage } from '../db/schema';
 import { getEnv } from '../env';
 import { AppError } from '../errors';
-import { anyOf, BlobCatalog, SLICE } from './blob-catalog';
+import { BlobCatalog, markUsed } from './blob-catalog';
 import { acceptsChunkedFile, pruneStaleChunks, putChunk } from './blob-chunks';
-import { blobKey, newPackId, packKey, sha1Hex, sha256Hex } from './blob-keys';
+import { newPackId, packKey, sha1Hex, sha256Hex } from './blob-keys';
+import { encodeEntries, rememberEntries, type PackEntry } from './pack-index';
 
 const mismatch = (expected: string, actual: string, batch = false) =>
   new AppError(
@@ -36,21 +38,17 @@ class Hashing extends Transform {
   }
 }
 
-export interface Received {
-  sha256: string;
-  sha1: string;
-  size: number;
-  /** Set when the bytes went into a pack (see `packKey`). */
-  pack?: string;
-  packOffset?: number;
+/** An object just stored, and the files it holds: recorded as a pack row by `record`. */
+export interface StoredPack {
+  id: string;
+  object: string;
+  entries: PackEntry[];
 }
 
 export interface ReceiveOptions {
   /** Refuse (with `tooLarge()`'s error) bytes beyond this many: nothing is stored then. */
   maxBytes?: number;
   tooLarge?: () => Error;
-  /** The blob's row was just touched (`claim`): not again. */
-  claimed?: boolean;
 }
 
 /** Bytes the user holds: their blobs (`user_storage`, kept by triggers), and the parts of large files still arriving. */
@@ -72,97 +70,54 @@ export class BlobStore extends BlobCatalog {
   }
 
   /**
-   * Before storing a batch, in one statement: which of `sha256s` the user does not hold yet, the bytes
-   * they hold (for the quota), and those blobs' rows touched, so that a cleanup collecting one of them
-   * finds it fresh (or has already removed it) before these bytes become visible (a data-modifying
-   * WITH runs whether or not the query reads it). Rows are locked in
-   * hash order, so two uploads sharing files cannot deadlock. An upload request made these three
-   * round trips one after another; under load each took 10–80 ms.
+   * Which of `sha256s` the user does not hold yet, and the bytes they hold (for the quota). The packs
+   * holding the others are marked used: what the caller does next with them (a project's file, a
+   * deployment) then keeps them, and a cleanup collecting one of those packs finds it fresh.
    */
   private async claim(userId: string, sha256s: string[]): Promise<{ missing: Set<string>; used: number }> {
-    const result = (await this.db.execute(sql`
-      with missing as (
-        select w.sha256 from unnest(${sql.param(sha256s)}::text[]) as w(sha256)
-        where not exists (select 1 from ${userBlobs} ub where ub.user_id = ${userId} and ub.sha256 = w.sha256)),
-      locked as (select b.sha256 from ${blobs} b join missing using (sha256) order by b.sha256 for update of b),
-      touched as (update ${blobs} set created_at = now() from locked where ${blobs}.sha256 = locked.sha256)
-      select (select coalesce(array_agg(sha256), '{}') from missing) as missing, ${bytesHeld(userId)} as used`)) as unknown as {
-      rows: { missing: string[]; used: string | number }[];
-    };
-    const row = result.rows[0]!;
-    return { missing: new Set(row.missing), used: Number(row.used) };
+    const [located, used] = await Promise.all([this.locate(userId, sha256s), this.storageUsed(userId)]);
+    const held = [...new Set(sha256s.filter((h) => located.has(h)))];
+    // A pack the cleanup removed meanwhile: its files are looked up again (and are missing now).
+    if (held.length > 0 && (await markUsed(this.db, userId, held, new Date())) < held.length) return this.claim(userId, sha256s);
+    return { missing: new Set(sha256s.filter((h) => !located.has(h))), used };
   }
 
   /**
-   * Takes bytes that must hash to `sha256` into the object store, hashing them as they stream; a
-   * mismatch (or a body past `maxBytes`) stores nothing. `record` then makes the blob known, and
-   * `grant` gives it to a user: blobs nobody holds are collected by the cleanup.
+   * Takes bytes that must hash to `sha256` into an object of their own, hashing them as they stream; a
+   * mismatch (or a body past `maxBytes`) stores nothing. `record` then gives it to a user: an object no
+   * pack row names is collected by the cleanup after a day. Each object is new (its id is), so nothing
+   * the cleanup is removing is ever written again.
    */
-  async receive(sha256: string, body: Readable | Uint8Array, options: ReceiveOptions = {}): Promise<Received> {
+  async receive(sha256: string, body: Readable | Uint8Array, options: ReceiveOptions = {}): Promise<StoredPack> {
     const hashing = new Hashing();
     const source = body instanceof Uint8Array ? Readable.from([body]) : body;
     source.once('error', (err) => hashing.destroy(err));
-    // A blob the cleanup is collecting: its row is touched (or found gone, once the cleanup has also
-    // removed its object) before these bytes become visible, so they are never removed after.
-    const touched = options.claimed ? Promise.resolve() : this.touch(sha256);
-    touched.catch(() => {});
-    await this.objects.put(blobKey(sha256), source.pipe(hashing), {
+    const id = newPackId();
+    await this.objects.put(packKey(id), source.pipe(hashing), {
       maxBytes: options.maxBytes,
       tooLarge: options.tooLarge,
-      beforeCommit: async () => {
+      beforeCommit: () => {
         const actual = hashing.digests().sha256;
         if (actual !== sha256) throw mismatch(sha256, actual);
-        await touched;
       },
     });
-    return { sha256, sha1: hashing.digests().sha1, size: hashing.size };
+    return { id, object: packKey(id), entries: [{ sha256, sha1: hashing.digests().sha1, offset: 0, size: hashing.size }] };
   }
 
-  /** Makes received blobs known (size, SHA-1, place) and held by `holder`, in few statements. */
-  async record(received: Received[], holder: string): Promise<void> {
-    // In hash order: two uploads sharing blobs take their row locks in the same order (no deadlock).
-    const unique = [...new Map(received.map((r) => [r.sha256, r])).values()].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
-    // Arrays through unnest: building thousands of rows with the query builder costs more CPU than
-    // the database spends inserting them. A blob already known moves to the copy just stored: bytes
-    // uploaded again heal a lost copy; the cleanup removes a pack once no row names it. The holding is
-    // written by the same statement (its foreign key is checked at the statement's end, rows included).
-    for (let i = 0; i < unique.length; i += SLICE) {
-      const slice = unique.slice(i, i + SLICE);
-      await this.db.execute(sql`
-        with recorded as (
-          insert into ${blobs} (sha256, sha1, size, pack, pack_offset)
-          select * from unnest(
-            ${sql.param(slice.map((r) => r.sha256))}::text[],
-            ${sql.param(slice.map((r) => r.sha1))}::text[],
-            ${sql.param(slice.map((r) => r.size))}::bigint[],
-            ${sql.param(slice.map((r) => r.pack ?? null))}::uuid[],
-            ${sql.param(slice.map((r) => r.packOffset ?? null))}::bigint[])
-          on conflict (sha256) do update set created_at = now(), pack = excluded.pack, pack_offset = excluded.pack_offset
-          returning sha256)
-        insert into ${userBlobs} (user_id, sha256)
-        select ${holder}::uuid, sha256 from recorded order by sha256
-        on conflict do nothing`);
-    }
+  /** Makes stored objects the user's: one pack row each, in one statement. */
+  async record(stored: StoredPack[], holder: string): Promise<void> {
+    if (stored.length === 0) return;
+    // Arrays through unnest: one statement whatever the number of packs (entries as hex text, which every
+    // driver sends alike inside an array).
+    await this.db.execute(sql`
+      insert into packs (id, user_id, object, entries, bytes)
+      select s.id, ${holder}::uuid, s.object, decode(s.entries, 'hex'), s.bytes from unnest(
+        ${sql.param(stored.map((p) => p.id))}::uuid[],
+        ${sql.param(stored.map((p) => p.object))}::text[],
+        ${sql.param(stored.map((p) => encodeEntries(p.entries).toString('hex')))}::text[],
+        ${sql.param(stored.map((p) => p.entries.reduce((n, e) => n + e.size, 0)))}::bigint[]) as s(id, object, entries, bytes)`);
+    for (const p of stored) rememberEntries(p.id, p.entries);
   }
-
-  /** Touches blob rows, batching the calls of one moment into one statement. */
-  private touch(sha256: string): Promise<void> {
-    if (!this.touching) {
-      const batch = { hashes: [] as string[], done: null as unknown as Promise<void> };
-      batch.done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-        this.touching = undefined;
-        for (let i = 0; i < batch.hashes.length; i += SLICE)
-          await this.db
-            .update(blobs)
-            .set({ createdAt: sql`now()` })
-            .where(anyOf(blobs.sha256, batch.hashes.slice(i, i + SLICE)));
-      });
-      this.touching = batch;
-    }
-    this.touching.hashes.push(sha256);
-    return this.touching.done;
-  }
-  private touching: { hashes: string[]; done: Promise<void> } | undefined;
 
   /** Stores bytes that must hash to `sha256` (refused otherwise) as held by the user, within their quota. */
   async put(userId: string, sha256: string, bytes: Buffer): Promise<void> {
@@ -171,7 +126,7 @@ export class BlobStore extends BlobCatalog {
     const { missing, used } = await this.claim(userId, [sha256]);
     if (missing.size === 0) return;
     assertRoomIn(used, bytes.length);
-    await this.record([await this.receive(sha256, bytes, { claimed: true })], userId);
+    await this.record([await this.receive(sha256, bytes)], userId);
   }
 
   /** Many small files at once; one wrong hash refuses the whole batch before anything is stored. */
@@ -191,28 +146,27 @@ export class BlobStore extends BlobCatalog {
       used,
       todo.reduce((n, f) => n + f.bytes.length, 0),
     );
-    await this.record(todo.length === 1 ? [await this.receive(todo[0]!.sha256, todo[0]!.bytes, { claimed: true })] : await this.storePack(todo), userId);
+    await this.record([todo.length === 1 ? await this.receive(todo[0]!.sha256, todo[0]!.bytes) : await this.storePack(todo)], userId);
   }
 
   /**
-   * Files already checked against their hashes (and their rows touched by `claim`), stored as one
-   * pack: one object written (and synced) instead of one per file, which is what makes thousands of
-   * small files cheap on either backend.
+   * Files already checked against their hashes, stored as one pack: one object written (and synced)
+   * instead of one per file, which is what makes thousands of small files cheap on either backend.
    */
-  private async storePack(files: { sha256: string; bytes: Buffer }[]): Promise<Received[]> {
-    const pack = newPackId();
+  private async storePack(files: { sha256: string; bytes: Buffer }[]): Promise<StoredPack> {
+    const id = newPackId();
     let offset = 0;
-    const received = files.map((f) => {
-      const r = { sha256: f.sha256, sha1: sha1Hex(f.bytes), size: f.bytes.length, pack, packOffset: offset };
+    const entries = files.map((f) => {
+      const e = { sha256: f.sha256, sha1: sha1Hex(f.bytes), size: f.bytes.length, offset };
       offset += f.bytes.length;
-      return r;
+      return e;
     });
     // The files' own buffers, written one after another: no joined copy of the pack in memory.
     await this.objects.put(
-      packKey(pack),
+      packKey(id),
       files.map((f) => f.bytes),
     );
-    return received;
+    return { id, object: packKey(id), entries };
   }
 
   /** One part of a large file (see blob-chunks.ts). */

@@ -1,143 +1,161 @@
-// The cleanup's work in storage: users' holds on files nothing of theirs uses are released, blobs
-// nothing refers to are deleted with their objects, and packs no blob names are removed.
-import { and, eq, inArray, lt, notExists, sql, type SQLWrapper } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client';
-import { blobs, manifests, projectFiles, projects, userBlobs } from '../db/schema';
+// The cleanup's work in storage, user by user (what a user holds is theirs alone: pack-index.ts): of
+// their packs unused for a day, those holding nothing their deployments or projects name are removed
+// with their objects; those mostly holding such files are written again with only the live ones. Then
+// objects no pack row names (an upload stopped between storing its object and recording it) go.
+import { Readable } from 'node:stream';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { deployments, packs, projectFiles, projects } from '../db/schema';
 import { getObjectStore } from '../storage/from-env';
-import { blobKey, packKey, packMadeAt } from './blob-keys';
-import { deployedThrough } from './manifest-store';
+import { readAll, type ObjectStore } from '../storage/object-store';
+import { newPackId, packKey, packMadeAt } from './blob-keys';
+import { loadManifest } from './manifest-store';
+import { decodeEntries, asBytes, encodeEntries, rememberEntries, type PackEntry } from './pack-index';
 
-/**
- * A stored manifest names the blob, through the GIN index on manifest_blob_keys(files) (drizzle/0013):
- * the first 64 bits of its hash. A manifest naming another blob with the same 64 bits would only keep this one.
- */
-const names = (sha256: SQLWrapper) => sql`manifest_blob_keys(${manifests.files}) @> array[('x' || left(${sha256}, 16))::bit(64)::bigint]`;
-
-/** How long an unreferenced blob, hold, pack or chunk is kept: an upload in progress is never collected. */
+/** How long an unreferenced pack, object or chunk is kept: an upload in progress is never collected. */
 export const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
 
-/**
- * A user's hold on a file they uploaded but none of their projects or deployments uses (an abandoned
- * upload), after a day: it stops counting against their storage quota.
- */
-export async function releaseUnreferencedHoldings(db: Db, now: Date): Promise<number> {
-  const released = await db
-    .delete(userBlobs)
-    .where(
-      and(
-        lt(userBlobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS)),
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(projectFiles)
-            .innerJoin(projects, eq(projects.id, projectFiles.projectId))
-            .where(and(eq(projectFiles.sha256, userBlobs.sha256), eq(projects.userId, userBlobs.userId))),
-        ),
-        // The manifests naming the file (the index), then whether one of the user's deployments is of one (or of a delta of one).
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(manifests)
-            .where(and(names(userBlobs.sha256), deployedThrough(db, userBlobs.userId))),
-        ),
-      ),
-    )
-    .returning({ sha256: userBlobs.sha256 });
-  return released.length;
+/** Users whose packs one run goes through (each reads that user's deployed manifests). */
+const USERS_PER_RUN = 200;
+
+/** A pack whose live files are less than this share of its bytes is written again with only those. */
+const REPACK_BELOW = 1 / 2;
+
+export interface PackCollection {
+  /** Files users no longer hold (their packs removed, or written again without them). */
+  released: number;
+  /** Pack rows removed with their objects (written again ones included). */
+  packsRemoved: number;
+}
+
+const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+
+/** The files a user's deployments (their manifests) and projects name: what their packs must keep. */
+async function liveFilesOf(db: Db, userId: string): Promise<Set<string>> {
+  const live = new Set<string>();
+  const named = await db.selectDistinct({ hash: deployments.manifestHash }).from(deployments).where(eq(deployments.userId, userId));
+  for (const { hash } of named) if (hash) for (const e of Object.values(await loadManifest(db, hash))) live.add(e.sha256);
+  const files = await db
+    .selectDistinct({ sha256: projectFiles.sha256 })
+    .from(projectFiles)
+    .innerJoin(projects, eq(projects.id, projectFiles.projectId))
+    .where(eq(projects.userId, userId));
+  for (const f of files) live.add(f.sha256);
+  return live;
 }
 
 /**
- * Blobs nobody holds and no deployment or project refers to, untouched for a day (an upload in
- * progress touches its blob first), in batches. Their objects are removed while the rows are still locked: an upload of the
- * same bytes meanwhile waits on its touch of the row, so its object lands after the removal, never before.
+ * Packs unused for a day that hold nothing live: removed (and their objects, once no row names them);
+ * mostly dead ones written again with their live files. A deployment being created marks the packs it
+ * uses in its transaction: the delete waits for that row and, finding it fresh, keeps it (the age is
+ * checked again on the row the delete waited for); a pack removed first is missing from the create's
+ * count, which then asks for the files again.
  */
-export async function collectBlobs(db: Db, now: Date): Promise<number> {
+export async function collectPacks(db: Db, now: Date): Promise<PackCollection> {
   const objects = getObjectStore();
-  let deleted = 0;
-  for (;;) {
-    const batch = await db.transaction(async (tx) => {
-      const stale = lt(blobs.createdAt, new Date(now.getTime() - BLOB_GRACE_MS));
-      const rows = await tx
-        .delete(blobs)
-        .where(
-          and(
-            // Again on the row deleted: one an upload touched while this waited on its lock is fresh
-            // now (PostgreSQL rechecks only this outer condition, not the subquery's), and stays.
-            stale,
-            inArray(
-              blobs.sha256,
-              tx
-                .select({ sha256: blobs.sha256 })
-                .from(blobs)
-                .where(
-                  and(
-                    stale,
-                    // A manifest a deployment names (itself or through a delta of it) keeps its files. One no
-                    // deployment names (a proposal's, stored at negotiate, whose files anyone may list) keeps
-                    // none: create looks its files up again.
-                    notExists(
-                      tx
-                        .select({ one: sql`1` })
-                        .from(manifests)
-                        .where(and(names(blobs.sha256), deployedThrough(tx))),
-                    ),
-                    notExists(
-                      tx
-                        .select({ one: sql`1` })
-                        .from(projectFiles)
-                        .where(eq(projectFiles.sha256, blobs.sha256)),
-                    ),
-                    // Nobody holds it any more (releaseUnreferencedHoldings lets go of holdings first): a user
-                    // holding it may deploy it, and the bytes they hold are counted from it (user_storage).
-                    notExists(
-                      tx
-                        .select({ one: sql`1` })
-                        .from(userBlobs)
-                        .where(eq(userBlobs.sha256, blobs.sha256)),
-                    ),
-                  ),
-                )
-                .limit(500),
-            ),
-          ),
-        )
-        .returning({ sha256: blobs.sha256, pack: blobs.pack });
-      // Its own object too when it lives in a pack: a copy stored alone before may have been superseded.
-      for (const r of rows) await objects.delete(blobKey(r.sha256));
-      // A pack goes once none of its blobs is left (new uploads never point into an existing pack).
-      await deleteUnnamedPacks(tx, [...new Set(rows.flatMap((r) => (r.pack === null ? [] : [r.pack])))]);
-      return rows.length;
-    });
-    deleted += batch;
-    if (batch < 500) return deleted;
+  const cutoff = new Date(now.getTime() - BLOB_GRACE_MS);
+  const done: PackCollection = { released: 0, packsRemoved: 0 };
+  // A bounded batch of users per run (those waiting longest first): the next run continues.
+  const users = rowsOf<{ userId: string }>(
+    await db.execute(sql`select user_id as "userId" from packs where created_at < ${cutoff} group by user_id order by min(created_at) limit ${USERS_PER_RUN}`),
+  );
+  for (const { userId } of users) {
+    const live = await liveFilesOf(db, userId);
+    const stale = rowsOf<{ id: string; object: string; entries: Uint8Array | string }>(
+      await db.execute(sql`select id, object, entries from packs where user_id = ${userId} and created_at < ${cutoff} order by id`),
+    );
+    for (const row of stale) {
+      const entries = decodeEntries(asBytes(row.entries));
+      const kept = entries.filter((e) => live.has(e.sha256));
+      const bytes = (list: PackEntry[]) => list.reduce((n, e) => n + e.size, 0);
+      if (kept.length === 0) {
+        if (await removePack(db, objects, row.id, cutoff)) {
+          done.released += entries.length;
+          done.packsRemoved++;
+        }
+      } else if (bytes(kept) < bytes(entries) * REPACK_BELOW) {
+        if (await repack(db, objects, userId, row, kept, cutoff)) {
+          done.released += entries.length - kept.length;
+          done.packsRemoved++;
+        }
+      }
+    }
   }
+  return done;
+}
+
+/** Removes a pack row still unused since `cutoff`, then its object unless another row names it. */
+async function removePack(db: Db, objects: ObjectStore, id: string, cutoff: Date): Promise<boolean> {
+  const [gone] = await db
+    .delete(packs)
+    .where(and(eq(packs.id, id), sql`${packs.createdAt} < ${cutoff}`))
+    .returning({ object: packs.object });
+  if (!gone) return false;
+  await deleteUnnamed(db, objects, [gone.object]);
+  return true;
 }
 
 /**
- * Packs older than the grace period that no blob names (the process stopped after storing a pack and
- * before recording its files, or its files moved to copies uploaded later): removed. Their age is in their id.
+ * The live files of a mostly dead pack, written as a new pack: the new row replaces the old one in one
+ * transaction, which removes the old row only if it is still unused (else the new object goes).
  */
-export async function collectLeftoverPacks(db: Db, now: Date): Promise<number> {
+async function repack(db: Db, objects: ObjectStore, userId: string, row: { id: string; object: string }, kept: PackEntry[], cutoff: Date): Promise<boolean> {
+  const id = newPackId();
+  const parts: Buffer[] = [];
+  const entries: PackEntry[] = [];
+  let offset = 0;
+  for (const e of kept) {
+    const bytes = e.size === 0 ? Buffer.alloc(0) : await readAll(await objects.get(row.object, { start: e.offset, end: e.offset + e.size - 1 }));
+    parts.push(bytes);
+    entries.push({ ...e, offset });
+    offset += e.size;
+  }
+  await objects.put(packKey(id), Readable.from(parts));
+  const replaced = await db.transaction(async (tx) => {
+    const [gone] = await tx
+      .delete(packs)
+      .where(and(eq(packs.id, row.id), sql`${packs.createdAt} < ${cutoff}`))
+      .returning({ id: packs.id });
+    if (!gone) return false;
+    await tx.execute(
+      sql`insert into packs (id, user_id, object, entries, bytes) values (${id}, ${userId}, ${packKey(id)}, decode(${encodeEntries(entries).toString('hex')}, 'hex'), ${offset})`,
+    );
+    return true;
+  });
+  if (!replaced) {
+    await objects.delete(packKey(id));
+    return false;
+  }
+  rememberEntries(id, entries);
+  await deleteUnnamed(db, objects, [row.object]);
+  return true;
+}
+
+/** Removes those of `keys` that no pack row names; answers how many went. */
+async function deleteUnnamed(db: Db, objects: ObjectStore, keys: string[]): Promise<number> {
+  if (keys.length === 0) return 0;
+  const named = new Set(
+    rowsOf<{ object: string }>(await db.execute(sql`select distinct object from packs where object = any(${sql.param(keys)}::text[])`)).map((r) => r.object),
+  );
+  const unnamed = keys.filter((k) => !named.has(k));
+  for (const key of unnamed) await objects.delete(key);
+  return unnamed.length;
+}
+
+/**
+ * Objects no pack row names: packs older than the grace period (the process stopped after storing one
+ * and before recording it; their age is in their id), and an older install's own objects of files
+ * nobody holds any more.
+ */
+export async function collectLeftoverObjects(db: Db, now: Date): Promise<number> {
   const objects = getObjectStore();
-  const old: string[] = [];
+  const candidates: string[] = [];
   for await (const key of objects.list('packs/')) {
     const pack = key.slice('packs/'.length);
-    if (/^[0-9a-f-]{36}$/.test(pack) && packMadeAt(pack) < now.getTime() - BLOB_GRACE_MS) old.push(pack);
+    if (/^[0-9a-f-]{36}$/.test(pack) && packMadeAt(pack) < now.getTime() - BLOB_GRACE_MS) candidates.push(key);
   }
+  for await (const key of objects.list('blobs/')) candidates.push(key);
   let deleted = 0;
-  for (let i = 0; i < old.length; i += 1000) deleted += await deleteUnnamedPacks(db, old.slice(i, i + 1000));
+  for (let i = 0; i < candidates.length; i += 1000) deleted += await deleteUnnamed(db, objects, candidates.slice(i, i + 1000));
   return deleted;
-}
-
-/** Removes those of `packs` that no blob row names; answers how many went. */
-async function deleteUnnamedPacks(db: Db | Tx, packs: string[]): Promise<number> {
-  if (packs.length === 0) return 0;
-  const kept = await db
-    .selectDistinct({ pack: blobs.pack })
-    .from(blobs)
-    .where(sql`${blobs.pack} = any(${sql.param(packs)}::uuid[])`);
-  const live = new Set(kept.map((k) => k.pack));
-  const unnamed = packs.filter((p) => !live.has(p));
-  for (const pack of unnamed) await getObjectStore().delete(packKey(pack));
-  return unnamed.length;
 }

@@ -1,6 +1,7 @@
 // The lifecycle job against the local cloud and a real database, with the clock moved 31 days.
 import '@/testing/isolated-db';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { useLocalCloud } from '@/testing/local-cloud';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { LOCAL_VERCEL } from '@/lib/platforms/vercel/local';
 import { GET as cronCleanup } from '@/app/api/cron/cleanup/route';
 import { signUp } from '@/server/auth/accounts';
 import { saveConnection } from '@/server/connections/store';
-import { auditLog, authAttempts, blobs, deployments, manifests, proposedManifests, sessions, sites, userBlobs } from '@/server/db/schema';
+import { auditLog, authAttempts, deployments, manifests, packs, proposedManifests, sessions, sites } from '@/server/db/schema';
 import { openDb } from '@/server/db/client';
 import { getEnv } from '@/server/env';
 import { cloudStats, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
@@ -18,13 +19,15 @@ import { useTestDb, uniqueEmail } from '@/testing/db';
 import { deployFiles } from '@/testing/deploy';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import { APP_ORIGIN } from '@/testing/http';
-import { newPackId, packKey, sha256Hex } from './blob-keys';
+import { markUsed } from './blob-catalog';
+import { blobKey, newPackId, packKey, sha1Hex, sha256Hex } from './blob-keys';
 import { BlobStore } from './blob-store';
 import { runCleanup } from './cleanup';
-import { collectBlobs } from './cleanup-blobs';
+import { collectPacks, type PackCollection } from './cleanup-blobs';
 import { decodeInlineFiles } from './files';
 import { deploySettings } from './settings';
 import { keepProposedManifest } from './proposed-manifests';
+import { decodeEntries, encodeEntries } from './pack-index';
 import { manifestHash } from '@/lib/manifest';
 import { cloudflareSettings } from '../platforms/cloudflare/settings';
 
@@ -216,8 +219,9 @@ describe('orphans, stuck deployments and blobs', () => {
     expect([row!.status, row!.errorCode]).toEqual(['error', 'timeout']);
   });
 
-  it('collects blobs nothing refers to after a day, and keeps those of deployments', async () => {
+  it('collects packs nothing refers to after a day, and keeps those of deployments', async () => {
     const db = await getDb();
+    const store = new BlobStore(db);
     const kept = await deployFiles(
       db,
       {
@@ -230,21 +234,22 @@ describe('orphans, stuck deployments and blobs', () => {
       { settings },
     );
     const loose = Buffer.from(`never deployed ${Math.random()}`);
-    await new BlobStore(db).put(userId, sha256Hex(loose), loose);
-    // A day old, the blobs and the user's hold on them: the hold on what no deployment names is let go, then the blob.
-    await db.update(blobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
-    await db.update(userBlobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+    await store.put(userId, sha256Hex(loose), loose);
+    const looseAt = (await store.locate(userId, [sha256Hex(loose)])).get(sha256Hex(loose))!;
+    const { proposed: deployed } = decodeInlineFiles({ 'index.html': 'kept', 'a.css': 'a{}' });
+    const keptPacks = [...(await store.locate(userId, [deployed['index.html']!.sha256, deployed['a.css']!.sha256])).values()].map((l) => l.pack);
+    // A day old, every pack: the one holding only what no deployment names goes, row and object.
+    await db.update(packs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
     const report = await runCleanup(db, { settings });
     expect(report.blobsDeleted).toBeGreaterThanOrEqual(1);
-    expect(
-      await db
-        .select()
-        .from(blobs)
-        .where(eq(blobs.sha256, sha256Hex(loose))),
-    ).toEqual([]);
+    expect(report.heldReleased).toBeGreaterThanOrEqual(1);
+    expect(await db.select().from(packs).where(eq(packs.id, looseAt.pack))).toEqual([]);
+    expect(await store.objects.size(looseAt.object)).toBeNull();
+    expect(await store.missing(userId, [sha256Hex(loose)])).toEqual([sha256Hex(loose)]);
+    expect(await db.select({ id: packs.id }).from(packs).where(inArray(packs.id, keptPacks))).toHaveLength(new Set(keptPacks).size);
     // A redeploy after GC still uploads only what changed.
     const { proposed } = decodeInlineFiles({ 'index.html': 'kept', 'a.css': 'a{color:red}' });
-    const missing = await new BlobStore(db).missing(
+    const missing = await store.missing(
       userId,
       Object.values(proposed).map((e) => e.sha256),
     );
@@ -252,15 +257,16 @@ describe('orphans, stuck deployments and blobs', () => {
     expect(kept.status).toBe('ready');
   });
 
-  it('removes a pack once none of its files is referred to, keeps a pack with one live file, and removes leftover packs after a day', async () => {
+  it('removes a pack once none of its files is referred to, keeps a pack with a live file, and removes leftover objects after a day', async () => {
     const db = await getDb();
     const store = new BlobStore(db);
-    const bytes = (tag: string) => Buffer.from(`${tag} ${Math.random()} `.repeat(50));
+    // All four the same size: the live pack is half live, which keeps it whole.
+    const bytes = (tag: string) => Buffer.from(`${tag} ${randomBytes(8).toString('hex')} `.repeat(50));
     const asFiles = (...b: Buffer[]) => b.map((x) => ({ sha256: sha256Hex(x), bytes: x }));
     const [goneA, goneB, liveA, liveB] = [bytes('gone a'), bytes('gone b'), bytes('live a'), bytes('live b')];
     await store.putMany(userId, asFiles(goneA, goneB));
     await store.putMany(userId, asFiles(liveA, liveB));
-    const packOf = async (b: Buffer) => (await store.locate([sha256Hex(b)])).get(sha256Hex(b))!.pack!;
+    const packOf = async (b: Buffer) => (await store.locate(userId, [sha256Hex(b)])).get(sha256Hex(b))!.pack;
     const [gonePack, livePack] = [await packOf(goneA), await packOf(liveA)];
     expect(gonePack).not.toBe(livePack);
     // liveA is deployed (referred to); the rest is loose and a day old.
@@ -269,26 +275,80 @@ describe('orphans, stuck deployments and blobs', () => {
       { userId, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': liveA.toString() } },
       { settings },
     );
-    // An upload cut short after its pack was stored: a pack no row names, one from two days ago, one fresh.
+    // An upload cut short after its object was stored: a pack no row names, one from two days ago, one
+    // fresh; and an older install's own objects, one a row names and one nobody does any more.
     const leftoverOld = newPackId(Date.now() - 2 * DAY);
     const leftoverNew = newPackId();
     for (const p of [leftoverOld, leftoverNew]) await store.objects.put(packKey(p), Buffer.from('orphan'));
-    await db.update(blobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
-    await db.update(userBlobs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+    const [legacyHeld, legacyLoose] = [Buffer.from(`legacy held ${Math.random()}`), Buffer.from(`legacy loose ${Math.random()}`)];
+    for (const b of [legacyHeld, legacyLoose]) await store.objects.put(blobKey(sha256Hex(b)), b);
+    await db.update(packs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+    // Recorded as 0015 converts an older install's rows (used lately: no age of its own to collect it by).
+    const legacyEntries = encodeEntries([{ sha256: sha256Hex(legacyHeld), sha1: '', offset: 0, size: legacyHeld.length }]).toString('hex');
+    await db.execute(
+      sql`insert into packs (id, user_id, object, entries, bytes) values (${newPackId()}, ${userId}, ${blobKey(sha256Hex(legacyHeld))}, decode(${legacyEntries}, 'hex'), ${legacyHeld.length})`,
+    );
 
     const report = await runCleanup(db, { settings });
+    expect(await db.select().from(packs).where(eq(packs.id, gonePack))).toEqual([]);
     expect(await store.objects.size(packKey(gonePack))).toBeNull();
-    expect(await store.objects.size(packKey(livePack))).not.toBeNull();
-    expect((await store.get(sha256Hex(liveA))).equals(liveA)).toBe(true);
-    expect(
-      await db
-        .select()
-        .from(blobs)
-        .where(inArray(blobs.sha256, [sha256Hex(goneA), sha256Hex(goneB), sha256Hex(liveB)])),
-    ).toEqual([]);
+    expect(await store.missing(userId, [sha256Hex(goneA), sha256Hex(goneB)])).toEqual([sha256Hex(goneA), sha256Hex(goneB)]);
+    // The live pack stays as it was: its loose file too, half of its bytes.
+    expect(await store.objects.size(packKey(livePack))).toBe(liveA.length + liveB.length);
+    const live = await store.locate(userId, [sha256Hex(liveA), sha256Hex(liveB)]);
+    expect([live.get(sha256Hex(liveA))?.pack, live.get(sha256Hex(liveB))?.pack]).toEqual([livePack, livePack]);
+    expect((await store.get(userId, sha256Hex(liveA))).equals(liveA)).toBe(true);
     expect(await store.objects.size(packKey(leftoverOld))).toBeNull();
     expect(await store.objects.size(packKey(leftoverNew))).toBe(6);
-    expect(report.packsDeleted).toBeGreaterThanOrEqual(1);
+    expect(await store.objects.size(blobKey(sha256Hex(legacyLoose)))).toBeNull();
+    expect((await store.get(userId, sha256Hex(legacyHeld))).equals(legacyHeld)).toBe(true);
+    expect(report.packsDeleted).toBeGreaterThanOrEqual(2);
+  });
+
+  it('writes a pack mostly of files nothing refers to again with only its live ones, which are still served', async () => {
+    const db = await getDb();
+    // A user of its own: what the cleanup releases and frees is this test's alone.
+    const owner = (await signUp(db, { email: uniqueEmail('repack'), password: 'a long enough password' })).id;
+    const store = new BlobStore(db);
+    // Four files of one size in one pack, one of them deployed: a quarter of its bytes live.
+    const page = (n: number) => Buffer.from(`<p>${n} ${randomBytes(8).toString('hex')}</p>`.repeat(40));
+    const [live, ...dead] = [page(0), page(1), page(2), page(3)];
+    const all = [live, ...dead].map((b) => sha256Hex(b));
+    await store.putMany(
+      owner,
+      [live, ...dead].map((b) => ({ sha256: sha256Hex(b), bytes: b })),
+    );
+    const before = (await store.locate(owner, all)).get(sha256Hex(live))!;
+    expect(before.files).toBe(4);
+    await deployFiles(
+      db,
+      { userId: owner, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': live.toString() } },
+      { settings },
+    );
+    const size = live.length;
+    expect(await store.storageUsed(owner)).toBe(4 * size);
+    await db
+      .update(packs)
+      .set({ createdAt: new Date(Date.now() - 2 * DAY) })
+      .where(eq(packs.userId, owner));
+
+    const report = await runCleanup(db, { settings });
+    expect(report.heldReleased).toBeGreaterThanOrEqual(3);
+    expect(report.blobsDeleted).toBeGreaterThanOrEqual(1);
+    // The old row and object are gone; a new pack holds the live file alone, from its start.
+    expect(await db.select().from(packs).where(eq(packs.id, before.pack))).toEqual([]);
+    expect(await store.objects.size(before.object)).toBeNull();
+    const rows = await db.select().from(packs).where(eq(packs.userId, owner));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.id).not.toBe(before.pack);
+    expect(rows[0]!.object).toBe(packKey(rows[0]!.id));
+    expect(rows[0]!.bytes).toBe(size);
+    expect(decodeEntries(rows[0]!.entries)).toEqual([{ sha256: sha256Hex(live), sha1: sha1Hex(live), offset: 0, size }]);
+    expect(await store.objects.size(rows[0]!.object)).toBe(size);
+    expect((await store.get(owner, sha256Hex(live))).equals(live)).toBe(true);
+    // The dead files are no longer the user's (nor in their quota); the live one needs no upload again.
+    expect(await store.missing(owner, all)).toEqual(all.slice(1));
+    expect(await store.storageUsed(owner)).toBe(size);
   });
 
   it('forgets sign-in attempts older than a day (every throttle window is shorter), keeping recent ones', async () => {
@@ -370,7 +430,7 @@ describe('the stored manifests of proposals', () => {
   });
 });
 
-describe('a blob touched while the cleanup waits for it', () => {
+describe('a pack used while the cleanup waits for it', () => {
   it('is kept: the age is checked again on the row the delete waited for', async () => {
     // Two connections at once, so PostgreSQL through Neon's driver even on the PGlite run (which has one):
     // a database of this test's own on the machine's server.
@@ -384,25 +444,40 @@ describe('a blob touched while the cleanup waits for it', () => {
     const handle = await openDb({ databaseUrl: url.toString(), migrate: true });
     try {
       const db = handle.db;
-      const sha256 = sha256Hex(Buffer.from('touched while collected'));
-      await db.insert(blobs).values({ sha256, size: 1, createdAt: new Date(Date.now() - 2 * DAY) });
-      let collecting: Promise<number> | undefined;
+      const owner = (await signUp(db, { email: uniqueEmail('race'), password: 'a long enough password' })).id;
+      const store = new BlobStore(db);
+      // Two packs of files no deployment names, two days old: the one a deployment uses meanwhile stays,
+      // the other shows the cleanup would have removed it.
+      const [touched, untouched] = [Buffer.from('touched while collected'), Buffer.from('left alone while collected')];
+      for (const b of [touched, untouched]) await store.put(owner, sha256Hex(b), b);
+      const where = await store.locate(owner, [sha256Hex(touched), sha256Hex(untouched)]);
+      const [touchedAt, untouchedAt] = [where.get(sha256Hex(touched))!, where.get(sha256Hex(untouched))!];
+      await db.update(packs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+      let collecting: Promise<PackCollection> | undefined;
+      let present = 0;
       await db.transaction(async (tx) => {
-        // An upload touches the row (as `claim` does) and holds its lock while the cleanup starts.
-        await tx.update(blobs).set({ createdAt: new Date() }).where(eq(blobs.sha256, sha256));
-        collecting = collectBlobs(db, new Date());
+        // A deployment being created marks the pack it uses (as `insertDeployment` does) and holds the
+        // row's lock while the cleanup starts.
+        present = await markUsed(tx, owner, [sha256Hex(touched)], new Date());
+        collecting = collectPacks(db, new Date());
         collecting.catch(() => {});
         // Until the cleanup's delete waits on that row's lock.
         for (;;) {
           const { rows } = (await db.execute(
-            sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'delete from "blobs"%'`,
+            sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'delete from "packs"%'`,
           )) as unknown as { rows: unknown[] };
           if (rows.length > 0) break;
           await new Promise((r) => setImmediate(r));
         }
       });
-      expect(await collecting).toBe(0);
-      expect(await db.select({ sha256: blobs.sha256 }).from(blobs).where(eq(blobs.sha256, sha256))).toEqual([{ sha256 }]);
+      expect(present).toBe(1);
+      expect(await collecting).toEqual({ released: 1, packsRemoved: 1 });
+      const [row] = await db.select().from(packs).where(eq(packs.id, touchedAt.pack));
+      expect(row!.createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+      expect(await store.objects.size(touchedAt.object)).toBe(touched.length);
+      expect((await store.get(owner, sha256Hex(touched))).equals(touched)).toBe(true);
+      expect(await db.select().from(packs).where(eq(packs.id, untouchedAt.pack))).toEqual([]);
+      expect(await store.objects.size(untouchedAt.object)).toBeNull();
     } finally {
       await handle.close();
       execFileSync('psql', [admin.toString(), '-qc', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`]);

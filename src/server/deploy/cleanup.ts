@@ -1,6 +1,6 @@
 // The lifecycle job (the host's daily cron, `npm run cleanup`, the admin button): removes expired quick-deploy
 // sites from the shared infrastructure, settles deployments stuck past their deadline, removes
-// orphaned platform resources (cleanup-platforms.ts), and deletes blobs nothing refers to
+// orphaned platform resources (cleanup-platforms.ts), and deletes stored files nothing refers to
 // (cleanup-blobs.ts). Bounded batches fit one serverless invocation; what is left is reported for the
 // next run.
 import type { Db } from '../db/client';
@@ -10,9 +10,9 @@ import { pruneAuthAttempts } from '../auth/throttle';
 import { getObjectStore } from '../storage/from-env';
 import { FsObjectStore } from '../storage/fs-store';
 import { BlobStore } from './blob-store';
-import { BLOB_GRACE_MS, collectBlobs, collectLeftoverPacks, releaseUnreferencedHoldings } from './cleanup-blobs';
+import { BLOB_GRACE_MS, collectLeftoverObjects, collectPacks } from './cleanup-blobs';
 import { expireSites, reconcileStuck, removeOrphans } from './cleanup-platforms';
-import { collectManifests } from './manifest-store';
+import { collectLeftoverManifests, collectManifests } from './manifest-store';
 import { deleteExpiredProposedManifests } from './proposed-manifests';
 import { processDeploySettings, type DeploySettings } from './settings';
 
@@ -29,8 +29,9 @@ export interface CleanupReport {
   expired: number;
   reconciled: number;
   orphansRemoved: number;
+  /** Stored packs removed with their rows: nothing live left in them, or written again with only the live files. */
   blobsDeleted: number;
-  /** Packs no blob names: an upload cut short between storing its pack and recording its files. */
+  /** Objects no row names, a day old: an upload cut short between storing its pack and recording it, a manifest's. */
   packsDeleted: number;
   /** Files users no longer refer to, released from their storage quota. */
   heldReleased: number;
@@ -74,9 +75,10 @@ export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<
   // What names files first, then the files nothing names any more.
   report.manifestsDeleted = await deleteExpiredProposedManifests(db, now);
   report.unusedManifestsDeleted = await collectManifests(db, now);
-  report.heldReleased = await releaseUnreferencedHoldings(db, now);
-  report.blobsDeleted = await collectBlobs(db, now);
-  report.packsDeleted = await collectLeftoverPacks(db, now);
+  const collected = await collectPacks(db, now);
+  report.heldReleased = collected.released;
+  report.blobsDeleted = collected.packsRemoved;
+  report.packsDeleted = (await collectLeftoverObjects(db, now)) + (await collectLeftoverManifests(db, now));
   report.staleChunksDeleted = await new BlobStore(db).pruneStaleChunks(BLOB_GRACE_MS);
   // Temporary files of writes a crash cut short (the folder store only; S3 writes are whole or nothing).
   const objects = getObjectStore();

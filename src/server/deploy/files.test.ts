@@ -3,11 +3,12 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SITE_LIMITS } from '@/lib/site-files';
 import { signUp } from '@/server/auth/accounts';
-import { blobs } from '@/server/db/schema';
+import { packs } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { sha256Hex } from './blob-keys';
+import { blobKey, newPackId, sha256Hex } from './blob-keys';
 import { BlobStore } from './blob-store';
 import { assertStoredAsDeclared, decodeInlineFiles, storeInlineFiles, validateManifest, type ProposedManifest } from './files';
+import { decodeEntries } from './pack-index';
 
 const getDb = useTestDb();
 const h = (s: string) => sha256Hex(Buffer.from(s));
@@ -114,7 +115,9 @@ describe('inline files and the blob store', () => {
     expect(await store.missing(userId, [sha256Hex(b)])).toEqual([sha256Hex(b)]);
     // Another user must prove they hold the bytes too: knowing the hash is not enough.
     expect(await store.missing(otherId, [sha256Hex(a)])).toEqual([sha256Hex(a)]);
-    expect((await store.get(sha256Hex(a))).equals(a)).toBe(true);
+    expect((await store.get(userId, sha256Hex(a))).equals(a)).toBe(true);
+    // Nor is reading it: to the other user the file is not stored.
+    await expect(store.get(otherId, sha256Hex(a))).rejects.toThrow(`The file with SHA-256 ${sha256Hex(a)} is not stored.`);
   });
 
   it('assembles a file larger than one request from chunks, verifying the whole', async () => {
@@ -127,36 +130,37 @@ describe('inline files and the blob store', () => {
     await store.putChunk(userId, hash, 0, big.length, big.subarray(0, step));
     await store.putChunk(userId, hash, 0, big.length, big.subarray(0, step));
     expect((await store.putChunk(userId, hash, 2 * step, big.length, big.subarray(2 * step))).complete).toBe(true);
-    expect((await store.get(hash)).equals(big)).toBe(true);
+    expect((await store.get(userId, hash)).equals(big)).toBe(true);
+    // Assembled into an object of its own: a pack row of one file, its whole size.
+    const at = (await store.locate(userId, [hash])).get(hash)!;
+    expect({ files: at.files, offset: at.offset, size: at.size }).toEqual({ files: 1, offset: 0, size: big.length });
+    expect(await store.objects.size(at.object)).toBe(big.length);
     await expect(store.putChunk(userId, hash, 0, 10, Buffer.alloc(11))).rejects.toThrow(/does not fit/);
     await expect(store.putChunk(userId, hash, 0, 8e6, Buffer.alloc(SITE_LIMITS.maxUploadRequestBytes + 1))).rejects.toThrow(/1 byte to 4 MB/);
   });
 
-  it('keeps the SHA-1 of each blob: stored with the bytes, and computed once for blobs from before', async () => {
+  it("keeps the SHA-1 of each file in its pack entry, and computes it from the bytes for an older install's file", async () => {
     const db = await getDb();
     const store = new BlobStore(db);
     const a = Buffer.from(`sha1-a-${Math.random()}`);
     const b = Buffer.from(`sha1-b-${Math.random()}`);
     await store.put(userId, sha256Hex(a), a);
-    await store.put(userId, sha256Hex(b), b);
     const sha1 = (x: Buffer) => createHash('sha1').update(x).digest('hex');
-    const [rowA] = await db
-      .select({ sha1: blobs.sha1 })
-      .from(blobs)
-      .where(eq(blobs.sha256, sha256Hex(a)));
-    expect(rowA!.sha1).toBe(sha1(a));
-    // A blob stored before SHA-1 was kept: hashed on first use, then remembered.
-    await db
-      .update(blobs)
-      .set({ sha1: null })
-      .where(eq(blobs.sha256, sha256Hex(b)));
-    const answer = await store.sha1Many([sha256Hex(a), sha256Hex(b), sha256Hex(a)]);
+    const at = (await store.locate(userId, [sha256Hex(a)])).get(sha256Hex(a))!;
+    const [rowA] = await db.select({ entries: packs.entries }).from(packs).where(eq(packs.id, at.pack));
+    expect(decodeEntries(rowA!.entries)).toEqual([{ sha256: sha256Hex(a), sha1: sha1(a), offset: 0, size: a.length }]);
+    // A file an older install stored before SHA-1 was kept: its own object, its entry's SHA-1 all zeros
+    // (as migration 0015 writes it): hashed from the bytes when asked.
+    await store.objects.put(blobKey(sha256Hex(b)), b);
+    await store.record([{ id: newPackId(), object: blobKey(sha256Hex(b)), entries: [{ sha256: sha256Hex(b), sha1: '', offset: 0, size: b.length }] }], userId);
+    const answer = await store.sha1Many(userId, [sha256Hex(a), sha256Hex(b), sha256Hex(a)]);
     expect(Object.fromEntries(answer)).toEqual({ [sha256Hex(a)]: sha1(a), [sha256Hex(b)]: sha1(b) });
+    // The answer came from the bytes: the entry still has no SHA-1 (entries never change).
     const [rowB] = await db
-      .select({ sha1: blobs.sha1 })
-      .from(blobs)
-      .where(eq(blobs.sha256, sha256Hex(b)));
-    expect(rowB!.sha1).toBe(sha1(b));
+      .select({ entries: packs.entries })
+      .from(packs)
+      .where(eq(packs.object, blobKey(sha256Hex(b))));
+    expect(rowB!.entries.subarray(32, 52).equals(Buffer.alloc(20))).toBe(true);
   });
 
   it('stores inline files once and then reports nothing missing for their manifest', async () => {

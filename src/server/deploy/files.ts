@@ -11,15 +11,14 @@ import { adapterFor } from './adapters';
 import { sha256Hex } from './blob-keys';
 import type { BlobReader } from './blob-reader';
 import type { BlobStore } from './blob-store';
-import type { ScanStore } from './scan';
 
-/** What the checks of a new deployment read: sizes held, bytes, and the scan's memory. */
-export interface BlobSource extends ScanStore {
+/** What the checks of a new deployment read, of one user's files: sizes held, bytes, and the scan's memory. */
+export interface BlobSource {
   heldSizes(userId: string, hashes: string[]): Promise<Map<string, number>>;
-  get(sha256: string): Promise<Buffer>;
-  open(sha256: string): Promise<Readable>;
   /** Reads many blobs (a deployment's), their places looked up together. */
-  reader(sha256s: string[]): BlobReader;
+  reader(userId: string, sha256s: string[]): BlobReader;
+  notPassedScan(userId: string, sha256s: string[], mark: string): Promise<Set<string>>;
+  markScanned(userId: string, sha256s: string[], mark: string): Promise<void>;
 }
 
 /** What a client proposes: path → hash and size. Content types are decided here, from the paths. */
@@ -179,7 +178,7 @@ export async function storeInlineFiles(store: BlobStore, userId: string, bytes: 
  * a refused request stores nothing. `commit` then stores them (and what the scan passed).
  */
 export class PendingBlobs implements BlobSource {
-  private readonly scanned: { sha256s: string[]; version: string }[] = [];
+  private readonly scanned: { sha256s: string[]; mark: string }[] = [];
   constructor(
     private readonly base: BlobStore,
     private readonly userId: string,
@@ -191,27 +190,23 @@ export class PendingBlobs implements BlobSource {
     if (userId === this.userId) for (const h of hashes) if (this.pending.has(h)) held.set(h, this.pending.get(h)!.length);
     return held;
   }
-  async get(sha256: string): Promise<Buffer> {
-    return this.pending.get(sha256) ?? this.base.get(sha256);
-  }
-  async open(sha256: string): Promise<Readable> {
-    const pending = this.pending.get(sha256);
-    return pending ? Readable.from([pending]) : this.base.open(sha256);
-  }
-  reader(sha256s: string[]): BlobReader {
-    const base = this.base.reader(sha256s.filter((h) => !this.pending.has(h)));
+  reader(userId: string, sha256s: string[]): BlobReader {
+    const base = this.base.reader(
+      userId,
+      sha256s.filter((h) => !this.pending.has(h)),
+    );
     const open = async (sha256: string) => (this.pending.has(sha256) ? Readable.from([this.pending.get(sha256)!]) : base.open(sha256));
     return { open, text: async (sha256) => this.pending.get(sha256)?.toString('utf8') ?? base.text(sha256), close: () => base.close() };
   }
-  notPassedScan(sha256s: string[], version: string): Promise<Set<string>> {
-    return this.base.notPassedScan(sha256s, version);
+  notPassedScan(userId: string, sha256s: string[], mark: string): Promise<Set<string>> {
+    return this.base.notPassedScan(userId, sha256s, mark);
   }
-  async markScanned(sha256s: string[], version: string): Promise<void> {
-    this.scanned.push({ sha256s, version });
+  async markScanned(_userId: string, sha256s: string[], mark: string): Promise<void> {
+    this.scanned.push({ sha256s, mark });
   }
   async commit(): Promise<void> {
     await storeInlineFiles(this.base, this.userId, this.pending);
-    for (const s of this.scanned) await this.base.markScanned(s.sha256s, s.version);
+    for (const s of this.scanned) await this.base.markScanned(this.userId, s.sha256s, s.mark);
   }
 }
 

@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import type { ObjectStore } from '../storage/object-store';
-import { blobKey, sha1Hex, sha256Hex } from './blob-keys';
+import { blobKey, sha256Hex } from './blob-keys';
 
 /** Once the table is gone it never comes back: no more lookups then. */
 let gone = false;
@@ -70,7 +70,6 @@ export async function migrateLegacyBlobs(
         continue;
       }
       await objects.put(blobKey(row.sha256), bytes);
-      await db.execute(sql`update blobs set sha1 = coalesce(sha1, ${sha1Hex(bytes)}) where sha256 = ${row.sha256}`);
       await db.execute(sql`delete from legacy_blob_bytes where sha256 = ${row.sha256}`);
       report.moved++;
       report.bytes += bytes.length;

@@ -1,34 +1,40 @@
-// A deployment's files are one manifest stored by content: the same files are one row whoever deploys
-// them how often; a row is read back only as it was hashed; the cleanup keeps what a deployment names,
-// and the blobs and holds those manifests name. An install upgraded from per-file rows gets a manifest
-// per deployment with the very hash its clients compute.
+// A deployment's files are one manifest stored by content: the same files are one row (its lines an
+// object in the object store) whoever deploys them how often; a row is read back only as it was
+// hashed; the cleanup keeps what a deployment names, and the packs holding the files those manifests
+// name. An install upgraded from per-file rows gets a manifest per deployment with the very hash its
+// clients compute, its lines in the row until `npm run blobs:migrate` moves them.
 import '@/testing/isolated-db';
 import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { manifestHash, type ProposedManifest } from '@/lib/manifest';
-import { sha256Hex } from './blob-keys';
+import { newPackId, sha256Hex } from './blob-keys';
 import * as schema from '@/server/db/schema';
-import { blobs, manifests, userBlobs } from '@/server/db/schema';
+import { manifests, packs } from '@/server/db/schema';
 import { signUp } from '@/server/auth/accounts';
+import { getObjectStore } from '@/server/storage/from-env';
+import { readAll } from '@/server/storage/object-store';
 import { useTestDb } from '@/testing/db';
 import { upgradedFrom } from '@/testing/upgraded-db';
 import { createDeployment } from '@/testing/deploy';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import { markUsed } from './blob-catalog';
 import { BlobStore } from './blob-store';
-import { collectBlobs, releaseUnreferencedHoldings } from './cleanup-blobs';
+import { collectPacks } from './cleanup-blobs';
 import { asValidated, decodeInlineFiles, namedFiles, storeInlineFiles } from './files';
 import {
+  collectLeftoverManifests,
   collectManifests,
   decodeManifest,
   encodeManifest,
   hashAndRemember,
   loadManifest,
   MANIFEST_GRACE_MS,
+  moveLegacyManifests,
   readStoredManifest,
   storeManifest,
 } from './manifest-store';
+import { decodeEntries } from './pack-index';
 import { keepProposedManifest, proposedManifest } from './proposed-manifests';
 
 const getDb = useTestDb();
@@ -38,6 +44,29 @@ const DAY = 24 * 60 * 60 * 1000;
 const hex = () => randomBytes(32).toString('hex');
 const someFiles = (n: number): ProposedManifest =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`d${i % 7}/f-${i}-${Math.random().toString(36).slice(2)}.html`, { sha256: hex(), size: i * 97 }]));
+
+/** The object a stored manifest's row names. */
+async function objectOf(hash: string): Promise<string> {
+  const [row] = await (await getDb()).select({ object: manifests.object }).from(manifests).where(eq(manifests.hash, hash));
+  return row!.object!;
+}
+const textOf = async (key: string) => (await readAll(await getObjectStore().get(key))).toString('utf8');
+/** A row's lines: a whole manifest's files, or a delta's changed files and (after a NUL) its removed paths. */
+async function linesIn(hash: string): Promise<{ files: ProposedManifest; removed: string[] }> {
+  const [files, removed] = (await textOf(await objectOf(hash))).split('\0');
+  return { files: decodeManifest(files!), removed: removed === undefined ? [] : removed.split('\n') };
+}
+/** Lines stored as another process stores them: a new object (made `at`), which a row then names. */
+async function putLines(text: string, at = Date.now()): Promise<string> {
+  const key = `manifests/${newPackId(at)}`;
+  await getObjectStore().put(key, Buffer.from(text, 'utf8'));
+  return key;
+}
+const manifestObjects = async () => {
+  const keys: string[] = [];
+  for await (const key of getObjectStore().list('manifests/')) keys.push(key);
+  return keys;
+};
 
 /** A deployment of these pages (its files stored for the user), not run: what it names is what counts here. */
 async function deployed(userId: string, page: string): Promise<string> {
@@ -74,29 +103,34 @@ describe('stored by content', () => {
     expect(text.split('\n')[0]).toBe(`${files['A/ﬀ.js']!.sha256}\t7\tA/ﬀ.js`);
   });
 
-  it('the same files are one row, whatever their order; storing them again marks the row used', async () => {
+  it('the same files are one row and one object, whatever their order; storing them again marks the row used', async () => {
     const db = await getDb();
     const files = someFiles(50);
     const reversed = Object.fromEntries(Object.entries(files).reverse());
     const hash = await storeManifest(db, files, new Date(Date.now() - 3 * DAY));
     expect(hash).toBe(await manifestHash(files));
+    const objectsBefore = await manifestObjects();
     expect(await storeManifest(db, reversed)).toBe(hash);
+    expect(await manifestObjects()).toEqual(objectsBefore);
     const rows = await db.select().from(manifests).where(eq(manifests.hash, hash));
     expect(rows).toHaveLength(1);
     expect(rows[0]!.createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
-    expect(decodeManifest(rows[0]!.files)).toEqual(files);
+    // The lines are in the object store, none in PostgreSQL.
+    expect([rows[0]!.files, rows[0]!.removed]).toEqual([null, null]);
+    expect(await textOf(rows[0]!.object!)).toBe(encodeManifest(files));
+    expect(decodeManifest(await textOf(rows[0]!.object!))).toEqual(files);
   });
 
   it('a row is read back only when it hashes to its name', async () => {
     const db = await getDb();
     const files = someFiles(5);
     const hash = await manifestHash(files);
-    // Written directly, so that this process has never seen it: it is read from the table.
-    await db.insert(manifests).values({ hash, files: encodeManifest(files) });
+    // Written directly, so that this process has never seen it: it is read from the row's object.
+    await db.insert(manifests).values({ hash, object: await putLines(encodeManifest(files)) });
     expect(namedFiles(await loadManifest(db, hash))).toEqual(files);
     const other = someFiles(3);
     const wrongName = await manifestHash(someFiles(2));
-    await db.insert(manifests).values({ hash: wrongName, files: encodeManifest(other) });
+    await db.insert(manifests).values({ hash: wrongName, object: await putLines(encodeManifest(other)) });
     await expect(loadManifest(db, wrongName)).rejects.toThrow(/does not hash to its name/);
     await expect(loadManifest(db, hex())).rejects.toThrow(/No stored manifest/);
   });
@@ -121,7 +155,6 @@ describe('stored by content', () => {
 describe('a redeploy stored as a delta', () => {
   /** What the table holds for the hash. */
   const rowOf = async (hash: string) => (await (await getDb()).select().from(manifests).where(eq(manifests.hash, hash)))[0]!;
-  const linesOf = (text: string) => text.split('\n').filter(Boolean).length;
 
   it('holds only what differs from the whole manifest it follows, and reads back the same files from the rows alone', async () => {
     const db = await getDb();
@@ -131,17 +164,18 @@ describe('a redeploy stored as a delta', () => {
     const v2: ProposedManifest = { ...v1, [changedPath!]: { sha256: hex(), size: 5 }, 'new/page.html': { sha256: hex(), size: 6 } };
     delete v2[gone!];
     const v2Hash = await storeManifest(db, v2, new Date(), undefined, v1Hash);
-    expect(await rowOf(v2Hash)).toMatchObject({ baseHash: v1Hash, removed: gone });
+    expect((await rowOf(v2Hash)).baseHash).toBe(v1Hash);
     // The base is marked used as the delta names it: a cleanup waiting on its row then keeps it.
     expect((await rowOf(v1Hash)).createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
-    expect(decodeManifest((await rowOf(v2Hash)).files)).toEqual({ [changedPath!]: v2[changedPath!], 'new/page.html': v2['new/page.html'] });
+    expect(await linesIn(v2Hash)).toEqual({ files: { [changedPath!]: v2[changedPath!], 'new/page.html': v2['new/page.html'] }, removed: [gone] });
     expect(namedFiles(await readStoredManifest(db, v2Hash))).toEqual(v2);
 
     // A redeploy of that one is a delta of the same whole manifest (never a chain), with all that differs from it.
     const v3: ProposedManifest = { ...v2, 'late.css': { sha256: hex(), size: 7 } };
     const v3Hash = await storeManifest(db, v3, new Date(), undefined, v2Hash);
-    expect(await rowOf(v3Hash)).toMatchObject({ baseHash: v1Hash, removed: gone });
-    expect(linesOf((await rowOf(v3Hash)).files)).toBe(3);
+    expect((await rowOf(v3Hash)).baseHash).toBe(v1Hash);
+    const v3Lines = await linesIn(v3Hash);
+    expect([Object.keys(v3Lines.files).length, v3Lines.removed]).toEqual([3, [gone]]);
     expect(namedFiles(await readStoredManifest(db, v3Hash))).toEqual(v3);
   });
 
@@ -152,23 +186,28 @@ describe('a redeploy stored as a delta', () => {
     const files: ProposedManifest = { ...base, [changedPath!]: { sha256: hex(), size: 9 }, 'new.css': { sha256: hex(), size: 4 } };
     delete files[gone!];
     const [baseHash, hash] = [await manifestHash(base), await manifestHash(files)];
-    await db.insert(manifests).values({ hash: baseHash, files: encodeManifest(base) });
+    await db.insert(manifests).values({ hash: baseHash, object: await putLines(encodeManifest(base)) });
     const changed = { [changedPath!]: files[changedPath!]!, 'new.css': files['new.css']! };
-    await db.insert(manifests).values({ hash, files: encodeManifest(changed), baseHash, removed: gone! });
+    // A delta's object: its changed lines, a NUL, the paths it removed.
+    await db.insert(manifests).values({ hash, object: await putLines(`${encodeManifest(changed)}\0${gone}`), baseHash });
     expect(namedFiles(await readStoredManifest(db, hash))).toEqual(files);
 
     // A delta whose base is itself a delta is refused, not followed (none is ever stored).
     const [inner] = await db.select().from(manifests).where(eq(manifests.hash, hash));
     // Not from this process's memory: a copy of the inner delta under a name never read.
     const innerCopy = await manifestHash(someFiles(1));
-    await db.insert(manifests).values({ hash: innerCopy, files: inner!.files, baseHash: inner!.baseHash, removed: inner!.removed });
+    await db.insert(manifests).values({ hash: innerCopy, object: await putLines(await textOf(inner!.object!)), baseHash: inner!.baseHash });
     const onCopy = `f${hex().slice(1)}`;
-    await db.insert(manifests).values({ hash: onCopy, files: encodeManifest({ 'x.js': { sha256: hex(), size: 1 } }), baseHash: innerCopy });
+    await db.insert(manifests).values({ hash: onCopy, object: await putLines(encodeManifest({ 'x.js': { sha256: hex(), size: 1 } })), baseHash: innerCopy });
     await expect(readStoredManifest(db, onCopy)).rejects.toThrow(/a delta's base and a delta itself/);
-    // The cleanup cannot make such a delta whole: it goes on, and removes these rows no deployment names.
+    // The cleanup cannot make such a delta whole: it goes on, and removes these rows no deployment names,
+    // with their objects (the readable delta's too, made whole first and then unnamed).
+    const gone3 = [hash, innerCopy, onCopy];
+    const objects = await Promise.all(gone3.map(objectOf));
     await db.update(manifests).set({ createdAt: new Date(Date.now() - 2 * DAY) });
     await expect(collectManifests(db, new Date())).resolves.toBeGreaterThanOrEqual(3);
-    expect(await db.select().from(manifests).where(eq(manifests.hash, onCopy))).toEqual([]);
+    for (const h of gone3) expect(await db.select().from(manifests).where(eq(manifests.hash, h)), h).toEqual([]);
+    for (const key of objects) expect(await getObjectStore().size(key), key).toBeNull();
   });
 
   it('is a delta up to a quarter of the files changed, whole beyond', async () => {
@@ -186,8 +225,8 @@ describe('a redeploy stored as a delta', () => {
     const v1Hash = await storeManifest(db, v1);
     const half = Object.fromEntries(Object.entries(v1).map(([p, f], i) => [p, i % 2 ? { sha256: hex(), size: 1 } : f]));
     const halfHash = await storeManifest(db, half, new Date(), undefined, v1Hash);
-    expect(await rowOf(halfHash)).toMatchObject({ baseHash: null, removed: null });
-    expect(linesOf((await rowOf(halfHash)).files)).toBe(40);
+    expect((await rowOf(halfHash)).baseHash).toBeNull();
+    expect(await linesIn(halfHash)).toEqual({ files: half, removed: [] });
     const oneMore = { ...v1, 'x.html': { sha256: hex(), size: 2 } };
     const orphanHash = await storeManifest(db, oneMore, new Date(), undefined, hex());
     expect((await rowOf(orphanHash)).baseHash).toBeNull();
@@ -199,11 +238,8 @@ describe('a redeploy stored as a delta', () => {
     const v1Hash = await storeManifest(db, v1);
     const v2 = { ...v1, 'x.html': { sha256: hex(), size: 2 } };
     const v2Hash = await storeManifest(db, v2, new Date(), undefined, v1Hash);
-    // The delta's line changed by hand: the files no longer hash to the name.
-    await db
-      .update(manifests)
-      .set({ files: encodeManifest({ 'x.html': { sha256: hex(), size: 2 } }) })
-      .where(eq(manifests.hash, v2Hash));
+    // The delta's line changed by hand (its object written over): the files no longer hash to the name.
+    await getObjectStore().put(await objectOf(v2Hash), Buffer.from(encodeManifest({ 'x.html': { sha256: hex(), size: 2 } })));
     await expect(readStoredManifest(db, v2Hash)).rejects.toThrow(/does not hash to its name/);
   });
 });
@@ -217,96 +253,118 @@ describe('the cleanup', () => {
     const recent = await storeManifest(db, someFiles(3));
     const named = await deployed(u.id, `<p>${Math.random()}</p>`);
     await db.update(manifests).set({ createdAt: old }).where(eq(manifests.hash, named));
+    const [unusedObject, recentObject, namedObject] = [await objectOf(unused), await objectOf(recent), await objectOf(named)];
     expect(await collectManifests(db, new Date())).toBeGreaterThanOrEqual(1);
     const left = new Set((await db.select({ hash: manifests.hash }).from(manifests)).map((r) => r.hash));
     expect([left.has(unused), left.has(recent), left.has(named)]).toEqual([false, true, true]);
+    // The removed row's object goes with it.
+    expect(await getObjectStore().size(unusedObject)).toBeNull();
+    for (const key of [recentObject, namedObject]) expect(await getObjectStore().size(key)).toBeGreaterThan(0);
+  });
+
+  it('removes manifest objects no row names once a day old (a row dropped in a transaction, or never committed), and keeps the others', async () => {
+    const db = await getDb();
+    const files = encodeManifest(someFiles(2));
+    const twoDaysAgo = Date.now() - 2 * DAY;
+    const [oldLeftover, freshLeftover, oldNamed] = [await putLines(files, twoDaysAgo), await putLines(files), await putLines(files, twoDaysAgo)];
+    await db.insert(manifests).values({ hash: await manifestHash(someFiles(1)), object: oldNamed });
+    expect(await collectLeftoverManifests(db, new Date())).toBeGreaterThanOrEqual(1);
+    expect(await getObjectStore().size(oldLeftover)).toBeNull();
+    expect(await getObjectStore().size(freshLeftover)).toBe(files.length);
+    expect(await getObjectStore().size(oldNamed)).toBe(files.length);
   });
 
   it('a deployment marks the files it looked up used, so that a cleanup running meanwhile keeps them', async () => {
     const db = await getDb();
     const u = await user();
+    const store = new BlobStore(db);
     const page = `<p>marked ${Math.random()}</p>`;
     const sha = sha256Hex(Buffer.from(page));
-    await new BlobStore(db).put(u.id, sha, Buffer.from(page));
+    await store.put(u.id, sha, Buffer.from(page));
+    const { pack } = (await store.locate(u.id, [sha])).get(sha)!;
     await db
-      .update(blobs)
+      .update(packs)
       .set({ createdAt: new Date(Date.now() - 2 * DAY) })
-      .where(eq(blobs.sha256, sha));
+      .where(eq(packs.id, pack));
     await deployed(u.id, page);
-    const [row] = await db.select({ createdAt: blobs.createdAt }).from(blobs).where(eq(blobs.sha256, sha));
+    const [row] = await db.select({ createdAt: packs.createdAt }).from(packs).where(eq(packs.id, pack));
     expect(row!.createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
-    await collectBlobs(db, new Date());
-    expect(await db.select({ sha256: blobs.sha256 }).from(blobs).where(eq(blobs.sha256, sha))).toEqual([{ sha256: sha }]);
+    await collectPacks(db, new Date());
+    expect(await db.select({ id: packs.id }).from(packs).where(eq(packs.id, pack))).toEqual([{ id: pack }]);
+    expect((await store.get(u.id, sha)).toString()).toBe(page);
     // What is missing by then is counted out: the deployment is refused.
-    expect(await markUsed(db, [sha, hex()], new Date())).toBe(1);
+    expect(await markUsed(db, u.id, [sha, hex()], new Date())).toBe(1);
   });
 
   it('a proposal’s stored manifest keeps no file from the cleanup: only a deployment’s does', async () => {
     const db = await getDb();
     const u = await user();
     const other = await user();
+    const store = new BlobStore(db);
     // A file someone else uploaded, named (with its hash) in a manifest this user negotiates.
     const theirs = randomBytes(200);
-    await new BlobStore(db).put(other.id, sha256Hex(theirs), theirs);
+    await store.put(other.id, sha256Hex(theirs), theirs);
+    const at = (await store.locate(other.id, [sha256Hex(theirs)])).get(sha256Hex(theirs))!;
     const files: ProposedManifest = { 'index.html': { sha256: sha256Hex(theirs), size: theirs.length } };
     const hash = await hashAndRemember(asValidated(files));
     await keepProposedManifest(db, u.id, { hash, files, platform: 'cloudflare' });
     expect(await db.select({ hash: manifests.hash }).from(manifests).where(eq(manifests.hash, hash))).toEqual([{ hash }]);
-    const twoDaysAgo = new Date(Date.now() - 2 * DAY);
-    await db.update(userBlobs).set({ createdAt: twoDaysAgo }).where(eq(userBlobs.userId, other.id));
     await db
-      .update(blobs)
-      .set({ createdAt: twoDaysAgo })
-      .where(eq(blobs.sha256, sha256Hex(theirs)));
-    expect(await releaseUnreferencedHoldings(db, new Date())).toBeGreaterThanOrEqual(1);
-    expect(await collectBlobs(db, new Date())).toBeGreaterThanOrEqual(1);
-    expect(
-      await db
-        .select()
-        .from(blobs)
-        .where(eq(blobs.sha256, sha256Hex(theirs))),
-    ).toEqual([]);
+      .update(packs)
+      .set({ createdAt: new Date(Date.now() - 2 * DAY) })
+      .where(eq(packs.userId, other.id));
+    const collected = await collectPacks(db, new Date());
+    expect(collected.released).toBeGreaterThanOrEqual(1);
+    expect(collected.packsRemoved).toBeGreaterThanOrEqual(1);
+    expect(await db.select().from(packs).where(eq(packs.id, at.pack))).toEqual([]);
+    expect(await store.objects.size(at.object)).toBeNull();
+    // Nor did the proposal make it the negotiating user's.
+    expect(await store.missing(u.id, [sha256Hex(theirs)])).toEqual([sha256Hex(theirs)]);
   });
 
-  it('keeps the files and holds a stored manifest names, and releases and collects the others', async () => {
+  it('keeps the packs of the files a deployment’s manifest names, and removes the others', async () => {
     const db = await getDb();
     const u = await user();
+    const store = new BlobStore(db);
     const page = `<p>kept ${Math.random()}</p>`;
     await deployed(u.id, page);
     const loose = randomBytes(300);
-    await new BlobStore(db).put(u.id, sha256Hex(loose), loose);
+    await store.put(u.id, sha256Hex(loose), loose);
     const keptHash = sha256Hex(Buffer.from(page));
-    const twoDaysAgo = new Date(Date.now() - 2 * DAY);
-    await db.update(userBlobs).set({ createdAt: twoDaysAgo }).where(eq(userBlobs.userId, u.id));
+    const looseAt = (await store.locate(u.id, [sha256Hex(loose)])).get(sha256Hex(loose))!;
     await db
-      .update(blobs)
-      .set({ createdAt: twoDaysAgo })
-      .where(sql`${blobs.sha256} in (${keptHash}, ${sha256Hex(loose)})`);
-    expect(await releaseUnreferencedHoldings(db, new Date())).toBe(1);
-    expect(await collectBlobs(db, new Date())).toBe(1);
-    const held = (await db.select({ sha256: userBlobs.sha256 }).from(userBlobs).where(eq(userBlobs.userId, u.id))).map((r) => r.sha256);
-    expect(held).toEqual([keptHash]);
-    expect(
-      await db
-        .select({ sha256: blobs.sha256 })
-        .from(blobs)
-        .where(eq(blobs.sha256, sha256Hex(loose))),
-    ).toEqual([]);
-    expect((await new BlobStore(db).get(keptHash)).toString()).toBe(page);
+      .update(packs)
+      .set({ createdAt: new Date(Date.now() - 2 * DAY) })
+      .where(eq(packs.userId, u.id));
+    // Only this user's packs are a day old here: the loose one goes, and nothing else.
+    expect(await collectPacks(db, new Date())).toEqual({ released: 1, packsRemoved: 1 });
+    const rows = await db.select({ entries: packs.entries }).from(packs).where(eq(packs.userId, u.id));
+    expect(rows.map((r) => decodeEntries(r.entries).map((e) => e.sha256))).toEqual([[keptHash]]);
+    expect(await store.objects.size(looseAt.object)).toBeNull();
+    expect(await store.missing(u.id, [keptHash, sha256Hex(loose)])).toEqual([sha256Hex(loose)]);
+    expect((await store.get(u.id, keptHash)).toString()).toBe(page);
   });
 });
 
 describe('the cleanup and deltas', () => {
-  it('a whole manifest only a delta’s deployment names keeps its row, files and holds; they go once that deployment goes', async () => {
+  it('a whole manifest only a delta’s deployment names keeps its row and the delta’s files; they go once that deployment goes', async () => {
     const db = await getDb();
     const u = await user();
     const store = new BlobStore(db);
-    // Two of ten files differ: a delta.
+    // Two of ten files differ: a delta. gone.js is most of the first upload's bytes: once nothing
+    // names it, that pack is written again without it.
     const same = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`p${i}.html`, `<p>${i} ${Math.random()}</p>`]));
-    const pages = { ...same, 'index.html': `<p>v1 ${Math.random()}</p>`, 'kept.css': `p{} /* ${Math.random()} */`, 'gone.js': `gone(${Math.random()})` };
+    const pages = {
+      ...same,
+      'index.html': `<p>v1 ${Math.random()}</p>`,
+      'kept.css': `p{} /* ${Math.random()} */`,
+      'gone.js': `gone(${Math.random()}); // ${'x'.repeat(4000)}`,
+    };
     const v1 = decodeInlineFiles(pages);
     const v2 = decodeInlineFiles({ ...same, 'index.html': `<p>v2 ${Math.random()}</p>`, 'kept.css': pages['kept.css'] });
-    await storeInlineFiles(store, u.id, new Map([...v1.bytes, ...v2.bytes]));
+    // Uploaded as a client would: all of v1, then what v2 changed.
+    await storeInlineFiles(store, u.id, v1.bytes);
+    await storeInlineFiles(store, u.id, v2.bytes);
     const chatId = `c-${Math.random()}`;
     const target = { userId: u.id, chatId, platform: 'cloudflare' as const, authMode: 'platform-managed' as const };
     const first = await createDeployment(db, { ...target, manifest: v1.proposed }, { settings });
@@ -315,58 +373,70 @@ describe('the cleanup and deltas', () => {
     const [secondRow] = await db.select().from(schema.deployments).where(eq(schema.deployments.id, second.deploymentId));
     const whole = firstRow!.manifestHash!;
     const delta = secondRow!.manifestHash!;
-    expect((await db.select().from(manifests).where(eq(manifests.hash, delta)))[0]).toMatchObject({ baseHash: whole, removed: 'gone.js' });
+    expect((await db.select().from(manifests).where(eq(manifests.hash, delta)))[0]!.baseHash).toBe(whole);
+    expect((await linesIn(delta)).removed).toEqual(['gone.js']);
+    const shaOf = (m: typeof v1, path: string) => m.proposed[path]!.sha256;
+    const firstPack = (await store.locate(u.id, [shaOf(v1, 'gone.js')])).get(shaOf(v1, 'gone.js'))!;
+    expect(firstPack.files).toBe(10);
 
-    /** Files and holds (and the manifests too, unless `manifestsToo` is false) aged past the grace period, then one cleanup. */
+    /** The user's packs (and the manifests too, unless `manifestsToo` is false) aged past the grace period, then one cleanup. */
     const agedCleanup = async (manifestsToo = true) => {
       const old = new Date(Date.now() - 2 * DAY);
       if (manifestsToo) await db.update(manifests).set({ createdAt: old });
-      await db.update(userBlobs).set({ createdAt: old }).where(eq(userBlobs.userId, u.id));
-      await db.update(blobs).set({ createdAt: old });
-      await releaseUnreferencedHoldings(db, new Date());
-      await collectBlobs(db, new Date());
+      await db.update(packs).set({ createdAt: old }).where(eq(packs.userId, u.id));
+      await collectPacks(db, new Date());
       await collectManifests(db, new Date());
     };
-    const held = async () => new Set((await db.select({ sha256: userBlobs.sha256 }).from(userBlobs).where(eq(userBlobs.userId, u.id))).map((r) => r.sha256));
+    /** What the user holds: the files their pack rows list. */
+    const held = async () => {
+      const rows = await db.select({ entries: packs.entries }).from(packs).where(eq(packs.userId, u.id));
+      return new Set(rows.flatMap((r) => decodeEntries(r.entries).map((e) => e.sha256)));
+    };
     const stored = async () => new Set((await db.select({ hash: manifests.hash }).from(manifests)).map((r) => r.hash));
-    const shaOf = (m: typeof v1, path: string) => m.proposed[path]!.sha256;
+    // Every file of the delta's deployment, unchanged or not, still held and read back as uploaded.
+    const checkKept = async () => {
+      const now = await held();
+      for (const [sha, bytes] of v2.bytes) {
+        expect(now.has(sha), sha).toBe(true);
+        expect((await store.get(u.id, sha)).equals(bytes), sha).toBe(true);
+      }
+    };
+    const dropped = [shaOf(v1, 'gone.js'), shaOf(v1, 'index.html')];
 
-    // The first deployment goes: the unchanged file is the whole manifest's only, yet the delta's deployment uses it.
+    // The first deployment goes: the unchanged files are in the first upload's pack, yet the delta's
+    // deployment uses them; that pack, mostly v1's dropped files by then, is written again without them.
     await db.delete(schema.deployments).where(eq(schema.deployments.id, first.deploymentId));
     await agedCleanup(false);
     expect([(await stored()).has(whole), (await stored()).has(delta)]).toEqual([true, true]);
-    const kept = [shaOf(v1, 'kept.css'), shaOf(v2, 'index.html')];
-    const checkKept = async () => {
-      for (const sha of kept) {
-        expect((await held()).has(sha), sha).toBe(true);
-        expect((await store.get(sha)).length).toBeGreaterThan(0);
-      }
-    };
     await checkKept();
+    for (const sha of dropped) expect((await held()).has(sha), sha).toBe(false);
+    expect(await db.select().from(packs).where(eq(packs.id, firstPack.pack))).toEqual([]);
+    expect(await store.objects.size(firstPack.object)).toBeNull();
     expect(namedFiles(await readStoredManifest(db, delta))).toEqual(v2.proposed);
 
     // Unused for a day, the base no deployment names goes: its delta is stored whole first (the
-    // delta must not keep someone's earlier files), and the files it names stay; the removed one goes.
+    // delta must not keep someone's earlier files), and the files it names stay. The delta's row names
+    // a new object of its whole lines; the old objects go.
+    const [wholeObject, deltaObject] = [await objectOf(whole), await objectOf(delta)];
     await agedCleanup();
     expect([(await stored()).has(whole), (await stored()).has(delta)]).toEqual([false, true]);
-    expect((await db.select().from(manifests).where(eq(manifests.hash, delta)))[0]).toMatchObject({ baseHash: null, removed: null });
+    expect((await db.select().from(manifests).where(eq(manifests.hash, delta)))[0]!.baseHash).toBeNull();
+    expect(await objectOf(delta)).not.toBe(deltaObject);
+    expect(await linesIn(delta)).toEqual({ files: v2.proposed, removed: [] });
+    for (const key of [wholeObject, deltaObject]) expect(await getObjectStore().size(key), key).toBeNull();
     expect(namedFiles(await readStoredManifest(db, delta))).toEqual(v2.proposed);
     await agedCleanup();
     await checkKept();
-    expect(
-      await db
-        .select()
-        .from(blobs)
-        .where(eq(blobs.sha256, shaOf(v1, 'gone.js'))),
-    ).toEqual([]);
+    for (const sha of dropped) expect((await held()).has(sha), sha).toBe(false);
 
-    // The delta's deployment goes too: its row goes, then its files.
+    // The delta's deployment goes too: its row goes, and its files' packs with their objects.
+    const objects = (await db.select({ object: packs.object }).from(packs).where(eq(packs.userId, u.id))).map((r) => r.object);
+    expect(objects.length).toBeGreaterThan(0);
     await db.delete(schema.deployments).where(eq(schema.deployments.id, second.deploymentId));
     await agedCleanup();
     expect((await stored()).has(delta)).toBe(false);
-    await agedCleanup();
     expect(await held()).toEqual(new Set());
-    for (const sha of kept) expect(await db.select().from(blobs).where(eq(blobs.sha256, sha))).toEqual([]);
+    for (const object of objects) expect(await store.objects.size(object), object).toBeNull();
   });
 });
 
@@ -407,20 +477,36 @@ describe('an install upgraded from one row per deployed file', () => {
       }
       expect(await run(sql`select manifest_hash from deployments where id = ${empty!.id as string}`)).toEqual([{ manifest_hash: null }]);
       expect(await run(sql`select to_regclass('deployment_files') as t`)).toEqual([{ t: null }]);
-      // The cleanup's question, answered by the index's function (0013): a file's key is the first 64 bits of its hash.
-      const key = (sha256: string) => BigInt.asIntN(64, BigInt(`0x${sha256.slice(0, 16)}`)).toString();
-      expect(await run(sql`select hash from manifests where manifest_blob_keys(files) @> array[${key(site['Z.css']!.sha256)}::bigint]`)).toEqual([
-        { hash: await manifestHash(site) },
-      ]);
-      expect(await run(sql`select count(*)::int as n from manifests where manifest_blob_keys(files) @> array[${key(hex())}::bigint]`)).toEqual([{ n: 0 }]);
-      // 0010's function stays for a server of the previous version, whose cleanup calls it.
-      expect(await run(sql`select count(*)::int as n from manifests where manifest_blob_hashes(files) @> array[${site['Z.css']!.sha256}]`)).toEqual([{ n: 1 }]);
-      const [keys] = await run(sql`select manifest_blob_keys(files)::text[] as keys from manifests where hash = ${await manifestHash(site)}`);
-      expect([...(keys!.keys as string[])].sort()).toEqual(
-        Object.values(site)
-          .map((f) => key(f.sha256))
-          .sort(),
+      // The cleanup reads each user's deployed manifests now (0016): the GIN index of their hashes and
+      // its functions (0010, 0013) are gone.
+      expect(
+        await run(
+          sql`select to_regclass('manifests_blob_keys_idx') as i, to_regprocedure('manifest_blob_keys(text)') as k, to_regprocedure('manifest_blob_hashes(text)') as h`,
+        ),
+      ).toEqual([{ i: null, k: null, h: null }]);
+
+      // Their lines stay in the rows (read from there) until `npm run blobs:migrate` moves them into
+      // objects; a delta's removed paths too (a row of 0010–0015, as written then).
+      const siteHash = await manifestHash(site);
+      const later: ProposedManifest = { ...site, 'new.js': { sha256: hex(), size: 5 } };
+      delete later['Z.css'];
+      const laterHash = await manifestHash(later);
+      await run(
+        sql`insert into manifests (hash, files, base_hash, removed) values (${laterHash}, ${encodeManifest({ 'new.js': later['new.js']! })}, ${siteHash}, 'Z.css')`,
       );
+      const legacyRows: [string, ProposedManifest][] = [
+        [siteHash, site],
+        [await manifestHash(other), other],
+        [laterHash, later],
+      ];
+      for (const [hash, files] of legacyRows) expect(namedFiles(await readStoredManifest(db, hash))).toEqual(files);
+      expect(await moveLegacyManifests(db)).toBe(3);
+      expect(await run(sql`select count(*)::int as n from manifests where object is null or files is not null or removed is not null`)).toEqual([{ n: 0 }]);
+      for (const [hash, files] of legacyRows) expect(namedFiles(await readStoredManifest(db, hash))).toEqual(files);
+      const objectText = async (hash: string) => textOf((await run(sql`select object from manifests where hash = ${hash}`))[0]!.object as string);
+      expect(await objectText(laterHash)).toBe(`${encodeManifest({ 'new.js': later['new.js']! })}\0Z.css`);
+      expect(await objectText(siteHash)).toBe(encodeManifest(site));
+      expect(await moveLegacyManifests(db)).toBe(0);
     });
   });
 

@@ -1,11 +1,11 @@
 // A deployment's files are a manifest stored once by content: one `manifests` row under its hash, named
-// by every deployment of the same files. A redeploy or a rollback of a 5,000-file site writes one row
+// by every deployment of the same files, its lines an object in the object store. A redeploy or a rollback of a 5,000-file site writes one row
 // or none, not 5,000; and since the files under a hash never change, this process keeps the manifests
 // it used lately in memory, so negotiate, create and the runner compute or read one once.
 // A redeploy's files mostly are those of the deployment it follows: stored as a delta of that whole
-// manifest (the lines that differ), a one-file redeploy of a 5,000-file site adds a row of a few
-// hundred bytes to PostgreSQL instead of ~1 MB (the row and its index keys).
-import { and, desc, eq, exists, isNotNull, isNull, lt, notExists, or, sql, type SQLWrapper } from 'drizzle-orm';
+// manifest (the lines that differ), a one-file redeploy of a 5,000-file site stores a few hundred bytes
+// instead of ~440 KB.
+import { and, desc, eq, exists, isNotNull, isNull, lt, notExists, sql, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { LRUCache } from 'lru-cache';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
@@ -13,9 +13,12 @@ import type { Manifest } from '@/lib/site-files';
 import { applyChanges, diffManifests, inByteOrder, manifestHash, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
 import type { Db, Tx } from '../db/client';
 import { deployments, manifests, proposedManifests, sites } from '../db/schema';
+import { getObjectStore } from '../storage/from-env';
+import { ObjectNotFound, readAll } from '../storage/object-store';
 import { AppError } from '../errors';
 import { asValidated } from './files';
 import { anyOf, MARKED_RECENTLY_MS } from './blob-catalog';
+import { newPackId, packMadeAt } from './blob-keys';
 
 /** A manifest no deployment names is kept this long after its last use. */
 export const MANIFEST_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -97,17 +100,40 @@ export async function storeManifest(db: Db | Tx, manifest: ProposedManifest, now
   if (await markManifestUsed(db, hash, now)) return hash;
   const nearHash = typeof near === 'function' ? await near() : near;
   const delta = nearHash ? await deltaOf(db, manifest, nearHash, now) : undefined;
-  await db
+  const object = await putLines(delta ? encodeDelta(delta.changes) : encodeManifest(manifest));
+  const [stored] = await db
     .insert(manifests)
-    .values({
-      hash,
-      files: encodeManifest(delta ? delta.changes.changed : manifest),
-      baseHash: delta?.base ?? null,
-      removed: delta && delta.changes.removed.length > 0 ? inByteOrder(delta.changes.removed).join('\n') : null,
-      createdAt: now,
-    })
-    .onConflictDoUpdate({ target: manifests.hash, set: { createdAt: now } });
+    .values({ hash, object, baseHash: delta?.base ?? null, createdAt: now })
+    .onConflictDoNothing({ target: manifests.hash })
+    .returning({ hash: manifests.hash });
+  // Stored by another request meanwhile: that row is the one, marked used; this object goes.
+  if (!stored) {
+    await getObjectStore().delete(object);
+    await markManifestUsed(db, hash, now);
+  }
   return hash;
+}
+
+/**
+ * A manifest's lines as a new object (`manifests/<id>`, its id time-ordered as a pack's: the cleanup
+ * removes one no row names once it is a day old). Written before the row that names it.
+ */
+async function putLines(lines: string): Promise<string> {
+  const key = `manifests/${newPackId()}`;
+  await getObjectStore().put(key, Buffer.from(lines, 'utf8'));
+  return key;
+}
+
+/** A delta's lines: the changed files, then a NUL and the removed paths, one per line. */
+const encodeDelta = (changes: ManifestChanges) =>
+  encodeManifest(changes.changed) + (changes.removed.length > 0 ? `\0${inByteOrder([...changes.removed]).join('\n')}` : '');
+
+/** A row's lines (from its object, or an older install's `files`), split into files and removed paths. */
+async function linesOf(row: { object: string | null; files: string | null; removed: string | null }): Promise<{ files: string; removed: string | null }> {
+  if (row.object === null) return { files: row.files ?? '', removed: row.removed };
+  const text = (await readAll(await getObjectStore().get(row.object))).toString('utf8');
+  const nul = text.indexOf('\0');
+  return nul < 0 ? { files: text, removed: null } : { files: text.slice(0, nul), removed: text.slice(nul + 1) };
 }
 
 /**
@@ -142,10 +168,7 @@ export async function loadManifest(db: Db | Tx, hash: string): Promise<Readonly<
 
 /** The manifest as its row holds it (a delta's base from memory when this process used it lately), checked against its hash. */
 export async function readStoredManifest(db: Db | Tx, hash: string): Promise<Readonly<Manifest>> {
-  const [row] = await db
-    .select({ files: manifests.files, baseHash: manifests.baseHash, removed: manifests.removed })
-    .from(manifests)
-    .where(eq(manifests.hash, hash));
+  const row = await readRow(db, hash);
   if (!row) throw new AppError('NOT_FOUND', `No stored manifest has the hash ${hash.slice(0, 64)}.`);
   const files = row.baseHash ? applyChanges(await loadBase(db, row.baseHash), changesOf(row)) : decodeManifest(row.files);
   // Read back as it was hashed, or not used: a row changed by hand would deploy other files.
@@ -156,11 +179,34 @@ export async function readStoredManifest(db: Db | Tx, hash: string): Promise<Rea
 async function loadBase(db: Db | Tx, hash: string): Promise<Readonly<ProposedManifest>> {
   const known = inMemory(hash);
   if (known) return known;
-  const [row] = await db.select({ files: manifests.files, baseHash: manifests.baseHash }).from(manifests).where(eq(manifests.hash, hash));
+  const row = await readRow(db, hash);
   // A broken invariant (the foreign key keeps a delta's base), not a hash anyone asked for.
   if (!row) throw new Error(`The base ${hash.slice(0, 64)} of a stored delta is not stored.`);
   if (row.baseHash) throw new Error(`The stored manifest ${hash.slice(0, 64)} is a delta's base and a delta itself.`);
   return verified(decodeManifest(row.files), hash);
+}
+
+/**
+ * A row and its lines (a delta's changed ones, and its removed paths), as stored. Read again once
+ * when its object is gone: the cleanup stored the delta whole (a new object) between the two reads,
+ * and removed the old object.
+ */
+export async function readRow(
+  db: Db | Tx,
+  hash: string,
+  again = true,
+): Promise<{ baseHash: string | null; files: string; removed: string | null } | undefined> {
+  const [row] = await db
+    .select({ object: manifests.object, files: manifests.files, baseHash: manifests.baseHash, removed: manifests.removed })
+    .from(manifests)
+    .where(eq(manifests.hash, hash));
+  if (!row) return undefined;
+  try {
+    return { baseHash: row.baseHash, ...(await linesOf(row)) };
+  } catch (err) {
+    if (again && err instanceof ObjectNotFound) return readRow(db, hash, false);
+    throw err;
+  }
 }
 
 const changesOf = (row: { files: string; removed: string | null }): ManifestChanges => ({
@@ -212,22 +258,6 @@ const baseOfDelta = (db: Db | Tx) =>
     .where(eq(delta.baseHash, manifests.hash));
 
 /**
- * A deployment (of `userId`, when given) deploys the files of the `manifests` row in scope: it names
- * the row, or a delta of it (whose unchanged files are the row's). For the cleanup's `exists`.
- */
-export const deployedThrough = (db: Db | Tx, userId?: SQLWrapper) =>
-  or(
-    exists(namedByDeployment(db, userId)),
-    exists(
-      db
-        .select({ one: sql`1` })
-        .from(delta)
-        .innerJoin(deployments, eq(deployments.manifestHash, delta.hash))
-        .where(and(eq(delta.baseHash, manifests.hash), userId ? eq(deployments.userId, userId) : undefined)),
-    ),
-  )!;
-
-/**
  * For the cleanup: manifests no deployment names, unused for a day, and no delta's base. Twice: a
  * whole manifest goes once its deltas went (the first round).
  */
@@ -238,7 +268,8 @@ export async function collectManifests(db: Db, now: Date): Promise<number> {
     const deleted = await db
       .delete(manifests)
       .where(and(lt(manifests.createdAt, new Date(now.getTime() - MANIFEST_GRACE_MS)), notExists(namedByDeployment(db)), notExists(baseOfDelta(db))))
-      .returning({ hash: manifests.hash });
+      .returning({ object: manifests.object });
+    for (const { object } of deleted) if (object) await getObjectStore().delete(object);
     total += deleted.length;
     if (deleted.length === 0) break;
   }
@@ -265,18 +296,77 @@ async function wholeAgain(db: Db, now: Date): Promise<void> {
         return null;
       });
       if (!files) continue;
-      await db
+      // A new object, then the row names it: a reader of the row as it was still finds its object
+      // (or reads the row again: readRow).
+      const object = await putLines(encodeManifest(files));
+      const [old] = await db.select({ object: manifests.object }).from(manifests).where(eq(manifests.hash, hash));
+      const changed = await db
         .update(manifests)
-        .set({ files: encodeManifest(files), baseHash: null, removed: null })
-        .where(and(eq(manifests.hash, hash), eq(manifests.baseHash, base)));
+        .set({ object, files: null, baseHash: null, removed: null })
+        .where(and(eq(manifests.hash, hash), eq(manifests.baseHash, base)))
+        .returning({ hash: manifests.hash });
+      if (changed.length === 0) await getObjectStore().delete(object);
+      else if (old?.object) await getObjectStore().delete(old.object);
     }
   }
 }
 
 /**
+ * An older install's manifests, their lines in PostgreSQL, moved into objects (`npm run blobs:migrate`),
+ * `batch` rows at a time: a row names its object only once the object is stored, so a stopped run
+ * loses nothing. Answers how many moved.
+ */
+export async function moveLegacyManifests(db: Db, batch = 50): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const rows = await db
+      .select({ hash: manifests.hash, files: manifests.files, removed: manifests.removed })
+      .from(manifests)
+      .where(isNull(manifests.object))
+      .limit(batch);
+    for (const row of rows) {
+      const object = await putLines((row.files ?? '') + (row.removed ? `\0${row.removed}` : ''));
+      const [done] = await db
+        .update(manifests)
+        .set({ object, files: null, removed: null })
+        .where(and(eq(manifests.hash, row.hash), isNull(manifests.object)))
+        .returning({ hash: manifests.hash });
+      if (done) moved++;
+      else await getObjectStore().delete(object);
+    }
+    if (rows.length < batch) return moved;
+  }
+}
+
+/**
+ * Objects of manifests no row names, a day old (their id says when they were made): rows removed in a
+ * transaction (`dropUnproposed`), and objects written for a row that was never committed.
+ */
+export async function collectLeftoverManifests(db: Db, now: Date): Promise<number> {
+  const objects = getObjectStore();
+  const old: string[] = [];
+  for await (const key of objects.list('manifests/')) {
+    const id = key.slice('manifests/'.length);
+    if (/^[0-9a-f-]{36}$/.test(id) && packMadeAt(id) < now.getTime() - MANIFEST_GRACE_MS) old.push(key);
+  }
+  let deleted = 0;
+  for (let i = 0; i < old.length; i += 1000) {
+    const slice = old.slice(i, i + 1000);
+    const named = new Set((await db.select({ object: manifests.object }).from(manifests).where(anyOf(manifests.object, slice))).map((r) => r.object));
+    for (const key of slice.filter((k) => !named.has(k))) {
+      await objects.delete(key);
+      deleted++;
+    }
+  }
+  return deleted;
+}
+
+/**
  * Manifests stored for proposals that were just dropped: removed unless a deployment or another
  * proposal still names them. Negotiating thus keeps at most a user's live proposals' worth of
- * manifests nobody deploys, as proposals are bounded (not a day's worth of any number of them).
+ * manifests nobody deploys, as proposals are bounded (not a day's worth of any number of them). Their
+ * objects go with the cleanup's next sweep (`collectLeftoverManifests`): this may run in a transaction
+ * that is undone.
  */
 export async function dropUnproposed(db: Db | Tx, hashes: string[]): Promise<void> {
   if (hashes.length === 0) return;

@@ -3,20 +3,22 @@
 // Through the real tRPC and blob routes and a real database, counting the bytes a client sends. The
 // runner is not what this file is about: deployments stay queued (no platform is reached).
 import '@/testing/isolated-db';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { deployManifest, type DeployCalls, type DeployedManifest } from '@/lib/deploy-client';
 import { manifestHash, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
 import { contentTypeFor } from '@/lib/site-files';
-import { blobs, deployments, manifests, proposedManifests, userBlobs } from '@/server/db/schema';
+import { deployments, manifests, packs, proposedManifests } from '@/server/db/schema';
 import { deployCalls, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { useTestDb } from '@/testing/db';
 import { trpcOverHttp } from '@/testing/trpc-http';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import type { HashedFile } from '@/lib/upload';
+import { BlobStore } from './blob-store';
 import { asValidated } from './files';
-import { decodeManifest, encodeManifest, readStoredManifest } from './manifest-store';
+import { decodeManifest, encodeManifest, readRow, readStoredManifest } from './manifest-store';
+import { scanMarkOf } from './scan/kinds';
 import { deleteExpiredProposedManifests, keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
 import { createDeployment, negotiateFiles } from './service';
 
@@ -87,7 +89,8 @@ describe('negotiate once, create by id', () => {
     await uploadBlobs(alice, files);
     const hash = await manifestHash(manifestOf(files));
     const { manifestId } = await alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(files) });
-    const [stored] = await db.select().from(manifests).where(eq(manifests.hash, hash));
+    const [row] = await db.select().from(manifests).where(eq(manifests.hash, hash));
+    const stored = await readRow(db, hash);
     expect(decodeManifest(stored!.files)).toEqual(manifestOf(files));
     const [proposal] = await db.select().from(proposedManifests).where(eq(proposedManifests.id, manifestId));
     expect(proposal).toMatchObject({ manifestHash: hash, baseHash: null, changes: null });
@@ -96,7 +99,7 @@ describe('negotiate once, create by id', () => {
     const [deployment] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect(deployment!.manifestHash).toBe(hash);
     // The same row, not written again (create found it marked within the hour).
-    expect(await db.select().from(manifests).where(eq(manifests.hash, hash))).toEqual([stored]);
+    expect(await db.select().from(manifests).where(eq(manifests.hash, hash))).toEqual([row]);
   });
 
   it('create checks again the files negotiate found missing, and a manifest negotiated for one platform against the rules of the one it goes to', async () => {
@@ -120,11 +123,21 @@ describe('negotiate once, create by id', () => {
   });
 
   it('a file held at negotiate but released before create (the cleanup) is refused at create, and nothing is created', async () => {
+    const db = await getDb();
     const files = site({ 'index.html': `<p>released ${Math.random()}</p>`, 'r.css': `r{} /* ${Math.random()} */` });
-    await uploadBlobs(alice, files);
+    // One upload each: a pack of its own per file, so the cleanup can remove one without the other.
+    for (const f of files) await uploadBlobs(alice, [f]);
     const { missing, manifestId } = await alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(files) });
     expect(missing).toEqual([]);
-    await (await getDb()).delete(userBlobs).where(and(eq(userBlobs.userId, alice.userId), eq(userBlobs.sha256, files[1]!.sha256)));
+    // As the cleanup removes a pack: its row goes (the object after it).
+    const held = await new BlobStore(db).locate(alice.userId, [files[1]!.sha256]);
+    await db.delete(packs).where(and(eq(packs.userId, alice.userId), eq(packs.id, held.get(files[1]!.sha256)!.pack)));
+    expect(
+      await new BlobStore(db).missing(
+        alice.userId,
+        files.map((f) => f.sha256),
+      ),
+    ).toEqual([files[1]!.sha256]);
     const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId }));
     expect(refusal.message).toBe(
       '1 file(s) of this deployment were not uploaded yet (first: "r.css"). Upload the files the server asked for, then deploy again.',
@@ -327,8 +340,8 @@ describe('deltas', () => {
     const [firstRow, secondRow] = await Promise.all(
       [first.deploymentId, second.deploymentId].map(async (id) => (await db.select().from(deployments).where(eq(deployments.id, id)))[0]!),
     );
-    const [stored] = await db.select().from(manifests).where(eq(manifests.hash, secondRow!.manifestHash!));
-    expect(stored).toMatchObject({ baseHash: firstRow!.manifestHash, removed: null, files: `${changed.sha256}\t4096\tpages/p42.txt\n` });
+    const stored = await readRow(db, secondRow!.manifestHash!);
+    expect(stored).toEqual({ baseHash: firstRow!.manifestHash, removed: null, files: `${changed.sha256}\t4096\tpages/p42.txt\n` });
   }, 120_000);
 
   it('a whole manifest sent again for a deployed site (a client that forgot its last deployment) is stored as a delta of that one', async () => {
@@ -342,10 +355,7 @@ describe('deltas', () => {
     const second = await deployManifest(manifestOf(v2), target(chatId), deployCalls(alice, v2));
     expect([first.delta, second.delta]).toEqual([false, false]);
     const hashOf = async (id: string) => (await db.select().from(deployments).where(eq(deployments.id, id)))[0]!.manifestHash!;
-    const [stored] = await db
-      .select()
-      .from(manifests)
-      .where(eq(manifests.hash, await hashOf(second.deploymentId)));
+    const stored = await readRow(db, await hashOf(second.deploymentId));
     expect(stored).toMatchObject({ baseHash: await hashOf(first.deploymentId), removed: null });
     expect(decodeManifest(stored!.files)).toEqual({ 'index.html': manifestOf(v2)['index.html'] });
     expect((await rowsOf(second.deploymentId)).map((r) => [r.path, r.sha256])).toEqual(
@@ -406,7 +416,7 @@ describe('deltas', () => {
     };
     const firstHash = await deployOnce('<p>one</p>');
     const secondHash = await deployOnce(`<p>two ${Math.random()}</p>`);
-    const [stored] = await db.select().from(manifests).where(eq(manifests.hash, secondHash));
+    const stored = await readRow(db, secondHash);
     expect(stored!.baseHash).toBe(firstHash);
     expect(Object.keys(decodeManifest(stored!.files))).toEqual(['index.html']);
     // Base and delta read back as the files sent, under their name.
@@ -553,17 +563,20 @@ describe('deltas', () => {
     const chatId = chat();
     const v1 = site({ 'index.html': `<p>scanned ${Math.random()}</p>`, 'app.js': `console.log(${Math.random()})` });
     await alicesClient.deploy(v1, chatId);
-    const scannedWith = async (sha256: string) =>
-      (await db.select({ scannedWith: blobs.scannedWith }).from(blobs).where(eq(blobs.sha256, sha256)))[0]!.scannedWith;
+    // Whether Alice's file passed the scan under the mark its path is read with (pack_scans, bit per entry).
+    const store = new BlobStore(db);
+    const passed = async (path: string, sha256: string) => !(await store.notPassedScan(alice.userId, [sha256], scanMarkOf(path))).has(sha256);
     const [page, script] = v1;
-    expect(await scannedWith(script!.sha256)).not.toBeNull();
-    // Its pass forgotten by the catalog: a scan of the whole site would read it again and remember it.
-    await db.update(blobs).set({ scannedWith: null }).where(eq(blobs.sha256, script!.sha256));
+    expect(await passed('app.js', script!.sha256)).toBe(true);
+    // Its pass forgotten by the catalog (its bit cleared): a scan of the whole site would read it again and remember it.
+    const at = (await store.locate(alice.userId, [script!.sha256])).get(script!.sha256)!;
+    await db.execute(sql`update pack_scans set passed = set_bit(passed, ${at.index}, 0) where pack = ${at.pack}`);
+    expect(await passed('app.js', script!.sha256)).toBe(false);
     const v2 = site({ 'index.html': `<p>scanned again ${Math.random()}</p>`, 'app.js': script!.bytes.toString() });
     const second = await alicesClient.deploy(v2, chatId);
     expect(second.delta).toBe(true);
-    expect(await scannedWith(v2[0]!.sha256)).not.toBeNull();
-    expect(await scannedWith(script!.sha256)).toBeNull();
+    expect(await passed('index.html', v2[0]!.sha256)).toBe(true);
+    expect(await passed('app.js', script!.sha256)).toBe(false);
     expect(page!.sha256).not.toBe(v2[0]!.sha256);
     // What it changes is scanned: a miner in the new page refuses the redeploy.
     const v3 = site({ 'index.html': '<script src="https://coinhive.com/lib/coinhive.min.js"></script>', 'app.js': script!.bytes.toString() });

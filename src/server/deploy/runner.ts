@@ -126,7 +126,10 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
 
     for (let attempt = 1; ; attempt++) {
       // Per attempt: the packs it opened are let go of before a retry waits.
-      const reader = blobs.reader(Object.values(manifest).map((e) => e.sha256));
+      const reader = blobs.reader(
+        row.userId,
+        Object.values(manifest).map((e) => e.sha256),
+      );
       try {
         const outcome = await adapter.deploy({
           deploymentId,
@@ -139,7 +142,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
           manifest,
           rollbackTo: rollbackSource?.checkpoint,
           openBlob: reader.open,
-          readSha1s: (shas) => blobs.sha1Many(shas),
+          readSha1s: (shas) => blobs.sha1Many(row.userId, shas),
           checkpoint,
           save: async (patch) => {
             Object.assign(checkpoint, patch);

@@ -19,6 +19,7 @@ import {
   scanStream,
   scanText,
   windowStarts,
+  type ScanStore,
 } from './scan';
 import rules from './scan-rules.json';
 
@@ -275,14 +276,17 @@ describe('scanning sites through the blob store', () => {
     userId = (await signUp(await getDb(), { email: uniqueEmail('scan'), password: 'a long enough password' })).id;
   });
 
+  /** The real store, as the scan reads it: the user's files and the passes of their packs. */
+  const scanStore = (store: BlobStore): ScanStore => ({ open: (sha) => store.open(userId, sha), ...store.scanMarks(userId) });
+
   /** The real store, with the blobs it is asked to read counted. */
   function countingStore(store: BlobStore) {
     const read: string[] = [];
     return {
       read,
-      open: (sha: string) => (read.push(sha), store.open(sha)),
-      notPassedScan: (shas: string[], v: string) => store.notPassedScan(shas, v),
-      markScanned: (shas: string[], v: string) => store.markScanned(shas, v),
+      open: (sha: string) => (read.push(sha), store.open(userId, sha)),
+      notPassedScan: (shas: string[], v: string) => store.notPassedScan(userId, shas, v),
+      markScanned: (shas: string[], v: string) => store.markScanned(userId, shas, v),
     };
   }
 
@@ -296,7 +300,7 @@ describe('scanning sites through the blob store', () => {
 
   it.each(hostileCorpus().map((e) => [e.name, e] as const))('refuses the hostile site %s, naming the file and the rule', async (_name, entry) => {
     const { store, manifest } = await stored(entry.files);
-    const refusal = scanSite(manifest, store);
+    const refusal = scanSite(manifest, scanStore(store));
     await expect(refusal).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(refusal).rejects.toThrow(`This site can't be deployed: ${entry.file} contains `);
     await expect(refusal).rejects.toThrow(`(rule "${entry.rule}")`);
@@ -304,7 +308,7 @@ describe('scanning sites through the blob store', () => {
 
   it.each(benignCorpus().map((e) => [e.name, e] as const))('accepts the ordinary site %s', async (_name, entry) => {
     const { store, manifest } = await stored(entry.files);
-    await expect(scanSite(manifest, store)).resolves.toBeUndefined();
+    await expect(scanSite(manifest, scanStore(store))).resolves.toBeUndefined();
   });
 
   it('the corpus is as large as promised: at least 45 hostile pages and 45 ordinary sites, framework builds among them', () => {
@@ -335,19 +339,19 @@ describe('scanning sites through the blob store', () => {
     expect(second.read).toEqual([changed.manifest['index.html']!.sha256]);
 
     const bad = await stored({ 'index.html': `<script>eval(atob("${Buffer.from(String(Math.random())).toString('base64')}"))</script>` });
-    for (let i = 0; i < 2; i++) await expect(scanSite(bad.manifest, store)).rejects.toThrow(/obfuscated-eval/);
-    expect(await store.notPassedScan([bad.manifest['index.html']!.sha256], `${SCAN_VERSION}/${readingOf('index.html')}`)).toEqual(
+    for (let i = 0; i < 2; i++) await expect(scanSite(bad.manifest, scanStore(store))).rejects.toThrow(/obfuscated-eval/);
+    expect(await store.notPassedScan(userId, [bad.manifest['index.html']!.sha256], `${SCAN_VERSION}/${readingOf('index.html')}`)).toEqual(
       new Set([bad.manifest['index.html']!.sha256]),
     );
     // Other rules (a new version) scan everything again.
-    expect(await store.notPassedScan([manifest['app.js']!.sha256], 'another-version')).toEqual(new Set([manifest['app.js']!.sha256]));
+    expect(await store.notPassedScan(userId, [manifest['app.js']!.sha256], 'another-version')).toEqual(new Set([manifest['app.js']!.sha256]));
   });
 
   it('remembers a pass for the way the file was read: the same bytes under a page name are read again, as a page', async () => {
     const page = hostileCorpus().find((e) => e.file === 'cred-formaction.html')!.files['cred-formaction.html'];
     const phishing = `${String(page)}<!-- ${Math.random()} -->`;
     const asStyles = await stored({ 'index.html': '<h1>hi</h1>', 'theme.css': phishing, 'notes.txt': phishing });
-    await scanSite(asStyles.manifest, asStyles.store);
+    await scanSite(asStyles.manifest, scanStore(asStyles.store));
     const asPage = await stored({ 'index.html': '<h1>hi</h1>', 'theme.css': phishing, 'login.html': phishing });
     const counting = countingStore(asPage.store);
     await expect(scanSite(asPage.manifest, counting)).rejects.toThrow('login.html contains ');
@@ -358,10 +362,10 @@ describe('scanning sites through the blob store', () => {
     const big = `${'const row = [1, 2, 3];\n'.repeat(560_000)}new CoinHive.Anonymous("key");`;
     expect(big.length).toBeGreaterThan(12 * 1024 * 1024);
     const bad = await stored({ 'index.html': '<script src="app.js"></script>', 'app.js': big });
-    await expect(scanSite(bad.manifest, bad.store)).rejects.toThrow('app.js contains a browser crypto-miner (rule "crypto-miner")');
+    await expect(scanSite(bad.manifest, scanStore(bad.store))).rejects.toThrow('app.js contains a browser crypto-miner (rule "crypto-miner")');
 
     const clean = await stored({ 'index.html': '<script src="app.js"></script>', 'app.js': big.replace('CoinHive', 'Counter') });
-    await scanSite(clean.manifest, clean.store);
+    await scanSite(clean.manifest, scanStore(clean.store));
     const again = countingStore(clean.store);
     await scanSite(clean.manifest, again);
     expect(again.read).toEqual([]);

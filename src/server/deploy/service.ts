@@ -117,7 +117,10 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
   // Refused early (cheap) where that saves work: before a scan reads the site's files, or inline files are
   // stored. Checked again, exactly, when inserting (for every deployment).
   if (input.pending || (input.authMode === 'platform-managed' && !scanOnlyChanged)) await checkPolicyNow(db, input, settings.limits, now);
-  const reader = blobs.reader(Object.values(declared).map((e) => e.sha256));
+  const reader = blobs.reader(
+    input.userId,
+    Object.values(declared).map((e) => e.sha256),
+  );
   let manifest: Manifest;
   let notes: string[];
   try {
@@ -131,8 +134,8 @@ export async function createDeployment(db: Db, input: CreateDeploymentInput, opt
     if (input.authMode === 'platform-managed')
       await scanSite(scanOnlyChanged ? withBlobs(manifest, recheck) : manifest, {
         open: reader.open,
-        notPassedScan: (h, v) => blobs.notPassedScan(h, v),
-        markScanned: (h, v) => blobs.markScanned(h, v),
+        notPassedScan: (h, v) => blobs.notPassedScan(input.userId, h, v),
+        markScanned: (h, v) => blobs.markScanned(input.userId, h, v),
       });
   } finally {
     await reader.close();
@@ -202,7 +205,7 @@ async function insertDeployment(
     await enforcePolicy(tx, input, now, limits, true);
     // The files looked up at the start are still there, and kept from the cleanup from now on (a
     // delta's others are its base's, which its deployment keeps).
-    const present = await markUsed(tx, lookedUp, now);
+    const present = await markUsed(tx, input.userId, lookedUp, now);
     if (present < lookedUp.length)
       throw new AppError(
         'BAD_REQUEST',

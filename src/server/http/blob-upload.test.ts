@@ -3,14 +3,17 @@
 // nothing.
 import { createHash, randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
+import { eq, inArray } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { POST as postBlobs } from '@/app/api/blobs/route';
 import { PUT as putBlob } from '@/app/api/blobs/[sha256]/route';
 import { uploadMissing, type HashedFile } from '@/lib/upload';
 import { signUp } from '@/server/auth/accounts';
 import { createApiKey } from '@/server/auth/api-keys';
-import { blobKey, packKey } from '@/server/deploy/blob-keys';
+import { packs } from '@/server/db/schema';
+import { blobKey } from '@/server/deploy/blob-keys';
 import { BlobStore } from '@/server/deploy/blob-store';
+import { decodeEntries } from '@/server/deploy/pack-index';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
 
@@ -56,24 +59,43 @@ describe('uploading files', () => {
     expect(posts).toBeGreaterThanOrEqual(1);
     expect(posts).toBeLessThanOrEqual(2);
     expect(calls.filter((c) => c === 'PUT /api/blobs/{sha}')).toHaveLength(2);
-    const store = new BlobStore(await getDb());
+    const db = await getDb();
+    const store = new BlobStore(db);
     expect(
       await store.missing(
         userId,
         files.map((f) => f.sha256),
       ),
     ).toEqual([]);
-    expect((await store.get(small[42]!.sha256)).equals(Buffer.from(small[42]!.bytes))).toBe(true);
-    expect((await store.get(big.sha256)).equals(Buffer.from(big.bytes))).toBe(true);
-    // The small files went in as one pack per request: as many objects as requests, not 600.
-    const places = await store.locate(small.map((f) => f.sha256));
-    const packs = new Set([...places.values()].map((p) => p.pack));
-    expect(packs.size).toBe(posts);
-    for (const pack of packs) expect(await store.objects.size(packKey(pack!))).toBeGreaterThan(0);
+    expect((await store.get(userId, small[42]!.sha256)).equals(Buffer.from(small[42]!.bytes))).toBe(true);
+    expect((await store.get(userId, big.sha256)).equals(Buffer.from(big.bytes))).toBe(true);
+    // The small files went in as one pack per request: as many pack rows and objects as requests, not 600,
+    // their entries naming every file.
+    const places = await store.locate(
+      userId,
+      small.map((f) => f.sha256),
+    );
+    const held = await db
+      .select({ object: packs.object, entries: packs.entries, bytes: packs.bytes })
+      .from(packs)
+      .where(inArray(packs.id, [...new Set([...places.values()].map((p) => p.pack))]));
+    expect(held).toHaveLength(posts);
+    expect(held.flatMap((p) => decodeEntries(p.entries).map((e) => e.sha256)).sort()).toEqual(small.map((f) => f.sha256).sort());
+    for (const p of held) {
+      expect(p.object).toMatch(/^packs\//);
+      expect(await store.objects.size(p.object)).toBe(p.bytes);
+    }
     expect(await store.objects.size(blobKey(small[42]!.sha256))).toBeNull();
+    // The large file is an object of its own, whole.
+    const bigAt = (await store.locate(userId, [big.sha256])).get(big.sha256)!;
+    expect({ files: bigAt.files, size: await store.objects.size(bigAt.object) }).toEqual({ files: 1, size: big.bytes.length });
     // A deployment's reader finds each of them in its pack, byte for byte.
-    const reader = store.reader(small.map((f) => f.sha256));
+    const reader = store.reader(
+      userId,
+      small.map((f) => f.sha256),
+    );
     for (const f of [small[0]!, small[299]!, small[599]!]) expect((await buffer(await reader.open(f.sha256))).equals(Buffer.from(f.bytes))).toBe(true);
+    await reader.close();
   });
 
   it('stores an empty file in a batch and reads it back empty', async () => {
@@ -82,11 +104,17 @@ describe('uploading files', () => {
     const { fetchRoute } = routes();
     await uploadMissing([empty, other], [empty.sha256, other.sha256], () => {}, { fetch: fetchRoute });
     const store = new BlobStore(await getDb());
-    expect(await store.get(empty.sha256)).toEqual(Buffer.alloc(0));
-    expect((await store.get(other.sha256)).equals(Buffer.from(other.bytes))).toBe(true);
+    expect(await store.get(userId, empty.sha256)).toEqual(Buffer.alloc(0));
+    expect((await store.get(userId, other.sha256)).equals(Buffer.from(other.bytes))).toBe(true);
+    // Both entries of one pack, the empty one taking no bytes.
+    const places = await store.locate(userId, [empty.sha256, other.sha256]);
+    expect(places.get(empty.sha256)).toMatchObject({ pack: places.get(other.sha256)!.pack, size: 0, files: 2 });
   });
 
   it('refuses a batch with one wrong hash and stores none of it', async () => {
+    const db = await getDb();
+    const packRows = async () => (await db.select({ id: packs.id }).from(packs).where(eq(packs.userId, userId))).length;
+    const before = await packRows();
     const good = file('a.txt', randomBytes(100));
     const liar = randomBytes(100);
     const form = new FormData();
@@ -95,7 +123,8 @@ describe('uploading files', () => {
     const res = await postBlobs(new Request(`${APP_ORIGIN}/api/blobs`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form }));
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/do not match their SHA-256.*Nothing in this batch was stored/);
-    expect(await new BlobStore(await getDb()).missing(userId, [good.sha256])).toEqual([good.sha256]);
+    expect(await new BlobStore(db).missing(userId, [good.sha256])).toEqual([good.sha256]);
+    expect(await packRows()).toBe(before);
   });
 
   it.each([

@@ -29,7 +29,7 @@ export async function receiveOneBlob(store: BlobStore, userId: string, sha256: s
   // Whole in memory: the body is bounded to one upload request (≤ 4 MB).
   const bytes = await readAll(boundedUpload(request));
   await store.put(userId, sha256, bytes);
-  scanOnArrival(userId, [{ sha256, bytes }], store);
+  scanOnArrival(userId, [{ sha256, bytes }], store.scanMarks(userId));
   return bytes.length;
 }
 
@@ -95,6 +95,6 @@ export async function receiveBlobBatch(store: BlobStore, userId: string, request
   const files = await Promise.all(parts);
   if (files.length === 0) throw new AppError('BAD_REQUEST', 'The request holds no files. Add one part per file, named by its SHA-256.');
   await store.putMany(userId, files);
-  scanOnArrival(userId, files, store);
+  scanOnArrival(userId, files, store.scanMarks(userId));
   return files.map((f) => f.sha256);
 }

@@ -6,6 +6,7 @@ import { normalizeSitePath, printablePath, servedContentType, SITE_LIMITS } from
 import type { Db } from '../db/client';
 import { projectFiles, projects } from '../db/schema';
 import { sha256Hex } from '../deploy/blob-keys';
+import { markUsed } from '../deploy/blob-catalog';
 import { BlobStore } from '../deploy/blob-store';
 import { createDeployment } from '../deploy/service';
 import { AppError, notFound } from '../errors';
@@ -95,6 +96,10 @@ export async function addUploadedFiles(db: Db, userId: string, projectId: string
     return { projectId, path: checkedPath(path), sha256: f.sha256, size };
   });
   await db.transaction(async (tx) => {
+    // The files' packs are kept from the cleanup from now on; one it removed since the lookup is asked for again.
+    const unique = [...new Set(rows.map((r) => r.sha256))];
+    if ((await markUsed(tx, userId, unique, new Date())) < unique.length)
+      throw new AppError('BAD_REQUEST', 'Some of these files were removed from storage since they were uploaded. Upload them again, then try again.');
     if (replace) await tx.delete(projectFiles).where(eq(projectFiles.projectId, projectId));
     for (const row of rows)
       await tx
@@ -135,11 +140,13 @@ export async function deleteFile(db: Db, userId: string, projectId: string, path
 
 export async function readFile(db: Db, projectId: string, path: string): Promise<{ bytes: Buffer; contentType: string } | null> {
   const [file] = await db
-    .select()
+    .select({ sha256: projectFiles.sha256, userId: projects.userId })
     .from(projectFiles)
+    .innerJoin(projects, eq(projects.id, projectFiles.projectId))
     .where(and(eq(projectFiles.projectId, projectId), eq(projectFiles.path, path)));
   if (!file) return null;
-  return { bytes: await new BlobStore(db).get(file.sha256), contentType: servedContentType(path) };
+  // The project's owner's copy: what a user holds is theirs (pack-index.ts).
+  return { bytes: await new BlobStore(db).get(file.userId, file.sha256), contentType: servedContentType(path) };
 }
 
 /** Deploys the project's saved files: the server has every blob already. */

@@ -13,10 +13,11 @@ import { PUT as putBlob } from '@/app/api/blobs/[sha256]/route';
 import { GET as deployStatus } from '@/app/api/deploy-status/route';
 import { GET as deploymentEvents } from '@/app/api/deployments/[id]/events/route';
 import { POST as trpcPost } from '@/app/api/trpc/[trpc]/route';
-import { blobChunks, blobs, deployments, deploymentEvents as eventsTable, sites, userBlobs } from '@/server/db/schema';
+import { blobChunks, deployments, deploymentEvents as eventsTable, packs, sites } from '@/server/db/schema';
 import { sha256Hex } from '@/server/deploy/blob-keys';
 import { BlobStore } from '@/server/deploy/blob-store';
 import { runCleanup } from '@/server/deploy/cleanup';
+import { asBytes, decodeEntries } from '@/server/deploy/pack-index';
 import { DEFAULT_LIMITS } from '@/server/deploy/policy';
 import { browserDeploy, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { setFaults, totalPlatformRequests } from '@/testing/cloud';
@@ -51,8 +52,19 @@ const MB = 1024 * 1024;
 
 const platformRequests = () => totalPlatformRequests(cloud().url);
 const deploymentsOf = async (userId: string) => deploymentCount(await getDb(), userId);
+/** The files the pack rows of a user (of anyone, without one) list. */
+async function heldFiles(userId?: string): Promise<string[]> {
+  const rows = await (
+    await getDb()
+  )
+    .select({ entries: packs.entries })
+    .from(packs)
+    .where(userId ? eq(packs.userId, userId) : undefined);
+  return rows.flatMap((r) => decodeEntries(asBytes(r.entries)).map((e) => e.sha256));
+}
+/** Whether anyone holds the file (any pack row lists it): this file's database is its own. */
 async function stored(sha256: string): Promise<boolean> {
-  return (await (await getDb()).select({ sha256: blobs.sha256 }).from(blobs).where(eq(blobs.sha256, sha256))).length > 0;
+  return (await heldFiles()).includes(sha256);
 }
 async function errorOf(res: Response): Promise<{ status: number; message: string; retryAfter: string | null }> {
   const body = (await res.json()) as { error: { message: string } };
@@ -211,7 +223,7 @@ describe('chunked uploads', () => {
     const answers = [];
     for (const [offset, bytes] of parts) answers.push((await chunkRequest(mallory, sha, `offset=${offset}&total=${total}`, new Uint8Array(bytes))).status);
     expect(answers).toEqual([202, 202, 201]);
-    expect((await new BlobStore(await getDb()).get(sha)).equals(file)).toBe(true);
+    expect((await new BlobStore(await getDb()).get(mallory.userId, sha)).equals(file)).toBe(true);
     expect(await (await getDb()).select().from(blobChunks).where(eq(blobChunks.sha256, sha))).toEqual([]);
   });
 
@@ -242,7 +254,7 @@ describe('chunked uploads', () => {
     await chunkRequest(mallory, sha, 'offset=0&total=5000', new Uint8Array(randomBytes(1000)));
     expect((await chunkRequest(mallory, sha, 'offset=1000&total=2000', new Uint8Array(file.subarray(1000)))).status).toBe(202);
     expect((await chunkRequest(mallory, sha, 'offset=0&total=2000', new Uint8Array(file.subarray(0, 1000)))).status).toBe(201);
-    expect((await new BlobStore(await getDb()).get(sha)).equals(file)).toBe(true);
+    expect((await new BlobStore(await getDb()).get(mallory.userId, sha)).equals(file)).toBe(true);
   });
 
   it('parts of uploads nobody finished are collected by the cleanup after a day', async () => {
@@ -303,16 +315,20 @@ describe('storage quota', () => {
 
   it('a file already held costs nothing again, and the cleanup gives back what nothing uses', async () => {
     const db = await getDb();
-    const held = await db.select({ sha256: userBlobs.sha256 }).from(userBlobs).where(eq(userBlobs.userId, victim.userId));
+    const held = await heldFiles(victim.userId);
     expect(held).toHaveLength(1);
+    expect(await new BlobStore(db).storageUsed(victim.userId)).toBe(10 * MB);
     // Sending a held file again stores nothing and takes no room (it is already complete).
-    expect((await chunkRequest(victim, held[0]!.sha256, `offset=0&total=${10 * MB}`, new Uint8Array(10))).status).toBe(201);
+    expect((await chunkRequest(victim, held[0]!, `offset=0&total=${10 * MB}`, new Uint8Array(10))).status).toBe(201);
+    expect(await db.select({ id: packs.id }).from(packs).where(eq(packs.userId, victim.userId))).toHaveLength(1);
+    expect(await new BlobStore(db).storageUsed(victim.userId)).toBe(10 * MB);
     await db
-      .update(userBlobs)
+      .update(packs)
       .set({ createdAt: new Date(Date.now() - 25 * 3600_000) })
-      .where(eq(userBlobs.userId, victim.userId));
+      .where(eq(packs.userId, victim.userId));
     const report = await runCleanup(db, { settings: fileSettings.settings });
     expect(report.heldReleased).toBeGreaterThanOrEqual(1);
+    expect(await heldFiles(victim.userId)).toEqual([]);
     await uploadBlobs(victim, [hashed('c.bin', randomBytes(3 * MB))]);
     expect(await new BlobStore(db).storageUsed(victim.userId)).toBe(3 * MB);
   });

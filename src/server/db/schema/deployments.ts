@@ -84,30 +84,30 @@ export const deployments = pgTable(
 
 /**
  * A set of files (path → content hash and size), stored once under its manifest hash however many
- * deployments name it: a redeploy or a rollback adds a row only when the set is new.
- * `files` holds one line per file, `sha256 \t size \t path \n`, in the byte order of the paths (no path
- * holds a control character). The cleanup finds the manifests naming a blob through the GIN index on
- * `manifest_blob_keys(files)` (migration 0013): each file's hash cut to its first 64 bits, a key of 8
- * bytes instead of 64 characters. A blob whose key a live manifest holds is kept: two hashes sharing
- * those 64 bits would only keep a blob longer than needed, never collect one in use.
- * A redeploy's set is usually stored as a delta of a whole one (`baseHash`): `files` then holds only
- * the lines that differ from it, and `removed` the paths it no longer has. A delta's base is always
- * a whole manifest, never another delta.
+ * deployments name it: a redeploy or a rollback adds a row only when the set is new. The files are an
+ * object in the object store (`object`, `manifests/<id>`), one line per file, `sha256 \t size \t path \n`,
+ * in the byte order of the paths (no path holds a control character): a 5,000-file manifest is ~440 KB,
+ * which PostgreSQL would keep (with TOAST) for as long as a deployment names it. Rows of an older
+ * install keep their lines in `files` until `npm run blobs:migrate` moves them.
+ * A redeploy's set is usually stored as a delta of a whole one (`baseHash`): the lines are then only
+ * those that differ from it, followed by a NUL and the paths it no longer has (one per line). A delta's
+ * base is always a whole manifest, never another delta.
  */
 export const manifests = pgTable(
   'manifests',
   {
     hash: text('hash').primaryKey(),
-    files: text('files').notNull(),
+    /** The files' object in the object store; null for an older install's row (its lines in `files`). */
+    object: text('object'),
+    /** An older install's lines (and a delta's removed paths in `removed`), until moved to an object. */
+    files: text('files'),
     /** The whole manifest this one is a delta of; null for a whole one. Kept while a delta names it. */
     baseHash: text('base_hash').references((): AnyPgColumn => manifests.hash),
-    /** A delta's paths that its base has and it has not, one per line. */
     removed: text('removed'),
     /** Set again when a deployment names it (unless set within the hour): the cleanup keeps it a day after. */
     createdAt: createdAt(),
   },
   (t) => [
-    index('manifests_blob_keys_idx').using('gin', sql`manifest_blob_keys(${t.files})`),
     // Whether a delta names a whole manifest (the cleanup, and the key check when one is deleted).
     index('manifests_base_hash_idx')
       .on(t.baseHash)

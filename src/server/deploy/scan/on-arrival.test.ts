@@ -1,15 +1,16 @@
 // Quick deploys scanned as they upload: through the real routes (negotiate, the blob uploads, create),
-// the rows of the blobs say what was scanned before create was called, and create still refuses what
-// the scan finds, naming the file.
+// the pass rows of the uploader's packs say what was scanned before create was called, and create still
+// refuses what the scan finds, naming the file.
 import { useLocalCloud } from '@/testing/local-cloud';
 import { randomBytes } from 'node:crypto';
-import { inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { blobs } from '@/server/db/schema';
+import { packScans, packs } from '@/server/db/schema';
 import { hashed, newAppCaller, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { useTestDb } from '@/testing/db';
 import { useDeploySettings } from '@/testing/deploy-settings';
+import { decodeEntries } from '../pack-index';
 import { scanMarkOf } from './kinds';
 import { arrivedScansIdle } from './on-arrival';
 
@@ -54,21 +55,33 @@ async function negotiateAndUpload(files: ReturnType<typeof site>, authMode: 'pla
 const create = (manifestId: string, chatId: string) =>
   alice.trpc.deployments.create.mutate({ chatId, platform: 'cloudflare', authMode: 'platform-managed', manifestId }).catch((e: unknown) => e);
 
-/** Each file's scan mark as stored (null: not scanned). */
-async function marks(files: ReturnType<typeof site>): Promise<Record<string, string | null>> {
-  const rows = await (
-    await getDb()
-  )
-    .select({ sha256: blobs.sha256, scannedWith: blobs.scannedWith })
-    .from(blobs)
-    .where(
-      inArray(
-        blobs.sha256,
-        files.map((f) => f.sha256),
-      ),
-    );
-  const bySha = new Map(rows.map((r) => [r.sha256, r.scannedWith]));
-  return Object.fromEntries(files.map((f) => [f.path, bySha.get(f.sha256) ?? null]));
+/**
+ * The marks each file passed the scan under, as stored: its entry's bit in the pass rows of Alice's
+ * pack that holds it ([]: not scanned, or not passed).
+ */
+async function marks(files: ReturnType<typeof site>): Promise<Record<string, string[]>> {
+  const db = await getDb();
+  const held = await db.select({ id: packs.id, entries: packs.entries }).from(packs).where(eq(packs.userId, alice.userId));
+  const passes =
+    held.length === 0
+      ? []
+      : await db
+          .select({ pack: packScans.pack, mark: packScans.mark, passed: sql<string>`${packScans.passed}::text` })
+          .from(packScans)
+          .where(
+            inArray(
+              packScans.pack,
+              held.map((p) => p.id),
+            ),
+          );
+  const passedUnder = new Map<string, Set<string>>();
+  for (const pack of held)
+    decodeEntries(pack.entries).forEach((e, i) => {
+      const set = passedUnder.get(e.sha256) ?? new Set<string>();
+      for (const p of passes) if (p.pack === pack.id && p.passed[i] === '1') set.add(p.mark);
+      passedUnder.set(e.sha256, set);
+    });
+  return Object.fromEntries(files.map((f) => [f.path, [...(passedUnder.get(f.sha256) ?? [])].sort()]));
 }
 
 describe('the scan on arrival', () => {
@@ -76,10 +89,10 @@ describe('the scan on arrival', () => {
     const files = site();
     const { manifestId, chatId } = await negotiateAndUpload(files, 'platform-managed');
     expect(await marks(files)).toEqual({
-      'index.html': scanMarkOf('index.html'),
-      'app.js': scanMarkOf('app.js'),
-      'style.css': scanMarkOf('style.css'),
-      'logo.png': null,
+      'index.html': [scanMarkOf('index.html')],
+      'app.js': [scanMarkOf('app.js')],
+      'style.css': [scanMarkOf('style.css')],
+      'logo.png': [],
     });
     expect(await create(manifestId, chatId)).toEqual({ deploymentId: expect.any(String), siteId: expect.any(String) });
   });
@@ -88,8 +101,8 @@ describe('the scan on arrival', () => {
     const files = site({ 'js/miner.js': `var m = new CoinHive.Anonymous("${fresh()}"); m.start();` });
     const { manifestId, chatId } = await negotiateAndUpload(files, 'platform-managed');
     const found = await marks(files);
-    expect(found['js/miner.js']).toBeNull();
-    expect(found['index.html']).toBe(scanMarkOf('index.html'));
+    expect(found['js/miner.js']).toEqual([]);
+    expect(found['index.html']).toEqual([scanMarkOf('index.html')]);
     const refused = await create(manifestId, chatId);
     expect(refused).toBeInstanceOf(TRPCClientError);
     expect((refused as TRPCClientError<never>).message).toMatch(/js\/miner\.js contains a browser crypto-miner \(rule "crypto-miner"\)/);
@@ -100,7 +113,9 @@ describe('the scan on arrival', () => {
     const bytes = `<!doctype html><p>Our pool: stratum+tcp://pool.example:3333 (${fresh()})</p>`;
     const files = [...site(), hashed('pool.html', bytes), hashed('pool.txt', bytes)];
     const { manifestId, chatId } = await negotiateAndUpload(files, 'platform-managed');
-    expect((await marks(files))['pool.html']).toBe(scanMarkOf('pool.html'));
+    // One file, read both ways: it passed as a page only.
+    expect(scanMarkOf('pool.txt')).not.toBe(scanMarkOf('pool.html'));
+    expect(await marks(files)).toMatchObject({ 'pool.html': [scanMarkOf('pool.html')], 'pool.txt': [scanMarkOf('pool.html')] });
     const refused = await create(manifestId, chatId);
     expect((refused as TRPCClientError<never>).message).toMatch(/pool\.txt contains a browser crypto-miner/);
   });
@@ -117,16 +132,16 @@ describe('the scan on arrival', () => {
   it("reads nothing for a deploy to the user's own account, a quick deploy negotiated without its chat, nor bytes no negotiation named", async () => {
     const own = site();
     await negotiateAndUpload(own, 'user-token');
-    expect(Object.values(await marks(own))).toEqual([null, null, null, null]);
+    expect(Object.values(await marks(own))).toEqual([[], [], [], []]);
 
     // A quick deploy negotiated without its chat has not passed the limits: nothing is read for it either.
     const unchecked = site();
     await negotiateAndUpload(unchecked, 'platform-managed', { withChat: false });
-    expect(Object.values(await marks(unchecked))).toEqual([null, null, null, null]);
+    expect(Object.values(await marks(unchecked))).toEqual([[], [], [], []]);
 
     const unnamed = site();
     await uploadBlobs(alice, unnamed);
     await arrivedScansIdle();
-    expect(Object.values(await marks(unnamed))).toEqual([null, null, null, null]);
+    expect(Object.values(await marks(unnamed))).toEqual([[], [], [], []]);
   });
 });

@@ -107,7 +107,7 @@ export function scanOnArrival(userId: string, files: { sha256: string; bytes: Bu
   const keys = todo.map((t) => keyOf(t.sha256, t.mark));
   const run = Promise.resolve()
     .then(async () => {
-      // Bytes that passed under a reading before (another user's, an earlier deploy) are not read again.
+      // Bytes of this user's that passed under a reading before (an earlier deploy) are not read again.
       const notPassed = new Set<string>();
       for (const mark of new Set(todo.map((t) => t.mark))) {
         const ofMark = todo.filter((t) => t.mark === mark).map((t) => t.sha256);

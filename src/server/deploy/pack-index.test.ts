@@ -1,0 +1,84 @@
+// What a user holds, from their pack rows: entries read back as written, lookups per user, a removed
+// pack forgotten though this process cached its entries, and a lost object healed by uploading again.
+import { randomBytes } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from '@/server/auth/accounts';
+import { packs } from '@/server/db/schema';
+import { useTestDb, uniqueEmail } from '@/testing/db';
+import { sha1Hex, sha256Hex } from './blob-keys';
+import { BlobStore } from './blob-store';
+import { decodeEntries, encodeEntries, ENTRY_BYTES, locateHeld, type PackEntry } from './pack-index';
+
+const getDb = useTestDb();
+let alice: string;
+let bob: string;
+beforeAll(async () => {
+  const db = await getDb();
+  alice = (await signUp(db, { email: uniqueEmail('pack-a'), password: 'a long enough password' })).id;
+  bob = (await signUp(db, { email: uniqueEmail('pack-b'), password: 'a long enough password' })).id;
+});
+const file = (n: number) => {
+  const bytes = randomBytes(n);
+  return { sha256: sha256Hex(bytes), bytes };
+};
+
+describe('pack entries', () => {
+  it('read back as written, 60 bytes each: an unknown SHA-1 as empty, offsets and sizes up to 4 GiB', () => {
+    const entries: PackEntry[] = [
+      { sha256: 'a'.repeat(64), sha1: 'b'.repeat(40), offset: 0, size: 0 },
+      { sha256: 'c'.repeat(64), sha1: '', offset: 123_456, size: 50 * 1024 * 1024 },
+      { sha256: 'd'.repeat(64), sha1: 'e'.repeat(40), offset: 2 ** 32 - 2, size: 1 },
+    ];
+    const bytes = encodeEntries(entries);
+    expect(bytes.length).toBe(3 * ENTRY_BYTES);
+    expect(decodeEntries(bytes)).toEqual(entries);
+    expect(() => decodeEntries(bytes.subarray(1))).toThrow(/not a multiple of 60/);
+  });
+});
+
+describe("a user's holdings", () => {
+  it('are theirs alone: one row per upload request, each file found at its offset with its SHA-1', async () => {
+    const db = await getDb();
+    const store = new BlobStore(db);
+    const [a, b, c] = [file(300), file(500), file(700)];
+    await store.putMany(alice, [a, b]);
+    await store.putMany(bob, [c]);
+    const found = await locateHeld(db, alice, [a.sha256, b.sha256, c.sha256]);
+    expect([...found.keys()].sort()).toEqual([a.sha256, b.sha256].sort());
+    const at = found.get(b.sha256)!;
+    expect(at).toMatchObject({ offset: 300, size: 500, sha1: sha1Hex(b.bytes), files: 2, index: 1 });
+    const [row] = await db.select().from(packs).where(eq(packs.id, at.pack));
+    expect(row).toMatchObject({ userId: alice, object: at.object, bytes: 800 });
+    expect(decodeEntries(row!.entries).map((e) => e.sha256)).toEqual([a.sha256, b.sha256]);
+    expect((await store.get(alice, b.sha256)).equals(b.bytes)).toBe(true);
+    expect(await store.missing(bob, [a.sha256, c.sha256])).toEqual([a.sha256]);
+    await expect(store.get(bob, a.sha256)).rejects.toThrow(/is not stored/);
+  });
+
+  it('forget a removed pack though this process read its entries', async () => {
+    const db = await getDb();
+    const store = new BlobStore(db);
+    const d = file(100);
+    await store.putMany(alice, [d]);
+    const { pack } = (await locateHeld(db, alice, [d.sha256])).get(d.sha256)!;
+    await db.delete(packs).where(eq(packs.id, pack));
+    expect(await store.missing(alice, [d.sha256])).toEqual([d.sha256]);
+  });
+
+  it('whose object was lost: reading says to upload again, and the upload heals it', async () => {
+    const db = await getDb();
+    const store = new BlobStore(db);
+    const [e, f] = [file(2000), file(3000)];
+    await store.putMany(alice, [e, f]);
+    const at = (await store.locate(alice, [e.sha256])).get(e.sha256)!;
+    await store.objects.delete(at.object);
+    await expect(store.get(alice, e.sha256)).rejects.toThrow(/is not stored\. Upload it again/);
+    // The row went with its object: both its files are asked for again, and uploading them heals them.
+    expect((await store.missing(alice, [e.sha256, f.sha256])).sort()).toEqual([e.sha256, f.sha256].sort());
+    expect(await db.execute(sql`select 1 from packs where id = ${at.pack}`).then((r) => (r as unknown as { rows: unknown[] }).rows)).toEqual([]);
+    await store.putMany(alice, [e, f]);
+    expect((await store.get(alice, e.sha256)).equals(e.bytes)).toBe(true);
+    expect((await store.get(alice, f.sha256)).equals(f.bytes)).toBe(true);
+  });
+});

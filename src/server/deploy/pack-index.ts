@@ -1,0 +1,100 @@
+// What a user holds, from their pack rows (schema/blobs.ts): each row's `entries` list the files of one
+// stored object, 60 bytes each. Entries never change once written, so this process keeps those it
+// read lately by pack id; a lookup then reads only the user's pack ids (and the entries of packs it has
+// not seen), and finds each hash in a map built from them.
+import { sql } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
+import type { Db, Tx } from '../db/client';
+
+/** One file of a pack: where its bytes are in the pack's object. `sha1` is '' when unknown (an older install's). */
+export interface PackEntry {
+  sha256: string;
+  sha1: string;
+  offset: number;
+  size: number;
+}
+
+/** SHA-256 (32) · SHA-1 (20) · offset (uint32 BE) · size (uint32 BE). */
+export const ENTRY_BYTES = 60;
+const NO_SHA1 = '0'.repeat(40);
+
+export function encodeEntries(entries: readonly PackEntry[]): Buffer {
+  const out = Buffer.alloc(entries.length * ENTRY_BYTES);
+  entries.forEach((e, i) => {
+    const at = i * ENTRY_BYTES;
+    out.write(e.sha256, at, 32, 'hex');
+    out.write(e.sha1 || NO_SHA1, at + 32, 20, 'hex');
+    out.writeUInt32BE(e.offset, at + 52);
+    out.writeUInt32BE(e.size, at + 56);
+  });
+  return out;
+}
+
+export function decodeEntries(bytes: Uint8Array): PackEntry[] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length % ENTRY_BYTES !== 0) throw new Error(`A pack's entries are ${buf.length} bytes, not a multiple of ${ENTRY_BYTES}.`);
+  const out: PackEntry[] = [];
+  for (let at = 0; at < buf.length; at += ENTRY_BYTES) {
+    const sha1 = buf.toString('hex', at + 32, at + 52);
+    out.push({
+      sha256: buf.toString('hex', at, at + 32),
+      sha1: sha1 === NO_SHA1 ? '' : sha1,
+      offset: buf.readUInt32BE(at + 52),
+      size: buf.readUInt32BE(at + 56),
+    });
+  }
+  return out;
+}
+
+/** Where one file's bytes are: entry `index` of the pack row `pack`, at `offset` in `object`. */
+export interface BlobLocation {
+  pack: string;
+  object: string;
+  index: number;
+  offset: number;
+  size: number;
+  sha1: string;
+  /** How many files the pack holds (a pack of one is a large file, streamed from its object). */
+  files: number;
+}
+
+/** A pack's entries this process read lately (~150 bytes of heap each): at most ~100,000 entries. */
+const entriesCache = new LRUCache<string, readonly PackEntry[]>({ maxSize: 100_000, sizeCalculation: (e) => Math.max(1, e.length) });
+
+/** Keeps a pack's entries as just written (its row is then read by id only when this process forgets it). */
+export function rememberEntries(pack: string, entries: readonly PackEntry[]): void {
+  entriesCache.set(pack, entries);
+}
+
+const rowsOf = (result: unknown) => (result as { rows: Record<string, unknown>[] }).rows;
+
+/**
+ * Where each of `sha256s` is among the user's packs (SHA-256 → location); those they do not hold are
+ * absent. A file held twice (two uploads of it at once) is found in either.
+ */
+export async function locateHeld(db: Db | Tx, userId: string, sha256s: Iterable<string>): Promise<Map<string, BlobLocation>> {
+  const wanted = new Set(sha256s);
+  const found = new Map<string, BlobLocation>();
+  if (wanted.size === 0) return found;
+  const packs = rowsOf(await db.execute(sql`select id, object from packs where user_id = ${userId}`)) as { id: string; object: string }[];
+  const unknown = packs.filter((p) => !entriesCache.has(p.id)).map((p) => p.id);
+  if (unknown.length > 0) {
+    const rows = rowsOf(await db.execute(sql`select id, entries from packs where id = any(${sql.param(unknown)}::uuid[])`)) as {
+      id: string;
+      entries: Uint8Array | string;
+    }[];
+    for (const r of rows) entriesCache.set(r.id, decodeEntries(asBytes(r.entries)));
+  }
+  for (const p of packs) {
+    const entries = entriesCache.get(p.id);
+    if (!entries) continue; // removed since the first query
+    entries.forEach((e, index) => {
+      if (wanted.has(e.sha256) && !found.has(e.sha256))
+        found.set(e.sha256, { pack: p.id, object: p.object, index, offset: e.offset, size: e.size, sha1: e.sha1, files: entries.length });
+    });
+  }
+  return found;
+}
+
+/** A bytea as the drivers give it: bytes, or PostgreSQL's hex text (`\x…`). */
+export const asBytes = (value: Uint8Array | string): Uint8Array => (typeof value === 'string' ? Buffer.from(value.replace(/^\\x/, ''), 'hex') : value);
