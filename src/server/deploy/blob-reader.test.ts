@@ -90,24 +90,27 @@ describe('reading blobs from packs', () => {
   it('reads bytes from where they moved after the reader looked them up (their pack written again by the cleanup)', async () => {
     const db = await getDb();
     const store = new BlobStore(db);
-    const [first, second, moved, other] = files(4, () => 300);
+    const [first, second, moved, other, alone] = files(5, () => 300);
     await store.putMany(userId, [first!, second!]);
     await store.putMany(userId, [moved!, other!]);
+    // A file stored on its own (a pack of one) is read straight from the store, not from a local copy.
+    await store.put(userId, alone!.sha256, alone!.bytes);
     const reader = store.reader(
       userId,
-      [first, second, moved].map((f) => f!.sha256),
+      [first, second, moved, alone].map((f) => f!.sha256),
     );
-    // The second open looks every file up at once: `moved` is placed in its first pack, not opened yet.
+    // The second open looks every file up at once: `moved` and `alone` are placed, not opened yet.
     expect((await buffer(await reader.open(first!.sha256))).equals(first!.bytes)).toBe(true);
     expect((await buffer(await reader.open(second!.sha256))).equals(second!.bytes)).toBe(true);
     // What the cleanup does to a mostly dead pack: the live file into a new pack, the old row and object gone.
-    const old = (await store.locate(userId, [moved!.sha256])).get(moved!.sha256)!;
-    await store.record([await store.receive(moved!.sha256, moved!.bytes)], userId);
-    await db.delete(packs).where(eq(packs.id, old.pack));
-    await store.objects.delete(old.object);
-    const now = (await store.locate(userId, [moved!.sha256])).get(moved!.sha256)!;
-    expect(now.pack).not.toBe(old.pack);
-    expect((await buffer(await reader.open(moved!.sha256))).equals(moved!.bytes)).toBe(true);
+    for (const f of [moved!, alone!]) {
+      const old = (await store.locate(userId, [f.sha256])).get(f.sha256)!;
+      await store.record([await store.receive(f.sha256, f.bytes)], userId);
+      await db.delete(packs).where(eq(packs.id, old.pack));
+      await store.objects.delete(old.object);
+      expect((await store.locate(userId, [f.sha256])).get(f.sha256)!.pack).not.toBe(old.pack);
+      expect((await buffer(await reader.open(f.sha256))).equals(f.bytes)).toBe(true);
+    }
     await reader.close();
   });
 

@@ -61,7 +61,7 @@ export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobRea
     if (!first) places ??= source.locate(sha256s);
     const at = (!first && (await places!).get(sha256)) || (await source.locate([sha256])).get(sha256);
     // A large file alone in its object streams from the store; a pack's files are read from its local copy.
-    if (!at || at.files === 1) return source.openAt(sha256, at);
+    if (!at || at.files === 1) return openAgainIfMoved(sha256, at);
     if (at.size === 0) return Readable.from([]);
     let handle: FileHandle;
     try {
@@ -83,6 +83,17 @@ export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobRea
       got += bytesRead;
     }
     return Readable.from([bytes]);
+  };
+
+  /** Read on its own; looked up again once when its pack went since (the cleanup wrote it again elsewhere). */
+  const openAgainIfMoved = async (sha256: string, at: BlobLocation | undefined): Promise<Readable> => {
+    try {
+      return await source.openAt(sha256, at);
+    } catch (err) {
+      const again = at && (await source.locate([sha256])).get(sha256);
+      if (!again || again.pack === at.pack) throw err;
+      return source.openAt(sha256, again);
+    }
   };
 
   const close = async () => {

@@ -60,7 +60,12 @@ export async function collectPacks(db: Db, now: Date): Promise<PackCollection> {
     await db.execute(sql`select user_id as "userId" from packs where created_at < ${cutoff} group by user_id order by min(created_at) limit ${USERS_PER_RUN}`),
   );
   for (const { userId } of users) {
-    const live = await liveFilesOf(db, userId);
+    // Nothing of a user whose live files cannot all be read (a manifest changed by hand) is removed.
+    const live = await liveFilesOf(db, userId).catch((err: unknown) => {
+      console.error(`[cleanup] the files user ${userId} deploys cannot be read; their packs are kept:`, err instanceof Error ? err.message : err);
+      return null;
+    });
+    if (!live) continue;
     const stale = rowsOf<{ id: string; object: string; entries: Uint8Array | string }>(
       await db.execute(sql`select id, object, entries from packs where user_id = ${userId} and created_at < ${cutoff} order by id`),
     );

@@ -58,12 +58,33 @@ export interface BlobLocation {
   files: number;
 }
 
-/** A pack's entries this process read lately (~150 bytes of heap each): at most ~100,000 entries. */
-const entriesCache = new LRUCache<string, readonly PackEntry[]>({ maxSize: 100_000, sizeCalculation: (e) => Math.max(1, e.length) });
+/** A pack's entries, and where each file is among them (the first of a hash held twice in one pack). */
+interface CachedPack {
+  entries: readonly PackEntry[];
+  at: Map<string, number>;
+}
+
+const cached = (entries: readonly PackEntry[]): CachedPack => {
+  const at = new Map<string, number>();
+  entries.forEach((e, i) => {
+    if (!at.has(e.sha256)) at.set(e.sha256, i);
+  });
+  return { entries, at };
+};
+
+/**
+ * The packs this process read lately (~250 bytes of heap per file): at most ~100,000 files. On
+ * globalThis, as the database is: the upload routes and tRPC may be separate bundles, and a dev
+ * server reloads modules.
+ */
+const entriesCache = ((globalThis as unknown as { __huskitPackEntries?: LRUCache<string, CachedPack> }).__huskitPackEntries ??= new LRUCache<
+  string,
+  CachedPack
+>({ maxSize: 100_000, sizeCalculation: (p) => Math.max(1, p.entries.length) }));
 
 /** Keeps a pack's entries as just written (its row is then read by id only when this process forgets it). */
 export function rememberEntries(pack: string, entries: readonly PackEntry[]): void {
-  entriesCache.set(pack, entries);
+  entriesCache.set(pack, cached(entries));
 }
 
 const rowsOf = (result: unknown) => (result as { rows: Record<string, unknown>[] }).rows;
@@ -83,15 +104,23 @@ export async function locateHeld(db: Db | Tx, userId: string, sha256s: Iterable<
       id: string;
       entries: Uint8Array | string;
     }[];
-    for (const r of rows) entriesCache.set(r.id, decodeEntries(asBytes(r.entries)));
+    for (const r of rows) entriesCache.set(r.id, cached(decodeEntries(asBytes(r.entries))));
   }
   for (const p of packs) {
-    const entries = entriesCache.get(p.id);
-    if (!entries) continue; // removed since the first query
-    entries.forEach((e, index) => {
-      if (wanted.has(e.sha256) && !found.has(e.sha256))
-        found.set(e.sha256, { pack: p.id, object: p.object, index, offset: e.offset, size: e.size, sha1: e.sha1, files: entries.length });
-    });
+    const pack = entriesCache.get(p.id);
+    if (!pack) continue; // removed since the first query
+    const { entries, at } = pack;
+    const add = (sha256: string, index: number) => {
+      const e = entries[index]!;
+      found.set(sha256, { pack: p.id, object: p.object, index, offset: e.offset, size: e.size, sha1: e.sha1, files: entries.length });
+    };
+    // Whichever is shorter is walked: the hashes asked (an upload request's few hundred) or the pack's files.
+    if (wanted.size < entries.length) {
+      for (const sha256 of wanted) {
+        const index = at.get(sha256);
+        if (index !== undefined && !found.has(sha256)) add(sha256, index);
+      }
+    } else for (const [sha256, index] of at) if (wanted.has(sha256) && !found.has(sha256)) add(sha256, index);
   }
   return found;
 }
