@@ -351,6 +351,36 @@ describe('orphans, stuck deployments and blobs', () => {
     expect(await store.storageUsed(owner)).toBe(size);
   });
 
+  it('keeps every pack of a user whose deployed files cannot be read (a manifest changed by hand)', async () => {
+    const db = await getDb();
+    const owner = (await signUp(db, { email: uniqueEmail('unreadable'), password: 'a long enough password' })).id;
+    const store = new BlobStore(db);
+    const [live, loose] = [Buffer.from(`<p>live ${Math.random()}</p>`), Buffer.from(`loose ${Math.random()}`)];
+    await store.putMany(owner, [{ sha256: sha256Hex(loose), bytes: loose }]);
+    const deployed = await deployFiles(
+      db,
+      { userId: owner, chatId: chat(), platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': live.toString() } },
+      { settings },
+    );
+    // The deployment names a manifest this process never read, whose lines do not hash to its name.
+    const forged = sha256Hex(Buffer.from(`forged ${Math.random()}`));
+    const object = `manifests/${newPackId()}`;
+    await store.objects.put(object, Buffer.from(`${sha256Hex(loose)}\t${loose.length}\tindex.html\n`));
+    await db.insert(manifests).values({ hash: forged, object });
+    await db.update(deployments).set({ manifestHash: forged }).where(eq(deployments.id, deployed.id));
+    await db
+      .update(packs)
+      .set({ createdAt: new Date(Date.now() - 2 * DAY) })
+      .where(eq(packs.userId, owner));
+    const before = await db.select({ id: packs.id }).from(packs).where(eq(packs.userId, owner));
+    expect(before).toHaveLength(2);
+
+    await collectPacks(db, new Date());
+    // Nothing of theirs is removed, not even the file no deployment names: their live files are unknown.
+    expect((await db.select({ id: packs.id }).from(packs).where(eq(packs.userId, owner))).map((r) => r.id).sort()).toEqual(before.map((r) => r.id).sort());
+    expect((await store.get(owner, sha256Hex(loose))).equals(loose)).toBe(true);
+  });
+
   it('forgets sign-in attempts older than a day (every throttle window is shorter), keeping recent ones', async () => {
     const db = await getDb();
     const [old, recent] = [`sign-in:account:old-${Math.random()}`, `sign-in:account:recent-${Math.random()}`];
