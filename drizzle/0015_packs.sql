@@ -33,9 +33,19 @@ INSERT INTO "packs" ("id", "user_id", "object", "entries", "bytes", "created_at"
       ''::bytea ORDER BY h.pack_offset),
     sum(h.size), max(h.created_at)
   FROM (
-    SELECT ub.user_id, b.sha256, b.sha1, b.size, coalesce(b.pack_offset, 0) AS pack_offset, greatest(ub.created_at, b.created_at) AS created_at,
+    SELECT DISTINCT ON (ub.user_id, b.sha256) ub.user_id, b.sha256, b.sha1, b.size, coalesce(b.pack_offset, 0) AS pack_offset, greatest(ub.created_at, b.created_at) AS created_at,
       CASE WHEN b.pack IS NULL THEN 'blobs/' || substr(b.sha256, 1, 2) || '/' || substr(b.sha256, 3, 2) || '/' || b.sha256 ELSE 'packs/' || b.pack END AS object
-    FROM "user_blobs" ub JOIN "blobs" b ON b.sha256 = ub.sha256
+    FROM (
+      -- What each user holds, and what their projects and deployments name (the old cleanup kept a
+      -- blob a deployment or project named even when nobody held it any more): all theirs from now on.
+      SELECT ub.user_id, ub.sha256, ub.created_at FROM "user_blobs" ub
+      UNION ALL SELECT p.user_id, pf.sha256, now() FROM "project_files" pf JOIN "projects" p ON p.id = pf.project_id
+      UNION ALL SELECT d.user_id, n.sha256, now() FROM "deployments" d
+        JOIN "manifests" m ON m.hash = d.manifest_hash
+        LEFT JOIN "manifests" base ON base.hash = m.base_hash
+        CROSS JOIN LATERAL unnest(manifest_blob_hashes(m.files) || coalesce(manifest_blob_hashes(base.files), '{}')) AS n(sha256)
+    ) ub JOIN "blobs" b ON b.sha256 = ub.sha256
+    ORDER BY ub.user_id, b.sha256, ub.created_at
   ) h
   GROUP BY h.user_id, h.object;--> statement-breakpoint
 DROP TRIGGER "user_blobs_added" ON "user_blobs";--> statement-breakpoint

@@ -26,26 +26,31 @@ const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 
 /**
  * Marks the user's packs holding `sha256s` used now (those not marked within the hour) and answers how
- * many of the files are still held. Run in a deployment's transaction: a cleanup about to collect one
- * of those packs waits on its row, then finds it fresh; one it collected since the lookup is missing
- * from the count.
+ * many of the files are still held. Run in a deployment's transaction: the packs are locked against
+ * removal until it ends (a cleanup's delete waits, then finds them fresh and keeps them), and one the
+ * cleanup removed since the lookup is not counted. Files whose pack the cleanup wrote again elsewhere
+ * meanwhile are looked up once more.
  */
 export async function markUsed(db: Db | Tx, userId: string, sha256s: string[], now: Date): Promise<number> {
-  if (sha256s.length === 0) return 0;
-  const located = await locateHeld(db, userId, sha256s);
-  const packs = [...new Set([...located.values()].map((l) => l.pack))];
-  if (packs.length === 0) return 0;
-  const recently = new Date(now.getTime() - MARKED_RECENTLY_MS);
-  // Those marked now (a row the cleanup removed meanwhile is not: the update waits for it, then finds it
-  // gone), and those marked within the hour, which no cleanup touches.
-  const rows = rowsOf<{ id: string }>(
-    await db.execute(sql`
-      with marked as (
-        update packs set created_at = ${now} where id = any(${sql.param(packs)}::uuid[]) and created_at < ${recently} returning id)
-      select id from marked union all select id from packs where id = any(${sql.param(packs)}::uuid[]) and created_at >= ${recently}`),
-  );
-  const present = new Set(rows.map((r) => r.id));
-  return [...located.values()].filter((l) => present.has(l.pack)).length;
+  const unique = [...new Set(sha256s)];
+  if (unique.length === 0) return 0;
+  for (let attempt = 0; ; attempt++) {
+    const located = await locateHeld(db, userId, unique);
+    const packs = [...new Set([...located.values()].map((l) => l.pack))];
+    // Locked first, then marked: an update of a row another transaction is marking would skip it (fresh
+    // by then) while the statement's snapshot still saw it old, and count it as gone.
+    const present = new Set(
+      packs.length === 0
+        ? []
+        : rowsOf<{ id: string }>(await db.execute(sql`select id from packs where id = any(${sql.param(packs)}::uuid[]) for key share`)).map((r) => r.id),
+    );
+    if (present.size > 0)
+      await db.execute(
+        sql`update packs set created_at = ${now} where id = any(${sql.param([...present])}::uuid[]) and created_at < ${new Date(now.getTime() - MARKED_RECENTLY_MS)}`,
+      );
+    const held = [...located.values()].filter((l) => present.has(l.pack)).length;
+    if (held === unique.length || attempt > 0) return held;
+  }
 }
 
 export class BlobCatalog {
@@ -94,9 +99,12 @@ export class BlobCatalog {
       if (!(err instanceof ObjectNotFound)) throw err;
       const legacy = await readLegacyBytes(this.db, sha256);
       if (legacy) return Readable.from([legacy]);
-      // The object is lost (a store restored from an older backup, a key removed by hand): the row goes
-      // too, so the next negotiate asks for its files and an upload heals them.
-      await this.db.execute(sql`delete from packs where id = ${at!.pack} and object = ${at!.object}`);
+      // The object is lost (a store restored from an older backup, a key removed by hand), as the store
+      // confirms: the row goes too, so the next negotiate asks for its files and an upload heals them.
+      if ((await this.objects.size(at!.object)) === null) {
+        console.error(`[blobs] the object ${at!.object} of pack ${at!.pack} is missing from the store; its row is removed, its files will be asked for again`);
+        await this.db.execute(sql`delete from packs where id = ${at!.pack} and object = ${at!.object}`);
+      }
     }
     throw new AppError('NOT_FOUND', `The file with SHA-256 ${sha256} is not stored. Upload it again.`);
   }
@@ -164,7 +172,7 @@ export class BlobCatalog {
     await this.db.execute(sql`
       insert into pack_scans (pack, mark, passed)
       select s.pack, ${mark}, s.bits::varbit from unnest(${sql.param(packs)}::uuid[], ${sql.param(packs.map((p) => byPack.get(p)!.join('')))}::text[]) as s(pack, bits)
-      where exists (select 1 from packs p where p.id = s.pack)
+      where exists (select 1 from packs p where p.id = s.pack for key share)
       on conflict (pack, mark) do update set passed = pack_scans.passed | excluded.passed`);
   }
 }

@@ -74,11 +74,11 @@ export class BlobStore extends BlobCatalog {
    * holding the others are marked used: what the caller does next with them (a project's file, a
    * deployment) then keeps them, and a cleanup collecting one of those packs finds it fresh.
    */
-  private async claim(userId: string, sha256s: string[]): Promise<{ missing: Set<string>; used: number }> {
+  private async claim(userId: string, sha256s: string[], again = true): Promise<{ missing: Set<string>; used: number }> {
     const [located, used] = await Promise.all([this.locate(userId, sha256s), this.storageUsed(userId)]);
     const held = [...new Set(sha256s.filter((h) => located.has(h)))];
-    // A pack the cleanup removed meanwhile: its files are looked up again (and are missing now).
-    if (held.length > 0 && (await markUsed(this.db, userId, held, new Date())) < held.length) return this.claim(userId, sha256s);
+    // A pack the cleanup removed meanwhile: its files are looked up again (once: they are missing now).
+    if (held.length > 0 && (await markUsed(this.db, userId, held, new Date())) < held.length && again) return this.claim(userId, sha256s, false);
     return { missing: new Set(sha256s.filter((h) => !located.has(h))), used };
   }
 

@@ -15,8 +15,10 @@ import { decodeEntries, asBytes, encodeEntries, rememberEntries, type PackEntry 
 /** How long an unreferenced pack, object or chunk is kept: an upload in progress is never collected. */
 export const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
 
-/** Users whose packs one run goes through (each reads that user's deployed manifests). */
+/** Users whose packs one run goes through at most (each reads that user's deployed manifests)... */
 const USERS_PER_RUN = 200;
+/** ...and for how long: a serverless cron has a few minutes for the whole cleanup. */
+const BUDGET_MS = 60_000;
 
 /** A pack whose live files are less than this share of its bytes is written again with only those. */
 const REPACK_BELOW = 1 / 2;
@@ -51,15 +53,22 @@ async function liveFilesOf(db: Db, userId: string): Promise<Set<string>> {
  * checked again on the row the delete waited for); a pack removed first is missing from the create's
  * count, which then asks for the files again.
  */
-export async function collectPacks(db: Db, now: Date): Promise<PackCollection> {
+export async function collectPacks(db: Db, now: Date, budgetMs = BUDGET_MS): Promise<PackCollection> {
   const objects = getObjectStore();
   const cutoff = new Date(now.getTime() - BLOB_GRACE_MS);
   const done: PackCollection = { released: 0, packsRemoved: 0 };
-  // A bounded batch of users per run (those waiting longest first): the next run continues.
+  // A bounded batch of users per run, those gone through longest ago first (a user whose old packs
+  // stay live would otherwise come first every run), within a time budget: the next run continues.
   const users = rowsOf<{ userId: string }>(
-    await db.execute(sql`select user_id as "userId" from packs where created_at < ${cutoff} group by user_id order by min(created_at) limit ${USERS_PER_RUN}`),
+    await db.execute(sql`
+      select s.user_id as "userId" from user_storage s
+      where exists (select 1 from packs p where p.user_id = s.user_id and p.created_at < ${cutoff})
+      order by s.packs_checked_at nulls first limit ${USERS_PER_RUN}`),
   );
+  const started = performance.now();
   for (const { userId } of users) {
+    if (userId !== users[0]!.userId && performance.now() - started > budgetMs) break;
+    await db.execute(sql`update user_storage set packs_checked_at = ${now} where user_id = ${userId}`);
     // Nothing of a user whose live files cannot all be read (a manifest changed by hand) is removed.
     const live = await liveFilesOf(db, userId).catch((err: unknown) => {
       console.error(`[cleanup] the files user ${userId} deploys cannot be read; their packs are kept:`, err instanceof Error ? err.message : err);
@@ -79,7 +88,12 @@ export async function collectPacks(db: Db, now: Date): Promise<PackCollection> {
           done.packsRemoved++;
         }
       } else if (bytes(kept) < bytes(entries) * REPACK_BELOW) {
-        if (await repack(db, objects, userId, row, kept, cutoff)) {
+        // A pack that cannot be read (its object lost) is left as it is: the rest of the run goes on.
+        const repacked = await repack(db, objects, userId, row, kept, cutoff).catch((err: unknown) => {
+          console.error(`[cleanup] the pack ${row.id} cannot be written again:`, err instanceof Error ? err.message : err);
+          return false;
+        });
+        if (repacked) {
           done.released += entries.length - kept.length;
           done.packsRemoved++;
         }

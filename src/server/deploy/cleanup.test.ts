@@ -27,6 +27,7 @@ import { collectPacks, type PackCollection } from './cleanup-blobs';
 import { decodeInlineFiles } from './files';
 import { deploySettings } from './settings';
 import { keepProposedManifest } from './proposed-manifests';
+import { createProject, saveFile } from '../projects/service';
 import { decodeEntries, encodeEntries } from './pack-index';
 import { manifestHash } from '@/lib/manifest';
 import { cloudflareSettings } from '../platforms/cloudflare/settings';
@@ -460,20 +461,41 @@ describe('the stored manifests of proposals', () => {
   });
 });
 
+/**
+ * Two connections at once, so PostgreSQL through Neon's driver even on the PGlite run (which has one):
+ * a database of the test's own on the machine's server.
+ */
+async function withOwnDatabase(work: (db: Awaited<ReturnType<typeof openDb>>['db']) => Promise<void>): Promise<void> {
+  const base = new URL(getEnv().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const admin = new URL(base);
+  admin.pathname = '/postgres';
+  const name = `race_${Math.random().toString(36).slice(2, 10)}`;
+  execFileSync('psql', [admin.toString(), '-qc', `CREATE DATABASE "${name}"`]);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const handle = await openDb({ databaseUrl: url.toString(), migrate: true });
+  try {
+    await work(handle.db);
+  } finally {
+    await handle.close();
+    execFileSync('psql', [admin.toString(), '-qc', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`]);
+  }
+}
+
+/** Until a statement holding `text` waits on a row lock. */
+async function waitingOnLock(db: Awaited<ReturnType<typeof openDb>>['db'], text: string): Promise<void> {
+  for (;;) {
+    const { rows } = (await db.execute(
+      sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like ${`%${text}%`}`,
+    )) as unknown as { rows: unknown[] };
+    if (rows.length > 0) return;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 describe('a pack used while the cleanup waits for it', () => {
   it('is kept: the age is checked again on the row the delete waited for', async () => {
-    // Two connections at once, so PostgreSQL through Neon's driver even on the PGlite run (which has one):
-    // a database of this test's own on the machine's server.
-    const base = new URL(getEnv().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-    const admin = new URL(base);
-    admin.pathname = '/postgres';
-    const name = `race_${Math.random().toString(36).slice(2, 10)}`;
-    execFileSync('psql', [admin.toString(), '-qc', `CREATE DATABASE "${name}"`]);
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    const handle = await openDb({ databaseUrl: url.toString(), migrate: true });
-    try {
-      const db = handle.db;
+    await withOwnDatabase(async (db) => {
       const owner = (await signUp(db, { email: uniqueEmail('race'), password: 'a long enough password' })).id;
       const store = new BlobStore(db);
       // Two packs of files no deployment names, two days old: the one a deployment uses meanwhile stays,
@@ -492,13 +514,7 @@ describe('a pack used while the cleanup waits for it', () => {
         collecting = collectPacks(db, new Date());
         collecting.catch(() => {});
         // Until the cleanup's delete waits on that row's lock.
-        for (;;) {
-          const { rows } = (await db.execute(
-            sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'delete from "packs"%'`,
-          )) as unknown as { rows: unknown[] };
-          if (rows.length > 0) break;
-          await new Promise((r) => setImmediate(r));
-        }
+        await waitingOnLock(db, 'delete from "packs"');
       });
       expect(present).toBe(1);
       expect(await collecting).toEqual({ released: 1, packsRemoved: 1 });
@@ -508,10 +524,49 @@ describe('a pack used while the cleanup waits for it', () => {
       expect((await store.get(owner, sha256Hex(touched))).equals(touched)).toBe(true);
       expect(await db.select().from(packs).where(eq(packs.id, untouchedAt.pack))).toEqual([]);
       expect(await store.objects.size(untouchedAt.object)).toBeNull();
-    } finally {
-      await handle.close();
-      execFileSync('psql', [admin.toString(), '-qc', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`]);
-    }
+    });
+  });
+
+  it('goes through the users whose packs it saw longest ago first, so a run cut short is continued by the next', async () => {
+    await withOwnDatabase(async (db) => {
+      // The first user's pack is the oldest but live (a project's file): it stays, run after run.
+      const first = (await signUp(db, { email: uniqueEmail('turn-first'), password: 'a long enough password' })).id;
+      const project = await createProject(db, first, { name: 'kept' });
+      await saveFile(db, first, project.id, 'index.html', Buffer.from(`<p>kept ${Math.random()}</p>`));
+      await db.update(packs).set({ createdAt: new Date(Date.now() - 3 * DAY) });
+      // The second user's pack is younger, and nothing names it.
+      const second = (await signUp(db, { email: uniqueEmail('turn-second'), password: 'a long enough password' })).id;
+      const loose = Buffer.from(`never deployed ${Math.random()}`);
+      await new BlobStore(db).put(second, sha256Hex(loose), loose);
+      await db
+        .update(packs)
+        .set({ createdAt: new Date(Date.now() - 2 * DAY) })
+        .where(eq(packs.userId, second));
+      // No time at all: each run goes through one user. The second run is the other user's turn.
+      await collectPacks(db, new Date(), 0);
+      await collectPacks(db, new Date(), 0);
+      expect((await db.select({ userId: packs.userId }).from(packs)).map((r) => r.userId)).toEqual([first]);
+    });
+  });
+
+  it('is counted by two creates marking it at the same moment: both go on', async () => {
+    await withOwnDatabase(async (db) => {
+      const owner = (await signUp(db, { email: uniqueEmail('twice'), password: 'a long enough password' })).id;
+      const bytes = Buffer.from(`deployed twice at once ${Math.random()}`);
+      await new BlobStore(db).put(owner, sha256Hex(bytes), bytes);
+      await db.update(packs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+      let second: Promise<number> | undefined;
+      let first = 0;
+      await db.transaction(async (tx) => {
+        // The first create marks the pack and holds the row; the second marks it meanwhile and waits.
+        first = await markUsed(tx, owner, [sha256Hex(bytes)], new Date());
+        second = db.transaction((other) => markUsed(other, owner, [sha256Hex(bytes)], new Date()));
+        second.catch(() => {});
+        await waitingOnLock(db, 'update packs');
+      });
+      // Neither is told the file was removed from storage.
+      expect([first, await second]).toEqual([1, 1]);
+    });
   });
 });
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '@/server/auth/accounts';
 import { packs } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { sha1Hex, sha256Hex } from './blob-keys';
+import { newPackId, packKey, sha1Hex, sha256Hex } from './blob-keys';
 import { BlobStore } from './blob-store';
 import { decodeEntries, encodeEntries, ENTRY_BYTES, locateHeld, type PackEntry } from './pack-index';
 
@@ -54,6 +54,23 @@ describe("a user's holdings", () => {
     expect((await store.get(alice, b.sha256)).equals(b.bytes)).toBe(true);
     expect(await store.missing(bob, [a.sha256, c.sha256])).toEqual([a.sha256]);
     await expect(store.get(bob, a.sha256)).rejects.toThrow(/is not stored/);
+  });
+
+  it('are found whole while the cache lets go of some of them during the lookup (it holds ~100,000 files)', async () => {
+    const db = await getDb();
+    const store = new BlobStore(db);
+    const user = (await signUp(db, { email: uniqueEmail('pack-big'), password: 'a long enough password' })).id;
+    const small = file(100);
+    await store.putMany(user, [small]);
+    // A pack this process has not read, of 100,000 files: caching it lets go of every other pack.
+    const many = Array.from({ length: 100_000 }, (_, i) => ({ sha256: sha256Hex(Buffer.from(`f${i}`)), sha1: '', offset: 0, size: 0 }));
+    const id = newPackId();
+    await db.execute(
+      sql`insert into packs (id, user_id, object, entries, bytes) values (${id}, ${user}, ${packKey(id)}, decode(${encodeEntries(many).toString('hex')}, 'hex'), 0)`,
+    );
+    const found = await locateHeld(db, user, [small.sha256, many[0]!.sha256, many[99_999]!.sha256]);
+    expect([...found.keys()].sort()).toEqual([small.sha256, many[0]!.sha256, many[99_999]!.sha256].sort());
+    expect(found.get(many[99_999]!.sha256)).toMatchObject({ pack: id, index: 99_999, files: 100_000 });
   });
 
   it('forget a removed pack though this process read its entries', async () => {

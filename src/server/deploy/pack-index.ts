@@ -98,16 +98,26 @@ export async function locateHeld(db: Db | Tx, userId: string, sha256s: Iterable<
   const found = new Map<string, BlobLocation>();
   if (wanted.size === 0) return found;
   const packs = rowsOf(await db.execute(sql`select id, object from packs where user_id = ${userId}`)) as { id: string; object: string }[];
-  const unknown = packs.filter((p) => !entriesCache.has(p.id)).map((p) => p.id);
+  // Held here for this lookup: the cache may drop any of them meanwhile (other lookups fill it).
+  const read = new Map<string, CachedPack>();
+  for (const p of packs) {
+    const pack = entriesCache.get(p.id);
+    if (pack) read.set(p.id, pack);
+  }
+  const unknown = packs.filter((p) => !read.has(p.id)).map((p) => p.id);
   if (unknown.length > 0) {
     const rows = rowsOf(await db.execute(sql`select id, entries from packs where id = any(${sql.param(unknown)}::uuid[])`)) as {
       id: string;
       entries: Uint8Array | string;
     }[];
-    for (const r of rows) entriesCache.set(r.id, cached(decodeEntries(asBytes(r.entries))));
+    for (const r of rows) {
+      const pack = cached(decodeEntries(asBytes(r.entries)));
+      read.set(r.id, pack);
+      entriesCache.set(r.id, pack);
+    }
   }
   for (const p of packs) {
-    const pack = entriesCache.get(p.id);
+    const pack = read.get(p.id);
     if (!pack) continue; // removed since the first query
     const { entries, at } = pack;
     const add = (sha256: string, index: number) => {

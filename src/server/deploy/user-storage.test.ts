@@ -145,6 +145,18 @@ describe("a user's stored bytes", () => {
       await db.execute(sql`insert into user_blobs (user_id, sha256, created_at) values (${alice.id}, ${z.sha256}, ${long}), (${bob.id}, ${z.sha256}, ${long})`);
       await db.execute(sql`insert into user_blobs (user_id, sha256) values (${carol.id}, ${x.sha256})`);
       await db.execute(sql`delete from user_blobs where user_id = ${carol.id}`);
+      // Dave and Erin hold nothing, but Dave's project names w, and Erin's deployment a delta (x) of a
+      // whole manifest (y, z): the old cleanup kept what they name, so they hold it from now on.
+      const [dave, erin] = [await newUser(asDb), await newUser(asDb)];
+      const project = randomUUID();
+      await db.execute(sql`insert into projects (id, user_id, name) values (${project}, ${dave.id}, 'named')`);
+      await db.execute(sql`insert into project_files (project_id, path, sha256, size) values (${project}, 'w.bin', ${w.sha256}, 200)`);
+      const line = (f: { sha256: string; bytes: Buffer }, path: string) => `${f.sha256}\t${f.bytes.length}\t${path}\n`;
+      await db.execute(sql`insert into manifests (hash, files) values ('whole', ${line(y, 'y.bin') + line(z, 'z.bin')})`);
+      await db.execute(sql`insert into manifests (hash, files, base_hash) values ('delta', ${line(x, 'x.bin')}, 'whole')`);
+      await db.execute(
+        sql`insert into deployments (user_id, chat_id, platform, auth_mode, manifest_hash) values (${erin.id}, 'c', 'cloudflare', 'user-token', 'delta')`,
+      );
       await upgrade();
 
       const entry = (f: { sha256: string; bytes: Buffer }, offset: number, sha1 = sha1Hex(f.bytes)) => ({
@@ -168,6 +180,13 @@ describe("a user's stored bytes", () => {
       ].sort((p, q) => (p.object < q.object ? -1 : 1));
       expect(await rowsOf(bob.id)).toEqual(expectedBob);
       expect(await rowsOf(carol.id)).toEqual([]);
+      expect(await rowsOf(dave.id)).toEqual([{ object: shared, bytes: 200, entries: [entry(w, 800, '')] }]);
+      expect(await rowsOf(erin.id)).toEqual(
+        [
+          { object: alone, bytes: 700, entries: [entry(z, 0)] },
+          { object: shared, bytes: 800, entries: [entry(x, 0), entry(y, 300)] },
+        ].sort((p, q) => (p.object < q.object ? -1 : 1)),
+      );
       // A row keeps when its files were last used: the cleanup's day is counted from then.
       expect((await packsOf(asDb, alice.id)).find((p) => p.object === alone)!.createdAt.getTime()).toBe(long.getTime());
       // Scan passes are a cache, not carried over: a file is scanned again when next deployed.
@@ -176,6 +195,8 @@ describe("a user's stored bytes", () => {
       expect(await totals(asDb, alice.id)).toEqual({ kept: 1700, sum: 1700 });
       expect(await totals(asDb, bob.id)).toEqual({ kept: 1200, sum: 1200 });
       expect(await totals(asDb, carol.id)).toEqual({ kept: 0, sum: 0 });
+      expect(await totals(asDb, dave.id)).toEqual({ kept: 200, sum: 200 });
+      expect(await totals(asDb, erin.id)).toEqual({ kept: 1500, sum: 1500 });
 
       // Read per user from the objects where they were: each user's own files, at their offsets.
       const store = new BlobStore(asDb);

@@ -1,5 +1,5 @@
 // What is known of stored file bytes (the bytes live in the object store), who holds which, chunked uploads.
-import { bigint, customType, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, customType, index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { createdAt } from './columns';
 import { users } from './accounts';
 
@@ -63,6 +63,8 @@ export const userStorage = pgTable('user_storage', {
     .primaryKey()
     .references(() => users.id, { onDelete: 'cascade' }),
   bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+  /** When the cleanup last went through the user's packs: the next run starts with those it saw longest ago. */
+  packsCheckedAt: timestamp('packs_checked_at', { withTimezone: true }),
 });
 
 /**
