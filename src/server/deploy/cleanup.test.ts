@@ -549,6 +549,31 @@ describe('a pack used while the cleanup waits for it', () => {
     });
   });
 
+  it('leaves a pack it cannot read (its object lost) as it is, and goes on with the others', async () => {
+    await withOwnDatabase(async (db) => {
+      const store = new BlobStore(db);
+      const owner = (await signUp(db, { email: uniqueEmail('lost'), password: 'a long enough password' })).id;
+      const project = await createProject(db, owner, { name: 'lost' });
+      // A pack of four files, one a project's (a quarter live: written again), whose object is lost.
+      const files = [0, 1, 2, 3].map((n) => Buffer.from(`<p>${n} ${Math.random()}</p>`.repeat(20)));
+      await store.putMany(
+        owner,
+        files.map((b) => ({ sha256: sha256Hex(b), bytes: b })),
+      );
+      await saveFile(db, owner, project.id, 'index.html', files[0]!);
+      const lost = (await store.locate(owner, [sha256Hex(files[0]!)])).get(sha256Hex(files[0]!))!;
+      await store.objects.delete(lost.object);
+      // And a pack nothing names, of another user.
+      const other = (await signUp(db, { email: uniqueEmail('other'), password: 'a long enough password' })).id;
+      const loose = Buffer.from(`loose ${Math.random()}`);
+      await store.put(other, sha256Hex(loose), loose);
+      await db.update(packs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+
+      expect(await collectPacks(db, new Date())).toEqual({ released: 1, packsRemoved: 1 });
+      expect((await db.select({ userId: packs.userId }).from(packs)).map((r) => r.userId)).toEqual([owner]);
+    });
+  });
+
   it('is counted by two creates marking it at the same moment: both go on', async () => {
     await withOwnDatabase(async (db) => {
       const owner = (await signUp(db, { email: uniqueEmail('twice'), password: 'a long enough password' })).id;
