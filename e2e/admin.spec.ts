@@ -112,7 +112,7 @@ test('the operator sees quotas, the chart, failures and runs the cleanup', async
   const result = page.getByTestId('cleanup-result');
   await expect(result).toContainText('Cleanup finished', { timeout: 30_000 });
   await expect(result).toContainText(/\d+ expired sites? removed/);
-  await expect(result).toContainText(/\d+ unused file blobs? deleted/);
+  await expect(result).toContainText(/\d+ unused files? released/);
   // The page's numbers were read again; the sites just made are live for weeks, so they stay.
   await expect(page.getByTestId('quota-cloudflare-used')).toHaveText(String(after.cloudflareUsed));
 

@@ -1,6 +1,6 @@
 // The scan on arrival under the built app (`next start`): negotiate (the tRPC route) and the blob upload
 // (its own route) are separate route bundles, and the upload must still find what negotiate expects.
-// Proven by the blob's row: its pass is there before anything calls create.
+// Proven by the pack's scan row: its pass is there before anything calls create.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
@@ -40,8 +40,15 @@ test("a quick deploy's page is scanned as it uploads, before create, and nothing
   });
   expect(uploaded.status()).toBe(201);
 
-  // The scan runs after the upload answered, in the server: its pass lands in the blob's row.
-  await expect.poll(() => queryOne(`select coalesce(scanned_with, '') from blobs where sha256 = '${sha256}'`)).toMatch(/\/markup\+html$/);
+  // The scan runs after the upload answered, in the server: its pass lands beside the user's pack (the
+  // file is its only entry, bit 0).
+  await expect
+    .poll(() =>
+      queryOne(
+        `select coalesce(string_agg(s.mark, ','), '') from pack_scans s join packs p on p.id = s.pack join users u on u.id = p.user_id where u.email = '${email}' and s.passed::text = '1'`,
+      ),
+    )
+    .toMatch(/\/markup\+html$/);
   const userId = queryOne(`select id from users where email = '${email}'`);
   expect(queryOne(`select count(*) from deployments where user_id = '${userId}'`)).toBe('0');
 });

@@ -18,7 +18,7 @@ function ReportText({ report }: { report: Report }) {
         <li>{plural(report.expired, 'expired site')} removed</li>
         <li>{plural(report.reconciled, 'stuck deployment')} settled</li>
         <li>{plural(report.orphansRemoved, 'orphaned resource')} removed</li>
-        <li>{plural(report.blobsDeleted, 'unused file blob')} deleted</li>
+        <li>{plural(report.heldReleased, 'unused file')} released</li>
       </ul>
       {left > 0 && (
         <p className="text-neutral-600 dark:text-neutral-400">

@@ -104,7 +104,7 @@ export default async function AdminPage() {
         <Panel
           id="cleanup-heading"
           title="Lifecycle job"
-          description="Removes expired quick-deploy sites, settles stuck deployments, removes orphaned resources and deletes unused file blobs. It also runs on its schedule."
+          description="Removes expired quick-deploy sites, settles stuck deployments, removes orphaned resources and releases stored files nothing uses. It also runs on its schedule."
           className="lg:col-span-2"
         >
           <RunCleanup />
