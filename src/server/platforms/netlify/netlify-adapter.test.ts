@@ -136,10 +136,22 @@ describe('platform-managed (the shared team)', () => {
     const files: Files = { 'index.html': `<h1>${randomUUID()}</h1>` };
     for (let i = 0; i < 120; i++) files[`pages/p${i}.html`] = `<p>${i} ${randomUUID()}</p>`;
     const before = await cloudStats(cloud().url);
-    const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
-    const outcome = await netlifyAdapter.deploy(h.ctx);
+    // The diff stays "preparing" until the adapter has reported it so: however slow the machine, its
+    // first poll cannot come after the diff is done.
+    const netlify = cloud().config.netlify;
+    const stepMs = netlify.stepMs;
+    netlify.stepMs = 3_600_000;
+    const preparing = () => h.events.some((e) => e.message.endsWith('is preparing'));
+    const h = memoryDeployContext({
+      settings,
+      mode: 'platform-managed',
+      credentials: PLATFORM,
+      files,
+      onReport: () => queueMicrotask(() => preparing() && (netlify.stepMs = stepMs)),
+    });
+    const outcome = await netlifyAdapter.deploy(h.ctx).finally(() => (netlify.stepMs = stepMs));
     const after = await cloudStats(cloud().url);
-    expect(h.events.some((e) => e.message.endsWith('is preparing'))).toBe(true);
+    expect(preparing()).toBe(true);
     // Every file; the generated _redirects (the SPA rule) is the same as earlier sites' and already stored.
     expect(count(after, before, UPLOADS)).toBe(121);
     expect((await fetchSite(cloud().url, hostOf(outcome.url), '/pages/p119')).body.toString()).toBe(files['pages/p119.html']);
