@@ -5,7 +5,7 @@
 import { eq, lt, sql } from 'drizzle-orm';
 import { isIP } from 'node:net';
 import { authAttempts } from '../db/schema';
-import type { Db } from '../db/client';
+import { rowsOf, type Db } from '../db/client';
 import { AppError } from '../errors';
 
 export type ThrottledAction = 'sign-in' | 'sign-up';
@@ -67,9 +67,6 @@ export async function throttleAuthAttempt(db: Db, action: ThrottledAction, who: 
     await tx.insert(authAttempts).values(windows.map((w) => ({ key: w.key })));
   });
 }
-
-/** Drizzle's execute answers `{ rows }` on both drivers (PGlite and Neon). */
-const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 
 /** Deletes attempts older than `olderThan` (the daily cleanup; every window is far shorter than a day). */
 export async function pruneAuthAttempts(db: Db, olderThan: Date): Promise<number> {

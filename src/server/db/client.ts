@@ -14,6 +14,9 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** A transaction handle; domain functions that accept `Db` accept it too. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
+/** Drizzle's execute answers `{ rows }` on both drivers (PGlite and Neon). */
+export const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
+
 export interface DbHandle {
   db: Db;
   driver: 'pglite' | 'neon';

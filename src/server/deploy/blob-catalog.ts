@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sql, type Column } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client';
+import { rowsOf, type Db, type Tx } from '../db/client';
 import { AppError } from '../errors';
 import { getObjectStore } from '../storage/from-env';
 import { ObjectNotFound, readAll, type ObjectStore } from '../storage/object-store';
@@ -21,8 +21,6 @@ export const anyOf = (column: Column, values: string[]) => sql`${column} = any($
 
 /** A row (a pack, a manifest) marked used this recently is not marked again: the cleanup waits a day. */
 export const MARKED_RECENTLY_MS = 60 * 60 * 1000;
-
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 
 /**
  * Marks the user's packs holding `sha256s` used now (those not marked within the hour) and answers how

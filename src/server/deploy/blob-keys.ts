@@ -2,6 +2,7 @@
 // they live in the object store: a pack (one upload request's small files, or one large file), an older
 // install's object of one file, or a chunk of a large upload still arriving.
 import { createHash, randomBytes } from 'node:crypto';
+import type { ObjectStore } from '../storage/object-store';
 
 export const sha256Hex = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 export const sha1Hex = (bytes: Buffer | Uint8Array) => createHash('sha1').update(bytes).digest('hex');
@@ -30,3 +31,11 @@ export function newPackId(now = Date.now()): string {
 
 /** When a pack was made (from its id), in ms since the epoch. */
 export const packMadeAt = (pack: string) => parseInt(pack.replace(/-/g, '').slice(0, 12), 16);
+
+/** The keys under `prefix` named by such an id (`prefix` + id) made before `before` (ms since the epoch). */
+export async function* keysMadeBefore(objects: ObjectStore, prefix: string, before: number): AsyncGenerator<string> {
+  for await (const key of objects.list(prefix)) {
+    const id = key.slice(prefix.length);
+    if (/^[0-9a-f-]{36}$/.test(id) && packMadeAt(id) < before) yield key;
+  }
+}

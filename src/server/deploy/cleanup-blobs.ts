@@ -4,13 +4,14 @@
 // objects no pack row names (an upload stopped between storing its object and recording it) go.
 import { Readable } from 'node:stream';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { rowsOf, type Db } from '../db/client';
+import { byteaBuffer } from '../db/schema/columns';
 import { deployments, packs, projectFiles, projects } from '../db/schema';
 import { getObjectStore } from '../storage/from-env';
 import { readAll, type ObjectStore } from '../storage/object-store';
-import { newPackId, packKey, packMadeAt } from './blob-keys';
+import { keysMadeBefore, newPackId, packKey } from './blob-keys';
 import { loadManifest } from './manifest-store';
-import { decodeEntries, asBytes, encodeEntries, rememberEntries, type PackEntry } from './pack-index';
+import { decodeEntries, encodeEntries, rememberEntries, type PackEntry } from './pack-index';
 
 /** How long an unreferenced pack, object or chunk is kept: an upload in progress is never collected. */
 export const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -29,8 +30,6 @@ export interface PackCollection {
   /** Pack rows removed with their objects (written again ones included). */
   packsRemoved: number;
 }
-
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 
 /** The files a user's deployments (their manifests) and projects name: what their packs must keep. */
 async function liveFilesOf(db: Db, userId: string): Promise<Set<string>> {
@@ -79,7 +78,7 @@ export async function collectPacks(db: Db, now: Date, budgetMs = BUDGET_MS): Pro
       await db.execute(sql`select id, object, entries from packs where user_id = ${userId} and created_at < ${cutoff} order by id`),
     );
     for (const row of stale) {
-      const entries = decodeEntries(asBytes(row.entries));
+      const entries = decodeEntries(byteaBuffer(row.entries));
       const kept = entries.filter((e) => live.has(e.sha256));
       const bytes = (list: PackEntry[]) => list.reduce((n, e) => n + e.size, 0);
       if (kept.length === 0) {
@@ -169,10 +168,7 @@ async function deleteUnnamed(db: Db, objects: ObjectStore, keys: string[]): Prom
 export async function collectLeftoverObjects(db: Db, now: Date): Promise<number> {
   const objects = getObjectStore();
   const candidates: string[] = [];
-  for await (const key of objects.list('packs/')) {
-    const pack = key.slice('packs/'.length);
-    if (/^[0-9a-f-]{36}$/.test(pack) && packMadeAt(pack) < now.getTime() - BLOB_GRACE_MS) candidates.push(key);
-  }
+  for await (const key of keysMadeBefore(objects, 'packs/', now.getTime() - BLOB_GRACE_MS)) candidates.push(key);
   for await (const key of objects.list('blobs/')) candidates.push(key);
   let deleted = 0;
   for (let i = 0; i < candidates.length; i += 1000) deleted += await deleteUnnamed(db, objects, candidates.slice(i, i + 1000));

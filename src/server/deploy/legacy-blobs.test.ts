@@ -18,7 +18,8 @@ import type { ObjectStore } from '../storage/object-store';
 import { blobKey } from './blob-keys';
 import { BlobStore } from './blob-store';
 import { migrateLegacyBlobs } from './legacy-blobs';
-import { asBytes, decodeEntries } from './pack-index';
+import { byteaBuffer } from '../db/schema/columns';
+import { decodeEntries } from './pack-index';
 
 const MIGRATIONS = path.join(process.cwd(), 'drizzle');
 const work = mkdtempSync(path.join(os.tmpdir(), 'legacy-blobs-'));
@@ -82,7 +83,7 @@ describe('an install upgraded from bytes in PostgreSQL', () => {
     const packsOf = async (userId: string) =>
       bySha(
         (await rows(sql`select object, bytes, entries from packs where user_id = ${userId}`)).map((r) => {
-          const entries = decodeEntries(asBytes(r.entries as Uint8Array | string));
+          const entries = decodeEntries(byteaBuffer(r.entries as Uint8Array | string));
           expect(entries).toHaveLength(1);
           return { object: r.object, bytes: Number(r.bytes), ...entries[0]! };
         }),

@@ -3,6 +3,7 @@
 // configured store (row by row, so a stopped run simply continues) and drops the table.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { byteaBuffer } from '../db/schema/columns';
 import type { ObjectStore } from '../storage/object-store';
 import { blobKey, sha256Hex } from './blob-keys';
 
@@ -16,9 +17,6 @@ async function tableExists(db: Db): Promise<boolean> {
   return !gone;
 }
 
-const asBuffer = (value: Buffer | Uint8Array | string) =>
-  typeof value === 'string' ? Buffer.from(value.replace(/^\\x/, ''), 'hex') : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-
 /** The bytes of a blob still kept in the database, or null. */
 export async function readLegacyBytes(db: Db, sha256: string): Promise<Buffer | null> {
   if (!(await tableExists(db))) return null;
@@ -27,7 +25,7 @@ export async function readLegacyBytes(db: Db, sha256: string): Promise<Buffer | 
       rows: { bytes: Buffer | Uint8Array | string }[];
     };
     const row = result.rows[0];
-    return row ? asBuffer(row.bytes) : null;
+    return row ? byteaBuffer(row.bytes) : null;
   } catch (err) {
     // Dropped by a migration that finished meanwhile.
     if (!(await tableExists(db))) return null;
@@ -64,7 +62,7 @@ export async function migrateLegacyBlobs(
     )) as unknown as { rows: { sha256: string; bytes: Buffer | Uint8Array | string }[] };
     if (result.rows.length === 0) break;
     for (const row of result.rows) {
-      const bytes = asBuffer(row.bytes);
+      const bytes = byteaBuffer(row.bytes);
       if (sha256Hex(bytes) !== row.sha256) {
         report.corrupt.push(row.sha256);
         continue;

@@ -18,7 +18,7 @@ import { ObjectNotFound, readAll } from '../storage/object-store';
 import { AppError } from '../errors';
 import { asValidated } from './files';
 import { anyOf, MARKED_RECENTLY_MS } from './blob-catalog';
-import { newPackId, packMadeAt } from './blob-keys';
+import { keysMadeBefore, newPackId } from './blob-keys';
 
 /** A manifest no deployment names is kept this long after its last use. */
 export const MANIFEST_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -345,10 +345,7 @@ export async function moveLegacyManifests(db: Db, batch = 50): Promise<number> {
 export async function collectLeftoverManifests(db: Db, now: Date): Promise<number> {
   const objects = getObjectStore();
   const old: string[] = [];
-  for await (const key of objects.list('manifests/')) {
-    const id = key.slice('manifests/'.length);
-    if (/^[0-9a-f-]{36}$/.test(id) && packMadeAt(id) < now.getTime() - MANIFEST_GRACE_MS) old.push(key);
-  }
+  for await (const key of keysMadeBefore(objects, 'manifests/', now.getTime() - MANIFEST_GRACE_MS)) old.push(key);
   let deleted = 0;
   for (let i = 0; i < old.length; i += 1000) {
     const slice = old.slice(i, i + 1000);

@@ -4,7 +4,8 @@
 // not seen), and finds each hash in a map built from them.
 import { sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
-import type { Db, Tx } from '../db/client';
+import { rowsOf, type Db, type Tx } from '../db/client';
+import { byteaBuffer } from '../db/schema/columns';
 
 /** One file of a pack: where its bytes are in the pack's object. `sha1` is '' when unknown (an older install's). */
 export interface PackEntry {
@@ -87,8 +88,6 @@ export function rememberEntries(pack: string, entries: readonly PackEntry[]): vo
   entriesCache.set(pack, cached(entries));
 }
 
-const rowsOf = (result: unknown) => (result as { rows: Record<string, unknown>[] }).rows;
-
 /**
  * Where each of `sha256s` is among the user's packs (SHA-256 → location); those they do not hold are
  * absent. A file held twice (two uploads of it at once) is found in either.
@@ -97,7 +96,7 @@ export async function locateHeld(db: Db | Tx, userId: string, sha256s: Iterable<
   const wanted = new Set(sha256s);
   const found = new Map<string, BlobLocation>();
   if (wanted.size === 0) return found;
-  const packs = rowsOf(await db.execute(sql`select id, object from packs where user_id = ${userId}`)) as { id: string; object: string }[];
+  const packs = rowsOf<{ id: string; object: string }>(await db.execute(sql`select id, object from packs where user_id = ${userId}`));
   // Held here for this lookup: the cache may drop any of them meanwhile (other lookups fill it).
   const read = new Map<string, CachedPack>();
   for (const p of packs) {
@@ -106,12 +105,11 @@ export async function locateHeld(db: Db | Tx, userId: string, sha256s: Iterable<
   }
   const unknown = packs.filter((p) => !read.has(p.id)).map((p) => p.id);
   if (unknown.length > 0) {
-    const rows = rowsOf(await db.execute(sql`select id, entries from packs where id = any(${sql.param(unknown)}::uuid[])`)) as {
-      id: string;
-      entries: Uint8Array | string;
-    }[];
+    const rows = rowsOf<{ id: string; entries: Uint8Array | string }>(
+      await db.execute(sql`select id, entries from packs where id = any(${sql.param(unknown)}::uuid[])`),
+    );
     for (const r of rows) {
-      const pack = cached(decodeEntries(asBytes(r.entries)));
+      const pack = cached(decodeEntries(byteaBuffer(r.entries)));
       read.set(r.id, pack);
       entriesCache.set(r.id, pack);
     }
@@ -134,6 +132,3 @@ export async function locateHeld(db: Db | Tx, userId: string, sha256s: Iterable<
   }
   return found;
 }
-
-/** A bytea as the drivers give it: bytes, or PostgreSQL's hex text (`\x…`). */
-export const asBytes = (value: Uint8Array | string): Uint8Array => (typeof value === 'string' ? Buffer.from(value.replace(/^\\x/, ''), 'hex') : value);

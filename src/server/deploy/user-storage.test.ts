@@ -14,7 +14,8 @@ import { getObjectStore } from '../storage/from-env';
 import { blobKey, packKey, sha1Hex, sha256Hex } from './blob-keys';
 import { BlobStore } from './blob-store';
 import { collectPacks } from './cleanup-blobs';
-import { asBytes, decodeEntries, type PackEntry } from './pack-index';
+import { byteaBuffer } from '../db/schema/columns';
+import { decodeEntries, type PackEntry } from './pack-index';
 import { addUploadedFiles, createProject } from '../projects/service';
 
 const getDb = useTestDb();
@@ -32,7 +33,7 @@ async function packsOf(db: Db, userId: string): Promise<{ object: string; bytes:
     rows: { object: string; bytes: string | number; entries: Uint8Array | string; created_at: Date | string }[];
   };
   return rows.rows
-    .map((r) => ({ object: r.object, bytes: Number(r.bytes), entries: decodeEntries(asBytes(r.entries)), createdAt: new Date(r.created_at) }))
+    .map((r) => ({ object: r.object, bytes: Number(r.bytes), entries: decodeEntries(byteaBuffer(r.entries)), createdAt: new Date(r.created_at) }))
     .sort((a, b) => (a.object < b.object ? -1 : 1));
 }
 

@@ -17,7 +17,8 @@ import { blobChunks, deployments, deploymentEvents as eventsTable, packs, sites 
 import { sha256Hex } from '@/server/deploy/blob-keys';
 import { BlobStore } from '@/server/deploy/blob-store';
 import { runCleanup } from '@/server/deploy/cleanup';
-import { asBytes, decodeEntries } from '@/server/deploy/pack-index';
+import { byteaBuffer } from '@/server/db/schema/columns';
+import { decodeEntries } from '@/server/deploy/pack-index';
 import { DEFAULT_LIMITS } from '@/server/deploy/policy';
 import { browserDeploy, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { setFaults, totalPlatformRequests } from '@/testing/cloud';
@@ -60,7 +61,7 @@ async function heldFiles(userId?: string): Promise<string[]> {
     .select({ entries: packs.entries })
     .from(packs)
     .where(userId ? eq(packs.userId, userId) : undefined);
-  return rows.flatMap((r) => decodeEntries(asBytes(r.entries)).map((e) => e.sha256));
+  return rows.flatMap((r) => decodeEntries(byteaBuffer(r.entries)).map((e) => e.sha256));
 }
 /** Whether anyone holds the file (any pack row lists it): this file's database is its own. */
 async function stored(sha256: string): Promise<boolean> {

@@ -1,12 +1,8 @@
 // What is known of stored file bytes (the bytes live in the object store), who holds which, chunked uploads.
 import { bigint, customType, index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { createdAt } from './columns';
+import { bytea, createdAt } from './columns';
 import { users } from './accounts';
 
-const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array | string }>({
-  dataType: () => 'bytea',
-  fromDriver: (v) => (typeof v === 'string' ? Buffer.from(v.replace(/^\\x/, ''), 'hex') : Buffer.from(v.buffer, v.byteOffset, v.byteLength)),
-});
 /** A bit string (`bit varying`), as PostgreSQL writes it: '0101…'. */
 const varbit = customType<{ data: string }>({ dataType: () => 'bit varying' });
 
