@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import { eq, sql } from 'drizzle-orm';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { getEnv } from '../env';
@@ -23,6 +24,32 @@ describe('database client', () => {
       }),
     ).rejects.toThrow('abort');
     expect(await db.select().from(users).where(eq(users.email, email))).toEqual([]);
+  });
+
+  it('sends each query through the Neon driver as one WebSocket message, at once: no timer between a statement and the wire', async () => {
+    const handle = await openDb({ databaseUrl: getEnv().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres', migrate: false });
+    const send = WebSocket.prototype.send;
+    try {
+      await handle.db.execute(sql`SELECT 1`); // connected
+      // Whether a callback queued right after the query (setImmediate) had run when each message left.
+      let laterTurn = false;
+      const sent: boolean[] = [];
+      vi.spyOn(WebSocket.prototype, 'send').mockImplementation(function (this: WebSocket, ...args: Parameters<WebSocket['send']>) {
+        // The driver's socket (the in-process relay answers through sockets of the same class, with no url).
+        if (this.url) sent.push(laterTurn);
+        return send.apply(this, args);
+      });
+      const query = handle.db.execute(sql`SELECT ${41}::int + 1 AS answer`).then((r) => r);
+      setImmediate(() => (laterTurn = true));
+      const { rows } = (await query) as unknown as { rows: { answer: number }[] };
+      expect(rows[0]!.answer).toBe(42);
+      // Parse, bind, describe, execute and sync in one message, sent before the event loop turned
+      // (the driver's own coalescing waited for a timer: a millisecond or more per statement).
+      expect(sent).toEqual([false]);
+    } finally {
+      vi.restoreAllMocks();
+      await handle.close();
+    }
   });
 
   it('survives a connection the server ends while a transaction holds it: only that work fails, the next query gets a fresh connection', async () => {

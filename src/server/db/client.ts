@@ -66,8 +66,10 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
 async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMigrations: boolean, production: boolean): Promise<DbHandle> {
   const { Pool, neonConfig } = await import('@neondatabase/serverless');
   const { drizzle } = await import('drizzle-orm/neon-serverless');
-  const { default: ws } = await import('ws');
-  neonConfig.webSocketConstructor = ws; // Node 20 has no global WebSocket.
+  const { CoalescingWebSocket } = await import('./neon-socket');
+  // Node 20 has no global WebSocket. A query's writes are gathered without the driver's timer (neon-socket.ts).
+  neonConfig.webSocketConstructor = CoalescingWebSocket;
+  neonConfig.coalesceWrites = false;
 
   const target = new URL(databaseUrl);
   let closeRelay = async () => {};
