@@ -13,9 +13,6 @@ import { blobReader, type BlobReader } from './blob-reader';
 import { readLegacyBytes } from './legacy-blobs';
 import { locateHeld, type BlobLocation } from './pack-index';
 
-/** Long hash lists are asked in slices, so each answer stays small. */
-export const SLICE = 5000;
-
 /** `column = any($1)`: one array parameter, where `inArray` would build one parameter per hash. */
 export const anyOf = (column: Column, values: string[]) => sql`${column} = any(${sql.param(values)}::text[])`;
 

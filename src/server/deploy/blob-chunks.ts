@@ -69,7 +69,7 @@ export async function putChunk(store: BlobStore, userId: string, sha256: string,
         for (const part of parts) yield* await objects.get(partKey(userId, sha256, part.offset));
       })(),
     );
-    await store.record([await store.receive(sha256, whole)], userId);
+    await store.record(await store.receive(sha256, whole), userId);
   } finally {
     await store.db.delete(blobChunks).where(where);
     await deleteParts(

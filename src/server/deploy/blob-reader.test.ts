@@ -105,7 +105,7 @@ describe('reading blobs from packs', () => {
     // What the cleanup does to a mostly dead pack: the live file into a new pack, the old row and object gone.
     for (const f of [moved!, alone!]) {
       const old = (await store.locate(userId, [f.sha256])).get(f.sha256)!;
-      await store.record([await store.receive(f.sha256, f.bytes)], userId);
+      await store.record(await store.receive(f.sha256, f.bytes), userId);
       await db.delete(packs).where(eq(packs.id, old.pack));
       await store.objects.delete(old.object);
       expect((await store.locate(userId, [f.sha256])).get(f.sha256)!.pack).not.toBe(old.pack);

@@ -14,7 +14,7 @@ import { AppError } from '../errors';
 import { BlobCatalog, markUsed } from './blob-catalog';
 import { acceptsChunkedFile, pruneStaleChunks, putChunk } from './blob-chunks';
 import { newPackId, packKey, sha1Hex, sha256Hex } from './blob-keys';
-import { encodeEntries, rememberEntries, type PackEntry } from './pack-index';
+import { insertPack, rememberEntries, type StoredPack } from './pack-index';
 
 const mismatch = (expected: string, actual: string, batch = false) =>
   new AppError(
@@ -36,13 +36,6 @@ class Hashing extends Transform {
   digests() {
     return { sha256: this.sha256.copy().digest('hex'), sha1: this.sha1.copy().digest('hex') };
   }
-}
-
-/** An object just stored, and the files it holds: recorded as a pack row by `record`. */
-export interface StoredPack {
-  id: string;
-  object: string;
-  entries: PackEntry[];
 }
 
 export interface ReceiveOptions {
@@ -104,19 +97,10 @@ export class BlobStore extends BlobCatalog {
     return { id, object: packKey(id), entries: [{ sha256, sha1: hashing.digests().sha1, offset: 0, size: hashing.size }] };
   }
 
-  /** Makes stored objects the user's: one pack row each, in one statement. */
-  async record(stored: StoredPack[], holder: string): Promise<void> {
-    if (stored.length === 0) return;
-    // Arrays through unnest: one statement whatever the number of packs (entries as hex text, which every
-    // driver sends alike inside an array).
-    await this.db.execute(sql`
-      insert into packs (id, user_id, object, entries, bytes)
-      select s.id, ${holder}::uuid, s.object, decode(s.entries, 'hex'), s.bytes from unnest(
-        ${sql.param(stored.map((p) => p.id))}::uuid[],
-        ${sql.param(stored.map((p) => p.object))}::text[],
-        ${sql.param(stored.map((p) => encodeEntries(p.entries).toString('hex')))}::text[],
-        ${sql.param(stored.map((p) => p.entries.reduce((n, e) => n + e.size, 0)))}::bigint[]) as s(id, object, entries, bytes)`);
-    for (const p of stored) rememberEntries(p.id, p.entries);
+  /** Makes a stored object the user's: its pack row. */
+  async record(stored: StoredPack, holder: string): Promise<void> {
+    await insertPack(this.db, holder, stored);
+    rememberEntries(stored.id, stored.entries);
   }
 
   /** Stores bytes that must hash to `sha256` (refused otherwise) as held by the user, within their quota. */
@@ -126,7 +110,7 @@ export class BlobStore extends BlobCatalog {
     const { missing, used } = await this.claim(userId, [sha256]);
     if (missing.size === 0) return;
     assertRoomIn(used, bytes.length);
-    await this.record([await this.receive(sha256, bytes)], userId);
+    await this.record(await this.receive(sha256, bytes), userId);
   }
 
   /** Many small files at once; one wrong hash refuses the whole batch before anything is stored. */
@@ -146,7 +130,7 @@ export class BlobStore extends BlobCatalog {
       used,
       todo.reduce((n, f) => n + f.bytes.length, 0),
     );
-    await this.record([todo.length === 1 ? await this.receive(todo[0]!.sha256, todo[0]!.bytes) : await this.storePack(todo)], userId);
+    await this.record(todo.length === 1 ? await this.receive(todo[0]!.sha256, todo[0]!.bytes) : await this.storePack(todo), userId);
   }
 
   /**

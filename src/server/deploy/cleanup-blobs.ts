@@ -11,7 +11,7 @@ import { getObjectStore } from '../storage/from-env';
 import { readAll, type ObjectStore } from '../storage/object-store';
 import { keysMadeBefore, newPackId, packKey } from './blob-keys';
 import { loadManifest } from './manifest-store';
-import { decodeEntries, encodeEntries, rememberEntries, type PackEntry } from './pack-index';
+import { decodeEntries, insertPack, rememberEntries, type PackEntry } from './pack-index';
 
 /** How long an unreferenced pack, object or chunk is kept: an upload in progress is never collected. */
 export const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -135,9 +135,7 @@ async function repack(db: Db, objects: ObjectStore, userId: string, row: { id: s
       .where(and(eq(packs.id, row.id), sql`${packs.createdAt} < ${cutoff}`))
       .returning({ id: packs.id });
     if (!gone) return false;
-    await tx.execute(
-      sql`insert into packs (id, user_id, object, entries, bytes) values (${id}, ${userId}, ${packKey(id)}, decode(${encodeEntries(entries).toString('hex')}, 'hex'), ${offset})`,
-    );
+    await insertPack(tx, userId, { id, object: packKey(id), entries });
     return true;
   });
   if (!replaced) {

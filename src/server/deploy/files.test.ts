@@ -152,7 +152,7 @@ describe('inline files and the blob store', () => {
     // A file an older install stored before SHA-1 was kept: its own object, its entry's SHA-1 all zeros
     // (as migration 0015 writes it): hashed from the bytes when asked.
     await store.objects.put(blobKey(sha256Hex(b)), b);
-    await store.record([{ id: newPackId(), object: blobKey(sha256Hex(b)), entries: [{ sha256: sha256Hex(b), sha1: '', offset: 0, size: b.length }] }], userId);
+    await store.record({ id: newPackId(), object: blobKey(sha256Hex(b)), entries: [{ sha256: sha256Hex(b), sha1: '', offset: 0, size: b.length }] }, userId);
     const answer = await store.sha1Many(userId, [sha256Hex(a), sha256Hex(b), sha256Hex(a)]);
     expect(Object.fromEntries(answer)).toEqual({ [sha256Hex(a)]: sha1(a), [sha256Hex(b)]: sha1(b) });
     // The answer came from the bytes: the entry still has no SHA-1 (entries never change).

@@ -47,6 +47,21 @@ export function decodeEntries(bytes: Uint8Array): PackEntry[] {
   return out;
 }
 
+/** An object just stored, and the files it holds: a pack row once `insertPack` names it. */
+export interface StoredPack {
+  id: string;
+  object: string;
+  entries: PackEntry[];
+}
+
+/** The pack row of `userId` that names a stored object (its bytes counted by the triggers on `packs`). */
+export async function insertPack(db: Db | Tx, userId: string, pack: StoredPack): Promise<void> {
+  const bytes = pack.entries.reduce((n, e) => n + e.size, 0);
+  await db.execute(
+    sql`insert into packs (id, user_id, object, entries, bytes) values (${pack.id}, ${userId}, ${pack.object}, decode(${encodeEntries(pack.entries).toString('hex')}, 'hex'), ${bytes})`,
+  );
+}
+
 /** Where one file's bytes are: entry `index` of the pack row `pack`, at `offset` in `object`. */
 export interface BlobLocation {
   pack: string;
