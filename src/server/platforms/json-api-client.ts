@@ -5,8 +5,11 @@
 // shapes, mapped to PlatformError). Each client says only what is its platform's own.
 import { DEFAULT_RETRY, fetchWithBody, sendWithRetry, timeoutForBytes, type RetryPolicy, type StreamBody } from './http';
 
-/** A request body: JSON, a stream with its length (read afresh for each attempt), or a form made afresh for each attempt. */
-export type ApiBody = { json: unknown } | { stream: StreamBody; contentType: string } | { form: () => BodyInit };
+/**
+ * A request body: JSON (a value, or its text written already), a stream with its length (read afresh
+ * for each attempt), or a form made afresh for each attempt.
+ */
+export type ApiBody = { json: unknown } | { jsonText: string } | { stream: StreamBody; contentType: string } | { form: () => BodyInit };
 
 export interface ApiRequest<T> {
   /** Names the call in messages: "<platform> (<operation>)". */
@@ -69,7 +72,7 @@ export abstract class JsonApiClient<Options extends object = object> {
       const earlier = await recover();
       if (earlier !== undefined) return earlier;
     }
-    const json = body && 'json' in body ? Buffer.from(JSON.stringify(body.json)) : undefined;
+    const json = body && 'json' in body ? Buffer.from(JSON.stringify(body.json)) : body && 'jsonText' in body ? Buffer.from(body.jsonText) : undefined;
     const stream = body && 'stream' in body ? body.stream : undefined;
     const bytes = json?.length ?? stream?.length;
     // A form sets its own (multipart, with its boundary).

@@ -6,6 +6,9 @@ import { errorForStatus, PlatformError, type RetryPolicy } from '../http';
 import { JsonApiClient, parseJsonOrUndefined, type ApiRequest } from '../json-api-client';
 import { bucketBody, type BucketFile } from './bucket-body';
 
+/** One file of an upload session's manifest: `"/path":{"hash":"…","size":…}` (the path from the site's root). */
+export const assetManifestLine = (path: string, hash: string, size: number): string => `${JSON.stringify(`/${path}`)}:${JSON.stringify({ hash, size })}`;
+
 export interface CloudflareCredentials {
   apiToken: string;
   accountId: string;
@@ -139,12 +142,17 @@ export class CloudflareAssetsClient extends JsonApiClient<CloudflareCall> {
     return this.call({ operation: 'list Workers', method: 'GET', path: `${this.account}/workers/scripts` });
   }
 
-  async createUploadSession(script: string, manifest: Record<string, { hash: string; size: number }>): Promise<{ jwt: string; buckets: string[][] }> {
+  /**
+   * Starts an upload session for the Worker's assets: `manifestLines` are the manifest's members, one
+   * per file (`assetManifestLine`), joined here into `{"manifest":{…}}`: a 5,000-file site's
+   * redeploy writes the few lines that changed, not a 440 KB document again.
+   */
+  async createUploadSession(script: string, manifestLines: readonly string[]): Promise<{ jwt: string; buckets: string[][] }> {
     const result = await this.call<{ jwt?: string; buckets?: string[][] } | null>({
       operation: 'start asset upload',
       method: 'POST',
       path: `${this.script(script)}/assets-upload-session`,
-      body: { json: { manifest } },
+      body: { jsonText: `{"manifest":{${manifestLines.join(',')}}}` },
     });
     if (!result?.jwt) throw new PlatformError('unavailable', 'Cloudflare answered the upload session without a token. Try again in a moment.');
     return { jwt: result.jwt, buckets: result.buckets ?? [] };
