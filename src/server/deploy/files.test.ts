@@ -7,7 +7,7 @@ import { packs } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { blobKey, newPackId, sha256Hex } from './blob-keys';
 import { BlobStore } from './blob-store';
-import { assertStoredAsDeclared, decodeInlineFiles, storeInlineFiles, validateManifest, type ProposedManifest } from './files';
+import { assertStoredAsDeclared, decodeInlineFiles, storeInlineFiles, validateManifest, withChanges, type ProposedManifest } from './files';
 import { decodeEntries } from './pack-index';
 
 const getDb = useTestDb();
@@ -84,6 +84,32 @@ describe('validating a manifest', () => {
     );
     expect(() => validateManifest({ 'about.html': entry('a') }, 'cloudflare')).toThrow(/There is no index.html at the root/);
     expect(() => validateManifest({}, 'cloudflare')).toThrow(/no files/);
+  });
+});
+
+describe("a delta's files (withChanges)", () => {
+  const base = validateManifest(site({ 'a.css': entry('a'), 'b/c.js': entry('c'), 'z.txt': entry('z') }), 'cloudflare');
+
+  it('keeps path order, changes and removes in place, leaves the base as it was', () => {
+    const rebuilt = withChanges(base, { changed: { 'a.css': entry('a2') }, removed: ['z.txt'] });
+    expect(Object.keys(rebuilt)).toEqual(['a.css', 'b/c.js', 'index.html']);
+    expect(rebuilt['a.css']).toEqual({ ...entry('a2'), contentType: 'text/css; charset=utf-8' });
+    expect(Object.keys(base)).toEqual(['a.css', 'b/c.js', 'index.html', 'z.txt']);
+    expect(base['a.css']!.sha256).toBe(h('a'));
+  });
+
+  it('puts a new path in its place, and keeps files named like Object properties as files', () => {
+    const rebuilt = withChanges(base, {
+      changed: Object.fromEntries([
+        ['__proto__', entry('p')],
+        ['constructor', entry('k')],
+        ['b/a.js', entry('n')],
+      ]),
+      removed: [],
+    });
+    expect(Object.keys(rebuilt)).toEqual(['__proto__', 'a.css', 'b/a.js', 'b/c.js', 'constructor', 'index.html', 'z.txt']);
+    expect(Object.getPrototypeOf(rebuilt)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(rebuilt, '__proto__')?.value).toEqual({ ...entry('p'), contentType: 'application/octet-stream' });
   });
 });
 
