@@ -258,6 +258,25 @@ describe('as the real platform behaves', () => {
   });
 });
 
+describe('file names', () => {
+  it('files named like Object properties (__proto__, constructor, toString) are deployed and served as files', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    // As a JSON body names them: `__proto__` an own key like any other.
+    const files = JSON.parse(
+      JSON.stringify({ 'index.html': `<h1>${chatId}</h1>` }).replace(/}$/, `,"__proto__":"p ${chatId}","constructor":"c ${chatId}","toString":"t ${chatId}"}`),
+    ) as Record<string, string>;
+    const row = await deployFiles(db, { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files }, { settings });
+    expect([row.status, row.error, row.fileCount]).toEqual(['ready', null, 4]);
+    for (const [name, prefix] of [
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+      ['toString', 't'],
+    ])
+      expect((await fetchSite(cloud().url, hostOf(row.url!), `/${name}`)).body.toString(), name).toBe(`${prefix} ${chatId}`);
+  });
+});
+
 describe('lost answers: a create whose answer never came is read back, not sent again', () => {
   it('the Worker upload (PUT) handled but its answer lost: one version, the site live', async () => {
     const db = await getDb();

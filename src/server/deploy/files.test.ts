@@ -7,7 +7,7 @@ import { packs } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { blobKey, newPackId, sha256Hex } from './blob-keys';
 import { BlobStore } from './blob-store';
-import { assertStoredAsDeclared, decodeInlineFiles, storeInlineFiles, validateManifest, withChanges, type ProposedManifest } from './files';
+import { assertStoredAsDeclared, decodeInlineFiles, storeInlineFiles, validateManifest, withChanges, type InlineFiles, type ProposedManifest } from './files';
 import { decodeEntries } from './pack-index';
 
 const getDb = useTestDb();
@@ -55,6 +55,20 @@ describe('validating a manifest', () => {
       .join('');
     const m = validateManifest(site({ [`${printable}.txt`]: entry('x') }), 'amplify');
     expect(Object.keys(m)).toContain(`${printable}.txt`);
+  });
+
+  it('takes files named like Object properties (constructor, toString, __proto__) as files', () => {
+    const named = Object.fromEntries([
+      ['constructor', entry('k')],
+      ['toString', entry('t')],
+      ['__proto__', entry('p')],
+      ['hasOwnProperty', entry('o')],
+    ]);
+    const m = validateManifest(site(named), 'cloudflare');
+    expect(Object.keys(m).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'index.html', 'toString']);
+    expect(Object.getPrototypeOf(m)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(m, '__proto__')?.value).toEqual({ ...entry('p'), contentType: 'application/octet-stream' });
+    expect(m['constructor']).toEqual({ ...entry('k'), contentType: 'application/octet-stream' });
   });
 
   it('refuses two paths that normalize to the same file', () => {
@@ -128,6 +142,10 @@ describe('inline files and the blob store', () => {
     expect(bytes.get(proposed['a.png']!.sha256)!.equals(png)).toBe(true);
     expect(proposed['index.html']!.size).toBe(Buffer.byteLength('<p>é</p>'));
     expect(() => decodeInlineFiles({ 'a.png': { base64: 'not base64!' } })).toThrow('The file "a.png" is not valid base64.');
+    // A JSON body names a file `__proto__` as any other.
+    const named = decodeInlineFiles(JSON.parse('{"index.html": "<p>hi</p>", "__proto__": "proto", "constructor": "k"}') as InlineFiles).proposed;
+    expect(Object.keys(named)).toEqual(['index.html', '__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(named, '__proto__')?.value).toEqual({ sha256: h('proto'), size: 5 });
   });
 
   it('answers only the hashes this user lacks, and verifies bytes against their hash', async () => {

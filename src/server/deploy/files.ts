@@ -45,12 +45,14 @@ export function validateManifest(proposed: ProposedManifest, platform: Deploymen
   // reader walks the manifest (blob-reader.ts).
   const entries = Object.entries(proposed).sort(byPath);
   if (entries.length > SITE_LIMITS.maxFiles) throw tooManyFiles(entries.length);
-  const manifest: Manifest = {};
+  // A Map, then own properties: a file may be named `constructor` or `__proto__`.
+  const files = new Map<string, Manifest[string]>();
   for (const [raw, entry] of entries) {
     const path = sitePath(raw);
-    if (manifest[path]) throw bad(`Two files end up at the same path "${path}". Rename one of them.`);
-    manifest[path] = { sha256: entry.sha256, size: entry.size, contentType: servedContentType(path) };
+    if (files.has(path)) throw bad(`Two files end up at the same path "${path}". Rename one of them.`);
+    files.set(path, { sha256: entry.sha256, size: entry.size, contentType: servedContentType(path) });
   }
+  const manifest: Manifest = Object.fromEntries(files);
   checkSite(manifest, platform);
   pathsChecked.add(manifest);
   return manifest;
@@ -141,7 +143,7 @@ const tooManyFiles = (count: number) =>
 
 /** Decodes the simple JSON form into bytes and a proposed manifest; bad base64 is refused by name. */
 export function decodeInlineFiles(files: InlineFiles): { proposed: ProposedManifest; bytes: Map<string, Buffer> } {
-  const proposed: ProposedManifest = {};
+  const proposed = new Map<string, { sha256: string; size: number }>();
   const bytes = new Map<string, Buffer>();
   for (const [path, value] of Object.entries(files)) {
     let data: Buffer;
@@ -152,10 +154,11 @@ export function decodeInlineFiles(files: InlineFiles): { proposed: ProposedManif
       data = Buffer.from(b64, 'base64');
     }
     const sha256 = sha256Hex(data);
-    proposed[path] = { sha256, size: data.length };
+    proposed.set(path, { sha256, size: data.length });
     bytes.set(sha256, data);
   }
-  return { proposed, bytes };
+  // Own properties: a file may be named `__proto__`.
+  return { proposed: Object.fromEntries(proposed), bytes };
 }
 
 /** Stores inline files as the user's blobs (only those the user does not hold yet), within their storage quota. */

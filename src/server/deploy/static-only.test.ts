@@ -12,9 +12,12 @@ import { checkStaticOnly } from './static-only';
 /** A real manifest of the files, and a reader of their bytes as UTF-8 (as the blob store answers). */
 function siteOf(files: Record<string, string | Buffer>) {
   const bytes = new Map(Object.entries(files).map(([p, c]) => [p, Buffer.isBuffer(c) ? c : Buffer.from(c)]));
-  const manifest: Manifest = {};
-  for (const [path, b] of bytes)
-    manifest[path] = { sha256: createHash('sha256').update(b).digest('hex'), size: b.length, contentType: contentTypeFor(path) ?? 'application/octet-stream' };
+  const manifest: Manifest = Object.fromEntries(
+    [...bytes].map(([path, b]) => [
+      path,
+      { sha256: createHash('sha256').update(b).digest('hex'), size: b.length, contentType: contentTypeFor(path) ?? 'application/octet-stream' },
+    ]),
+  );
   const readText = async (path: string) => {
     const b = bytes.get(path);
     if (!b) throw new Error(`read of ${path}, which is not in the manifest`);
@@ -208,6 +211,10 @@ describe('.assetsignore on Cloudflare, exactly as wrangler reads it', () => {
 
   it('a trailing slash matches a folder and everything under it, not a file of that name', async () => {
     expect((await kept('drafts/\n', ['index.html', 'drafts/a.html', 'drafts/sub/b.html', 'drafts.html'])).paths).toEqual(['drafts.html', 'index.html']);
+  });
+
+  it('keeps files named like Object properties when it leaves others out', async () => {
+    expect((await kept('*.log\n', ['index.html', '__proto__', 'constructor', 'a.log'])).paths).toEqual(['__proto__', 'constructor', 'index.html']);
   });
 
   it('a negation re-includes a file', async () => {

@@ -58,8 +58,8 @@ export const cloudflareStaticFiles: StaticFilesRules = {
     // Most sites leave nothing out: the manifest itself, not a copy of its 5,000 entries.
     if (leftOut.length === 0) return { manifest, notes: [] };
     const out = new Set(leftOut);
-    const kept: Manifest = {};
-    for (const [path, entry] of Object.entries(manifest)) if (!out.has(path)) kept[path] = entry;
+    // Own properties, not assigned ones: a file may be named `__proto__`.
+    const kept: Manifest = Object.fromEntries(Object.entries(manifest).filter(([path]) => !out.has(path)));
     const dropped = leftOut.filter((path) => path !== ASSETS_IGNORE);
     const notes =
       dropped.length > 0 ? [`.assetsignore kept ${dropped.length} file${dropped.length === 1 ? '' : 's'} out of the upload: ${list(dropped.sort())}`] : [];
