@@ -21,9 +21,29 @@ export interface BlobSource {
   markScanned(userId: string, sha256s: string[], mark: string): Promise<void>;
 }
 
+/**
+ * Path → one file's value, as a JSON body names them. zod's `record` leaves out a key named
+ * `__proto__` (it guards the object it builds), and a file may have that name: each value is checked
+ * on its own, and the files kept as own properties.
+ */
+function filesByPath<T extends z.ZodType>(value: T) {
+  return z
+    .custom<Record<string, z.input<T>>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+      error: 'Send the files as an object of path → file.',
+    })
+    .transform((files, ctx) => {
+      const out = new Map<string, z.output<T>>();
+      for (const [path, raw] of Object.entries(files)) {
+        const parsed = value.safeParse(raw);
+        if (parsed.success) out.set(path, parsed.data);
+        else for (const issue of parsed.error.issues) ctx.issues.push({ code: 'custom', message: issue.message, input: raw, path: [path, ...issue.path] });
+      }
+      return Object.fromEntries(out) as Record<string, z.output<T>>;
+    });
+}
+
 /** What a client proposes: path → hash and size. Content types are decided here, from the paths. */
-export const proposedManifestSchema = z.record(
-  z.string(),
+export const proposedManifestSchema = filesByPath(
   z.object({ sha256: z.string().regex(SHA256_HEX, { error: 'Each file needs its SHA-256 as 64 lowercase hex characters.' }), size: z.number().int().min(0) }),
 ) satisfies z.ZodType<ProposedManifest>;
 export type { ProposedManifest };
@@ -35,7 +55,7 @@ export const manifestChangesSchema = z.object({
 }) satisfies z.ZodType<ManifestChanges, unknown>;
 
 /** The seed's simple body: UTF-8 text, or `{ base64 }` for binary files. */
-export const inlineFilesSchema = z.record(z.string(), z.union([z.string(), z.object({ base64: z.string() })]));
+export const inlineFilesSchema = filesByPath(z.union([z.string(), z.object({ base64: z.string() })]));
 export type InlineFiles = z.infer<typeof inlineFilesSchema>;
 
 const bad = (message: string) => new AppError('BAD_REQUEST', message).withAction('fix-files');

@@ -169,6 +169,37 @@ describe('negotiate once, create by id', () => {
   });
 });
 
+describe('file names', () => {
+  it('files named like Object properties are files: toString through negotiate and create, __proto__ and constructor through the REST files body', async () => {
+    const files = [hashed('index.html', `<p>${chat()}</p>`), hashed('hasOwnProperty', `own ${chat()}`), hashed('toString', `str ${chat()}`)];
+    const integrator = trpcOverHttp({ key: alice.key });
+    const first = await integrator.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(files) });
+    expect(first.missing.sort()).toEqual(files.map((f) => f.sha256).sort());
+    await uploadBlobs(alice, files);
+    const { missing, manifestId } = await integrator.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(files) });
+    expect(missing).toEqual([]);
+    const byId = await integrator.deployments.create.mutate({ ...target(), manifestId });
+    expect((await rowsOf(byId.deploymentId)).map((r) => r.path)).toEqual(['hasOwnProperty', 'index.html', 'toString']);
+
+    // tRPC's transport (superjson) refuses keys named __proto__ or constructor outright: said, never dropped in silence.
+    const proto = [...files, hashed('__proto__', `proto ${chat()}`), hashed('constructor', `ctor ${chat()}`)];
+    await expect(integrator.files.negotiate.mutate({ platform: 'cloudflare', manifest: manifestOf(proto) })).rejects.toThrow(/__proto__|constructor/);
+    // The REST body is plain JSON: there it is a file like any other.
+    const inline = Object.fromEntries(proto.map((f) => [f.path, Buffer.from(f.bytes).toString('utf8')]));
+    const res = await restDeploy(alice, 'netlify', { authMode: 'platform-managed', projectName: 'names', chatId: chat(), files: inline });
+    expect(res.status).toBe(202);
+    const { deploymentId } = (await res.json()) as { deploymentId: string };
+    expect((await rowsOf(deploymentId)).map((r) => r.path)).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'index.html', 'toString']);
+  });
+
+  it('a file that is not one is refused by its path, with the message of its field', async () => {
+    const refused = await refusedWith(alice, () =>
+      trpcOverHttp({ key: alice.key }).files.negotiate.mutate({ platform: 'cloudflare', manifest: { 'index.html': { sha256: 'nope', size: 1 } } }),
+    );
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('Each file needs its SHA-256 as 64 lowercase hex characters.') });
+  });
+});
+
 describe('ids create nothing unless they are the caller’s and live', () => {
   const files = site({ 'index.html': '<p>ids</p>' });
   beforeAll(() => uploadBlobs(alice, files));
