@@ -122,7 +122,7 @@ export function registerGitRoutes(route: Register, { services, state, json }: Gi
     const parents = b.parents ?? [];
     if (!Array.isArray(parents) || parents.some((p) => typeof p !== 'string')) throw invalidField('parents', parents, 'an array of strings');
     if (state.typeOf(repo, tree) !== 'tree') throw unprocessable('Tree SHA does not exist');
-    for (const p of parents as string[]) if (!repo.commits[p]) throw unprocessable('Parent SHA does not exist or is not a commit object');
+    for (const p of parents as string[]) if (!state.commitOf(repo, p)) throw unprocessable('Parent SHA does not exist or is not a commit object');
     const who = identity(user!, state.now);
     const author = signature(b.author, who, 'author');
     const committer = b.committer === undefined ? author : signature(b.committer, who, 'committer');
@@ -133,7 +133,7 @@ export function registerGitRoutes(route: Register, { services, state, json }: Gi
 
   route('GET', `${R}/commits/:sha`, { docs: `${D}/commits#get-a-commit-object`, ...READ }, ({ ctx, repo }) => {
     const sha = ctx.params.sha!.toLowerCase();
-    const commit = repo.commits[sha];
+    const commit = state.commitOf(repo, sha);
     if (!commit) throw notFound();
     sendGithubJson(ctx.res, 200, json.commit(repo, sha, commit));
   });
@@ -164,7 +164,7 @@ export function registerGitRoutes(route: Register, { services, state, json }: Gi
     const current = repo.refs[ref];
     if (!current) throw unprocessable('Reference does not exist');
     checkTarget(repo, ref, sha);
-    const fastForward = current === sha || (Boolean(repo.commits[current]) && state.isAncestor(repo, current, sha));
+    const fastForward = current === sha || (Boolean(state.commitOf(repo, current)) && state.isAncestor(repo, current, sha));
     if (b.force !== true && !fastForward) throw unprocessable('Update is not a fast forward');
     state.setRef(repo, ref, sha, user!.login);
     sendGithubJson(ctx.res, 200, json.ref(repo, ref));

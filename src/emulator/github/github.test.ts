@@ -266,6 +266,15 @@ describe('strict as GitHub', () => {
     expect((await gh.git.updateRef({ owner, repo: name, ref: 'heads/main', sha: child.sha })).data.object.sha).toBe(child.sha);
     expect((await gh.git.updateRef({ owner, repo: name, ref: 'heads/main', sha: orphan.sha, force: true })).data.object.sha).toBe(orphan.sha);
 
+    // Ids that name properties of a plain object are no objects of the repository either.
+    for (const sha of ['constructor', 'toString', '__proto__']) {
+      expect((await refusal(gh.git.getCommit({ owner, repo: name, commit_sha: sha }))).status, sha).toBe(404);
+      const badParent = await refusal(gh.git.createCommit({ owner, repo: name, message: 'x', tree: tree.sha, parents: [sha] }));
+      expect([badParent.status, badParent.response.data.message], sha).toEqual([422, 'Parent SHA does not exist or is not a commit object']);
+      const notTree = await refusal(gh.git.createCommit({ owner, repo: name, message: 'x', tree: sha, parents: [main] }));
+      expect([notTree.status, notTree.response.data.message], sha).toEqual([422, 'Tree SHA does not exist']);
+    }
+
     const exists = await refusal(gh.git.createRef({ owner, repo: name, ref: 'refs/heads/main', sha: child.sha }));
     expect([exists.status, exists.response.data.message]).toEqual([422, 'Reference already exists']);
     const noObject = await refusal(gh.git.createRef({ owner, repo: name, ref: 'refs/heads/x', sha: unknown }));

@@ -6,6 +6,9 @@ import type { GithubUser } from './config';
 import { commitBody, EMPTY_TREE_SHA, objectSha, sortEntries, treeBody, type CommitObject, type ObjectType, type TreeEntry } from './git';
 import type { EmulatorServices, PersistedState } from '../platform';
 
+/** An object's own entry: ids come from requests, and a plain object also answers `constructor` or `toString`. */
+const own = <T>(record: Record<string, T>, key: string): T | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
+
 export interface PagesBuild {
   id: number;
   /** The head of the source branch when the build was requested (null: the branch did not exist). */
@@ -133,13 +136,18 @@ export class GithubState {
 
   typeOf(repo: Repo, sha: string): ObjectType | undefined {
     if (this.blobs.get(repo.id)?.has(sha)) return 'blob';
-    if (repo.trees[sha] || sha === EMPTY_TREE_SHA) return 'tree';
-    if (repo.commits[sha]) return 'commit';
+    if (own(repo.trees, sha) || sha === EMPTY_TREE_SHA) return 'tree';
+    if (own(repo.commits, sha)) return 'commit';
     return undefined;
   }
 
+  /** The commit under this id (one a request names: `constructor` is no commit). */
+  commitOf(repo: Repo, sha: string): CommitObject | undefined {
+    return own(repo.commits, sha);
+  }
+
   treeEntries(repo: Repo, sha: string): TreeEntry[] | undefined {
-    return sha === EMPTY_TREE_SHA ? [] : repo.trees[sha];
+    return sha === EMPTY_TREE_SHA ? [] : own(repo.trees, sha);
   }
 
   putTree(repo: Repo, entries: TreeEntry[]): string {
@@ -167,7 +175,7 @@ export class GithubState {
       if (sha === ancestor) return true;
       if (seen.has(sha)) continue;
       seen.add(sha);
-      queue.push(...(repo.commits[sha]?.parents ?? []));
+      queue.push(...(this.commitOf(repo, sha)?.parents ?? []));
     }
     return false;
   }
@@ -175,7 +183,7 @@ export class GithubState {
   /** A tree id, a commit id (its tree) or a branch name, as GET /git/trees/{tree_sha} takes them. */
   resolveTree(repo: Repo, treeish: string): string | undefined {
     if (this.treeEntries(repo, treeish)) return treeish;
-    const commit = repo.commits[treeish] ?? repo.commits[repo.refs[`refs/heads/${treeish}`] ?? repo.refs[`refs/tags/${treeish}`] ?? ''];
+    const commit = this.commitOf(repo, treeish) ?? this.commitOf(repo, repo.refs[`refs/heads/${treeish}`] ?? repo.refs[`refs/tags/${treeish}`] ?? '');
     return commit?.tree;
   }
 
