@@ -8,6 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { formatBytes } from '@/lib/site-files';
+import { rowsOf } from '../db/client';
 import { blobChunks, userStorage } from '../db/schema';
 import { getEnv } from '../env';
 import { AppError } from '../errors';
@@ -53,7 +54,7 @@ export class BlobStore extends BlobCatalog {
   /** Bytes the user holds (`bytesHeld`), but for the parts of `exceptChunksOf`. */
   async storageUsed(userId: string, exceptChunksOf?: string): Promise<number> {
     const result = await this.db.execute(sql`select ${bytesHeld(userId, exceptChunksOf)} as used`);
-    return Number((result as unknown as { rows: { used: string | number }[] }).rows[0]?.used ?? 0);
+    return Number(rowsOf<{ used: string | number }>(result)[0]?.used ?? 0);
   }
 
   /** Refuses (413) bytes that would take the user past their storage quota; nothing is stored then. */

@@ -4,7 +4,7 @@
 // NOTIFY in the same statement, this process directly.
 import { and, asc, eq, gt, sql, type SQLWrapper } from 'drizzle-orm';
 import type { DeploymentStatus } from '@/lib/deployment';
-import type { Db, Tx } from '../db/client';
+import { rowsOf, type Db, type Tx } from '../db/client';
 import { deploymentEvents } from '../db/schema';
 import { announceEvent, EVENTS_CHANNEL } from './status-hub';
 
@@ -27,7 +27,7 @@ export async function insertEvent(db: Db | Tx, deploymentId: string, event: Depl
       returning id, deployment_id
     )
     select id, pg_notify(${EVENTS_CHANNEL}, deployment_id::text || ':' || id::text) from inserted`);
-  return Number((result as unknown as { rows: { id: number | string }[] }).rows[0]!.id);
+  return Number(rowsOf<{ id: number | string }>(result)[0]!.id);
 }
 
 /**
@@ -44,7 +44,7 @@ export async function recordEventIf(db: Db, deploymentId: string, event: Deploym
       returning id, deployment_id
     )
     select id, pg_notify(${EVENTS_CHANNEL}, deployment_id::text || ':' || id::text) from inserted`);
-  const [row] = (result as unknown as { rows: { id: number | string }[] }).rows;
+  const [row] = rowsOf<{ id: number | string }>(result);
   if (row) announceEvent(deploymentId, Number(row.id));
   return row !== undefined;
 }

@@ -106,21 +106,14 @@ export function withChanges(base: Readonly<Manifest>, changes: ManifestChanges):
     }
     pathsChecked.add(base);
   }
-  // A copy of the base keeps its path order (a spread copies 5,000 paths several times faster than
-  // rebuilding them from entries); only a new path needs the order made again.
-  const files: Manifest = { ...base };
+  // Spreads keep the base's path order (several times faster than rebuilding 5,000 paths from entries)
+  // and define own properties (a file may be named `__proto__`); only a new path needs the order made again.
+  const changed: Manifest = Object.fromEntries(
+    Object.entries(changes.changed).map(([path, f]) => [path, { sha256: f.sha256, size: f.size, contentType: servedContentType(path) }]),
+  );
+  const files: Manifest = { ...base, ...changed };
   for (const path of changes.removed) delete files[path];
-  let added = false;
-  for (const [path, f] of Object.entries(changes.changed)) {
-    added ||= !Object.hasOwn(files, path);
-    // Defined, not assigned: a file may be named `__proto__`.
-    Object.defineProperty(files, path, {
-      value: { sha256: f.sha256, size: f.size, contentType: servedContentType(path) },
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
+  const added = Object.keys(changed).some((path) => !Object.hasOwn(base, path));
   const rebuilt: Manifest = added ? Object.fromEntries(Object.entries(files).sort(byPath)) : files;
   pathsChecked.add(rebuilt);
   return rebuilt;

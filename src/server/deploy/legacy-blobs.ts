@@ -2,7 +2,7 @@
 // `legacy_blob_bytes`, where they stay readable until `npm run blobs:migrate` moves them into the
 // configured store (row by row, so a stopped run simply continues) and drops the table.
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { rowsOf, type Db } from '../db/client';
 import { byteaBuffer } from '../db/schema/columns';
 import type { ObjectStore } from '../storage/object-store';
 import { blobKey, sha256Hex } from './blob-keys';
@@ -12,8 +12,8 @@ let gone = false;
 
 async function tableExists(db: Db): Promise<boolean> {
   if (gone) return false;
-  const result = (await db.execute(sql`select to_regclass('legacy_blob_bytes') is not null as present`)) as unknown as { rows: { present: boolean }[] };
-  gone = !result.rows[0]?.present;
+  const [row] = rowsOf<{ present: boolean }>(await db.execute(sql`select to_regclass('legacy_blob_bytes') is not null as present`));
+  gone = !row?.present;
   return !gone;
 }
 
@@ -21,10 +21,7 @@ async function tableExists(db: Db): Promise<boolean> {
 export async function readLegacyBytes(db: Db, sha256: string): Promise<Buffer | null> {
   if (!(await tableExists(db))) return null;
   try {
-    const result = (await db.execute(sql`select bytes from legacy_blob_bytes where sha256 = ${sha256}`)) as unknown as {
-      rows: { bytes: Buffer | Uint8Array | string }[];
-    };
-    const row = result.rows[0];
+    const [row] = rowsOf<{ bytes: Buffer | Uint8Array | string }>(await db.execute(sql`select bytes from legacy_blob_bytes where sha256 = ${sha256}`));
     return row ? byteaBuffer(row.bytes) : null;
   } catch (err) {
     // Dropped by a migration that finished meanwhile.
@@ -57,11 +54,13 @@ export async function migrateLegacyBlobs(
   for (;;) {
     const room = options.limit === undefined ? batch : Math.min(batch, options.limit - report.moved);
     if (room <= 0) return report;
-    const result = (await db.execute(
-      sql`select sha256, bytes from legacy_blob_bytes where sha256 <> all(${sql.param(report.corrupt)}::text[]) order by sha256 limit ${room}`,
-    )) as unknown as { rows: { sha256: string; bytes: Buffer | Uint8Array | string }[] };
-    if (result.rows.length === 0) break;
-    for (const row of result.rows) {
+    const rows = rowsOf<{ sha256: string; bytes: Buffer | Uint8Array | string }>(
+      await db.execute(
+        sql`select sha256, bytes from legacy_blob_bytes where sha256 <> all(${sql.param(report.corrupt)}::text[]) order by sha256 limit ${room}`,
+      ),
+    );
+    if (rows.length === 0) break;
+    for (const row of rows) {
       const bytes = byteaBuffer(row.bytes);
       if (sha256Hex(bytes) !== row.sha256) {
         report.corrupt.push(row.sha256);
