@@ -26,7 +26,7 @@ function resourceRows(start: Awaited<ReturnType<typeof phaseStart>>, server: Ser
     floor: `${MB(idleAtStart)} idle (at start)`,
     ratio: ratio(server.peakRss, idleAtStart),
     note:
-      `idle just before this deploy (after a GC; the warm-up started the scan workers): ${MB(start.idleRss)}, ${ratio(server.peakRss, start.idleRss)}. ` +
+      `idle just before this deploy (after a GC; the warm-up started the worker threads): ${MB(start.idleRss)}, ${ratio(server.peakRss, start.idleRss)}. ` +
       `Peak from ${server.peakFrom}. At its largest sample, main thread: heap ${MB(server.atPeak.heapUsed)} used of ${MB(server.atPeak.heapTotal)}, buffers ${MB(server.atPeak.arrayBuffers)}`,
   });
   const bench = process.cpuUsage(start.benchCpu);
@@ -280,7 +280,7 @@ async function amplifyFull({ cloud, config, sink, stats0 }: Stack, big: Site, bi
     note: 'blobs already on the server from #1; client hash+negotiate not counted',
   });
   row({
-    measure: '   zip (server, native zlib, 16 files ahead)',
+    measure: '   zip (server, deflated in batches on the worker threads)',
     figure: ms(amSteps.zip ?? 0),
     floor: `${ms(zipMs)} (${zipTool})`,
     ratio: ratio(amSteps.zip ?? 0, zipMs),

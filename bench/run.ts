@@ -57,7 +57,7 @@ async function main() {
     );
     console.log(`Server idle RSS ${MB(stats0.rss)}. Amplify polled every 100 ms (product default 2.5 s); local cloud jobStepMs=200.`);
 
-    // Warm-up: one deploy so that module loading, the scan workers' start and the first connections are not measured.
+    // Warm-up: one deploy so that module loading, the worker threads' start and the first connections are not measured.
     await deploy(siteWarmup(), 'cloudflare', 'warmup');
 
     const stack: Stack = { cloud, config, sink, stats0, quick: QUICK };

@@ -48,7 +48,7 @@ try {
 }
 let sampledPeak = process.memoryUsage.rss();
 const peakRss = () => (kernelPeak ? kb('VmHWM') : sampledPeak);
-/** What the main thread's memory was made of at its largest sample, every 250 ms (the scan workers' heaps are in the RSS only). */
+/** What the main thread's memory was made of at its largest sample, every 250 ms (the worker threads' heaps are in the RSS only). */
 let atPeak: NodeJS.MemoryUsage = process.memoryUsage();
 setInterval(
   () => {
@@ -140,7 +140,7 @@ async function bench(req: IncomingMessage, res: ServerResponse, url: URL) {
         peakFrom: kernelPeak ? 'VmHWM' : 'sampled every 20 ms',
         atPeak,
         rss: process.memoryUsage().rss,
-        // Every thread of the process (the scan workers too).
+        // Every thread of the process (the worker threads too).
         cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
         bytesIn,
         requests,

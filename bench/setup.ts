@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CloudConfig } from '@/emulator/config';
 import type { RunningCloud } from '@/emulator/server';
-import { bundleScanWorker } from '@/testing/scan-worker-bundle';
+import { bundleWorkerThread } from '@/testing/worker-thread-bundle';
 import type { ServerStats } from './client';
 import type { startSink } from './floors';
 
@@ -109,9 +109,9 @@ export async function startServer(
     delete env.DATABASE_URL;
     env.PGLITE_DATA_DIR = 'memory://bench';
   }
-  // The scan workers as a built server runs them: bundled, not TypeScript loaded by tsx in each.
+  // The worker threads as a built server runs them: bundled, not TypeScript loaded by tsx in each.
   const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'huskit-bench-worker-'));
-  env.SCAN_WORKER_BUNDLE = bundleScanWorker(bundleDir);
+  env.WORKER_THREAD_BUNDLE = bundleWorkerThread(bundleDir);
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/server.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   // At the bench's own exit: it does not wait for the server's after stopping it.
   process.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));

@@ -75,7 +75,7 @@ export function makeSite(seed: number, counts: { small: number; medium: number; 
 // 4,000 + 950 + 50 = 5,000 files.
 export const site5k = () => makeSite(5000, { small: 4000, medium: 950, images: 50 });
 export const site500 = () => makeSite(500, { small: 400, medium: 95, images: 5 });
-/** Large enough (~2 MB of pages) that the warm-up starts the server's scan workers, as any earlier big deploy would have. */
+/** Large enough (~2 MB of pages) that the warm-up starts the server's worker threads, as any earlier big deploy would have. */
 export const siteWarmup = () => makeSite(7, { small: 250, medium: 40, images: 2, imageMaxBytes: 400_000 });
 export const siteSmall = (seed = 30) => makeSite(seed, { small: 25, medium: 3, images: 2, imageMaxBytes: 700_000 });
 

@@ -94,13 +94,13 @@ describe('configuration', () => {
     expect(env.encryptionKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
   });
 
-  it('sizes the scan pool by SCAN_WORKERS (one per core by default, 0 on one core), refusing a wrong count', () => {
+  it('sizes the worker thread pool by WORKER_THREADS (one per core by default, 0 on one core), refusing a wrong count', () => {
     const cores = os.availableParallelism();
-    expect(parseEnv({ NODE_ENV: 'development' }).scanWorkers).toBe(cores >= 2 ? Math.min(4, cores) : 0);
-    expect(parseEnv({ NODE_ENV: 'development', SCAN_WORKERS: '0' }).scanWorkers).toBe(0);
-    expect(parseEnv({ NODE_ENV: 'development', SCAN_WORKERS: '3' }).scanWorkers).toBe(3);
+    expect(parseEnv({ NODE_ENV: 'development' }).workerThreads).toBe(cores >= 2 ? Math.min(4, cores) : 0);
+    expect(parseEnv({ NODE_ENV: 'development', WORKER_THREADS: '0' }).workerThreads).toBe(0);
+    expect(parseEnv({ NODE_ENV: 'development', WORKER_THREADS: '3' }).workerThreads).toBe(3);
     for (const wrong of ['two', '-1', '1.5', '65'])
-      expect(() => parseEnv({ NODE_ENV: 'development', SCAN_WORKERS: wrong })).toThrow(/SCAN_WORKERS is not a whole number from 0 to 64/);
+      expect(() => parseEnv({ NODE_ENV: 'development', WORKER_THREADS: wrong })).toThrow(/WORKER_THREADS is not a whole number from 0 to 64/);
   });
 
   it('points Netlify and Vercel at the local cloud in development, and reads per-platform quotas', () => {

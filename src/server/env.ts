@@ -48,7 +48,7 @@ const schema = z.object({
   S3_REGION: optionalString,
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
-  SCAN_WORKERS: optionalString,
+  WORKER_THREADS: optionalString,
 });
 
 export interface EncryptionKey {
@@ -86,10 +86,11 @@ export interface Env {
    */
   blobStore: { kind: 'fs'; dir: string } | { kind: 's3'; endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
   /**
-   * Threads that scan quick deploys' files, beside the one serving requests (0: scanned on that one).
+   * Threads for files' CPU work (the content scan, the zip's deflate), beside the one serving requests
+   * (0: done on that one).
    * Each costs memory (its own heap); one per core, at most 4, by default.
    */
-  scanWorkers: number;
+  workerThreads: number;
   /** Live deployment streams (SSE) one user may hold open at once, per server process. */
   maxSseStreamsPerUser: number;
   /** Live quick-deploy sites allowed per platform, where the environment sets it. */
@@ -177,7 +178,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     blobStore: parseBlobStore(v),
     previewOrigin: previewOrigin?.replace(/\/+$/, ''),
     storageQuotaBytes: whole('STORAGE_QUOTA_BYTES', v.STORAGE_QUOTA_BYTES, 1024 ** 3, 'Use a number of bytes, e.g. 1073741824 for 1 GB.'),
-    scanWorkers: scanWorkersOf(v.SCAN_WORKERS),
+    workerThreads: workerThreadsOf(v.WORKER_THREADS),
     maxSseStreamsPerUser: whole('MAX_SSE_STREAMS_PER_USER', v.MAX_SSE_STREAMS_PER_USER, 20, 'Use a number such as 20.'),
     isProduction: production,
     appUrl: v.APP_URL,
@@ -203,13 +204,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   };
 }
 
-function scanWorkersOf(raw: string | undefined): number {
+function workerThreadsOf(raw: string | undefined): number {
   // One per core, although the main thread needs one too: with one worker fewer on two cores a 50 MB
   // quick deploy peaked ~50 MB lower but took ~15 % longer (its scan fell behind the upload).
   if (raw === undefined) return os.availableParallelism() >= 2 ? Math.min(4, os.availableParallelism()) : 0;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 64)
-    fail('SCAN_WORKERS', 'is not a whole number from 0 to 64', 'Use the number of scan threads, e.g. 2; 0 scans on the main thread.');
+    fail('WORKER_THREADS', 'is not a whole number from 0 to 64', 'Use the number of threads for the scan and the zip, e.g. 2; 0 does both on the main thread.');
   return n;
 }
 

@@ -74,7 +74,7 @@ export function blobReader(source: BlobReaderSource, sha256s: string[]): BlobRea
     if (at.size > WHOLE_READ_BYTES) return handle.createReadStream({ start: at.offset, end: at.offset + at.size - 1, autoClose: false });
     // A small read of a local file is a few microseconds in place; through the thread pool (a promise,
     // a request, a callback) it cost ten times that, and a deployment makes thousands of them.
-    // Memory of its own, not a slice of Node's shared pool: handed to a scan worker, a pooled slice
+    // Memory of its own, not a slice of Node's shared pool: handed to a worker thread, a pooled slice
     // would carry the whole 8 KB pool with it.
     const bytes = Buffer.allocUnsafeSlow(at.size);
     for (let got = 0; got < at.size;) {

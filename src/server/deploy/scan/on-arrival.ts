@@ -1,5 +1,5 @@
 // Quick deploys' files scanned as they arrive: negotiate says which files a quick deploy will upload
-// and how each will be read, so each upload request's files go to the scan workers as soon as they are
+// and how each will be read, so each upload request's files go to the worker threads as soon as they are
 // stored, while the browser is still sending the rest. Create then finds them passed (or waits for the
 // scans still running here) instead of scanning the whole site at once. Only a cache warmed early: a
 // pass is remembered for those bytes under that reading, exactly as create's own scan would remember
@@ -8,7 +8,7 @@ import type { Manifest } from '@/lib/site-files';
 import { describeError } from '../../http/json';
 import { kindOf, scanMarkOf } from './kinds';
 import { SCAN_WINDOW } from './rules';
-import { scanFiles } from './scan-pool';
+import { onThreads } from '../../threads/pool';
 import type { ScanStore } from './site-scan';
 
 /** Where passes are remembered (the blob catalog), as for create's scan. */
@@ -115,7 +115,7 @@ export function scanOnArrival(userId: string, files: { sha256: string; bytes: Bu
       }
       // In the order they came (the site's path order): each task to a worker mixes pages, scripts and styles.
       const left = todo.filter((t) => notPassed.has(keyOf(t.sha256, t.mark)));
-      const hits = await scanFiles(left.map((t) => ({ path: t.path, bytes: t.bytes })));
+      const hits = await onThreads('scan', left.map((t) => ({ path: t.path, bytes: t.bytes })));
       const clean = left.filter((_, i) => !hits[i]);
       for (const mark of new Set(clean.map((t) => t.mark)))
         await marks.markScanned(

@@ -7,7 +7,7 @@ import { AppError } from '../../errors';
 import { forEachConcurrently } from '../../platforms/concurrency';
 import { readAll } from '../../storage/object-store';
 import { scanStream } from './file-scan';
-import { scanFiles } from './scan-pool';
+import { onThreads } from '../../threads/pool';
 import { kindOf, scanMarkOf } from './kinds';
 import { arrivedScansSettled } from './on-arrival';
 import { SCAN_WINDOW } from './rules';
@@ -79,9 +79,9 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
       READS,
       async (sha) => void bytes.set(sha, await readAll(await store.open(sha))),
     );
-    // Files read whole are scanned together (on the scan workers when they are many); larger ones stream.
+    // Files read whole are scanned together (on the worker threads when they are many); larger ones stream.
     const inMemory = batch.filter(([sha]) => bytes.has(sha));
-    const found = await scanFiles(inMemory.map(([sha, path]) => ({ path, bytes: bytes.get(sha)! })));
+    const found = await onThreads('scan', inMemory.map(([sha, path]) => ({ path, bytes: bytes.get(sha)! })));
     // `found` answers the in-memory files in batch order.
     let next = 0;
     for (const [sha, path] of batch) {

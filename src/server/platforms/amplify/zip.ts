@@ -1,11 +1,11 @@
 // The site as one zip (index.html at its root: Amplify serves the zip's root), written to a temporary
-// file in a stable order. Native zlib deflates the files on the thread pool, several at once, and
-// fflate writes the zip's records around the deflated bytes (it takes entries compressed by the caller).
+// file in a stable order. Small files are deflated in batches on the worker threads (threads/pool.ts),
+// a few batches ahead of the one being written; a large file streams through zlib at its turn. fflate
+// writes the zip's records around the deflated bytes (it takes entries compressed by the caller).
 import { mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { Zip, type ZipInputFile } from 'fflate';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
@@ -13,8 +13,7 @@ import { PlatformError } from '../http';
 import { JoinedWrites } from '../joined-writes';
 import type { Ctx } from './state';
 import { readAll } from '../../storage/object-store';
-
-const deflateRaw = promisify(zlib.deflateRaw);
+import { onThreads } from '../../threads/pool';
 
 /** Already-compressed formats go into the zip as they are; deflating them again only costs time. */
 const STORED_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'woff', 'woff2', 'zip', 'gz', 'br', 'mp4', 'webm', 'mp3', 'ogg', 'pdf']);
@@ -34,10 +33,14 @@ function compressionFor(path: string): typeof DEFLATED | typeof STORED {
 
 /** Files up to this size are read whole and deflated in one call; larger ones stream through when their turn comes. */
 const ZIP_WHOLE_FILE_BYTES = 1024 * 1024;
-/** Files read and deflated ahead of the one being written: enough to keep the thread pool busy between their turns. */
-const ZIP_AHEAD_FILES = 16;
-/** What the files read ahead may hold in memory at once (their bytes, then their deflated bytes). */
-const ZIP_AHEAD_BYTES = 8 * 1024 * 1024;
+/**
+ * Small files go to the threads in batches of about this many bytes (and ZIP_BATCH_FILES files at most):
+ * one message each way for hundreds of files, where a zlib call per file cost twice the CPU of the deflate.
+ */
+const ZIP_BATCH_BYTES = 512 * 1024;
+const ZIP_BATCH_FILES = 512;
+/** Batches read and deflated ahead of the one being written: every worker busy, ~2 MB held at most. */
+const ZIP_BATCHES_AHEAD = 4;
 /** The zip's records are joined into file writes of this size. */
 const ZIP_WRITE_BYTES = 1024 * 1024;
 
@@ -56,6 +59,33 @@ interface ReadAhead {
   crc: number;
   size: number;
   data: Buffer;
+}
+
+/** The zip's files in order: runs of small files read and deflated together, each large one alone. */
+type Batch = { small: string[] } | { large: string };
+
+function batchesOf(ctx: Ctx, paths: string[]): Batch[] {
+  const batches: Batch[] = [];
+  let small: string[] = [];
+  let bytes = 0;
+  const close = () => {
+    if (small.length) batches.push({ small });
+    small = [];
+    bytes = 0;
+  };
+  for (const path of paths) {
+    const size = ctx.manifest[path]!.size;
+    if (size > ZIP_WHOLE_FILE_BYTES) {
+      close();
+      batches.push({ large: path });
+      continue;
+    }
+    if (small.length >= ZIP_BATCH_FILES || (small.length > 0 && bytes + size > ZIP_BATCH_BYTES)) close();
+    small.push(path);
+    bytes += size;
+  }
+  close();
+  return batches;
 }
 
 /** The zip's bytes as fflate hands them out, written to `file` in writes of ZIP_WRITE_BYTES. */
@@ -82,45 +112,47 @@ class ZipOutput {
 }
 
 /**
- * Writes the zip of `paths`, in order, to `file`. Small files are read and deflated ahead, a few at a
- * time and within a byte budget, while the one before them is written; a large file streams through
- * zlib at its turn.
+ * Writes the zip of `paths`, in order, to `file`. Small files are read and deflated in batches, a few
+ * batches ahead of the one being written; a large file streams through zlib at its turn.
  */
 async function zipFiles(ctx: Ctx, paths: string[], file: string): Promise<void> {
   const handle = await open(file, 'w');
   try {
     const output = new ZipOutput(handle);
     const zip = new Zip(output.take);
-    const ahead = new Map<number, Promise<ReadAhead>>();
-    let aheadBytes = 0;
+    const batches = batchesOf(ctx, paths);
+    // The small files' bytes in all: enough of them start the worker threads, as one large batch would.
+    const whole = paths.reduce((n, p) => n + (ctx.manifest[p]!.size <= ZIP_WHOLE_FILE_BYTES && compressionFor(p) === DEFLATED ? ctx.manifest[p]!.size : 0), 0);
+    const ahead = new Map<number, Promise<ReadAhead[]>>();
     let nextAhead = 0;
-    const sizeOf = (i: number) => ctx.manifest[paths[i]!]!.size;
     const readAhead = () => {
-      for (; nextAhead < paths.length && ahead.size < ZIP_AHEAD_FILES; nextAhead++) {
-        const size = sizeOf(nextAhead);
-        if (size > ZIP_WHOLE_FILE_BYTES) continue; // streamed at its turn
-        if (ahead.size > 0 && aheadBytes + size > ZIP_AHEAD_BYTES) return;
-        aheadBytes += size;
-        const path = paths[nextAhead]!;
-        const read = readWhole(ctx, path);
+      for (; nextAhead < batches.length && ahead.size < ZIP_BATCHES_AHEAD; nextAhead++) {
+        const batch = batches[nextAhead]!;
+        if (!('small' in batch)) continue; // streamed at its turn
+        const read = readBatch(ctx, batch.small, whole);
         read.catch(() => {}); // awaited at its turn; a zip that fails before then must not leave it unhandled
         ahead.set(nextAhead, read);
       }
     };
 
-    for (let i = 0; i < paths.length; i++) {
+    for (let i = 0; i < batches.length; i++) {
       readAhead();
-      const path = paths[i]!;
-      const entry = entryFor(path, compressionFor(path));
-      zip.add(entry);
-      const read = ahead.get(i);
-      if (read) {
-        const { crc, size, data } = await read;
+      const batch = batches[i]!;
+      if ('small' in batch) {
+        const files = await ahead.get(i)!;
         ahead.delete(i);
-        aheadBytes -= sizeOf(i);
-        Object.assign(entry, { crc, size });
-        handOver(entry, data, true);
-      } else await streamThrough(ctx, path, entry, output);
+        batch.small.forEach((path, j) => {
+          const { crc, size, data } = files[j]!;
+          const entry = entryFor(path, compressionFor(path));
+          zip.add(entry);
+          Object.assign(entry, { crc, size });
+          handOver(entry, data, true);
+        });
+      } else {
+        const entry = entryFor(batch.large, compressionFor(batch.large));
+        zip.add(entry);
+        await streamThrough(ctx, batch.large, entry, output);
+      }
       await output.write();
     }
     zip.end();
@@ -130,10 +162,18 @@ async function zipFiles(ctx: Ctx, paths: string[], file: string): Promise<void> 
   }
 }
 
-async function readWhole(ctx: Ctx, path: string): Promise<ReadAhead> {
-  const bytes = await readAll(await ctx.openBlob(ctx.manifest[path]!.sha256));
-  const crc = zlib.crc32(bytes);
-  return { crc, size: bytes.length, data: compressionFor(path) === DEFLATED ? await deflateRaw(bytes) : bytes };
+/** A batch of small files read whole: those to deflate go to the threads, the others are taken as they are. */
+async function readBatch(ctx: Ctx, paths: string[], whole: number): Promise<ReadAhead[]> {
+  const files: { path: string; bytes: Buffer }[] = [];
+  for (const path of paths) files.push({ path, bytes: await readAll(await ctx.openBlob(ctx.manifest[path]!.sha256)) });
+  const toDeflate = files.filter((f) => compressionFor(f.path) === DEFLATED);
+  const deflated = await onThreads('deflate', toDeflate, { whole });
+  let next = 0;
+  return files.map(({ path, bytes }) => {
+    if (compressionFor(path) !== DEFLATED) return { crc: zlib.crc32(bytes), size: bytes.length, data: bytes };
+    const { crc, data } = deflated[next++]!;
+    return { crc, size: bytes.length, data };
+  });
 }
 
 /** A large file's bytes through zlib (or as they are) into its entry, written as they come. */

@@ -1,0 +1,24 @@
+// A worker thread of the pool (pool.ts): runs the job it is sent on the files it is sent, answering one message.
+import { parentPort } from 'node:worker_threads';
+import { jobs, type JobName } from './jobs';
+
+export interface JobRequest {
+  id: number;
+  job: JobName;
+  paths: string[];
+  /** Where each file ends in `bytes` (each starts where the one before ends). */
+  ends: Uint32Array;
+  bytes: Uint8Array;
+}
+export type JobReply = { id: number; value: unknown } | { id: number; error: string };
+
+parentPort?.on('message', ({ id, job, paths, ends, bytes }: JobRequest) => {
+  try {
+    // Buffers over the one transferred buffer, not copies.
+    const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const { value, transfer } = jobs[job].onThread(paths.map((path, i) => ({ path, bytes: all.subarray(i === 0 ? 0 : ends[i - 1], ends[i]) })));
+    parentPort!.postMessage({ id, value } satisfies JobReply, transfer);
+  } catch (err) {
+    parentPort!.postMessage({ id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies JobReply);
+  }
+});
