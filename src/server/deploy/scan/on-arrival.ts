@@ -115,7 +115,10 @@ export function scanOnArrival(userId: string, files: { sha256: string; bytes: Bu
       }
       // In the order they came (the site's path order): each task to a worker mixes pages, scripts and styles.
       const left = todo.filter((t) => notPassed.has(keyOf(t.sha256, t.mark)));
-      const hits = await onThreads('scan', left.map((t) => ({ path: t.path, bytes: t.bytes })));
+      const hits = await onThreads(
+        'scan',
+        left.map((t) => ({ path: t.path, bytes: t.bytes })),
+      );
       const clean = left.filter((_, i) => !hits[i]);
       for (const mark of new Set(clean.map((t) => t.mark)))
         await marks.markScanned(

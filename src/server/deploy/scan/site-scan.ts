@@ -81,7 +81,10 @@ export async function scanSite(manifest: Manifest, store: ScanStore): Promise<vo
     );
     // Files read whole are scanned together (on the worker threads when they are many); larger ones stream.
     const inMemory = batch.filter(([sha]) => bytes.has(sha));
-    const found = await onThreads('scan', inMemory.map(([sha, path]) => ({ path, bytes: bytes.get(sha)! })));
+    const found = await onThreads(
+      'scan',
+      inMemory.map(([sha, path]) => ({ path, bytes: bytes.get(sha)! })),
+    );
     // `found` answers the in-memory files in batch order.
     let next = 0;
     for (const [sha, path] of batch) {
