@@ -101,6 +101,9 @@ describe('configuration', () => {
     expect(parseEnv({ NODE_ENV: 'development', WORKER_THREADS: '3' }).workerThreads).toBe(3);
     for (const wrong of ['two', '-1', '1.5', '65'])
       expect(() => parseEnv({ NODE_ENV: 'development', WORKER_THREADS: wrong })).toThrow(/WORKER_THREADS is not a whole number from 0 to 64/);
+    // Its former name is refused with the new one, not ignored; left empty (as .env.example had it), it is nothing.
+    expect(() => parseEnv({ NODE_ENV: 'development', SCAN_WORKERS: '1' })).toThrow('SCAN_WORKERS was renamed. Name it WORKER_THREADS');
+    expect(parseEnv({ NODE_ENV: 'development', SCAN_WORKERS: '' }).workerThreads).toBe(cores >= 2 ? Math.min(4, cores) : 0);
   });
 
   it('points Netlify and Vercel at the local cloud in development, and reads per-platform quotas', () => {

@@ -49,6 +49,8 @@ const schema = z.object({
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
   WORKER_THREADS: optionalString,
+  /** The former name of WORKER_THREADS: refused with the new name, rather than ignored. */
+  SCAN_WORKERS: optionalString,
 });
 
 export interface EncryptionKey {
@@ -151,6 +153,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (production && v.CRON_SECRET === DEV_CRON_SECRET)
     fail('CRON_SECRET', 'is the development default', 'Set it to a random string of at least 16 characters (e.g. `openssl rand -base64 24`).');
   if (v.CRON_SECRET && v.CRON_SECRET.length < 16) fail('CRON_SECRET', 'is too short', 'Use at least 16 random characters.');
+
+  if (v.SCAN_WORKERS !== undefined)
+    fail('SCAN_WORKERS', 'was renamed', `Name it WORKER_THREADS (the same threads now also deflate Amplify's zip): WORKER_THREADS=${v.SCAN_WORKERS}.`);
 
   const cloudPort = Number(v.CLOUD_PORT ?? LOCAL_CLOUD_PORT);
   if (!Number.isInteger(cloudPort) || cloudPort < 1 || cloudPort > 65535) fail('CLOUD_PORT', 'is not a port number', 'Use a number between 1 and 65535.');
