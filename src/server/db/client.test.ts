@@ -85,4 +85,26 @@ describe('database client', () => {
       await handle.close();
     }
   });
+
+  it('keeps each handle on its own relay: a second database opened and closed in the process leaves the first one connecting', async () => {
+    // Two handles on the machine's PostgreSQL, each through a relay of its own (as a test's own database, a CLI).
+    const url = getEnv().databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const first = await openDb({ databaseUrl: url, migrate: false });
+    try {
+      await first.db.execute(sql`SELECT 1`);
+      const second = await openDb({ databaseUrl: url, migrate: false });
+      await second.db.execute(sql`SELECT 1`);
+      await second.close();
+      // Ten at once: the first pool opens new connections, through its own relay (not the closed one).
+      const answers = await Promise.all(
+        Array.from(
+          { length: 10 },
+          async (_, i) => ((await first.db.execute(sql`SELECT ${i}::int AS n, pg_sleep(0.02)`)) as unknown as { rows: { n: number }[] }).rows[0]!.n,
+        ),
+      );
+      expect(answers).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      await first.close();
+    }
+  });
 });

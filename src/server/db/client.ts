@@ -64,7 +64,7 @@ async function openPglite(dataDir: string): Promise<DbHandle> {
 }
 
 async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMigrations: boolean, production: boolean): Promise<DbHandle> {
-  const { Pool, neonConfig } = await import('@neondatabase/serverless');
+  const { Client, Pool, neonConfig } = await import('@neondatabase/serverless');
   const { drizzle } = await import('drizzle-orm/neon-serverless');
   const { CoalescingWebSocket } = await import('./neon-socket');
   // Node 20 has no global WebSocket. A query's writes are gathered without the driver's timer (neon-socket.ts).
@@ -85,14 +85,24 @@ async function openNeon(databaseUrl: string, wsProxy: string | undefined, runMig
     wsProxy = relay.proxy;
     target.hostname = host;
   }
-  if (wsProxy) {
-    const proxy = wsProxy;
-    neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
-    neonConfig.useSecureWebSocket = false;
-    neonConfig.pipelineConnect = false; // pipelining only works with cleartext auth, not SCRAM
+  // The proxy is set on each connection of this pool, not on the driver's global config: another handle
+  // opened in the process (a test's own database, a CLI) would move this pool's next connections to its
+  // relay, and closing it would leave them failing ("Failed query").
+  const proxy = wsProxy;
+  class ProxiedClient extends Client {
+    constructor(...args: ConstructorParameters<typeof Client>) {
+      super(...args);
+      if (!proxy) return;
+      this.neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
+      this.neonConfig.useSecureWebSocket = false;
+      this.neonConfig.pipelineConnect = false; // pipelining only works with cleartext auth, not SCRAM
+    }
+  }
+  class ProxiedPool extends Pool {
+    override Client = ProxiedClient;
   }
 
-  const pool = new Pool({ connectionString: target.toString(), max: 10 });
+  const pool = new ProxiedPool({ connectionString: target.toString(), max: 10 });
   const listening = new Set<() => Promise<void>>();
   // The pool listens for errors only on idle connections (and then emits them here: logged below). One
   // ended by the server while checked out between two queries (Neon suspending its compute, an
