@@ -57,6 +57,12 @@ describe('the scan on worker threads', () => {
       const broken = newPool(2);
       expect(await broken.run('scan', files)).toEqual(expected);
       expect(broken.running).toBe(0);
+      // The next jobs start no worker and send none a task: they are done in place.
+      const sent = broken.tasksSent;
+      expect(await broken.run('scan', files)).toEqual(expected);
+      expect(await broken.run('deflate', files)).toHaveLength(files.length);
+      expect(broken.tasksSent).toBe(sent);
+      expect(broken.running).toBe(0);
     } finally {
       delete process.env.WORKER_THREAD_BUNDLE;
       rmSync(dir, { recursive: true, force: true });
@@ -89,13 +95,15 @@ describe('the scan on worker threads', () => {
     expect(pool.tasksSent).toBeGreaterThan(sent);
   });
 
-  it('answers every file when its workers are stopped mid-scan, and scans in place from then on', async () => {
+  it('answers every file when its workers are stopped mid-scan, and starts them again for the next scan', async () => {
     const pool = newPool(2);
     const scanning = pool.run('scan', files);
     await pool.stop();
     expect(await scanning).toEqual(expected);
+    const sent = pool.tasksSent;
     expect(await pool.run('scan', files)).toEqual(expected);
-    expect(pool.running).toBe(0);
+    expect(pool.running).toBe(2);
+    expect(pool.tasksSent).toBeGreaterThan(sent);
   });
 });
 

@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { getEnv } from '../env';
 import { jobs, type AnswerOf, type FileBytes, type JobName } from './jobs';
-import type { JobReply, JobRequest } from './worker';
+import type { JobRequest, WorkerMessage } from './worker';
 
 /**
  * Below this many bytes a batch is done in place. A message to a running worker costs well under
@@ -61,33 +61,48 @@ function tasksOf(files: FileBytes[]): FileBytes[][] {
   return tasks;
 }
 
+type LaneEnd = { kind: 'stopped' } | { kind: 'died' | 'failed-to-load'; reason: string };
+
 class Lane {
   readonly worker = startWorker();
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private nextId = 0;
+  private loaded = false;
+  private stopping = false;
+  private ended = false;
 
   /** Tasks sent and not answered yet. */
   get load(): number {
     return this.pending.size;
   }
 
-  constructor(onGone: (lane: Lane) => void) {
+  /** `onGone` learns how the worker ended: stopped, unable to load (it ended before it ran, unasked), or at work. */
+  constructor(onGone: (lane: Lane, end: LaneEnd) => void) {
     // An idle worker does not keep the process alive.
     this.worker.unref();
-    this.worker.on('message', (reply: JobReply) => {
+    this.worker.on('message', (reply: WorkerMessage) => {
+      if ('loaded' in reply) return void (this.loaded = true);
       const task = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (this.pending.size === 0) this.worker.unref();
       if ('error' in reply) task?.reject(new Error(`worker thread: ${reply.error}`));
       else task?.resolve(reply.value);
     });
+    // An error is followed by an exit: the first one tells.
     const gone = (err: Error) => {
       for (const task of this.pending.values()) task.reject(err);
       this.pending.clear();
-      onGone(this);
+      if (this.ended) return;
+      this.ended = true;
+      onGone(this, this.stopping ? { kind: 'stopped' } : { kind: this.loaded ? 'died' : 'failed-to-load', reason: err.message.split('\n')[0]! });
     };
     this.worker.on('error', gone);
     this.worker.on('exit', (code) => gone(new Error(`worker thread exited (${code})`)));
+  }
+
+  stop(): Promise<number> {
+    this.stopping = true;
+    return this.worker.terminate();
   }
 
   run<J extends JobName>(job: J, files: FileBytes[]): Promise<AnswerOf<J>[]> {
@@ -144,16 +159,15 @@ export class ThreadPool {
     if (bytes < WORKER_MIN_BYTES || (this.lanes.length === 0 && !starts) || this.size === 0 || this.broken) return inPlace();
     clearTimeout(this.idleTimer);
     this.active++;
+    const tasks = tasksOf(files);
+    // Each worker takes the next task when it is done with its last: the cores stay busy to the end.
+    let next = 0;
     try {
       if (this.lanes.length < this.size) {
-        while (this.lanes.length < this.size) this.lanes.push(new Lane((lane) => (this.lanes = this.lanes.filter((l) => l !== lane))));
+        while (this.lanes.length < this.size) this.lanes.push(new Lane(this.laneGone));
         console.info(`Worker threads started: ${this.size} (WORKER_THREADS).`);
       }
-      const tasks = tasksOf(files);
       const results: AnswerOf<J>[][] = new Array(tasks.length);
-      // Each worker takes the next task when it is done with its last: the cores stay busy to the end.
-      // The least busy first: batches sent one task at a time (a zip's) go to the idle workers.
-      let next = 0;
       const work = async (lane: Lane) => {
         while (next < tasks.length) {
           const index = next++;
@@ -161,15 +175,13 @@ export class ThreadPool {
           results[index] = await lane.run(job, tasks[index]!);
         }
       };
+      // The least busy first: batches sent one task at a time (a zip's) go to the idle workers.
       await Promise.all([...this.lanes].sort((a, b) => a.load - b.load).map(work));
       return results.flat();
-    } catch (err) {
-      // A worker that could not start or died: this batch is done in place, and so is every later one
-      // if none is left running (a worker that cannot load will not load the next time either).
-      if (this.lanes.length === 0 && !this.broken) {
-        this.broken = true;
-        console.error(`Worker threads unavailable (${(err as Error).message.split('\n')[0]}): files are scanned and deflated on the main thread.`);
-      }
+    } catch {
+      // A worker died or could not load: the other workers take no more of this batch, which is done in
+      // place (laneGone said why).
+      next = tasks.length;
       return inPlace();
     } finally {
       if (--this.active === 0) {
@@ -179,19 +191,35 @@ export class ThreadPool {
     }
   }
 
+  /**
+   * A worker ended. One that never ran, unasked, could not load: it will not load the next time either,
+   * so from now on every job is done in place. One that died at work is replaced at the next job.
+   */
+  private readonly laneGone = (lane: Lane, end: LaneEnd) => {
+    this.lanes = this.lanes.filter((l) => l !== lane);
+    if (end.kind === 'died') console.error(`[threads] a worker thread ended at work (${end.reason}): its batch is done on the main thread.`);
+    if (end.kind !== 'failed-to-load' || this.broken) return;
+    this.broken = true;
+    console.error(`Worker threads unavailable (${end.reason}): files are scanned and deflated on the main thread.`);
+  };
+
   /** Stops the workers (they start again at the next large job). */
   async stop(): Promise<void> {
     clearTimeout(this.idleTimer);
     const lanes = this.lanes;
     this.lanes = [];
-    await Promise.all(lanes.map((l) => l.worker.terminate()));
+    await Promise.all(lanes.map((l) => l.stop()));
   }
 }
 
 let processPool: ThreadPool | undefined;
 
-/** The job's answer for each file, in order, on this process's pool (WORKER_THREADS). */
+/** This process's pool: WORKER_THREADS workers. */
+export function processThreadPool(): ThreadPool {
+  return (processPool ??= new ThreadPool(getEnv().workerThreads));
+}
+
+/** The job's answer for each file, in order, on this process's pool. */
 export function onThreads<J extends JobName>(job: J, files: FileBytes[], options?: { whole?: number }): Promise<AnswerOf<J>[]> {
-  processPool ??= new ThreadPool(getEnv().workerThreads);
-  return processPool.run(job, files, options);
+  return processThreadPool().run(job, files, options);
 }

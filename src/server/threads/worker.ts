@@ -11,6 +11,8 @@ export interface JobRequest {
   bytes: Uint8Array;
 }
 export type JobReply = { id: number; value: unknown } | { id: number; error: string };
+/** What a worker posts: its replies, and once, that its code loaded (a worker that ends before it could not load). */
+export type WorkerMessage = JobReply | { loaded: true };
 
 parentPort?.on('message', ({ id, job, paths, ends, bytes }: JobRequest) => {
   try {
@@ -22,3 +24,6 @@ parentPort?.on('message', ({ id, job, paths, ends, bytes }: JobRequest) => {
     parentPort!.postMessage({ id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies JobReply);
   }
 });
+
+// Every import above has loaded.
+parentPort?.postMessage({ loaded: true } satisfies WorkerMessage);

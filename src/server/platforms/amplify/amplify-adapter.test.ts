@@ -21,6 +21,7 @@ import { amplifyAdapter, type AmplifyCredentials } from './adapter';
 import { AmplifyClient, uploadTimeoutMs } from './client';
 import { amplifyError } from './errors';
 import { AMPLIFY_JOB_POLLING } from './job-wait';
+import { processThreadPool } from '../../threads/pool';
 import { zipSite } from './zip';
 
 const cloud = useLocalCloud((config) => {
@@ -185,7 +186,10 @@ describe('platform-managed (the shared app)', () => {
     files['p/150-large.js'] = Buffer.from(`export const big = ${JSON.stringify(randomBytes(900_000).toString('hex'))};`);
     files['p/151-large.webp'] = randomBytes(1_500_000);
     const h = memoryDeployContext({ settings, mode: 'platform-managed', credentials: PLATFORM, files });
+    // The process's worker threads (one per core by default; this machine has two) take the batches.
+    const sent = processThreadPool().tasksSent;
     const bytes = await zipOf(h.ctx);
+    expect(processThreadPool().tasksSent).toBeGreaterThan(sent);
     const entries = zipEntries(bytes);
     expect(entries.map((e) => e.name)).toEqual(Object.keys(files).sort());
     expect(entries.find((e) => e.name === 'p/150-large.js')?.method).toBe(8);

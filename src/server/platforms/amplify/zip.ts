@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { Zip, type ZipInputFile } from 'fflate';
 import { formatBytes, normalizeSitePath } from '@/lib/site-files';
+import { forEachConcurrently } from '../concurrency';
 import { PlatformError } from '../http';
 import { JoinedWrites } from '../joined-writes';
 import type { Ctx } from './state';
@@ -39,8 +40,10 @@ const ZIP_WHOLE_FILE_BYTES = 1024 * 1024;
  */
 const ZIP_BATCH_BYTES = 512 * 1024;
 const ZIP_BATCH_FILES = 512;
-/** Batches read and deflated ahead of the one being written: every worker busy, ~2 MB held at most. */
+/** Batches read and deflated ahead of the one being written: every worker busy, 2–4 MB held (a file up to 1 MB is a batch alone). */
 const ZIP_BATCHES_AHEAD = 4;
+/** Files of a batch read at once: a pack's first read waits for its copy, an older install's file is a request of its own. */
+const ZIP_BATCH_READS = 4;
 /** The zip's records are joined into file writes of this size. */
 const ZIP_WRITE_BYTES = 1024 * 1024;
 
@@ -164,8 +167,12 @@ async function zipFiles(ctx: Ctx, paths: string[], file: string): Promise<void> 
 
 /** A batch of small files read whole: those to deflate go to the threads, the others are taken as they are. */
 async function readBatch(ctx: Ctx, paths: string[], whole: number): Promise<ReadAhead[]> {
-  const files: { path: string; bytes: Buffer }[] = [];
-  for (const path of paths) files.push({ path, bytes: await readAll(await ctx.openBlob(ctx.manifest[path]!.sha256)) });
+  const files: { path: string; bytes: Buffer }[] = new Array(paths.length);
+  await forEachConcurrently(
+    paths,
+    ZIP_BATCH_READS,
+    async (path, i) => void (files[i] = { path, bytes: await readAll(await ctx.openBlob(ctx.manifest[path]!.sha256)) }),
+  );
   const toDeflate = files.filter((f) => compressionFor(f.path) === DEFLATED);
   const deflated = await onThreads('deflate', toDeflate, { whole });
   let next = 0;
