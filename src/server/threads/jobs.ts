@@ -35,6 +35,24 @@ interface Job<Answer> {
   inPlace(files: FileBytes[]): Promise<Answer[]>;
 }
 
+/** Buffers back to back in one fresh buffer, and where each ends: what a message transfers. */
+export function joinBuffers(parts: Uint8Array[]): { bytes: Uint8Array<ArrayBuffer>; ends: Uint32Array<ArrayBuffer> } {
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const ends = new Uint32Array(parts.length);
+  let at = 0;
+  parts.forEach((p, i) => {
+    bytes.set(p, at);
+    ends[i] = at += p.length;
+  });
+  return { bytes, ends };
+}
+
+/** The buffers `joinBuffers` joined, as views of its one buffer (not copies). */
+export function splitBuffers(bytes: Uint8Array, ends: Uint32Array): Buffer[] {
+  const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from(ends, (end, i) => all.subarray(i === 0 ? 0 : ends[i - 1], end));
+}
+
 /** How long a job in place holds the event loop before letting waiting requests run. */
 const SLICE_MS = 20;
 
@@ -77,23 +95,16 @@ export const jobs = {
   /** Each file deflated (zlib's default level, as `zip` uses). */
   deflate: {
     onThread: (files): Posted => {
-      const out = files.map((f) => zlib.deflateRawSync(f.bytes));
       const packed: DeflatedPacked = {
         crcs: Uint32Array.from(files, (f) => zlib.crc32(f.bytes)),
-        ends: new Uint32Array(files.length),
-        bytes: new Uint8Array(out.reduce((n, d) => n + d.length, 0)),
+        ...joinBuffers(files.map((f) => zlib.deflateRawSync(f.bytes))),
       };
-      let at = 0;
-      out.forEach((d, i) => {
-        packed.bytes.set(d, at);
-        packed.ends[i] = at += d.length;
-      });
       return { value: packed, transfer: [packed.crcs.buffer, packed.ends.buffer, packed.bytes.buffer] };
     },
     received: (value) => {
       const { crcs, ends, bytes } = value as DeflatedPacked;
-      const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      return Array.from(crcs, (crc, i) => ({ crc, data: all.subarray(i === 0 ? 0 : ends[i - 1], ends[i]) }));
+      const data = splitBuffers(bytes, ends);
+      return Array.from(crcs, (crc, i) => ({ crc, data: data[i]! }));
     },
     // zlib's asynchronous calls run on libuv's thread pool, off the main thread.
     inPlace: deflateInPlace,

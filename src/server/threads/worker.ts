@@ -1,6 +1,6 @@
 // A worker thread of the pool (pool.ts): runs the job it is sent on the files it is sent, answering one message.
 import { parentPort } from 'node:worker_threads';
-import { jobs, type JobName } from './jobs';
+import { jobs, splitBuffers, type JobName } from './jobs';
 
 export interface JobRequest {
   id: number;
@@ -16,9 +16,8 @@ export type WorkerMessage = JobReply | { loaded: true };
 
 parentPort?.on('message', ({ id, job, paths, ends, bytes }: JobRequest) => {
   try {
-    // Buffers over the one transferred buffer, not copies.
-    const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const { value, transfer } = jobs[job].onThread(paths.map((path, i) => ({ path, bytes: all.subarray(i === 0 ? 0 : ends[i - 1], ends[i]) })));
+    const files = splitBuffers(bytes, ends);
+    const { value, transfer } = jobs[job].onThread(paths.map((path, i) => ({ path, bytes: files[i]! })));
     parentPort!.postMessage({ id, value } satisfies JobReply, transfer);
   } catch (err) {
     parentPort!.postMessage({ id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies JobReply);
