@@ -1,6 +1,7 @@
 // Local copies of objects a remote store (S3) hands out as files: a deployment reads its packs when it is
 // created (the scan) and again when it runs (the platform's upload, the zip), and the next deploy of the
-// same site reads most of them again. Objects are never rewritten under their key (blobs are named by
+// same site reads most of them again. An object this process stored is kept from the bytes it sent (a
+// write-through copy): the deployment its upload was for reads it back minutes later. Objects are never rewritten under their key (blobs are named by
 // their hash, packs by a fresh id), so a copy stays true until the object is deleted through this store.
 // Copies are kept up to a byte budget, least recently used first out; one in use is never removed.
 import type { LocalCopy } from './object-store';
@@ -63,6 +64,24 @@ export class LocalCopies {
         else await this.evict();
       },
     };
+  }
+
+  /**
+   * Keeps a file the caller made of an object's bytes (the object just stored from them) as its copy,
+   * in place of any copy held before; past the budget the least recently used go, as for a download.
+   */
+  async adopt(key: string, spooled: Spooled): Promise<void> {
+    await this.forget(key);
+    this.copies.set(key, { ready: Promise.resolve(spooled), spooled, users: 0, dropped: false });
+    this.bytes += spooled.size;
+    await this.evict();
+  }
+
+  /** The copy of `key` when one is held (never downloaded for this), with its size; let go of it with `release`. */
+  async held(key: string): Promise<(LocalCopy & { size: number }) | null> {
+    const size = this.copies.get(key)?.spooled?.size;
+    if (size === undefined) return null;
+    return { ...(await this.acquire(key)), size };
   }
 
   /** The object is gone: its copy is not handed out again, and is removed once nobody uses it. */

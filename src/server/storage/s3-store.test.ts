@@ -2,14 +2,17 @@
 // retries, and errors that say what failed without a credential. The shared behaviour is in
 // object-store.contract.test.ts.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodiesWithoutContentLength } from '@/testing/s3-checking-proxy';
 import { createBucket, startS3Server, type S3TestServer } from '@/testing/s3-server';
-import { ObjectNotFound } from './object-store';
+import { ObjectNotFound, readAll } from './object-store';
 import { S3Error } from './s3-request';
 import { S3ObjectStore } from './s3-store';
 
@@ -76,15 +79,53 @@ describe('S3 store on s3rver', () => {
 
   it('refuses an answer that is not the range asked for (s3rver answers bytes=0-0 with the whole object)', async () => {
     await store.put('range/x', Buffer.from('0123456789'));
-    await expect(store.get('range/x', { start: 0, end: 0 })).rejects.toThrow(/asked for bytes 0-0, got bytes 0-9\/10/);
+    // Another process's store: it holds no copy of the object, so it asks S3.
+    const elsewhere = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY });
+    await expect(elsewhere.get('range/x', { start: 0, end: 0 })).rejects.toThrow(/asked for bytes 0-0, got bytes 0-9\/10/);
   });
 
   describe('local copies (a pack read at create and again by the runner)', () => {
     const gets = (key: string) => server.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/wire/${key}`)).length;
 
-    it('downloads an object once while its copy is kept, and hands out the same bytes', async () => {
+    it('keeps what it stored as its copy: reading it back, whole, in ranges or as a file, downloads nothing', async () => {
       const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY, localCopyBytes: 1024 * 1024 });
-      await cached.put('copies/a', Buffer.from('pack a'));
+      await cached.put('copies/parts', [Buffer.from('pack '), Buffer.from('in parts')]);
+      await cached.put('copies/stream', Readable.from([Buffer.from('a large '), Buffer.from('file')]));
+      expect((await readAll(await cached.get('copies/parts'))).toString()).toBe('pack in parts');
+      expect((await readAll(await cached.get('copies/parts', { start: 5, end: 6 }))).toString()).toBe('in');
+      // As S3 answers a range that runs past the end: up to the last byte.
+      expect((await readAll(await cached.get('copies/stream', { start: 8, end: 99 }))).toString()).toBe('file');
+      const file = await cached.local('copies/stream');
+      expect(readFileSync(file.path, 'utf8')).toBe('a large file');
+      await file.release();
+      expect(gets('copies/parts') + gets('copies/stream')).toBe(0);
+      // A range that starts past the end is S3's to refuse.
+      await expect(cached.get('copies/parts', { start: 13, end: 20 })).rejects.toMatchObject({ status: 416 });
+      // What S3 holds is what was sent.
+      const elsewhere = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY });
+      expect((await readAll(await elsewhere.get('copies/parts'))).toString()).toBe('pack in parts');
+    });
+
+    it('keeps no copy of an object it failed to store', async () => {
+      const spoolDir = mkdtempSync(path.join(os.tmpdir(), 'huskit-s3-test-spool-'));
+      try {
+        const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY, spoolDir });
+        const refused = new Error('refused by the caller');
+        await expect(cached.put('copies/refused', Buffer.from('x'), { beforeCommit: () => Promise.reject(refused) })).rejects.toBe(refused);
+        // Refused by S3 (the wrong signature), after the body was spooled.
+        const forged = new S3ObjectStore({ ...server.connection, secretAccessKey: 'wrong', bucket: 'wire' }, { retry: FAST_RETRY, spoolDir });
+        await expect(forged.put('copies/refused', Readable.from([Buffer.from('y')]))).rejects.toMatchObject({ status: 403 });
+        expect(readdirSync(spoolDir)).toEqual([]);
+        await expect(cached.get('copies/refused')).rejects.toBeInstanceOf(ObjectNotFound);
+        await expect(forged.local('copies/refused')).rejects.toMatchObject({ status: 403 });
+      } finally {
+        rmSync(spoolDir, { recursive: true, force: true });
+      }
+    });
+
+    it("downloads another process's object once while its copy is kept, and hands out the same bytes", async () => {
+      await store.put('copies/a', Buffer.from('pack a'));
+      const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY, localCopyBytes: 1024 * 1024 });
       const first = await cached.local('copies/a');
       const second = await cached.local('copies/a');
       expect(second.path).toBe(first.path);
@@ -92,12 +133,13 @@ describe('S3 store on s3rver', () => {
       await first.release();
       await second.release();
       expect(readFileSync((await cached.local('copies/a')).path, 'utf8')).toBe('pack a');
+      expect((await readAll(await cached.get('copies/a'))).toString()).toBe('pack a');
       expect(gets('copies/a')).toBe(1);
     });
 
     it('removes the least recently used copies past its budget, never one in use', async () => {
       const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY, localCopyBytes: 250 });
-      for (const k of ['b', 'c', 'd']) await cached.put(`copies/${k}`, Buffer.alloc(100, k));
+      for (const k of ['b', 'c', 'd']) await store.put(`copies/${k}`, Buffer.alloc(100, k));
       const inUse = await cached.local('copies/b');
       const c = await cached.local('copies/c');
       await c.release();
@@ -107,9 +149,16 @@ describe('S3 store on s3rver', () => {
       expect(existsSync(c.path)).toBe(false);
       expect(existsSync(inUse.path)).toBe(true);
       expect(existsSync(d.path)).toBe(true);
-      await cached.local('copies/c');
+      const again = await cached.local('copies/c');
       expect(gets('copies/c')).toBe(2);
+      await again.release();
       await inUse.release();
+      // What it stores itself counts against the same budget: the least recently used copies make room.
+      await cached.put('copies/f', Buffer.alloc(200, 'f'));
+      expect(existsSync(inUse.path)).toBe(false);
+      expect(existsSync(again.path)).toBe(false);
+      expect((await readAll(await cached.get('copies/f'))).toString()).toBe('f'.repeat(200));
+      expect(gets('copies/f')).toBe(0);
     });
 
     it('forgets a deleted object: its copy goes once let go of, and it is not found again', async () => {

@@ -1,7 +1,8 @@
 // Objects in an S3-compatible bucket (AWS S3, R2, MinIO). A PUT is atomic on S3's side
 // (readers see the old object or the whole new one; a cut upload stores nothing), so atomicity here
 // means only this: nothing is sent before the whole body is known and the caller's check has passed.
-import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { assertObjectKey, ObjectNotFound, partsOf, type LocalCopy, type ObjectBody, type ObjectStore, type PutOptions } from './object-store';
 import { encodePathSegment, readS3Error, readText, S3Client, S3Error, unescapeXml, type RetryOptions, type S3Body, type S3Connection } from './s3-request';
@@ -48,6 +49,12 @@ export class S3ObjectStore implements ObjectStore {
     return `${this.bucketPath()}/${key.split('/').map(encodePathSegment).join('/')}`;
   }
 
+  /**
+   * Stored, the object's bytes stay here as its local copy (spooled on the way, where a stream needs it
+   * anyway, and written for one given in parts): what this process uploads, it reads back soon (a
+   * deployment's packs, for its scan, its platform upload, its zip), and a download of each costs more
+   * than a file write.
+   */
   async put(key: string, body: ObjectBody, options: PutOptions = {}): Promise<number> {
     const path = this.objectPath(key);
     const parts = partsOf(body);
@@ -55,28 +62,19 @@ export class S3ObjectStore implements ObjectStore {
       const length = parts.reduce((n, p) => n + p.length, 0);
       if (options.maxBytes !== undefined && length > options.maxBytes) throw options.tooLarge?.() ?? new Error('object too large');
       await options.beforeCommit?.(length);
-      const hash = createHash('sha256');
-      for (const part of parts) hash.update(part);
-      // Sent part after part: a pack is not joined into one buffer first.
-      await this.upload(key, path, {
-        length,
-        sha256: hash.digest('hex'),
-        open: () => Readable.from(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))),
-      });
-      return length;
     }
-    const spooled = await spoolToTempFile(body as Readable, options, await this.spoolDir());
+    // Sent part after part from memory: a pack is not joined into one buffer first.
+    const fromParts = parts && (() => Readable.from(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))));
+    const spooled = await spoolToTempFile(fromParts ? fromParts() : (body as Readable), options, await this.spoolDir());
     try {
-      await options.beforeCommit?.(spooled.size);
-      await this.upload(key, path, {
-        length: spooled.size,
-        sha256: spooled.sha256,
-        open: () => readForUpload(spooled.file),
-      });
-      return spooled.size;
-    } finally {
+      if (!parts) await options.beforeCommit?.(spooled.size);
+      await this.upload(key, path, { length: spooled.size, sha256: spooled.sha256, open: fromParts ?? (() => readForUpload(spooled.file)) });
+    } catch (err) {
       await spooled.remove();
+      throw err;
     }
+    await this.copies.adopt(key, spooled);
+    return spooled.size;
   }
 
   private async upload(key: string, path: string, body: S3Body): Promise<void> {
@@ -85,6 +83,19 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async get(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    const copy = await this.copies.held(key);
+    if (copy) {
+      try {
+        // A range past the end is S3's to refuse, with its error.
+        if (!range || range.start < copy.size) {
+          const handle = await open(copy.path, 'r');
+          return createReadStream('', { fd: handle, ...(range ? { start: range.start, end: Math.min(range.end, copy.size - 1) } : {}) });
+        }
+      } finally {
+        // The open handle keeps the file's bytes readable should the copy be removed meanwhile.
+        await copy.release();
+      }
+    }
     const what = `GET ${key}`;
     const headers: Record<string, string> = range ? { range: `bytes=${range.start}-${range.end}` } : {};
     const response = await this.client.send({ what, method: 'GET', path: this.objectPath(key), headers, accept: [200, 206, 404] });
