@@ -1,13 +1,14 @@
 // Objects in an S3-compatible bucket (AWS S3, R2, MinIO). A PUT is atomic on S3's side
 // (readers see the old object or the whole new one; a cut upload stores nothing), so atomicity here
 // means only this: nothing is sent before the whole body is known and the caller's check has passed.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { assertObjectKey, ObjectNotFound, partsOf, type LocalCopy, type ObjectBody, type ObjectStore, type PutOptions } from './object-store';
 import { encodePathSegment, readS3Error, readText, S3Client, S3Error, unescapeXml, type RetryOptions, type S3Body, type S3Connection } from './s3-request';
 import { LocalCopies } from './local-copies';
-import { readForUpload, spoolToTempFile } from './spool';
+import { readForUpload, spoolParts, spoolToTempFile } from './spool';
 import { processSpoolDir } from './spool-dir';
 
 export interface S3StoreConfig extends S3Connection {
@@ -50,10 +51,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /**
-   * Stored, the object's bytes stay here as its local copy (spooled on the way, where a stream needs it
-   * anyway, and written for one given in parts): what this process uploads, it reads back soon (a
-   * deployment's packs, for its scan, its platform upload, its zip), and a download of each costs more
-   * than a file write.
+   * Stored, the object's bytes stay here as its local copy: what this process uploads, it reads back
+   * soon (a deployment's packs, for its platform upload and its zip), and a download costs more than a
+   * file write. A streamed body is spooled to a file anyway; a pack given in parts is written to one
+   * while it is sent from memory.
    */
   async put(key: string, body: ObjectBody, options: PutOptions = {}): Promise<number> {
     const path = this.objectPath(key);
@@ -62,13 +63,29 @@ export class S3ObjectStore implements ObjectStore {
       const length = parts.reduce((n, p) => n + p.length, 0);
       if (options.maxBytes !== undefined && length > options.maxBytes) throw options.tooLarge?.() ?? new Error('object too large');
       await options.beforeCommit?.(length);
+      const hash = createHash('sha256');
+      for (const part of parts) hash.update(part);
+      const sha256 = hash.digest('hex');
+      const copy = spoolParts(parts, sha256, await this.spoolDir());
+      // Sent part after part: a pack is not joined into one buffer first.
+      const sent = this.upload(key, path, {
+        length,
+        sha256,
+        open: () => Readable.from(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))),
+      });
+      const [upload, spooled] = await Promise.allSettled([sent, copy]);
+      if (upload.status === 'rejected') {
+        if (spooled.status === 'fulfilled') await spooled.value.remove();
+        throw upload.reason;
+      }
+      // A copy that could not be written is only a download later.
+      if (spooled.status === 'fulfilled') await this.copies.adopt(key, spooled.value);
+      return length;
     }
-    // Sent part after part from memory: a pack is not joined into one buffer first.
-    const fromParts = parts && (() => Readable.from(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))));
-    const spooled = await spoolToTempFile(fromParts ? fromParts() : (body as Readable), options, await this.spoolDir());
+    const spooled = await spoolToTempFile(body as Readable, options, await this.spoolDir());
     try {
-      if (!parts) await options.beforeCommit?.(spooled.size);
-      await this.upload(key, path, { length: spooled.size, sha256: spooled.sha256, open: fromParts ?? (() => readForUpload(spooled.file)) });
+      await options.beforeCommit?.(spooled.size);
+      await this.upload(key, path, { length: spooled.size, sha256: spooled.sha256, open: () => readForUpload(spooled.file) });
     } catch (err) {
       await spooled.remove();
       throw err;

@@ -3,7 +3,7 @@
 // before anything is sent at all.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -44,6 +44,20 @@ export async function spoolToTempFile(body: Readable, options: Pick<PutOptions, 
     throw err;
   }
   return { file, size, sha256: hash.digest('hex'), remove };
+}
+
+/** Bytes in memory (a pack's parts) written to a temporary file in `dir`, as is; their hash is the caller's. */
+export async function spoolParts(parts: readonly Uint8Array[], sha256: string, dir = os.tmpdir()): Promise<Spooled> {
+  const file = path.join(dir, `huskit-spool-${randomUUID()}`);
+  const remove = () => rm(file, { force: true });
+  try {
+    // Owner-only, as spoolToTempFile's.
+    await writeFile(file, parts, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { file, size: parts.reduce((n, p) => n + p.length, 0), sha256, remove };
 }
 
 /**
