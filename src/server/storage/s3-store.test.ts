@@ -123,6 +123,15 @@ describe('S3 store on s3rver', () => {
       }
     });
 
+    it('stores a pack even when its copy cannot be written: it is downloaded when read', async () => {
+      const nowhere = path.join(os.tmpdir(), `huskit-no-such-folder-${process.pid}`, 'spool');
+      const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY, spoolDir: nowhere });
+      expect(await cached.put('copies/uncopied', [Buffer.from('sent '), Buffer.from('anyway')])).toBe(11);
+      expect(existsSync(nowhere)).toBe(false);
+      expect((await readAll(await cached.get('copies/uncopied'))).toString()).toBe('sent anyway');
+      expect(gets('copies/uncopied')).toBe(1);
+    });
+
     it("downloads another process's object once while its copy is kept, and hands out the same bytes", async () => {
       await store.put('copies/a', Buffer.from('pack a'));
       const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY, localCopyBytes: 1024 * 1024 });
