@@ -1,9 +1,10 @@
 // Local copies of objects a remote store (S3) hands out as files: a deployment reads its packs when it is
 // created (the scan) and again when it runs (the platform's upload, the zip), and the next deploy of the
 // same site reads most of them again. An object this process stored is kept from the bytes it sent (a
-// write-through copy): the deployment its upload was for reads it back minutes later. Objects are never rewritten under their key (blobs are named by
-// their hash, packs by a fresh id), so a copy stays true until the object is deleted through this store.
-// Copies are kept up to a byte budget, least recently used first out; one in use is never removed.
+// write-through copy): the deployment its upload was for reads it back minutes later. Objects are never
+// rewritten under their key (blobs are named by their hash, packs by a fresh id), so a copy stays true
+// until the object is deleted through this store. Copies are kept up to a byte budget, least recently
+// used first out; one in use is never removed.
 import type { LocalCopy } from './object-store';
 import type { Spooled } from './spool';
 

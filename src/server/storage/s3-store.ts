@@ -66,7 +66,7 @@ export class S3ObjectStore implements ObjectStore {
       const hash = createHash('sha256');
       for (const part of parts) hash.update(part);
       const sha256 = hash.digest('hex');
-      const copy = spoolParts(parts, sha256, await this.spoolDir());
+      const copy = this.spoolDir().then((dir) => spoolParts(parts, sha256, dir));
       // Sent part after part: a pack is not joined into one buffer first.
       const sent = this.upload(key, path, {
         length,
