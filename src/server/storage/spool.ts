@@ -47,7 +47,7 @@ export async function spoolToTempFile(body: Readable, options: Pick<PutOptions, 
 }
 
 /** Bytes in memory (a pack's parts) written to a temporary file in `dir`, as is; their hash is the caller's. */
-export async function spoolParts(parts: readonly Uint8Array[], sha256: string, dir = os.tmpdir()): Promise<Spooled> {
+export async function spoolParts(parts: readonly Uint8Array[], sha256: string, dir: string): Promise<Spooled> {
   const file = path.join(dir, `huskit-spool-${randomUUID()}`);
   const remove = () => rm(file, { force: true });
   try {
