@@ -70,7 +70,10 @@ export interface DeployResult {
 /** What this client deployed last, per chat: a redeploy sends only its changes. */
 const lastDeployed = new Map<string, DeployedManifest>();
 
-/** What the product's client does (src/lib/deploy-client.ts): hash, negotiate once, upload what is missing, create by id, follow to the end. */
+/**
+ * What the product's client does (src/lib/deploy-client.ts): hash, negotiate once, upload what is missing,
+ * create by id (a small redeploy: one create with its changes), follow to the end.
+ */
 export async function deploy(site: Site, platform: 'cloudflare' | 'amplify', chatId: string): Promise<DeployResult> {
   const t0 = now();
   const manifest: Record<string, { sha256: string; size: number }> = {};
@@ -97,9 +100,15 @@ export async function deploy(site: Site, platform: 'cloudflare' | 'amplify', cha
       sent += created.sent;
       return created.data;
     },
+    createFromChanges: async (request) => {
+      const created = await trpc<{ deploymentId: string }>('deployments.create', request);
+      sent += created.sent;
+      return created.data;
+    },
   };
   const result = await deployManifest(manifest, { chatId, siteName: chatId, platform, authMode: 'platform-managed' }, calls, {
     last: lastDeployed,
+    bytesOf: (sha256) => bytesBySha.get(sha256),
     onStep: (step) => (marks[step] = now()),
   });
   const [t2, t3, t4] = [marks.negotiated!, marks.uploaded!, marks.created!];

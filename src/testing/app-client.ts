@@ -120,5 +120,6 @@ export function deployCalls(caller: AppCaller, files: HashedFile[]): DeployCalls
         files.filter((f) => missing.includes(f.sha256)),
       ),
     create: (request) => caller.trpc.deployments.create.mutate(request),
+    createFromChanges: (request) => caller.trpc.deployments.create.mutate(request),
   };
 }

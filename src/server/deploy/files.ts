@@ -3,6 +3,7 @@
 // (`files: { path: "text" | { base64 } }`) is turned into blobs.
 import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { INLINE_CHANGES_LIMITS } from '@/lib/deploy-client';
 import type { DeploymentPlatform } from '@/lib/deployment';
 import type { ManifestChanges, ProposedManifest } from '@/lib/manifest';
 import { folderHoldingIndex, formatBytes, normalizeSitePath, printablePath, servedContentType, SHA256_HEX, SITE_LIMITS, type Manifest } from '@/lib/site-files';
@@ -159,19 +160,42 @@ export function decodeInlineFiles(files: InlineFiles): { proposed: ProposedManif
   const proposed = new Map<string, { sha256: string; size: number }>();
   const bytes = new Map<string, Buffer>();
   for (const [path, value] of Object.entries(files)) {
-    let data: Buffer;
-    if (typeof value === 'string') data = Buffer.from(value, 'utf8');
-    else {
-      const b64 = value.base64.replace(/\s+/g, '');
-      if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw bad(`The file "${printable(path)}" is not valid base64.`);
-      data = Buffer.from(b64, 'base64');
-    }
+    const data = typeof value === 'string' ? Buffer.from(value, 'utf8') : fromBase64(value.base64, `The file "${printable(path)}"`);
     const sha256 = sha256Hex(data);
     proposed.set(path, { sha256, size: data.length });
     bytes.set(sha256, data);
   }
   // Own properties: a file may be named `__proto__`.
   return { proposed: Object.fromEntries(proposed), bytes };
+}
+
+/** Base64 decoded, or refused by name: Buffer.from would skip what is not base64 without a word. */
+function fromBase64(text: string, what: string): Buffer {
+  const b64 = text.replace(/\s+/g, '');
+  if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw bad(`${what} is not valid base64.`);
+  return Buffer.from(b64, 'base64');
+}
+
+/**
+ * The bytes a redeploy carries inline (SHA-256 → base64), each hashed here: bytes that are not what
+ * their name says, or that no changed file names, refuse the request.
+ */
+export function decodeChangedBlobs(files: Record<string, string>, changes: ManifestChanges): Map<string, Buffer> {
+  const named = new Set(Object.values(changes.changed).map((f) => f.sha256));
+  const bytes = new Map<string, Buffer>();
+  for (const [sha256, text] of Object.entries(files)) {
+    if (!named.has(sha256)) throw bad(`The bytes sent as ${sha256} belong to no changed file. Send only the changed files' bytes.`);
+    const data = fromBase64(text, `The bytes sent as ${sha256}`);
+    const actual = sha256Hex(data);
+    if (actual !== sha256) throw bad(`The bytes sent as ${sha256} hash to ${actual}. Send each file's bytes under its own SHA-256.`);
+    bytes.set(sha256, data);
+  }
+  const total = [...bytes.values()].reduce((n, b) => n + b.length, 0);
+  if (total > INLINE_CHANGES_LIMITS.maxBytes)
+    throw bad(
+      `The changed files sent inline are ${formatBytes(total)}; at most ${formatBytes(INLINE_CHANGES_LIMITS.maxBytes)} go in one request. Negotiate and upload them instead.`,
+    );
+  return bytes;
 }
 
 /** Stores inline files as the user's blobs (only those the user does not hold yet), within their storage quota. */

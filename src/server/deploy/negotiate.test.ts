@@ -3,10 +3,11 @@
 // Through the real tRPC and blob routes and a real database, counting the bytes a client sends. The
 // runner is not what this file is about: deployments stay queued (no platform is reached).
 import '@/testing/isolated-db';
+import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { deployManifest, type DeployCalls, type DeployedManifest } from '@/lib/deploy-client';
+import { deployManifest, INLINE_CHANGES_LIMITS, type DeployCalls, type DeployedManifest } from '@/lib/deploy-client';
 import { manifestHash, type ManifestChanges, type ProposedManifest } from '@/lib/manifest';
 import { contentTypeFor } from '@/lib/site-files';
 import { deployments, manifests, packs, proposedManifests } from '@/server/db/schema';
@@ -329,51 +330,73 @@ describe('a proposal read by another server process (its row, not this processâ€
   });
 });
 
+/** A client that holds its files' bytes: a small redeploy goes in one request (deployments.create with its changes). */
+const client = (caller: AppCaller) => {
+  const last = new Map<string, DeployedManifest>();
+  return {
+    last,
+    deploy: (files: HashedFile[], chatId: string, calls: DeployCalls = deployCalls(caller, files)) =>
+      deployManifest(manifestOf(files), target(chatId), calls, { last, bytesOf: (sha256) => files.find((f) => f.sha256 === sha256)?.bytes }),
+  };
+};
+
 describe('deltas', () => {
   /** A client of its own: what it deployed last, per project. */
-  const client = (caller: AppCaller) => {
-    const last = new Map<string, DeployedManifest>();
-    return {
-      last,
-      deploy: (files: HashedFile[], chatId: string, calls: DeployCalls = deployCalls(caller, files)) =>
-        deployManifest(manifestOf(files), target(chatId), calls, { last }),
-    };
-  };
+  it.each([
+    ['in one request (create with the changed bytes)', true],
+    ['negotiated (a client without the create of changes)', false],
+  ])(
+    'a one-file redeploy of a 5,000-file site sends under 20 KB in all: %s',
+    async (_, inOneRequest) => {
+      const files = [hashed('index.html', '<h1>big</h1>'), ...Array.from({ length: 4999 }, (_, i) => hashed(`pages/p${i}.txt`, `page ${i}`))];
+      const alicesClient = client(alice);
+      const chatId = chat();
+      resetSent(alice);
+      const first = await alicesClient.deploy(files, chatId);
+      expect(first.delta).toBe(false);
+      const fullNegotiate = alice.sent['files.negotiate']!;
+      expect(fullNegotiate).toBeGreaterThan(500_000);
+      expect(alice.sent['deployments.create']!).toBeLessThan(500);
 
-  it('a one-file redeploy of a 5,000-file site sends under 20 KB in all (negotiate + upload + create)', async () => {
-    const files = [hashed('index.html', '<h1>big</h1>'), ...Array.from({ length: 4999 }, (_, i) => hashed(`pages/p${i}.txt`, `page ${i}`))];
-    const alicesClient = client(alice);
-    const chatId = chat();
-    resetSent(alice);
-    const first = await alicesClient.deploy(files, chatId);
-    expect(first.delta).toBe(false);
-    const fullNegotiate = alice.sent['files.negotiate']!;
-    expect(fullNegotiate).toBeGreaterThan(500_000);
-    expect(alice.sent['deployments.create']!).toBeLessThan(500);
+      // Bytes of their own per case: the server holds neither before.
+      const text = (inOneRequest ? 'x' : 'y').repeat(4096);
+      const changed = hashed('pages/p42.txt', text);
+      const next = files.map((f) => (f.path === changed.path ? changed : f));
+      resetSent(alice);
+      const calls = deployCalls(alice, next);
+      const second = await alicesClient.deploy(next, chatId, inOneRequest ? calls : { ...calls, createFromChanges: undefined });
+      expect(second.delta).toBe(true);
+      expect(second.missing).toEqual([changed.sha256]);
+      const sent = { ...alice.sent };
+      expect(totalSent(alice), JSON.stringify(sent)).toBeLessThan(20_000);
+      if (inOneRequest) {
+        expect(Object.keys(sent)).toEqual(['deployments.create']);
+        expect(sent['deployments.create']!).toBeGreaterThan(4096);
+      } else {
+        expect(sent['files.negotiate']!).toBeLessThan(1024);
+        expect(sent.blobs!).toBeGreaterThanOrEqual(4096);
+      }
+      console.log(`one-file redeploy of 5,000 files: ${JSON.stringify(sent)} = ${totalSent(alice)} bytes (the full negotiate was ${fullNegotiate} bytes)`);
+      // The changed file's bytes are stored as sent, under the hash the server computed.
+      const store = new BlobStore(await getDb());
+      expect(await store.heldSizes(alice.userId, [changed.sha256])).toEqual(new Map([[changed.sha256, 4096]]));
+      const reader = store.reader(alice.userId, [changed.sha256]);
+      expect(await reader.text(changed.sha256)).toBe(text);
+      await reader.close();
 
-    const changed = hashed('pages/p42.txt', 'x'.repeat(4096));
-    const next = files.map((f) => (f.path === changed.path ? changed : f));
-    resetSent(alice);
-    const second = await alicesClient.deploy(next, chatId);
-    expect(second.delta).toBe(true);
-    expect(second.missing).toEqual([changed.sha256]);
-    const sent = { ...alice.sent };
-    expect(totalSent(alice), JSON.stringify(sent)).toBeLessThan(20_000);
-    expect(sent['files.negotiate']!).toBeLessThan(1024);
-    expect(sent.blobs!).toBeGreaterThanOrEqual(4096);
-    console.log(`one-file redeploy of 5,000 files: ${JSON.stringify(sent)} = ${totalSent(alice)} bytes (the full negotiate was ${fullNegotiate} bytes)`);
-
-    const rows = await rowsOf(second.deploymentId);
-    expect(rows).toHaveLength(5000);
-    expect(rows.find((r) => r.path === changed.path)).toMatchObject({ sha256: changed.sha256, size: 4096 });
-    // Stored as a delta of the first deployment's manifest: the changed line, not 5,000 of them.
-    const db = await getDb();
-    const [firstRow, secondRow] = await Promise.all(
-      [first.deploymentId, second.deploymentId].map(async (id) => (await db.select().from(deployments).where(eq(deployments.id, id)))[0]!),
-    );
-    const stored = await readRow(db, secondRow!.manifestHash!);
-    expect(stored).toEqual({ baseHash: firstRow!.manifestHash, removed: null, files: `${changed.sha256}\t4096\tpages/p42.txt\n` });
-  }, 120_000);
+      const rows = await rowsOf(second.deploymentId);
+      expect(rows).toHaveLength(5000);
+      expect(rows.find((r) => r.path === changed.path)).toMatchObject({ sha256: changed.sha256, size: 4096 });
+      // Stored as a delta of the first deployment's manifest: the changed line, not 5,000 of them.
+      const db = await getDb();
+      const [firstRow, secondRow] = await Promise.all(
+        [first.deploymentId, second.deploymentId].map(async (id) => (await db.select().from(deployments).where(eq(deployments.id, id)))[0]!),
+      );
+      const stored = await readRow(db, secondRow!.manifestHash!);
+      expect(stored).toEqual({ baseHash: firstRow!.manifestHash, removed: null, files: `${changed.sha256}\t4096\tpages/p42.txt\n` });
+    },
+    120_000,
+  );
 
   it('a whole manifest sent again for a deployed site (a client that forgot its last deployment) is stored as a delta of that one', async () => {
     const db = await getDb();
@@ -624,11 +647,145 @@ describe('deltas', () => {
     const bobs = hashed('secret.pdf', `bob only ${Math.random()}`);
     await uploadBlobs(bob, [bobs]);
     const v2 = [...v1, bobs];
-    const skipUpload: DeployCalls = { ...deployCalls(alice, v2), upload: async () => {} };
+    // Through negotiate: a create of changes would carry the file's bytes.
+    const skipUpload: DeployCalls = { ...deployCalls(alice, v2), upload: async () => {}, createFromChanges: undefined };
     const refusal = await refusedWith(alice, () => alicesClient.deploy(v2, chatId, skipUpload));
     expect(refusal).toEqual({
       code: 'BAD_REQUEST',
       message: '1 file(s) of this deployment were not uploaded yet (first: "secret.pdf"). Upload the files the server asked for, then deploy again.',
     });
+  });
+});
+
+describe('a redeploy in one request: deployments.create with the changes and their bytes', () => {
+  /** A first deployment of a small site (negotiated, uploaded, created by id). */
+  async function deployed(caller = alice) {
+    const chatId = chat();
+    const v1 = site({ 'index.html': `<p>one ${Math.random()}</p>`, 'a.css': 'a{}' });
+    const { missing, manifestId } = await caller.trpc.files.negotiate.mutate({ ...target(chatId), manifest: manifestOf(v1) });
+    await uploadBlobs(
+      caller,
+      v1.filter((f) => missing.includes(f.sha256)),
+    );
+    const { deploymentId } = await caller.trpc.deployments.create.mutate({ ...target(chatId), manifestId });
+    return { chatId, v1, deploymentId };
+  }
+  const b64 = (f: HashedFile | Uint8Array) => Buffer.from('bytes' in f ? f.bytes : f).toString('base64');
+  /** The request that changes (or adds) `page` in the site, its bytes inline. */
+  async function changing(base: Awaited<ReturnType<typeof deployed>>, ...pages: HashedFile[]) {
+    const changed = manifestOf(pages);
+    return {
+      ...target(base.chatId),
+      base: base.deploymentId,
+      changes: { changed, removed: [] },
+      manifestHash: await manifestHash({ ...manifestOf(base.v1), ...changed }),
+      files: Object.fromEntries(pages.map((p) => [p.sha256, b64(p)])),
+    };
+  }
+  const held = async (sha256: string, caller = alice) => (await new BlobStore(await getDb()).heldSizes(caller.userId, [sha256])).has(sha256);
+  const page = (text = `<p>two ${Math.random()}</p>`) => hashed('index.html', text);
+
+  it('deploys the base with the changes; the bytes are stored under the hash the server computed', async () => {
+    const base = await deployed();
+    const next = page();
+    const style = hashed('new/b.css', `b{} /* ${Math.random()} */`);
+    resetSent(alice);
+    const { deploymentId } = await alice.trpc.deployments.create.mutate(await changing(base, next, style));
+    expect(Object.keys(alice.sent)).toEqual(['deployments.create']);
+    expect((await rowsOf(deploymentId)).map((r) => [r.path, r.sha256, r.size])).toEqual([
+      ['a.css', base.v1[1]!.sha256, 3],
+      ['index.html', next.sha256, next.bytes.length],
+      ['new/b.css', style.sha256, style.bytes.length],
+    ]);
+    const reader = new BlobStore(await getDb()).reader(alice.userId, [next.sha256, style.sha256]);
+    expect([await reader.text(next.sha256), await reader.text(style.sha256)]).toEqual([next.bytes.toString(), style.bytes.toString()]);
+    await reader.close();
+  });
+
+  it('refuses bytes that are not what they are named, bytes no changed file names, and bad base64, storing nothing', async () => {
+    const base = await deployed();
+    const next = page();
+    const other = hashed('other.css', `o{} /* ${Math.random()} */`);
+    const request = await changing(base, next);
+    const wrong = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...request, files: { [next.sha256]: b64(other) } }));
+    expect(wrong).toEqual({
+      code: 'BAD_REQUEST',
+      message: `The bytes sent as ${next.sha256} hash to ${other.sha256}. Send each file's bytes under its own SHA-256.`,
+    });
+    const extra = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...request, files: { ...request.files, [other.sha256]: b64(other) } }));
+    expect(extra).toEqual({ code: 'BAD_REQUEST', message: `The bytes sent as ${other.sha256} belong to no changed file. Send only the changed files' bytes.` });
+    const garbled = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...request, files: { [next.sha256]: '@@not base64@@' } }));
+    expect(garbled).toEqual({ code: 'BAD_REQUEST', message: `The bytes sent as ${next.sha256} is not valid base64.` });
+    expect([await held(next.sha256), await held(other.sha256)]).toEqual([false, false]);
+  });
+
+  it('a changed file sent without its bytes must be held already, and every declared size is the size of the bytes', async () => {
+    const base = await deployed();
+    const next = page();
+    const request = await changing(base, next);
+    const unsent = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...request, files: {} }));
+    expect(unsent.message).toBe(
+      '1 file(s) of this deployment were not uploaded yet (first: "index.html"). Upload the files the server asked for, then deploy again.',
+    );
+    const lie = { ...manifestOf([next]), 'index.html': { sha256: next.sha256, size: next.bytes.length + 1 } };
+    const lying = await refusedWith(alice, async () =>
+      alice.trpc.deployments.create.mutate({
+        ...request,
+        changes: { changed: lie, removed: [] },
+        manifestHash: await manifestHash({ ...manifestOf(base.v1), ...lie }),
+      }),
+    );
+    expect(lying.message).toBe(
+      `The size given for "index.html" (${next.bytes.length + 1} bytes) is not the size of its uploaded file (${next.bytes.length} bytes). Send each file's real size.`,
+    );
+    expect(await held(next.sha256)).toBe(false);
+    // Held already (uploaded before), it needs no bytes.
+    await uploadBlobs(alice, [next]);
+    const { deploymentId } = await alice.trpc.deployments.create.mutate({ ...request, files: {} });
+    expect((await rowsOf(deploymentId)).find((r) => r.path === 'index.html')!.sha256).toBe(next.sha256);
+  });
+
+  it('a scan that refuses the change stores none of its bytes', async () => {
+    const base = await deployed();
+    const miner = page('<script src="https://coinhive.com/lib/coinhive.min.js"></script>');
+    const refusal = await refusedWith(alice, async () => alice.trpc.deployments.create.mutate(await changing(base, miner)));
+    expect(refusal.message).toMatch(/^This site can't be deployed: index\.html contains /);
+    expect(await held(miner.sha256)).toBe(false);
+  });
+
+  it("another user's deployment is no base: CONFLICT, and nothing is stored", async () => {
+    const base = await deployed(alice);
+    const next = page();
+    const refusal = await refusedWith(bob, async () => bob.trpc.deployments.create.mutate(await changing(base, next)));
+    expect(refusal).toEqual({
+      code: 'CONFLICT',
+      message: `The base "${base.deploymentId}" is none of your deployments. Negotiate with the whole manifest instead.`,
+    });
+    expect([await held(next.sha256, bob), await held(next.sha256, alice)]).toEqual([false, false]);
+  });
+
+  it('more than the inline limits is refused with what to do; the client negotiates and uploads such a redeploy', async () => {
+    const base = await deployed();
+    // Two files of 600 KB: each within a request's field, together over the 1 MB.
+    const big = [hashed('big1.bin', randomBytes(600 * 1024)), hashed('big2.bin', randomBytes(600 * 1024))];
+    const tooMuch = await refusedWith(alice, async () => alice.trpc.deployments.create.mutate(await changing(base, ...big)));
+    expect(tooMuch).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'The changed files sent inline are 1.2 MB; at most 1.0 MB go in one request. Negotiate and upload them instead.',
+    });
+    const many = Array.from({ length: INLINE_CHANGES_LIMITS.maxFiles + 1 }, (_, i) => hashed(`many/${i}.txt`, `${i} ${Math.random()}`));
+    const tooMany = await refusedWith(alice, async () => alice.trpc.deployments.create.mutate(await changing(base, ...many)));
+    expect(tooMany.message).toContain(`At most ${INLINE_CHANGES_LIMITS.maxFiles} files go inline: negotiate and upload them instead.`);
+    expect(await held(big[0]!.sha256)).toBe(false);
+
+    // The client knows the limits: it negotiates, uploads, and creates by id.
+    const alicesClient = client(alice);
+    await alicesClient.deploy(base.v1, base.chatId);
+    resetSent(alice);
+    const redeployed = await alicesClient.deploy([...base.v1, ...big], base.chatId);
+    expect(redeployed.delta).toBe(true);
+    expect(Object.keys(alice.sent).sort()).toEqual(['blobs', 'deployments.create', 'files.negotiate']);
+    expect(alice.sent['deployments.create']!).toBeLessThan(500);
+    expect((await rowsOf(redeployed.deploymentId)).map((r) => r.path)).toEqual(['a.css', 'big1.bin', 'big2.bin', 'index.html']);
   });
 });

@@ -2,7 +2,7 @@
 // then the site, the deployment (naming its stored manifest) and its first event are written in one transaction.
 // The platform work happens later, in the runner that creation enqueues (background.ts).
 import { and, eq } from 'drizzle-orm';
-import type { CreateByIdRequest, NegotiateAnswer, NegotiateRequest } from '@/lib/deploy-client';
+import type { CreateByIdRequest, CreateFromChangesRequest, NegotiateAnswer, NegotiateRequest } from '@/lib/deploy-client';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
 import { platformInfo } from '@/lib/platforms';
 import type { Manifest } from '@/lib/site-files';
@@ -22,6 +22,7 @@ import {
   assertHeldAsDeclared,
   assertStoredAsDeclared,
   blobsOf,
+  decodeChangedBlobs,
   decodeInlineFiles,
   PendingBlobs,
   validateManifest,
@@ -171,6 +172,28 @@ export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { 
   const recheckBlobs = samePlatform ? (proposal.recheck ?? undefined) : undefined;
   const validated = samePlatform ? { hash: proposal.hash } : undefined;
   return createDeployment(db, { ...rest, manifest: proposal.files, validated, recheckBlobs, storedNear: proposal.base ?? undefined }, { ...options, now });
+}
+
+/**
+ * Creates a redeploy sent in one request: the changes against a base of the user's and the changed
+ * files' bytes. Rebuilt and checked as a negotiated delta is; the bytes are stored only once every
+ * check passed, as the REST body's are.
+ */
+export async function createFromChanges(db: Db, input: CreateFromChangesRequest & { userId: string }, options: CreateOptions = {}) {
+  const { base, changes, manifestHash, files, ...target } = input;
+  const rebuilt = await rebuildFromBase(db, input.userId, { base, changes, manifestHash }, input.platform);
+  const pending = new PendingBlobs(new BlobStore(db), input.userId, decodeChangedBlobs(files, rebuilt.changes));
+  const hash = await hashAndRemember(rebuilt.manifest, rebuilt.hash);
+  return createDeployment(
+    db,
+    { ...target, manifest: rebuilt.manifest, validated: { hash }, recheckBlobs: blobsOf(rebuilt.changes.changed), storedNear: rebuilt.base, pending },
+    options,
+  );
+}
+
+/** deployments.create: by a negotiated manifest's id, or a redeploy with its changes. */
+export function createRequested(db: Db, input: (CreateByIdRequest | CreateFromChangesRequest) & { userId: string }, options: CreateOptions = {}) {
+  return 'manifestId' in input ? createFromNegotiated(db, input, options) : createFromChanges(db, input, options);
 }
 
 /** Creates a deployment of files sent inline (the REST body): refused before anything is stored when the files are wrong. */

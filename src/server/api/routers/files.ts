@@ -14,17 +14,22 @@ const target = {
   chatId: z.string().trim().min(1).max(200).optional(),
 };
 
+/** A delta against one of the caller's deployments (files.negotiate; deployments.create with its bytes). */
+export const deltaFields = {
+  base: z
+    .string()
+    .refine((b) => z.uuid().safeParse(b).success || SHA256_HEX.test(b), { error: 'base is a deployment id or a manifest hash.' })
+    .optional(),
+  changes: manifestChangesSchema.optional(),
+  manifestHash: z.string().regex(SHA256_HEX, { error: 'manifestHash is a SHA-256 as 64 lowercase hex characters.' }).optional(),
+};
+
 // One object rather than a union: a wrong field is named by its own message.
 const negotiateInput = z
   .object({
     ...target,
     manifest: proposedManifestSchema.optional(),
-    base: z
-      .string()
-      .refine((b) => z.uuid().safeParse(b).success || SHA256_HEX.test(b), { error: 'base is a deployment id or a manifest hash.' })
-      .optional(),
-    changes: manifestChangesSchema.optional(),
-    manifestHash: z.string().regex(SHA256_HEX, { error: 'manifestHash is a SHA-256 as 64 lowercase hex characters.' }).optional(),
+    ...deltaFields,
   })
   .transform(({ manifest, base, changes, manifestHash, ...rest }, ctx): NegotiateRequest => {
     if (manifest && base === undefined && changes === undefined && manifestHash === undefined) return { ...rest, manifest };
