@@ -45,6 +45,8 @@ export function printablePath(raw: string): string {
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** A "." or ".." folder or name. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 const utf8 = new TextEncoder();
 
 /**
@@ -66,6 +68,9 @@ export function normalizeSitePath(raw: string): PathCheck {
   }
   if (raw.includes('\\')) return { ok: false, reason: 'contains a backslash; use "/" between folders' };
   if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return { ok: false, reason: 'is absolute; use a path relative to the site root' };
+  // Most paths are already as stored: printable ASCII, no "." or ".." folder, no empty one, no name over
+  // 255 bytes (the whole path is not). Those are answered without splitting and joining them.
+  if (ascii && raw.length <= SITE_LIMITS.maxNameBytes && !raw.endsWith('/') && !raw.includes('//') && !DOT_SEGMENT.test(raw)) return { ok: true, path: raw };
   const segments = (ascii ? raw : raw.normalize('NFC')).split('/');
   const kept: string[] = [];
   for (const segment of segments) {

@@ -49,6 +49,30 @@ describe('validating a manifest', () => {
     expect(() => validateManifest(site({ [path]: entry('x') }), 'amplify')).toThrow(reason);
   });
 
+  it.each([
+    ['./a.html', 'a.html'],
+    ['a/./b.html', 'a/b.html'],
+    ['a/.', 'a'],
+    ['.well-known/security.txt', '.well-known/security.txt'],
+    ['a..b/.../..c', 'a..b/.../..c'],
+    ['x'.repeat(255), 'x'.repeat(255)],
+    [`a/${'x'.repeat(255)}`, `a/${'x'.repeat(255)}`],
+    ['./é/./a.txt', 'é/a.txt'],
+  ])('stores the path %j as %j', (path, stored) => {
+    expect(Object.keys(validateManifest(site({ [path]: entry('x') }), 'amplify'))).toContain(stored);
+  });
+
+  it.each([
+    ['.', /names no file/],
+    ['./', /empty folder name/],
+    ['a/..', /goes up a folder/],
+    ['..', /goes up a folder/],
+    [`${'x'.repeat(256)}`, /longer than 255 bytes/],
+    [`a/${'x'.repeat(256)}/b`, /longer than 255 bytes/],
+  ])('refuses the plain ASCII path %j too', (path, reason) => {
+    expect(() => validateManifest(site({ [path]: entry('x') }), 'amplify')).toThrow(reason);
+  });
+
   it('keeps every printable ASCII character of a name as it is', () => {
     const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i))
       .filter((c) => c !== '/' && c !== '\\')
