@@ -219,7 +219,11 @@ async function redeploy(
     figure: KB(reClientBytes),
     floor: `${KB(4096)} (the changed file)`,
     ratio: ratio(reClientBytes, 4096),
-    note: `${re.delta ? 'delta' : 'whole manifest (the delta was refused)'}: negotiate ${KB(reServer.bytesIn['trpc files.negotiate'] ?? 0)} + blobs ${KB(reServer.bytesIn['blobs upload'] ?? 0)} + create ${KB(reServer.bytesIn['trpc deployments.create'] ?? 0)}; goal ≤ ${KB(reGoalBytes)}`,
+    note: `${re.delta ? 'delta' : 'whole manifest (the delta was refused)'}: ${
+      reServer.bytesIn['trpc files.negotiate'] === undefined
+        ? `one create with the changed file inline (base64), ${KB(reServer.bytesIn['trpc deployments.create'] ?? 0)}`
+        : `negotiate ${KB(reServer.bytesIn['trpc files.negotiate'])} + blobs ${KB(reServer.bytesIn['blobs upload'] ?? 0)} + create ${KB(reServer.bytesIn['trpc deployments.create'] ?? 0)}`
+    }; goal ≤ ${KB(reGoalBytes)}`,
   });
   row({
     measure: '   bytes server→platform',
