@@ -198,24 +198,29 @@ export function decodeChangedBlobs(files: Record<string, string>, changes: Manif
   return bytes;
 }
 
-/** Stores inline files as the user's blobs (only those the user does not hold yet), within their storage quota. */
+/**
+ * Stores inline files as the user's blobs (only those the user does not hold yet), within their storage
+ * quota. `bytes` is keyed by the SHA-256 computed here from the bytes (decodeInlineFiles,
+ * decodeChangedBlobs): they are not hashed again.
+ */
 export async function storeInlineFiles(store: BlobStore, userId: string, bytes: Map<string, Buffer>): Promise<void> {
-  const missing = await store.missing(userId, [...bytes.keys()]);
-  await store.assertRoom(
-    userId,
-    missing.reduce((n, sha256) => n + bytes.get(sha256)!.length, 0),
-  );
-  // A few statements of up to one upload request's size each, not one (and its checks) per file.
-  let batch: { sha256: string; bytes: Buffer }[] = [];
+  const files = [...bytes].map(([sha256, data]) => ({ sha256, bytes: data, digest: sha256 }));
+  const size = (list: typeof files) => list.reduce((n, f) => n + f.bytes.length, 0);
+  // Up to one upload request's size: putMany looks them up, checks the quota and stores them by itself.
+  if (size(files) <= SITE_LIMITS.maxUploadRequestBytes) return store.putMany(userId, files);
+  // More is refused before any of it is stored, then stored a batch at a time (one statement and its checks each, not one per file).
+  const missing = new Set(await store.missing(userId, [...bytes.keys()]));
+  const todo = files.filter((f) => missing.has(f.sha256));
+  await store.assertRoom(userId, size(todo));
+  let batch: typeof files = [];
   let batchBytes = 0;
-  for (const sha256 of missing) {
-    const data = bytes.get(sha256)!;
-    if (batch.length && batchBytes + data.length > SITE_LIMITS.maxUploadRequestBytes) {
+  for (const f of todo) {
+    if (batch.length && batchBytes + f.bytes.length > SITE_LIMITS.maxUploadRequestBytes) {
       await store.putMany(userId, batch);
       [batch, batchBytes] = [[], 0];
     }
-    batch.push({ sha256, bytes: data });
-    batchBytes += data.length;
+    batch.push(f);
+    batchBytes += f.bytes.length;
   }
   if (batch.length) await store.putMany(userId, batch);
 }
