@@ -165,6 +165,9 @@ function postgresRow(db: DbGrowth, deployed: number): void {
   });
 }
 
+const REDEPLOY_RUNS = 5;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 /** 3. The big site deployed again with one 4 KB file changed; answers that file's path and its original bytes. */
 async function redeploy(
   { cloud, sink }: Stack,
@@ -196,6 +199,14 @@ async function redeploy(
   const reFloorSend = await sendOnceMs(sink.url, Buffer.alloc(4096));
   const reFloor = hashFloor + reFloorSend;
   const reGoalBytes = 20_000;
+  // One redeploy's wall time swings by ±20 % from run to run here: the figure is the median of this one
+  // and REDEPLOY_RUNS − 1 more, each of another change of the same file.
+  const walls = [re.phases.total];
+  for (let i = 1; i < REDEPLOY_RUNS; i++) {
+    big.set(changedPath, changedFile(20 + i));
+    walls.push((await deploy(big, 'cloudflare', `${bigName}-cf`)).phases.total);
+  }
+  const reWall = median(walls);
   results.redeploy = {
     ...re,
     serverSteps: reSteps,
@@ -205,14 +216,18 @@ async function redeploy(
     goalBytes: reGoalBytes,
     postgresGrowthBytes: db.bytes,
     postgresTables: db.tables,
+    wallTimes: walls,
+    medianWall: reWall,
   };
   console.log(`3. Redeploy with one 4 KB file changed (${re.status})`);
   row({
     measure: `3. redeploy, 1 × 4 KB changed: wall time`,
-    figure: ms(re.phases.total),
+    figure: ms(reWall),
     floor: `${ms(reFloor)} (re-hash + send 4 KB)`,
-    ratio: ratio(re.phases.total, reFloor),
-    note: `${((100 * re.phases.total) / cf.phases.total).toFixed(1)}% of the full deploy (goal ≤ 5 %)`,
+    ratio: ratio(reWall, reFloor),
+    note: `${((100 * reWall) / cf.phases.total).toFixed(1)}% of the full deploy (goal ≤ 5 %); the median of ${REDEPLOY_RUNS} redeploys (${walls
+      .map((w) => Math.round(w))
+      .join(', ')} ms)`,
   });
   row({
     measure: '   bytes client→server',
