@@ -102,26 +102,33 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
       await finishWithError(db, row, opts.owner, 'Deployment timed out: it could not finish in time. Deploy again.', 'timeout');
       return 'worked';
     }
-    await recordEvent(db, deploymentId, {
+    // The event and what the deployment needs are written and read at once; the event is awaited first,
+    // so that it comes before any error this start may end in.
+    const started = recordEvent(db, deploymentId, {
       status: 'building',
       step: row.step === 'queued' ? ('started' satisfies RunnerStep) : row.step,
       progress: row.progress,
       message: row.attempts > 1 ? `Resuming at step "${row.step}"` : 'Deployment started',
     });
-    const checkpoint = { ...row.checkpoint };
-    const adapter = adapterFor(row.platform);
-    const credentials = await credentialsFor(db, row);
-    if (!credentials) throw new PlatformError('auth', 'Quick deploy is not configured on this server.');
-    const [site] = row.siteId ? await db.select().from(sites).where(eq(sites.id, row.siteId)) : [];
-    const manifest = await deployedFiles(db, row.manifestHash);
-    // Only a deployment of the same site and user can be restored natively.
-    const [rollbackSource] =
+    const loading = Promise.all([
+      credentialsFor(db, row),
+      row.siteId ? db.select().from(sites).where(eq(sites.id, row.siteId)) : [],
+      deployedFiles(db, row.manifestHash),
+      // Only a deployment of the same site and user can be restored natively.
       row.rollbackOf && row.siteId
-        ? await db
+        ? db
             .select({ checkpoint: deployments.checkpoint })
             .from(deployments)
             .where(and(eq(deployments.id, row.rollbackOf), eq(deployments.userId, row.userId), eq(deployments.siteId, row.siteId)))
-        : [];
+        : [],
+    ]);
+    // Each is awaited below; until then a failure must not count as unhandled.
+    loading.catch(() => {});
+    await started;
+    const [credentials, [site], manifest, [rollbackSource]] = await loading;
+    const checkpoint = { ...row.checkpoint };
+    const adapter = adapterFor(row.platform);
+    if (!credentials) throw new PlatformError('auth', 'Quick deploy is not configured on this server.');
     const blobs = new BlobStore(db);
 
     for (let attempt = 1; ; attempt++) {
