@@ -81,9 +81,10 @@ export async function deployManifest(
   } = {},
 ): Promise<{ deploymentId: string; missing: string[]; delta: boolean }> {
   const negotiateTarget = { platform: target.platform, authMode: target.authMode, chatId: target.chatId };
-  const manifest = normalizedManifest(files);
+  const last = options.last?.get(target.chatId);
+  const manifest = normalizedManifest(files, last?.manifest);
   const hash = manifest && (await manifestHash(manifest));
-  const previous = manifest && options.last?.get(target.chatId);
+  const previous = manifest && last;
   const remember = () => manifest && hash && options.last?.set(target.chatId, { hash, manifest });
   let answer: NegotiateAnswer | undefined;
   if (manifest && hash && previous) {

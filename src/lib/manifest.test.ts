@@ -61,4 +61,15 @@ describe('normalizedManifest', () => {
     expect(normalizedManifest({ './index.html': f('a'), 'index.html': f('b') })).toBeNull();
     expect(normalizedManifest({ './index.html': f('a'), 'css/./x.css': f('b') })).toEqual({ 'index.html': f('a'), 'css/x.css': f('b') });
   });
+
+  it('against an earlier answer (a redeploy), normalizes only the paths that one did not hold, and still finds two that become one', () => {
+    const before = normalizedManifest({ './index.html': f('a'), 'css/x.css': f('b') })!;
+    expect(normalizedManifest({ 'index.html': f('c'), 'css/x.css': f('b'), './new/./y.css': f('d') }, before)).toEqual({
+      'index.html': f('c'),
+      'css/x.css': f('b'),
+      'new/y.css': f('d'),
+    });
+    expect(normalizedManifest({ 'index.html': f('c'), './index.html': f('d') }, before)).toBeNull();
+    expect(normalizedManifest({ 'index.html': f('c'), '../up.css': f('d') }, before)).toBeNull();
+  });
 });

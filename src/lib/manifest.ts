@@ -81,11 +81,13 @@ export function applyChanges(base: ProposedManifest, changes: ManifestChanges): 
 /**
  * The manifest with its paths as the server will store them, or null when a path is invalid or two
  * paths become one: such a manifest is sent as it is, for the server to refuse with its reason.
+ * `normalizedBefore`, a manifest this function answered earlier: its paths are not normalized again.
  */
-export function normalizedManifest(manifest: ProposedManifest): ProposedManifest | null {
+export function normalizedManifest(manifest: ProposedManifest, normalizedBefore?: ProposedManifest): ProposedManifest | null {
   const out = new Map<string, ProposedFile>();
   for (const [raw, f] of Object.entries(manifest)) {
-    const check = normalizeSitePath(raw);
+    // A path of an earlier normalized manifest (a redeploy's) is its own normalized form.
+    const check = normalizedBefore && Object.hasOwn(normalizedBefore, raw) ? { ok: true as const, path: raw } : normalizeSitePath(raw);
     if (!check.ok || out.has(check.path)) return null;
     out.set(check.path, { sha256: f.sha256, size: f.size });
   }
