@@ -185,7 +185,7 @@ export function decodeChangedBlobs(files: Record<string, string>, changes: Manif
   const bytes = new Map<string, Buffer>();
   for (const [sha256, text] of Object.entries(files)) {
     if (!named.has(sha256)) throw bad(`The bytes sent as ${sha256} belong to no changed file. Send only the changed files' bytes.`);
-    const data = fromBase64(text, `The bytes sent as ${sha256}`);
+    const data = fromBase64(text, `The file sent as ${sha256}`);
     const actual = sha256Hex(data);
     if (actual !== sha256) throw bad(`The bytes sent as ${sha256} hash to ${actual}. Send each file's bytes under its own SHA-256.`);
     bytes.set(sha256, data);

@@ -715,7 +715,7 @@ describe('a redeploy in one request: deployments.create with the changes and the
     const extra = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...request, files: { ...request.files, [other.sha256]: b64(other) } }));
     expect(extra).toEqual({ code: 'BAD_REQUEST', message: `The bytes sent as ${other.sha256} belong to no changed file. Send only the changed files' bytes.` });
     const garbled = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...request, files: { [next.sha256]: '@@not base64@@' } }));
-    expect(garbled).toEqual({ code: 'BAD_REQUEST', message: `The bytes sent as ${next.sha256} is not valid base64.` });
+    expect(garbled).toEqual({ code: 'BAD_REQUEST', message: `The file sent as ${next.sha256} is not valid base64.` });
     expect([await held(next.sha256), await held(other.sha256)]).toEqual([false, false]);
   });
 
