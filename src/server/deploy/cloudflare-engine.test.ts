@@ -1,12 +1,12 @@
 // The engine end to end on Cloudflare (the local cloud), in both modes: files → blobs → deployment →
 // runner → adapter → the bytes served at the URL.
 import { useLocalCloud } from '@/testing/local-cloud';
-import { eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { signUp } from '@/server/auth/accounts';
-import { saveConnection } from '@/server/connections/store';
-import { deployments, sites } from '@/server/db/schema';
+import { removeConnection, saveConnection } from '@/server/connections/store';
+import { deploymentEvents, deployments, sites } from '@/server/db/schema';
 import { cloudStats, exactRequestCount, fetchSite, hostOf, requestCount, setFaults } from '@/testing/cloud';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { createDeployment, deployFiles, deployTwiceThenRollback, rollback } from '@/testing/deploy';
@@ -439,6 +439,41 @@ describe('faults and crashes', () => {
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     expect([row!.status, row!.errorCode]).toEqual(['error', 'timeout']);
     expect(row!.error).toMatch(/^Deployment timed out/);
+  });
+  it('a deployment whose account was disconnected before it ran records its start, then an error that says to connect it, last', async () => {
+    const db = await getDb();
+    const owner = (await signUp(db, { email: uniqueEmail(), password: 'a long enough password' })).id;
+    const connection = await saveConnection(db, {
+      userId: owner,
+      platform: 'cloudflare',
+      credentials: { apiToken: LOCAL_CLOUDFLARE.userToken, accountId: LOCAL_CLOUDFLARE.userAccountId },
+      hintOf: LOCAL_CLOUDFLARE.userToken,
+      accountFacts: {},
+    });
+    const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>disconnected ${Math.random()}</p>` });
+    await storeInlineFiles(new BlobStore(db), owner, bytes);
+    const { deploymentId } = await createDeployment(
+      db,
+      { userId: owner, chatId: chat(), platform: 'cloudflare', authMode: 'user-token', manifest: proposed },
+      { settings },
+    );
+    await removeConnection(db, owner, connection.id);
+    const before = await cloudStats(cloud().url);
+    expect(await driveDeployment(db, deploymentId, { settings })).toBe('worked');
+    const events = await db.select().from(deploymentEvents).where(eq(deploymentEvents.deploymentId, deploymentId)).orderBy(asc(deploymentEvents.id));
+    expect(events.map((e) => [e.status, e.step])).toEqual([
+      ['pending', 'queued'],
+      ['building', 'started'],
+      ['error', 'error'],
+    ]);
+    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    // The user's to fix: said so, with where (the status answers 401 with the action "settings").
+    expect([row!.status, row!.errorCode, row!.error]).toEqual([
+      'error',
+      'auth',
+      'Your Cloudflare account is no longer connected. Connect it in Settings, then deploy again.',
+    ]);
+    expect(requestCount(await cloudStats(cloud().url), 'cloudflare')).toBe(requestCount(before, 'cloudflare'));
   });
 });
 

@@ -5,9 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RunnerStep } from '@/lib/deployment';
+import { platformInfo } from '@/lib/platforms';
 import type { Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { deployments, sites } from '../db/schema';
+import { AppError } from '../errors';
 import { describeError } from '../http/json';
 import { ourWordsFor } from '../http/platform-failures';
 import { PlatformError } from '../platforms/http';
@@ -111,7 +113,15 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
       message: row.attempts > 1 ? `Resuming at step "${row.step}"` : 'Deployment started',
     });
     const loading = Promise.all([
-      credentialsFor(db, row),
+      credentialsFor(db, row).catch((err: unknown) => {
+        // The account was disconnected since the deployment was created: the user's to fix, in Settings.
+        if (err instanceof AppError && err.code === 'NOT_FOUND')
+          throw new PlatformError(
+            'auth',
+            `Your ${platformInfo(row.platform).label} account is no longer connected. Connect it in Settings, then deploy again.`,
+          );
+        throw err;
+      }),
       row.siteId ? db.select().from(sites).where(eq(sites.id, row.siteId)) : [],
       deployedFiles(db, row.manifestHash),
       // Only a deployment of the same site and user can be restored natively.
