@@ -5,7 +5,15 @@ import type { RunningCloud } from '@/emulator/server';
 import { now } from './figures';
 import type { Site } from './workloads';
 import { readSse } from '../src/testing/sse';
-import { deployManifest, type DeployCalls, type DeployedManifest, type DeployStep, type NegotiateAnswer } from '../src/lib/deploy-client';
+import {
+  deployManifest,
+  type CreateByIdRequest,
+  type CreateFromChangesRequest,
+  type DeployCalls,
+  type DeployedManifest,
+  type DeployStep,
+  type NegotiateAnswer,
+} from '../src/lib/deploy-client';
 import { uploadMissing } from '../src/lib/upload';
 
 export let base = '';
@@ -89,22 +97,20 @@ export async function deploy(site: Site, platform: 'cloudflare' | 'amplify', cha
   let uploadBytes = 0;
   // The browser's own upload code: small files many to a request, large ones alone.
   const hashed = [...bytesBySha].map(([sha256, bytes]) => ({ path: sha256, sha256, bytes }));
+  // deployments.create, by a negotiated manifest's id or with a redeploy's changes.
+  const create = async (request: CreateByIdRequest | CreateFromChangesRequest) => {
+    const created = await trpc<{ deploymentId: string }>('deployments.create', request);
+    sent += created.sent;
+    return created.data;
+  };
   const calls: DeployCalls = {
     negotiate: async (request) => {
       const answer = await trpc<NegotiateAnswer>('files.negotiate', request).finally(() => (sent += Buffer.byteLength(JSON.stringify({ json: request }))));
       return answer.data;
     },
     upload: (missing) => uploadMissing(hashed, missing, (p) => (uploadBytes = p.bytes), { baseUrl: base, headers: { authorization: auth } }),
-    create: async (request) => {
-      const created = await trpc<{ deploymentId: string }>('deployments.create', request);
-      sent += created.sent;
-      return created.data;
-    },
-    createFromChanges: async (request) => {
-      const created = await trpc<{ deploymentId: string }>('deployments.create', request);
-      sent += created.sent;
-      return created.data;
-    },
+    create,
+    createFromChanges: create,
   };
   const result = await deployManifest(manifest, { chatId, siteName: chatId, platform, authMode: 'platform-managed' }, calls, {
     last: lastDeployed,

@@ -3,7 +3,7 @@
 // blobs the server then holds already). Each figure beside its floor, measured in the same run.
 import os from 'node:os';
 import { benchGet, cloudBytes, deploy, type DeployResult, serverSteps, type ServerStats } from './client';
-import { KB, MB, ms, ratio, sumValues } from './figures';
+import { KB, MB, ms, pct, ratio, sumValues } from './figures';
 import { hashFloorMs, jszipMs, sendOnceMs, zipFloor } from './floors';
 import { startProfile, stopProfile, type ProfileSummary } from './profile';
 import { profiles, results, row } from './report';
@@ -166,7 +166,6 @@ function postgresRow(db: DbGrowth, deployed: number): void {
 }
 
 const REDEPLOY_RUNS = 5;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** 3. The big site deployed again with one 4 KB file changed; answers that file's path and its original bytes. */
 async function redeploy(
@@ -206,7 +205,7 @@ async function redeploy(
     big.set(changedPath, changedFile(20 + i));
     walls.push((await deploy(big, 'cloudflare', `${bigName}-cf`)).phases.total);
   }
-  const reWall = median(walls);
+  const reWall = pct(walls, 50);
   results.redeploy = {
     ...re,
     serverSteps: reSteps,

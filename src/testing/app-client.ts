@@ -112,6 +112,8 @@ export async function browserDeploy(
 
 /** The client deploy (src/lib/deploy-client.ts) of these files, over the caller's tRPC and blob uploads. */
 export function deployCalls(caller: AppCaller, files: HashedFile[]): DeployCalls {
+  // deployments.create takes a negotiated manifest's id, or a redeploy's changes with their bytes.
+  const create = (request: Parameters<AppCaller['trpc']['deployments']['create']['mutate']>[0]) => caller.trpc.deployments.create.mutate(request);
   return {
     negotiate: (request) => caller.trpc.files.negotiate.mutate(request),
     upload: (missing) =>
@@ -119,7 +121,7 @@ export function deployCalls(caller: AppCaller, files: HashedFile[]): DeployCalls
         caller,
         files.filter((f) => missing.includes(f.sha256)),
       ),
-    create: (request) => caller.trpc.deployments.create.mutate(request),
-    createFromChanges: (request) => caller.trpc.deployments.create.mutate(request),
+    create,
+    createFromChanges: create,
   };
 }
