@@ -113,15 +113,7 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
       message: row.attempts > 1 ? `Resuming at step "${row.step}"` : 'Deployment started',
     });
     const loading = Promise.all([
-      credentialsFor(db, row).catch((err: unknown) => {
-        // The account was disconnected since the deployment was created: the user's to fix, in Settings.
-        if (err instanceof AppError && err.code === 'NOT_FOUND')
-          throw new PlatformError(
-            'auth',
-            `Your ${platformInfo(row.platform).label} account is no longer connected. Connect it in Settings, then deploy again.`,
-          );
-        throw err;
-      }),
+      credentialsToRun(db, row),
       row.siteId ? db.select().from(sites).where(eq(sites.id, row.siteId)) : [],
       deployedFiles(db, row.manifestHash),
       // Only a deployment of the same site and user can be restored natively.
@@ -250,6 +242,17 @@ async function finishWithError(db: Db, row: DeploymentRow, owner: string, messag
     });
   });
   announceEvent(row.id);
+}
+
+/** The credentials a deployment runs with; an account disconnected since it was created is the user's to fix, in Settings. */
+async function credentialsToRun(db: Db, row: DeploymentRow): Promise<unknown> {
+  try {
+    return await credentialsFor(db, row);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'NOT_FOUND')
+      throw new PlatformError('auth', `Your ${platformInfo(row.platform).label} account is no longer connected. Connect it in Settings, then deploy again.`);
+    throw err;
+  }
 }
 
 /** The files of a deployment, with their content types (as create left them, when it ran in this process). */
