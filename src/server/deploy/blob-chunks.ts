@@ -3,10 +3,11 @@
 // (`parts/…`) until the last one arrives, then the chunks are read back in order, hashed as they
 // stream into the whole blob, and removed. The whole file is never held in memory.
 import { Readable } from 'node:stream';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { formatBytes, SITE_LIMITS } from '@/lib/site-files';
 import { blobChunks } from '../db/schema';
 import { AppError } from '../errors';
+import { ObjectNotFound } from '../storage/object-store';
 import { partKey } from './blob-keys';
 import type { BlobStore } from './blob-store';
 
@@ -49,10 +50,18 @@ export async function putChunk(store: BlobStore, userId: string, sha256: string,
     sha256,
     stale.map((p) => p.offset).filter((o) => o !== offset),
   );
-  await store.db
-    .insert(blobChunks)
-    .values({ userId, sha256, offset, totalSize, size })
-    .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { size, totalSize } });
+  // The quota again, under the lock on the user's storage: parts of files sent in parallel count one after another.
+  await store
+    .withStorageLocked(userId, totalSize, sha256, (tx) =>
+      tx
+        .insert(blobChunks)
+        .values({ userId, sha256, offset, totalSize, size })
+        .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { size, totalSize } }),
+    )
+    .catch(async (err) => {
+      await deleteParts(store, userId, sha256, [offset]);
+      throw err;
+    });
   const parts = await store.db.select({ offset: blobChunks.offset, size: blobChunks.size }).from(blobChunks).where(where).orderBy(asc(blobChunks.offset));
   const received = parts.reduce((n, p) => n + p.size, 0);
   if (received < totalSize) return { complete: false, received };
@@ -69,9 +78,24 @@ export async function putChunk(store: BlobStore, userId: string, sha256: string,
         for (const part of parts) yield* await objects.get(partKey(userId, sha256, part.offset));
       })(),
     );
-    await store.record(await store.receive(sha256, whole), userId);
+    const stored = await store.receive(sha256, whole).catch((err) => {
+      // Another request for this file (another total) removed a part while they were joined.
+      if (err instanceof ObjectNotFound)
+        throw new AppError('CONFLICT', 'The parts of this file changed while they were being joined. Upload the file again from the start.');
+      throw err;
+    });
+    await store.record(stored, userId, sha256);
   } finally {
-    await store.db.delete(blobChunks).where(where);
+    // Only the parts read: one that another request stored meanwhile keeps its row, and its object with it.
+    await store.db.delete(blobChunks).where(
+      and(
+        where,
+        inArray(
+          blobChunks.offset,
+          parts.map((p) => p.offset),
+        ),
+      ),
+    );
     await deleteParts(
       store,
       userId,

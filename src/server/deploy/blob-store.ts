@@ -8,14 +8,14 @@ import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { formatBytes } from '@/lib/site-files';
-import { rowsOf } from '../db/client';
+import { rowsOf, type Db, type Tx } from '../db/client';
 import { blobChunks, userStorage } from '../db/schema';
 import { getEnv } from '../env';
 import { AppError } from '../errors';
 import { BlobCatalog, markUsed } from './blob-catalog';
 import { acceptsChunkedFile, pruneStaleChunks, putChunk } from './blob-chunks';
 import { newPackId, packKey, sha1Hex, sha256Hex } from './blob-keys';
-import { insertPack, rememberEntries, type StoredPack } from './pack-index';
+import { encodeEntries, rememberEntries, type StoredPack } from './pack-index';
 
 const mismatch = (expected: string, actual: string, batch = false) =>
   new AppError(
@@ -52,8 +52,8 @@ const bytesHeld = (userId: string, exceptChunksOf = '') => sql`
 
 export class BlobStore extends BlobCatalog {
   /** Bytes the user holds (`bytesHeld`), but for the parts of `exceptChunksOf`. */
-  async storageUsed(userId: string, exceptChunksOf?: string): Promise<number> {
-    const result = await this.db.execute(sql`select ${bytesHeld(userId, exceptChunksOf)} as used`);
+  async storageUsed(userId: string, exceptChunksOf?: string, db: Db | Tx = this.db): Promise<number> {
+    const result = await db.execute(sql`select ${bytesHeld(userId, exceptChunksOf)} as used`);
     return Number(rowsOf<{ used: string | number }>(result)[0]?.used ?? 0);
   }
 
@@ -98,10 +98,41 @@ export class BlobStore extends BlobCatalog {
     return { id, object: packKey(id), entries: [{ sha256, sha1: hashing.digests().sha1, offset: 0, size: hashing.size }] };
   }
 
-  /** Makes a stored object the user's: its pack row. */
-  async record(stored: StoredPack, holder: string): Promise<void> {
-    await insertPack(this.db, holder, stored);
+  /**
+   * Makes a stored object the user's (its pack row) if it fits their quota, checked again under a lock
+   * on their storage row, in one round trip (`insert_pack_within_quota`, migration 0018): uploads sent
+   * at once each passed the early check, and only what fits together is kept. Refused, the object is
+   * removed. `exceptChunksOf`: the file whose parts it was joined from (still counted until removed).
+   */
+  async record(stored: StoredPack, holder: string, exceptChunksOf = ''): Promise<void> {
+    const bytes = stored.entries.reduce((n, e) => n + e.size, 0);
+    const quota = getEnv().storageQuotaBytes;
+    const [answer] = rowsOf<{ used: string | number; kept: boolean }>(
+      await this.db.execute(
+        sql`select used, kept from insert_pack_within_quota(${stored.id}, ${holder}, ${stored.object}, decode(${encodeEntries(stored.entries).toString('hex')}, 'hex'), ${bytes}, ${quota}, ${exceptChunksOf})`,
+      ),
+    );
+    if (!answer?.kept) {
+      await this.objects.delete(stored.object).catch(() => {}); // else the cleanup collects it after a day
+      throw storageFull(Number(answer?.used ?? 0), quota, bytes);
+    }
     rememberEntries(stored.id, stored.entries);
+  }
+
+  /**
+   * Runs `keep` (which adds `incoming` bytes for the user) in a transaction holding the user's storage
+   * row locked, once the quota is checked in it: two uploads check and add one after the other (as
+   * `record` does in one round trip for a pack row).
+   */
+  async withStorageLocked<T>(userId: string, incoming: number, exceptChunksOf: string | undefined, keep: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      // Made if the user has none yet, and locked either way (an upsert locks the row it meets).
+      await tx.execute(sql`insert into ${userStorage} (user_id) values (${userId}) on conflict (user_id) do update set bytes = ${userStorage}.bytes`);
+      // A statement of its own: its snapshot, taken after the lock, sees what the last holder added.
+      const used = await this.storageUsed(userId, exceptChunksOf, tx);
+      assertRoomIn(used, incoming);
+      return keep(tx);
+    });
   }
 
   /** Stores bytes that must hash to `sha256` (refused otherwise) as held by the user, within their quota. */

@@ -19,6 +19,8 @@ import { BlobStore } from '@/server/deploy/blob-store';
 import { runCleanup } from '@/server/deploy/cleanup';
 import { byteaBuffer } from '@/server/db/schema/columns';
 import { decodeEntries } from '@/server/deploy/pack-index';
+import { getObjectStore } from '@/server/storage/from-env';
+import type { ObjectStore } from '@/server/storage/object-store';
 import { DEFAULT_LIMITS } from '@/server/deploy/policy';
 import { browserDeploy, deploymentCount, hashed, newAppCaller, restDeploy, uploadBlobs, type AppCaller } from '@/testing/app-client';
 import { setFaults, totalPlatformRequests } from '@/testing/cloud';
@@ -62,6 +64,12 @@ async function heldFiles(userId?: string): Promise<string[]> {
     .from(packs)
     .where(userId ? eq(packs.userId, userId) : undefined);
   return rows.flatMap((r) => decodeEntries(byteaBuffer(r.entries)).map((e) => e.sha256));
+}
+/** The objects of packs in this file's store (its own, as its database). */
+async function packObjects(): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of getObjectStore().list('packs/')) keys.push(key);
+  return keys;
 }
 /** Whether anyone holds the file (any pack row lists it): this file's database is its own. */
 async function stored(sha256: string): Promise<boolean> {
@@ -249,6 +257,44 @@ describe('chunked uploads', () => {
     expect(await (await getDb()).select().from(blobChunks).where(eq(blobChunks.sha256, sha))).toEqual([]);
   });
 
+  it('a part with another total arriving while a file is joined: the join fails with what to do, and no part is left without its row', async () => {
+    const db = await getDb();
+    const objects = getObjectStore();
+    // The folder or S3 store, but a read of the file's first part waits until the other request is in.
+    let hold: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => (hold = resolve));
+    let reading: (() => void) | undefined;
+    const readStarted = new Promise<void>((resolve) => (reading = resolve));
+    const gated: ObjectStore = Object.assign(Object.create(objects) as ObjectStore, {
+      get: async (key: string, range?: { start: number; end: number }) => {
+        if (key.startsWith('parts/') && key.endsWith('/0')) {
+          reading!();
+          await held;
+        }
+        return objects.get(key, range);
+      },
+    });
+    const store = new BlobStore(db, gated);
+    const file = randomBytes(3000);
+    const sha = sha256Hex(file);
+    expect(await store.putChunk(mallory.userId, sha, 0, 3000, file.subarray(0, 1500))).toEqual({ complete: false, received: 1500 });
+    const joining = store.putChunk(mallory.userId, sha, 1500, 3000, file.subarray(1500));
+    joining.catch(() => {});
+    await readStarted;
+    // Another request for the same file, with another total: the parts of the first are stale to it.
+    expect(await new BlobStore(db).putChunk(mallory.userId, sha, 500, 4000, randomBytes(500))).toEqual({ complete: false, received: 500 });
+    hold!();
+    await expect(joining).rejects.toThrow('The parts of this file changed while they were being joined. Upload the file again from the start.');
+    const rows = await db
+      .select({ offset: blobChunks.offset })
+      .from(blobChunks)
+      .where(and(eq(blobChunks.userId, mallory.userId), eq(blobChunks.sha256, sha)));
+    const partObjects: string[] = [];
+    for await (const key of objects.list(`parts/${mallory.userId}/${sha}/`)) partObjects.push(key);
+    expect({ rows: rows.map((r) => r.offset), partObjects }).toEqual({ rows: [500], partObjects: [`parts/${mallory.userId}/${sha}/500`] });
+    expect(await stored(sha)).toBe(false);
+  });
+
   it('a part naming another total starts the file over (old parts cannot be stitched into a new whole)', async () => {
     const file = randomBytes(2000);
     const sha = sha256Hex(file);
@@ -312,6 +358,38 @@ describe('storage quota', () => {
     expect(res.status).toBe(413);
     expect(res.message).toMatch(/Storage full/);
     expect(await stored(sha256Hex(Buffer.from(text)))).toBe(false);
+  });
+
+  it('uploads sent at once cannot together pass the quota: as many as fit are kept, the others refused and removed', async () => {
+    const db = await getDb();
+    const racer = await newAppCaller(db, 'quota-race');
+    const objectsBefore = await packObjects();
+    // Six 3 MB files in six requests at once: each passes the early check alone, four fit in 12 MB.
+    const files = Array.from({ length: 6 }, (_, i) => hashed(`${i}.bin`, randomBytes(3 * MB)));
+    const results = await Promise.allSettled(files.map((f) => uploadBlobs(racer, [f])));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
+    for (const r of results.filter((r) => r.status === 'rejected')) expect(String((r as PromiseRejectedResult).reason)).toMatch(/Storage full/);
+    expect(await new BlobStore(db).storageUsed(racer.userId)).toBe(12 * MB);
+    expect(await heldFiles(racer.userId)).toHaveLength(4);
+    // The refused ones' objects were written before the final check, and removed after it.
+    expect((await packObjects()).length - objectsBefore.length).toBe(4);
+  });
+
+  it('parts of files sent at once cannot together pass the quota either', async () => {
+    const db = await getDb();
+    const racer = await newAppCaller(db, 'quota-race-parts');
+    // Four files of 5 MB declared, a first part of 4 MB of each at once. A part counts its file's whole
+    // total and the other files' parts as stored: the third finds 8 MB held and 5 MB more declared.
+    const shas = Array.from({ length: 4 }, () => sha256Hex(randomBytes(32)));
+    const answers = await Promise.all(
+      shas.map(async (sha) => (await chunkRequest(racer, sha, `offset=0&total=${5 * MB}`, new Uint8Array(randomBytes(4 * MB)))).status),
+    );
+    expect(answers.sort()).toEqual([202, 202, 413, 413]);
+    const parts = await db.select().from(blobChunks).where(eq(blobChunks.userId, racer.userId));
+    expect(parts.map((p) => p.size)).toEqual([4 * MB, 4 * MB]);
+    const partObjects: string[] = [];
+    for await (const key of getObjectStore().list(`parts/${racer.userId}/`)) partObjects.push(key);
+    expect(partObjects.sort()).toEqual(parts.map((p) => `parts/${racer.userId}/${p.sha256}/0`).sort());
   });
 
   it('a file already held costs nothing again, and the cleanup gives back what nothing uses', async () => {
