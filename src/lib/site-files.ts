@@ -8,6 +8,8 @@ export const SITE_LIMITS = {
   maxNameBytes: 255,
   /** Browser → server upload requests stay under this; larger files go in chunks. */
   maxUploadRequestBytes: 4 * 1024 * 1024,
+  /** Files in one upload request: each part costs the server a few KB of memory beyond its bytes. */
+  maxFilesPerUploadRequest: 1_000,
 } as const;
 
 export interface ManifestEntry {

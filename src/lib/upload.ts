@@ -1,5 +1,5 @@
 // The browser side of content-addressed uploads: hash every file (Web Crypto), ask the server which
-// it lacks, and send only those, in requests of at most 4 MB (larger files in chunks).
+// it lacks, and send only those, in requests of at most 4 MB and 1,000 files (larger files in chunks).
 import { SITE_LIMITS } from './site-files';
 
 export interface LocalFile {
@@ -78,7 +78,7 @@ function plan(todo: HashedFile[]): { batches: HashedFile[][]; large: HashedFile[
       large.push(f);
       continue;
     }
-    if (size + cost > BATCH_BYTES) {
+    if (size + cost > BATCH_BYTES || current.length === SITE_LIMITS.maxFilesPerUploadRequest) {
       batches.push(current);
       current = [];
       size = 0;

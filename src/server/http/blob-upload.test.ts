@@ -111,6 +111,44 @@ describe('uploading files', () => {
     expect(places.get(empty.sha256)).toMatchObject({ pack: places.get(other.sha256)!.pack, size: 0, files: 2 });
   });
 
+  it('sends at most 1,000 files a request, and the server refuses (413) a request with more, storing none of it', async () => {
+    const db = await getDb();
+    const tiny = Array.from({ length: 2_500 }, (_, i) => file(`t/${i}.txt`, Buffer.from(`${i} ${Math.random()}`)));
+    const { calls, fetchRoute } = routes();
+    await uploadMissing(
+      tiny,
+      tiny.map((f) => f.sha256),
+      () => {},
+      { fetch: fetchRoute },
+    );
+    // 2,500 files of a few bytes fit in one 4 MB request; they go in three.
+    expect(calls).toEqual(['POST /api/blobs', 'POST /api/blobs', 'POST /api/blobs']);
+    expect(
+      await new BlobStore(db).missing(
+        userId,
+        tiny.map((f) => f.sha256),
+      ),
+    ).toEqual([]);
+
+    // Each part costs memory beyond its bytes: parts past the limit are not even read.
+    const more = Array.from({ length: 1_001 }, (_, i) => file(`m/${i}.txt`, Buffer.from(`${i} more ${Math.random()}`)));
+    const form = new FormData();
+    for (const f of more) form.append(f.sha256, new Blob([f.bytes as Uint8Array<ArrayBuffer>]), f.sha256);
+    const res = await postBlobs(new Request(`${APP_ORIGIN}/api/blobs`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form }));
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'Send at most 1,000 files per request; send the others in more requests.',
+    );
+    expect(
+      (
+        await new BlobStore(db).missing(
+          userId,
+          more.map((f) => f.sha256),
+        )
+      ).length,
+    ).toBe(1_001);
+  });
+
   it('refuses a batch with one wrong hash and stores none of it', async () => {
     const db = await getDb();
     const packRows = async () => (await db.select({ id: packs.id }).from(packs).where(eq(packs.userId, userId))).length;

@@ -56,7 +56,11 @@ export async function receiveBlobBatch(store: BlobStore, userId: string, request
   let refusal: Error | undefined;
   let parser: BusboyInstance;
   try {
-    parser = new Busboy({ headers: { 'content-type': type }, limits: { fieldSize: 0 } });
+    // Parts past the limit are not read: each costs memory beyond its bytes (a hash, a promise, its chunks).
+    parser = new Busboy({
+      headers: { 'content-type': type },
+      limits: { fieldSize: 0, files: SITE_LIMITS.maxFilesPerUploadRequest, parts: SITE_LIMITS.maxFilesPerUploadRequest },
+    });
   } catch {
     throw new AppError('BAD_REQUEST', 'The multipart body could not be read. Send one part per file, named by its SHA-256.');
   }
@@ -82,6 +86,13 @@ export async function receiveBlobBatch(store: BlobStore, userId: string, request
     part.catch(() => {});
     parts.push(part);
   });
+  const tooManyFiles = () =>
+    (refusal ??= new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `Send at most ${SITE_LIMITS.maxFilesPerUploadRequest.toLocaleString('en-US')} files per request; send the others in more requests.`,
+    ));
+  parser.on('filesLimit', tooManyFiles);
+  parser.on('partsLimit', tooManyFiles);
   parser.on('field', (name: string) => {
     refusal ??= new AppError('BAD_REQUEST', `The part "${name.slice(0, 80)}" is not a file. Send each file as a file part.`);
   });
