@@ -182,6 +182,9 @@ function fromBase64(text: string, what: string): Buffer {
  */
 export function decodeChangedBlobs(files: Record<string, string>, changes: ManifestChanges): Map<string, Buffer> {
   const named = new Set(Object.values(changes.changed).map((f) => f.sha256));
+  // Four base64 characters are three bytes: past the limit by length alone, nothing is decoded.
+  const atLeast = Object.values(files).reduce((n, text) => n + Math.floor((text.replace(/\s+/g, '').length * 3) / 4) - 2, 0);
+  if (atLeast > INLINE_CHANGES_LIMITS.maxBytes) throw inlineTooLarge(atLeast);
   const bytes = new Map<string, Buffer>();
   for (const [sha256, text] of Object.entries(files)) {
     if (!named.has(sha256)) throw bad(`The bytes sent as ${sha256} belong to no changed file. Send only the changed files' bytes.`);
@@ -191,12 +194,14 @@ export function decodeChangedBlobs(files: Record<string, string>, changes: Manif
     bytes.set(sha256, data);
   }
   const total = [...bytes.values()].reduce((n, b) => n + b.length, 0);
-  if (total > INLINE_CHANGES_LIMITS.maxBytes)
-    throw bad(
-      `The changed files sent inline are ${formatBytes(total)}; at most ${formatBytes(INLINE_CHANGES_LIMITS.maxBytes)} go in one request. Negotiate and upload them instead.`,
-    );
+  if (total > INLINE_CHANGES_LIMITS.maxBytes) throw inlineTooLarge(total);
   return bytes;
 }
+
+const inlineTooLarge = (total: number) =>
+  bad(
+    `The changed files sent inline are ${formatBytes(total)}; at most ${formatBytes(INLINE_CHANGES_LIMITS.maxBytes)} go in one request. Negotiate and upload them instead.`,
+  );
 
 /**
  * Stores inline files as the user's blobs (only those the user does not hold yet), within their storage

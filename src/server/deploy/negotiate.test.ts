@@ -773,6 +773,12 @@ describe('a redeploy in one request: deployments.create with the changes and the
       code: 'BAD_REQUEST',
       message: 'The changed files sent inline are 1.2 MB; at most 1.0 MB go in one request. Negotiate and upload them instead.',
     });
+    // Past the limit by its length alone, a body is refused before anything in it is decoded (this one is no base64 at all).
+    const garbage = '!'.repeat(800_000);
+    const unread = await refusedWith(alice, async () =>
+      alice.trpc.deployments.create.mutate({ ...(await changing(base, ...big)), files: { [big[0]!.sha256]: garbage, [big[1]!.sha256]: garbage } }),
+    );
+    expect(unread.message).toBe('The changed files sent inline are 1.1 MB; at most 1.0 MB go in one request. Negotiate and upload them instead.');
     const many = Array.from({ length: INLINE_CHANGES_LIMITS.maxFiles + 1 }, (_, i) => hashed(`many/${i}.txt`, `${i} ${Math.random()}`));
     const tooMany = await refusedWith(alice, async () => alice.trpc.deployments.create.mutate(await changing(base, ...many)));
     expect(tooMany.message).toContain(`At most ${INLINE_CHANGES_LIMITS.maxFiles} files go inline: negotiate and upload them instead.`);

@@ -56,7 +56,11 @@ export interface CreateDeploymentInput {
   validated?: { hash: string };
   /** For a rollback: the earlier deployment (of the same user) whose content goes live again. */
   rollbackOf?: string;
-  /** Files of the request not stored yet (the inline REST body): stored only once every check passed. */
+  /**
+   * Files of the request not stored yet (the inline REST body, a redeploy's changes): stored only once
+   * every check of the files passed. A rate limit refusing it at the last, locked check leaves them to
+   * the cleanup (a day later), as any upload no deployment used.
+   */
   pending?: PendingBlobs;
   /**
    * For a delta negotiated for this platform: its changed blobs. Only these are looked up (held, sizes):
