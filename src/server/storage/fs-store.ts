@@ -23,6 +23,16 @@ async function writeAllParts(handle: FileHandle, parts: readonly Uint8Array[]): 
   }
 }
 
+/** Flushes a folder's entries (a file renamed or made in it) to disk. */
+async function syncFolder(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 export class FsObjectStore implements ObjectStore {
   readonly kind = 'fs' as const;
   constructor(readonly root: string) {}
@@ -36,7 +46,9 @@ export class FsObjectStore implements ObjectStore {
   private readonly folders = new Set<string>();
   private async folder(dir: string): Promise<void> {
     if (this.folders.has(dir)) return;
-    await mkdir(dir, { recursive: true });
+    const first = await mkdir(dir, { recursive: true });
+    // Each folder made is synced into the one holding it, as the objects renamed into it are.
+    if (first) for (let d = dir; d !== path.dirname(first); d = path.dirname(d)) await syncFolder(path.dirname(d));
     this.folders.add(dir);
   }
 
@@ -80,6 +92,8 @@ export class FsObjectStore implements ObjectStore {
         await this.folder(path.dirname(target));
         await rename(tmp, target);
       });
+      // The rename is durable once the folder is: without this a power cut could lose an object whose row was written.
+      await syncFolder(path.dirname(target));
       return size;
     } catch (err) {
       if (!partsOf(body)) (body as Readable).destroy();
