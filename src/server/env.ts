@@ -40,6 +40,7 @@ const schema = z.object({
   PORT: optionalString,
   PREVIEW_ORIGIN: optionalString,
   STORAGE_QUOTA_BYTES: optionalString,
+  STORAGE_MAX_FILES: optionalString,
   MAX_SSE_STREAMS_PER_USER: optionalString,
   BLOB_STORE: optionalString,
   BLOB_DIR: optionalString,
@@ -82,6 +83,8 @@ export interface Env {
   previewOrigin?: string;
   /** Bytes of files a user may hold in the blob store (all their projects and deployments). */
   storageQuotaBytes: number;
+  /** Files one user may hold (each costs a row entry and memory whatever its size). */
+  storageMaxFiles: number;
   /**
    * Where file bytes live: a folder (the default, `.data/blobs`) or S3-compatible object storage
    * (AWS S3, R2, MinIO…), which several servers and serverless functions can share.
@@ -183,6 +186,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     blobStore: parseBlobStore(v),
     previewOrigin: previewOrigin?.replace(/\/+$/, ''),
     storageQuotaBytes: whole('STORAGE_QUOTA_BYTES', v.STORAGE_QUOTA_BYTES, 1024 ** 3, 'Use a number of bytes, e.g. 1073741824 for 1 GB.'),
+    storageMaxFiles: whole('STORAGE_MAX_FILES', v.STORAGE_MAX_FILES, 200_000, 'Use a number of files, e.g. 200000.'),
     workerThreads: workerThreadsOf(v.WORKER_THREADS),
     maxSseStreamsPerUser: whole('MAX_SSE_STREAMS_PER_USER', v.MAX_SSE_STREAMS_PER_USER, 20, 'Use a number such as 20.'),
     isProduction: production,

@@ -106,17 +106,16 @@ export class BlobStore extends BlobCatalog {
    */
   async record(stored: StoredPack, holder: string, exceptChunksOf = ''): Promise<void> {
     const bytes = stored.entries.reduce((n, e) => n + e.size, 0);
-    const quota = getEnv().storageQuotaBytes;
-    const [answer] = rowsOf<{ used: string | number; kept: boolean }>(
+    const { storageQuotaBytes: quota, storageMaxFiles: maxFiles } = getEnv();
+    const [answer] = rowsOf<{ used: string | number; files: string | number; kept: boolean }>(
       await this.db.execute(
-        sql`select used, kept from insert_pack_within_quota(${stored.id}, ${holder}, ${stored.object}, decode(${encodeEntries(stored.entries).toString('hex')}, 'hex'), ${bytes}, ${quota}, ${exceptChunksOf})`,
+        sql`select used, files, kept from insert_pack_within_quota(${stored.id}, ${holder}, ${stored.object}, decode(${encodeEntries(stored.entries).toString('hex')}, 'hex'), ${bytes}, ${quota}, ${maxFiles}, ${exceptChunksOf})`,
       ),
     );
-    if (!answer?.kept) {
-      await this.objects.delete(stored.object).catch(() => {}); // else the cleanup collects it after a day
-      throw storageFull(Number(answer?.used ?? 0), quota, bytes);
-    }
-    rememberEntries(stored.id, stored.entries);
+    if (answer?.kept) return rememberEntries(stored.id, stored.entries);
+    await this.objects.delete(stored.object).catch(() => {}); // else the cleanup collects it after a day
+    const [used, files] = [Number(answer?.used ?? 0), Number(answer?.files ?? 0)];
+    throw files + stored.entries.length > maxFiles ? tooManyFiles(files, maxFiles, stored.entries.length) : storageFull(used, quota, bytes);
   }
 
   /**
@@ -205,6 +204,14 @@ export class BlobStore extends BlobCatalog {
 function assertRoomIn(used: number, incoming: number): void {
   const quota = getEnv().storageQuotaBytes;
   if (incoming > 0 && used + incoming > quota) throw storageFull(used, quota, incoming);
+}
+
+function tooManyFiles(held: number, max: number, incoming: number) {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `Storage full: you hold ${n(held)} files, and this upload adds ${n(incoming)}; one account may hold ${n(max)}. Delete sites or files you no longer need, then try again.`,
+  ).withAction('fix-files');
 }
 
 function storageFull(used: number, quota: number, incoming: number) {

@@ -1,5 +1,5 @@
-// The bytes a user holds are kept as a running total (user_storage, by triggers on packs): the quota
-// reads one row instead of summing every file the user holds. The total must always be that sum.
+// The bytes and files a user holds are kept as running totals (user_storage, by triggers on packs): the
+// quota reads one row instead of summing every file the user holds. The totals must always be those sums.
 // Its own database: the cleanup acts on every user's packs.
 import '@/testing/isolated-db';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -39,10 +39,12 @@ async function packsOf(db: Db, userId: string): Promise<{ object: string; bytes:
 
 /** The running total, and the sum it stands for: the sizes of the files the user's packs list. */
 async function totals(db: Db, userId: string): Promise<{ kept: number; sum: number }> {
-  const [kept] = await db.select({ bytes: userStorage.bytes }).from(userStorage).where(eq(userStorage.userId, userId));
+  const [kept] = await db.select({ bytes: userStorage.bytes, files: userStorage.files }).from(userStorage).where(eq(userStorage.userId, userId));
   const held = await packsOf(db, userId);
   // Each row's `bytes` (what the triggers add up) is the sum of its entries.
   for (const p of held) expect(p.bytes).toBe(p.entries.reduce((n, e) => n + e.size, 0));
+  // And the files counted are the entries listed.
+  expect(kept?.files ?? 0).toBe(held.reduce((n, p) => n + p.entries.length, 0));
   return { kept: kept?.bytes ?? 0, sum: held.reduce((n, p) => n + p.bytes, 0) };
 }
 

@@ -29,9 +29,10 @@ import { useDeploySettings } from '@/testing/deploy-settings';
 import { APP_ORIGIN } from '@/testing/http';
 import { readSse } from '@/testing/sse';
 
-// This file's users may hold 12 MB each (read once, when the configuration is first parsed).
+// This file's users may hold 12 MB and 2,000 files each (read once, when the configuration is first parsed).
 const QUOTA = 12 * 1024 * 1024;
 process.env.STORAGE_QUOTA_BYTES = String(QUOTA);
+process.env.STORAGE_MAX_FILES = '2000';
 
 const cloud = useLocalCloud();
 const getDb = useTestDb();
@@ -390,6 +391,24 @@ describe('storage quota', () => {
     const partObjects: string[] = [];
     for await (const key of getObjectStore().list(`parts/${racer.userId}/`)) partObjects.push(key);
     expect(partObjects.sort()).toEqual(parts.map((p) => `parts/${racer.userId}/${p.sha256}/0`).sort());
+  });
+
+  it('tiny files are not free: past 2,000 files held, an upload is refused (413) and none of it kept', async () => {
+    const db = await getDb();
+    const hoarder = await newAppCaller(db, 'quota-files');
+    const tiny = (n: number, tag: string) => Array.from({ length: n }, (_, i) => hashed(`${tag}/${i}`, `${tag} ${i} ${Math.random()}`));
+    await uploadBlobs(hoarder, tiny(1_000, 'a'));
+    await uploadBlobs(hoarder, tiny(900, 'b'));
+    const more = tiny(150, 'c');
+    await expect(uploadBlobs(hoarder, more)).rejects.toThrow(
+      'Storage full: you hold 1,900 files, and this upload adds 150; one account may hold 2,000. Delete sites or files you no longer need, then try again.',
+    );
+    const held = await heldFiles(hoarder.userId);
+    expect(held).toHaveLength(1_900);
+    expect(more.some((f) => held.includes(f.sha256))).toBe(false);
+    // A hundred more still fit.
+    await uploadBlobs(hoarder, more.slice(0, 100));
+    expect(await heldFiles(hoarder.userId)).toHaveLength(2_000);
   });
 
   it('a file already held costs nothing again, and the cleanup gives back what nothing uses', async () => {

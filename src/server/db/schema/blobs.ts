@@ -59,6 +59,8 @@ export const userStorage = pgTable('user_storage', {
     .primaryKey()
     .references(() => users.id, { onDelete: 'cascade' }),
   bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+  /** The files they list (each a 60-byte entry here, whatever its size): limited on their own. */
+  files: bigint('files', { mode: 'number' }).notNull().default(0),
   /** When the cleanup last went through the user's packs: the next run starts with those it saw longest ago. */
   packsCheckedAt: timestamp('packs_checked_at', { withTimezone: true }),
 });
