@@ -102,12 +102,15 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
 
     const script = done.script ?? ctx.target.externalId ?? (await chooseScriptName(cf, ctx));
     if (!done.script) await save({ script });
+    // Reads that depend on nothing sent are asked while the assets upload: a round trip each saved.
+    const subdomain = early(cf.subdomain());
 
     if (!done.versionId && !(await rollBack(cf, ctx, checkpoint, script, resumed))) {
+      const existing = early(cf.workerExists(script));
       const completionJwt = await uploadAssets(cf, ctx, script);
       await ctx.report('activate', 85, `Publishing Worker ${script}`);
       const config = await assetsConfig(ctx);
-      const exists = await cf.workerExists(script);
+      const exists = await existing;
       const version: VersionSettings = { compatibilityDate: compatibilityDate(), marker: markerOf(ctx), resumed };
       const versionId = exists
         ? await cf.deployNewVersion(script, completionJwt, config, version)
@@ -117,8 +120,9 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
 
     await ctx.report('workers-dev', 95, 'Turning on the workers.dev URL');
     await cf.enableWorkersDev(script);
-    const subdomain = await cf.subdomain();
-    const url = cloudflareSettings().siteUrl.replace('{script}', script).replace('{subdomain}', subdomain);
+    const url = cloudflareSettings()
+      .siteUrl.replace('{script}', script)
+      .replace('{subdomain}', await subdomain);
     return { url, target: { externalProjectId: ctx.credentials.accountId, externalId: script } };
   },
 
@@ -168,6 +172,12 @@ async function rollBack(
 
 /** Platform-managed: `${CLOUDFLARE_WORKER_NAME}-{short id}`. User-token: the project's name, unless the
  * account already has a Worker of that name that is not this site's. */
+/** A call started ahead of its turn: awaited later, its failure is not unhandled meanwhile. */
+function early<T>(call: Promise<T>): Promise<T> {
+  call.catch(() => {});
+  return call;
+}
+
 async function chooseScriptName(cf: CloudflareAssetsClient, ctx: DeployContext<CloudflareCredentials>): Promise<string> {
   const suffix = shortId(ctx.siteId);
   if (ctx.mode === 'platform-managed') return labelWithSuffix(cloudflareSettings().workerName, suffix);
