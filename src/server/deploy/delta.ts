@@ -5,7 +5,7 @@
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type { DeploymentPlatform } from '@/lib/deployment';
 import { manifestHash, type ManifestChanges } from '@/lib/manifest';
-import { printablePath, SHA256_HEX, type Manifest } from '@/lib/site-files';
+import { normalizeSitePath, printablePath, SHA256_HEX, type Manifest } from '@/lib/site-files';
 import type { Db } from '../db/client';
 import { deployments } from '../db/schema';
 import { AppError } from '../errors';
@@ -65,10 +65,19 @@ async function findBase(db: Db, userId: string, base: string): Promise<string | 
   return row?.manifestHash ?? undefined;
 }
 
-/** Paths as the base's manifest holds them; a path that cannot be one is refused as in a whole manifest. */
+/**
+ * Paths as the base's manifest holds them. A changed path that cannot be one is refused as in a whole
+ * manifest; a removed one is a conflict: no base of today holds it, and the whole manifest (without it) may be fine.
+ */
 function normalizedChanges(changes: ManifestChanges): ManifestChanges {
   const changed = Object.entries(changes.changed).map(([raw, f]) => [sitePath(raw), f] as const);
-  const removed = new Set(changes.removed.map(sitePath));
+  const removed = new Set(
+    changes.removed.map((raw) => {
+      const check = normalizeSitePath(raw);
+      if (!check.ok) throw new AppError('CONFLICT', `The removed path "${printablePath(raw)}" ${check.reason}: no base holds it. ${sendWhole}`);
+      return check.path;
+    }),
+  );
   if (new Set(changed.map(([p]) => p)).size !== changed.length)
     throw new AppError('BAD_REQUEST', 'Two changed files end up at the same path. Rename one of them.').withAction('fix-files');
   const both = changed.find(([p]) => removed.has(p));

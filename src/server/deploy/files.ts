@@ -100,10 +100,15 @@ const pathsChecked = new WeakSet<Readonly<Manifest>>();
  */
 export function withChanges(base: Readonly<Manifest>, changes: ManifestChanges): Manifest {
   if (!pathsChecked.has(base)) {
+    // A base stored under older rules cannot take changes: 409, and the client sends the whole manifest
+    // (where the path is refused with its reason, or absent if the user removed it).
     for (const path of Object.keys(base)) {
-      const normalized = sitePath(path);
-      if (normalized !== path)
-        throw bad(`The file path "${printable(path)}" is stored as another path would be ("${printable(normalized)}"). Deploy the whole site again.`);
+      const check = normalizeSitePath(path);
+      if (!check.ok || check.path !== path)
+        throw new AppError(
+          'CONFLICT',
+          `The base holds "${printable(path)}", which ${check.ok ? `is stored as "${printable(check.path)}" now` : check.reason}. Negotiate with the whole manifest instead.`,
+        );
     }
     pathsChecked.add(base);
   }

@@ -18,7 +18,7 @@ import { useDeploySettings } from '@/testing/deploy-settings';
 import type { HashedFile } from '@/lib/upload';
 import { BlobStore } from './blob-store';
 import { asValidated } from './files';
-import { decodeManifest, encodeManifest, readRow, readStoredManifest } from './manifest-store';
+import { decodeManifest, encodeManifest, readRow, readStoredManifest, storeManifest } from './manifest-store';
 import { scanMarkOf } from './scan/kinds';
 import { deleteExpiredProposedManifests, keepProposedManifest, PROPOSED_MANIFEST_TTL_MS, proposedManifest } from './proposed-manifests';
 import { createDeployment, negotiateFiles } from './service';
@@ -587,7 +587,7 @@ describe('deltas', () => {
     );
   });
 
-  it('a delta on a manifest stored before a path rule existed is held to today’s rules for the base’s paths too', async () => {
+  it('a delta on a manifest stored before a path rule existed is held to today’s rules for the base’s paths too: a conflict', async () => {
     const db = await getDb();
     const alicesClient = client(alice);
     const v1 = site({ 'index.html': `<p>old rules ${Math.random()}</p>` });
@@ -607,8 +607,11 @@ describe('deltas', () => {
         manifestHash: await manifestHash({ ...old, ...changed }),
       }),
     );
-    expect(refusal.code).toBe('BAD_REQUEST');
-    expect(refusal.message).toMatch(/^The file path "a.*\.css" contains an invisible or text-direction character/);
+    // A conflict: the client then sends its whole manifest, where such a path is refused with its reason (or absent).
+    expect(refusal.code).toBe('CONFLICT');
+    expect(refusal.message).toMatch(
+      /^The base holds "a.*\.css", which contains an invisible or text-direction character.*Negotiate with the whole manifest instead\.$/,
+    );
   });
 
   it('a quick redeploy of a site that passed the scan here scans only the files it changes; a hit among them still refuses it', async () => {
@@ -751,6 +754,42 @@ describe('a redeploy in one request: deployments.create with the changes and the
     const refusal = await refusedWith(alice, async () => alice.trpc.deployments.create.mutate(await changing(base, miner)));
     expect(refusal.message).toMatch(/^This site can't be deployed: index\.html contains /);
     expect(await held(miner.sha256)).toBe(false);
+  });
+
+  it('a base stored under older path rules takes no changes: CONFLICT, and the client deploys the whole site', async () => {
+    const base = await deployed();
+    // As an older release could have stored it: a path today's rules refuse (a control character).
+    const old = 'old\u0007page.html';
+    const db = await getDb();
+    const stored = { ...manifestOf(base.v1), [old]: manifestOf(base.v1)['a.css']! };
+    const hash = await storeManifest(db, stored);
+    await db.update(deployments).set({ manifestHash: hash }).where(eq(deployments.id, base.deploymentId));
+    const next = page();
+    // Removing the old path, or changing another file: either way, not on this base.
+    const removing = await refusedWith(alice, async () =>
+      alice.trpc.deployments.create.mutate({ ...(await changing(base, next)), changes: { changed: manifestOf([next]), removed: [old] } }),
+    );
+    expect(removing).toEqual({
+      code: 'CONFLICT',
+      message: 'The removed path "old\\u0007page.html" contains a control character: no base holds it. Negotiate with the whole manifest instead.',
+    });
+    const changingOnly = await refusedWith(alice, async () => alice.trpc.deployments.create.mutate(await changing(base, next)));
+    expect(changingOnly).toEqual({
+      code: 'CONFLICT',
+      message: 'The base holds "old\\u0007page.html", which contains a control character. Negotiate with the whole manifest instead.',
+    });
+    expect(await held(next.sha256)).toBe(false);
+    // The client, told so, sends the whole manifest.
+    const last = new Map<string, DeployedManifest>([[base.chatId, { hash, manifest: stored }]]);
+    const result = await deployManifest({ ...manifestOf(base.v1), ...manifestOf([next]) }, target(base.chatId), deployCalls(alice, [...base.v1, next]), {
+      last,
+      bytesOf: (sha256) => (sha256 === next.sha256 ? next.bytes : undefined),
+    });
+    expect(result.delta).toBe(false);
+    expect((await rowsOf(result.deploymentId)).map((r) => [r.path, r.sha256])).toEqual([
+      ['a.css', manifestOf(base.v1)['a.css']!.sha256],
+      ['index.html', next.sha256],
+    ]);
   });
 
   it("another user's deployment is no base: CONFLICT, and nothing is stored", async () => {
