@@ -15,3 +15,12 @@ export async function forEachConcurrently<T>(items: readonly T[], limit: number,
   });
   await Promise.all(lanes);
 }
+
+/**
+ * A call started ahead of its turn, so that independent round trips overlap: awaited later (in the
+ * order the caller chooses, so the first error told stays the same), its failure is not unhandled meanwhile.
+ */
+export function early<T>(call: Promise<T>): Promise<T> {
+  call.catch(() => {});
+  return call;
+}

@@ -12,6 +12,7 @@ import { uploadWithProgress } from '../upload-progress';
 import { assetManifestLine, CloudflareAssetsClient, type AssetsConfig, type CloudflareCredentials, type VersionSettings } from './client';
 import { readAll } from '../../storage/object-store';
 import { cloudflareSettings } from './settings';
+import { early } from '../concurrency';
 
 /** Root files that configure routing rather than being served (_headers and _redirects travel as text). */
 const CONFIG_FILES = new Set(['_headers', '_redirects', '.assetsignore']);
@@ -172,12 +173,6 @@ async function rollBack(
 
 /** Platform-managed: `${CLOUDFLARE_WORKER_NAME}-{short id}`. User-token: the project's name, unless the
  * account already has a Worker of that name that is not this site's. */
-/** A call started ahead of its turn: awaited later, its failure is not unhandled meanwhile. */
-function early<T>(call: Promise<T>): Promise<T> {
-  call.catch(() => {});
-  return call;
-}
-
 async function chooseScriptName(cf: CloudflareAssetsClient, ctx: DeployContext<CloudflareCredentials>): Promise<string> {
   const suffix = shortId(ctx.siteId);
   if (ctx.mode === 'platform-managed') return labelWithSuffix(cloudflareSettings().workerName, suffix);

@@ -14,6 +14,7 @@ import { DIFF_DONE_STATES, FINISHED_STATES, resumeDeploy, waitForDeploy } from '
 import { netlifySettings } from './settings';
 import { ensureSite, PLATFORM_SITE_PREFIX, targetOf } from './site';
 import type { Ctx, NetlifyCheckpoint } from './state';
+import { early } from '../concurrency';
 
 export type { NetlifyCredentials } from './client';
 export { PLATFORM_SITE_PREFIX } from './site';
@@ -43,8 +44,9 @@ export const netlifyAdapter: PlatformAdapter<NetlifyCredentials> = {
 
   async verify(credentials, settings) {
     const nf = client(credentials, settings);
+    const accounts = early(nf.accounts());
     const user = await nf.currentUser();
-    const teams = await nf.accounts();
+    const teams = await accounts;
     const team = teams.find((t) => t.default) ?? teams[0];
     const facts: Record<string, string> = { accountName: user.full_name || user.email || user.id };
     if (user.email) facts.email = user.email;

@@ -13,6 +13,7 @@ import { PLATFORM_PROJECT_PREFIX, projectName, STATIC_PROJECT_SETTINGS } from '.
 import { DeploymentEnded, siteUrl, waitForDeployment } from './readiness';
 import { vercelSettings } from './settings';
 import type { Ctx, VercelCheckpoint } from './state';
+import { early } from '../concurrency';
 
 export type { VercelCredentials } from './client';
 export { PLATFORM_PROJECT_PREFIX } from './project';
@@ -37,11 +38,12 @@ export const vercelAdapter: PlatformAdapter<VercelCredentials> = {
 
   async verify(credentials, settings) {
     const vercel = client(credentials, settings);
+    const team = credentials.teamId ? early(vercel.team(credentials.teamId)) : undefined;
     const user = await vercel.user();
     const facts: Record<string, string> = { username: user.username, email: user.email };
-    if (credentials.teamId) {
-      const team = await vercel.team(credentials.teamId);
-      Object.assign(facts, { teamId: team.id, teamName: team.name, teamSlug: team.slug });
+    if (team) {
+      const { id, name, slug } = await team;
+      Object.assign(facts, { teamId: id, teamName: name, teamSlug: slug });
     }
     return facts;
   },
