@@ -127,12 +127,18 @@ export class S3Client {
 
     const transport = target.protocol === 'https:' ? https : http;
     return new Promise<IncomingMessage>((resolve, reject) => {
+      let answered: IncomingMessage | undefined;
       const request = transport.request(target, { method: call.method, headers, timeout: this.retry.timeoutMs }, (response) => {
-        // From here the body is the caller's to read at its own pace (a stream into a slow upload).
-        request.setTimeout(0);
+        // From here the body is the caller's to read at its own pace; the same timeout then bounds a
+        // silence of the connection, so that a body that stops coming fails its reader instead of holding it forever.
+        answered = response;
         resolve(response);
       });
-      request.on('timeout', () => request.destroy(new NoAnswer(`no answer within ${this.retry.timeoutMs} ms`)));
+      request.on('timeout', () => {
+        const err = new NoAnswer(answered ? `the answer stopped for ${this.retry.timeoutMs} ms` : `no answer within ${this.retry.timeoutMs} ms`);
+        answered?.destroy(err);
+        request.destroy(err);
+      });
       request.on('error', (err) => reject(err instanceof NoAnswer ? err : new NoAnswer(err.message)));
       if (!call.body) request.end();
       // A failed read of the body ends the request too (and so rejects, unless an answer came first).

@@ -193,7 +193,7 @@ describe('S3 store on s3rver', () => {
 });
 
 /** An endpoint that answers from a script, one step per request, recording each request's URL. */
-async function scriptedEndpoint(steps: ((req: IncomingMessage, res: ServerResponse) => void)[]) {
+async function scriptedEndpoint(steps: ((req: IncomingMessage, res: ServerResponse) => void)[], retry: { timeoutMs?: number } = {}) {
   const seen: string[] = [];
   const server = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
@@ -204,7 +204,7 @@ async function scriptedEndpoint(steps: ((req: IncomingMessage, res: ServerRespon
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const store = new S3ObjectStore(
     { endpoint, region: 'auto', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'scripted-secret', bucket: 'b' },
-    { retry: FAST_RETRY },
+    { retry: { ...FAST_RETRY, ...retry } },
   );
   return { store, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
@@ -275,6 +275,26 @@ describe('S3 store against a scripted endpoint', () => {
       expect(await endpoint.store.put('blobs/x', Buffer.from('bytes'))).toBe(5);
       expect(endpoint.seen).toEqual(['PUT /b/blobs/x', 'PUT /b/blobs/x']);
     } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('fails a read whose body stops coming, and the next read of that object asks again', async () => {
+    let stalled: ServerResponse | undefined;
+    const stall = (_req: IncomingMessage, res: ServerResponse) => {
+      // The headers and a few bytes, then silence (a connection lost without a reset).
+      res.writeHead(200, { 'content-length': '1000' }).write(Buffer.alloc(10));
+      stalled = res;
+    };
+    const endpoint = await scriptedEndpoint([stall, answer(200, 'x'.repeat(1000))], { timeoutMs: 300 });
+    try {
+      await expect(endpoint.store.local('packs/a')).rejects.toThrow(/the answer stopped for 300 ms/);
+      const copy = await endpoint.store.local('packs/a');
+      expect(readFileSync(copy.path, 'utf8')).toBe('x'.repeat(1000));
+      await copy.release();
+      expect(endpoint.seen).toEqual(['GET /b/packs/a', 'GET /b/packs/a']);
+    } finally {
+      stalled?.destroy();
       await endpoint.close();
     }
   });
