@@ -114,8 +114,26 @@ describe('an install upgraded from bytes in PostgreSQL', () => {
     const store = new BlobStore(db, objects);
     for (const bytes of files) expect((await store.get(owner, sha256(bytes))).equals(bytes)).toBe(true);
 
+    // A row whose bytes are not what it is named: left in place and named, never stored.
+    const bad = sha256(randomBytes(8));
+    await db.execute(sql`insert into legacy_blob_bytes (sha256, bytes) values (${bad}, ${randomBytes(300_000)})`);
+    // Each file read in pieces of at most 256 KB (the 300 KB one in two): no statement carries a whole large file.
+    let largest = 0;
+    const measured = Object.assign(Object.create(db) as Db, {
+      execute: async (query: Parameters<Db['execute']>[0]) => {
+        const result = await db.execute(query);
+        for (const row of (result as unknown as { rows: Record<string, unknown>[] }).rows)
+          for (const value of Object.values(row)) if (value instanceof Uint8Array) largest = Math.max(largest, value.length);
+        return result;
+      },
+    });
+    const kept = await migrateLegacyBlobs(measured, objects, { batch: 2, pieceBytes: 256 * 1024 });
+    expect(kept).toMatchObject({ moved: 4, corrupt: [bad], tableDropped: false });
+    expect(largest).toBeLessThanOrEqual(256 * 1024);
+    expect(await objects.size(blobKey(bad))).toBeNull();
+    await db.execute(sql`delete from legacy_blob_bytes where sha256 = ${bad}`);
     const report = await migrateLegacyBlobs(db, objects, { batch: 2 });
-    expect(report).toMatchObject({ moved: 4, corrupt: [], tableDropped: true });
+    expect(report).toMatchObject({ moved: 0, corrupt: [], tableDropped: true });
     expect(await rows(sql`select to_regclass('legacy_blob_bytes') as t`)).toEqual([{ t: null }]);
     // Each file is now the object its pack rows name, read from there by those who hold it.
     for (const bytes of files) {

@@ -1,11 +1,13 @@
 // File bytes an install kept in PostgreSQL before the object store: migration 0006 set them aside in
 // `legacy_blob_bytes`, where they stay readable until `npm run blobs:migrate` moves them into the
 // configured store (row by row, so a stopped run simply continues) and drops the table.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/client';
 import { byteaBuffer } from '../db/schema/columns';
 import type { ObjectStore } from '../storage/object-store';
-import { blobKey, sha256Hex } from './blob-keys';
+import { blobKey } from './blob-keys';
 
 /** Once the table is gone it never comes back: no more lookups then. */
 let gone = false;
@@ -38,38 +40,64 @@ export interface LegacyMigrationReport {
   tableDropped: boolean;
 }
 
+/** What one statement of the migration reads of a blob at most: a large file moves in pieces, never whole. */
+const PIECE_BYTES = 4 * 1024 * 1024;
+
+class Corrupt extends Error {}
+
 /**
  * Moves every blob kept in the database into `objects`, `batch` rows at a time: each row is deleted
  * only once its object is stored (and verified), so a run stopped at any point loses nothing and the
- * next run continues where it stopped. `limit` bounds one run (tests stop a run half way with it).
+ * next run continues where it stopped. Each blob is read in pieces of `pieceBytes` as it streams into
+ * its object, hashed on the way. `limit` bounds one run (tests stop a run half way with it).
  */
 export async function migrateLegacyBlobs(
   db: Db,
   objects: ObjectStore,
-  options: { batch?: number; limit?: number; onProgress?: (r: LegacyMigrationReport) => void } = {},
+  options: { batch?: number; limit?: number; pieceBytes?: number; onProgress?: (r: LegacyMigrationReport) => void } = {},
 ): Promise<LegacyMigrationReport> {
   const report: LegacyMigrationReport = { moved: 0, bytes: 0, corrupt: [], tableDropped: false };
   if (!(await tableExists(db))) return report;
   const batch = options.batch ?? 50;
+  const piece = options.pieceBytes ?? PIECE_BYTES;
   for (;;) {
     const room = options.limit === undefined ? batch : Math.min(batch, options.limit - report.moved);
     if (room <= 0) return report;
-    const rows = rowsOf<{ sha256: string; bytes: Buffer | Uint8Array | string }>(
+    const rows = rowsOf<{ sha256: string; size: string | number }>(
       await db.execute(
-        sql`select sha256, bytes from legacy_blob_bytes where sha256 <> all(${sql.param(report.corrupt)}::text[]) order by sha256 limit ${room}`,
+        sql`select sha256, octet_length(bytes)::bigint as size from legacy_blob_bytes where sha256 <> all(${sql.param(report.corrupt)}::text[]) order by sha256 limit ${room}`,
       ),
     );
     if (rows.length === 0) break;
     for (const row of rows) {
-      const bytes = byteaBuffer(row.bytes);
-      if (sha256Hex(bytes) !== row.sha256) {
+      const size = Number(row.size);
+      const hash = createHash('sha256');
+      const pieces = Readable.from(
+        (async function* () {
+          for (let at = 0; at < size; at += piece) {
+            const [read] = rowsOf<{ piece: Buffer | Uint8Array | string }>(
+              await db.execute(sql`select substring(bytes from ${at + 1} for ${piece}) as piece from legacy_blob_bytes where sha256 = ${row.sha256}`),
+            );
+            const bytes = byteaBuffer(read!.piece);
+            hash.update(bytes);
+            yield bytes;
+          }
+        })(),
+      );
+      try {
+        await objects.put(blobKey(row.sha256), pieces, {
+          beforeCommit: () => {
+            if (hash.digest('hex') !== row.sha256) throw new Corrupt();
+          },
+        });
+      } catch (err) {
+        if (!(err instanceof Corrupt)) throw err;
         report.corrupt.push(row.sha256);
         continue;
       }
-      await objects.put(blobKey(row.sha256), bytes);
       await db.execute(sql`delete from legacy_blob_bytes where sha256 = ${row.sha256}`);
       report.moved++;
-      report.bytes += bytes.length;
+      report.bytes += size;
     }
     options.onProgress?.(report);
   }
