@@ -2,6 +2,9 @@
 import '@/testing/isolated-db';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { useLocalCloud } from '@/testing/local-cloud';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -23,7 +26,8 @@ import { markUsed } from './blob-catalog';
 import { blobKey, newPackId, packKey, sha1Hex, sha256Hex } from './blob-keys';
 import { BlobStore } from './blob-store';
 import { runCleanup } from './cleanup';
-import { collectPacks, type PackCollection } from './cleanup-blobs';
+import { collectLeftoverObjects, collectPacks, type PackCollection } from './cleanup-blobs';
+import { FsObjectStore } from '../storage/fs-store';
 import { decodeInlineFiles } from './files';
 import { deploySettings } from './settings';
 import { keepProposedManifest } from './proposed-manifests';
@@ -304,6 +308,24 @@ describe('orphans, stuck deployments and blobs', () => {
     expect(await store.objects.size(blobKey(sha256Hex(legacyLoose)))).toBeNull();
     expect((await store.get(userId, sha256Hex(legacyHeld))).equals(legacyHeld)).toBe(true);
     expect(report.packsDeleted).toBeGreaterThanOrEqual(2);
+  });
+
+  it('leaves a listed key it could not have written (a stray file, an S3 folder marker) and collects the rest', async () => {
+    const db = await getDb();
+    // A folder store of its own, as a hand-copied stray file would be in production's.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huskit-stray-'));
+    try {
+      const objects = new FsObjectStore(dir);
+      const loose = Buffer.from(`loose ${Math.random()}`);
+      await objects.put(blobKey(sha256Hex(loose)), loose);
+      mkdirSync(path.join(dir, 'blobs/ab'), { recursive: true });
+      writeFileSync(path.join(dir, 'blobs/ab/stray copy.txt'), 'not ours');
+      expect(await collectLeftoverObjects(db, new Date(), objects)).toBe(1);
+      expect(await objects.size(blobKey(sha256Hex(loose)))).toBeNull();
+      expect(readFileSync(path.join(dir, 'blobs/ab/stray copy.txt'), 'utf8')).toBe('not ours');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes a pack mostly of files nothing refers to again with only its live ones, which are still served', async () => {

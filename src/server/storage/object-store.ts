@@ -66,11 +66,16 @@ export interface ObjectStore {
 
 /**
  * Keys are our own (`blobs/ab/…`, `parts/…`), and every backend takes the same ones: anything that
- * could leave a folder, or that one backend would store and another refuse, is a bug.
+ * could leave a folder, or that one backend would store and another refuse, is a bug (and a listed key
+ * that is not one was not written by us).
  */
+export function isObjectKey(key: string): boolean {
+  return /^[a-z0-9][a-z0-9/_.-]*$/i.test(key) && !key.split('/').some((s) => s === '' || s === '.' || s === '..');
+}
+
+/** Refuses a key that is not one of ours (see isObjectKey). */
 export function assertObjectKey(key: string): void {
-  if (!/^[a-z0-9][a-z0-9/_.-]*$/i.test(key) || key.split('/').some((s) => s === '' || s === '.' || s === '..'))
-    throw new Error(`bad object key ${JSON.stringify(key)}`);
+  if (!isObjectKey(key)) throw new Error(`bad object key ${JSON.stringify(key)}`);
 }
 
 export class ObjectNotFound extends Error {
