@@ -72,9 +72,12 @@ export class LocalCopies {
    * in place of any copy held before; past the budget the least recently used go, as for a download.
    */
   async adopt(key: string, spooled: Spooled): Promise<void> {
-    await this.forget(key);
+    // Replaced before any await: two adoptions of one key at once each drop the copy they replaced.
+    const before = this.copies.get(key);
+    this.copies.delete(key);
     this.copies.set(key, { ready: Promise.resolve(spooled), spooled, users: 0, dropped: false });
     this.bytes += spooled.size;
+    if (before) await this.drop(before);
     await this.evict();
   }
 
