@@ -115,7 +115,7 @@ export class BlobStore extends BlobCatalog {
     if (answer?.kept) return rememberEntries(stored.id, stored.entries);
     await this.objects.delete(stored.object).catch(() => {}); // else the cleanup collects it after a day
     const [used, files] = [Number(answer?.used ?? 0), Number(answer?.files ?? 0)];
-    throw files + stored.entries.length > maxFiles ? tooManyFiles(files, maxFiles, stored.entries.length) : storageFull(used, quota, bytes);
+    throw files + stored.entries.length > maxFiles ? tooManyFilesHeld(files, maxFiles, stored.entries.length) : storageFull(used, quota, bytes);
   }
 
   /**
@@ -206,7 +206,7 @@ function assertRoomIn(used: number, incoming: number): void {
   if (incoming > 0 && used + incoming > quota) throw storageFull(used, quota, incoming);
 }
 
-function tooManyFiles(held: number, max: number, incoming: number) {
+function tooManyFilesHeld(held: number, max: number, incoming: number) {
   const n = (x: number) => x.toLocaleString('en-US');
   return new AppError(
     'PAYLOAD_TOO_LARGE',

@@ -86,13 +86,13 @@ export async function receiveBlobBatch(store: BlobStore, userId: string, request
     part.catch(() => {});
     parts.push(part);
   });
-  const tooManyFiles = () =>
+  const tooManyParts = () =>
     (refusal ??= new AppError(
       'PAYLOAD_TOO_LARGE',
       `Send at most ${SITE_LIMITS.maxFilesPerUploadRequest.toLocaleString('en-US')} files per request; send the others in more requests.`,
     ));
-  parser.on('filesLimit', tooManyFiles);
-  parser.on('partsLimit', tooManyFiles);
+  parser.on('filesLimit', tooManyParts);
+  parser.on('partsLimit', tooManyParts);
   parser.on('field', (name: string) => {
     refusal ??= new AppError('BAD_REQUEST', `The part "${name.slice(0, 80)}" is not a file. Send each file as a file part.`);
   });
