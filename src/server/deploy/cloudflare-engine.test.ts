@@ -232,6 +232,37 @@ describe('as the real platform behaves', () => {
     expect(() => cloudflareSettings.parse({ CLOUDFLARE_COMPATIBILITY_DATE: 'next tuesday' })).toThrow(/CLOUDFLARE_COMPATIBILITY_DATE/);
   });
 
+  it('a redeploy reads the workers.dev route and leaves it be when it is on; one turned off meanwhile is turned on again', async () => {
+    const db = await getDb();
+    const chatId = chat();
+    const deploy = (text: string) =>
+      deployFiles(
+        db,
+        { userId, chatId, platform: 'cloudflare', authMode: 'platform-managed', files: { 'index.html': `<p>${text} ${chatId}</p>` } },
+        { settings },
+      );
+    const first = await deploy('one');
+    const before = await cloudStats(cloud().url);
+    const second = await deploy('two');
+    const mid = await cloudStats(cloud().url);
+    const between = (a: typeof before, b: typeof before, route: string) => exact(b, route) - exact(a, route);
+    expect([second.status, second.url]).toEqual(['ready', first.url]);
+    // One read of the route (which also says the Worker exists), and no write of it.
+    expect([between(before, mid, `GET ${SCRIPT}/subdomain`), between(before, mid, `POST ${SCRIPT}/subdomain`)]).toEqual([1, 0]);
+    expect(between(before, mid, 'GET /client/v4/accounts/:account/workers/services/:script')).toBe(0);
+    const steps = await db.select({ step: deploymentEvents.step }).from(deploymentEvents).where(eq(deploymentEvents.deploymentId, second.id));
+    expect(steps.map((e) => e.step)).not.toContain('workers-dev');
+    expect((await fetchSite(cloud().url, hostOf(second.url!), '/')).body.toString()).toBe(`<p>two ${chatId}</p>`);
+
+    // Turned off on the account (the dashboard, another tool): the next deploy turns it on again.
+    await cfApi(`/workers/scripts/${first.externalId}/subdomain`, { method: 'DELETE' });
+    expect((await fetchSite(cloud().url, hostOf(first.url!), '/')).status).toBe(404);
+    const third = await deploy('three');
+    expect(between(mid, await cloudStats(cloud().url), `POST ${SCRIPT}/subdomain`)).toBe(1);
+    expect(await cfApi(`/workers/scripts/${first.externalId}/subdomain`)).toEqual({ enabled: true, previews_enabled: false });
+    expect((await fetchSite(cloud().url, hostOf(third.url!), '/')).body.toString()).toBe(`<p>three ${chatId}</p>`);
+  });
+
   it('a file .assetsignore matches is neither uploaded nor served, nor is .assetsignore itself', async () => {
     const db = await getDb();
     const chatId = chat();

@@ -106,12 +106,14 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
     // Reads that depend on nothing sent are asked while the assets upload: a round trip each saved.
     const subdomain = early(cf.subdomain());
 
+    // Whether the Worker exists, and whether its workers.dev route is on already (a redeploy's is): one read.
+    const routes = early(cf.workersDev(script));
+
     if (!done.versionId && !(await rollBack(cf, ctx, checkpoint, script, resumed))) {
-      const existing = early(cf.workerExists(script));
       const completionJwt = await uploadAssets(cf, ctx, script);
       await ctx.report('activate', 85, `Publishing Worker ${script}`);
       const config = await assetsConfig(ctx);
-      const exists = await existing;
+      const exists = (await routes) !== null;
       const version: VersionSettings = { compatibilityDate: compatibilityDate(), marker: markerOf(ctx), resumed };
       const versionId = exists
         ? await cf.deployNewVersion(script, completionJwt, config, version)
@@ -119,8 +121,13 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
       await save({ versionId });
     }
 
-    await ctx.report('workers-dev', 95, 'Turning on the workers.dev URL');
-    await cf.enableWorkersDev(script);
+    // As read before this version: a Worker whose route is on (previews off, as we set it) keeps it, and
+    // a redeploy makes one call fewer against the account's rate limit.
+    const before = await routes;
+    if (!before?.enabled || before.previewsEnabled) {
+      await ctx.report('workers-dev', 95, 'Turning on the workers.dev URL');
+      await cf.enableWorkersDev(script);
+    }
     const url = cloudflareSettings()
       .siteUrl.replace('{script}', script)
       .replace('{subdomain}', await subdomain);

@@ -260,6 +260,20 @@ export class CloudflareAssetsClient extends JsonApiClient<CloudflareCall> {
       .deployments;
   }
 
+  /**
+   * The Worker's workers.dev routes (`GET …/scripts/:script/subdomain`, the read wrangler makes before it
+   * sets them), or null when there is no such Worker (10007): one read answers both.
+   */
+  async workersDev(script: string): Promise<{ enabled: boolean; previewsEnabled: boolean } | null> {
+    const routes = await this.call<{ enabled: boolean; previews_enabled: boolean } | null>({
+      operation: 'read workers.dev routes',
+      method: 'GET',
+      path: `${this.script(script)}/subdomain`,
+      allowMissing: true,
+    });
+    return routes && { enabled: routes.enabled === true, previewsEnabled: routes.previews_enabled === true };
+  }
+
   /** Both fields and the API date, as wrangler sends them, so that Cloudflare's defaults cannot change what we get. */
   async enableWorkersDev(script: string): Promise<void> {
     await this.call({
