@@ -102,12 +102,12 @@ export const cloudflareAdapter: PlatformAdapter<CloudflareCredentials> = {
     const resumed = done.script !== undefined;
 
     const script = done.script ?? ctx.target.externalId ?? (await chooseScriptName(cf, ctx));
-    if (!done.script) await save({ script });
-    // Reads that depend on nothing sent are asked while the assets upload: a round trip each saved.
+    // Reads that depend on nothing sent are asked while the name is saved and the assets upload: a round
+    // trip each saved. Whether the Worker exists, and whether its workers.dev route is on already (a
+    // redeploy's is), is one read.
     const subdomain = early(cf.subdomain());
-
-    // Whether the Worker exists, and whether its workers.dev route is on already (a redeploy's is): one read.
     const routes = early(cf.workersDev(script));
+    if (!done.script) await save({ script });
 
     if (!done.versionId && !(await rollBack(cf, ctx, checkpoint, script, resumed))) {
       const completionJwt = await uploadAssets(cf, ctx, script);
