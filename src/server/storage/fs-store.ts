@@ -23,6 +23,18 @@ async function writeAllParts(handle: FileHandle, parts: readonly Uint8Array[]): 
   }
 }
 
+/**
+ * Writes all of a chunk: a write may take fewer bytes than given (a disk filling up), and the rest is
+ * written again; one that takes none fails the put (its hash was of the bytes given, not of those on disk).
+ */
+async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let at = 0; at < chunk.length;) {
+    const { bytesWritten } = await handle.write(chunk, at, chunk.length - at);
+    if (bytesWritten <= 0) throw new Error(`Short write: ${at} of ${chunk.length} bytes.`);
+    at += bytesWritten;
+  }
+}
+
 /** Flushes a folder's entries (a file renamed or made in it) to disk. */
 async function syncFolder(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
@@ -78,7 +90,7 @@ export class FsObjectStore implements ObjectStore {
           for await (const chunk of body as Readable) {
             size += (chunk as Uint8Array).length;
             if (options.maxBytes !== undefined && size > options.maxBytes) throw options.tooLarge?.() ?? new Error('object too large');
-            await handle.write(chunk as Uint8Array);
+            await writeAll(handle, chunk as Uint8Array);
           }
         await handle.datasync();
       } finally {
