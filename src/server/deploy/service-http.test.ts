@@ -17,6 +17,12 @@ import { useTestDb, uniqueEmail } from '@/testing/db';
 import { APP_ORIGIN } from '@/testing/http';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import { readSse, type SseEvent } from '@/testing/sse';
+import { eq } from 'drizzle-orm';
+import { deployments } from '@/server/db/schema';
+import { createDeployment } from '@/testing/deploy';
+import { getStatusHub } from './background';
+import { BlobStore } from './blob-store';
+import { decodeInlineFiles, storeInlineFiles } from './files';
 import { platformQuotaUsage } from './policy';
 import { processDeploySettings } from './settings';
 
@@ -233,6 +239,34 @@ describe('privacy between users', () => {
     const caller = createCaller({ db: await getDb(), user: bob.user });
     await expect(caller.deployments.get({ id: deploymentId })).rejects.toThrow(/not found/);
     await expect(caller.deployments.log({ id: deploymentId })).rejects.toThrow(/not found/);
+  });
+
+  it("B asking for the events of A's deployment opens nothing: a deployment waiting for its runner is not driven", async () => {
+    const db = await getDb();
+    const owner = await newCaller('owner');
+    const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>waiting ${chat()}</p>` });
+    await storeInlineFiles(new BlobStore(db), owner.user.id, bytes);
+    // As if its process had died before starting a runner: pending, no lease.
+    const { deploymentId } = await createDeployment(db, {
+      userId: owner.user.id,
+      chatId: chat(),
+      platform: 'cloudflare',
+      authMode: 'platform-managed',
+      manifest: proposed,
+    });
+    const bob = await newCaller('bob');
+    const readsBefore = getStatusHub().reads;
+    expect((await events(bob, deploymentId)).status).toBe(404);
+    const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    expect([row!.status, row!.attempts, row!.leaseOwner]).toEqual(['pending', 0, null]);
+    // One read (whose deployment it is), none of its events.
+    expect(getStatusHub().reads - readsBefore).toBe(1);
+
+    // Its owner's watching drives it, as before.
+    const stream = await events(owner, deploymentId);
+    expect(stream.status).toBe(200);
+    const seen = await readSse(stream, terminal, 30_000);
+    expect(JSON.parse(seen.at(-1)!.data!).status).toBe('ready');
   });
 
   it("a connection's secret never appears in an API response, an event, an error or a log line", async () => {

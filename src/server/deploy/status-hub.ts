@@ -52,6 +52,8 @@ interface Watch {
   /** The newest event id announced, and the newest one a read already started after. */
   announcedId?: number;
   coveredId?: number;
+  /** Its first read of events and its poller, set off by its owner's first watcher (not by anyone else's request). */
+  started?: Promise<void>;
 }
 
 export interface StatusHubOptions {
@@ -89,7 +91,8 @@ export class StatusHub {
   private readonly wake = (deploymentId: string, eventId?: number) => {
     void this.watches.get(deploymentId)?.then(
       (watch) => {
-        if (!watch || watch.terminal || !this.watches.has(deploymentId)) return;
+        // A watch no owner started reads nothing: its owner's first read will see the event.
+        if (!watch?.started || watch.terminal || !this.watches.has(deploymentId)) return;
         // Announced twice (in process, then by NOTIFY): the second finds it read, or being read.
         if (eventId !== undefined) {
           if (eventId <= Math.max(watch.events.at(-1)?.id ?? 0, watch.coveredId ?? 0)) return;
@@ -115,6 +118,7 @@ export class StatusHub {
     await this.listen();
     const watch = await this.load(deploymentId);
     if (!watch || watch.userId !== userId) return null;
+    await this.start(watch);
     for (const e of watch.events) if (e.id > afterId) listener(e);
     watch.listeners.add(listener);
     watch.idleSince = undefined;
@@ -161,15 +165,47 @@ export class StatusHub {
     return watch;
   }
 
+  /**
+   * The deployment's row only: reading its events and polling (which re-drives a deployment no runner
+   * holds) wait for its owner (`start`). A watch no owner starts is let go of after `keepMs`.
+   */
   private async open(deploymentId: string): Promise<Watch | null> {
     const db = await this.getDb();
     this.reads++;
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     if (!row) return null;
     const watch: Watch = { deploymentId, userId: row.userId, platform: row.platform, events: [], listeners: new Set(), terminal: false };
-    await this.poll(watch, db);
-    this.schedule(watch);
+    watch.timer = setTimeout(() => {
+      if (!watch.started) this.forget(watch);
+    }, this.keepMs);
+    watch.timer.unref();
     return watch;
+  }
+
+  /** The first read of its events, then its poller: once, for every watcher of its owner. */
+  private start(watch: Watch): Promise<void> {
+    watch.started ??= (async () => {
+      clearTimeout(watch.timer);
+      // Let go of meanwhile (no owner came in time): this one is the deployment's watch again.
+      if (!this.watches.has(watch.deploymentId)) this.watches.set(watch.deploymentId, Promise.resolve(watch));
+      await this.read(watch);
+      this.schedule(watch);
+    })().catch((err: unknown) => {
+      // The next watcher tries again.
+      watch.started = undefined;
+      this.forget(watch);
+      throw err;
+    });
+    return watch.started;
+  }
+
+  private forget(watch: Watch) {
+    void this.watches.get(watch.deploymentId)?.then(
+      (current) => {
+        if (current === watch) this.watches.delete(watch.deploymentId);
+      },
+      () => {},
+    );
   }
 
   private schedule(watch: Watch) {
@@ -184,6 +220,16 @@ export class StatusHub {
       this.watches.delete(watch.deploymentId);
       return;
     }
+    try {
+      await this.read(watch);
+    } catch (err) {
+      console.error('[status] poll failed:', (err as Error).message);
+    }
+    this.schedule(watch);
+  }
+
+  /** Reads new events, again while wake-ups came during the read. */
+  private async read(watch: Watch) {
     watch.polling = true;
     try {
       do {
@@ -192,12 +238,9 @@ export class StatusHub {
         watch.coveredId = Math.max(watch.coveredId ?? 0, watch.announcedId ?? 0);
         if (!watch.terminal) await this.poll(watch, await this.getDb());
       } while (watch.wakeAgain);
-    } catch (err) {
-      console.error('[status] poll failed:', (err as Error).message);
     } finally {
       watch.polling = false;
     }
-    this.schedule(watch);
   }
 
   /** One read of new events (and of the row when a runner may be needed); delivers them in order. */
