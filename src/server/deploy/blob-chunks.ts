@@ -56,7 +56,8 @@ export async function putChunk(store: BlobStore, userId: string, sha256: string,
       tx
         .insert(blobChunks)
         .values({ userId, sha256, offset, totalSize, size })
-        .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { size, totalSize } }),
+        // A part sent again is as new as its bytes: an upload taken up again is not pruned as the one abandoned.
+        .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { size, totalSize, createdAt: sql`now()` } }),
     )
     .catch(async (err) => {
       await deleteParts(store, userId, sha256, [offset]);
@@ -126,11 +127,17 @@ export async function acceptsChunkedFile(store: BlobStore, userId: string, sha25
   return true;
 }
 
-/** Parts of uploads nobody finished: removed after `olderThanMs` (the daily cleanup). */
+/**
+ * Parts of uploads nobody finished: removed once no part of their file arrived for `olderThanMs` (the
+ * daily cleanup). A file one of whose parts came lately is still being uploaded: all its parts stay.
+ */
 export async function pruneStaleChunks(store: BlobStore, olderThanMs: number): Promise<number> {
+  const before = sql`now() - ${`${olderThanMs} milliseconds`}::interval`;
   const removed = await store.db
     .delete(blobChunks)
-    .where(sql`${blobChunks.createdAt} < now() - ${`${olderThanMs} milliseconds`}::interval`)
+    .where(
+      sql`${blobChunks.createdAt} < ${before} and not exists (select 1 from ${blobChunks} as recent where recent.user_id = ${blobChunks.userId} and recent.sha256 = ${blobChunks.sha256} and recent.created_at >= ${before})`,
+    )
     .returning({ userId: blobChunks.userId, sha256: blobChunks.sha256, offset: blobChunks.offset });
   for (const p of removed) await store.objects.delete(partKey(p.userId, p.sha256, p.offset));
   return removed.length;

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SITE_LIMITS } from '@/lib/site-files';
 import { signUp } from '@/server/auth/accounts';
-import { packs } from '@/server/db/schema';
+import { blobChunks, packs } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
-import { blobKey, newPackId, sha256Hex } from './blob-keys';
+import { pruneStaleChunks } from './blob-chunks';
+import { blobKey, newPackId, partKey, sha256Hex } from './blob-keys';
 import { BlobStore } from './blob-store';
 import { assertStoredAsDeclared, decodeInlineFiles, storeInlineFiles, validateManifest, withChanges, type InlineFiles, type ProposedManifest } from './files';
 import { decodeEntries } from './pack-index';
@@ -205,6 +206,48 @@ describe('inline files and the blob store', () => {
     expect(await store.objects.size(at.object)).toBe(big.length);
     await expect(store.putChunk(userId, hash, 0, 10, Buffer.alloc(11))).rejects.toThrow(/does not fit/);
     await expect(store.putChunk(userId, hash, 0, 8e6, Buffer.alloc(SITE_LIMITS.maxUploadRequestBytes + 1))).rejects.toThrow(/1 byte to 4 MB/);
+  });
+
+  it('prunes the parts of an upload abandoned for a day, not those of one taken up again or still arriving', async () => {
+    const db = await getDb();
+    const store = new BlobStore(db);
+    const step = 256 * 1024;
+    const file = () => {
+      const big = randomBytes(step * 2 + 10);
+      return { big, hash: sha256Hex(big), part: (i: number) => big.subarray(i * step, Math.min(big.length, (i + 1) * step)) };
+    };
+    const age = (hash: string) =>
+      db.execute(sql`update blob_chunks set created_at = now() - interval '25 hours' where user_id = ${userId} and sha256 = ${hash}`);
+    const partsOf = async (hash: string) =>
+      (
+        await db
+          .select({ offset: blobChunks.offset })
+          .from(blobChunks)
+          .where(and(eq(blobChunks.userId, userId), eq(blobChunks.sha256, hash)))
+      ).length;
+
+    // Taken up again the next day: its first part sent again is new.
+    const again = file();
+    await store.putChunk(userId, again.hash, 0, again.big.length, again.part(0));
+    await age(again.hash);
+    await store.putChunk(userId, again.hash, 0, again.big.length, again.part(0));
+    // Still arriving: an old first part, and a second part just now.
+    const arriving = file();
+    await store.putChunk(userId, arriving.hash, 0, arriving.big.length, arriving.part(0));
+    await age(arriving.hash);
+    await store.putChunk(userId, arriving.hash, step, arriving.big.length, arriving.part(1));
+    // Abandoned: one part, a day old.
+    const abandoned = file();
+    await store.putChunk(userId, abandoned.hash, 0, abandoned.big.length, abandoned.part(0));
+    await age(abandoned.hash);
+
+    await pruneStaleChunks(store, 24 * 3600_000);
+    expect([await partsOf(again.hash), await partsOf(arriving.hash), await partsOf(abandoned.hash)]).toEqual([1, 2, 0]);
+    expect(await store.objects.size(partKey(userId, abandoned.hash, 0))).toBeNull();
+    for (const { big, hash, part } of [again, arriving]) {
+      for (const i of hash === again.hash ? [1, 2] : [2]) await store.putChunk(userId, hash, i * step, big.length, part(i));
+      expect((await store.get(userId, hash)).equals(big)).toBe(true);
+    }
   });
 
   it("keeps the SHA-1 of each file in its pack entry, and computes it from the bytes for an older install's file", async () => {
