@@ -21,7 +21,7 @@ export const MARKED_RECENTLY_MS = 60 * 60 * 1000;
 
 /**
  * Marks the user's packs holding `sha256s` used now (those not marked within the hour) and answers how
- * many of the files are still held. Run in a deployment's transaction: the packs are locked against
+ * many of the files are still held. In a deployment's transaction the packs are locked against
  * removal until it ends (a cleanup's delete waits, then finds them fresh and keeps them), and one the
  * cleanup removed since the lookup is not counted. Files whose pack the cleanup wrote again elsewhere
  * meanwhile are looked up once more.
@@ -32,17 +32,20 @@ export async function markUsed(db: Db | Tx, userId: string, sha256s: string[], n
   for (let attempt = 0; ; attempt++) {
     const located = await locateHeld(db, userId, unique);
     const packs = [...new Set([...located.values()].map((l) => l.pack))];
-    // Locked first, then marked: an update of a row another transaction is marking would skip it (fresh
-    // by then) while the statement's snapshot still saw it old, and count it as gone.
+    // Locked, then marked, in one statement. Locked first: an update of a row another transaction is
+    // marking would skip it (fresh by then) while the statement's snapshot still saw it old, and count it
+    // as gone. One statement: outside a transaction (a project's save) a lock ends with its statement, and
+    // a cleanup could remove the pack between a lock and a mark of their own.
     const present = new Set(
       packs.length === 0
         ? []
-        : rowsOf<{ id: string }>(await db.execute(sql`select id from packs where id = any(${sql.param(packs)}::uuid[]) for key share`)).map((r) => r.id),
+        : rowsOf<{ id: string }>(
+            await db.execute(sql`
+              with locked as (select id, created_at from packs where id = any(${sql.param(packs)}::uuid[]) for key share),
+              marked as (update packs set created_at = ${now} where id in (select id from locked where created_at < ${new Date(now.getTime() - MARKED_RECENTLY_MS)}))
+              select id from locked`),
+          ).map((r) => r.id),
     );
-    if (present.size > 0)
-      await db.execute(
-        sql`update packs set created_at = ${now} where id = any(${sql.param([...present])}::uuid[]) and created_at < ${new Date(now.getTime() - MARKED_RECENTLY_MS)}`,
-      );
     const held = [...located.values()].filter((l) => present.has(l.pack)).length;
     if (held === unique.length || attempt > 0) return held;
   }

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { useLocalCloud } from '@/testing/local-cloud';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CLOUDFLARE } from '@/lib/platforms/cloudflare/local';
 import { LOCAL_NETLIFY } from '@/lib/platforms/netlify/local';
@@ -593,6 +594,42 @@ describe('a pack used while the cleanup waits for it', () => {
 
       expect(await collectPacks(db, new Date())).toEqual({ released: 1, packsRemoved: 1 });
       expect((await db.select({ userId: packs.userId }).from(packs)).map((r) => r.userId)).toEqual([owner]);
+    });
+  });
+
+  it('removed between the lookup and the mark of a store outside a transaction (a project save), is not counted held: the bytes are stored again', async () => {
+    await withOwnDatabase(async (db) => {
+      const owner = (await signUp(db, { email: uniqueEmail('save-race'), password: 'a long enough password' })).id;
+      const store = new BlobStore(db);
+      const bytes = Buffer.from(`saved again while collected ${Math.random()}`);
+      await store.put(owner, sha256Hex(bytes), bytes);
+      const old = (await store.locate(owner, [sha256Hex(bytes)])).get(sha256Hex(bytes))!;
+      await db.update(packs).set({ createdAt: new Date(Date.now() - 2 * DAY) });
+      // The cleanup's removal of an unused pack (its age checked on the row, as collectPacks does), run
+      // right after the statement that locks the packs found: outside a transaction that lock ends with it.
+      const dialect = new PgDialect();
+      let raced = false;
+      const racing = new Proxy(db, {
+        get(target, prop, receiver) {
+          if (prop !== 'execute') return Reflect.get(target, prop, receiver) as unknown;
+          return async (query: SQL) => {
+            const result = await target.execute(query);
+            if (!raced && dialect.sqlToQuery(query).sql.includes('for key share')) {
+              raced = true;
+              const gone = await target
+                .delete(packs)
+                .where(and(eq(packs.id, old.pack), sql`${packs.createdAt} < ${new Date(Date.now() - DAY)}`))
+                .returning({ object: packs.object });
+              for (const g of gone) await store.objects.delete(g.object);
+            }
+            return result;
+          };
+        },
+      });
+      await new BlobStore(racing).put(owner, sha256Hex(bytes), bytes);
+      expect(raced).toBe(true);
+      // Held, whether the pack was kept (marked in time) or the bytes stored again.
+      expect((await store.get(owner, sha256Hex(bytes))).equals(bytes)).toBe(true);
     });
   });
 
