@@ -33,6 +33,14 @@ function filesByPath<T extends z.ZodType>(value: T) {
       error: 'Send the files as an object of path → file.',
     })
     .transform((files, ctx) => {
+      // Counted before any file is read: a body of millions of empty files is refused by its count, not
+      // after each was checked, decoded and hashed.
+      let count = 0;
+      for (const _ in files) count++;
+      if (count > SITE_LIMITS.maxFiles) {
+        ctx.issues.push({ code: 'custom', message: tooManyFiles(count).message, input: files, params: { action: 'fix-files' } });
+        return z.NEVER;
+      }
       const out = new Map<string, z.output<T>>();
       for (const [path, raw] of Object.entries(files)) {
         const parsed = value.safeParse(raw);

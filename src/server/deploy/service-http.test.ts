@@ -150,6 +150,17 @@ describe('the error table', () => {
     });
   });
 
+  it('counts the files before reading any: past 5,000, a bad file among them is not what is refused', async () => {
+    const files: Record<string, string | { base64: string }> = Object.fromEntries(Array.from({ length: 5001 }, (_, i) => [`f${i}.txt`, '']));
+    files['index.html'] = { base64: 'not base64!' };
+    const res = await deployRequest(alice, { authMode: 'platform-managed', projectName: 'counted', chatId: chat(), files });
+    expect(await errorOf(res)).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^Files exceed size limit: the site has 5,002 files; a deployment may have at most 5,000/),
+      action: 'fix-files',
+    });
+  });
+
   it('502 "service unavailable" → retry, and 504 "Deployment timed out" → status, on the status endpoint', async () => {
     await setFaults(cloud().url, { rules: [{ target: 'cloudflare', route: 'assets-upload-session', kind: 'status', status: 503 }] });
     try {
