@@ -362,22 +362,28 @@ export async function collectLeftoverManifests(db: Db, now: Date): Promise<numbe
  * Manifests stored for proposals that were just dropped: removed unless a deployment or another
  * proposal still names them. Negotiating thus keeps at most a user's live proposals' worth of
  * manifests nobody deploys, as proposals are bounded (not a day's worth of any number of them). Their
- * objects go with the cleanup's next sweep (`collectLeftoverManifests`): this may run in a transaction
- * that is undone.
+ * objects go at once, as no row names them any more; in a transaction, which may yet be undone, they
+ * are left to the cleanup's sweep (`collectLeftoverManifests`).
  */
 export async function dropUnproposed(db: Db | Tx, hashes: string[]): Promise<void> {
   if (hashes.length === 0) return;
-  await db.delete(manifests).where(
-    and(
-      anyOf(manifests.hash, [...new Set(hashes)]),
-      notExists(namedByDeployment(db)),
-      notExists(baseOfDelta(db)),
-      notExists(
-        db
-          .select({ one: sql`1` })
-          .from(proposedManifests)
-          .where(and(eq(proposedManifests.manifestHash, manifests.hash), isNull(proposedManifests.baseHash))),
+  const dropped = await db
+    .delete(manifests)
+    .where(
+      and(
+        anyOf(manifests.hash, [...new Set(hashes)]),
+        notExists(namedByDeployment(db)),
+        notExists(baseOfDelta(db)),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(proposedManifests)
+            .where(and(eq(proposedManifests.manifestHash, manifests.hash), isNull(proposedManifests.baseHash))),
+        ),
       ),
-    ),
-  );
+    )
+    .returning({ object: manifests.object });
+  if ('rollback' in db) return;
+  const objects = getObjectStore();
+  for (const { object } of dropped) if (object) await objects.delete(object);
 }

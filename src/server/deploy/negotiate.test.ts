@@ -16,6 +16,7 @@ import { useTestDb } from '@/testing/db';
 import { trpcOverHttp } from '@/testing/trpc-http';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import type { HashedFile } from '@/lib/upload';
+import { getObjectStore } from '../storage/from-env';
 import { BlobStore } from './blob-store';
 import { asValidated } from './files';
 import { decodeManifest, encodeManifest, readRow, readStoredManifest, storeManifest } from './manifest-store';
@@ -265,6 +266,25 @@ describe('ids create nothing unless they are the caller’s and live', () => {
     for (let i = 0; i < 101; i++) ids.push(await keepProposedManifest(db, carol.userId, proposal, new Date(start + i * 100)));
     const left = await db.select({ id: proposedManifests.id }).from(proposedManifests).where(eq(proposedManifests.userId, carol.userId));
     expect(new Set(left.map((r) => r.id))).toEqual(new Set(ids.slice(1)));
+  });
+
+  it("a dropped proposal's stored manifest goes with it: negotiating stores at most 100 manifests a user nobody deploys", async () => {
+    const db = await getDb();
+    const dave = await newAppCaller(db, 'dave');
+    const start = Date.now() - 60_000;
+    const objects: string[] = [];
+    for (let i = 0; i < 103; i++) {
+      const files: ProposedManifest = { 'index.html': { sha256: randomBytes(32).toString('hex'), size: i } };
+      const hash = await manifestHash(files);
+      await keepProposedManifest(db, dave.userId, { hash, files, platform: 'cloudflare' }, new Date(start + i * 100));
+      const [stored] = await db.select({ object: manifests.object }).from(manifests).where(eq(manifests.hash, hash));
+      objects.push(stored!.object!);
+    }
+    const store = getObjectStore();
+    const kept = await Promise.all(objects.map(async (key) => (await store.size(key)) !== null));
+    // The three oldest proposals were dropped, their manifests with them (rows and objects).
+    expect(kept.slice(0, 3)).toEqual([false, false, false]);
+    expect(kept.slice(3).every(Boolean)).toBe(true);
   });
 
   it('a malformed id is refused by the input check', async () => {
