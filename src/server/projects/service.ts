@@ -1,9 +1,9 @@
 // Projects: a person's website and its current files, kept as blobs in the same content-addressed
 // store the deploy uses, so deploying a saved project sends nothing new from the browser.
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { AuthMode, DeploymentPlatform } from '@/lib/deployment';
-import { normalizeSitePath, printablePath, servedContentType, SITE_LIMITS } from '@/lib/site-files';
-import type { Db } from '../db/client';
+import { formatBytes, normalizeSitePath, printablePath, servedContentType, SITE_LIMITS } from '@/lib/site-files';
+import type { Db, Tx } from '../db/client';
 import { projectFiles, projects } from '../db/schema';
 import { sha256Hex } from '../deploy/blob-keys';
 import { markUsed } from '../deploy/blob-catalog';
@@ -58,16 +58,40 @@ export async function getProject(db: Db, userId: string, projectId: string) {
   };
 }
 
+/**
+ * Changes a project's files within a site's limits (the files a deployment may have, their bytes): the
+ * project's row is locked, so that changes made at once count one after the other, and a change that
+ * would take it past them is undone and refused.
+ */
+async function changeWithinSiteLimits(db: Db, projectId: string, change: (tx: Tx) => Promise<void>): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, projectId)).for('update');
+    await change(tx);
+    const [totals] = await tx
+      .select({ files: sql<number>`count(*)::int`, bytes: sql<number>`coalesce(sum(${projectFiles.size}), 0)::bigint` })
+      .from(projectFiles)
+      .where(eq(projectFiles.projectId, projectId));
+    const [files, bytes] = [Number(totals!.files), Number(totals!.bytes)];
+    if (files > SITE_LIMITS.maxFiles || bytes > SITE_LIMITS.maxTotalBytes)
+      throw new AppError(
+        'BAD_REQUEST',
+        `Files exceed size limit: the site would have ${files.toLocaleString('en-US')} files (${formatBytes(bytes)}); a site may have at most ${SITE_LIMITS.maxFiles.toLocaleString('en-US')} files and ${formatBytes(SITE_LIMITS.maxTotalBytes)}. Remove some files first.`,
+      ).withAction('fix-files');
+    await tx.update(projects).set({ updatedAt: new Date() }).where(eq(projects.id, projectId));
+  });
+}
+
 async function writeFile(db: Db, store: BlobStore, userId: string, projectId: string, rawPath: string, bytes: Buffer) {
   const path = checkedPath(rawPath);
   if (bytes.length > SITE_LIMITS.maxTotalBytes) throw new AppError('PAYLOAD_TOO_LARGE', `"${path}" is larger than a whole site may be (50 MB).`);
   const sha256 = sha256Hex(bytes);
   await store.put(userId, sha256, bytes);
-  await db
-    .insert(projectFiles)
-    .values({ projectId, path, sha256, size: bytes.length })
-    .onConflictDoUpdate({ target: [projectFiles.projectId, projectFiles.path], set: { sha256, size: bytes.length, updatedAt: new Date() } });
-  await db.update(projects).set({ updatedAt: new Date() }).where(eq(projects.id, projectId));
+  await changeWithinSiteLimits(db, projectId, async (tx) => {
+    await tx
+      .insert(projectFiles)
+      .values({ projectId, path, sha256, size: bytes.length })
+      .onConflictDoUpdate({ target: [projectFiles.projectId, projectFiles.path], set: { sha256, size: bytes.length, updatedAt: new Date() } });
+  });
   return { path, sha256, size: bytes.length };
 }
 
@@ -95,7 +119,7 @@ export async function addUploadedFiles(db: Db, userId: string, projectId: string
       ).withAction('fix-files');
     return { projectId, path: checkedPath(path), sha256: f.sha256, size };
   });
-  await db.transaction(async (tx) => {
+  await changeWithinSiteLimits(db, projectId, async (tx) => {
     // The files' packs are kept from the cleanup from now on; one it removed since the lookup is asked for again.
     const unique = [...new Set(rows.map((r) => r.sha256))];
     if ((await markUsed(tx, userId, unique, new Date())) < unique.length)
@@ -106,7 +130,6 @@ export async function addUploadedFiles(db: Db, userId: string, projectId: string
         .insert(projectFiles)
         .values(row)
         .onConflictDoUpdate({ target: [projectFiles.projectId, projectFiles.path], set: { sha256: row.sha256, size: row.size, updatedAt: new Date() } });
-    await tx.update(projects).set({ updatedAt: new Date() }).where(eq(projects.id, projectId));
   });
 }
 

@@ -172,6 +172,27 @@ describe('the server decides sizes', () => {
     expect((await mallory.trpc.projects.get.query({ projectId: project.id })).files).toEqual([]);
   });
 
+  it("browser: a project is held to a site's limits: imports past 5,000 files or 50 MB are refused, the project as it was", async () => {
+    // A user of its own: its 1 MB file would count against the quota of the others' tests.
+    const owner = await newAppCaller(await getDb(), 'limits');
+    const project = await owner.trpc.projects.create.mutate({ name: 'Held to limits' });
+    const page = hashed('page.html', randomBytes(2000));
+    const big = hashed('big.bin', randomBytes(MB));
+    await uploadBlobs(owner, [page, big]);
+    const paths = (prefix: string, n: number, f: typeof page) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}/${i}.html`, { sha256: f.sha256, size: f.bytes.length }]));
+    await owner.trpc.projects.addFiles.mutate({ projectId: project.id, files: paths('a', 3000, page) });
+    // Each import is within 5,000; together they are not.
+    const tooMany = await trpcErrorOf(owner.trpc.projects.addFiles.mutate({ projectId: project.id, files: paths('b', 2001, page) }));
+    expect(tooMany.message).toMatch(/^Files exceed size limit: the site would have 5,001 files .*at most 5,000 files and 50(\.0)? MB/);
+    // 51 copies of a 1 MB file: 51 MB, past 50 MB.
+    const tooBig = await trpcErrorOf(owner.trpc.projects.addFiles.mutate({ projectId: project.id, files: paths('c', 51, big) }));
+    expect(tooBig.message).toMatch(/^Files exceed size limit: the site would have 3,051 files \(5[0-9.]+ MB\)/);
+    const files = (await owner.trpc.projects.get.query({ projectId: project.id })).files;
+    expect(files.length).toBe(3000);
+    expect(files.every((f) => f.path.startsWith('a/'))).toBe(true);
+  });
+
   it('browser: a file nobody uploaded is refused at create, naming it', async () => {
     const { manifestId } = await mallory.trpc.files.negotiate.mutate({
       platform: 'vercel',
