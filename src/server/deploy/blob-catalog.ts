@@ -99,12 +99,33 @@ export class BlobCatalog {
       if (legacy) return Readable.from([legacy]);
       // The object is lost (a store restored from an older backup, a key removed by hand), as the store
       // confirms: the row goes too, so the next negotiate asks for its files and an upload heals them.
+      // Unless the store holds none of the objects other rows name: then it is not this database's store
+      // (a volume not mounted, BLOB_DIR or S3_BUCKET pointing elsewhere), and removing rows would lose
+      // every file it reads, for good once the cleanup sweeps their objects as no row's.
       if ((await this.objects.size(at!.object)) === null) {
+        if (!(await this.holdsOtherObjects(at!.pack)))
+          throw new Error(
+            `The object store (${this.objects.kind}) holds none of the objects the database names, ${at!.object} among them: is BLOB_DIR (or S3_BUCKET) this install's, and its volume mounted? Nothing was removed.`,
+          );
         console.error(`[blobs] the object ${at!.object} of pack ${at!.pack} is missing from the store; its row is removed, its files will be asked for again`);
         await this.db.execute(sql`delete from packs where id = ${at!.pack} and object = ${at!.object}`);
       }
     }
     throw new AppError('NOT_FOUND', `The file with SHA-256 ${sha256} is not stored. Upload it again.`);
+  }
+
+  /**
+   * Whether the store holds any of a few objects other pack rows name (the oldest and the newest: a
+   * store restored from an older backup lacks the newest only). None to ask: no answer either way.
+   */
+  private async holdsOtherObjects(except: string): Promise<boolean> {
+    const others = rowsOf<{ object: string }>(
+      await this.db.execute(sql`
+        (select object from packs where id <> ${except} order by created_at asc limit 2)
+        union (select object from packs where id <> ${except} order by created_at desc limit 2)`),
+    );
+    for (const { object } of others) if ((await this.objects.size(object)) !== null) return true;
+    return false;
   }
 
   /** One file's bytes, whole: for small reads (a `_redirects` file, the editor); uploads stream with `open`. */

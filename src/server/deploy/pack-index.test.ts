@@ -1,12 +1,16 @@
 // What a user holds, from their pack rows: entries read back as written, lookups per user, a removed
 // pack forgotten though this process cached its entries, and a lost object healed by uploading again.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '@/server/auth/accounts';
 import { packs } from '@/server/db/schema';
 import { useTestDb, uniqueEmail } from '@/testing/db';
 import { newPackId, packKey, sha1Hex, sha256Hex } from './blob-keys';
+import { FsObjectStore } from '../storage/fs-store';
 import { BlobStore } from './blob-store';
 import { decodeEntries, encodeEntries, ENTRY_BYTES, locateHeld, type PackEntry } from './pack-index';
 
@@ -97,5 +101,23 @@ describe("a user's holdings", () => {
     await store.putMany(alice, [e, f]);
     expect((await store.get(alice, e.sha256)).equals(e.bytes)).toBe(true);
     expect((await store.get(alice, f.sha256)).equals(f.bytes)).toBe(true);
+  });
+
+  it('read through a store holding none of the objects the database names (a volume not mounted): the row stays, the error says why', async () => {
+    const db = await getDb();
+    const g = file(1500);
+    await new BlobStore(db).putMany(alice, [g]);
+    const at = (await locateHeld(db, alice, [g.sha256])).get(g.sha256)!;
+    // BLOB_DIR pointing at an empty folder: every object is missing from it.
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'huskit-unmounted-'));
+    try {
+      const unmounted = new BlobStore(db, new FsObjectStore(empty));
+      await expect(unmounted.get(alice, g.sha256)).rejects.toThrow(/holds none of the objects the database names.*Nothing was removed/);
+      expect(await db.select({ id: packs.id }).from(packs).where(eq(packs.id, at.pack))).toEqual([{ id: at.pack }]);
+      // Mounted again: the file reads as it was.
+      expect((await new BlobStore(db).get(alice, g.sha256)).equals(g.bytes)).toBe(true);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });
