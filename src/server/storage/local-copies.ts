@@ -5,6 +5,7 @@
 // rewritten under their key (blobs are named by their hash, packs by a fresh id), so a copy stays true
 // until the object is deleted through this store. Copies are kept up to a byte budget, least recently
 // used first out; one in use is never removed.
+import { access } from 'node:fs/promises';
 import type { LocalCopy } from './object-store';
 import type { Spooled } from './spool';
 
@@ -27,6 +28,16 @@ export class LocalCopies {
   ) {}
 
   async acquire(key: string): Promise<LocalCopy> {
+    const acquired = await this.acquireHeld(key);
+    // A copy whose file went (a temporary-files cleaner, a sibling process that took this one's folder
+    // for a dead one's): let go of, and the object fetched again.
+    if (await exists(acquired.path)) return acquired;
+    await acquired.release();
+    await this.forget(key);
+    return this.acquireHeld(key);
+  }
+
+  private async acquireHeld(key: string): Promise<LocalCopy> {
     let copy = this.copies.get(key);
     if (copy) this.copies.delete(key);
     else {
@@ -119,3 +130,9 @@ export class LocalCopies {
     }
   }
 }
+
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );

@@ -170,6 +170,26 @@ describe('S3 store on s3rver', () => {
       expect(gets('copies/f')).toBe(0);
     });
 
+    it('reads from S3 when its copies went (a temporary-files cleaner), and keeps working', async () => {
+      const spoolDir = mkdtempSync(path.join(os.tmpdir(), 'huskit-s3-test-spool-'));
+      try {
+        const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY, spoolDir });
+        await cached.put('copies/cleaned', [Buffer.from('kept in '), Buffer.from('S3')]);
+        for (const name of readdirSync(spoolDir)) rmSync(path.join(spoolDir, name));
+        expect((await readAll(await cached.get('copies/cleaned'))).toString()).toBe('kept in S3');
+        expect(gets('copies/cleaned')).toBe(1);
+        // As a file too: downloaded again, then kept.
+        for (const name of readdirSync(spoolDir)) rmSync(path.join(spoolDir, name));
+        const file = await cached.local('copies/cleaned');
+        expect(readFileSync(file.path, 'utf8')).toBe('kept in S3');
+        await file.release();
+        expect((await readAll(await cached.get('copies/cleaned', { start: 8, end: 9 }))).toString()).toBe('S3');
+        expect(gets('copies/cleaned')).toBe(2);
+      } finally {
+        rmSync(spoolDir, { recursive: true, force: true });
+      }
+    });
+
     it('forgets a deleted object: its copy goes once let go of, and it is not found again', async () => {
       const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY });
       await cached.put('copies/e', Buffer.from('pack e'));

@@ -105,8 +105,13 @@ export class S3ObjectStore implements ObjectStore {
       try {
         // A range past the end is S3's to refuse, with its error.
         if (!range || range.start < copy.size) {
-          const handle = await open(copy.path, 'r');
-          return createReadStream('', { fd: handle, ...(range ? { start: range.start, end: Math.min(range.end, copy.size - 1) } : {}) });
+          // A copy whose file went is let go of: the object is read from S3.
+          const handle = await open(copy.path, 'r').catch(async (err: NodeJS.ErrnoException) => {
+            if (err.code !== 'ENOENT') throw err;
+            await this.copies.forget(key);
+            return null;
+          });
+          if (handle) return createReadStream('', { fd: handle, ...(range ? { start: range.start, end: Math.min(range.end, copy.size - 1) } : {}) });
         }
       } finally {
         // The open handle keeps the file's bytes readable should the copy be removed meanwhile.

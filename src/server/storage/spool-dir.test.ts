@@ -2,12 +2,14 @@
 // and then removed by the next process once no one has touched it for an hour (older versions' loose
 // spool files too), while a live process's folder is kept.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { Readable } from 'node:stream';
 import { processSpoolDir, removeStaleSpools, SPOOL_PREFIX, SPOOL_STALE_MS, SPOOL_TOUCH_MS } from './spool-dir';
+import { spoolToTempFile } from './spool';
 
 const bases: string[] = [];
 const newBase = async () => bases[bases.push(await mkdtemp(path.join(os.tmpdir(), 'huskit-spool-test-'))) - 1]!;
@@ -104,5 +106,18 @@ describe("a process's spool folder", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe("a process's spool folder removed under it (a temporary-files cleaner)", () => {
+  it('is made again at the next call, and bodies spool into it', async () => {
+    const base = await newBase();
+    const first = await processSpoolDir(base);
+    await rm(first, { recursive: true, force: true });
+    const again = await processSpoolDir(base);
+    expect(existsSync(again)).toBe(true);
+    const spooled = await spoolToTempFile(Readable.from([Buffer.from('spooled again')]), {}, again);
+    expect(readFileSync(spooled.file, 'utf8')).toBe('spooled again');
+    expect(await processSpoolDir(base)).toBe(again);
   });
 });

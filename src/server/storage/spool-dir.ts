@@ -17,8 +17,19 @@ export const SPOOL_TOUCH_MS = 10 * 60 * 1000;
 
 const folders = new Map<string, Promise<string>>();
 
-/** This process's spool folder under `base` (the system's temporary folder unless given), made at the first call. */
-export function processSpoolDir(base = os.tmpdir()): Promise<string> {
+/**
+ * This process's spool folder under `base` (the system's temporary folder unless given), made at the
+ * first call, and made again when it went (a temporary-files cleaner, a sibling process that took it for
+ * a dead one's): without it no body could be spooled until the process restarts.
+ */
+export async function processSpoolDir(base = os.tmpdir()): Promise<string> {
+  const made = folders.get(base);
+  if (made) {
+    const dir = await made;
+    if (await isFolder(dir)) return dir;
+    // Gone: made again, once for every caller that finds it gone.
+    if (folders.get(base) === made) folders.delete(base);
+  }
   let folder = folders.get(base);
   if (!folder) {
     folder = makeFolder(base);
@@ -27,6 +38,12 @@ export function processSpoolDir(base = os.tmpdir()): Promise<string> {
   }
   return folder;
 }
+
+const isFolder = (dir: string) =>
+  stat(dir).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 
 async function makeFolder(base: string): Promise<string> {
   await removeStaleSpools(base);
