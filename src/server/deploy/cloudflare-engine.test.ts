@@ -13,6 +13,12 @@ import { createDeployment, deployFiles, deployTwiceThenRollback, rollback } from
 import { fixtureSite } from '@/testing/fixture-site';
 import { BlobStore } from './blob-store';
 import { decodeInlineFiles } from './files';
+import { createFromChanges, createFromNegotiated, negotiateFiles } from './service';
+import { deployManifest, type DeployCalls } from '@/lib/deploy-client';
+import { manifestHash } from '@/lib/manifest';
+import { hashed } from '@/testing/app-client';
+import { AppError } from '@/server/errors';
+import type { HashedFile } from '@/lib/upload';
 import { deploySettings } from './settings';
 import { claimLease, driveDeployment } from './runner';
 import { storeInlineFiles } from './files';
@@ -414,6 +420,86 @@ describe('faults and crashes', () => {
     }).then((r) => r.json() as Promise<{ result: { id: string }[] }>);
     expect(scripts.result.filter((s) => s.id === site!.externalId)).toHaveLength(1);
   }, 120_000);
+
+  it('files lost from the store (a backup restored): the deploy that needs them says so, and deploying again uploads them', async () => {
+    const db = await getDb();
+    const store = new BlobStore(db);
+    const page = (text: string) => hashed('index.html', `<h1>${text}</h1>`);
+    const kept = [hashed('a.css', `a { color: teal } /* ${Math.random()} */`), hashed('b.js', `console.log(${Math.random()})`)];
+    const bytesOf = (all: HashedFile[]) => (sha256: string) => all.find((f) => f.sha256 === sha256)?.bytes;
+    // The product's client (src/lib/deploy-client.ts) on the service's own functions, each deployment driven
+    // to its end; a refusal reaches it as a tRPC client error does (its code under `data`).
+    const asTrpc = (err: AppError) => {
+      throw Object.assign(err, { data: { code: err.code } });
+    };
+    const calls = (all: HashedFile[]): DeployCalls => ({
+      negotiate: (request) => negotiateFiles(db, userId, request, { settings }),
+      upload: async (missing) =>
+        void (await store.putMany(
+          userId,
+          all.filter((f) => missing.includes(f.sha256)).map((f) => ({ sha256: f.sha256, bytes: Buffer.from(f.bytes) })),
+        )),
+      create: (request) => createFromNegotiated(db, { ...request, userId }, { settings, enqueue: () => {} }),
+      createFromChanges: (request) => createFromChanges(db, { ...request, userId }, { settings, enqueue: () => {} }).catch(asTrpc),
+    });
+    const last = new Map();
+    const deploy = async (files: HashedFile[], chatId: string) => {
+      const manifest = Object.fromEntries(files.map((f) => [f.path, { sha256: f.sha256, size: f.bytes.length }]));
+      const { deploymentId } = await deployManifest(manifest, { chatId, platform: 'cloudflare', authMode: 'platform-managed' }, calls(files), {
+        last,
+        bytesOf: bytesOf(files),
+      });
+      await driveDeployment(db, deploymentId, { settings });
+      const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+      return row!;
+    };
+    const chatId = chat();
+    const v1 = await deploy([page('one'), ...kept], chatId);
+    expect(v1.status).toBe('ready');
+    // The pack of the two kept files is lost from the store.
+    const lost = (await store.locate(userId, [kept[0]!.sha256])).get(kept[0]!.sha256)!;
+    await store.objects.delete(lost.object);
+
+    // The same files to Amplify (whose zip reads every file): the runner cannot read them, and says what to do.
+    const { deploymentId } = await createFromChanges(
+      db,
+      {
+        userId,
+        chatId: chat(),
+        platform: 'amplify',
+        authMode: 'platform-managed',
+        base: v1.id,
+        changes: { changed: { 'index.html': { sha256: page('two').sha256, size: page('two').bytes.length } }, removed: [] },
+        manifestHash: await manifestHash(Object.fromEntries([page('two'), ...kept].map((f) => [f.path, { sha256: f.sha256, size: f.bytes.length }]))),
+        files: { [page('two').sha256]: Buffer.from(page('two').bytes).toString('base64') },
+      },
+      { settings, enqueue: () => {} },
+    );
+    await driveDeployment(db, deploymentId, { settings });
+    const [failed] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
+    expect([failed!.status, failed!.error]).toEqual(['error', expect.stringMatching(/^A file of this site is no longer stored on the server\. Deploy again/)]);
+
+    // A delta negotiated against the first site asks for the lost files too.
+    const three = [page('three'), ...kept];
+    const answer = await negotiateFiles(
+      db,
+      userId,
+      {
+        platform: 'cloudflare',
+        base: v1.id,
+        changes: { changed: { 'index.html': { sha256: page('three').sha256, size: page('three').bytes.length } }, removed: [] },
+        manifestHash: await manifestHash(Object.fromEntries(three.map((f) => [f.path, { sha256: f.sha256, size: f.bytes.length }]))),
+      },
+      { settings },
+    );
+    expect(answer.missing.sort()).toEqual(three.map((f) => f.sha256).sort());
+
+    // Deploying the first site again (a one-file change, sent as a delta): the lost files are asked for and uploaded.
+    const v3 = await deploy([page('three'), ...kept], chatId);
+    expect([v3.status, v3.error]).toEqual(['ready', null]);
+    for (const f of kept) expect((await store.get(userId, f.sha256)).equals(Buffer.from(f.bytes))).toBe(true);
+    expect((await fetchSite(cloud().url, hostOf(v3.url!), '/')).body.toString()).toBe('<h1>three</h1>');
+  });
 
   it('a deployment abandoned mid-way by a dead process is finished by another runner', async () => {
     const db = await getDb();

@@ -9,6 +9,7 @@ import { normalizeSitePath, printablePath, SHA256_HEX, type Manifest } from '@/l
 import type { Db } from '../db/client';
 import { deployments } from '../db/schema';
 import { AppError } from '../errors';
+import type { BlobCatalog } from './blob-catalog';
 import { checkSite, sitePath, withChanges } from './files';
 import { loadManifest } from './manifest-store';
 
@@ -20,7 +21,7 @@ export interface Delta {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const sendWhole = 'Negotiate with the whole manifest instead.';
+export const sendWhole = 'Negotiate with the whole manifest instead.';
 
 export interface Rebuilt {
   /** The files, validated for the platform (path order, content types). */
@@ -50,6 +51,18 @@ export async function rebuildFromBase(db: Db, userId: string, delta: Delta, plat
       `The base's files with these changes (${Object.keys(rebuilt).length} files) hash to ${hash}, not to the manifestHash sent (${delta.manifestHash}). ${sendWhole}`,
     );
   return { manifest: checkSite(rebuilt, platform), hash, base: baseHash, changes };
+}
+
+/**
+ * The base's files (those the changes leave as they were) the user no longer holds: a deployment keeps
+ * its files from the cleanup, but an object lost from the store (a backup restored, a key removed by
+ * hand) takes its pack's row with it when it is read. Those files must be uploaded again, so a delta
+ * naming them is answered as a whole manifest would be.
+ */
+export async function lostBaseFiles(blobs: Pick<BlobCatalog, 'locate'>, userId: string, rebuilt: Rebuilt): Promise<string[]> {
+  const kept = new Set(Object.entries(rebuilt.manifest).flatMap(([path, e]) => (Object.hasOwn(rebuilt.changes.changed, path) ? [] : [e.sha256])));
+  const held = await blobs.locate(userId, [...kept]);
+  return [...kept].filter((h) => !held.has(h));
 }
 
 /** The manifest hash of the newest of the user's deployments the base names. */

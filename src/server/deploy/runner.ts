@@ -188,6 +188,10 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
       await finishWithError(db, row, opts.owner, ourWordsFor(err.kind), err.kind);
     } else if (err instanceof PlatformError) {
       await finishWithError(db, row, opts.owner, err.message, err.kind, err.platformMessage);
+    } else if (err instanceof AppError && err.code === 'NOT_FOUND') {
+      // A file lost from the store: deploying again asks for it (its pack's row went with the read).
+      console.error(`[runner] deployment ${deploymentId}:`, err.message);
+      await finishWithError(db, row, opts.owner, LOST_FILE, 'internal');
     } else {
       console.error(`[runner] deployment ${deploymentId}:`, describeError(err));
       await finishWithError(db, row, opts.owner, ourWordsFor('internal'), 'internal');
@@ -197,6 +201,8 @@ export async function driveDeployment(db: Db, deploymentId: string, options: Run
     clearInterval(heartbeat);
   }
 }
+
+const LOST_FILE = 'A file of this site is no longer stored on the server. Deploy again: the files it lacks will be asked for and uploaded again.';
 
 async function finishReady(db: Db, row: DeploymentRow, owner: string, url: string, target: { externalId: string; externalProjectId: string }) {
   const now = new Date();

@@ -15,7 +15,7 @@ import { adapterFor } from './adapters';
 import { enqueueDeployment } from './background';
 import { markUsed } from './blob-catalog';
 import { BlobStore } from './blob-store';
-import { rebuildFromBase } from './delta';
+import { lostBaseFiles, rebuildFromBase, sendWhole } from './delta';
 import { recordEvent } from './event-store';
 import {
   asValidated,
@@ -186,7 +186,10 @@ export async function createFromNegotiated(db: Db, input: CreateByIdRequest & { 
 export async function createFromChanges(db: Db, input: CreateFromChangesRequest & { userId: string }, options: CreateOptions = {}) {
   const { base, changes, manifestHash, files, ...target } = input;
   const rebuilt = await rebuildFromBase(db, input.userId, { base, changes, manifestHash }, input.platform);
-  const pending = new PendingBlobs(new BlobStore(db), input.userId, decodeChangedBlobs(files, rebuilt.changes));
+  const blobs = new BlobStore(db);
+  const lost = await lostBaseFiles(blobs, input.userId, rebuilt);
+  if (lost.length > 0) throw new AppError('CONFLICT', `${lost.length} file(s) of the base are no longer stored and must be uploaded again. ${sendWhole}`);
+  const pending = new PendingBlobs(blobs, input.userId, decodeChangedBlobs(files, rebuilt.changes));
   const hash = await hashAndRemember(rebuilt.manifest, rebuilt.hash);
   return createDeployment(
     db,
@@ -318,7 +321,10 @@ export async function negotiateFiles(
   assertHeldAsDeclared(checked, held);
   if (input.authMode && input.chatId)
     await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, settings.limits, now);
-  const missing = blobsOf(checked).filter((h) => !held.has(h));
+  // Of a delta, the base's files lost from the store are asked for too, and the proposal is kept whole:
+  // create then looks every file up again.
+  const lost = rebuilt ? await lostBaseFiles(new BlobStore(db), userId, rebuilt) : [];
+  const missing = [...new Set([...blobsOf(checked).filter((h) => !held.has(h)), ...lost])];
   // A quick deploy that passed the policy has its files scanned as they arrive (not on a serverless host,
   // where the next request may run anywhere).
   const quickDeploy = input.authMode === 'platform-managed' && platformInfo(input.platform).quickDeploy && adapterFor(input.platform).platformCredentials();
@@ -328,6 +334,6 @@ export async function negotiateFiles(
   const { chatId, authMode } = input;
   // A whole manifest sent for a site deployed before is stored as a delta of its last deployment's.
   const near = 'manifest' in input && chatId && authMode ? () => lastManifestOfSite(db, { userId, chatId, platform: input.platform, authMode }) : undefined;
-  const proposal = { hash, files: manifest, platform: input.platform, delta: rebuilt ?? undefined, near };
+  const proposal = { hash, files: manifest, platform: input.platform, delta: (lost.length === 0 && rebuilt) || undefined, near };
   return { missing, manifestId: await keepProposedManifest(db, userId, proposal, now) };
 }
