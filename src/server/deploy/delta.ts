@@ -60,7 +60,8 @@ export async function rebuildFromBase(db: Db, userId: string, delta: Delta, plat
  * naming them is answered as a whole manifest would be.
  */
 export async function lostBaseFiles(blobs: Pick<BlobCatalog, 'locate'>, userId: string, rebuilt: Rebuilt): Promise<string[]> {
-  const kept = new Set(Object.entries(rebuilt.manifest).flatMap(([path, e]) => (Object.hasOwn(rebuilt.changes.changed, path) ? [] : [e.sha256])));
+  const kept = new Set<string>();
+  for (const [path, e] of Object.entries(rebuilt.manifest)) if (!Object.hasOwn(rebuilt.changes.changed, path)) kept.add(e.sha256);
   const held = await blobs.locate(userId, [...kept]);
   return [...kept].filter((h) => !held.has(h));
 }
