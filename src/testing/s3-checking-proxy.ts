@@ -19,6 +19,8 @@ export interface RecordedS3Request {
   path: string;
   contentLength?: string;
   transferEncoding?: string;
+  /** The Range asked for, if any. */
+  range?: string;
   bodyBytes: number;
   /** Set when the proxy refused it (an S3 error Code); otherwise s3rver answered. */
   refused?: string;
@@ -65,6 +67,7 @@ export async function startS3CheckingProxy(upstream: string, connection: Omit<S3
       path: req.url ?? '',
       contentLength: req.headers['content-length'],
       transferEncoding: req.headers['transfer-encoding'],
+      range: req.headers.range,
       bodyBytes: body.length,
     };
     requests.push(record);

@@ -96,7 +96,12 @@ export class LocalCopies {
   async held(key: string): Promise<(LocalCopy & { size: number }) | null> {
     const size = this.copies.get(key)?.spooled?.size;
     if (size === undefined) return null;
-    return { ...(await this.acquire(key)), size };
+    const copy = await this.acquireHeld(key);
+    if (await exists(copy.path)) return { ...copy, size };
+    // Its file went: let go of, and not fetched again for this.
+    await copy.release();
+    await this.forget(key);
+    return null;
   }
 
   /** The object is gone: its copy is not handed out again, and is removed once nobody uses it. */

@@ -176,15 +176,18 @@ describe('S3 store on s3rver', () => {
         const cached = new S3ObjectStore({ ...server.connection, bucket: 'wire' }, { retry: FAST_RETRY, spoolDir });
         await cached.put('copies/cleaned', [Buffer.from('kept in '), Buffer.from('S3')]);
         for (const name of readdirSync(spoolDir)) rmSync(path.join(spoolDir, name));
+        // A range is asked of S3 as a range: the whole object is not fetched for it.
+        expect((await readAll(await cached.get('copies/cleaned', { start: 0, end: 6 }))).toString()).toBe('kept in');
+        expect(server.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/wire/copies/cleaned')).map((r) => r.range)).toEqual(['bytes=0-6']);
         expect((await readAll(await cached.get('copies/cleaned'))).toString()).toBe('kept in S3');
-        expect(gets('copies/cleaned')).toBe(1);
+        expect(gets('copies/cleaned')).toBe(2);
         // As a file too: downloaded again, then kept.
         for (const name of readdirSync(spoolDir)) rmSync(path.join(spoolDir, name));
         const file = await cached.local('copies/cleaned');
         expect(readFileSync(file.path, 'utf8')).toBe('kept in S3');
         await file.release();
         expect((await readAll(await cached.get('copies/cleaned', { start: 8, end: 9 }))).toString()).toBe('S3');
-        expect(gets('copies/cleaned')).toBe(2);
+        expect(gets('copies/cleaned')).toBe(3);
       } finally {
         rmSync(spoolDir, { recursive: true, force: true });
       }

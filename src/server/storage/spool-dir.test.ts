@@ -120,4 +120,13 @@ describe("a process's spool folder removed under it (a temporary-files cleaner)"
     expect(readFileSync(spooled.file, 'utf8')).toBe('spooled again');
     expect(await processSpoolDir(base)).toBe(again);
   });
+
+  it('made again and again, adds no listener on the process each time', async () => {
+    const base = await newBase();
+    await processSpoolDir(base);
+    const listeners = process.listenerCount('exit');
+    for (let i = 0; i < 12; i++) await rm(await processSpoolDir(base), { recursive: true, force: true });
+    expect(existsSync(await processSpoolDir(base))).toBe(true);
+    expect(process.listenerCount('exit')).toBe(listeners);
+  });
 });

@@ -51,11 +51,19 @@ async function makeFolder(base: string): Promise<string> {
   const folder = await mkdtemp(path.join(base, `${SPOOL_PREFIX}${process.pid}-`));
   const touch = setInterval(() => {
     const now = new Date();
-    utimes(folder, now, now).catch(() => {});
+    // Gone (made again elsewhere meanwhile): no longer touched.
+    utimes(folder, now, now).catch(() => clearInterval(touch));
   }, SPOOL_TOUCH_MS);
   touch.unref();
-  process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+  removedAtExit(folder);
   return folder;
+}
+
+/** The folders this process made, removed as it exits (one listener, however many were made). */
+const madeHere = new Set<string>();
+function removedAtExit(folder: string): void {
+  if (madeHere.size === 0) process.once('exit', () => madeHere.forEach((f) => rmSync(f, { recursive: true, force: true })));
+  madeHere.add(folder);
 }
 
 /** Removes the spool folders and files under `base` untouched for SPOOL_STALE_MS; answers how many. */
