@@ -12,7 +12,7 @@ import { getDb } from '../db/client';
 import type { SessionUser } from '../auth/accounts';
 import { assertKeyScope, assertSession, identifyCaller, type CallerAuth } from '../auth/request';
 import { clientIp } from '../auth/throttle';
-import { AppError, type AppErrorCode } from '../errors';
+import { AppError, type AppErrorCode, type ErrorAction } from '../errors';
 
 export interface TRPCContext {
   db: Db;
@@ -60,14 +60,27 @@ const t = initTRPC.context<TRPCContext>().create({
         : cause instanceof AppError
           ? (cause.fieldErrors ?? null)
           : null;
+    // An input refusal that says what to do (a site of too many files: fix the files) reads as the domain's own.
+    const acting = cause instanceof ZodError ? actingIssue(cause) : undefined;
     // Never leak the internals of an unexpected error to the browser.
     const message =
-      shape.data.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError) ? 'Something went wrong on our side. Try again in a moment.' : shape.message;
-    const action = cause instanceof AppError ? (cause.action ?? null) : null;
+      shape.data.code === 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError)
+        ? 'Something went wrong on our side. Try again in a moment.'
+        : (acting?.message ?? shape.message);
+    const action = cause instanceof AppError ? (cause.action ?? null) : (acting?.action ?? null);
     const retryAfterSeconds = cause instanceof AppError ? (cause.retryAfterSeconds ?? null) : null;
     return { ...shape, message, data: { ...shape.data, stack: undefined, fieldErrors, action, retryAfterSeconds } };
   },
 });
+
+/** The first issue of an input refusal that names an action (`params.action`), with its message. */
+function actingIssue(error: ZodError): { message: string; action: ErrorAction } | undefined {
+  for (const issue of error.issues) {
+    const action = (issue as { params?: { action?: ErrorAction } }).params?.action;
+    if (action) return { message: issue.message, action };
+  }
+  return undefined;
+}
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -287,6 +287,18 @@ describe('ids create nothing unless they are the caller’s and live', () => {
     expect(kept.slice(3).every(Boolean)).toBe(true);
   });
 
+  it('a manifest of more than 5,000 files is refused by its count, in words, with the action to fix the files', async () => {
+    const manifest = Object.fromEntries(Array.from({ length: 5001 }, (_, i) => [`f${i}.html`, { sha256: 'x', size: -1 }]));
+    try {
+      await alice.trpc.files.negotiate.mutate({ platform: 'cloudflare', manifest });
+      throw new Error('expected a refusal');
+    } catch (err) {
+      expect(err).toBeInstanceOf(TRPCClientError);
+      expect((err as TRPCClientError<never>).message).toMatch(/^Files exceed size limit: the site has 5,001 files; a deployment may have at most 5,000/);
+      expect((err as TRPCClientError<never>).data).toMatchObject({ code: 'BAD_REQUEST', action: 'fix-files' });
+    }
+  });
+
   it('a malformed id is refused by the input check', async () => {
     const refusal = await refusedWith(alice, () => alice.trpc.deployments.create.mutate({ ...target(), manifestId: 'not-an-id' }));
     expect(refusal.code).toBe('BAD_REQUEST');
