@@ -273,8 +273,9 @@ describe('privacy between users', () => {
     // One read (whose deployment it is), none of its events.
     expect(getStatusHub().reads - readsBefore).toBe(1);
 
-    // Its owner's watching drives it, as before.
-    const stream = await events(owner, deploymentId);
+    // Its owner's watching drives it, as before, whoever else asks at the same moment.
+    const [foreign, stream] = await Promise.all([events(bob, deploymentId), events(owner, deploymentId)]);
+    expect(foreign.status).toBe(404);
     expect(stream.status).toBe(200);
     const seen = await readSse(stream, terminal, 30_000);
     expect(JSON.parse(seen.at(-1)!.data!).status).toBe('ready');

@@ -37,6 +37,11 @@ export async function listenForEvents(wake: (deploymentId: string, eventId?: num
 
 type Listener = (event: DeploymentStatusEvent) => void;
 
+/** A deployment opened for a user who does not own it: not kept, not read further. */
+class Foreign {
+  constructor(readonly openedFor: string) {}
+}
+
 interface Watch {
   deploymentId: string;
   userId: string;
@@ -52,8 +57,6 @@ interface Watch {
   /** The newest event id announced, and the newest one a read already started after. */
   announcedId?: number;
   coveredId?: number;
-  /** Its first read of events and its poller, set off by its owner's first watcher (not by anyone else's request). */
-  started?: Promise<void>;
 }
 
 export interface StatusHubOptions {
@@ -72,7 +75,7 @@ export interface StatusHubOptions {
 export class StatusHub {
   /** Database reads made for status (tests and the benchmark count them). */
   reads = 0;
-  private watches = new Map<string, Promise<Watch | null>>();
+  private watches = new Map<string, Promise<Watch | Foreign | null>>();
   private readonly pollMs: number;
   private readonly keepMs: number;
 
@@ -91,8 +94,7 @@ export class StatusHub {
   private readonly wake = (deploymentId: string, eventId?: number) => {
     void this.watches.get(deploymentId)?.then(
       (watch) => {
-        // A watch no owner started reads nothing: its owner's first read will see the event.
-        if (!watch?.started || watch.terminal || !this.watches.has(deploymentId)) return;
+        if (!watch || watch instanceof Foreign || watch.terminal || !this.watches.has(deploymentId)) return;
         // Announced twice (in process, then by NOTIFY): the second finds it read, or being read.
         if (eventId !== undefined) {
           if (eventId <= Math.max(watch.events.at(-1)?.id ?? 0, watch.coveredId ?? 0)) return;
@@ -116,9 +118,10 @@ export class StatusHub {
   async subscribe(deploymentId: string, userId: string, afterId: number, listener: Listener): Promise<{ unsubscribe(): void; terminal(): boolean } | null> {
     // Once this answers, events of other processes are heard (the first watcher waits for LISTEN).
     await this.listen();
-    const watch = await this.load(deploymentId);
-    if (!watch || watch.userId !== userId) return null;
-    await this.start(watch);
+    let watch = await this.load(deploymentId, userId);
+    // Another user's request was opening it: this caller may be its owner, and opens it as such.
+    for (let again = 0; watch instanceof Foreign && watch.openedFor !== userId && again < 3; again++) watch = await this.load(deploymentId, userId);
+    if (!watch || watch instanceof Foreign || watch.userId !== userId) return null;
     for (const e of watch.events) if (e.id > afterId) listener(e);
     watch.listeners.add(listener);
     watch.idleSince = undefined;
@@ -146,15 +149,15 @@ export class StatusHub {
     return this.listening;
   }
 
-  private load(deploymentId: string): Promise<Watch | null> {
+  private load(deploymentId: string, userId: string): Promise<Watch | Foreign | null> {
     let watch = this.watches.get(deploymentId);
     if (!watch) {
-      watch = this.open(deploymentId);
+      watch = this.open(deploymentId, userId);
       this.watches.set(deploymentId, watch);
-      // Not found, or the read failed: the next watcher tries again.
+      // Not found, someone else's, or the read failed: the next watcher tries again.
       void watch.then(
         (w) => {
-          if (!w) this.watches.delete(deploymentId);
+          if (!w || w instanceof Foreign) this.watches.delete(deploymentId);
         },
         (err: Error) => {
           this.watches.delete(deploymentId);
@@ -166,46 +169,20 @@ export class StatusHub {
   }
 
   /**
-   * The deployment's row only: reading its events and polling (which re-drives a deployment no runner
-   * holds) wait for its owner (`start`). A watch no owner starts is let go of after `keepMs`.
+   * Reads the deployment's events and starts its poller, when it is `userId`'s: someone else's is read
+   * no further (its events, and the poll that re-drives a deployment no runner holds, are its owner's
+   * watching to set off).
    */
-  private async open(deploymentId: string): Promise<Watch | null> {
+  private async open(deploymentId: string, userId: string): Promise<Watch | Foreign | null> {
     const db = await this.getDb();
     this.reads++;
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     if (!row) return null;
+    if (row.userId !== userId) return new Foreign(userId);
     const watch: Watch = { deploymentId, userId: row.userId, platform: row.platform, events: [], listeners: new Set(), terminal: false };
-    watch.timer = setTimeout(() => {
-      if (!watch.started) this.forget(watch);
-    }, this.keepMs);
-    watch.timer.unref();
+    await this.poll(watch, db);
+    this.schedule(watch);
     return watch;
-  }
-
-  /** The first read of its events, then its poller: once, for every watcher of its owner. */
-  private start(watch: Watch): Promise<void> {
-    watch.started ??= (async () => {
-      clearTimeout(watch.timer);
-      // Let go of meanwhile (no owner came in time): this one is the deployment's watch again.
-      if (!this.watches.has(watch.deploymentId)) this.watches.set(watch.deploymentId, Promise.resolve(watch));
-      await this.read(watch);
-      this.schedule(watch);
-    })().catch((err: unknown) => {
-      // The next watcher tries again.
-      watch.started = undefined;
-      this.forget(watch);
-      throw err;
-    });
-    return watch.started;
-  }
-
-  private forget(watch: Watch) {
-    void this.watches.get(watch.deploymentId)?.then(
-      (current) => {
-        if (current === watch) this.watches.delete(watch.deploymentId);
-      },
-      () => {},
-    );
   }
 
   private schedule(watch: Watch) {
@@ -220,16 +197,6 @@ export class StatusHub {
       this.watches.delete(watch.deploymentId);
       return;
     }
-    try {
-      await this.read(watch);
-    } catch (err) {
-      console.error('[status] poll failed:', (err as Error).message);
-    }
-    this.schedule(watch);
-  }
-
-  /** Reads new events, again while wake-ups came during the read. */
-  private async read(watch: Watch) {
     watch.polling = true;
     try {
       do {
@@ -238,9 +205,12 @@ export class StatusHub {
         watch.coveredId = Math.max(watch.coveredId ?? 0, watch.announcedId ?? 0);
         if (!watch.terminal) await this.poll(watch, await this.getDb());
       } while (watch.wakeAgain);
+    } catch (err) {
+      console.error('[status] poll failed:', (err as Error).message);
     } finally {
       watch.polling = false;
     }
+    this.schedule(watch);
   }
 
   /** One read of new events (and of the row when a runner may be needed); delivers them in order. */
@@ -284,7 +254,7 @@ export class StatusHub {
     await stop?.();
     for (const w of this.watches.values()) {
       const watch = await w.catch(() => null);
-      if (watch?.timer) clearTimeout(watch.timer);
+      if (watch && !(watch instanceof Foreign) && watch.timer) clearTimeout(watch.timer);
     }
     this.watches.clear();
   }
