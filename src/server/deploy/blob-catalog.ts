@@ -115,14 +115,17 @@ export class BlobCatalog {
   }
 
   /**
-   * Whether the store holds any of a few objects other pack rows name (the oldest and the newest: a
+   * Whether the store holds any of a few objects other rows name: packs and manifests (a deployment's
+   * manifest is an object too, so an install of one pack has one to ask), the oldest and the newest (a
    * store restored from an older backup lacks the newest only). None to ask: no answer either way.
    */
   private async holdsOtherObjects(except: string): Promise<boolean> {
     const others = rowsOf<{ object: string }>(
       await this.db.execute(sql`
         (select object from packs where id <> ${except} order by created_at asc limit 2)
-        union (select object from packs where id <> ${except} order by created_at desc limit 2)`),
+        union (select object from packs where id <> ${except} order by created_at desc limit 2)
+        union (select object from manifests where object is not null order by created_at asc limit 2)
+        union (select object from manifests where object is not null order by created_at desc limit 2)`),
     );
     for (const { object } of others) if ((await this.objects.size(object)) !== null) return true;
     return false;

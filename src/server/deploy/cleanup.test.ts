@@ -32,6 +32,7 @@ import { FsObjectStore } from '../storage/fs-store';
 import { decodeInlineFiles } from './files';
 import { deploySettings } from './settings';
 import { keepProposedManifest } from './proposed-manifests';
+import { storeManifest } from './manifest-store';
 import { createProject, saveFile } from '../projects/service';
 import { decodeEntries, encodeEntries } from './pack-index';
 import { manifestHash } from '@/lib/manifest';
@@ -630,6 +631,21 @@ describe('a pack used while the cleanup waits for it', () => {
       expect(raced).toBe(true);
       // Held, whether the pack was kept (marked in time) or the bytes stored again.
       expect((await store.get(owner, sha256Hex(bytes))).equals(bytes)).toBe(true);
+    });
+  });
+
+  it("whose object is lost, in an install of that one pack, is asked for again: the deployments' manifests say the store is this database's", async () => {
+    await withOwnDatabase(async (db) => {
+      const owner = (await signUp(db, { email: uniqueEmail('one-pack'), password: 'a long enough password' })).id;
+      const store = new BlobStore(db);
+      const bytes = Buffer.from(`the only pack ${Math.random()}`);
+      await store.put(owner, sha256Hex(bytes), bytes);
+      // A deployment's manifest, an object of its own in the same store.
+      await storeManifest(db, { 'index.html': { sha256: sha256Hex(bytes), size: bytes.length } });
+      const at = (await store.locate(owner, [sha256Hex(bytes)])).get(sha256Hex(bytes))!;
+      await store.objects.delete(at.object);
+      await expect(store.get(owner, sha256Hex(bytes))).rejects.toThrow(/is not stored\. Upload it again/);
+      expect(await store.missing(owner, [sha256Hex(bytes)])).toEqual([sha256Hex(bytes)]);
     });
   });
 
