@@ -28,6 +28,12 @@ export async function putChunk(store: BlobStore, userId: string, sha256: string,
     return { complete: true, received: totalSize };
   }
   const where = and(eq(blobChunks.userId, userId), eq(blobChunks.sha256, sha256));
+  // The file's parts are as new as this one, before its bytes are written: the daily prune, which takes a
+  // file whose parts are all a day old, does not take one that is being sent again.
+  await store.db
+    .update(blobChunks)
+    .set({ createdAt: sql`now()` })
+    .where(where);
   const limit = Math.min(SITE_LIMITS.maxUploadRequestBytes, totalSize - offset);
   const size = await store.objects.put(partKey(userId, sha256, offset), body, {
     maxBytes: limit,

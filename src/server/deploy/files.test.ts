@@ -250,6 +250,36 @@ describe('inline files and the blob store', () => {
     }
   });
 
+  it("keeps a day-old upload sent again whole while the day's prune runs between a part's bytes and its row", async () => {
+    const db = await getDb();
+    const plain = new BlobStore(db);
+    const step = 256 * 1024;
+    const big = randomBytes(step + 10);
+    const hash = sha256Hex(big);
+    await plain.putChunk(userId, hash, 0, big.length, big.subarray(0, step));
+    await db.execute(sql`update blob_chunks set created_at = now() - interval '25 hours' where user_id = ${userId} and sha256 = ${hash}`);
+    // The prune runs right after the part sent again is written, before its row is.
+    let pruned = false;
+    const objects = new Proxy(plain.objects, {
+      get(target, prop, receiver) {
+        if (prop !== 'put') return Reflect.get(target, prop, receiver) as unknown;
+        return async (...args: Parameters<typeof target.put>) => {
+          const size = await target.put(...args);
+          if (!pruned && args[0] === partKey(userId, hash, 0)) {
+            pruned = true;
+            await pruneStaleChunks(plain, 24 * 3600_000);
+          }
+          return size;
+        };
+      },
+    });
+    const racing = new BlobStore(db, objects);
+    await racing.putChunk(userId, hash, 0, big.length, big.subarray(0, step));
+    expect(pruned).toBe(true);
+    expect((await racing.putChunk(userId, hash, step, big.length, big.subarray(step))).complete).toBe(true);
+    expect((await plain.get(userId, hash)).equals(big)).toBe(true);
+  });
+
   it("keeps the SHA-1 of each file in its pack entry, and computes it from the bytes for an older install's file", async () => {
     const db = await getDb();
     const store = new BlobStore(db);
