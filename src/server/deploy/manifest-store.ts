@@ -362,8 +362,8 @@ export async function collectLeftoverManifests(db: Db, now: Date): Promise<numbe
  * Manifests stored for proposals that were just dropped: removed unless a deployment or another
  * proposal still names them. Negotiating thus keeps at most a user's live proposals' worth of
  * manifests nobody deploys, as proposals are bounded (not a day's worth of any number of them). Their
- * objects go at once, as no row names them any more; in a transaction, which may yet be undone, they
- * are left to the cleanup's sweep (`collectLeftoverManifests`).
+ * objects go at once, as no row names them any more; in a transaction, which may yet be undone, or when
+ * a delete fails, they are left to the cleanup's sweep (`collectLeftoverManifests`).
  */
 export async function dropUnproposed(db: Db | Tx, hashes: string[]): Promise<void> {
   if (hashes.length === 0) return;
@@ -384,6 +384,7 @@ export async function dropUnproposed(db: Db | Tx, hashes: string[]): Promise<voi
     )
     .returning({ object: manifests.object });
   if ('rollback' in db) return;
+  // At once, and as well as they go: one that fails is the sweep's, not the caller's failure.
   const objects = getObjectStore();
-  for (const { object } of dropped) if (object) await objects.delete(object);
+  await Promise.allSettled(dropped.flatMap(({ object }) => (object ? [objects.delete(object)] : [])));
 }
