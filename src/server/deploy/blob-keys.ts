@@ -39,3 +39,19 @@ export async function* keysMadeBefore(objects: ObjectStore, prefix: string, befo
     if (/^[0-9a-f-]{36}$/.test(id) && packMadeAt(id) < before) yield key;
   }
 }
+
+/**
+ * Keys as they are listed, `size` at a time: a sweep deletes each batch before it lists the next, so it
+ * holds one batch in memory however large the store, and a run cut short has done its first batches.
+ */
+export async function* inBatches(keys: AsyncIterable<string>, size = 1000): AsyncGenerator<string[]> {
+  let batch: string[] = [];
+  for await (const key of keys) {
+    batch.push(key);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}

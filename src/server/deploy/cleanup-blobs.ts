@@ -9,7 +9,7 @@ import { byteaBuffer } from '../db/schema/columns';
 import { deployments, packs, projectFiles, projects } from '../db/schema';
 import { getObjectStore } from '../storage/from-env';
 import { isObjectKey, readAll, type ObjectStore } from '../storage/object-store';
-import { keysMadeBefore, newPackId, packKey } from './blob-keys';
+import { inBatches, keysMadeBefore, newPackId, packKey } from './blob-keys';
 import { loadManifest } from './manifest-store';
 import { decodeEntries, insertPack, rememberEntries, type PackEntry } from './pack-index';
 
@@ -164,12 +164,14 @@ async function deleteUnnamed(db: Db, objects: ObjectStore, keys: string[]): Prom
  * nobody holds any more.
  */
 export async function collectLeftoverObjects(db: Db, now: Date, objects: ObjectStore = getObjectStore()): Promise<number> {
-  const candidates: string[] = [];
-  for await (const key of keysMadeBefore(objects, 'packs/', now.getTime() - BLOB_GRACE_MS)) candidates.push(key);
+  let deleted = 0;
+  for await (const batch of inBatches(keysMadeBefore(objects, 'packs/', now.getTime() - BLOB_GRACE_MS))) deleted += await deleteUnnamed(db, objects, batch);
   // Only keys this store could have written: a stray file, or S3's "folder" marker (`blobs/ab/`), is not
   // ours to delete, and deleting it would fail every run at the same place.
-  for await (const key of objects.list('blobs/')) if (isObjectKey(key)) candidates.push(key);
-  let deleted = 0;
-  for (let i = 0; i < candidates.length; i += 1000) deleted += await deleteUnnamed(db, objects, candidates.slice(i, i + 1000));
+  for await (const batch of inBatches(ours(objects.list('blobs/')))) deleted += await deleteUnnamed(db, objects, batch);
   return deleted;
+}
+
+async function* ours(keys: AsyncIterable<string>): AsyncGenerator<string> {
+  for await (const key of keys) if (isObjectKey(key)) yield key;
 }

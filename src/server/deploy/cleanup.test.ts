@@ -312,6 +312,28 @@ describe('orphans, stuck deployments and blobs', () => {
     expect(report.packsDeleted).toBeGreaterThanOrEqual(2);
   });
 
+  it('deletes leftovers as it lists them, a thousand at a time, not after listing the whole store', async () => {
+    const db = await getDb();
+    // A store of 2,500 leftover packs two days old, listed one by one (as S3 pages them).
+    const keys = Array.from({ length: 2500 }, () => packKey(newPackId(Date.now() - 2 * DAY)));
+    let listed = 0;
+    const listedAtDeletes: number[] = [];
+    const objects = new Proxy(new FsObjectStore(path.join(os.tmpdir(), 'huskit-never-written')), {
+      get(target, prop, receiver) {
+        if (prop === 'list')
+          return async function* (prefix: string) {
+            if (prefix === 'packs/') for (const key of keys) yield (listed++, key);
+          };
+        if (prop === 'delete') return async () => void listedAtDeletes.push(listed);
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    expect(await collectLeftoverObjects(db, new Date(), objects)).toBe(2500);
+    // The first thousand went before the rest was listed.
+    expect(listedAtDeletes[0]).toBe(1000);
+    expect(listedAtDeletes.at(-1)).toBe(2500);
+  });
+
   it('leaves a listed key it could not have written (a stray file, an S3 folder marker) and collects the rest', async () => {
     const db = await getDb();
     // A folder store of its own, as a hand-copied stray file would be in production's.

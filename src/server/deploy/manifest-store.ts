@@ -18,7 +18,7 @@ import { ObjectNotFound, readAll } from '../storage/object-store';
 import { AppError } from '../errors';
 import { asValidated } from './files';
 import { anyOf, MARKED_RECENTLY_MS } from './blob-catalog';
-import { keysMadeBefore, newPackId } from './blob-keys';
+import { inBatches, keysMadeBefore, newPackId } from './blob-keys';
 
 /** A manifest no deployment names is kept this long after its last use. */
 export const MANIFEST_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -344,13 +344,10 @@ export async function moveLegacyManifests(db: Db, batch = 50): Promise<number> {
  */
 export async function collectLeftoverManifests(db: Db, now: Date): Promise<number> {
   const objects = getObjectStore();
-  const old: string[] = [];
-  for await (const key of keysMadeBefore(objects, 'manifests/', now.getTime() - MANIFEST_GRACE_MS)) old.push(key);
   let deleted = 0;
-  for (let i = 0; i < old.length; i += 1000) {
-    const slice = old.slice(i, i + 1000);
-    const named = new Set((await db.select({ object: manifests.object }).from(manifests).where(anyOf(manifests.object, slice))).map((r) => r.object));
-    for (const key of slice.filter((k) => !named.has(k))) {
+  for await (const batch of inBatches(keysMadeBefore(objects, 'manifests/', now.getTime() - MANIFEST_GRACE_MS))) {
+    const named = new Set((await db.select({ object: manifests.object }).from(manifests).where(anyOf(manifests.object, batch))).map((r) => r.object));
+    for (const key of batch.filter((k) => !named.has(k))) {
       await objects.delete(key);
       deleted++;
     }
