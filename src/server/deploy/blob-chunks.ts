@@ -8,7 +8,7 @@ import { formatBytes, SITE_LIMITS } from '@/lib/site-files';
 import { blobChunks } from '../db/schema';
 import { AppError } from '../errors';
 import { ObjectNotFound } from '../storage/object-store';
-import { partKey } from './blob-keys';
+import { inBatches, partKey } from './blob-keys';
 import type { BlobStore } from './blob-store';
 
 /**
@@ -147,4 +147,32 @@ export async function pruneStaleChunks(store: BlobStore, olderThanMs: number): P
     .returning({ userId: blobChunks.userId, sha256: blobChunks.sha256, offset: blobChunks.offset });
   for (const p of removed) await store.objects.delete(partKey(p.userId, p.sha256, p.offset));
   return removed.length;
+}
+
+const PART_KEY = /^parts\/([0-9a-f-]{36})\/([0-9a-f]{64})\/(\d+)$/;
+
+/**
+ * Part objects no row names, last written before `before` (ms since the epoch): a process stopped
+ * between a part's bytes and its row, or a prune whose delete of the object failed after its row went.
+ * A part being written now is newer than that, whatever its row.
+ */
+export async function collectOrphanParts(store: BlobStore, before: number): Promise<number> {
+  let deleted = 0;
+  for await (const batch of inBatches(store.objects.list('parts/', { modifiedBefore: before }))) {
+    const parts = batch.flatMap((key) => {
+      const m = PART_KEY.exec(key);
+      return m ? [{ key, userId: m[1]!, sha256: m[2]!, offset: Number(m[3]) }] : [];
+    });
+    if (parts.length === 0) continue;
+    const rows = await store.db
+      .select({ userId: blobChunks.userId, sha256: blobChunks.sha256, offset: blobChunks.offset })
+      .from(blobChunks)
+      .where(and(inArray(blobChunks.userId, [...new Set(parts.map((p) => p.userId))]), inArray(blobChunks.sha256, [...new Set(parts.map((p) => p.sha256))])));
+    const named = new Set(rows.map((r) => partKey(r.userId, r.sha256, r.offset)));
+    for (const part of parts.filter((p) => !named.has(p.key))) {
+      await store.objects.delete(part.key);
+      deleted++;
+    }
+  }
+  return deleted;
 }

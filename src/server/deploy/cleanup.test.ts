@@ -24,7 +24,8 @@ import { deployFiles } from '@/testing/deploy';
 import { useDeploySettings } from '@/testing/deploy-settings';
 import { APP_ORIGIN } from '@/testing/http';
 import { markUsed } from './blob-catalog';
-import { blobKey, newPackId, packKey, sha1Hex, sha256Hex } from './blob-keys';
+import { blobKey, newPackId, packKey, partKey, sha1Hex, sha256Hex } from './blob-keys';
+import { collectOrphanParts } from './blob-chunks';
 import { BlobStore } from './blob-store';
 import { runCleanup } from './cleanup';
 import { collectLeftoverObjects, collectPacks, type PackCollection } from './cleanup-blobs';
@@ -310,6 +311,34 @@ describe('orphans, stuck deployments and blobs', () => {
     expect(await store.objects.size(blobKey(sha256Hex(legacyLoose)))).toBeNull();
     expect((await store.get(userId, sha256Hex(legacyHeld))).equals(legacyHeld)).toBe(true);
     expect(report.packsDeleted).toBeGreaterThanOrEqual(2);
+  });
+
+  it('deletes part objects no row names once a day old (a crash between bytes and row), never a part of an upload under way', async () => {
+    const db = await getDb();
+    const store = new BlobStore(db);
+    const owner = (await signUp(db, { email: uniqueEmail('parts'), password: 'a long enough password' })).id;
+    const file = randomBytes(3000);
+    const hash = sha256Hex(file);
+    // An upload under way: its first part has a row.
+    await store.putChunk(owner, hash, 0, file.length, file.subarray(0, 1000));
+    // A part whose process stopped before its row, and a key under parts/ that is not one of ours.
+    const orphan = partKey(owner, sha256Hex(randomBytes(8)), 0);
+    await store.objects.put(orphan, Buffer.from('orphaned part'));
+    await store.objects.put('parts/stray', Buffer.from('not a part'));
+    // A day from now, everything written today is a day old.
+    const inADay = Date.now() + 2 * DAY;
+    expect(await collectOrphanParts(store, inADay - DAY)).toBeGreaterThanOrEqual(1);
+    expect(await store.objects.size(orphan)).toBeNull();
+    expect(await store.objects.size('parts/stray')).toBe(10);
+    expect(await store.objects.size(partKey(owner, hash, 0))).toBe(1000);
+    // Written now, it is not taken whatever its row: a part being sent.
+    await store.objects.put(orphan, Buffer.from('being sent'));
+    await collectOrphanParts(store, Date.now() - DAY);
+    expect(await store.objects.size(orphan)).toBe(10);
+    await store.objects.delete(orphan);
+    await store.objects.delete('parts/stray');
+    expect((await store.putChunk(owner, hash, 1000, file.length, file.subarray(1000))).complete).toBe(true);
+    expect((await store.get(owner, hash)).equals(file)).toBe(true);
   });
 
   it('deletes leftovers as it lists them, a thousand at a time, not after listing the whole store', async () => {

@@ -10,6 +10,7 @@ import { pruneAuthAttempts } from '../auth/throttle';
 import { getObjectStore } from '../storage/from-env';
 import { FsObjectStore } from '../storage/fs-store';
 import { BlobStore } from './blob-store';
+import { collectOrphanParts } from './blob-chunks';
 import { BLOB_GRACE_MS, collectLeftoverObjects, collectPacks } from './cleanup-blobs';
 import { expireSites, reconcileStuck, removeOrphans } from './cleanup-platforms';
 import { collectLeftoverManifests, collectManifests } from './manifest-store';
@@ -79,7 +80,8 @@ export async function runCleanup(db: Db, options: CleanupOptions = {}): Promise<
   report.heldReleased = collected.released;
   report.blobsDeleted = collected.packsRemoved;
   report.packsDeleted = (await collectLeftoverObjects(db, now)) + (await collectLeftoverManifests(db, now));
-  report.staleChunksDeleted = await new BlobStore(db).pruneStaleChunks(BLOB_GRACE_MS);
+  const blobs = new BlobStore(db);
+  report.staleChunksDeleted = (await blobs.pruneStaleChunks(BLOB_GRACE_MS)) + (await collectOrphanParts(blobs, now.getTime() - BLOB_GRACE_MS));
   // Temporary files of writes a crash cut short (the folder store only; S3 writes are whole or nothing).
   const objects = getObjectStore();
   if (objects instanceof FsObjectStore) await objects.sweepTemporary(BLOB_GRACE_MS);

@@ -6,7 +6,7 @@ import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { assertObjectKey, ObjectNotFound, partsOf, type LocalCopy, type ObjectBody, type ObjectStore, type PutOptions } from './object-store';
+import { assertObjectKey, ObjectNotFound, partsOf, type ListOptions, type LocalCopy, type ObjectBody, type ObjectStore, type PutOptions } from './object-store';
 
 const TMP = '.tmp';
 
@@ -144,7 +144,7 @@ export class FsObjectStore implements ObjectStore {
     await rm(this.pathOf(key), { force: true });
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<string> {
     const walk = async function* (dir: string, rel: string): AsyncGenerator<string> {
       let entries;
       try {
@@ -160,7 +160,14 @@ export class FsObjectStore implements ObjectStore {
       }
     };
     const dir = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
-    for await (const key of walk(dir ? this.pathOf(dir) : this.root, dir)) if (key.startsWith(prefix) && !key.startsWith(`${TMP}/`)) yield key;
+    for await (const key of walk(dir ? this.pathOf(dir) : this.root, dir)) {
+      if (!key.startsWith(prefix) || key.startsWith(`${TMP}/`)) continue;
+      if (options.modifiedBefore !== undefined) {
+        const info = await stat(path.join(this.root, key)).catch(() => null);
+        if (!info || info.mtimeMs >= options.modifiedBefore) continue;
+      }
+      yield key;
+    }
   }
 
   /** Temporary files a crash left behind (older than `olderThanMs`): removed by the daily cleanup. */

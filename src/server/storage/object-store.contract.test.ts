@@ -132,6 +132,18 @@ describe.each(backends)('ObjectStore contract: $name', (backend) => {
     expect(await keysUnder(store, 'basic/')).toEqual(['basic/a/two', 'basic/b/three']);
   });
 
+  it('lists only the keys last written before a time, when asked (what a crash left, not what is being written)', async () => {
+    const before = Date.now() - 60_000;
+    await store.put('dated/a', Buffer.from('a'));
+    const listed = async (modifiedBefore: number) => {
+      const keys: string[] = [];
+      for await (const key of store.list('dated/', { modifiedBefore })) keys.push(key);
+      return keys;
+    };
+    expect(await listed(Date.now() + 60_000)).toEqual(['dated/a']);
+    expect(await listed(before)).toEqual([]);
+  });
+
   it('replaces an object put again under the same key', async () => {
     await store.put('replace/x', Buffer.from('a longer first version'));
     expect(await store.put('replace/x', streamOf(Buffer.from('short')))).toBe(5);

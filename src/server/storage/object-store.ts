@@ -60,8 +60,15 @@ export interface ObjectStore {
   size(key: string): Promise<number | null>;
   /** Removes the object; an absent one counts as removed. */
   delete(key: string): Promise<void>;
-  /** Every key under `prefix` (for collecting parts nobody finished). */
-  list(prefix: string): AsyncIterable<string>;
+  /**
+   * Every key under `prefix`; with `modifiedBefore` (ms since the epoch), only those last written before
+   * then (for collecting what a crash left behind, without taking what is being written now).
+   */
+  list(prefix: string, options?: ListOptions): AsyncIterable<string>;
+}
+
+export interface ListOptions {
+  modifiedBefore?: number;
 }
 
 /**

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { assertObjectKey, ObjectNotFound, partsOf, type LocalCopy, type ObjectBody, type ObjectStore, type PutOptions } from './object-store';
+import { assertObjectKey, ObjectNotFound, partsOf, type ListOptions, type LocalCopy, type ObjectBody, type ObjectStore, type PutOptions } from './object-store';
 import { encodePathSegment, readS3Error, readText, S3Client, S3Error, unescapeXml, type RetryOptions, type S3Body, type S3Connection } from './s3-request';
 import { LocalCopies } from './local-copies';
 import { readForUpload, spoolParts, spoolToTempFile } from './spool';
@@ -161,7 +161,7 @@ export class S3ObjectStore implements ObjectStore {
     response.resume();
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<string> {
     let token: string | undefined;
     do {
       const query: Record<string, string> = { 'list-type': '2', prefix };
@@ -169,7 +169,16 @@ export class S3ObjectStore implements ObjectStore {
       const response = await this.client.send({ what: `LIST ${prefix}`, method: 'GET', path: this.bucketPath(), query, accept: [200] });
       // ListObjectsV2 without a delimiter: every <Key> is an object's (common prefixes say <Prefix>).
       const xml = await readText(response);
-      for (const match of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) yield unescapeXml(match[1]!);
+      for (const [, entry] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+        const key = /<Key>([^<]*)<\/Key>/.exec(entry!)?.[1];
+        if (key === undefined) continue;
+        if (options.modifiedBefore !== undefined) {
+          const modified = Date.parse(/<LastModified>([^<]*)<\/LastModified>/.exec(entry!)?.[1] ?? '');
+          // Without a time it cannot be told old: kept out.
+          if (!(modified < options.modifiedBefore)) continue;
+        }
+        yield unescapeXml(key);
+      }
       const next = /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1];
       const previous = token;
       token = next === undefined ? undefined : unescapeXml(next);
