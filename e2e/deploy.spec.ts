@@ -1,6 +1,5 @@
 // The deploy flows a person goes through, in real Chromium against next start + the local cloud.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { CLOUD_URL } from '../playwright.config';
@@ -114,7 +113,8 @@ test('import a folder with an image and a font: the bytes served equal the impor
   await page.goto('/sites');
   await page.getByLabel('Name').fill('Imported');
   // A real folder on disk, picked as a person would with the directory picker.
-  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'huskit-import-')), 'site');
+  // In the test's own output folder, which Playwright clears at the next run.
+  const dir = test.info().outputPath('site');
   for (const [file, bytes] of [
     ['index.html', Buffer.from('<h1>imported</h1><img src="/img/logo.png">')],
     ['img/logo.png', png],

@@ -4,11 +4,12 @@
 // a folder, or a bucket; see blob-store-per-file.ts.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { S3Connection } from '@/server/storage/s3-request';
+import { SPOOL_PREFIX } from '../server/storage/spool-dir';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -59,7 +60,31 @@ export default async function startBlobStores(project: TestProject) {
       if (process.env.S3_ENDPOINT) closing.push(() => deleteBucket(c, bucket));
     }
   }
+  // The spool folders of the run's workers: the pool ends them without their exit hooks, which would
+  // remove them (a server removes such folders once untouched for an hour; a test run does not wait).
+  const startedAt = Date.now();
+  closing.push(() => removeSpoolsOfEndedWorkers(startedAt));
   return async () => {
     for (const close of closing.reverse()) await close();
   };
+}
+
+async function removeSpoolsOfEndedWorkers(since: number): Promise<void> {
+  const base = os.tmpdir();
+  for (const name of await readdir(base).catch(() => [] as string[])) {
+    const pid = Number(new RegExp(`^${SPOOL_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || alive(pid)) continue;
+    const folder = path.join(base, name);
+    const made = await stat(folder).catch(() => null);
+    if (made && made.mtimeMs >= since) await rm(folder, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -467,7 +467,7 @@ describe('faults on purpose', () => {
 
 describe('persistence', () => {
   it('serves a deployed Worker again after a restart from .data', async () => {
-    const { mkdtempSync } = await import('node:fs');
+    const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const persistDir = mkdtempSync(path.join(tmpdir(), 'huskit-cloud-'));
     const first = await startCloud(defaultCloudConfig({ port: 0, persistDir }));
@@ -486,6 +486,7 @@ describe('persistence', () => {
       expect(res.body.equals(PNG)).toBe(true);
     } finally {
       await second.close();
+      rmSync(persistDir, { recursive: true, force: true });
     }
   });
 });

@@ -3,7 +3,7 @@
 // refusals a strict Vercel gives, rate limits, faults, deletion and persistence.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDeployment } from '@vercel/client';
@@ -560,6 +560,7 @@ describe('persistence', () => {
       expect((await cloudStats(second.url)).blobs['vercel.files']).toBe(1);
     } finally {
       await second.close();
+      rmSync(persistDir, { recursive: true, force: true });
     }
   });
 });
