@@ -10,7 +10,7 @@ import type { Db } from '../db/client';
 import { deployments } from '../db/schema';
 import { AppError } from '../errors';
 import type { BlobCatalog } from './blob-catalog';
-import { checkSite, sitePath, withChanges } from './files';
+import { checkSite, sendWhole, sitePath, withChanges } from './files';
 import { loadManifest } from './manifest-store';
 
 export interface Delta {
@@ -21,7 +21,6 @@ export interface Delta {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const sendWhole = 'Negotiate with the whole manifest instead.';
 
 export interface Rebuilt {
   /** The files, validated for the platform (path order, content types). */

@@ -69,6 +69,9 @@ export type InlineFiles = z.infer<typeof inlineFilesSchema>;
 
 const bad = (message: string) => new AppError('BAD_REQUEST', message).withAction('fix-files');
 
+/** What a refused delta (409) says to do: the client then sends its whole manifest. */
+export const sendWhole = 'Negotiate with the whole manifest instead.';
+
 export function validateManifest(proposed: ProposedManifest, platform: DeploymentPlatform): Manifest {
   // In path order, as the browser uploads them: small files then sit in their packs in the order every
   // reader walks the manifest (blob-reader.ts).
@@ -115,7 +118,7 @@ export function withChanges(base: Readonly<Manifest>, changes: ManifestChanges):
       if (!check.ok || check.path !== path)
         throw new AppError(
           'CONFLICT',
-          `The base holds "${printable(path)}", which ${check.ok ? `is stored as "${printable(check.path)}" now` : check.reason}. Negotiate with the whole manifest instead.`,
+          `The base holds "${printable(path)}", which ${check.ok ? `is stored as "${printable(check.path)}" now` : check.reason}. ${sendWhole}`,
         );
     }
     pathsChecked.add(base);

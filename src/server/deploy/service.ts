@@ -15,7 +15,7 @@ import { adapterFor } from './adapters';
 import { enqueueDeployment } from './background';
 import { markUsed } from './blob-catalog';
 import { BlobStore } from './blob-store';
-import { lostBaseFiles, rebuildFromBase, sendWhole } from './delta';
+import { lostBaseFiles, rebuildFromBase } from './delta';
 import { recordEvent } from './event-store';
 import {
   asValidated,
@@ -25,6 +25,7 @@ import {
   decodeChangedBlobs,
   decodeInlineFiles,
   PendingBlobs,
+  sendWhole,
   validateManifest,
   type InlineFiles,
   type ProposedManifest,
