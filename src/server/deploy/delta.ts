@@ -59,10 +59,16 @@ export async function rebuildFromBase(db: Db, userId: string, delta: Delta, plat
  * naming them is answered as a whole manifest would be.
  */
 export async function lostBaseFiles(blobs: Pick<BlobCatalog, 'locate'>, userId: string, rebuilt: Rebuilt): Promise<string[]> {
+  const kept = keptFiles(rebuilt);
+  const held = await blobs.locate(userId, kept);
+  return kept.filter((h) => !held.has(h));
+}
+
+/** The SHA-256s of the base's files the changes leave as they were. */
+export function keptFiles(rebuilt: Rebuilt): string[] {
   const kept = new Set<string>();
   for (const [path, e] of Object.entries(rebuilt.manifest)) if (!Object.hasOwn(rebuilt.changes.changed, path)) kept.add(e.sha256);
-  const held = await blobs.locate(userId, [...kept]);
-  return [...kept].filter((h) => !held.has(h));
+  return [...kept];
 }
 
 /** The manifest hash of the newest of the user's deployments the base names. */

@@ -15,7 +15,7 @@ import { adapterFor } from './adapters';
 import { enqueueDeployment } from './background';
 import { markUsed } from './blob-catalog';
 import { BlobStore } from './blob-store';
-import { lostBaseFiles, rebuildFromBase } from './delta';
+import { keptFiles, lostBaseFiles, rebuildFromBase } from './delta';
 import { recordEvent } from './event-store';
 import {
   asValidated,
@@ -313,18 +313,16 @@ export async function negotiateFiles(
 ): Promise<NegotiateAnswer> {
   const rebuilt = 'manifest' in input ? null : await rebuildFromBase(db, userId, input, input.platform);
   const manifest = 'manifest' in input ? validateManifest(input.manifest, input.platform) : rebuilt!.manifest;
-  // Of a delta, only what changed: the base's files are held and were checked when it was made.
+  // Of a delta, the sizes of what changed are checked (the base's were when it was made), and its kept
+  // files are looked up in the same lookup: those lost from the store are asked for too, and the
+  // proposal is kept whole, so that create looks every file up again.
   const checked = rebuilt ? Object.fromEntries(Object.keys(rebuilt.changes.changed).map((path) => [path, manifest[path]!])) : manifest;
-  const held = await new BlobStore(db).heldSizes(
-    userId,
-    Object.values(checked).map((e) => e.sha256),
-  );
+  const kept = rebuilt ? keptFiles(rebuilt) : [];
+  const held = await new BlobStore(db).heldSizes(userId, [...blobsOf(checked), ...kept]);
   assertHeldAsDeclared(checked, held);
   if (input.authMode && input.chatId)
     await checkPolicyNow(db, { userId, chatId: input.chatId, platform: input.platform, authMode: input.authMode }, settings.limits, now);
-  // Of a delta, the base's files lost from the store are asked for too, and the proposal is kept whole:
-  // create then looks every file up again.
-  const lost = rebuilt ? await lostBaseFiles(new BlobStore(db), userId, rebuilt) : [];
+  const lost = kept.filter((h) => !held.has(h));
   const missing = [...new Set([...blobsOf(checked).filter((h) => !held.has(h)), ...lost])];
   // A quick deploy that passed the policy has its files scanned as they arrive (not on a serverless host,
   // where the next request may run anywhere).
