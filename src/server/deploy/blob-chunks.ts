@@ -28,8 +28,8 @@ export async function putChunk(store: BlobStore, userId: string, sha256: string,
     return { complete: true, received: totalSize };
   }
   const where = and(eq(blobChunks.userId, userId), eq(blobChunks.sha256, sha256));
-  // The file's parts are as new as this one, before its bytes are written: the daily prune, which takes a
-  // file whose parts are all a day old, does not take one that is being sent again.
+  // The file's parts (this one, if sent again) are made new before its bytes are written: the daily
+  // prune, which takes a file whose parts are all a day old, does not take one that is being sent again.
   await store.db
     .update(blobChunks)
     .set({ createdAt: sql`now()` })
@@ -62,8 +62,7 @@ export async function putChunk(store: BlobStore, userId: string, sha256: string,
       tx
         .insert(blobChunks)
         .values({ userId, sha256, offset, totalSize, size })
-        // A part sent again is as new as its bytes: an upload taken up again is not pruned as the one abandoned.
-        .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { size, totalSize, createdAt: sql`now()` } }),
+        .onConflictDoUpdate({ target: [blobChunks.userId, blobChunks.sha256, blobChunks.offset], set: { size, totalSize } }),
     )
     .catch(async (err) => {
       await deleteParts(store, userId, sha256, [offset]);
