@@ -28,13 +28,19 @@ export class LocalCopies {
   ) {}
 
   async acquire(key: string): Promise<LocalCopy> {
-    const acquired = await this.acquireHeld(key);
-    // A copy whose file went (a temporary-files cleaner, a sibling process that took this one's folder
-    // for a dead one's): let go of, and the object fetched again.
-    if (await exists(acquired.path)) return acquired;
-    await acquired.release();
+    // A copy whose file went is fetched again.
+    return (await this.present(key, await this.acquireHeld(key))) ?? this.acquireHeld(key);
+  }
+
+  /**
+   * The copy, if its file is still there; one whose file went (a temporary-files cleaner, a sibling
+   * process that took this one's folder for a dead one's) is let go of and forgotten.
+   */
+  private async present(key: string, copy: LocalCopy): Promise<LocalCopy | null> {
+    if (await exists(copy.path)) return copy;
+    await copy.release();
     await this.forget(key);
-    return this.acquireHeld(key);
+    return null;
   }
 
   private async acquireHeld(key: string): Promise<LocalCopy> {
@@ -96,12 +102,9 @@ export class LocalCopies {
   async held(key: string): Promise<(LocalCopy & { size: number }) | null> {
     const size = this.copies.get(key)?.spooled?.size;
     if (size === undefined) return null;
-    const copy = await this.acquireHeld(key);
-    if (await exists(copy.path)) return { ...copy, size };
-    // Its file went: let go of, and not fetched again for this.
-    await copy.release();
-    await this.forget(key);
-    return null;
+    // One whose file went is not fetched again for this.
+    const copy = await this.present(key, await this.acquireHeld(key));
+    return copy && { ...copy, size };
   }
 
   /** The object is gone: its copy is not handed out again, and is removed once nobody uses it. */
