@@ -1,5 +1,6 @@
 // The product's error taxonomy: every failure a person can meet has a code, an HTTP status and a
 // message that says what to do. Route handlers and tRPC map these; domain code throws them.
+import type { ZodError } from 'zod';
 import type { FieldErrors } from '@/lib/account';
 
 export type AppErrorCode =
@@ -55,3 +56,15 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} was not found.`);
+
+/**
+ * The first issue of an input refusal that names what to do (`params.action`, as a site of too many
+ * files does: fix the files), with its message: REST and tRPC answer it as the domain's own error.
+ */
+export function actingIssue(error: ZodError): { message: string; action: ErrorAction } | undefined {
+  for (const issue of error.issues) {
+    const action = (issue as { params?: { action?: ErrorAction } }).params?.action;
+    if (action) return { message: issue.message, action };
+  }
+  return undefined;
+}

@@ -12,7 +12,7 @@ import { getDb } from '../db/client';
 import type { SessionUser } from '../auth/accounts';
 import { assertKeyScope, assertSession, identifyCaller, type CallerAuth } from '../auth/request';
 import { clientIp } from '../auth/throttle';
-import { AppError, type AppErrorCode, type ErrorAction } from '../errors';
+import { actingIssue, AppError, type AppErrorCode } from '../errors';
 
 export interface TRPCContext {
   db: Db;
@@ -72,15 +72,6 @@ const t = initTRPC.context<TRPCContext>().create({
     return { ...shape, message, data: { ...shape.data, stack: undefined, fieldErrors, action, retryAfterSeconds } };
   },
 });
-
-/** The first issue of an input refusal that names an action (`params.action`), with its message. */
-function actingIssue(error: ZodError): { message: string; action: ErrorAction } | undefined {
-  for (const issue of error.issues) {
-    const action = (issue as { params?: { action?: ErrorAction } }).params?.action;
-    if (action) return { message: issue.message, action };
-  }
-  return undefined;
-}
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

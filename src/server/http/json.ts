@@ -1,7 +1,7 @@
 // Reading JSON bodies and writing JSON answers for the REST route handlers, with the limits and the
 // error shape every endpoint shares: { error: { code, message, fieldErrors? } }.
 import { z } from 'zod';
-import { AppError, type ErrorAction } from '../errors';
+import { actingIssue, AppError } from '../errors';
 import { readBodyWithLimit } from './body';
 
 export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T, maxBytes = 16 * 1024): Promise<z.infer<T>> {
@@ -18,11 +18,13 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const flat = z.flattenError(parsed.error);
-    const [issue] = parsed.error.issues;
-    const error = new AppError('BAD_REQUEST', issue?.message ?? 'The request is invalid.', flat.fieldErrors as Record<string, string[]>);
-    // What to do about it, when the schema says (a site of too many files: fix the files).
-    const action = (issue as { params?: { action?: ErrorAction } } | undefined)?.params?.action;
-    throw action ? error.withAction(action) : error;
+    const acting = actingIssue(parsed.error);
+    const error = new AppError(
+      'BAD_REQUEST',
+      acting?.message ?? parsed.error.issues[0]?.message ?? 'The request is invalid.',
+      flat.fieldErrors as Record<string, string[]>,
+    );
+    throw acting ? error.withAction(acting.action) : error;
   }
   return parsed.data;
 }
