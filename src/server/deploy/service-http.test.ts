@@ -62,6 +62,21 @@ const status = (caller: Caller, id: string) =>
 const terminal = (e: SseEvent) => ['ready', 'error', 'canceled'].includes(JSON.parse(e.data!).status);
 const chat = () => `chat-${Math.random().toString(36).slice(2, 8)}`;
 
+/** A quick deploy of one page to Cloudflare, created with no runner started (the test drives it, or not). */
+async function withoutRunner(caller: Caller, page: string): Promise<string> {
+  const db = await getDb();
+  const { proposed, bytes } = decodeInlineFiles({ 'index.html': page });
+  await storeInlineFiles(new BlobStore(db), caller.user.id, bytes);
+  const created = await createDeployment(db, {
+    userId: caller.user.id,
+    chatId: chat(),
+    platform: 'cloudflare',
+    authMode: 'platform-managed',
+    manifest: proposed,
+  });
+  return created.deploymentId;
+}
+
 let alice: Caller;
 beforeAll(async () => {
   alice = await newCaller('alice');
@@ -177,20 +192,7 @@ describe('the error table', () => {
       await setFaults(cloud().url, { rules: [] });
     }
     const db = await getDb();
-    const { decodeInlineFiles, storeInlineFiles } = await import('./files');
-    const { BlobStore } = await import('./blob-store');
-    const { createDeployment } = await import('@/testing/deploy');
-    const { deployments } = await import('@/server/db/schema');
-    const { eq } = await import('drizzle-orm');
-    const { proposed, bytes } = decodeInlineFiles({ 'index.html': 'slow' });
-    await storeInlineFiles(new BlobStore(db), alice.user.id, bytes);
-    const { deploymentId } = await createDeployment(db, {
-      userId: alice.user.id,
-      chatId: chat(),
-      platform: 'cloudflare',
-      authMode: 'platform-managed',
-      manifest: proposed,
-    });
+    const deploymentId = await withoutRunner(alice, 'slow');
     await db
       .update(deployments)
       .set({ deadlineAt: new Date(Date.now() - 1) })
@@ -255,16 +257,8 @@ describe('privacy between users', () => {
   it("B asking for the events of A's deployment opens nothing: a deployment waiting for its runner is not driven", async () => {
     const db = await getDb();
     const owner = await newCaller('owner');
-    const { proposed, bytes } = decodeInlineFiles({ 'index.html': `<p>waiting ${chat()}</p>` });
-    await storeInlineFiles(new BlobStore(db), owner.user.id, bytes);
     // As if its process had died before starting a runner: pending, no lease.
-    const { deploymentId } = await createDeployment(db, {
-      userId: owner.user.id,
-      chatId: chat(),
-      platform: 'cloudflare',
-      authMode: 'platform-managed',
-      manifest: proposed,
-    });
+    const deploymentId = await withoutRunner(owner, `<p>waiting ${chat()}</p>`);
     const bob = await newCaller('bob');
     const readsBefore = getStatusHub().reads;
     expect((await events(bob, deploymentId)).status).toBe(404);
